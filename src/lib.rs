@@ -1,4 +1,14 @@
 //! ecsim: a fast, deterministic discrete-event simulator of Amazon ECS scheduling and scaling.
+//!
+//! Data flows one way: scenario file → [`scenario::load`] → [`spec::Spec`] → [`sim::simulate`] → records
+//! in a [`metrics::Sink`] and a [`metrics::Summary`] → [`output`] files.
 #![warn(missing_docs)]
 
+pub mod ecs;
 pub mod engine;
+pub mod metrics;
+pub mod output;
+pub mod pricing;
+pub mod scenario;
+pub mod sim;
+pub mod spec;

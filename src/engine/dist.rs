@@ -88,9 +88,7 @@ impl DurationDist {
             DurationDist::LogNormal { median_ms, sigma } => {
                 median_ms as f64 * (sigma * sigma / 2.0).exp()
             }
-            DurationDist::Weibull { scale_ms, shape } => {
-                scale_ms as f64 * gamma(1.0 + 1.0 / shape)
-            }
+            DurationDist::Weibull { scale_ms, shape } => scale_ms as f64 * gamma(1.0 + 1.0 / shape),
         }
     }
 }
@@ -151,11 +149,23 @@ mod tests {
     #[test]
     fn sample_means_match_theory() {
         let cases = [
-            DurationDist::Uniform { min_ms: 1_000, max_ms: 3_000 },
+            DurationDist::Uniform {
+                min_ms: 1_000,
+                max_ms: 3_000,
+            },
             DurationDist::Exponential { mean_ms: 5_000 },
-            DurationDist::Normal { mean_ms: 10_000, sd_ms: 1_000 },
-            DurationDist::LogNormal { median_ms: 8_000, sigma: 0.5 },
-            DurationDist::Weibull { scale_ms: 10_000, shape: 1.5 },
+            DurationDist::Normal {
+                mean_ms: 10_000,
+                sd_ms: 1_000,
+            },
+            DurationDist::LogNormal {
+                median_ms: 8_000,
+                sigma: 0.5,
+            },
+            DurationDist::Weibull {
+                scale_ms: 10_000,
+                shape: 1.5,
+            },
         ];
         for d in cases {
             let m = sample_mean(&d, 200_000);

@@ -105,7 +105,11 @@ mod tests {
         let got: Vec<u64> = (0..3).map(|_| a.next_u64()).collect();
         assert_eq!(got, GOLDEN.to_vec(), "got {got:?}");
     }
-    const GOLDEN: [u64; 3] = [3449041023284992607, 14251960690760109390, 9373429396051572730];
+    const GOLDEN: [u64; 3] = [
+        3449041023284992607,
+        14251960690760109390,
+        9373429396051572730,
+    ];
 
     #[test]
     fn below_is_in_range_and_roughly_uniform() {

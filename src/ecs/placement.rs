@@ -1,0 +1,328 @@
+//! Task placement on EC2 (reference §1): resource filter → constraints → strategies, as a pure function of
+//! the world. Strategies are applied lexicographically (each later rule breaks the ties of the earlier
+//! ones, §1.2 "derived"); the last tie-break is each instance's random key drawn at registration, which is
+//! the "random is a safe choice" of §1.2.
+//!
+//! Two paths give the same answer: an indexed one for `binpack` and `spread(AZ)`+`binpack` (range queries
+//! on free memory/CPU per zone, O(log n) in the usual case), and a scan for every other chain. Tests check
+//! that they agree.
+//!
+//! Must not: mutate the world or know about services (it sees a task group and numbers).
+
+use crate::ecs::cql::InstanceView;
+use crate::ecs::world::{GroupId, Instance, InstanceId, InstanceQuery, World};
+use crate::engine::rng::RngStream;
+use crate::pricing::catalog::Arch;
+use crate::spec::{Constraint, ProviderId, Resource, SpreadField, Strategy, ZoneId};
+
+/// Which instances a task may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Launch type EC2: any registered instance of these providers (all EC2 providers).
+    Providers(ProviderId, ProviderId),
+    /// One capacity provider's Auto Scaling group.
+    Provider(ProviderId),
+}
+
+impl Scope {
+    fn providers(self) -> std::ops::Range<u16> {
+        match self {
+            Scope::Providers(a, b) => a.0..b.0,
+            Scope::Provider(p) => p.0..p.0 + 1,
+        }
+    }
+}
+
+/// What a task needs from an instance.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// CPU units.
+    pub cpu: u32,
+    /// Memory MiB.
+    pub mem: u32,
+    /// Static host ports.
+    pub ports: &'a [u16],
+    /// Needs an ENI (awsvpc).
+    pub eni: bool,
+    /// Required architecture.
+    pub arch: Option<Arch>,
+    /// The task group (service or standalone group) counted by spread and distinctInstance.
+    pub group: GroupId,
+    /// Binding constraints.
+    pub constraints: &'a [Constraint],
+    /// Best-effort strategies, in order.
+    pub strategies: &'a [Strategy],
+    /// Candidate instances.
+    pub scope: Scope,
+}
+
+/// Why an instance was rejected (the order is the pipeline's: resources, then constraints).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Rejection {
+    /// Not enough CPU units (`RESOURCE:CPU`).
+    Cpu,
+    /// Not enough memory (`RESOURCE:MEMORY`).
+    Memory,
+    /// A static host port is taken (`RESOURCE:PORTS`).
+    Ports,
+    /// No free ENI for an awsvpc task (`RESOURCE:ENI`).
+    Eni,
+    /// Wrong CPU architecture.
+    Arch,
+    /// distinctInstance: a task of the group is already there.
+    DistinctInstance,
+    /// memberOf expression false.
+    MemberOf,
+}
+
+impl Rejection {
+    /// The RunTask `failures[].reason` spelling (reference §3.2, §7.3).
+    pub fn reason_code(self) -> &'static str {
+        match self {
+            Rejection::Cpu => "RESOURCE:CPU",
+            Rejection::Memory => "RESOURCE:MEMORY",
+            Rejection::Ports => "RESOURCE:PORTS",
+            Rejection::Eni => "RESOURCE:ENI",
+            Rejection::Arch => "ATTRIBUTE",
+            Rejection::DistinctInstance => "DistinctInstance placement constraint unsatisfied",
+            Rejection::MemberOf => "MemberOf placement constraint unsatisfied",
+        }
+    }
+
+    /// The phrase of the service event "The closest matching container-instance X …" (reference §2.6).
+    pub fn closest_phrase(self) -> &'static str {
+        match self {
+            Rejection::Cpu => "has insufficient CPU units available",
+            Rejection::Memory => "has insufficient memory available",
+            Rejection::Ports => "is already using a port required by your task",
+            Rejection::Eni => "has insufficient free ENI attachment points",
+            Rejection::Arch => "does not match the required CPU architecture",
+            Rejection::DistinctInstance => {
+                "encountered error \"DistinctInstance placement constraint unsatisfied.\""
+            }
+            Rejection::MemberOf => {
+                "encountered error \"MemberOf placement constraint unsatisfied.\""
+            }
+        }
+    }
+}
+
+/// No instance passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Failure {
+    /// The instance that got furthest through the pipeline (None: no instance in scope).
+    pub closest: Option<InstanceId>,
+    /// Why the closest one failed.
+    pub reason: Option<Rejection>,
+}
+
+/// First failing check of `inst` for `req`, or None if it passes.
+pub fn check(world: &World, inst: &Instance, req: &Request) -> Option<Rejection> {
+    if inst.cpu_free < req.cpu {
+        return Some(Rejection::Cpu);
+    }
+    if inst.mem_free < req.mem {
+        return Some(Rejection::Memory);
+    }
+    if !req.ports.is_empty()
+        && (req.ports.iter().any(|p| inst.ports.contains(p))
+            || inst.ports.len() + req.ports.len() > world.max_reserved_ports as usize)
+    {
+        return Some(Rejection::Ports);
+    }
+    if req.eni && inst.eni_free == 0 {
+        return Some(Rejection::Eni);
+    }
+    if let Some(a) = req.arch
+        && a != inst.arch
+    {
+        return Some(Rejection::Arch);
+    }
+    for c in req.constraints {
+        match c {
+            Constraint::DistinctInstance => {
+                if inst.group_count(req.group) > 0 {
+                    return Some(Rejection::DistinctInstance);
+                }
+            }
+            Constraint::MemberOf { expr, .. } => {
+                if !expr.matches(&InstanceQuery(inst) as &dyn InstanceView) {
+                    return Some(Rejection::MemberOf);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Choose an instance for one task, or say why none fits.
+pub fn place(world: &World, req: &Request, rng: &mut RngStream) -> Result<InstanceId, Failure> {
+    let found = match req.strategies {
+        [Strategy::Binpack(r)] => indexed_binpack(world, req, *r, None),
+        [
+            Strategy::Spread(SpreadField::AvailabilityZone),
+            Strategy::Binpack(r),
+        ] => indexed_spread_az_binpack(world, req, *r),
+        _ => scan(world, req, rng),
+    };
+    found.ok_or_else(|| explain_failure(world, req))
+}
+
+/// Lowest (free − need, tiebreak) in the zone indexes that passes every check.
+fn indexed_binpack(
+    world: &World,
+    req: &Request,
+    r: Resource,
+    only_zone: Option<ZoneId>,
+) -> Option<InstanceId> {
+    let mut best: Option<(u32, u64, u32)> = None;
+    for p in req.scope.providers() {
+        for z in 0..world.zones {
+            if only_zone.is_some_and(|oz| oz.0 as usize != z) {
+                continue;
+            }
+            let ix = world.zone_index(ProviderId(p), ZoneId(z as u8));
+            let (set, need) = match r {
+                Resource::Memory => (&ix.by_mem, req.mem),
+                Resource::Cpu => (&ix.by_cpu, req.cpu),
+            };
+            for &key in set.range((need, 0, 0)..) {
+                if best.is_some_and(|b| key >= b) {
+                    break;
+                }
+                let inst = world.instance(InstanceId(key.2));
+                if check(world, inst, req).is_none() {
+                    best = Some(key);
+                    break;
+                }
+            }
+        }
+    }
+    best.map(|k| InstanceId(k.2))
+}
+
+/// spread(AZ) then binpack: the zones with the fewest tasks of the group that have a fitting instance,
+/// then the tightest fit among them.
+fn indexed_spread_az_binpack(world: &World, req: &Request, r: Resource) -> Option<InstanceId> {
+    let counts = &world.group_zone_counts[req.group.0 as usize];
+    let mut zones: Vec<(u32, usize)> = (0..world.zones).map(|z| (counts[z], z)).collect();
+    zones.sort_unstable();
+    let mut i = 0;
+    while i < zones.len() {
+        let level = zones[i].0;
+        let mut best: Option<(u32, u64, InstanceId)> = None;
+        while i < zones.len() && zones[i].0 == level {
+            let z = ZoneId(zones[i].1 as u8);
+            if let Some(id) = indexed_binpack(world, req, r, Some(z)) {
+                let inst = world.instance(id);
+                let free = match r {
+                    Resource::Memory => inst.mem_free,
+                    Resource::Cpu => inst.cpu_free,
+                };
+                let key = (free, inst.tiebreak, id);
+                if best.is_none_or(|b| (key.0, key.1, key.2.0) < (b.0, b.1, b.2.0)) {
+                    best = Some(key);
+                }
+            }
+            i += 1;
+        }
+        if let Some(b) = best {
+            return Some(b.2);
+        }
+    }
+    None
+}
+
+/// Instances in scope that are ACTIVE (the indexes hold only active ones).
+pub fn scope_members<'w>(world: &'w World, scope: Scope) -> impl Iterator<Item = InstanceId> + 'w {
+    scope.providers().flat_map(move |p| {
+        (0..world.zones).flat_map(move |z| {
+            world
+                .zone_index(ProviderId(p), ZoneId(z as u8))
+                .members
+                .iter()
+                .copied()
+        })
+    })
+}
+
+/// The general path: every candidate gets a key per strategy; the lexicographically smallest wins.
+fn scan(world: &World, req: &Request, rng: &mut RngStream) -> Option<InstanceId> {
+    const MAX: usize = 6;
+    let attr_counts = spread_attribute_counts(world, req);
+    let mut best: Option<([u64; MAX], InstanceId)> = None;
+    let mut feasible = 0u64;
+    for id in scope_members(world, req.scope) {
+        let inst = world.instance(id);
+        if check(world, inst, req).is_some() {
+            continue;
+        }
+        feasible += 1;
+        let mut key = [0u64; MAX];
+        for (k, s) in key.iter_mut().zip(req.strategies.iter()) {
+            *k = match s {
+                Strategy::Binpack(Resource::Memory) => (inst.mem_free - req.mem) as u64,
+                Strategy::Binpack(Resource::Cpu) => (inst.cpu_free - req.cpu) as u64,
+                Strategy::Spread(SpreadField::AvailabilityZone) => {
+                    world.group_zone_counts[req.group.0 as usize][inst.zone.0 as usize] as u64
+                }
+                Strategy::Spread(SpreadField::InstanceId) => inst.group_count(req.group) as u64,
+                Strategy::Spread(SpreadField::Attribute(name)) => {
+                    let v = InstanceQuery(inst).attribute(name).map(str::to_string);
+                    attr_counts
+                        .iter()
+                        .find(|(n, val, _)| n == name && *val == v)
+                        .map_or(0, |e| e.2)
+                }
+                // Random as a key: a fresh draw per candidate is a uniform choice among the tied.
+                Strategy::Random => rng.next_u64(),
+            };
+        }
+        key[MAX - 1] = inst.tiebreak;
+        if best.is_none_or(|(b, bid)| (key, id) < (b, bid)) {
+            best = Some((key, id));
+        }
+    }
+    let _ = feasible;
+    best.map(|b| b.1)
+}
+
+/// Task-group counts per value of each `spread(attribute:X)` field (not AZ), over the scope.
+type AttrCounts = Vec<(String, Option<String>, u64)>;
+
+fn spread_attribute_counts(world: &World, req: &Request) -> AttrCounts {
+    let mut out: AttrCounts = Vec::new();
+    for s in req.strategies {
+        if let Strategy::Spread(SpreadField::Attribute(name)) = s {
+            for id in scope_members(world, req.scope) {
+                let inst = world.instance(id);
+                let n = inst.group_count(req.group) as u64;
+                let v = InstanceQuery(inst).attribute(name).map(str::to_string);
+                match out.iter_mut().find(|(k, val, _)| k == name && *val == v) {
+                    Some(e) => e.2 += n,
+                    None => out.push((name.clone(), v, n)),
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The closest matching instance: the one that passes the most pipeline checks (ties: most free memory,
+/// then lowest id), and its first failing check.
+pub fn explain_failure(world: &World, req: &Request) -> Failure {
+    let mut best: Option<(Rejection, u32, std::cmp::Reverse<u32>, InstanceId)> = None;
+    for id in scope_members(world, req.scope) {
+        let inst = world.instance(id);
+        if let Some(rej) = check(world, inst, req) {
+            let key = (rej, inst.mem_free, std::cmp::Reverse(id.0), id);
+            if best.is_none_or(|b| (key.0, key.1, key.2) > (b.0, b.1, b.2)) {
+                best = Some(key);
+            }
+        }
+    }
+    Failure {
+        closest: best.map(|b| b.3),
+        reason: best.map(|b| b.0),
+    }
+}

@@ -1,0 +1,550 @@
+//! The ECS world's state: instances, tasks, services and task groups in arenas indexed by small ids, plus
+//! the placement indexes. Only [`crate::sim`] mutates it; placement decisions read it.
+//!
+//! Invariants (checked with `assert!` on allocate and release): an instance's free CPU, memory and ENIs never
+//! go below zero or above its registered totals; a static host port is held by at most one task per instance.
+
+use std::collections::BTreeSet;
+
+use crate::ecs::cql::InstanceView;
+use crate::engine::SimTime;
+use crate::pricing::catalog::Arch;
+use crate::spec::{ProviderId, ServiceId, TaskDefId, ZoneId};
+
+/// Index of an instance in [`World::instances`] (never reused).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceId(pub u32);
+/// Slot of a task in [`World::tasks`]. Slots are reused after a task is STOPPED and written out, so an
+/// event that names a task also carries the task's generation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskId(pub u32);
+/// An interned task group (`service:web`, `family:batch`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct GroupId(pub u32);
+
+/// Container instance status (reference §6.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InstanceStatus {
+    /// Accepts tasks.
+    Active,
+    /// Accepts no new tasks.
+    Draining,
+    /// Gone.
+    Deregistered,
+}
+
+/// A registered EC2 container instance.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// `ec2InstanceId`, e.g. `i-00000001`.
+    pub ec2_id: String,
+    /// Its Auto Scaling group's capacity provider.
+    pub provider: ProviderId,
+    /// Availability zone.
+    pub zone: ZoneId,
+    /// Status.
+    pub status: InstanceStatus,
+    /// When it registered.
+    pub registered_at: SimTime,
+    /// Registered CPU units.
+    pub cpu_total: u32,
+    /// Registered memory, MiB.
+    pub mem_total: u32,
+    /// Unreserved CPU units.
+    pub cpu_free: u32,
+    /// Unreserved memory, MiB.
+    pub mem_free: u32,
+    /// ENIs the instance can attach for awsvpc tasks (its limit minus the primary ENI).
+    pub eni_total: u32,
+    /// ENIs still free.
+    pub eni_free: u32,
+    /// Reserved static host ports (agent defaults plus tasks').
+    pub ports: Vec<u16>,
+    /// Tasks holding resources here (placed and not yet STOPPED).
+    pub tasks: Vec<TaskId>,
+    /// Tasks per group on this instance (for spread, distinctInstance and `task:group`).
+    pub group_counts: Vec<(GroupId, u32)>,
+    /// Group names of the tasks here, kept only when an expression asks about `task:group`.
+    pub group_names: Vec<String>,
+    /// Tasks in RUNNING (`runningTasksCount`).
+    pub running_count: u32,
+    /// Built-in and custom attributes, sorted by name.
+    pub attributes: Vec<(String, String)>,
+    /// A random key drawn at registration: the final tie-break of every placement strategy.
+    pub tiebreak: u64,
+    /// CPU architecture of its instance type.
+    pub arch: Arch,
+}
+
+impl Instance {
+    /// Tasks of `group` on this instance.
+    #[inline]
+    pub fn group_count(&self, group: GroupId) -> u32 {
+        self.group_counts
+            .iter()
+            .find(|(g, _)| *g == group)
+            .map_or(0, |&(_, n)| n)
+    }
+}
+
+/// Adapts an instance to the cluster query language.
+pub struct InstanceQuery<'a>(pub &'a Instance);
+
+impl InstanceView for InstanceQuery<'_> {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.0
+            .attributes
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| self.0.attributes[i].1.as_str())
+    }
+    fn ec2_instance_id(&self) -> &str {
+        &self.0.ec2_id
+    }
+    fn running_tasks_count(&self) -> u32 {
+        self.0.running_count
+    }
+    fn task_groups(&self) -> &[String] {
+        &self.0.group_names
+    }
+    fn agent_connected(&self) -> bool {
+        self.0.status != InstanceStatus::Deregistered
+    }
+    fn agent_version(&self) -> &str {
+        "1.90.0"
+    }
+    fn registered_at_ms(&self) -> u64 {
+        self.0.registered_at
+    }
+}
+
+/// Task lifecycle states (reference §7.1), in order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TaskState {
+    /// ENI attachment, Fargate capacity, or waiting for a capacity provider's instances.
+    Provisioning,
+    /// Image pull and container start.
+    Pending,
+    /// Load balancer / Cloud Map registration.
+    Activating,
+    /// Running.
+    Running,
+    /// Load balancer deregistration.
+    Deactivating,
+    /// SIGTERM sent; SIGKILL after stopTimeout.
+    Stopping,
+    /// ENI detach.
+    Deprovisioning,
+    /// Done.
+    Stopped,
+}
+
+impl TaskState {
+    /// ECS's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskState::Provisioning => "PROVISIONING",
+            TaskState::Pending => "PENDING",
+            TaskState::Activating => "ACTIVATING",
+            TaskState::Running => "RUNNING",
+            TaskState::Deactivating => "DEACTIVATING",
+            TaskState::Stopping => "STOPPING",
+            TaskState::Deprovisioning => "DEPROVISIONING",
+            TaskState::Stopped => "STOPPED",
+        }
+    }
+}
+
+/// `stopCode` values (reference §7.2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopCode {
+    /// The task never reached RUNNING.
+    TaskFailedToStart,
+    /// An essential container exited.
+    EssentialContainerExited,
+    /// Stopped by a user (StopTask).
+    UserInitiated,
+    /// Stopped by the service scheduler (scale-in, replacement).
+    ServiceSchedulerInitiated,
+    /// Spot capacity reclaimed.
+    SpotInterruption,
+    /// Spot termination notice.
+    TerminationNotice,
+    /// The host failed.
+    InfrastructureHealth,
+}
+
+impl StopCode {
+    /// ECS's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopCode::TaskFailedToStart => "TaskFailedToStart",
+            StopCode::EssentialContainerExited => "EssentialContainerExited",
+            StopCode::UserInitiated => "UserInitiated",
+            StopCode::ServiceSchedulerInitiated => "ServiceSchedulerInitiated",
+            StopCode::SpotInterruption => "SpotInterruption",
+            StopCode::TerminationNotice => "TerminationNotice",
+            StopCode::InfrastructureHealth => "InfrastructureHealth",
+        }
+    }
+}
+
+/// Where a task's capacity comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LaunchKind {
+    /// An EC2 container instance.
+    Ec2,
+    /// Fargate on-demand.
+    Fargate,
+    /// Fargate Spot.
+    FargateSpot,
+}
+
+impl LaunchKind {
+    /// `launchType` spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LaunchKind::Ec2 => "EC2",
+            LaunchKind::Fargate | LaunchKind::FargateSpot => "FARGATE",
+        }
+    }
+}
+
+/// Who asked for the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// A service's task.
+    Service(ServiceId),
+    /// A standalone task from RunTask number `.0` of the scenario.
+    Standalone(u32),
+}
+
+/// One task.
+#[derive(Debug, Clone)]
+pub struct Task {
+    /// The id written to outputs (never reused, unlike the slot).
+    pub serial: u64,
+    /// Bumped on every state change and on slot reuse: events carrying an older value are stale.
+    pub generation: u32,
+    /// Task definition.
+    pub def: TaskDefId,
+    /// Task group.
+    pub group: GroupId,
+    /// Service or standalone.
+    pub owner: Owner,
+    /// Capacity provider, when launched through a strategy.
+    pub provider: Option<ProviderId>,
+    /// EC2 or Fargate.
+    pub launch: LaunchKind,
+    /// Instance, once placed on EC2.
+    pub instance: Option<InstanceId>,
+    /// Zone, once placed.
+    pub zone: Option<ZoneId>,
+    /// `lastStatus`.
+    pub state: TaskState,
+    /// `desiredStatus` is STOPPED.
+    pub stop_requested: bool,
+    /// CPU units reserved.
+    pub cpu: u32,
+    /// Memory MiB reserved.
+    pub mem: u32,
+    /// `createdAt`.
+    pub created_at: SimTime,
+    /// `pullStartedAt`.
+    pub pull_started_at: Option<SimTime>,
+    /// `pullStoppedAt`.
+    pub pull_stopped_at: Option<SimTime>,
+    /// `startedAt` (reached RUNNING).
+    pub started_at: Option<SimTime>,
+    /// `stoppingAt`.
+    pub stopping_at: Option<SimTime>,
+    /// `stoppedAt`.
+    pub stopped_at: Option<SimTime>,
+    /// `stopCode`.
+    pub stop_code: Option<StopCode>,
+    /// `stoppedReason`.
+    pub stop_reason: String,
+    /// Waiting in PROVISIONING for a capacity provider's instance.
+    pub awaiting_capacity: bool,
+}
+
+/// Placement index of one (capacity provider, zone): active instances ordered by free memory and by free
+/// CPU, each with the instance's random tie-break key, so that binpack is a range query, not a scan.
+#[derive(Debug, Clone, Default)]
+pub struct ZoneIndex {
+    /// (free memory, tiebreak, instance) of active instances.
+    pub by_mem: BTreeSet<(u32, u64, u32)>,
+    /// (free CPU, tiebreak, instance) of active instances.
+    pub by_cpu: BTreeSet<(u32, u64, u32)>,
+    /// Active instances, in registration order (for scans).
+    pub members: Vec<InstanceId>,
+}
+
+/// The world: every instance, task and group, and the indexes over them.
+#[derive(Debug, Clone)]
+pub struct World {
+    /// Instances ever registered (ids are never reused).
+    pub instances: Vec<Instance>,
+    /// Task slots (reused after STOPPED).
+    pub tasks: Vec<Task>,
+    free_slots: Vec<u32>,
+    next_serial: u64,
+    /// Group names by id.
+    pub group_names: Vec<String>,
+    group_lookup: std::collections::HashMap<String, GroupId>,
+    /// Tasks per group and zone that hold a placement (EC2 or Fargate), for AZ spread.
+    pub group_zone_counts: Vec<Vec<u32>>,
+    /// `[provider * zones + zone]` placement indexes (EC2 providers only have entries in use).
+    pub index: Vec<ZoneIndex>,
+    /// Number of zones.
+    pub zones: usize,
+    /// Keep `Instance::group_names` (only when an expression reads `task:group`).
+    pub track_group_names: bool,
+    /// Maximum static host ports reserved per instance (§1.1: 100).
+    pub max_reserved_ports: u32,
+}
+
+impl World {
+    /// An empty world for `providers` capacity providers and `zones` zones.
+    pub fn new(providers: usize, zones: usize, max_reserved_ports: u32) -> Self {
+        World {
+            instances: Vec::new(),
+            tasks: Vec::new(),
+            free_slots: Vec::new(),
+            next_serial: 1,
+            group_names: Vec::new(),
+            group_lookup: Default::default(),
+            group_zone_counts: Vec::new(),
+            index: vec![ZoneIndex::default(); providers * zones],
+            zones,
+            track_group_names: false,
+            max_reserved_ports,
+        }
+    }
+
+    /// The id of a group, interning it on first use.
+    pub fn group(&mut self, name: &str) -> GroupId {
+        if let Some(&g) = self.group_lookup.get(name) {
+            return g;
+        }
+        let g = GroupId(self.group_names.len() as u32);
+        self.group_names.push(name.to_string());
+        self.group_lookup.insert(name.to_string(), g);
+        self.group_zone_counts.push(vec![0; self.zones]);
+        g
+    }
+
+    /// Index of (provider, zone).
+    #[inline]
+    pub fn zone_index(&self, p: ProviderId, z: ZoneId) -> &ZoneIndex {
+        &self.index[p.0 as usize * self.zones + z.0 as usize]
+    }
+
+    #[inline]
+    fn zone_index_mut(&mut self, p: ProviderId, z: ZoneId) -> &mut ZoneIndex {
+        &mut self.index[p.0 as usize * self.zones + z.0 as usize]
+    }
+
+    /// Instance by id.
+    #[inline]
+    pub fn instance(&self, id: InstanceId) -> &Instance {
+        &self.instances[id.0 as usize]
+    }
+
+    /// Task by slot.
+    #[inline]
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id.0 as usize]
+    }
+
+    /// Task by slot, mutable.
+    #[inline]
+    pub fn task_mut(&mut self, id: TaskId) -> &mut Task {
+        &mut self.tasks[id.0 as usize]
+    }
+
+    /// Register an instance (ACTIVE) and index it.
+    pub fn add_instance(&mut self, inst: Instance) -> InstanceId {
+        let id = InstanceId(self.instances.len() as u32);
+        let (p, z) = (inst.provider, inst.zone);
+        let keys = (
+            (inst.mem_free, inst.tiebreak, id.0),
+            (inst.cpu_free, inst.tiebreak, id.0),
+        );
+        assert_eq!(inst.status, InstanceStatus::Active);
+        self.instances.push(inst);
+        let ix = self.zone_index_mut(p, z);
+        ix.by_mem.insert(keys.0);
+        ix.by_cpu.insert(keys.1);
+        ix.members.push(id);
+        id
+    }
+
+    /// Create a task in a free slot.
+    pub fn new_task(&mut self, mut task: Task) -> TaskId {
+        task.serial = self.next_serial;
+        self.next_serial += 1;
+        if let Some(slot) = self.free_slots.pop() {
+            let generation = self.tasks[slot as usize].generation.wrapping_add(1);
+            task.generation = generation;
+            self.tasks[slot as usize] = task;
+            TaskId(slot)
+        } else {
+            task.generation = 0;
+            self.tasks.push(task);
+            TaskId((self.tasks.len() - 1) as u32)
+        }
+    }
+
+    /// Return a STOPPED task's slot for reuse.
+    pub fn free_task(&mut self, id: TaskId) {
+        assert_eq!(
+            self.task(id).state,
+            TaskState::Stopped,
+            "freeing a live task"
+        );
+        self.task_mut(id).generation = self.task(id).generation.wrapping_add(1);
+        self.free_slots.push(id.0);
+    }
+
+    /// Tasks ever created.
+    pub fn tasks_created(&self) -> u64 {
+        self.next_serial - 1
+    }
+
+    fn reindex(&mut self, id: InstanceId, old_mem: u32, old_cpu: u32) {
+        let inst = &self.instances[id.0 as usize];
+        if inst.status != InstanceStatus::Active {
+            return;
+        }
+        let (p, z, t, m, c) = (
+            inst.provider,
+            inst.zone,
+            inst.tiebreak,
+            inst.mem_free,
+            inst.cpu_free,
+        );
+        let ix = self.zone_index_mut(p, z);
+        if old_mem != m {
+            let removed = ix.by_mem.remove(&(old_mem, t, id.0));
+            debug_assert!(removed);
+            ix.by_mem.insert((m, t, id.0));
+        }
+        if old_cpu != c {
+            let removed = ix.by_cpu.remove(&(old_cpu, t, id.0));
+            debug_assert!(removed);
+            ix.by_cpu.insert((c, t, id.0));
+        }
+    }
+
+    /// Reserve the task's resources on the instance. Panics if that would over-commit it (a placement bug).
+    pub fn allocate(&mut self, task_id: TaskId, inst_id: InstanceId, ports: &[u16], eni: bool) {
+        let (cpu, mem, group) = {
+            let t = self.task(task_id);
+            (t.cpu, t.mem, t.group)
+        };
+        let track = self.track_group_names;
+        let name = if track {
+            Some(self.group_names[group.0 as usize].clone())
+        } else {
+            None
+        };
+        let inst = &mut self.instances[inst_id.0 as usize];
+        assert!(
+            inst.status == InstanceStatus::Active,
+            "placing on a non-active instance"
+        );
+        assert!(
+            inst.cpu_free >= cpu && inst.mem_free >= mem,
+            "over-commit: instance {} has {} CPU / {} MiB free, task needs {cpu} / {mem}",
+            inst.ec2_id,
+            inst.cpu_free,
+            inst.mem_free
+        );
+        let (old_mem, old_cpu) = (inst.mem_free, inst.cpu_free);
+        inst.cpu_free -= cpu;
+        inst.mem_free -= mem;
+        if eni {
+            assert!(inst.eni_free > 0, "over-commit: no free ENI");
+            inst.eni_free -= 1;
+        }
+        for &p in ports {
+            assert!(!inst.ports.contains(&p), "port {p} already reserved");
+            inst.ports.push(p);
+        }
+        assert!(inst.ports.len() as u32 <= self.max_reserved_ports);
+        inst.tasks.push(task_id);
+        match inst.group_counts.iter_mut().find(|(g, _)| *g == group) {
+            Some((_, n)) => *n += 1,
+            None => inst.group_counts.push((group, 1)),
+        }
+        if let Some(name) = name {
+            inst.group_names.push(name);
+        }
+        let zone = inst.zone;
+        self.group_zone_counts[group.0 as usize][zone.0 as usize] += 1;
+        let t = self.task_mut(task_id);
+        t.instance = Some(inst_id);
+        t.zone = Some(zone);
+        self.reindex(inst_id, old_mem, old_cpu);
+    }
+
+    /// Release the task's resources on its instance (at STOPPED). Panics if that would free more than registered.
+    pub fn release(&mut self, task_id: TaskId, ports: &[u16], eni: bool) {
+        let t = self.task(task_id);
+        let (cpu, mem, group) = (t.cpu, t.mem, t.group);
+        let inst_id = t.instance.expect("release of an unplaced task");
+        let track = self.track_group_names;
+        let inst = &mut self.instances[inst_id.0 as usize];
+        let (old_mem, old_cpu) = (inst.mem_free, inst.cpu_free);
+        inst.cpu_free += cpu;
+        inst.mem_free += mem;
+        assert!(
+            inst.cpu_free <= inst.cpu_total && inst.mem_free <= inst.mem_total,
+            "release frees more than registered on {}",
+            inst.ec2_id
+        );
+        if eni {
+            inst.eni_free += 1;
+            assert!(inst.eni_free <= inst.eni_total);
+        }
+        for &p in ports {
+            let pos = inst.ports.iter().position(|&x| x == p).expect("port held");
+            inst.ports.swap_remove(pos);
+        }
+        let pos = inst
+            .tasks
+            .iter()
+            .position(|&x| x == task_id)
+            .expect("task on instance");
+        inst.tasks.swap_remove(pos);
+        let gpos = inst
+            .group_counts
+            .iter()
+            .position(|(g, _)| *g == group)
+            .expect("group count");
+        inst.group_counts[gpos].1 -= 1;
+        if inst.group_counts[gpos].1 == 0 {
+            inst.group_counts.swap_remove(gpos);
+        }
+        if track {
+            let name = &self.group_names[group.0 as usize];
+            if let Some(p) = inst.group_names.iter().position(|n| n == name) {
+                inst.group_names.swap_remove(p);
+            }
+        }
+        let zone = inst.zone;
+        self.group_zone_counts[group.0 as usize][zone.0 as usize] -= 1;
+        self.reindex(inst_id, old_mem, old_cpu);
+    }
+
+    /// Count a Fargate task in its zone (AZ balance) or remove it.
+    pub fn fargate_zone_count(&mut self, group: GroupId, zone: ZoneId, add: bool) {
+        let c = &mut self.group_zone_counts[group.0 as usize][zone.0 as usize];
+        if add {
+            *c += 1;
+        } else {
+            *c -= 1;
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! What a run reports: per-task records, the event log, time-series rows and the summary. The simulation
+//! pushes records into a [`Sink`] as they happen (finished tasks are written when they stop, rows when a
+//! metric period ends), so a month-long run never holds its whole history. Sinks that write files live in
+//! [`crate::output`]; this module does no I/O.
+
+/// One task, written when it stops (or at the end of the run if it is still alive).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    /// Task id (a serial number; never reused within a run).
+    pub task_id: u64,
+    /// Task group (`service:web`, `family:batch`).
+    pub group: String,
+    /// Service name, empty for standalone tasks.
+    pub service: String,
+    /// Task definition family.
+    pub task_definition: String,
+    /// `EC2` or `FARGATE`.
+    pub launch_type: &'static str,
+    /// Capacity provider name, empty when launched with a launch type.
+    pub capacity_provider: String,
+    /// `ec2InstanceId`, empty on Fargate or when never placed.
+    pub instance: String,
+    /// Availability zone, empty when never placed.
+    pub availability_zone: String,
+    /// CPU units reserved.
+    pub cpu: u32,
+    /// Memory MiB reserved.
+    pub memory_mib: u32,
+    /// `createdAt`, ms.
+    pub created_ms: u64,
+    /// `pullStartedAt`, ms.
+    pub pull_started_ms: Option<u64>,
+    /// `pullStoppedAt`, ms.
+    pub pull_stopped_ms: Option<u64>,
+    /// `startedAt`, ms.
+    pub started_ms: Option<u64>,
+    /// `stoppingAt`, ms.
+    pub stopping_ms: Option<u64>,
+    /// `stoppedAt`, ms.
+    pub stopped_ms: Option<u64>,
+    /// `lastStatus` when written.
+    pub last_status: &'static str,
+    /// `stopCode`, empty if not stopped.
+    pub stop_code: &'static str,
+    /// `stoppedReason`.
+    pub stopped_reason: String,
+}
+
+/// One line of the event log: the service events ECS would show, plus RunTask failures and instance events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventRecord {
+    /// When, ms.
+    pub time_ms: u64,
+    /// Kind: `service`, `run_task`, `instance`, `scenario`.
+    pub kind: &'static str,
+    /// Service name, or empty.
+    pub service: String,
+    /// The message, in ECS's words where ECS has words for it.
+    pub message: String,
+}
+
+/// One `timeseries.csv` row: one per metric period and service, plus one for the cluster.
+/// `None` is written as an empty cell: the figure is not modelled yet or does not apply to this scope.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SeriesRow {
+    /// End of the period, ms.
+    pub time_ms: u64,
+    /// `service` or `cluster`.
+    pub scope: &'static str,
+    /// Service name or cluster name.
+    pub name: String,
+    /// desiredCount.
+    pub desired: Option<u32>,
+    /// Tasks RUNNING.
+    pub running: Option<u32>,
+    /// Tasks PROVISIONING, PENDING or ACTIVATING.
+    pub pending: Option<u32>,
+    /// ECSServiceAverageCPUUtilization, % (needs the traffic model).
+    pub cpu_utilization: Option<f64>,
+    /// ECSServiceAverageMemoryUtilization, % (needs the traffic model).
+    pub memory_utilization: Option<f64>,
+    /// Requests per second (needs the traffic model).
+    pub request_rate: Option<f64>,
+    /// Latency p50, ms (needs the traffic model).
+    pub latency_p50_ms: Option<f64>,
+    /// Latency p90, ms.
+    pub latency_p90_ms: Option<f64>,
+    /// Latency p99, ms.
+    pub latency_p99_ms: Option<f64>,
+    /// Failed requests in the period.
+    pub errors: Option<u64>,
+    /// ACTIVE container instances (cluster rows).
+    pub instances: Option<u32>,
+    /// CPUReservation, % of registered CPU reserved by tasks (cluster rows).
+    pub cpu_reservation: Option<f64>,
+    /// MemoryReservation, % of registered memory reserved by tasks (cluster rows).
+    pub memory_reservation: Option<f64>,
+    /// Cost so far, USD (needs pricing).
+    pub cost_usd: Option<f64>,
+}
+
+/// Receives a run's records as they are produced.
+pub trait Sink {
+    /// A task finished (or the run ended while it was alive).
+    fn task(&mut self, rec: &TaskRecord);
+    /// An event-log line.
+    fn event(&mut self, rec: &EventRecord);
+    /// A time-series row.
+    fn series(&mut self, row: &SeriesRow);
+}
+
+/// Keeps everything in memory (tests, small runs, sweeps that need only a few figures).
+#[derive(Debug, Default, Clone)]
+pub struct MemorySink {
+    /// Task records in the order written.
+    pub tasks: Vec<TaskRecord>,
+    /// Events in order.
+    pub events: Vec<EventRecord>,
+    /// Rows in order.
+    pub series: Vec<SeriesRow>,
+}
+
+impl Sink for MemorySink {
+    fn task(&mut self, rec: &TaskRecord) {
+        self.tasks.push(rec.clone());
+    }
+    fn event(&mut self, rec: &EventRecord) {
+        self.events.push(rec.clone());
+    }
+    fn series(&mut self, row: &SeriesRow) {
+        self.series.push(row.clone());
+    }
+}
+
+/// Discards everything (benchmarks).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullSink;
+
+impl Sink for NullSink {
+    fn task(&mut self, _: &TaskRecord) {}
+    fn event(&mut self, _: &EventRecord) {}
+    fn series(&mut self, _: &SeriesRow) {}
+}
+
+/// The end-of-run figures (`summary.json`). Figures of features not modelled yet are `None` and listed in
+/// [`Summary::not_modelled`].
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// Master seed.
+    pub seed: u64,
+    /// Simulated length, s.
+    pub simulated_seconds: f64,
+    /// Events processed.
+    pub events: u64,
+    /// Wall-clock time of the simulation, s (the only non-deterministic figure).
+    pub wall_seconds: f64,
+    /// Tasks created.
+    pub tasks_launched: u64,
+    /// Tasks that stopped without reaching RUNNING.
+    pub tasks_failed_to_start: u64,
+    /// Tasks that reached STOPPED.
+    pub tasks_stopped: u64,
+    /// Tasks alive at the end.
+    pub tasks_running_at_end: u64,
+    /// Median time from `createdAt` to RUNNING, s.
+    pub start_latency_s_p50: Option<f64>,
+    /// 99th percentile of the same, s.
+    pub start_latency_s_p99: Option<f64>,
+    /// Task-seconds that services and RunTask wanted but could not place (shortfall below desired count
+    /// plus tasks waiting in PROVISIONING for capacity).
+    pub unplaced_task_seconds: f64,
+    /// Placement failures (each scheduler attempt that found no instance).
+    pub placement_failures: u64,
+    /// Instances registered during the run (including those at the start).
+    pub instances_registered: u64,
+    /// Peak ACTIVE instances.
+    pub instances_peak: u64,
+    /// Mean CPUReservation over the run, % (cluster).
+    pub cpu_reservation_mean: Option<f64>,
+    /// Mean MemoryReservation over the run, % (cluster).
+    pub memory_reservation_mean: Option<f64>,
+    /// Names of summary figures that later features fill (cost, requests, latency, SLO).
+    pub not_modelled: Vec<&'static str>,
+}
+
+/// The `q` quantile (0..=1) of sorted values by the nearest-rank method (no interpolation, so the value is
+/// one that was observed).
+pub fn quantile_sorted(sorted: &[u64], q: f64) -> Option<u64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    Some(sorted[rank.clamp(1, sorted.len()) - 1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_quantiles() {
+        // 10 values: p50 → rank ceil(5) = 5 → 5th value; p99 → rank ceil(9.9) = 10 → 10th value.
+        let v: Vec<u64> = (1..=10).collect();
+        assert_eq!(quantile_sorted(&v, 0.5), Some(5));
+        assert_eq!(quantile_sorted(&v, 0.99), Some(10));
+        assert_eq!(quantile_sorted(&v, 0.0), Some(1));
+        assert_eq!(quantile_sorted(&[], 0.5), None);
+    }
+}

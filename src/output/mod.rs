@@ -1,0 +1,220 @@
+//! Files of a run: `summary.json`, `timeseries.csv`, `tasks.csv`, `events.csv` (the contract in README.md).
+//! Records stream into temporary files beside their final names; only when the run has finished are they
+//! renamed into place, so a run that fails leaves no half-written file.
+//!
+//! Must not: make simulation decisions.
+
+use std::fs::{self, File};
+use std::io::{self, BufWriter};
+use std::path::{Path, PathBuf};
+
+use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord};
+
+/// Header of `tasks.csv`.
+pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_type,capacity_provider,instance,availability_zone,cpu,memory_mib,created_s,pull_started_s,pull_stopped_s,started_s,stopping_s,stopped_s,last_status,stop_code,stopped_reason";
+/// Header of `events.csv`.
+pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
+/// Header of `timeseries.csv`.
+pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,latency_p50_ms,latency_p90_ms,latency_p99_ms,errors,instances,cpu_reservation,memory_reservation,cost_usd";
+
+/// Milliseconds as seconds with three decimals (exact, no float formatting).
+pub fn secs(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+/// Milliseconds as a clock: `HH:MM:SS`, with a `Nd ` prefix from the second day on.
+pub fn clock(ms: u64) -> String {
+    let s = ms / 1000;
+    let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
+    if d > 0 {
+        format!("{d}d {h:02}:{m:02}:{sec:02}")
+    } else {
+        format!("{h:02}:{m:02}:{sec:02}")
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or_else(String::new, |x| x.to_string())
+}
+
+/// Writes the three CSV files as records arrive.
+pub struct CsvSink {
+    tasks: csv::Writer<BufWriter<File>>,
+    events: csv::Writer<BufWriter<File>>,
+    series: csv::Writer<BufWriter<File>>,
+    error: Option<io::Error>,
+}
+
+fn writer(path: &Path, header: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(BufWriter::new(File::create(path)?));
+    w.write_record(header.split(','))?;
+    Ok(w)
+}
+
+impl CsvSink {
+    fn record<I, S>(w: &mut csv::Writer<BufWriter<File>>, err: &mut Option<io::Error>, rec: I)
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<[u8]>,
+    {
+        if err.is_none()
+            && let Err(e) = w.write_record(rec)
+        {
+            *err = Some(e.into());
+        }
+    }
+}
+
+impl Sink for CsvSink {
+    fn task(&mut self, r: &TaskRecord) {
+        let row = [
+            r.task_id.to_string(),
+            r.group.clone(),
+            r.service.clone(),
+            r.task_definition.clone(),
+            r.launch_type.to_string(),
+            r.capacity_provider.clone(),
+            r.instance.clone(),
+            r.availability_zone.clone(),
+            r.cpu.to_string(),
+            r.memory_mib.to_string(),
+            secs(r.created_ms),
+            opt(r.pull_started_ms.map(secs)),
+            opt(r.pull_stopped_ms.map(secs)),
+            opt(r.started_ms.map(secs)),
+            opt(r.stopping_ms.map(secs)),
+            opt(r.stopped_ms.map(secs)),
+            r.last_status.to_string(),
+            r.stop_code.to_string(),
+            r.stopped_reason.clone(),
+        ];
+        Self::record(&mut self.tasks, &mut self.error, row);
+    }
+
+    fn event(&mut self, e: &EventRecord) {
+        let row = [
+            secs(e.time_ms),
+            clock(e.time_ms),
+            e.kind.to_string(),
+            e.service.clone(),
+            e.message.clone(),
+        ];
+        Self::record(&mut self.events, &mut self.error, row);
+    }
+
+    fn series(&mut self, r: &SeriesRow) {
+        let row = [
+            secs(r.time_ms),
+            r.scope.to_string(),
+            r.name.clone(),
+            opt(r.desired),
+            opt(r.running),
+            opt(r.pending),
+            opt(r.cpu_utilization),
+            opt(r.memory_utilization),
+            opt(r.request_rate),
+            opt(r.latency_p50_ms),
+            opt(r.latency_p90_ms),
+            opt(r.latency_p99_ms),
+            opt(r.errors),
+            opt(r.instances),
+            opt(r.cpu_reservation),
+            opt(r.memory_reservation),
+            opt(r.cost_usd),
+        ];
+        Self::record(&mut self.series, &mut self.error, row);
+    }
+}
+
+/// `summary.json` as a JSON value (keys sorted, so the file is stable). Figures not modelled yet are null.
+pub fn summary_json(s: &Summary) -> serde_json::Value {
+    use serde_json::json;
+    json!({
+        "scenario": s.scenario,
+        "seed": s.seed,
+        "simulated_seconds": s.simulated_seconds,
+        "events": s.events,
+        "wall_seconds": (s.wall_seconds * 1e3).round() / 1e3,
+        "cost_usd": { "total": null, "ec2": null, "fargate": null, "fargate_spot": null },
+        "requests": { "total": null, "served": null, "dropped": null },
+        "latency_ms": { "p50": null, "p90": null, "p99": null, "max": null },
+        "tasks": {
+            "launched": s.tasks_launched,
+            "failed_to_start": s.tasks_failed_to_start,
+            "stopped": s.tasks_stopped,
+            "running_at_end": s.tasks_running_at_end,
+            "start_latency_s_p50": s.start_latency_s_p50,
+            "start_latency_s_p99": s.start_latency_s_p99,
+        },
+        "unplaced_task_seconds": s.unplaced_task_seconds,
+        "placement_failures": s.placement_failures,
+        "slo_violation_minutes": null,
+        "instances": { "registered": s.instances_registered, "peak": s.instances_peak },
+        "cluster": {
+            "cpu_reservation_mean": s.cpu_reservation_mean,
+            "memory_reservation_mean": s.memory_reservation_mean,
+        },
+        "not_modelled": s.not_modelled,
+    })
+}
+
+/// The files of one run, written whole: run `f` with a sink that streams into temporary files, then
+/// rename them into `dir`. On any error the temporary files are removed and nothing is renamed.
+pub fn write_run<F>(dir: &Path, f: F) -> io::Result<Summary>
+where
+    F: FnOnce(&mut dyn Sink) -> Summary,
+{
+    fs::create_dir_all(dir)?;
+    let tmp = |name: &str| dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let names = ["tasks.csv", "events.csv", "timeseries.csv", "summary.json"];
+    let temps: Vec<PathBuf> = names.iter().map(|n| tmp(n)).collect();
+    let result = (|| -> io::Result<Summary> {
+        let mut sink = CsvSink {
+            tasks: writer(&temps[0], TASKS_HEADER)?,
+            events: writer(&temps[1], EVENTS_HEADER)?,
+            series: writer(&temps[2], SERIES_HEADER)?,
+            error: None,
+        };
+        let summary = f(&mut sink);
+        if let Some(e) = sink.error.take() {
+            return Err(e);
+        }
+        for w in [&mut sink.tasks, &mut sink.events, &mut sink.series] {
+            w.flush()?;
+        }
+        drop(sink);
+        let mut json = serde_json::to_string_pretty(&summary_json(&summary))?;
+        json.push('\n');
+        fs::write(&temps[3], json)?;
+        Ok(summary)
+    })();
+    match result {
+        Ok(s) => {
+            for (t, n) in temps.iter().zip(names) {
+                fs::rename(t, dir.join(n))?;
+            }
+            Ok(s)
+        }
+        Err(e) => {
+            for t in &temps {
+                let _ = fs::remove_file(t);
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_formats() {
+        assert_eq!(secs(0), "0.000");
+        assert_eq!(secs(61_234), "61.234");
+        assert_eq!(clock(3_723_000), "01:02:03");
+        assert_eq!(clock(90_000_000), "1d 01:00:00");
+    }
+}

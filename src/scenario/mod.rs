@@ -1,0 +1,1706 @@
+//! The boundary between files and the simulator: reads a scenario TOML file (and any AWS task-definition
+//! JSON it names), checks all of it, and resolves it into a [`Spec`]. Every problem is reported with the
+//! file, line, column and field, and what is allowed; nothing is silently defaulted from a typo.
+//!
+//! Must not: simulate, or be called from the core (the core takes a `Spec`).
+
+pub mod diag;
+pub mod duration;
+pub mod schema;
+pub mod taskdef_json;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+
+pub use diag::{Diagnostic, Diagnostics};
+use diag::{LineIndex, closest, enrich_serde_message};
+use duration::Dist;
+use schema::*;
+
+use crate::ecs::cql;
+use crate::engine::dist::DurationDist;
+use crate::engine::{MS_PER_H, MS_PER_MIN, MS_PER_S};
+use crate::pricing::{catalog, fargate};
+use crate::spec::*;
+
+/// The built-in scenario run by `ecsim run` with no file (also `scenarios/quickstart.toml`).
+pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
+
+/// Load and resolve a scenario file.
+pub fn load(path: &Path) -> Result<Spec, Diagnostics> {
+    let label = path.display().to_string();
+    let src = std::fs::read_to_string(path).map_err(|e| {
+        Diagnostics(vec![Diagnostic {
+            file: label.clone(),
+            line: 0,
+            column: 0,
+            field: String::new(),
+            message: format!("cannot read the scenario file: {e}"),
+        }])
+    })?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    load_str(&src, &label, &base)
+}
+
+/// Load and resolve scenario text; `label` names it in messages, `base_dir` resolves relative paths.
+pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnostics> {
+    let mut cx = Ctx {
+        file: label.to_string(),
+        lines: LineIndex::new(src),
+        diags: Vec::new(),
+        base_dir: base_dir.to_path_buf(),
+    };
+    let root = match DeTable::parse(src) {
+        Ok(t) => t,
+        Err(e) => {
+            cx.serde_err(&e, "");
+            return Err(Diagnostics(cx.diags));
+        }
+    };
+    let spec = cx.resolve(&root);
+    if cx.diags.is_empty() {
+        Ok(spec.expect("no diagnostics means a spec"))
+    } else {
+        cx.diags
+            .sort_by_key(|d| (d.file != cx.file, d.line, d.column));
+        Err(Diagnostics(cx.diags))
+    }
+}
+
+type Item<'s> = Spanned<DeValue<'s>>;
+
+struct Ctx<'s> {
+    file: String,
+    lines: LineIndex<'s>,
+    diags: Vec<Diagnostic>,
+    base_dir: PathBuf,
+}
+
+/// Walk `path` ("a.b.0.c") into a spanned value; returns the deepest span found.
+fn span_of(item: &Item, path: &str) -> Range<usize> {
+    let mut cur = item;
+    for seg in path.split('.').filter(|s| !s.is_empty()) {
+        let next = match cur.get_ref() {
+            DeValue::Table(t) => t.iter().find(|(k, _)| k.get_ref() == seg).map(|(_, v)| v),
+            DeValue::Array(a) => seg.parse::<usize>().ok().and_then(|i| a.get(i)),
+            _ => None,
+        };
+        match next {
+            Some(n) => cur = n,
+            None => break,
+        }
+    }
+    cur.span()
+}
+
+/// The dotted path of the deepest key whose value contains `span` (to name the field of a serde error).
+fn field_at(item: &Item, span: &Range<usize>, prefix: &str) -> String {
+    let mut path = prefix.to_string();
+    let mut cur = item;
+    loop {
+        let next = match cur.get_ref() {
+            DeValue::Table(t) => t.iter().find_map(|(k, v)| {
+                let ks = k.span();
+                let vs = v.span();
+                ((vs.start <= span.start && span.end <= vs.end)
+                    || (ks.start <= span.start && span.end <= ks.end))
+                    .then(|| {
+                        (
+                            k.get_ref().to_string(),
+                            v,
+                            ks.start <= span.start && span.end <= ks.end,
+                        )
+                    })
+            }),
+            DeValue::Array(a) => a.iter().enumerate().find_map(|(i, v)| {
+                let vs = v.span();
+                (vs.start <= span.start && span.end <= vs.end).then(|| (format!("[{i}]"), v, false))
+            }),
+            _ => None,
+        };
+        match next {
+            Some((seg, v, on_key)) => {
+                if seg.starts_with('[') {
+                    path.push_str(&seg);
+                } else {
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(&seg);
+                }
+                if on_key || std::ptr::eq(v, cur) {
+                    return path;
+                }
+                cur = v;
+            }
+            None => return path,
+        }
+    }
+}
+
+impl<'s> Ctx<'s> {
+    fn push(&mut self, span: Range<usize>, field: impl Into<String>, msg: impl Into<String>) {
+        let (line, column) = self.lines.locate(span.start);
+        self.diags.push(Diagnostic {
+            file: self.file.clone(),
+            line,
+            column,
+            field: field.into(),
+            message: msg.into(),
+        });
+    }
+
+    fn serde_err(&mut self, e: &toml::de::Error, field: &str) {
+        let span = e.span().unwrap_or(0..0);
+        self.push(span, field, enrich_serde_message(e.message()));
+    }
+
+    /// Deserialize one value, reporting a failure against its field.
+    fn de<T: DeserializeOwned>(&mut self, v: &Item<'s>, prefix: &str) -> Option<T> {
+        match T::deserialize(ValueDeserializer::from(v.clone())) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                let span = e.span().unwrap_or(v.span());
+                let field = field_at(v, &span, prefix);
+                self.push(span, field, enrich_serde_message(e.message()));
+                None
+            }
+        }
+    }
+
+    /// An error about `path` inside `item` (whose own path is `prefix`).
+    fn at(&mut self, item: &Item, prefix: &str, path: &str, msg: impl Into<String>) {
+        let span = span_of(item, path);
+        let field = if path.is_empty() {
+            prefix.to_string()
+        } else {
+            format!("{prefix}.{path}")
+        };
+        self.push(span, field, msg);
+    }
+
+    fn array<'a>(&mut self, root: &'a Item<'s>, key: &str) -> Vec<&'a Item<'s>> {
+        match root.get_ref() {
+            DeValue::Table(t) => match t.iter().find(|(k, _)| k.get_ref() == key) {
+                Some((_, v)) => match v.get_ref() {
+                    DeValue::Array(a) => a.iter().collect(),
+                    _ => {
+                        self.push(
+                            v.span(),
+                            key,
+                            format!("`{key}` must be an array of tables: write [[{key}]] sections"),
+                        );
+                        Vec::new()
+                    }
+                },
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    fn resolve(&mut self, root_table: &Spanned<DeTable<'s>>) -> Option<Spec> {
+        let root: Item<'s> = Spanned::new(
+            root_table.span(),
+            DeValue::Table(root_table.get_ref().clone()),
+        );
+        // Unknown top-level keys.
+        for (k, _) in root_table.get_ref().iter() {
+            let key = k.get_ref().as_ref();
+            if !TOP_LEVEL_KEYS.contains(&key) {
+                let hint = closest(key, TOP_LEVEL_KEYS.iter().copied())
+                    .map(|c| format!("; did you mean `{c}`?"))
+                    .unwrap_or_default();
+                let list = TOP_LEVEL_KEYS.join("`, `");
+                self.push(
+                    k.span(),
+                    key,
+                    format!("unknown key `{key}`, expected one of `{list}`{hint}"),
+                );
+            }
+        }
+        let get = |key: &str| match root.get_ref() {
+            DeValue::Table(t) => t
+                .iter()
+                .find(|(k, _)| k.get_ref() == key)
+                .map(|(_, v)| v.clone()),
+            _ => None,
+        };
+        let missing = |cx: &mut Self, key: &str, what: &str| {
+            cx.push(0..0, key, format!("missing required key `{key}` ({what})"));
+        };
+
+        let name: Option<String> = match get("name") {
+            Some(v) => self.de(&v, "name"),
+            None => {
+                missing(
+                    self,
+                    "name",
+                    "the scenario's name, e.g. name = \"web-fargate\"",
+                );
+                None
+            }
+        };
+        if let (Some(n), Some(v)) = (&name, get("name"))
+            && (n.is_empty()
+                || !n
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+        {
+            self.at(
+                &v,
+                "name",
+                "",
+                "the name names the output folder: use letters, digits, '-', '_' or '.'",
+            );
+        }
+        if let Some(v) = get("description") {
+            let _: Option<String> = self.de(&v, "description");
+        }
+        let duration_ms = match get("duration") {
+            Some(v) => {
+                let d: Option<duration::Dur> = self.de(&v, "duration");
+                match d {
+                    Some(d) if d.0 == 0 => {
+                        self.at(&v, "duration", "", "duration must be greater than zero");
+                        None
+                    }
+                    Some(d) if d.0 > 400 * 24 * MS_PER_H => {
+                        self.at(&v, "duration", "", "duration must be at most 400d");
+                        None
+                    }
+                    d => d.map(|d| d.0),
+                }
+            }
+            None => {
+                missing(
+                    self,
+                    "duration",
+                    "how long to simulate, e.g. duration = \"1d\"",
+                );
+                None
+            }
+        };
+        let seed: u64 = get("seed").and_then(|v| self.de(&v, "seed")).unwrap_or(1);
+        let metric_period_ms = match get("metric_period") {
+            Some(v) => {
+                let d: Option<duration::Dur> = self.de(&v, "metric_period");
+                match d {
+                    Some(d) if d.0 < MS_PER_S => {
+                        self.at(&v, "metric_period", "", "metric_period must be at least 1s (CloudWatch offers 60s, or 20s high resolution)");
+                        60 * MS_PER_S
+                    }
+                    Some(d) => d.0,
+                    None => 60 * MS_PER_S,
+                }
+            }
+            None => 60 * MS_PER_S,
+        };
+
+        // [cluster]
+        let cluster: Option<RawCluster> = match get("cluster") {
+            Some(v) => self.de(&v, "cluster"),
+            None => {
+                missing(self, "cluster", "[cluster] with availability_zones = [...]");
+                None
+            }
+        };
+        let cluster_item = get("cluster");
+        let mut zones: Vec<String> = Vec::new();
+        if let (Some(c), Some(ci)) = (&cluster, &cluster_item) {
+            if c.availability_zones.is_empty() || c.availability_zones.len() > 16 {
+                self.at(
+                    ci,
+                    "cluster",
+                    "availability_zones",
+                    "list 1 to 16 availability zones, e.g. [\"us-east-1a\", \"us-east-1b\"]",
+                );
+            }
+            for (i, z) in c.availability_zones.iter().enumerate() {
+                if z.is_empty() || zones.contains(z) {
+                    self.at(
+                        ci,
+                        "cluster",
+                        &format!("availability_zones.{i}"),
+                        format!("zone names must be unique and non-empty (\"{z}\")"),
+                    );
+                }
+                zones.push(z.clone());
+            }
+        }
+        zones.truncate(16);
+
+        // [[instance_types]]
+        let mut custom_types: Vec<catalog::InstanceType> = Vec::new();
+        for (i, item) in self.array(&root, "instance_types").into_iter().enumerate() {
+            let prefix = format!("instance_types[{i}]");
+            let Some(r): Option<RawInstanceType> = self.de(item, &prefix) else {
+                continue;
+            };
+            if r.vcpu == 0 || r.memory_mib == 0 {
+                self.at(
+                    item,
+                    &prefix,
+                    "vcpu",
+                    "vcpu and memory_mib must be greater than zero",
+                );
+                continue;
+            }
+            let arch = match r.architecture.as_deref() {
+                None | Some("x86_64") => catalog::Arch::X86_64,
+                Some("arm64") => catalog::Arch::Arm64,
+                Some(a) => {
+                    self.at(
+                        item,
+                        &prefix,
+                        "architecture",
+                        format!("unknown architecture \"{a}\"; allowed: \"x86_64\", \"arm64\""),
+                    );
+                    catalog::Arch::X86_64
+                }
+            };
+            let registered = r
+                .registered_memory_mib
+                .unwrap_or_else(|| catalog::registered_memory_mib(r.memory_mib));
+            if registered > r.memory_mib {
+                self.at(
+                    item,
+                    &prefix,
+                    "registered_memory_mib",
+                    "registered memory cannot exceed memory_mib",
+                );
+            }
+            if custom_types.iter().any(|t| t.name == r.name) {
+                self.at(
+                    item,
+                    &prefix,
+                    "name",
+                    format!("instance type \"{}\" is declared twice", r.name),
+                );
+            }
+            if !(r.price_usd_per_hour >= 0.0 && r.price_usd_per_hour.is_finite()) {
+                self.at(
+                    item,
+                    &prefix,
+                    "price_usd_per_hour",
+                    "price must be zero or more",
+                );
+            }
+            custom_types.push(catalog::InstanceType {
+                name: r.name,
+                vcpu: r.vcpu,
+                memory_mib: r.memory_mib,
+                registered_memory_mib: registered,
+                price_usd_per_hour: r.price_usd_per_hour,
+                arch,
+                max_enis: r.max_enis.unwrap_or(3).max(1),
+                burstable: false,
+            });
+        }
+
+        // [[capacity_providers]]
+        let zone_ids = |cx: &mut Self,
+                        list: &Option<Vec<String>>,
+                        item: &Item,
+                        prefix: &str|
+         -> Vec<ZoneId> {
+            match list {
+                None => (0..zones.len() as u8).map(ZoneId).collect(),
+                Some(l) => {
+                    let mut out = Vec::new();
+                    for (i, z) in l.iter().enumerate() {
+                        match zones.iter().position(|c| c == z) {
+                            Some(p) => out.push(ZoneId(p as u8)),
+                            None => cx.at(item, prefix, &format!("availability_zones.{i}"), format!("zone \"{z}\" is not one of the cluster's availability_zones ({})", zones.join(", "))),
+                        }
+                    }
+                    if l.is_empty() {
+                        cx.at(item, prefix, "availability_zones", "list at least one zone");
+                    }
+                    out
+                }
+            }
+        };
+        let mut providers: Vec<ProviderSpec> = Vec::new();
+        for (i, item) in self
+            .array(&root, "capacity_providers")
+            .into_iter()
+            .enumerate()
+        {
+            let prefix = format!("capacity_providers[{i}]");
+            let Some(r): Option<RawCapacityProvider> = self.de(item, &prefix) else {
+                providers.push(ProviderSpec {
+                    name: String::new(),
+                    kind: ProviderKind::Fargate { spot: false },
+                });
+                continue;
+            };
+            if r.name == "FARGATE" || r.name == "FARGATE_SPOT" || r.name.is_empty() {
+                self.at(item, &prefix, "name", "FARGATE and FARGATE_SPOT are built in; give the Auto Scaling group provider another name");
+            }
+            if providers.iter().any(|p| p.name == r.name) {
+                self.at(
+                    item,
+                    &prefix,
+                    "name",
+                    format!("capacity provider \"{}\" is declared twice", r.name),
+                );
+            }
+            let it = custom_types
+                .iter()
+                .find(|t| t.name == r.instance_type)
+                .cloned()
+                .or_else(|| catalog::lookup(&r.instance_type));
+            let it = match it {
+                Some(t) => t,
+                None => {
+                    let names: Vec<&str> = catalog::names();
+                    let hint = closest(
+                        &r.instance_type,
+                        names
+                            .iter()
+                            .copied()
+                            .chain(custom_types.iter().map(|t| t.name.as_str())),
+                    )
+                    .map(|c| format!(" Did you mean \"{c}\"?"))
+                    .unwrap_or_default();
+                    self.at(item, &prefix, "instance_type", format!("unknown instance type \"{}\".{hint} Built-in types: {}; or declare it in [[instance_types]] with vcpu, memory_mib and price_usd_per_hour", r.instance_type, names.join(", ")));
+                    continue;
+                }
+            };
+            if r.max_size == 0 {
+                self.at(
+                    item,
+                    &prefix,
+                    "max_size",
+                    "max_size must be greater than 0 (§3.2)",
+                );
+            }
+            if !(r.min_size <= r.desired_size && r.desired_size <= r.max_size) {
+                self.at(
+                    item,
+                    &prefix,
+                    "desired_size",
+                    format!(
+                        "need min_size ≤ desired_size ≤ max_size (got {} ≤ {} ≤ {})",
+                        r.min_size, r.desired_size, r.max_size
+                    ),
+                );
+            }
+            let managed = match &r.managed_scaling {
+                None => false,
+                Some(m) => match m.status.as_deref() {
+                    None | Some("ENABLED") => true,
+                    Some("DISABLED") => false,
+                    Some(s) => {
+                        self.at(
+                            item,
+                            &prefix,
+                            "managed_scaling.status",
+                            format!("unknown status \"{s}\"; allowed: \"ENABLED\", \"DISABLED\""),
+                        );
+                        false
+                    }
+                },
+            };
+            let pz = zone_ids(self, &r.availability_zones, item, &prefix);
+            if r.ecs_reserved_memory_mib >= it.registered_memory_mib {
+                self.at(
+                    item,
+                    &prefix,
+                    "ecs_reserved_memory_mib",
+                    "reserved memory leaves nothing to register",
+                );
+            }
+            providers.push(ProviderSpec {
+                name: r.name,
+                kind: ProviderKind::Asg(AsgSpec {
+                    instance_type: it,
+                    min_size: r.min_size,
+                    max_size: r.max_size,
+                    desired_size: r.desired_size,
+                    spot: r.spot,
+                    zones: pz,
+                    attributes: r.attributes.into_iter().collect(),
+                    reserved_memory_mib: r.ecs_reserved_memory_mib,
+                    managed_scaling: managed,
+                }),
+            });
+        }
+        providers.push(ProviderSpec {
+            name: "FARGATE".into(),
+            kind: ProviderKind::Fargate { spot: false },
+        });
+        providers.push(ProviderSpec {
+            name: "FARGATE_SPOT".into(),
+            kind: ProviderKind::Fargate { spot: true },
+        });
+
+        // [[task_definitions]]
+        let mut defs: Vec<TaskDefSpec> = Vec::new();
+        for (i, item) in self
+            .array(&root, "task_definitions")
+            .into_iter()
+            .enumerate()
+        {
+            let prefix = format!("task_definitions[{i}]");
+            let Some(r): Option<RawTaskDefinition> = self.de(item, &prefix) else {
+                continue;
+            };
+            if let Some(d) = self.task_definition(r, item, &prefix) {
+                if defs.iter().any(|x| x.family == d.family) {
+                    self.at(
+                        item,
+                        &prefix,
+                        "family",
+                        format!("task definition family \"{}\" is declared twice", d.family),
+                    );
+                }
+                defs.push(d);
+            }
+        }
+
+        let default_strategy = cluster
+            .as_ref()
+            .and_then(|c| c.default_capacity_provider_strategy.clone());
+        let duration = duration_ms.unwrap_or(u64::MAX);
+
+        // [[services]]
+        let mut services: Vec<ServiceSpec> = Vec::new();
+        let service_items = self.array(&root, "services");
+        for (i, item) in service_items.iter().enumerate() {
+            let prefix = format!("services[{i}]");
+            let Some(r): Option<RawService> = self.de(item, &prefix) else {
+                continue;
+            };
+            if services.iter().any(|s| s.name == r.name) || r.name.is_empty() {
+                self.at(
+                    item,
+                    &prefix,
+                    "name",
+                    format!(
+                        "service names must be unique and non-empty (\"{}\")",
+                        r.name
+                    ),
+                );
+            }
+            let Some(def_id) =
+                self.find_def(&defs, &r.task_definition, item, &prefix, "task_definition")
+            else {
+                continue;
+            };
+            let td = &defs[def_id.0 as usize];
+            let scheduling = match r.scheduling_strategy.as_deref() {
+                None | Some("REPLICA") => SchedulingStrategy::Replica,
+                Some("DAEMON") => SchedulingStrategy::Daemon,
+                Some(s) => {
+                    self.at(
+                        item,
+                        &prefix,
+                        "scheduling_strategy",
+                        format!(
+                            "unknown scheduling strategy \"{s}\"; allowed: \"REPLICA\", \"DAEMON\""
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let desired_count = match (scheduling, r.desired_count) {
+                (SchedulingStrategy::Replica, Some(n)) => {
+                    if n > 5000 {
+                        self.at(
+                            item,
+                            &prefix,
+                            "desired_count",
+                            "at most 5000 tasks per service (ECS quota, §8)",
+                        );
+                    }
+                    n
+                }
+                (SchedulingStrategy::Replica, None) => {
+                    self.at(item, &prefix, "", "a REPLICA service needs `desired_count`");
+                    0
+                }
+                (SchedulingStrategy::Daemon, Some(_)) => {
+                    self.at(item, &prefix, "desired_count", "DAEMON services run one task per instance and take no desired_count (§2.1)");
+                    0
+                }
+                (SchedulingStrategy::Daemon, None) => 0,
+            };
+            let launch = self.launch(
+                &r.launch_type,
+                &r.capacity_provider_strategy,
+                &default_strategy,
+                &providers,
+                item,
+                &prefix,
+            );
+            let Some(launch) = launch else { continue };
+            let on_fargate = self.launch_is_fargate(&launch, &providers);
+            if scheduling == SchedulingStrategy::Daemon {
+                if on_fargate || matches!(launch, Launch::Strategy(_)) {
+                    self.at(item, &prefix, "", "DAEMON services run on EC2 instances only: use launch_type = \"EC2\" (Fargate and capacity provider strategies do not support DAEMON, §2.1)");
+                }
+                if !r.placement_strategy.is_empty() {
+                    self.at(
+                        item,
+                        &prefix,
+                        "placement_strategy",
+                        "DAEMON services take no placement strategy (§2.1)",
+                    );
+                }
+            }
+            self.check_compat(td, on_fargate, item, &prefix);
+            let strategies = self.strategies(&r.placement_strategy, item, &prefix);
+            let mut constraints = self.constraints(&r.placement_constraints, item, &prefix, true);
+            if on_fargate
+                && (!r.placement_strategy.is_empty() || !r.placement_constraints.is_empty())
+            {
+                self.at(item, &prefix, "placement_strategy", "placement strategies and constraints are not supported on Fargate (§1.1); Fargate balances tasks over availability zones");
+            }
+            constraints.extend(td.constraints.iter().cloned());
+            if constraints.len() > 10 {
+                self.at(
+                    item,
+                    &prefix,
+                    "placement_constraints",
+                    "at most 10 constraints per task, counting the task definition's (§1.1)",
+                );
+            }
+            let zones_s = zone_ids(self, &r.availability_zones, item, &prefix);
+            let start_ms = r.start.map_or(0, |d| d.0);
+            if start_ms > duration {
+                self.at(
+                    item,
+                    &prefix,
+                    "start",
+                    "the service starts after the end of the run",
+                );
+            }
+            services.push(ServiceSpec {
+                name: r.name,
+                task_def: def_id,
+                scheduling,
+                desired_count,
+                launch,
+                placement_strategy: strategies,
+                placement_constraints: constraints,
+                zones: zones_s,
+                start_ms,
+            });
+        }
+
+        // [[run_tasks]]
+        let mut run_tasks: Vec<RunTaskSpec> = Vec::new();
+        for (i, item) in self.array(&root, "run_tasks").into_iter().enumerate() {
+            let prefix = format!("run_tasks[{i}]");
+            let Some(r): Option<RawRunTask> = self.de(item, &prefix) else {
+                continue;
+            };
+            let Some(def_id) =
+                self.find_def(&defs, &r.task_definition, item, &prefix, "task_definition")
+            else {
+                continue;
+            };
+            let td = &defs[def_id.0 as usize];
+            if !(1..=10).contains(&r.count) {
+                self.at(item, &prefix, "count", format!("RunTask launches 1 to 10 tasks per call (§8), got {}; add more [[run_tasks]] entries for more", r.count));
+            }
+            if r.at.0 > duration {
+                self.at(
+                    item,
+                    &prefix,
+                    "at",
+                    "this RunTask is after the end of the run",
+                );
+            }
+            let Some(launch) = self.launch(
+                &r.launch_type,
+                &r.capacity_provider_strategy,
+                &default_strategy,
+                &providers,
+                item,
+                &prefix,
+            ) else {
+                continue;
+            };
+            let on_fargate = self.launch_is_fargate(&launch, &providers);
+            self.check_compat(td, on_fargate, item, &prefix);
+            let strategies = self.strategies(&r.placement_strategy, item, &prefix);
+            let mut constraints = self.constraints(&r.placement_constraints, item, &prefix, true);
+            if on_fargate
+                && (!r.placement_strategy.is_empty() || !r.placement_constraints.is_empty())
+            {
+                self.at(
+                    item,
+                    &prefix,
+                    "placement_strategy",
+                    "placement strategies and constraints are not supported on Fargate (§1.1)",
+                );
+            }
+            constraints.extend(td.constraints.iter().cloned());
+            let group = r.group.unwrap_or_else(|| format!("family:{}", td.family));
+            if group.starts_with("service:") {
+                self.at(
+                    item,
+                    &prefix,
+                    "group",
+                    "the `service:` prefix is reserved for service tasks (§1.3)",
+                );
+            }
+            run_tasks.push(RunTaskSpec {
+                at_ms: r.at.0,
+                task_def: def_id,
+                count: r.count,
+                group,
+                launch,
+                placement_strategy: strategies,
+                placement_constraints: constraints,
+                run_duration: r.run_duration.map(|d| d.0),
+            });
+        }
+        run_tasks.sort_by_key(|r| r.at_ms);
+
+        // [[service_updates]]
+        let mut updates: Vec<ServiceUpdateSpec> = Vec::new();
+        for (i, item) in self.array(&root, "service_updates").into_iter().enumerate() {
+            let prefix = format!("service_updates[{i}]");
+            let Some(r): Option<RawServiceUpdate> = self.de(item, &prefix) else {
+                continue;
+            };
+            let Some(sid) = services.iter().position(|s| s.name == r.service) else {
+                let hint = closest(&r.service, services.iter().map(|s| s.name.as_str()))
+                    .map(|c| format!("; did you mean \"{c}\"?"))
+                    .unwrap_or_default();
+                self.at(
+                    item,
+                    &prefix,
+                    "service",
+                    format!("no service named \"{}\"{hint}", r.service),
+                );
+                continue;
+            };
+            if services[sid].scheduling == SchedulingStrategy::Daemon {
+                self.at(
+                    item,
+                    &prefix,
+                    "service",
+                    "DAEMON services have no desired count to update",
+                );
+            }
+            if r.at.0 > duration {
+                self.at(
+                    item,
+                    &prefix,
+                    "at",
+                    "this update is after the end of the run",
+                );
+            }
+            updates.push(ServiceUpdateSpec {
+                at_ms: r.at.0,
+                service: ServiceId(sid as u32),
+                desired_count: r.desired_count,
+            });
+        }
+        updates.sort_by_key(|u| u.at_ms);
+
+        let timings = self.timings(get("timings"));
+        let scheduler = self.scheduler(get("scheduler"));
+
+        if !self.diags.is_empty() {
+            return None;
+        }
+        let cluster = cluster?;
+        Some(Spec {
+            name: name?,
+            seed,
+            duration_ms: duration_ms?,
+            metric_period_ms,
+            cluster_name: cluster.name.unwrap_or_else(|| "default".into()),
+            region: cluster.region.unwrap_or_else(|| "us-east-1".into()),
+            zones,
+            providers,
+            task_definitions: defs,
+            services,
+            run_tasks,
+            service_updates: updates,
+            timings,
+            scheduler,
+        })
+    }
+
+    fn find_def(
+        &mut self,
+        defs: &[TaskDefSpec],
+        name: &str,
+        item: &Item,
+        prefix: &str,
+        field: &str,
+    ) -> Option<TaskDefId> {
+        // Accept "family" or "family:revision" (any revision: one revision is modelled per family).
+        let family = name.split(':').next().unwrap_or(name);
+        match defs.iter().position(|d| d.family == family) {
+            Some(i) => Some(TaskDefId(i as u16)),
+            None => {
+                let hint = closest(family, defs.iter().map(|d| d.family.as_str()))
+                    .map(|c| format!("; did you mean \"{c}\"?"))
+                    .unwrap_or_default();
+                let known: Vec<&str> = defs.iter().map(|d| d.family.as_str()).collect();
+                self.at(
+                    item,
+                    prefix,
+                    field,
+                    format!(
+                        "unknown task definition \"{name}\"{hint} (declared: {})",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn launch_is_fargate(&self, launch: &Launch, providers: &[ProviderSpec]) -> bool {
+        match launch {
+            Launch::Fargate => true,
+            Launch::Ec2 => false,
+            Launch::Strategy(items) => items.iter().any(|i| {
+                matches!(
+                    providers[i.provider.0 as usize].kind,
+                    ProviderKind::Fargate { .. }
+                )
+            }),
+        }
+    }
+
+    fn check_compat(&mut self, td: &TaskDefSpec, fargate: bool, item: &Item, prefix: &str) {
+        if fargate && !td.fargate_compatible {
+            self.at(item, prefix, "task_definition", format!("task definition \"{}\" is not compatible with FARGATE: add requires_compatibilities = [\"FARGATE\"] with network_mode = \"awsvpc\" and a valid Fargate cpu/memory pair", td.family));
+        }
+        if !fargate && !td.ec2_compatible {
+            self.at(item, prefix, "task_definition", format!("task definition \"{}\" is not compatible with EC2: add \"EC2\" to its requires_compatibilities", td.family));
+        }
+    }
+
+    fn launch(
+        &mut self,
+        launch_type: &Option<String>,
+        strategy: &Option<Vec<RawStrategyItem>>,
+        default: &Option<Vec<RawStrategyItem>>,
+        providers: &[ProviderSpec],
+        item: &Item,
+        prefix: &str,
+    ) -> Option<Launch> {
+        match (launch_type.as_deref(), strategy) {
+            (Some(_), Some(_)) => {
+                self.at(
+                    item,
+                    prefix,
+                    "launch_type",
+                    "give either launch_type or capacity_provider_strategy, not both (§3.1)",
+                );
+                None
+            }
+            (Some("EC2"), None) => Some(Launch::Ec2),
+            (Some("FARGATE"), None) => Some(Launch::Fargate),
+            (Some(other), None) => {
+                self.at(
+                    item,
+                    prefix,
+                    "launch_type",
+                    format!("unknown launch type \"{other}\"; allowed: \"EC2\", \"FARGATE\""),
+                );
+                None
+            }
+            (None, Some(s)) => {
+                self.strategy_items(s, providers, item, prefix, "capacity_provider_strategy")
+            }
+            (None, None) => match default {
+                Some(d) => {
+                    self.strategy_items(d, providers, item, prefix, "capacity_provider_strategy")
+                }
+                None => Some(Launch::Ec2),
+            },
+        }
+    }
+
+    fn strategy_items(
+        &mut self,
+        items: &[RawStrategyItem],
+        providers: &[ProviderSpec],
+        item: &Item,
+        prefix: &str,
+        field: &str,
+    ) -> Option<Launch> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        if items.is_empty() || items.len() > 20 {
+            self.at(
+                item,
+                prefix,
+                field,
+                "a capacity provider strategy lists 1 to 20 providers (§3.1)",
+            );
+            return None;
+        }
+        for (i, it) in items.iter().enumerate() {
+            let path = format!("{field}.{i}");
+            match providers
+                .iter()
+                .position(|p| p.name == it.capacity_provider)
+            {
+                Some(p) => {
+                    if out
+                        .iter()
+                        .any(|x: &StrategyItem| x.provider.0 as usize == p)
+                    {
+                        self.at(
+                            item,
+                            prefix,
+                            &path,
+                            "a provider may appear only once in a strategy",
+                        );
+                        ok = false;
+                    }
+                    out.push(StrategyItem {
+                        provider: ProviderId(p as u16),
+                        base: it.base,
+                        weight: it.weight,
+                    });
+                }
+                None => {
+                    let names: Vec<&str> = providers.iter().map(|p| p.name.as_str()).collect();
+                    let hint = closest(&it.capacity_provider, names.iter().copied())
+                        .map(|c| format!("; did you mean \"{c}\"?"))
+                        .unwrap_or_default();
+                    self.at(
+                        item,
+                        prefix,
+                        &format!("{path}.capacity_provider"),
+                        format!(
+                            "unknown capacity provider \"{}\"{hint} (known: {})",
+                            it.capacity_provider,
+                            names.join(", ")
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+            if it.weight > 1000 {
+                self.at(
+                    item,
+                    prefix,
+                    &format!("{path}.weight"),
+                    "weight must be 0 to 1000 (§3.1)",
+                );
+                ok = false;
+            }
+            if it.base > 100_000 {
+                self.at(
+                    item,
+                    prefix,
+                    &format!("{path}.base"),
+                    "base must be 0 to 100000 (§3.1)",
+                );
+                ok = false;
+            }
+        }
+        if !ok {
+            return None;
+        }
+        if out.iter().filter(|i| i.base > 0).count() > 1 {
+            self.at(
+                item,
+                prefix,
+                field,
+                "only one provider in a strategy may have a base (§3.1)",
+            );
+            return None;
+        }
+        if out.iter().all(|i| i.weight == 0) {
+            self.at(item, prefix, field, "at least one provider needs weight > 0 (weights default to 0, as in the API, §3.1)");
+            return None;
+        }
+        let kinds: Vec<bool> = out
+            .iter()
+            .map(|i| {
+                matches!(
+                    providers[i.provider.0 as usize].kind,
+                    ProviderKind::Fargate { .. }
+                )
+            })
+            .collect();
+        if kinds.iter().any(|&k| k) && kinds.iter().any(|&k| !k) {
+            self.at(
+                item,
+                prefix,
+                field,
+                "a strategy cannot mix Fargate and Auto Scaling group providers (§3.1)",
+            );
+            return None;
+        }
+        Some(Launch::Strategy(out))
+    }
+
+    fn strategies(
+        &mut self,
+        raw: &[RawPlacementStrategy],
+        item: &Item,
+        prefix: &str,
+    ) -> Vec<Strategy> {
+        if raw.len() > 5 {
+            self.at(
+                item,
+                prefix,
+                "placement_strategy",
+                "at most 5 placement strategy rules (§1.1)",
+            );
+        }
+        let mut out = Vec::new();
+        for (i, s) in raw.iter().enumerate() {
+            let path = format!("placement_strategy.{i}");
+            let f = s.field.as_deref();
+            let parsed = match s.kind.as_str() {
+                "binpack" => match f {
+                    Some("cpu") | Some("CPU") => Some(Strategy::Binpack(Resource::Cpu)),
+                    Some("memory") | Some("MEMORY") => Some(Strategy::Binpack(Resource::Memory)),
+                    other => {
+                        self.at(
+                            item,
+                            prefix,
+                            &format!("{path}.field"),
+                            format!(
+                                "binpack packs on \"cpu\" or \"memory\", not {}",
+                                other.map_or("nothing".to_string(), |o| format!("\"{o}\""))
+                            ),
+                        );
+                        None
+                    }
+                },
+                "spread" => match f {
+                    Some("instanceId") | Some("host") => {
+                        Some(Strategy::Spread(SpreadField::InstanceId))
+                    }
+                    Some("attribute:ecs.availability-zone") => {
+                        Some(Strategy::Spread(SpreadField::AvailabilityZone))
+                    }
+                    Some(a) if a.starts_with("attribute:") && a.len() > "attribute:".len() => {
+                        Some(Strategy::Spread(SpreadField::Attribute(
+                            a["attribute:".len()..].to_string(),
+                        )))
+                    }
+                    other => {
+                        self.at(item, prefix, &format!("{path}.field"), format!("spread needs a field: \"instanceId\", \"host\" or \"attribute:<name>\" such as \"attribute:ecs.availability-zone\", not {}", other.map_or("nothing".to_string(), |o| format!("\"{o}\""))));
+                        None
+                    }
+                },
+                "random" => {
+                    if f.is_some() {
+                        self.at(
+                            item,
+                            prefix,
+                            &format!("{path}.field"),
+                            "random takes no field",
+                        );
+                    }
+                    Some(Strategy::Random)
+                }
+                other => {
+                    let hint = closest(other, ["binpack", "spread", "random"])
+                        .map(|c| format!("; did you mean \"{c}\"?"))
+                        .unwrap_or_default();
+                    self.at(item, prefix, &format!("{path}.type"), format!("unknown placement strategy \"{other}\"{hint}; allowed: \"binpack\", \"spread\", \"random\""));
+                    None
+                }
+            };
+            out.extend(parsed);
+        }
+        out
+    }
+
+    fn constraints(
+        &mut self,
+        raw: &[RawPlacementConstraint],
+        item: &Item,
+        prefix: &str,
+        allow_distinct: bool,
+    ) -> Vec<Constraint> {
+        let mut out = Vec::new();
+        for (i, c) in raw.iter().enumerate() {
+            let path = format!("placement_constraints.{i}");
+            match c.kind.as_str() {
+                "distinctInstance" => {
+                    if !allow_distinct {
+                        self.at(item, prefix, &format!("{path}.type"), "distinctInstance cannot be set in a task definition, only on a service or RunTask (§1.4)");
+                    } else if c.expression.is_some() {
+                        self.at(item, prefix, &format!("{path}.expression"), "distinctInstance takes no expression");
+                    } else {
+                        out.push(Constraint::DistinctInstance);
+                    }
+                }
+                "memberOf" => match &c.expression {
+                    None => self.at(item, prefix, &path, "memberOf needs an expression, e.g. expression = \"attribute:ecs.instance-type =~ m5.*\""),
+                    Some(e) => match cql::parse(e) {
+                        Ok(expr) => out.push(Constraint::MemberOf { expr, source: e.clone() }),
+                        Err(err) => self.at(item, prefix, &format!("{path}.expression"), format!("invalid cluster query expression \"{e}\": {err}")),
+                    },
+                },
+                other => {
+                    let hint = closest(other, ["distinctInstance", "memberOf"]).map(|c| format!("; did you mean \"{c}\"?")).unwrap_or_default();
+                    self.at(item, prefix, &format!("{path}.type"), format!("unknown placement constraint \"{other}\"{hint}; allowed: \"distinctInstance\", \"memberOf\""));
+                }
+            }
+        }
+        out
+    }
+
+    fn task_definition(
+        &mut self,
+        r: RawTaskDefinition,
+        item: &Item,
+        prefix: &str,
+    ) -> Option<TaskDefSpec> {
+        if let Some(file) = &r.file {
+            let inline_keys = r.cpu.is_some()
+                || r.memory.is_some()
+                || r.network_mode.is_some()
+                || r.requires_compatibilities.is_some()
+                || r.cpu_architecture.is_some()
+                || !r.containers.is_empty()
+                || !r.placement_constraints.is_empty()
+                || r.ephemeral_storage_gib.is_some();
+            if inline_keys {
+                self.at(item, prefix, "file", "a task definition loaded from `file` takes no other keys except `family` (to rename it)");
+                return None;
+            }
+            return self.task_definition_file(file, r.family, item, prefix);
+        }
+        let Some(family) = r.family.clone() else {
+            self.at(
+                item,
+                prefix,
+                "",
+                "a task definition needs `family` (or `file` = a register-task-definition JSON)",
+            );
+            return None;
+        };
+        let compat = r
+            .requires_compatibilities
+            .clone()
+            .unwrap_or_else(|| vec!["EC2".into()]);
+        let mut ec2 = false;
+        let mut fg = false;
+        for (i, c) in compat.iter().enumerate() {
+            match c.as_str() {
+                "EC2" => ec2 = true,
+                "FARGATE" => fg = true,
+                other => self.at(
+                    item,
+                    prefix,
+                    &format!("requires_compatibilities.{i}"),
+                    format!("unknown compatibility \"{other}\"; allowed: \"EC2\", \"FARGATE\""),
+                ),
+            }
+        }
+        let network_mode = match r.network_mode.as_deref() {
+            None => {
+                if fg {
+                    NetworkMode::Awsvpc
+                } else {
+                    NetworkMode::Bridge
+                }
+            }
+            Some("bridge") => NetworkMode::Bridge,
+            Some("awsvpc") => NetworkMode::Awsvpc,
+            Some("host") => NetworkMode::Host,
+            Some("none") => NetworkMode::None,
+            Some(o) => {
+                self.at(item, prefix, "network_mode", format!("unknown network mode \"{o}\"; allowed: \"bridge\", \"awsvpc\", \"host\", \"none\""));
+                NetworkMode::Bridge
+            }
+        };
+        let arch = match r.cpu_architecture.as_deref() {
+            None => None,
+            Some("X86_64") => Some(catalog::Arch::X86_64),
+            Some("ARM64") => Some(catalog::Arch::Arm64),
+            Some(o) => {
+                self.at(
+                    item,
+                    prefix,
+                    "cpu_architecture",
+                    format!("unknown architecture \"{o}\"; allowed: \"X86_64\", \"ARM64\""),
+                );
+                None
+            }
+        };
+        let mut containers = Vec::new();
+        let mut ports = Vec::new();
+        let mut stop_timeout_ms = 30 * MS_PER_S;
+        let mut any_stop = false;
+        for (i, c) in r.containers.iter().enumerate() {
+            let cp = format!("containers.{i}");
+            if let (Some(m), Some(res)) = (c.memory, c.memory_reservation)
+                && res >= m
+            {
+                self.at(
+                    item,
+                    prefix,
+                    &format!("{cp}.memory_reservation"),
+                    format!("memory_reservation ({res}) must be less than memory ({m}) (§6.1)"),
+                );
+            }
+            for (j, pm) in c.port_mappings.iter().enumerate() {
+                let hp = pm.host_port.unwrap_or(0);
+                match network_mode {
+                    NetworkMode::Bridge => {
+                        if hp != 0 {
+                            ports.push(hp)
+                        }
+                    }
+                    NetworkMode::Host => ports.push(if hp != 0 { hp } else { pm.container_port }),
+                    NetworkMode::Awsvpc => {
+                        if hp != 0 && hp != pm.container_port {
+                            self.at(item, prefix, &format!("{cp}.port_mappings.{j}.host_port"), "in awsvpc mode host_port must equal container_port or be omitted (§9.1)");
+                        }
+                    }
+                    NetworkMode::None => {}
+                }
+                if let Some(p) = &pm.protocol
+                    && p != "tcp"
+                    && p != "udp"
+                {
+                    self.at(
+                        item,
+                        prefix,
+                        &format!("{cp}.port_mappings.{j}.protocol"),
+                        "protocol must be \"tcp\" or \"udp\"",
+                    );
+                }
+            }
+            if let Some(st) = c.stop_timeout {
+                if !any_stop || st.0 > stop_timeout_ms {
+                    stop_timeout_ms = st.0;
+                }
+                any_stop = true;
+            }
+            containers.push(ContainerSpec {
+                name: c.name.clone(),
+                cpu: c.cpu,
+                memory_mib: c.memory,
+                memory_reservation_mib: c.memory_reservation,
+                essential: c.essential.unwrap_or(true),
+            });
+        }
+        let constraints = self.constraints(&r.placement_constraints, item, prefix, false);
+        self.finish_task_def(
+            TaskDefInput {
+                family,
+                task_cpu: r.cpu,
+                task_memory: r.memory,
+                network_mode,
+                ec2,
+                fargate: fg,
+                arch,
+                ports,
+                containers,
+                stop_timeout_ms,
+                constraints,
+                ephemeral: r.ephemeral_storage_gib,
+                source: "inline".into(),
+            },
+            item,
+            prefix,
+        )
+    }
+
+    fn finish_task_def(
+        &mut self,
+        mut d: TaskDefInput,
+        item: &Item,
+        prefix: &str,
+    ) -> Option<TaskDefSpec> {
+        if d.containers.is_empty() {
+            d.containers.push(ContainerSpec {
+                name: "app".into(),
+                cpu: d.task_cpu.unwrap_or(0),
+                memory_mib: d.task_memory,
+                memory_reservation_mib: None,
+                essential: true,
+            });
+        }
+        if !d.containers.iter().any(|c| c.essential) {
+            self.at(
+                item,
+                prefix,
+                "containers",
+                "at least one container must be essential",
+            );
+        }
+        let container_mem: u32 = d
+            .containers
+            .iter()
+            .map(|c| c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0))
+            .sum();
+        if d.task_memory.is_none()
+            && d.containers
+                .iter()
+                .any(|c| c.memory_mib.is_none() && c.memory_reservation_mib.is_none())
+        {
+            self.at(item, prefix, "memory", "set task-level `memory`, or `memory`/`memory_reservation` on every container (§6.1)");
+        }
+        let cpu_units = d
+            .task_cpu
+            .unwrap_or_else(|| d.containers.iter().map(|c| c.cpu).sum());
+        let memory_mib = d.task_memory.unwrap_or(container_mem);
+        if let Some(c) = d.task_cpu
+            && d.ec2
+            && !d.fargate
+            && !(128..=10240).contains(&c)
+        {
+            self.at(
+                item,
+                prefix,
+                "cpu",
+                format!("task-level cpu on EC2 must be 128 to 10240 units (§6.1), got {c}"),
+            );
+        }
+        if d.fargate {
+            if d.network_mode != NetworkMode::Awsvpc {
+                self.at(
+                    item,
+                    prefix,
+                    "network_mode",
+                    "Fargate task definitions need network_mode = \"awsvpc\" (§9.1)",
+                );
+            }
+            match (d.task_cpu, d.task_memory) {
+                (Some(c), Some(m)) => {
+                    if let Err(e) = fargate::check_size(c, m) {
+                        self.at(item, prefix, "memory", e);
+                    }
+                }
+                _ => self.at(
+                    item,
+                    prefix,
+                    "cpu",
+                    "Fargate task definitions need task-level `cpu` and `memory` (§5.1)",
+                ),
+            }
+            if d.stop_timeout_ms > 120 * MS_PER_S {
+                self.at(
+                    item,
+                    prefix,
+                    "containers",
+                    "stop_timeout is at most 120s on Fargate (§5.3)",
+                );
+            }
+        }
+        let ephemeral = d.ephemeral.unwrap_or(20);
+        if !(20..=200).contains(&ephemeral) {
+            self.at(
+                item,
+                prefix,
+                "ephemeral_storage_gib",
+                "ephemeral storage is 20 to 200 GiB (§5.3)",
+            );
+        }
+        let mut seen = Vec::new();
+        for &p in &d.ports {
+            if seen.contains(&p) {
+                self.at(
+                    item,
+                    prefix,
+                    "containers",
+                    format!("host port {p} is mapped twice"),
+                );
+            }
+            seen.push(p);
+        }
+        if memory_mib == 0 {
+            return None;
+        }
+        Some(TaskDefSpec {
+            family: d.family,
+            task_cpu: d.task_cpu,
+            task_memory_mib: d.task_memory,
+            cpu_units,
+            memory_mib,
+            network_mode: d.network_mode,
+            ec2_compatible: d.ec2,
+            fargate_compatible: d.fargate,
+            arch: d.arch,
+            static_host_ports: d.ports,
+            containers: d.containers,
+            stop_timeout_ms: d.stop_timeout_ms,
+            constraints: d.constraints,
+            ephemeral_storage_gib: ephemeral,
+            source: d.source,
+        })
+    }
+
+    fn task_definition_file(
+        &mut self,
+        file: &str,
+        family_override: Option<String>,
+        item: &Item,
+        prefix: &str,
+    ) -> Option<TaskDefSpec> {
+        let path = self.base_dir.join(file);
+        let label = path.display().to_string();
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) => {
+                self.at(
+                    item,
+                    prefix,
+                    "file",
+                    format!("cannot read task definition file \"{label}\": {e}"),
+                );
+                return None;
+            }
+        };
+        let aws = match taskdef_json::parse_task_definition_json(&text) {
+            Ok(a) => a,
+            Err(errs) => {
+                for e in errs {
+                    self.diags.push(Diagnostic {
+                        file: label.clone(),
+                        line: e.line,
+                        column: e.column,
+                        field: e.field,
+                        message: e.message,
+                    });
+                }
+                return None;
+            }
+        };
+        let mut ec2 = aws.requires_compatibilities.is_empty();
+        let mut fg = false;
+        for c in &aws.requires_compatibilities {
+            match c.as_str() {
+                "EC2" => ec2 = true,
+                "FARGATE" => fg = true,
+                _ => {}
+            }
+        }
+        let network_mode = match aws.network_mode.as_deref() {
+            Some("awsvpc") => NetworkMode::Awsvpc,
+            Some("host") => NetworkMode::Host,
+            Some("none") => NetworkMode::None,
+            _ => NetworkMode::Bridge,
+        };
+        let mut ports = Vec::new();
+        let mut stop_timeout_ms = 30 * MS_PER_S;
+        let mut any_stop = false;
+        let containers = aws
+            .containers
+            .iter()
+            .map(|c| {
+                for pm in &c.port_mappings {
+                    let hp = pm.host_port.unwrap_or(0);
+                    match network_mode {
+                        NetworkMode::Bridge if hp != 0 => ports.push(hp),
+                        NetworkMode::Host => {
+                            ports.push(if hp != 0 { hp } else { pm.container_port })
+                        }
+                        _ => {}
+                    }
+                }
+                if let Some(s) = c.stop_timeout_s {
+                    let ms = s as u64 * MS_PER_S;
+                    if !any_stop || ms > stop_timeout_ms {
+                        stop_timeout_ms = ms;
+                    }
+                    any_stop = true;
+                }
+                ContainerSpec {
+                    name: c.name.clone(),
+                    cpu: c.cpu,
+                    memory_mib: c.memory,
+                    memory_reservation_mib: c.memory_reservation,
+                    essential: c.essential,
+                }
+            })
+            .collect();
+        let mut constraints = Vec::new();
+        for (i, c) in aws.placement_constraints.iter().enumerate() {
+            if let Some(e) = &c.expression {
+                match cql::parse(e) {
+                    Ok(expr) => constraints.push(Constraint::MemberOf {
+                        expr,
+                        source: e.clone(),
+                    }),
+                    Err(err) => self.diags.push(Diagnostic {
+                        file: label.clone(),
+                        line: 0,
+                        column: 0,
+                        field: format!("placementConstraints[{i}].expression"),
+                        message: format!("invalid cluster query expression \"{e}\": {err}"),
+                    }),
+                }
+            }
+        }
+        let arch = match aws.cpu_architecture.as_deref() {
+            Some("ARM64") => Some(catalog::Arch::Arm64),
+            Some("X86_64") => Some(catalog::Arch::X86_64),
+            _ => None,
+        };
+        self.finish_task_def(
+            TaskDefInput {
+                family: family_override.unwrap_or(aws.family),
+                task_cpu: aws.cpu_units,
+                task_memory: aws.memory_mib,
+                network_mode,
+                ec2,
+                fargate: fg,
+                arch,
+                ports,
+                containers,
+                stop_timeout_ms,
+                constraints,
+                ephemeral: aws.ephemeral_storage_gib,
+                source: file.to_string(),
+            },
+            item,
+            prefix,
+        )
+    }
+
+    fn timings(&mut self, v: Option<Item<'s>>) -> Timings {
+        let raw: RawTimings = v.and_then(|v| self.de(&v, "timings")).unwrap_or_default();
+        let c = |ms: u64| DurationDist::constant(ms);
+        let pick = |o: &Option<Dist>, d: DurationDist| o.as_ref().map_or(d, |x| x.0.clone());
+        let e = &raw.ec2;
+        let f = &raw.fargate;
+        // Defaults (unconfirmed; calibrate): EC2 tasks pull in seconds; Fargate provision-to-RUNNING is
+        // about 20 s plus the image pull, 30–60 s for typical images (§5.3 "derived").
+        Timings {
+            ec2: StateTimings {
+                provisioning: pick(&e.provisioning, c(0)),
+                pull: pick(
+                    &e.pull,
+                    DurationDist::LogNormal {
+                        median_ms: 5 * MS_PER_S,
+                        sigma: 0.5,
+                    },
+                ),
+                start: pick(&e.start, c(2 * MS_PER_S)),
+                activating: pick(&e.activating, c(0)),
+                deactivating: pick(&e.deactivating, c(0)),
+                stop: pick(&e.stop, c(2 * MS_PER_S)),
+                deprovisioning: pick(&e.deprovisioning, c(0)),
+            },
+            ec2_eni_attach: pick(
+                &e.eni_attach,
+                DurationDist::Uniform {
+                    min_ms: 3 * MS_PER_S,
+                    max_ms: 8 * MS_PER_S,
+                },
+            ),
+            fargate: StateTimings {
+                provisioning: pick(
+                    &f.provisioning,
+                    DurationDist::LogNormal {
+                        median_ms: 15 * MS_PER_S,
+                        sigma: 0.3,
+                    },
+                ),
+                pull: pick(
+                    &f.pull,
+                    DurationDist::LogNormal {
+                        median_ms: 20 * MS_PER_S,
+                        sigma: 0.4,
+                    },
+                ),
+                start: pick(&f.start, c(2 * MS_PER_S)),
+                activating: pick(&f.activating, c(0)),
+                deactivating: pick(&f.deactivating, c(0)),
+                stop: pick(&f.stop, c(2 * MS_PER_S)),
+                deprovisioning: pick(
+                    &f.deprovisioning,
+                    DurationDist::Uniform {
+                        min_ms: 3 * MS_PER_S,
+                        max_ms: 8 * MS_PER_S,
+                    },
+                ),
+            },
+        }
+    }
+
+    fn scheduler(&mut self, v: Option<Item<'s>>) -> SchedulerParams {
+        let item = v.clone();
+        let r: RawScheduler = v.and_then(|v| self.de(&v, "scheduler")).unwrap_or_default();
+        if let (Some(m), Some(it)) = (r.throttle_multiplier, &item)
+            && !(1.0..=10.0).contains(&m)
+        {
+            self.at(
+                it,
+                "scheduler",
+                "throttle_multiplier",
+                "throttle_multiplier must be 1 to 10",
+            );
+        }
+        if let (Some(0), Some(it)) = (r.service_launch_rate_per_minute, &item) {
+            self.at(
+                it,
+                "scheduler",
+                "service_launch_rate_per_minute",
+                "the launch rate must be at least 1 per minute",
+            );
+        }
+        if let (Some(d), Some(it)) = (r.placement_retry_interval, &item)
+            && d.0 == 0
+        {
+            self.at(
+                it,
+                "scheduler",
+                "placement_retry_interval",
+                "the retry interval must be greater than zero",
+            );
+        }
+        SchedulerParams {
+            placement_retry_interval_ms: r.placement_retry_interval.map_or(30 * MS_PER_S, |d| d.0),
+            throttle_initial_delay_ms: r.throttle_initial_delay.map_or(30 * MS_PER_S, |d| d.0),
+            throttle_multiplier: r.throttle_multiplier.unwrap_or(2.0),
+            throttle_max_delay_ms: r.throttle_max_delay.map_or(27 * MS_PER_MIN, |d| d.0),
+            service_launch_rate_per_minute: r.service_launch_rate_per_minute.unwrap_or(500).max(1),
+            provisioning_cap: r.provisioning_cap.unwrap_or(300),
+            provisioning_timeout: r.provisioning_timeout.map_or(
+                DurationDist::Uniform {
+                    min_ms: 10 * MS_PER_MIN,
+                    max_ms: 30 * MS_PER_MIN,
+                },
+                |d| d.0,
+            ),
+            event_dedup_window_ms: r.event_dedup_window.map_or(6 * MS_PER_H, |d| d.0),
+            reserved_ports: r
+                .reserved_ports
+                .unwrap_or_else(|| vec![22, 2375, 2376, 51678, 51679, 51680]),
+            max_reserved_ports: 100,
+        }
+    }
+}
+
+struct TaskDefInput {
+    family: String,
+    task_cpu: Option<u32>,
+    task_memory: Option<u32>,
+    network_mode: NetworkMode,
+    ec2: bool,
+    fargate: bool,
+    arch: Option<catalog::Arch>,
+    ports: Vec<u16>,
+    containers: Vec<ContainerSpec>,
+    stop_timeout_ms: u64,
+    constraints: Vec<Constraint>,
+    ephemeral: Option<u32>,
+    source: String,
+}

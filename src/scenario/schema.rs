@@ -1,0 +1,364 @@
+//! The scenario file's TOML schema (serde). Keys are snake_case versions of AWS API names; values AWS
+//! spells as enums keep AWS's spelling. Every table denies unknown keys, so a typo is an error with a
+//! suggestion, never a silent default. README.md documents every key.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::duration::{Dist, Dur};
+
+/// Top-level keys, for "did you mean" on an unknown key.
+pub const TOP_LEVEL_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "duration",
+    "seed",
+    "metric_period",
+    "cluster",
+    "instance_types",
+    "capacity_providers",
+    "task_definitions",
+    "services",
+    "run_tasks",
+    "service_updates",
+    "timings",
+    "scheduler",
+];
+
+/// `[cluster]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCluster {
+    /// Cluster name (default "default").
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Region (default us-east-1).
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Availability zones.
+    pub availability_zones: Vec<String>,
+    /// Used by services and RunTask calls that give neither a launch type nor a strategy.
+    #[serde(default)]
+    pub default_capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+}
+
+/// `[[instance_types]]`: a custom instance type.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawInstanceType {
+    /// Name used by `instance_type`.
+    pub name: String,
+    /// vCPUs (1024 CPU units each).
+    pub vcpu: u32,
+    /// Nominal memory, MiB.
+    pub memory_mib: u32,
+    /// Registered memory, MiB (default: the catalog's derived rule).
+    #[serde(default)]
+    pub registered_memory_mib: Option<u32>,
+    /// Price.
+    pub price_usd_per_hour: f64,
+    /// `x86_64` (default) or `arm64`.
+    #[serde(default)]
+    pub architecture: Option<String>,
+    /// ENIs including the primary (default 3).
+    #[serde(default)]
+    pub max_enis: Option<u32>,
+}
+
+/// `managed_scaling = { … }` of a capacity provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawManagedScaling {
+    /// `ENABLED` (default when the table is present) or `DISABLED`.
+    #[serde(default)]
+    pub status: Option<String>,
+}
+
+/// `[[capacity_providers]]`: an EC2 Auto Scaling group capacity provider.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapacityProvider {
+    /// Name.
+    pub name: String,
+    /// Built-in or custom instance type.
+    pub instance_type: String,
+    /// ASG MinSize.
+    #[serde(default)]
+    pub min_size: u32,
+    /// ASG MaxSize.
+    pub max_size: u32,
+    /// Instances at the start.
+    pub desired_size: u32,
+    /// Spot instances.
+    #[serde(default)]
+    pub spot: bool,
+    /// Subset of the cluster's zones (default all).
+    #[serde(default)]
+    pub availability_zones: Option<Vec<String>>,
+    /// Custom attributes.
+    #[serde(default)]
+    pub attributes: BTreeMap<String, String>,
+    /// `ECS_RESERVED_MEMORY`.
+    #[serde(default)]
+    pub ecs_reserved_memory_mib: u32,
+    /// Managed scaling.
+    #[serde(default)]
+    pub managed_scaling: Option<RawManagedScaling>,
+}
+
+/// A capacity provider strategy item.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStrategyItem {
+    /// Provider name (`FARGATE`, `FARGATE_SPOT` or a `[[capacity_providers]]` name).
+    pub capacity_provider: String,
+    /// Base.
+    #[serde(default)]
+    pub base: u32,
+    /// Weight (default 0 as in the API, §3.1).
+    #[serde(default)]
+    pub weight: u32,
+}
+
+/// A placement strategy rule.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlacementStrategy {
+    /// `binpack`, `spread` or `random`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `cpu`/`memory` for binpack; `instanceId`, `host` or `attribute:<name>` for spread.
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+/// A placement constraint.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlacementConstraint {
+    /// `distinctInstance` or `memberOf`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Cluster query language expression (memberOf).
+    #[serde(default)]
+    pub expression: Option<String>,
+}
+
+/// A port mapping.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPortMapping {
+    /// Container port.
+    pub container_port: u16,
+    /// Host port (0 or absent: dynamic in bridge mode).
+    #[serde(default)]
+    pub host_port: Option<u16>,
+    /// `tcp` or `udp`.
+    #[serde(default)]
+    pub protocol: Option<String>,
+}
+
+/// A container definition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContainer {
+    /// Name.
+    pub name: String,
+    /// Image (informational).
+    #[serde(default)]
+    pub image: Option<String>,
+    /// CPU units.
+    #[serde(default)]
+    pub cpu: u32,
+    /// Hard limit MiB.
+    #[serde(default)]
+    pub memory: Option<u32>,
+    /// Soft limit MiB.
+    #[serde(default)]
+    pub memory_reservation: Option<u32>,
+    /// Essential (default true).
+    #[serde(default)]
+    pub essential: Option<bool>,
+    /// Port mappings.
+    #[serde(default)]
+    pub port_mappings: Vec<RawPortMapping>,
+    /// stopTimeout.
+    #[serde(default)]
+    pub stop_timeout: Option<Dur>,
+}
+
+/// `[[task_definitions]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTaskDefinition {
+    /// Family (required unless `file` is given).
+    #[serde(default)]
+    pub family: Option<String>,
+    /// A `register-task-definition` JSON file, relative to the scenario file.
+    #[serde(default)]
+    pub file: Option<String>,
+    /// Task-level CPU units.
+    #[serde(default)]
+    pub cpu: Option<u32>,
+    /// Task-level memory MiB.
+    #[serde(default)]
+    pub memory: Option<u32>,
+    /// `bridge` (EC2 default), `awsvpc` (Fargate), `host`, `none`.
+    #[serde(default)]
+    pub network_mode: Option<String>,
+    /// `EC2`, `FARGATE` (default both when the size is a valid Fargate size).
+    #[serde(default)]
+    pub requires_compatibilities: Option<Vec<String>>,
+    /// `X86_64` or `ARM64`.
+    #[serde(default)]
+    pub cpu_architecture: Option<String>,
+    /// Containers (default: one essential container with the task-level size).
+    #[serde(default)]
+    pub containers: Vec<RawContainer>,
+    /// memberOf constraints.
+    #[serde(default)]
+    pub placement_constraints: Vec<RawPlacementConstraint>,
+    /// Fargate ephemeral storage GiB (20–200).
+    #[serde(default)]
+    pub ephemeral_storage_gib: Option<u32>,
+}
+
+/// `[[services]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    /// Name.
+    pub name: String,
+    /// Task definition family.
+    pub task_definition: String,
+    /// `REPLICA` (default) or `DAEMON`.
+    #[serde(default)]
+    pub scheduling_strategy: Option<String>,
+    /// Desired count (REPLICA).
+    #[serde(default)]
+    pub desired_count: Option<u32>,
+    /// `EC2` or `FARGATE`.
+    #[serde(default)]
+    pub launch_type: Option<String>,
+    /// Capacity provider strategy.
+    #[serde(default)]
+    pub capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+    /// Placement strategy.
+    #[serde(default)]
+    pub placement_strategy: Vec<RawPlacementStrategy>,
+    /// Placement constraints.
+    #[serde(default)]
+    pub placement_constraints: Vec<RawPlacementConstraint>,
+    /// Zones for Fargate tasks (the awsvpc subnets' zones).
+    #[serde(default)]
+    pub availability_zones: Option<Vec<String>>,
+    /// When the service is created (default 0).
+    #[serde(default)]
+    pub start: Option<Dur>,
+}
+
+/// `[[run_tasks]]`: one RunTask call.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRunTask {
+    /// When.
+    pub at: Dur,
+    /// Task definition family.
+    pub task_definition: String,
+    /// 1–10 tasks.
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Task group (default `family:<family>`).
+    #[serde(default)]
+    pub group: Option<String>,
+    /// `EC2` or `FARGATE`.
+    #[serde(default)]
+    pub launch_type: Option<String>,
+    /// Capacity provider strategy.
+    #[serde(default)]
+    pub capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+    /// Placement strategy (default random).
+    #[serde(default)]
+    pub placement_strategy: Vec<RawPlacementStrategy>,
+    /// Placement constraints.
+    #[serde(default)]
+    pub placement_constraints: Vec<RawPlacementConstraint>,
+    /// How long the essential container runs (default: until the end).
+    #[serde(default)]
+    pub run_duration: Option<Dist>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// `[[service_updates]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawServiceUpdate {
+    /// When.
+    pub at: Dur,
+    /// Service name.
+    pub service: String,
+    /// New desired count.
+    pub desired_count: u32,
+}
+
+/// Lifecycle timings of one launch type; each key overrides its default.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStateTimings {
+    /// PROVISIONING.
+    pub provisioning: Option<Dist>,
+    /// Image pull.
+    pub pull: Option<Dist>,
+    /// Container start.
+    pub start: Option<Dist>,
+    /// ACTIVATING.
+    pub activating: Option<Dist>,
+    /// DEACTIVATING.
+    pub deactivating: Option<Dist>,
+    /// Application exit after SIGTERM.
+    pub stop: Option<Dist>,
+    /// DEPROVISIONING.
+    pub deprovisioning: Option<Dist>,
+    /// Extra PROVISIONING for awsvpc tasks (EC2 only).
+    pub eni_attach: Option<Dist>,
+}
+
+/// `[timings]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTimings {
+    /// EC2 tasks.
+    #[serde(default)]
+    pub ec2: RawStateTimings,
+    /// Fargate tasks.
+    #[serde(default)]
+    pub fargate: RawStateTimings,
+}
+
+/// `[scheduler]`: parameters the reference marks unconfirmed, plus quotas.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduler {
+    /// Retry cadence for unplaced service tasks.
+    pub placement_retry_interval: Option<Dur>,
+    /// Launch throttle first delay.
+    pub throttle_initial_delay: Option<Dur>,
+    /// Launch throttle growth factor.
+    pub throttle_multiplier: Option<f64>,
+    /// Launch throttle cap.
+    pub throttle_max_delay: Option<Dur>,
+    /// Tasks per minute per service.
+    pub service_launch_rate_per_minute: Option<u32>,
+    /// PROVISIONING cap per cluster.
+    pub provisioning_cap: Option<u32>,
+    /// PROVISIONING time-out distribution.
+    pub provisioning_timeout: Option<Dist>,
+    /// Event dedup window.
+    pub event_dedup_window: Option<Dur>,
+    /// Reserved host ports.
+    pub reserved_ports: Option<Vec<u16>>,
+}

@@ -1,0 +1,1467 @@
+//! The simulation: one closed [`Event`] enum, one dispatch `match`, and the ECS control loops that react
+//! to events (service scheduler §2, capacity-provider strategies §3.1, task lifecycle §7). It owns the
+//! [`World`] and the event queue; placement decisions are pure functions in [`crate::ecs::placement`].
+//!
+//! Must not: do I/O (records go to a [`Sink`]), read the scenario file, or use wall-clock time except to
+//! report `wall_seconds`.
+
+use std::collections::{HashMap, VecDeque};
+
+use crate::ecs::placement::{self, Failure, Request, Scope};
+use crate::ecs::world::{
+    GroupId, Instance, InstanceId, InstanceStatus, LaunchKind, Owner, StopCode, Task, TaskId,
+    TaskState, World,
+};
+use crate::engine::rng::{RngStream, fnv1a};
+use crate::engine::{EventQueue, MS_PER_MIN, SimTime};
+use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord, quantile_sorted};
+use crate::spec::{
+    Constraint, Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId, Spec, SpreadField,
+    StateTimings, Strategy, StrategyItem, TaskDefId, ZoneId,
+};
+
+/// Everything that can happen. Events that name a task carry its generation: a task that has changed
+/// state since the event was scheduled ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    /// Register the initial instances and create the services that start at time 0.
+    Start,
+    /// Create a service that starts later.
+    CreateService(ServiceId),
+    /// The task's current state has lasted its duration.
+    TaskStep {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
+    /// A capacity-provider task waited in PROVISIONING too long (§3.2).
+    ProvisioningTimeout {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
+    /// A standalone task's essential container exits.
+    EssentialExit {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
+    /// The service scheduler looks at one service.
+    Reconcile(ServiceId),
+    /// RunTask call number `.0` of the scenario.
+    RunTask(u32),
+    /// Service update number `.0` of the scenario.
+    UpdateService(u32),
+    /// End of a metric period.
+    MetricTick,
+}
+
+/// Per-service scheduler state.
+#[derive(Debug, Clone)]
+struct ServiceState {
+    created: bool,
+    desired: u32,
+    group: GroupId,
+    /// Tasks whose desired status is RUNNING.
+    tasks: Vec<TaskId>,
+    /// Active tasks per provider (base/weight accounting).
+    provider_counts: Vec<u32>,
+    running: u32,
+    pending: u32,
+    failures_in_row: u32,
+    throttled_until: SimTime,
+    reconcile_queued: bool,
+    tokens: f64,
+    tokens_at: SimTime,
+    steady: bool,
+    shortfall: u32,
+    strategies: Vec<Strategy>,
+}
+
+/// A run in progress. Create with [`Sim::new`], then [`Sim::run`].
+pub struct Sim<'a> {
+    spec: &'a Spec,
+    /// The world (public for tests and invariant checks).
+    pub world: World,
+    queue: EventQueue<Event>,
+    services: Vec<ServiceState>,
+    sink: &'a mut dyn Sink,
+    rng_placement: RngStream,
+    rng_timing: RngStream,
+    rng_instances: RngStream,
+    /// Tasks waiting for capacity, per provider, in arrival order: (slot, serial).
+    waiting: Vec<VecDeque<(TaskId, u64)>>,
+    waiting_total: u32,
+    dedup: HashMap<u64, SimTime>,
+    def_ports: Vec<Vec<u16>>,
+    run_task_strategies: Vec<Vec<Strategy>>,
+    // Statistics.
+    unplaced_now: u64,
+    unplaced_acc_ms: u128,
+    unplaced_at: SimTime,
+    start_latencies_ms: Vec<u64>,
+    failed_to_start: u64,
+    stopped: u64,
+    placement_failures: u64,
+    instances_peak: u64,
+    cpu_res_sum: f64,
+    mem_res_sum: f64,
+    res_samples: u64,
+    active_instances: u64,
+    cpu_registered: u64,
+    mem_registered: u64,
+    cpu_reserved: u64,
+    mem_reserved: u64,
+}
+
+const STAY: u64 = u64::MAX;
+
+impl<'a> Sim<'a> {
+    /// Prepare a run of `spec`, reporting into `sink`.
+    pub fn new(spec: &'a Spec, sink: &'a mut dyn Sink) -> Self {
+        let mut world = World::new(
+            spec.providers.len(),
+            spec.zones.len(),
+            spec.scheduler.max_reserved_ports,
+        );
+        world.track_group_names = spec
+            .services
+            .iter()
+            .flat_map(|s| s.placement_constraints.iter())
+            .chain(spec.run_tasks.iter().flat_map(|r| r.placement_constraints.iter()))
+            .any(|c| matches!(c, Constraint::MemberOf { source, .. } if source.contains("task:group")));
+        let services = spec
+            .services
+            .iter()
+            .map(|s| {
+                let group = world.group(&format!("service:{}", s.name));
+                let strategies = if s.placement_strategy.is_empty() {
+                    // §1.3: AZ-balanced, then the instance with the fewest tasks of the service.
+                    vec![
+                        Strategy::Spread(SpreadField::AvailabilityZone),
+                        Strategy::Spread(SpreadField::InstanceId),
+                    ]
+                } else {
+                    s.placement_strategy.clone()
+                };
+                ServiceState {
+                    created: false,
+                    desired: 0,
+                    group,
+                    tasks: Vec::new(),
+                    provider_counts: vec![0; spec.providers.len()],
+                    running: 0,
+                    pending: 0,
+                    failures_in_row: 0,
+                    throttled_until: 0,
+                    reconcile_queued: false,
+                    tokens: spec.scheduler.service_launch_rate_per_minute as f64,
+                    tokens_at: 0,
+                    steady: false,
+                    shortfall: 0,
+                    strategies,
+                }
+            })
+            .collect();
+        let run_task_strategies = spec
+            .run_tasks
+            .iter()
+            .map(|r| {
+                if r.placement_strategy.is_empty() {
+                    vec![Strategy::Random] // §1.3: RunTask default is random.
+                } else {
+                    r.placement_strategy.clone()
+                }
+            })
+            .collect();
+        let def_ports = spec
+            .task_definitions
+            .iter()
+            .map(|d| d.static_host_ports.clone())
+            .collect();
+        Sim {
+            spec,
+            world,
+            queue: EventQueue::with_capacity(1024),
+            services,
+            sink,
+            rng_placement: RngStream::new(spec.seed, "placement"),
+            rng_timing: RngStream::new(spec.seed, "task-timings"),
+            rng_instances: RngStream::new(spec.seed, "instances"),
+            waiting: vec![VecDeque::new(); spec.providers.len()],
+            waiting_total: 0,
+            dedup: HashMap::new(),
+            def_ports,
+            run_task_strategies,
+            unplaced_now: 0,
+            unplaced_acc_ms: 0,
+            unplaced_at: 0,
+            start_latencies_ms: Vec::new(),
+            failed_to_start: 0,
+            stopped: 0,
+            placement_failures: 0,
+            instances_peak: 0,
+            cpu_res_sum: 0.0,
+            mem_res_sum: 0.0,
+            res_samples: 0,
+            active_instances: 0,
+            cpu_registered: 0,
+            mem_registered: 0,
+            cpu_reserved: 0,
+            mem_reserved: 0,
+        }
+    }
+
+    /// Run to the scenario's end and return the summary. Records have gone to the sink.
+    pub fn run(mut self) -> Summary {
+        let wall = std::time::Instant::now();
+        let spec = self.spec;
+        self.queue.push(0, Event::Start);
+        for (i, s) in spec.services.iter().enumerate() {
+            if s.start_ms > 0 {
+                self.queue
+                    .push(s.start_ms, Event::CreateService(ServiceId(i as u32)));
+            }
+        }
+        for (i, r) in spec.run_tasks.iter().enumerate() {
+            self.queue.push(r.at_ms, Event::RunTask(i as u32));
+        }
+        for (i, u) in spec.service_updates.iter().enumerate() {
+            self.queue.push(u.at_ms, Event::UpdateService(i as u32));
+        }
+        self.queue.push(0, Event::MetricTick);
+        while let Some(t) = self.queue.peek_time() {
+            if t > spec.duration_ms {
+                break;
+            }
+            let (now, ev) = self.queue.pop().expect("peeked");
+            self.account_unplaced(now);
+            self.dispatch(ev);
+        }
+        self.account_unplaced(spec.duration_ms);
+        self.finish(wall.elapsed().as_secs_f64())
+    }
+
+    fn dispatch(&mut self, ev: Event) {
+        match ev {
+            Event::Start => self.on_start(),
+            Event::CreateService(s) => self.create_service(s),
+            Event::TaskStep { task, generation } => {
+                if self.world.task(task).generation == generation {
+                    let next = next_state(self.world.task(task).state);
+                    self.run_from(task, next);
+                }
+            }
+            Event::ProvisioningTimeout { task, generation } => {
+                let t = self.world.task(task);
+                if t.generation == generation && t.awaiting_capacity {
+                    let reason = format!("TaskFailedToStart: {}", self.last_failure_reason(task));
+                    self.stop_task(task, StopCode::TaskFailedToStart, reason);
+                }
+            }
+            Event::EssentialExit { task, generation } => {
+                if self.world.task(task).generation == generation {
+                    self.stop_task(
+                        task,
+                        StopCode::EssentialContainerExited,
+                        "Essential container in task exited".into(),
+                    );
+                }
+            }
+            Event::Reconcile(s) => {
+                self.services[s.0 as usize].reconcile_queued = false;
+                self.reconcile(s);
+            }
+            Event::RunTask(i) => self.run_task_call(i as usize),
+            Event::UpdateService(i) => {
+                let u = &self.spec.service_updates[i as usize];
+                let (sid, desired) = (u.service, u.desired_count);
+                let name = &self.spec.services[sid.0 as usize].name;
+                let msg =
+                    format!("(service {name}) desiredCount set to {desired} (UpdateService).");
+                self.emit("scenario", name.clone(), msg, false);
+                self.services[sid.0 as usize].desired = desired;
+                self.services[sid.0 as usize].steady = false;
+                self.update_shortfall(sid);
+                self.request_reconcile(sid, 0);
+            }
+            Event::MetricTick => self.metric_tick(),
+        }
+    }
+
+    fn on_start(&mut self) {
+        let spec = self.spec;
+        // Initial instances: a warm cluster, registered at time 0, balanced over the group's zones as an
+        // Auto Scaling group does (the zone with the fewest instances next; ties in zone order).
+        for (p, prov) in spec.providers.iter().enumerate() {
+            if let ProviderKind::Asg(asg) = &prov.kind {
+                let mut per_zone = vec![0u32; asg.zones.len()];
+                for _ in 0..asg.desired_size {
+                    let zi = (0..per_zone.len())
+                        .min_by_key(|&i| (per_zone[i], i))
+                        .expect("zones");
+                    per_zone[zi] += 1;
+                    self.register_instance(ProviderId(p as u16), asg.zones[zi]);
+                }
+            }
+        }
+        // DAEMON services first: their tasks start first and reserve resources ahead of replicas (§2.1).
+        let order: Vec<usize> = (0..spec.services.len())
+            .filter(|&i| spec.services[i].scheduling == SchedulingStrategy::Daemon)
+            .chain(
+                (0..spec.services.len())
+                    .filter(|&i| spec.services[i].scheduling == SchedulingStrategy::Replica),
+            )
+            .collect();
+        for i in order {
+            if spec.services[i].start_ms == 0 {
+                self.create_service(ServiceId(i as u32));
+            }
+        }
+    }
+
+    fn create_service(&mut self, sid: ServiceId) {
+        let s = &self.spec.services[sid.0 as usize];
+        let st = &mut self.services[sid.0 as usize];
+        st.created = true;
+        st.desired = s.desired_count;
+        st.tokens_at = self.queue.now();
+        self.update_shortfall(sid);
+        self.reconcile(sid);
+    }
+
+    fn register_instance(&mut self, p: ProviderId, zone: ZoneId) -> InstanceId {
+        let spec = self.spec;
+        let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
+            unreachable!("instances belong to ASG providers")
+        };
+        let n = self.world.instances.len() + 1;
+        let ec2_id = format!("i-{n:08x}");
+        let it = &asg.instance_type;
+        let mut attributes: Vec<(String, String)> = vec![
+            (
+                "ecs.availability-zone".into(),
+                spec.zones[zone.0 as usize].clone(),
+            ),
+            ("ecs.instance-type".into(), it.name.clone()),
+            ("ecs.os-type".into(), "linux".into()),
+            ("ecs.os-family".into(), "LINUX".into()),
+            ("ecs.cpu-architecture".into(), it.arch.as_attribute().into()),
+            ("ecs.ami-id".into(), "ami-ecs-optimized".into()),
+            (
+                "ecs.capacity-provider".into(),
+                spec.provider(p).name.clone(),
+            ),
+        ];
+        for (k, v) in &asg.attributes {
+            attributes.retain(|(ek, _)| ek != k);
+            attributes.push((k.clone(), v.clone()));
+        }
+        attributes.sort();
+        let cpu = asg.registered_cpu_units();
+        let mem = asg.registered_memory_mib();
+        let eni = it.max_enis.saturating_sub(1);
+        let inst = Instance {
+            ec2_id,
+            provider: p,
+            zone,
+            status: InstanceStatus::Active,
+            registered_at: self.queue.now(),
+            cpu_total: cpu,
+            mem_total: mem,
+            cpu_free: cpu,
+            mem_free: mem,
+            eni_total: eni,
+            eni_free: eni,
+            ports: spec.scheduler.reserved_ports.clone(),
+            tasks: Vec::new(),
+            group_counts: Vec::new(),
+            group_names: Vec::new(),
+            running_count: 0,
+            attributes,
+            tiebreak: self.rng_instances.next_u64(),
+            arch: it.arch,
+        };
+        let id = self.world.add_instance(inst);
+        self.active_instances += 1;
+        self.instances_peak = self.instances_peak.max(self.active_instances);
+        self.cpu_registered += cpu as u64;
+        self.mem_registered += mem as u64;
+        self.emit(
+            "instance",
+            String::new(),
+            format!(
+                "Container instance {} ({}, {}) registered with {} CPU units and {} MiB.",
+                self.world.instance(id).ec2_id,
+                it.name,
+                spec.zones[zone.0 as usize],
+                cpu,
+                mem
+            ),
+            false,
+        );
+        // Daemons first on a new instance (§2.1), then anything waiting for this provider.
+        for i in 0..spec.services.len() {
+            if spec.services[i].scheduling == SchedulingStrategy::Daemon && self.services[i].created
+            {
+                self.place_daemon_on(ServiceId(i as u32), id);
+            }
+        }
+        self.capacity_changed(p);
+        id
+    }
+
+    // ----- the service scheduler (§2.1, §2.2, §3.1) -----
+
+    fn request_reconcile(&mut self, sid: ServiceId, delay_ms: u64) {
+        let st = &mut self.services[sid.0 as usize];
+        if delay_ms == 0 && !st.reconcile_queued {
+            st.reconcile_queued = true;
+            self.queue.push_after(0, Event::Reconcile(sid));
+        } else if delay_ms > 0 {
+            self.queue.push_after(delay_ms, Event::Reconcile(sid));
+        }
+    }
+
+    fn reconcile(&mut self, sid: ServiceId) {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        if !self.services[sid.0 as usize].created {
+            return;
+        }
+        if s.scheduling == SchedulingStrategy::Daemon {
+            let ids: Vec<InstanceId> = (0..self.world.instances.len() as u32)
+                .map(InstanceId)
+                .filter(|&i| self.world.instance(i).status == InstanceStatus::Active)
+                .collect();
+            for i in ids {
+                self.place_daemon_on(sid, i);
+            }
+            self.check_steady(sid);
+            return;
+        }
+        let now = self.queue.now();
+        let active = self.services[sid.0 as usize].tasks.len() as u32;
+        let desired = self.services[sid.0 as usize].desired;
+        if active > desired {
+            let mut stopped = Vec::new();
+            for _ in 0..(active - desired) {
+                let victim = self.choose_scale_in_victim(sid);
+                stopped.push(self.world.task(victim).serial);
+                self.stop_task(
+                    victim,
+                    StopCode::ServiceSchedulerInitiated,
+                    "Scaling activity initiated by (deployment ecs-svc)".into(),
+                );
+            }
+            let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
+            let msg = format!(
+                "(service {}) has stopped {} running tasks:{list}.",
+                s.name,
+                stopped.len()
+            );
+            self.emit("service", s.name.clone(), msg, false);
+        } else if active < desired {
+            let st = &mut self.services[sid.0 as usize];
+            if now < st.throttled_until {
+                let at = st.throttled_until;
+                self.queue.push(at, Event::Reconcile(sid));
+                return;
+            }
+            // §8: a service launches at most N tasks per minute (token bucket, burst N).
+            let rate = spec.scheduler.service_launch_rate_per_minute as f64;
+            st.tokens =
+                (st.tokens + (now - st.tokens_at) as f64 * rate / MS_PER_MIN as f64).min(rate);
+            st.tokens_at = now;
+            let need = desired - active;
+            let allowed = (st.tokens.floor() as u32).min(need);
+            let mut started = Vec::new();
+            let mut failed = false;
+            for _ in 0..allowed {
+                match self.launch_service_task(sid) {
+                    Ok(t) => started.push(self.world.task(t).serial),
+                    Err(f) => {
+                        self.placement_failures += 1;
+                        self.report_unplaceable(sid, f);
+                        failed = true;
+                        break;
+                    }
+                }
+            }
+            let st = &mut self.services[sid.0 as usize];
+            st.tokens -= started.len() as f64;
+            if !started.is_empty() {
+                let list: String = started.iter().map(|t| format!(" (task {t})")).collect();
+                let msg = format!(
+                    "(service {}) has started {} tasks:{list}.",
+                    s.name,
+                    started.len()
+                );
+                self.emit("service", s.name.clone(), msg, false);
+            }
+            if failed {
+                self.request_reconcile(sid, spec.scheduler.placement_retry_interval_ms);
+            } else if allowed < need {
+                let wait_ms = (MS_PER_MIN as f64 / rate).ceil() as u64;
+                self.request_reconcile(sid, wait_ms.max(1));
+            }
+        }
+        self.update_shortfall(sid);
+        self.check_steady(sid);
+    }
+
+    /// §3.1: the base first, then the provider furthest below its weighted share. Worked example
+    /// (desired 10, FARGATE base 2 weight 1, FARGATE_SPOT weight 3) gives 4 and 6.
+    fn choose_provider(items: &[StrategyItem], counts: &[u32]) -> ProviderId {
+        if let Some(b) = items.iter().find(|i| i.base > 0)
+            && counts[b.provider.0 as usize] < b.base
+        {
+            return b.provider;
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for (k, it) in items.iter().enumerate() {
+            if it.weight == 0 {
+                continue;
+            }
+            let beyond = counts[it.provider.0 as usize].saturating_sub(it.base);
+            let score = (beyond + 1) as f64 / it.weight as f64;
+            if best.is_none_or(|(b, _)| score < b) {
+                best = Some((score, k));
+            }
+        }
+        items[best.expect("validated: some weight > 0").1].provider
+    }
+
+    fn launch_service_task(&mut self, sid: ServiceId) -> Result<TaskId, Failure> {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let provider = match &s.launch {
+            Launch::Strategy(items) => Some(Self::choose_provider(
+                items,
+                &self.services[sid.0 as usize].provider_counts,
+            )),
+            _ => None,
+        };
+        let group = self.services[sid.0 as usize].group;
+        let strategies = std::mem::take(&mut self.services[sid.0 as usize].strategies);
+        let r = self.launch_task(
+            s.task_def,
+            group,
+            Owner::Service(sid),
+            &s.launch,
+            provider,
+            &strategies,
+            &s.placement_constraints,
+            &s.zones,
+        );
+        self.services[sid.0 as usize].strategies = strategies;
+        let t = r?;
+        let st = &mut self.services[sid.0 as usize];
+        st.tasks.push(t);
+        if let Some(p) = provider {
+            st.provider_counts[p.0 as usize] += 1;
+        }
+        Ok(t)
+    }
+
+    /// Create one task and place it (or queue it for capacity). Err: nothing was created.
+    #[allow(clippy::too_many_arguments)]
+    fn launch_task(
+        &mut self,
+        def: TaskDefId,
+        group: GroupId,
+        owner: Owner,
+        launch: &Launch,
+        provider: Option<ProviderId>,
+        strategies: &[Strategy],
+        constraints: &[Constraint],
+        zones: &[ZoneId],
+    ) -> Result<TaskId, Failure> {
+        let spec = self.spec;
+        let td = spec.task_def(def);
+        let kind = match (launch, provider) {
+            (Launch::Fargate, _) => LaunchKind::Fargate,
+            (_, Some(p)) => match spec.provider(p).kind {
+                ProviderKind::Fargate { spot: false } => LaunchKind::Fargate,
+                ProviderKind::Fargate { spot: true } => LaunchKind::FargateSpot,
+                ProviderKind::Asg(_) => LaunchKind::Ec2,
+            },
+            _ => LaunchKind::Ec2,
+        };
+        let now = self.queue.now();
+        let mut task = Task {
+            serial: 0,
+            generation: 0,
+            def,
+            group,
+            owner,
+            provider,
+            launch: kind,
+            instance: None,
+            zone: None,
+            state: TaskState::Provisioning,
+            stop_requested: false,
+            cpu: td.cpu_units,
+            mem: td.memory_mib,
+            created_at: now,
+            pull_started_at: None,
+            pull_stopped_at: None,
+            started_at: None,
+            stopping_at: None,
+            stopped_at: None,
+            stop_code: None,
+            stop_reason: String::new(),
+            awaiting_capacity: false,
+        };
+        if kind != LaunchKind::Ec2 {
+            // Fargate balances over the service's zones (§1.3): fewest tasks of the group, random tie.
+            let counts = &self.world.group_zone_counts[group.0 as usize];
+            let min = zones
+                .iter()
+                .map(|z| counts[z.0 as usize])
+                .min()
+                .expect("zones");
+            let tied: Vec<ZoneId> = zones
+                .iter()
+                .copied()
+                .filter(|z| counts[z.0 as usize] == min)
+                .collect();
+            let zone = tied[self.rng_placement.below(tied.len() as u64) as usize];
+            task.zone = Some(zone);
+            let id = self.world.new_task(task);
+            self.world.fargate_zone_count(group, zone, true);
+            self.count_state(id, None, Some(TaskState::Provisioning));
+            self.run_from(id, TaskState::Provisioning);
+            return Ok(id);
+        }
+        let scope = match provider {
+            Some(p) => Scope::Provider(p),
+            None => Scope::Providers(ProviderId(0), spec.fargate()),
+        };
+        let req = Request {
+            cpu: td.cpu_units,
+            mem: td.memory_mib,
+            ports: &self.def_ports[def.0 as usize],
+            eni: td.uses_eni(),
+            arch: td.arch,
+            group,
+            constraints,
+            strategies,
+            scope,
+        };
+        match placement::place(&self.world, &req, &mut self.rng_placement) {
+            Ok(inst) => {
+                let id = self.world.new_task(task);
+                self.allocate(id, inst);
+                self.count_state(id, None, Some(TaskState::Provisioning));
+                self.run_from(id, TaskState::Provisioning);
+                Ok(id)
+            }
+            Err(f) => {
+                let managed = provider.is_some_and(
+                    |p| matches!(&spec.provider(p).kind, ProviderKind::Asg(a) if a.managed_scaling),
+                );
+                if managed && self.waiting_total < spec.scheduler.provisioning_cap {
+                    // §3.2/§7.3: the task is created in PROVISIONING and waits for capacity.
+                    task.awaiting_capacity = true;
+                    let id = self.world.new_task(task);
+                    let p = provider.expect("managed");
+                    let serial = self.world.task(id).serial;
+                    self.waiting[p.0 as usize].push_back((id, serial));
+                    self.waiting_total += 1;
+                    self.unplaced_now += 1;
+                    self.count_state(id, None, Some(TaskState::Provisioning));
+                    let timeout = spec
+                        .scheduler
+                        .provisioning_timeout
+                        .sample(&mut self.rng_timing);
+                    let generation = self.world.task(id).generation;
+                    self.queue.push_after(
+                        timeout,
+                        Event::ProvisioningTimeout {
+                            task: id,
+                            generation,
+                        },
+                    );
+                    Ok(id)
+                } else {
+                    Err(f)
+                }
+            }
+        }
+    }
+
+    fn allocate(&mut self, id: TaskId, inst: InstanceId) {
+        let def = self.world.task(id).def;
+        let td = self.spec.task_def(def);
+        let ports = std::mem::take(&mut self.def_ports[def.0 as usize]);
+        self.world.allocate(id, inst, &ports, td.uses_eni());
+        self.def_ports[def.0 as usize] = ports;
+        let t = self.world.task(id);
+        self.cpu_reserved += t.cpu as u64;
+        self.mem_reserved += t.mem as u64;
+    }
+
+    fn place_daemon_on(&mut self, sid: ServiceId, inst: InstanceId) {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let group = self.services[sid.0 as usize].group;
+        let instance = self.world.instance(inst);
+        if instance.status != InstanceStatus::Active || instance.group_count(group) > 0 {
+            return;
+        }
+        let td = spec.task_def(s.task_def);
+        let req = Request {
+            cpu: td.cpu_units,
+            mem: td.memory_mib,
+            ports: &self.def_ports[s.task_def.0 as usize],
+            eni: td.uses_eni(),
+            arch: td.arch,
+            group,
+            constraints: &s.placement_constraints,
+            strategies: &[],
+            scope: Scope::Provider(instance.provider),
+        };
+        match placement::check(&self.world, instance, &req) {
+            None => {
+                let task = Task {
+                    serial: 0,
+                    generation: 0,
+                    def: s.task_def,
+                    group,
+                    owner: Owner::Service(sid),
+                    provider: None,
+                    launch: LaunchKind::Ec2,
+                    instance: None,
+                    zone: None,
+                    state: TaskState::Provisioning,
+                    stop_requested: false,
+                    cpu: td.cpu_units,
+                    mem: td.memory_mib,
+                    created_at: self.queue.now(),
+                    pull_started_at: None,
+                    pull_stopped_at: None,
+                    started_at: None,
+                    stopping_at: None,
+                    stopped_at: None,
+                    stop_code: None,
+                    stop_reason: String::new(),
+                    awaiting_capacity: false,
+                };
+                let id = self.world.new_task(task);
+                self.allocate(id, inst);
+                self.services[sid.0 as usize].tasks.push(id);
+                self.count_state(id, None, Some(TaskState::Provisioning));
+                self.run_from(id, TaskState::Provisioning);
+                let msg = format!(
+                    "(service {}) has started 1 tasks: (task {}).",
+                    s.name,
+                    self.world.task(id).serial
+                );
+                self.emit("service", s.name.clone(), msg, false);
+            }
+            Some(r) if r >= placement::Rejection::Arch => {} // constraint excludes it: not a daemon host.
+            Some(r) => {
+                self.placement_failures += 1;
+                let f = Failure {
+                    closest: Some(inst),
+                    reason: Some(r),
+                };
+                self.report_unplaceable(sid, f);
+            }
+        }
+    }
+
+    fn report_unplaceable(&mut self, sid: ServiceId, f: Failure) {
+        let name = self.spec.services[sid.0 as usize].name.clone();
+        let detail = match (f.closest, f.reason) {
+            (Some(i), Some(r)) => format!(
+                " The closest matching container-instance {} {}.",
+                self.world.instance(i).ec2_id,
+                r.closest_phrase()
+            ),
+            _ => " Reason: No Container Instances were found in your cluster.".to_string(),
+        };
+        let msg = format!(
+            "(service {name}) was unable to place a task because no container instance met all of its requirements.{detail} For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+        );
+        self.emit("service", name, msg, true);
+    }
+
+    /// Scale-in mirrors placement (§1.2, §1.3): tasks not yet RUNNING go first; then, per strategy in
+    /// order, binpack stops where the most resource would be left free, spread stops from the fullest
+    /// bucket; remaining ties are random.
+    fn choose_scale_in_victim(&mut self, sid: ServiceId) -> TaskId {
+        let st = &self.services[sid.0 as usize];
+        let spec = self.spec;
+        let fargate = !matches!(&spec.services[sid.0 as usize].launch, Launch::Ec2)
+            && st
+                .tasks
+                .iter()
+                .all(|&t| self.world.task(t).launch != LaunchKind::Ec2);
+        let mut best: Option<([i64; 7], TaskId)> = None;
+        for &t in &st.tasks {
+            let task = self.world.task(t);
+            let mut key = [0i64; 7];
+            key[0] = (task.state == TaskState::Running) as i64;
+            let zone_count = task.zone.map_or(0, |z| {
+                self.world.group_zone_counts[st.group.0 as usize][z.0 as usize]
+            });
+            if fargate {
+                key[1] = -(zone_count as i64);
+            } else if let Some(iid) = task.instance {
+                let inst = self.world.instance(iid);
+                for (k, s) in key[1..6].iter_mut().zip(st.strategies.iter()) {
+                    *k = match s {
+                        Strategy::Binpack(crate::spec::Resource::Memory) => {
+                            -((inst.mem_free + task.mem) as i64)
+                        }
+                        Strategy::Binpack(crate::spec::Resource::Cpu) => {
+                            -((inst.cpu_free + task.cpu) as i64)
+                        }
+                        Strategy::Spread(SpreadField::AvailabilityZone) => -(zone_count as i64),
+                        Strategy::Spread(SpreadField::InstanceId) => {
+                            -(inst.group_count(st.group) as i64)
+                        }
+                        Strategy::Spread(SpreadField::Attribute(_)) | Strategy::Random => 0,
+                    };
+                }
+            }
+            key[6] = (self.rng_placement.next_u64() >> 1) as i64;
+            if best.is_none_or(|(b, _)| key < b) {
+                best = Some((key, t));
+            }
+        }
+        best.expect("scale-in with no tasks").1
+    }
+
+    fn check_steady(&mut self, sid: ServiceId) {
+        let st = &self.services[sid.0 as usize];
+        let steady = st.created
+            && st.pending == 0
+            && st.tasks.len() as u32 == st.running
+            && (self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon
+                || st.running == st.desired);
+        if steady && !st.steady {
+            let name = self.spec.services[sid.0 as usize].name.clone();
+            let msg = format!("(service {name}) has reached a steady state.");
+            self.emit("service", name, msg, true);
+        }
+        self.services[sid.0 as usize].steady = steady;
+    }
+
+    fn update_shortfall(&mut self, sid: ServiceId) {
+        let st = &mut self.services[sid.0 as usize];
+        let new = if self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Replica {
+            st.desired.saturating_sub(st.tasks.len() as u32)
+        } else {
+            0
+        };
+        self.unplaced_now = self.unplaced_now + new as u64 - st.shortfall as u64;
+        st.shortfall = new;
+    }
+
+    fn account_unplaced(&mut self, now: SimTime) {
+        let now = now.min(self.spec.duration_ms);
+        if now > self.unplaced_at {
+            self.unplaced_acc_ms += self.unplaced_now as u128 * (now - self.unplaced_at) as u128;
+            self.unplaced_at = now;
+        }
+    }
+
+    // ----- RunTask (§1.3, §7.3) -----
+
+    fn run_task_call(&mut self, i: usize) {
+        let spec = self.spec;
+        let r = &spec.run_tasks[i];
+        let group = self.world.group(&r.group);
+        let mut counts = vec![0u32; spec.providers.len()];
+        let strategies = std::mem::take(&mut self.run_task_strategies[i]);
+        let mut failures: Vec<String> = Vec::new();
+        let mut started = Vec::new();
+        for _ in 0..r.count {
+            let provider = match &r.launch {
+                Launch::Strategy(items) => Some(Self::choose_provider(items, &counts)),
+                _ => None,
+            };
+            let res = self.launch_task(
+                r.task_def,
+                group,
+                Owner::Standalone(i as u32),
+                &r.launch,
+                provider,
+                &strategies,
+                &r.placement_constraints,
+                &(0..spec.zones.len() as u8).map(ZoneId).collect::<Vec<_>>(),
+            );
+            match res {
+                Ok(t) => {
+                    if let Some(p) = provider {
+                        counts[p.0 as usize] += 1;
+                    }
+                    started.push(self.world.task(t).serial);
+                }
+                Err(f) => {
+                    self.placement_failures += 1;
+                    let arn = f
+                        .closest
+                        .map_or_else(String::new, |c| self.world.instance(c).ec2_id.clone());
+                    let reason = f.reason.map_or("RESOURCE:MEMORY", |r| r.reason_code());
+                    failures.push(if arn.is_empty() {
+                        format!("{{reason: {reason}}}")
+                    } else {
+                        format!("{{arn: {arn}, reason: {reason}}}")
+                    });
+                }
+            }
+        }
+        self.run_task_strategies[i] = strategies;
+        let family = &spec.task_def(r.task_def).family;
+        let msg = format!(
+            "RunTask {family} (group {}): {} of {} tasks started{}{}",
+            r.group,
+            started.len(),
+            r.count,
+            if started.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    started
+                        .iter()
+                        .map(|s| format!("task {s}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+            if failures.is_empty() {
+                ".".to_string()
+            } else {
+                format!("; failures: [{}].", failures.join(", "))
+            }
+        );
+        self.emit("run_task", String::new(), msg, false);
+    }
+
+    // ----- task lifecycle (§7.1) -----
+
+    fn timings(&self, t: TaskId) -> &'a StateTimings {
+        match self.world.task(t).launch {
+            LaunchKind::Ec2 => &self.spec.timings.ec2,
+            _ => &self.spec.timings.fargate,
+        }
+    }
+
+    /// Enter `state` and keep going through states whose duration is zero, so they cost no event.
+    fn run_from(&mut self, t: TaskId, mut state: TaskState) {
+        loop {
+            let d = self.enter(t, state);
+            if d == STAY {
+                return;
+            }
+            if d > 0 {
+                let generation = self.world.task(t).generation;
+                self.queue.push_after(
+                    d,
+                    Event::TaskStep {
+                        task: t,
+                        generation,
+                    },
+                );
+                return;
+            }
+            state = next_state(state);
+        }
+    }
+
+    /// Set the state, record timestamps, and return how long the state lasts (STAY: until told).
+    fn enter(&mut self, t: TaskId, state: TaskState) -> u64 {
+        let now = self.queue.now();
+        let old = self.world.task(t).state;
+        if old != state {
+            self.count_state(t, Some(old), Some(state));
+        }
+        {
+            let task = self.world.task_mut(t);
+            task.state = state;
+            task.generation = task.generation.wrapping_add(1);
+        }
+        let tm = self.timings(t);
+        let spec = self.spec;
+        match state {
+            TaskState::Provisioning => {
+                if self.world.task(t).awaiting_capacity {
+                    return STAY;
+                }
+                let mut d = tm.provisioning.sample(&mut self.rng_timing);
+                let task = self.world.task(t);
+                if task.launch == LaunchKind::Ec2 && spec.task_def(task.def).uses_eni() {
+                    d += spec.timings.ec2_eni_attach.sample(&mut self.rng_timing);
+                }
+                d
+            }
+            TaskState::Pending => {
+                let pull = tm.pull.sample(&mut self.rng_timing);
+                let start = tm.start.sample(&mut self.rng_timing);
+                let task = self.world.task_mut(t);
+                task.pull_started_at = Some(now);
+                task.pull_stopped_at = Some(now + pull);
+                pull + start
+            }
+            TaskState::Activating => tm.activating.sample(&mut self.rng_timing),
+            TaskState::Running => {
+                let task = self.world.task_mut(t);
+                task.started_at = Some(now);
+                let (created, owner, inst) = (task.created_at, task.owner, task.instance);
+                self.start_latencies_ms.push(now - created);
+                if let Some(i) = inst {
+                    self.world.instances[i.0 as usize].running_count += 1;
+                }
+                match owner {
+                    Owner::Service(sid) => {
+                        self.services[sid.0 as usize].failures_in_row = 0;
+                        self.check_steady(sid);
+                    }
+                    Owner::Standalone(call) => {
+                        if let Some(d) = &spec.run_tasks[call as usize].run_duration {
+                            let d = d.sample(&mut self.rng_timing);
+                            let generation = self.world.task(t).generation;
+                            self.queue.push_after(
+                                d,
+                                Event::EssentialExit {
+                                    task: t,
+                                    generation,
+                                },
+                            );
+                        }
+                    }
+                }
+                STAY
+            }
+            TaskState::Deactivating => {
+                if let Some(i) = self.world.task(t).instance
+                    && old == TaskState::Running
+                {
+                    self.world.instances[i.0 as usize].running_count -= 1;
+                }
+                tm.deactivating.sample(&mut self.rng_timing)
+            }
+            TaskState::Stopping => {
+                let task = self.world.task(t);
+                let cap = spec.task_def(task.def).stop_timeout_ms;
+                let ran = task.pull_started_at.is_some();
+                if ran {
+                    tm.stop.sample(&mut self.rng_timing).min(cap)
+                } else {
+                    0
+                }
+            }
+            TaskState::Deprovisioning => tm.deprovisioning.sample(&mut self.rng_timing),
+            TaskState::Stopped => {
+                self.finalize(t);
+                STAY
+            }
+        }
+    }
+
+    /// Per-service RUNNING/pending counters follow every state change.
+    fn count_state(&mut self, t: TaskId, old: Option<TaskState>, new: Option<TaskState>) {
+        let Owner::Service(sid) = self.world.task(t).owner else {
+            return;
+        };
+        let st = &mut self.services[sid.0 as usize];
+        let is_pending = |s: TaskState| s <= TaskState::Activating;
+        if let Some(o) = old {
+            if o == TaskState::Running {
+                st.running -= 1;
+            } else if is_pending(o) {
+                st.pending -= 1;
+            }
+        }
+        if let Some(n) = new {
+            if n == TaskState::Running {
+                st.running += 1;
+            } else if is_pending(n) {
+                st.pending += 1;
+            }
+        }
+    }
+
+    /// Ask a task to stop (desired status STOPPED) with a stop code; the service, if any, replaces it.
+    pub fn stop_task(&mut self, t: TaskId, code: StopCode, reason: String) {
+        let now = self.queue.now();
+        let task = self.world.task(t);
+        if task.stop_requested {
+            return;
+        }
+        let (state, owner, awaiting, provider) = (
+            task.state,
+            task.owner,
+            task.awaiting_capacity,
+            task.provider,
+        );
+        {
+            let task = self.world.task_mut(t);
+            task.stop_requested = true;
+            task.stop_code = Some(code);
+            task.stop_reason = reason;
+            task.stopping_at = Some(now);
+        }
+        if let Owner::Service(sid) = owner {
+            let st = &mut self.services[sid.0 as usize];
+            if let Some(pos) = st.tasks.iter().position(|&x| x == t) {
+                st.tasks.swap_remove(pos);
+            }
+            if let Some(p) = provider {
+                st.provider_counts[p.0 as usize] -= 1;
+            }
+            st.steady = false;
+            if state < TaskState::Running {
+                // §2.2: a task that never reached RUNNING feeds the launch throttle.
+                st.failures_in_row += 1;
+                let k = st.failures_in_row;
+                let p = &self.spec.scheduler;
+                let delay = throttle_delay_ms(
+                    k,
+                    p.throttle_initial_delay_ms,
+                    p.throttle_multiplier,
+                    p.throttle_max_delay_ms,
+                );
+                if code == StopCode::TaskFailedToStart {
+                    st.throttled_until = now + delay;
+                    let name = self.spec.services[sid.0 as usize].name.clone();
+                    let msg = format!(
+                        "(service {name}) is unable to consistently start tasks successfully."
+                    );
+                    self.emit("service", name, msg, true);
+                }
+            }
+            self.update_shortfall(sid);
+            self.request_reconcile(sid, 0);
+        }
+        if awaiting {
+            self.world.task_mut(t).awaiting_capacity = false;
+            self.waiting_total -= 1;
+            self.unplaced_now -= 1;
+            self.run_from(t, TaskState::Stopped);
+            return;
+        }
+        let next = match state {
+            TaskState::Running => TaskState::Deactivating,
+            TaskState::Provisioning => TaskState::Deprovisioning,
+            TaskState::Pending | TaskState::Activating => TaskState::Stopping,
+            _ => return, // already on its way down
+        };
+        self.run_from(t, next);
+    }
+
+    fn finalize(&mut self, t: TaskId) {
+        let now = self.queue.now();
+        let spec = self.spec;
+        self.count_state(t, Some(TaskState::Stopped), None);
+        let task = self.world.task_mut(t);
+        task.stopped_at = Some(now);
+        if task.stop_code.is_none() {
+            task.stop_code = Some(StopCode::EssentialContainerExited);
+        }
+        let (inst, zone, group, launch, ever_ran) = (
+            task.instance,
+            task.zone,
+            task.group,
+            task.launch,
+            task.started_at.is_some(),
+        );
+        if !ever_ran {
+            self.failed_to_start += 1;
+        }
+        self.stopped += 1;
+        if let Some(i) = inst {
+            let def = self.world.task(t).def;
+            let ports = std::mem::take(&mut self.def_ports[def.0 as usize]);
+            self.world.release(t, &ports, spec.task_def(def).uses_eni());
+            self.def_ports[def.0 as usize] = ports;
+            let task = self.world.task(t);
+            self.cpu_reserved -= task.cpu as u64;
+            self.mem_reserved -= task.mem as u64;
+            let p = self.world.instance(i).provider;
+            self.write_task(t);
+            self.world.free_task(t);
+            self.capacity_changed(p);
+        } else {
+            if launch != LaunchKind::Ec2
+                && let Some(z) = zone
+            {
+                self.world.fargate_zone_count(group, z, false);
+            }
+            self.write_task(t);
+            self.world.free_task(t);
+        }
+    }
+
+    /// Capacity appeared on a provider: place waiting PROVISIONING tasks in arrival order (§3.2).
+    fn capacity_changed(&mut self, p: ProviderId) {
+        let n = self.waiting[p.0 as usize].len();
+        for _ in 0..n {
+            let Some((t, serial)) = self.waiting[p.0 as usize].pop_front() else {
+                break;
+            };
+            let task = self.world.task(t);
+            if task.serial != serial || !task.awaiting_capacity {
+                continue; // stopped while waiting
+            }
+            let (def, group, owner) = (task.def, task.group, task.owner);
+            let spec = self.spec;
+            let td = spec.task_def(def);
+            let (strategies, constraints): (Vec<Strategy>, &[Constraint]) = match owner {
+                Owner::Service(sid) => (
+                    self.services[sid.0 as usize].strategies.clone(),
+                    &spec.services[sid.0 as usize].placement_constraints,
+                ),
+                Owner::Standalone(c) => (
+                    self.run_task_strategies[c as usize].clone(),
+                    &spec.run_tasks[c as usize].placement_constraints,
+                ),
+            };
+            let req = Request {
+                cpu: td.cpu_units,
+                mem: td.memory_mib,
+                ports: &self.def_ports[def.0 as usize],
+                eni: td.uses_eni(),
+                arch: td.arch,
+                group,
+                constraints,
+                strategies: &strategies,
+                scope: Scope::Provider(p),
+            };
+            match placement::place(&self.world, &req, &mut self.rng_placement) {
+                Ok(inst) => {
+                    self.world.task_mut(t).awaiting_capacity = false;
+                    self.waiting_total -= 1;
+                    self.unplaced_now -= 1;
+                    self.allocate(t, inst);
+                    self.run_from(t, TaskState::Provisioning);
+                    if let Owner::Service(sid) = owner {
+                        self.check_steady(sid);
+                    }
+                }
+                Err(_) => self.waiting[p.0 as usize].push_back((t, serial)),
+            }
+        }
+    }
+
+    fn last_failure_reason(&self, t: TaskId) -> &'static str {
+        let task = self.world.task(t);
+        let Some(p) = task.provider else {
+            return "RESOURCE:MEMORY";
+        };
+        let td = self.spec.task_def(task.def);
+        let req = Request {
+            cpu: td.cpu_units,
+            mem: td.memory_mib,
+            ports: &self.def_ports[task.def.0 as usize],
+            eni: td.uses_eni(),
+            arch: td.arch,
+            group: task.group,
+            constraints: &[],
+            strategies: &[],
+            scope: Scope::Provider(p),
+        };
+        placement::explain_failure(&self.world, &req)
+            .reason
+            .map_or("RESOURCE:CPU", |r| r.reason_code())
+    }
+
+    // ----- records -----
+
+    fn emit(&mut self, kind: &'static str, service: String, message: String, dedup: bool) {
+        let now = self.queue.now();
+        if dedup {
+            // §2.6: duplicate events are suppressed for 6 h.
+            let h = fnv1a(message.as_bytes());
+            if let Some(&last) = self.dedup.get(&h)
+                && now < last + self.spec.scheduler.event_dedup_window_ms
+            {
+                return;
+            }
+            self.dedup.insert(h, now);
+        }
+        self.sink.event(&EventRecord {
+            time_ms: now,
+            kind,
+            service,
+            message,
+        });
+    }
+
+    fn write_task(&mut self, t: TaskId) {
+        let spec = self.spec;
+        let task = self.world.task(t);
+        let rec = TaskRecord {
+            task_id: task.serial,
+            group: self.world.group_names[task.group.0 as usize].clone(),
+            service: match task.owner {
+                Owner::Service(s) => spec.services[s.0 as usize].name.clone(),
+                Owner::Standalone(_) => String::new(),
+            },
+            task_definition: spec.task_def(task.def).family.clone(),
+            launch_type: task.launch.as_str(),
+            capacity_provider: task
+                .provider
+                .map_or_else(String::new, |p| spec.provider(p).name.clone()),
+            instance: task
+                .instance
+                .map_or_else(String::new, |i| self.world.instance(i).ec2_id.clone()),
+            availability_zone: task
+                .zone
+                .map_or_else(String::new, |z| spec.zones[z.0 as usize].clone()),
+            cpu: task.cpu,
+            memory_mib: task.mem,
+            created_ms: task.created_at,
+            pull_started_ms: task.pull_started_at.filter(|&x| x <= self.queue.now()),
+            pull_stopped_ms: task.pull_stopped_at.filter(|&x| x <= self.queue.now()),
+            started_ms: task.started_at,
+            stopping_ms: task.stopping_at,
+            stopped_ms: task.stopped_at,
+            last_status: task.state.as_str(),
+            stop_code: task.stop_code.map_or("", |c| c.as_str()),
+            stopped_reason: task.stop_reason.clone(),
+        };
+        self.sink.task(&rec);
+    }
+
+    fn metric_tick(&mut self) {
+        let now = self.queue.now();
+        let spec = self.spec;
+        for (i, s) in spec.services.iter().enumerate() {
+            let st = &self.services[i];
+            let desired = if s.scheduling == SchedulingStrategy::Daemon {
+                st.tasks.len() as u32
+            } else {
+                st.desired
+            };
+            self.sink.series(&SeriesRow {
+                time_ms: now,
+                scope: "service",
+                name: s.name.clone(),
+                desired: Some(desired),
+                running: Some(st.running),
+                pending: Some(st.pending),
+                ..Default::default()
+            });
+        }
+        let pct = |a: u64, b: u64| {
+            if b == 0 {
+                0.0
+            } else {
+                a as f64 * 100.0 / b as f64
+            }
+        };
+        let cpu_res = pct(self.cpu_reserved, self.cpu_registered);
+        let mem_res = pct(self.mem_reserved, self.mem_registered);
+        if self.cpu_registered > 0 {
+            self.cpu_res_sum += cpu_res;
+            self.mem_res_sum += mem_res;
+            self.res_samples += 1;
+        }
+        let running: u32 = self.services.iter().map(|s| s.running).sum();
+        let pending: u32 = self.services.iter().map(|s| s.pending).sum();
+        self.sink.series(&SeriesRow {
+            time_ms: now,
+            scope: "cluster",
+            name: spec.cluster_name.clone(),
+            running: Some(running),
+            pending: Some(pending),
+            instances: Some(self.active_instances as u32),
+            cpu_reservation: Some(round6(cpu_res)),
+            memory_reservation: Some(round6(mem_res)),
+            ..Default::default()
+        });
+        let next = now + spec.metric_period_ms;
+        if next <= spec.duration_ms {
+            self.queue.push(next, Event::MetricTick);
+        }
+    }
+
+    fn finish(mut self, wall_seconds: f64) -> Summary {
+        let spec = self.spec;
+        // Tasks still alive at the end are written with their last status, in id order.
+        let mut alive: Vec<TaskId> = (0..self.world.tasks.len() as u32)
+            .map(TaskId)
+            .filter(|&t| self.world.task(t).state != TaskState::Stopped)
+            .collect();
+        alive.sort_by_key(|&t| self.world.task(t).serial);
+        let at_end = alive.len() as u64;
+        for t in alive {
+            self.write_task(t);
+        }
+        let mut lat = std::mem::take(&mut self.start_latencies_ms);
+        lat.sort_unstable();
+        let q = |x: f64| quantile_sorted(&lat, x).map(|ms| ms as f64 / 1000.0);
+        Summary {
+            scenario: spec.name.clone(),
+            seed: spec.seed,
+            simulated_seconds: spec.duration_ms as f64 / 1000.0,
+            events: self.queue.popped(),
+            wall_seconds,
+            tasks_launched: self.world.tasks_created(),
+            tasks_failed_to_start: self.failed_to_start,
+            tasks_stopped: self.stopped,
+            tasks_running_at_end: at_end,
+            start_latency_s_p50: q(0.5),
+            start_latency_s_p99: q(0.99),
+            unplaced_task_seconds: self.unplaced_acc_ms as f64 / 1000.0,
+            placement_failures: self.placement_failures,
+            instances_registered: self.world.instances.len() as u64,
+            instances_peak: self.instances_peak,
+            cpu_reservation_mean: (self.res_samples > 0)
+                .then(|| round6(self.cpu_res_sum / self.res_samples as f64)),
+            memory_reservation_mean: (self.res_samples > 0)
+                .then(|| round6(self.mem_res_sum / self.res_samples as f64)),
+            not_modelled: vec![
+                "cost_usd",
+                "requests",
+                "latency_ms",
+                "slo_violation_minutes",
+            ],
+        }
+    }
+}
+
+fn round6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
+}
+
+fn next_state(s: TaskState) -> TaskState {
+    match s {
+        TaskState::Provisioning => TaskState::Pending,
+        TaskState::Pending => TaskState::Activating,
+        TaskState::Activating => TaskState::Running,
+        TaskState::Running => TaskState::Deactivating,
+        TaskState::Deactivating => TaskState::Stopping,
+        TaskState::Stopping => TaskState::Deprovisioning,
+        TaskState::Deprovisioning | TaskState::Stopped => TaskState::Stopped,
+    }
+}
+
+/// §2.2 launch throttle: after `k` consecutive tasks that never reached RUNNING the next launch waits
+/// `initial × multiplier^(k−1)`, capped at `max` (27 min current, 15 min in 2023; the schedule itself is
+/// unconfirmed, hence parameters).
+pub fn throttle_delay_ms(k: u32, initial_ms: u64, multiplier: f64, max_ms: u64) -> u64 {
+    if k == 0 {
+        return 0;
+    }
+    let d = initial_ms as f64 * multiplier.powi(k.saturating_sub(1).min(64) as i32);
+    if d.is_finite() {
+        (d as u64).min(max_ms)
+    } else {
+        max_ms
+    }
+}
+
+/// Run a spec into a sink: the library's main entry point for one run.
+pub fn simulate(spec: &Spec, sink: &mut dyn Sink) -> Summary {
+    Sim::new(spec, sink).run()
+}

@@ -1,0 +1,387 @@
+//! The validated, resolved scenario: plain data with ids resolved, durations in milliseconds, expressions
+//! parsed. Produced by [`crate::scenario`] (the serde boundary), consumed by [`crate::sim`].
+//! Nothing here knows about files.
+
+use crate::ecs::cql;
+use crate::engine::dist::DurationDist;
+use crate::pricing::catalog::{Arch, InstanceType};
+
+/// Index of a capacity provider in [`Spec::providers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ProviderId(pub u16);
+/// Index of an availability zone in [`Spec::zones`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ZoneId(pub u8);
+/// Index of a task definition in [`Spec::task_definitions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TaskDefId(pub u16);
+/// Index of a service in [`Spec::services`] (and in the world's service table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ServiceId(pub u32);
+
+/// A whole scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    /// Scenario name (names the default output folder).
+    pub name: String,
+    /// Master seed; every random stream derives from it.
+    pub seed: u64,
+    /// Simulated length.
+    pub duration_ms: u64,
+    /// Metric period (CloudWatch resolution): one `timeseries.csv` row per period and service.
+    pub metric_period_ms: u64,
+    /// Cluster name (ECS wording in messages).
+    pub cluster_name: String,
+    /// Region (for documentation and prices).
+    pub region: String,
+    /// Availability zones, in file order.
+    pub zones: Vec<String>,
+    /// Capacity providers: the EC2 Auto Scaling groups in file order, then `FARGATE`, then `FARGATE_SPOT`.
+    pub providers: Vec<ProviderSpec>,
+    /// Task definitions.
+    pub task_definitions: Vec<TaskDefSpec>,
+    /// Services, in file order (DAEMON services are started before REPLICA ones regardless).
+    pub services: Vec<ServiceSpec>,
+    /// Standalone tasks (RunTask calls), sorted by time (stable).
+    pub run_tasks: Vec<RunTaskSpec>,
+    /// Scheduled changes of a service's desired count, sorted by time (stable).
+    pub service_updates: Vec<ServiceUpdateSpec>,
+    /// Durations of each task lifecycle state.
+    pub timings: Timings,
+    /// Service scheduler and agent parameters (the reference's "unconfirmed" values live here).
+    pub scheduler: SchedulerParams,
+}
+
+impl Spec {
+    /// The provider id of `FARGATE`.
+    pub fn fargate(&self) -> ProviderId {
+        ProviderId((self.providers.len() - 2) as u16)
+    }
+    /// The provider id of `FARGATE_SPOT`.
+    pub fn fargate_spot(&self) -> ProviderId {
+        ProviderId((self.providers.len() - 1) as u16)
+    }
+    /// Provider by id.
+    pub fn provider(&self, id: ProviderId) -> &ProviderSpec {
+        &self.providers[id.0 as usize]
+    }
+    /// Task definition by id.
+    pub fn task_def(&self, id: TaskDefId) -> &TaskDefSpec {
+        &self.task_definitions[id.0 as usize]
+    }
+}
+
+/// A capacity provider.
+#[derive(Debug, Clone)]
+pub struct ProviderSpec {
+    /// Name as used in strategies.
+    pub name: String,
+    /// What it provides.
+    pub kind: ProviderKind,
+}
+
+/// EC2 Auto Scaling group or Fargate.
+#[derive(Debug, Clone)]
+pub enum ProviderKind {
+    /// An Auto Scaling group of one instance type (reference §3.2, §6).
+    Asg(AsgSpec),
+    /// `FARGATE` (spot = false) or `FARGATE_SPOT` (reference §3.3).
+    Fargate {
+        /// True for `FARGATE_SPOT`.
+        spot: bool,
+    },
+}
+
+/// An EC2 Auto Scaling group behind a capacity provider.
+#[derive(Debug, Clone)]
+pub struct AsgSpec {
+    /// The instance type (built-in or custom).
+    pub instance_type: InstanceType,
+    /// ASG minimum size.
+    pub min_size: u32,
+    /// ASG maximum size.
+    pub max_size: u32,
+    /// Instances at the start of the run (registered at time 0: a warm cluster).
+    pub desired_size: u32,
+    /// Spot instances (price and interruptions come with later features).
+    pub spot: bool,
+    /// Zones the group launches into (the subnets' AZs), balanced as an ASG does.
+    pub zones: Vec<ZoneId>,
+    /// Custom attributes (`attribute:<name>` in the cluster query language).
+    pub attributes: Vec<(String, String)>,
+    /// `ECS_RESERVED_MEMORY`: MiB the agent keeps out of the registered memory (reference §6.1).
+    pub reserved_memory_mib: u32,
+    /// Managed scaling ENABLED: tasks that do not fit wait in PROVISIONING (reference §3.2, §7.3).
+    pub managed_scaling: bool,
+}
+
+impl AsgSpec {
+    /// CPU units registered with ECS (1024 per vCPU, reference §6.1).
+    pub fn registered_cpu_units(&self) -> u32 {
+        self.instance_type.vcpu * 1024
+    }
+    /// Memory registered with ECS: below nominal RAM, less `ECS_RESERVED_MEMORY` (reference §6.1).
+    pub fn registered_memory_mib(&self) -> u32 {
+        self.instance_type
+            .registered_memory_mib
+            .saturating_sub(self.reserved_memory_mib)
+    }
+}
+
+/// Task networking mode (reference §1.1, §9.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkMode {
+    /// Docker bridge: static host ports reserve the port on the instance; dynamic ones do not.
+    Bridge,
+    /// One ENI per task; ports never conflict on the host, but the instance's ENI limit applies.
+    Awsvpc,
+    /// Host networking: every container port is a host port.
+    Host,
+    /// No networking.
+    None,
+}
+
+/// A placement constraint (reference §1.4).
+#[derive(Debug, Clone)]
+pub enum Constraint {
+    /// Each task of the group on a different instance.
+    DistinctInstance,
+    /// Only instances matching the cluster-query-language expression.
+    MemberOf {
+        /// The parsed expression.
+        expr: cql::Expr,
+        /// The source text, for messages.
+        source: String,
+    },
+}
+
+/// The resource a binpack strategy packs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    /// CPU units.
+    Cpu,
+    /// Memory MiB.
+    Memory,
+}
+
+/// What a spread strategy balances over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpreadField {
+    /// `instanceId` (or `host`): one bucket per instance.
+    InstanceId,
+    /// `attribute:ecs.availability-zone`: one bucket per zone (indexed fast path).
+    AvailabilityZone,
+    /// Any other `attribute:<name>`; instances without it share the "absent" bucket.
+    Attribute(String),
+}
+
+/// One placement strategy rule (reference §1.2). A list is applied lexicographically: each later rule
+/// breaks the ties of the earlier ones; remaining ties go to a per-instance random order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Strategy {
+    /// Least remaining amount of the resource that still fits.
+    Binpack(Resource),
+    /// Even over the field's values, counting the task group's tasks.
+    Spread(SpreadField),
+    /// Uniformly random among the instances that pass.
+    Random,
+}
+
+/// How a task chooses its capacity (reference §3.1).
+#[derive(Debug, Clone)]
+pub enum Launch {
+    /// `launch_type = "EC2"`: any registered instance of the cluster; not counted by capacity-provider scaling.
+    Ec2,
+    /// `launch_type = "FARGATE"`.
+    Fargate,
+    /// `capacity_provider_strategy`: base and weight split.
+    Strategy(Vec<StrategyItem>),
+}
+
+/// One item of a capacity provider strategy.
+#[derive(Debug, Clone, Copy)]
+pub struct StrategyItem {
+    /// The provider.
+    pub provider: ProviderId,
+    /// Tasks placed here first (per service).
+    pub base: u32,
+    /// Relative share after the base is met.
+    pub weight: u32,
+}
+
+/// A container of a task definition.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    /// Name.
+    pub name: String,
+    /// CPU units (relative shares unless task-level cpu is set).
+    pub cpu: u32,
+    /// Hard memory limit, MiB.
+    pub memory_mib: Option<u32>,
+    /// Soft limit used for placement, MiB.
+    pub memory_reservation_mib: Option<u32>,
+    /// Essential containers end the task when they exit.
+    pub essential: bool,
+}
+
+/// A resolved task definition.
+#[derive(Debug, Clone)]
+pub struct TaskDefSpec {
+    /// Family name.
+    pub family: String,
+    /// Task-level `cpu`, if set.
+    pub task_cpu: Option<u32>,
+    /// Task-level `memory`, if set.
+    pub task_memory_mib: Option<u32>,
+    /// CPU units charged at placement: task-level cpu, else the sum over containers (reference §1.1).
+    pub cpu_units: u32,
+    /// Memory charged at placement: task-level memory, else the sum over containers of
+    /// `memoryReservation` if set, else `memory` (reference §1.1).
+    pub memory_mib: u32,
+    /// Network mode.
+    pub network_mode: NetworkMode,
+    /// Can run on EC2.
+    pub ec2_compatible: bool,
+    /// Can run on Fargate.
+    pub fargate_compatible: bool,
+    /// Required CPU architecture, if any (`runtimePlatform.cpuArchitecture`).
+    pub arch: Option<Arch>,
+    /// Static host ports the task reserves on its instance (bridge with a fixed hostPort, or host mode).
+    pub static_host_ports: Vec<u16>,
+    /// Containers.
+    pub containers: Vec<ContainerSpec>,
+    /// Time from SIGTERM to SIGKILL (`stopTimeout`, default 30 s).
+    pub stop_timeout_ms: u64,
+    /// Constraints declared in the task definition (memberOf only, reference §1.4).
+    pub constraints: Vec<Constraint>,
+    /// Ephemeral storage, GiB (Fargate; 20 by default).
+    pub ephemeral_storage_gib: u32,
+    /// Where it came from: "inline" or the JSON file path.
+    pub source: String,
+}
+
+impl TaskDefSpec {
+    /// True when the task uses its own ENI (awsvpc), which counts against the instance's ENI limit.
+    pub fn uses_eni(&self) -> bool {
+        self.network_mode == NetworkMode::Awsvpc
+    }
+}
+
+/// REPLICA or DAEMON (reference §2.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchedulingStrategy {
+    /// Hold `desired_count` tasks.
+    Replica,
+    /// One task per matching instance.
+    Daemon,
+}
+
+/// A resolved service.
+#[derive(Debug, Clone)]
+pub struct ServiceSpec {
+    /// Name (the task group is `service:<name>`).
+    pub name: String,
+    /// Task definition.
+    pub task_def: TaskDefId,
+    /// REPLICA or DAEMON.
+    pub scheduling: SchedulingStrategy,
+    /// Desired count at time 0 (REPLICA).
+    pub desired_count: u32,
+    /// Launch type or capacity provider strategy.
+    pub launch: Launch,
+    /// Strategies (empty = the default for the launch: AZ spread then instance spread, §1.3).
+    pub placement_strategy: Vec<Strategy>,
+    /// Constraints from the service plus those of the task definition.
+    pub placement_constraints: Vec<Constraint>,
+    /// Zones Fargate tasks may use (the awsvpc subnets); all zones by default.
+    pub zones: Vec<ZoneId>,
+    /// When the service is created.
+    pub start_ms: u64,
+}
+
+/// One RunTask call.
+#[derive(Debug, Clone)]
+pub struct RunTaskSpec {
+    /// When.
+    pub at_ms: u64,
+    /// Task definition.
+    pub task_def: TaskDefId,
+    /// Tasks in the call (1–10, reference §8).
+    pub count: u32,
+    /// Task group (default `family:<family>`).
+    pub group: String,
+    /// Launch type or capacity provider strategy.
+    pub launch: Launch,
+    /// Strategies (empty = random, the RunTask default).
+    pub placement_strategy: Vec<Strategy>,
+    /// Constraints (call plus task definition).
+    pub placement_constraints: Vec<Constraint>,
+    /// How long the essential container runs before it exits (None: until the end of the run).
+    pub run_duration: Option<DurationDist>,
+}
+
+/// A scheduled `UpdateService` of the desired count.
+#[derive(Debug, Clone)]
+pub struct ServiceUpdateSpec {
+    /// When.
+    pub at_ms: u64,
+    /// Which service.
+    pub service: ServiceId,
+    /// New desired count.
+    pub desired_count: u32,
+}
+
+/// Durations of the lifecycle states of a task on one launch type (reference §7.1).
+#[derive(Debug, Clone)]
+pub struct StateTimings {
+    /// PROVISIONING (Fargate capacity; for EC2, ENI attachment of awsvpc tasks).
+    pub provisioning: DurationDist,
+    /// PENDING, first part: image pull (`pullStartedAt` → `pullStoppedAt`).
+    pub pull: DurationDist,
+    /// PENDING, second part: container create and start.
+    pub start: DurationDist,
+    /// ACTIVATING (load balancer and Cloud Map registration).
+    pub activating: DurationDist,
+    /// DEACTIVATING (load balancer deregistration).
+    pub deactivating: DurationDist,
+    /// STOPPING: how long the application takes to exit after SIGTERM; capped by `stopTimeout`.
+    pub stop: DurationDist,
+    /// DEPROVISIONING (ENI detach).
+    pub deprovisioning: DurationDist,
+}
+
+/// Lifecycle timings per launch type.
+#[derive(Debug, Clone)]
+pub struct Timings {
+    /// EC2 (bridge/host networking).
+    pub ec2: StateTimings,
+    /// Extra PROVISIONING time for awsvpc tasks on EC2 ("several seconds", reference §7.1).
+    pub ec2_eni_attach: DurationDist,
+    /// Fargate and Fargate Spot.
+    pub fargate: StateTimings,
+}
+
+/// Scheduler and agent parameters. Defaults follow the reference; "unconfirmed" values are marked.
+#[derive(Debug, Clone)]
+pub struct SchedulerParams {
+    /// How often a service with unplaced tasks tries again (**unconfirmed**, §7.3). Default 30 s.
+    pub placement_retry_interval_ms: u64,
+    /// First delay of the launch throttle (§2.2, **unconfirmed**). Default 30 s.
+    pub throttle_initial_delay_ms: u64,
+    /// Growth factor of the throttle delay (§2.2, **unconfirmed**). Default 2.
+    pub throttle_multiplier: f64,
+    /// Maximum throttle delay: 27 min (§2.2, current docs; 15 min in 2023).
+    pub throttle_max_delay_ms: u64,
+    /// Tasks a service may launch per minute (§8: 500, current).
+    pub service_launch_rate_per_minute: u32,
+    /// Cap on tasks in PROVISIONING per cluster (§3.2, §8: 300).
+    pub provisioning_cap: u32,
+    /// How long a capacity-provider task waits in PROVISIONING before it stops (§3.2: 10–30 min).
+    pub provisioning_timeout: DurationDist,
+    /// Identical service events within this window are suppressed (§2.6: 6 h).
+    pub event_dedup_window_ms: u64,
+    /// Reserved host ports on every instance (§1.1 agent default 22, 2375, 2376, 51678, 51679, 51680).
+    pub reserved_ports: Vec<u16>,
+    /// Maximum reserved host ports per instance (§1.1: 100).
+    pub max_reserved_ports: u32,
+}
