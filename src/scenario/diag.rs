@@ -96,7 +96,7 @@ pub fn enrich_serde_message(msg: &str) -> String {
             && let Some(end) = rest.find('`')
         {
             let word = &rest[..end];
-            let expected: Vec<&str> = rest[end..].split('`').skip(1).step_by(2).collect();
+            let expected: Vec<&str> = rest[end..].split('`').skip(2).step_by(2).collect();
             if let Some(c) = closest(word, expected.iter().copied()) {
                 return format!("{}; did you mean `{c}`?", msg.trim_end());
             }
