@@ -115,6 +115,8 @@ pub struct Sim<'a> {
     mem_registered: u64,
     cpu_reserved: u64,
     mem_reserved: u64,
+    check_invariants: bool,
+    last_time: SimTime,
 }
 
 const STAY: u64 = u64::MAX;
@@ -212,6 +214,37 @@ impl<'a> Sim<'a> {
             mem_registered: 0,
             cpu_reserved: 0,
             mem_reserved: 0,
+            check_invariants: cfg!(debug_assertions),
+            last_time: 0,
+        }
+    }
+
+    /// Check the world's invariants after every event (default: on in debug builds, off in release).
+    pub fn with_invariant_checks(mut self, on: bool) -> Self {
+        self.check_invariants = on;
+        self
+    }
+
+    fn assert_invariants(&self) {
+        if let Err(e) = self.world.check_invariants() {
+            panic!("invariant violated at t={} ms: {e}", self.queue.now());
+        }
+        for (i, st) in self.services.iter().enumerate() {
+            let mut running = 0;
+            let mut pending = 0;
+            for &t in &st.tasks {
+                let task = self.world.task(t);
+                assert!(
+                    !task.stop_requested && task.owner == Owner::Service(ServiceId(i as u32)),
+                    "service task list holds a foreign or stopping task"
+                );
+                match task.state {
+                    TaskState::Running => running += 1,
+                    s if s <= TaskState::Activating => pending += 1,
+                    s => panic!("active service task in state {s:?}"),
+                }
+            }
+            assert!(running <= st.running && pending <= st.pending, "service counters");
         }
     }
 
@@ -238,8 +271,13 @@ impl<'a> Sim<'a> {
                 break;
             }
             let (now, ev) = self.queue.pop().expect("peeked");
+            assert!(now >= self.last_time, "time went back");
+            self.last_time = now;
             self.account_unplaced(now);
             self.dispatch(ev);
+            if self.check_invariants {
+                self.assert_invariants();
+            }
         }
         self.account_unplaced(spec.duration_ms);
         self.finish(wall.elapsed().as_secs_f64())

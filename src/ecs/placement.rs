@@ -326,3 +326,165 @@ pub fn explain_failure(world: &World, req: &Request) -> Failure {
         reason: best.map(|b| b.0),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ecs::world::{InstanceStatus, LaunchKind, Owner, Task, TaskState};
+    use crate::spec::{ServiceId, TaskDefId};
+
+    fn instance(zone: u8, cpu: u32, mem: u32, tiebreak: u64) -> Instance {
+        Instance {
+            ec2_id: format!("i-{tiebreak:x}"),
+            provider: ProviderId(0),
+            zone: ZoneId(zone),
+            status: InstanceStatus::Active,
+            registered_at: 0,
+            cpu_total: cpu,
+            mem_total: mem,
+            cpu_free: cpu,
+            mem_free: mem,
+            eni_total: 2,
+            eni_free: 2,
+            ports: vec![22],
+            tasks: vec![],
+            group_counts: vec![],
+            group_names: vec![],
+            running_count: 0,
+            attributes: vec![(
+                "ecs.availability-zone".into(),
+                format!("z{zone}"),
+            )],
+            tiebreak,
+            arch: Arch::X86_64,
+        }
+    }
+
+    fn task(group: GroupId, cpu: u32, mem: u32) -> Task {
+        Task {
+            serial: 0,
+            generation: 0,
+            def: TaskDefId(0),
+            group,
+            owner: Owner::Service(ServiceId(0)),
+            provider: None,
+            launch: LaunchKind::Ec2,
+            instance: None,
+            zone: None,
+            state: TaskState::Running,
+            stop_requested: false,
+            cpu,
+            mem,
+            created_at: 0,
+            pull_started_at: None,
+            pull_stopped_at: None,
+            started_at: None,
+            stopping_at: None,
+            stopped_at: None,
+            stop_code: None,
+            stop_reason: String::new(),
+            awaiting_capacity: false,
+        }
+    }
+
+    /// A world of `n` instances with random sizes, partly filled by tasks of two groups.
+    fn random_world(rng: &mut RngStream, n: usize) -> (World, GroupId) {
+        let mut w = World::new(3, 3, 100);
+        let g = w.group("service:a");
+        let other = w.group("service:b");
+        for _ in 0..n {
+            let cpu = [1024, 2048, 4096][rng.below(3) as usize];
+            let mem = [2000, 3900, 7900, 15900][rng.below(4) as usize];
+            w.add_instance(instance(rng.below(3) as u8, cpu, mem, rng.next_u64()));
+        }
+        for _ in 0..n * 2 {
+            let i = InstanceId(rng.below(n as u64) as u32);
+            let grp = if rng.below(2) == 0 { g } else { other };
+            let t = task(grp, 128 * (1 + rng.below(4) as u32), 256 * (1 + rng.below(6) as u32));
+            let inst = w.instance(i);
+            if inst.cpu_free >= t.cpu && inst.mem_free >= t.mem {
+                let id = w.new_task(t);
+                w.allocate(id, i, &[], false);
+            }
+        }
+        (w, g)
+    }
+
+    /// The indexed paths must choose exactly what the general scan chooses.
+    #[test]
+    fn indexed_paths_agree_with_the_scan() {
+        let mut rng = RngStream::new(11, "placement-test");
+        let chains = [
+            vec![Strategy::Binpack(Resource::Memory)],
+            vec![Strategy::Binpack(Resource::Cpu)],
+            vec![
+                Strategy::Spread(SpreadField::AvailabilityZone),
+                Strategy::Binpack(Resource::Memory),
+            ],
+            vec![
+                Strategy::Spread(SpreadField::AvailabilityZone),
+                Strategy::Binpack(Resource::Cpu),
+            ],
+        ];
+        let mut compared = 0;
+        for round in 0..200 {
+            let (world, g) = random_world(&mut rng, 5 + round % 40);
+            let distinct = [Constraint::DistinctInstance];
+            for chain in &chains {
+                for with_distinct in [false, true] {
+                    let req = Request {
+                        cpu: 128 * (1 + rng.below(8) as u32),
+                        mem: 256 * (1 + rng.below(12) as u32),
+                        ports: &[],
+                        eni: false,
+                        arch: None,
+                        group: g,
+                        constraints: if with_distinct { &distinct } else { &[] },
+                        strategies: chain,
+                        scope: Scope::Provider(ProviderId(0)),
+                    };
+                    let fast = match chain.as_slice() {
+                        [Strategy::Binpack(r)] => indexed_binpack(&world, &req, *r, None),
+                        [_, Strategy::Binpack(r)] => indexed_spread_az_binpack(&world, &req, *r),
+                        _ => unreachable!(),
+                    };
+                    let slow = scan(&world, &req, &mut rng);
+                    assert_eq!(fast, slow, "round {round}, chain {chain:?}");
+                    compared += 1;
+                }
+            }
+        }
+        assert_eq!(compared, 200 * 8);
+    }
+
+    /// Binpack (§1.2): the instance with the least remaining memory that still fits.
+    /// Free memory 548, 2596 and 7000 MiB; a 500 MiB task leaves 48, 2096, 6500 → the first.
+    /// A 600 MiB task does not fit the first (548 < 600) and leaves 1996 on the second → the second.
+    #[test]
+    fn binpack_picks_least_remaining_memory() {
+        let mut w = World::new(3, 3, 100);
+        let g = w.group("service:a");
+        let a = w.add_instance(instance(0, 4096, 548, 3));
+        let b = w.add_instance(instance(1, 4096, 2596, 2));
+        let _c = w.add_instance(instance(2, 4096, 7000, 1));
+        let mut rng = RngStream::new(1, "t");
+        let strat = [Strategy::Binpack(Resource::Memory)];
+        let mut req = Request {
+            cpu: 256,
+            mem: 500,
+            ports: &[],
+            eni: false,
+            arch: None,
+            group: g,
+            constraints: &[],
+            strategies: &strat,
+            scope: Scope::Provider(ProviderId(0)),
+        };
+        assert_eq!(place(&w, &req, &mut rng), Ok(a));
+        req.mem = 600;
+        assert_eq!(place(&w, &req, &mut rng), Ok(b));
+        req.mem = 8000;
+        let f = place(&w, &req, &mut rng).unwrap_err();
+        assert_eq!(f.reason, Some(Rejection::Memory));
+    }
+}

@@ -548,3 +548,73 @@ impl World {
         }
     }
 }
+
+impl World {
+    /// Check every structural invariant; returns the first violation. O(instances + tasks): for tests and
+    /// debug runs, not the hot path.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let mut cpu = vec![0u64; self.instances.len()];
+        let mut mem = vec![0u64; self.instances.len()];
+        let mut free: std::collections::HashSet<u32> = self.free_slots.iter().copied().collect();
+        for (i, t) in self.tasks.iter().enumerate() {
+            if free.remove(&(i as u32)) {
+                continue;
+            }
+            if t.state == TaskState::Stopped {
+                return Err(format!("task {} is STOPPED but still holds a slot", t.serial));
+            }
+            if t.awaiting_capacity && (t.state != TaskState::Provisioning || t.instance.is_some()) {
+                return Err(format!("task {} awaits capacity but is {:?}", t.serial, t.state));
+            }
+            if let Some(iid) = t.instance {
+                let inst = &self.instances[iid.0 as usize];
+                if !inst.tasks.contains(&TaskId(i as u32)) {
+                    return Err(format!("task {} not listed on {}", t.serial, inst.ec2_id));
+                }
+                cpu[iid.0 as usize] += t.cpu as u64;
+                mem[iid.0 as usize] += t.mem as u64;
+            }
+        }
+        for (i, inst) in self.instances.iter().enumerate() {
+            if inst.cpu_free > inst.cpu_total || inst.mem_free > inst.mem_total {
+                return Err(format!("{} has more free than registered", inst.ec2_id));
+            }
+            if (inst.cpu_total - inst.cpu_free) as u64 != cpu[i]
+                || (inst.mem_total - inst.mem_free) as u64 != mem[i]
+            {
+                return Err(format!(
+                    "{}: reserved {} CPU / {} MiB but its tasks hold {} / {}",
+                    inst.ec2_id,
+                    inst.cpu_total - inst.cpu_free,
+                    inst.mem_total - inst.mem_free,
+                    cpu[i],
+                    mem[i]
+                ));
+            }
+            if inst.eni_free > inst.eni_total {
+                return Err(format!("{} has more free ENIs than it has", inst.ec2_id));
+            }
+            let mut ports = inst.ports.clone();
+            ports.sort_unstable();
+            if ports.windows(2).any(|w| w[0] == w[1]) {
+                return Err(format!("{} has a host port reserved twice", inst.ec2_id));
+            }
+            if ports.len() as u32 > self.max_reserved_ports {
+                return Err(format!("{} has more than {} reserved ports", inst.ec2_id, self.max_reserved_ports));
+            }
+            let n: u32 = inst.group_counts.iter().map(|g| g.1).sum();
+            if n as usize != inst.tasks.len() {
+                return Err(format!("{}: group counts disagree with its task list", inst.ec2_id));
+            }
+            if inst.status == InstanceStatus::Active {
+                let ix = self.zone_index(inst.provider, inst.zone);
+                if !ix.by_mem.contains(&(inst.mem_free, inst.tiebreak, i as u32))
+                    || !ix.by_cpu.contains(&(inst.cpu_free, inst.tiebreak, i as u32))
+                {
+                    return Err(format!("{} is missing from the placement index", inst.ec2_id));
+                }
+            }
+        }
+        Ok(())
+    }
+}

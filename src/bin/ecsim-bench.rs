@@ -1,0 +1,248 @@
+//! `ecsim-bench`: a plain timing binary (no criterion) that prints one compact table of ecsim's headline
+//! speeds, with the machine's core count:
+//!
+//! - hold model (event queue) at 1,000 and 100,000 pending events: events/s of
+//!   `ecsim::engine::EventQueue<u32>` and of a bare `BinaryHeap<Reverse<(u64, u64, u32)>>` doing the same
+//!   pops and pushes, and their ratio (median of 5 runs of 10 M / 5 M events);
+//! - placement: 100,000 tasks of 256 CPU / 512 MiB onto 10,000 m5.xlarge-like instances, each one
+//!   `placement::place` + `World::allocate`, for `binpack(memory)` and `spread(AZ), binpack(memory)`
+//!   (median of 3; building the world is not timed);
+//! - full simulation: a generated 7-day scenario (500 m5.xlarge, 100 services of 20–80 tasks scaling
+//!   three times a day) run with `simulate` into a `NullSink`: events, wall seconds, events/s (median of 3).
+//!
+//! Run: `cargo run --release --bin ecsim-bench` (about a minute or less), or with `-- --quick` for a CI
+//! smoke run with 10× fewer events (smaller hold runs, 10k×1k placement, a 17-hour simulation).
+//! The workloads are shared with the criterion benches through `benches/support/mod.rs`.
+
+#[path = "../../benches/support/mod.rs"]
+mod support;
+
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::time::Instant;
+
+use ecsim::engine::rng::RngStream;
+use ecsim::metrics::NullSink;
+use ecsim::scenario;
+use ecsim::sim::simulate;
+use ecsim::spec::Strategy;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn nproc() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// Events/s of `steps` hold operations of a fresh `EngineHold` / `HeapHold` (construction not timed).
+fn hold_engine(pending: usize, steps: u64) -> f64 {
+    let mut h = support::EngineHold::new(pending);
+    let t0 = Instant::now();
+    let mut acc = 0u64;
+    for _ in 0..steps {
+        acc = acc.wrapping_add(h.step());
+    }
+    black_box(acc);
+    assert_eq!(h.len(), pending);
+    steps as f64 / t0.elapsed().as_secs_f64()
+}
+
+fn hold_heap(pending: usize, steps: u64) -> f64 {
+    let mut h = support::HeapHold::new(pending);
+    let t0 = Instant::now();
+    let mut acc = 0u64;
+    for _ in 0..steps {
+        acc = acc.wrapping_add(h.step());
+    }
+    black_box(acc);
+    assert_eq!(h.len(), pending);
+    steps as f64 / t0.elapsed().as_secs_f64()
+}
+
+/// Wall seconds to place `tasks` tasks onto a fresh world of `instances` (world building not timed).
+fn placement_secs(instances: usize, tasks: usize, strategies: &[Strategy]) -> f64 {
+    let (mut world, group) = support::build_world(instances);
+    let mut rng = RngStream::new(support::SEED, "placement");
+    let t0 = Instant::now();
+    let placed = support::place_all(&mut world, group, tasks, strategies, &mut rng);
+    let s = t0.elapsed().as_secs_f64();
+    assert_eq!(placed, tasks);
+    black_box(&world);
+    s
+}
+
+/// The generated full-simulation scenario: one ASG of `instances` m5.xlarge over three zones, `services`
+/// REPLICA services of 50 tasks (cpu 256 / memory 512) on the ASG's capacity provider, each scaled to 80
+/// and 20 alternately at 06:00, 12:00 and 18:00 (diurnal scaling), for `days` days (fractional allowed).
+fn scenario_toml(instances: u32, services: u32, days: f64) -> String {
+    let mut s = String::new();
+    let hours = (days * 24.0).round() as u64;
+    writeln!(s, "name = \"bench-diurnal\"\nduration = \"{hours}h\"\nseed = 7\n").unwrap();
+    writeln!(
+        s,
+        "[cluster]\navailability_zones = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]\n"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "[[capacity_providers]]\nname = \"asg\"\ninstance_type = \"m5.xlarge\"\nmin_size = {instances}\n\
+         max_size = {instances}\ndesired_size = {instances}\n"
+    )
+    .unwrap();
+    writeln!(
+        s,
+        "[[task_definitions]]\nfamily = \"app\"\ncpu = 256\nmemory = 512\n"
+    )
+    .unwrap();
+    for i in 0..services {
+        writeln!(
+            s,
+            "[[services]]\nname = \"svc{i:03}\"\ntask_definition = \"app\"\ndesired_count = 50\n\
+             capacity_provider_strategy = [{{ capacity_provider = \"asg\", weight = 1 }}]\n"
+        )
+        .unwrap();
+    }
+    for i in 0..services {
+        let mut k = 0;
+        for h in (6..hours).step_by(6) {
+            if h % 24 == 0 {
+                continue; // 06:00, 12:00, 18:00 only
+            }
+            let desired = if k % 2 == 0 { 80 } else { 20 };
+            k += 1;
+            writeln!(
+                s,
+                "[[service_updates]]\nat = \"{h}h\"\nservice = \"svc{i:03}\"\ndesired_count = {desired}\n"
+            )
+            .unwrap();
+        }
+    }
+    s
+}
+
+fn fmt_rate(x: f64) -> String {
+    if x >= 1e6 {
+        format!("{:.2} M/s", x / 1e6)
+    } else if x >= 1e3 {
+        format!("{:.1} k/s", x / 1e3)
+    } else {
+        format!("{x:.0} /s")
+    }
+}
+
+fn main() {
+    let quick = std::env::args().skip(1).any(|a| a == "--quick");
+    let div: u64 = if quick { 10 } else { 1 };
+    let wall = Instant::now();
+
+    println!(
+        "ecsim-bench{}  (nproc = {}, single-threaded, {} build)",
+        if quick { " --quick" } else { "" },
+        nproc(),
+        if cfg!(debug_assertions) {
+            "DEBUG — numbers meaningless"
+        } else {
+            "release"
+        }
+    );
+    println!();
+
+    // 1. Hold model.
+    println!("hold model: pop earliest + push at now+Exp(mean 1000 ms), increments pre-generated; median of 5");
+    println!(
+        "  {:<10} {:>9}  {:>12}  {:>12}  {:>8}",
+        "pending", "events", "EventQueue", "BinaryHeap", "EQ/heap"
+    );
+    for (pending, steps) in [(1_000usize, 10_000_000u64), (100_000, 5_000_000)] {
+        let steps = steps / div;
+        let mut eq = Vec::new();
+        let mut bh = Vec::new();
+        for _ in 0..5 {
+            // Interleaved so that frequency drift hits both alike.
+            eq.push(hold_engine(pending, steps));
+            bh.push(hold_heap(pending, steps));
+        }
+        let (e, b) = (median(eq), median(bh));
+        println!(
+            "  {:<10} {:>8}M  {:>12}  {:>12}  {:>8.3}",
+            pending,
+            steps as f64 / 1e6,
+            fmt_rate(e),
+            fmt_rate(b),
+            e / b
+        );
+    }
+    println!();
+
+    // 2. Placement.
+    let (instances, tasks) = if quick {
+        (1_000, 10_000)
+    } else {
+        (10_000, 100_000)
+    };
+    println!(
+        "placement: {tasks} tasks (256 CPU/512 MiB, one group) onto {instances} m5.xlarge over 3 AZs, \
+         place + allocate each; median of 3"
+    );
+    println!(
+        "  {:<34} {:>10}  {:>12}",
+        "strategies", "wall s", "tasks/s"
+    );
+    let cases: [(&str, Vec<Strategy>); 2] = [
+        ("binpack(memory)", support::binpack_memory()),
+        (
+            "spread(AZ), binpack(memory)",
+            support::spread_az_binpack_memory(),
+        ),
+    ];
+    for (name, strategies) in &cases {
+        let s = median(
+            (0..3)
+                .map(|_| placement_secs(instances, tasks, strategies))
+                .collect(),
+        );
+        println!(
+            "  {:<34} {:>10.3}  {:>12}",
+            name,
+            s,
+            fmt_rate(tasks as f64 / s)
+        );
+    }
+    println!();
+
+    // 3. Full simulation.
+    let days = if quick { 0.7 } else { 7.0 };
+    let src = scenario_toml(500, 100, days);
+    let spec = scenario::load_str(&src, "<ecsim-bench generated>", std::path::Path::new("."))
+        .unwrap_or_else(|d| panic!("generated scenario is invalid:\n{d}"));
+    println!(
+        "full simulation: {days} days, 500 m5.xlarge / 3 AZs, 100 services x 50 tasks scaled 80/20 at \
+         06/12/18 h ({} updates), NullSink; median of 3",
+        spec.service_updates.len()
+    );
+    println!(
+        "  {:>10}  {:>10}  {:>12}  {:>8}  {:>12}",
+        "events", "wall s", "events/s", "tasks", "place fails"
+    );
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let summary = simulate(&spec, &mut NullSink);
+        let s = t0.elapsed().as_secs_f64();
+        runs.push((s, summary));
+    }
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (s, summary) = &runs[1];
+    println!(
+        "  {:>10}  {:>10.3}  {:>12}  {:>8}  {:>12}",
+        summary.events,
+        s,
+        fmt_rate(summary.events as f64 / s),
+        summary.tasks_launched,
+        summary.placement_failures
+    );
+    println!();
+    println!("total wall time {:.1} s", wall.elapsed().as_secs_f64());
+}

@@ -1,0 +1,56 @@
+//! Shared helpers for the integration tests.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use ecsim::metrics::{MemorySink, Summary, TaskRecord};
+use ecsim::scenario;
+use ecsim::sim::Sim;
+
+/// Load scenario text (relative paths from `scenarios/`) and run it with invariant checks after every event.
+pub fn run(toml: &str) -> (Summary, MemorySink) {
+    let spec = scenario::load_str(toml, "test.toml", Path::new("scenarios"))
+        .unwrap_or_else(|d| panic!("scenario should load:\n{d}"));
+    let mut sink = MemorySink::default();
+    let summary = Sim::new(&spec, &mut sink).with_invariant_checks(true).run();
+    (summary, sink)
+}
+
+/// The load errors of scenario text, as one string.
+pub fn load_errors(toml: &str) -> String {
+    match scenario::load_str(toml, "test.toml", Path::new("scenarios")) {
+        Ok(_) => panic!("scenario should not load"),
+        Err(d) => d.to_string(),
+    }
+}
+
+/// Tasks of one service still alive at the end.
+pub fn alive<'a>(sink: &'a MemorySink, service: &str) -> Vec<&'a TaskRecord> {
+    sink.tasks
+        .iter()
+        .filter(|t| t.service == service && t.stopped_ms.is_none())
+        .collect()
+}
+
+/// Count of records per distinct value of `key`.
+pub fn count_by<'a>(tasks: &[&'a TaskRecord], key: impl Fn(&TaskRecord) -> &str) -> Vec<(String, usize)> {
+    let mut out: Vec<(String, usize)> = Vec::new();
+    for t in tasks {
+        let k = key(t).to_string();
+        match out.iter_mut().find(|(x, _)| *x == k) {
+            Some(e) => e.1 += 1,
+            None => out.push((k, 1)),
+        }
+    }
+    out.sort();
+    out
+}
+
+/// A cluster header with three zones.
+pub const CLUSTER: &str = r#"
+name = "t"
+duration = "1h"
+seed = 5
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+"#;
