@@ -244,7 +244,10 @@ impl<'a> Sim<'a> {
                     s => panic!("active service task in state {s:?}"),
                 }
             }
-            assert!(running <= st.running && pending <= st.pending, "service counters");
+            assert!(
+                running <= st.running && pending <= st.pending,
+                "service counters"
+            );
         }
     }
 

@@ -31,7 +31,10 @@ capacity_provider_strategy = [{{ capacity_provider = "FARGATE", base = 2, weight
         vec![("FARGATE".into(), 4), ("FARGATE_SPOT".into(), 6)]
     );
     // Fargate balances over AZs (§1.3): 10 tasks over 3 zones → 4/3/3.
-    let mut per_zone: Vec<usize> = count_by(&tasks, |t| &t.availability_zone).iter().map(|x| x.1).collect();
+    let mut per_zone: Vec<usize> = count_by(&tasks, |t| &t.availability_zone)
+        .iter()
+        .map(|x| x.1)
+        .collect();
     per_zone.sort();
     assert_eq!(per_zone, vec![3, 3, 4]);
     assert_eq!(s.tasks_launched, 10);
@@ -98,7 +101,10 @@ memory = 1500
     tasks.sort_by_key(|t| t.task_id);
     let placed: Vec<&str> = tasks.iter().map(|t| t.instance.as_str()).collect();
     // Instances are numbered in provider order: i-00000001 small, i-00000002 medium, i-00000003 large.
-    assert_eq!(placed, vec!["i-00000001", "i-00000002", "i-00000002", "i-00000003"]);
+    assert_eq!(
+        placed,
+        vec!["i-00000001", "i-00000002", "i-00000002", "i-00000003"]
+    );
 }
 
 /// §1.3 default service placement: spread over AZs, then over instances. 6 instances (2 per zone),
@@ -125,12 +131,21 @@ capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
     );
     let (_, sink) = run(&toml);
     let tasks = alive(&sink, "web");
-    let mut per_zone: Vec<usize> = count_by(&tasks, |t| &t.availability_zone).iter().map(|x| x.1).collect();
+    let mut per_zone: Vec<usize> = count_by(&tasks, |t| &t.availability_zone)
+        .iter()
+        .map(|x| x.1)
+        .collect();
     per_zone.sort();
     assert_eq!(per_zone, vec![3, 3, 4]);
-    let per_instance: Vec<usize> = count_by(&tasks, |t| &t.instance).iter().map(|x| x.1).collect();
+    let per_instance: Vec<usize> = count_by(&tasks, |t| &t.instance)
+        .iter()
+        .map(|x| x.1)
+        .collect();
     assert_eq!(per_instance.len(), 6);
-    assert!(per_instance.iter().all(|&n| n == 1 || n == 2), "{per_instance:?}");
+    assert!(
+        per_instance.iter().all(|&n| n == 1 || n == 2),
+        "{per_instance:?}"
+    );
 }
 
 /// §1.4 distinctInstance: 3 instances, desired 5 → 3 placed, the other 2 unplaced for the whole hour with
@@ -160,7 +175,11 @@ placement_constraints = [{{ type = "distinctInstance" }}]
     let tasks = alive(&sink, "web");
     assert_eq!(tasks.len(), 3);
     assert_eq!(count_by(&tasks, |t| &t.instance).len(), 3);
-    assert!((s.unplaced_task_seconds - 7200.0).abs() < 1e-9, "{}", s.unplaced_task_seconds);
+    assert!(
+        (s.unplaced_task_seconds - 7200.0).abs() < 1e-9,
+        "{}",
+        s.unplaced_task_seconds
+    );
     let ev: Vec<_> = sink
         .events
         .iter()
@@ -168,7 +187,11 @@ placement_constraints = [{{ type = "distinctInstance" }}]
         .collect();
     // Identical events are suppressed for 6 h (§2.6): one message in a 1 h run.
     assert_eq!(ev.len(), 1);
-    assert!(ev[0].message.contains("DistinctInstance placement constraint unsatisfied"));
+    assert!(
+        ev[0]
+            .message
+            .contains("DistinctInstance placement constraint unsatisfied")
+    );
 }
 
 /// §1.4 memberOf with the cluster query language: two providers (m5.large and c5.large); only m5 matches.
@@ -202,7 +225,11 @@ placement_constraints = [{{ type = "memberOf", expression = "attribute:ecs.insta
     let tasks = alive(&sink, "web");
     assert_eq!(tasks.len(), 9);
     // m5 instances are i-00000001..3 (first provider).
-    assert!(tasks.iter().all(|t| ["i-00000001", "i-00000002", "i-00000003"].contains(&t.instance.as_str())));
+    assert!(
+        tasks
+            .iter()
+            .all(|t| ["i-00000001", "i-00000002", "i-00000003"].contains(&t.instance.as_str()))
+    );
 }
 
 /// §1.1 static host ports: a fixed hostPort allows one copy per instance; the closest-instance message
@@ -230,7 +257,10 @@ launch_type = "EC2"
     );
     let (_, sink) = run(&toml);
     assert_eq!(alive(&sink, "web").len(), 2);
-    assert!(sink.events.iter().any(|e| e.message.contains("is already using a port required by your task")));
+    assert!(sink.events.iter().any(|e| {
+        e.message
+            .contains("is already using a port required by your task")
+    }));
 }
 
 /// §2.6: a task larger than any instance → "has insufficient memory available".
@@ -285,7 +315,11 @@ launch_type = "EC2"
     );
     let (_, sink) = run(&toml);
     assert_eq!(alive(&sink, "v").len(), 2);
-    assert!(sink.events.iter().any(|e| e.message.contains("insufficient free ENI")));
+    assert!(
+        sink.events
+            .iter()
+            .any(|e| e.message.contains("insufficient free ENI"))
+    );
 }
 
 /// §2.1 DAEMON: one task per instance, placed before replica tasks and reserving resources first.
@@ -351,18 +385,38 @@ capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
 "#
     );
     let (s, sink) = run(&toml);
-    let failed: Vec<_> = sink.tasks.iter().filter(|t| t.stop_code == "TaskFailedToStart").collect();
+    let failed: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stop_code == "TaskFailedToStart")
+        .collect();
     assert!(!failed.is_empty());
     for t in &failed {
         let waited = t.stopped_ms.unwrap() - t.created_ms;
-        assert!((600_000..=1_800_000).contains(&waited), "waited {waited} ms");
+        assert!(
+            (600_000..=1_800_000).contains(&waited),
+            "waited {waited} ms"
+        );
         assert_eq!(t.started_ms, None);
-        assert!(t.stopped_reason.starts_with("TaskFailedToStart: RESOURCE:"), "{}", t.stopped_reason);
+        assert!(
+            t.stopped_reason.starts_with("TaskFailedToStart: RESOURCE:"),
+            "{}",
+            t.stopped_reason
+        );
     }
     assert_eq!(s.tasks_failed_to_start as usize, failed.len());
-    assert!(sink.events.iter().any(|e| e.message == "(service web) is unable to consistently start tasks successfully."));
+    assert!(
+        sink.events
+            .iter()
+            .any(|e| e.message
+                == "(service web) is unable to consistently start tasks successfully.")
+    );
     // Unplaced for the whole hour: 2 tasks × 3600 s (waiting counts as unplaced).
-    assert!((s.unplaced_task_seconds - 7200.0).abs() < 1e-9, "{}", s.unplaced_task_seconds);
+    assert!(
+        (s.unplaced_task_seconds - 7200.0).abs() < 1e-9,
+        "{}",
+        s.unplaced_task_seconds
+    );
 }
 
 /// §2.2: the throttle delay grows and is capped (27 min current docs).
@@ -370,7 +424,9 @@ capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
 fn throttle_backoff_schedule() {
     use ecsim::sim::throttle_delay_ms;
     // initial 30 s, ×2: 30, 60, 120, 240, 480, 960 s, then capped at 1620 s (27 min).
-    let d: Vec<u64> = (1..=8).map(|k| throttle_delay_ms(k, 30_000, 2.0, 1_620_000) / 1000).collect();
+    let d: Vec<u64> = (1..=8)
+        .map(|k| throttle_delay_ms(k, 30_000, 2.0, 1_620_000) / 1000)
+        .collect();
     assert_eq!(d, vec![30, 60, 120, 240, 480, 960, 1620, 1620]);
     assert_eq!(throttle_delay_ms(0, 30_000, 2.0, 1_620_000), 0);
 }
@@ -390,7 +446,11 @@ fn lifecycle_timestamps_are_ordered() {
             t.stopped_ms,
         ];
         let present: Vec<u64> = seq.iter().flatten().copied().collect();
-        assert!(present.windows(2).all(|w| w[0] <= w[1]), "task {}: {seq:?}", t.task_id);
+        assert!(
+            present.windows(2).all(|w| w[0] <= w[1]),
+            "task {}: {seq:?}",
+            t.task_id
+        );
         if t.stopped_ms.is_some() {
             assert_eq!(t.last_status, "STOPPED");
             assert!(!t.stop_code.is_empty());
@@ -428,7 +488,11 @@ desired_count = 3
     let tasks = alive(&sink, "web");
     assert_eq!(tasks.len(), 3);
     assert_eq!(count_by(&tasks, |t| &t.availability_zone).len(), 3);
-    let stopped: Vec<_> = sink.tasks.iter().filter(|t| t.stop_code == "ServiceSchedulerInitiated").collect();
+    let stopped: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stop_code == "ServiceSchedulerInitiated")
+        .collect();
     assert_eq!(stopped.len(), 6);
 }
 
@@ -464,7 +528,11 @@ desired_count = 3
     let (_, sink) = run(&toml);
     let tasks = alive(&sink, "web");
     assert_eq!(tasks.len(), 3);
-    assert_eq!(count_by(&tasks, |t| &t.instance).len(), 1, "all survivors share one instance");
+    assert_eq!(
+        count_by(&tasks, |t| &t.instance).len(),
+        1,
+        "all survivors share one instance"
+    );
 }
 
 /// §8: a service launches at most 500 tasks per minute, modelled as a token bucket (burst 500, refill
@@ -524,7 +592,11 @@ launch_type = "EC2"
     };
     let placements = |seed| {
         let (_, sink) = run(&make(seed));
-        let mut v: Vec<_> = sink.tasks.iter().map(|t| (t.task_id, t.instance.clone())).collect();
+        let mut v: Vec<_> = sink
+            .tasks
+            .iter()
+            .map(|t| (t.task_id, t.instance.clone()))
+            .collect();
         v.sort();
         v
     };

@@ -79,7 +79,11 @@ fn placement_secs(instances: usize, tasks: usize, strategies: &[Strategy]) -> f6
 fn scenario_toml(instances: u32, services: u32, days: f64) -> String {
     let mut s = String::new();
     let hours = (days * 24.0).round() as u64;
-    writeln!(s, "name = \"bench-diurnal\"\nduration = \"{hours}h\"\nseed = 7\n").unwrap();
+    writeln!(
+        s,
+        "name = \"bench-diurnal\"\nduration = \"{hours}h\"\nseed = 7\n"
+    )
+    .unwrap();
     writeln!(
         s,
         "[cluster]\navailability_zones = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]\n"
@@ -150,7 +154,9 @@ fn main() {
     println!();
 
     // 1. Hold model.
-    println!("hold model: pop earliest + push at now+Exp(mean 1000 ms), increments pre-generated; median of 5");
+    println!(
+        "hold model: pop earliest + push at now+Exp(mean 1000 ms), increments pre-generated; median of 5"
+    );
     println!(
         "  {:<10} {:>9}  {:>12}  {:>12}  {:>8}",
         "pending", "events", "EventQueue", "BinaryHeap", "EQ/heap"
@@ -186,10 +192,7 @@ fn main() {
         "placement: {tasks} tasks (256 CPU/512 MiB, one group) onto {instances} m5.xlarge over 3 AZs, \
          place + allocate each; median of 3"
     );
-    println!(
-        "  {:<34} {:>10}  {:>12}",
-        "strategies", "wall s", "tasks/s"
-    );
+    println!("  {:<34} {:>10}  {:>12}", "strategies", "wall s", "tasks/s");
     let cases: [(&str, Vec<Strategy>); 2] = [
         ("binpack(memory)", support::binpack_memory()),
         (

@@ -351,10 +351,7 @@ mod tests {
             group_counts: vec![],
             group_names: vec![],
             running_count: 0,
-            attributes: vec![(
-                "ecs.availability-zone".into(),
-                format!("z{zone}"),
-            )],
+            attributes: vec![("ecs.availability-zone".into(), format!("z{zone}"))],
             tiebreak,
             arch: Arch::X86_64,
         }
@@ -400,7 +397,11 @@ mod tests {
         for _ in 0..n * 2 {
             let i = InstanceId(rng.below(n as u64) as u32);
             let grp = if rng.below(2) == 0 { g } else { other };
-            let t = task(grp, 128 * (1 + rng.below(4) as u32), 256 * (1 + rng.below(6) as u32));
+            let t = task(
+                grp,
+                128 * (1 + rng.below(4) as u32),
+                256 * (1 + rng.below(6) as u32),
+            );
             let inst = w.instance(i);
             if inst.cpu_free >= t.cpu && inst.mem_free >= t.mem {
                 let id = w.new_task(t);

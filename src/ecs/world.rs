@@ -561,10 +561,16 @@ impl World {
                 continue;
             }
             if t.state == TaskState::Stopped {
-                return Err(format!("task {} is STOPPED but still holds a slot", t.serial));
+                return Err(format!(
+                    "task {} is STOPPED but still holds a slot",
+                    t.serial
+                ));
             }
             if t.awaiting_capacity && (t.state != TaskState::Provisioning || t.instance.is_some()) {
-                return Err(format!("task {} awaits capacity but is {:?}", t.serial, t.state));
+                return Err(format!(
+                    "task {} awaits capacity but is {:?}",
+                    t.serial, t.state
+                ));
             }
             if let Some(iid) = t.instance {
                 let inst = &self.instances[iid.0 as usize];
@@ -600,18 +606,31 @@ impl World {
                 return Err(format!("{} has a host port reserved twice", inst.ec2_id));
             }
             if ports.len() as u32 > self.max_reserved_ports {
-                return Err(format!("{} has more than {} reserved ports", inst.ec2_id, self.max_reserved_ports));
+                return Err(format!(
+                    "{} has more than {} reserved ports",
+                    inst.ec2_id, self.max_reserved_ports
+                ));
             }
             let n: u32 = inst.group_counts.iter().map(|g| g.1).sum();
             if n as usize != inst.tasks.len() {
-                return Err(format!("{}: group counts disagree with its task list", inst.ec2_id));
+                return Err(format!(
+                    "{}: group counts disagree with its task list",
+                    inst.ec2_id
+                ));
             }
             if inst.status == InstanceStatus::Active {
                 let ix = self.zone_index(inst.provider, inst.zone);
-                if !ix.by_mem.contains(&(inst.mem_free, inst.tiebreak, i as u32))
-                    || !ix.by_cpu.contains(&(inst.cpu_free, inst.tiebreak, i as u32))
+                if !ix
+                    .by_mem
+                    .contains(&(inst.mem_free, inst.tiebreak, i as u32))
+                    || !ix
+                        .by_cpu
+                        .contains(&(inst.cpu_free, inst.tiebreak, i as u32))
                 {
-                    return Err(format!("{} is missing from the placement index", inst.ec2_id));
+                    return Err(format!(
+                        "{} is missing from the placement index",
+                        inst.ec2_id
+                    ));
                 }
             }
         }

@@ -102,7 +102,19 @@ pub fn enrich_serde_message(msg: &str) -> String {
             }
         }
     }
-    msg.trim_end().to_string()
+    let mut out = msg.trim_end().to_string();
+    for (ty, words) in [
+        ("expected u64", "expected a whole number ≥ 0"),
+        (
+            "expected u32",
+            "expected a whole number from 0 to 4294967295",
+        ),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected f64", "expected a number"),
+    ] {
+        out = out.replace(ty, words);
+    }
+    out
 }
 
 #[cfg(test)]

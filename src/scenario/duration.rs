@@ -39,6 +39,11 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
             "m" | "min" => 60e3,
             "h" => 3600e3,
             "d" => 86_400e3,
+            "" => {
+                return Err(format!(
+                    "invalid duration \"{s}\": missing unit right after the number; {help}"
+                ));
+            }
             u => {
                 return Err(format!(
                     "invalid duration \"{s}\": unknown unit \"{u}\"; {help}"

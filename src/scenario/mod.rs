@@ -175,11 +175,17 @@ impl<'s> Ctx<'s> {
     /// An error about `path` inside `item` (whose own path is `prefix`).
     fn at(&mut self, item: &Item, prefix: &str, path: &str, msg: impl Into<String>) {
         let span = span_of(item, path);
-        let field = if path.is_empty() {
-            prefix.to_string()
-        } else {
-            format!("{prefix}.{path}")
-        };
+        let mut field = prefix.to_string();
+        for seg in path.split('.').filter(|s| !s.is_empty()) {
+            if seg.bytes().all(|b| b.is_ascii_digit()) {
+                field.push_str(&format!("[{seg}]"));
+            } else {
+                if !field.is_empty() {
+                    field.push('.');
+                }
+                field.push_str(seg);
+            }
+        }
         self.push(span, field, msg);
     }
 

@@ -1,0 +1,355 @@
+//! End to end through the real binary: every example scenario runs, broken scenarios fail with a clear
+//! message and exit code 2, output is deterministic, and failed runs leave no files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ecsim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run ecsim")
+}
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_example_scenario_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    let mut entries: Vec<_> = std::fs::read_dir(repo().join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    entries.sort();
+    for path in entries {
+        let out = tmp.path().join(path.file_stem().unwrap());
+        let o = ecsim(
+            &[
+                "run",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            &repo(),
+        );
+        assert!(o.status.success(), "{}: {}", path.display(), stderr(&o));
+        for f in ["summary.json", "timeseries.csv", "tasks.csv", "events.csv"] {
+            let text = std::fs::read_to_string(out.join(f)).unwrap();
+            assert!(
+                text.lines().count() >= 2 || f == "summary.json",
+                "{f} of {} is empty",
+                path.display()
+            );
+        }
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
+                .unwrap();
+        for key in [
+            "scenario",
+            "seed",
+            "simulated_seconds",
+            "events",
+            "wall_seconds",
+            "cost_usd",
+            "requests",
+            "latency_ms",
+            "tasks",
+            "unplaced_task_seconds",
+            "slo_violation_minutes",
+        ] {
+            assert!(v.get(key).is_some(), "summary.json lacks {key}");
+        }
+        n += 1;
+    }
+    assert!(n >= 6, "expected at least six example scenarios, found {n}");
+}
+
+#[test]
+fn no_arguments_runs_the_quickstart_into_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ecsim(&[], tmp.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["summary.json", "timeseries.csv", "tasks.csv", "events.csv"] {
+        assert!(
+            tmp.path().join("results/quickstart").join(f).is_file(),
+            "{f}"
+        );
+    }
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("results/quickstart"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+fn without_wall_seconds(summary: &str) -> String {
+    summary
+        .lines()
+        .filter(|l| !l.contains("\"wall_seconds\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn same_seed_gives_identical_files_and_another_seed_differs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |dir: &str, seed: &str| {
+        let out = tmp.path().join(dir);
+        let o = ecsim(
+            &[
+                "run",
+                "scenarios/quickstart.toml",
+                "--out",
+                out.to_str().unwrap(),
+                "--seed",
+                seed,
+                "-q",
+            ],
+            &repo(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        out
+    };
+    let a = run("a", "7");
+    let b = run("b", "7");
+    let c = run("c", "8");
+    for f in ["tasks.csv", "events.csv", "timeseries.csv"] {
+        let fa = std::fs::read(a.join(f)).unwrap();
+        assert_eq!(
+            fa,
+            std::fs::read(b.join(f)).unwrap(),
+            "{f} differs between identical runs"
+        );
+    }
+    let sa = std::fs::read_to_string(a.join("summary.json")).unwrap();
+    let sb = std::fs::read_to_string(b.join("summary.json")).unwrap();
+    assert_eq!(without_wall_seconds(&sa), without_wall_seconds(&sb));
+    assert_ne!(
+        std::fs::read(a.join("tasks.csv")).unwrap(),
+        std::fs::read(c.join("tasks.csv")).unwrap(),
+        "another seed should change random placements and timings"
+    );
+}
+
+/// Broken scenarios: each must fail `validate` and `run` with exit code 2 and a message naming the file,
+/// line and field.
+#[test]
+fn broken_scenarios_are_reported_with_file_line_and_field() {
+    let base = r#"name = "b"
+duration = "1h"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+"#;
+    let svc = "[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 2\n";
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "toml syntax",
+            format!("{base}name = \"unterminated\n"),
+            "broken.toml:14",
+        ),
+        (
+            "unknown key",
+            format!(
+                "{base}[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesird_count = 2\n"
+            ),
+            "did you mean `desired_count`?",
+        ),
+        (
+            "unknown top-level key",
+            format!("seeed = 3\n{base}"),
+            "field `seeed`: unknown key `seeed`",
+        ),
+        (
+            "bad duration",
+            base.replace("\"1h\"", "\"5 minutes\""),
+            "broken.toml:2:12: field `duration`: invalid duration \"5 minutes\"",
+        ),
+        (
+            "unknown task definition",
+            format!(
+                "{base}[[services]]\nname = \"s\"\ntask_definition = \"wbe\"\ndesired_count = 1\n"
+            ),
+            "unknown task definition \"wbe\"; did you mean \"web\"?",
+        ),
+        (
+            "invalid fargate size",
+            format!(
+                "{base}[[task_definitions]]\nfamily = \"f\"\nrequires_compatibilities = [\"FARGATE\"]\ncpu = 1024\nmemory = 1024\n"
+            ),
+            "valid memory for cpu 1024: 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB",
+        ),
+        (
+            "negative count",
+            format!(
+                "{base}[[services]]\nname = \"s\"\ntask_definition = \"web\"\ndesired_count = -1\n"
+            ),
+            "field `services[0].desired_count`",
+        ),
+        (
+            "binpack on an unknown field",
+            format!(
+                "{base}{svc}placement_strategy = [{{ type = \"binpack\", field = \"disk\" }}]\n"
+            ),
+            "binpack packs on \"cpu\" or \"memory\", not \"disk\"",
+        ),
+        (
+            "malformed memberOf",
+            format!(
+                "{base}{svc}placement_constraints = [{{ type = \"memberOf\", expression = \"attribute:ecs.instance-type = t2.small\" }}]\n"
+            ),
+            "invalid cluster query expression",
+        ),
+        (
+            "unknown strategy type",
+            format!(
+                "{base}{svc}placement_strategy = [{{ type = \"binpak\", field = \"memory\" }}]\n"
+            ),
+            "did you mean \"binpack\"?",
+        ),
+        (
+            "unknown instance type",
+            base.replace("\"m5.large\"", "\"m5.lage\""),
+            "Did you mean \"m5.large\"?",
+        ),
+        (
+            "missing task definition file",
+            format!("{base}[[task_definitions]]\nfile = \"nope.json\"\n"),
+            "cannot read task definition file",
+        ),
+        (
+            "run task count",
+            format!("{base}[[run_tasks]]\nat = \"1m\"\ntask_definition = \"web\"\ncount = 11\n"),
+            "RunTask launches 1 to 10 tasks per call",
+        ),
+        (
+            "launch type and strategy",
+            format!(
+                "{base}{svc}launch_type = \"EC2\"\ncapacity_provider_strategy = [{{ capacity_provider = \"cp\", weight = 1 }}]\n"
+            ),
+            "either launch_type or capacity_provider_strategy",
+        ),
+        (
+            "all weights zero",
+            format!("{base}{svc}capacity_provider_strategy = [{{ capacity_provider = \"cp\" }}]\n"),
+            "at least one provider needs weight > 0",
+        ),
+        (
+            "missing duration",
+            base.replace("duration = \"1h\"\n", ""),
+            "missing required key `duration`",
+        ),
+        (
+            "distinctInstance in a task definition",
+            format!(
+                "{base}[[task_definitions]]\nfamily = \"d\"\nmemory = 128\nplacement_constraints = [{{ type = \"distinctInstance\" }}]\n"
+            ),
+            "distinctInstance cannot be set in a task definition",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (what, text, fragment) in &cases {
+        let path = tmp.path().join("broken.toml");
+        std::fs::write(&path, text).unwrap();
+        for cmd in ["validate", "run"] {
+            let out = tmp.path().join("out");
+            let o = ecsim(
+                &[cmd, path.to_str().unwrap(), "--out", out.to_str().unwrap()]
+                    [..if cmd == "run" { 4 } else { 2 }],
+                tmp.path(),
+            );
+            let err = stderr(&o);
+            assert_eq!(
+                o.status.code(),
+                Some(2),
+                "{what} ({cmd}): exit code; stderr: {err}"
+            );
+            assert!(
+                err.contains(fragment),
+                "{what} ({cmd}): expected «{fragment}» in:\n{err}"
+            );
+            assert!(
+                err.contains("broken.toml:") || what.contains("file"),
+                "{what}: no file:line in {err}"
+            );
+            assert!(!err.contains("panicked"), "{what}: panic");
+            assert!(!out.exists(), "{what}: a failed run wrote output");
+        }
+    }
+    // A missing scenario file.
+    let o = ecsim(&["run", "does-not-exist.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("does-not-exist.toml: cannot read the scenario file"));
+}
+
+/// A broken AWS JSON task definition is reported with the JSON file's own line.
+#[test]
+fn broken_json_task_definition_names_the_json_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("td.json"),
+        "{\n  \"family\": \"x\",\n  \"containerDefinitions\": [\n    { \"name\": \"a\", \"memory\": \"lots\" }\n  ]\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("s.toml"),
+        "name = \"j\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"a\"]\n[[task_definitions]]\nfile = \"td.json\"\n",
+    )
+    .unwrap();
+    let o = ecsim(&["validate", "s.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("td.json:4"), "{err}");
+    assert!(err.contains("containerDefinitions[0].memory"), "{err}");
+}
+
+/// An output folder that cannot be created is an I/O error: exit 1, nothing written.
+#[test]
+fn unwritable_output_is_exit_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let blocker = tmp.path().join("file");
+    std::fs::write(&blocker, "x").unwrap();
+    let o = ecsim(
+        &[
+            "run",
+            repo().join("scenarios/quickstart.toml").to_str().unwrap(),
+            "--out",
+            blocker.join("sub").to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write results"));
+}
+
+#[test]
+fn validate_accepts_the_examples() {
+    let o = ecsim(
+        &[
+            "validate",
+            "scenarios/quickstart.toml",
+            "scenarios/aws-json-taskdef.toml",
+        ],
+        &repo(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ok"));
+}
