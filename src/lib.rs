@@ -12,3 +12,4 @@ pub mod pricing;
 pub mod scenario;
 pub mod sim;
 pub mod spec;
+pub mod sweep;

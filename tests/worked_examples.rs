@@ -603,3 +603,40 @@ launch_type = "EC2"
     assert_eq!(placements(1), placements(1));
     assert_ne!(placements(1), placements(2));
 }
+
+/// §1.4 affinity with `task:group`: the cache service may only run where a task of service "db" runs.
+/// db has 2 tasks with distinctInstance on 2 of the 3 instances; all 4 cache tasks land on those 2.
+#[test]
+fn task_group_affinity() {
+    let toml = format!(
+        r#"{CLUSTER}
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 3
+desired_size = 3
+[[task_definitions]]
+family = "t"
+cpu = 128
+memory = 128
+[[services]]
+name = "db"
+task_definition = "t"
+desired_count = 2
+launch_type = "EC2"
+placement_constraints = [{{ type = "distinctInstance" }}]
+[[services]]
+name = "cache"
+task_definition = "t"
+desired_count = 4
+launch_type = "EC2"
+start = "1m"
+placement_constraints = [{{ type = "memberOf", expression = "task:group == service:db" }}]
+"#
+    );
+    let (_, sink) = run(&toml);
+    let db: Vec<String> = alive(&sink, "db").iter().map(|t| t.instance.clone()).collect();
+    let cache = alive(&sink, "cache");
+    assert_eq!((db.len(), cache.len()), (2, 4));
+    assert!(cache.iter().all(|t| db.contains(&t.instance)));
+}

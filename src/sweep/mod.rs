@@ -1,0 +1,1 @@
+//! Experiments: grids of variants × seeds run in parallel (issue #7).
