@@ -15,6 +15,7 @@ use crate::ecs::world::{
 use crate::engine::rng::{RngStream, fnv1a};
 use crate::engine::{EventQueue, MS_PER_MIN, SimTime};
 use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord, quantile_sorted};
+use crate::pricing::billing::{self, CostMeter};
 use crate::spec::{
     Constraint, Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId, Spec, SpreadField,
     StateTimings, Strategy, StrategyItem, TaskDefId, ZoneId,
@@ -117,6 +118,13 @@ pub struct Sim<'a> {
     mem_reserved: u64,
     check_invariants: bool,
     last_time: SimTime,
+    // Cost (reference §5.2, §6.2).
+    cost_ec2: CostMeter,
+    cost_fargate: CostMeter,
+    cost_fargate_spot: CostMeter,
+    ec2_attributed: f64,
+    /// Per service, then one bucket for standalone tasks.
+    cost_by_owner: Vec<CostMeter>,
 }
 
 const STAY: u64 = u64::MAX;
@@ -216,6 +224,11 @@ impl<'a> Sim<'a> {
             mem_reserved: 0,
             check_invariants: cfg!(debug_assertions),
             last_time: 0,
+            cost_ec2: CostMeter::default(),
+            cost_fargate: CostMeter::default(),
+            cost_fargate_spot: CostMeter::default(),
+            ec2_attributed: 0.0,
+            cost_by_owner: vec![CostMeter::default(); spec.services.len() + 1],
         }
     }
 
@@ -427,6 +440,7 @@ impl<'a> Sim<'a> {
             arch: it.arch,
         };
         let id = self.world.add_instance(inst);
+        self.cost_ec2.open(asg.price_usd_per_hour, self.queue.now());
         self.active_instances += 1;
         self.instances_peak = self.instances_peak.max(self.active_instances);
         self.cpu_registered += cpu as u64;
@@ -633,30 +647,16 @@ impl<'a> Sim<'a> {
             _ => LaunchKind::Ec2,
         };
         let now = self.queue.now();
-        let mut task = Task {
-            serial: 0,
-            generation: 0,
+        let mut task = Task::new(
             def,
             group,
             owner,
             provider,
-            launch: kind,
-            instance: None,
-            zone: None,
-            state: TaskState::Provisioning,
-            stop_requested: false,
-            cpu: td.cpu_units,
-            mem: td.memory_mib,
-            created_at: now,
-            pull_started_at: None,
-            pull_stopped_at: None,
-            started_at: None,
-            stopping_at: None,
-            stopped_at: None,
-            stop_code: None,
-            stop_reason: String::new(),
-            awaiting_capacity: false,
-        };
+            kind,
+            td.cpu_units,
+            td.memory_mib,
+            now,
+        );
         if kind != LaunchKind::Ec2 {
             // Fargate balances over the service's zones (§1.3): fewest tasks of the group, random tie.
             let counts = &self.world.group_zone_counts[group.0 as usize];
@@ -744,6 +744,89 @@ impl<'a> Sim<'a> {
         let t = self.world.task(id);
         self.cpu_reserved += t.cpu as u64;
         self.mem_reserved += t.mem as u64;
+        // EC2 cost is attributed to tasks by their reserved share of the instance (CPU and memory
+        // weighted); what no task reserves is idle cost.
+        let i = self.world.instance(inst);
+        let ProviderKind::Asg(asg) = &self.spec.provider(i.provider).kind else {
+            unreachable!()
+        };
+        let w = self.spec.pricing.attribution_cpu_weight;
+        let share = w * t.cpu as f64 / i.cpu_total.max(1) as f64
+            + (1.0 - w) * t.mem as f64 / i.mem_total.max(1) as f64;
+        let hourly = asg.price_usd_per_hour * share;
+        let owner = self.owner_bucket(id);
+        let now = self.queue.now();
+        self.cost_by_owner[owner].open(hourly, now);
+        let t = self.world.task_mut(id);
+        t.billed_since = Some(now);
+        t.hourly_usd = hourly;
+    }
+
+    fn owner_bucket(&self, t: TaskId) -> usize {
+        match self.world.task(t).owner {
+            Owner::Service(s) => s.0 as usize,
+            Owner::Standalone(_) => self.spec.services.len(),
+        }
+    }
+
+    /// Fargate bills from the start of the image pull (§5.2).
+    fn start_fargate_billing(&mut self, t: TaskId) {
+        let spec = self.spec;
+        let task = self.world.task(t);
+        let td = spec.task_def(task.def);
+        let spot = task.launch == LaunchKind::FargateSpot;
+        let hourly = billing::fargate_hourly(
+            &spec.pricing.fargate,
+            td.cpu_units,
+            td.memory_mib,
+            td.ephemeral_storage_gib,
+            td.arch == Some(crate::pricing::catalog::Arch::Arm64),
+            if spot {
+                spec.pricing.fargate_spot_discount
+            } else {
+                0.0
+            },
+        );
+        let now = self.queue.now();
+        let owner = self.owner_bucket(t);
+        self.cost_by_owner[owner].open(hourly, now);
+        if spot {
+            self.cost_fargate_spot.open(hourly, now);
+        } else {
+            self.cost_fargate.open(hourly, now);
+        }
+        let task = self.world.task_mut(t);
+        task.billed_since = Some(now);
+        task.hourly_usd = hourly;
+    }
+
+    /// Stop billing or attributing a task at `end`: Fargate is billed per second with a one-minute
+    /// minimum; EC2 attribution is exact (the instance carries the minimum).
+    fn settle_task(&mut self, t: TaskId, end: SimTime) {
+        let task = self.world.task(t);
+        let Some(since) = task.billed_since else {
+            return;
+        };
+        let (hourly, launch) = (task.hourly_usd, task.launch);
+        let owner = self.owner_bucket(t);
+        let amount = match launch {
+            LaunchKind::Ec2 => {
+                let a = hourly * (end - since) as f64 / 3_600_000.0;
+                self.ec2_attributed += a;
+                a
+            }
+            LaunchKind::Fargate | LaunchKind::FargateSpot => {
+                let a = billing::cost(hourly, billing::billed_seconds(end - since));
+                if launch == LaunchKind::Fargate {
+                    self.cost_fargate.close(hourly, since, a);
+                } else {
+                    self.cost_fargate_spot.close(hourly, since, a);
+                }
+                a
+            }
+        };
+        self.cost_by_owner[owner].close(hourly, since, amount);
+        self.world.task_mut(t).billed_since = None;
     }
 
     fn place_daemon_on(&mut self, sid: ServiceId, inst: InstanceId) {
@@ -768,30 +851,16 @@ impl<'a> Sim<'a> {
         };
         match placement::check(&self.world, instance, &req) {
             None => {
-                let task = Task {
-                    serial: 0,
-                    generation: 0,
-                    def: s.task_def,
+                let task = Task::new(
+                    s.task_def,
                     group,
-                    owner: Owner::Service(sid),
-                    provider: None,
-                    launch: LaunchKind::Ec2,
-                    instance: None,
-                    zone: None,
-                    state: TaskState::Provisioning,
-                    stop_requested: false,
-                    cpu: td.cpu_units,
-                    mem: td.memory_mib,
-                    created_at: self.queue.now(),
-                    pull_started_at: None,
-                    pull_stopped_at: None,
-                    started_at: None,
-                    stopping_at: None,
-                    stopped_at: None,
-                    stop_code: None,
-                    stop_reason: String::new(),
-                    awaiting_capacity: false,
-                };
+                    Owner::Service(sid),
+                    None,
+                    LaunchKind::Ec2,
+                    td.cpu_units,
+                    td.memory_mib,
+                    self.queue.now(),
+                );
                 let id = self.world.new_task(task);
                 self.allocate(id, inst);
                 self.services[sid.0 as usize].tasks.push(id);
@@ -1045,6 +1114,9 @@ impl<'a> Sim<'a> {
                 d
             }
             TaskState::Pending => {
+                if self.world.task(t).launch != LaunchKind::Ec2 {
+                    self.start_fargate_billing(t);
+                }
                 let pull = tm.pull.sample(&mut self.rng_timing);
                 let start = tm.start.sample(&mut self.rng_timing);
                 let task = self.world.task_mut(t);
@@ -1202,6 +1274,7 @@ impl<'a> Sim<'a> {
     fn finalize(&mut self, t: TaskId) {
         let now = self.queue.now();
         let spec = self.spec;
+        self.settle_task(t, now);
         self.count_state(t, Some(TaskState::Stopped), None);
         let task = self.world.task_mut(t);
         task.stopped_at = Some(now);
@@ -1390,6 +1463,7 @@ impl<'a> Sim<'a> {
                 desired: Some(desired),
                 running: Some(st.running),
                 pending: Some(st.pending),
+                cost_usd: Some(round6(self.cost_by_owner[i].value(now))),
                 ..Default::default()
             });
         }
@@ -1418,6 +1492,11 @@ impl<'a> Sim<'a> {
             instances: Some(self.active_instances as u32),
             cpu_reservation: Some(round6(cpu_res)),
             memory_reservation: Some(round6(mem_res)),
+            cost_usd: Some(round6(
+                self.cost_ec2.value(now)
+                    + self.cost_fargate.value(now)
+                    + self.cost_fargate_spot.value(now),
+            )),
             ..Default::default()
         });
         let next = now + spec.metric_period_ms;
@@ -1435,8 +1514,39 @@ impl<'a> Sim<'a> {
             .collect();
         alive.sort_by_key(|&t| self.world.task(t).serial);
         let at_end = alive.len() as u64;
+        let end = spec.duration_ms;
+        for &t in &alive {
+            self.settle_task(t, end);
+        }
         for t in alive {
             self.write_task(t);
+        }
+        // Instances still running are billed to the end, per second, at least one minute per launch.
+        for i in 0..self.world.instances.len() {
+            let inst = &self.world.instances[i];
+            if inst.status == InstanceStatus::Deregistered {
+                continue;
+            }
+            let ProviderKind::Asg(asg) = &spec.provider(inst.provider).kind else {
+                unreachable!()
+            };
+            let since = inst.registered_at;
+            let amount =
+                billing::cost(asg.price_usd_per_hour, billing::billed_seconds(end - since));
+            self.cost_ec2.close(asg.price_usd_per_hour, since, amount);
+        }
+        let ec2 = self.cost_ec2.closed();
+        let fargate = self.cost_fargate.closed();
+        let fargate_spot = self.cost_fargate_spot.closed();
+        let mut cost_by_service: Vec<(String, f64)> = spec
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), self.cost_by_owner[i].closed()))
+            .collect();
+        let standalone = self.cost_by_owner[spec.services.len()].closed();
+        if !spec.run_tasks.is_empty() {
+            cost_by_service.push(("(standalone tasks)".to_string(), standalone));
         }
         let mut lat = std::mem::take(&mut self.start_latencies_ms);
         lat.sort_unstable();
@@ -1461,8 +1571,14 @@ impl<'a> Sim<'a> {
                 .then(|| round6(self.cpu_res_sum / self.res_samples as f64)),
             memory_reservation_mean: (self.res_samples > 0)
                 .then(|| round6(self.mem_res_sum / self.res_samples as f64)),
+            cost_total_usd: ec2 + fargate + fargate_spot,
+            cost_ec2_usd: ec2,
+            cost_ec2_idle_usd: (ec2 - self.ec2_attributed).max(0.0),
+            cost_fargate_usd: fargate,
+            cost_fargate_spot_usd: fargate_spot,
+            cost_by_service_usd: cost_by_service,
             not_modelled: vec![
-                "cost_usd",
+                "cost_per_million_requests",
                 "requests",
                 "latency_ms",
                 "slo_violation_minutes",

@@ -50,6 +50,19 @@ pub struct Spec {
     pub timings: Timings,
     /// Service scheduler and agent parameters (the reference's "unconfirmed" values live here).
     pub scheduler: SchedulerParams,
+    /// Prices and billing parameters.
+    pub pricing: PricingSpec,
+}
+
+/// Prices after overrides and discounts (reference §5.2, §6.2).
+#[derive(Debug, Clone)]
+pub struct PricingSpec {
+    /// Fargate prices (already discounted).
+    pub fargate: crate::pricing::billing::FargatePrices,
+    /// Fraction off Fargate prices for FARGATE_SPOT ("up to 70%", §5.2; default 0.7).
+    pub fargate_spot_discount: f64,
+    /// Weight of the CPU share when EC2 cost is attributed to tasks; memory gets the rest (default 0.5).
+    pub attribution_cpu_weight: f64,
 }
 
 impl Spec {
@@ -103,8 +116,11 @@ pub struct AsgSpec {
     pub max_size: u32,
     /// Instances at the start of the run (registered at time 0: a warm cluster).
     pub desired_size: u32,
-    /// Spot instances (price and interruptions come with later features).
+    /// Spot instances (interruptions come with the faults feature).
     pub spot: bool,
+    /// What one instance costs per hour: the type's price (or an override), Spot discount and any
+    /// negotiated discount applied.
+    pub price_usd_per_hour: f64,
     /// Zones the group launches into (the subnets' AZs), balanced as an ASG does.
     pub zones: Vec<ZoneId>,
     /// Custom attributes (`attribute:<name>` in the cluster query language).

@@ -635,7 +635,10 @@ placement_constraints = [{{ type = "memberOf", expression = "task:group == servi
 "#
     );
     let (_, sink) = run(&toml);
-    let db: Vec<String> = alive(&sink, "db").iter().map(|t| t.instance.clone()).collect();
+    let db: Vec<String> = alive(&sink, "db")
+        .iter()
+        .map(|t| t.instance.clone())
+        .collect();
     let cache = alive(&sink, "cache");
     assert_eq!((db.len(), cache.len()), (2, 4));
     assert!(cache.iter().all(|t| db.contains(&t.instance)));

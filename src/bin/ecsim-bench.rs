@@ -10,7 +10,7 @@
 //! - full simulation: a generated 7-day scenario (500 m5.xlarge, 100 services of 20–80 tasks scaling
 //!   three times a day) run with `simulate` into a `NullSink`: events, wall seconds, events/s (median of 3).
 //!
-//! Run: `cargo run --release --bin ecsim-bench` (about a minute or less), or with `-- --quick` for a CI
+//! Run: `cargo run --release --bin ecsim-bench` (about 20 s on 2 cores), or with `-- --quick` for a CI
 //! smoke run with 10× fewer events (smaller hold runs, 10k×1k placement, a 17-hour simulation).
 //! The workloads are shared with the criterion benches through `benches/support/mod.rs`.
 

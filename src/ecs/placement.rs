@@ -358,30 +358,18 @@ mod tests {
     }
 
     fn task(group: GroupId, cpu: u32, mem: u32) -> Task {
-        Task {
-            serial: 0,
-            generation: 0,
-            def: TaskDefId(0),
+        let mut t = Task::new(
+            TaskDefId(0),
             group,
-            owner: Owner::Service(ServiceId(0)),
-            provider: None,
-            launch: LaunchKind::Ec2,
-            instance: None,
-            zone: None,
-            state: TaskState::Running,
-            stop_requested: false,
+            Owner::Service(ServiceId(0)),
+            None,
+            LaunchKind::Ec2,
             cpu,
             mem,
-            created_at: 0,
-            pull_started_at: None,
-            pull_stopped_at: None,
-            started_at: None,
-            stopping_at: None,
-            stopped_at: None,
-            stop_code: None,
-            stop_reason: String::new(),
-            awaiting_capacity: false,
-        }
+            0,
+        );
+        t.state = TaskState::Running;
+        t
     }
 
     /// A world of `n` instances with random sizes, partly filled by tasks of two groups.

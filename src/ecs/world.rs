@@ -266,6 +266,52 @@ pub struct Task {
     pub stop_reason: String,
     /// Waiting in PROVISIONING for a capacity provider's instance.
     pub awaiting_capacity: bool,
+    /// When billing (Fargate) or cost attribution (EC2) started for this task.
+    pub billed_since: Option<SimTime>,
+    /// USD per hour billed or attributed while `billed_since` is set.
+    pub hourly_usd: f64,
+}
+
+impl Task {
+    /// A new task in PROVISIONING, not yet placed.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        def: TaskDefId,
+        group: GroupId,
+        owner: Owner,
+        provider: Option<ProviderId>,
+        launch: LaunchKind,
+        cpu: u32,
+        mem: u32,
+        created_at: SimTime,
+    ) -> Task {
+        Task {
+            serial: 0,
+            generation: 0,
+            def,
+            group,
+            owner,
+            provider,
+            launch,
+            instance: None,
+            zone: None,
+            state: TaskState::Provisioning,
+            stop_requested: false,
+            cpu,
+            mem,
+            created_at,
+            pull_started_at: None,
+            pull_stopped_at: None,
+            started_at: None,
+            stopping_at: None,
+            stopped_at: None,
+            stop_code: None,
+            stop_reason: String::new(),
+            awaiting_capacity: false,
+            billed_since: None,
+            hourly_usd: 0.0,
+        }
+    }
 }
 
 /// Placement index of one (capacity provider, zone): active instances ordered by free memory and by free

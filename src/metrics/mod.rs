@@ -95,7 +95,8 @@ pub struct SeriesRow {
     pub cpu_reservation: Option<f64>,
     /// MemoryReservation, % of registered memory reserved by tasks (cluster rows).
     pub memory_reservation: Option<f64>,
-    /// Cost so far, USD (needs pricing).
+    /// Cost so far, USD: the cluster's total on cluster rows; the service's (Fargate billed, EC2
+    /// attributed) on service rows. Accrues continuously; minimums are booked when billing ends.
     pub cost_usd: Option<f64>,
 }
 
@@ -181,7 +182,19 @@ pub struct Summary {
     pub cpu_reservation_mean: Option<f64>,
     /// Mean MemoryReservation over the run, % (cluster).
     pub memory_reservation_mean: Option<f64>,
-    /// Names of summary figures that later features fill (cost, requests, latency, SLO).
+    /// Total cost, USD: EC2 + Fargate + Fargate Spot.
+    pub cost_total_usd: f64,
+    /// EC2 instances, billed per second with a one-minute minimum per launch, idle or not.
+    pub cost_ec2_usd: f64,
+    /// The part of the EC2 cost no task reserved (instance capacity left unreserved, and minimums).
+    pub cost_ec2_idle_usd: f64,
+    /// Fargate on-demand tasks.
+    pub cost_fargate_usd: f64,
+    /// Fargate Spot tasks.
+    pub cost_fargate_spot_usd: f64,
+    /// Cost per service (Fargate billed; EC2 attributed by reserved share), plus standalone tasks.
+    pub cost_by_service_usd: Vec<(String, f64)>,
+    /// Names of summary figures that later features fill (requests, latency, SLO).
     pub not_modelled: Vec<&'static str>,
 }
 

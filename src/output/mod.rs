@@ -137,7 +137,15 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
         "simulated_seconds": s.simulated_seconds,
         "events": s.events,
         "wall_seconds": (s.wall_seconds * 1e3).round() / 1e3,
-        "cost_usd": { "total": null, "ec2": null, "fargate": null, "fargate_spot": null },
+        "cost_usd": {
+            "total": s.cost_total_usd,
+            "ec2": s.cost_ec2_usd,
+            "ec2_idle": s.cost_ec2_idle_usd,
+            "fargate": s.cost_fargate_usd,
+            "fargate_spot": s.cost_fargate_spot_usd,
+            "by_service": s.cost_by_service_usd.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
+            "per_million_requests": null,
+        },
         "requests": { "total": null, "served": null, "dropped": null },
         "latency_ms": { "p50": null, "p90": null, "p99": null, "max": null },
         "tasks": {

@@ -1,4 +1,5 @@
-//! Instance catalog and Fargate size grid (prices and billing rules come with the cost model).
+//! Instance catalog, Fargate size grid, prices and billing rules.
 
+pub mod billing;
 pub mod catalog;
 pub mod fargate;

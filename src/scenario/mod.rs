@@ -408,6 +408,70 @@ impl<'s> Ctx<'s> {
             });
         }
 
+        let pricing_item = get("pricing");
+        let raw_pricing: RawPricing = pricing_item
+            .as_ref()
+            .and_then(|v| self.de(v, "pricing"))
+            .unwrap_or_default();
+        let fraction = |cx: &mut Self, v: Option<f64>, key: &str, default: f64| -> f64 {
+            match v {
+                None => default,
+                Some(x) if (0.0..=1.0).contains(&x) => x,
+                Some(x) => {
+                    if let Some(it) = &pricing_item {
+                        cx.at(
+                            it,
+                            "pricing",
+                            key,
+                            format!("{key} is a fraction from 0 to 1, got {x}"),
+                        );
+                    }
+                    default
+                }
+            }
+        };
+        let discount = fraction(self, raw_pricing.discount, "discount", 0.0);
+        let ec2_spot_discount = fraction(
+            self,
+            raw_pricing.ec2_spot_discount,
+            "ec2_spot_discount",
+            0.65,
+        );
+        let fargate_spot_discount = fraction(
+            self,
+            raw_pricing.fargate_spot_discount,
+            "fargate_spot_discount",
+            0.7,
+        );
+        let attribution_cpu_weight = fraction(
+            self,
+            raw_pricing.attribution_cpu_weight,
+            "attribution_cpu_weight",
+            0.5,
+        );
+        for (k, v) in &raw_pricing.instance_prices {
+            if !(v.is_finite() && *v >= 0.0) {
+                if let Some(it) = &pricing_item {
+                    self.at(
+                        it,
+                        "pricing",
+                        &format!("instance_prices.{k}"),
+                        "prices must be zero or more",
+                    );
+                }
+            }
+        }
+        let fp = &raw_pricing.fargate;
+        let base = crate::pricing::billing::FargatePrices::default();
+        let keep = 1.0 - discount;
+        let fargate_prices = crate::pricing::billing::FargatePrices {
+            vcpu_hour_x86: fp.vcpu_hour.unwrap_or(base.vcpu_hour_x86) * keep,
+            gb_hour_x86: fp.gb_hour.unwrap_or(base.gb_hour_x86) * keep,
+            vcpu_hour_arm: fp.arm_vcpu_hour.unwrap_or(base.vcpu_hour_arm) * keep,
+            gb_hour_arm: fp.arm_gb_hour.unwrap_or(base.gb_hour_arm) * keep,
+            storage_gb_hour: fp.storage_gb_hour.unwrap_or(base.storage_gb_hour) * keep,
+        };
+
         // [[capacity_providers]]
         let zone_ids = |cx: &mut Self,
                         list: &Option<Vec<String>>,
@@ -522,9 +586,38 @@ impl<'s> Ctx<'s> {
                     "reserved memory leaves nothing to register",
                 );
             }
+            let on_demand = raw_pricing
+                .instance_prices
+                .get(&it.name)
+                .copied()
+                .unwrap_or(it.price_usd_per_hour);
+            let price = match (r.spot, r.spot_price_usd_per_hour) {
+                (_, Some(p)) if !(p.is_finite() && p >= 0.0) => {
+                    self.at(
+                        item,
+                        &prefix,
+                        "spot_price_usd_per_hour",
+                        "prices must be zero or more",
+                    );
+                    0.0
+                }
+                (true, Some(p)) => p,
+                (false, Some(_)) => {
+                    self.at(
+                        item,
+                        &prefix,
+                        "spot_price_usd_per_hour",
+                        "spot_price_usd_per_hour needs spot = true",
+                    );
+                    on_demand
+                }
+                (true, None) => on_demand * (1.0 - ec2_spot_discount),
+                (false, None) => on_demand,
+            } * keep;
             providers.push(ProviderSpec {
                 name: r.name,
                 kind: ProviderKind::Asg(AsgSpec {
+                    price_usd_per_hour: price,
                     instance_type: it,
                     min_size: r.min_size,
                     max_size: r.max_size,
@@ -836,6 +929,11 @@ impl<'s> Ctx<'s> {
             service_updates: updates,
             timings,
             scheduler,
+            pricing: PricingSpec {
+                fargate: fargate_prices,
+                fargate_spot_discount,
+                attribution_cpu_weight,
+            },
         })
     }
 

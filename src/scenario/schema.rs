@@ -24,6 +24,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "service_updates",
     "timings",
     "scheduler",
+    "pricing",
 ];
 
 /// `[cluster]`.
@@ -105,6 +106,9 @@ pub struct RawCapacityProvider {
     /// Managed scaling.
     #[serde(default)]
     pub managed_scaling: Option<RawManagedScaling>,
+    /// Spot price per instance-hour (default: on-demand × (1 − `pricing.ec2_spot_discount`)).
+    #[serde(default)]
+    pub spot_price_usd_per_hour: Option<f64>,
 }
 
 /// A capacity provider strategy item.
@@ -361,4 +365,40 @@ pub struct RawScheduler {
     pub event_dedup_window: Option<Dur>,
     /// Reserved host ports.
     pub reserved_ports: Option<Vec<u16>>,
+}
+
+/// `fargate = { … }` price overrides in `[pricing]`, USD.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFargatePrices {
+    /// Linux/x86 per vCPU-hour.
+    pub vcpu_hour: Option<f64>,
+    /// Linux/x86 per GB-hour.
+    pub gb_hour: Option<f64>,
+    /// ARM per vCPU-hour.
+    pub arm_vcpu_hour: Option<f64>,
+    /// ARM per GB-hour.
+    pub arm_gb_hour: Option<f64>,
+    /// Ephemeral storage above 20 GiB, per GB-hour.
+    pub storage_gb_hour: Option<f64>,
+}
+
+/// `[pricing]`: overrides for another region, a Savings Plan or a negotiated discount.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPricing {
+    /// Fraction off every price (0–1), e.g. 0.3 for a Savings Plan.
+    pub discount: Option<f64>,
+    /// Fraction off on-demand for EC2 Spot instances (default 0.65, unconfirmed).
+    pub ec2_spot_discount: Option<f64>,
+    /// Fraction off Fargate for FARGATE_SPOT (default 0.7).
+    pub fargate_spot_discount: Option<f64>,
+    /// Per instance type on-demand prices, USD/h.
+    #[serde(default)]
+    pub instance_prices: BTreeMap<String, f64>,
+    /// Fargate prices.
+    #[serde(default)]
+    pub fargate: RawFargatePrices,
+    /// CPU weight when attributing EC2 cost to tasks (memory gets 1 − w; default 0.5).
+    pub attribution_cpu_weight: Option<f64>,
 }

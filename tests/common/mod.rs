@@ -33,10 +33,7 @@ pub fn alive<'a>(sink: &'a MemorySink, service: &str) -> Vec<&'a TaskRecord> {
 }
 
 /// Count of records per distinct value of `key`.
-pub fn count_by(
-    tasks: &[&TaskRecord],
-    key: impl Fn(&TaskRecord) -> &str,
-) -> Vec<(String, usize)> {
+pub fn count_by(tasks: &[&TaskRecord], key: impl Fn(&TaskRecord) -> &str) -> Vec<(String, usize)> {
     let mut out: Vec<(String, usize)> = Vec::new();
     for t in tasks {
         let k = key(t).to_string();

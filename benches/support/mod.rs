@@ -1,0 +1,247 @@
+//! Workloads shared by the criterion benches (`benches/engine.rs`, `benches/placement.rs`) and the plain
+//! timing binary (`src/bin/ecsim-bench.rs`, which includes this file with `#[path]`), so that both measure
+//! exactly the same work. Nothing here is timed by itself.
+//!
+//! - Hold model: a queue pre-filled with N pending events; each step pops the earliest one and pushes one
+//!   new event at `now + increment`, increments exponential with mean 1000 ms, pre-generated so that the
+//!   random number generator is not measured. [`EngineHold`] drives `ecsim::engine::EventQueue<u32>`,
+//!   [`HeapHold`] a bare `BinaryHeap<Reverse<(time, seq, payload)>>` doing the same work.
+//! - Placement: a world of m5.xlarge-like instances over three zones and a stream of 256 CPU / 512 MiB
+//!   bridge tasks of one group, each placed with `placement::place` then `World::allocate`.
+//!
+//! Not every user needs every item, hence the `dead_code` allowance.
+#![allow(dead_code)]
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+use ecsim::ecs::placement::{self, Request, Scope};
+use ecsim::ecs::world::{GroupId, Instance, InstanceStatus, LaunchKind, Owner, Task, World};
+use ecsim::engine::EventQueue;
+use ecsim::engine::rng::RngStream;
+use ecsim::pricing::catalog::Arch;
+use ecsim::spec::{ProviderId, Resource, ServiceId, SpreadField, Strategy, TaskDefId, ZoneId};
+
+/// Master seed of every bench stream.
+pub const SEED: u64 = 42;
+
+// ---------------------------------------------------------------------------------------------------
+// Hold model
+// ---------------------------------------------------------------------------------------------------
+
+/// Mean of the exponential increment, ms.
+pub const HOLD_MEAN_MS: f64 = 1000.0;
+/// Pre-generated increments (a power of two, indexed with a mask; 512 KiB, stays in cache).
+pub const HOLD_INCREMENTS: usize = 1 << 16;
+
+/// `n` exponential draws with mean [`HOLD_MEAN_MS`], rounded to whole milliseconds.
+pub fn exp_increments(n: usize) -> Vec<u64> {
+    let mut rng = RngStream::new(SEED, "bench-hold");
+    (0..n)
+        .map(|_| (-HOLD_MEAN_MS * rng.next_f64_open0().ln()).round() as u64)
+        .collect()
+}
+
+/// The hold model on `ecsim::engine::EventQueue<u32>`.
+pub struct EngineHold {
+    q: EventQueue<u32>,
+    incs: Vec<u64>,
+    i: usize,
+}
+
+impl EngineHold {
+    /// A queue holding `pending` events at exponential times from 0.
+    pub fn new(pending: usize) -> Self {
+        let incs = exp_increments(HOLD_INCREMENTS);
+        let mut q = EventQueue::with_capacity(pending + 1);
+        for k in 0..pending {
+            q.push(incs[k % incs.len()], k as u32);
+        }
+        EngineHold {
+            q,
+            incs,
+            i: pending,
+        }
+    }
+
+    /// One hold operation: pop the earliest event, push it again `increment` later. Returns the new time.
+    #[inline]
+    pub fn step(&mut self) -> u64 {
+        let (now, ev) = self.q.pop().expect("hold queue never empties");
+        let t = now + self.incs[self.i & (HOLD_INCREMENTS - 1)];
+        self.i = self.i.wrapping_add(1);
+        self.q.push(t, ev);
+        t
+    }
+
+    /// Pending events.
+    pub fn len(&self) -> usize {
+        self.q.len()
+    }
+}
+
+/// The same hold model on a bare `BinaryHeap<Reverse<(time, seq, payload)>>`.
+pub struct HeapHold {
+    heap: BinaryHeap<Reverse<(u64, u64, u32)>>,
+    seq: u64,
+    incs: Vec<u64>,
+    i: usize,
+}
+
+impl HeapHold {
+    /// A heap holding `pending` events at exponential times from 0 (the same times as [`EngineHold`]).
+    pub fn new(pending: usize) -> Self {
+        let incs = exp_increments(HOLD_INCREMENTS);
+        let mut heap = BinaryHeap::with_capacity(pending + 1);
+        for k in 0..pending {
+            heap.push(Reverse((incs[k % incs.len()], k as u64, k as u32)));
+        }
+        HeapHold {
+            heap,
+            seq: pending as u64,
+            incs,
+            i: pending,
+        }
+    }
+
+    /// One hold operation (see [`EngineHold::step`]).
+    #[inline]
+    pub fn step(&mut self) -> u64 {
+        let Reverse((now, _, ev)) = self.heap.pop().expect("hold heap never empties");
+        let t = now + self.incs[self.i & (HOLD_INCREMENTS - 1)];
+        self.i = self.i.wrapping_add(1);
+        let seq = self.seq;
+        self.seq += 1;
+        self.heap.push(Reverse((t, seq, ev)));
+        t
+    }
+
+    /// Pending events.
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Placement
+// ---------------------------------------------------------------------------------------------------
+
+/// Zone names; instances go round-robin over them.
+pub const ZONE_NAMES: [&str; 3] = ["us-east-1a", "us-east-1b", "us-east-1c"];
+/// The agent's default reserved ports.
+pub const RESERVED_PORTS: [u16; 6] = [22, 2375, 2376, 51678, 51679, 51680];
+/// m5.xlarge: registered CPU units.
+pub const INSTANCE_CPU: u32 = 4096;
+/// m5.xlarge: registered memory, MiB.
+pub const INSTANCE_MEM: u32 = 15_900;
+/// m5.xlarge: ENIs free for tasks (4 minus the primary).
+pub const INSTANCE_ENIS: u32 = 3;
+/// Task CPU units.
+pub const TASK_CPU: u32 = 256;
+/// Task memory, MiB.
+pub const TASK_MEM: u32 = 512;
+
+/// `[Binpack(Memory)]`: indexed path.
+pub fn binpack_memory() -> Vec<Strategy> {
+    vec![Strategy::Binpack(Resource::Memory)]
+}
+
+/// `[Spread(AvailabilityZone), Binpack(Memory)]`: indexed path.
+pub fn spread_az_binpack_memory() -> Vec<Strategy> {
+    vec![
+        Strategy::Spread(SpreadField::AvailabilityZone),
+        Strategy::Binpack(Resource::Memory),
+    ]
+}
+
+/// The service default `[Spread(AvailabilityZone), Spread(InstanceId)]`: scan path.
+pub fn service_default() -> Vec<Strategy> {
+    vec![
+        Strategy::Spread(SpreadField::AvailabilityZone),
+        Strategy::Spread(SpreadField::InstanceId),
+    ]
+}
+
+/// A world of `instances` m5.xlarge-like instances of provider 0, round-robin over three zones, and the
+/// task group the tasks belong to.
+pub fn build_world(instances: usize) -> (World, GroupId) {
+    // Provider 0 is the ASG; 1 and 2 stand for the FARGATE slots a real run has (unused here).
+    let mut world = World::new(3, ZONE_NAMES.len(), 100);
+    let group = world.group("service:bench");
+    let mut rng = RngStream::new(SEED, "instances");
+    for n in 0..instances {
+        let z = n % ZONE_NAMES.len();
+        let mut attributes: Vec<(String, String)> = vec![
+            ("ecs.availability-zone".into(), ZONE_NAMES[z].into()),
+            ("ecs.instance-type".into(), "m5.xlarge".into()),
+            ("ecs.os-type".into(), "linux".into()),
+            ("ecs.cpu-architecture".into(), "x86_64".into()),
+            ("ecs.capacity-provider".into(), "bench".into()),
+        ];
+        attributes.sort();
+        world.add_instance(Instance {
+            ec2_id: format!("i-{:08x}", n + 1),
+            provider: ProviderId(0),
+            zone: ZoneId(z as u8),
+            status: InstanceStatus::Active,
+            registered_at: 0,
+            cpu_total: INSTANCE_CPU,
+            mem_total: INSTANCE_MEM,
+            cpu_free: INSTANCE_CPU,
+            mem_free: INSTANCE_MEM,
+            eni_total: INSTANCE_ENIS,
+            eni_free: INSTANCE_ENIS,
+            ports: RESERVED_PORTS.to_vec(),
+            tasks: Vec::new(),
+            group_counts: Vec::new(),
+            group_names: Vec::new(),
+            running_count: 0,
+            attributes,
+            tiebreak: rng.next_u64(),
+            arch: Arch::X86_64,
+        });
+    }
+    (world, group)
+}
+
+/// A new 256 CPU / 512 MiB EC2 task of `group`, not yet placed.
+pub fn bench_task(group: GroupId) -> Task {
+    Task::new(
+        TaskDefId(0),
+        group,
+        Owner::Service(ServiceId(0)),
+        Some(ProviderId(0)),
+        LaunchKind::Ec2,
+        TASK_CPU,
+        TASK_MEM,
+        0,
+    )
+}
+
+/// Place `tasks` tasks one after another with `strategies` (place + allocate, as the scheduler does).
+/// Returns how many were placed; panics if any fails (the workloads are sized to fit).
+pub fn place_all(
+    world: &mut World,
+    group: GroupId,
+    tasks: usize,
+    strategies: &[Strategy],
+    rng: &mut RngStream,
+) -> usize {
+    for _ in 0..tasks {
+        let id = world.new_task(bench_task(group));
+        let req = Request {
+            cpu: TASK_CPU,
+            mem: TASK_MEM,
+            ports: &[],
+            eni: false,
+            arch: None,
+            group,
+            constraints: &[],
+            strategies,
+            scope: Scope::Provider(ProviderId(0)),
+        };
+        let inst = placement::place(world, &req, rng).expect("the workload fits");
+        world.allocate(id, inst, &[], false);
+    }
+    tasks
+}
