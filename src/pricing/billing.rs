@@ -150,11 +150,7 @@ pub fn break_even(
     inst_price: f64,
     fargate_task_hour: f64,
 ) -> Option<BreakEven> {
-    let by_cpu = if cpu_units == 0 {
-        u32::MAX
-    } else {
-        inst_cpu / cpu_units
-    };
+    let by_cpu = inst_cpu.checked_div(cpu_units).unwrap_or(u32::MAX);
     let n = by_cpu.min(inst_mem / memory_mib.max(1));
     if n == 0 || fargate_task_hour <= 0.0 {
         return None;
