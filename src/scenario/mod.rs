@@ -450,15 +450,15 @@ impl<'s> Ctx<'s> {
             0.5,
         );
         for (k, v) in &raw_pricing.instance_prices {
-            if !(v.is_finite() && *v >= 0.0) {
-                if let Some(it) = &pricing_item {
-                    self.at(
-                        it,
-                        "pricing",
-                        &format!("instance_prices.{k}"),
-                        "prices must be zero or more",
-                    );
-                }
+            if !(v.is_finite() && *v >= 0.0)
+                && let Some(it) = &pricing_item
+            {
+                self.at(
+                    it,
+                    "pricing",
+                    &format!("instance_prices.{k}"),
+                    "prices must be zero or more",
+                );
             }
         }
         let fp = &raw_pricing.fargate;
