@@ -13,3 +13,4 @@ pub mod scenario;
 pub mod sim;
 pub mod spec;
 pub mod sweep;
+pub mod traffic;

@@ -137,6 +137,20 @@ impl<'a> Sim<'a> {
             spec.zones.len(),
             spec.scheduler.max_reserved_ports,
         );
+        // The smallest task of the run bounds what a nearly full instance can still host.
+        let min_cpu = spec
+            .task_definitions
+            .iter()
+            .map(|d| d.cpu_units)
+            .min()
+            .unwrap_or(0);
+        let min_mem = spec
+            .task_definitions
+            .iter()
+            .map(|d| d.memory_mib)
+            .min()
+            .unwrap_or(0);
+        world.set_min_need(min_cpu, min_mem);
         world.track_group_names = spec
             .services
             .iter()

@@ -167,6 +167,8 @@ pub fn service_default() -> Vec<Strategy> {
 pub fn build_world(instances: usize) -> (World, GroupId) {
     // Provider 0 is the ASG; 1 and 2 stand for the FARGATE slots a real run has (unused here).
     let mut world = World::new(3, ZONE_NAMES.len(), 100);
+    // As the simulator does: instances with no room for the smallest task leave the binpack index.
+    world.set_min_need(TASK_CPU, TASK_MEM);
     let group = world.group("service:bench");
     let mut rng = RngStream::new(SEED, "instances");
     for n in 0..instances {

@@ -375,6 +375,8 @@ mod tests {
     /// A world of `n` instances with random sizes, partly filled by tasks of two groups.
     fn random_world(rng: &mut RngStream, n: usize) -> (World, GroupId) {
         let mut w = World::new(3, 3, 100);
+        // Every task and request below needs at least 128 units / 256 MiB: fuller instances leave the index.
+        w.set_min_need(128, 256);
         let g = w.group("service:a");
         let other = w.group("service:b");
         for _ in 0..n {

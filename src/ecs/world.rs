@@ -348,6 +348,10 @@ pub struct World {
     pub track_group_names: bool,
     /// Maximum static host ports reserved per instance (§1.1: 100).
     pub max_reserved_ports: u32,
+    /// The smallest CPU and memory any task of the run needs: an instance with less free than this can
+    /// host nothing, so it leaves the placement indexes until a task on it stops. Without this, full
+    /// instances would sit at the front of the binpack order and every placement would walk past them.
+    min_need: (u32, u32),
 }
 
 impl World {
@@ -365,7 +369,30 @@ impl World {
             zones,
             track_group_names: false,
             max_reserved_ports,
+            min_need: (0, 0),
         }
+    }
+
+    /// Declare the smallest CPU units and memory any task will ask for (before instances are added).
+    pub fn set_min_need(&mut self, cpu: u32, mem: u32) {
+        assert!(
+            self.instances.is_empty(),
+            "set_min_need before adding instances"
+        );
+        self.min_need = (cpu, mem);
+    }
+
+    #[inline]
+    fn indexable(&self, status: InstanceStatus, cpu_free: u32, mem_free: u32) -> bool {
+        status == InstanceStatus::Active
+            && cpu_free >= self.min_need.0
+            && mem_free >= self.min_need.1
+    }
+
+    /// Is the instance in the binpack indexes (active, with room for the smallest task)?
+    pub fn is_indexed(&self, id: InstanceId) -> bool {
+        let i = self.instance(id);
+        self.indexable(i.status, i.cpu_free, i.mem_free)
     }
 
     /// The id of a group, interning it on first use.
@@ -418,10 +445,13 @@ impl World {
             (inst.cpu_free, inst.tiebreak, id.0),
         );
         assert_eq!(inst.status, InstanceStatus::Active);
+        let indexed = self.indexable(inst.status, inst.cpu_free, inst.mem_free);
         self.instances.push(inst);
         let ix = self.zone_index_mut(p, z);
-        ix.by_mem.insert(keys.0);
-        ix.by_cpu.insert(keys.1);
+        if indexed {
+            ix.by_mem.insert(keys.0);
+            ix.by_cpu.insert(keys.1);
+        }
         ix.members.push(id);
         id
     }
@@ -460,25 +490,29 @@ impl World {
 
     fn reindex(&mut self, id: InstanceId, old_mem: u32, old_cpu: u32) {
         let inst = &self.instances[id.0 as usize];
-        if inst.status != InstanceStatus::Active {
-            return;
-        }
-        let (p, z, t, m, c) = (
+        let (p, z, t, m, c, st) = (
             inst.provider,
             inst.zone,
             inst.tiebreak,
             inst.mem_free,
             inst.cpu_free,
+            inst.status,
         );
+        let was = self.indexable(st, old_cpu, old_mem);
+        let now = self.indexable(st, c, m);
         let ix = self.zone_index_mut(p, z);
-        if old_mem != m {
+        if was && (!now || old_mem != m) {
             let removed = ix.by_mem.remove(&(old_mem, t, id.0));
             debug_assert!(removed);
-            ix.by_mem.insert((m, t, id.0));
         }
-        if old_cpu != c {
+        if was && (!now || old_cpu != c) {
             let removed = ix.by_cpu.remove(&(old_cpu, t, id.0));
             debug_assert!(removed);
+        }
+        if now && (!was || old_mem != m) {
+            ix.by_mem.insert((m, t, id.0));
+        }
+        if now && (!was || old_cpu != c) {
             ix.by_cpu.insert((c, t, id.0));
         }
     }
@@ -664,20 +698,26 @@ impl World {
                     inst.ec2_id
                 ));
             }
-            if inst.status == InstanceStatus::Active {
-                let ix = self.zone_index(inst.provider, inst.zone);
-                if !ix
+            let ix = self.zone_index(inst.provider, inst.zone);
+            let indexed = self.indexable(inst.status, inst.cpu_free, inst.mem_free);
+            if indexed
+                != ix
                     .by_mem
                     .contains(&(inst.mem_free, inst.tiebreak, i as u32))
-                    || !ix
+                || indexed
+                    != ix
                         .by_cpu
                         .contains(&(inst.cpu_free, inst.tiebreak, i as u32))
-                {
-                    return Err(format!(
-                        "{} is missing from the placement index",
-                        inst.ec2_id
-                    ));
-                }
+            {
+                return Err(format!(
+                    "{} is {} the placement index",
+                    inst.ec2_id,
+                    if indexed {
+                        "missing from"
+                    } else {
+                        "wrongly in"
+                    }
+                ));
             }
         }
         Ok(())

@@ -1,0 +1,4 @@
+//! Traffic and latency: the load balancer and the per-task queueing model (load → utilisation, latency,
+//! errors).
+
+pub mod queueing;
