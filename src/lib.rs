@@ -14,3 +14,4 @@ pub mod sim;
 pub mod spec;
 pub mod sweep;
 pub mod traffic;
+pub mod workload;

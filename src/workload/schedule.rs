@@ -1,0 +1,578 @@
+//! Schedules for scheduled tasks: AWS `rate(...)`, `cron(...)` and `at(...)`
+//! expressions, plain 5-field cron, and a fixed period with an offset.
+//!
+//! Simulation time 0 is `epoch_start_s` in Unix seconds (UTC); by default
+//! Monday 2024-01-01 00:00 UTC ([`DEFAULT_EPOCH_START_S`]). Schedules fire
+//! only at simulation times >= 0. All calendar arithmetic is UTC.
+
+use super::error::{days_from_civil, days_in_month, parse_iso8601};
+
+/// Unix time of Monday 2024-01-01 00:00:00 UTC, the default simulation start.
+pub const DEFAULT_EPOCH_START_S: f64 = 1_704_067_200.0;
+
+const FIRST_YEAR: i64 = 1970;
+const LAST_YEAR: i64 = 2199;
+
+/// When a scheduled task fires.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Schedule {
+    /// At `offset_s + k * period_s` for k = 0, 1, 2, … (`every(15 minutes, 5 minutes)`).
+    Every {
+        /// Period in seconds.
+        period_s: f64,
+        /// Time of the first firing.
+        offset_s: f64,
+    },
+    /// A cron expression (AWS 6-field or classic 5-field), minute resolution.
+    Cron(CronExpr),
+    /// AWS `rate(value unit)`: at 0, period, 2·period, … (EventBridge
+    /// Scheduler starts a rate schedule immediately when it has no start date).
+    Rate {
+        /// Period in seconds.
+        period_s: f64,
+    },
+    /// AWS `at(yyyy-mm-ddThh:mm:ss)`: once, at this Unix time (UTC).
+    At {
+        /// Unix seconds.
+        epoch_s: f64,
+    },
+}
+
+/// A parsed cron expression: the allowed values of each field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CronExpr {
+    minutes: Vec<bool>,
+    hours: Vec<bool>,
+    days: Vec<bool>,
+    last_day: bool,
+    months: Vec<bool>,
+    weekdays: Vec<bool>, // 0 = Sunday
+    years: Vec<bool>,    // FIRST_YEAR..=LAST_YEAR
+    days_restricted: bool,
+    weekdays_restricted: bool,
+}
+
+const MONTHS: [&str; 12] = [
+    "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC",
+];
+const WEEKDAYS: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
+
+/// One field's syntax: name, numeric range, symbolic names (value of the
+/// first name), and where value `v` goes in the set.
+struct Field {
+    name: &'static str,
+    lo: i64,
+    hi: i64,
+    names: &'static [&'static str],
+    first_name: i64,
+    index: fn(i64) -> usize,
+    size: usize,
+}
+
+/// Parses one field; returns the set, whether it was restricted (not `*`/`?`),
+/// whether it was `?`, and whether it contained `L`.
+fn parse_field(
+    text: &str,
+    f: &Field,
+    allow_q: bool,
+    allow_l: bool,
+) -> Result<(Vec<bool>, bool, bool, bool), String> {
+    let err = |m: String| format!("{} field `{text}`: {m}", f.name);
+    let mut set = vec![false; f.size];
+    if text == "?" {
+        return if allow_q {
+            Ok((vec![true; f.size], false, true, false))
+        } else {
+            Err(err(
+                "`?` is only allowed in day-of-month or day-of-week".into()
+            ))
+        };
+    }
+    let mut last = false;
+    let value = |s: &str| -> Result<i64, String> {
+        if let Some(i) = f.names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
+            return Ok(f.first_name + i as i64);
+        }
+        let v: i64 = s.parse().map_err(|_| {
+            if s.contains(['L', 'W', '#']) {
+                err(format!(
+                    "`{s}`: only `L` alone in day-of-month is supported (not `W`, `#` or `nL`)"
+                ))
+            } else {
+                err(format!("unknown value `{s}`"))
+            }
+        })?;
+        if v < f.lo || v > f.hi {
+            return Err(err(format!("{v} is out of range {}-{}", f.lo, f.hi)));
+        }
+        Ok(v)
+    };
+    for item in text.split(',') {
+        if item == "L" && allow_l {
+            last = true;
+            continue;
+        }
+        let (range, step) = match item.split_once('/') {
+            Some((r, s)) => (
+                r,
+                s.parse::<i64>()
+                    .ok()
+                    .filter(|&s| s > 0)
+                    .ok_or_else(|| err(format!("bad step `{s}`")))?,
+            ),
+            None => (item, 1),
+        };
+        let (a, b) = if range == "*" {
+            (f.lo, f.hi)
+        } else if let Some((a, b)) = range.split_once('-') {
+            (value(a)?, value(b)?)
+        } else {
+            let a = value(range)?;
+            (a, if step > 1 { f.hi } else { a })
+        };
+        if a > b {
+            return Err(err(format!("range `{range}` starts after it ends")));
+        }
+        for v in (a..=b).step_by(step as usize) {
+            set[(f.index)(v)] = true;
+        }
+    }
+    Ok((set, !text.starts_with('*'), false, last))
+}
+
+impl CronExpr {
+    /// Parses 5 fields (classic cron: day-of-week 0-7, 0 and 7 = Sunday; a
+    /// restricted day-of-month and day-of-week match when either matches) or
+    /// 6 fields (AWS: day-of-week 1-7 = SUN-SAT, then a year 1970-2199;
+    /// exactly one of day-of-month and day-of-week must be `?`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.split_whitespace().collect();
+        let aws = match parts.len() {
+            5 => false,
+            6 => true,
+            n => return Err(format!("cron: expected 5 or 6 fields, found {n} in `{s}`")),
+        };
+        let fld = |name, lo, hi, index: fn(i64) -> usize, size| Field {
+            name,
+            lo,
+            hi,
+            names: &[],
+            first_name: 0,
+            index,
+            size,
+        };
+        let minutes = parse_field(
+            parts[0],
+            &fld("minutes", 0, 59, |v| v as usize, 60),
+            false,
+            false,
+        )?
+        .0;
+        let hours = parse_field(
+            parts[1],
+            &fld("hours", 0, 23, |v| v as usize, 24),
+            false,
+            false,
+        )?
+        .0;
+        let (days, days_restricted, dq, last_day) = parse_field(
+            parts[2],
+            &fld("day-of-month", 1, 31, |v| v as usize - 1, 31),
+            true,
+            true,
+        )?;
+        let month = Field {
+            names: &MONTHS,
+            first_name: 1,
+            ..fld("month", 1, 12, |v| v as usize - 1, 12)
+        };
+        let months = parse_field(parts[3], &month, false, false)?.0;
+        let weekday = if aws {
+            Field {
+                names: &WEEKDAYS,
+                first_name: 1,
+                ..fld("day-of-week", 1, 7, |v| v as usize - 1, 7)
+            }
+        } else {
+            Field {
+                names: &WEEKDAYS,
+                first_name: 0,
+                ..fld("day-of-week", 0, 7, |v| v as usize % 7, 7)
+            }
+        };
+        let (weekdays, weekdays_restricted, wq, _) = parse_field(parts[4], &weekday, true, false)?;
+        let span = (LAST_YEAR - FIRST_YEAR + 1) as usize;
+        let years = if aws {
+            let year = fld(
+                "year",
+                FIRST_YEAR,
+                LAST_YEAR,
+                |v| (v - FIRST_YEAR) as usize,
+                span,
+            );
+            parse_field(parts[5], &year, false, false)?.0
+        } else {
+            vec![true; span]
+        };
+        if aws && dq == wq {
+            return Err(format!(
+                "cron: exactly one of the day-of-month (`{}`) and day-of-week (`{}`) fields must be `?`",
+                parts[2], parts[4]
+            ));
+        }
+        Ok(CronExpr {
+            minutes,
+            hours,
+            days,
+            last_day,
+            months,
+            weekdays,
+            years,
+            days_restricted,
+            weekdays_restricted,
+        })
+    }
+
+    fn day_matches(&self, y: i64, m: u32, d: u32, days: i64) -> bool {
+        let dom = self.days[d as usize - 1] || (self.last_day && d == days_in_month(y, m));
+        let dow = self.weekdays[(days + 4).rem_euclid(7) as usize];
+        match (self.days_restricted, self.weekdays_restricted) {
+            (true, true) => dom || dow,
+            (true, false) => dom,
+            (false, true) => dow,
+            (false, false) => true,
+        }
+    }
+
+    /// The first matching minute (minutes since the Unix epoch) at or after `m`.
+    fn first_minute_from(&self, mut m: i64) -> Option<i64> {
+        for _ in 0..1_000_000 {
+            let days = m.div_euclid(1440);
+            let in_day = m.rem_euclid(1440);
+            let (y, mo, d) = civil_from_days(days);
+            if y > LAST_YEAR {
+                return None;
+            }
+            if y < FIRST_YEAR {
+                m = 0;
+            } else if !self.years[(y - FIRST_YEAR) as usize] {
+                m = days_from_civil(y + 1, 1, 1) * 1440;
+            } else if !self.months[mo as usize - 1] {
+                let (ny, nm) = if mo == 12 { (y + 1, 1) } else { (y, mo + 1) };
+                m = days_from_civil(ny, nm, 1) * 1440;
+            } else if !self.day_matches(y, mo, d, days) {
+                m = (days + 1) * 1440;
+            } else if !self.hours[(in_day / 60) as usize] {
+                m = days * 1440 + (in_day / 60 + 1) * 60;
+            } else if !self.minutes[(in_day % 60) as usize] {
+                m += 1;
+            } else {
+                return Some(m);
+            }
+        }
+        None
+    }
+}
+
+/// (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Parses `N unit` (minutes, hours, days; seconds too when `seconds_ok`).
+fn parse_duration(s: &str, what: &str, seconds_ok: bool) -> Result<f64, String> {
+    let mut it = s.split_whitespace();
+    let (Some(v), Some(unit), None) = (it.next(), it.next(), it.next()) else {
+        return Err(format!(
+            "{what}: expected `value unit`, e.g. `5 minutes`, found `{s}`"
+        ));
+    };
+    let n: u64 = v
+        .parse()
+        .map_err(|_| format!("{what}: expected a whole number, found `{v}`"))?;
+    let unit_s = match unit.to_ascii_lowercase().trim_end_matches('s') {
+        "second" if seconds_ok => 1.0,
+        "minute" => 60.0,
+        "hour" => 3600.0,
+        "day" => 86_400.0,
+        _ => {
+            return Err(format!(
+                "{what}: unknown unit `{unit}` (expected minutes, hours or days)"
+            ));
+        }
+    };
+    Ok(n as f64 * unit_s)
+}
+
+/// The first `offset + k * period` (k >= 0) that is > `t` and >= 0.
+fn periodic_after(t: f64, period: f64, offset: f64) -> Option<f64> {
+    if period.is_nan() || period <= 0.0 {
+        return (offset >= 0.0 && offset > t).then_some(offset);
+    }
+    let mut k = (((t - offset) / period).floor() + 1.0)
+        .max((-offset / period).ceil())
+        .max(0.0);
+    while offset + k * period <= t {
+        k += 1.0;
+    }
+    Some(offset + k * period)
+}
+
+/// Parses `rate(5 minutes)`, `cron(0/15 * * * ? *)`, `at(2024-01-01T08:00:00)`,
+/// `every(15 minutes[, 5 minutes])` or a bare 5- (or 6-) field cron line.
+pub fn parse(s: &str) -> Result<Schedule, String> {
+    let s = s.trim();
+    let inner = |prefix: &str| {
+        s.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(')'))
+            .map(str::trim)
+    };
+    if let Some(body) = inner("rate(") {
+        let period_s = parse_duration(body, "rate", false)?;
+        if period_s <= 0.0 {
+            return Err(format!("rate: the value must be positive, found `{body}`"));
+        }
+        Ok(Schedule::Rate { period_s })
+    } else if let Some(body) = inner("cron(") {
+        if body.split_whitespace().count() != 6 {
+            return Err(format!(
+                "cron(...): AWS expressions have 6 fields, found `{body}`"
+            ));
+        }
+        CronExpr::parse(body).map(Schedule::Cron)
+    } else if let Some(body) = inner("at(") {
+        let t = parse_iso8601(body).map_err(|m| format!("at: {m}"))?;
+        Ok(Schedule::At {
+            epoch_s: t.as_f64(),
+        })
+    } else if let Some(body) = inner("every(") {
+        let (p, o) = body.split_once(',').unwrap_or((body, "0 seconds"));
+        let period_s = parse_duration(p, "every", true)?;
+        if period_s <= 0.0 {
+            return Err(format!("every: the period must be positive, found `{p}`"));
+        }
+        Ok(Schedule::Every {
+            period_s,
+            offset_s: parse_duration(o, "every offset", true)?,
+        })
+    } else if s.contains('(') {
+        Err(format!(
+            "unknown schedule `{s}`: expected rate(...), cron(...), at(...) or every(...)"
+        ))
+    } else {
+        CronExpr::parse(s).map(Schedule::Cron)
+    }
+}
+
+impl Schedule {
+    /// The first firing strictly after simulation time `t_s` (and at or
+    /// after 0), with simulation time 0 at Unix time `epoch_start_s`; `None`
+    /// when there is none. Pass a negative `t_s` (e.g. `f64::NEG_INFINITY`)
+    /// to get a firing exactly at 0.
+    pub fn next_after(&self, t_s: f64, epoch_start_s: f64) -> Option<f64> {
+        if t_s.is_nan() || !epoch_start_s.is_finite() {
+            return None;
+        }
+        match self {
+            Schedule::Every { period_s, offset_s } => periodic_after(t_s, *period_s, *offset_s),
+            Schedule::Rate { period_s } => periodic_after(t_s, *period_s, 0.0),
+            Schedule::At { epoch_s } => {
+                let f = epoch_s - epoch_start_s;
+                (f >= 0.0 && f > t_s).then_some(f)
+            }
+            Schedule::Cron(c) => {
+                let earliest = (epoch_start_s / 60.0).ceil();
+                let m = if t_s < 0.0 {
+                    earliest
+                } else {
+                    ((epoch_start_s + t_s) / 60.0).floor() + 1.0
+                };
+                let mut m = m.max(earliest).min(1e15) as i64;
+                loop {
+                    let found = c.first_minute_from(m)?;
+                    let f = found as f64 * 60.0 - epoch_start_s;
+                    if f > t_s {
+                        return Some(f);
+                    }
+                    m = found + 1;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const E: f64 = DEFAULT_EPOCH_START_S;
+    const H: f64 = 3600.0;
+    const D: f64 = 86_400.0;
+
+    fn firings(s: &Schedule, until: f64) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut t = f64::NEG_INFINITY;
+        while let Some(f) = s.next_after(t, E) {
+            if f >= until {
+                break;
+            }
+            out.push(f);
+            t = f;
+        }
+        out
+    }
+
+    #[test]
+    fn civil_round_trip() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days((E / D) as i64), (2024, 1, 1));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        for z in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(z);
+            assert_eq!(days_from_civil(y, m, d), z);
+        }
+        // 2024-01-01 is a Monday: weekday index 1
+        assert_eq!(((E / D) as i64 + 4).rem_euclid(7), 1);
+    }
+
+    #[test]
+    fn every_fifteen_minutes() {
+        let s = parse("cron(0/15 * * * ? *)").unwrap();
+        assert_eq!(s.next_after(f64::NEG_INFINITY, E), Some(0.0));
+        assert_eq!(s.next_after(0.0, E), Some(900.0));
+        assert_eq!(s.next_after(899.5, E), Some(900.0));
+        assert_eq!(firings(&s, D).len(), 96);
+        assert_eq!(
+            parse("*/15 * * * *").unwrap().next_after(900.0, E),
+            Some(1800.0)
+        );
+        // a start that is not on a minute boundary: next quarter hour is 14.5 min in
+        assert_eq!(s.next_after(-1.0, E + 30.0), Some(870.0));
+        let e = Schedule::Every {
+            period_s: 900.0,
+            offset_s: 60.0,
+        };
+        assert_eq!(firings(&e, 3600.0), vec![60.0, 960.0, 1860.0, 2760.0]);
+        assert_eq!(parse("every(15 minutes, 1 minute)").unwrap(), e);
+    }
+
+    #[test]
+    fn daily_at_eight_and_weekdays() {
+        let s = parse("cron(0 8 * * ? *)").unwrap();
+        assert_eq!(
+            firings(&s, 3.0 * D),
+            vec![8.0 * H, D + 8.0 * H, 2.0 * D + 8.0 * H]
+        );
+        for expr in [
+            "cron(0 8 ? * MON-FRI *)",
+            "cron(0 8 ? * 2-6 *)",
+            "0 8 * * 1-5",
+            "0 8 * * mon-fri",
+        ] {
+            let s = parse(expr).unwrap();
+            let days: Vec<f64> = firings(&s, 14.0 * D)
+                .iter()
+                .map(|f| (f - 8.0 * H) / D)
+                .collect();
+            assert_eq!(
+                days,
+                vec![0.0, 1.0, 2.0, 3.0, 4.0, 7.0, 8.0, 9.0, 10.0, 11.0],
+                "{expr}"
+            );
+        }
+        // weekends, Sunday as 7 and 0 in classic cron, 1 in AWS
+        let sat_sun = firings(&parse("0 0 * * 6,7").unwrap(), 8.0 * D);
+        assert_eq!(sat_sun, vec![5.0 * D, 6.0 * D]);
+        assert_eq!(
+            firings(&parse("cron(0 0 ? * 1 *)").unwrap(), 8.0 * D),
+            vec![6.0 * D]
+        );
+        // classic cron: both day fields restricted → either matches
+        let either = firings(&parse("0 0 3 * MON").unwrap(), 10.0 * D);
+        assert_eq!(either, vec![0.0, 2.0 * D, 7.0 * D]);
+    }
+
+    #[test]
+    fn at_rate_last_day_and_years() {
+        let s = parse("at(2024-01-01T08:00:00)").unwrap();
+        assert_eq!(firings(&s, 1e9), vec![8.0 * H]);
+        assert_eq!(s.next_after(8.0 * H, E), None);
+        assert_eq!(
+            parse("at(2023-12-31T23:00:00)")
+                .unwrap()
+                .next_after(-1.0, E),
+            None
+        );
+        let r = parse("rate(1 hour)").unwrap();
+        assert_eq!(r, Schedule::Rate { period_s: H });
+        assert_eq!(firings(&r, 3.0 * H), vec![0.0, H, 2.0 * H]);
+        assert_eq!(
+            parse("rate(5 minutes)").unwrap(),
+            Schedule::Rate { period_s: 300.0 }
+        );
+        assert_eq!(
+            parse("rate(2 days)").unwrap(),
+            Schedule::Rate { period_s: 2.0 * D }
+        );
+        // last day of month, 2024 is a leap year
+        let l = parse("cron(0 0 L * ? *)").unwrap();
+        assert_eq!(firings(&l, 61.0 * D), vec![30.0 * D, 59.0 * D]);
+        let y = parse("cron(30 12 1 JAN ? 2025)").unwrap();
+        assert_eq!(firings(&y, 1e10), vec![366.0 * D + 12.5 * H]);
+        assert_eq!(
+            parse("cron(0 0 30 2 ? *)").unwrap().next_after(0.0, E),
+            None
+        );
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let cases = [
+            ("cron(0 8 * * * *)", "exactly one of the day-of-month"),
+            ("cron(0 8 ? * ? *)", "exactly one of the day-of-month"),
+            (
+                "cron(61 * * * ? *)",
+                "minutes field `61`: 61 is out of range 0-59",
+            ),
+            ("cron(0 24 * * ? *)", "hours field `24`"),
+            (
+                "cron(0 8 ? * MON-FRX *)",
+                "day-of-week field `MON-FRX`: unknown value `FRX`",
+            ),
+            (
+                "cron(0 8 ? * 0 *)",
+                "day-of-week field `0`: 0 is out of range 1-7",
+            ),
+            (
+                "cron(0 8 ? * FRI-MON *)",
+                "day-of-week field `FRI-MON`: range `FRI-MON` starts after it ends",
+            ),
+            ("cron(0 8 ? * 5#3 *)", "day-of-week field `5#3`"),
+            ("cron(0 8 15W * ? *)", "day-of-month field `15W`"),
+            ("cron(0 8 * FOO ? *)", "month field `FOO`"),
+            ("cron(0 8 * * ? 1969)", "year field `1969`"),
+            ("cron(0/0 * * * ? *)", "minutes field `0/0`: bad step `0`"),
+            ("cron(0 8 * * ?)", "6 fields"),
+            ("0 8 * *", "expected 5 or 6 fields"),
+            ("rate(0 minutes)", "positive"),
+            ("rate(5 weeks)", "unknown unit `weeks`"),
+            ("rate(five minutes)", "expected a whole number"),
+            ("rate(5 seconds)", "unknown unit"),
+            ("at(2024-13-01T00:00:00)", "at: "),
+            ("daily(8)", "unknown schedule"),
+        ];
+        for (expr, want) in cases {
+            let e = parse(expr).unwrap_err();
+            assert!(e.contains(want), "{expr}: {e}");
+        }
+    }
+}

@@ -1,0 +1,639 @@
+//! Synthetic request-rate patterns and noise, deterministic given a
+//! [`UniformSource`]. Times are simulation seconds; t = 0 is a Monday 00:00.
+
+use std::f64::consts::PI;
+
+const DAY: f64 = 86_400.0;
+
+/// A source of uniform numbers in `[0, 1)`.
+pub trait UniformSource {
+    /// The next uniform number in `[0, 1)`.
+    fn next_f64(&mut self) -> f64;
+}
+
+/// A deterministic rate pattern (requests per second).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pattern {
+    /// The same rate all the time.
+    Constant {
+        /// Rate.
+        rate: f64,
+    },
+    /// A 24 h sinusoid with its maximum at `peak_hour`, max/min ratio
+    /// `peak_to_trough` (values below 1 count as 1) and daily mean `mean`;
+    /// days 5 and 6 after t = 0 (Saturday, Sunday) of every week are
+    /// multiplied by `weekly_factor`.
+    Diurnal {
+        /// Mean over a weekday.
+        mean: f64,
+        /// Ratio of the daily maximum to the daily minimum.
+        peak_to_trough: f64,
+        /// Hour of the maximum, in `[0, 24)`.
+        peak_hour: f64,
+        /// Multiplier for weekend days.
+        weekly_factor: f64,
+    },
+    /// Piecewise constant: each `(start_s, rate)` holds until the next start;
+    /// the rate is 0 before the first. Starts must be non-decreasing.
+    Steps {
+        /// `(start time in seconds, rate)` pairs in time order.
+        steps: Vec<(f64, f64)>,
+    },
+    /// `base`, except `peak` during `[at_s, at_s + duration_s)` (rectangular).
+    Spike {
+        /// Rate outside the spike.
+        base: f64,
+        /// Rate during the spike.
+        peak: f64,
+        /// Start of the spike.
+        at_s: f64,
+        /// Length of the spike.
+        duration_s: f64,
+    },
+    /// `from` until `start_s`, linear to `to` at `end_s`, then `to`.
+    Ramp {
+        /// Rate before the ramp.
+        from: f64,
+        /// Rate after the ramp.
+        to: f64,
+        /// Ramp start.
+        start_s: f64,
+        /// Ramp end.
+        end_s: f64,
+    },
+}
+
+/// Noise applied to the mean rate of one period.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Noise {
+    /// The mean rate itself.
+    None,
+    /// Count ~ Poisson(mean · period), divided by the period.
+    Poisson,
+    /// Mean-preserving log-normal multiplier `exp(σZ − σ²/2)`.
+    LogNormal {
+        /// σ of the underlying normal.
+        sigma: f64,
+    },
+}
+
+/// Diurnal amplitude around the mean.
+fn amplitude(mean: f64, peak_to_trough: f64) -> f64 {
+    let r = peak_to_trough.max(1.0);
+    if r.is_infinite() {
+        mean
+    } else {
+        mean * (r - 1.0) / (r + 1.0)
+    }
+}
+
+fn weekend_factor(t: f64, weekly_factor: f64) -> f64 {
+    let day = (t / DAY).floor().rem_euclid(7.0);
+    if day >= 5.0 { weekly_factor } else { 1.0 }
+}
+
+impl Pattern {
+    /// Checks the parameters (finite, non-negative rates, ordered steps).
+    pub fn validate(&self) -> Result<(), String> {
+        let ok = |x: f64| x.is_finite() && x >= 0.0;
+        let good = match self {
+            Pattern::Constant { rate } => ok(*rate),
+            Pattern::Diurnal {
+                mean,
+                peak_to_trough,
+                peak_hour,
+                weekly_factor,
+            } => {
+                ok(*mean) && !peak_to_trough.is_nan() && peak_hour.is_finite() && ok(*weekly_factor)
+            }
+            Pattern::Steps { steps } => {
+                steps.iter().all(|s| s.0.is_finite() && ok(s.1))
+                    && steps.windows(2).all(|w| w[0].0 <= w[1].0)
+            }
+            Pattern::Spike {
+                base,
+                peak,
+                at_s,
+                duration_s,
+            } => ok(*base) && ok(*peak) && at_s.is_finite() && ok(*duration_s),
+            Pattern::Ramp {
+                from,
+                to,
+                start_s,
+                end_s,
+            } => ok(*from) && ok(*to) && start_s.is_finite() && end_s >= start_s,
+        };
+        if good {
+            Ok(())
+        } else {
+            Err(format!("invalid pattern parameters: {self:?}"))
+        }
+    }
+
+    /// The rate at time `t_s`.
+    pub fn rate_at(&self, t_s: f64) -> f64 {
+        match self {
+            Pattern::Constant { rate } => *rate,
+            Pattern::Diurnal {
+                mean,
+                peak_to_trough,
+                peak_hour,
+                weekly_factor,
+            } => {
+                let phase = 2.0 * PI * (t_s / 3600.0 - peak_hour) / 24.0;
+                (mean + amplitude(*mean, *peak_to_trough) * phase.cos())
+                    * weekend_factor(t_s, *weekly_factor)
+            }
+            Pattern::Steps { steps } => match steps.partition_point(|s| s.0 <= t_s) {
+                0 => 0.0,
+                i => steps[i - 1].1,
+            },
+            Pattern::Spike {
+                base,
+                peak,
+                at_s,
+                duration_s,
+            } => {
+                if t_s >= *at_s && t_s < at_s + duration_s {
+                    *peak
+                } else {
+                    *base
+                }
+            }
+            Pattern::Ramp {
+                from,
+                to,
+                start_s,
+                end_s,
+            } => {
+                if t_s <= *start_s {
+                    *from
+                } else if t_s >= *end_s {
+                    *to
+                } else {
+                    from + (to - from) * (t_s - start_s) / (end_s - start_s)
+                }
+            }
+        }
+    }
+
+    /// Exact integral of the rate over `[t0, t1]`.
+    fn integral(&self, t0: f64, t1: f64) -> f64 {
+        if t1 <= t0 {
+            return 0.0;
+        }
+        match self {
+            Pattern::Constant { rate } => rate * (t1 - t0),
+            Pattern::Diurnal {
+                mean,
+                peak_to_trough,
+                peak_hour,
+                weekly_factor,
+            } => {
+                let a = amplitude(*mean, *peak_to_trough);
+                let w = 2.0 * PI / DAY;
+                let ph = |t: f64| w * t - 2.0 * PI * peak_hour / 24.0;
+                let one = |x: f64, y: f64| mean * (y - x) + a / w * (ph(y).sin() - ph(x).sin());
+                // Whole weeks at once, then day by day (the weekly factor is per day).
+                let week = 7.0 * DAY;
+                let weeks = ((t1 - t0) / week).floor();
+                let per_week = (5.0 + 2.0 * weekly_factor) * mean * DAY;
+                let mut total = weeks * per_week;
+                let mut x = t0 + weeks * week;
+                while x < t1 {
+                    let y = (((x / DAY).floor() + 1.0) * DAY).min(t1);
+                    total += one(x, y) * weekend_factor(x, *weekly_factor);
+                    x = y;
+                }
+                total
+            }
+            Pattern::Steps { steps } => {
+                let mut total = 0.0;
+                for (i, &(s, r)) in steps.iter().enumerate() {
+                    let e = steps.get(i + 1).map_or(f64::INFINITY, |n| n.0);
+                    let (lo, hi) = (s.max(t0), e.min(t1));
+                    if hi > lo {
+                        total += r * (hi - lo);
+                    }
+                }
+                total
+            }
+            Pattern::Spike {
+                base,
+                peak,
+                at_s,
+                duration_s,
+            } => {
+                let overlap = ((at_s + duration_s).min(t1) - at_s.max(t0)).max(0.0);
+                base * (t1 - t0) + (peak - base) * overlap
+            }
+            Pattern::Ramp { start_s, end_s, .. } => {
+                // Piecewise linear: trapezoids between the breakpoints.
+                let mut pts = vec![t0, t1];
+                pts.extend([*start_s, *end_s].into_iter().filter(|&b| b > t0 && b < t1));
+                pts.sort_by(f64::total_cmp);
+                pts.windows(2)
+                    .map(|w| (w[1] - w[0]) * 0.5 * (self.rate_at(w[0]) + self.rate_at(w[1])))
+                    .sum()
+            }
+        }
+    }
+
+    /// Mean rate over `[t0, t1)` (exact); the rate at `t0` when `t1 <= t0`.
+    pub fn mean_rate(&self, t0: f64, t1: f64) -> f64 {
+        if t1 <= t0 {
+            self.rate_at(t0)
+        } else {
+            self.integral(t0, t1) / (t1 - t0)
+        }
+    }
+
+    /// An upper bound on the rate over `[t0, t1)` (exact for these shapes).
+    fn max_rate(&self, t0: f64, t1: f64) -> f64 {
+        match self {
+            Pattern::Constant { rate } => *rate,
+            Pattern::Diurnal {
+                mean,
+                peak_to_trough,
+                weekly_factor,
+                ..
+            } => (mean + amplitude(*mean, *peak_to_trough)) * weekly_factor.max(1.0),
+            Pattern::Steps { steps } => steps
+                .iter()
+                .filter(|s| s.0 > t0 && s.0 < t1)
+                .map(|s| s.1)
+                .fold(self.rate_at(t0), f64::max),
+            Pattern::Spike {
+                base,
+                peak,
+                at_s,
+                duration_s,
+            } => {
+                if *at_s < t1 && at_s + duration_s > t0 {
+                    base.max(*peak)
+                } else {
+                    *base
+                }
+            }
+            Pattern::Ramp { .. } => self.rate_at(t0).max(self.rate_at(t1)),
+        }
+    }
+}
+
+/// A standard normal from two uniforms (Box–Muller, cosine branch).
+fn std_normal(u: &mut dyn UniformSource) -> f64 {
+    let u1 = 1.0 - u.next_f64(); // (0, 1]
+    let u2 = u.next_f64();
+    (-2.0 * u1.ln()).sqrt() * (2.0 * PI * u2).cos()
+}
+
+/// ln Γ(x) for x ≥ 1 (Stirling series with upward shift, as in NumPy).
+fn ln_gamma(x: f64) -> f64 {
+    const A: [f64; 10] = [
+        8.333333333333333e-02,
+        -2.777777777777778e-03,
+        7.936507936507937e-04,
+        -5.952380952380952e-04,
+        8.417508417508418e-04,
+        -1.917526917526918e-03,
+        6.41025641025641e-03,
+        -2.955065359477124e-02,
+        1.796443723688307e-01,
+        -1.39243221690590e+00,
+    ];
+    if x == 1.0 || x == 2.0 {
+        return 0.0;
+    }
+    let n = if x < 7.0 { (7.0 - x).floor() } else { 0.0 };
+    let mut x0 = x + n;
+    let x2 = 1.0 / (x0 * x0);
+    let mut g = A[9];
+    for k in (0..9).rev() {
+        g = g * x2 + A[k];
+    }
+    let mut gl = g / x0 + 0.5 * (2.0 * PI).ln() + (x0 - 0.5) * x0.ln() - x0;
+    for _ in 0..n as u32 {
+        x0 -= 1.0;
+        gl -= x0.ln();
+    }
+    gl
+}
+
+/// An exact Poisson(λ) sample: inversion by sequential search for λ < 10,
+/// Hörmann's PTRS transformed rejection (1993) for λ ≥ 10.
+pub fn poisson(lambda: f64, u: &mut dyn UniformSource) -> u64 {
+    if lambda.is_nan() || lambda <= 0.0 {
+        return 0;
+    }
+    if lambda < 10.0 {
+        let x = u.next_f64();
+        let (mut k, mut p) = (0u64, (-lambda).exp());
+        let mut cdf = p;
+        while x >= cdf && k < 1000 {
+            k += 1;
+            p *= lambda / k as f64;
+            cdf += p;
+        }
+        return k;
+    }
+    let slam = lambda.sqrt();
+    let loglam = lambda.ln();
+    let b = 0.931 + 2.53 * slam;
+    let a = -0.059 + 0.02483 * b;
+    let invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    let vr = 0.9277 - 3.6224 / (b - 2.0);
+    loop {
+        let uu = u.next_f64() - 0.5;
+        let v = u.next_f64();
+        let us = 0.5 - uu.abs();
+        let k = ((2.0 * a / us + b) * uu + lambda + 0.43).floor();
+        if us >= 0.07 && v <= vr {
+            return k as u64;
+        }
+        if k < 0.0 || (us < 0.013 && v > us) {
+            continue;
+        }
+        if v.ln() + invalpha.ln() - (a / (us * us) + b).ln()
+            <= -lambda + k * loglam - ln_gamma(k + 1.0)
+        {
+            return k as u64;
+        }
+    }
+}
+
+/// The realized rate over one period of `period_s` whose mean rate is
+/// `mean_rate`: Poisson → Poisson(mean·period)/period (see [`poisson`] for
+/// the sampler), LogNormal → mean·exp(σZ − σ²/2).
+pub fn realize(mean_rate: f64, period_s: f64, noise: &Noise, u: &mut dyn UniformSource) -> f64 {
+    match *noise {
+        Noise::None => mean_rate,
+        Noise::Poisson if period_s > 0.0 => poisson(mean_rate * period_s, u) as f64 / period_s,
+        Noise::Poisson => mean_rate,
+        Noise::LogNormal { sigma } => {
+            mean_rate * (sigma * std_normal(u) - 0.5 * sigma * sigma).exp()
+        }
+    }
+}
+
+/// Appends Poisson arrival times within `[t0, t1)` to `out`, in order, by
+/// thinning against the pattern's maximum rate on chunks of at most an hour.
+pub fn poisson_arrivals(
+    p: &Pattern,
+    t0: f64,
+    t1: f64,
+    u: &mut dyn UniformSource,
+    out: &mut Vec<f64>,
+) {
+    let mut a = t0;
+    while a < t1 {
+        let b = (a + 3600.0).min(t1);
+        let max = p.max_rate(a, b);
+        if max > 0.0 && max.is_finite() {
+            let mut t = a;
+            loop {
+                t += -(1.0 - u.next_f64()).ln() / max;
+                if t >= b {
+                    break;
+                }
+                if u.next_f64() * max < p.rate_at(t) {
+                    out.push(t);
+                }
+            }
+        }
+        a = b;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SplitMix64 for tests.
+    struct Mix(u64);
+    impl UniformSource for Mix {
+        fn next_f64(&mut self) -> f64 {
+            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.0;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            (z >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * (1.0 + b.abs())
+    }
+
+    const DIURNAL: Pattern = Pattern::Diurnal {
+        mean: 100.0,
+        peak_to_trough: 4.0,
+        peak_hour: 14.0,
+        weekly_factor: 0.5,
+    };
+
+    #[test]
+    fn diurnal_by_hand() {
+        let p = DIURNAL;
+        assert!(close(p.mean_rate(0.0, DAY), 100.0, 1e-12));
+        assert!(close(
+            p.mean_rate(3.0 * DAY + 1234.0, 4.0 * DAY + 1234.0),
+            100.0,
+            1e-12
+        ));
+        let peak = p.rate_at(14.0 * 3600.0);
+        let trough = p.rate_at(2.0 * 3600.0);
+        assert!(close(peak, 160.0, 1e-12) && close(trough, 40.0, 1e-12));
+        assert!(close(peak / trough, 4.0, 1e-12));
+        // Saturday (day 5) and Sunday (day 6) at half, Monday of week 2 not
+        assert!(close(p.rate_at(5.0 * DAY + 14.0 * 3600.0), 80.0, 1e-12));
+        assert!(close(p.rate_at(6.0 * DAY + 14.0 * 3600.0), 80.0, 1e-12));
+        assert!(close(p.rate_at(7.0 * DAY + 14.0 * 3600.0), 160.0, 1e-12));
+        assert!(close(p.mean_rate(5.0 * DAY, 7.0 * DAY), 50.0, 1e-12));
+        let week = 100.0 * (5.0 + 2.0 * 0.5) / 7.0;
+        assert!(close(p.mean_rate(0.0, 7.0 * DAY), week, 1e-12));
+        assert!(close(p.mean_rate(3600.0, 3600.0 + 70.0 * DAY), week, 1e-12));
+        // a partial interval against a fine numerical integral
+        let (a, b) = (10_000.0, 50_000.0);
+        let n = 40_000;
+        let num: f64 = (0..n)
+            .map(|i| p.rate_at(a + (i as f64 + 0.5) * (b - a) / n as f64))
+            .sum::<f64>()
+            / n as f64;
+        assert!(close(p.mean_rate(a, b), num, 1e-8));
+        // flat when peak_to_trough = 1
+        let flat = Pattern::Diurnal {
+            mean: 3.0,
+            peak_to_trough: 1.0,
+            peak_hour: 0.0,
+            weekly_factor: 1.0,
+        };
+        assert_eq!(flat.rate_at(12_345.0), 3.0);
+    }
+
+    #[test]
+    fn other_patterns_by_hand() {
+        let c = Pattern::Constant { rate: 5.0 };
+        assert_eq!(c.mean_rate(10.0, 20.0), 5.0);
+        let s = Pattern::Steps {
+            steps: vec![(10.0, 1.0), (20.0, 3.0), (30.0, 0.0)],
+        };
+        s.validate().unwrap();
+        assert_eq!(
+            (
+                s.rate_at(5.0),
+                s.rate_at(10.0),
+                s.rate_at(25.0),
+                s.rate_at(99.0)
+            ),
+            (0.0, 1.0, 3.0, 0.0)
+        );
+        assert!(close(s.mean_rate(0.0, 40.0), 1.0, 1e-12));
+        assert!(close(s.mean_rate(15.0, 25.0), 2.0, 1e-12));
+        assert!(
+            Pattern::Steps {
+                steps: vec![(2.0, 1.0), (1.0, 1.0)]
+            }
+            .validate()
+            .is_err()
+        );
+        let k = Pattern::Spike {
+            base: 1.0,
+            peak: 11.0,
+            at_s: 100.0,
+            duration_s: 10.0,
+        };
+        assert_eq!(
+            (k.rate_at(99.9), k.rate_at(100.0), k.rate_at(110.0)),
+            (1.0, 11.0, 1.0)
+        );
+        assert!(close(k.mean_rate(0.0, 200.0), 1.5, 1e-12));
+        let r = Pattern::Ramp {
+            from: 0.0,
+            to: 10.0,
+            start_s: 10.0,
+            end_s: 20.0,
+        };
+        assert_eq!(
+            (r.rate_at(0.0), r.rate_at(15.0), r.rate_at(30.0)),
+            (0.0, 5.0, 10.0)
+        );
+        assert!(close(r.mean_rate(0.0, 30.0), (50.0 + 100.0) / 30.0, 1e-12));
+        assert!(close(r.mean_rate(12.0, 14.0), 3.0, 1e-12));
+        assert_eq!(r.mean_rate(15.0, 15.0), 5.0);
+    }
+
+    /// Sample mean and variance of `n` Poisson(λ) draws.
+    fn moments(lambda: f64, n: usize, seed: u64) -> (f64, f64) {
+        let mut u = Mix(seed);
+        let xs: Vec<f64> = (0..n).map(|_| poisson(lambda, &mut u) as f64).collect();
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let v = xs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1) as f64;
+        (m, v)
+    }
+
+    #[test]
+    fn poisson_mean_and_variance() {
+        // Tolerances: mean within 5 standard errors sqrt(λ/n); variance within
+        // 5 standard errors of the sample variance, sqrt((2λ² + λ)/n).
+        let n = 200_000;
+        for (lambda, seed) in [(0.5, 1), (20.0, 2), (5000.0, 3), (9.99, 4), (10.0, 5)] {
+            let (m, v) = moments(lambda, n, seed);
+            let se_m = (lambda / n as f64).sqrt();
+            let se_v = ((2.0 * lambda * lambda + lambda) / n as f64).sqrt();
+            assert!((m - lambda).abs() < 5.0 * se_m, "λ={lambda}: mean {m}");
+            assert!((v - lambda).abs() < 5.0 * se_v, "λ={lambda}: variance {v}");
+        }
+        // small-λ probabilities: P(0) = e^-0.5
+        let mut u = Mix(9);
+        let zeros = (0..n).filter(|_| poisson(0.5, &mut u) == 0).count() as f64 / n as f64;
+        assert!((zeros - (-0.5f64).exp()).abs() < 0.005);
+        assert!(close(ln_gamma(10.0), 362_880f64.ln(), 1e-12));
+        assert!(close(ln_gamma(3.5), 1.200_973_602_347_074_3, 1e-12));
+    }
+
+    #[test]
+    fn realize_noise() {
+        let mut u = Mix(7);
+        assert_eq!(realize(3.0, 60.0, &Noise::None, &mut u), 3.0);
+        let n = 100_000;
+        let pm: f64 = (0..n)
+            .map(|_| realize(2.0, 60.0, &Noise::Poisson, &mut u))
+            .sum::<f64>()
+            / n as f64;
+        assert!(
+            (pm - 2.0).abs() < 5.0 * (120.0f64 / n as f64).sqrt() / 60.0,
+            "{pm}"
+        );
+        let r = realize(2.0, 60.0, &Noise::Poisson, &mut u);
+        assert_eq!(r * 60.0, (r * 60.0).round()); // a whole count per period
+        let sigma = 0.5;
+        let xs: Vec<f64> = (0..n)
+            .map(|_| realize(10.0, 60.0, &Noise::LogNormal { sigma }, &mut u))
+            .collect();
+        let m = xs.iter().sum::<f64>() / n as f64;
+        let sd = 10.0 * ((sigma * sigma).exp() - 1.0).sqrt();
+        assert!((m - 10.0).abs() < 5.0 * sd / (n as f64).sqrt(), "{m}");
+        let med = {
+            let mut s = xs.clone();
+            s.sort_by(f64::total_cmp);
+            s[n / 2]
+        };
+        assert!(close(med, 10.0 * (-sigma * sigma / 2.0).exp(), 0.02));
+    }
+
+    #[test]
+    fn thinning_counts() {
+        let mut u = Mix(11);
+        let mut out = Vec::new();
+        let c = Pattern::Constant { rate: 10.0 };
+        poisson_arrivals(&c, 100.0, 1100.0, &mut u, &mut out);
+        assert!(
+            (out.len() as f64 - 10_000.0).abs() < 5.0 * 100.0,
+            "{}",
+            out.len()
+        );
+        assert!(
+            out.windows(2).all(|w| w[0] <= w[1])
+                && out[0] >= 100.0
+                && *out.last().unwrap() < 1100.0
+        );
+
+        // diurnal over a weekday and a weekend day: counts match the integral
+        for (a, b) in [(0.0, DAY), (5.0 * DAY, 6.0 * DAY)] {
+            let p = Pattern::Diurnal {
+                mean: 0.5,
+                peak_to_trough: 5.0,
+                peak_hour: 9.0,
+                weekly_factor: 0.3,
+            };
+            out.clear();
+            poisson_arrivals(&p, a, b, &mut u, &mut out);
+            let expect = p.mean_rate(a, b) * (b - a);
+            assert!(
+                (out.len() as f64 - expect).abs() < 5.0 * expect.sqrt(),
+                "{} vs {expect}",
+                out.len()
+            );
+            // the peak half of the day gets more than the trough half
+            let near_peak = out
+                .iter()
+                .filter(|&&t| ((t - a) / 3600.0 - 9.0).abs() < 6.0)
+                .count();
+            assert!(near_peak * 2 > out.len());
+        }
+
+        // steps: each piece gets its share
+        let s = Pattern::Steps {
+            steps: vec![(0.0, 1.0), (500.0, 20.0), (600.0, 0.0)],
+        };
+        out.clear();
+        poisson_arrivals(&s, 0.0, 1000.0, &mut u, &mut out);
+        let n1 = out.iter().filter(|&&t| t < 500.0).count() as f64;
+        let n2 = out.iter().filter(|&&t| (500.0..600.0).contains(&t)).count() as f64;
+        assert!(
+            (n1 - 500.0).abs() < 5.0 * 500f64.sqrt() && (n2 - 2000.0).abs() < 5.0 * 2000f64.sqrt()
+        );
+        assert!(out.iter().all(|&t| t < 600.0));
+    }
+}
