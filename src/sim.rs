@@ -17,9 +17,12 @@ use crate::engine::{EventQueue, MS_PER_MIN, SimTime};
 use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord, quantile_sorted};
 use crate::pricing::billing::{self, CostMeter};
 use crate::spec::{
-    Constraint, Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId, Spec, SpreadField,
-    StateTimings, Strategy, StrategyItem, TaskDefId, ZoneId,
+    Constraint, Launch, ProviderId, ProviderKind, RunTaskSpec, SchedulingStrategy, ServiceId, Spec,
+    SpreadField, StateTimings, Strategy, StrategyItem, TaskDefId, ZoneId,
 };
+use crate::traffic::queueing::LatencyHistogram;
+use crate::traffic::runtime::{ServiceTraffic, Target, TaskTraffic};
+use crate::workload::jobs::{Job, JobReader};
 
 /// Everything that can happen. Events that name a task carry its generation: a task that has changed
 /// state since the event was scheduled ignores it.
@@ -58,7 +61,29 @@ pub enum Event {
     UpdateService(u32),
     /// End of a metric period.
     MetricTick,
+    /// A service task passed its first load-balancer health check: it becomes a target.
+    TargetHealthy {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
+    /// Scheduled task number `.0` fires.
+    ScheduledRun(u32),
+    /// The next job of batch source `.0` arrives.
+    JobArrival(u32),
 }
+
+/// A batch source at run time: the reader, the next job read ahead, and the jobs waiting for capacity.
+struct BatchRt {
+    reader: JobReader,
+    next: Option<Job>,
+    waiting: VecDeque<(Job, SimTime)>,
+    read: u64,
+}
+
+/// Jobs that may wait for capacity at once, per batch source (a bound on the queue).
+const MAX_WAITING_JOBS: usize = 1_000_000;
 
 /// Per-service scheduler state.
 #[derive(Debug, Clone)]
@@ -125,6 +150,17 @@ pub struct Sim<'a> {
     ec2_attributed: f64,
     /// Per service, then one bucket for standalone tasks.
     cost_by_owner: Vec<CostMeter>,
+    // Traffic.
+    traffic: Vec<Option<ServiceTraffic>>,
+    task_traffic: Vec<TaskTraffic>,
+    run_hist: LatencyHistogram,
+    rng_health: RngStream,
+    // Batch jobs.
+    batches: Vec<BatchRt>,
+    job_waits_ms: Vec<u64>,
+    first_job_ms: Option<SimTime>,
+    last_job_end_ms: SimTime,
+    jobs_dropped: u64,
 }
 
 const STAY: u64 = u64::MAX;
@@ -138,18 +174,22 @@ impl<'a> Sim<'a> {
             spec.scheduler.max_reserved_ports,
         );
         // The smallest task of the run bounds what a nearly full instance can still host.
-        let min_cpu = spec
-            .task_definitions
-            .iter()
-            .map(|d| d.cpu_units)
-            .min()
-            .unwrap_or(0);
-        let min_mem = spec
-            .task_definitions
-            .iter()
-            .map(|d| d.memory_mib)
-            .min()
-            .unwrap_or(0);
+        let (min_cpu, min_mem) = if spec.batch_jobs.is_empty() {
+            (
+                spec.task_definitions
+                    .iter()
+                    .map(|d| d.cpu_units)
+                    .min()
+                    .unwrap_or(0),
+                spec.task_definitions
+                    .iter()
+                    .map(|d| d.memory_mib)
+                    .min()
+                    .unwrap_or(0),
+            )
+        } else {
+            (0, 0) // jobs come in every size
+        };
         world.set_min_need(min_cpu, min_mem);
         world.track_group_names = spec
             .services
@@ -193,6 +233,7 @@ impl<'a> Sim<'a> {
         let run_task_strategies = spec
             .run_tasks
             .iter()
+            .chain(spec.scheduled_tasks.iter().map(|s| &s.run))
             .map(|r| {
                 if r.placement_strategy.is_empty() {
                     vec![Strategy::Random] // §1.3: RunTask default is random.
@@ -243,6 +284,36 @@ impl<'a> Sim<'a> {
             cost_fargate_spot: CostMeter::default(),
             ec2_attributed: 0.0,
             cost_by_owner: vec![CostMeter::default(); spec.services.len() + 1],
+            traffic: spec
+                .services
+                .iter()
+                .map(|s| {
+                    s.load.as_ref().map(|l| {
+                        ServiceTraffic::new(
+                            l,
+                            RngStream::new(spec.seed, &format!("arrivals:{}", s.name)),
+                        )
+                    })
+                })
+                .collect(),
+            task_traffic: Vec::new(),
+            run_hist: LatencyHistogram::new(),
+            rng_health: RngStream::new(spec.seed, "health-checks"),
+            batches: spec
+                .batch_jobs
+                .iter()
+                .map(|b| BatchRt {
+                    reader: JobReader::open(&b.path, b.format.clone())
+                        .expect("job file checked at load"),
+                    next: None,
+                    waiting: VecDeque::new(),
+                    read: 0,
+                })
+                .collect(),
+            job_waits_ms: Vec::new(),
+            first_job_ms: None,
+            last_job_end_ms: 0,
+            jobs_dropped: 0,
         }
     }
 
@@ -294,6 +365,15 @@ impl<'a> Sim<'a> {
         }
         for (i, u) in spec.service_updates.iter().enumerate() {
             self.queue.push(u.at_ms, Event::UpdateService(i as u32));
+        }
+        for (i, st) in spec.scheduled_tasks.iter().enumerate() {
+            if let Some(t) = st.schedule.next_after(f64::NEG_INFINITY, st.epoch_start_s) {
+                self.queue
+                    .push((t * 1000.0).round() as u64, Event::ScheduledRun(i as u32));
+            }
+        }
+        for i in 0..spec.batch_jobs.len() {
+            self.read_next_job(i);
         }
         self.queue.push(0, Event::MetricTick);
         while let Some(t) = self.queue.peek_time() {
@@ -357,7 +437,233 @@ impl<'a> Sim<'a> {
                 self.request_reconcile(sid, 0);
             }
             Event::MetricTick => self.metric_tick(),
+            Event::TargetHealthy { task, generation } => {
+                let t = self.world.task(task);
+                if t.generation == generation
+                    && t.state == TaskState::Running
+                    && !t.stop_requested
+                    && let Owner::Service(sid) = t.owner
+                {
+                    self.advance_traffic(sid);
+                    self.task_traffic[task.0 as usize].target = true;
+                    self.traffic[sid.0 as usize]
+                        .as_mut()
+                        .expect("load")
+                        .targets
+                        .push(task);
+                }
+            }
+            Event::ScheduledRun(i) => {
+                let spec = self.spec;
+                let st = &spec.scheduled_tasks[i as usize];
+                self.run_task_call(spec.run_tasks.len() + i as usize);
+                let now_s = self.queue.now() as f64 / 1000.0;
+                if let Some(t) = st.schedule.next_after(now_s, st.epoch_start_s) {
+                    let at = ((t * 1000.0).round() as u64).max(self.queue.now() + 1);
+                    self.queue.push(at, Event::ScheduledRun(i));
+                }
+            }
+            Event::JobArrival(i) => {
+                let now = self.queue.now();
+                let b = &mut self.batches[i as usize];
+                if let Some(job) = b.next.take() {
+                    self.first_job_ms.get_or_insert(now);
+                    if b.waiting.len() < MAX_WAITING_JOBS {
+                        b.waiting.push_back((job, now));
+                    } else {
+                        self.jobs_dropped += 1;
+                    }
+                    self.dispatch_jobs(i as usize);
+                }
+                self.read_next_job(i as usize);
+            }
         }
+    }
+
+    /// A new task in a free slot, with fresh traffic state.
+    fn create_task(&mut self, task: Task) -> TaskId {
+        let id = self.world.new_task(task);
+        let slot = id.0 as usize;
+        if self.task_traffic.len() <= slot {
+            self.task_traffic
+                .resize_with(slot + 1, TaskTraffic::default);
+        }
+        self.task_traffic[slot] = TaskTraffic::default();
+        id
+    }
+
+    fn run_spec(&self, idx: usize) -> &'a RunTaskSpec {
+        let spec = self.spec;
+        if idx < spec.run_tasks.len() {
+            &spec.run_tasks[idx]
+        } else {
+            &spec.scheduled_tasks[idx - spec.run_tasks.len()].run
+        }
+    }
+
+    // ----- batch jobs (standalone tasks in arrival order) -----
+
+    fn read_next_job(&mut self, i: usize) {
+        let spec = self.spec;
+        let b = &spec.batch_jobs[i];
+        let now = self.queue.now();
+        let rt = &mut self.batches[i];
+        if b.max_jobs.is_some_and(|m| rt.read >= m) {
+            return;
+        }
+        if let Some(mut job) = rt.reader.next_job().expect("job file checked at load") {
+            rt.read += 1;
+            job.arrival_s *= b.time_scale;
+            job.duration_s *= b.time_scale;
+            let at = b.start_ms + (job.arrival_s * 1000.0).round() as u64;
+            rt.next = Some(job);
+            self.queue.push(at.max(now), Event::JobArrival(i as u32));
+        }
+    }
+
+    /// Place waiting jobs strictly in arrival order: the first that does not fit holds the others back.
+    fn dispatch_jobs(&mut self, i: usize) {
+        let spec = self.spec;
+        let b = &spec.batch_jobs[i];
+        let group = self.world.group(&format!("batch:{}", b.name));
+        let all_zones: Vec<ZoneId> = (0..spec.zones.len() as u8).map(ZoneId).collect();
+        let mut counts = vec![0u32; spec.providers.len()];
+        while let Some((job, arrived)) = self.batches[i].waiting.front().cloned() {
+            let provider = match &b.launch {
+                Launch::Strategy(items) => Some(Self::choose_provider(items, &counts)),
+                _ => None,
+            };
+            let fargate = matches!(b.launch, Launch::Fargate)
+                || provider
+                    .is_some_and(|p| matches!(spec.provider(p).kind, ProviderKind::Fargate { .. }));
+            let size = if fargate {
+                crate::pricing::fargate::round_up(job.cpu_units.max(1), job.memory_mib.max(1))
+            } else {
+                Some((job.cpu_units, job.memory_mib.max(1)))
+            };
+            let Some(size) = size else {
+                // Larger than the largest Fargate size: it can never run.
+                self.batches[i].waiting.pop_front();
+                self.jobs_dropped += 1;
+                continue;
+            };
+            let res = self.launch_task(
+                b.task_def,
+                group,
+                Owner::Batch(i as u32),
+                &b.launch,
+                provider,
+                &b.placement_strategy,
+                &b.placement_constraints,
+                &all_zones,
+                Some(size),
+            );
+            match res {
+                Ok(t) => {
+                    self.batches[i].waiting.pop_front();
+                    if let Some(p) = provider {
+                        counts[p.0 as usize] += 1;
+                    }
+                    self.world.task_mut(t).exit_after_ms =
+                        Some((job.duration_s * 1000.0).round() as u64);
+                    self.job_waits_ms.push(self.queue.now() - arrived);
+                }
+                Err(_) => break,
+            }
+        }
+    }
+
+    // ----- traffic -----
+
+    /// The load balancer's view of a target: servers and per-server rate. On EC2 a task without a
+    /// task-level CPU limit also gets a share of its instance's unreserved CPU (CPU shares); on Fargate
+    /// it gets exactly its size.
+    fn target_of(&self, t: TaskId) -> Target {
+        let spec = self.spec;
+        let task = self.world.task(t);
+        let td = spec.task_def(task.def);
+        let Owner::Service(sid) = task.owner else {
+            unreachable!("targets are service tasks")
+        };
+        let load = spec.services[sid.0 as usize].load.as_ref().expect("load");
+        let mut units = task.cpu.max(1) as f64;
+        if task.launch == LaunchKind::Ec2
+            && td.task_cpu.is_none()
+            && let Some(i) = task.instance
+        {
+            let inst = self.world.instance(i);
+            let sharers: u64 = inst
+                .tasks
+                .iter()
+                .map(|&x| self.world.task(x))
+                .filter(|x| spec.task_def(x.def).task_cpu.is_none())
+                .map(|x| x.cpu.max(1) as u64)
+                .sum();
+            if sharers > 0 {
+                units += inst.cpu_free as f64 * task.cpu.max(1) as f64 / sharers as f64;
+            }
+        }
+        let vcpu = units / 1024.0;
+        let servers = load
+            .concurrency
+            .unwrap_or_else(|| ((task.cpu as f64 / 1024.0).round() as u32).max(1));
+        let per_server = vcpu / servers as f64;
+        Target {
+            task: t,
+            servers,
+            mu: per_server * 1000.0 / load.cpu_ms_per_request,
+            vcpu_per_server: per_server,
+        }
+    }
+
+    /// Bring a service's traffic up to now with its current targets.
+    fn advance_traffic(&mut self, sid: ServiceId) {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let Some(load) = &s.load else { return };
+        let now = self.queue.now();
+        let tr = self.traffic[sid.0 as usize].as_ref().expect("load");
+        let targets: Vec<Target> = tr.targets.iter().map(|&t| self.target_of(t)).collect();
+        let td = spec.task_def(s.task_def);
+        let running = self.services[sid.0 as usize].running;
+        let tr = self.traffic[sid.0 as usize].as_mut().expect("load");
+        tr.advance(
+            load,
+            spec.traffic.mode,
+            now,
+            &targets,
+            &mut self.task_traffic,
+            running,
+            td.cpu_units,
+            td.memory_mib,
+        );
+    }
+
+    /// A target leaves its load balancer: traffic up to now, then the drain.
+    fn leave_load_balancer(&mut self, t: TaskId) {
+        if !self
+            .task_traffic
+            .get(t.0 as usize)
+            .is_some_and(|x| x.target)
+        {
+            return;
+        }
+        let Owner::Service(sid) = self.world.task(t).owner else {
+            return;
+        };
+        self.advance_traffic(sid);
+        let target = self.target_of(t);
+        let load = self.spec.services[sid.0 as usize]
+            .load
+            .as_ref()
+            .expect("load");
+        let tt = &mut self.task_traffic[t.0 as usize];
+        tt.target = false;
+        let d = self.traffic[sid.0 as usize]
+            .as_mut()
+            .expect("load")
+            .remove_target(load, &target, tt);
+        self.task_traffic[t.0 as usize].deactivate_ms = Some(d);
     }
 
     fn on_start(&mut self) {
@@ -625,6 +931,7 @@ impl<'a> Sim<'a> {
             &strategies,
             &s.placement_constraints,
             &s.zones,
+            None,
         );
         self.services[sid.0 as usize].strategies = strategies;
         let t = r?;
@@ -648,9 +955,11 @@ impl<'a> Sim<'a> {
         strategies: &[Strategy],
         constraints: &[Constraint],
         zones: &[ZoneId],
+        size: Option<(u32, u32)>,
     ) -> Result<TaskId, Failure> {
         let spec = self.spec;
         let td = spec.task_def(def);
+        let (cpu, mem) = size.unwrap_or((td.cpu_units, td.memory_mib));
         let kind = match (launch, provider) {
             (Launch::Fargate, _) => LaunchKind::Fargate,
             (_, Some(p)) => match spec.provider(p).kind {
@@ -661,16 +970,7 @@ impl<'a> Sim<'a> {
             _ => LaunchKind::Ec2,
         };
         let now = self.queue.now();
-        let mut task = Task::new(
-            def,
-            group,
-            owner,
-            provider,
-            kind,
-            td.cpu_units,
-            td.memory_mib,
-            now,
-        );
+        let mut task = Task::new(def, group, owner, provider, kind, cpu, mem, now);
         if kind != LaunchKind::Ec2 {
             // Fargate balances over the service's zones (§1.3): fewest tasks of the group, random tie.
             let counts = &self.world.group_zone_counts[group.0 as usize];
@@ -686,7 +986,7 @@ impl<'a> Sim<'a> {
                 .collect();
             let zone = tied[self.rng_placement.below(tied.len() as u64) as usize];
             task.zone = Some(zone);
-            let id = self.world.new_task(task);
+            let id = self.create_task(task);
             self.world.fargate_zone_count(group, zone, true);
             self.count_state(id, None, Some(TaskState::Provisioning));
             self.run_from(id, TaskState::Provisioning);
@@ -697,8 +997,8 @@ impl<'a> Sim<'a> {
             None => Scope::Providers(ProviderId(0), spec.fargate()),
         };
         let req = Request {
-            cpu: td.cpu_units,
-            mem: td.memory_mib,
+            cpu,
+            mem,
             ports: &self.def_ports[def.0 as usize],
             eni: td.uses_eni(),
             arch: td.arch,
@@ -709,7 +1009,7 @@ impl<'a> Sim<'a> {
         };
         match placement::place(&self.world, &req, &mut self.rng_placement) {
             Ok(inst) => {
-                let id = self.world.new_task(task);
+                let id = self.create_task(task);
                 self.allocate(id, inst);
                 self.count_state(id, None, Some(TaskState::Provisioning));
                 self.run_from(id, TaskState::Provisioning);
@@ -722,7 +1022,7 @@ impl<'a> Sim<'a> {
                 if managed && self.waiting_total < spec.scheduler.provisioning_cap {
                     // §3.2/§7.3: the task is created in PROVISIONING and waits for capacity.
                     task.awaiting_capacity = true;
-                    let id = self.world.new_task(task);
+                    let id = self.create_task(task);
                     let p = provider.expect("managed");
                     let serial = self.world.task(id).serial;
                     self.waiting[p.0 as usize].push_back((id, serial));
@@ -779,7 +1079,7 @@ impl<'a> Sim<'a> {
     fn owner_bucket(&self, t: TaskId) -> usize {
         match self.world.task(t).owner {
             Owner::Service(s) => s.0 as usize,
-            Owner::Standalone(_) => self.spec.services.len(),
+            Owner::Standalone(_) | Owner::Batch(_) => self.spec.services.len(),
         }
     }
 
@@ -875,7 +1175,7 @@ impl<'a> Sim<'a> {
                     td.memory_mib,
                     self.queue.now(),
                 );
-                let id = self.world.new_task(task);
+                let id = self.create_task(task);
                 self.allocate(id, inst);
                 self.services[sid.0 as usize].tasks.push(id);
                 self.count_state(id, None, Some(TaskState::Provisioning));
@@ -1000,7 +1300,7 @@ impl<'a> Sim<'a> {
 
     fn run_task_call(&mut self, i: usize) {
         let spec = self.spec;
-        let r = &spec.run_tasks[i];
+        let r = self.run_spec(i);
         let group = self.world.group(&r.group);
         let mut counts = vec![0u32; spec.providers.len()];
         let strategies = std::mem::take(&mut self.run_task_strategies[i]);
@@ -1020,6 +1320,7 @@ impl<'a> Sim<'a> {
                 &strategies,
                 &r.placement_constraints,
                 &(0..spec.zones.len() as u8).map(ZoneId).collect::<Vec<_>>(),
+                None,
             );
             match res {
                 Ok(t) => {
@@ -1151,9 +1452,33 @@ impl<'a> Sim<'a> {
                     Owner::Service(sid) => {
                         self.services[sid.0 as usize].failures_in_row = 0;
                         self.check_steady(sid);
+                        if spec.services[sid.0 as usize].load.is_some() {
+                            // A new target is healthy after its first passed check (§2.5: 1 check).
+                            let interval = spec.traffic.health_check_interval_ms.max(1);
+                            let d = 1 + self.rng_health.below(interval);
+                            let generation = self.world.task(t).generation;
+                            self.queue.push_after(
+                                d,
+                                Event::TargetHealthy {
+                                    task: t,
+                                    generation,
+                                },
+                            );
+                        }
+                    }
+                    Owner::Batch(_) => {
+                        let d = self.world.task(t).exit_after_ms.unwrap_or(0);
+                        let generation = self.world.task(t).generation;
+                        self.queue.push_after(
+                            d,
+                            Event::EssentialExit {
+                                task: t,
+                                generation,
+                            },
+                        );
                     }
                     Owner::Standalone(call) => {
-                        if let Some(d) = &spec.run_tasks[call as usize].run_duration {
+                        if let Some(d) = &self.run_spec(call as usize).run_duration {
                             let d = d.sample(&mut self.rng_timing);
                             let generation = self.world.task(t).generation;
                             self.queue.push_after(
@@ -1174,7 +1499,10 @@ impl<'a> Sim<'a> {
                 {
                     self.world.instances[i.0 as usize].running_count -= 1;
                 }
-                tm.deactivating.sample(&mut self.rng_timing)
+                match self.task_traffic[t.0 as usize].deactivate_ms.take() {
+                    Some(d) => d,
+                    None => tm.deactivating.sample(&mut self.rng_timing),
+                }
             }
             TaskState::Stopping => {
                 let task = self.world.task(t);
@@ -1237,6 +1565,7 @@ impl<'a> Sim<'a> {
             task.stop_reason = reason;
             task.stopping_at = Some(now);
         }
+        self.leave_load_balancer(t);
         if let Owner::Service(sid) = owner {
             let st = &mut self.services[sid.0 as usize];
             if let Some(pos) = st.tasks.iter().position(|&x| x == t) {
@@ -1288,6 +1617,9 @@ impl<'a> Sim<'a> {
     fn finalize(&mut self, t: TaskId) {
         let now = self.queue.now();
         let spec = self.spec;
+        if matches!(self.world.task(t).owner, Owner::Batch(_)) {
+            self.last_job_end_ms = self.last_job_end_ms.max(now);
+        }
         self.settle_task(t, now);
         self.count_state(t, Some(TaskState::Stopped), None);
         let task = self.world.task_mut(t);
@@ -1350,12 +1682,17 @@ impl<'a> Sim<'a> {
                 ),
                 Owner::Standalone(c) => (
                     self.run_task_strategies[c as usize].clone(),
-                    &spec.run_tasks[c as usize].placement_constraints,
+                    &self.run_spec(c as usize).placement_constraints,
+                ),
+                Owner::Batch(b) => (
+                    spec.batch_jobs[b as usize].placement_strategy.clone(),
+                    &spec.batch_jobs[b as usize].placement_constraints,
                 ),
             };
+            let (cpu, mem) = (task.cpu, task.mem);
             let req = Request {
-                cpu: td.cpu_units,
-                mem: td.memory_mib,
+                cpu,
+                mem,
                 ports: &self.def_ports[def.0 as usize],
                 eni: td.uses_eni(),
                 arch: td.arch,
@@ -1376,6 +1713,11 @@ impl<'a> Sim<'a> {
                     }
                 }
                 Err(_) => self.waiting[p.0 as usize].push_back((t, serial)),
+            }
+        }
+        for i in 0..self.batches.len() {
+            if !self.batches[i].waiting.is_empty() {
+                self.dispatch_jobs(i);
             }
         }
     }
@@ -1432,7 +1774,7 @@ impl<'a> Sim<'a> {
             group: self.world.group_names[task.group.0 as usize].clone(),
             service: match task.owner {
                 Owner::Service(s) => spec.services[s.0 as usize].name.clone(),
-                Owner::Standalone(_) => String::new(),
+                Owner::Standalone(_) | Owner::Batch(_) => String::new(),
             },
             task_definition: spec.task_def(task.def).family.clone(),
             launch_type: task.launch.as_str(),
@@ -1464,22 +1806,50 @@ impl<'a> Sim<'a> {
         let now = self.queue.now();
         let spec = self.spec;
         for (i, s) in spec.services.iter().enumerate() {
-            let st = &self.services[i];
-            let desired = if s.scheduling == SchedulingStrategy::Daemon {
-                st.tasks.len() as u32
-            } else {
-                st.desired
-            };
-            self.sink.series(&SeriesRow {
+            let mut row = SeriesRow {
                 time_ms: now,
                 scope: "service",
                 name: s.name.clone(),
-                desired: Some(desired),
-                running: Some(st.running),
-                pending: Some(st.pending),
-                cost_usd: Some(round6(self.cost_by_owner[i].value(now))),
                 ..Default::default()
+            };
+            if let Some(load) = &s.load {
+                self.advance_traffic(ServiceId(i as u32));
+                let period_s = spec.metric_period_ms as f64 / 1000.0;
+                let tr = self.traffic[i].as_mut().expect("load");
+                let p = &mut tr.period;
+                let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
+                row.request_rate = Some(round6(p.arrived / period_s));
+                row.served = Some(round6(p.served));
+                row.errors = Some(round6(p.dropped));
+                row.latency_p50_ms = ms(p.hist.quantile(0.5));
+                row.latency_p90_ms = ms(p.hist.quantile(0.9));
+                row.latency_p99_ms = ms(p.hist.quantile(0.99));
+                if p.cpu_reserved > 0.0 {
+                    row.cpu_utilization = Some(round6(p.cpu_used / p.cpu_reserved * 100.0));
+                    row.memory_utilization = Some(round6(p.mem_used / p.mem_reserved * 100.0));
+                }
+                if let (Some(slo), Some(p99)) = (load.slo_p99_ms, row.latency_p99_ms)
+                    && p99 > slo
+                {
+                    tr.slo_violation_ms += spec.metric_period_ms;
+                }
+                self.run_hist.merge(&p.hist);
+                p.hist.clear();
+                let hist = std::mem::take(&mut p.hist);
+                *p = Default::default();
+                p.hist = hist;
+                row.queued = Some(round6(tr.queued(&self.task_traffic)));
+            }
+            let st = &self.services[i];
+            row.desired = Some(if s.scheduling == SchedulingStrategy::Daemon {
+                st.tasks.len() as u32
+            } else {
+                st.desired
             });
+            row.running = Some(st.running);
+            row.pending = Some(st.pending);
+            row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
+            self.sink.series(&row);
         }
         let pct = |a: u64, b: u64| {
             if b == 0 {
@@ -1562,6 +1932,45 @@ impl<'a> Sim<'a> {
         if !spec.run_tasks.is_empty() {
             cost_by_service.push(("(standalone tasks)".to_string(), standalone));
         }
+        let traffic_on = self.traffic.iter().any(Option::is_some);
+        let (mut arrived, mut served, mut dropped, mut slo_ms) = (0.0, 0.0, 0.0, 0u64);
+        for tr in self.traffic.iter().flatten() {
+            arrived += tr.arrived;
+            served += tr.served;
+            dropped += tr.dropped;
+            slo_ms += tr.slo_violation_ms;
+        }
+        let h = &self.run_hist;
+        let latency_ms = match (h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.max()) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a * 1e3, b * 1e3, c * 1e3, d * 1e3]),
+            _ => None,
+        };
+        let batch = (!spec.batch_jobs.is_empty()).then(|| {
+            let mut w = std::mem::take(&mut self.job_waits_ms);
+            w.sort_unstable();
+            let wq = |x: f64| quantile_sorted(&w, x).map(|ms| ms as f64 / 1000.0);
+            let batch_alive = self
+                .world
+                .tasks
+                .iter()
+                .any(|t| matches!(t.owner, Owner::Batch(_)) && t.state != TaskState::Stopped);
+            let last_end = Some(if batch_alive {
+                end
+            } else {
+                self.last_job_end_ms
+            });
+            crate::metrics::BatchSummary {
+                placed: w.len() as u64,
+                waiting_at_end: self.batches.iter().map(|b| b.waiting.len() as u64).sum(),
+                dropped: self.jobs_dropped,
+                wait_s_p50: wq(0.5),
+                wait_s_p99: wq(0.99),
+                makespan_s: match (self.first_job_ms, last_end) {
+                    (Some(f), Some(l)) if l >= f => Some((l - f) as f64 / 1000.0),
+                    _ => None,
+                },
+            }
+        });
         let mut lat = std::mem::take(&mut self.start_latencies_ms);
         lat.sort_unstable();
         let q = |x: f64| quantile_sorted(&lat, x).map(|ms| ms as f64 / 1000.0);
@@ -1591,12 +2000,15 @@ impl<'a> Sim<'a> {
             cost_fargate_usd: fargate,
             cost_fargate_spot_usd: fargate_spot,
             cost_by_service_usd: cost_by_service,
-            not_modelled: vec![
-                "cost_per_million_requests",
-                "requests",
-                "latency_ms",
-                "slo_violation_minutes",
-            ],
+            requests_total: traffic_on.then_some(arrived),
+            requests_served: traffic_on.then_some(served),
+            requests_dropped: traffic_on.then_some(dropped),
+            latency_ms,
+            slo_violation_minutes: traffic_on.then_some(slo_ms as f64 / 60_000.0),
+            cost_per_million_requests: (traffic_on && served > 0.0)
+                .then(|| (ec2 + fargate + fargate_spot) / served * 1e6),
+            batch,
+            not_modelled: Vec::new(),
         }
     }
 }

@@ -52,6 +52,128 @@ pub struct Spec {
     pub scheduler: SchedulerParams,
     /// Prices and billing parameters.
     pub pricing: PricingSpec,
+    /// How requests are simulated.
+    pub traffic: TrafficParams,
+    /// Batch job sources, run as standalone tasks.
+    pub batch_jobs: Vec<BatchSpec>,
+    /// Scheduled tasks (RunTask on a schedule).
+    pub scheduled_tasks: Vec<ScheduledTaskSpec>,
+}
+
+/// Fluid (analytic) or request-by-request traffic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrafficMode {
+    /// Per task an M/M/c queue with Erlang C percentiles and a fluid backlog when overloaded: the cost
+    /// per simulated minute does not depend on the request rate.
+    Fluid,
+    /// Every request through FCFS c-server queues (validation, and exact replay of request logs).
+    Requests,
+}
+
+/// Traffic parameters shared by all services.
+#[derive(Debug, Clone)]
+pub struct TrafficParams {
+    /// Fluid or requests.
+    pub mode: TrafficMode,
+    /// Load-balancer health-check interval: a new target is healthy after its first passed check, at a
+    /// uniformly random point of the first interval (§2.5: ALB default 30 s, 1 check to become healthy).
+    pub health_check_interval_ms: u64,
+}
+
+/// Where a service's requests come from.
+#[derive(Debug, Clone)]
+pub enum LoadSourceSpec {
+    /// A synthetic pattern (requests per second).
+    Pattern(crate::workload::synthetic::Pattern),
+    /// A request-rate trace (CSV), streamed.
+    Rate(crate::workload::rate::RateSeriesConfig),
+    /// A per-request arrival log, streamed: aggregated per interval (fluid) or replayed (requests mode).
+    Requests(crate::workload::requests::RequestLogConfig),
+}
+
+/// Distribution of a request's service time in requests mode (the fluid mode assumes exponential).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ServiceTimeShape {
+    /// Exponential (M/M/c).
+    Exponential,
+    /// Always the mean.
+    Constant,
+    /// Log-normal with the given σ of ln, mean-preserving.
+    LogNormal(f64),
+}
+
+/// How the load balancer picks a target (§2.5 context: ALB).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Balancer {
+    /// Equal shares.
+    RoundRobin,
+    /// Least outstanding requests: shares follow capacity in the fluid mode; the least-loaded target in
+    /// requests mode.
+    LeastOutstandingRequests,
+}
+
+/// A service's traffic.
+#[derive(Debug, Clone)]
+pub struct LoadSpec {
+    /// Arrivals.
+    pub source: LoadSourceSpec,
+    /// Multiplier of the source's rate.
+    pub noise: crate::workload::synthetic::Noise,
+    /// Mean CPU time one request takes, ms (on one vCPU).
+    pub cpu_ms_per_request: f64,
+    /// Service-time shape in requests mode.
+    pub service_time: ServiceTimeShape,
+    /// Servers per task (default: its vCPUs rounded, at least 1).
+    pub concurrency: Option<u32>,
+    /// Memory a task uses with no requests, MiB.
+    pub memory_base_mib: f64,
+    /// Memory per in-flight request, MiB (in-flight by Little's law).
+    pub memory_per_request_mib: f64,
+    /// Requests that would wait longer fail (ALB idle time-out, default 60 s).
+    pub timeout_ms: u64,
+    /// p99 objective per metric period.
+    pub slo_p99_ms: Option<f64>,
+    /// Target choice.
+    pub balancer: Balancer,
+    /// Target group deregistration delay (§2.5: default 300 s, ends early when idle).
+    pub deregistration_delay_ms: u64,
+}
+
+/// A batch-job source: each job becomes a standalone task of its own size and duration, placed in
+/// arrival order; jobs that cannot be placed wait.
+#[derive(Debug, Clone)]
+pub struct BatchSpec {
+    /// Name (task group `batch:<name>`).
+    pub name: String,
+    /// The file.
+    pub path: std::path::PathBuf,
+    /// Its format.
+    pub format: crate::workload::jobs::JobFormat,
+    /// The task definition the jobs run as (its size is replaced by each job's).
+    pub task_def: TaskDefId,
+    /// Launch type or capacity provider strategy.
+    pub launch: Launch,
+    /// Strategies (empty = random, the RunTask default).
+    pub placement_strategy: Vec<Strategy>,
+    /// Constraints.
+    pub placement_constraints: Vec<Constraint>,
+    /// At most this many jobs.
+    pub max_jobs: Option<u64>,
+    /// Multiply arrival times and durations (0.5 = twice as fast).
+    pub time_scale: f64,
+    /// Simulation time of the first job's arrival.
+    pub start_ms: u64,
+}
+
+/// RunTask on a schedule.
+#[derive(Debug, Clone)]
+pub struct ScheduledTaskSpec {
+    /// When.
+    pub schedule: crate::workload::schedule::Schedule,
+    /// Unix time of simulation time 0 (for cron expressions).
+    pub epoch_start_s: f64,
+    /// What each firing runs (its `at_ms` is unused).
+    pub run: RunTaskSpec,
 }
 
 /// Prices after overrides and discounts (reference §5.2, §6.2).
@@ -313,6 +435,8 @@ pub struct ServiceSpec {
     pub zones: Vec<ZoneId>,
     /// When the service is created.
     pub start_ms: u64,
+    /// Its traffic, if any.
+    pub load: Option<LoadSpec>,
 }
 
 /// One RunTask call.

@@ -215,8 +215,11 @@ impl LaunchKind {
 pub enum Owner {
     /// A service's task.
     Service(ServiceId),
-    /// A standalone task from RunTask number `.0` of the scenario.
+    /// A standalone task from RunTask number `.0` of the scenario (scheduled tasks follow the RunTask
+    /// entries in this numbering).
     Standalone(u32),
+    /// A job of batch source `.0`.
+    Batch(u32),
 }
 
 /// One task.
@@ -270,6 +273,8 @@ pub struct Task {
     pub billed_since: Option<SimTime>,
     /// USD per hour billed or attributed while `billed_since` is set.
     pub hourly_usd: f64,
+    /// For batch jobs: how long the essential container runs once RUNNING.
+    pub exit_after_ms: Option<u64>,
 }
 
 impl Task {
@@ -310,6 +315,7 @@ impl Task {
             awaiting_capacity: false,
             billed_since: None,
             hourly_usd: 0.0,
+            exit_after_ms: None,
         }
     }
 }

@@ -87,8 +87,12 @@ pub struct SeriesRow {
     pub latency_p90_ms: Option<f64>,
     /// Latency p99, ms.
     pub latency_p99_ms: Option<f64>,
-    /// Failed requests in the period.
-    pub errors: Option<u64>,
+    /// Requests served in the period.
+    pub served: Option<f64>,
+    /// Failed requests in the period (time-outs, no healthy target).
+    pub errors: Option<f64>,
+    /// Requests queued at the targets at the end of the period (fluid backlog).
+    pub queued: Option<f64>,
     /// ACTIVE container instances (cluster rows).
     pub instances: Option<u32>,
     /// CPUReservation, % of registered CPU reserved by tasks (cluster rows).
@@ -194,8 +198,39 @@ pub struct Summary {
     pub cost_fargate_spot_usd: f64,
     /// Cost per service (Fargate billed; EC2 attributed by reserved share), plus standalone tasks.
     pub cost_by_service_usd: Vec<(String, f64)>,
-    /// Names of summary figures that later features fill (requests, latency, SLO).
+    /// Requests that arrived (None when no service has a load).
+    pub requests_total: Option<f64>,
+    /// Requests served.
+    pub requests_served: Option<f64>,
+    /// Requests that failed (time-outs, no healthy target, dropped while draining).
+    pub requests_dropped: Option<f64>,
+    /// Request-weighted latency percentiles over the whole run, ms: p50, p90, p99, max.
+    pub latency_ms: Option<[f64; 4]>,
+    /// Minutes of metric periods whose p99 missed a service's SLO (summed over services).
+    pub slo_violation_minutes: Option<f64>,
+    /// USD per million served requests.
+    pub cost_per_million_requests: Option<f64>,
+    /// Batch jobs: placed, still waiting at the end, dropped, wait p50 / p99 (s), makespan (s).
+    pub batch: Option<BatchSummary>,
+    /// Names of summary figures that later features fill.
     pub not_modelled: Vec<&'static str>,
+}
+
+/// Batch-job figures.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct BatchSummary {
+    /// Jobs that got a task.
+    pub placed: u64,
+    /// Jobs still waiting for capacity at the end.
+    pub waiting_at_end: u64,
+    /// Jobs that could never run (larger than any Fargate size) or overflowed the queue.
+    pub dropped: u64,
+    /// Median wait from arrival to placement, s.
+    pub wait_s_p50: Option<f64>,
+    /// 99th percentile of the wait, s.
+    pub wait_s_p99: Option<f64>,
+    /// From the first arrival to the last job's end (or the end of the run), s.
+    pub makespan_s: Option<f64>,
 }
 
 /// The `q` quantile (0..=1) of sorted values by the nearest-rank method (no interpolation, so the value is

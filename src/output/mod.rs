@@ -15,7 +15,7 @@ pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_typ
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
-pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,latency_p50_ms,latency_p90_ms,latency_p99_ms,errors,instances,cpu_reservation,memory_reservation,cost_usd";
+pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_reservation,memory_reservation,cost_usd";
 
 /// Milliseconds as seconds with three decimals (exact, no float formatting).
 pub fn secs(ms: u64) -> String {
@@ -115,10 +115,12 @@ impl Sink for CsvSink {
             opt(r.cpu_utilization),
             opt(r.memory_utilization),
             opt(r.request_rate),
+            opt(r.served),
+            opt(r.errors),
+            opt(r.queued),
             opt(r.latency_p50_ms),
             opt(r.latency_p90_ms),
             opt(r.latency_p99_ms),
-            opt(r.errors),
             opt(r.instances),
             opt(r.cpu_reservation),
             opt(r.memory_reservation),
@@ -126,6 +128,10 @@ impl Sink for CsvSink {
         ];
         Self::record(&mut self.series, &mut self.error, row);
     }
+}
+
+fn r3(x: f64) -> f64 {
+    (x * 1e3).round() / 1e3
 }
 
 /// `summary.json` as a JSON value (keys sorted, so the file is stable). Figures not modelled yet are null.
@@ -144,10 +150,23 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "fargate": s.cost_fargate_usd,
             "fargate_spot": s.cost_fargate_spot_usd,
             "by_service": s.cost_by_service_usd.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
-            "per_million_requests": null,
+            "per_million_requests": s.cost_per_million_requests,
         },
-        "requests": { "total": null, "served": null, "dropped": null },
-        "latency_ms": { "p50": null, "p90": null, "p99": null, "max": null },
+        "requests": { "total": s.requests_total.map(f64::round), "served": s.requests_served.map(f64::round), "dropped": s.requests_dropped.map(f64::round) },
+        "latency_ms": {
+            "p50": s.latency_ms.map(|l| r3(l[0])),
+            "p90": s.latency_ms.map(|l| r3(l[1])),
+            "p99": s.latency_ms.map(|l| r3(l[2])),
+            "max": s.latency_ms.map(|l| r3(l[3])),
+        },
+        "batch": s.batch.as_ref().map(|b| json!({
+            "placed": b.placed,
+            "waiting_at_end": b.waiting_at_end,
+            "dropped": b.dropped,
+            "wait_s_p50": b.wait_s_p50,
+            "wait_s_p99": b.wait_s_p99,
+            "makespan_s": b.makespan_s,
+        })),
         "tasks": {
             "launched": s.tasks_launched,
             "failed_to_start": s.tasks_failed_to_start,
@@ -158,7 +177,7 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
         },
         "unplaced_task_seconds": s.unplaced_task_seconds,
         "placement_failures": s.placement_failures,
-        "slo_violation_minutes": null,
+        "slo_violation_minutes": s.slo_violation_minutes,
         "instances": { "registered": s.instances_registered, "peak": s.instances_peak },
         "cluster": {
             "cpu_reservation_mean": s.cpu_reservation_mean,

@@ -139,3 +139,34 @@ mod tests {
         );
     }
 }
+
+/// The smallest valid Fargate size that holds `cpu_units` and `memory_mib` (batch jobs of arbitrary
+/// sizes run on Fargate this way; you pay for the rounded-up size). None if larger than 16 vCPU / 120 GB.
+pub fn round_up(cpu_units: u32, memory_mib: u32) -> Option<(u32, u32)> {
+    for cpu in VALID_CPU_UNITS {
+        if cpu < cpu_units {
+            continue;
+        }
+        if let Some(m) =
+            valid_memory_mib(cpu).and_then(|ms| ms.into_iter().find(|&m| m >= memory_mib))
+        {
+            return Some((cpu, m));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod round_up_tests {
+    use super::*;
+
+    #[test]
+    fn rounds_to_the_smallest_valid_size() {
+        assert_eq!(round_up(100, 100), Some((256, 512)));
+        assert_eq!(round_up(256, 3000), Some((512, 3072)));
+        assert_eq!(round_up(1024, 9000), Some((2048, 9216)));
+        assert_eq!(round_up(5000, 1024), Some((8192, 16384)));
+        assert_eq!(round_up(20000, 1024), None);
+        assert_eq!(round_up(1024, 200_000), None);
+    }
+}

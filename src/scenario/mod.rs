@@ -6,6 +6,7 @@
 
 pub mod diag;
 pub mod duration;
+mod load;
 pub mod schema;
 pub mod taskdef_json;
 
@@ -771,6 +772,10 @@ impl<'s> Ctx<'s> {
                 );
             }
             let zones_s = zone_ids(self, &r.availability_zones, item, &prefix);
+            let load = match &r.load {
+                Some(l) => self.load(l, item, &prefix, duration_ms.unwrap_or(0)),
+                None => None,
+            };
             let start_ms = r.start.map_or(0, |d| d.0);
             if start_ms > duration {
                 self.at(
@@ -790,6 +795,7 @@ impl<'s> Ctx<'s> {
                 placement_constraints: constraints,
                 zones: zones_s,
                 start_ms,
+                load,
             });
         }
 
@@ -864,6 +870,101 @@ impl<'s> Ctx<'s> {
         }
         run_tasks.sort_by_key(|r| r.at_ms);
 
+        // [[scheduled_tasks]]
+        let mut scheduled: Vec<ScheduledTaskSpec> = Vec::new();
+        for (i, item) in self.array(&root, "scheduled_tasks").into_iter().enumerate() {
+            let prefix = format!("scheduled_tasks[{i}]");
+            let Some(r): Option<RawScheduledTask> = self.de(item, &prefix) else {
+                continue;
+            };
+            let Some((schedule, epoch_start_s)) =
+                self.schedule(&r.schedule, &r.start_date, item, &prefix)
+            else {
+                continue;
+            };
+            let Some(def_id) =
+                self.find_def(&defs, &r.task_definition, item, &prefix, "task_definition")
+            else {
+                continue;
+            };
+            let td = &defs[def_id.0 as usize];
+            if !(1..=10).contains(&r.count) {
+                self.at(
+                    item,
+                    &prefix,
+                    "count",
+                    format!(
+                        "RunTask launches 1 to 10 tasks per call (§8), got {}",
+                        r.count
+                    ),
+                );
+            }
+            let Some(launch) = self.launch(
+                &r.launch_type,
+                &r.capacity_provider_strategy,
+                &default_strategy,
+                &providers,
+                item,
+                &prefix,
+            ) else {
+                continue;
+            };
+            let on_fargate = self.launch_is_fargate(&launch, &providers);
+            self.check_compat(td, on_fargate, item, &prefix);
+            let strategies = self.strategies(&r.placement_strategy, item, &prefix);
+            let mut constraints = self.constraints(&r.placement_constraints, item, &prefix, true);
+            constraints.extend(td.constraints.iter().cloned());
+            let group = r.group.unwrap_or_else(|| format!("family:{}", td.family));
+            scheduled.push(ScheduledTaskSpec {
+                schedule,
+                epoch_start_s,
+                run: RunTaskSpec {
+                    at_ms: 0,
+                    task_def: def_id,
+                    count: r.count,
+                    group,
+                    launch,
+                    placement_strategy: strategies,
+                    placement_constraints: constraints,
+                    run_duration: r.run_duration.map(|d| d.0),
+                },
+            });
+        }
+
+        // [[batch_jobs]]
+        let mut batches: Vec<BatchSpec> = Vec::new();
+        for (i, item) in self.array(&root, "batch_jobs").into_iter().enumerate() {
+            let prefix = format!("batch_jobs[{i}]");
+            let Some(r): Option<RawBatch> = self.de(item, &prefix) else {
+                continue;
+            };
+            if batches.iter().any(|b| b.name == r.name) || r.name.is_empty() {
+                self.at(
+                    item,
+                    &prefix,
+                    "name",
+                    "batch names must be unique and non-empty",
+                );
+            }
+            let Some(launch) = self.launch(
+                &r.launch_type,
+                &r.capacity_provider_strategy,
+                &default_strategy,
+                &providers,
+                item,
+                &prefix,
+            ) else {
+                continue;
+            };
+            let strategies = self.strategies(&r.placement_strategy, item, &prefix);
+            let constraints = self.constraints(&r.placement_constraints, item, &prefix, true);
+            if let Some(b) =
+                self.batch(r, item, &prefix, &mut defs, launch, strategies, constraints)
+            {
+                batches.push(b);
+            }
+        }
+
         // [[service_updates]]
         let mut updates: Vec<ServiceUpdateSpec> = Vec::new();
         for (i, item) in self.array(&root, "service_updates").into_iter().enumerate() {
@@ -907,6 +1008,7 @@ impl<'s> Ctx<'s> {
         }
         updates.sort_by_key(|u| u.at_ms);
 
+        let traffic = self.traffic(get("traffic"));
         let timings = self.timings(get("timings"));
         let scheduler = self.scheduler(get("scheduler"));
 
@@ -934,6 +1036,9 @@ impl<'s> Ctx<'s> {
                 fargate_spot_discount,
                 attribution_cpu_weight,
             },
+            traffic,
+            batch_jobs: batches,
+            scheduled_tasks: scheduled,
         })
     }
 

@@ -25,6 +25,9 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "timings",
     "scheduler",
     "pricing",
+    "traffic",
+    "batch_jobs",
+    "scheduled_tasks",
 ];
 
 /// `[cluster]`.
@@ -260,6 +263,9 @@ pub struct RawService {
     /// When the service is created (default 0).
     #[serde(default)]
     pub start: Option<Dur>,
+    /// Traffic.
+    #[serde(default)]
+    pub load: Option<RawLoad>,
 }
 
 /// `[[run_tasks]]`: one RunTask call.
@@ -401,4 +407,270 @@ pub struct RawPricing {
     pub fargate: RawFargatePrices,
     /// CPU weight when attributing EC2 cost to tasks (memory gets 1 − w; default 0.5).
     pub attribution_cpu_weight: Option<f64>,
+}
+
+/// A synthetic rate pattern, `{ type = "diurnal", … }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawPattern {
+    /// Constant.
+    Constant {
+        /// Requests per second.
+        rate: f64,
+    },
+    /// 24 h sinusoid.
+    Diurnal {
+        /// Daily mean, requests per second.
+        mean: f64,
+        /// Ratio of the daily maximum to the minimum.
+        peak_to_trough: f64,
+        /// Hour of the maximum (default 14).
+        #[serde(default = "fourteen")]
+        peak_hour: f64,
+        /// Weekend multiplier (default 1).
+        #[serde(default = "one_f")]
+        weekly_factor: f64,
+    },
+    /// Piecewise constant `[["0s", 10], ["1h", 50]]`.
+    Steps {
+        /// (start, rate) pairs.
+        steps: Vec<(Dur, f64)>,
+    },
+    /// A rectangular spike.
+    Spike {
+        /// Rate outside the spike.
+        base: f64,
+        /// Rate during the spike.
+        peak: f64,
+        /// Start.
+        at: Dur,
+        /// Length.
+        duration: Dur,
+    },
+    /// A linear ramp.
+    Ramp {
+        /// Rate before.
+        from: f64,
+        /// Rate after.
+        to: f64,
+        /// Ramp start.
+        start: Dur,
+        /// Ramp end.
+        end: Dur,
+    },
+}
+
+fn fourteen() -> f64 {
+    14.0
+}
+fn one_f() -> f64 {
+    1.0
+}
+
+/// A request-rate trace file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRateTrace {
+    /// CSV file, relative to the scenario.
+    pub file: String,
+    /// Time column.
+    pub time_column: String,
+    /// Value column.
+    pub value_column: String,
+    /// `seconds` or `iso8601` (default: detected).
+    #[serde(default)]
+    pub time_format: Option<String>,
+    /// `rate` (requests per second, default) or `count` (requests in the row's interval).
+    #[serde(default)]
+    pub value: Option<String>,
+    /// Interval of a count row (default: the gap to the next row).
+    #[serde(default)]
+    pub row_interval: Option<Dur>,
+    /// Multiply the rate.
+    #[serde(default)]
+    pub scale: Option<f64>,
+    /// Start this far into the trace.
+    #[serde(default)]
+    pub time_shift: Option<Dur>,
+    /// Start again at the end.
+    #[serde(default, rename = "loop")]
+    pub loop_: bool,
+    /// `[start, end]` of the trace to use, relative to its first row.
+    #[serde(default)]
+    pub window: Option<Vec<Dur>>,
+    /// `linear` (default) or `step`.
+    #[serde(default)]
+    pub interpolation: Option<String>,
+    /// Field delimiter (default ",").
+    #[serde(default)]
+    pub delimiter: Option<String>,
+}
+
+/// A per-request arrival log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRequestLog {
+    /// The file, relative to the scenario.
+    pub file: String,
+    /// The timestamp column.
+    pub time_column: String,
+    /// `seconds` or `iso8601` (default: detected).
+    #[serde(default)]
+    pub time_format: Option<String>,
+    /// Field delimiter (default ","; "\t" for tab).
+    #[serde(default)]
+    pub delimiter: Option<String>,
+    /// Skip this much of the log.
+    #[serde(default)]
+    pub time_shift: Option<Dur>,
+    /// Multiply arrival times (0.5 = twice as fast).
+    #[serde(default)]
+    pub time_scale: Option<f64>,
+}
+
+/// `load = { … }` of a service.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLoad {
+    /// A synthetic pattern.
+    #[serde(default)]
+    pub pattern: Option<RawPattern>,
+    /// A rate trace.
+    #[serde(default)]
+    pub trace: Option<RawRateTrace>,
+    /// A per-request log.
+    #[serde(default)]
+    pub requests: Option<RawRequestLog>,
+    /// `none` (default), `poisson`, or `{ lognormal = σ }`.
+    #[serde(default)]
+    pub noise: Option<toml::Value>,
+    /// Mean CPU milliseconds per request on one vCPU.
+    pub cpu_ms_per_request: f64,
+    /// `exponential` (default), `constant`, or `{ lognormal = σ }` (requests mode).
+    #[serde(default)]
+    pub service_time: Option<toml::Value>,
+    /// Servers per task.
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// Memory with no requests, MiB.
+    #[serde(default)]
+    pub memory_base_mib: Option<f64>,
+    /// Memory per in-flight request, MiB.
+    #[serde(default)]
+    pub memory_per_request_mib: Option<f64>,
+    /// Request time-out (default 60 s).
+    #[serde(default)]
+    pub timeout: Option<Dur>,
+    /// p99 latency objective per metric period.
+    #[serde(default)]
+    pub slo_p99: Option<Dur>,
+    /// `round_robin` (default) or `least_outstanding_requests`.
+    #[serde(default)]
+    pub balancer: Option<String>,
+    /// Target deregistration delay (default 300 s).
+    #[serde(default)]
+    pub deregistration_delay: Option<Dur>,
+}
+
+/// `[traffic]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraffic {
+    /// `fluid` (default) or `requests`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// Load-balancer health-check interval (default 30 s).
+    #[serde(default)]
+    pub health_check_interval: Option<Dur>,
+}
+
+/// `[[batch_jobs]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    /// Name.
+    pub name: String,
+    /// The job file, relative to the scenario.
+    pub file: String,
+    /// `csv`, `swf` or `alibaba`.
+    pub format: String,
+    /// CSV: arrival column (seconds).
+    #[serde(default)]
+    pub arrival_column: Option<String>,
+    /// CSV: CPU units column.
+    #[serde(default)]
+    pub cpu_column: Option<String>,
+    /// CSV: memory MiB column.
+    #[serde(default)]
+    pub memory_column: Option<String>,
+    /// CSV: duration seconds column.
+    #[serde(default)]
+    pub duration_column: Option<String>,
+    /// SWF: CPU units per processor (default 1024).
+    #[serde(default)]
+    pub cpu_units_per_processor: Option<u32>,
+    /// SWF: memory per processor when the log has none (default 2048).
+    #[serde(default)]
+    pub memory_mib_per_processor: Option<u32>,
+    /// Alibaba: only pods without GPUs (default true).
+    #[serde(default)]
+    pub cpu_only: Option<bool>,
+    /// Task definition the jobs run as (default: an EC2 bridge task named after the batch).
+    #[serde(default)]
+    pub task_definition: Option<String>,
+    /// `EC2` or `FARGATE`.
+    #[serde(default)]
+    pub launch_type: Option<String>,
+    /// Capacity provider strategy.
+    #[serde(default)]
+    pub capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+    /// Placement strategy.
+    #[serde(default)]
+    pub placement_strategy: Vec<RawPlacementStrategy>,
+    /// Placement constraints.
+    #[serde(default)]
+    pub placement_constraints: Vec<RawPlacementConstraint>,
+    /// At most this many jobs.
+    #[serde(default)]
+    pub max_jobs: Option<u64>,
+    /// Multiply arrivals and durations.
+    #[serde(default)]
+    pub time_scale: Option<f64>,
+    /// When the first job arrives.
+    #[serde(default)]
+    pub start: Option<Dur>,
+}
+
+/// `[[scheduled_tasks]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduledTask {
+    /// `rate(5 minutes)`, `cron(0 8 * * ? *)`, `at(2024-01-01T08:00:00)` or a 5-field cron.
+    pub schedule: String,
+    /// Task definition family.
+    pub task_definition: String,
+    /// Tasks per firing (1–10).
+    #[serde(default = "one")]
+    pub count: u32,
+    /// Task group.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// `EC2` or `FARGATE`.
+    #[serde(default)]
+    pub launch_type: Option<String>,
+    /// Capacity provider strategy.
+    #[serde(default)]
+    pub capacity_provider_strategy: Option<Vec<RawStrategyItem>>,
+    /// Placement strategy.
+    #[serde(default)]
+    pub placement_strategy: Vec<RawPlacementStrategy>,
+    /// Placement constraints.
+    #[serde(default)]
+    pub placement_constraints: Vec<RawPlacementConstraint>,
+    /// How long each task runs.
+    #[serde(default)]
+    pub run_duration: Option<Dist>,
+    /// Calendar date of simulation time 0, `YYYY-MM-DD` (default 2024-01-01, a Monday).
+    #[serde(default)]
+    pub start_date: Option<String>,
 }

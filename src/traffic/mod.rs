@@ -2,3 +2,4 @@
 //! errors).
 
 pub mod queueing;
+pub mod runtime;

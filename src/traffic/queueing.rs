@@ -337,6 +337,22 @@ pub struct LatencyHistogram {
     /// upper edge of its last bucket.
     min: f64,
     max: f64,
+    /// Buckets `lo..hi` may be non-zero; the rest are zero. Keeps `merge`, `quantile` and `clear`
+    /// proportional to the latencies actually seen, not to the 2,214 buckets.
+    lo: usize,
+    hi: usize,
+}
+
+/// A distribution over histogram buckets with total mass 1, computed once and added many times
+/// (see [`LatencyHistogram::mmc_shape`]): adding it costs one multiply-add per bucket it spans and no
+/// `exp` calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Shape {
+    first: usize,
+    mass: Vec<f64>,
+    mean: f64,
+    min: f64,
+    max: f64,
 }
 
 impl Default for LatencyHistogram {
@@ -354,7 +370,15 @@ impl LatencyHistogram {
             sum: 0.0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
+            lo: usize::MAX,
+            hi: 0,
         }
+    }
+
+    #[inline]
+    fn touch(&mut self, k: usize) {
+        self.lo = self.lo.min(k);
+        self.hi = self.hi.max(k + 1);
     }
 
     /// Index into `counts` of the bucket holding latency `x` (seconds).
@@ -378,7 +402,9 @@ impl LatencyHistogram {
             return;
         }
         let x = latency_s.max(0.0);
-        self.counts[Self::bucket_of(x)] += weight;
+        let k = Self::bucket_of(x);
+        self.counts[k] += weight;
+        self.touch(k);
         self.total += weight;
         self.sum += weight * x;
         self.min = self.min.min(x);
@@ -402,27 +428,65 @@ impl LatencyHistogram {
         if !(weight > 0.0 && weight.is_finite() && mean.is_finite()) {
             return;
         }
-        let mut k = Self::bucket_of(t_start);
+        let shape = Self::ccdf_shape(ccdf, t_start, support_min, mean);
+        self.add_shape(&shape, weight);
+    }
+
+    /// The bucket masses (total 1) of a distribution given by its CCDF; see [`Self::record_ccdf`].
+    fn ccdf_shape(ccdf: impl Fn(f64) -> f64, t_start: f64, support_min: f64, mean: f64) -> Shape {
+        let first = Self::bucket_of(t_start);
+        let mut k = first;
         let mut prev = 1.0;
+        let mut mass = Vec::new();
+        let max;
         loop {
             if k > N_REGULAR {
-                self.counts[k] += weight * prev;
-                self.max = self.max.max(edge(N_REGULAR));
+                mass.push(prev);
+                max = edge(N_REGULAR);
                 break;
             }
             let s = ccdf(edge(k));
             let s = if s < TAIL { 0.0 } else { s.min(prev) };
-            self.counts[k] += weight * (prev - s);
+            mass.push(prev - s);
             prev = s;
             if s == 0.0 {
-                self.max = self.max.max(edge(k));
+                max = edge(k);
                 break;
             }
             k += 1;
         }
+        Shape {
+            first,
+            mass,
+            mean,
+            min: support_min.max(0.0),
+            max,
+        }
+    }
+
+    /// The response-time distribution of an M/M/c queue as a reusable [`Shape`].
+    pub fn mmc_shape(q: &Mmc) -> Shape {
+        let pw = q.p_wait();
+        let mean = pw / q.delta() + 1.0 / q.mu;
+        Self::ccdf_shape(|t| q.ccdf_with(pw, t), TAIL / q.mu, 0.0, mean)
+    }
+
+    /// Adds `weight` requests distributed as `shape`.
+    pub fn add_shape(&mut self, shape: &Shape, weight: f64) {
+        if !(weight > 0.0 && weight.is_finite() && shape.mean.is_finite()) {
+            return;
+        }
+        for (i, m) in shape.mass.iter().enumerate() {
+            self.counts[shape.first + i] += weight * m;
+        }
+        if !shape.mass.is_empty() {
+            self.touch(shape.first);
+            self.touch(shape.first + shape.mass.len() - 1);
+        }
         self.total += weight;
-        self.sum += weight * mean;
-        self.min = self.min.min(support_min.max(0.0));
+        self.sum += weight * shape.mean;
+        self.min = self.min.min(shape.min);
+        self.max = self.max.max(shape.max);
     }
 
     /// Adds `weight` requests whose latency is `extra_wait_s` (fluid backlog
@@ -486,8 +550,12 @@ impl LatencyHistogram {
 
     /// Adds another histogram's requests (e.g. all tasks of a service).
     pub fn merge(&mut self, other: &LatencyHistogram) {
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += *b;
+        if other.lo < other.hi {
+            for k in other.lo..other.hi {
+                self.counts[k] += other.counts[k];
+            }
+            self.touch(other.lo);
+            self.touch(other.hi - 1);
         }
         self.total += other.total;
         self.sum += other.sum;
@@ -504,8 +572,10 @@ impl LatencyHistogram {
         }
         let target = q.clamp(0.0, 1.0) * self.total;
         let mut cum = 0.0;
-        let last = self.counts.iter().rposition(|&w| w > 0.0)?;
-        for (k, &w) in self.counts.iter().enumerate() {
+        let range = self.lo.min(self.hi)..self.hi;
+        let last = range.start + self.counts[range.clone()].iter().rposition(|&w| w > 0.0)?;
+        for k in range {
+            let w = self.counts[k];
             if w <= 0.0 {
                 continue;
             }
@@ -545,7 +615,11 @@ impl LatencyHistogram {
 
     /// Empties the histogram, keeping its allocation, for the next period.
     pub fn clear(&mut self) {
-        self.counts.fill(0.0);
+        if self.lo < self.hi {
+            self.counts[self.lo..self.hi].fill(0.0);
+        }
+        self.lo = usize::MAX;
+        self.hi = 0;
         self.total = 0.0;
         self.sum = 0.0;
         self.min = f64::INFINITY;
@@ -572,6 +646,12 @@ impl FcfsQueue {
             free_at: vec![f64::NEG_INFINITY; c.max(1) as usize],
             last_arrival: f64::NEG_INFINITY,
         }
+    }
+
+    /// When the earliest server becomes free (seconds): the wait of a request arriving now is
+    /// `max(0, earliest_free − now)`.
+    pub fn earliest_free(&self) -> f64 {
+        self.free_at[0]
     }
 
     /// Serves a request arriving at `t_s` needing `service_s` seconds of one
@@ -992,5 +1072,37 @@ mod tests {
             let (x, y) = (a.quantile(p).unwrap(), one.quantile(p).unwrap());
             assert!((x - y).abs() <= 1e-12 * y, "p={p}: {x} vs {y}");
         }
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    /// A cached shape adds exactly what `record_mmc` records, and the touched range keeps merge,
+    /// quantile and clear exact.
+    #[test]
+    fn shape_equals_direct_recording() {
+        let q = Mmc::new(2, 1.5, 1.0).unwrap();
+        let mut a = LatencyHistogram::new();
+        a.record_mmc(&q, 0.0, 1000.0);
+        let mut b = LatencyHistogram::new();
+        let shape = LatencyHistogram::mmc_shape(&q);
+        b.add_shape(&shape, 400.0);
+        b.add_shape(&shape, 600.0);
+        for p in [0.5, 0.9, 0.99] {
+            let (x, y) = (a.quantile(p).unwrap(), b.quantile(p).unwrap());
+            assert!((x - y).abs() <= 1e-12 * x.max(1.0), "{p}: {x} vs {y}");
+        }
+        let mut m = LatencyHistogram::new();
+        m.record(5.0, 1.0);
+        m.merge(&b);
+        assert_eq!(m.count(), 1001.0);
+        assert_eq!(m.max(), Some(5.0_f64.max(b.max().unwrap())));
+        m.clear();
+        assert_eq!(m.count(), 0.0);
+        assert_eq!(m.quantile(0.5), None);
+        m.record(0.01, 1.0);
+        assert!((m.quantile(0.5).unwrap() - 0.01).abs() < 1e-4);
     }
 }

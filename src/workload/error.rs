@@ -555,3 +555,8 @@ mod tests {
         );
     }
 }
+
+/// Unix seconds of midnight UTC of a `YYYY-MM-DD` date (or a full ISO 8601 time), for scenario start dates.
+pub fn parse_date_utc(s: &str) -> Option<f64> {
+    parse_iso8601(s).ok().map(Stamp::as_f64)
+}

@@ -1,0 +1,550 @@
+//! Resolving traffic (`load`), `[traffic]`, `[[batch_jobs]]` and `[[scheduled_tasks]]`. Trace files are
+//! read through once here, so a bad row is reported before the run starts, with its file and line.
+
+use super::schema::*;
+use super::{Ctx, Item};
+use crate::engine::{MS_PER_S, SimTime};
+use crate::scenario::Diagnostic;
+use crate::spec::*;
+use crate::workload::error::{TimeFormat, TraceError};
+use crate::workload::{jobs, rate, requests, schedule, synthetic};
+
+fn secs(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+impl<'s> Ctx<'s> {
+    fn trace_error(&mut self, e: TraceError) {
+        self.diags.push(Diagnostic {
+            file: e.file.clone(),
+            line: e.line,
+            column: 0,
+            field: e.column.clone().unwrap_or_default(),
+            message: e.message,
+        });
+    }
+
+    fn time_format(
+        &mut self,
+        v: &Option<String>,
+        item: &Item,
+        prefix: &str,
+        path: &str,
+    ) -> Option<TimeFormat> {
+        match v.as_deref() {
+            None => None,
+            Some("seconds") => Some(TimeFormat::Seconds),
+            Some("iso8601") => Some(TimeFormat::Iso8601),
+            Some(o) => {
+                self.at(
+                    item,
+                    prefix,
+                    path,
+                    format!("unknown time_format \"{o}\"; allowed: \"seconds\", \"iso8601\""),
+                );
+                None
+            }
+        }
+    }
+
+    fn delimiter(&mut self, v: &Option<String>, item: &Item, prefix: &str, path: &str) -> u8 {
+        match v.as_deref() {
+            None => b',',
+            Some("\\t") | Some("\t") | Some("tab") => b'\t',
+            Some(d) if d.len() == 1 => d.as_bytes()[0],
+            Some(_) => {
+                self.at(
+                    item,
+                    prefix,
+                    path,
+                    "delimiter is one character (\",\", \";\", \"\\t\")",
+                );
+                b','
+            }
+        }
+    }
+
+    /// `noise` / `service_time` forms: a word, or `{ lognormal = σ }`.
+    fn word_or_lognormal(
+        &mut self,
+        v: &Option<toml::Value>,
+        words: &[&str],
+        item: &Item,
+        prefix: &str,
+        path: &str,
+    ) -> Option<Result<String, f64>> {
+        match v {
+            None => None,
+            Some(toml::Value::String(w)) if words.contains(&w.as_str()) => Some(Ok(w.clone())),
+            Some(toml::Value::Table(t)) if t.len() == 1 && t.contains_key("lognormal") => {
+                match t["lognormal"]
+                    .as_float()
+                    .or(t["lognormal"].as_integer().map(|i| i as f64))
+                {
+                    Some(s) if (0.0..=5.0).contains(&s) => Some(Err(s)),
+                    _ => {
+                        self.at(
+                            item,
+                            prefix,
+                            path,
+                            "lognormal takes σ between 0 and 5, e.g. { lognormal = 0.3 }",
+                        );
+                        None
+                    }
+                }
+            }
+            Some(_) => {
+                self.at(
+                    item,
+                    prefix,
+                    path,
+                    format!(
+                        "expected one of \"{}\", or {{ lognormal = σ }}",
+                        words.join("\", \"")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn load(
+        &mut self,
+        raw: &RawLoad,
+        item: &Item,
+        prefix: &str,
+        duration_ms: SimTime,
+    ) -> Option<LoadSpec> {
+        let p = format!("{prefix}.load");
+        let n =
+            raw.pattern.is_some() as u8 + raw.trace.is_some() as u8 + raw.requests.is_some() as u8;
+        if n != 1 {
+            self.at(
+                item,
+                prefix,
+                "load",
+                "give exactly one of `pattern`, `trace` or `requests`",
+            );
+            return None;
+        }
+        if !(raw.cpu_ms_per_request > 0.0 && raw.cpu_ms_per_request.is_finite()) {
+            self.at(
+                item,
+                prefix,
+                "load.cpu_ms_per_request",
+                "cpu_ms_per_request must be greater than 0",
+            );
+            return None;
+        }
+        let source = if let Some(pat) = &raw.pattern {
+            let pattern = match pat.clone() {
+                RawPattern::Constant { rate } => synthetic::Pattern::Constant { rate },
+                RawPattern::Diurnal {
+                    mean,
+                    peak_to_trough,
+                    peak_hour,
+                    weekly_factor,
+                } => synthetic::Pattern::Diurnal {
+                    mean,
+                    peak_to_trough,
+                    peak_hour,
+                    weekly_factor,
+                },
+                RawPattern::Steps { steps } => synthetic::Pattern::Steps {
+                    steps: steps.into_iter().map(|(t, r)| (secs(t.0), r)).collect(),
+                },
+                RawPattern::Spike {
+                    base,
+                    peak,
+                    at,
+                    duration,
+                } => synthetic::Pattern::Spike {
+                    base,
+                    peak,
+                    at_s: secs(at.0),
+                    duration_s: secs(duration.0),
+                },
+                RawPattern::Ramp {
+                    from,
+                    to,
+                    start,
+                    end,
+                } => synthetic::Pattern::Ramp {
+                    from,
+                    to,
+                    start_s: secs(start.0),
+                    end_s: secs(end.0),
+                },
+            };
+            if let Err(e) = pattern.validate() {
+                self.at(item, prefix, "load.pattern", e);
+                return None;
+            }
+            LoadSourceSpec::Pattern(pattern)
+        } else if let Some(t) = &raw.trace {
+            let path = self.base_dir.join(&t.file);
+            let mut cfg = rate::RateSeriesConfig::new(path, &t.time_column, &t.value_column);
+            cfg.time_format =
+                self.time_format(&t.time_format, item, prefix, "load.trace.time_format");
+            cfg.value_kind = match t.value.as_deref() {
+                None | Some("rate") => rate::ValueKind::RatePerSecond,
+                Some("count") => rate::ValueKind::CountPerRow,
+                Some(o) => {
+                    self.at(item, prefix, "load.trace.value", format!("unknown value kind \"{o}\"; allowed: \"rate\" (per second), \"count\" (per row)"));
+                    rate::ValueKind::RatePerSecond
+                }
+            };
+            cfg.row_interval_s = t.row_interval.map(|d| secs(d.0));
+            cfg.scale = t.scale.unwrap_or(1.0);
+            if !(cfg.scale >= 0.0 && cfg.scale.is_finite()) {
+                self.at(
+                    item,
+                    prefix,
+                    "load.trace.scale",
+                    "scale must be zero or more",
+                );
+            }
+            cfg.time_shift_s = t.time_shift.map_or(0.0, |d| secs(d.0));
+            cfg.loop_ = t.loop_;
+            cfg.window = match &t.window {
+                None => None,
+                Some(w) if w.len() == 2 && w[0].0 < w[1].0 => Some((secs(w[0].0), secs(w[1].0))),
+                Some(_) => {
+                    self.at(
+                        item,
+                        prefix,
+                        "load.trace.window",
+                        "window is [start, end] with start < end, e.g. [\"0s\", \"7d\"]",
+                    );
+                    None
+                }
+            };
+            cfg.interpolation = match t.interpolation.as_deref() {
+                None | Some("linear") => rate::Interpolation::Linear,
+                Some("step") => rate::Interpolation::Step,
+                Some(o) => {
+                    self.at(
+                        item,
+                        prefix,
+                        "load.trace.interpolation",
+                        format!("unknown interpolation \"{o}\"; allowed: \"linear\", \"step\""),
+                    );
+                    rate::Interpolation::Linear
+                }
+            };
+            cfg.delimiter = self.delimiter(&t.delimiter, item, prefix, "load.trace.delimiter");
+            // Read the whole trace once now (streamed), so that a bad row is a load error, not a crash.
+            let check = rate::RateSeries::open(cfg.clone()).and_then(|mut r| {
+                let end_s = secs(duration_ms);
+                let mut t0 = 0.0;
+                while t0 < end_s {
+                    let t1 = (t0 + 86_400.0).min(end_s);
+                    r.mean_rate(t0, t1)?;
+                    t0 = t1;
+                    if !cfg.loop_ && r.duration_s().is_some_and(|d| t0 > d) {
+                        break;
+                    }
+                }
+                Ok(())
+            });
+            if let Err(e) = check {
+                if e.line == 0 && e.message.contains("No such file") {
+                    self.at(
+                        item,
+                        prefix,
+                        "load.trace.file",
+                        format!("cannot read trace file \"{}\": {}", t.file, e.message),
+                    );
+                } else {
+                    self.trace_error(e);
+                }
+                return None;
+            }
+            LoadSourceSpec::Rate(cfg)
+        } else {
+            let r = raw.requests.as_ref().expect("one source");
+            let path = self.base_dir.join(&r.file);
+            let mut cfg = requests::RequestLogConfig::new(path, &r.time_column);
+            cfg.time_format =
+                self.time_format(&r.time_format, item, prefix, "load.requests.time_format");
+            cfg.delimiter = self.delimiter(&r.delimiter, item, prefix, "load.requests.delimiter");
+            cfg.time_shift_s = r.time_shift.map_or(0.0, |d| secs(d.0));
+            cfg.scale_time = r.time_scale.unwrap_or(1.0);
+            if !(cfg.scale_time > 0.0 && cfg.scale_time.is_finite()) {
+                self.at(
+                    item,
+                    prefix,
+                    "load.requests.time_scale",
+                    "time_scale must be greater than 0",
+                );
+            }
+            let check = requests::RequestLog::open(cfg.clone()).and_then(|mut l| {
+                while l.next_request()?.is_some() {}
+                Ok(())
+            });
+            if let Err(e) = check {
+                self.trace_error(e);
+                return None;
+            }
+            LoadSourceSpec::Requests(cfg)
+        };
+        let noise =
+            match self.word_or_lognormal(&raw.noise, &["none", "poisson"], item, &p, "noise") {
+                None => synthetic::Noise::None,
+                Some(Ok(w)) if w == "poisson" => synthetic::Noise::Poisson,
+                Some(Ok(_)) => synthetic::Noise::None,
+                Some(Err(sigma)) => synthetic::Noise::LogNormal { sigma },
+            };
+        let service_time = match self.word_or_lognormal(
+            &raw.service_time,
+            &["exponential", "constant"],
+            item,
+            &p,
+            "service_time",
+        ) {
+            None => ServiceTimeShape::Exponential,
+            Some(Ok(w)) if w == "constant" => ServiceTimeShape::Constant,
+            Some(Ok(_)) => ServiceTimeShape::Exponential,
+            Some(Err(s)) => ServiceTimeShape::LogNormal(s),
+        };
+        if raw.concurrency == Some(0) {
+            self.at(
+                item,
+                prefix,
+                "load.concurrency",
+                "concurrency must be at least 1",
+            );
+        }
+        let balancer = match raw.balancer.as_deref() {
+            None | Some("round_robin") => Balancer::RoundRobin,
+            Some("least_outstanding_requests") => Balancer::LeastOutstandingRequests,
+            Some(o) => {
+                self.at(item, prefix, "load.balancer", format!("unknown balancer \"{o}\"; allowed: \"round_robin\", \"least_outstanding_requests\""));
+                Balancer::RoundRobin
+            }
+        };
+        let dereg = raw.deregistration_delay.map_or(300 * MS_PER_S, |d| d.0);
+        if dereg > 3600 * MS_PER_S {
+            self.at(
+                item,
+                prefix,
+                "load.deregistration_delay",
+                "the deregistration delay is 0 to 3600 s (§2.5)",
+            );
+        }
+        let timeout_ms = raw.timeout.map_or(60 * MS_PER_S, |d| d.0);
+        if timeout_ms == 0 {
+            self.at(
+                item,
+                prefix,
+                "load.timeout",
+                "the time-out must be greater than zero",
+            );
+        }
+        for (v, k) in [
+            (raw.memory_base_mib, "memory_base_mib"),
+            (raw.memory_per_request_mib, "memory_per_request_mib"),
+        ] {
+            if v.is_some_and(|x| !(x >= 0.0 && x.is_finite())) {
+                self.at(
+                    item,
+                    prefix,
+                    &format!("load.{k}"),
+                    format!("{k} must be zero or more"),
+                );
+            }
+        }
+        Some(LoadSpec {
+            source,
+            noise,
+            cpu_ms_per_request: raw.cpu_ms_per_request,
+            service_time,
+            concurrency: raw.concurrency,
+            memory_base_mib: raw.memory_base_mib.unwrap_or(0.0),
+            memory_per_request_mib: raw.memory_per_request_mib.unwrap_or(0.0),
+            timeout_ms: timeout_ms.max(1),
+            slo_p99_ms: raw.slo_p99.map(|d| d.0 as f64),
+            balancer,
+            deregistration_delay_ms: dereg,
+        })
+    }
+
+    pub(super) fn traffic(&mut self, v: Option<Item<'s>>) -> TrafficParams {
+        let item = v.clone();
+        let r: RawTraffic = v.and_then(|v| self.de(&v, "traffic")).unwrap_or_default();
+        let mode = match r.mode.as_deref() {
+            None | Some("fluid") => TrafficMode::Fluid,
+            Some("requests") => TrafficMode::Requests,
+            Some(o) => {
+                if let Some(it) = &item {
+                    self.at(
+                        it,
+                        "traffic",
+                        "mode",
+                        format!("unknown traffic mode \"{o}\"; allowed: \"fluid\", \"requests\""),
+                    );
+                }
+                TrafficMode::Fluid
+            }
+        };
+        TrafficParams {
+            mode,
+            health_check_interval_ms: r.health_check_interval.map_or(30 * MS_PER_S, |d| d.0),
+        }
+    }
+
+    pub(super) fn batch(
+        &mut self,
+        r: RawBatch,
+        item: &Item,
+        prefix: &str,
+        defs: &mut Vec<TaskDefSpec>,
+        launch: Launch,
+        strategies: Vec<Strategy>,
+        constraints: Vec<Constraint>,
+    ) -> Option<BatchSpec> {
+        let path = self.base_dir.join(&r.file);
+        let need = |cx: &mut Self, v: &Option<String>, k: &str| -> String {
+            match v {
+                Some(s) => s.clone(),
+                None => {
+                    cx.at(
+                        item,
+                        prefix,
+                        "format",
+                        format!("the csv format needs `{k}`"),
+                    );
+                    String::new()
+                }
+            }
+        };
+        let format = match r.format.as_str() {
+            "csv" => jobs::JobFormat::Csv {
+                arrival: need(self, &r.arrival_column, "arrival_column"),
+                cpu: need(self, &r.cpu_column, "cpu_column"),
+                memory: need(self, &r.memory_column, "memory_column"),
+                duration: need(self, &r.duration_column, "duration_column"),
+            },
+            "swf" => jobs::JobFormat::Swf {
+                cpu_units_per_processor: r.cpu_units_per_processor.unwrap_or(1024),
+                memory_mib_per_processor_default: r.memory_mib_per_processor.unwrap_or(2048),
+            },
+            "alibaba" => jobs::JobFormat::AlibabaPodList {
+                cpu_only: r.cpu_only.unwrap_or(true),
+            },
+            o => {
+                self.at(
+                    item,
+                    prefix,
+                    "format",
+                    format!("unknown job format \"{o}\"; allowed: \"csv\", \"swf\", \"alibaba\""),
+                );
+                return None;
+            }
+        };
+        let check = jobs::JobReader::open(&path, format.clone()).and_then(|mut j| {
+            while j.next_job()?.is_some() {}
+            Ok(())
+        });
+        if let Err(e) = check {
+            if e.line == 0 {
+                self.at(
+                    item,
+                    prefix,
+                    "file",
+                    format!("cannot read job file \"{}\": {}", r.file, e.message),
+                );
+            } else {
+                self.trace_error(e);
+            }
+            return None;
+        }
+        let task_def = match &r.task_definition {
+            Some(f) => match defs.iter().position(|d| d.family == *f) {
+                Some(i) => TaskDefId(i as u16),
+                None => {
+                    self.at(
+                        item,
+                        prefix,
+                        "task_definition",
+                        format!("unknown task definition \"{f}\""),
+                    );
+                    return None;
+                }
+            },
+            None => {
+                let fargate = matches!(launch, Launch::Fargate);
+                defs.push(TaskDefSpec {
+                    family: format!("batch-{}", r.name),
+                    task_cpu: None,
+                    task_memory_mib: None,
+                    cpu_units: 0,
+                    memory_mib: 0,
+                    network_mode: if fargate {
+                        NetworkMode::Awsvpc
+                    } else {
+                        NetworkMode::Bridge
+                    },
+                    ec2_compatible: true,
+                    fargate_compatible: true,
+                    arch: None,
+                    static_host_ports: Vec::new(),
+                    containers: Vec::new(),
+                    stop_timeout_ms: 30 * MS_PER_S,
+                    constraints: Vec::new(),
+                    ephemeral_storage_gib: 20,
+                    source: r.file.clone(),
+                });
+                TaskDefId((defs.len() - 1) as u16)
+            }
+        };
+        let time_scale = r.time_scale.unwrap_or(1.0);
+        if !(time_scale > 0.0 && time_scale.is_finite()) {
+            self.at(
+                item,
+                prefix,
+                "time_scale",
+                "time_scale must be greater than 0",
+            );
+        }
+        Some(BatchSpec {
+            name: r.name,
+            path,
+            format,
+            task_def,
+            launch,
+            placement_strategy: strategies,
+            placement_constraints: constraints,
+            max_jobs: r.max_jobs,
+            time_scale,
+            start_ms: r.start.map_or(0, |d| d.0),
+        })
+    }
+
+    pub(super) fn schedule(
+        &mut self,
+        s: &str,
+        start_date: &Option<String>,
+        item: &Item,
+        prefix: &str,
+    ) -> Option<(schedule::Schedule, f64)> {
+        let sched = match schedule::parse(s) {
+            Ok(x) => x,
+            Err(e) => {
+                self.at(item, prefix, "schedule", format!("invalid schedule \"{s}\": {e}; write rate(5 minutes), cron(0/15 * * * ? *) or at(2024-01-01T08:00:00)"));
+                return None;
+            }
+        };
+        let epoch = match start_date {
+            None => schedule::DEFAULT_EPOCH_START_S,
+            Some(d) => match crate::workload::error::parse_date_utc(d) {
+                Some(e) => e,
+                None => {
+                    self.at(item, prefix, "start_date", "start_date is YYYY-MM-DD");
+                    return None;
+                }
+            },
+        };
+        Some((sched, epoch))
+    }
+}

@@ -1,0 +1,419 @@
+//! The traffic model at run time: per service, its request source and what one interval of traffic does
+//! to its targets (tasks that are RUNNING, registered and healthy). Two modes (reference design brief):
+//!
+//! - **fluid**: each target is an M/M/c queue (Erlang C percentiles, exact for the model) with a fluid
+//!   backlog when arrivals exceed capacity; requests that would wait longer than the time-out fail. The
+//!   work per interval does not depend on the request rate.
+//! - **requests**: every request goes through an FCFS c-server queue (validation, and exact replay of
+//!   request logs).
+//!
+//! The simulation calls [`ServiceTraffic::advance`] whenever the target set changes and at every metric
+//! period, so each interval has a fixed set of targets.
+//!
+//! Must not: mutate the world; it only sees the targets it is given.
+
+use std::collections::HashMap;
+
+use super::queueing::{FcfsQueue, LatencyHistogram, Mmc, Shape, fluid_step};
+use crate::ecs::world::TaskId;
+use crate::engine::SimTime;
+use crate::engine::rng::RngStream;
+use crate::spec::{Balancer, LoadSourceSpec, LoadSpec, ServiceTimeShape, TrafficMode};
+use crate::workload::synthetic::{self, UniformSource};
+use crate::workload::{rate, requests};
+
+impl UniformSource for RngStream {
+    fn next_f64(&mut self) -> f64 {
+        RngStream::next_f64(self)
+    }
+}
+
+/// A source of requests, opened for the run.
+pub enum SourceRt {
+    /// Synthetic.
+    Pattern(synthetic::Pattern),
+    /// A rate trace.
+    Rate(rate::RateSeries),
+    /// A request log, with the next request read ahead.
+    Log(requests::RequestLog, Option<f64>),
+}
+
+impl SourceRt {
+    /// Open a source (its file was checked when the scenario was loaded).
+    pub fn open(spec: &LoadSourceSpec) -> SourceRt {
+        match spec {
+            LoadSourceSpec::Pattern(p) => SourceRt::Pattern(p.clone()),
+            LoadSourceSpec::Rate(cfg) => {
+                SourceRt::Rate(rate::RateSeries::open(cfg.clone()).expect("trace checked at load"))
+            }
+            LoadSourceSpec::Requests(cfg) => {
+                let mut log = requests::RequestLog::open(cfg.clone()).expect("log checked at load");
+                let next = log
+                    .next_request()
+                    .expect("log checked at load")
+                    .map(|r| r.0);
+                SourceRt::Log(log, next)
+            }
+        }
+    }
+
+    fn pop_log_before(
+        log: &mut requests::RequestLog,
+        next: &mut Option<f64>,
+        b: f64,
+    ) -> Option<f64> {
+        match *next {
+            Some(t) if t < b => {
+                *next = log
+                    .next_request()
+                    .expect("log checked at load")
+                    .map(|r| r.0);
+                Some(t)
+            }
+            _ => None,
+        }
+    }
+
+    /// Mean arrival rate over `[a, b)` seconds (before noise).
+    pub fn mean_rate(&mut self, a: f64, b: f64) -> f64 {
+        match self {
+            SourceRt::Pattern(p) => p.mean_rate(a, b),
+            SourceRt::Rate(r) => r.mean_rate(a, b).expect("trace checked at load"),
+            SourceRt::Log(log, next) => {
+                let mut n = 0u64;
+                while Self::pop_log_before(log, next, b).is_some() {
+                    n += 1;
+                }
+                n as f64 / (b - a)
+            }
+        }
+    }
+
+    /// Arrival times in `[a, b)` (requests mode): the log's own times, or a Poisson process following
+    /// the pattern or trace (the trace's rate is taken per minute).
+    pub fn arrivals(
+        &mut self,
+        a: f64,
+        b: f64,
+        noise: &synthetic::Noise,
+        rng: &mut RngStream,
+        out: &mut Vec<f64>,
+    ) {
+        match self {
+            SourceRt::Pattern(p) => synthetic::poisson_arrivals(p, a, b, rng, out),
+            SourceRt::Rate(r) => {
+                let mut t0 = a;
+                while t0 < b {
+                    let t1 = (t0 + 60.0).min(b);
+                    let mean = r.mean_rate(t0, t1).expect("trace checked at load");
+                    let lambda = match noise {
+                        synthetic::Noise::LogNormal { .. } => {
+                            synthetic::realize(mean, t1 - t0, noise, rng)
+                        }
+                        _ => mean,
+                    };
+                    if lambda > 0.0 {
+                        let mut t = t0;
+                        loop {
+                            t += -rng.next_f64_open0().ln() / lambda;
+                            if t >= t1 {
+                                break;
+                            }
+                            out.push(t);
+                        }
+                    }
+                    t0 = t1;
+                }
+            }
+            SourceRt::Log(log, next) => {
+                while let Some(t) = Self::pop_log_before(log, next, b) {
+                    out.push(t.max(a));
+                }
+            }
+        }
+    }
+}
+
+/// One target as the balancer sees it for an interval.
+#[derive(Debug, Clone, Copy)]
+pub struct Target {
+    /// The task.
+    pub task: TaskId,
+    /// Servers (concurrency).
+    pub servers: u32,
+    /// Requests per second one server completes.
+    pub mu: f64,
+    /// vCPUs behind one server (to turn busy time into CPU used).
+    pub vcpu_per_server: f64,
+}
+
+/// Per task: its fluid backlog, or its request queue.
+#[derive(Debug, Clone, Default)]
+pub struct TaskTraffic {
+    /// Requests waiting beyond what the servers hold (fluid mode).
+    pub backlog: f64,
+    /// The FCFS queue (requests mode).
+    pub queue: Option<FcfsQueue>,
+    /// Is it a target of its service's load balancer?
+    pub target: bool,
+    /// How long its DEACTIVATING state lasts (set when it leaves the load balancer).
+    pub deactivate_ms: Option<u64>,
+}
+
+/// Sums over the current metric period.
+#[derive(Debug, Clone, Default)]
+pub struct PeriodAcc {
+    /// Requests that arrived.
+    pub arrived: f64,
+    /// Requests served.
+    pub served: f64,
+    /// Requests that failed (time-out, no healthy target, dropped at deregistration).
+    pub dropped: f64,
+    /// CPU unit-seconds used by the service's tasks.
+    pub cpu_used: f64,
+    /// CPU unit-seconds reserved by the service's RUNNING tasks.
+    pub cpu_reserved: f64,
+    /// MiB-seconds used.
+    pub mem_used: f64,
+    /// MiB-seconds reserved.
+    pub mem_reserved: f64,
+    /// Latency of the period's requests.
+    pub hist: LatencyHistogram,
+}
+
+/// A service's traffic state.
+pub struct ServiceTraffic {
+    source: SourceRt,
+    rng: RngStream,
+    /// Traffic has been computed up to here.
+    pub last_ms: SimTime,
+    /// Healthy, registered targets.
+    pub targets: Vec<TaskId>,
+    /// This period's sums.
+    pub period: PeriodAcc,
+    /// Run totals.
+    pub arrived: f64,
+    /// Run totals.
+    pub served: f64,
+    /// Run totals.
+    pub dropped: f64,
+    /// Time in periods whose p99 missed the SLO, ms.
+    pub slo_violation_ms: u64,
+    rr: usize,
+    shapes: HashMap<(u32, u64, u64), Shape>,
+    groups: Vec<((u32, u64, u64), f64)>,
+    buf: Vec<f64>,
+}
+
+const MAX_SHAPES: usize = 4096;
+
+impl ServiceTraffic {
+    /// A service's traffic, drawing its noise and arrivals from `rng`.
+    pub fn new(load: &LoadSpec, rng: RngStream) -> Self {
+        ServiceTraffic {
+            source: SourceRt::open(&load.source),
+            rng,
+            last_ms: 0,
+            targets: Vec::new(),
+            period: PeriodAcc::default(),
+            arrived: 0.0,
+            served: 0.0,
+            dropped: 0.0,
+            slo_violation_ms: 0,
+            rr: 0,
+            shapes: HashMap::new(),
+            groups: Vec::new(),
+            buf: Vec::new(),
+        }
+    }
+
+    /// Traffic over `[last_ms, b_ms)` with a fixed set of targets. `running` tasks of `task_cpu` units
+    /// and `task_mem` MiB are reserved (utilisation is relative to them, as ECS defines it, §4.2).
+    #[allow(clippy::too_many_arguments)]
+    pub fn advance(
+        &mut self,
+        load: &LoadSpec,
+        mode: TrafficMode,
+        b_ms: SimTime,
+        targets: &[Target],
+        tasks: &mut [TaskTraffic],
+        running: u32,
+        task_cpu: u32,
+        task_mem: u32,
+    ) {
+        let a_ms = self.last_ms;
+        if b_ms <= a_ms {
+            return;
+        }
+        self.last_ms = b_ms;
+        let (a, b) = (a_ms as f64 / 1000.0, b_ms as f64 / 1000.0);
+        let dt = b - a;
+        let timeout = load.timeout_ms as f64 / 1000.0;
+        let p = &mut self.period;
+        p.cpu_reserved += running as f64 * task_cpu as f64 * dt;
+        p.mem_reserved += running as f64 * task_mem as f64 * dt;
+        p.mem_used +=
+            running.saturating_sub(targets.len() as u32) as f64 * load.memory_base_mib * dt;
+        match mode {
+            TrafficMode::Fluid => {
+                let mean = self.source.mean_rate(a, b);
+                let lambda = synthetic::realize(mean, dt, &load.noise, &mut self.rng);
+                let arrivals = lambda * dt;
+                p.arrived += arrivals;
+                self.arrived += arrivals;
+                if targets.is_empty() {
+                    // No healthy target: the load balancer answers 503.
+                    p.dropped += arrivals;
+                    self.dropped += arrivals;
+                    return;
+                }
+                let total_cap: f64 = targets.iter().map(|t| t.servers as f64 * t.mu).sum();
+                self.groups.clear();
+                for t in targets {
+                    let cap = t.servers as f64 * t.mu;
+                    let share = match load.balancer {
+                        Balancer::RoundRobin => 1.0 / targets.len() as f64,
+                        Balancer::LeastOutstandingRequests => cap / total_cap,
+                    };
+                    let li = lambda * share;
+                    let tt = &mut tasks[t.task.0 as usize];
+                    let step = fluid_step(tt.backlog, li, cap, dt, timeout);
+                    tt.backlog = step.backlog_end;
+                    p.served += step.served;
+                    p.dropped += step.dropped;
+                    self.served += step.served;
+                    self.dropped += step.dropped;
+                    p.cpu_used += step.served / t.mu * t.vcpu_per_server * 1024.0;
+                    let in_flight = step.mean_backlog + step.served / dt / t.mu;
+                    p.mem_used +=
+                        (load.memory_base_mib + load.memory_per_request_mib * in_flight) * dt;
+                    let idle = step.max_backlog == 0.0 && li < cap;
+                    if idle {
+                        // The common case: a stable M/M/c for the whole interval. Identical targets share
+                        // one cached distribution, added once with their summed weight.
+                        let key = (t.servers, li.to_bits(), t.mu.to_bits());
+                        match self.groups.iter_mut().find(|g| g.0 == key) {
+                            Some(g) => g.1 += li * dt,
+                            None => self.groups.push((key, li * dt)),
+                        }
+                    } else {
+                        p.hist.record_fluid_step(t.servers, li, t.mu, &step);
+                    }
+                }
+                for &(key, w) in &self.groups {
+                    if self.shapes.len() >= MAX_SHAPES {
+                        self.shapes.clear();
+                    }
+                    let shape = self.shapes.entry(key).or_insert_with(|| {
+                        let q = Mmc::new(key.0, f64::from_bits(key.1), f64::from_bits(key.2))
+                            .expect("stable");
+                        LatencyHistogram::mmc_shape(&q)
+                    });
+                    p.hist.add_shape(shape, w);
+                }
+            }
+            TrafficMode::Requests => {
+                self.buf.clear();
+                self.source
+                    .arrivals(a, b, &load.noise, &mut self.rng, &mut self.buf);
+                let n = self.buf.len() as f64;
+                p.arrived += n;
+                self.arrived += n;
+                if targets.is_empty() {
+                    p.dropped += n;
+                    self.dropped += n;
+                    return;
+                }
+                for t in targets {
+                    let tt = &mut tasks[t.task.0 as usize];
+                    if tt.queue.is_none() {
+                        tt.queue = Some(FcfsQueue::new(t.servers));
+                    }
+                }
+                for &at in &self.buf {
+                    let k = match load.balancer {
+                        Balancer::RoundRobin => {
+                            self.rr = (self.rr + 1) % targets.len();
+                            self.rr
+                        }
+                        Balancer::LeastOutstandingRequests => (0..targets.len())
+                            .min_by(|&i, &j| {
+                                let fi = tasks[targets[i].task.0 as usize]
+                                    .queue
+                                    .as_ref()
+                                    .map_or(0.0, |q| q.earliest_free());
+                                let fj = tasks[targets[j].task.0 as usize]
+                                    .queue
+                                    .as_ref()
+                                    .map_or(0.0, |q| q.earliest_free());
+                                fi.total_cmp(&fj)
+                            })
+                            .expect("targets"),
+                    };
+                    let t = &targets[k];
+                    let q = tasks[t.task.0 as usize].queue.as_mut().expect("queue");
+                    if q.earliest_free() - at > timeout {
+                        p.dropped += 1.0;
+                        self.dropped += 1.0;
+                        continue;
+                    }
+                    let mean_s = 1.0 / t.mu;
+                    let s = match load.service_time {
+                        ServiceTimeShape::Exponential => -mean_s * self.rng.next_f64_open0().ln(),
+                        ServiceTimeShape::Constant => mean_s,
+                        ServiceTimeShape::LogNormal(sigma) => {
+                            let u1 = self.rng.next_f64_open0();
+                            let u2 = self.rng.next_f64();
+                            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                            mean_s * (sigma * z - 0.5 * sigma * sigma).exp()
+                        }
+                    };
+                    let r = q.arrive(at, s);
+                    p.hist.record(r, 1.0);
+                    p.served += 1.0;
+                    self.served += 1.0;
+                    p.cpu_used += s * t.vcpu_per_server * 1024.0;
+                    p.mem_used += load.memory_per_request_mib * r;
+                }
+                p.mem_used += targets.len() as f64 * load.memory_base_mib * dt;
+            }
+        }
+    }
+
+    /// A target leaves (its task is stopping): its backlog drains during the deregistration delay, which
+    /// ends early once it is idle (§2.5). Returns how long DEACTIVATING lasts, ms.
+    pub fn remove_target(&mut self, load: &LoadSpec, target: &Target, tt: &mut TaskTraffic) -> u64 {
+        self.targets.retain(|&t| t != target.task);
+        let cap = target.servers as f64 * target.mu;
+        let delay_s = load.deregistration_delay_ms as f64 / 1000.0;
+        let (backlog, queue_end) = (tt.backlog, tt.queue.as_ref().map(|q| q.earliest_free()));
+        tt.backlog = 0.0;
+        let drain_s = match queue_end {
+            Some(free) => (free - self.last_ms as f64 / 1000.0).max(0.0),
+            None => {
+                backlog / cap
+                    + if backlog > 0.0 || cap > 0.0 {
+                        1.0 / target.mu
+                    } else {
+                        0.0
+                    }
+            }
+        };
+        if backlog > 0.0 {
+            let can = (cap * delay_s).min(backlog);
+            self.period.served += can;
+            self.served += can;
+            self.period.dropped += backlog - can;
+            self.dropped += backlog - can;
+        }
+        (drain_s.min(delay_s) * 1000.0).ceil() as u64
+    }
+
+    /// Requests still queued at the targets (fluid backlog).
+    pub fn queued(&self, tasks: &[TaskTraffic]) -> f64 {
+        self.targets
+            .iter()
+            .map(|t| tasks[t.0 as usize].backlog)
+            .sum()
+    }
+}
