@@ -542,9 +542,14 @@ impl<'a> Sim<'a> {
                 Some((job.cpu_units, job.memory_mib.max(1)))
             };
             let Some(size) = size else {
-                // Larger than the largest Fargate size: it can never run.
+                // Larger than the largest Fargate size (§5.1): it can never run.
                 self.batches[i].waiting.pop_front();
                 self.jobs_dropped += 1;
+                let msg = format!(
+                    "Batch {}: job {} ({} CPU units, {} MiB) is larger than any Fargate size; dropped.",
+                    b.name, job.id, job.cpu_units, job.memory_mib
+                );
+                self.emit("batch", String::new(), msg, false);
                 continue;
             };
             let res = self.launch_task(
@@ -568,8 +573,35 @@ impl<'a> Sim<'a> {
                         Some((job.duration_s * 1000.0).round() as u64);
                     self.job_waits_ms.push(self.queue.now() - arrived);
                 }
+                Err(_) if !fargate && !self.fits_empty_instance(provider, size) => {
+                    // RunTask with a launch type fails at once when no instance could ever hold the task
+                    // (§7.3); a job that fits no instance type in scope would block the queue forever.
+                    self.batches[i].waiting.pop_front();
+                    self.jobs_dropped += 1;
+                    let msg = format!(
+                        "Batch {}: job {} ({} CPU units, {} MiB) fits no instance type it may use; dropped.",
+                        b.name, job.id, size.0, size.1
+                    );
+                    self.emit("batch", String::new(), msg, false);
+                }
                 Err(_) => break,
             }
+        }
+    }
+
+    /// Could a task of `size` fit on an empty instance of the providers `launch` may use?
+    /// `provider` is the strategy's choice, or None for launch type EC2 (any Auto Scaling group).
+    fn fits_empty_instance(&self, provider: Option<ProviderId>, size: (u32, u32)) -> bool {
+        let spec = self.spec;
+        let fits = |k: &ProviderKind| match k {
+            ProviderKind::Asg(a) => {
+                a.registered_cpu_units() >= size.0 && a.registered_memory_mib() >= size.1
+            }
+            ProviderKind::Fargate { .. } => false,
+        };
+        match provider {
+            Some(p) => fits(&spec.provider(p).kind),
+            None => spec.providers.iter().any(|pr| fits(&pr.kind)),
         }
     }
 
@@ -1091,8 +1123,8 @@ impl<'a> Sim<'a> {
         let spot = task.launch == LaunchKind::FargateSpot;
         let hourly = billing::fargate_hourly(
             &spec.pricing.fargate,
-            td.cpu_units,
-            td.memory_mib,
+            task.cpu,
+            task.mem,
             td.ephemeral_storage_gib,
             td.arch == Some(crate::pricing::catalog::Arch::Arm64),
             if spot {

@@ -284,7 +284,11 @@ impl ServiceTraffic {
                     self.served += step.served;
                     self.dropped += step.dropped;
                     p.cpu_used += step.served / t.mu * t.vcpu_per_server * 1024.0;
-                    let in_flight = step.mean_backlog + step.served / dt / t.mu;
+                    // Little's law: requests in the system = throughput × mean response time (M/M/c when stable),
+                    // plus the fluid backlog.
+                    let w = Mmc::new(t.servers, li.min(cap * 0.999_999), t.mu)
+                        .map_or(1.0 / t.mu, |q| q.mean_response());
+                    let in_flight = step.mean_backlog + step.served / dt * w;
                     p.mem_used +=
                         (load.memory_base_mib + load.memory_per_request_mib * in_flight) * dt;
                     let idle = step.max_backlog == 0.0 && li < cap;
