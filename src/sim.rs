@@ -561,7 +561,7 @@ impl<'a> Sim<'a> {
                 &b.placement_strategy,
                 &b.placement_constraints,
                 &all_zones,
-                Some(size),
+                Some((size, (job.duration_s * 1000.0).round() as u64)),
             );
             match res {
                 Ok(t) => {
@@ -569,8 +569,7 @@ impl<'a> Sim<'a> {
                     if let Some(p) = provider {
                         counts[p.0 as usize] += 1;
                     }
-                    self.world.task_mut(t).exit_after_ms =
-                        Some((job.duration_s * 1000.0).round() as u64);
+
                     self.job_waits_ms.push(self.queue.now() - arrived);
                 }
                 Err(_) if !fargate && !self.fits_empty_instance(provider, size) => {
@@ -987,11 +986,11 @@ impl<'a> Sim<'a> {
         strategies: &[Strategy],
         constraints: &[Constraint],
         zones: &[ZoneId],
-        size: Option<(u32, u32)>,
+        job: Option<((u32, u32), u64)>,
     ) -> Result<TaskId, Failure> {
         let spec = self.spec;
         let td = spec.task_def(def);
-        let (cpu, mem) = size.unwrap_or((td.cpu_units, td.memory_mib));
+        let (cpu, mem) = job.map_or((td.cpu_units, td.memory_mib), |j| j.0);
         let kind = match (launch, provider) {
             (Launch::Fargate, _) => LaunchKind::Fargate,
             (_, Some(p)) => match spec.provider(p).kind {
@@ -1003,6 +1002,7 @@ impl<'a> Sim<'a> {
         };
         let now = self.queue.now();
         let mut task = Task::new(def, group, owner, provider, kind, cpu, mem, now);
+        task.exit_after_ms = job.map(|j| j.1);
         if kind != LaunchKind::Ec2 {
             // Fargate balances over the service's zones (§1.3): fewest tasks of the group, random tie.
             let counts = &self.world.group_zone_counts[group.0 as usize];
