@@ -564,7 +564,7 @@ impl<'a> Sim<'a> {
                 Some((size, (job.duration_s * 1000.0).round() as u64)),
             );
             match res {
-                Ok(t) => {
+                Ok(_) => {
                     self.batches[i].waiting.pop_front();
                     if let Some(p) = provider {
                         counts[p.0 as usize] += 1;

@@ -247,5 +247,106 @@ fn main() {
         summary.placement_failures
     );
     println!();
+
+    // 4. Traffic.
+    traffic(quick);
+    println!();
     println!("total wall time {:.1} s", wall.elapsed().as_secs_f64());
+}
+
+/// A 20-task Fargate service with `load`; `days` long.
+fn traffic_toml(days: f64, load: &str, mode: &str) -> String {
+    format!(
+        r#"name = "bench-traffic"
+duration = "{mins}m"
+[cluster]
+availability_zones = ["a", "b", "c"]
+[traffic]
+mode = "{mode}"
+[[task_definitions]]
+family = "web"
+requires_compatibilities = ["FARGATE"]
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 20
+launch_type = "FARGATE"
+[services.load]
+{load}
+cpu_ms_per_request = 4.0
+"#,
+        mins = (days * 1440.0).round() as u64
+    )
+}
+
+fn time_run(src: &str) -> (f64, ecsim::metrics::Summary) {
+    let spec = scenario::load_str(src, "<ecsim-bench traffic>", std::path::Path::new("."))
+        .unwrap_or_else(|d| panic!("generated scenario is invalid:\n{d}"));
+    let mut runs = Vec::new();
+    for _ in 0..3 {
+        let t0 = Instant::now();
+        let s = simulate(&spec, &mut NullSink);
+        runs.push((t0.elapsed().as_secs_f64(), s));
+    }
+    runs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    runs.swap_remove(1)
+}
+
+fn traffic(quick: bool) {
+    // The NASA trace ships in data/; run from the repository root.
+    let days = if quick { 3.0 } else { 30.0 };
+    let nasa = r#"trace = { file = "data/nasa_jul_aug_1995_per_minute.csv", time_column = "epoch_s", value_column = "requests", value = "count", row_interval = "60s", scale = 100.0, loop = true }"#;
+    println!(
+        "traffic (fluid mode unless stated), 20 Fargate tasks of 1 vCPU, 4 ms/request; median of 3"
+    );
+    println!(
+        "  {:<52} {:>9} {:>14} {:>12}",
+        "case", "wall s", "requests", "requests/s"
+    );
+    if std::path::Path::new("data/nasa_jul_aug_1995_per_minute.csv").exists() {
+        let (s, sum) = time_run(&traffic_toml(days, nasa, "fluid"));
+        println!(
+            "  {:<52} {:>9.3} {:>14.0} {:>12}",
+            format!("NASA trace x100, {days} days"),
+            s,
+            sum.requests_total.unwrap_or(0.0),
+            fmt_rate(sum.requests_total.unwrap_or(0.0) / s)
+        );
+    } else {
+        println!(
+            "  (data/nasa_jul_aug_1995_per_minute.csv not found: run from the repository root)"
+        );
+    }
+    // Flat cost per simulated minute: the same day at 10 and at 100,000 requests/s (utilisation 0.2 %
+    // and 20 %: both stable).
+    for rate in [10.0, 1_000.0, 100_000.0] {
+        let load = format!("pattern = {{ type = \"constant\", rate = {rate} }}");
+        let (s, sum) = time_run(&traffic_toml(if quick { 0.1 } else { 1.0 }, &load, "fluid"));
+        println!(
+            "  {:<52} {:>9.3} {:>14.0} {:>12}",
+            format!(
+                "constant {rate} req/s, fluid, {} day",
+                if quick { 0.1 } else { 1.0 }
+            ),
+            s,
+            sum.requests_total.unwrap_or(0.0),
+            fmt_rate(sum.requests_total.unwrap_or(0.0) / s)
+        );
+    }
+    // Request-by-request mode throughput.
+    let load = "pattern = { type = \"constant\", rate = 2000 }";
+    let (s, sum) = time_run(&traffic_toml(
+        if quick { 0.01 } else { 0.1 },
+        load,
+        "requests",
+    ));
+    println!(
+        "  {:<52} {:>9.3} {:>14.0} {:>12}",
+        "constant 2000 req/s, request by request",
+        s,
+        sum.requests_total.unwrap_or(0.0),
+        fmt_rate(sum.requests_total.unwrap_or(0.0) / s)
+    );
 }

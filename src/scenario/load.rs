@@ -393,6 +393,7 @@ impl<'s> Ctx<'s> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn batch(
         &mut self,
         r: RawBatch,

@@ -445,6 +445,11 @@ impl CsvSource {
     }
 }
 
+/// Unix seconds of midnight UTC of a `YYYY-MM-DD` date (or a full ISO 8601 time), for scenario start dates.
+pub fn parse_date_utc(s: &str) -> Option<f64> {
+    parse_iso8601(s).ok().map(Stamp::as_f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -554,9 +559,4 @@ mod tests {
             "empty file: expected a header row"
         );
     }
-}
-
-/// Unix seconds of midnight UTC of a `YYYY-MM-DD` date (or a full ISO 8601 time), for scenario start dates.
-pub fn parse_date_utc(s: &str) -> Option<f64> {
-    parse_iso8601(s).ok().map(Stamp::as_f64)
 }
