@@ -1906,6 +1906,10 @@ impl<'a> Sim<'a> {
             running: Some(running),
             pending: Some(pending),
             instances: Some(self.active_instances as u32),
+            cpu_registered: Some(self.cpu_registered),
+            cpu_reserved: Some(self.cpu_reserved),
+            memory_registered: Some(self.mem_registered),
+            memory_reserved: Some(self.mem_reserved),
             cpu_reservation: Some(round6(cpu_res)),
             memory_reservation: Some(round6(mem_res)),
             cost_usd: Some(round6(

@@ -95,6 +95,14 @@ pub struct SeriesRow {
     pub queued: Option<f64>,
     /// ACTIVE container instances (cluster rows).
     pub instances: Option<u32>,
+    /// CPU units registered by ACTIVE instances (cluster rows).
+    pub cpu_registered: Option<u64>,
+    /// CPU units reserved by tasks (cluster rows).
+    pub cpu_reserved: Option<u64>,
+    /// Memory MiB registered (cluster rows).
+    pub memory_registered: Option<u64>,
+    /// Memory MiB reserved by tasks (cluster rows).
+    pub memory_reserved: Option<u64>,
     /// CPUReservation, % of registered CPU reserved by tasks (cluster rows).
     pub cpu_reservation: Option<f64>,
     /// MemoryReservation, % of registered memory reserved by tasks (cluster rows).

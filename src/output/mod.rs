@@ -15,7 +15,7 @@ pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_typ
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
-pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_reservation,memory_reservation,cost_usd";
+pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,cost_usd";
 
 /// Milliseconds as seconds with three decimals (exact, no float formatting).
 pub fn secs(ms: u64) -> String {
@@ -122,6 +122,10 @@ impl Sink for CsvSink {
             opt(r.latency_p90_ms),
             opt(r.latency_p99_ms),
             opt(r.instances),
+            opt(r.cpu_registered),
+            opt(r.cpu_reserved),
+            opt(r.memory_registered),
+            opt(r.memory_reserved),
             opt(r.cpu_reservation),
             opt(r.memory_reservation),
             opt(r.cost_usd),
