@@ -9,6 +9,7 @@ pub mod engine;
 pub mod metrics;
 pub mod output;
 pub mod pricing;
+pub mod scaling;
 pub mod scenario;
 pub mod sim;
 pub mod spec;

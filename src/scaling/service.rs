@@ -1,0 +1,635 @@
+//! Service Auto Scaling (Application Auto Scaling, reference §4): a scalable target with min/max, target
+//! tracking and step scaling policies driven by alarms over metric datapoints, cooldowns, and scheduled
+//! actions. A pure state machine: [`ServiceScaler::on_datapoint`] takes one published datapoint per metric
+//! and returns the decision; the simulation applies it.
+//!
+//! Rules modelled (with their sources in the reference):
+//! - scaling starts from the RUNNING count, not desiredCount (§4.1), so unplaceable tasks cannot cause
+//!   runaway scaling;
+//! - target tracking's managed alarms: high after `high_datapoints` (3) consecutive datapoints above the
+//!   target, low after `low_datapoints` (15) below 0.9 × target (§4.2, observed);
+//! - scale-out proportional to metric/target: new = ⌈running × metric / target⌉ (§4.2 model); scale-in
+//!   gradual: at most `scale_in_step_fraction` of the running count per action (unconfirmed parameter);
+//! - several policies: out if any says so (the largest capacity wins, §4.3), in only if all agree;
+//! - cooldowns (default 300 s): scale-in is blocked during its cooldown and a scale-out cancels it; during a
+//!   scale-out cooldown the capacity just added counts (the next scale-out must exceed the desired count);
+//! - desired count kept within [min, max]; a scheduled action moves min/max and the count into them (§4.4);
+//! - scale-in is off while a deployment runs (§2.3, §4.1).
+
+use crate::engine::SimTime;
+
+/// A metric a policy reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScalingMetric {
+    /// `ECSServiceAverageCPUUtilization`, %.
+    Cpu,
+    /// `ECSServiceAverageMemoryUtilization`, %.
+    Memory,
+    /// `ALBRequestCountPerTarget`: requests per target per minute.
+    RequestCountPerTarget,
+}
+
+/// A step of a step scaling policy: bounds relative to the alarm threshold (§4.3).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step {
+    /// Lower bound of `metric − threshold` (inclusive), or −∞.
+    pub lower: f64,
+    /// Upper bound (exclusive), or +∞.
+    pub upper: f64,
+    /// The adjustment.
+    pub adjustment: f64,
+}
+
+/// How a step adjustment changes capacity (§4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdjustmentType {
+    /// Add the adjustment (negative removes).
+    ChangeInCapacity,
+    /// Add adjustment % of the current capacity.
+    PercentChangeInCapacity,
+    /// Set capacity to the adjustment.
+    ExactCapacity,
+}
+
+/// Alarm comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `>=`
+    Ge,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `<`
+    Lt,
+}
+
+impl Comparison {
+    /// Does `v` breach `threshold`?
+    pub fn breaches(self, v: f64, threshold: f64) -> bool {
+        match self {
+            Comparison::Ge => v >= threshold,
+            Comparison::Gt => v > threshold,
+            Comparison::Le => v <= threshold,
+            Comparison::Lt => v < threshold,
+        }
+    }
+}
+
+/// A scaling policy (data, chosen by the user).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Policy {
+    /// Target tracking (§4.2).
+    TargetTracking {
+        /// Metric.
+        metric: ScalingMetric,
+        /// Target value.
+        target: f64,
+        /// Scale-out cooldown, ms.
+        scale_out_cooldown_ms: u64,
+        /// Scale-in cooldown, ms.
+        scale_in_cooldown_ms: u64,
+        /// Never scale in.
+        disable_scale_in: bool,
+        /// Consecutive datapoints above target for the high alarm (3).
+        high_datapoints: u32,
+        /// Consecutive datapoints below 0.9 × target for the low alarm (15).
+        low_datapoints: u32,
+    },
+    /// Step scaling with a user-defined alarm (§4.3).
+    StepScaling {
+        /// Metric.
+        metric: ScalingMetric,
+        /// Alarm comparison.
+        comparison: Comparison,
+        /// Alarm threshold.
+        threshold: f64,
+        /// Datapoints that must breach…
+        datapoints_to_alarm: u32,
+        /// …out of this many most recent.
+        evaluation_periods: u32,
+        /// Adjustment type.
+        adjustment_type: AdjustmentType,
+        /// Steps.
+        steps: Vec<Step>,
+        /// Minimum magnitude of a percent change.
+        min_adjustment_magnitude: Option<u32>,
+        /// Cooldown, ms.
+        cooldown_ms: u64,
+    },
+}
+
+impl Policy {
+    /// The metric it reads.
+    pub fn metric(&self) -> ScalingMetric {
+        match self {
+            Policy::TargetTracking { metric, .. } | Policy::StepScaling { metric, .. } => *metric,
+        }
+    }
+}
+
+/// What one policy proposes after a datapoint.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Proposal {
+    None,
+    Out(u32),
+    In(u32),
+}
+
+/// Why the count changed (for the event log and `explain`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decision {
+    /// The new desired count.
+    pub desired: u32,
+    /// Scale-out (true) or scale-in.
+    pub out: bool,
+    /// A sentence in Application Auto Scaling's terms.
+    pub reason: String,
+}
+
+/// Per-policy alarm state.
+#[derive(Debug, Clone, Default)]
+struct PolicyState {
+    /// Recent datapoints, newest last (bounded by the longest window).
+    history: Vec<f64>,
+    cooldown_until: SimTime,
+}
+
+/// A service's scalable target and policies at run time.
+#[derive(Debug, Clone)]
+pub struct ServiceScaler {
+    /// MinCapacity.
+    pub min: u32,
+    /// MaxCapacity.
+    pub max: u32,
+    policies: Vec<Policy>,
+    state: Vec<PolicyState>,
+    scale_out_cooldown_until: SimTime,
+    scale_in_cooldown_until: SimTime,
+    /// Fraction of the running count one scale-in may remove (at least 1 task).
+    pub scale_in_step_fraction: f64,
+}
+
+fn window(p: &Policy) -> usize {
+    match p {
+        Policy::TargetTracking {
+            high_datapoints,
+            low_datapoints,
+            ..
+        } => (*high_datapoints).max(*low_datapoints) as usize,
+        Policy::StepScaling {
+            evaluation_periods, ..
+        } => *evaluation_periods as usize,
+    }
+}
+
+impl ServiceScaler {
+    /// A scalable target.
+    pub fn new(min: u32, max: u32, policies: Vec<Policy>, scale_in_step_fraction: f64) -> Self {
+        let state = vec![PolicyState::default(); policies.len()];
+        ServiceScaler {
+            min,
+            max,
+            policies,
+            state,
+            scale_out_cooldown_until: 0,
+            scale_in_cooldown_until: 0,
+            scale_in_step_fraction,
+        }
+    }
+
+    /// The metrics the policies read (each needs a datapoint every period).
+    pub fn metrics(&self) -> Vec<ScalingMetric> {
+        let mut m: Vec<ScalingMetric> = self.policies.iter().map(Policy::metric).collect();
+        m.dedup();
+        m
+    }
+
+    /// A scheduled action sets min and/or max; the desired count moves into the new range (§4.4).
+    pub fn set_range(&mut self, min: Option<u32>, max: Option<u32>, desired: u32) -> Option<u32> {
+        if let Some(m) = min {
+            self.min = m;
+        }
+        if let Some(m) = max {
+            self.max = m;
+        }
+        let d = desired.clamp(self.min, self.max.max(self.min));
+        (d != desired).then_some(d)
+    }
+
+    /// One period's datapoints have been published at `now` (`value(metric)` gives each; None when the
+    /// metric has no data, e.g. no running task). Returns a new desired count when the policies change it.
+    pub fn on_datapoint(
+        &mut self,
+        now: SimTime,
+        value: impl Fn(ScalingMetric) -> Option<f64>,
+        running: u32,
+        desired: u32,
+        deployment_in_progress: bool,
+    ) -> Option<Decision> {
+        let mut outs: Vec<(u32, String)> = Vec::new();
+        let mut ins: Vec<(u32, String)> = Vec::new();
+        let mut all_in = !self.policies.is_empty();
+        for i in 0..self.policies.len() {
+            let p = &self.policies[i];
+            let v = value(p.metric());
+            let st = &mut self.state[i];
+            match v {
+                Some(x) => st.history.push(x),
+                None => st.history.clear(), // INSUFFICIENT_DATA breaks the run of datapoints
+            }
+            let w = window(p);
+            if st.history.len() > w {
+                let cut = st.history.len() - w;
+                st.history.drain(..cut);
+            }
+            let (prop, why) = self.propose(i, now, running);
+            match prop {
+                Proposal::Out(n) => {
+                    outs.push((n, why));
+                    all_in = false;
+                }
+                Proposal::In(n) => ins.push((n, why)),
+                Proposal::None => all_in = false,
+            }
+        }
+        // Scale out if any policy says so: the largest capacity wins.
+        if let Some((n, why)) = outs.into_iter().max_by_key(|o| o.0) {
+            let target = n.max(self.min).min(self.max);
+            if target > desired {
+                self.scale_in_cooldown_until = 0; // a scale-out cancels the scale-in cooldown (§4.2)
+                let cd = self.cooldown_out();
+                self.scale_out_cooldown_until = now + cd;
+                for st in &mut self.state {
+                    st.cooldown_until = now + cd;
+                }
+                return Some(Decision {
+                    desired: target,
+                    out: true,
+                    reason: why,
+                });
+            }
+            return None;
+        }
+        // Scale in only if every policy agrees, outside cooldowns and deployments.
+        if all_in
+            && !ins.is_empty()
+            && !deployment_in_progress
+            && now >= self.scale_in_cooldown_until
+        {
+            let (n, why) = ins.into_iter().max_by_key(|o| o.0).expect("non-empty");
+            let target = n.max(self.min).min(self.max);
+            if target < desired {
+                self.scale_in_cooldown_until = now + self.cooldown_in();
+                return Some(Decision {
+                    desired: target,
+                    out: false,
+                    reason: why,
+                });
+            }
+        }
+        // Below min / above max: the next alarm moves it into range (§4.1).
+        None
+    }
+
+    fn cooldown_out(&self) -> u64 {
+        self.policies
+            .iter()
+            .map(|p| match p {
+                Policy::TargetTracking {
+                    scale_out_cooldown_ms,
+                    ..
+                } => *scale_out_cooldown_ms,
+                Policy::StepScaling { cooldown_ms, .. } => *cooldown_ms,
+            })
+            .min()
+            .unwrap_or(0)
+    }
+
+    fn cooldown_in(&self) -> u64 {
+        self.policies
+            .iter()
+            .map(|p| match p {
+                Policy::TargetTracking {
+                    scale_in_cooldown_ms,
+                    ..
+                } => *scale_in_cooldown_ms,
+                Policy::StepScaling { cooldown_ms, .. } => *cooldown_ms,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn propose(&self, i: usize, now: SimTime, running: u32) -> (Proposal, String) {
+        let st = &self.state[i];
+        let h = &st.history;
+        let last = match h.last() {
+            Some(&x) => x,
+            None => return (Proposal::None, String::new()),
+        };
+        match &self.policies[i] {
+            Policy::TargetTracking {
+                target,
+                disable_scale_in,
+                high_datapoints,
+                low_datapoints,
+                metric,
+                ..
+            } => {
+                let hd = *high_datapoints as usize;
+                let ld = *low_datapoints as usize;
+                if h.len() >= hd && h[h.len() - hd..].iter().all(|&x| x > *target) {
+                    // ⌈running × metric / target⌉; from 0 running, the smallest step (§4.1).
+                    let n = if running == 0 {
+                        1
+                    } else {
+                        ((running as f64 * last / target) - 1e-9).ceil() as u32
+                    };
+                    let why = format!(
+                        "target tracking on {metric:?}: {hd} of {hd} datapoints above the target {target} (last {last:.2}); {running} running × {last:.2} / {target} → {n}"
+                    );
+                    return (Proposal::Out(n), why);
+                }
+                if !disable_scale_in
+                    && h.len() >= ld
+                    && h[h.len() - ld..].iter().all(|&x| x < 0.9 * target)
+                {
+                    let ideal = ((running as f64 * last / target) - 1e-9).ceil().max(0.0) as u32;
+                    let max_step =
+                        ((running as f64 * self.scale_in_step_fraction).ceil() as u32).max(1);
+                    let n = ideal.max(running.saturating_sub(max_step));
+                    let why = format!(
+                        "target tracking on {metric:?}: {ld} of {ld} datapoints below 0.9 × {target} (last {last:.2}); scale in gradually from {running} toward {ideal} → {n}"
+                    );
+                    return (Proposal::In(n), why);
+                }
+                (Proposal::None, String::new())
+            }
+            Policy::StepScaling {
+                comparison,
+                threshold,
+                datapoints_to_alarm,
+                evaluation_periods,
+                adjustment_type,
+                steps,
+                min_adjustment_magnitude,
+                metric,
+                ..
+            } => {
+                let n = (*evaluation_periods as usize).min(h.len());
+                let breaching = h[h.len() - n..]
+                    .iter()
+                    .filter(|&&x| comparison.breaches(x, *threshold))
+                    .count();
+                if breaching < *datapoints_to_alarm as usize
+                    || !comparison.breaches(last, *threshold)
+                {
+                    return (Proposal::None, String::new());
+                }
+                let diff = last - threshold;
+                let Some(step) = steps.iter().find(|s| s.lower <= diff && diff < s.upper) else {
+                    return (Proposal::None, String::new());
+                };
+                let new = apply_adjustment(
+                    running,
+                    *adjustment_type,
+                    step.adjustment,
+                    *min_adjustment_magnitude,
+                );
+                let why = format!(
+                    "step scaling on {metric:?}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {running} → {new}",
+                    step.adjustment
+                );
+                let in_cooldown = now < st.cooldown_until;
+                if new > running {
+                    (Proposal::Out(new), why)
+                } else if new < running && !in_cooldown {
+                    (Proposal::In(new), why)
+                } else {
+                    (Proposal::None, String::new())
+                }
+            }
+        }
+    }
+}
+
+/// Apply a step adjustment to `current` (§4.3). Percent changes round toward zero but move by at least 1
+/// (and by at least `min_magnitude` when given): 25 % of 4 = 1; with magnitude 2 → 2.
+pub fn apply_adjustment(
+    current: u32,
+    kind: AdjustmentType,
+    adj: f64,
+    min_magnitude: Option<u32>,
+) -> u32 {
+    let c = current as f64;
+    let new = match kind {
+        AdjustmentType::ChangeInCapacity => c + adj,
+        AdjustmentType::ExactCapacity => adj,
+        AdjustmentType::PercentChangeInCapacity => {
+            let mut delta = (c * adj / 100.0).trunc();
+            if delta == 0.0 && adj != 0.0 {
+                delta = adj.signum();
+            }
+            if let Some(m) = min_magnitude
+                && delta.abs() < m as f64
+            {
+                delta = m as f64 * adj.signum();
+            }
+            c + delta
+        }
+    };
+    new.max(0.0).round() as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tt(target: f64) -> Policy {
+        Policy::TargetTracking {
+            metric: ScalingMetric::Cpu,
+            target,
+            scale_out_cooldown_ms: 300_000,
+            scale_in_cooldown_ms: 300_000,
+            disable_scale_in: false,
+            high_datapoints: 3,
+            low_datapoints: 15,
+        }
+    }
+
+    /// CPU steps from 30 % to 90 % with target 60 and 10 running: no action on the first two datapoints
+    /// above target; on the third, ⌈10 × 90 / 60⌉ = 15.
+    #[test]
+    fn target_tracking_scales_out_after_the_third_datapoint() {
+        let mut s = ServiceScaler::new(1, 100, vec![tt(60.0)], 0.1);
+        let mut t = 0;
+        for _ in 0..5 {
+            t += 60_000;
+            assert_eq!(s.on_datapoint(t, |_| Some(30.0), 10, 10, false), None);
+        }
+        for k in 1..=3 {
+            t += 60_000;
+            let d = s.on_datapoint(t, |_| Some(90.0), 10, 10, false);
+            if k < 3 {
+                assert_eq!(d, None, "datapoint {k}");
+            } else {
+                assert_eq!(d.unwrap().desired, 15);
+            }
+        }
+    }
+
+    /// Cooldowns: after a scale-out the capacity just added counts (desired 15 → no new action at the
+    /// same metric until ⌈running × m / t⌉ exceeds 15); scale-in is blocked during its cooldown; a
+    /// scale-out cancels the scale-in cooldown.
+    #[test]
+    fn cooldowns_block_and_are_cancelled() {
+        let mut s = ServiceScaler::new(1, 100, vec![tt(60.0)], 0.5);
+        let mut t = 0;
+        for _ in 0..3 {
+            t += 60_000;
+            s.on_datapoint(t, |_| Some(90.0), 10, 10, false);
+        }
+        // Still 10 running, desired now 15: ⌈10 × 90/60⌉ = 15 is not above 15 → nothing.
+        t += 60_000;
+        assert_eq!(s.on_datapoint(t, |_| Some(90.0), 10, 15, false), None);
+        // 15 low datapoints at 20 % → scale in (gradual: at most 50 % of 15 → ⌈7.5⌉ = 8 → 7; ideal 5).
+        let mut got = None;
+        for _ in 0..15 {
+            t += 60_000;
+            got = s.on_datapoint(t, |_| Some(20.0), 15, 15, false).or(got);
+        }
+        assert_eq!(got.unwrap().desired, 7);
+        // Within the 300 s scale-in cooldown, no further scale-in.
+        t += 60_000;
+        assert_eq!(s.on_datapoint(t, |_| Some(20.0), 7, 7, false), None);
+        // A scale-out (three high datapoints) cancels the scale-in cooldown…
+        for _ in 0..3 {
+            t += 60_000;
+            s.on_datapoint(t, |_| Some(90.0), 7, 7, false);
+        }
+        // …so 15 low datapoints later a scale-in happens without waiting out the old cooldown.
+        let mut got = None;
+        for _ in 0..15 {
+            t += 60_000;
+            got = s.on_datapoint(t, |_| Some(20.0), 11, 11, false).or(got);
+        }
+        assert!(got.is_some_and(|d| !d.out));
+    }
+
+    /// Two policies that disagree do not scale in: CPU low, memory at its target.
+    #[test]
+    fn all_policies_must_agree_to_scale_in() {
+        let mem = Policy::TargetTracking {
+            metric: ScalingMetric::Memory,
+            target: 50.0,
+            scale_out_cooldown_ms: 0,
+            scale_in_cooldown_ms: 0,
+            disable_scale_in: false,
+            high_datapoints: 3,
+            low_datapoints: 15,
+        };
+        let mut s = ServiceScaler::new(1, 100, vec![tt(60.0), mem], 0.5);
+        for k in 1..=30 {
+            let d = s.on_datapoint(
+                k * 60_000,
+                |m| Some(if m == ScalingMetric::Cpu { 10.0 } else { 50.0 }),
+                10,
+                10,
+                false,
+            );
+            assert_eq!(d, None);
+        }
+        // Scale-in is also off during a deployment.
+        let mut s = ServiceScaler::new(1, 100, vec![tt(60.0)], 0.5);
+        for k in 1..=30 {
+            assert_eq!(
+                s.on_datapoint(k * 60_000, |_| Some(10.0), 10, 10, true),
+                None
+            );
+        }
+    }
+
+    /// §4.3 adjustment types: +3 of 4 → 7; 25 % of 4 = 1 → 5, with magnitude 2 → 6; exact 9; −50 % of 10 → 5.
+    #[test]
+    fn step_adjustments() {
+        assert_eq!(
+            apply_adjustment(4, AdjustmentType::ChangeInCapacity, 3.0, None),
+            7
+        );
+        assert_eq!(
+            apply_adjustment(4, AdjustmentType::PercentChangeInCapacity, 25.0, None),
+            5
+        );
+        assert_eq!(
+            apply_adjustment(4, AdjustmentType::PercentChangeInCapacity, 25.0, Some(2)),
+            6
+        );
+        assert_eq!(
+            apply_adjustment(4, AdjustmentType::ExactCapacity, 9.0, None),
+            9
+        );
+        assert_eq!(
+            apply_adjustment(10, AdjustmentType::PercentChangeInCapacity, -50.0, None),
+            5
+        );
+        assert_eq!(
+            apply_adjustment(3, AdjustmentType::PercentChangeInCapacity, 10.0, None),
+            4
+        );
+    }
+
+    /// A step policy: CPU ≥ 70 for 2 of 3 datapoints; +1 for [0, 15) above the threshold, +3 above 15.
+    #[test]
+    fn step_scaling_picks_the_step() {
+        let p = Policy::StepScaling {
+            metric: ScalingMetric::Cpu,
+            comparison: Comparison::Ge,
+            threshold: 70.0,
+            datapoints_to_alarm: 2,
+            evaluation_periods: 3,
+            adjustment_type: AdjustmentType::ChangeInCapacity,
+            steps: vec![
+                Step {
+                    lower: 0.0,
+                    upper: 15.0,
+                    adjustment: 1.0,
+                },
+                Step {
+                    lower: 15.0,
+                    upper: f64::INFINITY,
+                    adjustment: 3.0,
+                },
+            ],
+            min_adjustment_magnitude: None,
+            cooldown_ms: 300_000,
+        };
+        let mut s = ServiceScaler::new(1, 20, vec![p], 0.1);
+        assert_eq!(s.on_datapoint(60_000, |_| Some(75.0), 4, 4, false), None); // 1 of 3
+        assert_eq!(
+            s.on_datapoint(120_000, |_| Some(90.0), 4, 4, false)
+                .unwrap()
+                .desired,
+            7
+        ); // 90 − 70 = 20 → +3
+    }
+
+    /// Scheduled actions move the count into the new range; max is respected.
+    #[test]
+    fn scheduled_range_and_bounds() {
+        let mut s = ServiceScaler::new(2, 10, vec![tt(60.0)], 0.1);
+        assert_eq!(s.set_range(Some(8), None, 4), Some(8));
+        assert_eq!(s.set_range(Some(2), Some(5), 8), Some(5));
+        assert_eq!(s.set_range(Some(1), Some(20), 5), None);
+        let mut t = 0;
+        let mut last = None;
+        for _ in 0..3 {
+            t += 60_000;
+            last = s.on_datapoint(t, |_| Some(600.0), 10, 10, false);
+        }
+        assert_eq!(
+            last.unwrap().desired,
+            20,
+            "⌈10 × 600/60⌉ = 100, capped at max 20"
+        );
+    }
+}
