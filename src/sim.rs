@@ -1049,7 +1049,7 @@ impl<'a> Sim<'a> {
             }
             Err(f) => {
                 let managed = provider.is_some_and(
-                    |p| matches!(&spec.provider(p).kind, ProviderKind::Asg(a) if a.managed_scaling),
+                    |p| matches!(&spec.provider(p).kind, ProviderKind::Asg(a) if a.managed_scaling.is_some()),
                 );
                 if managed && self.waiting_total < spec.scheduler.provisioning_cap {
                     // §3.2/§7.3: the task is created in PROVISIONING and waits for capacity.

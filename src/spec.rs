@@ -58,6 +58,45 @@ pub struct Spec {
     pub batch_jobs: Vec<BatchSpec>,
     /// Scheduled tasks (RunTask on a schedule).
     pub scheduled_tasks: Vec<ScheduledTaskSpec>,
+    /// Service Auto Scaling parameters shared by all services.
+    pub scaling: ScalingParams,
+}
+
+/// Service Auto Scaling parameters (§4.2).
+#[derive(Debug, Clone)]
+pub struct ScalingParams {
+    /// Time from the end of a metric period to its datapoint reaching the alarm (CloudWatch publication
+    /// and alarm evaluation). Default 183 s at 60 s resolution and 26 s at 20 s, chosen so that a load step
+    /// triggers scale-out after the 363 s / 86 s AWS measured (§4.2; see `tests/scaling.rs`).
+    pub publication_delay_ms: u64,
+    /// Fraction of the running count one target-tracking scale-in may remove (at least 1; unconfirmed).
+    pub scale_in_step_fraction: f64,
+}
+
+/// A scheduled scaling action (§4.4).
+#[derive(Debug, Clone)]
+pub struct ScheduledScaling {
+    /// When.
+    pub schedule: crate::workload::schedule::Schedule,
+    /// Unix time of simulation time 0.
+    pub epoch_start_s: f64,
+    /// New MinCapacity.
+    pub min: Option<u32>,
+    /// New MaxCapacity.
+    pub max: Option<u32>,
+}
+
+/// A service's scalable target (§4.1).
+#[derive(Debug, Clone)]
+pub struct AutoScalingSpec {
+    /// MinCapacity.
+    pub min: u32,
+    /// MaxCapacity.
+    pub max: u32,
+    /// Policies.
+    pub policies: Vec<crate::scaling::service::Policy>,
+    /// Scheduled actions.
+    pub scheduled: Vec<ScheduledScaling>,
 }
 
 /// Fluid (analytic) or request-by-request traffic.
@@ -249,8 +288,11 @@ pub struct AsgSpec {
     pub attributes: Vec<(String, String)>,
     /// `ECS_RESERVED_MEMORY`: MiB the agent keeps out of the registered memory (reference §6.1).
     pub reserved_memory_mib: u32,
-    /// Managed scaling ENABLED: tasks that do not fit wait in PROVISIONING (reference §3.2, §7.3).
-    pub managed_scaling: bool,
+    /// Managed scaling (cluster auto scaling, §3.2): tasks that do not fit wait in PROVISIONING and the
+    /// group scales on CapacityProviderReservation.
+    pub managed_scaling: Option<crate::scaling::cluster::ManagedScaling>,
+    /// Time from an Auto Scaling launch to the container instance registering (§6.3: 1–3 minutes).
+    pub launch_latency: DurationDist,
 }
 
 impl AsgSpec {
@@ -396,6 +438,12 @@ pub struct TaskDefSpec {
     pub ephemeral_storage_gib: u32,
     /// Where it came from: "inline" or the JSON file path.
     pub source: String,
+    /// The image (cached per instance on EC2; pulled in full by every Fargate task, §5.3).
+    pub image: String,
+    /// Image size, MiB: pull time = size / throughput (else the `pull` distribution of `[timings]`).
+    pub image_size_mib: Option<u32>,
+    /// Lazy loading (SOCI) on Fargate: the pull takes `lazy_loading_factor` of its full time.
+    pub lazy_loading: bool,
 }
 
 impl TaskDefSpec {
@@ -437,6 +485,8 @@ pub struct ServiceSpec {
     pub start_ms: u64,
     /// Its traffic, if any.
     pub load: Option<LoadSpec>,
+    /// Service Auto Scaling, if any.
+    pub auto_scaling: Option<AutoScalingSpec>,
 }
 
 /// One RunTask call.
@@ -499,6 +549,12 @@ pub struct Timings {
     pub ec2_eni_attach: DurationDist,
     /// Fargate and Fargate Spot.
     pub fargate: StateTimings,
+    /// Image pull throughput on Fargate, MiB/s (when a task definition gives `image_size_mib`).
+    pub fargate_pull_mib_per_s: f64,
+    /// Image pull throughput on EC2, MiB/s.
+    pub ec2_pull_mib_per_s: f64,
+    /// Share of the pull time left with lazy loading (SOCI "up to 50 %" faster, §5.3: 0.5).
+    pub lazy_loading_factor: f64,
 }
 
 /// Scheduler and agent parameters. Defaults follow the reference; "unconfirmed" values are marked.

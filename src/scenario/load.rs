@@ -495,6 +495,9 @@ impl<'s> Ctx<'s> {
                     constraints: Vec::new(),
                     ephemeral_storage_gib: 20,
                     source: r.file.clone(),
+                    image: format!("batch-{}", r.name),
+                    image_size_mib: None,
+                    lazy_loading: false,
                 });
                 TaskDefId((defs.len() - 1) as u16)
             }

@@ -28,6 +28,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "traffic",
     "batch_jobs",
     "scheduled_tasks",
+    "scaling",
 ];
 
 /// `[cluster]`.
@@ -77,6 +78,18 @@ pub struct RawManagedScaling {
     /// `ENABLED` (default when the table is present) or `DISABLED`.
     #[serde(default)]
     pub status: Option<String>,
+    /// `targetCapacity`, % (1–100, default 100).
+    #[serde(default)]
+    pub target_capacity: Option<u32>,
+    /// `minimumScalingStepSize` (default 1).
+    #[serde(default)]
+    pub minimum_scaling_step_size: Option<u32>,
+    /// `maximumScalingStepSize` (default 10000).
+    #[serde(default)]
+    pub maximum_scaling_step_size: Option<u32>,
+    /// `instanceWarmupPeriod` (default 300 s).
+    #[serde(default)]
+    pub instance_warmup_period: Option<Dur>,
 }
 
 /// `[[capacity_providers]]`: an EC2 Auto Scaling group capacity provider.
@@ -112,6 +125,12 @@ pub struct RawCapacityProvider {
     /// Spot price per instance-hour (default: on-demand × (1 − `pricing.ec2_spot_discount`)).
     #[serde(default)]
     pub spot_price_usd_per_hour: Option<f64>,
+    /// `ENABLED` (default with managed scaling) or `DISABLED`.
+    #[serde(default)]
+    pub managed_termination_protection: Option<String>,
+    /// Launch to registration (default uniform 60–180 s, §6.3).
+    #[serde(default)]
+    pub launch_latency: Option<Dist>,
 }
 
 /// A capacity provider strategy item.
@@ -229,6 +248,12 @@ pub struct RawTaskDefinition {
     /// Fargate ephemeral storage GiB (20–200).
     #[serde(default)]
     pub ephemeral_storage_gib: Option<u32>,
+    /// Image size, MiB (sets the pull time).
+    #[serde(default)]
+    pub image_size_mib: Option<u32>,
+    /// Lazy loading (SOCI) on Fargate.
+    #[serde(default)]
+    pub lazy_loading: bool,
 }
 
 /// `[[services]]`.
@@ -266,6 +291,9 @@ pub struct RawService {
     /// Traffic.
     #[serde(default)]
     pub load: Option<RawLoad>,
+    /// Service Auto Scaling.
+    #[serde(default)]
+    pub auto_scaling: Option<RawAutoScaling>,
 }
 
 /// `[[run_tasks]]`: one RunTask call.
@@ -335,6 +363,10 @@ pub struct RawStateTimings {
     pub deprovisioning: Option<Dist>,
     /// Extra PROVISIONING for awsvpc tasks (EC2 only).
     pub eni_attach: Option<Dist>,
+    /// Image pull throughput, MiB/s, for task definitions with `image_size_mib`.
+    pub pull_mib_per_s: Option<f64>,
+    /// Share of the pull time left with lazy loading (Fargate).
+    pub lazy_loading_factor: Option<f64>,
 }
 
 /// `[timings]`.
@@ -673,4 +705,116 @@ pub struct RawScheduledTask {
     /// Calendar date of simulation time 0, `YYYY-MM-DD` (default 2024-01-01, a Monday).
     #[serde(default)]
     pub start_date: Option<String>,
+}
+
+/// A scaling policy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawPolicy {
+    /// Target tracking.
+    TargetTracking {
+        /// `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ALBRequestCountPerTarget`.
+        metric: String,
+        /// Target value.
+        target: f64,
+        /// Default 300 s.
+        #[serde(default)]
+        scale_out_cooldown: Option<Dur>,
+        /// Default 300 s.
+        #[serde(default)]
+        scale_in_cooldown: Option<Dur>,
+        /// Never scale in.
+        #[serde(default)]
+        disable_scale_in: bool,
+        /// Default 3.
+        #[serde(default)]
+        high_datapoints: Option<u32>,
+        /// Default 15.
+        #[serde(default)]
+        low_datapoints: Option<u32>,
+    },
+    /// Step scaling.
+    StepScaling {
+        /// Metric.
+        metric: String,
+        /// `>=`, `>`, `<=`, `<`.
+        comparison: String,
+        /// Alarm threshold.
+        threshold: f64,
+        /// Default 1.
+        #[serde(default)]
+        datapoints_to_alarm: Option<u32>,
+        /// Default 1.
+        #[serde(default)]
+        evaluation_periods: Option<u32>,
+        /// `ChangeInCapacity`, `PercentChangeInCapacity`, `ExactCapacity`.
+        adjustment_type: String,
+        /// Steps.
+        steps: Vec<RawStep>,
+        /// Percent changes move at least this much.
+        #[serde(default)]
+        min_adjustment_magnitude: Option<u32>,
+        /// Default 300 s.
+        #[serde(default)]
+        cooldown: Option<Dur>,
+    },
+}
+
+/// A step: bounds relative to the threshold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    /// Lower bound (inclusive; absent = −∞).
+    #[serde(default)]
+    pub lower: Option<f64>,
+    /// Upper bound (exclusive; absent = +∞).
+    #[serde(default)]
+    pub upper: Option<f64>,
+    /// Adjustment.
+    pub adjustment: f64,
+}
+
+/// A scheduled action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScheduledAction {
+    /// `at(…)`, `rate(…)` or `cron(…)`.
+    pub schedule: String,
+    /// New MinCapacity.
+    #[serde(default)]
+    pub min_capacity: Option<u32>,
+    /// New MaxCapacity.
+    #[serde(default)]
+    pub max_capacity: Option<u32>,
+    /// Calendar date of simulation time 0 (default 2024-01-01).
+    #[serde(default)]
+    pub start_date: Option<String>,
+}
+
+/// `[services.auto_scaling]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAutoScaling {
+    /// MinCapacity.
+    pub min_capacity: u32,
+    /// MaxCapacity.
+    pub max_capacity: u32,
+    /// Policies.
+    #[serde(default)]
+    pub policies: Vec<RawPolicy>,
+    /// Scheduled actions.
+    #[serde(default)]
+    pub scheduled_actions: Vec<RawScheduledAction>,
+}
+
+/// `[scaling]`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawScaling {
+    /// Datapoint publication delay.
+    #[serde(default)]
+    pub metric_publication_delay: Option<Dur>,
+    /// Gradual scale-in fraction.
+    #[serde(default)]
+    pub scale_in_step_fraction: Option<f64>,
 }
