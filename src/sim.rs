@@ -5,6 +5,8 @@
 //! Must not: do I/O (records go to a [`Sink`]), read the scenario file, or use wall-clock time except to
 //! report `wall_seconds`.
 
+mod autoscaling;
+
 use std::collections::{HashMap, VecDeque};
 
 use crate::ecs::placement::{self, Failure, Request, Scope};
@@ -16,6 +18,8 @@ use crate::engine::rng::{RngStream, fnv1a};
 use crate::engine::{EventQueue, MS_PER_MIN, SimTime};
 use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord, quantile_sorted};
 use crate::pricing::billing::{self, CostMeter};
+use crate::scaling::cluster;
+use crate::scaling::service::{ScalingMetric, ServiceScaler};
 use crate::spec::{
     Constraint, Launch, ProviderId, ProviderKind, RunTaskSpec, SchedulingStrategy, ServiceId, Spec,
     SpreadField, StateTimings, Strategy, StrategyItem, TaskDefId, ZoneId,
@@ -72,6 +76,36 @@ pub enum Event {
     ScheduledRun(u32),
     /// The next job of batch source `.0` arrives.
     JobArrival(u32),
+    /// A service's oldest pending scaling datapoint reaches its alarms.
+    ScalingDatapoint(ServiceId),
+    /// Scheduled scaling action `action` of a service fires.
+    ScheduledScaling {
+        /// Service.
+        service: ServiceId,
+        /// Index in its scheduled actions.
+        action: u16,
+    },
+    /// Cluster auto scaling evaluates CapacityProviderReservation (every minute).
+    CasTick,
+    /// An instance the Auto Scaling group launched registers with the cluster.
+    InstanceLaunched {
+        /// Its group.
+        provider: ProviderId,
+        /// Its zone.
+        zone: ZoneId,
+        /// When it was launched (billing starts then).
+        launched_at: SimTime,
+    },
+}
+
+/// Cluster auto scaling state of one capacity provider.
+#[derive(Debug, Clone, Default)]
+struct CasState {
+    launching: u32,
+    launching_per_zone: Vec<u32>,
+    warm_until: SimTime,
+    low_streak: u32,
+    last_cpr: Option<f64>,
 }
 
 /// A batch source at run time: the reader, the next job read ahead, and the jobs waiting for capacity.
@@ -161,6 +195,14 @@ pub struct Sim<'a> {
     first_job_ms: Option<SimTime>,
     last_job_end_ms: SimTime,
     jobs_dropped: u64,
+    // Auto scaling.
+    scalers: Vec<Option<ServiceScaler>>,
+    pending_datapoints: Vec<VecDeque<[Option<f64>; 3]>>,
+    cas: Vec<CasState>,
+    images: HashMap<String, u32>,
+    rng_launch: RngStream,
+    instances_terminated: u64,
+    scaling_actions: u64,
 }
 
 const STAY: u64 = u64::MAX;
@@ -314,6 +356,33 @@ impl<'a> Sim<'a> {
             first_job_ms: None,
             last_job_end_ms: 0,
             jobs_dropped: 0,
+            scalers: spec
+                .services
+                .iter()
+                .map(|s| {
+                    s.auto_scaling.as_ref().map(|a| {
+                        ServiceScaler::new(
+                            a.min,
+                            a.max,
+                            a.policies.clone(),
+                            spec.scaling.scale_in_step_fraction,
+                        )
+                    })
+                })
+                .collect(),
+            pending_datapoints: vec![VecDeque::new(); spec.services.len()],
+            cas: spec
+                .providers
+                .iter()
+                .map(|_| CasState {
+                    launching_per_zone: vec![0; spec.zones.len()],
+                    ..Default::default()
+                })
+                .collect(),
+            images: HashMap::new(),
+            rng_launch: RngStream::new(spec.seed, "instance-launches"),
+            instances_terminated: 0,
+            scaling_actions: 0,
         }
     }
 
@@ -375,6 +444,31 @@ impl<'a> Sim<'a> {
         for i in 0..spec.batch_jobs.len() {
             self.read_next_job(i);
         }
+        if spec
+            .providers
+            .iter()
+            .any(|p| matches!(&p.kind, ProviderKind::Asg(a) if a.managed_scaling.is_some()))
+        {
+            self.queue.push(MS_PER_MIN, Event::CasTick);
+        }
+        for (i, s) in spec.services.iter().enumerate() {
+            if let Some(a) = &s.auto_scaling {
+                for (k, act) in a.scheduled.iter().enumerate() {
+                    if let Some(t) = act
+                        .schedule
+                        .next_after(f64::NEG_INFINITY, act.epoch_start_s)
+                    {
+                        self.queue.push(
+                            (t * 1000.0).round() as u64,
+                            Event::ScheduledScaling {
+                                service: ServiceId(i as u32),
+                                action: k as u16,
+                            },
+                        );
+                    }
+                }
+            }
+        }
         self.queue.push(0, Event::MetricTick);
         while let Some(t) = self.queue.peek_time() {
             if t > spec.duration_ms {
@@ -431,12 +525,24 @@ impl<'a> Sim<'a> {
                 let msg =
                     format!("(service {name}) desiredCount set to {desired} (UpdateService).");
                 self.emit("scenario", name.clone(), msg, false);
-                self.services[sid.0 as usize].desired = desired;
-                self.services[sid.0 as usize].steady = false;
-                self.update_shortfall(sid);
-                self.request_reconcile(sid, 0);
+                self.set_desired(sid, desired);
             }
             Event::MetricTick => self.metric_tick(),
+            Event::ScalingDatapoint(sid) => self.on_scaling_datapoint(sid),
+            Event::ScheduledScaling { service, action } => {
+                self.on_scheduled_scaling(service, action)
+            }
+            Event::CasTick => self.cas_tick(),
+            Event::InstanceLaunched {
+                provider,
+                zone,
+                launched_at,
+            } => {
+                let c = &mut self.cas[provider.0 as usize];
+                c.launching -= 1;
+                c.launching_per_zone[zone.0 as usize] -= 1;
+                self.register_instance(provider, zone, launched_at);
+            }
             Event::TargetHealthy { task, generation } => {
                 let t = self.world.task(task);
                 if t.generation == generation
@@ -709,7 +815,7 @@ impl<'a> Sim<'a> {
                         .min_by_key(|&i| (per_zone[i], i))
                         .expect("zones");
                     per_zone[zi] += 1;
-                    self.register_instance(ProviderId(p as u16), asg.zones[zi]);
+                    self.register_instance(ProviderId(p as u16), asg.zones[zi], 0);
                 }
             }
         }
@@ -738,7 +844,12 @@ impl<'a> Sim<'a> {
         self.reconcile(sid);
     }
 
-    fn register_instance(&mut self, p: ProviderId, zone: ZoneId) -> InstanceId {
+    fn register_instance(
+        &mut self,
+        p: ProviderId,
+        zone: ZoneId,
+        launched_at: SimTime,
+    ) -> InstanceId {
         let spec = self.spec;
         let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
             unreachable!("instances belong to ASG providers")
@@ -789,9 +900,11 @@ impl<'a> Sim<'a> {
             attributes,
             tiebreak: self.rng_instances.next_u64(),
             arch: it.arch,
+            launched_at,
+            images: Vec::new(),
         };
         let id = self.world.add_instance(inst);
-        self.cost_ec2.open(asg.price_usd_per_hour, self.queue.now());
+        self.cost_ec2.open(asg.price_usd_per_hour, launched_at);
         self.active_instances += 1;
         self.instances_peak = self.instances_peak.max(self.active_instances);
         self.cpu_registered += cpu as u64;
@@ -1464,7 +1577,7 @@ impl<'a> Sim<'a> {
                 if self.world.task(t).launch != LaunchKind::Ec2 {
                     self.start_fargate_billing(t);
                 }
-                let pull = tm.pull.sample(&mut self.rng_timing);
+                let pull = self.pull_ms(t, &tm.pull);
                 let start = tm.start.sample(&mut self.rng_timing);
                 let task = self.world.task_mut(t);
                 task.pull_started_at = Some(now);
@@ -1681,6 +1794,7 @@ impl<'a> Sim<'a> {
             let p = self.world.instance(i).provider;
             self.write_task(t);
             self.world.free_task(t);
+            self.maybe_terminate(i);
             self.capacity_changed(p);
         } else {
             if launch != LaunchKind::Ec2
@@ -1881,6 +1995,7 @@ impl<'a> Sim<'a> {
             row.running = Some(st.running);
             row.pending = Some(st.pending);
             row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
+            self.publish_datapoints(i, &row);
             self.sink.series(&row);
         }
         let pct = |a: u64, b: u64| {
@@ -1919,6 +2034,25 @@ impl<'a> Sim<'a> {
             )),
             ..Default::default()
         });
+        // One row per Auto Scaling group: its instances and, with managed scaling, the last CPR.
+        for (pi, prov) in spec.providers.iter().enumerate() {
+            if !matches!(prov.kind, ProviderKind::Asg(_)) {
+                continue;
+            }
+            let p = ProviderId(pi as u16);
+            let active: u32 = (0..spec.zones.len())
+                .map(|z| self.world.zone_index(p, ZoneId(z as u8)).members.len() as u32)
+                .sum();
+            self.sink.series(&SeriesRow {
+                time_ms: now,
+                scope: "capacity_provider",
+                name: prov.name.clone(),
+                instances: Some(active),
+                pending: Some(self.cas[pi].launching),
+                capacity_provider_reservation: self.cas[pi].last_cpr.map(round6),
+                ..Default::default()
+            });
+        }
         let next = now + spec.metric_period_ms;
         if next <= spec.duration_ms {
             self.queue.push(next, Event::MetricTick);
@@ -1950,7 +2084,7 @@ impl<'a> Sim<'a> {
             let ProviderKind::Asg(asg) = &spec.provider(inst.provider).kind else {
                 unreachable!()
             };
-            let since = inst.registered_at;
+            let since = inst.launched_at;
             let amount =
                 billing::cost(asg.price_usd_per_hour, billing::billed_seconds(end - since));
             self.cost_ec2.close(asg.price_usd_per_hour, since, amount);
@@ -2026,6 +2160,8 @@ impl<'a> Sim<'a> {
             placement_failures: self.placement_failures,
             instances_registered: self.world.instances.len() as u64,
             instances_peak: self.instances_peak,
+            instances_terminated: self.instances_terminated,
+            scaling_actions: self.scaling_actions,
             cpu_reservation_mean: (self.res_samples > 0)
                 .then(|| round6(self.cpu_res_sum / self.res_samples as f64)),
             memory_reservation_mean: (self.res_samples > 0)

@@ -201,6 +201,8 @@ pub fn build_world(instances: usize) -> (World, GroupId) {
             attributes,
             tiebreak: rng.next_u64(),
             arch: Arch::X86_64,
+            launched_at: 0,
+            images: Vec::new(),
         });
     }
     (world, group)

@@ -354,6 +354,8 @@ mod tests {
             attributes: vec![("ecs.availability-zone".into(), format!("z{zone}"))],
             tiebreak,
             arch: Arch::X86_64,
+            launched_at: 0,
+            images: Vec::new(),
         }
     }
 

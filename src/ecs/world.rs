@@ -74,6 +74,10 @@ pub struct Instance {
     pub tiebreak: u64,
     /// CPU architecture of its instance type.
     pub arch: Arch,
+    /// When the Auto Scaling group launched it (billing starts here, §6.2).
+    pub launched_at: SimTime,
+    /// Images already pulled on it (EC2 caches images; only the first task of an image pulls it).
+    pub images: Vec<u32>,
 }
 
 impl Instance {
@@ -622,6 +626,42 @@ impl World {
         let zone = inst.zone;
         self.group_zone_counts[group.0 as usize][zone.0 as usize] -= 1;
         self.reindex(inst_id, old_mem, old_cpu);
+    }
+
+    /// Stop placing on an instance (DRAINING, §6.5): it leaves the indexes and the candidate lists.
+    pub fn set_draining(&mut self, id: InstanceId) {
+        let inst = &self.instances[id.0 as usize];
+        if inst.status != InstanceStatus::Active {
+            return;
+        }
+        let indexed = self.indexable(inst.status, inst.cpu_free, inst.mem_free);
+        let (p, z, t, m, c) = (
+            inst.provider,
+            inst.zone,
+            inst.tiebreak,
+            inst.mem_free,
+            inst.cpu_free,
+        );
+        let ix = self.zone_index_mut(p, z);
+        if indexed {
+            ix.by_mem.remove(&(m, t, id.0));
+            ix.by_cpu.remove(&(c, t, id.0));
+        }
+        if let Some(pos) = ix.members.iter().position(|&x| x == id) {
+            ix.members.remove(pos);
+        }
+        self.instances[id.0 as usize].status = InstanceStatus::Draining;
+    }
+
+    /// The instance is gone (terminated). It must hold no task.
+    pub fn deregister(&mut self, id: InstanceId) {
+        self.set_draining(id);
+        let inst = &mut self.instances[id.0 as usize];
+        assert!(
+            inst.tasks.is_empty(),
+            "deregistering an instance that holds tasks"
+        );
+        inst.status = InstanceStatus::Deregistered;
     }
 
     /// Count a Fargate task in its zone (AZ balance) or remove it.

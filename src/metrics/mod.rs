@@ -107,6 +107,8 @@ pub struct SeriesRow {
     pub cpu_reservation: Option<f64>,
     /// MemoryReservation, % of registered memory reserved by tasks (cluster rows).
     pub memory_reservation: Option<f64>,
+    /// CapacityProviderReservation, % (capacity-provider rows, managed scaling only).
+    pub capacity_provider_reservation: Option<f64>,
     /// Cost so far, USD: the cluster's total on cluster rows; the service's (Fargate billed, EC2
     /// attributed) on service rows. Accrues continuously; minimums are booked when billing ends.
     pub cost_usd: Option<f64>,
@@ -190,6 +192,10 @@ pub struct Summary {
     pub instances_registered: u64,
     /// Peak ACTIVE instances.
     pub instances_peak: u64,
+    /// Instances terminated during the run (cluster scale-in).
+    pub instances_terminated: u64,
+    /// Desired-count changes (UpdateService, scaling policies, scheduled actions).
+    pub scaling_actions: u64,
     /// Mean CPUReservation over the run, % (cluster).
     pub cpu_reservation_mean: Option<f64>,
     /// Mean MemoryReservation over the run, % (cluster).

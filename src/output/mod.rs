@@ -15,7 +15,7 @@ pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_typ
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
-pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,cost_usd";
+pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd";
 
 /// Milliseconds as seconds with three decimals (exact, no float formatting).
 pub fn secs(ms: u64) -> String {
@@ -128,6 +128,7 @@ impl Sink for CsvSink {
             opt(r.memory_reserved),
             opt(r.cpu_reservation),
             opt(r.memory_reservation),
+            opt(r.capacity_provider_reservation),
             opt(r.cost_usd),
         ];
         Self::record(&mut self.series, &mut self.error, row);
@@ -182,7 +183,8 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
         "unplaced_task_seconds": s.unplaced_task_seconds,
         "placement_failures": s.placement_failures,
         "slo_violation_minutes": s.slo_violation_minutes,
-        "instances": { "registered": s.instances_registered, "peak": s.instances_peak },
+        "instances": { "registered": s.instances_registered, "peak": s.instances_peak, "terminated": s.instances_terminated },
+        "scaling_actions": s.scaling_actions,
         "cluster": {
             "cpu_reservation_mean": s.cpu_reservation_mean,
             "memory_reservation_mean": s.memory_reservation_mean,

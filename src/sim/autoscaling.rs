@@ -1,0 +1,374 @@
+//! The simulation's side of auto scaling: publishing service metric datapoints to Application Auto
+//! Scaling (with the publication delay), applying its decisions and scheduled actions, and cluster auto
+//! scaling of capacity providers with managed scaling (CapacityProviderReservation each minute, launches
+//! with their latency, scale-in through draining). Decisions come from [`crate::scaling`].
+
+use super::*;
+
+impl<'a> Sim<'a> {
+    /// At a metric tick: this period's datapoints for a scaled service, published after the delay.
+    pub(super) fn publish_datapoints(&mut self, i: usize, row: &SeriesRow) {
+        if self.scalers[i].is_none() {
+            return;
+        }
+        let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
+        let per_target = self.traffic[i].as_ref().and_then(|tr| {
+            let n = tr.targets.len();
+            (n > 0).then(|| {
+                row.request_rate.unwrap_or(0.0) * 60.0 * period_min / n as f64 / period_min
+            })
+        });
+        self.pending_datapoints[i].push_back([
+            row.cpu_utilization,
+            row.memory_utilization,
+            per_target,
+        ]);
+        self.queue.push_after(
+            self.spec.scaling.publication_delay_ms,
+            Event::ScalingDatapoint(ServiceId(i as u32)),
+        );
+    }
+
+    pub(super) fn on_scaling_datapoint(&mut self, sid: ServiceId) {
+        let i = sid.0 as usize;
+        let Some(dp) = self.pending_datapoints[i].pop_front() else {
+            return;
+        };
+        let now = self.queue.now();
+        let (running, desired) = (self.services[i].running, self.services[i].desired);
+        let scaler = self.scalers[i].as_mut().expect("scaler");
+        let value = |m: ScalingMetric| match m {
+            ScalingMetric::Cpu => dp[0],
+            ScalingMetric::Memory => dp[1],
+            ScalingMetric::RequestCountPerTarget => dp[2],
+        };
+        // Deployments (a later feature) pause scale-in; none runs yet.
+        if let Some(d) = scaler.on_datapoint(now, value, running, desired, false) {
+            let name = self.spec.services[i].name.clone();
+            let msg = format!(
+                "Application Auto Scaling: {} service {name} from {desired} to {} tasks ({}).",
+                if d.out { "scaling out" } else { "scaling in" },
+                d.desired,
+                d.reason
+            );
+            self.emit("scaling", name, msg, false);
+            self.set_desired(sid, d.desired);
+        }
+    }
+
+    pub(super) fn on_scheduled_scaling(&mut self, sid: ServiceId, action: u16) {
+        let spec = self.spec;
+        let i = sid.0 as usize;
+        let a = &spec.services[i]
+            .auto_scaling
+            .as_ref()
+            .expect("auto scaling")
+            .scheduled[action as usize];
+        let desired = self.services[i].desired;
+        let moved = self.scalers[i]
+            .as_mut()
+            .expect("scaler")
+            .set_range(a.min, a.max, desired);
+        let name = spec.services[i].name.clone();
+        let sc = self.scalers[i].as_ref().expect("scaler");
+        let msg = format!(
+            "Scheduled action: service {name} MinCapacity {}, MaxCapacity {}{}.",
+            sc.min,
+            sc.max,
+            moved.map_or(String::new(), |d| format!(
+                "; desired count {desired} → {d}"
+            ))
+        );
+        self.emit("scaling", name, msg, false);
+        if let Some(d) = moved {
+            self.set_desired(sid, d);
+        }
+        let now_s = self.queue.now() as f64 / 1000.0;
+        if let Some(t) = a.schedule.next_after(now_s, a.epoch_start_s) {
+            let at = ((t * 1000.0).round() as u64).max(self.queue.now() + 1);
+            self.queue.push(
+                at,
+                Event::ScheduledScaling {
+                    service: sid,
+                    action,
+                },
+            );
+        }
+    }
+
+    /// Change a service's desired count (an UpdateService by a person, a scaling policy or a schedule).
+    pub(super) fn set_desired(&mut self, sid: ServiceId, desired: u32) {
+        self.scaling_actions += 1;
+        let st = &mut self.services[sid.0 as usize];
+        st.desired = desired;
+        st.steady = false;
+        self.update_shortfall(sid);
+        self.request_reconcile(sid, 0);
+    }
+
+    /// Is this task a DAEMON service's? (Instances running only daemon tasks count as empty, §3.2.)
+    fn is_daemon_task(&self, t: TaskId) -> bool {
+        matches!(self.world.task(t).owner, Owner::Service(s)
+            if self.spec.services[s.0 as usize].scheduling == SchedulingStrategy::Daemon)
+    }
+
+    fn has_non_daemon_task(&self, inst: InstanceId) -> bool {
+        self.world
+            .instance(inst)
+            .tasks
+            .iter()
+            .any(|&t| !self.is_daemon_task(t))
+    }
+
+    /// Every minute, for each capacity provider with managed scaling: CPR = M / N × 100 and the managed
+    /// target-tracking policy's decision (§3.2).
+    pub(super) fn cas_tick(&mut self) {
+        let spec = self.spec;
+        let now = self.queue.now();
+        for (pi, prov) in spec.providers.iter().enumerate() {
+            let ProviderKind::Asg(asg) = &prov.kind else {
+                continue;
+            };
+            let Some(ms) = &asg.managed_scaling else {
+                continue;
+            };
+            let p = ProviderId(pi as u16);
+            let members: Vec<InstanceId> = (0..spec.zones.len())
+                .flat_map(|z| {
+                    self.world
+                        .zone_index(p, ZoneId(z as u8))
+                        .members
+                        .iter()
+                        .copied()
+                })
+                .collect();
+            let non_empty = members
+                .iter()
+                .filter(|&&i| self.has_non_daemon_task(i))
+                .count() as u32;
+            let waiting: Vec<(u32, u32)> = self.waiting[pi]
+                .iter()
+                .filter(|&&(t, serial)| {
+                    let task = self.world.task(t);
+                    task.serial == serial && task.awaiting_capacity
+                })
+                .map(|&(t, _)| (self.world.task(t).cpu, self.world.task(t).mem))
+                .collect();
+            let m = cluster::instances_needed(
+                non_empty,
+                &waiting,
+                asg.registered_cpu_units(),
+                asg.registered_memory_mib(),
+            );
+            let n = members.len() as u32 + self.cas[pi].launching;
+            let cpr = cluster::reservation(m, n);
+            self.cas[pi].last_cpr = Some(cpr);
+            if cpr > ms.target_capacity as f64 {
+                self.cas[pi].low_streak = 0;
+                if now < self.cas[pi].warm_until {
+                    continue; // no second scale-out before the warm-up ends (§3.2)
+                }
+                if let Some(new) = cluster::scale_out(m, n, ms, asg.max_size) {
+                    let msg = format!(
+                        "Capacity provider {}: CapacityProviderReservation {cpr:.1} (M {m}, N {n}) above target {} → scaling the Auto Scaling group from {n} to {new} instances.",
+                        prov.name, ms.target_capacity
+                    );
+                    self.emit("cluster_scaling", String::new(), msg, false);
+                    for _ in n..new {
+                        self.launch_instance(p);
+                    }
+                    self.cas[pi].warm_until = now + ms.instance_warmup_ms;
+                }
+            } else if cpr < ms.target_capacity as f64 {
+                self.cas[pi].low_streak += 1;
+                if self.cas[pi].low_streak >= ms.scale_in_datapoints {
+                    let k = cluster::scale_in(m, n, ms, asg.min_size);
+                    if k > 0 {
+                        self.scale_in_instances(
+                            p,
+                            &members,
+                            k,
+                            ms.managed_termination_protection,
+                            cpr,
+                            m,
+                            n,
+                        );
+                    }
+                }
+            } else {
+                self.cas[pi].low_streak = 0;
+            }
+        }
+        self.queue.push_after(MS_PER_MIN, Event::CasTick);
+    }
+
+    /// Launch one instance in the zone with the fewest (an Auto Scaling group balances its zones).
+    pub(super) fn launch_instance(&mut self, p: ProviderId) {
+        let spec = self.spec;
+        let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
+            unreachable!()
+        };
+        let zone = *asg
+            .zones
+            .iter()
+            .min_by_key(|z| {
+                let active = self.world.zone_index(p, **z).members.len() as u32;
+                (
+                    active + self.cas[p.0 as usize].launching_per_zone[z.0 as usize],
+                    z.0,
+                )
+            })
+            .expect("zones");
+        let c = &mut self.cas[p.0 as usize];
+        c.launching += 1;
+        c.launching_per_zone[zone.0 as usize] += 1;
+        let now = self.queue.now();
+        let latency = asg.launch_latency.sample(&mut self.rng_launch);
+        self.queue.push_after(
+            latency,
+            Event::InstanceLaunched {
+                provider: p,
+                zone,
+                launched_at: now,
+            },
+        );
+    }
+
+    /// Scale in by `k` instances: with managed termination protection only instances without non-daemon
+    /// tasks (§3.2), taken from the fullest zone first; they drain and terminate.
+    #[allow(clippy::too_many_arguments)]
+    fn scale_in_instances(
+        &mut self,
+        p: ProviderId,
+        members: &[InstanceId],
+        k: u32,
+        protection: bool,
+        cpr: f64,
+        m: u32,
+        n: u32,
+    ) {
+        let mut candidates: Vec<InstanceId> = members
+            .iter()
+            .copied()
+            .filter(|&i| !protection || !self.has_non_daemon_task(i))
+            .collect();
+        // Fullest zone first, newest instance first.
+        let mut per_zone = vec![0u32; self.spec.zones.len()];
+        for &i in members {
+            per_zone[self.world.instance(i).zone.0 as usize] += 1;
+        }
+        let mut chosen = Vec::new();
+        for _ in 0..k {
+            let Some(pos) = (0..candidates.len()).max_by_key(|&j| {
+                let inst = self.world.instance(candidates[j]);
+                (per_zone[inst.zone.0 as usize], candidates[j].0)
+            }) else {
+                break;
+            };
+            let id = candidates.swap_remove(pos);
+            per_zone[self.world.instance(id).zone.0 as usize] -= 1;
+            chosen.push(id);
+        }
+        if chosen.is_empty() {
+            return;
+        }
+        let names: Vec<String> = chosen
+            .iter()
+            .map(|&i| self.world.instance(i).ec2_id.clone())
+            .collect();
+        let msg = format!(
+            "Capacity provider {}: CapacityProviderReservation {cpr:.1} (M {m}, N {n}) below target for 15 minutes → terminating {} ({}).",
+            self.spec.provider(p).name,
+            names.len(),
+            names.join(", ")
+        );
+        self.emit("cluster_scaling", String::new(), msg, false);
+        for id in chosen {
+            self.drain_and_terminate(id);
+        }
+    }
+
+    /// DRAINING (§6.5): no new tasks; its tasks stop (services replace theirs elsewhere); once empty it
+    /// terminates.
+    pub(super) fn drain_and_terminate(&mut self, id: InstanceId) {
+        self.world.set_draining(id);
+        self.retire_instance(id);
+        let tasks = self.world.instance(id).tasks.clone();
+        for t in tasks {
+            self.stop_task(
+                t,
+                StopCode::ServiceSchedulerInitiated,
+                "Container instance is being drained".into(),
+            );
+        }
+        self.maybe_terminate(id);
+    }
+
+    /// Take an instance out of the registered totals (it no longer offers capacity).
+    fn retire_instance(&mut self, id: InstanceId) {
+        let inst = self.world.instance(id);
+        self.active_instances -= 1;
+        self.cpu_registered -= inst.cpu_total as u64;
+        self.mem_registered -= inst.mem_total as u64;
+    }
+
+    /// A draining instance with no task left terminates: billed per second from launch, one-minute
+    /// minimum (§6.2).
+    pub(super) fn maybe_terminate(&mut self, id: InstanceId) {
+        let inst = self.world.instance(id);
+        if inst.status != InstanceStatus::Draining || !inst.tasks.is_empty() {
+            return;
+        }
+        let ProviderKind::Asg(asg) = &self.spec.provider(inst.provider).kind else {
+            unreachable!()
+        };
+        let since = inst.launched_at;
+        let now = self.queue.now();
+        let amount = billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since));
+        self.cost_ec2.close(asg.price_usd_per_hour, since, amount);
+        let name = inst.ec2_id.clone();
+        self.world.deregister(id);
+        self.instances_terminated += 1;
+        self.emit(
+            "instance",
+            String::new(),
+            format!("Container instance {name} terminated."),
+            false,
+        );
+    }
+
+    /// The image-pull part of PENDING: size / throughput when the task definition gives an image size
+    /// (lazy loading shortens it on Fargate), else the `pull` distribution; on EC2 only the first task of
+    /// an image on an instance pulls it (the image cache, §6.3).
+    pub(super) fn pull_ms(&mut self, t: TaskId, dist: &crate::engine::dist::DurationDist) -> u64 {
+        let spec = self.spec;
+        let task = self.world.task(t);
+        let td = spec.task_def(task.def);
+        if task.launch == LaunchKind::Ec2
+            && let Some(i) = task.instance
+        {
+            let next = self.images.len() as u32;
+            let img = *self.images.entry(td.image.clone()).or_insert(next);
+            let inst = &mut self.world.instances[i.0 as usize];
+            if inst.images.contains(&img) {
+                return 0;
+            }
+            inst.images.push(img);
+            return match td.image_size_mib {
+                Some(mib) => (mib as f64 / spec.timings.ec2_pull_mib_per_s * 1000.0).round() as u64,
+                None => dist.sample(&mut self.rng_timing),
+            };
+        }
+        match td.image_size_mib {
+            Some(mib) => {
+                let factor = if td.lazy_loading {
+                    spec.timings.lazy_loading_factor
+                } else {
+                    1.0
+                };
+                (mib as f64 / spec.timings.fargate_pull_mib_per_s * factor * 1000.0).round() as u64
+            }
+            None => dist.sample(&mut self.rng_timing),
+        }
+    }
+}
