@@ -258,7 +258,7 @@ pub struct ProviderSpec {
 #[derive(Debug, Clone)]
 pub enum ProviderKind {
     /// An Auto Scaling group of one instance type (reference §3.2, §6).
-    Asg(AsgSpec),
+    Asg(Box<AsgSpec>),
     /// `FARGATE` (spot = false) or `FARGATE_SPOT` (reference §3.3).
     Fargate {
         /// True for `FARGATE_SPOT`.

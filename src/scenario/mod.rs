@@ -603,7 +603,7 @@ impl<'s> Ctx<'s> {
             } * keep;
             providers.push(ProviderSpec {
                 name: r.name,
-                kind: ProviderKind::Asg(AsgSpec {
+                kind: ProviderKind::Asg(Box::new(AsgSpec {
                     price_usd_per_hour: price,
                     instance_type: it,
                     min_size: r.min_size,
@@ -621,7 +621,7 @@ impl<'s> Ctx<'s> {
                         },
                         |d| d.0,
                     ),
-                }),
+                })),
             });
         }
         providers.push(ProviderSpec {
