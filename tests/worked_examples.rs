@@ -361,8 +361,10 @@ scheduling_strategy = "DAEMON"
     assert_eq!(alive(&sink, "web").len(), 2);
 }
 
-/// §3.2/§7.3: with managed scaling and no instances, tasks wait in PROVISIONING, then stop after the
-/// 10–30 min time-out with TaskFailedToStart; §2.2: those failures throttle the next launches.
+/// §3.2/§7.3: with managed scaling, tasks that no instance can take wait in PROVISIONING, then stop after
+/// the 10–30 min time-out with TaskFailedToStart; §2.2: those failures throttle the next launches. The
+/// task (9000 MiB) does not fit the group's m5.large (7986 MiB registered), so it causes no scale-out
+/// either (§3.2: such tasks are excluded from M).
 #[test]
 fn provisioning_tasks_time_out_and_throttle() {
     let toml = format!(
@@ -376,7 +378,7 @@ managed_scaling = {{ status = "ENABLED" }}
 [[task_definitions]]
 family = "web"
 cpu = 256
-memory = 512
+memory = 9000
 [[services]]
 name = "web"
 task_definition = "web"

@@ -251,6 +251,10 @@ fn main() {
     // 4. Traffic.
     traffic(quick);
     println!();
+
+    // 5. Auto scaling on a large cluster.
+    autoscaling_bench();
+    println!();
     println!("total wall time {:.1} s", wall.elapsed().as_secs_f64());
 }
 
@@ -292,6 +296,45 @@ fn time_run(src: &str) -> (f64, ecsim::metrics::Summary) {
     }
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     runs.swap_remove(1)
+}
+
+/// One service on a 1,000-instance cluster scaled by target tracking from 2 to about 200 tasks and back
+/// over a day (a diurnal load with a 100:1 peak-to-trough ratio).
+fn autoscaling_bench() {
+    let src = r#"name = "bench-autoscaling"
+duration = "1d"
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[capacity_providers]]
+name = "fleet"
+instance_type = "m5.xlarge"
+max_size = 1000
+desired_size = 1000
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+capacity_provider_strategy = [{ capacity_provider = "fleet", weight = 1 }]
+[services.load]
+pattern = { type = "diurnal", mean = 6060, peak_to_trough = 100, peak_hour = 12 }
+cpu_ms_per_request = 10.0
+[services.auto_scaling]
+min_capacity = 2
+max_capacity = 400
+policies = [{ type = "target_tracking", metric = "ECSServiceAverageCPUUtilization", target = 60 }]
+"#;
+    let (s, sum) = time_run(src);
+    println!(
+        "auto scaling: 1 service, 2 → ~200 → 2 tasks over 1 day (target tracking), 1,000 m5.xlarge; median of 3"
+    );
+    println!(
+        "  {:>9.3} s wall, {} events, {} scaling actions, {} tasks launched",
+        s, sum.events, sum.scaling_actions, sum.tasks_launched
+    );
 }
 
 fn traffic(quick: bool) {

@@ -191,6 +191,7 @@ impl<'s> Ctx<'s> {
                 }
                 RawPolicy::StepScaling {
                     metric,
+                    statistic,
                     comparison,
                     threshold,
                     datapoints_to_alarm,
@@ -203,6 +204,11 @@ impl<'s> Ctx<'s> {
                     let Some(m) = self.metric(metric, item, prefix, &format!("{pp}.metric")) else {
                         continue;
                     };
+                    if let Some(st) = statistic
+                        && st != "Average"
+                    {
+                        self.at(item, prefix, &format!("{pp}.statistic"), format!("statistic \"{st}\" is not modelled: datapoints are service averages per period; use \"Average\""));
+                    }
                     let cmp = match comparison.as_str() {
                         ">=" => Comparison::Ge,
                         ">" => Comparison::Gt,

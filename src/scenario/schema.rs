@@ -737,6 +737,9 @@ pub enum RawPolicy {
     StepScaling {
         /// Metric.
         metric: String,
+        /// `Average` (the only statistic of a service-level datapoint here).
+        #[serde(default)]
+        statistic: Option<String>,
         /// `>=`, `>`, `<=`, `<`.
         comparison: String,
         /// Alarm threshold.
