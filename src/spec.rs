@@ -60,6 +60,109 @@ pub struct Spec {
     pub scheduled_tasks: Vec<ScheduledTaskSpec>,
     /// Service Auto Scaling parameters shared by all services.
     pub scaling: ScalingParams,
+    /// Deployments: a service moves to another task definition at a time.
+    pub deployments: Vec<DeploymentSpec>,
+    /// Faults.
+    pub faults: Vec<FaultSpec>,
+}
+
+/// `UpdateService` with a new task definition at a time (a rolling deployment, §2.3).
+#[derive(Debug, Clone)]
+pub struct DeploymentSpec {
+    /// When.
+    pub at_ms: u64,
+    /// Which service.
+    pub service: ServiceId,
+    /// The new revision.
+    pub task_def: TaskDefId,
+}
+
+/// Rolling-update settings and the circuit breaker (§2.3, §2.4).
+#[derive(Debug, Clone, Copy)]
+pub struct DeploymentConfig {
+    /// Lower bound on healthy RUNNING tasks: ⌈desired × % / 100⌉ (default 100).
+    pub minimum_healthy_percent: u32,
+    /// Upper bound on tasks: ⌊desired × % / 100⌋ (default 200).
+    pub maximum_percent: u32,
+    /// Circuit breaker on, and whether it rolls back.
+    pub circuit_breaker: Option<bool>,
+    /// Smallest failure threshold of the breaker (current API: 3; 10 in the 2023 docs).
+    pub circuit_breaker_min_threshold: u32,
+}
+
+/// A container health check (§2.5) and whether the application passes it.
+#[derive(Debug, Clone, Copy)]
+pub struct HealthCheckSpec {
+    /// Between checks (default 30 s).
+    pub interval_ms: u64,
+    /// Consecutive failures before UNHEALTHY (default 3).
+    pub retries: u32,
+    /// Failures in this period after start do not count (default 0).
+    pub start_period_ms: u64,
+    /// Does the application answer the check? (false models a bad revision)
+    pub passes: bool,
+}
+
+/// Which instances or tasks a fault hits.
+#[derive(Debug, Clone)]
+pub enum FaultSpec {
+    /// Container instances fail; the Auto Scaling group replaces them.
+    InstanceFailure {
+        /// Only this group (default all).
+        provider: Option<ProviderId>,
+        /// Time to failure of each instance from its launch.
+        time_to_failure: Option<DurationDist>,
+        /// Or failures at these times (a random instance each).
+        times_ms: Vec<u64>,
+    },
+    /// Running tasks crash (the service replaces them at full speed, §2.2).
+    TaskCrash {
+        /// Only this service (default all).
+        service: Option<ServiceId>,
+        /// Time to crash from RUNNING.
+        time_to_failure: DurationDist,
+    },
+    /// Tasks fail to start with a probability (§2.2 throttle).
+    StartFailure {
+        /// Only this service (default all).
+        service: Option<ServiceId>,
+        /// Probability per task.
+        probability: f64,
+    },
+    /// EC2 Spot interruptions of a Spot group (§6.4).
+    Ec2Spot {
+        /// The group.
+        provider: ProviderId,
+        /// Interruptions per instance-hour.
+        rate_per_hour: f64,
+        /// Or at these times (a random instance each).
+        times_ms: Vec<u64>,
+        /// ECS_ENABLE_SPOT_INSTANCE_DRAINING (default false).
+        draining: bool,
+    },
+    /// Fargate Spot interruptions (§3.3).
+    FargateSpot {
+        /// Interruptions per task-hour.
+        rate_per_hour: f64,
+        /// Or at these times (a random Fargate Spot task each).
+        times_ms: Vec<u64>,
+    },
+    /// No Fargate Spot capacity for a while.
+    SpotCapacityShortage {
+        /// Start.
+        at_ms: u64,
+        /// Length.
+        duration_ms: u64,
+    },
+    /// An availability zone is lost for a while.
+    AzOutage {
+        /// The zone.
+        zone: ZoneId,
+        /// Start.
+        at_ms: u64,
+        /// Length.
+        duration_ms: u64,
+    },
 }
 
 /// Service Auto Scaling parameters (§4.2).
@@ -444,6 +547,10 @@ pub struct TaskDefSpec {
     pub image_size_mib: Option<u32>,
     /// Lazy loading (SOCI) on Fargate: the pull takes `lazy_loading_factor` of its full time.
     pub lazy_loading: bool,
+    /// The container health check, if any.
+    pub health_check: Option<HealthCheckSpec>,
+    /// Probability that a task fails to start (models a broken image or configuration).
+    pub start_failure_probability: f64,
 }
 
 impl TaskDefSpec {
@@ -487,6 +594,12 @@ pub struct ServiceSpec {
     pub load: Option<LoadSpec>,
     /// Service Auto Scaling, if any.
     pub auto_scaling: Option<AutoScalingSpec>,
+    /// Rolling-update bounds and circuit breaker.
+    pub deployment: DeploymentConfig,
+    /// healthCheckGracePeriodSeconds (default 0, §2.5).
+    pub health_check_grace_period_ms: u64,
+    /// availabilityZoneRebalancing ENABLED (§2.1).
+    pub az_rebalancing: bool,
 }
 
 /// One RunTask call.

@@ -498,6 +498,8 @@ impl<'s> Ctx<'s> {
                     image: format!("batch-{}", r.name),
                     image_size_mib: None,
                     lazy_loading: false,
+                    health_check: None,
+                    start_failure_probability: 0.0,
                 });
                 TaskDefId((defs.len() - 1) as u16)
             }

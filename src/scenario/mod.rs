@@ -6,6 +6,7 @@
 
 pub mod diag;
 pub mod duration;
+mod faults;
 mod load;
 mod scaling;
 pub mod schema;
@@ -801,6 +802,18 @@ impl<'s> Ctx<'s> {
                 start_ms,
                 load,
                 auto_scaling,
+                deployment: self.deployment_config(
+                    &r.deployment_configuration,
+                    item,
+                    &prefix,
+                    scheduling,
+                ),
+                health_check_grace_period_ms: r.health_check_grace_period.map_or(0, |d| d.0),
+                az_rebalancing: self.az_rebalancing(
+                    &r.availability_zone_rebalancing,
+                    item,
+                    &prefix,
+                ),
             });
         }
 
@@ -1013,6 +1026,8 @@ impl<'s> Ctx<'s> {
         }
         updates.sort_by_key(|u| u.at_ms);
 
+        let deployments = self.deployments(&root, &services, &defs, duration);
+        let faults = self.faults(&root, &services, &providers, &zones);
         let traffic = self.traffic(get("traffic"));
         let scaling = self.scaling_params(get("scaling"), metric_period_ms);
         let timings = self.timings(get("timings"));
@@ -1046,6 +1061,8 @@ impl<'s> Ctx<'s> {
             batch_jobs: batches,
             scheduled_tasks: scheduled,
             scaling,
+            deployments,
+            faults,
         })
     }
 
@@ -1515,6 +1532,13 @@ impl<'s> Ctx<'s> {
                 essential: c.essential.unwrap_or(true),
             });
         }
+        let health_check = self.health_check(&r.health_check, item, prefix);
+        let start_failure_probability = self.probability(
+            r.start_failure_probability,
+            item,
+            prefix,
+            "start_failure_probability",
+        );
         let constraints = self.constraints(&r.placement_constraints, item, prefix, false);
         self.finish_task_def(
             TaskDefInput {
@@ -1538,6 +1562,8 @@ impl<'s> Ctx<'s> {
                     .unwrap_or_else(|| r.family.clone().unwrap_or_default()),
                 image_size_mib: r.image_size_mib,
                 lazy_loading: r.lazy_loading,
+                health_check,
+                start_failure_probability,
             },
             item,
             prefix,
@@ -1669,6 +1695,8 @@ impl<'s> Ctx<'s> {
             image: d.image,
             image_size_mib: d.image_size_mib,
             lazy_loading: d.lazy_loading,
+            health_check: d.health_check,
+            start_failure_probability: d.start_failure_probability,
         })
     }
 
@@ -1801,6 +1829,17 @@ impl<'s> Ctx<'s> {
                     .unwrap_or_else(|| file.to_string()),
                 image_size_mib: None,
                 lazy_loading: false,
+                health_check: aws
+                    .containers
+                    .iter()
+                    .find_map(|c| c.health_check.as_ref())
+                    .map(|h| HealthCheckSpec {
+                        interval_ms: h.interval_s as u64 * MS_PER_S,
+                        retries: h.retries,
+                        start_period_ms: h.start_period_s as u64 * MS_PER_S,
+                        passes: true,
+                    }),
+                start_failure_probability: 0.0,
             },
             item,
             prefix,
@@ -1929,6 +1968,8 @@ impl<'s> Ctx<'s> {
 }
 
 struct TaskDefInput {
+    health_check: Option<HealthCheckSpec>,
+    start_failure_probability: f64,
     family: String,
     image: String,
     image_size_mib: Option<u32>,

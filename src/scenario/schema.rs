@@ -29,6 +29,8 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "batch_jobs",
     "scheduled_tasks",
     "scaling",
+    "deployments",
+    "faults",
 ];
 
 /// `[cluster]`.
@@ -254,6 +256,145 @@ pub struct RawTaskDefinition {
     /// Lazy loading (SOCI) on Fargate.
     #[serde(default)]
     pub lazy_loading: bool,
+    /// Container health check.
+    #[serde(default)]
+    pub health_check: Option<RawHealthCheck>,
+    /// Probability that a task fails to start.
+    #[serde(default)]
+    pub start_failure_probability: Option<f64>,
+}
+
+/// `health_check = { … }` of a task definition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHealthCheck {
+    /// 5–300 s (default 30 s).
+    #[serde(default)]
+    pub interval: Option<Dur>,
+    /// 2–60 s (default 5 s; informational).
+    #[serde(default)]
+    pub timeout: Option<Dur>,
+    /// 1–10 (default 3).
+    #[serde(default)]
+    pub retries: Option<u32>,
+    /// 0–300 s (default 0).
+    #[serde(default)]
+    pub start_period: Option<Dur>,
+    /// Does the application pass? (default true; false = a bad revision)
+    #[serde(default)]
+    pub passes: Option<bool>,
+}
+
+/// `deployment_configuration = { … }` of a service.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeploymentConfig {
+    /// Default 100 (REPLICA).
+    #[serde(default)]
+    pub minimum_healthy_percent: Option<u32>,
+    /// Default 200 (REPLICA).
+    #[serde(default)]
+    pub maximum_percent: Option<u32>,
+    /// `{ enable = true, rollback = true }`.
+    #[serde(default)]
+    pub deployment_circuit_breaker: Option<RawCircuitBreaker>,
+}
+
+/// The circuit breaker.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCircuitBreaker {
+    /// On.
+    pub enable: bool,
+    /// Roll back to the last completed deployment.
+    #[serde(default)]
+    pub rollback: bool,
+    /// Smallest threshold (default 3, the current API; the 2023 docs said 10).
+    #[serde(default)]
+    pub min_threshold: Option<u32>,
+}
+
+/// `[[deployments]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDeployment {
+    /// When.
+    pub at: Dur,
+    /// Service.
+    pub service: String,
+    /// New task definition family.
+    pub task_definition: String,
+}
+
+/// `[[faults]]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawFault {
+    /// Instance failures.
+    InstanceFailure {
+        /// Group (default all).
+        #[serde(default)]
+        capacity_provider: Option<String>,
+        /// Exponential mean time between failures per instance.
+        #[serde(default)]
+        mtbf: Option<Dur>,
+        /// Or a distribution of time to failure.
+        #[serde(default)]
+        time_to_failure: Option<Dist>,
+        /// Or failure times.
+        #[serde(default)]
+        times: Vec<Dur>,
+    },
+    /// Running task crashes.
+    TaskCrash {
+        /// Service (default all).
+        #[serde(default)]
+        service: Option<String>,
+        /// Exponential mean time between crashes per task.
+        #[serde(default)]
+        mtbf: Option<Dur>,
+        /// Or a distribution.
+        #[serde(default)]
+        time_to_failure: Option<Dist>,
+    },
+    /// Tasks that fail to start.
+    StartFailure {
+        /// Service (default all).
+        #[serde(default)]
+        service: Option<String>,
+        /// Probability per task.
+        probability: f64,
+    },
+    /// Spot interruptions: an EC2 Spot group, or `FARGATE_SPOT`.
+    SpotInterruption {
+        /// `FARGATE_SPOT` or a Spot Auto Scaling group's provider.
+        capacity_provider: String,
+        /// Interruptions per instance-hour (EC2) or task-hour (Fargate).
+        #[serde(default)]
+        rate_per_hour: Option<f64>,
+        /// Or at these times.
+        #[serde(default)]
+        times: Vec<Dur>,
+        /// EC2: ECS_ENABLE_SPOT_INSTANCE_DRAINING (default false, the agent's default).
+        #[serde(default)]
+        draining: bool,
+    },
+    /// No Fargate Spot capacity for a while.
+    SpotCapacityShortage {
+        /// Start.
+        at: Dur,
+        /// Length.
+        duration: Dur,
+    },
+    /// A zone is lost.
+    AzOutage {
+        /// Zone.
+        zone: String,
+        /// Start.
+        at: Dur,
+        /// Length.
+        duration: Dur,
+    },
 }
 
 /// `[[services]]`.
@@ -294,6 +435,15 @@ pub struct RawService {
     /// Service Auto Scaling.
     #[serde(default)]
     pub auto_scaling: Option<RawAutoScaling>,
+    /// Rolling update and circuit breaker.
+    #[serde(default)]
+    pub deployment_configuration: Option<RawDeploymentConfig>,
+    /// healthCheckGracePeriodSeconds.
+    #[serde(default)]
+    pub health_check_grace_period: Option<Dur>,
+    /// `ENABLED` or `DISABLED` (default).
+    #[serde(default)]
+    pub availability_zone_rebalancing: Option<String>,
 }
 
 /// `[[run_tasks]]`: one RunTask call.
