@@ -6,6 +6,11 @@
 //! report `wall_seconds`.
 
 mod autoscaling;
+mod deploy;
+mod faults;
+
+use deploy::{Deployment, Rollout};
+pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
 
 use std::collections::{HashMap, VecDeque};
 
@@ -87,6 +92,60 @@ pub enum Event {
     },
     /// Cluster auto scaling evaluates CapacityProviderReservation (every minute).
     CasTick,
+    /// A scheduled deployment (`[[deployments]]` number `.0`).
+    Deploy(u32),
+    /// A container health check of a task.
+    HealthCheck {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
+    /// 40 s after RUNNING: healthy, for tasks with no health check and no load balancer (§2.3).
+    TaskHealthy {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
+    /// A running task crashes (a `task_crash` fault).
+    TaskCrash {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
+    /// An instance fails (an `instance_failure` fault).
+    InstanceFailure {
+        /// The instance.
+        instance: InstanceId,
+    },
+    /// Fault number `fault` acts (trace time number `k`, or a window's start `k = 0` / end `k = 1`).
+    FaultAt {
+        /// Fault index.
+        fault: u16,
+        /// Which moment.
+        k: u32,
+    },
+    /// EC2 Spot interruption notice.
+    SpotNotice {
+        /// The instance.
+        instance: InstanceId,
+        /// Spot draining enabled.
+        draining: bool,
+    },
+    /// EC2 Spot termination, 2 minutes after the notice.
+    SpotTerminate {
+        /// The instance.
+        instance: InstanceId,
+    },
+    /// Fargate Spot interruption warning for a task.
+    FargateSpotNotice {
+        /// Slot.
+        task: TaskId,
+        /// Generation when scheduled.
+        generation: u32,
+    },
     /// An instance the Auto Scaling group launched registers with the cluster.
     InstanceLaunched {
         /// Its group.
@@ -139,6 +198,8 @@ struct ServiceState {
     steady: bool,
     shortfall: u32,
     strategies: Vec<Strategy>,
+    deployments: Vec<Deployment>,
+    primary: usize,
 }
 
 /// A run in progress. Create with [`Sim::new`], then [`Sim::run`].
@@ -203,6 +264,11 @@ pub struct Sim<'a> {
     rng_launch: RngStream,
     instances_terminated: u64,
     scaling_actions: u64,
+    // Faults.
+    fault_rngs: Vec<RngStream>,
+    rng_start_failures: RngStream,
+    spot_shortage: bool,
+    zone_down: Vec<bool>,
 }
 
 const STAY: u64 = u64::MAX;
@@ -269,6 +335,12 @@ impl<'a> Sim<'a> {
                     steady: false,
                     shortfall: 0,
                     strategies,
+                    deployments: vec![Deployment {
+                        task_def: s.task_def,
+                        rollout: Rollout::InProgress,
+                        failures: 0,
+                    }],
+                    primary: 0,
                 }
             })
             .collect();
@@ -383,6 +455,12 @@ impl<'a> Sim<'a> {
             rng_launch: RngStream::new(spec.seed, "instance-launches"),
             instances_terminated: 0,
             scaling_actions: 0,
+            fault_rngs: (0..spec.faults.len())
+                .map(|i| RngStream::new(spec.seed, &format!("fault:{i}")))
+                .collect(),
+            rng_start_failures: RngStream::new(spec.seed, "start-failures"),
+            spot_shortage: false,
+            zone_down: vec![false; spec.zones.len()],
         }
     }
 
@@ -444,6 +522,10 @@ impl<'a> Sim<'a> {
         for i in 0..spec.batch_jobs.len() {
             self.read_next_job(i);
         }
+        for (i, d) in spec.deployments.iter().enumerate() {
+            self.queue.push(d.at_ms, Event::Deploy(i as u32));
+        }
+        self.schedule_faults();
         if spec
             .providers
             .iter()
@@ -493,6 +575,9 @@ impl<'a> Sim<'a> {
             Event::CreateService(s) => self.create_service(s),
             Event::TaskStep { task, generation } => {
                 if self.world.task(task).generation == generation {
+                    if self.fails_now(task) {
+                        return;
+                    }
                     let next = next_state(self.world.task(task).state);
                     self.run_from(task, next);
                 }
@@ -533,6 +618,55 @@ impl<'a> Sim<'a> {
                 self.on_scheduled_scaling(service, action)
             }
             Event::CasTick => self.cas_tick(),
+            Event::Deploy(i) => {
+                let d = &self.spec.deployments[i as usize];
+                self.start_deployment(d.service, d.task_def, "UpdateService");
+            }
+            Event::HealthCheck { task, generation } => {
+                let x = self.world.task(task);
+                if x.generation == generation && x.state == TaskState::Running && !x.stop_requested
+                {
+                    self.on_health_check(task);
+                }
+            }
+            Event::TaskHealthy { task, generation } => {
+                let x = self.world.task(task);
+                if x.generation == generation && x.state == TaskState::Running && !x.stop_requested
+                {
+                    self.mark_healthy(task);
+                }
+            }
+            Event::TaskCrash { task, generation } => {
+                let x = self.world.task(task);
+                if x.generation == generation && x.state == TaskState::Running && !x.stop_requested
+                {
+                    let serial = x.serial;
+                    self.emit(
+                        "fault",
+                        String::new(),
+                        format!("Task {serial} crashed: its essential container exited."),
+                        false,
+                    );
+                    self.stop_task(
+                        task,
+                        StopCode::EssentialContainerExited,
+                        "Essential container in task exited".into(),
+                    );
+                }
+            }
+            Event::InstanceFailure { instance } => {
+                if self.world.instance(instance).status != InstanceStatus::Deregistered {
+                    self.fail_instance(instance, "failed");
+                }
+            }
+            Event::FaultAt { fault, k } => self.on_fault_at(fault, k),
+            Event::SpotNotice { instance, draining } => self.spot_notice(instance, draining),
+            Event::SpotTerminate { instance } => self.spot_terminate(instance),
+            Event::FargateSpotNotice { task, generation } => {
+                if self.world.task(task).generation == generation {
+                    self.fargate_spot_interrupt(task);
+                }
+            }
             Event::InstanceLaunched {
                 provider,
                 zone,
@@ -557,6 +691,14 @@ impl<'a> Sim<'a> {
                         .expect("load")
                         .targets
                         .push(task);
+                    if self
+                        .spec
+                        .task_def(self.world.task(task).def)
+                        .health_check
+                        .is_none()
+                    {
+                        self.mark_healthy(task);
+                    }
                 }
             }
             Event::ScheduledRun(i) => {
@@ -904,6 +1046,7 @@ impl<'a> Sim<'a> {
             images: Vec::new(),
         };
         let id = self.world.add_instance(inst);
+        self.arm_instance_faults(id);
         self.cost_ec2.open(asg.price_usd_per_hour, launched_at);
         self.active_instances += 1;
         self.instances_peak = self.instances_peak.max(self.active_instances);
@@ -962,74 +1105,7 @@ impl<'a> Sim<'a> {
             self.check_steady(sid);
             return;
         }
-        let now = self.queue.now();
-        let active = self.services[sid.0 as usize].tasks.len() as u32;
-        let desired = self.services[sid.0 as usize].desired;
-        if active > desired {
-            let mut stopped = Vec::new();
-            for _ in 0..(active - desired) {
-                let victim = self.choose_scale_in_victim(sid);
-                stopped.push(self.world.task(victim).serial);
-                self.stop_task(
-                    victim,
-                    StopCode::ServiceSchedulerInitiated,
-                    "Scaling activity initiated by (deployment ecs-svc)".into(),
-                );
-            }
-            let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
-            let msg = format!(
-                "(service {}) has stopped {} running tasks:{list}.",
-                s.name,
-                stopped.len()
-            );
-            self.emit("service", s.name.clone(), msg, false);
-        } else if active < desired {
-            let st = &mut self.services[sid.0 as usize];
-            if now < st.throttled_until {
-                let at = st.throttled_until;
-                self.queue.push(at, Event::Reconcile(sid));
-                return;
-            }
-            // §8: a service launches at most N tasks per minute (token bucket, burst N).
-            let rate = spec.scheduler.service_launch_rate_per_minute as f64;
-            st.tokens =
-                (st.tokens + (now - st.tokens_at) as f64 * rate / MS_PER_MIN as f64).min(rate);
-            st.tokens_at = now;
-            let need = desired - active;
-            let allowed = (st.tokens.floor() as u32).min(need);
-            let mut started = Vec::new();
-            let mut failed = false;
-            for _ in 0..allowed {
-                match self.launch_service_task(sid) {
-                    Ok(t) => started.push(self.world.task(t).serial),
-                    Err(f) => {
-                        self.placement_failures += 1;
-                        self.report_unplaceable(sid, f);
-                        failed = true;
-                        break;
-                    }
-                }
-            }
-            let st = &mut self.services[sid.0 as usize];
-            st.tokens -= started.len() as f64;
-            if !started.is_empty() {
-                let list: String = started.iter().map(|t| format!(" (task {t})")).collect();
-                let msg = format!(
-                    "(service {}) has started {} tasks:{list}.",
-                    s.name,
-                    started.len()
-                );
-                self.emit("service", s.name.clone(), msg, false);
-            }
-            if failed {
-                self.request_reconcile(sid, spec.scheduler.placement_retry_interval_ms);
-            } else if allowed < need {
-                let wait_ms = (MS_PER_MIN as f64 / rate).ceil() as u64;
-                self.request_reconcile(sid, wait_ms.max(1));
-            }
-        }
-        self.update_shortfall(sid);
-        self.check_steady(sid);
+        self.reconcile_replica(sid);
     }
 
     /// §3.1: the base first, then the provider furthest below its weighted share. Worked example
@@ -1066,8 +1142,9 @@ impl<'a> Sim<'a> {
         };
         let group = self.services[sid.0 as usize].group;
         let strategies = std::mem::take(&mut self.services[sid.0 as usize].strategies);
+        let def = self.primary_task_def(sid);
         let r = self.launch_task(
-            s.task_def,
+            def,
             group,
             Owner::Service(sid),
             &s.launch,
@@ -1115,16 +1192,34 @@ impl<'a> Sim<'a> {
         };
         let now = self.queue.now();
         let mut task = Task::new(def, group, owner, provider, kind, cpu, mem, now);
+        if let Owner::Service(sid) = owner {
+            task.deployment = self.services[sid.0 as usize].primary as u32;
+        }
+        if kind == LaunchKind::FargateSpot && self.spot_shortage {
+            // No Fargate Spot capacity; no fallback to FARGATE (§3.1).
+            return Err(Failure {
+                closest: None,
+                reason: None,
+            });
+        }
+        task.start_fails = self.decide_start_failure(owner, def);
         task.exit_after_ms = job.map(|j| j.1);
         if kind != LaunchKind::Ec2 {
             // Fargate balances over the service's zones (§1.3): fewest tasks of the group, random tie.
+            // Zones that are down take nothing.
             let counts = &self.world.group_zone_counts[group.0 as usize];
-            let min = zones
+            let up: Vec<ZoneId> = zones
                 .iter()
-                .map(|z| counts[z.0 as usize])
-                .min()
-                .expect("zones");
-            let tied: Vec<ZoneId> = zones
+                .copied()
+                .filter(|z| !self.zone_down[z.0 as usize])
+                .collect();
+            let Some(min) = up.iter().map(|z| counts[z.0 as usize]).min() else {
+                return Err(Failure {
+                    closest: None,
+                    reason: None,
+                });
+            };
+            let tied: Vec<ZoneId> = up
                 .iter()
                 .copied()
                 .filter(|z| counts[z.0 as usize] == min)
@@ -1526,6 +1621,20 @@ impl<'a> Sim<'a> {
     }
 
     /// Enter `state` and keep going through states whose duration is zero, so they cost no event.
+    /// At the end of PENDING a task marked to fail stops with TaskFailedToStart (§2.2, §7.2).
+    fn fails_now(&mut self, t: TaskId) -> bool {
+        let x = self.world.task(t);
+        if x.state == TaskState::Pending && x.start_fails && !x.stop_requested {
+            self.stop_task(
+                t,
+                StopCode::TaskFailedToStart,
+                "CannotStartContainerError: the essential container failed to start".into(),
+            );
+            return true;
+        }
+        false
+    }
+
     fn run_from(&mut self, t: TaskId, mut state: TaskState) {
         loop {
             let d = self.enter(t, state);
@@ -1541,6 +1650,9 @@ impl<'a> Sim<'a> {
                         generation,
                     },
                 );
+                return;
+            }
+            if self.fails_now(t) {
                 return;
             }
             state = next_state(state);
@@ -1597,6 +1709,8 @@ impl<'a> Sim<'a> {
                     Owner::Service(sid) => {
                         self.services[sid.0 as usize].failures_in_row = 0;
                         self.check_steady(sid);
+                        self.schedule_health(t, sid);
+                        self.arm_task_faults(t);
                         if spec.services[sid.0 as usize].load.is_some() {
                             // A new target is healthy after its first passed check (§2.5: 1 check).
                             let interval = spec.traffic.health_check_interval_ms.max(1);
@@ -1692,16 +1806,31 @@ impl<'a> Sim<'a> {
 
     /// Ask a task to stop (desired status STOPPED) with a stop code; the service, if any, replaces it.
     pub fn stop_task(&mut self, t: TaskId, code: StopCode, reason: String) {
+        self.stop_task_with(t, code, reason, false);
+    }
+
+    /// Stop a task at once, skipping the orderly states (its host died, its zone went down).
+    pub fn stop_task_now(&mut self, t: TaskId, code: StopCode, reason: String) {
+        let task = self.world.task(t);
+        if !task.stop_requested {
+            self.stop_task_with(t, code, reason, true);
+        } else if task.state != TaskState::Stopped {
+            self.run_from(t, TaskState::Stopped);
+        }
+    }
+
+    fn stop_task_with(&mut self, t: TaskId, code: StopCode, reason: String, immediate: bool) {
         let now = self.queue.now();
         let task = self.world.task(t);
         if task.stop_requested {
             return;
         }
-        let (state, owner, awaiting, provider) = (
+        let (state, owner, awaiting, provider, deployment) = (
             task.state,
             task.owner,
             task.awaiting_capacity,
             task.provider,
+            task.deployment,
         );
         {
             let task = self.world.task_mut(t);
@@ -1738,6 +1867,8 @@ impl<'a> Sim<'a> {
                         "(service {name}) is unable to consistently start tasks successfully."
                     );
                     self.emit("service", name, msg, true);
+                    // §2.4 stage 1: a task of the new deployment that fails to reach RUNNING.
+                    self.count_deployment_failure(sid, deployment);
                 }
             }
             self.update_shortfall(sid);
@@ -1751,6 +1882,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let next = match state {
+            _ if immediate => TaskState::Stopped,
             TaskState::Running => TaskState::Deactivating,
             TaskState::Provisioning => TaskState::Deprovisioning,
             TaskState::Pending | TaskState::Activating => TaskState::Stopping,

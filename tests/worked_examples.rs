@@ -538,8 +538,8 @@ desired_count = 3
 }
 
 /// §8: a service launches at most 500 tasks per minute, modelled as a token bucket (burst 500, refill
-/// 500/min = one token per 120 ms). 1200 Fargate tasks: 500 at 0 s, then one every 120 ms, so the 700th
-/// after the burst is created at 700 × 120 ms = 84 s.
+/// 500/min = one token per 120 ms) drained in batches of up to 50 (one batch every 50 × 120 ms = 6 s).
+/// 1200 Fargate tasks: 500 at 0 s, then 50 every 6 s: the 700 left take 14 batches, the last at 84 s.
 #[test]
 fn service_launch_rate_is_limited() {
     let toml = format!(
@@ -561,7 +561,8 @@ launch_type = "FARGATE"
     created.sort_unstable();
     assert_eq!(created.len(), 1200);
     assert_eq!(created.iter().filter(|&&t| t == 0).count(), 500);
-    assert_eq!(created[500], 120);
+    assert_eq!(created[500], 6_000);
+    assert_eq!(created.iter().filter(|&&t| t == 6_000).count(), 50);
     assert_eq!(*created.last().unwrap(), 84_000);
 }
 

@@ -279,6 +279,19 @@ pub struct Task {
     pub hourly_usd: f64,
     /// For batch jobs: how long the essential container runs once RUNNING.
     pub exit_after_ms: Option<u64>,
+    /// The service deployment it belongs to.
+    pub deployment: u32,
+    /// Marked for replacement (its instance drains, or it turned unhealthy): the scheduler starts a
+    /// replacement and stops it within the deployment bounds (§2.1, §2.3, §6.5).
+    pub replace: bool,
+    /// Counts as healthy for the deployment bounds (§2.3).
+    pub healthy: bool,
+    /// Its container health check (or target health) failed.
+    pub unhealthy: bool,
+    /// It will fail before RUNNING (a fault or a broken revision).
+    pub start_fails: bool,
+    /// Consecutive failed container health checks.
+    pub hc_failures: u32,
 }
 
 impl Task {
@@ -320,6 +333,12 @@ impl Task {
             billed_since: None,
             hourly_usd: 0.0,
             exit_after_ms: None,
+            deployment: 0,
+            replace: false,
+            healthy: false,
+            unhealthy: false,
+            start_fails: false,
+            hc_failures: 0,
         }
     }
 }
@@ -681,9 +700,12 @@ impl World {
     pub fn check_invariants(&self) -> Result<(), String> {
         let mut cpu = vec![0u64; self.instances.len()];
         let mut mem = vec![0u64; self.instances.len()];
-        let mut free: std::collections::HashSet<u32> = self.free_slots.iter().copied().collect();
+        let mut free = vec![false; self.tasks.len()];
+        for &s in &self.free_slots {
+            free[s as usize] = true;
+        }
         for (i, t) in self.tasks.iter().enumerate() {
-            if free.remove(&(i as u32)) {
+            if free[i] {
                 continue;
             }
             if t.state == TaskState::Stopped {

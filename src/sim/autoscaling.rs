@@ -36,14 +36,15 @@ impl<'a> Sim<'a> {
         };
         let now = self.queue.now();
         let (running, desired) = (self.services[i].running, self.services[i].desired);
-        let scaler = self.scalers[i].as_mut().expect("scaler");
         let value = |m: ScalingMetric| match m {
             ScalingMetric::Cpu => dp[0],
             ScalingMetric::Memory => dp[1],
             ScalingMetric::RequestCountPerTarget => dp[2],
         };
-        // Deployments (a later feature) pause scale-in; none runs yet.
-        if let Some(d) = scaler.on_datapoint(now, value, running, desired, false) {
+        // A deployment in progress pauses scale-in (§4.1).
+        let deploying = self.deployment_in_progress(sid);
+        let scaler = self.scalers[i].as_mut().expect("scaler");
+        if let Some(d) = scaler.on_datapoint(now, value, running, desired, deploying) {
             let name = self.spec.services[i].name.clone();
             let msg = format!(
                 "Application Auto Scaling: {} service {name} from {desired} to {} tasks ({}).",
@@ -208,9 +209,10 @@ impl<'a> Sim<'a> {
         let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
             unreachable!()
         };
-        let zone = *asg
+        let Some(&zone) = asg
             .zones
             .iter()
+            .filter(|z| !self.zone_down[z.0 as usize])
             .min_by_key(|z| {
                 let active = self.world.zone_index(p, **z).members.len() as u32;
                 (
@@ -218,7 +220,9 @@ impl<'a> Sim<'a> {
                     z.0,
                 )
             })
-            .expect("zones");
+        else {
+            return; // every zone of the group is down
+        };
         let c = &mut self.cas[p.0 as usize];
         c.launching += 1;
         c.launching_per_zone[zone.0 as usize] += 1;

@@ -1,0 +1,518 @@
+//! Rolling deployments and replacement within the deployment bounds (reference §2.1, §2.3, §2.4, §2.5,
+//! §6.5): the REPLICA service scheduler with deployments, container health checks, the circuit breaker and
+//! rollback. With no deployment in progress and nothing to replace it is the plain "hold the desired
+//! count" loop.
+
+use super::*;
+use crate::engine::MS_PER_S;
+
+/// `rolloutState` (§2.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Rollout {
+    InProgress,
+    Completed,
+    Failed,
+}
+
+impl Rollout {
+    fn as_str(self) -> &'static str {
+        match self {
+            Rollout::InProgress => "IN_PROGRESS",
+            Rollout::Completed => "COMPLETED",
+            Rollout::Failed => "FAILED",
+        }
+    }
+}
+
+/// One deployment of a service: a task definition and how its rollout goes.
+#[derive(Debug, Clone)]
+pub(super) struct Deployment {
+    pub task_def: TaskDefId,
+    pub rollout: Rollout,
+    pub failures: u32,
+}
+
+/// min tasks = ⌈desired × minimumHealthyPercent / 100⌉ (§2.3).
+pub fn min_healthy_tasks(desired: u32, percent: u32) -> u32 {
+    (desired as u64 * percent as u64).div_ceil(100) as u32
+}
+
+/// max tasks = ⌊desired × maximumPercent / 100⌋ (§2.3).
+pub fn max_tasks(desired: u32, percent: u32) -> u32 {
+    (desired as u64 * percent as u64 / 100) as u32
+}
+
+/// Circuit-breaker threshold = clamp(⌈0.5 × desired⌉, minimum, 200) (§2.4).
+pub fn breaker_threshold(desired: u32, minimum: u32) -> u32 {
+    desired.div_ceil(2).clamp(minimum, 200.max(minimum))
+}
+
+impl<'a> Sim<'a> {
+    /// The task definition new tasks of a service use (its primary deployment's).
+    pub(super) fn primary_task_def(&self, sid: ServiceId) -> TaskDefId {
+        let st = &self.services[sid.0 as usize];
+        st.deployments[st.primary].task_def
+    }
+
+    /// A deployment is rolling out (scale-in pauses, §4.1).
+    pub(super) fn deployment_in_progress(&self, sid: ServiceId) -> bool {
+        let st = &self.services[sid.0 as usize];
+        st.deployments[st.primary].rollout == Rollout::InProgress
+    }
+
+    /// UpdateService to a new task definition: a new primary deployment (§2.3); the launch throttle resets
+    /// (§2.2).
+    pub(super) fn start_deployment(&mut self, sid: ServiceId, td: TaskDefId, why: &str) {
+        let st = &mut self.services[sid.0 as usize];
+        st.deployments.push(Deployment {
+            task_def: td,
+            rollout: Rollout::InProgress,
+            failures: 0,
+        });
+        st.primary = st.deployments.len() - 1;
+        st.failures_in_row = 0;
+        st.throttled_until = 0;
+        st.steady = false;
+        let id = st.primary;
+        let name = self.spec.services[sid.0 as usize].name.clone();
+        let family = &self.spec.task_def(td).family;
+        let msg = format!(
+            "(service {name}) deployment ecs-svc/{id} to task definition {family}: rolloutState IN_PROGRESS ({why})."
+        );
+        self.emit("deployment", name, msg, false);
+        self.request_reconcile(sid, 0);
+    }
+
+    /// A failure of the rollout in progress: a task of it stopped before RUNNING, or failed its health
+    /// checks. At the threshold the deployment FAILS, and with rollback a new deployment returns to the
+    /// last completed task definition (§2.4).
+    pub(super) fn count_deployment_failure(&mut self, sid: ServiceId, deployment: u32) {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let Some(rollback) = s.deployment.circuit_breaker else {
+            return;
+        };
+        let st = &mut self.services[sid.0 as usize];
+        let d = deployment as usize;
+        if d != st.primary || st.deployments[d].rollout != Rollout::InProgress {
+            return;
+        }
+        st.deployments[d].failures += 1;
+        let threshold = breaker_threshold(st.desired, s.deployment.circuit_breaker_min_threshold);
+        if st.deployments[d].failures < threshold {
+            return;
+        }
+        st.deployments[d].rollout = Rollout::Failed;
+        let failures = st.deployments[d].failures;
+        let last_good = st.deployments[..d]
+            .iter()
+            .rposition(|x| x.rollout == Rollout::Completed);
+        let msg = format!(
+            "(service {}) deployment ecs-svc/{d}: rolloutState FAILED: the deployment circuit breaker tripped after {failures} failed tasks (threshold {threshold}).",
+            s.name
+        );
+        self.emit("deployment", s.name.clone(), msg, false);
+        if rollback && let Some(g) = last_good {
+            let td = self.services[sid.0 as usize].deployments[g].task_def;
+            self.start_deployment(sid, td, "rollback by the circuit breaker");
+        }
+    }
+
+    /// The REPLICA scheduler (§2.1, §2.3): keep `desired` tasks of the primary deployment that are not
+    /// marked for replacement; start new ones while the total stays within ⌊desired × max% ⌋; stop old or
+    /// marked ones while the healthy count stays at or above ⌈desired × min%⌉.
+    pub(super) fn reconcile_replica(&mut self, sid: ServiceId) {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let now = self.queue.now();
+        let st = &self.services[sid.0 as usize];
+        let desired = st.desired;
+        let primary = st.primary as u32;
+        let cfg = s.deployment;
+        let max_total = max_tasks(desired, cfg.maximum_percent).max(desired);
+        let min_healthy = min_healthy_tasks(desired, cfg.minimum_healthy_percent);
+        let keep: Vec<TaskId> = st
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&t| {
+                let x = self.world.task(t);
+                x.deployment == primary && !x.replace
+            })
+            .collect();
+        let mut others: Vec<TaskId> = st
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&t| {
+                let x = self.world.task(t);
+                x.deployment != primary || x.replace
+            })
+            .collect();
+        let mut healthy = st
+            .tasks
+            .iter()
+            .filter(|&&t| {
+                let x = self.world.task(t);
+                x.healthy && !x.unhealthy
+            })
+            .count() as u32;
+        let mut total = st.tasks.len() as u32;
+
+        // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement).
+        if keep.len() as u32 > desired {
+            let mut stopped = Vec::new();
+            for _ in 0..(keep.len() as u32 - desired) {
+                let victim = self.choose_scale_in_victim(sid);
+                stopped.push(self.world.task(victim).serial);
+                self.stop_task(
+                    victim,
+                    StopCode::ServiceSchedulerInitiated,
+                    "Scaling activity initiated by (deployment ecs-svc)".into(),
+                );
+            }
+            let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
+            let msg = format!(
+                "(service {}) has stopped {} running tasks:{list}.",
+                s.name,
+                stopped.len()
+            );
+            self.emit("service", s.name.clone(), msg, false);
+            total = self.services[sid.0 as usize].tasks.len() as u32;
+        }
+
+        // 2. Start primary tasks up to the desired count, within the maximum.
+        let primary_failed =
+            self.services[sid.0 as usize].deployments[primary as usize].rollout == Rollout::Failed;
+        let keep_n = keep.len().min(desired as usize) as u32;
+        let mut started_any = false;
+        if keep_n < desired && !primary_failed {
+            let room = max_total.saturating_sub(total);
+            let need = (desired - keep_n).min(room);
+            if need > 0 {
+                started_any = self.launch_batch(sid, need, now);
+                total = self.services[sid.0 as usize].tasks.len() as u32;
+            }
+        }
+
+        // 3. Stop old-deployment and marked tasks: not-yet-healthy ones freely, healthy ones only while the
+        //    healthy count stays at the minimum (start-first replacement when the maximum allows, §2.1).
+        others.sort_by_key(|&t| {
+            let x = self.world.task(t);
+            (x.healthy && !x.unhealthy, x.serial)
+        });
+        let mut stopped = Vec::new();
+        for t in others {
+            let x = self.world.task(t);
+            let counts = x.healthy && !x.unhealthy;
+            if counts {
+                if healthy <= min_healthy {
+                    continue;
+                }
+                healthy -= 1;
+            }
+            stopped.push(self.world.task(t).serial);
+            let reason = if x.replace {
+                "Task is being replaced (instance draining or task unhealthy)"
+            } else {
+                "Task stopped by the deployment"
+            };
+            self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
+            total = total.saturating_sub(1);
+        }
+        if !stopped.is_empty() {
+            let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
+            let msg = format!(
+                "(service {}) has stopped {} running tasks:{list}.",
+                s.name,
+                stopped.len()
+            );
+            self.emit("service", s.name.clone(), msg, false);
+            // Room opened: start replacements now.
+            if !primary_failed {
+                let keep_now = self.services[sid.0 as usize]
+                    .tasks
+                    .iter()
+                    .filter(|&&t| {
+                        let x = self.world.task(t);
+                        x.deployment == primary && !x.replace
+                    })
+                    .count() as u32;
+                let room = max_total.saturating_sub(total);
+                let need = desired.saturating_sub(keep_now).min(room);
+                if need > 0 {
+                    started_any |= self.launch_batch(sid, need, now);
+                }
+            }
+        }
+
+        // 4. Stuck: something to replace, no room to start, and no healthy task may stop (§2.3).
+        let st = &self.services[sid.0 as usize];
+        let left = st.tasks.iter().filter(|&&t| {
+            let x = self.world.task(t);
+            x.deployment != primary || x.replace
+        });
+        if left.clone().count() > 0
+            && stopped.is_empty()
+            && !started_any
+            && st.tasks.len() as u32 >= max_total
+            && healthy <= min_healthy
+        {
+            let msg = format!(
+                "(service {}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
+                s.name
+            );
+            self.emit("deployment", s.name.clone(), msg, true);
+        }
+
+        // 5. Rollout complete: only primary tasks, all healthy, as many as desired.
+        let st = &self.services[sid.0 as usize];
+        let p = st.primary;
+        if st.deployments[p].rollout == Rollout::InProgress {
+            let all_primary = st
+                .tasks
+                .iter()
+                .all(|&t| self.world.task(t).deployment == primary);
+            let healthy_primary = st
+                .tasks
+                .iter()
+                .filter(|&&t| {
+                    let x = self.world.task(t);
+                    x.deployment == primary && x.healthy && !x.unhealthy && !x.replace
+                })
+                .count() as u32;
+            if all_primary && healthy_primary == desired {
+                let st = &mut self.services[sid.0 as usize];
+                st.deployments[p].rollout = Rollout::Completed;
+                for (k, d) in st.deployments.iter_mut().enumerate() {
+                    if k != p && d.rollout == Rollout::InProgress {
+                        d.rollout = Rollout::Failed;
+                    }
+                }
+                let family = &spec.task_def(st.deployments[p].task_def).family;
+                let msg = format!(
+                    "(service {}) deployment ecs-svc/{p} to task definition {family}: rolloutState {}.",
+                    s.name,
+                    Rollout::Completed.as_str()
+                );
+                self.emit("deployment", s.name.clone(), msg, false);
+            }
+        }
+        self.update_shortfall(sid);
+        self.check_steady(sid);
+    }
+
+    /// Launch up to `need` primary tasks now, within the throttle and the launch rate; retry later when
+    /// held back. Returns whether any started.
+    fn launch_batch(&mut self, sid: ServiceId, need: u32, now: SimTime) -> bool {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let st = &mut self.services[sid.0 as usize];
+        if now < st.throttled_until {
+            let at = st.throttled_until;
+            self.queue.push(at, Event::Reconcile(sid));
+            return false;
+        }
+        // §8: a service launches at most N tasks per minute (token bucket, burst N).
+        let rate = spec.scheduler.service_launch_rate_per_minute as f64;
+        st.tokens = (st.tokens + (now - st.tokens_at) as f64 * rate / MS_PER_MIN as f64).min(rate);
+        st.tokens_at = now;
+        let allowed = ((st.tokens + 1e-6).floor() as u32).min(need);
+        let mut started = Vec::new();
+        let mut failed = false;
+        for _ in 0..allowed {
+            match self.launch_service_task(sid) {
+                Ok(t) => started.push(self.world.task(t).serial),
+                Err(f) => {
+                    self.placement_failures += 1;
+                    self.report_unplaceable(sid, f);
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        let st = &mut self.services[sid.0 as usize];
+        st.tokens -= started.len() as f64;
+        if !started.is_empty() {
+            let list: String = started.iter().map(|t| format!(" (task {t})")).collect();
+            let msg = format!(
+                "(service {}) has started {} tasks:{list}.",
+                s.name,
+                started.len()
+            );
+            self.emit("service", s.name.clone(), msg, false);
+        }
+        if failed {
+            self.request_reconcile(sid, spec.scheduler.placement_retry_interval_ms);
+        } else if allowed < need {
+            // Come back when the bucket holds the next batch (at most 50 tasks): fewer wake-ups than one
+            // per token, the same 500-per-minute rate.
+            let batch = (need - allowed).min(50) as f64;
+            let have = self.services[sid.0 as usize].tokens.max(0.0);
+            let wait_ms = ((batch - have).max(1.0) * MS_PER_MIN as f64 / rate).ceil() as u64;
+            self.request_reconcile(sid, wait_ms.max(1));
+        }
+        !started.is_empty()
+    }
+
+    /// At RUNNING: how the task will be found healthy (§2.3): by its container health check; else by its
+    /// load balancer's first passed check (traffic); else 40 s after RUNNING.
+    pub(super) fn schedule_health(&mut self, t: TaskId, sid: ServiceId) {
+        let spec = self.spec;
+        let task = self.world.task(t);
+        let td = spec.task_def(task.def);
+        let generation = task.generation;
+        if let Some(hc) = &td.health_check {
+            self.queue.push_after(
+                hc.interval_ms,
+                Event::HealthCheck {
+                    task: t,
+                    generation,
+                },
+            );
+        } else if spec.services[sid.0 as usize].load.is_none() {
+            self.queue.push_after(
+                40 * MS_PER_S,
+                Event::TaskHealthy {
+                    task: t,
+                    generation,
+                },
+            );
+        }
+        // With a load balancer and no container check, TargetHealthy makes it healthy.
+    }
+
+    pub(super) fn mark_healthy(&mut self, t: TaskId) {
+        let task = self.world.task_mut(t);
+        if task.healthy || task.unhealthy {
+            return;
+        }
+        task.healthy = true;
+        if let Owner::Service(sid) = task.owner {
+            // Only a rollout or a replacement waits on health.
+            let st = &self.services[sid.0 as usize];
+            let primary = st.primary as u32;
+            let waiting = self.deployment_in_progress(sid)
+                || st.tasks.iter().any(|&x| {
+                    let x = self.world.task(x);
+                    x.replace || x.deployment != primary
+                });
+            if waiting {
+                self.request_reconcile(sid, 0);
+            }
+        }
+    }
+
+    /// One container health check (§2.5): a pass makes the task HEALTHY; `retries` consecutive failures
+    /// outside the start period make it UNHEALTHY; the service ignores that during its grace period, then
+    /// replaces the task (start-first within the bounds) and counts it against the circuit breaker.
+    pub(super) fn on_health_check(&mut self, t: TaskId) {
+        let spec = self.spec;
+        let now = self.queue.now();
+        let task = self.world.task(t);
+        let Owner::Service(sid) = task.owner else {
+            return;
+        };
+        let td = spec.task_def(task.def);
+        let Some(hc) = td.health_check else { return };
+        let started = task.started_at.unwrap_or(now);
+        let s = &spec.services[sid.0 as usize];
+        let generation = task.generation;
+        if hc.passes {
+            // With a load balancer the target must be healthy too; TargetHealthy covers that.
+            if s.load.is_none()
+                || self
+                    .task_traffic
+                    .get(t.0 as usize)
+                    .is_some_and(|x| x.target)
+            {
+                self.mark_healthy(t);
+            } else {
+                self.queue.push_after(
+                    hc.interval_ms,
+                    Event::HealthCheck {
+                        task: t,
+                        generation,
+                    },
+                );
+            }
+            return;
+        }
+        if now < started + hc.start_period_ms {
+            self.queue.push_after(
+                hc.interval_ms,
+                Event::HealthCheck {
+                    task: t,
+                    generation,
+                },
+            );
+            return;
+        }
+        let task = self.world.task_mut(t);
+        task.hc_failures += 1;
+        if task.hc_failures < hc.retries {
+            self.queue.push_after(
+                hc.interval_ms,
+                Event::HealthCheck {
+                    task: t,
+                    generation,
+                },
+            );
+            return;
+        }
+        let grace_end = started + s.health_check_grace_period_ms;
+        if now < grace_end {
+            self.queue.push(
+                grace_end,
+                Event::HealthCheck {
+                    task: t,
+                    generation,
+                },
+            );
+            return;
+        }
+        self.mark_unhealthy(t, sid);
+    }
+
+    pub(super) fn mark_unhealthy(&mut self, t: TaskId, sid: ServiceId) {
+        let task = self.world.task_mut(t);
+        if task.unhealthy || task.stop_requested {
+            return;
+        }
+        task.unhealthy = true;
+        task.replace = true;
+        let (serial, dep) = (task.serial, task.deployment);
+        let name = self.spec.services[sid.0 as usize].name.clone();
+        let msg = format!("(service {name}) (task {serial}) failed container health checks.");
+        self.emit("service", name, msg, false);
+        self.count_deployment_failure(sid, dep);
+        self.request_reconcile(sid, 0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// §2.3's examples: desired 4 / min 50 → 2 may stop first; desired 2 / min 75 → ⌈1.5⌉ = 2, none;
+    /// desired 4 / max 200 → 8 in all, 4 new may start; desired 3 / max 125 → ⌊3.75⌋ = 3, none.
+    #[test]
+    fn deployment_bounds_round_as_the_docs_say() {
+        assert_eq!(4 - min_healthy_tasks(4, 50), 2);
+        assert_eq!(2 - min_healthy_tasks(2, 75), 0);
+        assert_eq!(max_tasks(4, 200) - 4, 4);
+        assert_eq!(max_tasks(3, 125) - 3, 0);
+        assert_eq!((min_healthy_tasks(5, 100), max_tasks(5, 100)), (5, 5));
+    }
+
+    /// §2.4: clamp(⌈0.5 × desired⌉, 3, 200): desired 1 → 3, 25 → 13, 800 → 200; with the 2023 minimum 10,
+    /// desired 1 → 10.
+    #[test]
+    fn circuit_breaker_thresholds() {
+        assert_eq!(breaker_threshold(1, 3), 3);
+        assert_eq!(breaker_threshold(25, 3), 13);
+        assert_eq!(breaker_threshold(800, 3), 200);
+        assert_eq!(breaker_threshold(400, 3), 200);
+        assert_eq!(breaker_threshold(1, 10), 10);
+    }
+}

@@ -1,0 +1,466 @@
+//! Fault injection (reference §2.2, §3.3, §6.4, §6.5): instance failures, task crashes, tasks that fail to
+//! start, EC2 Spot and Fargate Spot interruptions, Spot capacity shortages and AZ outages. Each fault draws
+//! from its own random stream, so adding one does not move the numbers of another; times to failure are
+//! sampled directly (no periodic checks).
+
+use super::*;
+use crate::spec::FaultSpec;
+
+impl<'a> Sim<'a> {
+    /// Schedule what the faults know up front: trace times, outage and shortage windows.
+    pub(super) fn schedule_faults(&mut self) {
+        for (i, f) in self.spec.faults.iter().enumerate() {
+            let i = i as u16;
+            match f {
+                FaultSpec::InstanceFailure { times_ms, .. }
+                | FaultSpec::Ec2Spot { times_ms, .. }
+                | FaultSpec::FargateSpot { times_ms, .. } => {
+                    for (k, &t) in times_ms.iter().enumerate() {
+                        self.queue.push(
+                            t,
+                            Event::FaultAt {
+                                fault: i,
+                                k: k as u32,
+                            },
+                        );
+                    }
+                }
+                FaultSpec::SpotCapacityShortage { at_ms, duration_ms }
+                | FaultSpec::AzOutage {
+                    at_ms, duration_ms, ..
+                } => {
+                    self.queue.push(*at_ms, Event::FaultAt { fault: i, k: 0 });
+                    self.queue
+                        .push(at_ms + duration_ms, Event::FaultAt { fault: i, k: 1 });
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A new instance: sample its time to failure and, on a Spot group, its interruption.
+    pub(super) fn arm_instance_faults(&mut self, id: InstanceId) {
+        let p = self.world.instance(id).provider;
+        for (i, f) in self.spec.faults.iter().enumerate() {
+            match f {
+                FaultSpec::InstanceFailure {
+                    provider,
+                    time_to_failure: Some(d),
+                    ..
+                } if provider.is_none_or(|x| x == p) => {
+                    let t = d.sample(&mut self.fault_rngs[i]);
+                    self.queue
+                        .push_after(t, Event::InstanceFailure { instance: id });
+                }
+                FaultSpec::Ec2Spot {
+                    provider,
+                    rate_per_hour,
+                    draining,
+                    ..
+                } if *provider == p && *rate_per_hour > 0.0 => {
+                    let mean = 3_600_000.0 / rate_per_hour;
+                    let t = (-mean * self.fault_rngs[i].next_f64_open0().ln()).round() as u64;
+                    self.queue.push_after(
+                        t,
+                        Event::SpotNotice {
+                            instance: id,
+                            draining: *draining,
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A task reached RUNNING: sample its crash and (Fargate Spot) its interruption.
+    pub(super) fn arm_task_faults(&mut self, t: TaskId) {
+        let task = self.world.task(t);
+        let (owner, launch, generation) = (task.owner, task.launch, task.generation);
+        for (i, f) in self.spec.faults.iter().enumerate() {
+            match f {
+                FaultSpec::TaskCrash {
+                    service,
+                    time_to_failure,
+                } => {
+                    if let Owner::Service(sid) = owner
+                        && service.is_none_or(|s| s == sid)
+                    {
+                        let d = time_to_failure.sample(&mut self.fault_rngs[i]);
+                        self.queue.push_after(
+                            d,
+                            Event::TaskCrash {
+                                task: t,
+                                generation,
+                            },
+                        );
+                    }
+                }
+                FaultSpec::FargateSpot { rate_per_hour, .. }
+                    if launch == LaunchKind::FargateSpot && *rate_per_hour > 0.0 =>
+                {
+                    let mean = 3_600_000.0 / rate_per_hour;
+                    let d = (-mean * self.fault_rngs[i].next_f64_open0().ln()).round() as u64;
+                    self.queue.push_after(
+                        d,
+                        Event::FargateSpotNotice {
+                            task: t,
+                            generation,
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Will a new task fail before RUNNING? (a StartFailure fault, or its task definition's probability)
+    pub(super) fn decide_start_failure(&mut self, owner: Owner, def: TaskDefId) -> bool {
+        let p_def = self.spec.task_def(def).start_failure_probability;
+        if p_def > 0.0 && self.rng_start_failures.next_f64() < p_def {
+            return true;
+        }
+        for (i, f) in self.spec.faults.iter().enumerate() {
+            if let FaultSpec::StartFailure {
+                service,
+                probability,
+            } = f
+                && matches!(owner, Owner::Service(s) if service.is_none_or(|x| x == s))
+                && self.fault_rngs[i].next_f64() < *probability
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    pub(super) fn on_fault_at(&mut self, fault: u16, k: u32) {
+        let spec = self.spec;
+        let i = fault as usize;
+        match &spec.faults[i] {
+            FaultSpec::InstanceFailure { provider, .. } => {
+                let candidates: Vec<InstanceId> = (0..self.world.instances.len() as u32)
+                    .map(InstanceId)
+                    .filter(|&x| {
+                        let inst = self.world.instance(x);
+                        inst.status == InstanceStatus::Active
+                            && provider.is_none_or(|p| p == inst.provider)
+                    })
+                    .collect();
+                if !candidates.is_empty() {
+                    let pick =
+                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                    self.fail_instance(pick, "failed");
+                }
+            }
+            FaultSpec::Ec2Spot {
+                provider, draining, ..
+            } => {
+                let candidates: Vec<InstanceId> = (0..self.world.instances.len() as u32)
+                    .map(InstanceId)
+                    .filter(|&x| {
+                        let inst = self.world.instance(x);
+                        inst.status == InstanceStatus::Active && inst.provider == *provider
+                    })
+                    .collect();
+                if !candidates.is_empty() {
+                    let pick =
+                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                    self.spot_notice(pick, *draining);
+                }
+            }
+            FaultSpec::FargateSpot { .. } => {
+                let candidates: Vec<TaskId> = (0..self.world.tasks.len() as u32)
+                    .map(TaskId)
+                    .filter(|&t| {
+                        let x = self.world.task(t);
+                        x.launch == LaunchKind::FargateSpot
+                            && x.state == TaskState::Running
+                            && !x.stop_requested
+                    })
+                    .collect();
+                if !candidates.is_empty() {
+                    let pick =
+                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                    self.fargate_spot_interrupt(pick);
+                }
+            }
+            FaultSpec::SpotCapacityShortage { .. } => {
+                self.spot_shortage = k == 0;
+                let msg = if k == 0 {
+                    "Fargate Spot capacity is unavailable."
+                } else {
+                    "Fargate Spot capacity is available again."
+                };
+                self.emit("fault", String::new(), msg.to_string(), false);
+                if k == 1 {
+                    for s in 0..spec.services.len() {
+                        self.request_reconcile(ServiceId(s as u32), 0);
+                    }
+                }
+            }
+            FaultSpec::AzOutage { zone, .. } => {
+                if k == 0 {
+                    self.zone_down[zone.0 as usize] = true;
+                    let name = &spec.zones[zone.0 as usize];
+                    self.emit(
+                        "fault",
+                        String::new(),
+                        format!("Availability zone {name} is down."),
+                        false,
+                    );
+                    // Instances there are lost; Fargate tasks there stop.
+                    let lost: Vec<InstanceId> = (0..self.world.instances.len() as u32)
+                        .map(InstanceId)
+                        .filter(|&x| {
+                            let inst = self.world.instance(x);
+                            inst.zone == *zone && inst.status != InstanceStatus::Deregistered
+                        })
+                        .collect();
+                    for x in lost {
+                        self.fail_instance(x, "lost with its availability zone");
+                    }
+                    let fargate: Vec<TaskId> = (0..self.world.tasks.len() as u32)
+                        .map(TaskId)
+                        .filter(|&t| {
+                            let x = self.world.task(t);
+                            x.launch != LaunchKind::Ec2
+                                && x.zone == Some(*zone)
+                                && x.state != TaskState::Stopped
+                                && !x.stop_requested
+                        })
+                        .collect();
+                    for t in fargate {
+                        self.stop_task_now(
+                            t,
+                            StopCode::InfrastructureHealth,
+                            "Availability zone outage".into(),
+                        );
+                    }
+                } else {
+                    self.zone_down[zone.0 as usize] = false;
+                    let name = &spec.zones[zone.0 as usize];
+                    self.emit(
+                        "fault",
+                        String::new(),
+                        format!("Availability zone {name} is back."),
+                        false,
+                    );
+                    self.rebalance_zones();
+                }
+            }
+            FaultSpec::TaskCrash { .. } | FaultSpec::StartFailure { .. } => {}
+        }
+    }
+
+    /// The host is gone: its tasks stop at once, it terminates, and its Auto Scaling group launches a
+    /// replacement (in a zone that is up).
+    pub(super) fn fail_instance(&mut self, id: InstanceId, what: &str) {
+        let inst = self.world.instance(id);
+        if inst.status == InstanceStatus::Deregistered {
+            return;
+        }
+        let (p, name, was_active) = (
+            inst.provider,
+            inst.ec2_id.clone(),
+            inst.status == InstanceStatus::Active,
+        );
+        self.emit(
+            "fault",
+            String::new(),
+            format!("Container instance {name} {what}."),
+            false,
+        );
+        if was_active {
+            self.world.set_draining(id);
+            self.retire(id);
+        }
+        let tasks = self.world.instance(id).tasks.clone();
+        for t in tasks {
+            self.stop_task_now(
+                t,
+                StopCode::InfrastructureHealth,
+                format!("Host EC2 instance {name} {what}"),
+            );
+        }
+        self.maybe_terminate(id);
+        self.launch_instance(p);
+    }
+
+    /// EC2 Spot: the 2-minute notice (§6.4). With Spot draining on, the instance drains at once (service
+    /// tasks are replaced within the deployment bounds, standalone tasks keep running); with it off
+    /// (the agent's default) nothing happens until termination, when every task dies.
+    pub(super) fn spot_notice(&mut self, id: InstanceId, draining: bool) {
+        let inst = self.world.instance(id);
+        if inst.status != InstanceStatus::Active {
+            return;
+        }
+        let name = inst.ec2_id.clone();
+        self.emit(
+            "fault",
+            String::new(),
+            format!(
+                "Spot interruption notice for {name}: terminating in 2 minutes{}.",
+                if draining { "; draining" } else { "" }
+            ),
+            false,
+        );
+        if draining {
+            self.world.set_draining(id);
+            self.retire(id);
+            self.mark_for_replacement_on(id);
+        }
+        self.queue
+            .push_after(120_000, Event::SpotTerminate { instance: id });
+    }
+
+    pub(super) fn spot_terminate(&mut self, id: InstanceId) {
+        let inst = self.world.instance(id);
+        if inst.status == InstanceStatus::Deregistered {
+            return;
+        }
+        let (p, name, was_active) = (
+            inst.provider,
+            inst.ec2_id.clone(),
+            inst.status == InstanceStatus::Active,
+        );
+        if was_active {
+            self.world.set_draining(id);
+            self.retire(id);
+        }
+        let tasks = self.world.instance(id).tasks.clone();
+        for t in tasks {
+            self.stop_task_now(
+                t,
+                StopCode::SpotInterruption,
+                format!("Spot instance {name} was reclaimed"),
+            );
+        }
+        self.emit(
+            "fault",
+            String::new(),
+            format!("Spot instance {name} reclaimed."),
+            false,
+        );
+        self.maybe_terminate(id);
+        self.launch_instance(p);
+    }
+
+    /// Draining (§6.5): PENDING service tasks stop at once; RUNNING service tasks are marked for
+    /// replacement within the deployment bounds; standalone tasks are left alone.
+    pub(super) fn mark_for_replacement_on(&mut self, id: InstanceId) {
+        let tasks = self.world.instance(id).tasks.clone();
+        let mut services = Vec::new();
+        for t in tasks {
+            let x = self.world.task(t);
+            let Owner::Service(sid) = x.owner else {
+                continue;
+            };
+            if self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon {
+                self.stop_task(
+                    t,
+                    StopCode::ServiceSchedulerInitiated,
+                    "Container instance is being drained".into(),
+                );
+                continue;
+            }
+            if x.state < TaskState::Running {
+                self.stop_task(
+                    t,
+                    StopCode::ServiceSchedulerInitiated,
+                    "Container instance is being drained".into(),
+                );
+            } else {
+                self.world.task_mut(t).replace = true;
+            }
+            services.push(sid);
+        }
+        services.dedup();
+        for s in services {
+            self.request_reconcile(s, 0);
+        }
+    }
+
+    /// Fargate Spot: SIGTERM two minutes before reclaiming (§3.3); the task stops within its stopTimeout
+    /// (≤ 120 s), and the service replaces it on Spot if Spot has capacity.
+    pub(super) fn fargate_spot_interrupt(&mut self, t: TaskId) {
+        let x = self.world.task(t);
+        if x.stop_requested || x.state != TaskState::Running {
+            return;
+        }
+        let serial = x.serial;
+        self.emit(
+            "fault",
+            String::new(),
+            format!(
+                "Fargate Spot interruption: task {serial} gets SIGTERM, 2 minutes before reclaim."
+            ),
+            false,
+        );
+        self.stop_task(
+            t,
+            StopCode::SpotInterruption,
+            "Your Spot Task was interrupted.".into(),
+        );
+    }
+
+    /// Take an instance out of the registered totals.
+    fn retire(&mut self, id: InstanceId) {
+        let inst = self.world.instance(id);
+        self.active_instances -= 1;
+        self.cpu_registered -= inst.cpu_total as u64;
+        self.mem_registered -= inst.mem_total as u64;
+    }
+
+    /// After a zone returns, services with AZ rebalancing (§2.1) replace tasks from their fullest zone
+    /// until no zone has more than one task above another; the replacement goes to the emptiest zone.
+    pub(super) fn rebalance_zones(&mut self) {
+        let spec = self.spec;
+        for (i, s) in spec.services.iter().enumerate() {
+            if !s.az_rebalancing || s.scheduling != SchedulingStrategy::Replica {
+                continue;
+            }
+            let sid = ServiceId(i as u32);
+            let group = self.services[i].group;
+            let zones: Vec<usize> = (0..spec.zones.len())
+                .filter(|&z| !self.zone_down[z])
+                .collect();
+            let mut counts: Vec<u32> = zones
+                .iter()
+                .map(|&z| self.world.group_zone_counts[group.0 as usize][z])
+                .collect();
+            let mut marked = 0;
+            loop {
+                let (imax, &cmax) = counts
+                    .iter()
+                    .enumerate()
+                    .max_by_key(|x| (*x.1, std::cmp::Reverse(x.0)))
+                    .expect("zones");
+                let &cmin = counts.iter().min().expect("zones");
+                if cmax <= cmin + 1 {
+                    break;
+                }
+                let z = ZoneId(zones[imax] as u8);
+                let Some(&t) = self.services[i].tasks.iter().find(|&&t| {
+                    let x = self.world.task(t);
+                    x.zone == Some(z) && !x.replace
+                }) else {
+                    break;
+                };
+                self.world.task_mut(t).replace = true;
+                counts[imax] -= 1;
+                let jmin = counts.iter().position(|&c| c == cmin).expect("min");
+                counts[jmin] += 1;
+                marked += 1;
+            }
+            if marked > 0 {
+                let msg = format!(
+                    "(service {}) is rebalancing {marked} tasks across Availability Zones.",
+                    s.name
+                );
+                self.emit("service", s.name.clone(), msg, false);
+                self.request_reconcile(sid, 0);
+            }
+        }
+    }
+}
