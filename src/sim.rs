@@ -1044,6 +1044,7 @@ impl<'a> Sim<'a> {
             arch: it.arch,
             launched_at,
             images: Vec::new(),
+            terminate_when_empty: false,
         };
         let id = self.world.add_instance(inst);
         self.arm_instance_faults(id);
@@ -1073,6 +1074,9 @@ impl<'a> Sim<'a> {
             }
         }
         self.capacity_changed(p);
+        if spec.services.iter().any(|s| s.az_rebalancing) {
+            self.rebalance_zones();
+        }
         id
     }
 

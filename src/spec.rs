@@ -154,6 +154,13 @@ pub enum FaultSpec {
         /// Length.
         duration_ms: u64,
     },
+    /// An operator sets one instance to DRAINING (UpdateContainerInstancesState, §6.5); it stays DRAINING.
+    Drain {
+        /// Only this group (default all).
+        provider: Option<ProviderId>,
+        /// When.
+        at_ms: u64,
+    },
     /// An availability zone is lost for a while.
     AzOutage {
         /// The zone.

@@ -203,6 +203,7 @@ pub fn build_world(instances: usize) -> (World, GroupId) {
             arch: Arch::X86_64,
             launched_at: 0,
             images: Vec::new(),
+            terminate_when_empty: false,
         });
     }
     (world, group)

@@ -356,6 +356,7 @@ mod tests {
             arch: Arch::X86_64,
             launched_at: 0,
             images: Vec::new(),
+            terminate_when_empty: false,
         }
     }
 

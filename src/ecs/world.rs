@@ -78,6 +78,8 @@ pub struct Instance {
     pub launched_at: SimTime,
     /// Images already pulled on it (EC2 caches images; only the first task of an image pulls it).
     pub images: Vec<u32>,
+    /// Terminate once DRAINING and empty (Auto Scaling scale-in, Spot); a drain by an operator keeps it.
+    pub terminate_when_empty: bool,
 }
 
 impl Instance {

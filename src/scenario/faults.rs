@@ -399,6 +399,35 @@ impl<'s> Ctx<'s> {
                         }
                     }
                 }
+                RawFault::DrainInstance {
+                    capacity_provider,
+                    at,
+                } => {
+                    let provider = match &capacity_provider {
+                        None => None,
+                        Some(n) => match providers
+                            .iter()
+                            .position(|p| &p.name == n && matches!(p.kind, ProviderKind::Asg(_)))
+                        {
+                            Some(p) => Some(ProviderId(p as u16)),
+                            None => {
+                                self.at(
+                                    item,
+                                    &prefix,
+                                    "capacity_provider",
+                                    format!(
+                                        "no Auto Scaling group capacity provider named \"{n}\""
+                                    ),
+                                );
+                                continue;
+                            }
+                        },
+                    };
+                    FaultSpec::Drain {
+                        provider,
+                        at_ms: at.0,
+                    }
+                }
                 RawFault::SpotCapacityShortage { at, duration } => {
                     FaultSpec::SpotCapacityShortage {
                         at_ms: at.0,

@@ -386,6 +386,14 @@ pub enum RawFault {
         /// Length.
         duration: Dur,
     },
+    /// An operator drains one instance (it stays DRAINING; the name says what it is not: a fault).
+    DrainInstance {
+        /// Group (default all).
+        #[serde(default)]
+        capacity_provider: Option<String>,
+        /// When.
+        at: Dur,
+    },
     /// A zone is lost.
     AzOutage {
         /// Zone.

@@ -296,15 +296,9 @@ impl<'a> Sim<'a> {
     /// terminates.
     pub(super) fn drain_and_terminate(&mut self, id: InstanceId) {
         self.world.set_draining(id);
+        self.world.instances[id.0 as usize].terminate_when_empty = true;
         self.retire_instance(id);
-        let tasks = self.world.instance(id).tasks.clone();
-        for t in tasks {
-            self.stop_task(
-                t,
-                StopCode::ServiceSchedulerInitiated,
-                "Container instance is being drained".into(),
-            );
-        }
+        self.mark_for_replacement_on(id);
         self.maybe_terminate(id);
     }
 
@@ -320,7 +314,10 @@ impl<'a> Sim<'a> {
     /// minimum (§6.2).
     pub(super) fn maybe_terminate(&mut self, id: InstanceId) {
         let inst = self.world.instance(id);
-        if inst.status != InstanceStatus::Draining || !inst.tasks.is_empty() {
+        if inst.status != InstanceStatus::Draining
+            || !inst.tasks.is_empty()
+            || !inst.terminate_when_empty
+        {
             return;
         }
         let ProviderKind::Asg(asg) = &self.spec.provider(inst.provider).kind else {

@@ -25,6 +25,9 @@ impl<'a> Sim<'a> {
                         );
                     }
                 }
+                FaultSpec::Drain { at_ms, .. } => {
+                    self.queue.push(*at_ms, Event::FaultAt { fault: i, k: 0 })
+                }
                 FaultSpec::SpotCapacityShortage { at_ms, duration_ms }
                 | FaultSpec::AzOutage {
                     at_ms, duration_ms, ..
@@ -246,7 +249,32 @@ impl<'a> Sim<'a> {
                         format!("Availability zone {name} is back."),
                         false,
                     );
+                    self.rebalance_groups(*zone);
                     self.rebalance_zones();
+                }
+            }
+            FaultSpec::Drain { provider, .. } => {
+                let candidates: Vec<InstanceId> = (0..self.world.instances.len() as u32)
+                    .map(InstanceId)
+                    .filter(|&x| {
+                        let inst = self.world.instance(x);
+                        inst.status == InstanceStatus::Active
+                            && provider.is_none_or(|p| p == inst.provider)
+                    })
+                    .collect();
+                if !candidates.is_empty() {
+                    let pick =
+                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                    let name = self.world.instance(pick).ec2_id.clone();
+                    self.emit(
+                        "instance",
+                        String::new(),
+                        format!("Container instance {name} set to DRAINING."),
+                        false,
+                    );
+                    self.world.set_draining(pick);
+                    self.retire(pick);
+                    self.mark_for_replacement_on(pick);
                 }
             }
             FaultSpec::TaskCrash { .. } | FaultSpec::StartFailure { .. } => {}
@@ -275,6 +303,7 @@ impl<'a> Sim<'a> {
             self.world.set_draining(id);
             self.retire(id);
         }
+        self.world.instances[id.0 as usize].terminate_when_empty = true;
         let tasks = self.world.instance(id).tasks.clone();
         for t in tasks {
             self.stop_task_now(
@@ -306,6 +335,7 @@ impl<'a> Sim<'a> {
             false,
         );
         if draining {
+            // It stays until EC2 reclaims it; its tasks move within the deployment bounds.
             self.world.set_draining(id);
             self.retire(id);
             self.mark_for_replacement_on(id);
@@ -328,6 +358,7 @@ impl<'a> Sim<'a> {
             self.world.set_draining(id);
             self.retire(id);
         }
+        self.world.instances[id.0 as usize].terminate_when_empty = true;
         let tasks = self.world.instance(id).tasks.clone();
         for t in tasks {
             self.stop_task_now(
@@ -410,6 +441,73 @@ impl<'a> Sim<'a> {
         self.active_instances -= 1;
         self.cpu_registered -= inst.cpu_total as u64;
         self.mem_registered -= inst.mem_total as u64;
+    }
+
+    /// After a zone returns, each Auto Scaling group that uses it launches instances there until its zones
+    /// are balanced again, and drains the same number from its fullest zones (launch before terminate,
+    /// as the group's AZRebalance does).
+    pub(super) fn rebalance_groups(&mut self, zone: ZoneId) {
+        let spec = self.spec;
+        for (pi, prov) in spec.providers.iter().enumerate() {
+            let ProviderKind::Asg(asg) = &prov.kind else {
+                continue;
+            };
+            if !asg.zones.contains(&zone) {
+                continue;
+            }
+            let p = ProviderId(pi as u16);
+            let count = |s: &Self, z: ZoneId| {
+                s.world.zone_index(p, z).members.len() as u32
+                    + s.cas[pi].launching_per_zone[z.0 as usize]
+            };
+            let up: Vec<ZoneId> = asg
+                .zones
+                .iter()
+                .copied()
+                .filter(|z| !self.zone_down[z.0 as usize])
+                .collect();
+            let total: u32 = up.iter().map(|&z| count(self, z)).sum();
+            let fair = total / up.len() as u32;
+            let have = count(self, zone);
+            for _ in have..fair {
+                // Launch in the returned zone, then drain one from the fullest other zone.
+                let c = &mut self.cas[pi];
+                c.launching += 1;
+                c.launching_per_zone[zone.0 as usize] += 1;
+                let now = self.queue.now();
+                let latency = asg.launch_latency.sample(&mut self.rng_launch);
+                self.queue.push_after(
+                    latency,
+                    Event::InstanceLaunched {
+                        provider: p,
+                        zone,
+                        launched_at: now,
+                    },
+                );
+                let Some(&from) = up.iter().filter(|&&z| z != zone).max_by_key(|&&z| {
+                    (
+                        self.world.zone_index(p, z).members.len(),
+                        std::cmp::Reverse(z.0),
+                    )
+                }) else {
+                    break;
+                };
+                let Some(&victim) = self.world.zone_index(p, from).members.last() else {
+                    break;
+                };
+                let name = self.world.instance(victim).ec2_id.clone();
+                self.emit(
+                    "instance",
+                    String::new(),
+                    format!(
+                        "Auto Scaling group {}: rebalancing zones, replacing {name}.",
+                        prov.name
+                    ),
+                    false,
+                );
+                self.drain_and_terminate(victim);
+            }
+        }
     }
 
     /// After a zone returns, services with AZ rebalancing (§2.1) replace tasks from their fullest zone

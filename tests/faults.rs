@@ -1,0 +1,478 @@
+//! Deployments, health checks and faults end to end (reference §2.2–§2.5, §3.3, §6.4, §6.5), by hand.
+
+mod common;
+use common::*;
+use ecsim::metrics::{MemorySink, TaskRecord};
+
+fn events<'a>(sink: &'a MemorySink, kind: &str) -> Vec<&'a ecsim::metrics::EventRecord> {
+    sink.events.iter().filter(|e| e.kind == kind).collect()
+}
+
+/// Tasks RUNNING (started, not yet stopping) at `t_ms`.
+fn running_at(tasks: &[TaskRecord], service: &str, t_ms: u64) -> usize {
+    tasks
+        .iter()
+        .filter(|t| t.service == service)
+        .filter(|t| {
+            t.started_ms.is_some_and(|s| s <= t_ms) && t.stopping_ms.is_none_or(|s| s > t_ms)
+        })
+        .count()
+}
+
+/// A service of 4 tasks on two m5.xlarge per zone; EC2 timings: 5 s start, no pull.
+fn deploy_scenario(config: &str, extra: &str) -> String {
+    format!(
+        r#"name = "deploy"
+duration = "2h"
+seed = 7
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "v1"
+cpu = 256
+memory = 512
+[[task_definitions]]
+family = "v2-bad"
+cpu = 256
+memory = 512
+health_check = {{ interval = "10s", retries = 2, passes = false }}
+[[task_definitions]]
+family = "v3"
+cpu = 256
+memory = 512
+health_check = {{ interval = "10s", retries = 2 }}
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = 4
+launch_type = "EC2"
+deployment_configuration = {config}
+{extra}
+"#
+    )
+}
+
+/// A bad revision trips the circuit breaker and rolls back; a good one completes. Threshold =
+/// clamp(⌈0.5 × 4⌉, 3, 200) = 3: the third v2 task to fail its health checks (2 failures 10 s apart)
+/// fails the rollout; the rollback deployment returns to v1. The old v1 tasks never drop below the
+/// minimum of ⌈4 × 100 %⌉ = 4 healthy while v2 tasks come and go.
+#[test]
+fn bad_revision_trips_the_breaker_and_rolls_back_then_a_good_one_completes() {
+    let toml = deploy_scenario(
+        r#"{ minimum_healthy_percent = 100, maximum_percent = 200, deployment_circuit_breaker = { enable = true, rollback = true } }"#,
+        "[[deployments]]\nat = \"10m\"\nservice = \"web\"\ntask_definition = \"v2-bad\"\n[[deployments]]\nat = \"60m\"\nservice = \"web\"\ntask_definition = \"v3\"\n",
+    );
+    let (_, sink) = run(&toml);
+    let d: Vec<&str> = events(&sink, "deployment")
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(
+        d.iter()
+            .any(|m| m.contains("to task definition v2-bad: rolloutState IN_PROGRESS")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|m| m.contains("rolloutState FAILED") && m.contains("(threshold 3)")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|m| m.contains("to task definition v1: rolloutState IN_PROGRESS (rollback")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|m| m.contains("to task definition v1: rolloutState COMPLETED")),
+        "{d:#?}"
+    );
+    assert!(
+        d.iter()
+            .any(|m| m.contains("to task definition v3: rolloutState COMPLETED")),
+        "{d:#?}"
+    );
+    // At the end: 4 v3 tasks.
+    let alive: Vec<_> = alive(&sink, "web");
+    assert_eq!(alive.len(), 4);
+    assert!(alive.iter().all(|t| t.task_definition == "v3"));
+    // Never below 4 running during the bad rollout (min healthy 100 %).
+    for m in 11..60 {
+        assert!(
+            running_at(&sink.tasks, "web", m * 60_000) >= 4,
+            "minute {m}"
+        );
+    }
+}
+
+/// min = max = 100 %: a deployment can neither start a new task (⌊4 × 100 %⌋ = 4 already) nor stop an old
+/// one (⌈4 × 100 %⌉ = 4 must stay healthy): the deadlock message (§2.3), and nothing changes.
+#[test]
+fn min_and_max_100_deadlock() {
+    let toml = deploy_scenario(
+        r#"{ minimum_healthy_percent = 100, maximum_percent = 100 }"#,
+        "[[deployments]]\nat = \"10m\"\nservice = \"web\"\ntask_definition = \"v3\"\n",
+    );
+    let (_, sink) = run(&toml);
+    assert!(events(&sink, "deployment").iter().any(|e| e.message.contains("was unable to stop or start tasks during a deployment because of the service deployment configuration")));
+    assert!(
+        alive(&sink, "web")
+            .iter()
+            .all(|t| t.task_definition == "v1")
+    );
+}
+
+/// desired 4, min 50 % → ⌈2⌉ = 2 may stop first: with max 100 % the deployment stops 2 old tasks before any
+/// new one starts, and completes.
+#[test]
+fn min_50_stops_two_first() {
+    let toml = deploy_scenario(
+        r#"{ minimum_healthy_percent = 50, maximum_percent = 100 }"#,
+        "[[deployments]]\nat = \"10m\"\nservice = \"web\"\ntask_definition = \"v3\"\n",
+    );
+    let (_, sink) = run(&toml);
+    let stopped_at_10: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.task_definition == "v1" && t.stopping_ms == Some(600_000))
+        .collect();
+    assert_eq!(stopped_at_10.len(), 2, "two old tasks stop at once");
+    assert!(
+        alive(&sink, "web")
+            .iter()
+            .all(|t| t.task_definition == "v3")
+    );
+}
+
+/// EC2 Spot: the notice comes exactly 120 s before termination. Without draining (the agent's default)
+/// the service's tasks on the instance run until termination and then die (running drops); with draining
+/// they are replaced first (running never drops below desired).
+#[test]
+fn spot_notice_and_draining() {
+    let make = |draining: bool| {
+        format!(
+            r#"name = "spot"
+duration = "1h"
+seed = 2
+[cluster]
+availability_zones = ["a"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+[[capacity_providers]]
+name = "spot"
+instance_type = "m5.large"
+spot = true
+max_size = 2
+desired_size = 1
+launch_latency = "60s"
+[[capacity_providers]]
+name = "od"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "t"
+cpu = 512
+memory = 512
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 4
+launch_type = "EC2"
+placement_strategy = [{{ type = "spread", field = "instanceId" }}]
+[[faults]]
+type = "spot_interruption"
+capacity_provider = "spot"
+times = ["10m"]
+draining = {draining}
+"#
+        )
+    };
+    for draining in [false, true] {
+        let (_, sink) = run(&make(draining));
+        let f = events(&sink, "fault");
+        let notice = f
+            .iter()
+            .find(|e| e.message.starts_with("Spot interruption notice"))
+            .unwrap();
+        let reclaim = f.iter().find(|e| e.message.contains("reclaimed")).unwrap();
+        assert_eq!(notice.time_ms, 600_000);
+        assert_eq!(
+            reclaim.time_ms,
+            notice.time_ms + 120_000,
+            "the notice is 2 minutes ahead"
+        );
+        let min_running = (600..900)
+            .map(|s| running_at(&sink.tasks, "web", s * 1000))
+            .min()
+            .unwrap();
+        if draining {
+            assert_eq!(min_running, 4, "replaced before termination");
+            assert!(!sink.tasks.iter().any(|t| t.stop_code == "SpotInterruption"));
+        } else {
+            assert!(min_running < 4, "tasks die at termination");
+            assert_eq!(
+                sink.tasks
+                    .iter()
+                    .filter(|t| t.stop_code == "SpotInterruption" && t.stopped_ms == Some(720_000))
+                    .count(),
+                2
+            );
+        }
+    }
+}
+
+/// Draining (§6.5) leaves standalone tasks running and the instance DRAINING until they exit; service
+/// tasks are replaced elsewhere.
+#[test]
+fn draining_leaves_standalone_tasks() {
+    let toml = r#"name = "drain"
+duration = "1h"
+seed = 1
+[cluster]
+availability_zones = ["a"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+[[capacity_providers]]
+name = "spare"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 2
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+[[run_tasks]]
+at = "1m"
+task_definition = "t"
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+run_duration = "40m"
+[[faults]]
+type = "drain_instance"
+capacity_provider = "cp"
+at = "10m"
+"#;
+    let (s, sink) = run(toml);
+    let standalone = sink.tasks.iter().find(|t| t.service.is_empty()).unwrap();
+    assert_eq!(
+        standalone.stopping_ms,
+        Some(standalone.started_ms.unwrap() + 40 * 60_000),
+        "ran its full 40 minutes"
+    );
+    assert_eq!(standalone.stop_code, "EssentialContainerExited");
+    // The service tasks on the drained instance were replaced — but only cp may host them, and cp has
+    // one instance: they wait; the old ones stay until replacements are healthy (min 100 %).
+    assert!(
+        sink.events
+            .iter()
+            .any(|e| e.message.contains("set to DRAINING"))
+    );
+    assert_eq!(
+        s.instances_terminated, 0,
+        "an operator's drain does not terminate"
+    );
+}
+
+/// AZ outage: 6 tasks spread over 3 zones (2 instances each); zone b is lost for 30 minutes. The 2 tasks
+/// there stop at once and are replaced in a and c within seconds; no task starts in b during the outage;
+/// the Auto Scaling group replaces the lost instances in the zones that are up.
+#[test]
+fn az_outage() {
+    let toml = r#"name = "az"
+duration = "1h"
+seed = 3
+[cluster]
+availability_zones = ["a", "b", "c"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 8
+desired_size = 6
+launch_latency = "90s"
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 6
+launch_type = "EC2"
+availability_zone_rebalancing = "ENABLED"
+[[faults]]
+type = "az_outage"
+zone = "b"
+at = "10m"
+duration = "30m"
+"#;
+    let (_, sink) = run(toml);
+    assert!(
+        sink.tasks
+            .iter()
+            .filter(|t| t.availability_zone == "b")
+            .any(|t| t.stopped_ms == Some(600_000))
+    );
+    assert!(
+        !sink
+            .tasks
+            .iter()
+            .any(|t| t.availability_zone == "b" && (600_000..2_400_000).contains(&t.created_ms)),
+        "nothing starts in the lost zone"
+    );
+    assert_eq!(
+        running_at(&sink.tasks, "web", 600_000 + 30_000),
+        6,
+        "back to 6 within 30 s"
+    );
+    // After the zone returns, rebalancing moves tasks back into b.
+    assert!(
+        sink.tasks
+            .iter()
+            .any(|t| t.availability_zone == "b" && t.created_ms >= 2_400_000)
+    );
+}
+
+/// Availability under crashes: 20 tasks, each crashing after an exponential time with mean 1 h (MTBF);
+/// a crashed task stops at once and its replacement runs 10 s later (start 10 s; no throttle after
+/// RUNNING, §2.2). Analytic availability = MTBF / (MTBF + 10 s) = 3600 / 3610 = 0.997230. Over 7 days
+/// (about 3,360 crashes) the measured value's standard error is about 10 s × √3360 / (20 × 604,800 s) ≈
+/// 4.8e-5; we accept 5 standard errors (2.4e-4).
+#[test]
+fn availability_under_crashes_matches_theory() {
+    let toml = r#"name = "avail"
+duration = "7d"
+seed = 11
+[cluster]
+availability_zones = ["a"]
+[timings.ec2]
+pull = "0s"
+start = "10s"
+stop = "0s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.4xlarge"
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 20
+launch_type = "EC2"
+[[faults]]
+type = "task_crash"
+mtbf = "1h"
+"#;
+    let spec = ecsim::scenario::load_str(toml, "avail.toml", std::path::Path::new(".")).unwrap();
+    let mut sink = MemorySink::default();
+    // Release-speed run: invariants are checked by the other tests.
+    let _ = ecsim::sim::Sim::new(&spec, &mut sink)
+        .with_invariant_checks(false)
+        .run();
+    let end = spec.duration_ms;
+    let running_ms: u64 = sink
+        .tasks
+        .iter()
+        .filter_map(|t| {
+            t.started_ms
+                .map(|s| t.stopping_ms.unwrap_or(end).min(end) - s)
+        })
+        .sum();
+    // The first 10 s nobody runs yet: measure from 10 s.
+    let measured = running_ms as f64 / (20.0 * (end - 10_000) as f64);
+    let expected = 3600.0 / 3610.0;
+    assert!(
+        (measured - expected).abs() < 2.4e-4,
+        "measured {measured:.6}, analytic {expected:.6}"
+    );
+    let crashes = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stop_code == "EssentialContainerExited")
+        .count();
+    assert!((2_900..3_800).contains(&crashes), "{crashes} crashes");
+}
+
+/// Fargate Spot: the interrupted task gets SIGTERM at the warning and stops within its stopTimeout (here
+/// the app exits after 20 s < 30 s default); no Spot capacity from 9 to 30 minutes, so the replacement
+/// waits — there is no fallback to FARGATE (§3.1, §3.3) — and starts when capacity returns.
+#[test]
+fn fargate_spot_interruption_and_shortage() {
+    let toml = r#"name = "fspot"
+duration = "1h"
+seed = 4
+[cluster]
+availability_zones = ["a", "b"]
+[timings.fargate]
+stop = "20s"
+[[task_definitions]]
+family = "w"
+requires_compatibilities = ["FARGATE"]
+cpu = 256
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+capacity_provider_strategy = [{ capacity_provider = "FARGATE_SPOT", weight = 1 }]
+[scheduler]
+placement_retry_interval = "60s"
+[[faults]]
+type = "spot_interruption"
+capacity_provider = "FARGATE_SPOT"
+times = ["10m"]
+[[faults]]
+type = "spot_capacity_shortage"
+at = "9m"
+duration = "21m"
+"#;
+    let (_, sink) = run(toml);
+    let hit = sink
+        .tasks
+        .iter()
+        .find(|t| t.stop_code == "SpotInterruption")
+        .unwrap();
+    assert_eq!(hit.stopping_ms, Some(600_000));
+    assert_eq!(hit.stopped_reason, "Your Spot Task was interrupted.");
+    let stop_took = hit.stopped_ms.unwrap() - hit.stopping_ms.unwrap();
+    assert!(
+        (20_000..=30_000).contains(&stop_took),
+        "stops within its stopTimeout: {stop_took} ms"
+    );
+    let replacement = sink
+        .tasks
+        .iter()
+        .filter(|t| t.created_ms > 600_000)
+        .min_by_key(|t| t.created_ms)
+        .unwrap();
+    assert!(
+        replacement.created_ms >= 1_800_000,
+        "no Spot capacity until 30 min: {}",
+        replacement.created_ms
+    );
+    assert_eq!(replacement.capacity_provider, "FARGATE_SPOT");
+}
