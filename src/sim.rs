@@ -269,6 +269,9 @@ pub struct Sim<'a> {
     rng_start_failures: RngStream,
     spot_shortage: bool,
     zone_down: Vec<bool>,
+    spot_interruptions: u64,
+    instance_failures: u64,
+    task_crashes: u64,
 }
 
 const STAY: u64 = u64::MAX;
@@ -461,6 +464,9 @@ impl<'a> Sim<'a> {
             rng_start_failures: RngStream::new(spec.seed, "start-failures"),
             spot_shortage: false,
             zone_down: vec![false; spec.zones.len()],
+            spot_interruptions: 0,
+            instance_failures: 0,
+            task_crashes: 0,
         }
     }
 
@@ -641,6 +647,7 @@ impl<'a> Sim<'a> {
                 if x.generation == generation && x.state == TaskState::Running && !x.stop_requested
                 {
                     let serial = x.serial;
+                    self.task_crashes += 1;
                     self.emit(
                         "fault",
                         String::new(),
@@ -2087,6 +2094,10 @@ impl<'a> Sim<'a> {
     fn metric_tick(&mut self) {
         let now = self.queue.now();
         let spec = self.spec;
+        // AZ rebalancing watches for imbalance (§2.1); once per metric period is enough.
+        if spec.services.iter().any(|s| s.az_rebalancing) {
+            self.rebalance_zones();
+        }
         for (i, s) in spec.services.iter().enumerate() {
             let mut row = SeriesRow {
                 time_ms: now,
@@ -2298,6 +2309,9 @@ impl<'a> Sim<'a> {
             instances_peak: self.instances_peak,
             instances_terminated: self.instances_terminated,
             scaling_actions: self.scaling_actions,
+            spot_interruptions: self.spot_interruptions,
+            instance_failures: self.instance_failures,
+            task_crashes: self.task_crashes,
             cpu_reservation_mean: (self.res_samples > 0)
                 .then(|| round6(self.cpu_res_sum / self.res_samples as f64)),
             memory_reservation_mean: (self.res_samples > 0)

@@ -196,6 +196,12 @@ pub struct Summary {
     pub instances_terminated: u64,
     /// Desired-count changes (UpdateService, scaling policies, scheduled actions).
     pub scaling_actions: u64,
+    /// Spot interruptions (EC2 Spot notices and Fargate Spot warnings).
+    pub spot_interruptions: u64,
+    /// Instances lost to failures and zone outages.
+    pub instance_failures: u64,
+    /// Tasks that crashed after RUNNING.
+    pub task_crashes: u64,
     /// Mean CPUReservation over the run, % (cluster).
     pub cpu_reservation_mean: Option<f64>,
     /// Mean MemoryReservation over the run, % (cluster).

@@ -4,6 +4,7 @@
 //!
 //! Must not: make simulation decisions.
 
+
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
@@ -185,6 +186,7 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
         "slo_violation_minutes": s.slo_violation_minutes,
         "instances": { "registered": s.instances_registered, "peak": s.instances_peak, "terminated": s.instances_terminated },
         "scaling_actions": s.scaling_actions,
+        "faults": { "spot_interruptions": s.spot_interruptions, "instance_failures": s.instance_failures, "task_crashes": s.task_crashes },
         "cluster": {
             "cpu_reservation_mean": s.cpu_reservation_mean,
             "memory_reservation_mean": s.memory_reservation_mean,

@@ -255,6 +255,7 @@ impl<'a> Sim<'a> {
         if left.clone().count() > 0
             && stopped.is_empty()
             && !started_any
+            && keep_n < desired
             && st.tasks.len() as u32 >= max_total
             && healthy <= min_healthy
         {

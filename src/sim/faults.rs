@@ -293,6 +293,7 @@ impl<'a> Sim<'a> {
             inst.ec2_id.clone(),
             inst.status == InstanceStatus::Active,
         );
+        self.instance_failures += 1;
         self.emit(
             "fault",
             String::new(),
@@ -325,6 +326,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let name = inst.ec2_id.clone();
+        self.spot_interruptions += 1;
         self.emit(
             "fault",
             String::new(),
@@ -420,6 +422,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let serial = x.serial;
+        self.spot_interruptions += 1;
         self.emit(
             "fault",
             String::new(),
@@ -519,14 +522,20 @@ impl<'a> Sim<'a> {
                 continue;
             }
             let sid = ServiceId(i as u32);
-            let group = self.services[i].group;
             let zones: Vec<usize> = (0..spec.zones.len())
                 .filter(|&z| !self.zone_down[z])
                 .collect();
-            let mut counts: Vec<u32> = zones
-                .iter()
-                .map(|&z| self.world.group_zone_counts[group.0 as usize][z])
-                .collect();
+            // Tasks already being replaced do not count where they are.
+            let mut counts: Vec<u32> = vec![0; zones.len()];
+            for &t in &self.services[i].tasks {
+                let x = self.world.task(t);
+                if let Some(z) = x.zone
+                    && !x.replace
+                    && let Some(k) = zones.iter().position(|&q| q == z.0 as usize)
+                {
+                    counts[k] += 1;
+                }
+            }
             let mut marked = 0;
             loop {
                 let (imax, &cmax) = counts
