@@ -4,6 +4,7 @@
 //! in a [`metrics::Sink`] and a [`metrics::Summary`] → [`output`] files.
 #![warn(missing_docs)]
 
+pub mod compare;
 pub mod ecs;
 pub mod engine;
 pub mod metrics;

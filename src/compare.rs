@@ -1,0 +1,384 @@
+//! EC2 versus Fargate (and Spot) on the same workload with the same random numbers: four variants of one
+//! scenario that differ only in where one service's tasks run (issue "cost, and the EC2-versus-Fargate
+//! comparison"). The scenario file is edited as TOML, so everything else — the traffic, the scaling
+//! policies, the seed and every random stream — is the same in all four runs.
+//!
+//! Must not: write files (the caller does).
+
+use std::path::Path;
+
+use toml::{Table, Value};
+
+use crate::metrics::{NullSink, Summary};
+use crate::pricing::{billing, catalog, fargate};
+use crate::scenario::{self, Diagnostic, Diagnostics};
+
+/// The four variants.
+pub const VARIANTS: [&str; 4] = [
+    "ec2-on-demand",
+    "ec2-spot-mix",
+    "fargate",
+    "fargate-spot-mix",
+];
+
+/// Knobs of the comparison.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// The service to move (default: the first service with a load, else the first service).
+    pub service: Option<String>,
+    /// Instance type of the EC2 variants (default: the scenario's first Auto Scaling group's, else m5.large).
+    pub instance_type: Option<String>,
+    /// EC2 Spot interruptions per instance-hour in the Spot variant (unconfirmed; default 0.05).
+    pub ec2_spot_interruptions_per_hour: f64,
+    /// Fargate Spot interruptions per task-hour in the Spot variant (unconfirmed; default 0.05).
+    pub fargate_spot_interruptions_per_hour: f64,
+}
+
+impl Default for CompareOptions {
+    fn default() -> Self {
+        CompareOptions {
+            service: None,
+            instance_type: None,
+            ec2_spot_interruptions_per_hour: 0.05,
+            fargate_spot_interruptions_per_hour: 0.05,
+        }
+    }
+}
+
+/// One row of the comparison.
+#[derive(Debug, Clone)]
+pub struct CompareRow {
+    /// Variant name.
+    pub variant: &'static str,
+    /// The run's summary.
+    pub summary: Summary,
+}
+
+impl CompareRow {
+    /// Cost per simulated day, USD.
+    pub fn cost_per_day(&self) -> f64 {
+        self.summary.cost_total_usd / (self.summary.simulated_seconds / 86_400.0)
+    }
+    /// Unreserved share of the EC2 cost, %.
+    pub fn idle_percent(&self) -> f64 {
+        if self.summary.cost_ec2_usd > 0.0 {
+            self.summary.cost_ec2_idle_usd / self.summary.cost_ec2_usd * 100.0
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The comparison and the break-even point for the service's task size.
+#[derive(Debug, Clone)]
+pub struct CompareReport {
+    /// Scenario name.
+    pub scenario: String,
+    /// The service compared.
+    pub service: String,
+    /// One row per variant.
+    pub rows: Vec<CompareRow>,
+    /// The break-even explanation.
+    pub break_even: String,
+}
+
+fn err(file: &str, msg: String) -> Diagnostics {
+    Diagnostics(vec![Diagnostic {
+        file: file.to_string(),
+        line: 0,
+        column: 0,
+        field: String::new(),
+        message: msg,
+    }])
+}
+
+/// Run the four variants of the scenario at `path`.
+pub fn compare(path: &Path, opts: &CompareOptions) -> Result<CompareReport, Diagnostics> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(&label, format!("cannot read the scenario file: {e}")))?;
+    // Validate the original first, so that its own problems are reported against its lines.
+    let base_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let original = scenario::load_str(&text, &label, &base_dir)?;
+    let table: Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| err(&label, e.to_string()))?;
+    let svc = match &opts.service {
+        Some(s) => s.clone(),
+        None => original
+            .services
+            .iter()
+            .find(|s| s.load.is_some())
+            .or(original.services.first())
+            .map(|s| s.name.clone())
+            .ok_or_else(|| err(&label, "the scenario has no service to compare".into()))?,
+    };
+    let sidx = original
+        .services
+        .iter()
+        .position(|s| s.name == svc)
+        .ok_or_else(|| err(&label, format!("no service named \"{svc}\"")))?;
+    let td = original.task_def(original.services[sidx].task_def).clone();
+    let it_name = opts.instance_type.clone().unwrap_or_else(|| {
+        original
+            .providers
+            .iter()
+            .find_map(|p| match &p.kind {
+                crate::spec::ProviderKind::Asg(a) => Some(a.instance_type.name.clone()),
+                _ => None,
+            })
+            .unwrap_or_else(|| "m5.large".into())
+    });
+    let it = catalog::lookup(&it_name)
+        .ok_or_else(|| err(&label, format!("unknown instance type \"{it_name}\"")))?;
+    // A valid Fargate size for the task (rounded up if needed: you pay for the rounded size).
+    let (fcpu, fmem) = fargate::round_up(td.cpu_units.max(256), td.memory_mib.max(512))
+        .ok_or_else(|| err(&label, "the task is larger than any Fargate size".into()))?;
+    let max_tasks = original.services[sidx]
+        .auto_scaling
+        .as_ref()
+        .map_or(original.services[sidx].desired_count, |a| a.max)
+        .max(1);
+    let per_instance = (it.cpu_units() / td.cpu_units.max(1))
+        .min(catalog::registered_memory_mib(it.memory_mib) / td.memory_mib.max(1))
+        .max(1);
+    let max_instances = max_tasks.div_ceil(per_instance) + 1;
+
+    let mut rows = Vec::new();
+    for v in VARIANTS {
+        let mut t = table.clone();
+        edit_variant(
+            &mut t,
+            v,
+            &svc,
+            &td.family,
+            &it_name,
+            max_instances,
+            (fcpu, fmem),
+            opts,
+        );
+        let src = toml::to_string(&t).map_err(|e| err(&label, e.to_string()))?;
+        let spec = scenario::load_str(&src, &format!("{label} [{v}]"), &base_dir)?;
+        let summary = crate::sim::simulate(&spec, &mut NullSink);
+        rows.push(CompareRow {
+            variant: v,
+            summary,
+        });
+    }
+
+    let prices = billing::FargatePrices::default();
+    let f_hour = billing::fargate_hourly(&prices, fcpu, fmem, 20, false, 0.0);
+    let reg_mem = catalog::registered_memory_mib(it.memory_mib);
+    let break_even = match billing::break_even(
+        td.cpu_units.max(1),
+        td.memory_mib,
+        it.cpu_units(),
+        reg_mem,
+        it.price_usd_per_hour,
+        f_hour,
+    ) {
+        Some(b) => format!(
+            "Break-even for a {} CPU / {} MiB task (Fargate size {fcpu}/{fmem} at ${f_hour:.6}/h) against {it_name} (${:.4}/h, {} tasks per instance): {}",
+            td.cpu_units,
+            td.memory_mib,
+            it.price_usd_per_hour,
+            b.tasks_per_instance,
+            b.explain(&it_name, it.price_usd_per_hour)
+        ),
+        None => format!("The task does not fit {it_name}: no break-even point."),
+    };
+    Ok(CompareReport {
+        scenario: original.name.clone(),
+        service: svc,
+        rows,
+        break_even,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn edit_variant(
+    t: &mut Table,
+    v: &str,
+    svc: &str,
+    family: &str,
+    it: &str,
+    max_instances: u32,
+    fsize: (u32, u32),
+    opts: &CompareOptions,
+) {
+    let uses_ec2 = v.starts_with("ec2");
+    let asg = |name: &str, spot: bool, used: bool| {
+        let mut p = Table::new();
+        p.insert("name".into(), Value::String(name.into()));
+        p.insert("instance_type".into(), Value::String(it.into()));
+        p.insert("min_size".into(), Value::Integer(0));
+        p.insert("max_size".into(), Value::Integer(max_instances as i64));
+        p.insert("desired_size".into(), Value::Integer(used as i64));
+        p.insert("spot".into(), Value::Boolean(spot));
+        let mut ms = Table::new();
+        ms.insert("target_capacity".into(), Value::Integer(100));
+        p.insert("managed_scaling".into(), Value::Table(ms));
+        Value::Table(p)
+    };
+    let item = |cp: &str, base: i64, weight: i64| {
+        let mut i = Table::new();
+        i.insert("capacity_provider".into(), Value::String(cp.into()));
+        i.insert("base".into(), Value::Integer(base));
+        i.insert("weight".into(), Value::Integer(weight));
+        Value::Table(i)
+    };
+    // Providers: keep the scenario's own, add the comparison's.
+    // When the compared service is the only service, the scenario's own groups would only idle: empty them.
+    let only_service = matches!(t.get("services"), Some(Value::Array(s)) if s.len() == 1);
+    let providers = t
+        .entry("capacity_providers")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(a) = providers {
+        if only_service {
+            for p in a.iter_mut() {
+                if let Value::Table(p) = p {
+                    p.insert("min_size".into(), Value::Integer(0));
+                    p.insert("desired_size".into(), Value::Integer(0));
+                }
+            }
+        }
+        a.push(asg("compare-on-demand", false, uses_ec2));
+        a.push(asg("compare-spot", true, v == "ec2-spot-mix"));
+    }
+    // The task definition: both launch types, awsvpc, a valid Fargate size when on Fargate.
+    if let Some(Value::Array(defs)) = t.get_mut("task_definitions") {
+        for d in defs.iter_mut() {
+            if let Value::Table(d) = d
+                && d.get("family").and_then(Value::as_str) == Some(family)
+            {
+                // The same task size everywhere (the Fargate size, rounded up if needed); its own network
+                // mode on EC2, awsvpc on Fargate.
+                let on_fargate = v.starts_with("fargate");
+                let compat = if on_fargate { "FARGATE" } else { "EC2" };
+                d.insert(
+                    "requires_compatibilities".into(),
+                    Value::Array(vec![Value::String(compat.into())]),
+                );
+                if on_fargate {
+                    d.insert("network_mode".into(), Value::String("awsvpc".into()));
+                }
+                d.insert("cpu".into(), Value::Integer(fsize.0 as i64));
+                d.insert("memory".into(), Value::Integer(fsize.1 as i64));
+            }
+        }
+    }
+    // The service's capacity.
+    if let Some(Value::Array(svcs)) = t.get_mut("services") {
+        for s in svcs.iter_mut() {
+            if let Value::Table(s) = s
+                && s.get("name").and_then(Value::as_str) == Some(svc)
+            {
+                s.remove("launch_type");
+                s.remove("placement_strategy");
+                s.remove("placement_constraints");
+                let strategy = match v {
+                    "ec2-on-demand" => vec![item("compare-on-demand", 0, 1)],
+                    "ec2-spot-mix" => {
+                        vec![item("compare-on-demand", 1, 1), item("compare-spot", 0, 3)]
+                    }
+                    "fargate" => vec![item("FARGATE", 0, 1)],
+                    _ => vec![item("FARGATE", 1, 1), item("FARGATE_SPOT", 0, 3)],
+                };
+                s.insert("capacity_provider_strategy".into(), Value::Array(strategy));
+            }
+        }
+    }
+    // Spot interruptions in the Spot variants.
+    let fault = |cp: &str, rate: f64| {
+        let mut f = Table::new();
+        f.insert("type".into(), Value::String("spot_interruption".into()));
+        f.insert("capacity_provider".into(), Value::String(cp.into()));
+        f.insert("rate_per_hour".into(), Value::Float(rate));
+        if cp != "FARGATE_SPOT" {
+            f.insert("draining".into(), Value::Boolean(true));
+        }
+        Value::Table(f)
+    };
+    let faults = t
+        .entry("faults")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Value::Array(a) = faults {
+        match v {
+            "ec2-spot-mix" if opts.ec2_spot_interruptions_per_hour > 0.0 => {
+                a.push(fault("compare-spot", opts.ec2_spot_interruptions_per_hour))
+            }
+            "fargate-spot-mix" if opts.fargate_spot_interruptions_per_hour > 0.0 => a.push(fault(
+                "FARGATE_SPOT",
+                opts.fargate_spot_interruptions_per_hour,
+            )),
+            _ => {}
+        }
+    }
+}
+
+/// The comparison as CSV text.
+pub fn to_csv(r: &CompareReport) -> String {
+    let mut out = String::from(
+        "variant,cost_per_day_usd,cost_per_million_requests_usd,latency_p50_ms,latency_p99_ms,slo_violation_minutes,start_latency_s_p50,start_latency_s_p99,spot_interruptions,idle_capacity_percent\n",
+    );
+    let o = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.6}"));
+    for row in &r.rows {
+        let s = &row.summary;
+        out.push_str(&format!(
+            "{},{:.6},{},{},{},{},{},{},{},{:.3}\n",
+            row.variant,
+            row.cost_per_day(),
+            o(s.cost_per_million_requests),
+            o(s.latency_ms.map(|l| l[0])),
+            o(s.latency_ms.map(|l| l[2])),
+            o(s.slo_violation_minutes),
+            o(s.start_latency_s_p50),
+            o(s.start_latency_s_p99),
+            s.spot_interruptions,
+            row.idle_percent()
+        ));
+    }
+    out
+}
+
+/// The comparison as a table for a terminal.
+pub fn to_table(r: &CompareReport) -> String {
+    let mut out = format!(
+        "{} — service {}: the same workload and random numbers, four ways\n",
+        r.scenario, r.service
+    );
+    out.push_str(&format!(
+        "{:<18} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>7}\n",
+        "variant",
+        "$/day",
+        "$/M req",
+        "p50 ms",
+        "p99 ms",
+        "SLO min",
+        "start p50",
+        "start p99",
+        "spot",
+        "idle %"
+    ));
+    let f = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
+    for row in &r.rows {
+        let s = &row.summary;
+        out.push_str(&format!(
+            "{:<18} {:>10.2} {:>10} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>7.1}\n",
+            row.variant,
+            row.cost_per_day(),
+            f(s.cost_per_million_requests, 3),
+            f(s.latency_ms.map(|l| l[0]), 1),
+            f(s.latency_ms.map(|l| l[2]), 1),
+            f(s.slo_violation_minutes, 0),
+            f(s.start_latency_s_p50, 1),
+            f(s.start_latency_s_p99, 1),
+            s.spot_interruptions,
+            row.idle_percent()
+        ));
+    }
+    out.push('\n');
+    out.push_str(&r.break_even);
+    out.push('\n');
+    out
+}
