@@ -4,7 +4,6 @@
 //!
 //! Must not: make simulation decisions.
 
-
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
