@@ -2109,28 +2109,21 @@ impl<'a> Sim<'a> {
                 self.advance_traffic(ServiceId(i as u32));
                 let period_s = spec.metric_period_ms as f64 / 1000.0;
                 let tr = self.traffic[i].as_mut().expect("load");
-                let p = &mut tr.period;
+                let p = tr.close_period(&mut self.run_hist);
                 let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
                 row.request_rate = Some(round6(p.arrived / period_s));
                 row.served = Some(round6(p.served));
                 row.errors = Some(round6(p.dropped));
-                row.latency_p50_ms = ms(p.hist.quantile(0.5));
-                row.latency_p90_ms = ms(p.hist.quantile(0.9));
-                row.latency_p99_ms = ms(p.hist.quantile(0.99));
-                if p.cpu_reserved > 0.0 {
-                    row.cpu_utilization = Some(round6(p.cpu_used / p.cpu_reserved * 100.0));
-                    row.memory_utilization = Some(round6(p.mem_used / p.mem_reserved * 100.0));
-                }
+                row.latency_p50_ms = ms(p.latency_s[0]);
+                row.latency_p90_ms = ms(p.latency_s[1]);
+                row.latency_p99_ms = ms(p.latency_s[2]);
+                row.cpu_utilization = p.cpu_utilization.map(round6);
+                row.memory_utilization = p.memory_utilization.map(round6);
                 if let (Some(slo), Some(p99)) = (load.slo_p99_ms, row.latency_p99_ms)
                     && p99 > slo
                 {
                     tr.slo_violation_ms += spec.metric_period_ms;
                 }
-                self.run_hist.merge(&p.hist);
-                p.hist.clear();
-                let hist = std::mem::take(&mut p.hist);
-                *p = Default::default();
-                p.hist = hist;
                 row.queued = Some(round6(tr.queued(&self.task_traffic)));
             }
             let st = &self.services[i];
@@ -2250,6 +2243,9 @@ impl<'a> Sim<'a> {
             cost_by_service.push(("(standalone tasks)".to_string(), standalone));
         }
         let traffic_on = self.traffic.iter().any(Option::is_some);
+        for tr in self.traffic.iter_mut().flatten() {
+            tr.flush_run_shapes(&mut self.run_hist);
+        }
         let (mut arrived, mut served, mut dropped, mut slo_ms) = (0.0, 0.0, 0.0, 0u64);
         for tr in self.traffic.iter().flatten() {
             arrived += tr.arrived;

@@ -597,6 +597,41 @@ impl LatencyHistogram {
         None
     }
 
+    /// Several quantiles in one pass over the histogram (`qs` ascending).
+    pub fn quantiles<const N: usize>(&self, qs: [f64; N]) -> [Option<f64>; N] {
+        let mut out = [None; N];
+        if self.total <= 0.0 || self.lo >= self.hi {
+            return out;
+        }
+        let mut cum = 0.0;
+        let mut j = 0;
+        for k in self.lo..self.hi {
+            let w = self.counts[k];
+            if w <= 0.0 {
+                continue;
+            }
+            while j < N && (cum + w >= qs[j] * self.total || k + 1 == self.hi) {
+                let frac = ((qs[j] * self.total - cum) / w).clamp(0.0, 1.0);
+                let x = if k == 0 {
+                    let lo = self.min.min(HIST_MIN_S);
+                    lo + frac * (HIST_MIN_S - lo)
+                } else if k > N_REGULAR {
+                    let hi = self.max.max(edge(N_REGULAR));
+                    edge(N_REGULAR) + frac * (hi - edge(N_REGULAR))
+                } else {
+                    edge(k - 1) * (frac * LN_RATIO).exp()
+                };
+                out[j] = Some(x.clamp(self.min, self.max.max(self.min)));
+                j += 1;
+            }
+            cum += w;
+            if j == N {
+                break;
+            }
+        }
+        out
+    }
+
     /// Total request weight recorded.
     pub fn count(&self) -> f64 {
         self.total

@@ -177,8 +177,42 @@ pub struct PeriodAcc {
     pub mem_used: f64,
     /// MiB-seconds reserved.
     pub mem_reserved: f64,
-    /// Latency of the period's requests.
+    /// Latency of the period's requests that are not in `shapes`.
     pub hist: LatencyHistogram,
+    /// Stable M/M/c intervals of the period: (shape key, requests). Kept aside so that a period made of one
+    /// shape (the usual case) gets its percentiles from the cached shape, not from a histogram pass.
+    pub shapes: Vec<((u32, u64, u64), f64)>,
+}
+
+impl PeriodAcc {
+    fn reset(&mut self) {
+        let mut hist = std::mem::take(&mut self.hist);
+        let mut shapes = std::mem::take(&mut self.shapes);
+        hist.clear();
+        shapes.clear();
+        *self = PeriodAcc {
+            hist,
+            shapes,
+            ..Default::default()
+        };
+    }
+}
+
+/// What one metric period of a service's traffic came to.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PeriodStats {
+    /// Requests that arrived.
+    pub arrived: f64,
+    /// Served.
+    pub served: f64,
+    /// Failed.
+    pub dropped: f64,
+    /// Latency p50, p90, p99 (s).
+    pub latency_s: [Option<f64>; 3],
+    /// CPU utilisation, % of reserved.
+    pub cpu_utilization: Option<f64>,
+    /// Memory utilisation, % of reserved.
+    pub memory_utilization: Option<f64>,
 }
 
 /// A service's traffic state.
@@ -201,6 +235,9 @@ pub struct ServiceTraffic {
     pub slo_violation_ms: u64,
     rr: usize,
     shapes: HashMap<(u32, u64, u64), Shape>,
+    shape_quantiles: HashMap<(u32, u64, u64), [Option<f64>; 3]>,
+    /// Requests per stable shape over the whole run, added to the run's histogram at the end.
+    pub run_shapes: HashMap<(u32, u64, u64), f64>,
     groups: Vec<((u32, u64, u64), f64)>,
     buf: Vec<f64>,
 }
@@ -230,6 +267,8 @@ impl ServiceTraffic {
             slo_violation_ms: 0,
             rr: 0,
             shapes: HashMap::new(),
+            shape_quantiles: HashMap::new(),
+            run_shapes: HashMap::new(),
             groups: Vec::new(),
             buf: Vec::new(),
         }
@@ -345,15 +384,10 @@ impl ServiceTraffic {
                     }
                 }
                 for &(key, w) in &self.groups {
-                    if self.shapes.len() >= MAX_SHAPES {
-                        self.shapes.clear();
+                    match p.shapes.iter_mut().find(|s| s.0 == key) {
+                        Some(s) => s.1 += w,
+                        None => p.shapes.push((key, w)),
                     }
-                    let shape = self.shapes.entry(key).or_insert_with(|| {
-                        let q = Mmc::new(key.0, f64::from_bits(key.1), f64::from_bits(key.2))
-                            .expect("stable");
-                        LatencyHistogram::mmc_shape(&q)
-                    });
-                    p.hist.add_shape(shape, w);
                 }
             }
             TrafficMode::Requests => {
@@ -451,6 +485,74 @@ impl ServiceTraffic {
             self.dropped += backlog - can;
         }
         (drain_s.min(delay_s) * 1000.0).ceil() as u64
+    }
+
+    fn shape(&mut self, key: (u32, u64, u64)) -> &Shape {
+        if self.shapes.len() >= MAX_SHAPES {
+            self.shapes.clear();
+        }
+        self.shapes.entry(key).or_insert_with(|| {
+            let q = Mmc::new(key.0, f64::from_bits(key.1), f64::from_bits(key.2)).expect("stable");
+            LatencyHistogram::mmc_shape(&q)
+        })
+    }
+
+    /// End of a metric period: its figures, its latency into the run's histogram (stable shapes are kept
+    /// aside and added once at the end of the run), and a fresh period.
+    pub fn close_period(&mut self, run_hist: &mut LatencyHistogram) -> PeriodStats {
+        let p = &self.period;
+        let mut stats = PeriodStats {
+            arrived: p.arrived,
+            served: p.served,
+            dropped: p.dropped,
+            ..Default::default()
+        };
+        if p.cpu_reserved > 0.0 {
+            stats.cpu_utilization = Some(p.cpu_used / p.cpu_reserved * 100.0);
+            stats.memory_utilization = Some(p.mem_used / p.mem_reserved * 100.0);
+        }
+        let shapes = std::mem::take(&mut self.period.shapes);
+        if self.period.hist.count() == 0.0 && shapes.len() == 1 {
+            // One stable M/M/c: exact percentiles of the cached distribution.
+            let key = shapes[0].0;
+            if let Some(q) = self.shape_quantiles.get(&key) {
+                stats.latency_s = *q;
+            } else {
+                let mut h = LatencyHistogram::new();
+                h.add_shape(self.shape(key), 1.0);
+                let q = h.quantiles([0.5, 0.9, 0.99]);
+                if self.shape_quantiles.len() >= MAX_SHAPES {
+                    self.shape_quantiles.clear();
+                }
+                self.shape_quantiles.insert(key, q);
+                stats.latency_s = q;
+            }
+        } else {
+            for &(key, w) in &shapes {
+                let shape = self.shape(key).clone();
+                self.period.hist.add_shape(&shape, w);
+            }
+            stats.latency_s = self.period.hist.quantiles([0.5, 0.9, 0.99]);
+            run_hist.merge(&self.period.hist);
+        }
+        if self.period.hist.count() == 0.0 {
+            for &(key, w) in &shapes {
+                *self.run_shapes.entry(key).or_insert(0.0) += w;
+            }
+        }
+        self.period.shapes = shapes;
+        self.period.reset();
+        stats
+    }
+
+    /// At the end of the run: add the stable shapes to the run's histogram.
+    pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram) {
+        let mut keys: Vec<((u32, u64, u64), f64)> = self.run_shapes.drain().collect();
+        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        for (key, w) in keys {
+            let shape = self.shape(key).clone();
+            run_hist.add_shape(&shape, w);
+        }
     }
 
     /// Requests still queued at the targets (fluid backlog).
