@@ -4,6 +4,9 @@
 //!
 //! Must not: make simulation decisions.
 
+pub mod charts;
+pub mod report;
+
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};

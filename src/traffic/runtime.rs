@@ -548,7 +548,7 @@ impl ServiceTraffic {
     /// At the end of the run: add the stable shapes to the run's histogram.
     pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram) {
         let mut keys: Vec<((u32, u64, u64), f64)> = self.run_shapes.drain().collect();
-        keys.sort_by(|a, b| a.0.cmp(&b.0));
+        keys.sort_by_key(|a| a.0);
         for (key, w) in keys {
             let shape = self.shape(key).clone();
             run_hist.add_shape(&shape, w);

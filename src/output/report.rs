@@ -1,0 +1,770 @@
+//! `report.html`: one self-contained page per run folder or sweep folder — the summary as tables, every
+//! chart inline as SVG, and (for a run) the event log with a filter by service, kind, time and text in
+//! plain inline JavaScript. Nothing is loaded from anywhere: no network, no external fonts, scripts or
+//! styles (a Content-Security-Policy says so), so the file works from a `file://` URL and can be mailed.
+//! Every text that comes from the files is HTML-escaped.
+//!
+//! Must not: run a simulation; load anything at view time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::charts::{
+    self, Csv, INDEX, IndexEntry, SWEEP_METRICS, cell, fmt_value, metric_unit, num, read_index,
+    read_sweep, write_atomic,
+};
+
+/// At most this many events are embedded in a run's report.
+pub const MAX_EVENTS: usize = 5000;
+
+/// `s` with `& < > " '` escaped for HTML text and attribute values.
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number for a table: integers with thousands separators, others to four significant digits.
+fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return "–".into();
+    }
+    let s = if v.fract() == 0.0 && v.abs() < 1e15 {
+        format!("{v:.0}")
+    } else {
+        fmt_value(v)
+    };
+    if s.contains('e') {
+        return s;
+    }
+    let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
+    let (int, frac) = rest
+        .split_once('.')
+        .map_or((rest, None), |(a, b)| (a, Some(b)));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    match frac {
+        Some(f) => format!("{sign}{grouped}.{f}"),
+        None => format!("{sign}{grouped}"),
+    }
+}
+
+/// A clock from seconds: `HH:MM:SS`, with `Nd ` from the second day.
+fn clock(s: f64) -> String {
+    super::clock((s.max(0.0) * 1000.0).round() as u64)
+}
+
+fn mtime(p: &Path) -> Option<std::time::SystemTime> {
+    fs::metadata(p).and_then(|m| m.modified()).ok()
+}
+
+/// The charts of `dir` in reading order, rendered first when `charts/index.json` is missing, names a
+/// missing file, or is older than any of `inputs`.
+fn charts_for(
+    dir: &Path,
+    inputs: &[&str],
+    render: fn(&Path) -> io::Result<Vec<PathBuf>>,
+) -> io::Result<Vec<IndexEntry>> {
+    let charts = dir.join("charts");
+    let fresh = mtime(&charts.join(INDEX)).is_some_and(|idx| {
+        inputs
+            .iter()
+            .all(|f| mtime(&dir.join(f)).is_none_or(|t| t <= idx))
+    });
+    if fresh
+        && let Some(list) = read_index(dir)
+        && list
+            .iter()
+            .all(|e| charts.join(format!("{}.svg", e.stem)).exists())
+    {
+        return Ok(list);
+    }
+    render(dir)?;
+    Ok(read_index(dir).unwrap_or_default())
+}
+
+/// An SVG file ready to sit inside HTML: without an XML prolog, labelled for screen readers.
+fn inline_svg(path: &Path, title: &str) -> io::Result<String> {
+    let svg = fs::read_to_string(path)?;
+    let start = svg.find("<svg").unwrap_or(0);
+    let body = &svg[start..];
+    Ok(match body.strip_prefix("<svg") {
+        Some(rest) => format!(
+            "<svg role=\"img\" aria-label=\"{}\"{}",
+            escape(title),
+            rest.trim_end()
+        ),
+        None => String::new(),
+    })
+}
+
+const STYLE: &str = r#"
+:root { --fg: #1d2329; --muted: #5b6670; --line: #d9dee3; --bg: #f6f7f9; --accent: #1f77b4; }
+* { box-sizing: border-box; }
+body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--fg); background: #fff; }
+header { padding: 18px 28px 10px; border-bottom: 1px solid var(--line); background: var(--bg); }
+h1 { margin: 0 0 4px; font-size: 22px; font-weight: 600; }
+h1 .name { color: var(--accent); }
+h2 { font-size: 18px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
+.meta { color: var(--muted); margin: 0 0 8px; }
+nav a { margin-right: 14px; color: var(--accent); text-decoration: none; }
+nav a:hover { text-decoration: underline; }
+main { padding: 0 28px 40px; max-width: 1400px; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
+.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; background: #fff; }
+.card h3 { margin: 0 0 6px; font-size: 13px; text-transform: none; color: var(--muted); font-weight: 600; }
+table { border-collapse: collapse; }
+.card table { width: 100%; }
+.card th { text-align: left; font-weight: normal; color: var(--fg); padding: 2px 8px 2px 0; white-space: nowrap; }
+.card td { text-align: right; font-variant-numeric: tabular-nums; padding: 2px 0; overflow-wrap: anywhere; }
+figure { margin: 14px 0 22px; }
+figure svg { width: 100%; max-width: 1150px; height: auto; display: block; border: 1px solid var(--line); border-radius: 4px; }
+figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
+.filters { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: end; margin: 8px 0 10px; }
+.filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
+.filters select, .filters input { font: inherit; padding: 3px 6px; border: 1px solid #b8c0c8; border-radius: 4px; min-width: 9em; }
+.filters input[type=number] { width: 8em; min-width: 0; }
+.filters button { font: inherit; padding: 4px 12px; border: 1px solid #b8c0c8; border-radius: 4px; background: var(--bg); cursor: pointer; }
+#f-count { color: var(--muted); }
+.log { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
+.log table, table.grid { width: 100%; font-size: 13px; }
+.log th, table.grid th { position: sticky; top: 0; background: var(--bg); text-align: left; border-bottom: 1px solid var(--line); padding: 4px 8px; }
+.log td, table.grid td { border-bottom: 1px solid #eef0f2; padding: 3px 8px; vertical-align: top; }
+.log td.t { white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
+.log td.k, .log td.s { white-space: nowrap; }
+table.grid td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+table.grid th.v { max-width: 14em; overflow-wrap: anywhere; font-weight: 600; }
+table.grid .base { background: #eef5fb; }
+table.grid td.sig { font-weight: 600; }
+.wide { overflow-x: auto; }
+.note { color: var(--muted); }
+.kind { display: inline-block; padding: 0 6px; border-radius: 3px; background: var(--bg); border: 1px solid var(--line); font-size: 12px; }
+footer { color: var(--muted); font-size: 12px; padding: 16px 28px; border-top: 1px solid var(--line); }
+"#;
+
+const SCRIPT: &str = r#"
+(function () {
+  var box = document.getElementById('events');
+  if (!box) { return; }
+  var rows = box.querySelectorAll('tbody tr');
+  var fs = document.getElementById('f-service');
+  var fk = document.getElementById('f-kind');
+  var ff = document.getElementById('f-from');
+  var ft = document.getElementById('f-to');
+  var fq = document.getElementById('f-text');
+  var out = document.getElementById('f-count');
+  var unit = Number(box.getAttribute('data-unit')) || 3600;
+  function apply() {
+    var s = fs.value, k = fk.value, q = fq.value.toLowerCase();
+    var a = parseFloat(ff.value), b = parseFloat(ft.value), n = 0;
+    for (var i = 0; i !== rows.length; i++) {
+      var r = rows[i];
+      var t = Number(r.getAttribute('data-t')) / unit;
+      var ok = (s === '*' || r.getAttribute('data-s') === s) &&
+        (k === '*' || r.getAttribute('data-k') === k) &&
+        (isNaN(a) || t >= a) && (isNaN(b) || b >= t) &&
+        (q === '' || r.textContent.toLowerCase().indexOf(q) !== -1);
+      r.hidden = !ok;
+      if (ok) { n++; }
+    }
+    out.textContent = n + ' of ' + rows.length + ' events shown';
+  }
+  [fs, fk, ff, ft, fq].forEach(function (e) {
+    e.addEventListener('input', apply);
+    e.addEventListener('change', apply);
+  });
+  document.getElementById('f-reset').addEventListener('click', function () {
+    fs.value = '*'; fk.value = '*'; ff.value = ''; ft.value = ''; fq.value = '';
+    apply();
+  });
+  apply();
+})();
+"#;
+
+fn page_start(out: &mut String, title: &str) {
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"/>\n\
+         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(title)
+    );
+}
+
+fn page_end(out: &mut String, sources: &str) {
+    let _ = write!(
+        out,
+        "<footer>Written by ecsim {} from {sources}. The charts are also in <code>charts/</code> as SVG and PNG.</footer>\n\
+         <script>{SCRIPT}</script>\n</body>\n</html>\n",
+        env!("CARGO_PKG_VERSION")
+    );
+}
+
+/// The charts as `<section>`s grouped by their section, each chart a `<figure>` with its SVG inline.
+fn chart_sections(
+    out: &mut String,
+    dir: &Path,
+    list: &[IndexEntry],
+    nav: &mut Vec<(String, String)>,
+) -> io::Result<()> {
+    let mut sections: Vec<(&str, Vec<&IndexEntry>)> = Vec::new();
+    for e in list {
+        match sections.iter_mut().find(|(s, _)| *s == e.section) {
+            Some((_, v)) => v.push(e),
+            None => sections.push((&e.section, vec![e])),
+        }
+    }
+    for (i, (section, entries)) in sections.iter().enumerate() {
+        let id = format!("charts-{}", i + 1);
+        nav.push((id.clone(), section.to_string()));
+        let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", escape(section));
+        for e in entries {
+            let svg = inline_svg(
+                &dir.join("charts").join(format!("{}.svg", e.stem)),
+                &e.title,
+            )?;
+            let _ = writeln!(
+                out,
+                "<figure>\n{svg}\n<figcaption>charts/{}.svg · charts/{}.png</figcaption>\n</figure>",
+                escape(&e.stem),
+                escape(&e.stem)
+            );
+        }
+        out.push_str("</section>\n");
+    }
+    Ok(())
+}
+
+fn nav_html(nav: &[(String, String)]) -> String {
+    let mut s = String::from("<nav>");
+    for (id, label) in nav {
+        let _ = write!(s, "<a href=\"#{}\">{}</a>", escape(id), escape(label));
+    }
+    s.push_str("</nav>");
+    s
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Run report
+// ---------------------------------------------------------------------------------------------------------
+
+fn value_text(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Null => "n/a".into(),
+        serde_json::Value::Bool(b) => b.to_string(),
+        serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), fmt_num),
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Array(a) if a.is_empty() => "(none)".into(),
+        serde_json::Value::Array(a) => a.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        serde_json::Value::Object(_) => String::new(),
+    }
+}
+
+/// `(key path, value)` of every leaf under `v`, keys joined with dots.
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(m) if !m.is_empty() => {
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&p, x, out);
+            }
+        }
+        serde_json::Value::Object(_) => out.push((prefix.to_string(), "(none)".into())),
+        _ => out.push((prefix.to_string(), value_text(v))),
+    }
+}
+
+fn summary_cards(out: &mut String, summary: &serde_json::Value) {
+    let Some(obj) = summary.as_object() else {
+        out.push_str("<p class=\"note\">summary.json is not an object.</p>\n");
+        return;
+    };
+    let mut run: Vec<(String, String)> = Vec::new();
+    let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for (k, v) in obj {
+        match v {
+            serde_json::Value::Object(_) => {
+                let mut rows = Vec::new();
+                flatten("", v, &mut rows);
+                groups.push((k.clone(), rows));
+            }
+            _ => run.push((k.clone(), value_text(v))),
+        }
+    }
+    out.push_str("<div class=\"cards\">\n");
+    for (title, rows) in std::iter::once(("run".to_string(), run)).chain(groups) {
+        let _ = write!(
+            out,
+            "<div class=\"card\"><h3>{}</h3><table>",
+            escape(&title)
+        );
+        for (k, v) in rows {
+            let _ = write!(
+                out,
+                "<tr><th>{}</th><td>{}</td></tr>",
+                escape(&k),
+                escape(&v)
+            );
+        }
+        out.push_str("</table></div>\n");
+    }
+    out.push_str("</div>\n");
+}
+
+struct EventLog {
+    rows: String,
+    shown: usize,
+    total: usize,
+    kinds: BTreeMap<String, usize>,
+    services: BTreeSet<String>,
+}
+
+fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
+    let Some(ev) = Csv::open(&dir.join("events.csv"))? else {
+        return Ok(None);
+    };
+    let (it, ic, ik, is, im) = (
+        ev.col("time_s"),
+        ev.col("clock"),
+        ev.col("kind"),
+        ev.col("service"),
+        ev.col("message"),
+    );
+    let mut log = EventLog {
+        rows: String::new(),
+        shown: 0,
+        total: 0,
+        kinds: BTreeMap::new(),
+        services: BTreeSet::new(),
+    };
+    ev.each(|rec| {
+        log.total += 1;
+        let kind = cell(rec, ik);
+        let service = cell(rec, is);
+        *log.kinds.entry(kind.to_string()).or_default() += 1;
+        log.services.insert(service.to_string());
+        if log.shown < MAX_EVENTS {
+            log.shown += 1;
+            let t = num(rec, it);
+            let clk = match cell(rec, ic) {
+                "" => clock(t),
+                c => c.to_string(),
+            };
+            let t_attr = if t.is_finite() { format!("{t}") } else { String::new() };
+            let _ = writeln!(
+                log.rows,
+                "<tr data-t=\"{}\" data-k=\"{}\" data-s=\"{}\"><td class=\"t\">{}</td><td class=\"k\">{}</td><td class=\"s\">{}</td><td>{}</td></tr>",
+                escape(&t_attr),
+                escape(kind),
+                escape(service),
+                escape(&clk),
+                escape(kind),
+                escape(service),
+                escape(cell(rec, im))
+            );
+        }
+        true
+    })?;
+    Ok(Some(log))
+}
+
+fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
+    let (unit, unit_name) = if end_s >= 3.0 * 86_400.0 {
+        (86_400.0, "days")
+    } else {
+        (3600.0, "hours")
+    };
+    let _ = write!(
+        out,
+        "<section id=\"events\" data-unit=\"{unit}\">\n<h2>Event log</h2>\n<p>{} events: ",
+        fmt_num(log.total as f64)
+    );
+    let kinds: Vec<String> = log
+        .kinds
+        .iter()
+        .map(|(k, n)| {
+            format!(
+                "<span class=\"kind\">{}</span> {}",
+                escape(k),
+                fmt_num(*n as f64)
+            )
+        })
+        .collect();
+    out.push_str(&kinds.join(" · "));
+    out.push_str("</p>\n");
+    if log.shown < log.total {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">Showing the first {} events; {} more are left out of this page (all are in events.csv).</p>",
+            fmt_num(log.shown as f64),
+            fmt_num((log.total - log.shown) as f64)
+        );
+    }
+    out.push_str("<div class=\"filters\">\n<label>service<select id=\"f-service\"><option value=\"*\">all</option>");
+    for s in &log.services {
+        let label = if s.is_empty() { "(none)" } else { s };
+        let _ = write!(
+            out,
+            "<option value=\"{}\">{}</option>",
+            escape(s),
+            escape(label)
+        );
+    }
+    out.push_str(
+        "</select></label>\n<label>kind<select id=\"f-kind\"><option value=\"*\">all</option>",
+    );
+    for k in log.kinds.keys() {
+        let _ = write!(
+            out,
+            "<option value=\"{}\">{}</option>",
+            escape(k),
+            escape(k)
+        );
+    }
+    let _ = write!(
+        out,
+        "</select></label>\n<label>from ({unit_name})<input id=\"f-from\" type=\"number\" step=\"any\" min=\"0\"/></label>\n\
+         <label>to ({unit_name})<input id=\"f-to\" type=\"number\" step=\"any\" min=\"0\"/></label>\n\
+         <label>message contains<input id=\"f-text\" type=\"search\"/></label>\n\
+         <button id=\"f-reset\" type=\"button\">reset</button>\n<span id=\"f-count\"></span>\n</div>\n"
+    );
+    out.push_str(
+        "<div class=\"log\"><table id=\"event-table\"><thead><tr><th>time</th><th>kind</th><th>service</th><th>message</th></tr></thead>\n<tbody>\n",
+    );
+    out.push_str(&log.rows);
+    out.push_str("</tbody></table></div>\n</section>\n");
+}
+
+/// Write DIR/report.html for a run folder (renders the charts first if missing).
+///
+/// The page holds the scenario's name, `summary.json` as tables, every chart of `charts/index.json`
+/// inline as SVG (rendered first with [`charts::render_run_charts`] when the index is missing or older
+/// than the run's files), and the first [`MAX_EVENTS`] rows of `events.csv` with a filter. It loads
+/// nothing from outside and escapes every text from the files. Written atomically; returns its path.
+pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let summary: serde_json::Value = match fs::read_to_string(dir.join("summary.json")) {
+        Ok(s) => serde_json::from_str(&s).map_err(io::Error::other)?,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => serde_json::Value::Null,
+        Err(e) => return Err(e),
+    };
+    let list = charts_for(
+        dir,
+        &["summary.json", "timeseries.csv", "tasks.csv", "events.csv"],
+        charts::render_run_charts,
+    )?;
+    let scenario = summary
+        .get("scenario")
+        .and_then(|v| v.as_str())
+        .unwrap_or("(unnamed run)")
+        .to_string();
+    let end_s = summary
+        .get("simulated_seconds")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    let mut meta = Vec::new();
+    if let Some(seed) = summary.get("seed").filter(|v| !v.is_null()) {
+        meta.push(format!("seed {}", value_text(seed)));
+    }
+    if end_s > 0.0 {
+        meta.push(format!("simulated {}", clock(end_s)));
+    }
+    if let Some(n) = summary.get("events").and_then(serde_json::Value::as_f64) {
+        meta.push(format!("{} simulation events", fmt_num(n)));
+    }
+    if let Some(w) = summary
+        .get("wall_seconds")
+        .and_then(serde_json::Value::as_f64)
+    {
+        meta.push(format!("{} s wall clock", fmt_value(w)));
+    }
+    if let Some(d) = summary.get("description").and_then(|v| v.as_str()) {
+        meta.push(d.to_string());
+    }
+
+    let mut body = String::new();
+    let mut nav = vec![("summary".to_string(), "Summary".to_string())];
+    body.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
+    if summary.is_null() {
+        body.push_str("<p class=\"note\">This folder has no summary.json.</p>\n");
+    } else {
+        summary_cards(&mut body, &summary);
+    }
+    body.push_str("</section>\n");
+    if list.is_empty() {
+        body.push_str("<p class=\"note\">No charts: the run's files hold no time series or tasks to draw.</p>\n");
+    }
+    chart_sections(&mut body, dir, &list, &mut nav)?;
+    if let Some(log) = read_events(dir)? {
+        nav.push(("events".into(), "Event log".into()));
+        event_section(&mut body, &log, end_s);
+    }
+
+    let mut out = String::with_capacity(body.len() + 16_384);
+    page_start(&mut out, &format!("ecsim run: {scenario}"));
+    let _ = writeln!(
+        out,
+        "<header>\n<h1>ecsim run: <span class=\"name\">{}</span></h1>\n<p class=\"meta\">{}</p>\n{}\n</header>\n<main>",
+        escape(&scenario),
+        escape(&meta.join(" · ")),
+        nav_html(&nav)
+    );
+    out.push_str(&body);
+    out.push_str("</main>\n");
+    page_end(
+        &mut out,
+        "summary.json, timeseries.csv, tasks.csv and events.csv",
+    );
+    let path = dir.join("report.html");
+    write_atomic(&path, out.as_bytes())?;
+    Ok(path)
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sweep report
+// ---------------------------------------------------------------------------------------------------------
+
+/// Write DIR/report.html for a sweep folder.
+///
+/// The page compares the variants side by side: the values each variant sets (`variants.csv`), every
+/// summary figure's mean ± the half-width of its 95 % confidence interval per variant (`aggregate.csv`,
+/// the baseline's column shaded), the paired differences against the baseline for the key figures
+/// (`paired.csv`, bold where the interval excludes 0), and the charts of
+/// [`charts::render_sweep_charts`] inline (rendered first when missing or older than the CSV files).
+/// Self-contained and escaped like the run report; written atomically; returns its path.
+pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let data = read_sweep(dir)?;
+    let list = charts_for(
+        dir,
+        &["aggregate.csv", "runs.csv", "sweep.json"],
+        charts::render_sweep_charts,
+    )?;
+    let mut body = String::new();
+    let mut nav = vec![
+        ("variants".to_string(), "Variants".to_string()),
+        ("compare".to_string(), "Side by side".to_string()),
+    ];
+    let is_base = |v: &str| data.is_baseline(v);
+
+    // Variants
+    body.push_str("<section id=\"variants\">\n<h2>Variants</h2>\n<div class=\"wide\"><table class=\"grid\"><thead><tr><th>#</th><th>variant</th>");
+    let mut params: Vec<String> = Vec::new();
+    let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    if let Some(vc) = Csv::open(&dir.join("variants.csv"))? {
+        params = vc.header().iter().skip(1).cloned().collect();
+        vc.each(|rec| {
+            let mut it = rec.iter();
+            if let Some(v) = it.next() {
+                values.insert(v.to_string(), it.map(str::to_string).collect());
+            }
+            true
+        })?;
+    }
+    for p in &params {
+        let _ = write!(body, "<th>{}</th>", escape(p));
+    }
+    body.push_str("<th>compared with</th><th>runs</th></tr></thead>\n<tbody>\n");
+    for (i, v) in data.variants.iter().enumerate() {
+        let runs = data
+            .runs
+            .iter()
+            .filter(|r| r.first().map(String::as_str) == Some(v))
+            .count();
+        let class = if is_base(v) { " class=\"base\"" } else { "" };
+        let _ = write!(
+            body,
+            "<tr{class}><td class=\"n\">{}</td><td>{}</td>",
+            i + 1,
+            escape(v)
+        );
+        for k in 0..params.len() {
+            let val = values
+                .get(v)
+                .and_then(|x| x.get(k))
+                .map_or("", String::as_str);
+            let _ = write!(body, "<td>{}</td>", escape(val));
+        }
+        let base = match data.baselines.get(v) {
+            _ if is_base(v) => "(the baseline)".to_string(),
+            Some(b) => b.clone(),
+            None => String::new(),
+        };
+        let _ = writeln!(
+            body,
+            "<td>{}</td><td class=\"n\">{runs}</td></tr>",
+            escape(&base)
+        );
+    }
+    body.push_str("</tbody></table></div>\n</section>\n");
+
+    // Side by side
+    let _ = write!(
+        body,
+        "<section id=\"compare\">\n<h2>Side by side</h2>\n<p class=\"note\">Mean ± half-width of the 95% confidence interval over the seeds (n runs with a value); \
+         the baseline is shaded. Figures without a value in any run are left out.</p>\n\
+         <div class=\"wide\"><table class=\"grid\"><thead><tr><th>figure</th>"
+    );
+    for (i, v) in data.variants.iter().enumerate() {
+        let class = if is_base(v) { "v base" } else { "v" };
+        let _ = write!(body, "<th class=\"{class}\">{}. {}</th>", i + 1, escape(v));
+    }
+    body.push_str("</tr></thead>\n<tbody>\n");
+    let mut ordered: Vec<&str> = SWEEP_METRICS
+        .iter()
+        .copied()
+        .filter(|m| data.has(m))
+        .collect();
+    ordered.extend(
+        data.metrics
+            .iter()
+            .map(String::as_str)
+            .filter(|m| !SWEEP_METRICS.contains(m) && data.has(m)),
+    );
+    for m in &ordered {
+        let unit = metric_unit(m);
+        let label = if unit.is_empty() {
+            m.to_string()
+        } else {
+            format!("{m} ({unit})")
+        };
+        let _ = write!(body, "<tr><th>{}</th>", escape(&label));
+        for v in &data.variants {
+            let class = if is_base(v) { "n base" } else { "n" };
+            let text = match data.agg(v, m) {
+                Some(a) => match a.ci() {
+                    Some((lo, hi)) => format!(
+                        "{} ± {} ({})",
+                        fmt_num(a.mean),
+                        fmt_value((hi - lo) / 2.0),
+                        fmt_num(a.n)
+                    ),
+                    None => format!("{} ({})", fmt_num(a.mean), fmt_num(a.n)),
+                },
+                None => "–".into(),
+            };
+            let _ = write!(body, "<td class=\"{class}\">{}</td>", escape(&text));
+        }
+        body.push_str("</tr>\n");
+    }
+    body.push_str("</tbody></table></div>\n</section>\n");
+
+    // Paired differences
+    if let Some(pc) = Csv::open(&dir.join("paired.csv"))? {
+        let (iv, ib, im, idiff, ilo, ihi, iwlo, iwhi) = (
+            pc.col("variant"),
+            pc.col("baseline"),
+            pc.col("metric"),
+            pc.col("mean_diff"),
+            pc.col("ci95_low"),
+            pc.col("ci95_high"),
+            pc.col("welch_ci95_low"),
+            pc.col("welch_ci95_high"),
+        );
+        let mut rows = String::new();
+        pc.each(|rec| {
+            let m = cell(rec, im);
+            let d = num(rec, idiff);
+            let (lo, hi) = (num(rec, ilo), num(rec, ihi));
+            if !SWEEP_METRICS.contains(&m) || !d.is_finite() || (d == 0.0 && lo == 0.0 && hi == 0.0) {
+                return true;
+            }
+            let sig = lo.is_finite() && hi.is_finite() && (lo > 0.0 || hi < 0.0);
+            let ci = |a: f64, b: f64| {
+                if a.is_finite() && b.is_finite() {
+                    format!("[{}, {}]", fmt_value(a), fmt_value(b))
+                } else {
+                    "–".into()
+                }
+            };
+            let _ = writeln!(
+                rows,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n{}\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(cell(rec, iv)),
+                escape(cell(rec, ib)),
+                escape(m),
+                if sig { " sig" } else { "" },
+                escape(&fmt_value(d)),
+                if sig { " sig" } else { "" },
+                escape(&ci(lo, hi)),
+                escape(&ci(num(rec, iwlo), num(rec, iwhi)))
+            );
+            true
+        })?;
+        if !rows.is_empty() {
+            nav.push(("paired".into(), "Against the baseline".into()));
+            body.push_str(
+                "<section id=\"paired\">\n<h2>Against the baseline</h2>\n<p class=\"note\">Variant − baseline, seed by seed \
+                 (common random numbers): the mean difference and its paired 95% interval, next to Welch's interval as if the runs were \
+                 independent. Bold: the paired interval excludes 0. Key figures only; rows where every seed gives the same value in both are left out (paired.csv has them all).</p>\n<div class=\"wide\"><table class=\"grid\"><thead><tr><th>variant</th>\
+                 <th>baseline</th><th>figure</th><th>mean difference</th><th>paired 95% CI</th><th>unpaired (Welch) 95% CI</th></tr></thead>\n<tbody>\n",
+            );
+            body.push_str(&rows);
+            body.push_str("</tbody></table></div>\n</section>\n");
+        }
+    }
+    chart_sections(&mut body, dir, &list, &mut nav)?;
+
+    let seeds = fs::read_to_string(dir.join("sweep.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+        .and_then(|m| m.get("seeds").and_then(|s| s.as_array()).map(Vec::len));
+    let mut meta = vec![format!("{} variants", data.variants.len())];
+    if let Some(n) = seeds {
+        meta.push(format!("{n} seeds each"));
+    }
+    meta.push(format!("{} runs", data.runs.len()));
+    let mut out = String::with_capacity(body.len() + 16_384);
+    page_start(&mut out, &format!("ecsim sweep: {}", data.name));
+    let _ = writeln!(
+        out,
+        "<header>\n<h1>ecsim sweep: <span class=\"name\">{}</span></h1>\n<p class=\"meta\">{}</p>\n{}\n</header>\n<main>",
+        escape(&data.name),
+        escape(&meta.join(" · ")),
+        nav_html(&nav)
+    );
+    out.push_str(&body);
+    out.push_str("</main>\n");
+    page_end(
+        &mut out,
+        "sweep.json, variants.csv, runs.csv, aggregate.csv and paired.csv",
+    );
+    let path = dir.join("report.html");
+    write_atomic(&path, out.as_bytes())?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_and_numbers() {
+        assert_eq!(escape("<b>&\"'</b>"), "&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;");
+        assert_eq!(fmt_num(21_455_502.0), "21,455,502");
+        assert_eq!(fmt_num(-1234.56), "-1,235");
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(2.895749784604724), "2.896");
+        assert_eq!(fmt_num(f64::NAN), "–");
+    }
+}
