@@ -108,8 +108,12 @@ pub fn compare(path: &Path, opts: &CompareOptions) -> Result<CompareReport, Diag
         None => original
             .services
             .iter()
+            .filter(|s| s.scheduling == crate::spec::SchedulingStrategy::Replica)
             .find(|s| s.load.is_some())
-            .or(original.services.first())
+            .or(original
+                .services
+                .iter()
+                .find(|s| s.scheduling == crate::spec::SchedulingStrategy::Replica))
             .map(|s| s.name.clone())
             .ok_or_else(|| err(&label, "the scenario has no service to compare".into()))?,
     };

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use ecsim::output;
 use ecsim::scenario::{self, Diagnostics};
 use ecsim::sim;
+use ecsim::sweep::{self, Shard};
 
 #[derive(Parser)]
 #[command(
@@ -43,6 +44,70 @@ enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Run a sweep: variants of a scenario × seeds, in parallel, with confidence intervals.
+    ///
+    /// Writes runs.csv, aggregate.csv, paired.csv (with a baseline) and variants.csv into the output
+    /// folder. Rerunning into the same folder resumes: finished runs are skipped.
+    Sweep {
+        /// Sweep TOML file (see docs/sweeps.md).
+        sweep: PathBuf,
+        /// Output folder (default: results/sweeps/<sweep name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs in parallel (default: all cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Run only shard I of N (runs i with i % N == I-1); merge the shards with `ecsim merge`.
+        /// Without it, the shard comes from AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID or
+        /// JOB_COMPLETION_INDEX when set.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Number of shards, for array jobs whose environment does not tell it (AWS Batch, Kubernetes).
+        #[arg(long, value_name = "N")]
+        shard_count: Option<usize>,
+        /// Also write every run's summary.json, timeseries.csv, tasks.csv and events.csv under OUT/runs/.
+        #[arg(long)]
+        keep_runs: bool,
+        /// Check the sweep and list its variants without running anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// No progress and no table.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run one service of a scenario four ways (EC2, EC2 Spot mix, Fargate, Fargate Spot mix) on the same
+    /// workload and random numbers; print the table and the break-even point, write compare.csv.
+    Compare {
+        /// Scenario TOML file.
+        scenario: PathBuf,
+        /// The service to compare (default: the first service with a load).
+        #[arg(long)]
+        service: Option<String>,
+        /// Instance type of the EC2 variants (default: the scenario's first group's).
+        #[arg(long)]
+        instance_type: Option<String>,
+        /// EC2 Spot interruptions per instance-hour in the Spot variant.
+        #[arg(long, default_value_t = 0.05)]
+        ec2_spot_rate: f64,
+        /// Fargate Spot interruptions per task-hour in the Spot variant.
+        #[arg(long, default_value_t = 0.05)]
+        fargate_spot_rate: f64,
+        /// Output folder (default: results/compare-<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Merge the folders of a sweep's shards into the outputs one machine would write.
+    Merge {
+        /// Shard output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (may be one of the shard folders).
+        #[arg(long)]
+        out: PathBuf,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -56,6 +121,43 @@ fn main() -> ExitCode {
             quiet,
         }) => run(scenario.as_deref(), out, seed, quiet),
         Some(Command::Validate { scenarios }) => validate(&scenarios),
+        Some(Command::Sweep {
+            sweep: file,
+            out,
+            jobs,
+            shard,
+            shard_count,
+            keep_runs,
+            dry_run,
+            quiet,
+        }) => sweep(SweepArgs {
+            file,
+            out,
+            jobs,
+            shard,
+            shard_count,
+            keep_runs,
+            dry_run,
+            quiet,
+        }),
+        Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
+        Some(Command::Compare {
+            scenario,
+            service,
+            instance_type,
+            ec2_spot_rate,
+            fargate_spot_rate,
+            out,
+        }) => compare(
+            &scenario,
+            out,
+            ecsim::compare::CompareOptions {
+                service,
+                instance_type,
+                ec2_spot_interruptions_per_hour: ec2_spot_rate,
+                fargate_spot_interruptions_per_hour: fargate_spot_rate,
+            },
+        ),
     }
 }
 
@@ -107,7 +209,22 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
                     dir.display()
                 );
             }
-            ExitCode::SUCCESS
+            match output::report::write_run_report(&dir) {
+                Ok(p) => {
+                    if !quiet {
+                        println!(
+                            "wrote {} and charts in {}/charts/",
+                            p.display(),
+                            dir.display()
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write the report in {}: {e}", dir.display());
+                    ExitCode::from(1)
+                }
+            }
         }
         Ok(Err(e)) => {
             eprintln!("error: cannot write results to {}: {e}", dir.display());
@@ -143,5 +260,211 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
         ExitCode::from(2)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// `println!` that ignores a closed stdout (`ecsim sweep … | head`): the sweep's results are in its files.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+struct SweepArgs {
+    file: PathBuf,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    shard: Option<String>,
+    shard_count: Option<usize>,
+    keep_runs: bool,
+    dry_run: bool,
+    quiet: bool,
+}
+
+fn sweep(a: SweepArgs) -> ExitCode {
+    let sw = match sweep::load(&a.file) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+    };
+    let shard = match Shard::resolve(a.shard.as_deref(), a.shard_count, |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let jobs = match a.jobs {
+        Some(0) => {
+            eprintln!("error: --jobs must be at least 1");
+            return ExitCode::from(2);
+        }
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let out = a
+        .out
+        .unwrap_or_else(|| Path::new("results").join("sweeps").join(&sw.name));
+    let in_shard = (0..sw.runs())
+        .filter(|&i| shard.is_none_or(|s| s.contains(i)))
+        .count();
+    let what = format!(
+        "{}: {} variants × {} seeds = {} runs{}",
+        sw.name,
+        sw.variants.len(),
+        sw.seeds.len(),
+        sw.runs(),
+        shard.map_or(String::new(), |s| format!("; shard {s}: {in_shard} runs"))
+    );
+    if a.dry_run {
+        say!("{what}");
+        for (i, v) in sw.variants.iter().enumerate() {
+            let base = v
+                .baseline
+                .map_or(String::new(), |b| format!("  (vs {})", sw.variants[b].name));
+            say!("  {i:>4}  {}{base}", v.name);
+        }
+        return ExitCode::SUCCESS;
+    }
+    if !a.quiet {
+        say!("{what}, {jobs} in parallel → {}", out.display());
+    }
+    let opts = sweep::Options {
+        out: out.clone(),
+        jobs,
+        shard,
+        keep_runs: a.keep_runs,
+        progress: !a.quiet,
+    };
+    match sweep::run(&sw, &opts) {
+        Ok(o) => {
+            if !a.quiet {
+                let skipped = if o.skipped > 0 {
+                    format!(" ({} already done, skipped)", o.skipped)
+                } else {
+                    String::new()
+                };
+                say!("ran {} runs in {:.2} s{skipped}", o.ran, o.seconds);
+                match (&o.outputs, shard) {
+                    (Some(outputs), _) => {
+                        say!("");
+                        say!("{}", outputs.table.trim_end());
+                        say!("");
+                        say!(
+                            "wrote {}/{{runs.csv, aggregate.csv, {}variants.csv}}",
+                            out.display(),
+                            if outputs.paired_csv.is_some() {
+                                "paired.csv, "
+                            } else {
+                                ""
+                            }
+                        );
+                        if let Err(e) = output::report::write_sweep_report(&out) {
+                            eprintln!(
+                                "error: cannot write the sweep report in {}: {e}",
+                                out.display()
+                            );
+                            return ExitCode::from(1);
+                        }
+                        say!(
+                            "wrote {}/report.html and charts in {}/charts/",
+                            out.display(),
+                            out.display()
+                        );
+                    }
+                    (None, Some(s)) => say!(
+                        "shard {s}: {} of {} runs recorded in {}/runs/; when every shard has finished: ecsim merge <shard folders> --out <folder>",
+                        o.in_shard,
+                        o.runs,
+                        out.display()
+                    ),
+                    (None, None) => {}
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
+    match sweep::merge(dirs, out) {
+        Ok(m) => {
+            if !quiet {
+                say!(
+                    "{}: merged {} runs from {} folders",
+                    m.name,
+                    m.runs,
+                    dirs.len()
+                );
+                say!("");
+                say!("{}", m.outputs.table.trim_end());
+                say!("");
+                say!(
+                    "wrote {}/{{runs.csv, aggregate.csv, {}variants.csv}}",
+                    out.display(),
+                    if m.outputs.paired_csv.is_some() {
+                        "paired.csv, "
+                    } else {
+                        ""
+                    }
+                );
+            }
+            if let Err(e) = output::report::write_sweep_report(out) {
+                eprintln!(
+                    "error: cannot write the sweep report in {}: {e}",
+                    out.display()
+                );
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptions) -> ExitCode {
+    let report = match std::panic::catch_unwind(|| ecsim::compare::compare(path, &opts)) {
+        Ok(Ok(r)) => r,
+        Ok(Err(d)) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+        Err(_) => {
+            eprintln!(
+                "error: internal error in the simulation (a bug: please report it with the scenario file)"
+            );
+            return ExitCode::from(1);
+        }
+    };
+    print!("{}", ecsim::compare::to_table(&report));
+    let dir =
+        out.unwrap_or_else(|| Path::new("results").join(format!("compare-{}", report.scenario)));
+    let write = || -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(&dir)?;
+        let tmp = dir.join(format!(".compare.csv.tmp-{}", std::process::id()));
+        std::fs::write(&tmp, ecsim::compare::to_csv(&report))?;
+        let dest = dir.join("compare.csv");
+        std::fs::rename(&tmp, &dest)?;
+        Ok(dest)
+    };
+    match write() {
+        Ok(p) => {
+            println!("wrote {}", p.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: cannot write results to {}: {e}", dir.display());
+            ExitCode::from(1)
+        }
     }
 }

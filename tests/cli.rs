@@ -353,3 +353,38 @@ fn validate_accepts_the_examples() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(String::from_utf8_lossy(&o.stdout).contains("ok"));
 }
+
+/// `ecsim compare` prints the four variants and writes compare.csv.
+#[test]
+fn compare_writes_four_variants() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("cmp");
+    let o = ecsim(
+        &[
+            "compare",
+            "scenarios/nasa-web-ec2.toml",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &repo(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let table = String::from_utf8_lossy(&o.stdout);
+    for v in [
+        "ec2-on-demand",
+        "ec2-spot-mix",
+        "fargate",
+        "fargate-spot-mix",
+        "Break-even",
+    ] {
+        assert!(table.contains(v), "{v} missing in:\n{table}");
+    }
+    let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 5);
+    // A scenario with a typo is still reported with its line, exit 2.
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"a\"]\n[[services]]\nname = \"s\"\ntask_definition = \"nope\"\ndesired_count = 1\n").unwrap();
+    let o = ecsim(&["compare", bad.to_str().unwrap()], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("bad.toml:7"), "{}", stderr(&o));
+}

@@ -1,0 +1,471 @@
+//! The sweep's outputs, built from the run records alone (so a single machine, a resumed sweep and merged
+//! shards give the same bytes): `runs.csv`, `aggregate.csv`, `paired.csv`, `variants.csv`, and the table
+//! printed at the end.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::stats::{Estimate, fmt_num, fmt_sig, welch};
+use super::store::{Manifest, RunRecord};
+use crate::metrics::Summary;
+use crate::output::summary_json;
+
+/// Header of `aggregate.csv` (after which one row per variant × figure).
+pub const AGGREGATE_HEADER: &str = "variant,metric,n,mean,sd,ci95_low,ci95_high";
+/// Header of `paired.csv`.
+pub const PAIRED_HEADER: &str =
+    "variant,baseline,metric,n,mean_diff,sd_diff,ci95_low,ci95_high,welch_ci95_low,welch_ci95_high";
+
+/// Figures preferred for the printed table when the sweep names none: the first three that have values.
+const HEADLINE_DEFAULTS: &[&str] = &[
+    "cost_usd.total",
+    "latency_ms.p99",
+    "slo_violation_minutes",
+    "tasks.start_latency_s_p50",
+    "unplaced_task_seconds",
+    "tasks.start_latency_s_p99",
+    "tasks.failed_to_start",
+];
+
+/// Keys of `summary.json` that are not figures of the run.
+const SKIP: &[&str] = &["wall_seconds", "seed"];
+
+/// The figures of a summary as CSV cells: `summary.json` flattened to dotted names, numbers and nulls only
+/// (null → empty cell), without `wall_seconds` (not reproducible) and `seed` (its own column).
+pub fn metric_cells(s: &Summary) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    flatten(&summary_json(s), "", &mut out);
+    out
+}
+
+fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if prefix.is_empty() && SKIP.contains(&k.as_str()) {
+                    continue;
+                }
+                let name = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(x, &name, out);
+            }
+        }
+        Value::Null if !prefix.is_empty() => {
+            out.insert(prefix.to_string(), String::new());
+        }
+        Value::Number(n) => {
+            let cell = if let Some(i) = n.as_u64() {
+                i.to_string()
+            } else if let Some(i) = n.as_i64() {
+                i.to_string()
+            } else {
+                // Shortest text that reads back as the same f64; never an exponent.
+                n.as_f64().map(|f| f.to_string()).unwrap_or_default()
+            };
+            out.insert(prefix.to_string(), cell);
+        }
+        _ => {} // strings (`scenario`), lists (`not_modelled`), booleans: not figures
+    }
+}
+
+/// Every figure name a run reports, in column order.
+pub fn metric_names() -> Vec<String> {
+    let mut v: Vec<String> = metric_cells(&Summary::default()).into_keys().collect();
+    v.sort_by(|a, b| column_cmp(a, b));
+    v
+}
+
+/// Whether `name` can be a figure of some run: a figure of every run, or a key inside a table of
+/// `summary.json` whose keys depend on the scenario (such as per-service costs: empty in a default
+/// summary).
+pub fn is_metric_name(name: &str) -> bool {
+    fn tables(v: &Value, prefix: &str, out: &mut Vec<String>) {
+        if let Value::Object(m) = v {
+            if m.is_empty() {
+                out.push(prefix.to_string());
+            }
+            for (k, x) in m {
+                let p = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                tables(x, &p, out);
+            }
+        }
+    }
+    if metric_names().iter().any(|n| n == name) {
+        return true;
+    }
+    let mut t = Vec::new();
+    tables(&summary_json(&Summary::default()), "", &mut t);
+    name.rsplit_once('.')
+        .is_some_and(|(parent, _)| t.iter().any(|p| p == parent))
+}
+
+/// Column order: by dotted segments (the order of the nested keys in `summary.json`).
+fn column_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    a.split('.').cmp(b.split('.'))
+}
+
+/// The files and the table of a finished sweep.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outputs {
+    /// `runs.csv`.
+    pub runs_csv: String,
+    /// `aggregate.csv`.
+    pub aggregate_csv: String,
+    /// `paired.csv`, when a baseline is named.
+    pub paired_csv: Option<String>,
+    /// `variants.csv`.
+    pub variants_csv: String,
+    /// The table printed at the end.
+    pub table: String,
+}
+
+fn csv_line(cells: &[String]) -> String {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record(cells).expect("writing to memory");
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 cells")
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map(fmt_num).unwrap_or_default()
+}
+
+/// Build the outputs from every run's record, given in run order (variant-major, then seed order).
+pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
+    assert_eq!(records.len(), m.runs(), "one record per run");
+    let names: std::collections::BTreeSet<&String> =
+        records.iter().flat_map(|r| r.metrics.keys()).collect();
+    let mut columns: Vec<String> = names.into_iter().cloned().collect();
+    columns.sort_by(|a, b| column_cmp(a, b));
+
+    // runs.csv
+    let mut runs = String::new();
+    let mut header = vec!["variant".to_string(), "seed".to_string()];
+    header.extend(columns.iter().cloned());
+    runs.push_str(&csv_line(&header));
+    for r in records {
+        let mut row = vec![m.variants[r.variant].name.clone(), r.seed.to_string()];
+        row.extend(
+            columns
+                .iter()
+                .map(|c| r.metrics.get(c).cloned().unwrap_or_default()),
+        );
+        runs.push_str(&csv_line(&row));
+    }
+
+    // Values per variant and figure, in seed order; None for null.
+    let n_seeds = m.seeds.len();
+    let values = |v: usize, c: &str| -> Vec<Option<f64>> {
+        records[v * n_seeds..(v + 1) * n_seeds]
+            .iter()
+            .map(|r| {
+                r.metrics
+                    .get(c)
+                    .filter(|s| !s.is_empty())
+                    .and_then(|s| s.parse().ok())
+            })
+            .collect()
+    };
+    let present = |xs: &[Option<f64>]| -> Vec<f64> { xs.iter().flatten().copied().collect() };
+
+    // aggregate.csv
+    let mut agg = String::new();
+    agg.push_str(AGGREGATE_HEADER);
+    agg.push('\n');
+    let mut estimates: Vec<BTreeMap<&str, Option<Estimate>>> = Vec::new();
+    for (vi, var) in m.variants.iter().enumerate() {
+        let mut per = BTreeMap::new();
+        for c in &columns {
+            let e = Estimate::of(&present(&values(vi, c)));
+            per.insert(c.as_str(), e);
+            let (lo, hi) = e.and_then(|e| e.ci()).unzip();
+            agg.push_str(&csv_line(&[
+                var.name.clone(),
+                c.clone(),
+                e.map_or(0, |e| e.n).to_string(),
+                num(e.map(|e| e.mean)),
+                num(e.and_then(|e| e.sd)),
+                num(lo),
+                num(hi),
+            ]));
+        }
+        estimates.push(per);
+    }
+
+    // paired.csv
+    let index = |name: &str| m.variants.iter().position(|v| v.name == name);
+    let has_baseline = m.variants.iter().any(|v| v.baseline.is_some());
+    struct Pair {
+        variant: usize,
+        baseline: usize,
+        metric: String,
+        diff: Option<Estimate>,
+        welch: Option<(f64, f64, f64)>,
+    }
+    let mut pairs: Vec<Pair> = Vec::new();
+    let paired_csv = has_baseline.then(|| {
+        let mut out = String::new();
+        out.push_str(PAIRED_HEADER);
+        out.push('\n');
+        for (vi, var) in m.variants.iter().enumerate() {
+            let Some(bi) = var.baseline.as_deref().and_then(index) else {
+                continue;
+            };
+            for c in &columns {
+                let a = values(vi, c);
+                let b = values(bi, c);
+                let diffs: Vec<f64> = a
+                    .iter()
+                    .zip(&b)
+                    .filter_map(|(x, y)| Some((*x)? - (*y)?))
+                    .collect();
+                let d = Estimate::of(&diffs);
+                let w = welch(&present(&a), &present(&b));
+                let (lo, hi) = d.and_then(|e| e.ci()).unzip();
+                out.push_str(&csv_line(&[
+                    var.name.clone(),
+                    m.variants[bi].name.clone(),
+                    c.clone(),
+                    d.map_or(0, |e| e.n).to_string(),
+                    num(d.map(|e| e.mean)),
+                    num(d.and_then(|e| e.sd)),
+                    num(lo),
+                    num(hi),
+                    num(w.map(|(x, h, _)| x - h)),
+                    num(w.map(|(x, h, _)| x + h)),
+                ]));
+                pairs.push(Pair {
+                    variant: vi,
+                    baseline: bi,
+                    metric: c.clone(),
+                    diff: d,
+                    welch: w,
+                });
+            }
+        }
+        out
+    });
+
+    // variants.csv
+    let mut variants_csv = String::new();
+    let mut header = vec!["variant".to_string()];
+    header.extend(m.parameters.iter().cloned());
+    variants_csv.push_str(&csv_line(&header));
+    for v in &m.variants {
+        let mut row = vec![v.name.clone()];
+        row.extend(v.values.iter().cloned());
+        variants_csv.push_str(&csv_line(&row));
+    }
+
+    // The table.
+    let headline: Vec<String> = if m.headline.is_empty() {
+        HEADLINE_DEFAULTS
+            .iter()
+            .filter(|h| {
+                estimates
+                    .iter()
+                    .any(|e| e.get(**h).is_some_and(Option::is_some))
+            })
+            .take(3)
+            .map(|h| h.to_string())
+            .collect()
+    } else {
+        m.headline.clone()
+    };
+    let pm = |e: &Option<Estimate>| match e {
+        Some(e) => match e.half_width {
+            Some(h) => format!("{} ± {}", fmt_sig(e.mean, 4), fmt_sig(h, 2)),
+            None => fmt_sig(e.mean, 4),
+        },
+        None => "-".into(),
+    };
+    let mut rows: Vec<Vec<String>> = vec![{
+        let mut h = vec!["variant".to_string(), "runs".to_string()];
+        h.extend(headline.iter().cloned());
+        h
+    }];
+    for (vi, var) in m.variants.iter().enumerate() {
+        let mut r = vec![var.name.clone(), n_seeds.to_string()];
+        for h in &headline {
+            r.push(pm(estimates[vi].get(h.as_str()).unwrap_or(&None)));
+        }
+        rows.push(r);
+    }
+    let mut table =
+        String::from("mean ± half-width of the 95% confidence interval over the seeds\n");
+    table.push_str(&render(&rows));
+    // The paired comparison of the first headline figure (paired.csv has every figure).
+    let shown: Vec<&Pair> = pairs
+        .iter()
+        .filter(|p| headline.first() == Some(&p.metric))
+        .collect();
+    if !shown.is_empty() {
+        table.push_str(&format!(
+            "\n{}: difference from the baseline, paired by seed (common random numbers) and unpaired\n",
+            shown[0].metric
+        ));
+        let interval = |lo: f64, hi: f64| format!("[{}, {}]", fmt_sig(lo, 3), fmt_sig(hi, 3));
+        let mut rows = vec![vec![
+            "variant".to_string(),
+            "baseline".to_string(),
+            "mean diff".to_string(),
+            "paired 95% CI".to_string(),
+            "unpaired (Welch) 95% CI".to_string(),
+        ]];
+        for p in shown {
+            rows.push(vec![
+                m.variants[p.variant].name.clone(),
+                m.variants[p.baseline].name.clone(),
+                p.diff.map_or("-".into(), |d| fmt_sig(d.mean, 4)),
+                p.diff
+                    .and_then(|d| d.ci())
+                    .map_or("-".into(), |(lo, hi)| interval(lo, hi)),
+                p.welch
+                    .map_or("-".into(), |(x, h, _)| interval(x - h, x + h)),
+            ]);
+        }
+        table.push_str(&render(&rows));
+    }
+
+    Outputs {
+        runs_csv: runs,
+        aggregate_csv: agg,
+        paired_csv,
+        variants_csv,
+        table,
+    }
+}
+
+/// Left-aligned columns, two spaces apart.
+fn render(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let width: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let mut line = String::new();
+        for (c, cell) in r.iter().enumerate() {
+            line.push_str(cell);
+            if c + 1 < r.len() {
+                line.push_str(&" ".repeat(width[c] - cell.chars().count() + 2));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep::store::{FORMAT, ManifestVariant};
+
+    #[test]
+    fn summary_flattens_to_figures() {
+        let s = Summary {
+            scenario: "x".into(),
+            seed: 9,
+            simulated_seconds: 7200.0,
+            events: 12,
+            wall_seconds: 0.5,
+            start_latency_s_p50: Some(8.25),
+            ..Default::default()
+        };
+        let c = metric_cells(&s);
+        assert_eq!(c["simulated_seconds"], "7200");
+        assert_eq!(c["events"], "12");
+        assert_eq!(c["tasks.start_latency_s_p50"], "8.25");
+        assert_eq!(c["tasks.start_latency_s_p99"], "");
+        assert!(!c.contains_key("wall_seconds") && !c.contains_key("seed"));
+        assert!(!c.contains_key("scenario") && !c.contains_key("not_modelled"));
+        assert!(is_metric_name("tasks.launched"));
+        assert!(!is_metric_name("tasks.lanched") && !is_metric_name("nothing.x"));
+        let names = metric_names();
+        assert!(names.contains(&"tasks.launched".to_string()));
+        assert!(names.windows(2).all(|w| column_cmp(&w[0], &w[1]).is_lt()));
+    }
+
+    fn record(v: usize, seed: u64, x: &str) -> RunRecord {
+        RunRecord {
+            grid_hash: "h".into(),
+            variant: v,
+            variant_name: String::new(),
+            seed,
+            metrics: [
+                ("a".to_string(), x.to_string()),
+                ("b".to_string(), String::new()),
+            ]
+            .into_iter()
+            .collect(),
+        }
+    }
+
+    #[test]
+    fn aggregates_and_pairs() {
+        let m = Manifest {
+            format: FORMAT,
+            ecsim_version: "0".into(),
+            name: "t".into(),
+            grid_hash: "h".into(),
+            seeds: vec![1, 2, 3, 4, 5],
+            parameters: vec!["services.web.desired_count".into()],
+            variants: vec![
+                ManifestVariant {
+                    name: "base".into(),
+                    baseline: None,
+                    values: vec!["4".into()],
+                },
+                ManifestVariant {
+                    name: "more, quoted".into(),
+                    baseline: Some("base".into()),
+                    values: vec!["8".into()],
+                },
+            ],
+            headline: vec!["a".into()],
+        };
+        let mut recs = Vec::new();
+        for (i, x) in ["1", "2", "3", "4", "5"].iter().enumerate() {
+            recs.push(record(0, i as u64 + 1, x));
+        }
+        for (i, x) in ["2", "3", "4", "5", "7"].iter().enumerate() {
+            recs.push(record(1, i as u64 + 1, x));
+        }
+        let o = build(&m, &recs);
+        let lines: Vec<&str> = o.runs_csv.lines().collect();
+        assert_eq!(lines[0], "variant,seed,a,b");
+        assert_eq!(lines[1], "base,1,1,");
+        assert_eq!(lines[6], "\"more, quoted\",1,2,");
+        let agg: Vec<&str> = o.aggregate_csv.lines().collect();
+        assert_eq!(agg[0], AGGREGATE_HEADER);
+        assert_eq!(agg[1], "base,a,5,3,1.58113883,1.036756839,4.963243161");
+        assert_eq!(agg[2], "base,b,0,,,,");
+        // Differences 1, 1, 1, 1, 2: mean 1.2, sd 0.4472, half-width 2.7764 × 0.4472 / √5 = 0.5553.
+        let paired = o.paired_csv.unwrap();
+        let row = paired.lines().nth(1).unwrap();
+        assert!(
+            row.starts_with("\"more, quoted\",base,a,5,1.2,0.4472135955,0.6447"),
+            "{row}"
+        );
+        assert_eq!(
+            o.variants_csv,
+            "variant,services.web.desired_count\nbase,4\n\"more, quoted\",8\n"
+        );
+        assert!(o.table.contains("3 ± 2"), "{}", o.table);
+    }
+}

@@ -1,0 +1,194 @@
+//! A sweep's folder: the manifest `sweep.json`, one small file per finished run under `runs/`, and files
+//! written whole (temporary name, then rename), so a sweep killed at any moment leaves only complete files.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use super::file::Sweep;
+
+/// Version of the folder layout.
+pub const FORMAT: u32 = 1;
+/// The manifest's file name.
+pub const MANIFEST: &str = "sweep.json";
+/// The folder of run files.
+pub const RUNS_DIR: &str = "runs";
+
+/// `sweep.json`: what a folder holds results of. Everything needed to build the outputs from the run
+/// files, so `ecsim merge` needs no sweep file. Identical in every shard (no shard, host or time in it),
+/// so shards may share one folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Layout version.
+    pub format: u32,
+    /// The ecsim that wrote it.
+    pub ecsim_version: String,
+    /// Sweep name.
+    pub name: String,
+    /// Hash of the expanded grid (see [`Sweep::grid_hash`]); folders with different hashes never mix.
+    pub grid_hash: String,
+    /// Seeds, in order.
+    pub seeds: Vec<u64>,
+    /// Varied scenario paths.
+    pub parameters: Vec<String>,
+    /// Variants, in order.
+    pub variants: Vec<ManifestVariant>,
+    /// Figures of the printed table.
+    pub headline: Vec<String>,
+}
+
+/// One variant in the manifest.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ManifestVariant {
+    /// Name.
+    pub name: String,
+    /// Name of the variant it is compared against, if any.
+    pub baseline: Option<String>,
+    /// Values of the manifest's parameters.
+    pub values: Vec<String>,
+}
+
+impl Manifest {
+    /// The manifest of a sweep.
+    pub fn of(s: &Sweep) -> Manifest {
+        Manifest {
+            format: FORMAT,
+            ecsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            name: s.name.clone(),
+            grid_hash: s.grid_hash.clone(),
+            seeds: s.seeds.clone(),
+            parameters: s.parameters.clone(),
+            variants: s
+                .variants
+                .iter()
+                .map(|v| ManifestVariant {
+                    name: v.name.clone(),
+                    baseline: v.baseline.map(|b| s.variants[b].name.clone()),
+                    values: v.values.clone(),
+                })
+                .collect(),
+            headline: s.headline.clone(),
+        }
+    }
+
+    /// Number of runs.
+    pub fn runs(&self) -> usize {
+        self.variants.len() * self.seeds.len()
+    }
+
+    /// Variant and seed of run `i` (variant-major).
+    pub fn run(&self, i: usize) -> (usize, u64) {
+        (i / self.seeds.len(), self.seeds[i % self.seeds.len()])
+    }
+
+    /// Read `dir/sweep.json`: `Ok(None)` when there is none.
+    pub fn read(dir: &Path) -> Result<Option<Manifest>, String> {
+        let p = dir.join(MANIFEST);
+        match fs::read_to_string(&p) {
+            Ok(t) => serde_json::from_str(&t)
+                .map(Some)
+                .map_err(|e| format!("{} is not a sweep manifest: {e}", p.display())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+        }
+    }
+
+    /// Write `dir/sweep.json` whole.
+    pub fn write(&self, dir: &Path) -> io::Result<()> {
+        let mut text = serde_json::to_string_pretty(self)?;
+        text.push('\n');
+        write_atomic(&dir.join(MANIFEST), text.as_bytes())
+    }
+}
+
+/// One finished run: the summary's figures as CSV cells (empty for null).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// The sweep it belongs to.
+    pub grid_hash: String,
+    /// Variant index.
+    pub variant: usize,
+    /// Variant name (for people reading the file).
+    pub variant_name: String,
+    /// Seed.
+    pub seed: u64,
+    /// Figure name (`tasks.start_latency_s_p50`) → cell.
+    pub metrics: BTreeMap<String, String>,
+}
+
+/// File name of a run's record.
+pub fn run_file(variant: usize, seed: u64) -> String {
+    format!("v{variant:04}-seed{seed}.json")
+}
+
+/// Folder of a run's full outputs (`--keep-runs`).
+pub fn run_dir(out: &Path, variant: usize, seed: u64) -> PathBuf {
+    out.join(RUNS_DIR).join(format!("v{variant:04}-seed{seed}"))
+}
+
+/// The record of run `i` in `dir`, if its file exists, parses and belongs to this sweep and run.
+pub fn read_record(dir: &Path, m: &Manifest, i: usize) -> Option<(RunRecord, Vec<u8>)> {
+    let (v, seed) = m.run(i);
+    let bytes = fs::read(dir.join(RUNS_DIR).join(run_file(v, seed))).ok()?;
+    let r: RunRecord = serde_json::from_slice(&bytes).ok()?;
+    (r.grid_hash == m.grid_hash && r.variant == v && r.seed == seed).then_some((r, bytes))
+}
+
+/// Serialize a record for its file.
+pub fn record_bytes(r: &RunRecord) -> Vec<u8> {
+    let mut b = serde_json::to_vec(r).expect("a record serializes");
+    b.push(b'\n');
+    b
+}
+
+static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
+
+/// Write `path` whole: into a temporary file beside it (named by process, a counter and the clock, so
+/// processes on different hosts sharing a folder do not collide), then rename over `path`. A process
+/// killed at any moment leaves either the old file or the new one, never part of one.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = dir.join(format!(
+        ".{name}.tmp-{}-{}-{nanos}",
+        std::process::id(),
+        TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+    ));
+    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_whole() {
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("x.json");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        let names: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file is left");
+    }
+
+    #[test]
+    fn run_names() {
+        assert_eq!(run_file(3, 7), "v0003-seed7.json");
+        assert_eq!(run_file(12345, 1), "v12345-seed1.json");
+    }
+}
