@@ -690,7 +690,14 @@ impl<'a> Sim<'a> {
                     && t.state == TaskState::Running
                     && !t.stop_requested
                     && let Owner::Service(sid) = t.owner
+                    && self
+                        .spec
+                        .task_def(t.def)
+                        .health_check
+                        .is_none_or(|h| h.passes)
                 {
+                    // A target whose application fails its health check never passes the load balancer's
+                    // check either: it stays out (and the container check replaces it).
                     self.advance_traffic(sid);
                     self.task_traffic[task.0 as usize].target = true;
                     self.traffic[sid.0 as usize]
