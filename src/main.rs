@@ -96,6 +96,25 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Print the decision log of a run in plain English: placements (which instances were rejected and
+    /// why, what each constraint kept, how each strategy chose), scaling decisions with their datapoints,
+    /// cluster scaling (M, N, CPR), deployments and the circuit breaker.
+    Explain {
+        /// Scenario TOML file.
+        scenario: PathBuf,
+        /// Only this service.
+        #[arg(long)]
+        service: Option<String>,
+        /// From this simulated time (e.g. 10m, 2h).
+        #[arg(long)]
+        from: Option<String>,
+        /// Up to this simulated time.
+        #[arg(long)]
+        to: Option<String>,
+        /// Only lines about this task id.
+        #[arg(long)]
+        task: Option<u64>,
+    },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
         /// Shard output folders.
@@ -141,6 +160,13 @@ fn main() -> ExitCode {
             quiet,
         }),
         Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
+        Some(Command::Explain {
+            scenario,
+            service,
+            from,
+            to,
+            task,
+        }) => explain(&scenario, service, from, to, task),
         Some(Command::Compare {
             scenario,
             service,
@@ -467,4 +493,78 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
             ExitCode::from(1)
         }
     }
+}
+
+fn explain(
+    path: &Path,
+    service: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    task: Option<u64>,
+) -> ExitCode {
+    let spec = match scenario::load(path) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+    };
+    let parse = |v: &Option<String>, flag: &str| -> Result<Option<u64>, ExitCode> {
+        match v {
+            None => Ok(None),
+            Some(s) => scenario::duration::parse_duration_ms(s)
+                .map(Some)
+                .map_err(|e| {
+                    eprintln!("error: --{flag}: {e}");
+                    ExitCode::from(2)
+                }),
+        }
+    };
+    let (from, to) = match (parse(&from, "from"), parse(&to, "to")) {
+        (Ok(a), Ok(b)) => (a.unwrap_or(0), b.unwrap_or(u64::MAX)),
+        (Err(c), _) | (_, Err(c)) => return c,
+    };
+    if let Some(s) = &service
+        && !spec.services.iter().any(|x| &x.name == s)
+    {
+        eprintln!(
+            "error: --service: no service named \"{s}\" in {}",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
+    let log: sim::ExplainLog = Default::default();
+    let mut sink = ecsim::metrics::NullSink;
+    let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        sim::Sim::new(&spec, &mut sink)
+            .with_explain(log.clone())
+            .run()
+    }));
+    if run.is_err() {
+        eprintln!(
+            "error: internal error in the simulation (a bug: please report it with the scenario file)"
+        );
+        return ExitCode::from(1);
+    }
+    let lines = log.lock().expect("explain log");
+    let needle = task.map(|t| format!("task {t})"));
+    for l in lines.iter() {
+        if l.time_ms < from || l.time_ms > to {
+            continue;
+        }
+        if let Some(s) = &service
+            && &l.service != s
+            && !l.text.contains(&format!("service {s}"))
+        {
+            continue;
+        }
+        if let Some(n) = &needle
+            && !l.text.contains(n.as_str())
+            && !l.text.contains(&format!("task {}", task.unwrap_or(0)))
+        {
+            continue;
+        }
+        println!("{} {}", output::clock(l.time_ms), l.text);
+    }
+    ExitCode::SUCCESS
 }

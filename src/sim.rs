@@ -272,6 +272,22 @@ pub struct Sim<'a> {
     spot_interruptions: u64,
     instance_failures: u64,
     task_crashes: u64,
+    /// The decision log of `ecsim explain` (None: not recorded, so normal runs pay nothing).
+    explain: Option<ExplainLog>,
+}
+
+/// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
+pub type ExplainLog = std::sync::Arc<std::sync::Mutex<Vec<ExplainLine>>>;
+
+/// One line of the decision log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExplainLine {
+    /// When.
+    pub time_ms: SimTime,
+    /// The service it concerns, or empty.
+    pub service: String,
+    /// What was decided and why.
+    pub text: String,
 }
 
 const STAY: u64 = u64::MAX;
@@ -467,6 +483,23 @@ impl<'a> Sim<'a> {
             spot_interruptions: 0,
             instance_failures: 0,
             task_crashes: 0,
+            explain: None,
+        }
+    }
+
+    /// Record the decision log (`ecsim explain`) into `log`.
+    pub fn with_explain(mut self, log: ExplainLog) -> Self {
+        self.explain = Some(log);
+        self
+    }
+
+    fn explain_line(&self, service: &str, text: String) {
+        if let Some(log) = &self.explain {
+            log.lock().expect("explain log").push(ExplainLine {
+                time_ms: self.queue.now(),
+                service: service.to_string(),
+                text,
+            });
         }
     }
 
@@ -1265,7 +1298,26 @@ impl<'a> Sim<'a> {
             strategies,
             scope,
         };
-        match placement::place(&self.world, &req, &mut self.rng_placement) {
+        let placed = placement::place(&self.world, &req, &mut self.rng_placement);
+        if self.explain.is_some() {
+            let who = match owner {
+                Owner::Service(s) => format!("service {}", spec.services[s.0 as usize].name),
+                Owner::Standalone(_) => "RunTask".to_string(),
+                Owner::Batch(b) => format!("batch {}", spec.batch_jobs[b as usize].name),
+            };
+            let text = format!(
+                "{who}: placing a task ({} CPU, {} MiB): {}",
+                cpu,
+                mem,
+                placement::explain(&self.world, &req, &placed, &spec.zones)
+            );
+            let svc = match owner {
+                Owner::Service(s) => spec.services[s.0 as usize].name.clone(),
+                _ => String::new(),
+            };
+            self.explain_line(&svc, text);
+        }
+        match placed {
             Ok(inst) => {
                 let id = self.create_task(task);
                 self.allocate(id, inst);
@@ -1280,6 +1332,13 @@ impl<'a> Sim<'a> {
                 if managed && self.waiting_total < spec.scheduler.provisioning_cap {
                     // §3.2/§7.3: the task is created in PROVISIONING and waits for capacity.
                     task.awaiting_capacity = true;
+                    self.explain_line(
+                        "",
+                        format!(
+                            "the task waits in PROVISIONING for {}'s instances (managed scaling)",
+                            spec.provider(provider.expect("managed")).name
+                        ),
+                    );
                     let id = self.create_task(task);
                     let p = provider.expect("managed");
                     let serial = self.world.task(id).serial;
@@ -2044,6 +2103,9 @@ impl<'a> Sim<'a> {
 
     fn emit(&mut self, kind: &'static str, service: String, message: String, dedup: bool) {
         let now = self.queue.now();
+        if self.explain.is_some() && kind != "instance" {
+            self.explain_line(&service, message.clone());
+        }
         if dedup {
             // §2.6: duplicate events are suppressed for 6 h.
             let h = fnv1a(message.as_bytes());

@@ -327,6 +327,133 @@ pub fn explain_failure(world: &World, req: &Request) -> Failure {
     }
 }
 
+/// Why the pipeline chose what it chose, in ECS's words (for `ecsim explain`; never on the hot path).
+/// `zone_names` names zone ids; `chosen` is the placement's result.
+pub fn explain(
+    world: &World,
+    req: &Request,
+    chosen: &Result<InstanceId, Failure>,
+    zone_names: &[String],
+) -> String {
+    let mut out = String::new();
+    let members: Vec<InstanceId> = scope_members(world, req.scope).collect();
+    if members.is_empty() {
+        return "no container instance is registered in scope".to_string();
+    }
+    // Resources first.
+    let mut rejected: Vec<(Rejection, u32, String)> = Vec::new();
+    let mut after_resources = 0u32;
+    let mut after_constraints = 0u32;
+    for &id in &members {
+        let inst = world.instance(id);
+        match check(world, inst, req) {
+            Some(r) => {
+                if r < Rejection::Arch {
+                    let example = match r {
+                        Rejection::Cpu => format!(
+                            "{}: {} CPU units free, {} needed",
+                            inst.ec2_id, inst.cpu_free, req.cpu
+                        ),
+                        Rejection::Memory => format!(
+                            "{}: {} MiB free, {} needed",
+                            inst.ec2_id, inst.mem_free, req.mem
+                        ),
+                        Rejection::Ports => {
+                            format!("{}: a host port in {:?} is taken", inst.ec2_id, req.ports)
+                        }
+                        _ => format!("{}: no free ENI", inst.ec2_id),
+                    };
+                    match rejected.iter_mut().find(|x| x.0 == r) {
+                        Some(x) => x.1 += 1,
+                        None => rejected.push((r, 1, example)),
+                    }
+                } else {
+                    after_resources += 1;
+                }
+            }
+            None => {
+                after_resources += 1;
+                after_constraints += 1;
+            }
+        }
+    }
+    out.push_str(&format!("{} instances considered", members.len()));
+    for (r, n, ex) in &rejected {
+        let what = match r {
+            Rejection::Cpu => "insufficient CPU",
+            Rejection::Memory => "insufficient memory",
+            Rejection::Ports => "port in use",
+            _ => "no free ENI",
+        };
+        out.push_str(&format!("; {n} rejected: {what} (e.g. {ex})"));
+    }
+    if !req.constraints.is_empty() {
+        let names: Vec<String> = req
+            .constraints
+            .iter()
+            .map(|c| match c {
+                Constraint::DistinctInstance => "distinctInstance".to_string(),
+                Constraint::MemberOf { source, .. } => format!("memberOf '{source}'"),
+            })
+            .collect();
+        out.push_str(&format!(
+            "; {} kept {after_constraints} of {after_resources}",
+            names.join(" and ")
+        ));
+    }
+    match chosen {
+        Ok(id) => {
+            let inst = world.instance(*id);
+            for s in req.strategies {
+                let zone = &zone_names[inst.zone.0 as usize];
+                let text = match s {
+                    Strategy::Spread(SpreadField::AvailabilityZone) => format!(
+                        "spread(attribute:ecs.availability-zone): {zone} has the fewest tasks of the group ({})",
+                        world.group_zone_counts[req.group.0 as usize][inst.zone.0 as usize]
+                    ),
+                    Strategy::Spread(SpreadField::InstanceId) => format!(
+                        "spread(instanceId): {} has the fewest tasks of the group ({})",
+                        inst.ec2_id,
+                        inst.group_count(req.group)
+                    ),
+                    Strategy::Spread(SpreadField::Attribute(a)) => format!(
+                        "spread(attribute:{a}): {}'s value has the fewest tasks of the group",
+                        inst.ec2_id
+                    ),
+                    Strategy::Binpack(Resource::Memory) => format!(
+                        "binpack(memory): {} leaves {} MiB, the least",
+                        inst.ec2_id,
+                        inst.mem_free - req.mem
+                    ),
+                    Strategy::Binpack(Resource::Cpu) => format!(
+                        "binpack(cpu): {} leaves {} CPU units, the least",
+                        inst.ec2_id,
+                        inst.cpu_free - req.cpu
+                    ),
+                    Strategy::Random => format!("random: {} drawn", inst.ec2_id),
+                };
+                out.push_str(&format!(". {text}"));
+            }
+            out.push_str(&format!(
+                " → {} ({zone})",
+                inst.ec2_id,
+                zone = zone_names[inst.zone.0 as usize]
+            ));
+        }
+        Err(f) => {
+            out.push_str(". No instance met all of the requirements");
+            if let (Some(c), Some(r)) = (f.closest, f.reason) {
+                out.push_str(&format!(
+                    "; the closest matching, {}, {}",
+                    world.instance(c).ec2_id,
+                    r.closest_phrase()
+                ));
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

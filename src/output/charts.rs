@@ -1904,8 +1904,10 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
                 lines.push(line("memory utilisation", PALETTE[2], s, MEM_UTIL));
             }
             let mut p = pane("utilisation (%)", lines);
-            for (metric, label, c) in [("Cpu", "CPU", PALETTE[3]), ("Memory", "memory", PALETTE[4])]
-            {
+            for (metric, label, c) in [
+                ("ECSServiceAverageCPUUtilization", "CPU", PALETTE[3]),
+                ("ECSServiceAverageMemoryUtilization", "memory", PALETTE[4]),
+            ] {
                 if let Some(v) = data.targets.get(&(name.clone(), metric.to_string())) {
                     p.hlines.push(HLine {
                         label: format!("{label} target {} %", fmt_value(*v)),

@@ -119,6 +119,16 @@ pub enum Policy {
     },
 }
 
+impl std::fmt::Display for ScalingMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ScalingMetric::Cpu => "ECSServiceAverageCPUUtilization",
+            ScalingMetric::Memory => "ECSServiceAverageMemoryUtilization",
+            ScalingMetric::RequestCountPerTarget => "ALBRequestCountPerTarget",
+        })
+    }
+}
+
 impl Policy {
     /// The metric it reads.
     pub fn metric(&self) -> ScalingMetric {
@@ -346,7 +356,7 @@ impl ServiceScaler {
                         ((running as f64 * last / target) - 1e-9).ceil() as u32
                     };
                     let why = format!(
-                        "target tracking on {metric:?}: {hd} of {hd} datapoints above the target {target} (last {last:.2}); {running} running × {last:.2} / {target} → {n}"
+                        "target tracking on {metric}: {hd} of {hd} datapoints above the target {target} (last {last:.2}); {running} running × {last:.2} / {target} → {n}"
                     );
                     return (Proposal::Out(n), why);
                 }
@@ -359,7 +369,7 @@ impl ServiceScaler {
                         ((running as f64 * self.scale_in_step_fraction).ceil() as u32).max(1);
                     let n = ideal.max(running.saturating_sub(max_step));
                     let why = format!(
-                        "target tracking on {metric:?}: {ld} of {ld} datapoints below 0.9 × {target} (last {last:.2}); scale in gradually from {running} toward {ideal} → {n}"
+                        "target tracking on {metric}: {ld} of {ld} datapoints below 0.9 × {target} (last {last:.2}); scale in gradually from {running} toward {ideal} → {n}"
                     );
                     return (Proposal::In(n), why);
                 }
@@ -397,7 +407,7 @@ impl ServiceScaler {
                     *min_adjustment_magnitude,
                 );
                 let why = format!(
-                    "step scaling on {metric:?}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {running} → {new}",
+                    "step scaling on {metric}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {running} → {new}",
                     step.adjustment
                 );
                 let in_cooldown = now < st.cooldown_until;

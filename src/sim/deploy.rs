@@ -186,6 +186,17 @@ impl<'a> Sim<'a> {
             self.services[sid.0 as usize].deployments[primary as usize].rollout == Rollout::Failed;
         let keep_n = keep.len().min(desired as usize) as u32;
         let mut started_any = false;
+        if self.explain.is_some() && keep_n < desired {
+            let st = &self.services[sid.0 as usize];
+            let text = format!(
+                "service {}: desired {desired}, running {}, pending {} → placing {} tasks (at most {max_total} in all, at least {min_healthy} healthy).",
+                s.name,
+                st.running,
+                st.pending,
+                desired - keep_n
+            );
+            self.explain_line(&s.name, text);
+        }
         if keep_n < desired && !primary_failed {
             let room = max_total.saturating_sub(total);
             let need = (desired - keep_n).min(room);
