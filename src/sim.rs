@@ -2194,6 +2194,16 @@ impl<'a> Sim<'a> {
                     tr.slo_violation_ms += spec.metric_period_ms;
                 }
                 row.queued = Some(round6(tr.queued(&self.task_traffic)));
+                row.slo_p99_ms = load.slo_p99_ms;
+                let targets = self.traffic[i].as_ref().expect("load").targets.clone();
+                let cap: f64 = targets
+                    .iter()
+                    .map(|&t| {
+                        let x = self.target_of(t);
+                        x.servers as f64 * x.mu
+                    })
+                    .sum();
+                row.capacity_rps = Some(round6(cap));
             }
             let st = &self.services[i];
             row.desired = Some(if s.scheduling == SchedulingStrategy::Daemon {
@@ -2241,6 +2251,9 @@ impl<'a> Sim<'a> {
                     + self.cost_fargate.value(now)
                     + self.cost_fargate_spot.value(now),
             )),
+            cost_ec2_usd: Some(round6(self.cost_ec2.value(now))),
+            cost_fargate_usd: Some(round6(self.cost_fargate.value(now))),
+            cost_fargate_spot_usd: Some(round6(self.cost_fargate_spot.value(now))),
             ..Default::default()
         });
         // One row per Auto Scaling group: its instances and, with managed scaling, the last CPR.

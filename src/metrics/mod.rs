@@ -81,6 +81,10 @@ pub struct SeriesRow {
     pub memory_utilization: Option<f64>,
     /// Requests per second (needs the traffic model).
     pub request_rate: Option<f64>,
+    /// What the service's healthy targets can serve, requests per second (service rows with a load).
+    pub capacity_rps: Option<f64>,
+    /// The service's p99 objective, ms (service rows with an SLO).
+    pub slo_p99_ms: Option<f64>,
     /// Latency p50, ms (needs the traffic model).
     pub latency_p50_ms: Option<f64>,
     /// Latency p90, ms.
@@ -109,6 +113,12 @@ pub struct SeriesRow {
     pub memory_reservation: Option<f64>,
     /// CapacityProviderReservation, % (capacity-provider rows, managed scaling only).
     pub capacity_provider_reservation: Option<f64>,
+    /// Cost so far of EC2 instances, USD (cluster rows).
+    pub cost_ec2_usd: Option<f64>,
+    /// Cost so far of Fargate tasks, USD (cluster rows).
+    pub cost_fargate_usd: Option<f64>,
+    /// Cost so far of Fargate Spot tasks, USD (cluster rows).
+    pub cost_fargate_spot_usd: Option<f64>,
     /// Cost so far, USD: the cluster's total on cluster rows; the service's (Fargate billed, EC2
     /// attributed) on service rows. Accrues continuously; minimums are booked when billing ends.
     pub cost_usd: Option<f64>,
