@@ -92,8 +92,19 @@ fn err(file: &str, msg: String) -> Diagnostics {
     }])
 }
 
-/// Run the four variants of the scenario at `path`.
+/// Run the four variants of the scenario at `path` (summaries only).
 pub fn compare(path: &Path, opts: &CompareOptions) -> Result<CompareReport, Diagnostics> {
+    compare_with(path, opts, |_, spec| {
+        Ok(crate::sim::simulate(spec, &mut NullSink))
+    })
+}
+
+/// Run the four variants with `run` (which may write each variant's files); `run` gets the variant name.
+pub fn compare_with(
+    path: &Path,
+    opts: &CompareOptions,
+    mut run: impl FnMut(&'static str, &crate::spec::Spec) -> Result<Summary, String>,
+) -> Result<CompareReport, Diagnostics> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
         .map_err(|e| err(&label, format!("cannot read the scenario file: {e}")))?;
@@ -163,7 +174,7 @@ pub fn compare(path: &Path, opts: &CompareOptions) -> Result<CompareReport, Diag
         );
         let src = toml::to_string(&t).map_err(|e| err(&label, e.to_string()))?;
         let spec = scenario::load_str(&src, &format!("{label} [{v}]"), &base_dir)?;
-        let summary = crate::sim::simulate(&spec, &mut NullSink);
+        let summary = run(v, &spec).map_err(|m| err(&label, m))?;
         rows.push(CompareRow {
             variant: v,
             summary,

@@ -459,7 +459,27 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
 }
 
 fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptions) -> ExitCode {
-    let report = match std::panic::catch_unwind(|| ecsim::compare::compare(path, &opts)) {
+    // Each variant's full output and report go to OUT/<variant>/, beside compare.csv.
+    let probe = scenario::load(path);
+    let dir = out.unwrap_or_else(|| {
+        let name = probe
+            .as_ref()
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|_| "scenario".into());
+        Path::new("results").join(format!("compare-{name}"))
+    });
+    let run_variant =
+        |v: &'static str, spec: &ecsim::spec::Spec| -> Result<ecsim::metrics::Summary, String> {
+            let vdir = dir.join(v);
+            let s = output::write_run(&vdir, |sink| sim::simulate(spec, sink))
+                .map_err(|e| format!("cannot write results to {}: {e}", vdir.display()))?;
+            output::report::write_run_report(&vdir)
+                .map_err(|e| format!("cannot write the report in {}: {e}", vdir.display()))?;
+            Ok(s)
+        };
+    let report = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        ecsim::compare::compare_with(path, &opts, run_variant)
+    })) {
         Ok(Ok(r)) => r,
         Ok(Err(d)) => {
             eprintln!("{d}");
@@ -473,8 +493,6 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
         }
     };
     print!("{}", ecsim::compare::to_table(&report));
-    let dir =
-        out.unwrap_or_else(|| Path::new("results").join(format!("compare-{}", report.scenario)));
     let write = || -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(&dir)?;
         let tmp = dir.join(format!(".compare.csv.tmp-{}", std::process::id()));
@@ -485,7 +503,11 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
     };
     match write() {
         Ok(p) => {
-            println!("wrote {}", p.display());
+            println!(
+                "wrote {} and each variant's files, charts and report.html in {}/<variant>/",
+                p.display(),
+                dir.display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {
