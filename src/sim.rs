@@ -950,9 +950,11 @@ impl<'a> Sim<'a> {
         let now = self.queue.now();
         let tr = self.traffic[sid.0 as usize].as_ref().expect("load");
         let targets: Vec<Target> = tr.targets.iter().map(|&t| self.target_of(t)).collect();
+        let capacity: f64 = targets.iter().map(|x| x.servers as f64 * x.mu).sum();
         let td = spec.task_def(s.task_def);
         let running = self.services[sid.0 as usize].running;
         let tr = self.traffic[sid.0 as usize].as_mut().expect("load");
+        tr.capacity_rps = capacity;
         tr.advance(
             load,
             spec.traffic.mode,
@@ -2195,15 +2197,8 @@ impl<'a> Sim<'a> {
                 }
                 row.queued = Some(round6(tr.queued(&self.task_traffic)));
                 row.slo_p99_ms = load.slo_p99_ms;
-                let targets = self.traffic[i].as_ref().expect("load").targets.clone();
-                let cap: f64 = targets
-                    .iter()
-                    .map(|&t| {
-                        let x = self.target_of(t);
-                        x.servers as f64 * x.mu
-                    })
-                    .sum();
-                row.capacity_rps = Some(round6(cap));
+                row.capacity_rps =
+                    Some(round6(self.traffic[i].as_ref().expect("load").capacity_rps));
             }
             let st = &self.services[i];
             row.desired = Some(if s.scheduling == SchedulingStrategy::Daemon {

@@ -233,6 +233,8 @@ pub struct ServiceTraffic {
     pub dropped: f64,
     /// Time in periods whose p99 missed the SLO, ms.
     pub slo_violation_ms: u64,
+    /// What the targets could serve at the last advance, requests per second.
+    pub capacity_rps: f64,
     rr: usize,
     shapes: HashMap<(u32, u64, u64), Shape>,
     shape_quantiles: HashMap<(u32, u64, u64), [Option<f64>; 3]>,
@@ -265,6 +267,7 @@ impl ServiceTraffic {
             served: 0.0,
             dropped: 0.0,
             slo_violation_ms: 0,
+            capacity_rps: 0.0,
             rr: 0,
             shapes: HashMap::new(),
             shape_quantiles: HashMap::new(),
