@@ -412,6 +412,20 @@ fn nasa_autoscaling_charts() {
         &charts["service-web-requests"],
         "requests per second"
     ));
+    assert!(has_text(&charts["service-web-requests"], "capacity"));
+    assert!(has_text(
+        &charts["service-web-requests"],
+        "(healthy targets)"
+    ));
+    assert!(
+        has_text(lat, "SLO p99 100 ms"),
+        "the SLO from the slo_p99_ms column"
+    );
+    let cost = &charts["cluster-cost"];
+    assert!(
+        has_text(cost, "(all EC2 instances)"),
+        "one kind: named on the total"
+    );
     let inst = &charts["cluster-instances"];
     for t in [
         "instances: web",
@@ -698,4 +712,41 @@ fn sweep_charts_and_report() {
     // paired differences: significant ones bold, all-zero rows left out
     assert!(html.contains("[-4.3, -3.7]"));
     assert!(!html.contains("<td>placement_failures</td>"));
+}
+
+/// A run folder from before `capacity_rps`, `slo_p99_ms` and the `cost_*_usd` columns: still charted, the
+/// SLO from an event message, the cost without the by-kind pane.
+#[test]
+fn charts_of_an_older_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path();
+    let header = "time_s,scope,name,desired,running,pending,request_rate,latency_p50_ms,\
+                  latency_p99_ms,cost_usd";
+    let mut ts = format!("{header}\n");
+    for k in 0..10 {
+        let t = k * 60;
+        ts.push_str(&format!(
+            "{t}.000,service,web,2,2,0,50,10,40,{}\n",
+            k as f64 * 0.01
+        ));
+        ts.push_str(&format!(
+            "{t}.000,cluster,default,,2,0,,,,{}\n",
+            k as f64 * 0.02
+        ));
+    }
+    fs::write(p.join("timeseries.csv"), ts).unwrap();
+    fs::write(
+        p.join("events.csv"),
+        "time_s,clock,kind,service,message\n0.000,00:00:00,service,web,slo_p99 250 ms\n",
+    )
+    .unwrap();
+    let written = render_run_charts(p).unwrap();
+    let charts = check_charts(&written);
+    let req = &charts["service-web-requests"];
+    assert!(has_text(req, "request rate"));
+    assert!(!has_text(req, "capacity"), "no capacity column, no line");
+    assert!(has_text(&charts["service-web-latency"], "SLO p99 250 ms"));
+    let cost = &charts["cluster-cost"];
+    assert!(has_text(cost, "cluster total") && has_text(cost, "service web"));
+    assert_eq!(svg_height(cost), 34 + 290, "one pane");
 }

@@ -289,7 +289,7 @@ fn truncate(s: &str, max: usize) -> String {
 // ---------------------------------------------------------------------------------------------------------
 
 /// Columns of `timeseries.csv` the charts use.
-const COLS: [&str; 21] = [
+const COLS: [&str; 26] = [
     "desired",
     "running",
     "pending",
@@ -311,6 +311,11 @@ const COLS: [&str; 21] = [
     "memory_reservation",
     "capacity_provider_reservation",
     "cost_usd",
+    "capacity_rps",
+    "slo_p99_ms",
+    "cost_ec2_usd",
+    "cost_fargate_usd",
+    "cost_fargate_spot_usd",
 ];
 const DESIRED: usize = 0;
 const RUNNING: usize = 1;
@@ -330,6 +335,11 @@ const MEM_REG: usize = 15;
 const MEM_RES: usize = 16;
 const CPR: usize = 19;
 const COST: usize = 20;
+const CAPACITY_RPS: usize = 21;
+const SLO_P99: usize = 22;
+const COST_EC2: usize = 23;
+const COST_FARGATE: usize = 24;
+const COST_FARGATE_SPOT: usize = 25;
 
 /// The rows of one (scope, name) of `timeseries.csv`, by column.
 struct Series {
@@ -416,7 +426,8 @@ struct RunData {
     targets: BTreeMap<(String, String), f64>,
     /// Managed-scaling target capacity by capacity provider, from the cluster scaling events.
     cpr_targets: BTreeMap<String, f64>,
-    /// p99 SLO by service, when an event message states it.
+    /// p99 SLO by service, when an event message states it (older folders, whose `timeseries.csv` has
+    /// no `slo_p99_ms` column).
     slos: BTreeMap<String, f64>,
     tasks: Vec<TaskRow>,
     period_s: f64,
@@ -1082,16 +1093,14 @@ fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &TimeFig) -> 
                 .s()?;
         }
         // legend
-        let mut entries: Vec<Entry> = p
-            .lines
-            .iter()
-            .map(|l| {
-                entry(
-                    Mark::Line(l.color.mix(l.alpha), l.width.min(4)),
-                    l.label.clone(),
-                )
-            })
-            .collect();
+        // a label's further lines (after `\n`) go on legend rows of their own
+        let mut entries: Vec<Entry> = Vec::new();
+        for l in &p.lines {
+            let mut parts = l.label.split('\n');
+            let mark = Mark::Line(l.color.mix(l.alpha), l.width.min(4));
+            entries.push(entry(mark, parts.next().unwrap_or("")));
+            entries.extend(parts.map(|t| entry(Mark::None, t)));
+        }
         entries.extend(
             p.hlines
                 .iter()
@@ -1844,9 +1853,11 @@ pub(crate) fn read_index(dir: &Path) -> Option<Vec<IndexEntry>> {
 /// neither `summary.json` nor `timeseries.csv` is an error) and writes, each as `.svg` and `.png`, the
 /// charts that have data: per service `service-NAME-tasks` (desired/running/pending with scaling,
 /// deployment, fault and scenario events marked), `-cpu` (utilisation with the target-tracking target),
-/// `-requests`, `-latency` (p50/p90/p99, log scale when wide, SLO when stated) and `-errors`; for the
-/// cluster `cluster-instances` (instances per capacity provider and CapacityProviderReservation),
-/// `cluster-cpu-memory` (registered vs reserved) and `cluster-cost` (cumulative, total and per service);
+/// `-requests` (request rate against the healthy targets' capacity), `-latency` (p50/p90/p99, log scale
+/// when wide, the p99 SLO when the service has one) and `-errors`; for the cluster `cluster-instances`
+/// (instances per capacity provider and CapacityProviderReservation), `cluster-cpu-memory` (registered
+/// vs reserved) and `cluster-cost` (cumulative: total and by kind — EC2, Fargate, Fargate Spot — in one
+/// pane, total and per service in another);
 /// `tasks-start-latency` (histogram by launch type) and, for clusters of at most 50 instances,
 /// `placement-timeline`. Also writes `charts/index.json` (the charts in reading order, which the report
 /// uses) and removes charts of an earlier rendering that this one did not draw.
@@ -1926,14 +1937,23 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
             )?;
         }
         if s.has(REQ_RATE) {
-            let p = pane(
-                "requests per second",
-                vec![line("request rate", PALETTE[0], s, REQ_RATE)],
-            );
+            let mut lines = vec![line("request rate", PALETTE[0], s, REQ_RATE)];
+            let title = if s.has(CAPACITY_RPS) {
+                lines.push(line(
+                    "capacity\n(healthy targets)",
+                    RGBColor(60, 60, 60),
+                    s,
+                    CAPACITY_RPS,
+                ));
+                format!("Service {name}: request rate against capacity")
+            } else {
+                format!("Service {name}: request rate")
+            };
+            let p = pane("requests per second", lines);
             w.emit(
                 &format!("service-{name}-requests"),
                 &section,
-                &fig(format!("Service {name}: request rate"), vec![p]),
+                &fig(title, vec![p]),
             )?;
         }
         if s.has(P50) || s.has(P99) {
@@ -1949,11 +1969,23 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
             }
             let mut p = pane("latency (ms)", lines);
             p.log_above = 300.0;
-            if let Some(v) = data.slos.get(name) {
+            // the SLO from its column; from the event messages for folders written before it
+            let mut slos: Vec<f64> = Vec::new();
+            for v in s.cols[SLO_P99].iter().copied().filter(|v| v.is_finite()) {
+                if !slos.contains(&v) {
+                    slos.push(v);
+                }
+            }
+            if slos.is_empty()
+                && let Some(v) = data.slos.get(name)
+            {
+                slos.push(*v);
+            }
+            for (i, v) in slos.into_iter().take(3).enumerate() {
                 p.hlines.push(HLine {
-                    label: format!("SLO p99 {} ms", fmt_value(*v)),
-                    y: *v,
-                    color: PALETTE[4],
+                    label: format!("SLO p99 {} ms", fmt_value(v)),
+                    y: v,
+                    color: color(4 + i),
                 });
             }
             w.emit(
@@ -2101,30 +2133,69 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
         )?;
     }
     {
-        let mut lines = Vec::new();
-        if let Some(c) = cluster
-            && c.has(COST)
-        {
-            lines.push(line("cluster total", RGBColor(40, 40, 40), c, COST));
-        }
-        for (i, s) in data
+        let total = |label: &str| {
+            cluster
+                .filter(|c| c.has(COST))
+                .map(|c| line(label, RGBColor(40, 40, 40), c, COST))
+        };
+        // by kind (EC2, Fargate, Fargate Spot), skipping kinds that stay 0 or are not in the file
+        let mut kinds: Vec<Line> = cluster
+            .map(|c| {
+                [
+                    // colours the per-service pane does not use first
+                    (COST_EC2, "EC2 instances", PALETTE[5]),
+                    (COST_FARGATE, "Fargate", PALETTE[4]),
+                    (COST_FARGATE_SPOT, "Fargate Spot", PALETTE[9]),
+                ]
+                .into_iter()
+                .filter(|(col, _, _)| c.has(*col) && c.max(*col) > 0.0)
+                .map(|(col, label, colr)| line(label, colr, c, col))
+                .collect()
+            })
+            .unwrap_or_default();
+        let services: Vec<Line> = data
             .series
             .iter()
             .filter(|s| s.scope == "service" && s.has(COST))
             .enumerate()
-        {
-            lines.push(line(format!("service {}", s.name), color(i), s, COST));
+            .map(|(i, s)| line(format!("service {}", s.name), color(i), s, COST))
+            .collect();
+        // a single kind is the total: name it on the total's line rather than draw it twice
+        let mut total_label = "cluster total".to_string();
+        if kinds.len() == 1 {
+            total_label = format!("cluster total\n(all {})", kinds[0].label);
+            kinds.clear();
         }
-        if !lines.is_empty() {
-            let mut p = pane("cost so far (USD)", lines);
+        let mut panes = Vec::new();
+        let by_kind = !kinds.is_empty();
+        if by_kind {
+            panes.push(pane(
+                "cost so far (USD)",
+                total("cluster total").into_iter().chain(kinds).collect(),
+            ));
+        }
+        if !services.is_empty() || !by_kind {
+            let lines: Vec<Line> = total(&total_label).into_iter().chain(services).collect();
+            if !lines.is_empty() {
+                panes.push(pane("cost so far (USD)", lines));
+            }
+        }
+        for p in &mut panes {
             p.ticks = false;
+        }
+        if !panes.is_empty() {
+            let title = match (by_kind, panes.len()) {
+                (true, 2) => "Cumulative cost: by kind (top) and per service (bottom)",
+                (true, _) => "Cumulative cost by kind",
+                _ => "Cumulative cost",
+            };
             w.emit(
                 "cluster-cost",
                 "Cluster",
                 &Figure::Time(TimeFig {
-                    title: "Cumulative cost".into(),
+                    title: title.into(),
                     time,
-                    panes: vec![p],
+                    panes,
                     ticks: Vec::new(),
                 }),
             )?;

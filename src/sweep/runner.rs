@@ -96,7 +96,13 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Outcome, Error> {
     // Records already in the folder (a resumed sweep); the rest is to do.
     let mut records: Vec<Option<RunRecord>> = vec![None; runs];
     let mut todo = Vec::new();
+    let present = store::run_files(&opts.out);
     for &i in &mine {
+        let (v, seed) = m.run(i);
+        if !present.contains(&store::run_file(v, seed)) {
+            todo.push(i);
+            continue;
+        }
         match store::read_record(&opts.out, &m, i) {
             Some((r, _)) => records[i] = Some(r),
             None => todo.push(i),

@@ -138,6 +138,17 @@ pub fn read_record(dir: &Path, m: &Manifest, i: usize) -> Option<(RunRecord, Vec
     (r.grid_hash == m.grid_hash && r.variant == v && r.seed == seed).then_some((r, bytes))
 }
 
+/// The names of the files in `dir/runs/` (one directory read, so a fresh sweep does not probe every run).
+pub fn run_files(dir: &Path) -> std::collections::HashSet<String> {
+    fs::read_dir(dir.join(RUNS_DIR))
+        .map(|rd| {
+            rd.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Serialize a record for its file.
 pub fn record_bytes(r: &RunRecord) -> Vec<u8> {
     let mut b = serde_json::to_vec(r).expect("a record serializes");
