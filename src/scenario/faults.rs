@@ -230,6 +230,31 @@ impl<'s> Ctx<'s> {
                 },
             }
         };
+        // An Auto Scaling group provider by name (None: all of them).
+        let find_group = |cx: &mut Self,
+                          name: &Option<String>,
+                          item: &Item,
+                          prefix: &str|
+         -> Result<Option<ProviderId>, ()> {
+            match name {
+                None => Ok(None),
+                Some(n) => match providers
+                    .iter()
+                    .position(|p| &p.name == n && matches!(p.kind, ProviderKind::Asg(_)))
+                {
+                    Some(p) => Ok(Some(ProviderId(p as u16))),
+                    None => {
+                        cx.at(
+                            item,
+                            prefix,
+                            "capacity_provider",
+                            format!("no Auto Scaling group capacity provider named \"{n}\""),
+                        );
+                        Err(())
+                    }
+                },
+            }
+        };
         let ttf = |cx: &mut Self,
                    mtbf: &Option<super::duration::Dur>,
                    dist: &Option<super::duration::Dist>,
@@ -267,25 +292,8 @@ impl<'s> Ctx<'s> {
                     time_to_failure,
                     times,
                 } => {
-                    let provider = match &capacity_provider {
-                        None => None,
-                        Some(n) => match providers
-                            .iter()
-                            .position(|p| &p.name == n && matches!(p.kind, ProviderKind::Asg(_)))
-                        {
-                            Some(p) => Some(ProviderId(p as u16)),
-                            None => {
-                                self.at(
-                                    item,
-                                    &prefix,
-                                    "capacity_provider",
-                                    format!(
-                                        "no Auto Scaling group capacity provider named \"{n}\""
-                                    ),
-                                );
-                                continue;
-                            }
-                        },
+                    let Ok(provider) = find_group(self, &capacity_provider, item, &prefix) else {
+                        continue;
                     };
                     let d = ttf(self, &mtbf, &time_to_failure, item, &prefix);
                     if d.is_none() && times.is_empty() {
@@ -403,25 +411,8 @@ impl<'s> Ctx<'s> {
                     capacity_provider,
                     at,
                 } => {
-                    let provider = match &capacity_provider {
-                        None => None,
-                        Some(n) => match providers
-                            .iter()
-                            .position(|p| &p.name == n && matches!(p.kind, ProviderKind::Asg(_)))
-                        {
-                            Some(p) => Some(ProviderId(p as u16)),
-                            None => {
-                                self.at(
-                                    item,
-                                    &prefix,
-                                    "capacity_provider",
-                                    format!(
-                                        "no Auto Scaling group capacity provider named \"{n}\""
-                                    ),
-                                );
-                                continue;
-                            }
-                        },
+                    let Ok(provider) = find_group(self, &capacity_provider, item, &prefix) else {
+                        continue;
                     };
                     FaultSpec::Drain {
                         provider,

@@ -41,6 +41,25 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// A random ACTIVE instance (of `provider`, if given), drawn from fault `i`'s stream.
+    fn pick_active_instance(
+        &mut self,
+        i: usize,
+        provider: Option<ProviderId>,
+    ) -> Option<InstanceId> {
+        let candidates: Vec<InstanceId> = (0..self.world.instances.len() as u32)
+            .map(InstanceId)
+            .filter(|&x| {
+                let inst = self.world.instance(x);
+                inst.status == InstanceStatus::Active && provider.is_none_or(|p| p == inst.provider)
+            })
+            .collect();
+        if candidates.is_empty() {
+            return None;
+        }
+        Some(candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize])
+    }
+
     /// A new instance: sample its time to failure and, on a Spot group, its interruption.
     pub(super) fn arm_instance_faults(&mut self, id: InstanceId) {
         let p = self.world.instance(id).provider;
@@ -142,33 +161,14 @@ impl<'a> Sim<'a> {
         let i = fault as usize;
         match &spec.faults[i] {
             FaultSpec::InstanceFailure { provider, .. } => {
-                let candidates: Vec<InstanceId> = (0..self.world.instances.len() as u32)
-                    .map(InstanceId)
-                    .filter(|&x| {
-                        let inst = self.world.instance(x);
-                        inst.status == InstanceStatus::Active
-                            && provider.is_none_or(|p| p == inst.provider)
-                    })
-                    .collect();
-                if !candidates.is_empty() {
-                    let pick =
-                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                if let Some(pick) = self.pick_active_instance(i, *provider) {
                     self.fail_instance(pick, "failed");
                 }
             }
             FaultSpec::Ec2Spot {
                 provider, draining, ..
             } => {
-                let candidates: Vec<InstanceId> = (0..self.world.instances.len() as u32)
-                    .map(InstanceId)
-                    .filter(|&x| {
-                        let inst = self.world.instance(x);
-                        inst.status == InstanceStatus::Active && inst.provider == *provider
-                    })
-                    .collect();
-                if !candidates.is_empty() {
-                    let pick =
-                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                if let Some(pick) = self.pick_active_instance(i, Some(*provider)) {
                     self.spot_notice(pick, *draining);
                 }
             }
@@ -254,17 +254,7 @@ impl<'a> Sim<'a> {
                 }
             }
             FaultSpec::Drain { provider, .. } => {
-                let candidates: Vec<InstanceId> = (0..self.world.instances.len() as u32)
-                    .map(InstanceId)
-                    .filter(|&x| {
-                        let inst = self.world.instance(x);
-                        inst.status == InstanceStatus::Active
-                            && provider.is_none_or(|p| p == inst.provider)
-                    })
-                    .collect();
-                if !candidates.is_empty() {
-                    let pick =
-                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                if let Some(pick) = self.pick_active_instance(i, *provider) {
                     let name = self.world.instance(pick).ec2_id.clone();
                     self.emit(
                         "instance",
