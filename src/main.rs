@@ -129,6 +129,23 @@ enum Command {
     },
 }
 
+/// `println!` that ignores a closed stdout (`ecsim run … | head`): results are in files, and a closed pipe
+/// must not become a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `print!` counterpart of `say!`.
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -216,7 +233,7 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
     match result {
         Ok(Ok(s)) => {
             if !quiet {
-                println!(
+                say!(
                     "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
                     s.scenario,
                     output::clock((s.simulated_seconds * 1000.0) as u64),
@@ -230,7 +247,7 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
                     s.start_latency_s_p99
                         .map_or("-".into(), |v| format!("{v:.1}")),
                 );
-                println!(
+                say!(
                     "wrote {}/{{summary.json, timeseries.csv, tasks.csv, events.csv}}",
                     dir.display()
                 );
@@ -238,7 +255,7 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
             match output::report::write_run_report(&dir) {
                 Ok(p) => {
                     if !quiet {
-                        println!(
+                        say!(
                             "wrote {} and charts in {}/charts/",
                             p.display(),
                             dir.display()
@@ -269,7 +286,7 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     let mut bad = false;
     for p in paths {
         match scenario::load(p) {
-            Ok(s) => println!(
+            Ok(s) => say!(
                 "{}: ok ({} services, {} task definitions, {} capacity providers)",
                 p.display(),
                 s.services.len(),
@@ -287,14 +304,6 @@ fn validate(paths: &[PathBuf]) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
-}
-
-/// `println!` that ignores a closed stdout (`ecsim sweep … | head`): the sweep's results are in its files.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
-    }};
 }
 
 struct SweepArgs {
@@ -492,7 +501,7 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
             return ExitCode::from(1);
         }
     };
-    print!("{}", ecsim::compare::to_table(&report));
+    say_raw!("{}", ecsim::compare::to_table(&report));
     let write = || -> std::io::Result<PathBuf> {
         std::fs::create_dir_all(&dir)?;
         let tmp = dir.join(format!(".compare.csv.tmp-{}", std::process::id()));
@@ -503,7 +512,7 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
     };
     match write() {
         Ok(p) => {
-            println!(
+            say!(
                 "wrote {} and each variant's files, charts and report.html in {}/<variant>/",
                 p.display(),
                 dir.display()
@@ -586,7 +595,7 @@ fn explain(
         {
             continue;
         }
-        println!("{} {}", output::clock(l.time_ms), l.text);
+        say!("{} {}", output::clock(l.time_ms), l.text);
     }
     ExitCode::SUCCESS
 }
