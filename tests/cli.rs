@@ -241,6 +241,14 @@ memory = 512
             "RunTask launches 1 to 10 tasks per call",
         ),
         (
+            // Scheduled firings are RunTask calls: the `service:` group prefix is reserved for them too.
+            "scheduled task in a service group",
+            format!(
+                "{base}[[scheduled_tasks]]\nschedule = \"rate(5 minutes)\"\ntask_definition = \"web\"\ngroup = \"service:web\"\n"
+            ),
+            "the `service:` prefix is reserved",
+        ),
+        (
             "launch type and strategy",
             format!(
                 "{base}{svc}launch_type = \"EC2\"\ncapacity_provider_strategy = [{{ capacity_provider = \"cp\", weight = 1 }}]\n"

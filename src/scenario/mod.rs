@@ -145,6 +145,13 @@ fn field_at(item: &Item, span: &Range<usize>, prefix: &str) -> String {
     }
 }
 
+/// What a RunTask call is checked against: the task definitions and capacity providers already loaded.
+struct Env<'a> {
+    defs: &'a [TaskDefSpec],
+    default_strategy: &'a Option<Vec<RawStrategyItem>>,
+    providers: &'a [ProviderSpec],
+}
+
 impl<'s> Ctx<'s> {
     fn push(&mut self, span: Range<usize>, field: impl Into<String>, msg: impl Into<String>) {
         let (line, column) = self.lines.locate(span.start);
@@ -824,15 +831,6 @@ impl<'s> Ctx<'s> {
             let Some(r): Option<RawRunTask> = self.de(item, &prefix) else {
                 continue;
             };
-            let Some(def_id) =
-                self.find_def(&defs, &r.task_definition, item, &prefix, "task_definition")
-            else {
-                continue;
-            };
-            let td = &defs[def_id.0 as usize];
-            if !(1..=10).contains(&r.count) {
-                self.at(item, &prefix, "count", format!("RunTask launches 1 to 10 tasks per call (§8), got {}; add more [[run_tasks]] entries for more", r.count));
-            }
             if r.at.0 > duration {
                 self.at(
                     item,
@@ -841,50 +839,15 @@ impl<'s> Ctx<'s> {
                     "this RunTask is after the end of the run",
                 );
             }
-            let Some(launch) = self.launch(
-                &r.launch_type,
-                &r.capacity_provider_strategy,
-                &default_strategy,
-                &providers,
-                item,
-                &prefix,
-            ) else {
-                continue;
+            let at_ms = r.at.0;
+            let env = Env {
+                defs: &defs,
+                default_strategy: &default_strategy,
+                providers: &providers,
             };
-            let on_fargate = self.launch_is_fargate(&launch, &providers);
-            self.check_compat(td, on_fargate, item, &prefix);
-            let strategies = self.strategies(&r.placement_strategy, item, &prefix);
-            let mut constraints = self.constraints(&r.placement_constraints, item, &prefix, true);
-            if on_fargate
-                && (!r.placement_strategy.is_empty() || !r.placement_constraints.is_empty())
-            {
-                self.at(
-                    item,
-                    &prefix,
-                    "placement_strategy",
-                    "placement strategies and constraints are not supported on Fargate (§1.1)",
-                );
+            if let Some(spec) = self.run_task(r, &env, item, &prefix) {
+                run_tasks.push(RunTaskSpec { at_ms, ..spec });
             }
-            constraints.extend(td.constraints.iter().cloned());
-            let group = r.group.unwrap_or_else(|| format!("family:{}", td.family));
-            if group.starts_with("service:") {
-                self.at(
-                    item,
-                    &prefix,
-                    "group",
-                    "the `service:` prefix is reserved for service tasks (§1.3)",
-                );
-            }
-            run_tasks.push(RunTaskSpec {
-                at_ms: r.at.0,
-                task_def: def_id,
-                count: r.count,
-                group,
-                launch,
-                placement_strategy: strategies,
-                placement_constraints: constraints,
-                run_duration: r.run_duration.map(|d| d.0),
-            });
         }
         run_tasks.sort_by_key(|r| r.at_ms);
 
@@ -900,53 +863,30 @@ impl<'s> Ctx<'s> {
             else {
                 continue;
             };
-            let Some(def_id) =
-                self.find_def(&defs, &r.task_definition, item, &prefix, "task_definition")
-            else {
-                continue;
+            // A firing is a RunTask call at the firing's time: the same rules as [[run_tasks]].
+            let call = RawRunTask {
+                at: crate::scenario::duration::Dur(0),
+                task_definition: r.task_definition,
+                count: r.count,
+                group: r.group,
+                launch_type: r.launch_type,
+                capacity_provider_strategy: r.capacity_provider_strategy,
+                placement_strategy: r.placement_strategy,
+                placement_constraints: r.placement_constraints,
+                run_duration: r.run_duration,
             };
-            let td = &defs[def_id.0 as usize];
-            if !(1..=10).contains(&r.count) {
-                self.at(
-                    item,
-                    &prefix,
-                    "count",
-                    format!(
-                        "RunTask launches 1 to 10 tasks per call (§8), got {}",
-                        r.count
-                    ),
-                );
+            let env = Env {
+                defs: &defs,
+                default_strategy: &default_strategy,
+                providers: &providers,
+            };
+            if let Some(run) = self.run_task(call, &env, item, &prefix) {
+                scheduled.push(ScheduledTaskSpec {
+                    schedule,
+                    epoch_start_s,
+                    run,
+                });
             }
-            let Some(launch) = self.launch(
-                &r.launch_type,
-                &r.capacity_provider_strategy,
-                &default_strategy,
-                &providers,
-                item,
-                &prefix,
-            ) else {
-                continue;
-            };
-            let on_fargate = self.launch_is_fargate(&launch, &providers);
-            self.check_compat(td, on_fargate, item, &prefix);
-            let strategies = self.strategies(&r.placement_strategy, item, &prefix);
-            let mut constraints = self.constraints(&r.placement_constraints, item, &prefix, true);
-            constraints.extend(td.constraints.iter().cloned());
-            let group = r.group.unwrap_or_else(|| format!("family:{}", td.family));
-            scheduled.push(ScheduledTaskSpec {
-                schedule,
-                epoch_start_s,
-                run: RunTaskSpec {
-                    at_ms: 0,
-                    task_def: def_id,
-                    count: r.count,
-                    group,
-                    launch,
-                    placement_strategy: strategies,
-                    placement_constraints: constraints,
-                    run_duration: r.run_duration.map(|d| d.0),
-                },
-            });
         }
 
         // [[batch_jobs]]
@@ -1112,6 +1052,68 @@ impl<'s> Ctx<'s> {
                 )
             }),
         }
+    }
+
+    /// One RunTask call (a `[[run_tasks]]` entry or a scheduled task's firing), checked against §8, §1.1
+    /// and §1.3; `at_ms` is left 0 for the caller.
+    fn run_task(
+        &mut self,
+        r: RawRunTask,
+        env: &Env,
+        item: &Item,
+        prefix: &str,
+    ) -> Option<RunTaskSpec> {
+        let def_id = self.find_def(
+            env.defs,
+            &r.task_definition,
+            item,
+            prefix,
+            "task_definition",
+        )?;
+        let td = &env.defs[def_id.0 as usize];
+        if !(1..=10).contains(&r.count) {
+            self.at(item, prefix, "count", format!("RunTask launches 1 to 10 tasks per call (§8), got {}; add more entries for more", r.count));
+        }
+        let launch = self.launch(
+            &r.launch_type,
+            &r.capacity_provider_strategy,
+            env.default_strategy,
+            env.providers,
+            item,
+            prefix,
+        )?;
+        let on_fargate = self.launch_is_fargate(&launch, env.providers);
+        self.check_compat(td, on_fargate, item, prefix);
+        let strategies = self.strategies(&r.placement_strategy, item, prefix);
+        let mut constraints = self.constraints(&r.placement_constraints, item, prefix, true);
+        if on_fargate && (!r.placement_strategy.is_empty() || !r.placement_constraints.is_empty()) {
+            self.at(
+                item,
+                prefix,
+                "placement_strategy",
+                "placement strategies and constraints are not supported on Fargate (§1.1)",
+            );
+        }
+        constraints.extend(td.constraints.iter().cloned());
+        let group = r.group.unwrap_or_else(|| format!("family:{}", td.family));
+        if group.starts_with("service:") {
+            self.at(
+                item,
+                prefix,
+                "group",
+                "the `service:` prefix is reserved for service tasks (§1.3)",
+            );
+        }
+        Some(RunTaskSpec {
+            at_ms: 0,
+            task_def: def_id,
+            count: r.count,
+            group,
+            launch,
+            placement_strategy: strategies,
+            placement_constraints: constraints,
+            run_duration: r.run_duration.map(|d| d.0),
+        })
     }
 
     fn check_compat(&mut self, td: &TaskDefSpec, fargate: bool, item: &Item, prefix: &str) {
