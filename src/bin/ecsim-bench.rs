@@ -136,8 +136,84 @@ fn fmt_rate(x: f64) -> String {
     }
 }
 
+/// `ecsim-bench sim FILE [RUNS]`: the simulation alone (no output files: a `NullSink`), `RUNS` times
+/// (default 3); prints each run's wall time and events, and the median.
+fn sim_command(file: &str, runs: usize) {
+    let spec = match scenario::load(std::path::Path::new(file)) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("{d}");
+            std::process::exit(2);
+        }
+    };
+    let mut walls = Vec::new();
+    for i in 0..runs.max(1) {
+        let t0 = Instant::now();
+        let sum = simulate(&spec, &mut NullSink);
+        let s = t0.elapsed().as_secs_f64();
+        println!(
+            "run {i}: {s:.3} s wall, {} events ({}), {} tasks launched, {} scaling actions",
+            sum.events,
+            fmt_rate(sum.events as f64 / s),
+            sum.tasks_launched,
+            sum.scaling_actions
+        );
+        walls.push(s);
+    }
+    println!("median {:.3} s ({file})", median(walls));
+}
+
+/// `ecsim-bench fleet [--medium | --large | --services N --instances N --days N]`: print a fleet
+/// scenario (issue #9's shape) as TOML on stdout.
+fn fleet_command(args: &[String]) -> Result<(), String> {
+    let mut f = support::Fleet::MEDIUM;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut num = |name: &str| -> Result<u32, String> {
+            it.next()
+                .and_then(|v| v.parse().ok())
+                .filter(|&v| v > 0)
+                .ok_or_else(|| format!("{name} needs a positive whole number"))
+        };
+        match a.as_str() {
+            "--medium" => f = support::Fleet::MEDIUM,
+            "--large" => f = support::Fleet::LARGE,
+            "--services" => f.services = num("--services")?,
+            "--instances" => f.instances = num("--instances")?,
+            "--days" => f.days = num("--days")?,
+            other => {
+                return Err(format!(
+                    "unknown argument `{other}`; allowed: --medium, --large, --services N, \
+                     --instances N, --days N"
+                ));
+            }
+        }
+    }
+    use std::io::Write as _;
+    let _ = std::io::stdout().write_all(support::fleet_toml(f).as_bytes());
+    Ok(())
+}
+
 fn main() {
-    let quick = std::env::args().skip(1).any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "fleet") {
+        if let Err(e) = fleet_command(&args[1..]) {
+            eprintln!("ecsim-bench fleet: {e}");
+            std::process::exit(2);
+        }
+        return;
+    }
+    if args.first().is_some_and(|a| a == "sim") {
+        match args.get(1) {
+            Some(file) => sim_command(file, args.get(2).and_then(|n| n.parse().ok()).unwrap_or(3)),
+            None => {
+                eprintln!("usage: ecsim-bench sim SCENARIO.toml [RUNS]");
+                std::process::exit(2);
+            }
+        }
+        return;
+    }
+    let quick = args.iter().any(|a| a == "--quick");
     let div: u64 = if quick { 10 } else { 1 };
     let wall = Instant::now();
 
