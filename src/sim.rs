@@ -30,7 +30,7 @@ use crate::spec::{
     SpreadField, StateTimings, Strategy, StrategyItem, TaskDefId, ZoneId,
 };
 use crate::traffic::queueing::LatencyHistogram;
-use crate::traffic::runtime::{ServiceTraffic, Target, TaskTraffic};
+use crate::traffic::runtime::{ServiceTraffic, ShapeCache, Target, TaskTraffic};
 use crate::workload::jobs::{Job, JobReader};
 
 /// Everything that can happen. Events that name a task carry its generation: a task that has changed
@@ -248,6 +248,8 @@ pub struct Sim<'a> {
     // Traffic.
     traffic: Vec<Option<ServiceTraffic>>,
     task_traffic: Vec<TaskTraffic>,
+    /// M/M/c latency shapes shared by all services.
+    shape_cache: ShapeCache,
     run_hist: LatencyHistogram,
     rng_health: RngStream,
     // Batch jobs.
@@ -425,11 +427,13 @@ impl<'a> Sim<'a> {
                         ServiceTraffic::new(
                             l,
                             RngStream::new(spec.seed, &format!("arrivals:{}", s.name)),
+                            spec.metric_period_ms,
                         )
                     })
                 })
                 .collect(),
             task_traffic: Vec::new(),
+            shape_cache: ShapeCache::default(),
             run_hist: LatencyHistogram::new(),
             rng_health: RngStream::new(spec.seed, "health-checks"),
             batches: spec
@@ -736,8 +740,7 @@ impl<'a> Sim<'a> {
                     self.traffic[sid.0 as usize]
                         .as_mut()
                         .expect("load")
-                        .targets
-                        .push(task);
+                        .add_target(task);
                     if self
                         .spec
                         .task_def(self.world.task(task).def)
@@ -942,24 +945,41 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Does the task's capacity depend on its instance's other tasks (EC2 CPU shares, see
+    /// [`Self::target_of`])?
+    fn takes_cpu_shares(&self, t: TaskId) -> bool {
+        let task = self.world.task(t);
+        task.launch == LaunchKind::Ec2
+            && task.instance.is_some()
+            && self.spec.task_def(task.def).task_cpu.is_none()
+    }
+
     /// Bring a service's traffic up to now with its current targets.
     fn advance_traffic(&mut self, sid: ServiceId) {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];
         let Some(load) = &s.load else { return };
         let now = self.queue.now();
-        let tr = self.traffic[sid.0 as usize].as_ref().expect("load");
-        let targets: Vec<Target> = tr.targets.iter().map(|&t| self.target_of(t)).collect();
-        let capacity: f64 = targets.iter().map(|x| x.servers as f64 * x.mu).sum();
+        let i = sid.0 as usize;
+        if !self.traffic[i].as_ref().expect("load").targets_cached() {
+            // Rebuild the balancer's view in the old allocation; targets on CPU shares are rebuilt at
+            // every advance, since their capacity follows their instance's other tasks.
+            let mut targets = self.traffic[i].as_mut().expect("load").take_cache();
+            targets.clear();
+            let tr = self.traffic[i].as_ref().expect("load");
+            targets.extend(tr.targets.iter().map(|&t| self.target_of(t)));
+            let volatile = tr.targets.iter().any(|&t| self.takes_cpu_shares(t));
+            self.traffic[i]
+                .as_mut()
+                .expect("load")
+                .set_cache(targets, volatile);
+        }
         let td = spec.task_def(s.task_def);
-        let running = self.services[sid.0 as usize].running;
-        let tr = self.traffic[sid.0 as usize].as_mut().expect("load");
-        tr.capacity_rps = capacity;
-        tr.advance(
+        let running = self.services[i].running;
+        self.traffic[i].as_mut().expect("load").advance_cached(
             load,
             spec.traffic.mode,
             now,
-            &targets,
             &mut self.task_traffic,
             running,
             td.cpu_units,
@@ -2180,7 +2200,7 @@ impl<'a> Sim<'a> {
                 self.advance_traffic(ServiceId(i as u32));
                 let period_s = spec.metric_period_ms as f64 / 1000.0;
                 let tr = self.traffic[i].as_mut().expect("load");
-                let p = tr.close_period(&mut self.run_hist);
+                let p = tr.close_period(&mut self.run_hist, &mut self.shape_cache);
                 let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
                 row.request_rate = Some(round6(p.arrived / period_s));
                 row.served = Some(round6(p.served));
@@ -2321,7 +2341,7 @@ impl<'a> Sim<'a> {
         }
         let traffic_on = self.traffic.iter().any(Option::is_some);
         for tr in self.traffic.iter_mut().flatten() {
-            tr.flush_run_shapes(&mut self.run_hist);
+            tr.flush_run_shapes(&mut self.run_hist, &mut self.shape_cache);
         }
         let (mut arrived, mut served, mut dropped, mut slo_ms) = (0.0, 0.0, 0.0, 0u64);
         for tr in self.traffic.iter().flatten() {

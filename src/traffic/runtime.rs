@@ -14,7 +14,9 @@
 
 use std::collections::HashMap;
 
-use super::queueing::{FcfsQueue, LatencyHistogram, Mmc, Shape, fluid_step};
+use super::queueing::{
+    FcfsQueue, LatencyHistogram, Mmc, Shape, fluid_step, mixture_response_quantile,
+};
 use crate::ecs::world::TaskId;
 use crate::engine::SimTime;
 use crate::engine::rng::RngStream;
@@ -185,16 +187,33 @@ pub struct PeriodAcc {
 }
 
 impl PeriodAcc {
+    /// Empty the sums, keeping the allocations (a new histogram would be an 18 KB zeroed allocation per
+    /// service and period).
     fn reset(&mut self) {
-        let mut hist = std::mem::take(&mut self.hist);
-        let mut shapes = std::mem::take(&mut self.shapes);
-        hist.clear();
-        shapes.clear();
-        *self = PeriodAcc {
-            hist,
-            shapes,
-            ..Default::default()
-        };
+        self.hist.clear();
+        self.shapes.clear();
+        let PeriodAcc {
+            arrived,
+            served,
+            dropped,
+            cpu_used,
+            cpu_reserved,
+            mem_used,
+            mem_reserved,
+            hist: _,
+            shapes: _,
+        } = self;
+        for x in [
+            arrived,
+            served,
+            dropped,
+            cpu_used,
+            cpu_reserved,
+            mem_used,
+            mem_reserved,
+        ] {
+            *x = 0.0;
+        }
     }
 }
 
@@ -213,6 +232,53 @@ pub struct PeriodStats {
     pub cpu_utilization: Option<f64>,
     /// Memory utilisation, % of reserved.
     pub memory_utilization: Option<f64>,
+}
+
+/// Stable M/M/c response-time distributions and their percentiles, shared by every service of a run:
+/// alike services visit the same few hundred utilisations, so each shape is computed once per run, not
+/// once per service. Entries are pure functions of their key, so sharing never changes a result.
+#[derive(Default)]
+pub struct ShapeCache {
+    shapes: HashMap<(u32, u64, u64), Shape>,
+    quantiles: HashMap<(u32, u64, u64), [f64; 3]>,
+}
+
+impl ShapeCache {
+    fn shape(&mut self, key: (u32, u64, u64)) -> &Shape {
+        if self.shapes.len() >= MAX_SHAPES {
+            self.shapes.clear();
+        }
+        self.shapes
+            .entry(key)
+            .or_insert_with(|| LatencyHistogram::mmc_shape(&key_queue(key)))
+    }
+
+    /// Exact p50, p90 and p99 of one stable M/M/c response time.
+    fn quantiles(&mut self, key: (u32, u64, u64)) -> [f64; 3] {
+        if let Some(q) = self.quantiles.get(&key) {
+            return *q;
+        }
+        let m = key_queue(key);
+        let q = PERCENTILES.map(|p| m.response_quantile(p));
+        if self.quantiles.len() >= MAX_SHAPES {
+            self.quantiles.clear();
+        }
+        self.quantiles.insert(key, q);
+        q
+    }
+
+    /// Exact p50, p90 and p99 of a mixture of stable M/M/c response times (key, requests).
+    fn mixture_quantiles(&mut self, parts: &[((u32, u64, u64), f64)]) -> [f64; 3] {
+        let parts: Vec<((u32, u64, u64), f64)> =
+            parts.iter().copied().filter(|p| p.1 > 0.0).collect();
+        let own: Vec<[f64; 3]> = parts.iter().map(|p| self.quantiles(p.0)).collect();
+        let queues: Vec<(Mmc, f64)> = parts.iter().map(|p| (key_queue(p.0), p.1)).collect();
+        std::array::from_fn(|j| {
+            let lo = own.iter().map(|q| q[j]).fold(f64::INFINITY, f64::min);
+            let hi = own.iter().map(|q| q[j]).fold(0.0, f64::max);
+            mixture_response_quantile(&queues, PERCENTILES[j], lo, hi)
+        })
+    }
 }
 
 /// A service's traffic state.
@@ -236,8 +302,23 @@ pub struct ServiceTraffic {
     /// What the targets could serve at the last advance, requests per second.
     pub capacity_rps: f64,
     rr: usize,
-    shapes: HashMap<(u32, u64, u64), Shape>,
-    shape_quantiles: HashMap<(u32, u64, u64), [Option<f64>; 3]>,
+    /// The balancer's view of `targets` (same order), kept between advances while the set is unchanged
+    /// and no target's capacity depends on its neighbours (CPU shares); see [`Self::targets_cached`].
+    cache: Vec<Target>,
+    cache_ok: bool,
+    /// Do some cached targets take CPU shares (capacity changes with their instance's other tasks)?
+    cache_volatile: bool,
+    /// All cached targets have the same servers and rates.
+    cache_alike: bool,
+    /// Targets with a fluid backlog (> 0); kept so that the alike fast path needs no pass over tasks.
+    backlogged: u32,
+    /// Noise is drawn once per window of this length (the metric period) and applies to every interval
+    /// in it, so that the realized traffic does not depend on how often the target set changes.
+    noise_window_ms: u64,
+    /// The window the factor below belongs to (`u64::MAX`: none yet).
+    noise_window: u64,
+    /// Realized ÷ mean arrival rate in the current window.
+    noise_factor: f64,
     /// Requests per stable shape over the whole run, added to the run's histogram at the end.
     pub run_shapes: HashMap<(u32, u64, u64), f64>,
     groups: Vec<((u32, u64, u64), f64)>,
@@ -245,6 +326,14 @@ pub struct ServiceTraffic {
 }
 
 const MAX_SHAPES: usize = 4096;
+
+/// The percentiles reported per metric period.
+const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.99];
+
+/// The queue a shape key stands for.
+fn key_queue(key: (u32, u64, u64)) -> Mmc {
+    Mmc::new(key.0, f64::from_bits(key.1), f64::from_bits(key.2)).expect("stable")
+}
 
 /// The cache key of a stable M/M/c response-time distribution: utilisation rounded to 0.1 %, so that the
 /// few hundred utilisations a run visits share shapes (latency error well under the histogram's 1 %).
@@ -255,8 +344,9 @@ fn shape_key(servers: u32, lambda: f64, mu: f64) -> (u32, u64, u64) {
 }
 
 impl ServiceTraffic {
-    /// A service's traffic, drawing its noise and arrivals from `rng`.
-    pub fn new(load: &LoadSpec, rng: RngStream) -> Self {
+    /// A service's traffic, drawing its noise and arrivals from `rng`; fluid-mode noise is drawn once
+    /// per `noise_window_ms` (the metric period).
+    pub fn new(load: &LoadSpec, rng: RngStream, noise_window_ms: u64) -> Self {
         ServiceTraffic {
             source: SourceRt::open(&load.source),
             rng,
@@ -269,12 +359,82 @@ impl ServiceTraffic {
             slo_violation_ms: 0,
             capacity_rps: 0.0,
             rr: 0,
-            shapes: HashMap::new(),
-            shape_quantiles: HashMap::new(),
+            cache: Vec::new(),
+            cache_ok: false,
+            cache_volatile: false,
+            cache_alike: false,
+            backlogged: 0,
+            noise_window_ms: noise_window_ms.max(1),
+            noise_window: u64::MAX,
+            noise_factor: 1.0,
             run_shapes: HashMap::new(),
             groups: Vec::new(),
             buf: Vec::new(),
         }
+    }
+
+    /// A new healthy target.
+    pub fn add_target(&mut self, task: TaskId) {
+        self.targets.push(task);
+        self.cache_ok = false;
+    }
+
+    /// Is the cached balancer view of the targets still valid: the target set has not changed since
+    /// [`Self::set_cache`] and none of them takes CPU shares?
+    pub fn targets_cached(&self) -> bool {
+        self.cache_ok && !self.cache_volatile
+    }
+
+    /// Replace the balancer view of the targets (`targets` in the order of [`Self::targets`]);
+    /// `volatile` when a target's capacity depends on its instance's other tasks.
+    pub fn set_cache(&mut self, targets: Vec<Target>, volatile: bool) {
+        debug_assert_eq!(targets.len(), self.targets.len());
+        self.cache_alike = targets.first().is_none_or(|f| {
+            targets.iter().all(|t| {
+                t.servers == f.servers && t.mu == f.mu && t.vcpu_per_server == f.vcpu_per_server
+            })
+        });
+        self.capacity_rps = targets.iter().map(|x| x.servers as f64 * x.mu).sum();
+        self.cache = targets;
+        self.cache_ok = true;
+        self.cache_volatile = volatile;
+    }
+
+    /// Take the cached targets out (to build a new view in their allocation).
+    pub fn take_cache(&mut self) -> Vec<Target> {
+        self.cache_ok = false;
+        std::mem::take(&mut self.cache)
+    }
+
+    /// Traffic over `[last_ms, b_ms)` with the cached targets (see [`Self::set_cache`]). `running` tasks
+    /// of `task_cpu` units and `task_mem` MiB are reserved (utilisation is relative to them, as ECS
+    /// defines it, §4.2).
+    #[allow(clippy::too_many_arguments)]
+    pub fn advance_cached(
+        &mut self,
+        load: &LoadSpec,
+        mode: TrafficMode,
+        b_ms: SimTime,
+        tasks: &mut [TaskTraffic],
+        running: u32,
+        task_cpu: u32,
+        task_mem: u32,
+    ) {
+        debug_assert!(self.cache_ok);
+        let targets = std::mem::take(&mut self.cache);
+        let alike = self.cache_alike;
+        self.advance_with(
+            load,
+            mode,
+            b_ms,
+            &targets,
+            Some(alike),
+            tasks,
+            running,
+            task_cpu,
+            task_mem,
+        );
+        self.cache = targets;
     }
 
     /// Traffic over `[last_ms, b_ms)` with a fixed set of targets. `running` tasks of `task_cpu` units
@@ -286,6 +446,25 @@ impl ServiceTraffic {
         mode: TrafficMode,
         b_ms: SimTime,
         targets: &[Target],
+        tasks: &mut [TaskTraffic],
+        running: u32,
+        task_cpu: u32,
+        task_mem: u32,
+    ) {
+        self.advance_with(
+            load, mode, b_ms, targets, None, tasks, running, task_cpu, task_mem,
+        );
+    }
+
+    /// [`Self::advance`], told whether the targets are alike when the caller knows.
+    #[allow(clippy::too_many_arguments)]
+    fn advance_with(
+        &mut self,
+        load: &LoadSpec,
+        mode: TrafficMode,
+        b_ms: SimTime,
+        targets: &[Target],
+        known_alike: Option<bool>,
         tasks: &mut [TaskTraffic],
         running: u32,
         task_cpu: u32,
@@ -307,7 +486,21 @@ impl ServiceTraffic {
         match mode {
             TrafficMode::Fluid => {
                 let mean = self.source.mean_rate(a, b);
-                let lambda = synthetic::realize(mean, dt, &load.noise, &mut self.rng);
+                // One noise draw per window: a Poisson count (or log-normal multiplier) for the whole
+                // metric period, from the rate of its first interval, applied to each of its intervals.
+                // Drawing per interval instead would make a split interval noisier than a whole one
+                // (a 1 ms interval holding 3 requests "is" 3,000 requests/s).
+                let window = a_ms / self.noise_window_ms;
+                if window != self.noise_window {
+                    self.noise_window = window;
+                    let w_s = self.noise_window_ms as f64 / 1000.0;
+                    self.noise_factor = if mean > 0.0 {
+                        synthetic::realize(mean, w_s, &load.noise, &mut self.rng) / mean
+                    } else {
+                        1.0
+                    };
+                }
+                let lambda = mean * self.noise_factor;
                 let arrivals = lambda * dt;
                 p.arrived += arrivals;
                 self.arrived += arrivals;
@@ -322,12 +515,21 @@ impl ServiceTraffic {
                 // Alike targets with no backlog (the usual case) get the same share and behave the same:
                 // one step for all of them, so the work does not grow with the number of tasks.
                 let first = targets[0];
-                let alike = targets.iter().all(|t| {
-                    t.servers == first.servers
-                        && t.mu == first.mu
-                        && t.vcpu_per_server == first.vcpu_per_server
-                        && tasks[t.task.0 as usize].backlog == 0.0
+                debug_assert_eq!(
+                    self.backlogged as usize,
+                    targets
+                        .iter()
+                        .filter(|t| tasks[t.task.0 as usize].backlog > 0.0)
+                        .count()
+                );
+                let same = known_alike.unwrap_or_else(|| {
+                    targets.iter().all(|t| {
+                        t.servers == first.servers
+                            && t.mu == first.mu
+                            && t.vcpu_per_server == first.vcpu_per_server
+                    })
                 });
+                let alike = same && self.backlogged == 0;
                 let mut done = false;
                 if alike {
                     let n = targets.len() as f64;
@@ -351,6 +553,9 @@ impl ServiceTraffic {
                         done = true;
                     }
                 }
+                if !done {
+                    self.backlogged = 0;
+                }
                 for t in targets.iter().filter(|_| !done) {
                     let cap = t.servers as f64 * t.mu;
                     let share = match load.balancer {
@@ -361,6 +566,7 @@ impl ServiceTraffic {
                     let tt = &mut tasks[t.task.0 as usize];
                     let step = fluid_step(tt.backlog, li, cap, dt, timeout);
                     tt.backlog = step.backlog_end;
+                    self.backlogged += u32::from(tt.backlog > 0.0);
                     p.served += step.served;
                     p.dropped += step.dropped;
                     self.served += step.served;
@@ -465,6 +671,10 @@ impl ServiceTraffic {
     /// ends early once it is idle (§2.5). Returns how long DEACTIVATING lasts, ms.
     pub fn remove_target(&mut self, load: &LoadSpec, target: &Target, tt: &mut TaskTraffic) -> u64 {
         self.targets.retain(|&t| t != target.task);
+        self.cache_ok = false;
+        if tt.backlog > 0.0 {
+            self.backlogged -= 1;
+        }
         let cap = target.servers as f64 * target.mu;
         let delay_s = load.deregistration_delay_ms as f64 / 1000.0;
         let (backlog, queue_end) = (tt.backlog, tt.queue.as_ref().map(|q| q.earliest_free()));
@@ -490,19 +700,13 @@ impl ServiceTraffic {
         (drain_s.min(delay_s) * 1000.0).ceil() as u64
     }
 
-    fn shape(&mut self, key: (u32, u64, u64)) -> &Shape {
-        if self.shapes.len() >= MAX_SHAPES {
-            self.shapes.clear();
-        }
-        self.shapes.entry(key).or_insert_with(|| {
-            let q = Mmc::new(key.0, f64::from_bits(key.1), f64::from_bits(key.2)).expect("stable");
-            LatencyHistogram::mmc_shape(&q)
-        })
-    }
-
     /// End of a metric period: its figures, its latency into the run's histogram (stable shapes are kept
     /// aside and added once at the end of the run), and a fresh period.
-    pub fn close_period(&mut self, run_hist: &mut LatencyHistogram) -> PeriodStats {
+    pub fn close_period(
+        &mut self,
+        run_hist: &mut LatencyHistogram,
+        cache: &mut ShapeCache,
+    ) -> PeriodStats {
         let p = &self.period;
         let mut stats = PeriodStats {
             arrived: p.arrived,
@@ -515,33 +719,27 @@ impl ServiceTraffic {
             stats.memory_utilization = Some(p.mem_used / p.mem_reserved * 100.0);
         }
         let shapes = std::mem::take(&mut self.period.shapes);
-        if self.period.hist.count() == 0.0 && shapes.len() == 1 {
-            // One stable M/M/c: exact percentiles of the cached distribution.
-            let key = shapes[0].0;
-            if let Some(q) = self.shape_quantiles.get(&key) {
-                stats.latency_s = *q;
-            } else {
-                let mut h = LatencyHistogram::new();
-                h.add_shape(self.shape(key), 1.0);
-                let q = h.quantiles([0.5, 0.9, 0.99]);
-                if self.shape_quantiles.len() >= MAX_SHAPES {
-                    self.shape_quantiles.clear();
-                }
-                self.shape_quantiles.insert(key, q);
-                stats.latency_s = q;
-            }
-        } else {
-            for &(key, w) in &shapes {
-                let shape = self.shape(key).clone();
-                self.period.hist.add_shape(&shape, w);
-            }
-            stats.latency_s = self.period.hist.quantiles([0.5, 0.9, 0.99]);
-            run_hist.merge(&self.period.hist);
-        }
         if self.period.hist.count() == 0.0 {
+            // Only stable M/M/c intervals (the usual case): exact percentiles of their mixture, from
+            // closed forms; their distributions join the run's histogram once, at the end.
+            if !shapes.is_empty() {
+                let q = if shapes.iter().filter(|s| s.1 > 0.0).count() > 1 {
+                    cache.mixture_quantiles(&shapes)
+                } else {
+                    let k = shapes.iter().find(|s| s.1 > 0.0).unwrap_or(&shapes[0]).0;
+                    cache.quantiles(k)
+                };
+                stats.latency_s = q.map(Some);
+            }
             for &(key, w) in &shapes {
                 *self.run_shapes.entry(key).or_insert(0.0) += w;
             }
+        } else {
+            for &(key, w) in &shapes {
+                self.period.hist.add_shape(cache.shape(key), w);
+            }
+            stats.latency_s = self.period.hist.quantiles(PERCENTILES);
+            run_hist.merge(&self.period.hist);
         }
         self.period.shapes = shapes;
         self.period.reset();
@@ -549,17 +747,19 @@ impl ServiceTraffic {
     }
 
     /// At the end of the run: add the stable shapes to the run's histogram.
-    pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram) {
+    pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram, cache: &mut ShapeCache) {
         let mut keys: Vec<((u32, u64, u64), f64)> = self.run_shapes.drain().collect();
         keys.sort_by_key(|a| a.0);
         for (key, w) in keys {
-            let shape = self.shape(key).clone();
-            run_hist.add_shape(&shape, w);
+            run_hist.add_shape(cache.shape(key), w);
         }
     }
 
     /// Requests still queued at the targets (fluid backlog).
     pub fn queued(&self, tasks: &[TaskTraffic]) -> f64 {
+        if self.backlogged == 0 {
+            return 0.0;
+        }
         self.targets
             .iter()
             .map(|t| tasks[t.0 as usize].backlog)

@@ -1,0 +1,69 @@
+//! Issue #9's fleet shape, for correctness (never timed here: timing is `ecsim-bench`'s job).
+//!
+//! - The committed `scenarios/fleet/medium.toml` is exactly what the generator prints, so the README's
+//!   command reproduces it.
+//! - A small fleet (6 services × 50 tasks on 40 instances, 2 days) behaves as designed: every service
+//!   follows its diurnal load between about 25 and 75 tasks within min 20 / max 80, CPU stays near the
+//!   60 % target, and a second run gives the same figures.
+
+#[path = "../benches/support/mod.rs"]
+mod support;
+
+use ecsim::metrics::MemorySink;
+use ecsim::scenario;
+use ecsim::sim::simulate;
+use support::Fleet;
+
+#[test]
+fn committed_medium_fleet_is_the_generators_output() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fleet/medium.toml");
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        committed,
+        support::fleet_toml(Fleet::MEDIUM),
+        "regenerate with: cargo run --release --bin ecsim-bench -- fleet --medium > scenarios/fleet/medium.toml"
+    );
+}
+
+#[test]
+fn a_small_fleet_follows_its_diurnal_load() {
+    let src = support::fleet_toml(Fleet {
+        services: 6,
+        instances: 40,
+        days: 2,
+    });
+    let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
+    let mut sink = MemorySink::default();
+    let s = simulate(&spec, &mut sink);
+    // 40 × 4 vCPU m5.xlarge hold 40 × 16 = 640 tasks of 0.25 vCPU: the 6 × 80 = 480 maximum fits.
+    assert_eq!(s.placement_failures, 0);
+    for svc in 0..6 {
+        let name = format!("svc{svc:04}");
+        let rows: Vec<_> = sink
+            .series
+            .iter()
+            .filter(|r| r.scope == "service" && r.name == name)
+            .collect();
+        assert_eq!(rows.len(), 2 * 1440 + 1, "{name}: one row per minute");
+        let running: Vec<u32> = rows.iter().filter_map(|r| r.running).collect();
+        let (lo, hi) = (
+            *running[1440..].iter().min().unwrap(),
+            *running[1440..].iter().max().unwrap(),
+        );
+        // Mean 750 requests/s, peak-to-trough 3: 375..1125 requests/s; at 60 % of 25 requests/s per
+        // task that is 25..75 tasks. Scale-in is gradual and lags, so the trough stays a little higher.
+        assert!((20..=32).contains(&lo), "{name}: day-2 minimum {lo}");
+        assert!((70..=80).contains(&hi), "{name}: day-2 maximum {hi}");
+        // CPU near the 60 % target on day 2 (mean of the minutes).
+        let cpu: Vec<f64> = rows[1440..]
+            .iter()
+            .filter_map(|r| r.cpu_utilization)
+            .collect();
+        let mean = cpu.iter().sum::<f64>() / cpu.len() as f64;
+        assert!((50.0..65.0).contains(&mean), "{name}: mean CPU {mean:.1} %");
+    }
+    // Same scenario, same seed: same figures.
+    let again = simulate(&spec, &mut ecsim::metrics::NullSink);
+    assert_eq!(again.events, s.events);
+    assert_eq!(again.latency_ms, s.latency_ms);
+}
