@@ -163,6 +163,11 @@ pub fn place(world: &World, req: &Request, rng: &mut RngStream) -> Result<Instan
             Strategy::Spread(SpreadField::AvailabilityZone),
             Strategy::Binpack(r),
         ] => indexed_spread_az_binpack(world, req, *r),
+        [
+            Strategy::Spread(SpreadField::AvailabilityZone),
+            Strategy::Spread(SpreadField::InstanceId),
+        ] => indexed_spread_instance(world, req, true),
+        [Strategy::Spread(SpreadField::InstanceId)] => indexed_spread_instance(world, req, false),
         _ => scan(world, req, rng),
     };
     found.ok_or_else(|| explain_failure(world, req))
@@ -228,6 +233,52 @@ fn indexed_spread_az_binpack(world: &World, req: &Request, r: Resource) -> Optio
         }
         if let Some(b) = best {
             return Some(b.2);
+        }
+    }
+    None
+}
+
+/// spread(instanceId), optionally after spread(AZ) (the service default, §1.2): the smallest
+/// (zone count, tasks of the group on the instance, tiebreak, id) among instances that pass every check,
+/// as the scan computes it. Each zone's instances are walked in tiebreak order; the first that passes with
+/// no task of the group is that zone's best, so the walk only passes the instances that already hold the
+/// group (a few per zone) or fail a check. Zones are visited from the lowest zone count; a level's best
+/// ends the search.
+fn indexed_spread_instance(world: &World, req: &Request, zone_first: bool) -> Option<InstanceId> {
+    let counts = &world.group_zone_counts[req.group.0 as usize];
+    let mut zones = [(0u32, 0usize); 256];
+    let zones = &mut zones[..world.zones];
+    for (z, slot) in zones.iter_mut().enumerate() {
+        *slot = (if zone_first { counts[z] } else { 0 }, z);
+    }
+    zones.sort_unstable();
+    let mut i = 0;
+    while i < zones.len() {
+        let level = zones[i].0;
+        // (tasks of the group on it, tiebreak, id)
+        let mut best: Option<(u32, u64, u32)> = None;
+        while i < zones.len() && zones[i].0 == level {
+            let z = ZoneId(zones[i].1 as u8);
+            for p in req.scope.providers() {
+                for &(tb, id) in &world.zone_index(ProviderId(p), z).by_tiebreak {
+                    if best.is_some_and(|b| b.0 == 0 && (tb, id) >= (b.1, b.2)) {
+                        break; // nothing later in this zone beats a zero-count instance
+                    }
+                    let inst = world.instance(InstanceId(id));
+                    let n = inst.group_count(req.group);
+                    if best.is_some_and(|b| (n, tb, id) >= b) || check(world, inst, req).is_some() {
+                        continue;
+                    }
+                    best = Some((n, tb, id));
+                    if n == 0 {
+                        break;
+                    }
+                }
+            }
+            i += 1;
+        }
+        if let Some(b) = best {
+            return Some(InstanceId(b.2));
         }
     }
     None
@@ -546,6 +597,11 @@ mod tests {
                 Strategy::Spread(SpreadField::AvailabilityZone),
                 Strategy::Binpack(Resource::Cpu),
             ],
+            vec![
+                Strategy::Spread(SpreadField::AvailabilityZone),
+                Strategy::Spread(SpreadField::InstanceId),
+            ],
+            vec![Strategy::Spread(SpreadField::InstanceId)],
         ];
         let mut compared = 0;
         for round in 0..200 {
@@ -567,6 +623,8 @@ mod tests {
                     let fast = match chain.as_slice() {
                         [Strategy::Binpack(r)] => indexed_binpack(&world, &req, *r, None),
                         [_, Strategy::Binpack(r)] => indexed_spread_az_binpack(&world, &req, *r),
+                        [_, Strategy::Spread(_)] => indexed_spread_instance(&world, &req, true),
+                        [Strategy::Spread(_)] => indexed_spread_instance(&world, &req, false),
                         _ => unreachable!(),
                     };
                     let slow = scan(&world, &req, &mut rng);
@@ -575,7 +633,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(compared, 200 * 8);
+        assert_eq!(compared, 200 * 12);
     }
 
     /// Binpack (§1.2): the instance with the least remaining memory that still fits.
