@@ -1847,6 +1847,9 @@ pub(crate) fn read_index(dir: &Path) -> Option<Vec<IndexEntry>> {
 // Run charts
 // ---------------------------------------------------------------------------------------------------------
 
+/// Services that get their own charts in one run (the first ones, in scenario order).
+pub const MAX_SERVICE_CHARTS: usize = 20;
+
 /// Render the charts of a run folder into DIR/charts/. Returns the paths written.
 ///
 /// Reads `summary.json`, `timeseries.csv`, `tasks.csv` and `events.csv` (any may be missing; a folder with
@@ -1859,8 +1862,10 @@ pub(crate) fn read_index(dir: &Path) -> Option<Vec<IndexEntry>> {
 /// vs reserved) and `cluster-cost` (cumulative: total and by kind — EC2, Fargate, Fargate Spot — in one
 /// pane, total and per service in another);
 /// `tasks-start-latency` (histogram by launch type) and, for clusters of at most 50 instances,
-/// `placement-timeline`. Also writes `charts/index.json` (the charts in reading order, which the report
-/// uses) and removes charts of an earlier rendering that this one did not draw.
+/// `placement-timeline`. Per-service charts are drawn for the first [`MAX_SERVICE_CHARTS`] services only.
+/// Also writes `charts/index.json` (the charts in reading order, which the report uses) and removes
+/// charts of an earlier rendering that this one did not draw.
+
 pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let data = read_run(dir)?;
     let mut w = Writer::new(dir)?;
@@ -1871,7 +1876,14 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
         format!("{} s period", fmt_value(data.period_s))
     };
 
-    for s in data.series.iter().filter(|s| s.scope == "service") {
+    // A fleet of hundreds of services would make thousands of charts and a report of tens of MB: the
+    // first MAX_SERVICE_CHARTS services (scenario order) get theirs; timeseries.csv keeps every service.
+    for s in data
+        .series
+        .iter()
+        .filter(|s| s.scope == "service")
+        .take(MAX_SERVICE_CHARTS)
+    {
         let name = &s.name;
         let section = format!("Service {name}");
         let ticks: Vec<(f64, TickKind)> = data
