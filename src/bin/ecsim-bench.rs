@@ -5,7 +5,8 @@
 //!   `ecsim::engine::EventQueue<u32>` and of a bare `BinaryHeap<Reverse<(u64, u64, u32)>>` doing the same
 //!   pops and pushes, and their ratio (median of 5 runs of 10 M / 5 M events);
 //! - placement: 100,000 tasks of 256 CPU / 512 MiB onto 10,000 m5.xlarge-like instances, each one
-//!   `placement::place` + `World::allocate`, for `binpack(memory)` and `spread(AZ), binpack(memory)`
+//!   `placement::place` + `World::allocate`, for `binpack(memory)`, `spread(AZ), binpack(memory)` and the
+//!   service default `spread(AZ), spread(instanceId)`
 //!   (median of 3; building the world is not timed);
 //! - full simulation: a generated 7-day scenario (500 m5.xlarge, 100 services of 20–80 tasks scaling
 //!   three times a day) run with `simulate` into a `NullSink`: events, wall seconds, events/s (median of 3).
@@ -163,6 +164,59 @@ fn sim_command(file: &str, runs: usize) {
     println!("median {:.3} s ({file})", median(walls));
 }
 
+/// `ecsim-bench scaling`: wall time of the medium fleet (100 services × 50 tasks on 500 instances, 7 days)
+/// at 1×, 2×, 4× and 8× the services and instances, and at 1×, 2×, 4× and 8× the days; one run each into
+/// a `NullSink` (the simulation alone), with the ratio to the 1× run.
+fn scaling_table() {
+    let base = support::Fleet::MEDIUM;
+    let time = |f: support::Fleet| {
+        let src = support::fleet_toml(f);
+        let spec = scenario::load_str(&src, "<ecsim-bench scaling>", std::path::Path::new("."))
+            .unwrap_or_else(|d| panic!("generated scenario is invalid:\n{d}"));
+        let t0 = Instant::now();
+        let sum = simulate(&spec, &mut NullSink);
+        (t0.elapsed().as_secs_f64(), sum)
+    };
+    println!(
+        "scaling: the medium fleet ({} services x 50 tasks on {} m5.xlarge, {} days), one run each, NullSink",
+        base.services, base.instances, base.days
+    );
+    println!(
+        "  {:<6} {:>9} {:>10} {:>6} {:>10} {:>10} {:>9} {:>7}",
+        "factor", "services", "instances", "days", "events", "tasks", "wall s", "ratio"
+    );
+    for (what, grow_tasks) in [("tasks", true), ("days", false)] {
+        let mut first = None;
+        for k in [1u32, 2, 4, 8] {
+            let f = if grow_tasks {
+                support::Fleet {
+                    services: base.services * k,
+                    instances: base.instances * k,
+                    days: base.days,
+                }
+            } else {
+                support::Fleet {
+                    days: base.days * k,
+                    ..base
+                }
+            };
+            let (s, sum) = time(f);
+            let r = s / *first.get_or_insert(s);
+            println!(
+                "  {:<6} {:>9} {:>10} {:>6} {:>10} {:>10} {:>9.3} {:>7.2}",
+                format!("{k}x {what}"),
+                f.services,
+                f.instances,
+                f.days,
+                sum.events,
+                sum.tasks_launched,
+                s,
+                r
+            );
+        }
+    }
+}
+
 /// `ecsim-bench fleet [--medium | --large | --services N --instances N --days N]`: print a fleet
 /// scenario (issue #9's shape) as TOML on stdout.
 fn fleet_command(args: &[String]) -> Result<(), String> {
@@ -211,6 +265,10 @@ fn main() {
                 std::process::exit(2);
             }
         }
+        return;
+    }
+    if args.first().is_some_and(|a| a == "scaling") {
+        scaling_table();
         return;
     }
     let quick = args.iter().any(|a| a == "--quick");
@@ -269,12 +327,13 @@ fn main() {
          place + allocate each; median of 3"
     );
     println!("  {:<34} {:>10}  {:>12}", "strategies", "wall s", "tasks/s");
-    let cases: [(&str, Vec<Strategy>); 2] = [
+    let cases: [(&str, Vec<Strategy>); 3] = [
         ("binpack(memory)", support::binpack_memory()),
         (
             "spread(AZ), binpack(memory)",
             support::spread_az_binpack_memory(),
         ),
+        ("spread(AZ), spread(instanceId)", support::service_default()),
     ];
     for (name, strategies) in &cases {
         let s = median(

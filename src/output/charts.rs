@@ -1865,7 +1865,6 @@ pub const MAX_SERVICE_CHARTS: usize = 20;
 /// `placement-timeline`. Per-service charts are drawn for the first [`MAX_SERVICE_CHARTS`] services only.
 /// Also writes `charts/index.json` (the charts in reading order, which the report uses) and removes
 /// charts of an earlier rendering that this one did not draw.
-
 pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let data = read_run(dir)?;
     let mut w = Writer::new(dir)?;
