@@ -81,8 +81,9 @@ pub enum Event {
     ScheduledRun(u32),
     /// The next job of batch source `.0` arrives.
     JobArrival(u32),
-    /// A service's oldest pending scaling datapoint reaches its alarms.
-    ScalingDatapoint(ServiceId),
+    /// The datapoints of one metric period reach the alarms of every scaled service (one event for all
+    /// services: they share the period and the publication delay).
+    ScalingDatapoints,
     /// Scheduled scaling action `action` of a service fires.
     ScheduledScaling {
         /// Service.
@@ -656,7 +657,13 @@ impl<'a> Sim<'a> {
                 self.set_desired(sid, desired);
             }
             Event::MetricTick => self.metric_tick(),
-            Event::ScalingDatapoint(sid) => self.on_scaling_datapoint(sid),
+            Event::ScalingDatapoints => {
+                for i in 0..self.services.len() {
+                    if self.scalers[i].is_some() {
+                        self.on_scaling_datapoint(ServiceId(i as u32));
+                    }
+                }
+            }
             Event::ScheduledScaling { service, action } => {
                 self.on_scheduled_scaling(service, action)
             }
@@ -984,6 +991,7 @@ impl<'a> Sim<'a> {
             running,
             td.cpu_units,
             td.memory_mib,
+            &mut self.shape_cache,
         );
     }
 
@@ -2189,6 +2197,7 @@ impl<'a> Sim<'a> {
         if spec.services.iter().any(|s| s.az_rebalancing) {
             self.rebalance_zones();
         }
+        let mut published = false;
         for (i, s) in spec.services.iter().enumerate() {
             let mut row = SeriesRow {
                 time_ms: now,
@@ -2229,8 +2238,12 @@ impl<'a> Sim<'a> {
             row.running = Some(st.running);
             row.pending = Some(st.pending);
             row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
-            self.publish_datapoints(i, &row);
+            published |= self.publish_datapoints(i, &row);
             self.sink.series(&row);
+        }
+        if published {
+            self.queue
+                .push_after(spec.scaling.publication_delay_ms, Event::ScalingDatapoints);
         }
         let pct = |a: u64, b: u64| {
             if b == 0 {

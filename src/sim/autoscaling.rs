@@ -6,10 +6,12 @@
 use super::*;
 
 impl<'a> Sim<'a> {
-    /// At a metric tick: this period's datapoints for a scaled service, published after the delay.
-    pub(super) fn publish_datapoints(&mut self, i: usize, row: &SeriesRow) {
+    /// At a metric tick: this period's datapoints for a scaled service, queued for the alarms; the
+    /// caller schedules one `ScalingDatapoints` event for all services after the publication delay.
+    /// Returns whether the service has a scaler.
+    pub(super) fn publish_datapoints(&mut self, i: usize, row: &SeriesRow) -> bool {
         if self.scalers[i].is_none() {
-            return;
+            return false;
         }
         let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
         let per_target = self.traffic[i].as_ref().and_then(|tr| {
@@ -23,10 +25,7 @@ impl<'a> Sim<'a> {
             row.memory_utilization,
             per_target,
         ]);
-        self.queue.push_after(
-            self.spec.scaling.publication_delay_ms,
-            Event::ScalingDatapoint(ServiceId(i as u32)),
-        );
+        true
     }
 
     pub(super) fn on_scaling_datapoint(&mut self, sid: ServiceId) {

@@ -568,8 +568,19 @@ impl LatencyHistogram {
     /// `[(hi − t) + (1 − e^{−μ(t−lo)})/μ]/(hi − lo)` for `lo < t < hi`, and
     /// `e^{−μ(t−hi)}·(1 − e^{−μ(hi−lo)})/(μ(hi−lo))` for `t >= hi`.
     pub fn record_backlogged(&mut self, mu: f64, wait_lo_s: f64, wait_hi_s: f64, weight: f64) {
-        if !(mu > 0.0 && mu.is_finite()) {
+        if !(weight > 0.0 && weight.is_finite()) {
             return;
+        }
+        if let Some(shape) = Self::backlogged_shape(mu, wait_lo_s, wait_hi_s) {
+            self.add_shape(&shape, weight);
+        }
+    }
+
+    /// The distribution of [`Self::record_backlogged`] as a reusable [`Shape`] (None if `mu` is not a
+    /// positive finite rate).
+    pub fn backlogged_shape(mu: f64, wait_lo_s: f64, wait_hi_s: f64) -> Option<Shape> {
+        if !(mu > 0.0 && mu.is_finite()) {
+            return None;
         }
         let (lo, hi) = (
             nonneg(wait_lo_s.min(wait_hi_s)),
@@ -586,7 +597,7 @@ impl LatencyHistogram {
             }
         };
         let mean = 0.5 * (lo + hi) + 1.0 / mu;
-        self.record_ccdf(ccdf, lo + TAIL / mu, lo, mean, weight);
+        Some(Self::ccdf_shape(ccdf, lo + TAIL / mu, lo, mean))
     }
 
     /// Records the latencies of all accepted arrivals of one fluid period of

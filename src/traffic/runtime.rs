@@ -41,7 +41,7 @@ impl Hasher for FxHasher {
 type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 use super::queueing::{
-    FcfsQueue, LatencyHistogram, Mmc, Shape, fluid_step, mixture_response_quantile,
+    FcfsQueue, FluidStep, LatencyHistogram, Mmc, Shape, fluid_step, mixture_response_quantile,
 };
 use crate::ecs::world::TaskId;
 use crate::engine::SimTime;
@@ -266,10 +266,68 @@ pub struct PeriodStats {
 #[derive(Default)]
 pub struct ShapeCache {
     shapes: HashMap<(u32, u64, u64), Shape>,
+    /// Backlog ramps that start empty, by (μ, end wait rounded to 0.5 % in log scale).
+    ramps: HashMap<(u64, u64), Shape>,
+    mix_own: Vec<[f64; 3]>,
+    mix_queues: Vec<(Mmc, f64)>,
     quantiles: HashMap<(u32, u64, u64), [f64; 3]>,
 }
 
 impl ShapeCache {
+    /// Latencies `U + S`, `U` uniform on `[0, hi_s]`, `S ~ Exp(mu)`: requests that arrived while a
+    /// backlog grew from empty (a target that joins an overloaded service, the start of a run). `hi_s` is
+    /// rounded to 0.5 % in log scale (well inside the histogram's 1 % buckets) so that alike services and
+    /// targets share the few shapes they visit.
+    fn ramp_from_empty(&mut self, mu: f64, hi_s: f64) -> Option<&Shape> {
+        let hi = if hi_s > 0.0 {
+            ((hi_s.ln() / 0.005).round() * 0.005).exp()
+        } else {
+            0.0
+        };
+        if self.ramps.len() >= MAX_SHAPES {
+            self.ramps.clear();
+        }
+        let key = (mu.to_bits(), hi.to_bits());
+        match self.ramps.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                Some(v.insert(LatencyHistogram::backlogged_shape(mu, 0.0, hi)?))
+            }
+        }
+    }
+
+    /// [`LatencyHistogram::record_fluid_step`] with cached shapes: the stable part from the M/M/c shape of
+    /// its utilisation rounded to 0.1 % (as stable intervals are), a ramp from empty from
+    /// [`Self::ramp_from_empty`]; other backlog waits are computed exactly.
+    fn record_fluid_step(
+        &mut self,
+        hist: &mut LatencyHistogram,
+        c: u32,
+        lambda: f64,
+        mu: f64,
+        step: &FluidStep,
+    ) {
+        let (ws, we) = (step.ramp_wait_start_s, step.ramp_wait_end_s);
+        if step.ramp_weight > 0.0 {
+            if ws.min(we) <= 0.0 {
+                if let Some(shape) = self.ramp_from_empty(mu, ws.max(we)) {
+                    hist.add_shape(shape, step.ramp_weight);
+                }
+            } else {
+                hist.record_backlogged(mu, ws, we, step.ramp_weight);
+            }
+        }
+        let tw = step.capped_wait_s;
+        hist.record_backlogged(mu, tw, tw, step.capped_weight);
+        if step.idle_weight > 0.0 {
+            if Mmc::new(c, lambda, mu).is_some() {
+                hist.add_shape(self.shape(shape_key(c, lambda, mu)), step.idle_weight);
+            } else {
+                hist.record_backlogged(mu, 0.0, 0.0, step.idle_weight);
+            }
+        }
+    }
+
     fn shape(&mut self, key: (u32, u64, u64)) -> &Shape {
         if self.shapes.len() >= MAX_SHAPES {
             self.shapes.clear();
@@ -295,15 +353,23 @@ impl ShapeCache {
 
     /// Exact p50, p90 and p99 of a mixture of stable M/M/c response times (key, requests).
     fn mixture_quantiles(&mut self, parts: &[((u32, u64, u64), f64)]) -> [f64; 3] {
-        let parts: Vec<((u32, u64, u64), f64)> =
-            parts.iter().copied().filter(|p| p.1 > 0.0).collect();
-        let own: Vec<[f64; 3]> = parts.iter().map(|p| self.quantiles(p.0)).collect();
-        let queues: Vec<(Mmc, f64)> = parts.iter().map(|p| (key_queue(p.0), p.1)).collect();
-        std::array::from_fn(|j| {
+        // Scratch vectors kept between calls: this runs for every period in which the targets changed.
+        let mut own = std::mem::take(&mut self.mix_own);
+        let mut queues = std::mem::take(&mut self.mix_queues);
+        own.clear();
+        queues.clear();
+        for &(key, w) in parts.iter().filter(|p| p.1 > 0.0) {
+            own.push(self.quantiles(key));
+            queues.push((key_queue(key), w));
+        }
+        let out = std::array::from_fn(|j| {
             let lo = own.iter().map(|q| q[j]).fold(f64::INFINITY, f64::min);
             let hi = own.iter().map(|q| q[j]).fold(0.0, f64::max);
             mixture_response_quantile(&queues, PERCENTILES[j], lo, hi)
-        })
+        });
+        self.mix_own = own;
+        self.mix_queues = queues;
+        out
     }
 }
 
@@ -445,6 +511,7 @@ impl ServiceTraffic {
         running: u32,
         task_cpu: u32,
         task_mem: u32,
+        shapes: &mut ShapeCache,
     ) {
         debug_assert!(self.cache_ok);
         let targets = std::mem::take(&mut self.cache);
@@ -459,6 +526,7 @@ impl ServiceTraffic {
             running,
             task_cpu,
             task_mem,
+            shapes,
         );
         self.cache = targets;
     }
@@ -476,9 +544,10 @@ impl ServiceTraffic {
         running: u32,
         task_cpu: u32,
         task_mem: u32,
+        shapes: &mut ShapeCache,
     ) {
         self.advance_with(
-            load, mode, b_ms, targets, None, tasks, running, task_cpu, task_mem,
+            load, mode, b_ms, targets, None, tasks, running, task_cpu, task_mem, shapes,
         );
     }
 
@@ -495,6 +564,7 @@ impl ServiceTraffic {
         running: u32,
         task_cpu: u32,
         task_mem: u32,
+        shapes: &mut ShapeCache,
     ) {
         let a_ms = self.last_ms;
         if b_ms <= a_ms {
@@ -615,7 +685,7 @@ impl ServiceTraffic {
                             None => self.groups.push((key, li * dt)),
                         }
                     } else {
-                        p.hist.record_fluid_step(t.servers, li, t.mu, &step);
+                        shapes.record_fluid_step(&mut p.hist, t.servers, li, t.mu, &step);
                     }
                 }
                 for &(key, w) in &self.groups {
