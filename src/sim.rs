@@ -2353,9 +2353,7 @@ impl<'a> Sim<'a> {
             cost_by_service.push(("(standalone tasks)".to_string(), standalone));
         }
         let traffic_on = self.traffic.iter().any(Option::is_some);
-        for tr in self.traffic.iter_mut().flatten() {
-            tr.flush_run_shapes(&mut self.run_hist, &mut self.shape_cache);
-        }
+        self.shape_cache.flush_run_shapes(&mut self.run_hist);
         let (mut arrived, mut served, mut dropped, mut slo_ms) = (0.0, 0.0, 0.0, 0u64);
         for tr in self.traffic.iter().flatten() {
             arrived += tr.arrived;

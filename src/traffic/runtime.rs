@@ -15,9 +15,9 @@
 use std::collections::HashMap as StdHashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
-/// A multiply-rotate hasher (the Fx hash of rustc) for the shape maps: their keys are a few integers,
+/// A multiply-rotate hasher (the Fx hash of rustc, with a final avalanche) for the shape maps: their keys are a few integers,
 /// SipHash's flood resistance buys nothing here, and it showed up at 10 % of a fleet run. Nothing iterates
-/// these maps in hash order (see `flush_run_shapes`), so output does not depend on the hash.
+/// these maps in hash order (see `ShapeCache::flush_run_shapes`), so output does not depend on the hash.
 #[derive(Default, Clone, Copy)]
 pub struct FxHasher(u64);
 
@@ -34,7 +34,14 @@ impl Hasher for FxHasher {
         self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x517c_c1b7_2722_0a95);
     }
     fn finish(&self) -> u64 {
-        self.0
+        // A final avalanche (murmur3's fmix64): the keys are f64 bit patterns whose low bits are mostly
+        // zero, and hashbrown picks buckets by the low bits, so without it they all collide.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
     }
 }
 
@@ -269,11 +276,23 @@ pub struct ShapeCache {
     /// Backlog ramps that start empty, by (μ, end wait rounded to 0.5 % in log scale).
     ramps: HashMap<(u64, u64), Shape>,
     mix_own: Vec<[f64; 3]>,
+    /// Requests per stable shape over the whole run, all services together (alike services share the
+    /// keys, so the map stays small and in cache), added to the run's histogram at the end.
+    run_weights: HashMap<(u32, u64, u64), f64>,
     mix_queues: Vec<(Mmc, f64)>,
     quantiles: HashMap<(u32, u64, u64), [f64; 3]>,
 }
 
 impl ShapeCache {
+    /// At the end of the run: add the stable shapes to the run's histogram, in key order.
+    pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram) {
+        let mut keys: Vec<((u32, u64, u64), f64)> = self.run_weights.drain().collect();
+        keys.sort_by_key(|a| a.0);
+        for (key, w) in keys {
+            run_hist.add_shape(self.shape(key), w);
+        }
+    }
+
     /// Latencies `U + S`, `U` uniform on `[0, hi_s]`, `S ~ Exp(mu)`: requests that arrived while a
     /// backlog grew from empty (a target that joins an overloaded service, the start of a run). `hi_s` is
     /// rounded to 0.5 % in log scale (well inside the histogram's 1 % buckets) so that alike services and
@@ -411,8 +430,6 @@ pub struct ServiceTraffic {
     noise_window: u64,
     /// Realized ÷ mean arrival rate in the current window.
     noise_factor: f64,
-    /// Requests per stable shape over the whole run, added to the run's histogram at the end.
-    pub run_shapes: HashMap<(u32, u64, u64), f64>,
     groups: Vec<((u32, u64, u64), f64)>,
     buf: Vec<f64>,
 }
@@ -459,7 +476,6 @@ impl ServiceTraffic {
             noise_window_ms: noise_window_ms.max(1),
             noise_window: u64::MAX,
             noise_factor: 1.0,
-            run_shapes: HashMap::default(),
             groups: Vec::new(),
             buf: Vec::new(),
         }
@@ -828,7 +844,7 @@ impl ServiceTraffic {
                 stats.latency_s = q.map(Some);
             }
             for &(key, w) in &shapes {
-                *self.run_shapes.entry(key).or_insert(0.0) += w;
+                *cache.run_weights.entry(key).or_insert(0.0) += w;
             }
         } else {
             for &(key, w) in &shapes {
@@ -843,13 +859,6 @@ impl ServiceTraffic {
     }
 
     /// At the end of the run: add the stable shapes to the run's histogram.
-    pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram, cache: &mut ShapeCache) {
-        let mut keys: Vec<((u32, u64, u64), f64)> = self.run_shapes.drain().collect();
-        keys.sort_by_key(|a| a.0);
-        for (key, w) in keys {
-            run_hist.add_shape(cache.shape(key), w);
-        }
-    }
 
     /// Requests still queued at the targets (fluid backlog).
     pub fn queued(&self, tasks: &[TaskTraffic]) -> f64 {
