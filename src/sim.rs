@@ -744,10 +744,12 @@ impl<'a> Sim<'a> {
                     // check either: it stays out (and the container check replaces it).
                     self.advance_traffic(sid);
                     self.task_traffic[task.0 as usize].target = true;
+                    let view = self.target_of(task);
+                    let volatile = self.takes_cpu_shares(task);
                     self.traffic[sid.0 as usize]
                         .as_mut()
                         .expect("load")
-                        .add_target(task);
+                        .add_target(task, view, volatile);
                     if self
                         .spec
                         .task_def(self.world.task(task).def)

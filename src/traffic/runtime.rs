@@ -482,9 +482,24 @@ impl ServiceTraffic {
     }
 
     /// A new healthy target.
-    pub fn add_target(&mut self, task: TaskId) {
+    /// `view` is how the balancer sees it ([`Target`]); `volatile` when its capacity depends on its
+    /// instance's other tasks. A valid cache is extended in place (no rebuild over all targets).
+    pub fn add_target(&mut self, task: TaskId, view: Target, volatile: bool) {
+        debug_assert_eq!(view.task, task);
         self.targets.push(task);
-        self.cache_ok = false;
+        if self.cache_ok && !self.cache_volatile && !volatile {
+            if let Some(f) = self.cache.first() {
+                self.cache_alike &= view.servers == f.servers
+                    && view.mu == f.mu
+                    && view.vcpu_per_server == f.vcpu_per_server;
+            } else {
+                self.cache_alike = true;
+            }
+            self.capacity_rps += view.servers as f64 * view.mu;
+            self.cache.push(view);
+        } else {
+            self.cache_ok = false;
+        }
     }
 
     /// Is the cached balancer view of the targets still valid: the target set has not changed since
@@ -622,7 +637,6 @@ impl ServiceTraffic {
                     self.dropped += arrivals;
                     return;
                 }
-                let total_cap: f64 = targets.iter().map(|t| t.servers as f64 * t.mu).sum();
                 self.groups.clear();
                 // Alike targets with no backlog (the usual case) get the same share and behave the same:
                 // one step for all of them, so the work does not grow with the number of tasks.
@@ -665,8 +679,10 @@ impl ServiceTraffic {
                         done = true;
                     }
                 }
+                let mut total_cap = 0.0;
                 if !done {
                     self.backlogged = 0;
+                    total_cap = targets.iter().map(|t| t.servers as f64 * t.mu).sum();
                 }
                 for t in targets.iter().filter(|_| !done) {
                     let cap = t.servers as f64 * t.mu;
@@ -783,7 +799,13 @@ impl ServiceTraffic {
     /// ends early once it is idle (§2.5). Returns how long DEACTIVATING lasts, ms.
     pub fn remove_target(&mut self, load: &LoadSpec, target: &Target, tt: &mut TaskTraffic) -> u64 {
         self.targets.retain(|&t| t != target.task);
-        self.cache_ok = false;
+        if self.cache_ok && !self.cache_volatile && self.cache_alike {
+            // Alike targets stay alike when one leaves: drop it from the view in place.
+            self.cache.retain(|t| t.task != target.task);
+            self.capacity_rps = self.cache.iter().map(|x| x.servers as f64 * x.mu).sum();
+        } else {
+            self.cache_ok = false;
+        }
         if tt.backlog > 0.0 {
             self.backlogged -= 1;
         }
@@ -857,8 +879,6 @@ impl ServiceTraffic {
         self.period.reset();
         stats
     }
-
-    /// At the end of the run: add the stable shapes to the run's histogram.
 
     /// Requests still queued at the targets (fluid backlog).
     pub fn queued(&self, tasks: &[TaskTraffic]) -> f64 {
