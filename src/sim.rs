@@ -2158,6 +2158,9 @@ impl<'a> Sim<'a> {
 
     fn write_task(&mut self, t: TaskId) {
         let spec = self.spec;
+        if !spec.output.tasks_csv {
+            return;
+        }
         let task = self.world.task(t);
         let rec = TaskRecord {
             task_id: task.serial,
@@ -2200,6 +2203,8 @@ impl<'a> Sim<'a> {
             self.rebalance_zones();
         }
         let mut published = false;
+        // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
+        let write_rows = (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
         for (i, s) in spec.services.iter().enumerate() {
             let mut row = SeriesRow {
                 time_ms: now,
@@ -2241,7 +2246,9 @@ impl<'a> Sim<'a> {
             row.pending = Some(st.pending);
             row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
             published |= self.publish_datapoints(i, &row);
-            self.sink.series(&row);
+            if write_rows {
+                self.sink.series(&row);
+            }
         }
         if published {
             self.queue
@@ -2260,6 +2267,13 @@ impl<'a> Sim<'a> {
             self.cpu_res_sum += cpu_res;
             self.mem_res_sum += mem_res;
             self.res_samples += 1;
+        }
+        if !write_rows {
+            let next = now + spec.metric_period_ms;
+            if next <= spec.duration_ms {
+                self.queue.push(next, Event::MetricTick);
+            }
+            return;
         }
         let running: u32 = self.services.iter().map(|s| s.running).sum();
         let pending: u32 = self.services.iter().map(|s| s.pending).sum();

@@ -54,6 +54,8 @@ pub struct Spec {
     pub pricing: PricingSpec,
     /// How requests are simulated.
     pub traffic: TrafficParams,
+    /// How much goes to the output files.
+    pub output: OutputParams,
     /// Batch job sources, run as standalone tasks.
     pub batch_jobs: Vec<BatchSpec>,
     /// Scheduled tasks (RunTask on a schedule).
@@ -217,6 +219,24 @@ pub enum TrafficMode {
     Fluid,
     /// Every request through FCFS c-server queues (validation, and exact replay of request logs).
     Requests,
+}
+
+/// How much of a run goes to the output files (`[output]`).
+#[derive(Debug, Clone, Copy)]
+pub struct OutputParams {
+    /// `timeseries.csv` gets the rows of every this many metric periods (1: all).
+    pub timeseries_every: u64,
+    /// `tasks.csv` gets a row per task.
+    pub tasks_csv: bool,
+}
+
+impl Default for OutputParams {
+    fn default() -> Self {
+        OutputParams {
+            timeseries_every: 1,
+            tasks_csv: true,
+        }
+    }
 }
 
 /// Traffic parameters shared by all services.

@@ -67,3 +67,68 @@ fn a_small_fleet_follows_its_diurnal_load() {
     assert_eq!(again.events, s.events);
     assert_eq!(again.latency_ms, s.latency_ms);
 }
+
+/// `[output]` for very large runs: `timeseries.csv` rows every `timeseries_interval` (a multiple of the
+/// metric period) and no `tasks.csv` rows; the simulation and the summary are unchanged.
+#[test]
+fn output_table_thins_the_files_not_the_run() {
+    let base = support::fleet_toml(Fleet {
+        services: 2,
+        instances: 10,
+        days: 1,
+    });
+    let thin = base.replacen(
+        "[cluster]",
+        "[output]\ntimeseries_interval = \"1h\"\ntasks_csv = false\n\n[cluster]",
+        1,
+    );
+    let run = |src: &str| {
+        let spec = scenario::load_str(src, "<fleet>", std::path::Path::new(".")).unwrap();
+        let mut sink = MemorySink::default();
+        let s = simulate(&spec, &mut sink);
+        (s, sink)
+    };
+    let (full, full_rows) = run(&base);
+    let (s, rows) = run(&thin);
+    // Ticks at 0, 1, …, 1440 minutes; every 60th: 0, 60, …, 1440 → 25 per service and for the cluster.
+    let svc: Vec<_> = rows
+        .series
+        .iter()
+        .filter(|r| r.scope == "service" && r.name == "svc0000")
+        .collect();
+    assert_eq!(svc.len(), 25);
+    assert!(svc.iter().all(|r| r.time_ms % 3_600_000 == 0));
+    assert_eq!(
+        rows.series.iter().filter(|r| r.scope == "cluster").count(),
+        25
+    );
+    // The kept rows are the full run's rows at those times.
+    let full_at: Vec<_> = full_rows
+        .series
+        .iter()
+        .filter(|r| r.scope == "service" && r.name == "svc0000" && r.time_ms % 3_600_000 == 0)
+        .collect();
+    assert_eq!(format!("{svc:?}"), format!("{full_at:?}"));
+    assert!(rows.tasks.is_empty() && !full_rows.tasks.is_empty());
+    assert_eq!((s.events, s.latency_ms), (full.events, full.latency_ms));
+    assert_eq!(s.cpu_reservation_mean, full.cpu_reservation_mean);
+
+    // Not a multiple of the period: a load error naming the field.
+    let bad = base.replacen(
+        "[cluster]",
+        "[output]\ntimeseries_interval = \"90s\"\n\n[cluster]",
+        1,
+    );
+    let err = scenario::load_str(&bad, "<fleet>", std::path::Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("output.timeseries_interval") && err.contains("multiple of the metric period"),
+        "{err}"
+    );
+    let typo = base.replacen("[cluster]", "[output]\ntask_csv = false\n\n[cluster]", 1);
+    let err = scenario::load_str(&typo, "<fleet>", std::path::Path::new("."))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("tasks_csv"), "{err}");
+}

@@ -286,7 +286,8 @@ impl Fleet {
 /// whose mean keeps 50 tasks at 60 % CPU (10 ms of CPU per request → 25 requests/s per task; 60 % × 25 ×
 /// 50 = 750 requests/s), so the service swings between about 25 and 75 tasks a day; Poisson noise; peaks
 /// staggered over 10:00–17:00; target tracking at 60 % CPU, 20–80 tasks. Instances fail with an MTBF of
-/// 365 days and the group replaces them.
+/// 365 days and the group replaces them. From 1,000 services on, `[output]` keeps hourly time-series rows
+/// and no task rows.
 pub fn fleet_toml(f: Fleet) -> String {
     use std::fmt::Write as _;
     let Fleet {
@@ -330,6 +331,14 @@ pub fn fleet_toml(f: Fleet) -> String {
          mtbf = \"365d\"\n"
     )
     .unwrap();
+    if services >= 1000 {
+        // One row per service and minute would be 1,440 × services rows a day: keep hourly rows.
+        writeln!(
+            s,
+            "[output]\ntimeseries_interval = \"1h\"\ntasks_csv = false\n"
+        )
+        .unwrap();
+    }
     for i in 0..services {
         let peak_hour = 10 + i % 8;
         writeln!(

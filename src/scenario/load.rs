@@ -369,6 +369,32 @@ impl<'s> Ctx<'s> {
         })
     }
 
+    pub(super) fn output(&mut self, v: Option<Item<'s>>, metric_period_ms: u64) -> OutputParams {
+        let item = v.clone();
+        let r: RawOutput = v.and_then(|v| self.de(&v, "output")).unwrap_or_default();
+        let mut out = OutputParams {
+            tasks_csv: r.tasks_csv.unwrap_or(true),
+            ..OutputParams::default()
+        };
+        if let (Some(d), Some(it)) = (r.timeseries_interval, &item) {
+            if d.0 < metric_period_ms || !d.0.is_multiple_of(metric_period_ms) {
+                self.at(
+                    it,
+                    "output",
+                    "timeseries_interval",
+                    format!(
+                        "timeseries_interval must be a whole multiple of the metric period ({} s), e.g. \"{}s\" or \"1h\"",
+                        metric_period_ms / MS_PER_S,
+                        metric_period_ms / MS_PER_S
+                    ),
+                );
+            } else {
+                out.timeseries_every = d.0 / metric_period_ms;
+            }
+        }
+        out
+    }
+
     pub(super) fn traffic(&mut self, v: Option<Item<'s>>) -> TrafficParams {
         let item = v.clone();
         let r: RawTraffic = v.and_then(|v| self.de(&v, "traffic")).unwrap_or_default();

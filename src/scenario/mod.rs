@@ -969,6 +969,7 @@ impl<'s> Ctx<'s> {
         let deployments = self.deployments(&root, &services, &defs, duration);
         let faults = self.faults(&root, &services, &providers, &zones);
         let traffic = self.traffic(get("traffic"));
+        let output = self.output(get("output"), metric_period_ms);
         let scaling = self.scaling_params(get("scaling"), metric_period_ms);
         let timings = self.timings(get("timings"));
         let scheduler = self.scheduler(get("scheduler"));
@@ -998,6 +999,7 @@ impl<'s> Ctx<'s> {
                 attribution_cpu_weight,
             },
             traffic,
+            output,
             batch_jobs: batches,
             scheduled_tasks: scheduled,
             scaling,

@@ -31,6 +31,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "scaling",
     "deployments",
     "faults",
+    "output",
 ];
 
 /// `[cluster]`.
@@ -772,6 +773,19 @@ pub struct RawTraffic {
     /// Load-balancer health-check interval (default 30 s).
     #[serde(default)]
     pub health_check_interval: Option<Dur>,
+}
+
+/// `[output]`: how much of the run goes to the files (for very large runs).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutput {
+    /// Write a `timeseries.csv` row every this long (a multiple of the metric period; default: every
+    /// period).
+    #[serde(default)]
+    pub timeseries_interval: Option<Dur>,
+    /// Write `tasks.csv` rows (default true; false leaves only its header).
+    #[serde(default)]
+    pub tasks_csv: Option<bool>,
 }
 
 /// `[[batch_jobs]]`.
