@@ -2216,7 +2216,8 @@ impl<'a> Sim<'a> {
                 self.advance_traffic(ServiceId(i as u32));
                 let period_s = spec.metric_period_ms as f64 / 1000.0;
                 let tr = self.traffic[i].as_mut().expect("load");
-                let p = tr.close_period(&mut self.run_hist, &mut self.shape_cache);
+                let need_latency = write_rows || load.slo_p99_ms.is_some();
+                let p = tr.close_period(&mut self.run_hist, &mut self.shape_cache, need_latency);
                 let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
                 row.request_rate = Some(round6(p.arrived / period_s));
                 row.served = Some(round6(p.served));

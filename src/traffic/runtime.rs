@@ -836,10 +836,13 @@ impl ServiceTraffic {
 
     /// End of a metric period: its figures, its latency into the run's histogram (stable shapes are kept
     /// aside and added once at the end of the run), and a fresh period.
+    /// `need_latency`: compute the period's percentiles (for a written row or an SLO); without it they
+    /// are `None` and only the run's latency totals are kept (a thinned `[output]` skips the work).
     pub fn close_period(
         &mut self,
         run_hist: &mut LatencyHistogram,
         cache: &mut ShapeCache,
+        need_latency: bool,
     ) -> PeriodStats {
         let p = &self.period;
         let mut stats = PeriodStats {
@@ -856,7 +859,7 @@ impl ServiceTraffic {
         if self.period.hist.count() == 0.0 {
             // Only stable M/M/c intervals (the usual case): exact percentiles of their mixture, from
             // closed forms; their distributions join the run's histogram once, at the end.
-            if !shapes.is_empty() {
+            if need_latency && !shapes.is_empty() {
                 let q = if shapes.iter().filter(|s| s.1 > 0.0).count() > 1 {
                     cache.mixture_quantiles(&shapes)
                 } else {
@@ -872,7 +875,9 @@ impl ServiceTraffic {
             for &(key, w) in &shapes {
                 self.period.hist.add_shape(cache.shape(key), w);
             }
-            stats.latency_s = self.period.hist.quantiles(PERCENTILES);
+            if need_latency {
+                stats.latency_s = self.period.hist.quantiles(PERCENTILES);
+            }
             run_hist.merge(&self.period.hist);
         }
         self.period.shapes = shapes;
