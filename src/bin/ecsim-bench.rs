@@ -15,6 +15,18 @@
 //! smoke run with 10× fewer events (smaller hold runs, 10k×1k placement, a 17-hour simulation).
 //! The workloads are shared with the criterion benches through `benches/support/mod.rs`.
 
+/// `println!` that ignores a closed pipe (`ecsim-bench | head`), like the ecsim binary's output.
+macro_rules! println {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($t)*);
+    }};
+}
+
 #[path = "../../benches/support/mod.rs"]
 mod support;
 
