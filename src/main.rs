@@ -138,6 +138,15 @@ macro_rules! say {
     }};
 }
 
+/// `eprintln!` that ignores a closed stderr (`ecsim run bad.toml 2>&1 | head` must still exit 2, not
+/// panic); shadows the std macro in this file.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 /// `print!` counterpart of `say!`.
 macro_rules! say_raw {
     ($($arg:tt)*) => {{

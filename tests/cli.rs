@@ -396,3 +396,23 @@ fn compare_writes_four_variants() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("bad.toml:7"), "{}", stderr(&o));
 }
+
+/// Errors go to stderr even when nobody reads it: `ecsim run bad.toml 2>&1 | head` must exit 2, not panic
+/// (101) on the closed pipe.
+#[test]
+fn bad_input_exits_2_when_stderr_is_closed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "name = \"x\"\nduration = \"1h\"\ndesird_count = 1\n").unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(["run", bad.to_str().unwrap(), "--out"])
+        .arg(tmp.path().join("out"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stderr.take()); // the reader goes away before anything is written
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(2));
+    assert!(!tmp.path().join("out").exists());
+}

@@ -146,32 +146,52 @@ impl Mmc {
             lo = hi;
             hi *= 2.0;
         }
-        let mut x = 0.5 * (lo + hi);
-        for _ in 0..200 {
-            let f = self.ccdf_with(pw, x) - target;
-            if f == 0.0 {
-                return x;
-            }
-            if f > 0.0 {
-                lo = x;
-            } else {
-                hi = x;
-            }
-            let d = self.pdf_with(pw, x);
-            let newton = x + f / d;
-            let next = if d > 0.0 && newton > lo && newton < hi {
-                newton
-            } else {
-                0.5 * (lo + hi)
-            };
-            let step = (next - x).abs();
-            x = next;
-            if step <= 1e-14 * x || hi - lo <= 1e-14 * hi {
-                break;
-            }
-        }
-        x
+        invert_ccdf(
+            |x| self.ccdf_with(pw, x),
+            |x| self.pdf_with(pw, x),
+            target,
+            lo,
+            hi,
+            200,
+        )
     }
+}
+
+/// The `x` in `[lo, hi]` where a decreasing CCDF equals `target`, by safeguarded Newton (a bisection step
+/// whenever Newton would leave the bracket), to ~1e-14 relative; at most `max_steps` steps.
+fn invert_ccdf(
+    ccdf: impl Fn(f64) -> f64,
+    pdf: impl Fn(f64) -> f64,
+    target: f64,
+    mut lo: f64,
+    mut hi: f64,
+    max_steps: usize,
+) -> f64 {
+    let mut x = 0.5 * (lo + hi);
+    for _ in 0..max_steps {
+        let f = ccdf(x) - target;
+        if f == 0.0 {
+            return x;
+        }
+        if f > 0.0 {
+            lo = x;
+        } else {
+            hi = x;
+        }
+        let d = pdf(x);
+        let newton = x + f / d;
+        let next = if d > 0.0 && newton > lo && newton < hi {
+            newton
+        } else {
+            0.5 * (lo + hi)
+        };
+        let step = (next - x).abs();
+        x = next;
+        if step <= 1e-14 * x || hi - lo <= 1e-14 * hi {
+            break;
+        }
+    }
+    x
 }
 
 /// The `q`-quantile of a mixture of stable M/M/c response times (`parts`: queue and weight; weights
@@ -203,32 +223,7 @@ pub fn mixture_response_quantile(parts: &[(Mmc, f64)], q: f64, lo: f64, hi: f64)
             .sum::<f64>()
             / total
     };
-    let (mut lo, mut hi) = (lo, hi);
-    let mut x = 0.5 * (lo + hi);
-    for _ in 0..100 {
-        let f = ccdf(x) - target;
-        if f == 0.0 {
-            return x;
-        }
-        if f > 0.0 {
-            lo = x;
-        } else {
-            hi = x;
-        }
-        let d = pdf(x);
-        let newton = x + f / d;
-        let next = if d > 0.0 && newton > lo && newton < hi {
-            newton
-        } else {
-            0.5 * (lo + hi)
-        };
-        let step = (next - x).abs();
-        x = next;
-        if step <= 1e-14 * x || hi - lo <= 1e-14 * hi {
-            break;
-        }
-    }
-    x
+    invert_ccdf(ccdf, pdf, target, lo, hi, 100)
 }
 
 /// Time to empty a fluid backlog of `backlog` requests with arrivals at

@@ -7,7 +7,7 @@
 //! - **requests**: every request goes through an FCFS c-server queue (validation, and exact replay of
 //!   request logs).
 //!
-//! The simulation calls [`ServiceTraffic::advance`] whenever the target set changes and at every metric
+//! The simulation calls [`ServiceTraffic::advance_cached`] whenever the target set changes and at every metric
 //! period, so each interval has a fixed set of targets.
 //!
 //! Must not: mutate the world; it only sees the targets it is given.
@@ -548,41 +548,13 @@ impl ServiceTraffic {
         let targets = std::mem::take(&mut self.cache);
         let alike = self.cache_alike;
         self.advance_with(
-            load,
-            mode,
-            b_ms,
-            &targets,
-            Some(alike),
-            tasks,
-            running,
-            task_cpu,
-            task_mem,
-            shapes,
+            load, mode, b_ms, &targets, alike, tasks, running, task_cpu, task_mem, shapes,
         );
         self.cache = targets;
     }
 
-    /// Traffic over `[last_ms, b_ms)` with a fixed set of targets. `running` tasks of `task_cpu` units
-    /// and `task_mem` MiB are reserved (utilisation is relative to them, as ECS defines it, §4.2).
-    #[allow(clippy::too_many_arguments)]
-    pub fn advance(
-        &mut self,
-        load: &LoadSpec,
-        mode: TrafficMode,
-        b_ms: SimTime,
-        targets: &[Target],
-        tasks: &mut [TaskTraffic],
-        running: u32,
-        task_cpu: u32,
-        task_mem: u32,
-        shapes: &mut ShapeCache,
-    ) {
-        self.advance_with(
-            load, mode, b_ms, targets, None, tasks, running, task_cpu, task_mem, shapes,
-        );
-    }
-
-    /// [`Self::advance`], told whether the targets are alike when the caller knows.
+    /// Traffic over `[last_ms, b_ms)` with a fixed set of `targets`; `same`: they all have the same
+    /// servers and rates (the cache knows, so no pass over them is needed).
     #[allow(clippy::too_many_arguments)]
     fn advance_with(
         &mut self,
@@ -590,7 +562,7 @@ impl ServiceTraffic {
         mode: TrafficMode,
         b_ms: SimTime,
         targets: &[Target],
-        known_alike: Option<bool>,
+        same: bool,
         tasks: &mut [TaskTraffic],
         running: u32,
         task_cpu: u32,
@@ -648,13 +620,12 @@ impl ServiceTraffic {
                         .filter(|t| tasks[t.task.0 as usize].backlog > 0.0)
                         .count()
                 );
-                let same = known_alike.unwrap_or_else(|| {
-                    targets.iter().all(|t| {
-                        t.servers == first.servers
-                            && t.mu == first.mu
-                            && t.vcpu_per_server == first.vcpu_per_server
-                    })
-                });
+                debug_assert_eq!(
+                    same,
+                    targets.iter().all(|t| t.servers == first.servers
+                        && t.mu == first.mu
+                        && t.vcpu_per_server == first.vcpu_per_server)
+                );
                 let alike = same && self.backlogged == 0;
                 let mut done = false;
                 if alike {
