@@ -108,8 +108,9 @@ fn standard_normal(rng: &mut RngStream) -> f64 {
     (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
 }
 
-/// Lanczos approximation of the gamma function (for the Weibull mean).
-fn gamma(x: f64) -> f64 {
+/// The Lanczos sum (g = 7, nine terms) at `x` (the argument minus one): `(t, a)` with `t = x + 7.5`, so
+/// that `Γ(x + 1) = √(2π) · t^(x+½) · e^(−t) · a`. Shared by [`gamma`] and `sweep::stats::ln_gamma`.
+pub fn lanczos(x: f64) -> (f64, f64) {
     const G: f64 = 7.0;
     const C: [f64; 9] = [
         0.999_999_999_999_809_9,
@@ -122,15 +123,21 @@ fn gamma(x: f64) -> f64 {
         9.984_369_578_019_572e-6,
         1.505_632_735_149_311_6e-7,
     ];
+    let mut a = C[0];
+    let t = x + G + 0.5;
+    for (i, c) in C.iter().enumerate().skip(1) {
+        a += c / (x + i as f64);
+    }
+    (t, a)
+}
+
+/// Lanczos approximation of the gamma function (for the Weibull mean).
+fn gamma(x: f64) -> f64 {
     if x < 0.5 {
         std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x))
     } else {
         let x = x - 1.0;
-        let mut a = C[0];
-        let t = x + G + 0.5;
-        for (i, c) in C.iter().enumerate().skip(1) {
-            a += c / (x + i as f64);
-        }
+        let (t, a) = lanczos(x);
         (std::f64::consts::TAU).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
     }
 }
