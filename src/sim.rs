@@ -2209,7 +2209,12 @@ impl<'a> Sim<'a> {
             let mut row = SeriesRow {
                 time_ms: now,
                 scope: "service",
-                name: s.name.clone(),
+                // Only written rows need the name (with `timeseries_interval`, most rows are not).
+                name: if write_rows {
+                    s.name.clone()
+                } else {
+                    String::new()
+                },
                 ..Default::default()
             };
             if let Some(load) = &s.load {
@@ -2457,7 +2462,7 @@ impl<'a> Sim<'a> {
 }
 
 fn round6(x: f64) -> f64 {
-    (x * 1e6).round() / 1e6
+    crate::engine::round(x * 1e6) / 1e6
 }
 
 fn next_state(s: TaskState) -> TaskState {

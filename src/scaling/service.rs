@@ -17,6 +17,7 @@
 //! - scale-in is off while a deployment runs (§2.3, §4.1).
 
 use crate::engine::SimTime;
+use std::collections::VecDeque;
 
 /// A metric a policy reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,8 +161,9 @@ pub struct Decision {
 /// Per-policy alarm state.
 #[derive(Debug, Clone, Default)]
 struct PolicyState {
-    /// Recent datapoints, newest last (bounded by the longest window).
-    history: Vec<f64>,
+    /// Recent datapoints, newest last (bounded by the longest window; a ring, so a datapoint costs no
+    /// shift of the window).
+    history: VecDeque<f64>,
     cooldown_until: SimTime,
 }
 
@@ -237,34 +239,43 @@ impl ServiceScaler {
         desired: u32,
         deployment_in_progress: bool,
     ) -> Option<Decision> {
-        let mut outs: Vec<(u32, String)> = Vec::new();
-        let mut ins: Vec<(u32, String)> = Vec::new();
+        // (capacity, policy) of the policies proposing each way; the winner's sentence is written only
+        // when a decision is made (most datapoints change nothing).
+        let mut out: Option<(u32, usize)> = None;
+        let mut inn: Option<(u32, usize)> = None;
+        let mut any_in = false;
         let mut all_in = !self.policies.is_empty();
         for i in 0..self.policies.len() {
             let p = &self.policies[i];
             let v = value(p.metric());
+            let w = window(p);
             let st = &mut self.state[i];
             match v {
-                Some(x) => st.history.push(x),
+                Some(x) => st.history.push_back(x),
                 None => st.history.clear(), // INSUFFICIENT_DATA breaks the run of datapoints
             }
-            let w = window(p);
-            if st.history.len() > w {
-                let cut = st.history.len() - w;
-                st.history.drain(..cut);
+            while st.history.len() > w {
+                st.history.pop_front();
             }
-            let (prop, why) = self.propose(i, now, running);
-            match prop {
+            // `max_by_key` keeps the last of equal maxima: so does `>=`.
+            match self.propose(i, now, running, false).0 {
                 Proposal::Out(n) => {
-                    outs.push((n, why));
+                    if out.is_none_or(|o| n >= o.0) {
+                        out = Some((n, i));
+                    }
                     all_in = false;
                 }
-                Proposal::In(n) => ins.push((n, why)),
+                Proposal::In(n) => {
+                    any_in = true;
+                    if inn.is_none_or(|o| n >= o.0) {
+                        inn = Some((n, i));
+                    }
+                }
                 Proposal::None => all_in = false,
             }
         }
         // Scale out if any policy says so: the largest capacity wins.
-        if let Some((n, why)) = outs.into_iter().max_by_key(|o| o.0) {
+        if let Some((n, i)) = out {
             let target = n.max(self.min).min(self.max);
             if target > desired {
                 self.scale_in_cooldown_until = 0; // a scale-out cancels the scale-in cooldown (§4.2)
@@ -276,25 +287,21 @@ impl ServiceScaler {
                 return Some(Decision {
                     desired: target,
                     out: true,
-                    reason: why,
+                    reason: self.propose(i, now, running, true).1,
                 });
             }
             return None;
         }
         // Scale in only if every policy agrees, outside cooldowns and deployments.
-        if all_in
-            && !ins.is_empty()
-            && !deployment_in_progress
-            && now >= self.scale_in_cooldown_until
-        {
-            let (n, why) = ins.into_iter().max_by_key(|o| o.0).expect("non-empty");
+        if all_in && any_in && !deployment_in_progress && now >= self.scale_in_cooldown_until {
+            let (n, i) = inn.expect("some policy proposed a scale-in");
             let target = n.max(self.min).min(self.max);
             if target < desired {
                 self.scale_in_cooldown_until = now + self.cooldown_in();
                 return Some(Decision {
                     desired: target,
                     out: false,
-                    reason: why,
+                    reason: self.propose(i, now, running, true).1,
                 });
             }
         }
@@ -330,10 +337,11 @@ impl ServiceScaler {
             .unwrap_or(0)
     }
 
-    fn propose(&self, i: usize, now: SimTime, running: u32) -> (Proposal, String) {
+    /// What policy `i` proposes, and (with `text`) why, in a sentence.
+    fn propose(&self, i: usize, now: SimTime, running: u32, text: bool) -> (Proposal, String) {
         let st = &self.state[i];
         let h = &st.history;
-        let last = match h.last() {
+        let last = match h.back() {
             Some(&x) => x,
             None => return (Proposal::None, String::new()),
         };
@@ -348,29 +356,37 @@ impl ServiceScaler {
             } => {
                 let hd = *high_datapoints as usize;
                 let ld = *low_datapoints as usize;
-                if h.len() >= hd && h[h.len() - hd..].iter().all(|&x| x > *target) {
+                if h.len() >= hd && h.range(h.len() - hd..).all(|&x| x > *target) {
                     // ⌈running × metric / target⌉; from 0 running, the smallest step (§4.1).
                     let n = if running == 0 {
                         1
                     } else {
                         ((running as f64 * last / target) - 1e-9).ceil() as u32
                     };
-                    let why = format!(
-                        "target tracking on {metric}: {hd} of {hd} datapoints above the target {target} (last {last:.2}); {running} running × {last:.2} / {target} → {n}"
-                    );
+                    let why = if text {
+                        format!(
+                            "target tracking on {metric}: {hd} of {hd} datapoints above the target {target} (last {last:.2}); {running} running × {last:.2} / {target} → {n}"
+                        )
+                    } else {
+                        String::new()
+                    };
                     return (Proposal::Out(n), why);
                 }
                 if !disable_scale_in
                     && h.len() >= ld
-                    && h[h.len() - ld..].iter().all(|&x| x < 0.9 * target)
+                    && h.range(h.len() - ld..).all(|&x| x < 0.9 * target)
                 {
                     let ideal = ((running as f64 * last / target) - 1e-9).ceil().max(0.0) as u32;
                     let max_step =
                         ((running as f64 * self.scale_in_step_fraction).ceil() as u32).max(1);
                     let n = ideal.max(running.saturating_sub(max_step));
-                    let why = format!(
-                        "target tracking on {metric}: {ld} of {ld} datapoints below 0.9 × {target} (last {last:.2}); scale in gradually from {running} toward {ideal} → {n}"
-                    );
+                    let why = if text {
+                        format!(
+                            "target tracking on {metric}: {ld} of {ld} datapoints below 0.9 × {target} (last {last:.2}); scale in gradually from {running} toward {ideal} → {n}"
+                        )
+                    } else {
+                        String::new()
+                    };
                     return (Proposal::In(n), why);
                 }
                 (Proposal::None, String::new())
@@ -387,8 +403,8 @@ impl ServiceScaler {
                 ..
             } => {
                 let n = (*evaluation_periods as usize).min(h.len());
-                let breaching = h[h.len() - n..]
-                    .iter()
+                let breaching = h
+                    .range(h.len() - n..)
                     .filter(|&&x| comparison.breaches(x, *threshold))
                     .count();
                 if breaching < *datapoints_to_alarm as usize
@@ -406,10 +422,14 @@ impl ServiceScaler {
                     step.adjustment,
                     *min_adjustment_magnitude,
                 );
-                let why = format!(
-                    "step scaling on {metric}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {running} → {new}",
-                    step.adjustment
-                );
+                let why = if text {
+                    format!(
+                        "step scaling on {metric}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {running} → {new}",
+                        step.adjustment
+                    )
+                } else {
+                    String::new()
+                };
                 let in_cooldown = now < st.cooldown_until;
                 if new > running {
                     (Proposal::Out(new), why)

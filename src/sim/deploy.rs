@@ -131,38 +131,31 @@ impl<'a> Sim<'a> {
         let cfg = s.deployment;
         let max_total = max_tasks(desired, cfg.maximum_percent).max(desired);
         let min_healthy = min_healthy_tasks(desired, cfg.minimum_healthy_percent);
-        let keep: Vec<TaskId> = st
-            .tasks
-            .iter()
-            .copied()
-            .filter(|&t| {
-                let x = self.world.task(t);
-                x.deployment == primary && !x.replace
-            })
-            .collect();
-        let mut others: Vec<TaskId> = st
-            .tasks
-            .iter()
-            .copied()
-            .filter(|&t| {
+        // One pass: tasks to keep (primary, not marked for replacement), healthy ones; the others (old
+        // deployments, marked) are listed only when there are any, which outside deployments is rare.
+        let (mut keep_len, mut healthy, mut n_others) = (0u32, 0u32, 0usize);
+        for &t in &st.tasks {
+            let x = self.world.task(t);
+            if x.deployment == primary && !x.replace {
+                keep_len += 1;
+            } else {
+                n_others += 1;
+            }
+            healthy += u32::from(x.healthy && !x.unhealthy);
+        }
+        let mut others: Vec<TaskId> = Vec::with_capacity(n_others);
+        if n_others > 0 {
+            others.extend(st.tasks.iter().copied().filter(|&t| {
                 let x = self.world.task(t);
                 x.deployment != primary || x.replace
-            })
-            .collect();
-        let mut healthy = st
-            .tasks
-            .iter()
-            .filter(|&&t| {
-                let x = self.world.task(t);
-                x.healthy && !x.unhealthy
-            })
-            .count() as u32;
+            }));
+        }
         let mut total = st.tasks.len() as u32;
 
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement).
-        if keep.len() as u32 > desired {
+        if keep_len > desired {
             let mut stopped = Vec::new();
-            for _ in 0..(keep.len() as u32 - desired) {
+            for _ in 0..(keep_len - desired) {
                 let victim = self.choose_scale_in_victim(sid);
                 stopped.push(self.world.task(victim).serial);
                 self.stop_task(
@@ -184,7 +177,7 @@ impl<'a> Sim<'a> {
         // 2. Start primary tasks up to the desired count, within the maximum.
         let primary_failed =
             self.services[sid.0 as usize].deployments[primary as usize].rollout == Rollout::Failed;
-        let keep_n = keep.len().min(desired as usize) as u32;
+        let keep_n = keep_len.min(desired);
         let mut started_any = false;
         if self.explain.is_some() && keep_n < desired {
             let st = &self.services[sid.0 as usize];
@@ -263,12 +256,12 @@ impl<'a> Sim<'a> {
             let x = self.world.task(t);
             x.deployment != primary || x.replace
         });
-        if left.clone().count() > 0
-            && stopped.is_empty()
+        if stopped.is_empty()
             && !started_any
             && keep_n < desired
             && st.tasks.len() as u32 >= max_total
             && healthy <= min_healthy
+            && left.clone().count() > 0
         {
             let msg = format!(
                 "(service {}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",

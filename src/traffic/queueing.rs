@@ -120,13 +120,22 @@ impl Mmc {
         v.clamp(0.0, 1.0)
     }
 
-    /// Density of `T`: `(1−C)μe^{−μt} + C·δ·μ·(e^{−δt} − e^{−μt})/(μ − δ)`.
-    fn pdf_with(&self, pw: f64, t: f64) -> f64 {
+    /// [`Self::ccdf_with`] and the density of `T`, `(1−C)μe^{−μt} + C·δ·μ·(e^{−δt} − e^{−μt})/(μ − δ)`,
+    /// together: they share `e^{−μt}` and the hypoexponential gap, so Newton's method pays for the
+    /// transcendental functions once per step.
+    fn ccdf_pdf_with(&self, pw: f64, t: f64) -> (f64, f64) {
         if t < 0.0 {
-            return 0.0;
+            return (1.0, 0.0);
         }
         let (mu, d) = (self.mu, self.delta());
-        (1.0 - pw) * mu * (-mu * t).exp() + pw * d * mu * hypo_gap(d, mu, t)
+        let e = (-mu * t).exp();
+        let g = hypo_gap(d, mu, t);
+        let ccdf = if t <= 0.0 {
+            1.0
+        } else {
+            (e + pw * mu * g).clamp(0.0, 1.0)
+        };
+        (ccdf, (1.0 - pw) * mu * e + pw * d * mu * g)
     }
 
     /// The `q`-quantile of the response time (e.g. p99 for `q = 0.99`), the
@@ -146,22 +155,14 @@ impl Mmc {
             lo = hi;
             hi *= 2.0;
         }
-        invert_ccdf(
-            |x| self.ccdf_with(pw, x),
-            |x| self.pdf_with(pw, x),
-            target,
-            lo,
-            hi,
-            200,
-        )
+        invert_ccdf(|x| self.ccdf_pdf_with(pw, x), target, lo, hi, 200)
     }
 }
 
 /// The `x` in `[lo, hi]` where a decreasing CCDF equals `target`, by safeguarded Newton (a bisection step
 /// whenever Newton would leave the bracket), to ~1e-14 relative; at most `max_steps` steps.
 fn invert_ccdf(
-    ccdf: impl Fn(f64) -> f64,
-    pdf: impl Fn(f64) -> f64,
+    ccdf_pdf: impl Fn(f64) -> (f64, f64),
     target: f64,
     mut lo: f64,
     mut hi: f64,
@@ -169,7 +170,8 @@ fn invert_ccdf(
 ) -> f64 {
     let mut x = 0.5 * (lo + hi);
     for _ in 0..max_steps {
-        let f = ccdf(x) - target;
+        let (ccdf, d) = ccdf_pdf(x);
+        let f = ccdf - target;
         if f == 0.0 {
             return x;
         }
@@ -178,7 +180,6 @@ fn invert_ccdf(
         } else {
             hi = x;
         }
-        let d = pdf(x);
         let newton = x + f / d;
         let next = if d > 0.0 && newton > lo && newton < hi {
             newton
@@ -207,23 +208,16 @@ pub fn mixture_response_quantile(parts: &[(Mmc, f64)], q: f64, lo: f64, hi: f64)
     let target = 1.0 - q;
     let pws: [f64; 16] = std::array::from_fn(|i| parts.get(i).map_or(0.0, |p| p.0.p_wait()));
     let pw = |i: usize, m: &Mmc| if i < 16 { pws[i] } else { m.p_wait() };
-    let ccdf = |x: f64| {
-        parts
-            .iter()
-            .enumerate()
-            .map(|(i, (m, w))| w * m.ccdf_with(pw(i, m), x))
-            .sum::<f64>()
-            / total
+    let ccdf_pdf = |x: f64| {
+        let (mut c, mut d) = (0.0, 0.0);
+        for (i, (m, w)) in parts.iter().enumerate() {
+            let (ci, di) = m.ccdf_pdf_with(pw(i, m), x);
+            c += w * ci;
+            d += w * di;
+        }
+        (c / total, d / total)
     };
-    let pdf = |x: f64| {
-        parts
-            .iter()
-            .enumerate()
-            .map(|(i, (m, w))| w * m.pdf_with(pw(i, m), x))
-            .sum::<f64>()
-            / total
-    };
-    invert_ccdf(ccdf, pdf, target, lo, hi, 100)
+    invert_ccdf(ccdf_pdf, target, lo, hi, 100)
 }
 
 /// Time to empty a fluid backlog of `backlog` requests with arrivals at
@@ -369,9 +363,15 @@ const N_REGULAR: usize = 2212;
 /// Tail mass below which a recorded distribution is cut off (and lumped).
 const TAIL: f64 = 1e-9;
 
-/// Lower edge of regular bucket `i` (0-based), `1e-6·1.01^i` seconds.
+/// Lower edge of regular bucket `i` (0-based), `1e-6·1.01^i` seconds, from a table computed once (the
+/// shape loops read one edge per bucket; an `exp` each was a third of their cost).
 fn edge(i: usize) -> f64 {
-    HIST_MIN_S * (i as f64 * LN_RATIO).exp()
+    static EDGES: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
+        (0..=N_REGULAR)
+            .map(|i| HIST_MIN_S * (i as f64 * LN_RATIO).exp())
+            .collect()
+    });
+    EDGES[i]
 }
 
 /// Request-weighted latency histogram with 1%-wide log buckets from 1 µs to
@@ -438,7 +438,7 @@ impl LatencyHistogram {
         if x.is_nan() || x < HIST_MIN_S {
             return 0;
         }
-        let i = ((x / HIST_MIN_S).ln() / LN_RATIO).floor();
+        let i = crate::engine::floor((x / HIST_MIN_S).ln() / LN_RATIO);
         if i >= N_REGULAR as f64 {
             N_REGULAR + 1
         } else {
@@ -480,33 +480,52 @@ impl LatencyHistogram {
         if !(weight > 0.0 && weight.is_finite() && mean.is_finite()) {
             return;
         }
-        let shape = Self::ccdf_shape(ccdf, t_start, support_min, mean);
-        self.add_shape(&shape, weight);
+        // Straight into the buckets: the same additions as `add_shape(&ccdf_shape(..))`, in the same
+        // order, without building the shape.
+        let mut last = 0;
+        let max = Self::for_each_mass(ccdf, t_start, |k, m| {
+            self.counts[k] += weight * m;
+            last = k;
+        });
+        let first = Self::bucket_of(t_start);
+        self.touch(first);
+        self.touch(last);
+        self.total += weight;
+        self.sum += weight * mean;
+        self.min = self.min.min(support_min.max(0.0));
+        self.max = self.max.max(max);
+    }
+
+    /// Calls `f(bucket, mass)` for the buckets of a distribution given by its CCDF, in order from the
+    /// bucket of `t_start` (see [`Self::record_ccdf`]); returns the upper edge of the last.
+    fn for_each_mass(
+        ccdf: impl Fn(f64) -> f64,
+        t_start: f64,
+        mut f: impl FnMut(usize, f64),
+    ) -> f64 {
+        let mut k = Self::bucket_of(t_start);
+        let mut prev = 1.0;
+        loop {
+            if k > N_REGULAR {
+                f(k, prev);
+                return edge(N_REGULAR);
+            }
+            let s = ccdf(edge(k));
+            let s = if s < TAIL { 0.0 } else { s.min(prev) };
+            f(k, prev - s);
+            prev = s;
+            if s == 0.0 {
+                return edge(k);
+            }
+            k += 1;
+        }
     }
 
     /// The bucket masses (total 1) of a distribution given by its CCDF; see [`Self::record_ccdf`].
     fn ccdf_shape(ccdf: impl Fn(f64) -> f64, t_start: f64, support_min: f64, mean: f64) -> Shape {
         let first = Self::bucket_of(t_start);
-        let mut k = first;
-        let mut prev = 1.0;
-        let mut mass = Vec::new();
-        let max;
-        loop {
-            if k > N_REGULAR {
-                mass.push(prev);
-                max = edge(N_REGULAR);
-                break;
-            }
-            let s = ccdf(edge(k));
-            let s = if s < TAIL { 0.0 } else { s.min(prev) };
-            mass.push(prev - s);
-            prev = s;
-            if s == 0.0 {
-                max = edge(k);
-                break;
-            }
-            k += 1;
-        }
+        let mut mass = Vec::with_capacity(64);
+        let max = Self::for_each_mass(ccdf, t_start, |_, m| mass.push(m));
         Shape {
             first,
             mass,
@@ -566,14 +585,17 @@ impl LatencyHistogram {
         if !(weight > 0.0 && weight.is_finite()) {
             return;
         }
-        if let Some(shape) = Self::backlogged_shape(mu, wait_lo_s, wait_hi_s) {
-            self.add_shape(&shape, weight);
+        if let Some((ccdf, t_start, lo, mean)) = Self::backlogged(mu, wait_lo_s, wait_hi_s) {
+            self.record_ccdf(ccdf, t_start, lo, mean, weight);
         }
     }
 
-    /// The distribution of [`Self::record_backlogged`] as a reusable [`Shape`] (None if `mu` is not a
-    /// positive finite rate).
-    pub fn backlogged_shape(mu: f64, wait_lo_s: f64, wait_hi_s: f64) -> Option<Shape> {
+    /// The CCDF of [`Self::record_backlogged`] with its start, lower bound and mean.
+    fn backlogged(
+        mu: f64,
+        wait_lo_s: f64,
+        wait_hi_s: f64,
+    ) -> Option<(impl Fn(f64) -> f64, f64, f64, f64)> {
         if !(mu > 0.0 && mu.is_finite()) {
             return None;
         }
@@ -582,17 +604,29 @@ impl LatencyHistogram {
             nonneg(wait_lo_s.max(wait_hi_s)),
         );
         let width = hi - lo;
-        let ccdf = |t: f64| {
+        let beyond = phi(mu * width);
+        let ccdf = move |t: f64| {
             if t <= lo {
                 1.0
             } else if t < hi {
-                ((hi - t) - (-mu * (t - lo)).exp_m1() / mu) / width
+                // e^x − 1 is exactly −1.0 in f64 below x ≈ −38.8 (glibc returns it there too):
+                // skipping the call keeps the value and saves it for all but the first buckets.
+                let x = -mu * (t - lo);
+                let em1 = if x < -40.0 { -1.0 } else { x.exp_m1() };
+                ((hi - t) - em1 / mu) / width
             } else {
-                (-mu * (t - hi)).exp() * phi(mu * width)
+                (-mu * (t - hi)).exp() * beyond
             }
         };
         let mean = 0.5 * (lo + hi) + 1.0 / mu;
-        Some(Self::ccdf_shape(ccdf, lo + TAIL / mu, lo, mean))
+        Some((ccdf, lo + TAIL / mu, lo, mean))
+    }
+
+    /// The distribution of [`Self::record_backlogged`] as a reusable [`Shape`] (None if `mu` is not a
+    /// positive finite rate).
+    pub fn backlogged_shape(mu: f64, wait_lo_s: f64, wait_hi_s: f64) -> Option<Shape> {
+        let (ccdf, t_start, lo, mean) = Self::backlogged(mu, wait_lo_s, wait_hi_s)?;
+        Some(Self::ccdf_shape(ccdf, t_start, lo, mean))
     }
 
     /// Records the latencies of all accepted arrivals of one fluid period of
@@ -783,6 +817,17 @@ impl FcfsQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exp_m1_is_exactly_minus_one_below_minus_40() {
+        // `backlogged` skips the call there; this pins the libm behaviour that makes the shortcut exact.
+        let mut x: f64 = -40.0;
+        while x > -800.0 {
+            assert_eq!(x.exp_m1(), -1.0, "{x}");
+            x -= 0.173;
+        }
+        assert_eq!(f64::NEG_INFINITY.exp_m1(), -1.0);
+    }
 
     /// splitmix64: tiny deterministic RNG for the tests.
     struct Rng(u64);

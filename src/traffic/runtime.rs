@@ -448,7 +448,7 @@ fn key_queue(key: (u32, u64, u64)) -> Mmc {
 /// few hundred utilisations a run visits share shapes (latency error well under the histogram's 1 %).
 fn shape_key(servers: u32, lambda: f64, mu: f64) -> (u32, u64, u64) {
     let cap = servers as f64 * mu;
-    let rho = ((lambda / cap * 1000.0).round() / 1000.0).min(0.999);
+    let rho = (crate::engine::round(lambda / cap * 1000.0) / 1000.0).min(0.999);
     (servers, (rho * cap).to_bits(), mu.to_bits())
 }
 

@@ -88,7 +88,7 @@ fn amplitude(mean: f64, peak_to_trough: f64) -> f64 {
 }
 
 fn weekend_factor(t: f64, weekly_factor: f64) -> f64 {
-    let day = (t / DAY).floor().rem_euclid(7.0);
+    let day = crate::engine::floor(t / DAY).rem_euclid(7.0);
     if day >= 5.0 { weekly_factor } else { 1.0 }
 }
 
@@ -196,12 +196,12 @@ impl Pattern {
                 let one = |x: f64, y: f64| mean * (y - x) + a / w * (ph(y).sin() - ph(x).sin());
                 // Whole weeks at once, then day by day (the weekly factor is per day).
                 let week = 7.0 * DAY;
-                let weeks = ((t1 - t0) / week).floor();
+                let weeks = crate::engine::floor((t1 - t0) / week);
                 let per_week = (5.0 + 2.0 * weekly_factor) * mean * DAY;
                 let mut total = weeks * per_week;
                 let mut x = t0 + weeks * week;
                 while x < t1 {
-                    let y = (((x / DAY).floor() + 1.0) * DAY).min(t1);
+                    let y = ((crate::engine::floor(x / DAY) + 1.0) * DAY).min(t1);
                     total += one(x, y) * weekend_factor(x, *weekly_factor);
                     x = y;
                 }
@@ -346,7 +346,7 @@ pub fn poisson(lambda: f64, u: &mut dyn UniformSource) -> u64 {
         let uu = u.next_f64() - 0.5;
         let v = u.next_f64();
         let us = 0.5 - uu.abs();
-        let k = ((2.0 * a / us + b) * uu + lambda + 0.43).floor();
+        let k = crate::engine::floor((2.0 * a / us + b) * uu + lambda + 0.43);
         if us >= 0.07 && v <= vr {
             return k as u64;
         }
