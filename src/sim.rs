@@ -261,7 +261,11 @@ pub struct Sim<'a> {
     jobs_dropped: u64,
     // Auto scaling.
     scalers: Vec<Option<ServiceScaler>>,
-    pending_datapoints: Vec<VecDeque<[Option<f64>; 3]>>,
+    /// Datapoints published and not yet delivered: one batch per metric period (indexed by service), so
+    /// that publishing and delivery walk one contiguous buffer instead of a queue per service.
+    pending_datapoints: VecDeque<Vec<[Option<f64>; 3]>>,
+    /// Delivered batches, reused.
+    spare_datapoints: Vec<Vec<[Option<f64>; 3]>>,
     cas: Vec<CasState>,
     images: HashMap<String, u32>,
     rng_launch: RngStream,
@@ -466,7 +470,8 @@ impl<'a> Sim<'a> {
                     })
                 })
                 .collect(),
-            pending_datapoints: vec![VecDeque::new(); spec.services.len()],
+            pending_datapoints: VecDeque::new(),
+            spare_datapoints: Vec::new(),
             cas: spec
                 .providers
                 .iter()
@@ -658,11 +663,16 @@ impl<'a> Sim<'a> {
             }
             Event::MetricTick => self.metric_tick(),
             Event::ScalingDatapoints => {
-                for i in 0..self.services.len() {
+                let batch = self
+                    .pending_datapoints
+                    .pop_front()
+                    .expect("one batch per ScalingDatapoints event");
+                for (i, &dp) in batch.iter().enumerate() {
                     if self.scalers[i].is_some() {
-                        self.on_scaling_datapoint(ServiceId(i as u32));
+                        self.on_scaling_datapoint(ServiceId(i as u32), dp);
                     }
                 }
+                self.spare_datapoints.push(batch);
             }
             Event::ScheduledScaling { service, action } => {
                 self.on_scheduled_scaling(service, action)
@@ -2203,6 +2213,9 @@ impl<'a> Sim<'a> {
             self.rebalance_zones();
         }
         let mut published = false;
+        let mut batch = self.spare_datapoints.pop().unwrap_or_default();
+        batch.clear();
+        batch.resize(spec.services.len(), [None; 3]);
         // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
         let write_rows = (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
         for (i, s) in spec.services.iter().enumerate() {
@@ -2251,14 +2264,17 @@ impl<'a> Sim<'a> {
             row.running = Some(st.running);
             row.pending = Some(st.pending);
             row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
-            published |= self.publish_datapoints(i, &row);
+            published |= self.publish_datapoints(i, &row, &mut batch[i]);
             if write_rows {
                 self.sink.series(&row);
             }
         }
         if published {
+            self.pending_datapoints.push_back(batch);
             self.queue
                 .push_after(spec.scaling.publication_delay_ms, Event::ScalingDatapoints);
+        } else {
+            self.spare_datapoints.push(batch);
         }
         let pct = |a: u64, b: u64| {
             if b == 0 {

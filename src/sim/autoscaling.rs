@@ -6,10 +6,15 @@
 use super::*;
 
 impl<'a> Sim<'a> {
-    /// At a metric tick: this period's datapoints for a scaled service, queued for the alarms; the
-    /// caller schedules one `ScalingDatapoints` event for all services after the publication delay.
+    /// At a metric tick: this period's datapoints for a scaled service, into `slot` of the period's batch;
+    /// the caller schedules one `ScalingDatapoints` event for all services after the publication delay.
     /// Returns whether the service has a scaler.
-    pub(super) fn publish_datapoints(&mut self, i: usize, row: &SeriesRow) -> bool {
+    pub(super) fn publish_datapoints(
+        &mut self,
+        i: usize,
+        row: &SeriesRow,
+        slot: &mut [Option<f64>; 3],
+    ) -> bool {
         if self.scalers[i].is_none() {
             return false;
         }
@@ -20,19 +25,12 @@ impl<'a> Sim<'a> {
                 row.request_rate.unwrap_or(0.0) * 60.0 * period_min / n as f64 / period_min
             })
         });
-        self.pending_datapoints[i].push_back([
-            row.cpu_utilization,
-            row.memory_utilization,
-            per_target,
-        ]);
+        *slot = [row.cpu_utilization, row.memory_utilization, per_target];
         true
     }
 
-    pub(super) fn on_scaling_datapoint(&mut self, sid: ServiceId) {
+    pub(super) fn on_scaling_datapoint(&mut self, sid: ServiceId, dp: [Option<f64>; 3]) {
         let i = sid.0 as usize;
-        let Some(dp) = self.pending_datapoints[i].pop_front() else {
-            return;
-        };
         let now = self.queue.now();
         let (running, desired) = (self.services[i].running, self.services[i].desired);
         let value = |m: ScalingMetric| match m {

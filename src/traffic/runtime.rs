@@ -170,7 +170,7 @@ impl SourceRt {
 }
 
 /// One target as the balancer sees it for an interval.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Target {
     /// The task.
     pub task: TaskId,
@@ -195,6 +195,48 @@ pub struct TaskTraffic {
     pub deactivate_ms: Option<u64>,
 }
 
+/// A shape key: (servers, λ, μ) bits of a stable M/M/c queue (see `shape_key`).
+pub type ShapeKey = (u32, u64, u64);
+
+/// The stable intervals of a period, (shape key, requests) in first-seen order, the first held inline: a
+/// period is usually one shape, and the per-period pass over thousands of services should not touch a
+/// heap buffer per service for it.
+#[derive(Debug, Clone, Default)]
+pub struct ShapeList {
+    first: Option<(ShapeKey, f64)>,
+    rest: Vec<(ShapeKey, f64)>,
+}
+
+impl ShapeList {
+    /// Adds `w` requests to `key`'s entry (a new entry at the end if there is none).
+    pub fn add(&mut self, key: ShapeKey, w: f64) {
+        match &mut self.first {
+            None => self.first = Some((key, w)),
+            Some(f) if f.0 == key => f.1 += w,
+            Some(_) => match self.rest.iter_mut().find(|s| s.0 == key) {
+                Some(s) => s.1 += w,
+                None => self.rest.push((key, w)),
+            },
+        }
+    }
+
+    /// The entries in order.
+    pub fn iter(&self) -> impl Iterator<Item = &(ShapeKey, f64)> + Clone {
+        self.first.iter().chain(self.rest.iter())
+    }
+
+    /// No entry?
+    pub fn is_empty(&self) -> bool {
+        self.first.is_none()
+    }
+
+    /// Removes every entry (keeps the allocation).
+    pub fn clear(&mut self) {
+        self.first = None;
+        self.rest.clear();
+    }
+}
+
 /// Sums over the current metric period.
 #[derive(Debug, Clone, Default)]
 pub struct PeriodAcc {
@@ -216,7 +258,7 @@ pub struct PeriodAcc {
     pub hist: LatencyHistogram,
     /// Stable M/M/c intervals of the period: (shape key, requests). Kept aside so that a period made of one
     /// shape (the usual case) gets its percentiles from the cached shape, not from a histogram pass.
-    pub shapes: Vec<((u32, u64, u64), f64)>,
+    pub shapes: ShapeList,
 }
 
 impl PeriodAcc {
@@ -371,13 +413,16 @@ impl ShapeCache {
     }
 
     /// Exact p50, p90 and p99 of a mixture of stable M/M/c response times (key, requests).
-    fn mixture_quantiles(&mut self, parts: &[((u32, u64, u64), f64)]) -> [f64; 3] {
+    fn mixture_quantiles<'p>(
+        &mut self,
+        parts: impl Iterator<Item = &'p ((u32, u64, u64), f64)>,
+    ) -> [f64; 3] {
         // Scratch vectors kept between calls: this runs for every period in which the targets changed.
         let mut own = std::mem::take(&mut self.mix_own);
         let mut queues = std::mem::take(&mut self.mix_queues);
         own.clear();
         queues.clear();
-        for &(key, w) in parts.iter().filter(|p| p.1 > 0.0) {
+        for &(key, w) in parts.filter(|p| p.1 > 0.0) {
             own.push(self.quantiles(key));
             queues.push((key_queue(key), w));
         }
@@ -416,6 +461,8 @@ pub struct ServiceTraffic {
     /// The balancer's view of `targets` (same order), kept between advances while the set is unchanged
     /// and no target's capacity depends on its neighbours (CPU shares); see [`Self::targets_cached`].
     cache: Vec<Target>,
+    /// `cache[0]`, held inline: the alike fast path reads only it, so it touches no target buffer.
+    cache_first: Option<Target>,
     cache_ok: bool,
     /// Do some cached targets take CPU shares (capacity changes with their instance's other tasks)?
     cache_volatile: bool,
@@ -469,6 +516,7 @@ impl ServiceTraffic {
             capacity_rps: 0.0,
             rr: 0,
             cache: Vec::new(),
+            cache_first: None,
             cache_ok: false,
             cache_volatile: false,
             cache_alike: false,
@@ -494,6 +542,7 @@ impl ServiceTraffic {
                     && view.vcpu_per_server == f.vcpu_per_server;
             } else {
                 self.cache_alike = true;
+                self.cache_first = Some(view);
             }
             self.capacity_rps += view.servers as f64 * view.mu;
             self.cache.push(view);
@@ -518,6 +567,7 @@ impl ServiceTraffic {
             })
         });
         self.capacity_rps = targets.iter().map(|x| x.servers as f64 * x.mu).sum();
+        self.cache_first = targets.first().copied();
         self.cache = targets;
         self.cache_ok = true;
         self.cache_volatile = volatile;
@@ -526,6 +576,7 @@ impl ServiceTraffic {
     /// Take the cached targets out (to build a new view in their allocation).
     pub fn take_cache(&mut self) -> Vec<Target> {
         self.cache_ok = false;
+        self.cache_first = None;
         std::mem::take(&mut self.cache)
     }
 
@@ -547,8 +598,10 @@ impl ServiceTraffic {
         debug_assert!(self.cache_ok);
         let targets = std::mem::take(&mut self.cache);
         let alike = self.cache_alike;
+        let first = self.cache_first;
+        debug_assert_eq!(first, targets.first().copied());
         self.advance_with(
-            load, mode, b_ms, &targets, alike, tasks, running, task_cpu, task_mem, shapes,
+            load, mode, b_ms, &targets, first, alike, tasks, running, task_cpu, task_mem, shapes,
         );
         self.cache = targets;
     }
@@ -562,6 +615,7 @@ impl ServiceTraffic {
         mode: TrafficMode,
         b_ms: SimTime,
         targets: &[Target],
+        first: Option<Target>,
         same: bool,
         tasks: &mut [TaskTraffic],
         running: u32,
@@ -603,16 +657,14 @@ impl ServiceTraffic {
                 let arrivals = lambda * dt;
                 p.arrived += arrivals;
                 self.arrived += arrivals;
-                if targets.is_empty() {
+                let Some(first) = first else {
                     // No healthy target: the load balancer answers 503.
                     p.dropped += arrivals;
                     self.dropped += arrivals;
                     return;
-                }
-                self.groups.clear();
+                };
                 // Alike targets with no backlog (the usual case) get the same share and behave the same:
                 // one step for all of them, so the work does not grow with the number of tasks.
-                let first = targets[0];
                 debug_assert_eq!(
                     self.backlogged as usize,
                     targets
@@ -645,13 +697,14 @@ impl ServiceTraffic {
                         p.mem_used += n
                             * (load.memory_base_mib + load.memory_per_request_mib * in_flight)
                             * dt;
-                        self.groups
-                            .push((shape_key(first.servers, li, first.mu), n * li * dt));
+                        p.shapes
+                            .add(shape_key(first.servers, li, first.mu), n * li * dt);
                         done = true;
                     }
                 }
                 let mut total_cap = 0.0;
                 if !done {
+                    self.groups.clear();
                     self.backlogged = 0;
                     total_cap = targets.iter().map(|t| t.servers as f64 * t.mu).sum();
                 }
@@ -691,10 +744,9 @@ impl ServiceTraffic {
                         shapes.record_fluid_step(&mut p.hist, t.servers, li, t.mu, &step);
                     }
                 }
-                for &(key, w) in &self.groups {
-                    match p.shapes.iter_mut().find(|s| s.0 == key) {
-                        Some(s) => s.1 += w,
-                        None => p.shapes.push((key, w)),
+                if !done {
+                    for &(key, w) in &self.groups {
+                        p.shapes.add(key, w);
                     }
                 }
             }
@@ -773,6 +825,7 @@ impl ServiceTraffic {
         if self.cache_ok && !self.cache_volatile && self.cache_alike {
             // Alike targets stay alike when one leaves: drop it from the view in place.
             self.cache.retain(|t| t.task != target.task);
+            self.cache_first = self.cache.first().copied();
             self.capacity_rps = self.cache.iter().map(|x| x.servers as f64 * x.mu).sum();
         } else {
             self.cache_ok = false;
@@ -832,18 +885,23 @@ impl ServiceTraffic {
             // closed forms; their distributions join the run's histogram once, at the end.
             if need_latency && !shapes.is_empty() {
                 let q = if shapes.iter().filter(|s| s.1 > 0.0).count() > 1 {
-                    cache.mixture_quantiles(&shapes)
+                    cache.mixture_quantiles(shapes.iter())
                 } else {
-                    let k = shapes.iter().find(|s| s.1 > 0.0).unwrap_or(&shapes[0]).0;
+                    let k = shapes
+                        .iter()
+                        .find(|s| s.1 > 0.0)
+                        .or(shapes.iter().next())
+                        .expect("not empty")
+                        .0;
                     cache.quantiles(k)
                 };
                 stats.latency_s = q.map(Some);
             }
-            for &(key, w) in &shapes {
+            for &(key, w) in shapes.iter() {
                 *cache.run_weights.entry(key).or_insert(0.0) += w;
             }
         } else {
-            for &(key, w) in &shapes {
+            for &(key, w) in shapes.iter() {
                 self.period.hist.add_shape(cache.shape(key), w);
             }
             if need_latency {
