@@ -1585,6 +1585,19 @@ impl<'a> Sim<'a> {
                 .tasks
                 .iter()
                 .all(|&t| self.world.task(t).launch != LaunchKind::Ec2);
+        // Hint the instances, then their group counts, before the pass (see `engine::prefetch`).
+        for &t in &st.tasks {
+            if let Some(iid) = self.world.task(t).instance {
+                crate::engine::prefetch(self.world.instance(iid));
+            }
+        }
+        for &t in &st.tasks {
+            if let Some(iid) = self.world.task(t).instance
+                && let Some(first) = self.world.instance(iid).group_counts.first()
+            {
+                crate::engine::prefetch(first);
+            }
+        }
         let mut best: Option<([i64; 7], TaskId)> = None;
         for &t in &st.tasks {
             let task = self.world.task(t);

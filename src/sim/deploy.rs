@@ -135,6 +135,9 @@ impl<'a> Sim<'a> {
         // deployments, marked) are listed only when there are any, which outside deployments is rare.
         let (mut keep_len, mut healthy, mut n_others) = (0u32, 0u32, 0usize);
         for &t in &st.tasks {
+            crate::engine::prefetch(self.world.task(t));
+        }
+        for &t in &st.tasks {
             let x = self.world.task(t);
             if x.deployment == primary && !x.replace {
                 keep_len += 1;

@@ -65,8 +65,8 @@ impl UniformSource for RngStream {
 
 /// A source of requests, opened for the run.
 pub enum SourceRt {
-    /// Synthetic.
-    Pattern(synthetic::Pattern),
+    /// Synthetic, with the memo of its last diurnal `sin`.
+    Pattern(synthetic::Pattern, synthetic::SinMemo),
     /// A rate trace.
     Rate(rate::RateSeries),
     /// A request log, with the next request read ahead.
@@ -77,7 +77,7 @@ impl SourceRt {
     /// Open a source (its file was checked when the scenario was loaded).
     pub fn open(spec: &LoadSourceSpec) -> SourceRt {
         match spec {
-            LoadSourceSpec::Pattern(p) => SourceRt::Pattern(p.clone()),
+            LoadSourceSpec::Pattern(p) => SourceRt::Pattern(p.clone(), Default::default()),
             LoadSourceSpec::Rate(cfg) => {
                 SourceRt::Rate(rate::RateSeries::open(cfg.clone()).expect("trace checked at load"))
             }
@@ -112,7 +112,7 @@ impl SourceRt {
     /// Mean arrival rate over `[a, b)` seconds (before noise).
     pub fn mean_rate(&mut self, a: f64, b: f64) -> f64 {
         match self {
-            SourceRt::Pattern(p) => p.mean_rate(a, b),
+            SourceRt::Pattern(p, memo) => p.mean_rate_memo(a, b, memo),
             SourceRt::Rate(r) => r.mean_rate(a, b).expect("trace checked at load"),
             SourceRt::Log(log, next) => {
                 let mut n = 0u64;
@@ -135,7 +135,7 @@ impl SourceRt {
         out: &mut Vec<f64>,
     ) {
         match self {
-            SourceRt::Pattern(p) => synthetic::poisson_arrivals(p, a, b, rng, out),
+            SourceRt::Pattern(p, _) => synthetic::poisson_arrivals(p, a, b, rng, out),
             SourceRt::Rate(r) => {
                 let mut t0 = a;
                 while t0 < b {

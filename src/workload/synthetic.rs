@@ -88,8 +88,23 @@ fn amplitude(mean: f64, peak_to_trough: f64) -> f64 {
 }
 
 fn weekend_factor(t: f64, weekly_factor: f64) -> f64 {
-    let day = crate::engine::floor(t / DAY).rem_euclid(7.0);
-    if day >= 5.0 { weekly_factor } else { 1.0 }
+    if weekly_factor == 1.0 {
+        return 1.0; // both branches below give 1
+    }
+    // The day number is a whole number: its remainder in integers is exact (f64 `rem_euclid` is fmod).
+    let day = (crate::engine::floor(t / DAY) as i64).rem_euclid(7);
+    if day >= 5 { weekly_factor } else { 1.0 }
+}
+
+/// The last `sin` of the diurnal integral, `(t, sin(phase(t)))`: consecutive intervals share an end, so a
+/// run of them needs one `sin` each instead of two (same values). Owned by the caller's runtime state.
+#[derive(Debug, Clone, Copy)]
+pub struct SinMemo(f64, f64);
+
+impl Default for SinMemo {
+    fn default() -> Self {
+        SinMemo(f64::NAN, 0.0)
+    }
 }
 
 impl Pattern {
@@ -177,8 +192,8 @@ impl Pattern {
         }
     }
 
-    /// Exact integral of the rate over `[t0, t1]`.
-    fn integral(&self, t0: f64, t1: f64) -> f64 {
+    /// Exact integral of the rate over `[t0, t1)`, reusing the `sin` at `t0` when `memo` holds it.
+    fn integral_memo(&self, t0: f64, t1: f64, memo: &mut SinMemo) -> f64 {
         if t1 <= t0 {
             return 0.0;
         }
@@ -193,7 +208,12 @@ impl Pattern {
                 let a = amplitude(*mean, *peak_to_trough);
                 let w = 2.0 * PI / DAY;
                 let ph = |t: f64| w * t - 2.0 * PI * peak_hour / 24.0;
-                let one = |x: f64, y: f64| mean * (y - x) + a / w * (ph(y).sin() - ph(x).sin());
+                let mut one = |x: f64, y: f64| {
+                    let sx = if memo.0 == x { memo.1 } else { ph(x).sin() };
+                    let sy = ph(y).sin();
+                    *memo = SinMemo(y, sy);
+                    mean * (y - x) + a / w * (sy - sx)
+                };
                 // Whole weeks at once, then day by day (the weekly factor is per day).
                 let week = 7.0 * DAY;
                 let weeks = crate::engine::floor((t1 - t0) / week);
@@ -241,10 +261,15 @@ impl Pattern {
 
     /// Mean rate over `[t0, t1)` (exact); the rate at `t0` when `t1 <= t0`.
     pub fn mean_rate(&self, t0: f64, t1: f64) -> f64 {
+        self.mean_rate_memo(t0, t1, &mut SinMemo::default())
+    }
+
+    /// [`Self::mean_rate`] for a caller that asks for consecutive intervals (see [`SinMemo`]).
+    pub fn mean_rate_memo(&self, t0: f64, t1: f64, memo: &mut SinMemo) -> f64 {
         if t1 <= t0 {
             self.rate_at(t0)
         } else {
-            self.integral(t0, t1) / (t1 - t0)
+            self.integral_memo(t0, t1, memo) / (t1 - t0)
         }
     }
 
@@ -337,7 +362,6 @@ pub fn poisson(lambda: f64, u: &mut dyn UniformSource) -> u64 {
         return k;
     }
     let slam = lambda.sqrt();
-    let loglam = lambda.ln();
     let b = 0.931 + 2.53 * slam;
     let a = -0.059 + 0.02483 * b;
     let invalpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -354,7 +378,7 @@ pub fn poisson(lambda: f64, u: &mut dyn UniformSource) -> u64 {
             continue;
         }
         if v.ln() + invalpha.ln() - (a / (us * us) + b).ln()
-            <= -lambda + k * loglam - ln_gamma(k + 1.0)
+            <= -lambda + k * lambda.ln() - ln_gamma(k + 1.0)
         {
             return k as u64;
         }
