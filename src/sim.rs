@@ -201,6 +201,11 @@ struct ServiceState {
     strategies: Vec<Strategy>,
     deployments: Vec<Deployment>,
     primary: usize,
+    /// Of `tasks`: those of the primary deployment not marked for replacement, and the healthy ones
+    /// (healthy and not unhealthy). Kept as the flags change, so that reconciling a service does not read
+    /// every one of its tasks (debug builds check them against a count).
+    n_keep: u32,
+    n_healthy: u32,
 }
 
 /// A run in progress. Create with [`Sim::new`], then [`Sim::run`].
@@ -350,6 +355,8 @@ impl<'a> Sim<'a> {
                     desired: 0,
                     group,
                     tasks: Vec::new(),
+                    n_keep: 0,
+                    n_healthy: 0,
                     provider_counts: vec![0; spec.providers.len()],
                     running: 0,
                     pending: 0,
@@ -1171,6 +1178,34 @@ impl<'a> Sim<'a> {
 
     // ----- the service scheduler (§2.1, §2.2, §3.1) -----
 
+    /// Adds (`sign` 1) or removes (−1) task `t`'s part in its service's `n_keep` / `n_healthy`: call with
+    /// −1 before changing its deployment or flags and +1 after, and when it joins or leaves `tasks`.
+    fn count_task(&mut self, t: TaskId, sign: i32) {
+        let x = self.world.task(t);
+        let Owner::Service(sid) = x.owner else {
+            return;
+        };
+        let st = &mut self.services[sid.0 as usize];
+        let keep = x.deployment == st.primary as u32 && !x.replace;
+        let healthy = x.healthy && !x.unhealthy;
+        let add = |n: &mut u32, on: bool| {
+            if on {
+                *n = n
+                    .checked_add_signed(sign)
+                    .expect("task counts stay in range");
+            }
+        };
+        add(&mut st.n_keep, keep);
+        add(&mut st.n_healthy, healthy);
+    }
+
+    /// Marks task `t` (of a service, in its `tasks`) for replacement, keeping the counts.
+    pub(super) fn mark_replace(&mut self, t: TaskId) {
+        self.count_task(t, -1);
+        self.world.task_mut(t).replace = true;
+        self.count_task(t, 1);
+    }
+
     fn request_reconcile(&mut self, sid: ServiceId, delay_ms: u64) {
         let st = &mut self.services[sid.0 as usize];
         if delay_ms == 0 && !st.reconcile_queued {
@@ -1251,6 +1286,8 @@ impl<'a> Sim<'a> {
         let t = r?;
         let st = &mut self.services[sid.0 as usize];
         st.tasks.push(t);
+        self.count_task(t, 1);
+        let st = &mut self.services[sid.0 as usize];
         if let Some(p) = provider {
             st.provider_counts[p.0 as usize] += 1;
         }
@@ -1537,6 +1574,7 @@ impl<'a> Sim<'a> {
                 let id = self.create_task(task);
                 self.allocate(id, inst);
                 self.services[sid.0 as usize].tasks.push(id);
+                self.count_task(id, 1);
                 self.count_state(id, None, Some(TaskState::Provisioning));
                 self.run_from(id, TaskState::Provisioning);
                 let msg = format!(
@@ -1976,7 +2014,9 @@ impl<'a> Sim<'a> {
             let st = &mut self.services[sid.0 as usize];
             if let Some(pos) = st.tasks.iter().position(|&x| x == t) {
                 st.tasks.swap_remove(pos);
+                self.count_task(t, -1);
             }
+            let st = &mut self.services[sid.0 as usize];
             if let Some(p) = provider {
                 st.provider_counts[p.0 as usize] -= 1;
             }

@@ -70,6 +70,8 @@ impl<'a> Sim<'a> {
             failures: 0,
         });
         st.primary = st.deployments.len() - 1;
+        // Every task was of an older deployment: none is kept now.
+        st.n_keep = 0;
         st.failures_in_row = 0;
         st.throttled_until = 0;
         st.steady = false;
@@ -131,21 +133,22 @@ impl<'a> Sim<'a> {
         let cfg = s.deployment;
         let max_total = max_tasks(desired, cfg.maximum_percent).max(desired);
         let min_healthy = min_healthy_tasks(desired, cfg.minimum_healthy_percent);
-        // One pass: tasks to keep (primary, not marked for replacement), healthy ones; the others (old
-        // deployments, marked) are listed only when there are any, which outside deployments is rare.
-        let (mut keep_len, mut healthy, mut n_others) = (0u32, 0u32, 0usize);
-        for &t in &st.tasks {
-            crate::engine::prefetch(self.world.task(t));
-        }
-        for &t in &st.tasks {
-            let x = self.world.task(t);
-            if x.deployment == primary && !x.replace {
-                keep_len += 1;
-            } else {
-                n_others += 1;
-            }
-            healthy += u32::from(x.healthy && !x.unhealthy);
-        }
+        // Tasks to keep (primary, not marked for replacement) and healthy ones are counted as they change;
+        // the others (old deployments, marked) are listed only when there are any (rare outside
+        // deployments), so a reconcile reads no task it does not act on.
+        let (keep_len, mut healthy) = (st.n_keep, st.n_healthy);
+        let n_others = st.tasks.len() - keep_len as usize;
+        debug_assert_eq!(
+            (keep_len, healthy),
+            st.tasks.iter().fold((0, 0), |(k, h), &t| {
+                let x = self.world.task(t);
+                (
+                    k + u32::from(x.deployment == primary && !x.replace),
+                    h + u32::from(x.healthy && !x.unhealthy),
+                )
+            }),
+            "service task counts"
+        );
         let mut others: Vec<TaskId> = Vec::with_capacity(n_others);
         if n_others > 0 {
             others.extend(st.tasks.iter().copied().filter(|&t| {
@@ -391,11 +394,20 @@ impl<'a> Sim<'a> {
     }
 
     pub(super) fn mark_healthy(&mut self, t: TaskId) {
-        let task = self.world.task_mut(t);
+        let task = self.world.task(t);
         if task.healthy || task.unhealthy {
             return;
         }
+        let counted = !task.stop_requested;
+        if counted {
+            self.count_task(t, -1);
+        }
+        let task = self.world.task_mut(t);
         task.healthy = true;
+        if counted {
+            self.count_task(t, 1);
+        }
+        let task = self.world.task(t);
         if let Owner::Service(sid) = task.owner {
             // Only a rollout or a replacement waits on health.
             let st = &self.services[sid.0 as usize];
@@ -483,12 +495,15 @@ impl<'a> Sim<'a> {
     }
 
     pub(super) fn mark_unhealthy(&mut self, t: TaskId, sid: ServiceId) {
-        let task = self.world.task_mut(t);
-        if task.unhealthy || task.stop_requested {
+        if self.world.task(t).unhealthy || self.world.task(t).stop_requested {
             return;
         }
+        self.count_task(t, -1);
+        let task = self.world.task_mut(t);
         task.unhealthy = true;
         task.replace = true;
+        self.count_task(t, 1);
+        let task = self.world.task(t);
         let (serial, dep) = (task.serial, task.deployment);
         let name = self.spec.services[sid.0 as usize].name.clone();
         let msg = format!("(service {name}) (task {serial}) failed container health checks.");

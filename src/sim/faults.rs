@@ -394,7 +394,7 @@ impl<'a> Sim<'a> {
                     "Container instance is being drained".into(),
                 );
             } else {
-                self.world.task_mut(t).replace = true;
+                self.mark_replace(t);
             }
             services.push(sid);
         }
@@ -544,7 +544,7 @@ impl<'a> Sim<'a> {
                 }) else {
                     break;
                 };
-                self.world.task_mut(t).replace = true;
+                self.mark_replace(t);
                 counts[imax] -= 1;
                 let jmin = counts.iter().position(|&c| c == cmin).expect("min");
                 counts[jmin] += 1;
