@@ -675,6 +675,17 @@ impl<'a> Sim<'a> {
                     .pop_front()
                     .expect("one batch per ScalingDatapoints event");
                 for (i, &dp) in batch.iter().enumerate() {
+                    // Two services ahead: the scaler's policy and state buffers; one ahead: the datapoint
+                    // history those hold and the deployments (see `engine::prefetch`).
+                    if let Some(Some(sc)) = self.scalers.get(i + 2) {
+                        sc.prefetch_buffers();
+                    }
+                    if let Some(Some(sc)) = self.scalers.get(i + 1) {
+                        sc.prefetch_history();
+                        if let Some(d) = self.services[i + 1].deployments.first() {
+                            crate::engine::prefetch(d);
+                        }
+                    }
                     if self.scalers[i].is_some() {
                         self.on_scaling_datapoint(ServiceId(i as u32), dp);
                     }
@@ -2272,6 +2283,13 @@ impl<'a> Sim<'a> {
         // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
         let write_rows = (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
         for (i, s) in spec.services.iter().enumerate() {
+            // The next service's state, requested while this one is computed (see `engine::prefetch`).
+            if let Some(Some(tr)) = self.traffic.get(i + 1) {
+                crate::engine::prefetch(tr);
+            }
+            if let Some(st) = self.services.get(i + 1) {
+                crate::engine::prefetch(st);
+            }
             let mut row = SeriesRow {
                 time_ms: now,
                 scope: "service",

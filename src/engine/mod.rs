@@ -41,15 +41,16 @@ pub fn floor(x: f64) -> f64 {
     r.copysign(x) // floor(−0.0) is −0.0
 }
 
-/// A hint that `*r` will be read soon: its cache lines (at most four) are requested now, so a loop that
-/// first hints every item it will visit overlaps their memory latencies instead of paying them one after
-/// another (a service's tasks are scattered over the task slots). No effect on results.
+/// A hint that `*r` will be read soon: its cache lines (at most 32) are requested now, so a loop that
+/// hints the items it will visit next overlaps their memory latencies instead of paying them one after
+/// another (a service's tasks are scattered over the task slots; a pass over thousands of services
+/// reads a few lines of each one's state). No effect on results.
 #[inline(always)]
 pub fn prefetch<T>(r: &T) {
     #[cfg(target_arch = "x86_64")]
     {
         let p = (r as *const T).cast::<i8>();
-        let lines = std::mem::size_of::<T>().div_ceil(64).clamp(1, 4);
+        let lines = std::mem::size_of::<T>().div_ceil(64).clamp(1, 32);
         for k in 0..lines {
             // SAFETY: a prefetch never faults and changes no program state; the addresses lie within (or
             // one line past the start of) a live object.

@@ -210,6 +210,25 @@ impl ServiceScaler {
         }
     }
 
+    /// Cache hint for the policy and state buffers (see [`crate::engine::prefetch`]).
+    pub fn prefetch_buffers(&self) {
+        if let Some(p) = self.policies.first() {
+            crate::engine::prefetch(p);
+        }
+        if let Some(s) = self.state.first() {
+            crate::engine::prefetch(s);
+        }
+    }
+
+    /// Cache hint for the datapoint histories (after [`Self::prefetch_buffers`]).
+    pub fn prefetch_history(&self) {
+        for s in &self.state {
+            if let Some(x) = s.history.as_slices().0.first() {
+                crate::engine::prefetch(x);
+            }
+        }
+    }
+
     /// The metrics the policies read (each needs a datapoint every period).
     pub fn metrics(&self) -> Vec<ScalingMetric> {
         let mut m: Vec<ScalingMetric> = self.policies.iter().map(Policy::metric).collect();
