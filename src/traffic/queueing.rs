@@ -155,20 +155,26 @@ impl Mmc {
             lo = hi;
             hi *= 2.0;
         }
-        invert_ccdf(|x| self.ccdf_pdf_with(pw, x), target, lo, hi, 200)
+        invert_ccdf(|x| self.ccdf_pdf_with(pw, x), target, lo, hi, f64::NAN, 200)
     }
 }
 
 /// The `x` in `[lo, hi]` where a decreasing CCDF equals `target`, by safeguarded Newton (a bisection step
-/// whenever Newton would leave the bracket), to ~1e-14 relative; at most `max_steps` steps.
+/// whenever Newton would leave the bracket), to ~1e-14 relative; at most `max_steps` steps, from `x0`
+/// (the bracket's midpoint when `x0` is outside it).
 fn invert_ccdf(
     ccdf_pdf: impl Fn(f64) -> (f64, f64),
     target: f64,
     mut lo: f64,
     mut hi: f64,
+    x0: f64,
     max_steps: usize,
 ) -> f64 {
-    let mut x = 0.5 * (lo + hi);
+    let mut x = if x0 > lo && x0 < hi {
+        x0
+    } else {
+        0.5 * (lo + hi)
+    };
     for _ in 0..max_steps {
         let (ccdf, d) = ccdf_pdf(x);
         let f = ccdf - target;
@@ -201,6 +207,18 @@ fn invert_ccdf(
 /// inside `[lo, hi]`, which must bracket the answer (the smallest and largest of the parts' own
 /// `q`-quantiles do). At most 100 steps.
 pub fn mixture_response_quantile(parts: &[(Mmc, f64)], q: f64, lo: f64, hi: f64) -> f64 {
+    mixture_response_quantile_from(parts, q, lo, hi, f64::NAN)
+}
+
+/// [`mixture_response_quantile`] with Newton started at `x0` (e.g. the parts' own quantiles averaged by
+/// weight, close to the answer when one part dominates: fewer steps, the same root).
+pub fn mixture_response_quantile_from(
+    parts: &[(Mmc, f64)],
+    q: f64,
+    lo: f64,
+    hi: f64,
+    x0: f64,
+) -> f64 {
     let total: f64 = parts.iter().map(|p| p.1).sum();
     if total.is_nan() || total <= 0.0 || hi <= lo {
         return lo;
@@ -217,7 +235,7 @@ pub fn mixture_response_quantile(parts: &[(Mmc, f64)], q: f64, lo: f64, hi: f64)
         }
         (c / total, d / total)
     };
-    invert_ccdf(ccdf_pdf, target, lo, hi, 100)
+    invert_ccdf(ccdf_pdf, target, lo, hi, x0, 100)
 }
 
 /// Time to empty a fluid backlog of `backlog` requests with arrivals at

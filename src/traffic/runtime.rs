@@ -48,7 +48,7 @@ impl Hasher for FxHasher {
 type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 use super::queueing::{
-    FcfsQueue, FluidStep, LatencyHistogram, Mmc, Shape, fluid_step, mixture_response_quantile,
+    FcfsQueue, FluidStep, LatencyHistogram, Mmc, Shape, fluid_step, mixture_response_quantile_from,
 };
 use crate::ecs::world::TaskId;
 use crate::engine::SimTime;
@@ -426,10 +426,17 @@ impl ShapeCache {
             own.push(self.quantiles(key));
             queues.push((key_queue(key), w));
         }
+        let total: f64 = queues.iter().map(|q| q.1).sum();
         let out = std::array::from_fn(|j| {
             let lo = own.iter().map(|q| q[j]).fold(f64::INFINITY, f64::min);
             let hi = own.iter().map(|q| q[j]).fold(0.0, f64::max);
-            mixture_response_quantile(&queues, PERCENTILES[j], lo, hi)
+            let guess = own
+                .iter()
+                .zip(&queues)
+                .map(|(o, q)| o[j] * q.1)
+                .sum::<f64>()
+                / total;
+            mixture_response_quantile_from(&queues, PERCENTILES[j], lo, hi, guess)
         });
         self.mix_own = own;
         self.mix_queues = queues;
