@@ -2308,33 +2308,39 @@ impl<'a> Sim<'a> {
                 let need_latency = write_rows || load.slo_p99_ms.is_some();
                 let p = tr.close_period(&mut self.run_hist, &mut self.shape_cache, need_latency);
                 let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
+                // The scaling datapoints read these three; the rest only goes into written rows.
                 row.request_rate = Some(round6(p.arrived / period_s));
-                row.served = Some(round6(p.served));
-                row.errors = Some(round6(p.dropped));
-                row.latency_p50_ms = ms(p.latency_s[0]);
-                row.latency_p90_ms = ms(p.latency_s[1]);
-                row.latency_p99_ms = ms(p.latency_s[2]);
                 row.cpu_utilization = p.cpu_utilization.map(round6);
                 row.memory_utilization = p.memory_utilization.map(round6);
+                if need_latency {
+                    row.latency_p50_ms = ms(p.latency_s[0]);
+                    row.latency_p90_ms = ms(p.latency_s[1]);
+                    row.latency_p99_ms = ms(p.latency_s[2]);
+                }
                 if let (Some(slo), Some(p99)) = (load.slo_p99_ms, row.latency_p99_ms)
                     && p99 > slo
                 {
                     tr.slo_violation_ms += spec.metric_period_ms;
                 }
-                row.queued = Some(round6(tr.queued(&self.task_traffic)));
-                row.slo_p99_ms = load.slo_p99_ms;
-                row.capacity_rps =
-                    Some(round6(self.traffic[i].as_ref().expect("load").capacity_rps));
+                if write_rows {
+                    row.served = Some(round6(p.served));
+                    row.errors = Some(round6(p.dropped));
+                    row.queued = Some(round6(tr.queued(&self.task_traffic)));
+                    row.slo_p99_ms = load.slo_p99_ms;
+                    row.capacity_rps = Some(round6(tr.capacity_rps));
+                }
             }
-            let st = &self.services[i];
-            row.desired = Some(if s.scheduling == SchedulingStrategy::Daemon {
-                st.tasks.len() as u32
-            } else {
-                st.desired
-            });
-            row.running = Some(st.running);
-            row.pending = Some(st.pending);
-            row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
+            if write_rows {
+                let st = &self.services[i];
+                row.desired = Some(if s.scheduling == SchedulingStrategy::Daemon {
+                    st.tasks.len() as u32
+                } else {
+                    st.desired
+                });
+                row.running = Some(st.running);
+                row.pending = Some(st.pending);
+                row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
+            }
             published |= self.publish_datapoints(i, &row, &mut batch[i]);
             if write_rows {
                 self.sink.series(&row);
