@@ -2285,7 +2285,7 @@ impl<'a> Sim<'a> {
         for (i, s) in spec.services.iter().enumerate() {
             // The next service's state, requested while this one is computed (see `engine::prefetch`).
             if let Some(Some(tr)) = self.traffic.get(i + 1) {
-                crate::engine::prefetch(tr);
+                tr.prefetch_hot();
             }
             if let Some(st) = self.services.get(i + 1) {
                 crate::engine::prefetch(st);
