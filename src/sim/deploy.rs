@@ -412,11 +412,16 @@ impl<'a> Sim<'a> {
             // Only a rollout or a replacement waits on health.
             let st = &self.services[sid.0 as usize];
             let primary = st.primary as u32;
-            let waiting = self.deployment_in_progress(sid)
-                || st.tasks.iter().any(|&x| {
+            // Tasks of older deployments or marked for replacement: those not counted as kept.
+            let others = st.tasks.len() != st.n_keep as usize;
+            debug_assert_eq!(
+                others,
+                st.tasks.iter().any(|&x| {
                     let x = self.world.task(x);
                     x.replace || x.deployment != primary
-                });
+                })
+            );
+            let waiting = self.deployment_in_progress(sid) || others;
             if waiting {
                 self.request_reconcile(sid, 0);
             }
