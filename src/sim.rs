@@ -1634,7 +1634,11 @@ impl<'a> Sim<'a> {
                 .tasks
                 .iter()
                 .all(|&t| self.world.task(t).launch != LaunchKind::Ec2);
-        // Hint the instances, then their group counts, before the pass (see `engine::prefetch`).
+        // Hint the tasks, then their instances, then those instances' group counts, before the pass
+        // (see `engine::prefetch`): each round reads only what the previous one requested.
+        for &t in &st.tasks {
+            crate::engine::prefetch(self.world.task(t));
+        }
         for &t in &st.tasks {
             if let Some(iid) = self.world.task(t).instance {
                 crate::engine::prefetch(self.world.instance(iid));
