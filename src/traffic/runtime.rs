@@ -58,6 +58,7 @@ use crate::workload::synthetic::{self, UniformSource};
 use crate::workload::{rate, requests};
 
 impl UniformSource for RngStream {
+    #[inline]
     fn next_f64(&mut self) -> f64 {
         RngStream::next_f64(self)
     }

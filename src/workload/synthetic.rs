@@ -306,7 +306,7 @@ impl Pattern {
 }
 
 /// A standard normal from two uniforms (Box–Muller, cosine branch).
-fn std_normal(u: &mut dyn UniformSource) -> f64 {
+fn std_normal<U: UniformSource + ?Sized>(u: &mut U) -> f64 {
     let u1 = 1.0 - u.next_f64(); // (0, 1]
     let u2 = u.next_f64();
     (-2.0 * u1.ln()).sqrt() * (2.0 * PI * u2).cos()
@@ -346,7 +346,7 @@ fn ln_gamma(x: f64) -> f64 {
 
 /// An exact Poisson(λ) sample: inversion by sequential search for λ < 10,
 /// Hörmann's PTRS transformed rejection (1993) for λ ≥ 10.
-pub fn poisson(lambda: f64, u: &mut dyn UniformSource) -> u64 {
+pub fn poisson<U: UniformSource + ?Sized>(lambda: f64, u: &mut U) -> u64 {
     if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
@@ -388,7 +388,12 @@ pub fn poisson(lambda: f64, u: &mut dyn UniformSource) -> u64 {
 /// The realized rate over one period of `period_s` whose mean rate is
 /// `mean_rate`: Poisson → Poisson(mean·period)/period (see [`poisson`] for
 /// the sampler), LogNormal → mean·exp(σZ − σ²/2).
-pub fn realize(mean_rate: f64, period_s: f64, noise: &Noise, u: &mut dyn UniformSource) -> f64 {
+pub fn realize<U: UniformSource + ?Sized>(
+    mean_rate: f64,
+    period_s: f64,
+    noise: &Noise,
+    u: &mut U,
+) -> f64 {
     match *noise {
         Noise::None => mean_rate,
         Noise::Poisson if period_s > 0.0 => poisson(mean_rate * period_s, u) as f64 / period_s,
