@@ -1189,16 +1189,16 @@ impl<'a> Sim<'a> {
 
     // ----- the service scheduler (§2.1, §2.2, §3.1) -----
 
-    /// Adds (`sign` 1) or removes (−1) task `t`'s part in its service's `n_keep` / `n_healthy`: call with
-    /// −1 before changing its deployment or flags and +1 after, and when it joins or leaves `tasks`.
+    /// Adds (`sign` 1) or removes (−1) task `t`'s part in its service's `n_keep` / `n_healthy`, when it
+    /// joins or leaves the service's `tasks`; flag changes go through [`Self::set_task_flags`].
     fn count_task(&mut self, t: TaskId, sign: i32) {
         let x = self.world.task(t);
         let Owner::Service(sid) = x.owner else {
             return;
         };
         let st = &mut self.services[sid.0 as usize];
-        let keep = x.deployment == st.primary as u32 && !x.replace;
-        let healthy = x.healthy && !x.unhealthy;
+        let keep = x.is_kept(st.primary as u32);
+        let healthy = x.counts_healthy();
         let add = |n: &mut u32, on: bool| {
             if on {
                 *n = n
@@ -1210,11 +1210,33 @@ impl<'a> Sim<'a> {
         add(&mut st.n_healthy, healthy);
     }
 
-    /// Marks task `t` (of a service, in its `tasks`) for replacement, keeping the counts.
-    pub(super) fn mark_replace(&mut self, t: TaskId) {
-        self.count_task(t, -1);
-        self.world.task_mut(t).replace = true;
-        self.count_task(t, 1);
+    /// Changes task `t`'s health or replacement flags, keeping its service's counts (a task whose stop
+    /// was requested has already left `tasks` and its counts).
+    pub(super) fn set_task_flags(&mut self, t: TaskId, change: impl FnOnce(&mut Task)) {
+        let counted = !self.world.task(t).stop_requested;
+        if counted {
+            self.count_task(t, -1);
+        }
+        change(self.world.task_mut(t));
+        if counted {
+            self.count_task(t, 1);
+        }
+    }
+
+    /// Debug builds: the service's kept and healthy counts equal a recount of its tasks.
+    pub(super) fn debug_check_task_counts(&self, sid: ServiceId) {
+        if cfg!(debug_assertions) {
+            let st = &self.services[sid.0 as usize];
+            let primary = st.primary as u32;
+            let recount = st.tasks.iter().fold((0, 0), |(k, h), &t| {
+                let x = self.world.task(t);
+                (
+                    k + u32::from(x.is_kept(primary)),
+                    h + u32::from(x.counts_healthy()),
+                )
+            });
+            assert_eq!((st.n_keep, st.n_healthy), recount, "service task counts");
+        }
     }
 
     fn request_reconcile(&mut self, sid: ServiceId, delay_ms: u64) {

@@ -297,6 +297,16 @@ pub struct Task {
 }
 
 impl Task {
+    /// Kept by the replica scheduler: of the `primary` deployment and not marked for replacement.
+    pub fn is_kept(&self, primary: u32) -> bool {
+        self.deployment == primary && !self.replace
+    }
+
+    /// Counts as healthy for a deployment's minimum healthy percent.
+    pub fn counts_healthy(&self) -> bool {
+        self.healthy && !self.unhealthy
+    }
+
     /// A new task in PROVISIONING, not yet placed.
     #[allow(clippy::too_many_arguments)]
     pub fn new(

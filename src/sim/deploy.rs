@@ -136,25 +136,17 @@ impl<'a> Sim<'a> {
         // Tasks to keep (primary, not marked for replacement) and healthy ones are counted as they change;
         // the others (old deployments, marked) are listed only when there are any (rare outside
         // deployments), so a reconcile reads no task it does not act on.
+        self.debug_check_task_counts(sid);
         let (keep_len, mut healthy) = (st.n_keep, st.n_healthy);
         let n_others = st.tasks.len() - keep_len as usize;
-        debug_assert_eq!(
-            (keep_len, healthy),
-            st.tasks.iter().fold((0, 0), |(k, h), &t| {
-                let x = self.world.task(t);
-                (
-                    k + u32::from(x.deployment == primary && !x.replace),
-                    h + u32::from(x.healthy && !x.unhealthy),
-                )
-            }),
-            "service task counts"
-        );
         let mut others: Vec<TaskId> = Vec::with_capacity(n_others);
         if n_others > 0 {
-            others.extend(st.tasks.iter().copied().filter(|&t| {
-                let x = self.world.task(t);
-                x.deployment != primary || x.replace
-            }));
+            others.extend(
+                st.tasks
+                    .iter()
+                    .copied()
+                    .filter(|&t| !self.world.task(t).is_kept(primary)),
+            );
         }
         let mut total = st.tasks.len() as u32;
 
@@ -209,12 +201,12 @@ impl<'a> Sim<'a> {
         //    healthy count stays at the minimum (start-first replacement when the maximum allows, §2.1).
         others.sort_by_key(|&t| {
             let x = self.world.task(t);
-            (x.healthy && !x.unhealthy, x.serial)
+            (x.counts_healthy(), x.serial)
         });
         let mut stopped = Vec::new();
         for t in others {
             let x = self.world.task(t);
-            let counts = x.healthy && !x.unhealthy;
+            let counts = x.counts_healthy();
             if counts {
                 if healthy <= min_healthy {
                     continue;
@@ -240,14 +232,7 @@ impl<'a> Sim<'a> {
             self.emit("service", s.name.clone(), msg, false);
             // Room opened: start replacements now.
             if !primary_failed {
-                let keep_now = self.services[sid.0 as usize]
-                    .tasks
-                    .iter()
-                    .filter(|&&t| {
-                        let x = self.world.task(t);
-                        x.deployment == primary && !x.replace
-                    })
-                    .count() as u32;
+                let keep_now = self.services[sid.0 as usize].n_keep;
                 let room = max_total.saturating_sub(total);
                 let need = desired.saturating_sub(keep_now).min(room);
                 if need > 0 {
@@ -258,16 +243,12 @@ impl<'a> Sim<'a> {
 
         // 4. Stuck: something to replace, no room to start, and no healthy task may stop (§2.3).
         let st = &self.services[sid.0 as usize];
-        let left = st.tasks.iter().filter(|&&t| {
-            let x = self.world.task(t);
-            x.deployment != primary || x.replace
-        });
         if stopped.is_empty()
             && !started_any
             && keep_n < desired
             && st.tasks.len() as u32 >= max_total
             && healthy <= min_healthy
-            && left.clone().count() > 0
+            && st.tasks.len() != st.n_keep as usize
         {
             let msg = format!(
                 "(service {}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
@@ -289,7 +270,7 @@ impl<'a> Sim<'a> {
                 .iter()
                 .filter(|&&t| {
                     let x = self.world.task(t);
-                    x.deployment == primary && x.healthy && !x.unhealthy && !x.replace
+                    x.is_kept(primary) && x.counts_healthy()
                 })
                 .count() as u32;
             if all_primary && healthy_primary == desired {
@@ -398,29 +379,13 @@ impl<'a> Sim<'a> {
         if task.healthy || task.unhealthy {
             return;
         }
-        let counted = !task.stop_requested;
-        if counted {
-            self.count_task(t, -1);
-        }
-        let task = self.world.task_mut(t);
-        task.healthy = true;
-        if counted {
-            self.count_task(t, 1);
-        }
-        let task = self.world.task(t);
-        if let Owner::Service(sid) = task.owner {
-            // Only a rollout or a replacement waits on health.
+        self.set_task_flags(t, |x| x.healthy = true);
+        if let Owner::Service(sid) = self.world.task(t).owner {
+            // Only a rollout or a replacement waits on health: tasks of older deployments or marked for
+            // replacement are those not counted as kept.
+            self.debug_check_task_counts(sid);
             let st = &self.services[sid.0 as usize];
-            let primary = st.primary as u32;
-            // Tasks of older deployments or marked for replacement: those not counted as kept.
             let others = st.tasks.len() != st.n_keep as usize;
-            debug_assert_eq!(
-                others,
-                st.tasks.iter().any(|&x| {
-                    let x = self.world.task(x);
-                    x.replace || x.deployment != primary
-                })
-            );
             let waiting = self.deployment_in_progress(sid) || others;
             if waiting {
                 self.request_reconcile(sid, 0);
@@ -503,11 +468,10 @@ impl<'a> Sim<'a> {
         if self.world.task(t).unhealthy || self.world.task(t).stop_requested {
             return;
         }
-        self.count_task(t, -1);
-        let task = self.world.task_mut(t);
-        task.unhealthy = true;
-        task.replace = true;
-        self.count_task(t, 1);
+        self.set_task_flags(t, |x| {
+            x.unhealthy = true;
+            x.replace = true;
+        });
         let task = self.world.task(t);
         let (serial, dep) = (task.serial, task.deployment);
         let name = self.spec.services[sid.0 as usize].name.clone();

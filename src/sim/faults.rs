@@ -394,7 +394,7 @@ impl<'a> Sim<'a> {
                     "Container instance is being drained".into(),
                 );
             } else {
-                self.mark_replace(t);
+                self.set_task_flags(t, |x| x.replace = true);
             }
             services.push(sid);
         }
@@ -544,7 +544,7 @@ impl<'a> Sim<'a> {
                 }) else {
                     break;
                 };
-                self.mark_replace(t);
+                self.set_task_flags(t, |x| x.replace = true);
                 counts[imax] -= 1;
                 let jmin = counts.iter().position(|&c| c == cmin).expect("min");
                 counts[jmin] += 1;

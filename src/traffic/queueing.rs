@@ -113,11 +113,7 @@ impl Mmc {
 
     /// [`Mmc::response_ccdf`] with the Erlang C value precomputed.
     fn ccdf_with(&self, pw: f64, t: f64) -> f64 {
-        if t <= 0.0 {
-            return 1.0;
-        }
-        let v = (-self.mu * t).exp() + pw * self.mu * hypo_gap(self.delta(), self.mu, t);
-        v.clamp(0.0, 1.0)
+        self.ccdf_pdf_with(pw, t).0
     }
 
     /// [`Self::ccdf_with`] and the density of `T`, `(1−C)μe^{−μt} + C·δ·μ·(e^{−δt} − e^{−μt})/(μ − δ)`,
@@ -506,12 +502,7 @@ impl LatencyHistogram {
             last = k;
         });
         let first = Self::bucket_of(t_start);
-        self.touch(first);
-        self.touch(last);
-        self.total += weight;
-        self.sum += weight * mean;
-        self.min = self.min.min(support_min.max(0.0));
-        self.max = self.max.max(max);
+        self.note_spread(first, last, weight, mean, support_min.max(0.0), max);
     }
 
     /// Calls `f(bucket, mass)` for the buckets of a distribution given by its CCDF, in order from the
@@ -569,13 +560,28 @@ impl LatencyHistogram {
             self.counts[shape.first + i] += weight * m;
         }
         if !shape.mass.is_empty() {
-            self.touch(shape.first);
-            self.touch(shape.first + shape.mass.len() - 1);
+            let last = shape.first + shape.mass.len() - 1;
+            self.note_spread(shape.first, last, weight, shape.mean, shape.min, shape.max);
         }
+    }
+
+    /// After adding `weight` requests of a distribution into buckets `first..=last`: the touched range,
+    /// the totals and the support bounds.
+    fn note_spread(
+        &mut self,
+        first: usize,
+        last: usize,
+        weight: f64,
+        mean: f64,
+        min: f64,
+        max: f64,
+    ) {
+        self.touch(first);
+        self.touch(last);
         self.total += weight;
-        self.sum += weight * shape.mean;
-        self.min = self.min.min(shape.min);
-        self.max = self.max.max(shape.max);
+        self.sum += weight * mean;
+        self.min = self.min.min(min);
+        self.max = self.max.max(max);
     }
 
     /// Adds `weight` requests whose latency is `extra_wait_s` (fluid backlog

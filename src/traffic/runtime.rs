@@ -315,21 +315,21 @@ pub struct PeriodStats {
 /// once per service. Entries are pure functions of their key, so sharing never changes a result.
 #[derive(Default)]
 pub struct ShapeCache {
-    shapes: HashMap<(u32, u64, u64), Shape>,
+    shapes: HashMap<ShapeKey, Shape>,
     /// Backlog ramps that start empty, by (μ, end wait rounded to 0.5 % in log scale).
     ramps: HashMap<(u64, u64), Shape>,
     mix_own: Vec<[f64; 3]>,
     /// Requests per stable shape over the whole run, all services together (alike services share the
     /// keys, so the map stays small and in cache), added to the run's histogram at the end.
-    run_weights: HashMap<(u32, u64, u64), f64>,
+    run_weights: HashMap<ShapeKey, f64>,
     mix_queues: Vec<(Mmc, f64)>,
-    quantiles: HashMap<(u32, u64, u64), [f64; 3]>,
+    quantiles: HashMap<ShapeKey, [f64; 3]>,
 }
 
 impl ShapeCache {
     /// At the end of the run: add the stable shapes to the run's histogram, in key order.
     pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram) {
-        let mut keys: Vec<((u32, u64, u64), f64)> = self.run_weights.drain().collect();
+        let mut keys: Vec<(ShapeKey, f64)> = self.run_weights.drain().collect();
         keys.sort_by_key(|a| a.0);
         for (key, w) in keys {
             run_hist.add_shape(self.shape(key), w);
@@ -390,7 +390,7 @@ impl ShapeCache {
         }
     }
 
-    fn shape(&mut self, key: (u32, u64, u64)) -> &Shape {
+    fn shape(&mut self, key: ShapeKey) -> &Shape {
         if self.shapes.len() >= MAX_SHAPES {
             self.shapes.clear();
         }
@@ -400,7 +400,7 @@ impl ShapeCache {
     }
 
     /// Exact p50, p90 and p99 of one stable M/M/c response time.
-    fn quantiles(&mut self, key: (u32, u64, u64)) -> [f64; 3] {
+    fn quantiles(&mut self, key: ShapeKey) -> [f64; 3] {
         if let Some(q) = self.quantiles.get(&key) {
             return *q;
         }
@@ -416,7 +416,7 @@ impl ShapeCache {
     /// Exact p50, p90 and p99 of a mixture of stable M/M/c response times (key, requests).
     fn mixture_quantiles<'p>(
         &mut self,
-        parts: impl Iterator<Item = &'p ((u32, u64, u64), f64)>,
+        parts: impl Iterator<Item = &'p (ShapeKey, f64)>,
     ) -> [f64; 3] {
         // Scratch vectors kept between calls: this runs for every period in which the targets changed.
         let mut own = std::mem::take(&mut self.mix_own);
@@ -485,7 +485,7 @@ pub struct ServiceTraffic {
     noise_window: u64,
     /// Realized ÷ mean arrival rate in the current window.
     noise_factor: f64,
-    groups: Vec<((u32, u64, u64), f64)>,
+    groups: Vec<(ShapeKey, f64)>,
     buf: Vec<f64>,
 }
 
@@ -495,13 +495,13 @@ const MAX_SHAPES: usize = 4096;
 const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.99];
 
 /// The queue a shape key stands for.
-fn key_queue(key: (u32, u64, u64)) -> Mmc {
+fn key_queue(key: ShapeKey) -> Mmc {
     Mmc::new(key.0, f64::from_bits(key.1), f64::from_bits(key.2)).expect("stable")
 }
 
 /// The cache key of a stable M/M/c response-time distribution: utilisation rounded to 0.1 %, so that the
 /// few hundred utilisations a run visits share shapes (latency error well under the histogram's 1 %).
-fn shape_key(servers: u32, lambda: f64, mu: f64) -> (u32, u64, u64) {
+fn shape_key(servers: u32, lambda: f64, mu: f64) -> ShapeKey {
     let cap = servers as f64 * mu;
     let rho = (crate::engine::round(lambda / cap * 1000.0) / 1000.0).min(0.999);
     (servers, (rho * cap).to_bits(), mu.to_bits())
