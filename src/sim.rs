@@ -286,6 +286,12 @@ pub struct Sim<'a> {
     task_crashes: u64,
     /// The decision log of `ecsim explain` (None: not recorded, so normal runs pay nothing).
     explain: Option<ExplainLog>,
+    /// Does anyone read event-log text (the sink or `explain`)? When not, sentences are not formatted.
+    texts: bool,
+    /// Does the sink keep task records / time-series rows (see [`Sink::wants_tasks`])?
+    tasks_out: bool,
+    /// See [`Sink::wants_series`].
+    series_out: bool,
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -307,6 +313,8 @@ const STAY: u64 = u64::MAX;
 impl<'a> Sim<'a> {
     /// Prepare a run of `spec`, reporting into `sink`.
     pub fn new(spec: &'a Spec, sink: &'a mut dyn Sink) -> Self {
+        let (texts, tasks_out, series_out) =
+            (sink.wants_events(), sink.wants_tasks(), sink.wants_series());
         let mut world = World::new(
             spec.providers.len(),
             spec.zones.len(),
@@ -501,12 +509,16 @@ impl<'a> Sim<'a> {
             instance_failures: 0,
             task_crashes: 0,
             explain: None,
+            texts,
+            tasks_out,
+            series_out,
         }
     }
 
     /// Record the decision log (`ecsim explain`) into `log`.
     pub fn with_explain(mut self, log: ExplainLog) -> Self {
         self.explain = Some(log);
+        self.texts = true;
         self
     }
 
@@ -1721,7 +1733,7 @@ impl<'a> Sim<'a> {
             && st.tasks.len() as u32 == st.running
             && (self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon
                 || st.running == st.desired);
-        if steady && !st.steady {
+        if steady && !st.steady && self.texts {
             let name = self.spec.services[sid.0 as usize].name.clone();
             let msg = format!("(service {name}) has reached a steady state.");
             self.emit("service", name, msg, true);
@@ -2239,6 +2251,9 @@ impl<'a> Sim<'a> {
     // ----- records -----
 
     fn emit(&mut self, kind: &'static str, service: String, message: String, dedup: bool) {
+        if !self.texts {
+            return;
+        }
         let now = self.queue.now();
         if self.explain.is_some() && kind != "instance" {
             self.explain_line(&service, message.clone());
@@ -2263,7 +2278,7 @@ impl<'a> Sim<'a> {
 
     fn write_task(&mut self, t: TaskId) {
         let spec = self.spec;
-        if !spec.output.tasks_csv {
+        if !spec.output.tasks_csv || !self.tasks_out {
             return;
         }
         let task = self.world.task(t);
@@ -2312,7 +2327,8 @@ impl<'a> Sim<'a> {
         batch.clear();
         batch.resize(spec.services.len(), [None; 3]);
         // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
-        let write_rows = (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
+        let write_rows = self.series_out
+            && (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
         for (i, s) in spec.services.iter().enumerate() {
             // The next service's state, requested while this one is computed (see `engine::prefetch`).
             if let Some(Some(tr)) = self.traffic.get(i + 1) {

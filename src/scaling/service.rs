@@ -154,7 +154,7 @@ pub struct Decision {
     pub desired: u32,
     /// Scale-out (true) or scale-in.
     pub out: bool,
-    /// A sentence in Application Auto Scaling's terms.
+    /// A sentence in Application Auto Scaling's terms (empty when `on_datapoint` was asked for no text).
     pub reason: String,
 }
 
@@ -248,8 +248,7 @@ impl ServiceScaler {
         (d != desired).then_some(d)
     }
 
-    /// One period's datapoints have been published at `now` (`value(metric)` gives each; None when the
-    /// metric has no data, e.g. no running task). Returns a new desired count when the policies change it.
+    /// [`Self::on_datapoint_with`], with the decision's reason written.
     pub fn on_datapoint(
         &mut self,
         now: SimTime,
@@ -257,6 +256,21 @@ impl ServiceScaler {
         running: u32,
         desired: u32,
         deployment_in_progress: bool,
+    ) -> Option<Decision> {
+        self.on_datapoint_with(now, value, running, desired, deployment_in_progress, true)
+    }
+
+    /// One period's datapoints have been published at `now` (`value(metric)` gives each; None when the
+    /// metric has no data, e.g. no running task). Returns a new desired count when the policies change it,
+    /// with its reason when `text` (the simulation skips the sentence when nobody reads the event log).
+    pub fn on_datapoint_with(
+        &mut self,
+        now: SimTime,
+        value: impl Fn(ScalingMetric) -> Option<f64>,
+        running: u32,
+        desired: u32,
+        deployment_in_progress: bool,
+        text: bool,
     ) -> Option<Decision> {
         // (capacity, policy) of the policies proposing each way; the winner's sentence is written only
         // when a decision is made (most datapoints change nothing).
@@ -306,7 +320,7 @@ impl ServiceScaler {
                 return Some(Decision {
                     desired: target,
                     out: true,
-                    reason: self.propose(i, now, running, true).1,
+                    reason: self.propose(i, now, running, text).1,
                 });
             }
             return None;
@@ -320,7 +334,7 @@ impl ServiceScaler {
                 return Some(Decision {
                     desired: target,
                     out: false,
-                    reason: self.propose(i, now, running, true).1,
+                    reason: self.propose(i, now, running, text).1,
                 });
             }
         }

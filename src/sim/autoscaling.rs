@@ -41,15 +41,19 @@ impl<'a> Sim<'a> {
         // A deployment in progress pauses scale-in (§4.1).
         let deploying = self.deployment_in_progress(sid);
         let scaler = self.scalers[i].as_mut().expect("scaler");
-        if let Some(d) = scaler.on_datapoint(now, value, running, desired, deploying) {
-            let name = self.spec.services[i].name.clone();
-            let msg = format!(
-                "Application Auto Scaling: {} service {name} from {desired} to {} tasks ({}).",
-                if d.out { "scaling out" } else { "scaling in" },
-                d.desired,
-                d.reason
-            );
-            self.emit("scaling", name, msg, false);
+        if let Some(d) =
+            scaler.on_datapoint_with(now, value, running, desired, deploying, self.texts)
+        {
+            if self.texts {
+                let name = self.spec.services[i].name.clone();
+                let msg = format!(
+                    "Application Auto Scaling: {} service {name} from {desired} to {} tasks ({}).",
+                    if d.out { "scaling out" } else { "scaling in" },
+                    d.desired,
+                    d.reason
+                );
+                self.emit("scaling", name, msg, false);
+            }
             self.set_desired(sid, d.desired);
         }
     }

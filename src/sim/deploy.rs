@@ -162,13 +162,15 @@ impl<'a> Sim<'a> {
                     "Scaling activity initiated by (deployment ecs-svc)".into(),
                 );
             }
-            let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
-            let msg = format!(
-                "(service {}) has stopped {} running tasks:{list}.",
-                s.name,
-                stopped.len()
-            );
-            self.emit("service", s.name.clone(), msg, false);
+            if self.texts {
+                let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
+                let msg = format!(
+                    "(service {}) has stopped {} running tasks:{list}.",
+                    s.name,
+                    stopped.len()
+                );
+                self.emit("service", s.name.clone(), msg, false);
+            }
             total = self.services[sid.0 as usize].tasks.len() as u32;
         }
 
@@ -325,7 +327,7 @@ impl<'a> Sim<'a> {
         }
         let st = &mut self.services[sid.0 as usize];
         st.tokens -= started.len() as f64;
-        if !started.is_empty() {
+        if !started.is_empty() && self.texts {
             let list: String = started.iter().map(|t| format!(" (task {t})")).collect();
             let msg = format!(
                 "(service {}) has started {} tasks:{list}.",
