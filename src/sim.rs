@@ -1671,12 +1671,8 @@ impl<'a> Sim<'a> {
         // Hint the tasks, then their instances, then those instances' group counts, before the pass
         // (see `engine::prefetch`): each round reads only what the previous one requested.
         for &t in &st.tasks {
-            // Only the lines holding the fields the keys read (a task spans four).
-            let x = self.world.task(t);
-            crate::engine::prefetch(&x.state);
-            crate::engine::prefetch(&x.instance);
-            crate::engine::prefetch(&x.zone);
-            crate::engine::prefetch(&x.mem);
+            // The keys read only the task's first cache line (see `Task`).
+            crate::engine::prefetch(self.world.task(t));
         }
         for &t in &st.tasks {
             if let Some(iid) = self.world.task(t).instance {
