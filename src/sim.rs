@@ -344,7 +344,7 @@ impl<'a> Sim<'a> {
             .flat_map(|s| s.placement_constraints.iter())
             .chain(spec.run_tasks.iter().flat_map(|r| r.placement_constraints.iter()))
             .any(|c| matches!(c, Constraint::MemberOf { source, .. } if source.contains("task:group")));
-        let services = spec
+        let services: Vec<ServiceState> = spec
             .services
             .iter()
             .map(|s| {
@@ -385,7 +385,7 @@ impl<'a> Sim<'a> {
                 }
             })
             .collect();
-        let run_task_strategies = spec
+        let run_task_strategies: Vec<Vec<Strategy>> = spec
             .run_tasks
             .iter()
             .chain(spec.scheduled_tasks.iter().map(|s| &s.run))
@@ -397,6 +397,16 @@ impl<'a> Sim<'a> {
                 }
             })
             .collect();
+        // Only binpack reads the free-resource indexes; strategies are fixed for the run.
+        world.set_binpack_index(
+            services
+                .iter()
+                .map(|s| &s.strategies)
+                .chain(run_task_strategies.iter())
+                .chain(spec.batch_jobs.iter().map(|b| &b.placement_strategy))
+                .flatten()
+                .any(|s| matches!(s, Strategy::Binpack(_))),
+        );
         let def_ports = spec
             .task_definitions
             .iter()
@@ -1668,56 +1678,107 @@ impl<'a> Sim<'a> {
                 .tasks
                 .iter()
                 .all(|&t| self.world.task(t).launch != LaunchKind::Ec2);
-        // Hint the tasks, then their instances, then those instances' group counts, before the pass
-        // (see `engine::prefetch`): each round reads only what the previous one requested.
+        let group = st.group;
+        let zone_counts = &self.world.group_zone_counts[group.0 as usize];
+        // The keys compare lexicographically, so a task whose leading keys already lose to the best so
+        // far needs no more of them: with spread(AZ) first (the service default), only tasks in the
+        // fullest zone read their instance. Every task still draws its tie-break, in order, so the
+        // random stream (and the choice) is the same as computing every key in full.
+        let zone_first = fargate
+            || matches!(
+                st.strategies.first(),
+                Some(Strategy::Spread(SpreadField::AvailabilityZone))
+            );
+        let lead = |task: &crate::ecs::world::Task| -> (i64, i64) {
+            let zone_count = task.zone.map_or(0, |z| zone_counts[z.0 as usize]);
+            (
+                (task.state == TaskState::Running) as i64,
+                if zone_first { -(zone_count as i64) } else { 0 },
+            )
+        };
+        // Hint the tasks, then the instances the pass will read, then their group counts (see
+        // `engine::prefetch`): each round reads only what the previous one requested.
         for &t in &st.tasks {
             // The keys read only the task's first cache line (see `Task`).
             crate::engine::prefetch(self.world.task(t));
         }
+        let best_lead = st
+            .tasks
+            .iter()
+            .map(|&t| lead(self.world.task(t)))
+            .min()
+            .expect("scale-in with no tasks");
+        let reads_instance = |task: &crate::ecs::world::Task| {
+            !fargate && task.instance.is_some() && lead(task) == best_lead
+        };
         for &t in &st.tasks {
-            if let Some(iid) = self.world.task(t).instance {
-                crate::engine::prefetch(self.world.instance(iid));
+            let task = self.world.task(t);
+            if reads_instance(task) {
+                crate::engine::prefetch(self.world.instance(task.instance.expect("placed")));
             }
         }
         for &t in &st.tasks {
-            if let Some(iid) = self.world.task(t).instance
-                && let Some(first) = self.world.instance(iid).group_counts.first()
+            let task = self.world.task(t);
+            if reads_instance(task)
+                && let Some(first) = self
+                    .world
+                    .instance(task.instance.expect("placed"))
+                    .group_counts
+                    .first()
             {
                 crate::engine::prefetch(first);
             }
         }
+        // Key j (1..=5) of a task: its strategies' keys in order (0 past the last strategy).
+        let strategy_key = |task: &crate::ecs::world::Task, j: usize| -> i64 {
+            let zone_count = task.zone.map_or(0, |z| zone_counts[z.0 as usize]);
+            if fargate {
+                return if j == 1 { -(zone_count as i64) } else { 0 };
+            }
+            let (Some(iid), Some(s)) = (task.instance, st.strategies.get(j - 1)) else {
+                return 0;
+            };
+            match s {
+                Strategy::Spread(SpreadField::AvailabilityZone) => -(zone_count as i64),
+                Strategy::Binpack(crate::spec::Resource::Memory) => {
+                    -((self.world.instance(iid).mem_free + task.mem) as i64)
+                }
+                Strategy::Binpack(crate::spec::Resource::Cpu) => {
+                    -((self.world.instance(iid).cpu_free + task.cpu) as i64)
+                }
+                Strategy::Spread(SpreadField::InstanceId) => {
+                    -(self.world.instance(iid).group_count(group) as i64)
+                }
+                Strategy::Spread(SpreadField::Attribute(_)) | Strategy::Random => 0,
+            }
+        };
         let mut best: Option<([i64; 7], TaskId)> = None;
         for &t in &st.tasks {
             let task = self.world.task(t);
+            let tie_break = (self.rng_placement.next_u64() >> 1) as i64;
             let mut key = [0i64; 7];
             key[0] = (task.state == TaskState::Running) as i64;
-            let zone_count = task.zone.map_or(0, |z| {
-                self.world.group_zone_counts[st.group.0 as usize][z.0 as usize]
-            });
-            if fargate {
-                key[1] = -(zone_count as i64);
-            } else if let Some(iid) = task.instance {
-                let inst = self.world.instance(iid);
-                for (k, s) in key[1..6].iter_mut().zip(st.strategies.iter()) {
-                    *k = match s {
-                        Strategy::Binpack(crate::spec::Resource::Memory) => {
-                            -((inst.mem_free + task.mem) as i64)
-                        }
-                        Strategy::Binpack(crate::spec::Resource::Cpu) => {
-                            -((inst.cpu_free + task.cpu) as i64)
-                        }
-                        Strategy::Spread(SpreadField::AvailabilityZone) => -(zone_count as i64),
-                        Strategy::Spread(SpreadField::InstanceId) => {
-                            -(inst.group_count(st.group) as i64)
-                        }
-                        Strategy::Spread(SpreadField::Attribute(_)) | Strategy::Random => 0,
-                    };
+            // Keys 1..=5 as far as they tie with the best; `j` is the first not computed.
+            let mut j = 1;
+            if let Some((b, _)) = &best {
+                let mut ord = key[0].cmp(&b[0]);
+                while ord.is_eq() && j < 6 {
+                    key[j] = strategy_key(task, j);
+                    ord = key[j].cmp(&b[j]);
+                    j += 1;
+                }
+                if ord.is_eq() {
+                    ord = tie_break.cmp(&b[6]);
+                }
+                if !ord.is_lt() {
+                    continue;
                 }
             }
-            key[6] = (self.rng_placement.next_u64() >> 1) as i64;
-            if best.is_none_or(|(b, _)| key < b) {
-                best = Some((key, t));
+            for (i, k) in key.iter_mut().enumerate().take(6).skip(j) {
+                *k = strategy_key(task, i);
             }
+            key[6] = tie_break;
+            best = Some((key, t));
         }
         best.expect("scale-in with no tasks").1
     }

@@ -180,6 +180,10 @@ fn indexed_binpack(
     r: Resource,
     only_zone: Option<ZoneId>,
 ) -> Option<InstanceId> {
+    assert!(
+        world.has_binpack_index(),
+        "binpack placement in a run declared without binpack"
+    );
     let mut best: Option<(u32, u64, u32)> = None;
     for p in req.scope.providers() {
         for z in 0..world.zones {

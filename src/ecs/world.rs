@@ -414,6 +414,10 @@ pub struct World {
     /// host nothing, so it leaves the placement indexes until a task on it stops. Without this, full
     /// instances would sit at the front of the binpack order and every placement would walk past them.
     min_need: (u32, u32),
+    /// Keep [`ZoneIndex::by_mem`] / [`ZoneIndex::by_cpu`]: only binpack reads them, and a run whose
+    /// placements never binpack (the default spread of services) would pay two B-tree updates per task
+    /// start and stop for nothing.
+    binpack_index: bool,
 }
 
 impl World {
@@ -432,6 +436,7 @@ impl World {
             track_group_names: false,
             max_reserved_ports,
             min_need: (0, 0),
+            binpack_index: true,
         }
     }
 
@@ -442,6 +447,20 @@ impl World {
             "set_min_need before adding instances"
         );
         self.min_need = (cpu, mem);
+    }
+
+    /// Keep the binpack indexes or not (before instances are added; see `binpack_index`).
+    pub fn set_binpack_index(&mut self, on: bool) {
+        assert!(
+            self.instances.is_empty(),
+            "set_binpack_index before adding instances"
+        );
+        self.binpack_index = on;
+    }
+
+    /// Are the binpack indexes kept?
+    pub fn has_binpack_index(&self) -> bool {
+        self.binpack_index
     }
 
     #[inline]
@@ -508,11 +527,14 @@ impl World {
         );
         assert_eq!(inst.status, InstanceStatus::Active);
         let indexed = self.indexable(inst.status, inst.cpu_free, inst.mem_free);
+        let binpack = self.binpack_index;
         self.instances.push(inst);
         let ix = self.zone_index_mut(p, z);
         if indexed {
-            ix.by_mem.insert(keys.0);
-            ix.by_cpu.insert(keys.1);
+            if binpack {
+                ix.by_mem.insert(keys.0);
+                ix.by_cpu.insert(keys.1);
+            }
             ix.by_tiebreak.insert((keys.0.1, id.0));
         }
         ix.members.push(id);
@@ -563,7 +585,28 @@ impl World {
         );
         let was = self.indexable(st, old_cpu, old_mem);
         let now = self.indexable(st, c, m);
+        let binpack = self.binpack_index;
         let ix = self.zone_index_mut(p, z);
+        if binpack {
+            Self::reindex_binpack(ix, id, t, (old_mem, old_cpu, was), (m, c, now));
+        }
+        if was && !now {
+            let removed = ix.by_tiebreak.remove(&(t, id.0));
+            debug_assert!(removed);
+        } else if now && !was {
+            ix.by_tiebreak.insert((t, id.0));
+        }
+    }
+
+    /// Move an instance in the free-memory / free-CPU orders: (free memory, free CPU, indexable) before
+    /// and after.
+    fn reindex_binpack(
+        ix: &mut ZoneIndex,
+        id: InstanceId,
+        t: u64,
+        (old_mem, old_cpu, was): (u32, u32, bool),
+        (m, c, now): (u32, u32, bool),
+    ) {
         if was && (!now || old_mem != m) {
             let removed = ix.by_mem.remove(&(old_mem, t, id.0));
             debug_assert!(removed);
@@ -577,12 +620,6 @@ impl World {
         }
         if now && (!was || old_cpu != c) {
             ix.by_cpu.insert((c, t, id.0));
-        }
-        if was && !now {
-            let removed = ix.by_tiebreak.remove(&(t, id.0));
-            debug_assert!(removed);
-        } else if now && !was {
-            ix.by_tiebreak.insert((t, id.0));
         }
     }
 
@@ -809,11 +846,12 @@ impl World {
             }
             let ix = self.zone_index(inst.provider, inst.zone);
             let indexed = self.indexable(inst.status, inst.cpu_free, inst.mem_free);
-            if indexed
+            let binpacked = indexed && self.binpack_index;
+            if binpacked
                 != ix
                     .by_mem
                     .contains(&(inst.mem_free, inst.tiebreak, i as u32))
-                || indexed
+                || binpacked
                     != ix
                         .by_cpu
                         .contains(&(inst.cpu_free, inst.tiebreak, i as u32))
