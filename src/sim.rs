@@ -179,6 +179,27 @@ struct BatchRt {
 /// Jobs that may wait for capacity at once, per batch source (a bound on the queue).
 const MAX_WAITING_JOBS: usize = 1_000_000;
 
+/// What the scale-in victim pass ranks a service's task by (§1.3: RUNNING or not, its zone, whether it
+/// holds an instance), kept beside [`ServiceState::tasks`] so that the pass need not read the tasks,
+/// which lie scattered over the task slots.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TaskBrief {
+    running: bool,
+    on_instance: bool,
+    /// Zone index; `u8::MAX`: none yet.
+    zone: u8,
+}
+
+impl TaskBrief {
+    fn of(t: &Task) -> TaskBrief {
+        TaskBrief {
+            running: t.state == TaskState::Running,
+            on_instance: t.instance.is_some(),
+            zone: t.zone.map_or(u8::MAX, |z| z.0),
+        }
+    }
+}
+
 /// Per-service scheduler state.
 #[derive(Debug, Clone)]
 struct ServiceState {
@@ -187,6 +208,8 @@ struct ServiceState {
     group: GroupId,
     /// Tasks whose desired status is RUNNING.
     tasks: Vec<TaskId>,
+    /// `briefs[i]` describes `tasks[i]` (kept in step with it; see [`TaskBrief`]).
+    briefs: Vec<TaskBrief>,
     /// Active tasks per provider (base/weight accounting).
     provider_counts: Vec<u32>,
     running: u32,
@@ -363,6 +386,7 @@ impl<'a> Sim<'a> {
                     desired: 0,
                     group,
                     tasks: Vec::new(),
+                    briefs: Vec::new(),
                     n_keep: 0,
                     n_healthy: 0,
                     provider_counts: vec![0; spec.providers.len()],
@@ -1246,9 +1270,24 @@ impl<'a> Sim<'a> {
     }
 
     /// Debug builds: the service's kept and healthy counts equal a recount of its tasks.
+    /// After a change to what [`TaskBrief`] holds: update the task's brief if it is in its service's list.
+    fn refresh_brief(&mut self, t: TaskId) {
+        let x = self.world.task(t);
+        if let Owner::Service(sid) = x.owner {
+            let st = &mut self.services[sid.0 as usize];
+            if let Some(pos) = st.tasks.iter().position(|&y| y == t) {
+                st.briefs[pos] = TaskBrief::of(x);
+            }
+        }
+    }
+
     pub(super) fn debug_check_task_counts(&self, sid: ServiceId) {
         if cfg!(debug_assertions) {
             let st = &self.services[sid.0 as usize];
+            assert_eq!(st.briefs.len(), st.tasks.len(), "one brief per task");
+            for (&t, b) in st.tasks.iter().zip(&st.briefs) {
+                assert_eq!(*b, TaskBrief::of(self.world.task(t)), "task brief");
+            }
             let primary = st.primary as u32;
             let recount = st.tasks.iter().fold((0, 0), |(k, h), &t| {
                 let x = self.world.task(t);
@@ -1339,8 +1378,10 @@ impl<'a> Sim<'a> {
         );
         self.services[sid.0 as usize].strategies = strategies;
         let t = r?;
+        let brief = TaskBrief::of(self.world.task(t));
         let st = &mut self.services[sid.0 as usize];
         st.tasks.push(t);
+        st.briefs.push(brief);
         self.count_task(t, 1);
         let st = &mut self.services[sid.0 as usize];
         if let Some(p) = provider {
@@ -1506,6 +1547,7 @@ impl<'a> Sim<'a> {
         let ports = std::mem::take(&mut self.def_ports[def.0 as usize]);
         self.world.allocate(id, inst, &ports, td.uses_eni());
         self.def_ports[def.0 as usize] = ports;
+        self.refresh_brief(id);
         let t = self.world.task(id);
         self.cpu_reserved += t.cpu as u64;
         self.mem_reserved += t.mem as u64;
@@ -1628,7 +1670,10 @@ impl<'a> Sim<'a> {
                 );
                 let id = self.create_task(task);
                 self.allocate(id, inst);
-                self.services[sid.0 as usize].tasks.push(id);
+                let brief = TaskBrief::of(self.world.task(id));
+                let st = &mut self.services[sid.0 as usize];
+                st.tasks.push(id);
+                st.briefs.push(brief);
                 self.count_task(id, 1);
                 self.count_state(id, None, Some(TaskState::Provisioning));
                 self.run_from(id, TaskState::Provisioning);
@@ -1680,6 +1725,40 @@ impl<'a> Sim<'a> {
                 .all(|&t| self.world.task(t).launch != LaunchKind::Ec2);
         let group = st.group;
         let zone_counts = &self.world.group_zone_counts[group.0 as usize];
+        // The usual case reads no task and no instance: EC2, spread strategies only, and no instance
+        // holding two tasks of the group, so spread(instanceId) ranks every placed task -1 and the
+        // briefs hold the rest. The same keys and draws as the general pass below.
+        if !fargate
+            && self.world.group_crowded(group) == 0
+            && st.strategies.iter().all(|s| {
+                matches!(
+                    s,
+                    Strategy::Spread(SpreadField::AvailabilityZone)
+                        | Strategy::Spread(SpreadField::InstanceId)
+                )
+            })
+        {
+            let mut best: Option<([i64; 7], TaskId)> = None;
+            for (&t, b) in st.tasks.iter().zip(&st.briefs) {
+                let mut key = [0i64; 7];
+                key[0] = b.running as i64;
+                if b.on_instance {
+                    let zone_count = zone_counts.get(b.zone as usize).copied().unwrap_or(0);
+                    for (k, s) in key[1..6].iter_mut().zip(st.strategies.iter()) {
+                        *k = if matches!(s, Strategy::Spread(SpreadField::AvailabilityZone)) {
+                            -(zone_count as i64)
+                        } else {
+                            -1
+                        };
+                    }
+                }
+                key[6] = (self.rng_placement.next_u64() >> 1) as i64;
+                if best.is_none_or(|(bk, _)| key < bk) {
+                    best = Some((key, t));
+                }
+            }
+            return best.expect("scale-in with no tasks").1;
+        }
         // The keys compare lexicographically, so a task whose leading keys already lose to the best so
         // far needs no more of them: with spread(AZ) first (the service default), only tasks in the
         // fullest zone read their instance. Every task still draws its tie-break, in order, so the
@@ -1952,6 +2031,9 @@ impl<'a> Sim<'a> {
             task.state = state;
             task.generation = task.generation.wrapping_add(1);
         }
+        if (old == TaskState::Running) != (state == TaskState::Running) {
+            self.refresh_brief(t);
+        }
         let tm = self.timings(t);
         let spec = self.spec;
         match state {
@@ -2125,6 +2207,7 @@ impl<'a> Sim<'a> {
             let st = &mut self.services[sid.0 as usize];
             if let Some(pos) = st.tasks.iter().position(|&x| x == t) {
                 st.tasks.swap_remove(pos);
+                st.briefs.swap_remove(pos);
                 self.count_task(t, -1);
             }
             let st = &mut self.services[sid.0 as usize];

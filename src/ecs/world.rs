@@ -402,6 +402,9 @@ pub struct World {
     group_lookup: std::collections::HashMap<String, GroupId>,
     /// Tasks per group and zone that hold a placement (EC2 or Fargate), for AZ spread.
     pub group_zone_counts: Vec<Vec<u32>>,
+    /// Per group: instances holding two or more of its tasks. At 0, every placed task of the group is
+    /// alone on its instance, so spread(instanceId) ranks them all alike without reading an instance.
+    group_crowded: Vec<u32>,
     /// `[provider * zones + zone]` placement indexes (EC2 providers only have entries in use).
     pub index: Vec<ZoneIndex>,
     /// Number of zones.
@@ -431,6 +434,7 @@ impl World {
             group_names: Vec::new(),
             group_lookup: Default::default(),
             group_zone_counts: Vec::new(),
+            group_crowded: Vec::new(),
             index: vec![ZoneIndex::default(); providers * zones],
             zones,
             track_group_names: false,
@@ -485,7 +489,13 @@ impl World {
         self.group_names.push(name.to_string());
         self.group_lookup.insert(name.to_string(), g);
         self.group_zone_counts.push(vec![0; self.zones]);
+        self.group_crowded.push(0);
         g
+    }
+
+    /// Instances holding two or more tasks of `group` (see `group_crowded`).
+    pub fn group_crowded(&self, group: GroupId) -> u32 {
+        self.group_crowded[group.0 as usize]
     }
 
     /// Index of (provider, zone).
@@ -661,7 +671,12 @@ impl World {
         assert!(inst.ports.len() as u32 <= self.max_reserved_ports);
         inst.tasks.push(task_id);
         match inst.group_counts.iter_mut().find(|(g, _)| *g == group) {
-            Some((_, n)) => *n += 1,
+            Some((_, n)) => {
+                *n += 1;
+                if *n == 2 {
+                    self.group_crowded[group.0 as usize] += 1;
+                }
+            }
             None => inst.group_counts.push((group, 1)),
         }
         if let Some(name) = name {
@@ -710,8 +725,12 @@ impl World {
             .position(|(g, _)| *g == group)
             .expect("group count");
         inst.group_counts[gpos].1 -= 1;
-        if inst.group_counts[gpos].1 == 0 {
-            inst.group_counts.swap_remove(gpos);
+        match inst.group_counts[gpos].1 {
+            0 => {
+                inst.group_counts.swap_remove(gpos);
+            }
+            1 => self.group_crowded[group.0 as usize] -= 1,
+            _ => {}
         }
         if track {
             let name = &self.group_names[group.0 as usize];
@@ -867,6 +886,15 @@ impl World {
                     }
                 ));
             }
+        }
+        let mut crowded = vec![0u32; self.group_crowded.len()];
+        for inst in &self.instances {
+            for &(g, n) in &inst.group_counts {
+                crowded[g.0 as usize] += u32::from(n >= 2);
+            }
+        }
+        if crowded != self.group_crowded {
+            return Err("instances crowded per group disagree with the group counts".into());
         }
         Ok(())
     }

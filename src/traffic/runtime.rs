@@ -497,7 +497,10 @@ const RHO_STEPS: usize = 1000;
 fn rho_step(key: ShapeKey) -> usize {
     let cap = key.0 as f64 * f64::from_bits(key.2);
     let k = crate::engine::round(f64::from_bits(key.1) / cap * 1000.0) as usize;
-    debug_assert_eq!(key, shape_key(key.0, k as f64 / 1000.0 * cap, f64::from_bits(key.2)));
+    debug_assert_eq!(
+        key,
+        shape_key(key.0, k as f64 / 1000.0 * cap, f64::from_bits(key.2))
+    );
     k.min(RHO_STEPS - 1)
 }
 
@@ -536,7 +539,10 @@ impl RunWeights {
             for (k, &w) in steps.iter().enumerate() {
                 // A key that only ever got weight 0 adds nothing to the histogram (`add_shape`).
                 if w > 0.0 {
-                    out.push((shape_key(c, k as f64 / 1000.0 * cap, f64::from_bits(mu_bits)), w));
+                    out.push((
+                        shape_key(c, k as f64 / 1000.0 * cap, f64::from_bits(mu_bits)),
+                        w,
+                    ));
                 }
             }
         }
