@@ -315,6 +315,8 @@ pub struct Sim<'a> {
     tasks_out: bool,
     /// See [`Sink::wants_series`].
     series_out: bool,
+    /// Some service rebalances across zones (read every metric period; the specs are large and many).
+    az_rebalancing: bool,
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -546,6 +548,7 @@ impl<'a> Sim<'a> {
             texts,
             tasks_out,
             series_out,
+            az_rebalancing: spec.services.iter().any(|s| s.az_rebalancing),
         }
     }
 
@@ -2459,7 +2462,7 @@ impl<'a> Sim<'a> {
         let now = self.queue.now();
         let spec = self.spec;
         // AZ rebalancing watches for imbalance (§2.1); once per metric period is enough.
-        if spec.services.iter().any(|s| s.az_rebalancing) {
+        if self.az_rebalancing {
             self.rebalance_zones();
         }
         let mut published = false;
@@ -2477,17 +2480,17 @@ impl<'a> Sim<'a> {
             if let Some(st) = self.services.get(i + 1) {
                 crate::engine::prefetch(st);
             }
-            let mut row = SeriesRow {
+            // The scaling datapoints read request rate, CPU and memory; the full row is built only when
+            // it is written (most periods with `timeseries_interval`, every period into a NullSink).
+            let mut request_rate = None;
+            let mut cpu_utilization = None;
+            let mut memory_utilization = None;
+            let mut row = write_rows.then(|| SeriesRow {
                 time_ms: now,
                 scope: "service",
-                // Only written rows need the name (with `timeseries_interval`, most rows are not).
-                name: if write_rows {
-                    s.name.clone()
-                } else {
-                    String::new()
-                },
+                name: s.name.clone(),
                 ..Default::default()
-            };
+            });
             if let Some(load) = &s.load {
                 self.advance_traffic(ServiceId(i as u32));
                 let period_s = spec.metric_period_ms as f64 / 1000.0;
@@ -2495,21 +2498,26 @@ impl<'a> Sim<'a> {
                 let need_latency = write_rows || load.slo_p99_ms.is_some();
                 let p = tr.close_period(&mut self.run_hist, &mut self.shape_cache, need_latency);
                 let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
-                // The scaling datapoints read these three; the rest only goes into written rows.
-                row.request_rate = Some(round6(p.arrived / period_s));
-                row.cpu_utilization = p.cpu_utilization.map(round6);
-                row.memory_utilization = p.memory_utilization.map(round6);
-                if need_latency {
-                    row.latency_p50_ms = ms(p.latency_s[0]);
-                    row.latency_p90_ms = ms(p.latency_s[1]);
-                    row.latency_p99_ms = ms(p.latency_s[2]);
-                }
-                if let (Some(slo), Some(p99)) = (load.slo_p99_ms, row.latency_p99_ms)
+                request_rate = Some(round6(p.arrived / period_s));
+                cpu_utilization = p.cpu_utilization.map(round6);
+                memory_utilization = p.memory_utilization.map(round6);
+                let p99 = if need_latency {
+                    ms(p.latency_s[2])
+                } else {
+                    None
+                };
+                if let (Some(slo), Some(p99)) = (load.slo_p99_ms, p99)
                     && p99 > slo
                 {
                     tr.slo_violation_ms += spec.metric_period_ms;
                 }
-                if write_rows {
+                if let Some(row) = &mut row {
+                    row.request_rate = request_rate;
+                    row.cpu_utilization = cpu_utilization;
+                    row.memory_utilization = memory_utilization;
+                    row.latency_p50_ms = ms(p.latency_s[0]);
+                    row.latency_p90_ms = ms(p.latency_s[1]);
+                    row.latency_p99_ms = p99;
                     row.served = Some(round6(p.served));
                     row.errors = Some(round6(p.dropped));
                     row.queued = Some(round6(tr.queued(&self.task_traffic)));
@@ -2517,7 +2525,12 @@ impl<'a> Sim<'a> {
                     row.capacity_rps = Some(round6(tr.capacity_rps));
                 }
             }
-            if write_rows {
+            published |= self.publish_datapoints(
+                i,
+                [request_rate, cpu_utilization, memory_utilization],
+                &mut batch[i],
+            );
+            if let Some(mut row) = row {
                 let st = &self.services[i];
                 row.desired = Some(if s.scheduling == SchedulingStrategy::Daemon {
                     st.tasks.len() as u32
@@ -2527,9 +2540,6 @@ impl<'a> Sim<'a> {
                 row.running = Some(st.running);
                 row.pending = Some(st.pending);
                 row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
-            }
-            published |= self.publish_datapoints(i, &row, &mut batch[i]);
-            if write_rows {
                 self.sink.series(&row);
             }
         }

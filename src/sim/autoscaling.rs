@@ -12,7 +12,7 @@ impl<'a> Sim<'a> {
     pub(super) fn publish_datapoints(
         &mut self,
         i: usize,
-        row: &SeriesRow,
+        [request_rate, cpu_utilization, memory_utilization]: [Option<f64>; 3],
         slot: &mut [Option<f64>; 3],
     ) -> bool {
         if self.scalers[i].is_none() {
@@ -21,11 +21,9 @@ impl<'a> Sim<'a> {
         let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
         let per_target = self.traffic[i].as_ref().and_then(|tr| {
             let n = tr.targets.len();
-            (n > 0).then(|| {
-                row.request_rate.unwrap_or(0.0) * 60.0 * period_min / n as f64 / period_min
-            })
+            (n > 0).then(|| request_rate.unwrap_or(0.0) * 60.0 * period_min / n as f64 / period_min)
         });
-        *slot = [row.cpu_utilization, row.memory_utilization, per_target];
+        *slot = [cpu_utilization, memory_utilization, per_target];
         true
     }
 
