@@ -292,6 +292,22 @@ fn nonneg(x: f64) -> f64 {
     if x > 0.0 { x } else { 0.0 }
 }
 
+/// `e^x − 1`, which is exactly −1.0 in f64 below x ≈ −38.8 (glibc returns it there too): skipping the
+/// call keeps the value and saves it for all but the first buckets of a backlog ramp.
+fn expm1_or_minus_one(x: f64) -> f64 {
+    if x < -40.0 { -1.0 } else { x.exp_m1() }
+}
+
+/// Extends `table` to `n` entries (at most one per bucket): entry `k` is `e^{−μ·edge(k)} − 1` as a
+/// backlog ramp from empty evaluates it (see `LatencyHistogram::ramp_from_empty_shape`).
+fn expm1_table(mu: f64, table: &mut Vec<f64>, n: usize) {
+    let n = n.min(N_REGULAR + 1);
+    while table.len() < n {
+        let t = edge(table.len());
+        table.push(expm1_or_minus_one(-mu * (t - 0.0)));
+    }
+}
+
 /// Advances the fluid backlog of one queue by `period_s`, so the simulator
 /// can carry overload from one period to the next.
 ///
@@ -485,7 +501,7 @@ impl LatencyHistogram {
     /// mean.
     fn record_ccdf(
         &mut self,
-        ccdf: impl Fn(f64) -> f64,
+        ccdf: impl Fn(usize, f64) -> f64,
         t_start: f64,
         support_min: f64,
         mean: f64,
@@ -506,9 +522,10 @@ impl LatencyHistogram {
     }
 
     /// Calls `f(bucket, mass)` for the buckets of a distribution given by its CCDF, in order from the
-    /// bucket of `t_start` (see [`Self::record_ccdf`]); returns the upper edge of the last.
+    /// bucket of `t_start` (see [`Self::record_ccdf`]); returns the upper edge of the last. The CCDF is
+    /// asked at bucket `k`'s upper edge as `ccdf(k, edge)` (the index lets a caller look values up).
     fn for_each_mass(
-        ccdf: impl Fn(f64) -> f64,
+        ccdf: impl Fn(usize, f64) -> f64,
         t_start: f64,
         mut f: impl FnMut(usize, f64),
     ) -> f64 {
@@ -519,7 +536,7 @@ impl LatencyHistogram {
                 f(k, prev);
                 return edge(N_REGULAR);
             }
-            let s = ccdf(edge(k));
+            let s = ccdf(k, edge(k));
             let s = if s < TAIL { 0.0 } else { s.min(prev) };
             f(k, prev - s);
             prev = s;
@@ -531,7 +548,12 @@ impl LatencyHistogram {
     }
 
     /// The bucket masses (total 1) of a distribution given by its CCDF; see [`Self::record_ccdf`].
-    fn ccdf_shape(ccdf: impl Fn(f64) -> f64, t_start: f64, support_min: f64, mean: f64) -> Shape {
+    fn ccdf_shape(
+        ccdf: impl Fn(usize, f64) -> f64,
+        t_start: f64,
+        support_min: f64,
+        mean: f64,
+    ) -> Shape {
         let first = Self::bucket_of(t_start);
         let mut mass = Vec::with_capacity(64);
         let max = Self::for_each_mass(ccdf, t_start, |_, m| mass.push(m));
@@ -548,7 +570,7 @@ impl LatencyHistogram {
     pub fn mmc_shape(q: &Mmc) -> Shape {
         let pw = q.p_wait();
         let mean = pw / q.delta() + 1.0 / q.mu;
-        Self::ccdf_shape(|t| q.ccdf_with(pw, t), TAIL / q.mu, 0.0, mean)
+        Self::ccdf_shape(|_, t| q.ccdf_with(pw, t), TAIL / q.mu, 0.0, mean)
     }
 
     /// Adds `weight` requests distributed as `shape`.
@@ -594,7 +616,7 @@ impl LatencyHistogram {
         let mean = w + pw / q.delta() + 1.0 / q.mu;
         // P(T <= t) <= P(S <= t) <= μt, so below w + TAIL/μ lies <= TAIL mass.
         let t_start = w + TAIL / q.mu;
-        self.record_ccdf(|t| q.ccdf_with(pw, t - w), t_start, w, mean, weight);
+        self.record_ccdf(|_, t| q.ccdf_with(pw, t - w), t_start, w, mean, weight);
     }
 
     /// Adds `weight` requests whose latency is `U + S` with the backlog wait
@@ -615,11 +637,24 @@ impl LatencyHistogram {
     }
 
     /// The CCDF of [`Self::record_backlogged`] with its start, lower bound and mean.
+    #[allow(clippy::type_complexity)] // (CCDF, start, lower bound, mean); a closure type has no name
     fn backlogged(
         mu: f64,
         wait_lo_s: f64,
         wait_hi_s: f64,
-    ) -> Option<(impl Fn(f64) -> f64, f64, f64, f64)> {
+    ) -> Option<(impl Fn(usize, f64) -> f64, f64, f64, f64)> {
+        Self::backlogged_with(mu, wait_lo_s, wait_hi_s, |_, x| expm1_or_minus_one(x))
+    }
+
+    /// [`Self::backlogged`] with `e^x − 1` for `x = −μ(t − lo)` at bucket `k`'s edge `t` given by
+    /// `em1(k, x)` (a table when `lo` is 0: then `x` depends on `μ` and the bucket only).
+    #[allow(clippy::type_complexity)] // (CCDF, start, lower bound, mean); a closure type has no name
+    fn backlogged_with(
+        mu: f64,
+        wait_lo_s: f64,
+        wait_hi_s: f64,
+        em1: impl Fn(usize, f64) -> f64,
+    ) -> Option<(impl Fn(usize, f64) -> f64, f64, f64, f64)> {
         if !(mu > 0.0 && mu.is_finite()) {
             return None;
         }
@@ -629,14 +664,11 @@ impl LatencyHistogram {
         );
         let width = hi - lo;
         let beyond = phi(mu * width);
-        let ccdf = move |t: f64| {
+        let ccdf = move |k: usize, t: f64| {
             if t <= lo {
                 1.0
             } else if t < hi {
-                // e^x − 1 is exactly −1.0 in f64 below x ≈ −38.8 (glibc returns it there too):
-                // skipping the call keeps the value and saves it for all but the first buckets.
-                let x = -mu * (t - lo);
-                let em1 = if x < -40.0 { -1.0 } else { x.exp_m1() };
+                let em1 = em1(k, -mu * (t - lo));
                 ((hi - t) - em1 / mu) / width
             } else {
                 (-mu * (t - hi)).exp() * beyond
@@ -650,6 +682,21 @@ impl LatencyHistogram {
     /// positive finite rate).
     pub fn backlogged_shape(mu: f64, wait_lo_s: f64, wait_hi_s: f64) -> Option<Shape> {
         let (ccdf, t_start, lo, mean) = Self::backlogged(mu, wait_lo_s, wait_hi_s)?;
+        Some(Self::ccdf_shape(ccdf, t_start, lo, mean))
+    }
+
+    /// `backlogged_shape(mu, 0.0, hi_s)` (a backlog ramp that starts empty), with `e^{−μt} − 1` at the
+    /// bucket edges from `em1_table` ([`expm1_table`] for this `mu`), which every ramp of the same `μ`
+    /// shares: the same values, computed once per run instead of once per bucket and ramp.
+    pub fn ramp_from_empty_shape(mu: f64, hi_s: f64, em1_table: &mut Vec<f64>) -> Option<Shape> {
+        expm1_table(mu, em1_table, Self::bucket_of(nonneg(hi_s)) + 1);
+        let table: &Vec<f64> = em1_table;
+        let (ccdf, t_start, lo, mean) = Self::backlogged_with(mu, 0.0, hi_s, |k, x| {
+            table
+                .get(k)
+                .copied()
+                .unwrap_or_else(|| expm1_or_minus_one(x))
+        })?;
         Some(Self::ccdf_shape(ccdf, t_start, lo, mean))
     }
 

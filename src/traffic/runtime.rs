@@ -318,6 +318,8 @@ pub struct ShapeCache {
     shapes: HashMap<ShapeKey, Shape>,
     /// Backlog ramps that start empty, by (μ, end wait rounded to 0.5 % in log scale).
     ramps: HashMap<(u64, u64), Shape>,
+    /// Per μ (bits): `e^{−μt} − 1` at the bucket edges, which every ramp from empty of that μ reads.
+    ramp_em1: Vec<(u64, Vec<f64>)>,
     mix_own: Vec<[f64; 3]>,
     /// Requests per stable shape over the whole run, all services together (alike services share the
     /// keys, so the map stays small and in cache), added to the run's histogram at the end.
@@ -352,7 +354,14 @@ impl ShapeCache {
         match self.ramps.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => {
-                Some(v.insert(LatencyHistogram::backlogged_shape(mu, 0.0, hi)?))
+                let table = match self.ramp_em1.iter().position(|e| e.0 == mu.to_bits()) {
+                    Some(i) => &mut self.ramp_em1[i].1,
+                    None => {
+                        self.ramp_em1.push((mu.to_bits(), Vec::new()));
+                        &mut self.ramp_em1.last_mut().expect("pushed").1
+                    }
+                };
+                Some(v.insert(LatencyHistogram::ramp_from_empty_shape(mu, hi, table)?))
             }
         }
     }
