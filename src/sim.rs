@@ -1719,18 +1719,42 @@ impl<'a> Sim<'a> {
     /// order, binpack stops where the most resource would be left free, spread stops from the fullest
     /// bucket; remaining ties are random.
     fn choose_scale_in_victim(&mut self, sid: ServiceId) -> TaskId {
-        let st = &self.services[sid.0 as usize];
-        let spec = self.spec;
-        let fargate = !matches!(&spec.services[sid.0 as usize].launch, Launch::Ec2)
-            && st
+        let fargate = self.all_fargate(sid);
+        #[cfg(debug_assertions)]
+        let rng_before = self.rng_placement.clone();
+        if let Some(victim) = self.victim_from_briefs(sid, fargate) {
+            // Debug builds check the fast path against the general one, from the same random state.
+            #[cfg(debug_assertions)]
+            {
+                let after = std::mem::replace(&mut self.rng_placement, rng_before);
+                assert_eq!(
+                    victim,
+                    self.victim_by_keys(sid, fargate),
+                    "victim fast path"
+                );
+                self.rng_placement = after;
+            }
+            return victim;
+        }
+        self.victim_by_keys(sid, fargate)
+    }
+
+    /// Is every task of the service on Fargate (its keys are then zone counts only)?
+    fn all_fargate(&self, sid: ServiceId) -> bool {
+        !matches!(&self.spec.services[sid.0 as usize].launch, Launch::Ec2)
+            && self.services[sid.0 as usize]
                 .tasks
                 .iter()
-                .all(|&t| self.world.task(t).launch != LaunchKind::Ec2);
+                .all(|&t| self.world.task(t).launch != LaunchKind::Ec2)
+    }
+
+    /// The usual case reads no task and no instance: EC2, spread strategies only, and no instance
+    /// holding two tasks of the group, so spread(instanceId) ranks every placed task -1 and the briefs
+    /// hold the rest. The same keys and draws as [`Self::victim_by_keys`]; None when it does not apply.
+    fn victim_from_briefs(&mut self, sid: ServiceId, fargate: bool) -> Option<TaskId> {
+        let st = &self.services[sid.0 as usize];
         let group = st.group;
         let zone_counts = &self.world.group_zone_counts[group.0 as usize];
-        // The usual case reads no task and no instance: EC2, spread strategies only, and no instance
-        // holding two tasks of the group, so spread(instanceId) ranks every placed task -1 and the
-        // briefs hold the rest. The same keys and draws as the general pass below.
         if !fargate
             && self.world.group_crowded(group) == 0
             && st.strategies.iter().all(|s| {
@@ -1760,8 +1784,17 @@ impl<'a> Sim<'a> {
                     best = Some((key, t));
                 }
             }
-            return best.expect("scale-in with no tasks").1;
+            return Some(best.expect("scale-in with no tasks").1);
         }
+        None
+    }
+
+    /// The general victim pass: each task's keys per strategy, compared lexicographically with a random
+    /// tie-break last.
+    fn victim_by_keys(&mut self, sid: ServiceId, fargate: bool) -> TaskId {
+        let st = &self.services[sid.0 as usize];
+        let group = st.group;
+        let zone_counts = &self.world.group_zone_counts[group.0 as usize];
         // The keys compare lexicographically, so a task whose leading keys already lose to the best so
         // far needs no more of them: with spread(AZ) first (the service default), only tasks in the
         // fullest zone read their instance. Every task still draws its tie-break, in order, so the
