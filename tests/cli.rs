@@ -416,3 +416,47 @@ fn bad_input_exits_2_when_stderr_is_closed() {
     assert_eq!(status.code(), Some(2));
     assert!(!tmp.path().join("out").exists());
 }
+
+/// A task definition with a bad value is reported once, with what ECS allows; the services that use it do
+/// not each add "unknown task definition" (a 100-service fleet printed 100 such lines after the real
+/// error). A genuine typo elsewhere is still reported, with the broken family as its suggestion.
+#[test]
+fn a_broken_task_definition_is_one_error_not_one_per_service() {
+    let mut text = String::from(
+        r#"name = "b"
+duration = "1h"
+[cluster]
+availability_zones = ["us-east-1a"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "web"
+cpu = -5
+memory = 512
+"#,
+    );
+    for i in 0..5 {
+        text.push_str(&format!(
+            "[[services]]\nname = \"s{i}\"\ntask_definition = \"web\"\ndesired_count = 1\n"
+        ));
+    }
+    text.push_str("[[services]]\nname = \"t\"\ntask_definition = \"wbe\"\ndesired_count = 1\n");
+    let err = ecsim::scenario::load_str(&text, "broken.toml", Path::new("."))
+        .expect_err("a negative cpu does not load")
+        .to_string();
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(lines.len(), 2, "{err}");
+    assert!(
+        lines[0].contains("broken.toml:12:7: field `task_definitions[0].cpu`")
+            && lines[0].contains("128 to 10240 on EC2"),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("services[5].task_definition")
+            && lines[1].contains("unknown task definition \"wbe\"; did you mean \"web\"?"),
+        "{err}"
+    );
+}

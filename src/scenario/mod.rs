@@ -56,6 +56,7 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
         lines: LineIndex::new(src),
         diags: Vec::new(),
         base_dir: base_dir.to_path_buf(),
+        failed_defs: Vec::new(),
     };
     let root = match DeTable::parse(src) {
         Ok(t) => t,
@@ -81,6 +82,24 @@ struct Ctx<'s> {
     lines: LineIndex<'s>,
     diags: Vec<Diagnostic>,
     base_dir: PathBuf,
+    /// Task definitions that failed to load (their errors are reported), by `family` when the TOML names
+    /// it: references to them are not reported again as unknown (one error, not one per service).
+    failed_defs: Vec<Option<String>>,
+}
+
+/// What a field allows, in ECS's terms, for fields whose type alone says too little (a negative task
+/// `cpu` fails as "expected a whole number from 0 to 4294967295").
+fn field_hint(field: &str) -> Option<&'static str> {
+    let in_task_def = field.starts_with("task_definitions[");
+    if in_task_def && field.ends_with("].cpu") {
+        Some(
+            "task-level cpu is in CPU units (1024 = 1 vCPU): 128 to 10240 on EC2, or a Fargate size (256, 512, 1024, 2048, 4096, 8192, 16384)",
+        )
+    } else if in_task_def && field.ends_with("].memory") {
+        Some("task-level memory is in MiB, e.g. 512 or 2048")
+    } else {
+        None
+    }
 }
 
 /// Walk `path` ("a.b.0.c") into a spanned value; returns the deepest span found.
@@ -176,7 +195,12 @@ impl<'s> Ctx<'s> {
             Err(e) => {
                 let span = e.span().unwrap_or(v.span());
                 let field = field_at(v, &span, prefix);
-                self.push(span, field, enrich_serde_message(e.message()));
+                let mut msg = enrich_serde_message(e.message());
+                if let Some(hint) = field_hint(&field) {
+                    msg.push_str("; ");
+                    msg.push_str(hint);
+                }
+                self.push(span, field, msg);
                 None
             }
         }
@@ -649,20 +673,34 @@ impl<'s> Ctx<'s> {
             .enumerate()
         {
             let prefix = format!("task_definitions[{i}]");
+            let family = match item.get_ref() {
+                DeValue::Table(t) => {
+                    t.iter()
+                        .find(|(k, _)| k.get_ref() == "family")
+                        .and_then(|(_, v)| match v.get_ref() {
+                            DeValue::String(f) => Some(f.to_string()),
+                            _ => None,
+                        })
+                }
+                _ => None,
+            };
             let Some(r): Option<RawTaskDefinition> = self.de(item, &prefix) else {
+                self.failed_defs.push(family);
                 continue;
             };
-            if let Some(d) = self.task_definition(r, item, &prefix) {
-                if defs.iter().any(|x| x.family == d.family) {
-                    self.at(
-                        item,
-                        &prefix,
-                        "family",
-                        format!("task definition family \"{}\" is declared twice", d.family),
-                    );
-                }
-                defs.push(d);
+            let Some(d) = self.task_definition(r, item, &prefix) else {
+                self.failed_defs.push(family);
+                continue;
+            };
+            if defs.iter().any(|x| x.family == d.family) {
+                self.at(
+                    item,
+                    &prefix,
+                    "family",
+                    format!("task definition family \"{}\" is declared twice", d.family),
+                );
             }
+            defs.push(d);
         }
 
         let default_strategy = cluster
@@ -1020,11 +1058,23 @@ impl<'s> Ctx<'s> {
         let family = name.split(':').next().unwrap_or(name);
         match defs.iter().position(|d| d.family == family) {
             Some(i) => Some(TaskDefId(i as u16)),
+            // Declared but broken (already reported), or a broken one whose family is unknown (a JSON
+            // file that did not load): not one more error per reference.
+            None if self
+                .failed_defs
+                .iter()
+                .any(|f| f.as_deref().is_none_or(|f| f == family)) =>
+            {
+                None
+            }
             None => {
-                let hint = closest(family, defs.iter().map(|d| d.family.as_str()))
+                // Families that failed to load are declared too (with errors of their own).
+                let failed = self.failed_defs.iter().flatten().map(String::as_str);
+                let declared = || defs.iter().map(|d| d.family.as_str()).chain(failed.clone());
+                let hint = closest(family, declared())
                     .map(|c| format!("; did you mean \"{c}\"?"))
                     .unwrap_or_default();
-                let known: Vec<&str> = defs.iter().map(|d| d.family.as_str()).collect();
+                let known: Vec<&str> = declared().collect();
                 self.at(
                     item,
                     prefix,
