@@ -725,15 +725,12 @@ impl<'a> Sim<'a> {
                     .expect("one batch per ScalingDatapoints event");
                 for (i, &dp) in batch.iter().enumerate() {
                     // Two services ahead: the scaler's policy and state buffers; one ahead: the datapoint
-                    // history those hold and the deployments (see `engine::prefetch`).
+                    // history those hold (step scaling; see `engine::prefetch`).
                     if let Some(Some(sc)) = self.scalers.get(i + 2) {
                         sc.prefetch_buffers();
                     }
                     if let Some(Some(sc)) = self.scalers.get(i + 1) {
                         sc.prefetch_history();
-                        if let Some(d) = self.services[i + 1].deployments.first() {
-                            crate::engine::prefetch(d);
-                        }
                     }
                     if self.scalers[i].is_some() {
                         self.on_scaling_datapoint(ServiceId(i as u32), dp);

@@ -161,9 +161,16 @@ pub struct Decision {
 /// Per-policy alarm state.
 #[derive(Debug, Clone, Default)]
 struct PolicyState {
-    /// Recent datapoints, newest last (bounded by the longest window; a ring, so a datapoint costs no
-    /// shift of the window).
+    /// Step scaling: recent datapoints, newest last (bounded by the evaluation periods; a ring, so a
+    /// datapoint costs no shift of the window).
     history: VecDeque<f64>,
+    /// The newest datapoint (None after INSUFFICIENT_DATA).
+    last: Option<f64>,
+    /// Target tracking: how many of the newest datapoints in a row are above the target, and below
+    /// 0.9 × target. Its alarms ask only "were the last N all above (below)?", which these answer
+    /// without keeping or scanning the datapoints.
+    above: u32,
+    below: u32,
     cooldown_until: SimTime,
 }
 
@@ -257,19 +264,27 @@ impl ServiceScaler {
         desired: u32,
         deployment_in_progress: bool,
     ) -> Option<Decision> {
-        self.on_datapoint_with(now, value, running, desired, deployment_in_progress, true)
+        self.on_datapoint_with(
+            now,
+            value,
+            running,
+            desired,
+            || deployment_in_progress,
+            true,
+        )
     }
 
     /// One period's datapoints have been published at `now` (`value(metric)` gives each; None when the
     /// metric has no data, e.g. no running task). Returns a new desired count when the policies change it,
     /// with its reason when `text` (the simulation skips the sentence when nobody reads the event log).
+    /// `deployment_in_progress` is asked only when a scale-in would otherwise happen.
     pub fn on_datapoint_with(
         &mut self,
         now: SimTime,
         value: impl Fn(ScalingMetric) -> Option<f64>,
         running: u32,
         desired: u32,
-        deployment_in_progress: bool,
+        deployment_in_progress: impl FnOnce() -> bool,
         text: bool,
     ) -> Option<Decision> {
         // (capacity, policy) of the policies proposing each way; the winner's sentence is written only
@@ -281,14 +296,26 @@ impl ServiceScaler {
         for i in 0..self.policies.len() {
             let p = &self.policies[i];
             let v = value(p.metric());
-            let w = window(p);
             let st = &mut self.state[i];
-            match v {
-                Some(x) => st.history.push_back(x),
-                None => st.history.clear(), // INSUFFICIENT_DATA breaks the run of datapoints
-            }
-            while st.history.len() > w {
-                st.history.pop_front();
+            st.last = v;
+            match (v, p) {
+                (Some(x), Policy::TargetTracking { target, .. }) => {
+                    let run = |n: u32, on: bool| if on { n.saturating_add(1) } else { 0 };
+                    st.above = run(st.above, x > *target);
+                    st.below = run(st.below, x < 0.9 * target);
+                }
+                (Some(x), Policy::StepScaling { .. }) => {
+                    st.history.push_back(x);
+                    while st.history.len() > window(p) {
+                        st.history.pop_front();
+                    }
+                }
+                (None, _) => {
+                    // INSUFFICIENT_DATA breaks the run of datapoints
+                    st.history.clear();
+                    st.above = 0;
+                    st.below = 0;
+                }
             }
             // `max_by_key` keeps the last of equal maxima: so does `>=`.
             match self.propose(i, now, running, false).0 {
@@ -326,7 +353,7 @@ impl ServiceScaler {
             return None;
         }
         // Scale in only if every policy agrees, outside cooldowns and deployments.
-        if all_in && any_in && !deployment_in_progress && now >= self.scale_in_cooldown_until {
+        if all_in && any_in && now >= self.scale_in_cooldown_until && !deployment_in_progress() {
             let (n, i) = inn.expect("some policy proposed a scale-in");
             let target = n.max(self.min).min(self.max);
             if target < desired {
@@ -374,8 +401,8 @@ impl ServiceScaler {
     fn propose(&self, i: usize, now: SimTime, running: u32, text: bool) -> (Proposal, String) {
         let st = &self.state[i];
         let h = &st.history;
-        let last = match h.back() {
-            Some(&x) => x,
+        let last = match st.last {
+            Some(x) => x,
             None => return (Proposal::None, String::new()),
         };
         match &self.policies[i] {
@@ -389,7 +416,8 @@ impl ServiceScaler {
             } => {
                 let hd = *high_datapoints as usize;
                 let ld = *low_datapoints as usize;
-                if h.len() >= hd && h.range(h.len() - hd..).all(|&x| x > *target) {
+                // The last `hd` datapoints all above the target.
+                if st.above as usize >= hd {
                     // ⌈running × metric / target⌉; from 0 running, the smallest step (§4.1).
                     let n = if running == 0 {
                         1
@@ -405,10 +433,7 @@ impl ServiceScaler {
                     };
                     return (Proposal::Out(n), why);
                 }
-                if !disable_scale_in
-                    && h.len() >= ld
-                    && h.range(h.len() - ld..).all(|&x| x < 0.9 * target)
-                {
+                if !disable_scale_in && st.below as usize >= ld {
                     let ideal = ((running as f64 * last / target) - 1e-9).ceil().max(0.0) as u32;
                     let max_step =
                         ((running as f64 * self.scale_in_step_fraction).ceil() as u32).max(1);
@@ -539,6 +564,52 @@ mod tests {
                 assert_eq!(d.unwrap().desired, 15);
             }
         }
+    }
+
+    /// A missing datapoint (INSUFFICIENT_DATA) breaks the run: two above, none, two above is no alarm;
+    /// the third in a row after the gap is. Scale-in waits while a deployment is in progress (asked
+    /// only when a scale-in is due): 15 datapoints below 0.9 × 60 with 10 running would set
+    /// ⌈10 × 20 / 60⌉ = 4, bounded by the 10 % step to 9.
+    #[test]
+    fn a_gap_breaks_the_run_and_deployments_pause_scale_in() {
+        let mut s = ServiceScaler::new(1, 100, vec![tt(60.0)], 0.1);
+        let mut t = 0;
+        for v in [Some(90.0), Some(90.0), None, Some(90.0), Some(90.0)] {
+            t += 60_000;
+            assert_eq!(s.on_datapoint(t, |_| v, 10, 10, false), None);
+        }
+        t += 60_000;
+        assert_eq!(
+            s.on_datapoint(t, |_| Some(90.0), 10, 10, false)
+                .unwrap()
+                .desired,
+            15
+        );
+
+        let mut s = ServiceScaler::new(1, 100, vec![tt(60.0)], 0.1);
+        let mut asked = 0;
+        for k in 1..=15 {
+            t += 60_000;
+            let d = s.on_datapoint_with(
+                t,
+                |_| Some(20.0),
+                10,
+                10,
+                || {
+                    asked += 1;
+                    true
+                },
+                false,
+            );
+            assert_eq!(d, None, "datapoint {k}");
+        }
+        assert_eq!(
+            asked, 1,
+            "asked only once the 15th low datapoint made a scale-in due"
+        );
+        t += 60_000;
+        let d = s.on_datapoint(t, |_| Some(20.0), 10, 10, false);
+        assert_eq!(d.unwrap().desired, 9);
     }
 
     /// Cooldowns: after a scale-out the capacity just added counts (desired 15 → no new action at the
