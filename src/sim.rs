@@ -231,6 +231,13 @@ struct ServiceState {
     n_healthy: u32,
 }
 
+impl ServiceState {
+    /// Is its primary deployment rolling out (§2.3)? (Scale-in waits for it, §4.1.)
+    fn deployment_in_progress(&self) -> bool {
+        self.deployments[self.primary].rollout == Rollout::InProgress
+    }
+}
+
 /// A run in progress. Create with [`Sim::new`], then [`Sim::run`].
 pub struct Sim<'a> {
     spec: &'a Spec,

@@ -38,11 +38,8 @@ impl<'a> Sim<'a> {
         };
         // A deployment in progress pauses scale-in (§4.1). Asked only when a scale-in is due: it reads
         // the service's deployment list, one more buffer per service and period otherwise.
-        let services = &self.services;
-        let deploying = || {
-            let st = &services[i];
-            st.deployments[st.primary].rollout == Rollout::InProgress
-        };
+        let st = &self.services[i];
+        let deploying = || st.deployment_in_progress();
         let scaler = self.scalers[i].as_mut().expect("scaler");
         if let Some(d) =
             scaler.on_datapoint_with(now, value, running, desired, deploying, self.texts)

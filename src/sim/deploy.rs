@@ -56,8 +56,7 @@ impl<'a> Sim<'a> {
 
     /// A deployment is rolling out (scale-in pauses, §4.1).
     pub(super) fn deployment_in_progress(&self, sid: ServiceId) -> bool {
-        let st = &self.services[sid.0 as usize];
-        st.deployments[st.primary].rollout == Rollout::InProgress
+        self.services[sid.0 as usize].deployment_in_progress()
     }
 
     /// UpdateService to a new task definition: a new primary deployment (§2.3); the launch throttle resets
