@@ -1277,6 +1277,15 @@ impl<'a> Sim<'a> {
     }
 
     /// Debug builds: the service's kept and healthy counts equal a recount of its tasks.
+    /// A new task joins its service's `tasks`, with its brief and in its counts.
+    fn join_service(&mut self, sid: ServiceId, t: TaskId) {
+        let brief = TaskBrief::of(self.world.task(t));
+        let st = &mut self.services[sid.0 as usize];
+        st.tasks.push(t);
+        st.briefs.push(brief);
+        self.count_task(t, 1);
+    }
+
     /// After a change to what [`TaskBrief`] holds: update the task's brief if it is in its service's list.
     fn refresh_brief(&mut self, t: TaskId) {
         let x = self.world.task(t);
@@ -1385,11 +1394,7 @@ impl<'a> Sim<'a> {
         );
         self.services[sid.0 as usize].strategies = strategies;
         let t = r?;
-        let brief = TaskBrief::of(self.world.task(t));
-        let st = &mut self.services[sid.0 as usize];
-        st.tasks.push(t);
-        st.briefs.push(brief);
-        self.count_task(t, 1);
+        self.join_service(sid, t);
         let st = &mut self.services[sid.0 as usize];
         if let Some(p) = provider {
             st.provider_counts[p.0 as usize] += 1;
@@ -1677,19 +1682,11 @@ impl<'a> Sim<'a> {
                 );
                 let id = self.create_task(task);
                 self.allocate(id, inst);
-                let brief = TaskBrief::of(self.world.task(id));
-                let st = &mut self.services[sid.0 as usize];
-                st.tasks.push(id);
-                st.briefs.push(brief);
-                self.count_task(id, 1);
+                self.join_service(sid, id);
                 self.count_state(id, None, Some(TaskState::Provisioning));
                 self.run_from(id, TaskState::Provisioning);
-                let msg = format!(
-                    "(service {}) has started 1 tasks: (task {}).",
-                    s.name,
-                    self.world.task(id).serial
-                );
-                self.emit("service", s.name.clone(), msg, false);
+                let serial = self.world.task(id).serial;
+                self.emit_task_list(sid, "started", "", &[serial]);
             }
             Some(r) if r >= placement::Rejection::Arch => {} // constraint excludes it: not a daemon host.
             Some(r) => {

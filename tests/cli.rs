@@ -141,11 +141,8 @@ fn same_seed_gives_identical_files_and_another_seed_differs() {
     );
 }
 
-/// Broken scenarios: each must fail `validate` and `run` with exit code 2 and a message naming the file,
-/// line and field.
-#[test]
-fn broken_scenarios_are_reported_with_file_line_and_field() {
-    let base = r#"name = "b"
+/// A valid scenario the broken cases below start from (its task definition's `cpu` is on line 12).
+const BROKEN_BASE: &str = r#"name = "b"
 duration = "1h"
 [cluster]
 availability_zones = ["us-east-1a", "us-east-1b"]
@@ -159,6 +156,12 @@ family = "web"
 cpu = 256
 memory = 512
 "#;
+
+/// Broken scenarios: each must fail `validate` and `run` with exit code 2 and a message naming the file,
+/// line and field.
+#[test]
+fn broken_scenarios_are_reported_with_file_line_and_field() {
+    let base = BROKEN_BASE;
     let svc = "[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 2\n";
     let cases: Vec<(&str, String, &str)> = vec![
         (
@@ -422,22 +425,7 @@ fn bad_input_exits_2_when_stderr_is_closed() {
 /// error). A genuine typo elsewhere is still reported, with the broken family as its suggestion.
 #[test]
 fn a_broken_task_definition_is_one_error_not_one_per_service() {
-    let mut text = String::from(
-        r#"name = "b"
-duration = "1h"
-[cluster]
-availability_zones = ["us-east-1a"]
-[[capacity_providers]]
-name = "cp"
-instance_type = "m5.large"
-max_size = 2
-desired_size = 2
-[[task_definitions]]
-family = "web"
-cpu = -5
-memory = 512
-"#,
-    );
+    let mut text = BROKEN_BASE.replace("cpu = 256", "cpu = -5");
     for i in 0..5 {
         text.push_str(&format!(
             "[[services]]\nname = \"s{i}\"\ntask_definition = \"web\"\ndesired_count = 1\n"

@@ -189,19 +189,6 @@ pub struct ServiceScaler {
     pub scale_in_step_fraction: f64,
 }
 
-fn window(p: &Policy) -> usize {
-    match p {
-        Policy::TargetTracking {
-            high_datapoints,
-            low_datapoints,
-            ..
-        } => (*high_datapoints).max(*low_datapoints) as usize,
-        Policy::StepScaling {
-            evaluation_periods, ..
-        } => *evaluation_periods as usize,
-    }
-}
-
 impl ServiceScaler {
     /// A scalable target.
     pub fn new(min: u32, max: u32, policies: Vec<Policy>, scale_in_step_fraction: f64) -> Self {
@@ -304,9 +291,14 @@ impl ServiceScaler {
                     st.above = run(st.above, x > *target);
                     st.below = run(st.below, x < 0.9 * target);
                 }
-                (Some(x), Policy::StepScaling { .. }) => {
+                (
+                    Some(x),
+                    Policy::StepScaling {
+                        evaluation_periods, ..
+                    },
+                ) => {
                     st.history.push_back(x);
-                    while st.history.len() > window(p) {
+                    while st.history.len() > *evaluation_periods as usize {
                         st.history.pop_front();
                     }
                 }

@@ -161,15 +161,7 @@ impl<'a> Sim<'a> {
                     "Scaling activity initiated by (deployment ecs-svc)".into(),
                 );
             }
-            if self.texts {
-                let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
-                let msg = format!(
-                    "(service {}) has stopped {} running tasks:{list}.",
-                    s.name,
-                    stopped.len()
-                );
-                self.emit("service", s.name.clone(), msg, false);
-            }
+            self.emit_task_list(sid, "stopped", " running", &stopped);
             total = self.services[sid.0 as usize].tasks.len() as u32;
         }
 
@@ -224,13 +216,7 @@ impl<'a> Sim<'a> {
             total = total.saturating_sub(1);
         }
         if !stopped.is_empty() {
-            let list: String = stopped.iter().map(|t| format!(" (task {t})")).collect();
-            let msg = format!(
-                "(service {}) has stopped {} running tasks:{list}.",
-                s.name,
-                stopped.len()
-            );
-            self.emit("service", s.name.clone(), msg, false);
+            self.emit_task_list(sid, "stopped", " running", &stopped);
             // Room opened: start replacements now.
             if !primary_failed {
                 let keep_now = self.services[sid.0 as usize].n_keep;
@@ -295,11 +281,31 @@ impl<'a> Sim<'a> {
         self.check_steady(sid);
     }
 
+    /// The service event "(service s) has started|stopped N [running] tasks: (task a) (task b)." — built
+    /// only when someone reads event text.
+    pub(super) fn emit_task_list(
+        &mut self,
+        sid: ServiceId,
+        verb: &str,
+        which: &str,
+        serials: &[u64],
+    ) {
+        if !self.texts {
+            return;
+        }
+        let name = &self.spec.services[sid.0 as usize].name;
+        let list: String = serials.iter().map(|t| format!(" (task {t})")).collect();
+        let msg = format!(
+            "(service {name}) has {verb} {}{which} tasks:{list}.",
+            serials.len()
+        );
+        self.emit("service", name.clone(), msg, false);
+    }
+
     /// Launch up to `need` primary tasks now, within the throttle and the launch rate; retry later when
     /// held back. Returns whether any started.
     fn launch_batch(&mut self, sid: ServiceId, need: u32, now: SimTime) -> bool {
         let spec = self.spec;
-        let s = &spec.services[sid.0 as usize];
         let st = &mut self.services[sid.0 as usize];
         if now < st.throttled_until {
             let at = st.throttled_until;
@@ -326,14 +332,8 @@ impl<'a> Sim<'a> {
         }
         let st = &mut self.services[sid.0 as usize];
         st.tokens -= started.len() as f64;
-        if !started.is_empty() && self.texts {
-            let list: String = started.iter().map(|t| format!(" (task {t})")).collect();
-            let msg = format!(
-                "(service {}) has started {} tasks:{list}.",
-                s.name,
-                started.len()
-            );
-            self.emit("service", s.name.clone(), msg, false);
+        if !started.is_empty() {
+            self.emit_task_list(sid, "started", "", &started);
         }
         if failed {
             self.request_reconcile(sid, spec.scheduler.placement_retry_interval_ms);

@@ -323,7 +323,7 @@ pub struct ShapeCache {
     mix_own: Vec<[f64; 3]>,
     /// Requests per stable shape over the whole run, all services together (alike services share the
     /// keys, so the map stays small and in cache), added to the run's histogram at the end.
-    run_weights: RunWeights,
+    run_weights: HashMap<ShapeKey, f64>,
     mix_queues: Vec<(Mmc, f64)>,
     quantiles: HashMap<ShapeKey, [f64; 3]>,
 }
@@ -331,7 +331,8 @@ pub struct ShapeCache {
 impl ShapeCache {
     /// At the end of the run: add the stable shapes to the run's histogram, in key order.
     pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram) {
-        let keys = self.run_weights.drain_sorted();
+        let mut keys: Vec<(ShapeKey, f64)> = self.run_weights.drain().collect();
+        keys.sort_by_key(|a| a.0);
         for (key, w) in keys {
             run_hist.add_shape(self.shape(key), w);
         }
@@ -498,67 +499,6 @@ pub struct ServiceTraffic {
 }
 
 const MAX_SHAPES: usize = 4096;
-
-/// Utilisation steps of a shape key (0.1 %, the last at 99.9 %; see [`shape_key`]).
-const RHO_STEPS: usize = 1000;
-
-/// The utilisation step of a key made by [`shape_key`]: its λ is `step / 1000 × c × μ`.
-fn rho_step(key: ShapeKey) -> usize {
-    let cap = key.0 as f64 * f64::from_bits(key.2);
-    let k = crate::engine::round(f64::from_bits(key.1) / cap * 1000.0) as usize;
-    debug_assert_eq!(
-        key,
-        shape_key(key.0, k as f64 / 1000.0 * cap, f64::from_bits(key.2))
-    );
-    k.min(RHO_STEPS - 1)
-}
-
-/// Requests per stable shape over the whole run, all services together. Keys come from [`shape_key`], so
-/// per (servers, μ) there are at most [`RHO_STEPS`] of them: one slot each, so adding a period's weight (every
-/// service, every period) is an index instead of a hash-map probe. Sums and their order are those of a
-/// map keyed by the shape key.
-#[derive(Default)]
-struct RunWeights {
-    /// (servers, μ bits, weight per utilisation step).
-    by_queue: Vec<(u32, u64, Box<[f64]>)>,
-}
-
-impl RunWeights {
-    fn add(&mut self, key: ShapeKey, w: f64) {
-        let i = match self
-            .by_queue
-            .iter()
-            .position(|e| e.0 == key.0 && e.1 == key.2)
-        {
-            Some(i) => i,
-            None => {
-                self.by_queue
-                    .push((key.0, key.2, vec![0.0; RHO_STEPS].into_boxed_slice()));
-                self.by_queue.len() - 1
-            }
-        };
-        self.by_queue[i].2[rho_step(key)] += w;
-    }
-
-    /// Every key with weight, in key order; empties the sums.
-    fn drain_sorted(&mut self) -> Vec<(ShapeKey, f64)> {
-        let mut out = Vec::new();
-        for (c, mu_bits, steps) in self.by_queue.drain(..) {
-            let cap = c as f64 * f64::from_bits(mu_bits);
-            for (k, &w) in steps.iter().enumerate() {
-                // A key that only ever got weight 0 adds nothing to the histogram (`add_shape`).
-                if w > 0.0 {
-                    out.push((
-                        shape_key(c, k as f64 / 1000.0 * cap, f64::from_bits(mu_bits)),
-                        w,
-                    ));
-                }
-            }
-        }
-        out.sort_by_key(|a| a.0);
-        out
-    }
-}
 
 /// The percentiles reported per metric period.
 const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.99];
@@ -988,7 +928,7 @@ impl ServiceTraffic {
                 stats.latency_s = q.map(Some);
             }
             for &(key, w) in shapes.iter() {
-                cache.run_weights.add(key, w);
+                *cache.run_weights.entry(key).or_insert(0.0) += w;
             }
         } else {
             for &(key, w) in shapes.iter() {
