@@ -420,9 +420,10 @@ fn bad_input_exits_2_when_stderr_is_closed() {
     assert!(!tmp.path().join("out").exists());
 }
 
-/// A task definition with a bad value is reported once, with what ECS allows; the services that use it do
-/// not each add "unknown task definition" (a 100-service fleet printed 100 such lines after the real
-/// error). A genuine typo elsewhere is still reported, with the broken family as its suggestion.
+/// A task definition with a bad value is reported once, with what ECS allows; the services that use it
+/// (and an update of one of them) add no "unknown task definition" / "no service named" (a 100-service
+/// fleet printed 100 such lines after the real error). A genuine typo elsewhere is still reported, with
+/// the broken family as its suggestion.
 #[test]
 fn a_broken_task_definition_is_one_error_not_one_per_service() {
     let mut text = BROKEN_BASE.replace("cpu = 256", "cpu = -5");
@@ -432,6 +433,8 @@ fn a_broken_task_definition_is_one_error_not_one_per_service() {
         ));
     }
     text.push_str("[[services]]\nname = \"t\"\ntask_definition = \"wbe\"\ndesired_count = 1\n");
+    // The services that use it fail to load too: an update of one is not "no service named" again.
+    text.push_str("[[service_updates]]\nat = \"10m\"\nservice = \"s0\"\ndesired_count = 3\n");
     let err = ecsim::scenario::load_str(&text, "broken.toml", Path::new("."))
         .expect_err("a negative cpu does not load")
         .to_string();

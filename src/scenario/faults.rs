@@ -162,17 +162,7 @@ impl<'s> Ctx<'s> {
             let Some(r): Option<RawDeployment> = self.de(item, &prefix) else {
                 continue;
             };
-            let Some(sid) = services.iter().position(|s| s.name == r.service) else {
-                let hint =
-                    super::diag::closest(&r.service, services.iter().map(|s| s.name.as_str()))
-                        .map(|c| format!("; did you mean \"{c}\"?"))
-                        .unwrap_or_default();
-                self.at(
-                    item,
-                    &prefix,
-                    "service",
-                    format!("no service named \"{}\"{hint}", r.service),
-                );
+            let Some(sid) = self.find_service(services, &r.service, item, &prefix) else {
                 continue;
             };
             let Some(td) =
@@ -221,12 +211,9 @@ impl<'s> Ctx<'s> {
          -> Result<Option<ServiceId>, ()> {
             match name {
                 None => Ok(None),
-                Some(n) => match services.iter().position(|s| &s.name == n) {
+                Some(n) => match cx.find_service(services, n, item, prefix) {
                     Some(i) => Ok(Some(ServiceId(i as u32))),
-                    None => {
-                        cx.at(item, prefix, "service", format!("no service named \"{n}\""));
-                        Err(())
-                    }
+                    None => Err(()),
                 },
             }
         };

@@ -57,6 +57,7 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
         diags: Vec::new(),
         base_dir: base_dir.to_path_buf(),
         failed_defs: Vec::new(),
+        failed_services: Vec::new(),
     };
     let root = match DeTable::parse(src) {
         Ok(t) => t,
@@ -85,6 +86,22 @@ struct Ctx<'s> {
     /// Task definitions that failed to load (their errors are reported), by `family` when the TOML names
     /// it: references to them are not reported again as unknown (one error, not one per service).
     failed_defs: Vec<Option<String>>,
+    /// The same for services (a service whose task definition failed is not declared either).
+    failed_services: Vec<Option<String>>,
+}
+
+/// A string value under `key` of a table item (read before deserializing, to name an item that then fails).
+fn string_key(item: &Item, key: &str) -> Option<String> {
+    match item.get_ref() {
+        DeValue::Table(t) => t
+            .iter()
+            .find(|(k, _)| k.get_ref() == key)
+            .and_then(|(_, v)| match v.get_ref() {
+                DeValue::String(f) => Some(f.to_string()),
+                _ => None,
+            }),
+        _ => None,
+    }
 }
 
 /// What a field allows, in ECS's terms, for fields whose type alone says too little (a negative task
@@ -673,17 +690,7 @@ impl<'s> Ctx<'s> {
             .enumerate()
         {
             let prefix = format!("task_definitions[{i}]");
-            let family = match item.get_ref() {
-                DeValue::Table(t) => {
-                    t.iter()
-                        .find(|(k, _)| k.get_ref() == "family")
-                        .and_then(|(_, v)| match v.get_ref() {
-                            DeValue::String(f) => Some(f.to_string()),
-                            _ => None,
-                        })
-                }
-                _ => None,
-            };
+            let family = string_key(item, "family");
             let Some(r): Option<RawTaskDefinition> = self.de(item, &prefix) else {
                 self.failed_defs.push(family);
                 continue;
@@ -861,6 +868,12 @@ impl<'s> Ctx<'s> {
                 ),
             });
         }
+        for item in &service_items {
+            let name = string_key(item, "name");
+            if !services.iter().any(|s| Some(&s.name) == name.as_ref()) {
+                self.failed_services.push(name);
+            }
+        }
 
         // [[run_tasks]]
         let mut run_tasks: Vec<RunTaskSpec> = Vec::new();
@@ -968,16 +981,7 @@ impl<'s> Ctx<'s> {
             let Some(r): Option<RawServiceUpdate> = self.de(item, &prefix) else {
                 continue;
             };
-            let Some(sid) = services.iter().position(|s| s.name == r.service) else {
-                let hint = closest(&r.service, services.iter().map(|s| s.name.as_str()))
-                    .map(|c| format!("; did you mean \"{c}\"?"))
-                    .unwrap_or_default();
-                self.at(
-                    item,
-                    &prefix,
-                    "service",
-                    format!("no service named \"{}\"{hint}", r.service),
-                );
+            let Some(sid) = self.find_service(&services, &r.service, item, &prefix) else {
                 continue;
             };
             if services[sid].scheduling == SchedulingStrategy::Daemon {
@@ -1044,6 +1048,37 @@ impl<'s> Ctx<'s> {
             deployments,
             faults,
         })
+    }
+
+    /// The service named `name`, or an error at `prefix.service` — unless that service was declared and
+    /// failed to load (its own error is reported; see `failed_services`).
+    fn find_service(
+        &mut self,
+        services: &[ServiceSpec],
+        name: &str,
+        item: &Item,
+        prefix: &str,
+    ) -> Option<usize> {
+        if let Some(i) = services.iter().position(|s| s.name == name) {
+            return Some(i);
+        }
+        if !self
+            .failed_services
+            .iter()
+            .any(|f| f.as_deref().is_none_or(|f| f == name))
+        {
+            let failed = self.failed_services.iter().flatten().map(String::as_str);
+            let hint = closest(name, services.iter().map(|s| s.name.as_str()).chain(failed))
+                .map(|c| format!("; did you mean \"{c}\"?"))
+                .unwrap_or_default();
+            self.at(
+                item,
+                prefix,
+                "service",
+                format!("no service named \"{name}\"{hint}"),
+            );
+        }
+        None
     }
 
     fn find_def(
