@@ -30,7 +30,7 @@ use crate::spec::{
     SpreadField, StateTimings, Strategy, StrategyItem, TaskDefId, ZoneId,
 };
 use crate::traffic::queueing::LatencyHistogram;
-use crate::traffic::runtime::{ServiceTraffic, ShapeCache, Target, TaskTraffic};
+use crate::traffic::runtime::{RateMemo, ServiceTraffic, ShapeCache, Target, TaskTraffic};
 use crate::workload::jobs::{Job, JobReader};
 
 /// Everything that can happen. Events that name a task carry its generation: a task that has changed
@@ -286,6 +286,8 @@ pub struct Sim<'a> {
     task_traffic: Vec<TaskTraffic>,
     /// M/M/c latency shapes shared by all services.
     shape_cache: ShapeCache,
+    /// The services' shared load patterns (see [`RateMemo`]).
+    rate_memo: RateMemo,
     run_hist: LatencyHistogram,
     rng_health: RngStream,
     // Batch jobs.
@@ -445,6 +447,7 @@ impl<'a> Sim<'a> {
             .iter()
             .map(|d| d.static_host_ports.clone())
             .collect();
+        let mut rate_memo = RateMemo::default();
         Sim {
             spec,
             world,
@@ -491,12 +494,14 @@ impl<'a> Sim<'a> {
                             l,
                             RngStream::new(spec.seed, &format!("arrivals:{}", s.name)),
                             spec.metric_period_ms,
+                            &mut rate_memo,
                         )
                     })
                 })
                 .collect(),
             task_traffic: Vec::new(),
             shape_cache: ShapeCache::default(),
+            rate_memo,
             run_hist: LatencyHistogram::new(),
             rng_health: RngStream::new(spec.seed, "health-checks"),
             batches: spec
@@ -1075,6 +1080,7 @@ impl<'a> Sim<'a> {
             td.cpu_units,
             td.memory_mib,
             &mut self.shape_cache,
+            &mut self.rate_memo,
         );
     }
 

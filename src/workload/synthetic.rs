@@ -347,38 +347,85 @@ fn ln_gamma(x: f64) -> f64 {
 /// An exact Poisson(λ) sample: inversion by sequential search for λ < 10,
 /// Hörmann's PTRS transformed rejection (1993) for λ ≥ 10.
 pub fn poisson<U: UniformSource + ?Sized>(lambda: f64, u: &mut U) -> u64 {
-    if lambda.is_nan() || lambda <= 0.0 {
-        return 0;
+    PoissonSampler::new(lambda).sample(u)
+}
+
+/// A Poisson sampler for one mean, its set-up (a `sqrt` and four divisions for PTRS) done once: services
+/// that share a load pattern draw from the same mean each metric period, and reuse it. Sampling with
+/// it gives the same draws as [`poisson`] for that mean.
+#[derive(Debug, Clone, Copy)]
+pub struct PoissonSampler {
+    lambda: f64,
+    /// `e^{−λ}` (inversion, λ < 10) or PTRS's `(b, a, 1/α, v_r)`.
+    kind: SamplerKind,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SamplerKind {
+    Zero,
+    Inversion(f64),
+    Ptrs {
+        b: f64,
+        a: f64,
+        invalpha: f64,
+        vr: f64,
+    },
+}
+
+impl PoissonSampler {
+    /// The sampler for mean `lambda` (NaN or ≤ 0 always draws 0).
+    pub fn new(lambda: f64) -> Self {
+        let kind = if lambda.is_nan() || lambda <= 0.0 {
+            SamplerKind::Zero
+        } else if lambda < 10.0 {
+            SamplerKind::Inversion((-lambda).exp())
+        } else {
+            let slam = lambda.sqrt();
+            let b = 0.931 + 2.53 * slam;
+            let a = -0.059 + 0.02483 * b;
+            let invalpha = 1.1239 + 1.1328 / (b - 3.4);
+            let vr = 0.9277 - 3.6224 / (b - 2.0);
+            SamplerKind::Ptrs { b, a, invalpha, vr }
+        };
+        PoissonSampler { lambda, kind }
     }
-    if lambda < 10.0 {
-        let x = u.next_f64();
-        let (mut k, mut p) = (0u64, (-lambda).exp());
-        let mut cdf = p;
-        while x >= cdf && k < 1000 {
-            k += 1;
-            p *= lambda / k as f64;
-            cdf += p;
-        }
-        return k;
+
+    /// Its mean.
+    pub fn lambda(&self) -> f64 {
+        self.lambda
     }
-    let slam = lambda.sqrt();
-    let b = 0.931 + 2.53 * slam;
-    let a = -0.059 + 0.02483 * b;
-    let invalpha = 1.1239 + 1.1328 / (b - 3.4);
-    let vr = 0.9277 - 3.6224 / (b - 2.0);
-    loop {
-        let uu = u.next_f64() - 0.5;
-        let v = u.next_f64();
-        let us = 0.5 - uu.abs();
-        let k = crate::engine::floor((2.0 * a / us + b) * uu + lambda + 0.43);
-        if us >= 0.07 && v <= vr {
-            return k as u64;
-        }
-        if k < 0.0 || (us < 0.013 && v > us) {
-            continue;
-        }
-        if ptrs_accept(v, us, a, b, invalpha, lambda, k) {
-            return k as u64;
+
+    /// One draw.
+    pub fn sample<U: UniformSource + ?Sized>(&self, u: &mut U) -> u64 {
+        let lambda = self.lambda;
+        match self.kind {
+            SamplerKind::Zero => 0,
+            SamplerKind::Inversion(p0) => {
+                let x = u.next_f64();
+                let (mut k, mut p) = (0u64, p0);
+                let mut cdf = p;
+                while x >= cdf && k < 1000 {
+                    k += 1;
+                    p *= lambda / k as f64;
+                    cdf += p;
+                }
+                k
+            }
+            SamplerKind::Ptrs { b, a, invalpha, vr } => loop {
+                let uu = u.next_f64() - 0.5;
+                let v = u.next_f64();
+                let us = 0.5 - uu.abs();
+                let k = crate::engine::floor((2.0 * a / us + b) * uu + lambda + 0.43);
+                if us >= 0.07 && v <= vr {
+                    return k as u64;
+                }
+                if k < 0.0 || (us < 0.013 && v > us) {
+                    continue;
+                }
+                if ptrs_accept(v, us, a, b, invalpha, lambda, k) {
+                    return k as u64;
+                }
+            },
         }
     }
 }
