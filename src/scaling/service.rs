@@ -187,13 +187,19 @@ pub struct ServiceScaler {
     scale_in_cooldown_until: SimTime,
     /// Fraction of the running count one scale-in may remove (at least 1 task).
     pub scale_in_step_fraction: f64,
+    /// Does a policy read `ALBRequestCountPerTarget`? (The datapoint is computed only then.)
+    pub reads_request_count: bool,
 }
 
 impl ServiceScaler {
     /// A scalable target.
     pub fn new(min: u32, max: u32, policies: Vec<Policy>, scale_in_step_fraction: f64) -> Self {
         let state = vec![PolicyState::default(); policies.len()];
+        let reads_request_count = policies
+            .iter()
+            .any(|p| p.metric() == ScalingMetric::RequestCountPerTarget);
         ServiceScaler {
+            reads_request_count,
             min,
             max,
             policies,

@@ -15,11 +15,14 @@ impl<'a> Sim<'a> {
         [request_rate, cpu_utilization, memory_utilization]: [Option<f64>; 3],
         slot: &mut [Option<f64>; 3],
     ) -> bool {
-        if self.scalers[i].is_none() {
+        let Some(scaler) = &self.scalers[i] else {
             return false;
-        }
+        };
         let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
-        let per_target = self.traffic[i].as_ref().and_then(|tr| {
+        // Only policies on ALBRequestCountPerTarget read it: the target count sits on a line of the traffic
+        // state that nothing else in the tick reads.
+        let reads = scaler.reads_request_count;
+        let per_target = self.traffic[i].as_ref().filter(|_| reads).and_then(|tr| {
             let n = tr.targets.len();
             (n > 0).then(|| request_rate.unwrap_or(0.0) * 60.0 * period_min / n as f64 / period_min)
         });

@@ -247,7 +247,11 @@ impl<'a> Sim<'a> {
         // 5. Rollout complete: only primary tasks, all healthy, as many as desired.
         let st = &self.services[sid.0 as usize];
         let p = st.primary;
-        if st.deployments[p].rollout == Rollout::InProgress {
+        // At most min(kept, healthy) tasks are both: the counts rule out most reconciles of a rollout
+        // (while its tasks start) without reading every task.
+        if st.deployments[p].rollout == Rollout::InProgress
+            && st.n_keep.min(st.n_healthy) >= desired
+        {
             let all_primary = st
                 .tasks
                 .iter()
