@@ -196,8 +196,9 @@ pub struct TaskTraffic {
     pub deactivate_ms: Option<u64>,
 }
 
-/// A shape key: (servers, λ, μ) bits of a stable M/M/c queue (see `shape_key`).
-pub type ShapeKey = (u32, u64, u64);
+/// A shape key: (servers, utilisation step, μ bits) of a stable M/M/c queue whose λ is step/1000 of
+/// its capacity (see `shape_key`, `key_lambda`).
+pub type ShapeKey = (u32, u32, u64);
 
 /// The stable intervals of a period, (shape key, requests) in first-seen order, the first held inline: a
 /// period is usually one shape, and the per-period pass over thousands of services should not touch a
@@ -321,9 +322,9 @@ pub struct ShapeCache {
     /// Per μ (bits): `e^{−μt} − 1` at the bucket edges, which every ramp from empty of that μ reads.
     ramp_em1: Vec<(u64, Vec<f64>)>,
     mix_own: Vec<[f64; 3]>,
-    /// Requests per stable shape over the whole run, all services together (alike services share the
-    /// keys, so the map stays small and in cache), added to the run's histogram at the end.
-    run_weights: HashMap<ShapeKey, f64>,
+    /// Requests per stable shape over the whole run, all services together, added to the run's
+    /// histogram at the end.
+    run_weights: RunWeights,
     mix_queues: Vec<(Mmc, f64)>,
     quantiles: HashMap<ShapeKey, [f64; 3]>,
 }
@@ -331,9 +332,7 @@ pub struct ShapeCache {
 impl ShapeCache {
     /// At the end of the run: add the stable shapes to the run's histogram, in key order.
     pub fn flush_run_shapes(&mut self, run_hist: &mut LatencyHistogram) {
-        let mut keys: Vec<(ShapeKey, f64)> = self.run_weights.drain().collect();
-        keys.sort_by_key(|a| a.0);
-        for (key, w) in keys {
+        for (key, w) in self.run_weights.drain_sorted() {
             run_hist.add_shape(self.shape(key), w);
         }
     }
@@ -583,17 +582,68 @@ const MAX_SHAPES: usize = 4096;
 /// The percentiles reported per metric period.
 const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.99];
 
+/// Utilisation steps of a shape key (0.1 %, the last at 99.9 %; see [`shape_key`]).
+const RHO_STEPS: usize = 1000;
+
 /// The queue a shape key stands for.
 fn key_queue(key: ShapeKey) -> Mmc {
-    Mmc::new(key.0, f64::from_bits(key.1), f64::from_bits(key.2)).expect("stable")
+    Mmc::new(key.0, key_lambda(key), f64::from_bits(key.2)).expect("stable")
+}
+
+/// The arrival rate of a shape key's queue: its utilisation step of its capacity.
+fn key_lambda(key: ShapeKey) -> f64 {
+    key.1 as f64 / 1000.0 * (key.0 as f64 * f64::from_bits(key.2))
 }
 
 /// The cache key of a stable M/M/c response-time distribution: utilisation rounded to 0.1 %, so that the
 /// few hundred utilisations a run visits share shapes (latency error well under the histogram's 1 %).
 fn shape_key(servers: u32, lambda: f64, mu: f64) -> ShapeKey {
     let cap = servers as f64 * mu;
-    let rho = (crate::engine::round(lambda / cap * 1000.0) / 1000.0).min(0.999);
-    (servers, (rho * cap).to_bits(), mu.to_bits())
+    let step = crate::engine::round(lambda / cap * 1000.0).min((RHO_STEPS - 1) as f64);
+    (servers, step as u32, mu.to_bits())
+}
+
+/// Requests per stable shape over the whole run, all services together. Per (servers, μ) there are at
+/// most [`RHO_STEPS`] keys, so each gets a slot and adding a period's weight (every service, every
+/// period) is an index, not a hash-map probe.
+#[derive(Default)]
+struct RunWeights {
+    /// (servers, μ bits, weight per utilisation step).
+    by_queue: Vec<(u32, u64, Box<[f64]>)>,
+}
+
+impl RunWeights {
+    fn add(&mut self, key: ShapeKey, w: f64) {
+        let i = match self
+            .by_queue
+            .iter()
+            .position(|e| e.0 == key.0 && e.1 == key.2)
+        {
+            Some(i) => i,
+            None => {
+                self.by_queue
+                    .push((key.0, key.2, vec![0.0; RHO_STEPS].into_boxed_slice()));
+                self.by_queue.len() - 1
+            }
+        };
+        self.by_queue[i].2[key.1 as usize] += w;
+    }
+
+    /// The keys with weight, in the order of (servers, λ, μ); empties the sums. (A key that only got
+    /// weight 0 would add nothing to a histogram.)
+    fn drain_sorted(&mut self) -> Vec<(ShapeKey, f64)> {
+        let mut out: Vec<(ShapeKey, f64)> = self
+            .by_queue
+            .drain(..)
+            .flat_map(|(c, mu_bits, steps)| {
+                (0..RHO_STEPS as u32)
+                    .map(move |k| ((c, k, mu_bits), steps[k as usize]))
+                    .filter(|e| e.1 > 0.0)
+            })
+            .collect();
+        out.sort_by_key(|e| (e.0.0, key_lambda(e.0).to_bits(), e.0.2));
+        out
+    }
 }
 
 impl ServiceTraffic {
@@ -1028,7 +1078,7 @@ impl ServiceTraffic {
                 stats.latency_s = q.map(Some);
             }
             for &(key, w) in shapes.iter() {
-                *cache.run_weights.entry(key).or_insert(0.0) += w;
+                cache.run_weights.add(key, w);
             }
         } else {
             for &(key, w) in shapes.iter() {
@@ -1068,6 +1118,32 @@ mod tests {
             peak_hour,
             weekly_factor: 1.0,
         }
+    }
+
+    /// A key's λ gives back the key, and the run's weights come out summed per key, in the order of
+    /// (servers, λ, μ) — two queues whose λ orders interleave — with zero weights left out.
+    #[test]
+    fn run_weights_sum_per_key_in_lambda_order() {
+        let (a, b) = ((1, 10.0f64), (1, 25.0f64)); // (servers, μ): capacities 10 and 25 per second
+        for (c, mu) in [a, b, (4, 0.3)] {
+            for step in [0u32, 1, 500, 998, 999] {
+                let key = (c, step, mu.to_bits());
+                assert_eq!(shape_key(c, key_lambda(key), mu), key);
+            }
+        }
+        // λ beyond capacity rounds to the last step.
+        assert_eq!(shape_key(1, 30.0, 10.0).1, 999);
+        let mut w = RunWeights::default();
+        let ka = shape_key(a.0, 5.0, a.1); // ρ 0.5 (step 500), λ 5
+        let kb = shape_key(b.0, 10.0, b.1); // ρ 0.4 (step 400), λ 10: after ka, though its step is lower
+        let kz = shape_key(b.0, 20.0, b.1); // weight 0 only
+        assert_eq!((ka.1, kb.1), (500, 400));
+        w.add(kb, 2.0);
+        w.add(ka, 1.5);
+        w.add(ka, 0.25);
+        w.add(kz, 0.0);
+        assert_eq!(w.drain_sorted(), vec![(ka, 1.75), (kb, 2.0)]);
+        assert!(w.drain_sorted().is_empty());
     }
 
     /// Shared patterns are one class each, and the memo answers what the pattern itself does, whatever
