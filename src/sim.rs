@@ -304,7 +304,9 @@ pub struct Sim<'a> {
     /// Delivered batches, reused.
     spare_datapoints: Vec<Vec<[Option<f64>; 3]>>,
     cas: Vec<CasState>,
-    images: HashMap<String, u32>,
+    /// Per task definition, its image as a small id (definitions that name the same image share it), so
+    /// an instance's image cache is checked without hashing the image name at every task start.
+    def_image: Vec<u32>,
     rng_launch: RngStream,
     instances_terminated: u64,
     scaling_actions: u64,
@@ -543,7 +545,16 @@ impl<'a> Sim<'a> {
                     ..Default::default()
                 })
                 .collect(),
-            images: HashMap::new(),
+            def_image: {
+                let mut ids: HashMap<&str, u32> = HashMap::new();
+                spec.task_definitions
+                    .iter()
+                    .map(|d| {
+                        let next = ids.len() as u32;
+                        *ids.entry(d.image.as_str()).or_insert(next)
+                    })
+                    .collect()
+            },
             rng_launch: RngStream::new(spec.seed, "instance-launches"),
             instances_terminated: 0,
             scaling_actions: 0,

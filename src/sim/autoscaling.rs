@@ -352,8 +352,7 @@ impl<'a> Sim<'a> {
         if task.launch == LaunchKind::Ec2
             && let Some(i) = task.instance
         {
-            let next = self.images.len() as u32;
-            let img = *self.images.entry(td.image.clone()).or_insert(next);
+            let img = self.def_image[task.def.0 as usize];
             let inst = &mut self.world.instances[i.0 as usize];
             if inst.images.contains(&img) {
                 return 0;

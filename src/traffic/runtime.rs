@@ -1001,12 +1001,27 @@ impl ServiceTraffic {
     /// A target leaves (its task is stopping): its backlog drains during the deregistration delay, which
     /// ends early once it is idle (§2.5). Returns how long DEACTIVATING lasts, ms.
     pub fn remove_target(&mut self, load: &LoadSpec, target: &Target, tt: &mut TaskTraffic) -> u64 {
-        self.targets.retain(|&t| t != target.task);
+        // A task is a target once: remove it where it is, keeping the order (sums run in it).
+        if let Some(i) = self.targets.iter().position(|&t| t == target.task) {
+            self.targets.remove(i);
+        }
         if self.cache_ok && !self.cache_volatile && self.cache_alike {
-            // Alike targets stay alike when one leaves: drop it from the view in place.
-            self.cache.retain(|t| t.task != target.task);
+            // Alike targets stay alike when one leaves: drop it from the view in place. Their capacities
+            // are one value, so the sum over the rest needs no pass over them (the same sum, in order).
+            if let Some(i) = self.cache.iter().position(|t| t.task == target.task) {
+                self.cache.remove(i);
+            }
             self.cache_first = self.cache.first().copied();
-            self.capacity_rps = self.cache.iter().map(|x| x.servers as f64 * x.mu).sum();
+            let each = self.cache_first.map_or(0.0, |f| f.servers as f64 * f.mu);
+            self.capacity_rps = std::iter::repeat_n(each, self.cache.len()).sum();
+            debug_assert_eq!(
+                self.capacity_rps.to_bits(),
+                self.cache
+                    .iter()
+                    .map(|x| x.servers as f64 * x.mu)
+                    .sum::<f64>()
+                    .to_bits()
+            );
         } else {
             self.cache_ok = false;
         }
