@@ -93,6 +93,14 @@ impl SourceRt {
         }
     }
 
+    /// The pattern's `sin` memo (only synthetic patterns have a rate class, and ask for it).
+    fn sin_memo(&mut self) -> &mut synthetic::SinMemo {
+        match self {
+            SourceRt::Pattern(_, memo) => memo,
+            _ => unreachable!("only synthetic patterns have a rate class"),
+        }
+    }
+
     fn pop_log_before(
         log: &mut requests::RequestLog,
         next: &mut Option<f64>,
@@ -468,9 +476,10 @@ struct RateClass {
     pattern: synthetic::Pattern,
     /// `Debug` text of the pattern: equal texts, equal rates (unlike `==`, it tells 0.0 from −0.0).
     text: String,
-    sin: synthetic::SinMemo,
-    /// The last interval asked for, ms, and its mean rate.
-    last: Option<(SimTime, SimTime, f64)>,
+    /// The two intervals last asked for, ms, with their mean rates, newest first: a service whose
+    /// targets changed mid-period asks for its own interval, and should not evict the tick's that the
+    /// class's other services ask for next.
+    last: [Option<(SimTime, SimTime, f64)>; 2],
     /// The sampler of the last Poisson mean drawn from.
     sampler: Option<synthetic::PoissonSampler>,
 }
@@ -485,27 +494,35 @@ impl RateMemo {
         self.classes.push(RateClass {
             pattern: pattern.clone(),
             text,
-            sin: Default::default(),
-            last: None,
+            last: [None; 2],
             sampler: None,
         });
         self.classes.len() as u32 - 1
     }
 
-    /// Mean rate of class `c` over `[a_ms, b_ms)` (as [`synthetic::Pattern::mean_rate`]).
-    fn mean_rate(&mut self, c: u32, a_ms: SimTime, b_ms: SimTime) -> f64 {
+    /// Mean rate of class `c` over `[a_ms, b_ms)` (as [`synthetic::Pattern::mean_rate`]); computed with the
+    /// asking service's own `sin` memo when not memoised here: its last interval ended where this one
+    /// starts, which the class's last asker need not have.
+    fn mean_rate(
+        &mut self,
+        c: u32,
+        a_ms: SimTime,
+        b_ms: SimTime,
+        sin: &mut synthetic::SinMemo,
+    ) -> f64 {
         let class = &mut self.classes[c as usize];
-        if let Some((a, b, mean)) = class.last
-            && (a, b) == (a_ms, b_ms)
-        {
-            return mean;
+        for k in 0..2 {
+            if let Some((a, b, mean)) = class.last[k]
+                && (a, b) == (a_ms, b_ms)
+            {
+                class.last.swap(0, k);
+                return mean;
+            }
         }
-        let mean = class.pattern.mean_rate_memo(
-            a_ms as f64 / 1000.0,
-            b_ms as f64 / 1000.0,
-            &mut class.sin,
-        );
-        class.last = Some((a_ms, b_ms, mean));
+        let mean = class
+            .pattern
+            .mean_rate_memo(a_ms as f64 / 1000.0, b_ms as f64 / 1000.0, sin);
+        class.last = [Some((a_ms, b_ms, mean)), class.last[0]];
         mean
     }
 
@@ -812,7 +829,7 @@ impl ServiceTraffic {
         match mode {
             TrafficMode::Fluid => {
                 let mean = match self.rate_class {
-                    Some(c) => rates.mean_rate(c, a_ms, b_ms),
+                    Some(c) => rates.mean_rate(c, a_ms, b_ms, self.source.sin_memo()),
                     None => self.source.mean_rate(a, b),
                 };
                 // One noise draw per window: a Poisson count (or log-normal multiplier) for the whole
@@ -1174,9 +1191,10 @@ mod tests {
         let cuts = [
             0u64, 60_000, 90_500, 120_000, 180_000, 86_400_000, 86_460_000,
         ];
+        let mut sins = [synthetic::SinMemo::default(); 3];
         for w in cuts.windows(2) {
-            for (class, pat) in [(c, &p), (d, &q), (c, &p)] {
-                let got = memo.mean_rate(class, w[0], w[1]);
+            for (k, (class, pat)) in [(c, &p), (d, &q), (c, &p)].into_iter().enumerate() {
+                let got = memo.mean_rate(class, w[0], w[1], &mut sins[k]);
                 let want = pat.mean_rate(w[0] as f64 / 1000.0, w[1] as f64 / 1000.0);
                 assert_eq!(got.to_bits(), want.to_bits(), "{w:?}");
             }
