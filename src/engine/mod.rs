@@ -6,9 +6,6 @@
 pub mod dist;
 pub mod rng;
 
-use std::cmp::Ordering;
-use std::collections::BinaryHeap;
-
 /// `x.round()` (half away from zero), bit for bit, without the software routine `f64::round` compiles to
 /// on the baseline x86-64 target (no SSE4.1 rounding instruction): a truncating conversion and one
 /// comparison. The hot paths round every utilisation and published figure.
@@ -84,31 +81,10 @@ struct Entry<E> {
     event: E,
 }
 
-impl<E> PartialEq for Entry<E> {
-    fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
-    }
-}
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl<E> Ord for Entry<E> {
-    // Reversed so that BinaryHeap (a max-heap) pops the earliest (time, seq) first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other
-            .time
-            .cmp(&self.time)
-            .then_with(|| other.seq.cmp(&self.seq))
-    }
-}
-
 /// The future event list. Events at equal times pop in insertion order, so a run does not depend on heap
 /// internals. Time never goes back: scheduling before the last popped time is a bug and panics.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: QuadHeap<E>,
     next_seq: u64,
     now: SimTime,
     popped: u64,
@@ -117,6 +93,68 @@ pub struct EventQueue<E> {
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// A 4-ary min-heap on `(time, seq)`: half the levels of a binary heap, and a node's four children are
+/// adjacent, so a pop at ~10⁵ pending events touches fewer cache lines. Keys are unique (`seq`), so the
+/// pop order is the same as any other heap's.
+struct QuadHeap<E> {
+    v: Vec<Entry<E>>,
+}
+
+impl<E> QuadHeap<E> {
+    #[inline]
+    fn key(e: &Entry<E>) -> (SimTime, u64) {
+        (e.time, e.seq)
+    }
+
+    #[inline]
+    fn push(&mut self, e: Entry<E>) {
+        let mut i = self.v.len();
+        let key = Self::key(&e);
+        self.v.push(e);
+        while i > 0 {
+            let parent = (i - 1) / 4;
+            if key >= Self::key(&self.v[parent]) {
+                break;
+            }
+            self.v.swap(i, parent);
+            i = parent;
+        }
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<Entry<E>> {
+        let last = self.v.pop()?;
+        if self.v.is_empty() {
+            return Some(last);
+        }
+        let top = std::mem::replace(&mut self.v[0], last);
+        let n = self.v.len();
+        let key = Self::key(&self.v[0]);
+        let mut i = 0;
+        loop {
+            let first = 4 * i + 1;
+            if first >= n {
+                break;
+            }
+            let mut best = first;
+            let mut best_key = Self::key(&self.v[first]);
+            for c in first + 1..(first + 4).min(n) {
+                let k = Self::key(&self.v[c]);
+                if k < best_key {
+                    best = c;
+                    best_key = k;
+                }
+            }
+            if best_key >= key {
+                break;
+            }
+            self.v.swap(i, best);
+            i = best;
+        }
+        Some(top)
     }
 }
 
@@ -129,7 +167,9 @@ impl<E> EventQueue<E> {
     /// An empty queue with room for `n` pending events.
     pub fn with_capacity(n: usize) -> Self {
         EventQueue {
-            heap: BinaryHeap::with_capacity(n),
+            heap: QuadHeap {
+                v: Vec::with_capacity(n),
+            },
             next_seq: 0,
             now: 0,
             popped: 0,
@@ -174,19 +214,19 @@ impl<E> EventQueue<E> {
     /// The time of the next event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.v.first().map(|e| e.time)
     }
 
     /// Number of pending events.
     #[inline]
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.v.len()
     }
 
     /// True when nothing is pending.
     #[inline]
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.heap.v.is_empty()
     }
 
     /// Events popped so far (the run's event count).
@@ -257,6 +297,40 @@ mod tests {
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(order, vec![(5, 'b'), (5, 'd'), (10, 'a'), (10, 'c')]);
         assert_eq!(q.popped(), 4);
+    }
+
+    /// The 4-ary heap pops what a binary heap on (time, seq) pops, through interleaved pushes and pops
+    /// with many equal times.
+    #[test]
+    fn quad_heap_pops_in_binary_heap_order() {
+        use std::cmp::Reverse;
+        let mut q = EventQueue::new();
+        let mut reference = std::collections::BinaryHeap::new();
+        let mut seq = 0u64;
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for round in 0..20_000u32 {
+            let pushes = 1 + next() % 3;
+            for _ in 0..pushes {
+                let t = q.now() + next() % 50; // many ties
+                q.push(t, round);
+                reference.push(Reverse((t, seq, round)));
+                seq += 1;
+            }
+            if next() % 2 == 0 {
+                let Reverse((t, _, r)) = reference.pop().expect("not empty");
+                assert_eq!(q.pop(), Some((t, r)));
+            }
+        }
+        while let Some(Reverse((t, _, r))) = reference.pop() {
+            assert_eq!(q.pop(), Some((t, r)));
+        }
+        assert_eq!(q.pop(), None);
     }
 
     #[test]
