@@ -450,7 +450,7 @@ impl<'a> Sim<'a> {
             .map(|d| d.static_host_ports.clone())
             .collect();
         let mut rate_memo = RateMemo::default();
-        Sim {
+        let mut sim = Sim {
             spec,
             world,
             queue: EventQueue::with_capacity(1024),
@@ -572,7 +572,14 @@ impl<'a> Sim<'a> {
             tasks_out,
             series_out,
             az_rebalancing: spec.services.iter().any(|s| s.az_rebalancing),
+        };
+        // Memory utilisation is read by written rows and memory policies only (see `metric_tick`).
+        for (tr, sc) in sim.traffic.iter_mut().zip(&sim.scalers) {
+            if let Some(tr) = tr {
+                tr.set_track_memory(series_out || sc.as_ref().is_some_and(|sc| sc.reads_memory));
+            }
         }
+        sim
     }
 
     /// Record the decision log (`ecsim explain`) into `log`.
@@ -2547,9 +2554,22 @@ impl<'a> Sim<'a> {
                 let period_s = spec.metric_period_ms as f64 / 1000.0;
                 let tr = self.traffic[i].as_mut().expect("load");
                 let need_latency = write_rows || load.slo_p99_ms.is_some();
-                let p = tr.close_period(&mut self.run_hist, &mut self.shape_cache, need_latency);
+                // Request rate and memory are computed only for a written row or a policy that reads
+                // them (the datapoint slot of a metric no policy reads is never read).
+                let (reads_memory, reads_rate) =
+                    self.scalers[i].as_ref().map_or((false, false), |sc| {
+                        (sc.reads_memory, sc.reads_request_count)
+                    });
+                let p = tr.close_period(
+                    &mut self.run_hist,
+                    &mut self.shape_cache,
+                    need_latency,
+                    write_rows || reads_memory,
+                );
                 let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
-                request_rate = Some(round6(p.arrived / period_s));
+                if write_rows || reads_rate {
+                    request_rate = Some(round6(p.arrived / period_s));
+                }
                 cpu_utilization = p.cpu_utilization.map(round6);
                 memory_utilization = p.memory_utilization.map(round6);
                 let p99 = if need_latency {

@@ -55,3 +55,52 @@ fn null_sink_summary_equals_kept_one_on_a_small_fleet() {
     assert!(kept.requests_total.unwrap() > 0.0);
     assert_eq!(kept, null);
 }
+
+/// The same with policies on memory and on requests per target: a `NullSink` run keeps memory sums only
+/// for services whose policies read them, and computes request rates only for those that read them.
+#[test]
+fn null_sink_summary_equals_kept_one_with_memory_and_request_policies() {
+    let src = support::fleet_toml(support::Fleet {
+        services: 6,
+        instances: 40,
+        days: 1,
+    });
+    let cpu = r#"metric = "ECSServiceAverageCPUUtilization", target = 60"#;
+    assert_eq!(src.matches(cpu).count(), 6, "the fleet's policies");
+    let mut k = 0;
+    let src = src
+        .lines()
+        .map(|l| {
+            if !l.contains(cpu) {
+                return l.to_string();
+            }
+            k += 1;
+            match k % 3 {
+                1 => l.replace(
+                    cpu,
+                    r#"metric = "ECSServiceAverageMemoryUtilization", target = 30"#,
+                ),
+                2 => l.replace(cpu, r#"metric = "ALBRequestCountPerTarget", target = 900"#),
+                _ => l.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
+    let (kept, null, sink) = both(&spec);
+    let scaled = |metric: &str| {
+        sink.events
+            .iter()
+            .filter(|e| e.kind == "scaling" && e.message.contains(metric))
+            .count()
+    };
+    // Each kind of policy acted, so its datapoints were real.
+    for m in [
+        "ECSServiceAverageMemoryUtilization",
+        "ALBRequestCountPerTarget",
+        "ECSServiceAverageCPUUtilization",
+    ] {
+        assert!(scaled(m) > 0, "{m}: no scaling");
+    }
+    assert_eq!(kept, null);
+}

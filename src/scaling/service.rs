@@ -189,6 +189,8 @@ pub struct ServiceScaler {
     pub scale_in_step_fraction: f64,
     /// Does a policy read `ALBRequestCountPerTarget`? (The datapoint is computed only then.)
     pub reads_request_count: bool,
+    /// Does a policy read `ECSServiceAverageMemoryUtilization`? (Likewise.)
+    pub reads_memory: bool,
 }
 
 impl ServiceScaler {
@@ -198,8 +200,10 @@ impl ServiceScaler {
         let reads_request_count = policies
             .iter()
             .any(|p| p.metric() == ScalingMetric::RequestCountPerTarget);
+        let reads_memory = policies.iter().any(|p| p.metric() == ScalingMetric::Memory);
         ServiceScaler {
             reads_request_count,
+            reads_memory,
             min,
             max,
             policies,

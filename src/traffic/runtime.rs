@@ -592,6 +592,10 @@ pub struct ServiceTraffic {
     buf: Vec<f64>,
     /// Its pattern's class in the run's [`RateMemo`] (fluid mode, synthetic pattern).
     rate_class: Option<u32>,
+    /// Are memory sums kept? Only a written row or a memory policy reads the memory utilisation, and
+    /// its in-flight term costs an Erlang C per interval; a run into a `NullSink` whose policies read
+    /// CPU or requests keeps none (see [`Self::set_track_memory`]).
+    track_memory: bool,
 }
 
 const MAX_SHAPES: usize = 4096;
@@ -713,7 +717,14 @@ impl ServiceTraffic {
             groups: Vec::new(),
             buf: Vec::new(),
             rate_class,
+            track_memory: true,
         }
+    }
+
+    /// Keep the memory sums or not (default: keep). The period's memory utilisation may be asked for
+    /// only while they are kept.
+    pub fn set_track_memory(&mut self, on: bool) {
+        self.track_memory = on;
     }
 
     /// A new healthy target.
@@ -823,9 +834,12 @@ impl ServiceTraffic {
         let timeout = load.timeout_ms as f64 / 1000.0;
         let p = &mut self.period;
         p.cpu_reserved += running as f64 * task_cpu as f64 * dt;
-        p.mem_reserved += running as f64 * task_mem as f64 * dt;
-        p.mem_used +=
-            running.saturating_sub(targets.len() as u32) as f64 * load.memory_base_mib * dt;
+        let mem = self.track_memory;
+        if mem {
+            p.mem_reserved += running as f64 * task_mem as f64 * dt;
+            p.mem_used +=
+                running.saturating_sub(targets.len() as u32) as f64 * load.memory_base_mib * dt;
+        }
         match mode {
             TrafficMode::Fluid => {
                 let mean = match self.rate_class {
@@ -888,12 +902,14 @@ impl ServiceTraffic {
                         self.served += n * step.served;
                         self.dropped += n * step.dropped;
                         p.cpu_used += n * step.served / first.mu * first.vcpu_per_server * 1024.0;
-                        let w = Mmc::new(first.servers, li, first.mu)
-                            .map_or(1.0 / first.mu, |q| q.mean_response());
-                        let in_flight = step.served / dt * w;
-                        p.mem_used += n
-                            * (load.memory_base_mib + load.memory_per_request_mib * in_flight)
-                            * dt;
+                        if mem {
+                            let w = Mmc::new(first.servers, li, first.mu)
+                                .map_or(1.0 / first.mu, |q| q.mean_response());
+                            let in_flight = step.served / dt * w;
+                            p.mem_used += n
+                                * (load.memory_base_mib + load.memory_per_request_mib * in_flight)
+                                * dt;
+                        }
                         p.shapes
                             .add(shape_key(first.servers, li, first.mu), n * li * dt);
                         done = true;
@@ -923,11 +939,13 @@ impl ServiceTraffic {
                     p.cpu_used += step.served / t.mu * t.vcpu_per_server * 1024.0;
                     // Little's law: requests in the system = throughput × mean response time (M/M/c when stable),
                     // plus the fluid backlog.
-                    let w = Mmc::new(t.servers, li.min(cap * 0.999_999), t.mu)
-                        .map_or(1.0 / t.mu, |q| q.mean_response());
-                    let in_flight = step.mean_backlog + step.served / dt * w;
-                    p.mem_used +=
-                        (load.memory_base_mib + load.memory_per_request_mib * in_flight) * dt;
+                    if mem {
+                        let w = Mmc::new(t.servers, li.min(cap * 0.999_999), t.mu)
+                            .map_or(1.0 / t.mu, |q| q.mean_response());
+                        let in_flight = step.mean_backlog + step.served / dt * w;
+                        p.mem_used +=
+                            (load.memory_base_mib + load.memory_per_request_mib * in_flight) * dt;
+                    }
                     let idle = step.max_backlog == 0.0 && li < cap;
                     if idle {
                         // The common case: a stable M/M/c for the whole interval. Identical targets share
@@ -1074,12 +1092,18 @@ impl ServiceTraffic {
     /// aside and added once at the end of the run), and a fresh period.
     /// `need_latency`: compute the period's percentiles (for a written row or an SLO); without it they
     /// are `None` and only the run's latency totals are kept (a thinned `[output]` skips the work).
+    /// `need_memory`: compute the memory utilisation (for a written row or a policy that reads it).
     pub fn close_period(
         &mut self,
         run_hist: &mut LatencyHistogram,
         cache: &mut ShapeCache,
         need_latency: bool,
+        need_memory: bool,
     ) -> PeriodStats {
+        assert!(
+            !need_memory || self.track_memory,
+            "memory utilisation asked of a service that keeps no memory sums"
+        );
         let p = &self.period;
         let mut stats = PeriodStats {
             arrived: p.arrived,
@@ -1089,7 +1113,9 @@ impl ServiceTraffic {
         };
         if p.cpu_reserved > 0.0 {
             stats.cpu_utilization = Some(p.cpu_used / p.cpu_reserved * 100.0);
-            stats.memory_utilization = Some(p.mem_used / p.mem_reserved * 100.0);
+            if need_memory {
+                stats.memory_utilization = Some(p.mem_used / p.mem_reserved * 100.0);
+            }
         }
         let shapes = std::mem::take(&mut self.period.shapes);
         if self.period.hist.count() == 0.0 {
