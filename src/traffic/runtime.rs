@@ -895,17 +895,22 @@ impl ServiceTraffic {
                     let n = targets.len() as f64;
                     let cap = first.servers as f64 * first.mu;
                     let li = lambda / n;
-                    let step = fluid_step(0.0, li, cap, dt, timeout);
-                    if step.max_backlog == 0.0 && li < cap {
-                        p.served += n * step.served;
-                        p.dropped += n * step.dropped;
-                        self.served += n * step.served;
-                        self.dropped += n * step.dropped;
-                        p.cpu_used += n * step.served / first.mu * first.vcpu_per_server * 1024.0;
+                    // No backlog and arrivals below capacity: the fluid step serves all that arrives
+                    // (`served = λ·dt` exactly, nothing dropped, no backlog), so it is not called: its
+                    // waits and means are divisions this path never reads.
+                    if li < cap {
+                        let served = li * dt;
+                        debug_assert!({
+                            let step = fluid_step(0.0, li, cap, dt, timeout);
+                            step.served == served && step.dropped == 0.0 && step.max_backlog == 0.0
+                        });
+                        p.served += n * served;
+                        self.served += n * served;
+                        p.cpu_used += n * served / first.mu * first.vcpu_per_server * 1024.0;
                         if mem {
                             let w = Mmc::new(first.servers, li, first.mu)
                                 .map_or(1.0 / first.mu, |q| q.mean_response());
-                            let in_flight = step.served / dt * w;
+                            let in_flight = served / dt * w;
                             p.mem_used += n
                                 * (load.memory_base_mib + load.memory_per_request_mib * in_flight)
                                 * dt;
