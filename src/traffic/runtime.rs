@@ -461,8 +461,8 @@ impl ShapeCache {
     }
 }
 
-/// The synthetic patterns of a run's services, each distinct one held once, with its last mean rate and
-/// Poisson sampler: a fleet's services usually share a few load shapes (the generated fleets: 8 time zones
+/// The synthetic patterns of a run's services, each distinct one held once, with the mean rates of the
+/// intervals last asked and the Poisson sampler of its last mean: a fleet's services usually share a few load shapes (the generated fleets: 8 time zones
 /// over 2,000 services), and within a metric tick they all ask for the same interval. Both are pure
 /// functions of (pattern, interval) and (mean), so sharing never changes a figure; the services' random
 /// streams stay their own.
