@@ -1300,7 +1300,6 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Debug builds: the service's kept and healthy counts equal a recount of its tasks.
     /// A new task joins its service's `tasks`, with its brief and in its counts.
     fn join_service(&mut self, sid: ServiceId, t: TaskId) {
         let brief = TaskBrief::of(self.world.task(t));
@@ -1321,6 +1320,8 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Debug builds: the service's briefs match its tasks, and its kept and healthy counts equal a
+    /// recount of them.
     pub(super) fn debug_check_task_counts(&self, sid: ServiceId) {
         if cfg!(debug_assertions) {
             let st = &self.services[sid.0 as usize];

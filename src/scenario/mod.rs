@@ -90,6 +90,14 @@ struct Ctx<'s> {
     failed_services: Vec<Option<String>>,
 }
 
+/// Did an item that failed to load go by `name` (or by a name its error left unknown)? References to it
+/// are then not reported again.
+fn failed_as(failed: &[Option<String>], name: &str) -> bool {
+    failed
+        .iter()
+        .any(|f| f.as_deref().is_none_or(|f| f == name))
+}
+
 /// A string value under `key` of a table item (read before deserializing, to name an item that then fails).
 fn string_key(item: &Item, key: &str) -> Option<String> {
     match item.get_ref() {
@@ -691,11 +699,8 @@ impl<'s> Ctx<'s> {
         {
             let prefix = format!("task_definitions[{i}]");
             let family = string_key(item, "family");
-            let Some(r): Option<RawTaskDefinition> = self.de(item, &prefix) else {
-                self.failed_defs.push(family);
-                continue;
-            };
-            let Some(d) = self.task_definition(r, item, &prefix) else {
+            let raw: Option<RawTaskDefinition> = self.de(item, &prefix);
+            let Some(d) = raw.and_then(|r| self.task_definition(r, item, &prefix)) else {
                 self.failed_defs.push(family);
                 continue;
             };
@@ -1062,11 +1067,7 @@ impl<'s> Ctx<'s> {
         if let Some(i) = services.iter().position(|s| s.name == name) {
             return Some(i);
         }
-        if !self
-            .failed_services
-            .iter()
-            .any(|f| f.as_deref().is_none_or(|f| f == name))
-        {
+        if !failed_as(&self.failed_services, name) {
             let failed = self.failed_services.iter().flatten().map(String::as_str);
             let hint = closest(name, services.iter().map(|s| s.name.as_str()).chain(failed))
                 .map(|c| format!("; did you mean \"{c}\"?"))
@@ -1095,13 +1096,7 @@ impl<'s> Ctx<'s> {
             Some(i) => Some(TaskDefId(i as u16)),
             // Declared but broken (already reported), or a broken one whose family is unknown (a JSON
             // file that did not load): not one more error per reference.
-            None if self
-                .failed_defs
-                .iter()
-                .any(|f| f.as_deref().is_none_or(|f| f == family)) =>
-            {
-                None
-            }
+            None if failed_as(&self.failed_defs, family) => None,
             None => {
                 // Families that failed to load are declared too (with errors of their own).
                 let failed = self.failed_defs.iter().flatten().map(String::as_str);

@@ -15,16 +15,14 @@ impl<'a> Sim<'a> {
         [request_rate, cpu_utilization, memory_utilization]: [Option<f64>; 3],
         slot: &mut [Option<f64>; 3],
     ) -> bool {
-        let Some(scaler) = &self.scalers[i] else {
+        if self.scalers[i].is_none() {
             return false;
-        };
+        }
         let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
-        // Only policies on ALBRequestCountPerTarget read it: the target count sits on a line of the traffic
-        // state that nothing else in the tick reads.
-        let reads = scaler.reads_request_count;
-        let per_target = self.traffic[i].as_ref().filter(|_| reads).and_then(|tr| {
-            let n = tr.targets.len();
-            (n > 0).then(|| request_rate.unwrap_or(0.0) * 60.0 * period_min / n as f64 / period_min)
+        // The request rate is there when a row is written or a policy reads it (see `metric_tick`).
+        let per_target = request_rate.and_then(|rate| {
+            let n = self.traffic[i].as_ref()?.targets.len();
+            (n > 0).then(|| rate * 60.0 * period_min / n as f64 / period_min)
         });
         *slot = [cpu_utilization, memory_utilization, per_target];
         true

@@ -304,6 +304,7 @@ fn expm1_table(mu: f64, table: &mut Vec<f64>, n: usize) {
     let n = n.min(N_REGULAR + 1);
     while table.len() < n {
         let t = edge(table.len());
+        // `t − lo` with lo = 0, written as the ramp writes it (the same bits).
         table.push(expm1_or_minus_one(-mu * (t - 0.0)));
     }
 }
