@@ -2223,6 +2223,10 @@ impl<'a> Sim<'a> {
         if let Some(n) = new {
             if n == TaskState::Running {
                 st.running += 1;
+                // A scale-out activity completes when its tasks run; its cooldown starts then (§4.2).
+                if let Some(sc) = &mut self.scalers[sid.0 as usize] {
+                    sc.on_running(self.queue.now(), st.running);
+                }
             } else if is_pending(n) {
                 st.pending += 1;
             }

@@ -301,3 +301,88 @@ fn reaction_time_matches_aws_measurement() {
         );
     }
 }
+
+/// Issue #16's trajectory: `web`, 20 Fargate tasks of 256 CPU units (a quarter vCPU: 25 requests/s of
+/// 10 ms at 100 %) at 55 % CPU (275 requests/s), target tracking at 60 %, max 100; the load doubles to
+/// 550 requests/s (22 tasks' worth) at 2 h. Clients give up after 2 s, so the 6 minutes of overload
+/// before the first scale-out leave no deep backlog: with the default 60 s time-out each old task holds
+/// ~900 queued requests that round robin lets it drain at only 25 − 550/34 = 8.8 requests/s, the metric
+/// stays at 75–85 % for two more minutes, and the datapoint after the cooldown rightly asks for more.
+fn doubling_scenario(scale_out_cooldown: &str) -> String {
+    format!(
+        r#"name = "doubling"
+duration = "4h"
+seed = 1
+[cluster]
+availability_zones = ["a", "b", "c"]
+[traffic]
+health_check_interval = "1ms"
+[[task_definitions]]
+family = "web"
+requires_compatibilities = ["FARGATE"]
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 20
+launch_type = "FARGATE"
+[services.load]
+pattern = {{ type = "steps", steps = [["0s", 275], ["2h", 550]] }}
+cpu_ms_per_request = 10.0
+timeout = "2s"
+[services.auto_scaling]
+min_capacity = 1
+max_capacity = 100
+policies = [{{ type = "target_tracking", metric = "ECSServiceAverageCPUUtilization", target = 60{scale_out_cooldown} }}]
+"#
+    )
+}
+
+/// The desired counts the scaling events set, in order, with their times (s).
+fn trajectory(sink: &ecsim::metrics::MemorySink) -> Vec<(f64, u32)> {
+    events_with(sink, "scaling")
+        .iter()
+        .map(|e| {
+            let to = e.message.split(" to ").nth(1).unwrap();
+            let n: u32 = to.split(' ').next().unwrap().parse().unwrap();
+            (e.time_ms as f64 / 1000.0, n)
+        })
+        .collect()
+}
+
+/// With the default cooldowns (300 s, API `TargetTrackingScalingPolicyConfiguration`), the trajectory is
+/// the one Application Auto Scaling documents (§4.2):
+/// - the load doubles; task-level CPU caps the metric at 100 % → ⌈20 × 100 / 60⌉ = 34;
+/// - during the 300 s scale-out cooldown the 14 tasks just added count: the metric (100 %, then falling as
+///   they start) applied to the 20 tasks before that scale-out asks for at most 34 — nothing more;
+/// - after the cooldown the metric reflects 34 tasks: 550 / (34 × 25) = 64.7 % → ⌈34 × 64.7 / 60⌉ =
+///   ⌈36.67⌉ = 37;
+/// - then 550 / (37 × 25) = 59.5 %: below the target and above 0.9 × 60 = 54, so no more actions.
+#[test]
+fn target_tracking_doubling_goes_20_34_37() {
+    let (_, sink) = run(&doubling_scenario(""));
+    let tr = trajectory(&sink);
+    let counts: Vec<u32> = tr.iter().map(|t| t.1).collect();
+    assert_eq!(counts, vec![34, 37], "{tr:?}");
+    assert!(
+        tr[1].0 - tr[0].0 >= 300.0,
+        "the second scale-out waits out the cooldown: {tr:?}"
+    );
+}
+
+/// The scale-out cooldown is read: with a 1 h cooldown the second step waits an hour; with 60 s a metric
+/// that still reflects the old task count (published 183 s after its minute) is applied to the larger
+/// count once the cooldown ends, and the service over-scales past 37 — what practitioners report with
+/// short cooldowns (§4.2).
+#[test]
+fn scale_out_cooldown_changes_the_trajectory() {
+    let (_, sink) = run(&doubling_scenario(r#", scale_out_cooldown = "1h""#));
+    let tr = trajectory(&sink);
+    assert_eq!(tr[0].1, 34, "{tr:?}");
+    assert!(tr[1].0 - tr[0].0 >= 3600.0, "{tr:?}");
+    let (_, sink) = run(&doubling_scenario(r#", scale_out_cooldown = "60s""#));
+    let tr = trajectory(&sink);
+    let peak = tr.iter().map(|t| t.1).max().unwrap();
+    assert!(peak > 37, "a 60 s cooldown over-scales: {tr:?}");
+}

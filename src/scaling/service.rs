@@ -3,16 +3,27 @@
 //! actions. A pure state machine: [`ServiceScaler::on_datapoint`] takes one published datapoint per metric
 //! and returns the decision; the simulation applies it.
 //!
-//! Rules modelled (with their sources in the reference):
+//! Rules modelled (with their sources in docs/ecs-behaviour.md):
 //! - scaling starts from the RUNNING count, not desiredCount (§4.1), so unplaceable tasks cannot cause
 //!   runaway scaling;
 //! - target tracking's managed alarms: high after `high_datapoints` (3) consecutive datapoints above the
-//!   target, low after `low_datapoints` (15) below 0.9 × target (§4.2, observed);
-//! - scale-out proportional to metric/target: new = ⌈running × metric / target⌉ (§4.2 model); scale-in
+//!   target, low after `low_datapoints` (15) below 0.9 × target (§4.2, observed); an alarm in ALARM is
+//!   evaluated again at every datapoint;
+//! - scale-out proportional to metric/target: new = ⌈capacity × metric / target⌉ (§4.2 model); scale-in
 //!   gradual: at most `scale_in_step_fraction` of the running count per action (unconfirmed parameter);
+//! - scale-out cooldowns (§4.2, §4.3; Application Auto Scaling API `TargetTrackingScalingPolicyConfiguration`
+//!   and `StepScalingPolicyConfiguration.Cooldown`): while the cooldown started by a scale-out runs, "the
+//!   capacity added by the initiating scale-out activity is calculated as part of the desired capacity for
+//!   the next scale-out", and the policy "won't increase the desired capacity again unless either a larger
+//!   scale out is triggered or the cooldown period ends" — so a policy in its cooldown computes from the
+//!   capacity before that scale-out (a metric still reflecting the old task count asks for nothing more;
+//!   AWS's step example, +2 then +3 within the cooldown, adds 1). The cooldown runs "after a scale-out
+//!   activity completes"; an ECS scaling activity completes when the service runs the count it set (AWS's
+//!   example activity took 34 s; which ECS event ends it is unconfirmed), and while it is in progress
+//!   the capacity it adds counts the same way;
+//! - scale-in waits out its cooldown; a scale-out ends a scale-in cooldown (§4.2);
 //! - several policies: out if any says so (the largest capacity wins, §4.3), in only if all agree;
-//! - cooldowns (default 300 s): scale-in is blocked during its cooldown and a scale-out cancels it; during a
-//!   scale-out cooldown the capacity just added counts (the next scale-out must exceed the desired count);
+//! - from zero running tasks a single datapoint above the target is enough, and the step is one task (§4.1);
 //! - desired count kept within [min, max]; a scheduled action moves min/max and the count into them (§4.4);
 //! - scale-in is off while a deployment runs (§2.3, §4.1).
 
@@ -131,6 +142,17 @@ impl std::fmt::Display for ScalingMetric {
 }
 
 impl Policy {
+    /// The cooldown after a scale-out this policy takes part in (§4.2, §4.3).
+    pub fn scale_out_cooldown_ms(&self) -> u64 {
+        match self {
+            Policy::TargetTracking {
+                scale_out_cooldown_ms,
+                ..
+            } => *scale_out_cooldown_ms,
+            Policy::StepScaling { cooldown_ms, .. } => *cooldown_ms,
+        }
+    }
+
     /// The metric it reads.
     pub fn metric(&self) -> ScalingMetric {
         match self {
@@ -171,7 +193,23 @@ struct PolicyState {
     /// without keeping or scanning the datapoints.
     above: u32,
     below: u32,
+    /// Step scaling: no scale-in before this time (its cooldown after a scale-in).
     cooldown_until: SimTime,
+    /// The scale-out cooldown this policy is in: until when (`SimTime::MAX` while the scale-out activity
+    /// is in progress), and the capacity before the scale-out that started it, which the policy computes
+    /// from meanwhile (§4.2, §4.3).
+    out_cooldown: Option<(SimTime, u32)>,
+}
+
+impl PolicyState {
+    /// The capacity a scale-out is computed from: the capacity before the scale-out whose cooldown is
+    /// running, else the running count.
+    fn base(&self, now: SimTime, running: u32) -> u32 {
+        match self.out_cooldown {
+            Some((until, base)) if now < until => base,
+            _ => running,
+        }
+    }
 }
 
 /// A service's scalable target and policies at run time.
@@ -183,8 +221,10 @@ pub struct ServiceScaler {
     pub max: u32,
     policies: Vec<Policy>,
     state: Vec<PolicyState>,
-    scale_out_cooldown_until: SimTime,
     scale_in_cooldown_until: SimTime,
+    /// The desired count a scale-out activity in progress set; it completes when the service runs that
+    /// many tasks (or its count is changed otherwise), and the policies' cooldowns start then.
+    out_activity: Option<u32>,
     /// Fraction of the running count one scale-in may remove (at least 1 task).
     pub scale_in_step_fraction: f64,
     /// Does a policy read `ALBRequestCountPerTarget`? (The datapoint is computed only then.)
@@ -208,8 +248,8 @@ impl ServiceScaler {
             max,
             policies,
             state,
-            scale_out_cooldown_until: 0,
             scale_in_cooldown_until: 0,
+            out_activity: None,
             scale_in_step_fraction,
         }
     }
@@ -284,6 +324,13 @@ impl ServiceScaler {
         deployment_in_progress: impl FnOnce() -> bool,
         text: bool,
     ) -> Option<Decision> {
+        if self
+            .out_activity
+            .is_some_and(|a| a != desired || running >= a)
+        {
+            // Fulfilled, or superseded by another change of the count (a schedule, an UpdateService).
+            self.complete_scale_out(now);
+        }
         // (capacity, policy) of the policies proposing each way; the winner's sentence is written only
         // when a decision is made (most datapoints change nothing).
         let mut out: Option<(u32, usize)> = None;
@@ -340,16 +387,22 @@ impl ServiceScaler {
         if let Some((n, i)) = out {
             let target = n.max(self.min).min(self.max);
             if target > desired {
+                let reason = self.propose(i, now, running, text).1;
                 self.scale_in_cooldown_until = 0; // a scale-out cancels the scale-in cooldown (§4.2)
-                let cd = self.cooldown_out();
-                self.scale_out_cooldown_until = now + cd;
+                // Every policy enters (or stays in) its scale-out cooldown; one already in a cooldown keeps
+                // the capacity from before the scale-out that started it, so a chain of scale-outs within
+                // overlapping cooldowns is computed from one base (§4.2, §4.3).
                 for st in &mut self.state {
-                    st.cooldown_until = now + cd;
+                    let base = st.base(now, running);
+                    // The cooldown starts when the activity completes (`complete_scale_out`).
+                    st.out_cooldown = Some((SimTime::MAX, base));
+                    st.cooldown_until = SimTime::MAX; // a step policy scales in only after its cooldown
                 }
+                self.out_activity = Some(target);
                 return Some(Decision {
                     desired: target,
                     out: true,
-                    reason: self.propose(i, now, running, text).1,
+                    reason,
                 });
             }
             return None;
@@ -360,6 +413,11 @@ impl ServiceScaler {
             let target = n.max(self.min).min(self.max);
             if target < desired {
                 self.scale_in_cooldown_until = now + self.cooldown_in();
+                for (p, st) in self.policies.iter().zip(&mut self.state) {
+                    if let Policy::StepScaling { cooldown_ms, .. } = p {
+                        st.cooldown_until = now + cooldown_ms;
+                    }
+                }
                 return Some(Decision {
                     desired: target,
                     out: false,
@@ -371,18 +429,25 @@ impl ServiceScaler {
         None
     }
 
-    fn cooldown_out(&self) -> u64 {
-        self.policies
-            .iter()
-            .map(|p| match p {
-                Policy::TargetTracking {
-                    scale_out_cooldown_ms,
-                    ..
-                } => *scale_out_cooldown_ms,
-                Policy::StepScaling { cooldown_ms, .. } => *cooldown_ms,
-            })
-            .min()
-            .unwrap_or(0)
+    /// The service's RUNNING count changed: a scale-out activity in progress completes when it reaches
+    /// the count the activity set, and the cooldowns start (cheap when no activity is in progress).
+    pub fn on_running(&mut self, now: SimTime, running: u32) {
+        if self.out_activity.is_some_and(|a| running >= a) {
+            self.complete_scale_out(now);
+        }
+    }
+
+    fn complete_scale_out(&mut self, now: SimTime) {
+        self.out_activity = None;
+        for (p, st) in self.policies.iter().zip(&mut self.state) {
+            if let Some((until, base)) = st.out_cooldown
+                && until == SimTime::MAX
+            {
+                let until = now + p.scale_out_cooldown_ms();
+                st.out_cooldown = Some((until, base));
+                st.cooldown_until = until;
+            }
+        }
     }
 
     fn cooldown_in(&self) -> u64 {
@@ -418,17 +483,35 @@ impl ServiceScaler {
             } => {
                 let hd = *high_datapoints as usize;
                 let ld = *low_datapoints as usize;
-                // The last `hd` datapoints all above the target.
-                if st.above as usize >= hd {
-                    // ⌈running × metric / target⌉; from 0 running, the smallest step (§4.1).
-                    let n = if running == 0 {
+                // From zero running tasks one datapoint above the target is enough, and the step is the
+                // smallest possible: one task (§4.1). Otherwise the last `hd` datapoints all above it.
+                let from_zero = running == 0 && st.base(now, running) == 0;
+                if st.above as usize >= hd || (from_zero && st.above >= 1) {
+                    // ⌈capacity × metric / target⌉, the capacity being the one before the scale-out whose
+                    // cooldown runs (§4.2).
+                    let base = st.base(now, running);
+                    let n = if from_zero {
                         1
                     } else {
-                        ((running as f64 * last / target) - 1e-9).ceil() as u32
+                        ((base as f64 * last / target) - 1e-9).ceil() as u32
                     };
                     let why = if text {
+                        let alarm = if from_zero {
+                            format!(
+                                "1 datapoint above the target {target} from zero tasks (last {last:.2}); the smallest step"
+                            )
+                        } else {
+                            format!(
+                                "{hd} of {hd} datapoints above the target {target} (last {last:.2})"
+                            )
+                        };
+                        let cap = if base == running {
+                            format!("{running} running")
+                        } else {
+                            format!("{base} before the scale-out in cooldown")
+                        };
                         format!(
-                            "target tracking on {metric}: {hd} of {hd} datapoints above the target {target} (last {last:.2}); {running} running × {last:.2} / {target} → {n}"
+                            "target tracking on {metric}: {alarm}; {cap} × {last:.2} / {target} → {n}"
                         )
                     } else {
                         String::new()
@@ -476,22 +559,30 @@ impl ServiceScaler {
                 let Some(step) = steps.iter().find(|s| s.lower <= diff && diff < s.upper) else {
                     return (Proposal::None, String::new());
                 };
+                // During its scale-out cooldown the adjustment applies to the capacity before the
+                // scale-out that started it, so only what goes beyond that one is added (§4.3).
+                let base = st.base(now, running);
                 let new = apply_adjustment(
-                    running,
+                    base,
                     *adjustment_type,
                     step.adjustment,
                     *min_adjustment_magnitude,
                 );
                 let why = if text {
+                    let cap = if base == running {
+                        format!("{running}")
+                    } else {
+                        format!("{base} (the capacity before the scale-out in cooldown)")
+                    };
                     format!(
-                        "step scaling on {metric}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {running} → {new}",
+                        "step scaling on {metric}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {cap} → {new}",
                         step.adjustment
                     )
                 } else {
                     String::new()
                 };
                 let in_cooldown = now < st.cooldown_until;
-                if new > running {
+                if new > base {
                     (Proposal::Out(new), why)
                 } else if new < running && !in_cooldown {
                     (Proposal::In(new), why)
@@ -747,6 +838,99 @@ mod tests {
                 .desired,
             7
         ); // 90 − 70 = 20 → +3
+    }
+
+    /// AWS's step-scaling cooldown example (API `StepScalingPolicyConfiguration`, `Cooldown`; §4.3): an
+    /// alarm adds 2 tasks to 10 → 12; within the 300 s cooldown the alarm asks for +3: the 2 already added
+    /// count as capacity, so the new count is 10 + 3 = 13 (one more), not 12 + 3 = 15. While the alarm
+    /// stays at the +2 step nothing more happens during the cooldown (10 + 2 = 12 is not above 12); after
+    /// the cooldown the step applies to the running count again.
+    #[test]
+    fn step_scaling_cooldown_adds_only_the_difference() {
+        let step = |lower: f64, upper: f64, adjustment: f64| Step {
+            lower,
+            upper,
+            adjustment,
+        };
+        let p = Policy::StepScaling {
+            metric: ScalingMetric::Cpu,
+            comparison: Comparison::Ge,
+            threshold: 70.0,
+            datapoints_to_alarm: 1,
+            evaluation_periods: 1,
+            adjustment_type: AdjustmentType::ChangeInCapacity,
+            steps: vec![step(0.0, 20.0, 2.0), step(20.0, f64::INFINITY, 3.0)],
+            min_adjustment_magnitude: None,
+            cooldown_ms: 300_000,
+        };
+        let mut s = ServiceScaler::new(1, 50, vec![p], 0.1);
+        let d = s.on_datapoint(60_000, |_| Some(80.0), 10, 10, false);
+        assert_eq!(d.unwrap().desired, 12, "+2");
+        // The two new tasks run at 90 s: the activity completes, the cooldown runs to 390 s.
+        s.on_running(90_000, 12);
+        assert_eq!(
+            s.on_datapoint(120_000, |_| Some(85.0), 12, 12, false),
+            None,
+            "still the +2 step: 10 + 2 is not above 12"
+        );
+        let d = s.on_datapoint(180_000, |_| Some(95.0), 12, 12, false);
+        assert_eq!(d.unwrap().desired, 13, "+3 from the 10 before: one more");
+        s.on_running(200_000, 13);
+        // The +3 scale-out restarted the cooldown (to 500 s); after it the step applies to 13 → 15.
+        assert_eq!(s.on_datapoint(480_000, |_| Some(80.0), 13, 13, false), None);
+        let d = s.on_datapoint(540_000, |_| Some(80.0), 13, 13, false);
+        assert_eq!(d.unwrap().desired, 15);
+    }
+
+    /// Target tracking within its scale-out cooldown (§4.2): 20 → 34 at a metric of 100 % (⌈20 × 100 /
+    /// 60⌉). While the activity is in progress and during the 300 s after it completes, the metric is
+    /// applied to the 20 tasks before it: 100 % asks for 34 (not above 34), 64.7 % for 22 — nothing. A
+    /// larger scale-out is still possible: 120 % (container-level CPU) asks for ⌈20 × 120 / 60⌉ = 40.
+    /// After the cooldown the 34 running tasks are the base: ⌈34 × 64.7 / 60⌉ = 37.
+    #[test]
+    fn target_tracking_cooldown_counts_the_added_capacity() {
+        let mut s = ServiceScaler::new(1, 100, vec![tt(60.0)], 0.1);
+        let mut t = 0;
+        let mut d = None;
+        for _ in 0..3 {
+            t += 60_000;
+            d = s.on_datapoint(t, |_| Some(100.0), 20, 20, false);
+        }
+        assert_eq!(d.unwrap().desired, 34);
+        t += 60_000;
+        assert_eq!(s.on_datapoint(t, |_| Some(100.0), 30, 34, false), None);
+        s.on_running(t + 10_000, 34); // activity complete: the cooldown runs 300 s from here
+        for _ in 0..5 {
+            t += 60_000;
+            assert_eq!(s.on_datapoint(t, |_| Some(64.7), 34, 34, false), None);
+        }
+        let mut s2 = s.clone();
+        assert_eq!(
+            s2.on_datapoint(t, |_| Some(120.0), 34, 34, false)
+                .unwrap()
+                .desired,
+            40,
+            "a larger scale-out within the cooldown"
+        );
+        t += 60_000;
+        assert_eq!(
+            s.on_datapoint(t, |_| Some(64.7), 34, 34, false)
+                .unwrap()
+                .desired,
+            37
+        );
+    }
+
+    /// From zero running tasks one datapoint above the target suffices and the step is one task (§4.1);
+    /// with nothing running and no datapoint, nothing happens.
+    #[test]
+    fn scale_from_zero_takes_one_datapoint_and_one_task() {
+        let mut s = ServiceScaler::new(0, 10, vec![tt(10.0)], 0.1);
+        assert_eq!(s.on_datapoint(60_000, |_| None, 0, 0, false), None);
+        let d = s
+            .on_datapoint(120_000, |_| Some(500.0), 0, 0, false)
+            .unwrap();
+        assert_eq!((d.desired, d.out), (1, true));
     }
 
     /// Scheduled actions move the count into the new range; max is respected.
