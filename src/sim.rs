@@ -1102,8 +1102,9 @@ impl<'a> Sim<'a> {
         );
     }
 
-    /// A target leaves its load balancer: traffic up to now, then the drain.
-    fn leave_load_balancer(&mut self, t: TaskId) {
+    /// A target leaves its load balancer: traffic up to now, then the drain — or, when its task dies
+    /// `abruptly`, the loss of what it held.
+    fn leave_load_balancer(&mut self, t: TaskId, abruptly: bool) {
         if !self
             .task_traffic
             .get(t.0 as usize)
@@ -1122,11 +1123,14 @@ impl<'a> Sim<'a> {
             .expect("load");
         let tt = &mut self.task_traffic[t.0 as usize];
         tt.target = false;
-        let d = self.traffic[sid.0 as usize]
-            .as_mut()
-            .expect("load")
-            .remove_target(load, &target, tt);
-        self.task_traffic[t.0 as usize].deactivate_ms = Some(d);
+        let traffic = self.traffic[sid.0 as usize].as_mut().expect("load");
+        if abruptly {
+            traffic.lose_target(&target, tt);
+            tt.deactivate_ms = Some(0);
+        } else {
+            let d = traffic.remove_target(load, &target, tt);
+            self.task_traffic[t.0 as usize].deactivate_ms = Some(d);
+        }
     }
 
     fn on_start(&mut self) {
@@ -2268,7 +2272,7 @@ impl<'a> Sim<'a> {
             task.stop_reason = reason;
             task.stopping_at = Some(now);
         }
-        self.leave_load_balancer(t);
+        self.leave_load_balancer(t, immediate);
         if let Owner::Service(sid) = owner {
             let st = &mut self.services[sid.0 as usize];
             if let Some(pos) = st.tasks.iter().position(|&x| x == t) {

@@ -476,3 +476,99 @@ duration = "21m"
     );
     assert_eq!(replacement.capacity_provider, "FARGATE_SPOT");
 }
+
+/// Requests in flight on a task that dies abruptly are lost (issue #17): 3 Fargate tasks of 1 vCPU, one
+/// per zone, each with 10 servers (0.1 vCPU each: a 100 ms-on-one-vCPU request takes 1 s, μ = 1/s per
+/// server, 10 requests/s per task). 15 requests/s, round robin: 5/s per task, so each task holds
+/// λᵢ/μ = 5 requests in service (Little's law), none waiting. Zone b goes down at 10 min: its task dies
+/// with its 5 requests — 5 errors, not 0. The other two take 7.5/s each, under their 10/s: no more
+/// errors. The replacement instance of an EC2 group would be an event with its cause (checked below on
+/// the instance-failure scenario).
+#[test]
+fn an_outage_loses_the_requests_in_flight() {
+    let toml = r#"name = "inflight"
+duration = "20m"
+seed = 1
+[cluster]
+availability_zones = ["a", "b", "c"]
+[traffic]
+health_check_interval = "1ms"
+[[task_definitions]]
+family = "t"
+requires_compatibilities = ["FARGATE"]
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 3
+launch_type = "FARGATE"
+[services.load]
+pattern = { type = "constant", rate = 15 }
+cpu_ms_per_request = 100.0
+concurrency = 10
+[[faults]]
+type = "az_outage"
+zone = "b"
+at = "10m"
+duration = "5m"
+"#;
+    let (_, sink) = run(toml);
+    let errors = |from_s: f64, to_s: f64| -> f64 {
+        sink.series
+            .iter()
+            .filter(|r| {
+                r.scope == "service"
+                    && r.time_ms as f64 / 1000.0 > from_s
+                    && r.time_ms as f64 / 1000.0 <= to_s
+            })
+            .map(|r| r.errors.unwrap_or(0.0))
+            .sum()
+    };
+    assert_eq!(errors(120.0, 540.0), 0.0, "steady before the outage");
+    let lost = errors(540.0, 720.0);
+    assert!((lost - 5.0).abs() < 1e-6, "lost {lost}, expected 5");
+    assert_eq!(errors(720.0, 1200.0), 0.0);
+}
+
+/// Every instance launch is an event with its cause: an instance that fails is replaced, and the
+/// replacement's launch says which instance it replaces.
+#[test]
+fn a_replacement_instance_is_launched_with_its_cause() {
+    let toml = r#"name = "replace"
+duration = "30m"
+seed = 1
+[cluster]
+availability_zones = ["a"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 1
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 1
+launch_type = "EC2"
+[[faults]]
+type = "instance_failure"
+capacity_provider = "cp"
+times = ["10m"]
+"#;
+    let (_, sink) = run(toml);
+    let launches: Vec<_> = events(&sink, "instance")
+        .into_iter()
+        .filter(|e| e.message.contains("launching an instance"))
+        .collect();
+    assert_eq!(launches.len(), 1, "{launches:?}");
+    assert_eq!(launches[0].time_ms, 600_000);
+    assert!(
+        launches[0].message.contains("replacing i-00000001"),
+        "{}",
+        launches[0].message
+    );
+}

@@ -178,7 +178,9 @@ impl<'a> Sim<'a> {
                     );
                     self.emit("cluster_scaling", String::new(), msg, false);
                     for _ in n..new {
-                        self.launch_instance(p);
+                        self.launch_instance(p, || {
+                            format!("managed scaling, CapacityProviderReservation {cpr:.1}")
+                        });
                     }
                     self.cas[pi].warm_until = now + ms.instance_warmup_ms;
                 }
@@ -206,7 +208,9 @@ impl<'a> Sim<'a> {
     }
 
     /// Launch one instance in the zone with the fewest (an Auto Scaling group balances its zones).
-    pub(super) fn launch_instance(&mut self, p: ProviderId) {
+    /// Launch one instance of `p`'s group in its least-populated zone that is up; the launch is an event
+    /// with its `cause` (managed scaling, a replacement), so no instance appears unexplained.
+    pub(super) fn launch_instance(&mut self, p: ProviderId, cause: impl FnOnce() -> String) {
         let spec = self.spec;
         let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
             unreachable!()
@@ -230,6 +234,15 @@ impl<'a> Sim<'a> {
         c.launching_per_zone[zone.0 as usize] += 1;
         let now = self.queue.now();
         let latency = asg.launch_latency.sample(&mut self.rng_launch);
+        if self.texts {
+            let msg = format!(
+                "Auto Scaling group {}: launching an instance in {} ({}).",
+                spec.provider(p).name,
+                spec.zones[zone.0 as usize],
+                cause()
+            );
+            self.emit("instance", String::new(), msg, false);
+        }
         self.queue.push_after(
             latency,
             Event::InstanceLaunched {

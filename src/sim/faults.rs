@@ -304,7 +304,7 @@ impl<'a> Sim<'a> {
             );
         }
         self.maybe_terminate(id);
-        self.launch_instance(p);
+        self.launch_instance(p, || format!("replacing {name}, which {what}"));
     }
 
     /// EC2 Spot: the 2-minute notice (§6.4). With Spot draining on, the instance drains at once (service
@@ -366,7 +366,7 @@ impl<'a> Sim<'a> {
             false,
         );
         self.maybe_terminate(id);
-        self.launch_instance(p);
+        self.launch_instance(p, || format!("replacing Spot instance {name}, reclaimed"));
     }
 
     /// Draining (§6.5): PENDING service tasks stop at once; RUNNING service tasks are marked for

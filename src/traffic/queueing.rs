@@ -858,6 +858,16 @@ impl FcfsQueue {
         self.free_at[0]
     }
 
+    /// Requests still held at `now_s` (waiting or in service), estimated from each server's remaining
+    /// work in units of the mean service time (the queue keeps when servers free up, not the requests).
+    pub fn in_flight(&self, now_s: f64, mean_service_s: f64) -> f64 {
+        debug_assert!(mean_service_s > 0.0);
+        self.free_at
+            .iter()
+            .map(|&f| ((f - now_s).max(0.0) / mean_service_s).ceil())
+            .sum()
+    }
+
     /// Serves a request arriving at `t_s` needing `service_s` seconds of one
     /// server; returns its response time (wait + service).
     pub fn arrive(&mut self, t_s: f64, service_s: f64) -> f64 {
@@ -889,6 +899,17 @@ impl FcfsQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Requests held by an FCFS queue at a moment: servers free at now + 2.5 s, now + 0.5 s and now − 1 s
+    /// with a mean service time of 1 s hold ⌈2.5⌉ + ⌈0.5⌉ + 0 = 4 requests.
+    #[test]
+    fn fcfs_in_flight_counts_remaining_work() {
+        let mut q = FcfsQueue::new(3);
+        q.arrive(0.0, 1.0); // a server free at 1.0: idle at now = 2
+        q.arrive(0.0, 2.5); // free at 2.5
+        q.arrive(0.0, 4.5); // free at 4.5
+        assert_eq!(q.in_flight(2.0, 1.0), 1.0 + 3.0);
+    }
 
     #[test]
     fn exp_m1_is_exactly_minus_one_below_minus_40() {

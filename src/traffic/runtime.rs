@@ -568,6 +568,9 @@ pub struct ServiceTraffic {
     pub slo_violation_ms: u64,
     /// What the targets could serve at the last advance, requests per second.
     pub capacity_rps: f64,
+    /// The arrival rate of the latest fluid interval, requests/s (what a target that dies abruptly had
+    /// in service follows from it).
+    last_lambda_rps: f64,
     rr: usize,
     /// The balancer's view of `targets` (same order), kept between advances while the set is unchanged
     /// and no target's capacity depends on its neighbours (CPU shares); see [`Self::targets_cached`].
@@ -704,6 +707,7 @@ impl ServiceTraffic {
             dropped: 0.0,
             slo_violation_ms: 0,
             capacity_rps: 0.0,
+            last_lambda_rps: 0.0,
             rr: 0,
             cache: Vec::new(),
             cache_first: None,
@@ -865,6 +869,7 @@ impl ServiceTraffic {
                     };
                 }
                 let lambda = mean * self.noise_factor;
+                self.last_lambda_rps = lambda;
                 let arrivals = lambda * dt;
                 p.arrived += arrivals;
                 self.arrived += arrivals;
@@ -1041,6 +1046,63 @@ impl ServiceTraffic {
     /// A target leaves (its task is stopping): its backlog drains during the deregistration delay, which
     /// ends early once it is idle (§2.5). Returns how long DEACTIVATING lasts, ms.
     pub fn remove_target(&mut self, load: &LoadSpec, target: &Target, tt: &mut TaskTraffic) -> u64 {
+        self.detach(target, tt);
+        let cap = target.servers as f64 * target.mu;
+        let delay_s = load.deregistration_delay_ms as f64 / 1000.0;
+        let (backlog, queue_end) = (tt.backlog, tt.queue.as_ref().map(|q| q.earliest_free()));
+        tt.backlog = 0.0;
+        let drain_s = match queue_end {
+            Some(free) => (free - self.last_ms as f64 / 1000.0).max(0.0),
+            None => {
+                backlog / cap
+                    + if backlog > 0.0 || cap > 0.0 {
+                        1.0 / target.mu
+                    } else {
+                        0.0
+                    }
+            }
+        };
+        if backlog > 0.0 {
+            let can = (cap * delay_s).min(backlog);
+            self.period.served += can;
+            self.served += can;
+            self.period.dropped += backlog - can;
+            self.dropped += backlog - can;
+        }
+        (drain_s.min(delay_s) * 1000.0).ceil() as u64
+    }
+
+    /// A target dies with its task (its host failed, its zone went down, Spot took it back without a
+    /// drain): nothing drains. The requests it held — its backlog and those in service — are errors; those
+    /// in service had been counted served when they arrived (fluid: the busy servers, min(servers, λᵢ/μ)
+    /// with λᵢ its capacity-weighted share of the latest interval's rate; requests mode: each server's
+    /// remaining work in mean service times), so they move from served to errors.
+    pub fn lose_target(&mut self, target: &Target, tt: &mut TaskTraffic) {
+        let cap = target.servers as f64 * target.mu;
+        let share = if self.capacity_rps > 0.0 {
+            cap / self.capacity_rps
+        } else {
+            0.0
+        };
+        self.detach(target, tt);
+        let now_s = self.last_ms as f64 / 1000.0;
+        let in_service = match &tt.queue {
+            Some(q) => q.in_flight(now_s, 1.0 / target.mu),
+            None if tt.backlog > 0.0 => target.servers as f64,
+            None => (self.last_lambda_rps * share / target.mu).min(target.servers as f64),
+        };
+        // Only what this period counted served can be taken back (earlier periods are closed).
+        let in_service = in_service.min(self.period.served).max(0.0);
+        let lost = tt.backlog + in_service;
+        tt.backlog = 0.0;
+        self.period.served -= in_service;
+        self.served -= in_service;
+        self.period.dropped += lost;
+        self.dropped += lost;
+    }
+
+    /// Takes a target out of the balancer's view (both ways of leaving).
+    fn detach(&mut self, target: &Target, tt: &TaskTraffic) {
         // A task is a target once: remove it where it is, keeping the order (sums run in it).
         if let Some(i) = self.targets.iter().position(|&t| t == target.task) {
             self.targets.remove(i);
@@ -1068,29 +1130,6 @@ impl ServiceTraffic {
         if tt.backlog > 0.0 {
             self.backlogged -= 1;
         }
-        let cap = target.servers as f64 * target.mu;
-        let delay_s = load.deregistration_delay_ms as f64 / 1000.0;
-        let (backlog, queue_end) = (tt.backlog, tt.queue.as_ref().map(|q| q.earliest_free()));
-        tt.backlog = 0.0;
-        let drain_s = match queue_end {
-            Some(free) => (free - self.last_ms as f64 / 1000.0).max(0.0),
-            None => {
-                backlog / cap
-                    + if backlog > 0.0 || cap > 0.0 {
-                        1.0 / target.mu
-                    } else {
-                        0.0
-                    }
-            }
-        };
-        if backlog > 0.0 {
-            let can = (cap * delay_s).min(backlog);
-            self.period.served += can;
-            self.served += can;
-            self.period.dropped += backlog - can;
-            self.dropped += backlog - can;
-        }
-        (drain_s.min(delay_s) * 1000.0).ceil() as u64
     }
 
     /// End of a metric period: its figures, its latency into the run's histogram (stable shapes are kept
