@@ -8,6 +8,7 @@
 mod autoscaling;
 mod deploy;
 mod faults;
+mod scale_in;
 
 use deploy::{Deployment, Rollout};
 pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
@@ -210,6 +211,9 @@ struct ServiceState {
     tasks: Vec<TaskId>,
     /// `briefs[i]` describes `tasks[i]` (kept in step with it; see [`TaskBrief`]).
     briefs: Vec<TaskBrief>,
+    /// Tasks that left `tasks` with their stop requested and are not yet STOPPED: they still hold their
+    /// zone count and resources, which scale-in counts as released (`scale_in`).
+    stopping: Vec<TaskId>,
     /// Active tasks per provider (base/weight accounting).
     provider_counts: Vec<u32>,
     running: u32,
@@ -400,6 +404,7 @@ impl<'a> Sim<'a> {
                     group,
                     tasks: Vec::new(),
                     briefs: Vec::new(),
+                    stopping: Vec::new(),
                     n_keep: 0,
                     n_healthy: 0,
                     provider_counts: vec![0; spec.providers.len()],
@@ -1324,8 +1329,8 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Debug builds: the service's briefs match its tasks, and its kept and healthy counts equal a
-    /// recount of them.
+    /// Debug builds: the service's briefs match its tasks, its kept and healthy counts equal a recount
+    /// of them, and its stopping list holds only its tasks on their way to STOPPED.
     pub(super) fn debug_check_task_counts(&self, sid: ServiceId) {
         if cfg!(debug_assertions) {
             let st = &self.services[sid.0 as usize];
@@ -1342,6 +1347,15 @@ impl<'a> Sim<'a> {
                 )
             });
             assert_eq!((st.n_keep, st.n_healthy), recount, "service task counts");
+            for &t in &st.stopping {
+                let x = self.world.task(t);
+                assert!(
+                    x.stop_requested
+                        && x.state != TaskState::Stopped
+                        && x.owner == Owner::Service(sid),
+                    "stopping list"
+                );
+            }
         }
     }
 
@@ -1745,189 +1759,6 @@ impl<'a> Sim<'a> {
         self.emit("service", name, msg, true);
     }
 
-    /// Scale-in mirrors placement (§1.2, §1.3): tasks not yet RUNNING go first; then, per strategy in
-    /// order, binpack stops where the most resource would be left free, spread stops from the fullest
-    /// bucket; remaining ties are random.
-    fn choose_scale_in_victim(&mut self, sid: ServiceId) -> TaskId {
-        let fargate = self.all_fargate(sid);
-        #[cfg(debug_assertions)]
-        let rng_before = self.rng_placement.clone();
-        if let Some(victim) = self.victim_from_briefs(sid, fargate) {
-            // Debug builds check the fast path against the general one, from the same random state.
-            #[cfg(debug_assertions)]
-            {
-                let after = std::mem::replace(&mut self.rng_placement, rng_before);
-                assert_eq!(
-                    victim,
-                    self.victim_by_keys(sid, fargate),
-                    "victim fast path"
-                );
-                self.rng_placement = after;
-            }
-            return victim;
-        }
-        self.victim_by_keys(sid, fargate)
-    }
-
-    /// Is every task of the service on Fargate (its keys are then zone counts only)?
-    fn all_fargate(&self, sid: ServiceId) -> bool {
-        !matches!(&self.spec.services[sid.0 as usize].launch, Launch::Ec2)
-            && self.services[sid.0 as usize]
-                .tasks
-                .iter()
-                .all(|&t| self.world.task(t).launch != LaunchKind::Ec2)
-    }
-
-    /// The usual case reads no task and no instance: EC2, spread strategies only, and no instance
-    /// holding two tasks of the group, so spread(instanceId) ranks every placed task -1 and the briefs
-    /// hold the rest. The same keys and draws as [`Self::victim_by_keys`]; None when it does not apply.
-    fn victim_from_briefs(&mut self, sid: ServiceId, fargate: bool) -> Option<TaskId> {
-        let st = &self.services[sid.0 as usize];
-        let group = st.group;
-        let zone_counts = &self.world.group_zone_counts[group.0 as usize];
-        if !fargate
-            && self.world.group_crowded(group) == 0
-            && st.strategies.iter().all(|s| {
-                matches!(
-                    s,
-                    Strategy::Spread(SpreadField::AvailabilityZone)
-                        | Strategy::Spread(SpreadField::InstanceId)
-                )
-            })
-        {
-            let mut best: Option<([i64; 7], TaskId)> = None;
-            for (&t, b) in st.tasks.iter().zip(&st.briefs) {
-                let mut key = [0i64; 7];
-                key[0] = b.running as i64;
-                if b.on_instance {
-                    let zone_count = zone_counts.get(b.zone as usize).copied().unwrap_or(0);
-                    for (k, s) in key[1..6].iter_mut().zip(st.strategies.iter()) {
-                        *k = if matches!(s, Strategy::Spread(SpreadField::AvailabilityZone)) {
-                            -(zone_count as i64)
-                        } else {
-                            -1
-                        };
-                    }
-                }
-                key[6] = (self.rng_placement.next_u64() >> 1) as i64;
-                if best.is_none_or(|(bk, _)| key < bk) {
-                    best = Some((key, t));
-                }
-            }
-            return Some(best.expect("scale-in with no tasks").1);
-        }
-        None
-    }
-
-    /// The general victim pass: each task's keys per strategy, compared lexicographically with a random
-    /// tie-break last.
-    fn victim_by_keys(&mut self, sid: ServiceId, fargate: bool) -> TaskId {
-        let st = &self.services[sid.0 as usize];
-        let group = st.group;
-        let zone_counts = &self.world.group_zone_counts[group.0 as usize];
-        // The keys compare lexicographically, so a task whose leading keys already lose to the best so
-        // far needs no more of them: with spread(AZ) first (the service default), only tasks in the
-        // fullest zone read their instance. Every task still draws its tie-break, in order, so the
-        // random stream (and the choice) is the same as computing every key in full.
-        let zone_first = fargate
-            || matches!(
-                st.strategies.first(),
-                Some(Strategy::Spread(SpreadField::AvailabilityZone))
-            );
-        let lead = |task: &crate::ecs::world::Task| -> (i64, i64) {
-            let zone_count = task.zone.map_or(0, |z| zone_counts[z.0 as usize]);
-            (
-                (task.state == TaskState::Running) as i64,
-                if zone_first { -(zone_count as i64) } else { 0 },
-            )
-        };
-        // Hint the tasks, then the instances the pass will read, then their group counts (see
-        // `engine::prefetch`): each round reads only what the previous one requested.
-        for &t in &st.tasks {
-            // The keys read only the task's first cache line (see `Task`): hint that line, not all four.
-            crate::engine::prefetch(&self.world.task(t).generation);
-        }
-        let best_lead = st
-            .tasks
-            .iter()
-            .map(|&t| lead(self.world.task(t)))
-            .min()
-            .expect("scale-in with no tasks");
-        let reads_instance = |task: &crate::ecs::world::Task| {
-            !fargate && task.instance.is_some() && lead(task) == best_lead
-        };
-        for &t in &st.tasks {
-            let task = self.world.task(t);
-            if reads_instance(task) {
-                crate::engine::prefetch(self.world.instance(task.instance.expect("placed")));
-            }
-        }
-        for &t in &st.tasks {
-            let task = self.world.task(t);
-            if reads_instance(task)
-                && let Some(first) = self
-                    .world
-                    .instance(task.instance.expect("placed"))
-                    .group_counts
-                    .first()
-            {
-                crate::engine::prefetch(first);
-            }
-        }
-        // Key j (1..=5) of a task: its strategies' keys in order (0 past the last strategy).
-        let strategy_key = |task: &crate::ecs::world::Task, j: usize| -> i64 {
-            let zone_count = task.zone.map_or(0, |z| zone_counts[z.0 as usize]);
-            if fargate {
-                return if j == 1 { -(zone_count as i64) } else { 0 };
-            }
-            let (Some(iid), Some(s)) = (task.instance, st.strategies.get(j - 1)) else {
-                return 0;
-            };
-            match s {
-                Strategy::Spread(SpreadField::AvailabilityZone) => -(zone_count as i64),
-                Strategy::Binpack(crate::spec::Resource::Memory) => {
-                    -((self.world.instance(iid).mem_free + task.mem) as i64)
-                }
-                Strategy::Binpack(crate::spec::Resource::Cpu) => {
-                    -((self.world.instance(iid).cpu_free + task.cpu) as i64)
-                }
-                Strategy::Spread(SpreadField::InstanceId) => {
-                    -(self.world.instance(iid).group_count(group) as i64)
-                }
-                Strategy::Spread(SpreadField::Attribute(_)) | Strategy::Random => 0,
-            }
-        };
-        let mut best: Option<([i64; 7], TaskId)> = None;
-        for &t in &st.tasks {
-            let task = self.world.task(t);
-            let tie_break = (self.rng_placement.next_u64() >> 1) as i64;
-            let mut key = [0i64; 7];
-            key[0] = (task.state == TaskState::Running) as i64;
-            // Keys 1..=5 as far as they tie with the best; `j` is the first not computed.
-            let mut j = 1;
-            if let Some((b, _)) = &best {
-                let mut ord = key[0].cmp(&b[0]);
-                while ord.is_eq() && j < 6 {
-                    key[j] = strategy_key(task, j);
-                    ord = key[j].cmp(&b[j]);
-                    j += 1;
-                }
-                if ord.is_eq() {
-                    ord = tie_break.cmp(&b[6]);
-                }
-                if !ord.is_lt() {
-                    continue;
-                }
-            }
-            for (i, k) in key.iter_mut().enumerate().take(6).skip(j) {
-                *k = strategy_key(task, i);
-            }
-            key[6] = tie_break;
-            best = Some((key, t));
-        }
-        best.expect("scale-in with no tasks").1
-    }
-
     fn check_steady(&mut self, sid: ServiceId) {
         let st = &self.services[sid.0 as usize];
         let steady = st.created
@@ -2278,6 +2109,7 @@ impl<'a> Sim<'a> {
             if let Some(pos) = st.tasks.iter().position(|&x| x == t) {
                 st.tasks.swap_remove(pos);
                 st.briefs.swap_remove(pos);
+                st.stopping.push(t);
                 self.count_task(t, -1);
             }
             let st = &mut self.services[sid.0 as usize];
@@ -2335,6 +2167,12 @@ impl<'a> Sim<'a> {
         }
         self.settle_task(t, now);
         self.count_state(t, Some(TaskState::Stopped), None);
+        if let Owner::Service(sid) = self.world.task(t).owner {
+            let stopping = &mut self.services[sid.0 as usize].stopping;
+            if let Some(pos) = stopping.iter().position(|&x| x == t) {
+                stopping.swap_remove(pos);
+            }
+        }
         let task = self.world.task_mut(t);
         task.stopped_at = Some(now);
         if task.stop_code.is_none() {

@@ -537,6 +537,309 @@ desired_count = 3
     );
 }
 
+/// Scale-in chooses victims one at a time, each against the cluster as if the victims before it were
+/// already gone (§1.2, §1.3: scale-in mirrors placement, and placement sees each task placed before it).
+/// The header of the scale-in scenarios below: three zones and the given seed.
+fn scale_in_header(seed: u64) -> String {
+    format!(
+        r#"name = "t"
+duration = "1h"
+seed = {seed}
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+"#
+    )
+}
+
+/// The alive tasks per value of `key`, sorted (the names dropped).
+fn spread_of(
+    tasks: &[&ecsim::metrics::TaskRecord],
+    key: impl Fn(&ecsim::metrics::TaskRecord) -> &str,
+) -> Vec<usize> {
+    let mut n: Vec<usize> = count_by(tasks, key).into_iter().map(|x| x.1).collect();
+    n.sort();
+    n
+}
+
+/// Fargate balances a service over its AZs (§1.3, DG `ecs_services`: the scheduler "attempts to maintain
+/// a balance across Availability Zones"; DG `task-placement-strategies`: scale-in "selects tasks to
+/// terminate that maintain a balance across Availability Zones"). 12 tasks over 3 zones → 4/4/4. Scaled
+/// to 3, nine victims, each from a zone that holds the most once the ones before it are counted as gone:
+/// 4/4/4 → 3/4/4 → 3/3/4 → 3/3/3 → 2/3/3 → … → 1/1/1. (Judged all against 4/4/4, every task ties on its
+/// zone and the nine fall at random: 2/1/0 is a possible outcome.) Every seed must leave 1/1/1.
+#[test]
+fn fargate_scale_in_keeps_one_task_per_zone() {
+    for seed in 1..=6 {
+        let toml = format!(
+            r#"{}
+[[task_definitions]]
+family = "w"
+requires_compatibilities = ["FARGATE"]
+cpu = 256
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 12
+launch_type = "FARGATE"
+[[service_updates]]
+at = "10m"
+service = "w"
+desired_count = 3
+"#,
+            scale_in_header(seed)
+        );
+        let (_, sink) = run(&toml);
+        let tasks = alive(&sink, "w");
+        assert_eq!(tasks.len(), 3, "seed {seed}");
+        assert_eq!(
+            spread_of(&tasks, |t| &t.availability_zone),
+            vec![1, 1, 1],
+            "seed {seed}: one task per zone"
+        );
+    }
+}
+
+/// Tasks already stopping count as gone too (they hold their zone until STOPPED). Fargate, 12 tasks 4/4/4,
+/// each task taking 20 s to stop. At 10 min, 12 → 10: two victims from two zones → live 3/3/4 (the
+/// world still counts 4/4/4 while they stop). 5 s later, 10 → 8: against the live 3/3/4 the first victim
+/// comes from the zone of 4 → 3/3/3, the second from any → 2/3/3. (Judged against the world's 4/4/4 the
+/// first is a tie over all three zones and 2/2/4 is a possible outcome.)
+#[test]
+fn fargate_scale_in_counts_stopping_tasks_as_gone() {
+    for seed in 1..=6 {
+        let toml = format!(
+            r#"{}
+[timings.fargate]
+stop = "20s"
+[[task_definitions]]
+family = "w"
+requires_compatibilities = ["FARGATE"]
+cpu = 256
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 12
+launch_type = "FARGATE"
+[[service_updates]]
+at = "10m"
+service = "w"
+desired_count = 10
+[[service_updates]]
+at = "605s"
+service = "w"
+desired_count = 8
+"#,
+            scale_in_header(seed)
+        );
+        let (_, sink) = run(&toml);
+        let tasks = alive(&sink, "w");
+        assert_eq!(tasks.len(), 8, "seed {seed}");
+        assert_eq!(
+            spread_of(&tasks, |t| &t.availability_zone),
+            vec![2, 3, 3],
+            "seed {seed}: zones within one"
+        );
+    }
+}
+
+/// The EC2 service default, spread(AZ) then spread(instanceId) (§1.3: scale-in stops tasks "in the AZ
+/// with the most tasks of this service, preferring the instance with the most such tasks"). Six m5.large
+/// (2048 CPU units, 7986 MiB), two per zone; tasks of 256 units / 512 MiB.
+/// - Crowded (the general victim pass): 24 tasks → 8 per zone, 4 per instance. Scaled to 6: each of the
+///   18 victims comes from a fullest zone and, among those, a fullest instance, counting the victims
+///   before it as gone, so zones stay within one of each other and, inside a zone, instances too:
+///   8/8/8 → … → 2/2/2, and 2 per zone on 2 instances → 1/1. Six tasks on six instances.
+/// - One task per instance (the fast pass on briefs): 6 tasks → 2 per zone, 1 per instance. Scaled to 3:
+///   2/2/2 → 1/2/2 → 1/1/2 → 1/1/1.
+#[test]
+fn ec2_default_spread_scale_in_stays_balanced_per_zone_and_instance() {
+    for (seed, from, to) in [
+        (1, 24, 6),
+        (2, 24, 6),
+        (3, 24, 6),
+        (1, 6, 3),
+        (2, 6, 3),
+        (3, 6, 3),
+    ] {
+        let toml = format!(
+            r#"{}
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 6
+desired_size = 6
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = {from}
+launch_type = "EC2"
+[[service_updates]]
+at = "10m"
+service = "web"
+desired_count = {to}
+"#,
+            scale_in_header(seed)
+        );
+        let (_, sink) = run(&toml);
+        let tasks = alive(&sink, "web");
+        assert_eq!(tasks.len(), to, "seed {seed}, {from} → {to}");
+        let per_zone = to / 3;
+        assert_eq!(
+            spread_of(&tasks, |t| &t.instance),
+            vec![1; to],
+            "seed {seed}, {from} → {to}: one task per instance"
+        );
+        assert_eq!(
+            spread_of(&tasks, |t| &t.availability_zone),
+            vec![per_zone; 3],
+            "seed {seed}, {from} → {to}: balanced zones"
+        );
+    }
+}
+
+/// spread over a custom attribute (§1.2: spread places "evenly based on the specified value"; scale-in
+/// mirrors placement, derived): two groups of two m5.large, one tagged `rack = r1`, the other `rack = r2`.
+/// 12 tasks → 6 per rack. Scaled to 4, each of the eight victims comes from the rack with more live tasks
+/// once the ones before it are gone: 6/6 → 5/6 → 5/5 → … → 2/2.
+#[test]
+fn attribute_spread_scale_in_stays_balanced() {
+    for seed in 1..=4 {
+        let toml = format!(
+            r#"{}
+[[capacity_providers]]
+name = "r1"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+attributes = {{ rack = "r1" }}
+[[capacity_providers]]
+name = "r2"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+attributes = {{ rack = "r2" }}
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 12
+launch_type = "EC2"
+placement_strategy = [{{ type = "spread", field = "attribute:rack" }}]
+[[service_updates]]
+at = "10m"
+service = "web"
+desired_count = 4
+"#,
+            scale_in_header(seed)
+        );
+        let (_, sink) = run(&toml);
+        let tasks = alive(&sink, "web");
+        assert_eq!(tasks.len(), 4, "seed {seed}");
+        // Instances register group by group: i-00000001 and i-00000002 are rack r1.
+        fn rack(t: &ecsim::metrics::TaskRecord) -> &str {
+            if ["i-00000001", "i-00000002"].contains(&t.instance.as_str()) {
+                "r1"
+            } else {
+                "r2"
+            }
+        }
+        assert_eq!(
+            spread_of(&tasks, rack),
+            vec![2, 2],
+            "seed {seed}: two per rack"
+        );
+    }
+}
+
+/// binpack(memory) scale-in (§1.2; DG `task-placement-strategies`: "The container instance that has the
+/// most available resources left after task termination has that task terminated"). Three m5.large
+/// (7986 MiB registered); tasks of 256 units / 1900 MiB: 4 fit (7600), 5 do not (9500). Placement
+/// binpacks 12 tasks 4/4/4, each instance left 7986 − 7600 = 386 MiB. Scaled to 4, eight victims, each
+/// judged as if the ones before it were gone:
+/// - 1st: every task would leave 386 + 1900 = 2286 free: a tie, say on A → A holds 3.
+/// - 2nd: a task on A leaves 2286 + 1900 = 4186 > 2286 on B or C → A (2 left); then 6086, 7986: A empties.
+/// - 5th: B and C tie at 2286, say B; B empties by the 8th.
+///
+/// All four survivors share C. (Judged all against the first state, every task ties at 2286 and the
+/// victims fall at random over the three instances.)
+#[test]
+fn binpack_scale_in_empties_whole_instances() {
+    for seed in 1..=4 {
+        let (_, sink) = run(&binpack_scale_in_scenario(seed, ""));
+        let tasks = alive(&sink, "web");
+        assert_eq!(tasks.len(), 4, "seed {seed}");
+        assert_eq!(
+            spread_of(&tasks, |t| &t.instance),
+            vec![4],
+            "seed {seed}: all four on one instance"
+        );
+    }
+}
+
+/// Three m5.large and a binpack(memory) service of 12 tasks of 1900 MiB, scaled to 4 at 10 minutes.
+/// `provider` adds lines to the capacity provider.
+fn binpack_scale_in_scenario(seed: u64, provider: &str) -> String {
+    format!(
+        r#"{}
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+min_size = 0
+max_size = 3
+desired_size = 3
+{provider}
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 1900
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 12
+capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
+placement_strategy = [{{ type = "binpack", field = "memory" }}]
+[[service_updates]]
+at = "10m"
+service = "web"
+desired_count = 4
+"#,
+        scale_in_header(seed)
+    )
+}
+
+/// The same scale-in with managed scaling (§3.2): once the eight victims have stopped, two instances hold
+/// no task: M = 1, N = 3 → CapacityProviderReservation 1 / 3 × 100 = 33.3 < 100. After 15 minutes below
+/// target the group scales in by at most ⌊3 × 0.5⌋ = 1 instance (only empty ones: managed termination
+/// protection); 15 minutes later M = 1, N = 2 → 50 → ⌊2 × 0.5⌋ = 1 more. 3 → 2 → 1 instances, the tasks
+/// untouched.
+#[test]
+fn binpack_scale_in_lets_managed_scaling_remove_the_emptied_instances() {
+    let toml = binpack_scale_in_scenario(
+        1,
+        "managed_scaling = { target_capacity = 100, instance_warmup_period = \"300s\" }",
+    )
+    .replace("duration = \"1h\"", "duration = \"2h\"");
+    let (s, sink) = run(&toml);
+    assert_eq!(s.instances_terminated, 2, "3 → 2 → 1");
+    let tasks = alive(&sink, "web");
+    assert_eq!(tasks.len(), 4);
+    assert!(
+        sink.tasks
+            .iter()
+            .all(|t| t.stopped_reason != "Container instance is being drained"),
+        "no task was on a terminated instance"
+    );
+}
+
 /// §8: a service launches at most 500 tasks per minute, modelled as a token bucket (burst 500, refill
 /// 500/min = one token per 120 ms) drained in batches of up to 50 (one batch every 50 × 120 ms = 6 s).
 /// 1200 Fargate tasks: 500 at 0 s, then 50 every 6 s: the 700 left take 14 batches, the last at 84 s.

@@ -149,11 +149,11 @@ impl<'a> Sim<'a> {
         }
         let mut total = st.tasks.len() as u32;
 
-        // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement).
+        // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
+        //    victim chosen as if those before it were gone: `scale_in`).
         if keep_len > desired {
             let mut stopped = Vec::new();
-            for _ in 0..(keep_len - desired) {
-                let victim = self.choose_scale_in_victim(sid);
+            for victim in self.choose_scale_in_victims(sid, (keep_len - desired) as usize) {
                 stopped.push(self.world.task(victim).serial);
                 self.stop_task(
                     victim,
