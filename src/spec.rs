@@ -720,4 +720,22 @@ pub struct SchedulerParams {
     pub reserved_ports: Vec<u16>,
     /// Maximum reserved host ports per instance (§1.1: 100).
     pub max_reserved_ports: u32,
+    /// The account's Fargate On-Demand task-launch token bucket (§8.1: burst 100, 20 per second).
+    pub fargate_launch: TokenRate,
+    /// The separate bucket of Fargate Spot task launches (§8.1: burst 100, 20 per second).
+    pub fargate_spot_launch: TokenRate,
+    /// RunTask calls (§8.2: 20 per second, burst equal to sustained); each call launches 1 to 10 tasks.
+    pub run_task_calls: TokenRate,
+    /// Launches that may wait for a token at once (Fargate tasks per bucket, RunTask calls): a bound on
+    /// the queues, not an AWS figure. Default 100,000.
+    pub launch_queue_cap: u32,
+}
+
+/// A token bucket's size: `burst` tokens at most, refilled at `per_second` (reference §8).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenRate {
+    /// Bucket maximum (the burst).
+    pub burst: u32,
+    /// Refill per second (the sustained rate).
+    pub per_second: f64,
 }

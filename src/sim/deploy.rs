@@ -326,6 +326,10 @@ impl<'a> Sim<'a> {
         for _ in 0..allowed {
             match self.launch_service_task(sid) {
                 Ok(t) => started.push(self.world.task(t).serial),
+                Err(_) if std::mem::take(&mut self.launch.refused) => {
+                    failed = true; // the Fargate launch line is full (§8.1): try again later
+                    break;
+                }
                 Err(f) => {
                     self.placement_failures += 1;
                     self.report_unplaceable(sid, f);
@@ -338,6 +342,7 @@ impl<'a> Sim<'a> {
         st.tokens -= started.len() as f64;
         if !started.is_empty() {
             self.emit_task_list(sid, "started", "", &started);
+            self.report_launch_wait(Owner::Service(sid));
         }
         if failed {
             self.request_reconcile(sid, spec.scheduler.placement_retry_interval_ms);
