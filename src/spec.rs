@@ -708,7 +708,7 @@ pub struct SchedulerParams {
     pub throttle_multiplier: f64,
     /// Maximum throttle delay: 27 min (§2.2, current docs; 15 min in 2023).
     pub throttle_max_delay_ms: u64,
-    /// Tasks a service may launch per minute (§8: 500, current).
+    /// Tasks a service may launch per minute (§8.3: 500, current).
     pub service_launch_rate_per_minute: u32,
     /// Cap on tasks in PROVISIONING per cluster (§3.2, §8: 300).
     pub provisioning_cap: u32,

@@ -8,8 +8,12 @@
 //!   second"; a separate bucket of 100 and 20 for Fargate Spot tasks.
 //! - §8.2 the same page, "Throttling the RunTask API in Fargate": RunTask calls are limited to 20 per
 //!   second, burst and sustained, each call launching up to 10 tasks.
-//! - §8.3 the per-service launch rate, 500 tasks per minute (Amazon ECS service quotas; the AWS containers
-//!   blog "Under the hood: Amazon Elastic Container Service and AWS Fargate increase task launch rates").
+//! - §8.3 the per-service launch rate, 500 tasks per minute (Amazon ECS service quotas, "Rate of tasks
+//!   launched by a service"). The AWS containers blog "Under the hood: Amazon Elastic Container Service and
+//!   AWS Fargate increase task launch rates" (https://aws.amazon.com/blogs/containers/under-the-hood-amazon-elastic-container-service-and-aws-fargate-increase-task-launch-rates/)
+//!   tells how these rates were raised for services and standalone tasks.
+//! - The same throttling page adds that actual launch rates also depend on image download and unpacking,
+//!   health checks and load-balancer registration: ecsim's start-up timings (§5.3) stand for those.
 //!
 //! Measurement: Vlad Ionescu, "Scaling containers on AWS in 2022",
 //! https://www.vladionescu.me/posts/scaling-containers-on-aws-in-2022/ (set-up from the author's Terraform,
@@ -229,6 +233,41 @@ fn a_task_stopped_while_waiting_leaves_the_line() {
         && t.stopped_ms == Some(1_025)));
     assert_eq!(summary.tasks_running_at_end, 150);
     assert_eq!(waiting_lines(&sink).len(), 1);
+}
+
+/// The line is bounded (`launch_queue_cap`, not an AWS figure). With a cap of 50, a service asking for
+/// 300 Fargate tasks at t = 0 creates 100 that launch at once and 50 that wait; the 151st is refused and
+/// the service tries again after `placement_retry_interval` (30 s). By then the 50 have launched
+/// (the last at 50 × 50 = 2,500 ms) and the bucket is full again (20 × 27.5 s > 100): 100 launch at
+/// 30 s, 50 wait, the last at 30,000 + 2,500 = 32,500 ms. A RunTask call at t = 0, just after, finds the
+/// line full: its task is not created and the call reports a failure.
+#[test]
+fn launch_queue_cap_bounds_the_line() {
+    let toml = format!(
+        "{CLUSTER}{INSTANT_FARGATE}{FARGATE_TASK}[scheduler]\nlaunch_queue_cap = 50\n{}\n[[run_tasks]]\nat = \"0s\"\ntask_definition = \"app\"\ncount = 1\nlaunch_type = \"FARGATE\"\n",
+        service("w", 300, "FARGATE")
+    );
+    let (_, sink) = run(&toml);
+    let mut created: Vec<u64> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.service == "w")
+        .map(|t| t.created_ms)
+        .collect();
+    created.sort_unstable();
+    let mut expected = vec![0; 150];
+    expected.extend([30_000; 150]);
+    assert_eq!(created, expected);
+    let times = started(&sink, |_| true);
+    assert_eq!(times.len(), 300);
+    assert_eq!(*times.last().unwrap(), 32_500);
+    let call = sink.events.iter().find(|e| e.kind == "run_task").unwrap();
+    assert!(
+        call.message
+            .contains("0 of 1 tasks started; failures: [{reason: ThrottlingException: Fargate launch queue full}]."),
+        "{}",
+        call.message
+    );
 }
 
 /// §8.2 by hand: 50 RunTask calls of 10 EC2 tasks each, all made at t = 0. The call bucket holds 20

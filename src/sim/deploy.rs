@@ -316,7 +316,8 @@ impl<'a> Sim<'a> {
             self.queue.push(at, Event::Reconcile(sid));
             return false;
         }
-        // §8: a service launches at most N tasks per minute (token bucket, burst N).
+        // §8.3: a service launches at most N tasks per minute (token bucket, burst N); its Fargate tasks
+        // then take the account's launch tokens too (§8.1, `launch.rs`).
         let rate = spec.scheduler.service_launch_rate_per_minute as f64;
         st.tokens = (st.tokens + (now - st.tokens_at) as f64 * rate / MS_PER_MIN as f64).min(rate);
         st.tokens_at = now;
