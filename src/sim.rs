@@ -8,6 +8,7 @@
 mod autoscaling;
 mod deploy;
 mod faults;
+mod launch;
 mod scale_in;
 
 use deploy::{Deployment, Rollout};
@@ -156,6 +157,11 @@ pub enum Event {
         zone: ZoneId,
         /// When it was launched (billing starts then).
         launched_at: SimTime,
+    },
+    /// The next launch token arrives for a waiting Fargate task or RunTask call (§8.1, §8.2).
+    LaunchWake {
+        /// The limiter's wake generation when scheduled.
+        generation: u32,
     },
 }
 
@@ -332,6 +338,8 @@ pub struct Sim<'a> {
     series_out: bool,
     /// Some service rebalances across zones (read every metric period; the specs are large and many).
     az_rebalancing: bool,
+    /// Launch rates: the Fargate task-launch buckets and the RunTask call rate (§8.1, §8.2).
+    launch: launch::Limiter,
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -577,6 +585,11 @@ impl<'a> Sim<'a> {
             tasks_out,
             series_out,
             az_rebalancing: spec.services.iter().any(|s| s.az_rebalancing),
+            launch: launch::Limiter::new(
+                &spec.scheduler,
+                spec.services.len(),
+                spec.batch_jobs.len(),
+            ),
         };
         // Memory utilisation is read by written rows and memory policies only (see `metric_tick`).
         for (tr, sc) in sim.traffic.iter_mut().zip(&sim.scalers) {
@@ -742,7 +755,7 @@ impl<'a> Sim<'a> {
                 self.services[s.0 as usize].reconcile_queued = false;
                 self.reconcile(s);
             }
-            Event::RunTask(i) => self.run_task_call(i as usize),
+            Event::RunTask(i) => self.request_run_task(i as usize),
             Event::UpdateService(i) => {
                 let u = &self.spec.service_updates[i as usize];
                 let (sid, desired) = (u.service, u.desired_count);
@@ -872,7 +885,7 @@ impl<'a> Sim<'a> {
             Event::ScheduledRun(i) => {
                 let spec = self.spec;
                 let st = &spec.scheduled_tasks[i as usize];
-                self.run_task_call(spec.run_tasks.len() + i as usize);
+                self.request_run_task(spec.run_tasks.len() + i as usize);
                 let now_s = self.queue.now() as f64 / 1000.0;
                 if let Some(t) = st.schedule.next_after(now_s, st.epoch_start_s) {
                     let at = ((t * 1000.0).round() as u64).max(self.queue.now() + 1);
@@ -889,10 +902,11 @@ impl<'a> Sim<'a> {
                     } else {
                         self.jobs_dropped += 1;
                     }
-                    self.dispatch_jobs(i as usize);
+                    self.dispatch_jobs(i as usize, false);
                 }
                 self.read_next_job(i as usize);
             }
+            Event::LaunchWake { generation } => self.on_launch_wake(generation),
         }
     }
 
@@ -938,7 +952,8 @@ impl<'a> Sim<'a> {
     }
 
     /// Place waiting jobs strictly in arrival order: the first that does not fit holds the others back.
-    fn dispatch_jobs(&mut self, i: usize) {
+    /// Each job is one RunTask call (§8.2): `prepaid` says the first already holds its call token.
+    fn dispatch_jobs(&mut self, i: usize, mut prepaid: bool) {
         let spec = self.spec;
         let b = &spec.batch_jobs[i];
         let group = self.world.group(&format!("batch:{}", b.name));
@@ -968,6 +983,9 @@ impl<'a> Sim<'a> {
                 self.emit("batch", String::new(), msg, false);
                 continue;
             };
+            if !std::mem::take(&mut prepaid) && !self.take_call_token(i) {
+                break; // the source waits in line for the RunTask rate
+            }
             let res = self.launch_task(
                 b.task_def,
                 group,
@@ -999,9 +1017,17 @@ impl<'a> Sim<'a> {
                     );
                     self.emit("batch", String::new(), msg, false);
                 }
-                Err(_) => break,
+                Err(_) => {
+                    self.launch.refused = false;
+                    self.refund_call_token(); // it waits for capacity, not for a call
+                    break;
+                }
             }
         }
+        if prepaid {
+            self.refund_call_token();
+        }
+        self.report_launch_wait(Owner::Batch(i as u32));
     }
 
     /// Could a task of `size` fit on an empty instance of the providers `launch` may use?
@@ -1483,6 +1509,14 @@ impl<'a> Sim<'a> {
                 reason: None,
             });
         }
+        if self.launch.fargate_full(kind) {
+            // §8.1: the line of tasks waiting for a launch token is at `launch_queue_cap`.
+            self.launch.refused = true;
+            return Err(Failure {
+                closest: None,
+                reason: None,
+            });
+        }
         task.start_fails = self.decide_start_failure(owner, def);
         task.exit_after_ms = job.map(|j| j.1);
         if kind != LaunchKind::Ec2 {
@@ -1510,7 +1544,7 @@ impl<'a> Sim<'a> {
             let id = self.create_task(task);
             self.world.fargate_zone_count(group, zone, true);
             self.count_state(id, None, Some(TaskState::Provisioning));
-            self.run_from(id, TaskState::Provisioning);
+            self.launch_fargate(id); // now, or when the account's bucket has a token (§8.1)
             return Ok(id);
         }
         let scope = match provider {
@@ -1795,7 +1829,9 @@ impl<'a> Sim<'a> {
 
     // ----- RunTask (§1.3, §7.3) -----
 
-    fn run_task_call(&mut self, i: usize) {
+    /// Call number `i` (explicit, then scheduled) is made now, after `waited_ms` held back by the call
+    /// rate (§8.2).
+    fn run_task_call(&mut self, i: usize, waited_ms: u64) {
         let spec = self.spec;
         let r = self.run_spec(i);
         let group = self.world.group(&r.group);
@@ -1803,6 +1839,7 @@ impl<'a> Sim<'a> {
         let strategies = std::mem::take(&mut self.run_task_strategies[i]);
         let mut failures: Vec<String> = Vec::new();
         let mut started = Vec::new();
+        let mut ids = Vec::new();
         for _ in 0..r.count {
             let provider = match &r.launch {
                 Launch::Strategy(items) => Some(Self::choose_provider(items, &counts)),
@@ -1825,6 +1862,11 @@ impl<'a> Sim<'a> {
                         counts[p.0 as usize] += 1;
                     }
                     started.push(self.world.task(t).serial);
+                    ids.push(t);
+                }
+                Err(_) if std::mem::take(&mut self.launch.refused) => {
+                    failures
+                        .push("{reason: ThrottlingException: Fargate launch queue full}".into());
                 }
                 Err(f) => {
                     self.placement_failures += 1;
@@ -1865,6 +1907,11 @@ impl<'a> Sim<'a> {
                 format!("; failures: [{}].", failures.join(", "))
             }
         );
+        let msg = if waited_ms > 0 || self.launch.fargate_waiting() > 0 {
+            msg + &self.run_task_rate_note(waited_ms, &ids)
+        } else {
+            msg
+        };
         self.emit("run_task", String::new(), msg, false);
     }
 
@@ -2089,12 +2136,13 @@ impl<'a> Sim<'a> {
         if task.stop_requested {
             return;
         }
-        let (state, owner, awaiting, provider, deployment) = (
+        let (state, owner, awaiting, provider, deployment, awaiting_launch) = (
             task.state,
             task.owner,
             task.awaiting_capacity,
             task.provider,
             task.deployment,
+            task.awaiting_launch,
         );
         {
             let task = self.world.task_mut(t);
@@ -2146,6 +2194,12 @@ impl<'a> Sim<'a> {
             self.world.task_mut(t).awaiting_capacity = false;
             self.waiting_total -= 1;
             self.unplaced_now -= 1;
+            self.run_from(t, TaskState::Stopped);
+            return;
+        }
+        if awaiting_launch {
+            // Never launched (§8.1): it leaves the line and stops at once.
+            self.drop_from_launch_queue(t);
             self.run_from(t, TaskState::Stopped);
             return;
         }
@@ -2269,7 +2323,7 @@ impl<'a> Sim<'a> {
         }
         for i in 0..self.batches.len() {
             if !self.batches[i].waiting.is_empty() {
-                self.dispatch_jobs(i);
+                self.dispatch_jobs(i, false);
             }
         }
     }

@@ -708,7 +708,7 @@ pub struct SchedulerParams {
     pub throttle_multiplier: f64,
     /// Maximum throttle delay: 27 min (§2.2, current docs; 15 min in 2023).
     pub throttle_max_delay_ms: u64,
-    /// Tasks a service may launch per minute (§8: 500, current).
+    /// Tasks a service may launch per minute (§8.3: 500, current).
     pub service_launch_rate_per_minute: u32,
     /// Cap on tasks in PROVISIONING per cluster (§3.2, §8: 300).
     pub provisioning_cap: u32,
@@ -720,4 +720,22 @@ pub struct SchedulerParams {
     pub reserved_ports: Vec<u16>,
     /// Maximum reserved host ports per instance (§1.1: 100).
     pub max_reserved_ports: u32,
+    /// The account's Fargate On-Demand task-launch token bucket (§8.1: burst 100, 20 per second).
+    pub fargate_launch: TokenRate,
+    /// The separate bucket of Fargate Spot task launches (§8.1: burst 100, 20 per second).
+    pub fargate_spot_launch: TokenRate,
+    /// RunTask calls (§8.2: 20 per second, burst equal to sustained); each call launches 1 to 10 tasks.
+    pub run_task_calls: TokenRate,
+    /// Launches that may wait for a token at once (Fargate tasks per bucket, RunTask calls): a bound on
+    /// the queues, not an AWS figure. Default 100,000.
+    pub launch_queue_cap: u32,
+}
+
+/// A token bucket's size: `burst` tokens at most, refilled at `per_second` (reference §8).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TokenRate {
+    /// Bucket maximum (the burst).
+    pub burst: u32,
+    /// Refill per second (the sustained rate).
+    pub per_second: f64,
 }

@@ -451,3 +451,57 @@ fn a_broken_task_definition_is_one_error_not_one_per_service() {
         "{err}"
     );
 }
+
+/// Launch rates (reference §8) that cannot be: a bucket that never refills or holds nothing, a negative or
+/// absurd rate. Each is exit 2 with file:line:column and the field, from `validate` and `run`.
+#[test]
+fn bad_launch_rates_are_reported_with_file_line_and_field() {
+    let cases = [
+        (
+            "fargate_launch_rate_per_second = 0",
+            "broken.toml:15:34: field `scheduler.fargate_launch_rate_per_second`: a refill rate must be 0.001 to 100000 per second (zero would never refill), not 0",
+        ),
+        (
+            "fargate_spot_launch_burst = 0",
+            "broken.toml:15:29: field `scheduler.fargate_spot_launch_burst`: a token bucket holds 1 to 1000000 tokens, not 0",
+        ),
+        (
+            "run_task_calls_per_second = -20",
+            "broken.toml:15:29: field `scheduler.run_task_calls_per_second`: a refill rate must be 0.001 to 100000 per second (zero would never refill), not -20",
+        ),
+        (
+            "fargate_spot_launch_rate_per_second = 1e9",
+            "broken.toml:15:39: field `scheduler.fargate_spot_launch_rate_per_second`: a refill rate must be 0.001 to 100000 per second",
+        ),
+        (
+            "fargate_launch_burst = -100",
+            "broken.toml:15:24: field `scheduler.fargate_launch_burst`",
+        ),
+        (
+            "service_launch_rate_per_minute = 0",
+            "broken.toml:15:34: field `scheduler.service_launch_rate_per_minute`: the launch rate must be 1 to 1000000 per minute, not 0",
+        ),
+        (
+            "launch_queue_cap = 0",
+            "broken.toml:15:20: field `scheduler.launch_queue_cap`: the launch queue must hold at least 1",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("broken.toml");
+    for (line, fragment) in cases {
+        std::fs::write(&path, format!("{BROKEN_BASE}[scheduler]\n{line}\n")).unwrap();
+        for cmd in ["validate", "run"] {
+            let out = tmp.path().join("out");
+            let args = [cmd, path.to_str().unwrap(), "--out", out.to_str().unwrap()];
+            let o = ecsim(&args[..if cmd == "run" { 4 } else { 2 }], tmp.path());
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{line} ({cmd}): {err}");
+            assert!(
+                err.contains(fragment),
+                "{line} ({cmd}): expected «{fragment}» in:\n{err}"
+            );
+            assert!(!err.contains("panicked"), "{line}: panic");
+            assert!(!out.exists(), "{line}: a failed run wrote output");
+        }
+    }
+}

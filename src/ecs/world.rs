@@ -300,6 +300,8 @@ pub struct Task {
     pub exit_after_ms: Option<u64>,
     /// Consecutive failed container health checks.
     pub hc_failures: u32,
+    /// Created in PROVISIONING, waiting for a Fargate task-launch token (§8.1): no timer runs yet.
+    pub awaiting_launch: bool,
 }
 
 // Evaluated at every build: a new hot field that pushes past the first line fails to compile.
@@ -369,6 +371,7 @@ impl Task {
             unhealthy: false,
             start_fails: false,
             hc_failures: 0,
+            awaiting_launch: false,
         }
     }
 }
@@ -815,6 +818,17 @@ impl World {
                 return Err(format!(
                     "task {} awaits capacity but is {:?}",
                     t.serial, t.state
+                ));
+            }
+            if t.awaiting_launch
+                && (t.state != TaskState::Provisioning
+                    || t.launch == LaunchKind::Ec2
+                    || t.awaiting_capacity
+                    || t.stop_requested)
+            {
+                return Err(format!(
+                    "task {} awaits a launch token but is {:?} ({:?})",
+                    t.serial, t.state, t.launch
                 ));
             }
             if let Some(iid) = t.instance {

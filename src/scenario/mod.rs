@@ -2010,12 +2010,14 @@ impl<'s> Ctx<'s> {
                 "throttle_multiplier must be 1 to 10",
             );
         }
-        if let (Some(0), Some(it)) = (r.service_launch_rate_per_minute, &item) {
+        if let (Some(x), Some(it)) = (r.service_launch_rate_per_minute, &item)
+            && !(1..=1_000_000).contains(&x)
+        {
             self.at(
                 it,
                 "scheduler",
                 "service_launch_rate_per_minute",
-                "the launch rate must be at least 1 per minute",
+                format!("the launch rate must be 1 to 1000000 per minute, not {x}"),
             );
         }
         if let (Some(d), Some(it)) = (r.placement_retry_interval, &item)
@@ -2028,7 +2030,22 @@ impl<'s> Ctx<'s> {
                 "the retry interval must be greater than zero",
             );
         }
+        let fargate_launch = self.token_rate(&item, &r, TokenKeys::FARGATE);
+        let fargate_spot_launch = self.token_rate(&item, &r, TokenKeys::FARGATE_SPOT);
+        let run_task_calls = self.token_rate(&item, &r, TokenKeys::RUN_TASK);
+        if let (Some(0), Some(it)) = (r.launch_queue_cap, &item) {
+            self.at(
+                it,
+                "scheduler",
+                "launch_queue_cap",
+                "the launch queue must hold at least 1",
+            );
+        }
         SchedulerParams {
+            fargate_launch,
+            fargate_spot_launch,
+            run_task_calls,
+            launch_queue_cap: r.launch_queue_cap.unwrap_or(100_000).max(1),
             placement_retry_interval_ms: r.placement_retry_interval.map_or(30 * MS_PER_S, |d| d.0),
             throttle_initial_delay_ms: r.throttle_initial_delay.map_or(30 * MS_PER_S, |d| d.0),
             throttle_multiplier: r.throttle_multiplier.unwrap_or(2.0),
@@ -2048,6 +2065,104 @@ impl<'s> Ctx<'s> {
                 .unwrap_or_else(|| vec![22, 2375, 2376, 51678, 51679, 51680]),
             max_reserved_ports: 100,
         }
+    }
+}
+
+/// The `[scheduler]` keys of one token bucket (§8) and its AWS defaults.
+struct TokenKeys {
+    burst: &'static str,
+    rate: &'static str,
+    default: TokenRate,
+    /// Burst equal to the (rounded-up) rate when only the rate is given (RunTask, §8.2).
+    burst_follows_rate: bool,
+    /// The two values as written.
+    get: fn(&RawScheduler) -> (Option<u32>, Option<f64>),
+}
+
+impl TokenKeys {
+    /// §8.1: burst 100, refilled at 20 per second.
+    const FARGATE: TokenKeys = TokenKeys {
+        burst: "fargate_launch_burst",
+        rate: "fargate_launch_rate_per_second",
+        default: TokenRate {
+            burst: 100,
+            per_second: 20.0,
+        },
+        burst_follows_rate: false,
+        get: |r| (r.fargate_launch_burst, r.fargate_launch_rate_per_second),
+    };
+    /// §8.1: a separate bucket of the same size for Fargate Spot.
+    const FARGATE_SPOT: TokenKeys = TokenKeys {
+        burst: "fargate_spot_launch_burst",
+        rate: "fargate_spot_launch_rate_per_second",
+        default: TokenRate {
+            burst: 100,
+            per_second: 20.0,
+        },
+        burst_follows_rate: false,
+        get: |r| {
+            (
+                r.fargate_spot_launch_burst,
+                r.fargate_spot_launch_rate_per_second,
+            )
+        },
+    };
+    /// §8.2: 20 calls per second, burst equal to sustained.
+    const RUN_TASK: TokenKeys = TokenKeys {
+        burst: "run_task_burst",
+        rate: "run_task_calls_per_second",
+        default: TokenRate {
+            burst: 20,
+            per_second: 20.0,
+        },
+        burst_follows_rate: true,
+        get: |r| (r.run_task_burst, r.run_task_calls_per_second),
+    };
+}
+
+/// Token buckets hold at most this many tokens and refill at most this fast: beyond, a value is a
+/// mistake, not a quota (AWS's are 100 and 20 per second, §8).
+const MAX_BURST: u32 = 1_000_000;
+const MAX_TOKENS_PER_SECOND: f64 = 100_000.0;
+
+impl<'s> Ctx<'s> {
+    /// One token bucket of `[scheduler]`, checked: a burst of 1 to 1,000,000 tokens, a refill of 0.001
+    /// to 100,000 per second (the simulation counts thousandths of a token per millisecond).
+    fn token_rate(&mut self, item: &Option<Item<'s>>, r: &RawScheduler, k: TokenKeys) -> TokenRate {
+        let (burst, rate) = (k.get)(r);
+        if let Some(it) = item {
+            if let Some(b) = burst
+                && !(1..=MAX_BURST).contains(&b)
+            {
+                self.at(
+                    it,
+                    "scheduler",
+                    k.burst,
+                    format!("a token bucket holds 1 to {MAX_BURST} tokens, not {b}"),
+                );
+            }
+            if let Some(x) = rate
+                && !(0.001..=MAX_TOKENS_PER_SECOND).contains(&x)
+            {
+                self.at(
+                    it,
+                    "scheduler",
+                    k.rate,
+                    format!(
+                        "a refill rate must be 0.001 to {MAX_TOKENS_PER_SECOND} per second (zero would never refill), not {x}"
+                    ),
+                );
+            }
+        }
+        let per_second = rate
+            .filter(|x| (0.001..=MAX_TOKENS_PER_SECOND).contains(x))
+            .unwrap_or(k.default.per_second);
+        let burst = match burst.filter(|b| (1..=MAX_BURST).contains(b)) {
+            Some(b) => b,
+            None if k.burst_follows_rate && rate.is_some() => per_second.ceil() as u32,
+            None => k.default.burst,
+        };
+        TokenRate { burst, per_second }
     }
 }
 

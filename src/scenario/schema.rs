@@ -562,6 +562,20 @@ pub struct RawScheduler {
     pub event_dedup_window: Option<Dur>,
     /// Reserved host ports.
     pub reserved_ports: Option<Vec<u16>>,
+    /// Fargate On-Demand task-launch bucket: burst (tokens).
+    pub fargate_launch_burst: Option<u32>,
+    /// Fargate On-Demand task-launch bucket: refill per second.
+    pub fargate_launch_rate_per_second: Option<f64>,
+    /// Fargate Spot task-launch bucket: burst (tokens).
+    pub fargate_spot_launch_burst: Option<u32>,
+    /// Fargate Spot task-launch bucket: refill per second.
+    pub fargate_spot_launch_rate_per_second: Option<f64>,
+    /// RunTask calls per second.
+    pub run_task_calls_per_second: Option<f64>,
+    /// RunTask call burst (default: the per-second rate).
+    pub run_task_burst: Option<u32>,
+    /// Launches that may wait for a token at once.
+    pub launch_queue_cap: Option<u32>,
 }
 
 /// `fargate = { … }` price overrides in `[pricing]`, USD.

@@ -316,7 +316,8 @@ impl<'a> Sim<'a> {
             self.queue.push(at, Event::Reconcile(sid));
             return false;
         }
-        // §8: a service launches at most N tasks per minute (token bucket, burst N).
+        // §8.3: a service launches at most N tasks per minute (token bucket, burst N); its Fargate tasks
+        // then take the account's launch tokens too (§8.1, `launch.rs`).
         let rate = spec.scheduler.service_launch_rate_per_minute as f64;
         st.tokens = (st.tokens + (now - st.tokens_at) as f64 * rate / MS_PER_MIN as f64).min(rate);
         st.tokens_at = now;
@@ -326,6 +327,10 @@ impl<'a> Sim<'a> {
         for _ in 0..allowed {
             match self.launch_service_task(sid) {
                 Ok(t) => started.push(self.world.task(t).serial),
+                Err(_) if std::mem::take(&mut self.launch.refused) => {
+                    failed = true; // the Fargate launch line is full (§8.1): try again later
+                    break;
+                }
                 Err(f) => {
                     self.placement_failures += 1;
                     self.report_unplaceable(sid, f);
@@ -338,6 +343,7 @@ impl<'a> Sim<'a> {
         st.tokens -= started.len() as f64;
         if !started.is_empty() {
             self.emit_task_list(sid, "started", "", &started);
+            self.report_launch_wait(Owner::Service(sid));
         }
         if failed {
             self.request_reconcile(sid, spec.scheduler.placement_retry_interval_ms);
