@@ -728,6 +728,12 @@ fn example_sweeps_are_valid() {
 
 #[test]
 fn array_job_files_use_the_real_flags() {
+    // The image's entrypoint is ecsim (Dockerfile), so the jobs give only its arguments, and all three
+    // files name the image placeholder docs/array-jobs.md explains.
+    let image = "ACCOUNT_ID.dkr.ecr.REGION.amazonaws.com/ecsim:COMMIT";
+    let dockerfile = read(repo().join("Dockerfile"));
+    assert!(dockerfile.contains(r#"ENTRYPOINT ["ecsim"]"#));
+    assert!(dockerfile.contains("RUN cargo build --release --locked\n"));
     let dir = repo().join("docs/array-jobs");
     let batch: serde_json::Value =
         serde_json::from_str(&read(dir.join("aws-batch-job-definition.json"))).unwrap();
@@ -738,15 +744,19 @@ fn array_job_files_use_the_real_flags() {
         .map(|v| v.as_str().unwrap())
         .collect();
     assert!(
-        cmd.contains(&"sweep") && cmd.contains(&"--shard-count"),
+        cmd[0] == "sweep" && cmd.contains(&"--shard-count"),
         "{cmd:?}"
     );
+    assert_eq!(batch["containerProperties"]["image"], image);
     let slurm = read(dir.join("slurm-array.sh"));
     assert!(
         slurm.contains("#SBATCH --array=")
-            && slurm.contains("ecsim sweep")
+            && slurm.contains("${ECSIM:-ecsim} sweep")
+            && slurm.contains("ECSIM_SHARD")
             && slurm.contains("ecsim merge")
+            && slurm.contains(image)
     );
     let k8s = read(dir.join("kubernetes-indexed-job.yaml"));
     assert!(k8s.contains("completionMode: Indexed") && k8s.contains("--shard-count"));
+    assert!(k8s.contains(&format!("image: {image}")) && !k8s.contains("command:"));
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -158,24 +158,46 @@ pub fn record_bytes(r: &RunRecord) -> Vec<u8> {
 
 static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
 
-/// Write `path` whole: into a temporary file beside it (named by process, a counter and the clock, so
-/// processes on different hosts sharing a folder do not collide), then rename over `path`. A process
-/// killed at any moment leaves either the old file or the new one, never part of one.
+/// Attempts at a fresh temporary name before giving up (a clash needs another process with the same
+/// pid, counter and clock nanoseconds: in practice never more than one retry).
+const TMP_ATTEMPTS: u32 = 16;
+
+/// Write `path` whole: into a temporary file beside it, then rename over `path`. A process killed at any
+/// moment leaves either the old file or the new one, never part of one. The temporary file is created
+/// exclusively (`O_EXCL`, atomic on local disks and on NFS/EFS) under a name made of the process id, a
+/// counter and the clock: array jobs in containers all run as pid 1, so the name alone cannot keep two
+/// processes sharing a folder apart, and a clash must pick another name rather than share a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tmp = dir.join(format!(
-        ".{name}.tmp-{}-{}-{nanos}",
-        std::process::id(),
-        TMP_SEQ.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
+    let mut attempt = 0;
+    let (tmp, mut file) = loop {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let tmp = dir.join(format!(
+            ".{name}.tmp-{}-{}-{nanos}",
+            std::process::id(),
+            TMP_SEQ.fetch_add(1, Ordering::Relaxed)
+        ));
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt + 1 < TMP_ATTEMPTS => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    };
+    let written = file.write_all(bytes);
+    drop(file);
+    let result = written.and_then(|()| fs::rename(&tmp, path));
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -195,6 +217,32 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         let names: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "no temporary file is left");
+    }
+
+    #[test]
+    fn concurrent_writers_of_one_file_leave_one_whole_version() {
+        // Shards sharing a folder all write sweep.json (the same bytes); here different bytes, to see
+        // that every version is written whole and none is mixed with another.
+        let tmp = tempfile::tempdir().unwrap();
+        let p = tmp.path().join("sweep.json");
+        let versions: Vec<Vec<u8>> = (0..4u8).map(|k| vec![b'a' + k; 64 * 1024]).collect();
+        std::thread::scope(|s| {
+            for v in &versions {
+                let p = &p;
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        write_atomic(p, v).unwrap();
+                    }
+                });
+            }
+        });
+        let last = fs::read(&p).unwrap();
+        assert!(versions.contains(&last), "a whole version, not a mix");
+        assert_eq!(
+            fs::read_dir(tmp.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
     }
 
     #[test]
