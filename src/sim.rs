@@ -6,6 +6,7 @@
 //! report `wall_seconds`.
 
 mod autoscaling;
+mod burst;
 mod deploy;
 mod faults;
 mod launch;
@@ -340,6 +341,8 @@ pub struct Sim<'a> {
     az_rebalancing: bool,
     /// Launch rates: the Fargate task-launch buckets and the RunTask call rate (§8.1, §8.2).
     launch: launch::Limiter,
+    /// CPU credits of burstable instances (§6.6); `None` when no provider's type is burstable.
+    burst: Option<Box<burst::BurstRt>>,
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -590,7 +593,11 @@ impl<'a> Sim<'a> {
                 spec.services.len(),
                 spec.batch_jobs.len(),
             ),
+            burst: burst::BurstRt::new(spec),
         };
+        if sim.burst.is_some() {
+            sim.sink.burst_columns();
+        }
         // Memory utilisation is read by written rows and memory policies only (see `metric_tick`).
         for (tr, sc) in sim.traffic.iter_mut().zip(&sim.scalers) {
             if let Some(tr) = tr {
@@ -627,6 +634,7 @@ impl<'a> Sim<'a> {
         if let Err(e) = self.world.check_invariants() {
             panic!("invariant violated at t={} ms: {e}", self.queue.now());
         }
+        self.burst_check_invariants();
         for (i, st) in self.services.iter().enumerate() {
             let mut running = 0;
             let mut pending = 0;
@@ -1076,6 +1084,16 @@ impl<'a> Sim<'a> {
                 units += inst.cpu_free as f64 * task.cpu.max(1) as f64 / sharers as f64;
             }
         }
+        if self.burst.is_some()
+            && task.launch == LaunchKind::Ec2
+            && let Some(i) = task.instance
+        {
+            // A standard-mode burstable instance out of credits holds its tasks down (§6.6).
+            let f = self.burst_factor(i);
+            if f < 1.0 {
+                units *= f;
+            }
+        }
         let vcpu = units / 1024.0;
         let servers = load
             .concurrency
@@ -1089,13 +1107,13 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Does the task's capacity depend on its instance's other tasks (EC2 CPU shares, see
-    /// [`Self::target_of`])?
+    /// Does the task's capacity depend on its instance's other tasks (EC2 CPU shares, or a burstable
+    /// instance's credits sharing its allowance, see [`Self::target_of`])?
     fn takes_cpu_shares(&self, t: TaskId) -> bool {
         let task = self.world.task(t);
         task.launch == LaunchKind::Ec2
             && task.instance.is_some()
-            && self.spec.task_def(task.def).task_cpu.is_none()
+            && (self.spec.task_def(task.def).task_cpu.is_none() || self.burst_throttled_task(t))
     }
 
     /// Bring a service's traffic up to now with its current targets.
@@ -1266,6 +1284,7 @@ impl<'a> Sim<'a> {
             terminate_when_empty: false,
         };
         let id = self.world.add_instance(inst);
+        self.burst_register(id);
         self.arm_instance_faults(id);
         self.cost_ec2.open(asg.price_usd_per_hour, launched_at);
         self.active_instances += 1;
@@ -2011,6 +2030,9 @@ impl<'a> Sim<'a> {
                 self.start_latencies_ms.push(now - created);
                 if let Some(i) = inst {
                     self.world.instances[i.0 as usize].running_count += 1;
+                    if self.burst.is_some() {
+                        self.burst_running(t, i, true);
+                    }
                 }
                 match owner {
                     Owner::Service(sid) => {
@@ -2064,6 +2086,9 @@ impl<'a> Sim<'a> {
                     && old == TaskState::Running
                 {
                     self.world.instances[i.0 as usize].running_count -= 1;
+                    if self.burst.is_some() {
+                        self.burst_running(t, i, false);
+                    }
                 }
                 match self.task_traffic[t.0 as usize].deactivate_ms.take() {
                     Some(d) => d,
@@ -2472,6 +2497,9 @@ impl<'a> Sim<'a> {
                     request_rate = Some(round6(p.arrived / period_s));
                 }
                 cpu_utilization = p.cpu_utilization.map(round6);
+                if let Some(b) = &mut self.burst {
+                    b.util[i] = p.cpu_utilization.map_or(0.0, |u| u / 100.0);
+                }
                 memory_utilization = p.memory_utilization.map(round6);
                 let p99 = if need_latency {
                     ms(p.latency_s[2])
@@ -2522,6 +2550,7 @@ impl<'a> Sim<'a> {
         } else {
             self.spare_datapoints.push(batch);
         }
+        self.burst_tick();
         let pct = |a: u64, b: u64| {
             if b == 0 {
                 0.0
@@ -2545,7 +2574,7 @@ impl<'a> Sim<'a> {
         }
         let running: u32 = self.services.iter().map(|s| s.running).sum();
         let pending: u32 = self.services.iter().map(|s| s.pending).sum();
-        self.sink.series(&SeriesRow {
+        let mut row = SeriesRow {
             time_ms: now,
             scope: "cluster",
             name: spec.cluster_name.clone(),
@@ -2567,7 +2596,11 @@ impl<'a> Sim<'a> {
             cost_fargate_usd: Some(round6(self.cost_fargate.value(now))),
             cost_fargate_spot_usd: Some(round6(self.cost_fargate_spot.value(now))),
             ..Default::default()
-        });
+        };
+        if let Some(b) = &self.burst {
+            b.fill_row(&mut row, None);
+        }
+        self.sink.series(&row);
         // One row per Auto Scaling group: its instances and, with managed scaling, the last CPR.
         for (pi, prov) in spec.providers.iter().enumerate() {
             if !matches!(prov.kind, ProviderKind::Asg(_)) {
@@ -2577,7 +2610,7 @@ impl<'a> Sim<'a> {
             let active: u32 = (0..spec.zones.len())
                 .map(|z| self.world.zone_index(p, ZoneId(z as u8)).members.len() as u32)
                 .sum();
-            self.sink.series(&SeriesRow {
+            let mut row = SeriesRow {
                 time_ms: now,
                 scope: "capacity_provider",
                 name: prov.name.clone(),
@@ -2585,7 +2618,14 @@ impl<'a> Sim<'a> {
                 pending: Some(self.cas[pi].launching),
                 capacity_provider_reservation: self.cas[pi].last_cpr.map(round6),
                 ..Default::default()
-            });
+            };
+            // Credit columns on a burstable provider's rows (empty on the others' in a burstable run).
+            if let (Some(b), ProviderKind::Asg(a)) = (&self.burst, &prov.kind)
+                && a.burst.is_some()
+            {
+                b.fill_row(&mut row, Some(pi));
+            }
+            self.sink.series(&row);
         }
         let next = now + spec.metric_period_ms;
         if next <= spec.duration_ms {
@@ -2623,6 +2663,8 @@ impl<'a> Sim<'a> {
                 billing::cost(asg.price_usd_per_hour, billing::billed_seconds(end - since));
             self.cost_ec2.close(asg.price_usd_per_hour, since, amount);
         }
+        self.burst_finish(end);
+        let burst_surplus = self.burst.as_ref().map(|b| b.total_usd);
         let ec2 = self.cost_ec2.closed();
         let fargate = self.cost_fargate.closed();
         let fargate_spot = self.cost_fargate_spot.closed();
@@ -2706,7 +2748,8 @@ impl<'a> Sim<'a> {
                 .then(|| round6(self.mem_res_sum / self.res_samples as f64)),
             cost_total_usd: ec2 + fargate + fargate_spot,
             cost_ec2_usd: ec2,
-            cost_ec2_idle_usd: (ec2 - self.ec2_attributed).max(0.0),
+            cost_ec2_idle_usd: (ec2 - burst_surplus.unwrap_or(0.0) - self.ec2_attributed).max(0.0),
+            cost_burst_surplus_usd: burst_surplus,
             cost_fargate_usd: fargate,
             cost_fargate_spot_usd: fargate_spot,
             cost_by_service_usd: cost_by_service,

@@ -423,6 +423,9 @@ pub struct AsgSpec {
     pub managed_scaling: Option<crate::scaling::cluster::ManagedScaling>,
     /// Time from an Auto Scaling launch to the container instance registering (§6.3: 1–3 minutes).
     pub launch_latency: DurationDist,
+    /// CPU credits of a burstable type (T3, T3a, T4g, §6.6) in the provider's `credit_specification`;
+    /// `None` for other types.
+    pub burst: Option<crate::pricing::credits::BurstSpec>,
 }
 
 impl AsgSpec {

@@ -122,6 +122,15 @@ pub struct SeriesRow {
     /// Cost so far, USD: the cluster's total on cluster rows; the service's (Fargate billed, EC2
     /// attributed) on service rows. Accrues continuously; minimums are booked when billing ends.
     pub cost_usd: Option<f64>,
+    /// `CPUCreditUsage`: credits the scope's burstable instances spent in the period (cluster and
+    /// capacity-provider rows of runs with burstable instances, §6.6).
+    pub cpu_credit_usage: Option<f64>,
+    /// `CPUCreditBalance` summed over the scope's burstable instances at the end of the period.
+    pub cpu_credit_balance: Option<f64>,
+    /// `CPUSurplusCreditBalance` summed likewise (unlimited mode: surplus spent, not yet paid back).
+    pub cpu_surplus_credit_balance: Option<f64>,
+    /// Surplus credits charged so far, USD (part of the cluster row's `cost_usd` and `cost_ec2_usd`).
+    pub cost_burst_surplus_usd: Option<f64>,
 }
 
 /// Receives a run's records as they are produced.
@@ -147,6 +156,9 @@ pub trait Sink {
     fn wants_series(&self) -> bool {
         true
     }
+    /// The run has burstable instances: its time-series rows carry the CPU-credit columns (a run
+    /// without them keeps the columns it always had). Called before the first row.
+    fn burst_columns(&mut self) {}
 }
 
 /// Keeps everything in memory (tests, small runs, sweeps that need only a few figures).
@@ -242,8 +254,11 @@ pub struct Summary {
     pub memory_reservation_mean: Option<f64>,
     /// Total cost, USD: EC2 + Fargate + Fargate Spot.
     pub cost_total_usd: f64,
-    /// EC2 instances, billed per second with a one-minute minimum per launch, idle or not.
+    /// EC2 instances, billed per second with a one-minute minimum per launch, idle or not, plus the
+    /// surplus credits of burstable instances in unlimited mode.
     pub cost_ec2_usd: f64,
+    /// Surplus CPU credits charged (part of `cost_ec2_usd`; §6.6); `None` when no instance is burstable.
+    pub cost_burst_surplus_usd: Option<f64>,
     /// The part of the EC2 cost no task reserved (instance capacity left unreserved, and minimums).
     pub cost_ec2_idle_usd: f64,
     /// Fargate on-demand tasks.

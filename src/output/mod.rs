@@ -20,6 +20,10 @@ pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
 pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd";
 
+/// Columns `timeseries.csv` adds after [`SERIES_HEADER`]'s when the run has burstable instances (§6.6).
+pub const SERIES_BURST_COLUMNS: &str =
+    "cpu_credit_usage,cpu_credit_balance,cpu_surplus_credit_balance,cost_burst_surplus_usd";
+
 /// Milliseconds as seconds with three decimals (exact, no float formatting).
 pub fn secs(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
@@ -45,6 +49,10 @@ pub struct CsvSink {
     tasks: csv::Writer<BufWriter<File>>,
     events: csv::Writer<BufWriter<File>>,
     series: csv::Writer<BufWriter<File>>,
+    /// `timeseries.csv`'s header is written before its first row (or at the end), once the run has said
+    /// whether it has burstable instances.
+    series_header_written: bool,
+    burst: bool,
     error: Option<io::Error>,
 }
 
@@ -52,7 +60,9 @@ fn writer(path: &Path, header: &str) -> io::Result<csv::Writer<BufWriter<File>>>
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(BufWriter::new(File::create(path)?));
-    w.write_record(header.split(','))?;
+    if !header.is_empty() {
+        w.write_record(header.split(','))?;
+    }
     Ok(w)
 }
 
@@ -67,6 +77,19 @@ impl CsvSink {
         {
             *err = Some(e.into());
         }
+    }
+
+    fn write_series_header(&mut self) {
+        if self.series_header_written {
+            return;
+        }
+        self.series_header_written = true;
+        let burst = if self.burst { SERIES_BURST_COLUMNS } else { "" };
+        let cols = SERIES_HEADER
+            .split(',')
+            .chain(burst.split(','))
+            .filter(|c| !c.is_empty());
+        Self::record(&mut self.series, &mut self.error, cols);
     }
 }
 
@@ -107,8 +130,13 @@ impl Sink for CsvSink {
         Self::record(&mut self.events, &mut self.error, row);
     }
 
+    fn burst_columns(&mut self) {
+        self.burst = true;
+    }
+
     fn series(&mut self, r: &SeriesRow) {
-        let row = [
+        self.write_series_header();
+        let mut row = vec![
             secs(r.time_ms),
             r.scope.to_string(),
             r.name.clone(),
@@ -139,6 +167,14 @@ impl Sink for CsvSink {
             opt(r.cost_fargate_usd),
             opt(r.cost_fargate_spot_usd),
         ];
+        if self.burst {
+            row.extend([
+                opt(r.cpu_credit_usage),
+                opt(r.cpu_credit_balance),
+                opt(r.cpu_surplus_credit_balance),
+                opt(r.cost_burst_surplus_usd),
+            ]);
+        }
         Self::record(&mut self.series, &mut self.error, row);
     }
 }
@@ -160,6 +196,7 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "total": s.cost_total_usd,
             "ec2": s.cost_ec2_usd,
             "ec2_idle": s.cost_ec2_idle_usd,
+            "burst_surplus": s.cost_burst_surplus_usd,
             "fargate": s.cost_fargate_usd,
             "fargate_spot": s.cost_fargate_spot_usd,
             "by_service": s.cost_by_service_usd.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
@@ -216,10 +253,13 @@ where
         let mut sink = CsvSink {
             tasks: writer(&temps[0], TASKS_HEADER)?,
             events: writer(&temps[1], EVENTS_HEADER)?,
-            series: writer(&temps[2], SERIES_HEADER)?,
+            series: writer(&temps[2], "")?,
+            series_header_written: false,
+            burst: false,
             error: None,
         };
         let summary = f(&mut sink);
+        sink.write_series_header();
         if let Some(e) = sink.error.take() {
             return Err(e);
         }

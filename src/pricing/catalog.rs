@@ -4,7 +4,8 @@
 //! <https://aws.amazon.com/ec2/instance-types/>, prices from
 //! <https://aws.amazon.com/ec2/pricing/on-demand/> (reference `ecs-behaviour.md` §6.2).
 //! Registered memory follows a derived rule (see [`registered_memory_mib`]); max ENIs are
-//! unconfirmed defaults (see the table comment).
+//! unconfirmed defaults (see the table comment). The CPU credits of burstable sizes (T3, T3a, T4g) are
+//! §6.6's table ([`cpu_credits`]).
 
 /// CPU architecture, as the `ecs.cpu-architecture` container-instance attribute spells it
 /// (used by `memberOf` placement constraints, reference §1.4 / §9.1).
@@ -46,7 +47,7 @@ pub struct InstanceType {
     /// Maximum network interfaces including the primary one; limits `awsvpc` tasks to
     /// `max_enis - 1` without trunking (reference §1.1). Unconfirmed per-type values.
     pub max_enis: u32,
-    /// True for burstable (T-family) types, which run on CPU credits.
+    /// True for burstable (T3, T3a, T4g) types, which run on CPU credits ([`cpu_credits`], §6.6).
     pub burstable: bool,
 }
 
@@ -168,6 +169,75 @@ static TABLE: [(&str, u32, u32, f64, Arch, u32, bool); 54] = {
         ("r6g.4xlarge", 16, 128 * GIB, 0.8064, A, 8, false),
     ]
 };
+
+/// CPU credits of a burstable size (reference §6.6, EC2 UG `burstable-credits-baseline-concepts`, table
+/// "CPU credits and baseline utilization"; surplus prices from the EC2 On-Demand pricing page, "T2/T3/T4g
+/// Unlimited Mode Pricing", Linux us-east-1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CpuCredits {
+    /// vCPUs of the size (the table's own column; must match the type's).
+    pub vcpu: u32,
+    /// Credits earned per hour; one credit is one vCPU at 100 % for one minute.
+    pub credits_per_hour: u32,
+    /// Baseline utilisation per vCPU, %: credits per hour ÷ vCPUs ÷ 60 × 100.
+    pub baseline_pct: u32,
+    /// Maximum accrued balance: 24 hours of earnings.
+    pub max_balance: u32,
+    /// Price of a surplus credit spent beyond what the instance can pay back (unlimited mode), USD per
+    /// vCPU-hour (60 credits): $0.05 for T3 and T3a, $0.04 for T4g.
+    pub surplus_usd_per_vcpu_hour: f64,
+}
+
+/// Surplus credits of T3 and T3a, USD per vCPU-hour (§6.6).
+pub const SURPLUS_USD_PER_VCPU_HOUR_T3: f64 = 0.05;
+/// Surplus credits of T4g, USD per vCPU-hour (§6.6).
+pub const SURPLUS_USD_PER_VCPU_HOUR_T4G: f64 = 0.04;
+
+/// Every T3, T3a and T4g size, as §6.6 tabulates them: (name, vCPUs, credits earned per hour, baseline %
+/// per vCPU, maximum accrued balance). T3, T3a and T4g get no launch credits (§6.6). The types the
+/// catalog prices are in [`TABLE`]; the others (t3a, and the nano/micro/small sizes) get their credits
+/// when a scenario declares them in `[[instance_types]]` with a price.
+#[rustfmt::skip]
+static CREDITS: [(&str, u32, u32, u32, u32); 21] = [
+    ("t3.nano",     2, 6,   5,  144),
+    ("t3.micro",    2, 12,  10, 288),
+    ("t3.small",    2, 24,  20, 576),
+    ("t3.medium",   2, 24,  20, 576),
+    ("t3.large",    2, 36,  30, 864),
+    ("t3.xlarge",   4, 96,  40, 2304),
+    ("t3.2xlarge",  8, 192, 40, 4608),
+    ("t3a.nano",    2, 6,   5,  144),
+    ("t3a.micro",   2, 12,  10, 288),
+    ("t3a.small",   2, 24,  20, 576),
+    ("t3a.medium",  2, 24,  20, 576),
+    ("t3a.large",   2, 36,  30, 864),
+    ("t3a.xlarge",  4, 96,  40, 2304),
+    ("t3a.2xlarge", 8, 192, 40, 4608),
+    ("t4g.nano",    2, 6,   5,  144),
+    ("t4g.micro",   2, 12,  10, 288),
+    ("t4g.small",   2, 24,  20, 576),
+    ("t4g.medium",  2, 24,  20, 576),
+    ("t4g.large",   2, 36,  30, 864),
+    ("t4g.xlarge",  4, 96,  40, 2304),
+    ("t4g.2xlarge", 8, 192, 40, 4608),
+];
+
+/// The CPU credits of a T3, T3a or T4g size by its API name (§6.6); `None` for any other name.
+pub fn cpu_credits(name: &str) -> Option<CpuCredits> {
+    CREDITS.iter().find(|row| row.0 == name).map(
+        |&(name, vcpu, credits_per_hour, baseline_pct, max_balance)| CpuCredits {
+            vcpu,
+            credits_per_hour,
+            baseline_pct,
+            max_balance,
+            surplus_usd_per_vcpu_hour: if name.starts_with("t4g.") {
+                SURPLUS_USD_PER_VCPU_HOUR_T4G
+            } else {
+                SURPLUS_USD_PER_VCPU_HOUR_T3
+            },
+        },
+    )
+}
 
 /// Look up a built-in type by its API name (exact, case-sensitive, e.g. `m5.large`).
 /// Returns `None` for names not in the catalog; see [`names`] for the list.
@@ -311,6 +381,46 @@ mod tests {
                 let l = lookup(name).unwrap();
                 let ratio = x.price_usd_per_hour / l.price_usd_per_hour;
                 assert!((ratio - 2.0).abs() < 1e-9, "{fam}");
+            }
+        }
+    }
+
+    /// §6.6's table: baseline = credits per hour ÷ vCPUs ÷ 60 (t3.nano: 6 / 2 / 60 = 5 %), maximum
+    /// balance = 24 h of earnings (t3.nano: 24 × 6 = 144); every burstable catalog type has its row with
+    /// the same vCPUs, and nothing else is burstable.
+    #[test]
+    fn cpu_credit_table_is_self_consistent() {
+        for row in CREDITS.iter() {
+            let c = cpu_credits(row.0).unwrap();
+            assert_eq!(
+                c.credits_per_hour * 100,
+                c.baseline_pct * c.vcpu * 60,
+                "{}",
+                row.0
+            );
+            assert_eq!(c.max_balance, 24 * c.credits_per_hour, "{}", row.0);
+        }
+        let m = cpu_credits("t3.medium").unwrap();
+        assert_eq!(
+            (m.vcpu, m.credits_per_hour, m.baseline_pct, m.max_balance),
+            (2, 24, 20, 576)
+        );
+        assert_eq!(m.surplus_usd_per_vcpu_hour, 0.05);
+        assert_eq!(
+            cpu_credits("t3a.large").unwrap().surplus_usd_per_vcpu_hour,
+            0.05
+        );
+        assert_eq!(
+            cpu_credits("t4g.medium").unwrap().surplus_usd_per_vcpu_hour,
+            0.04
+        );
+        assert_eq!(cpu_credits("t3.2xlarge").unwrap().baseline_pct, 40);
+        assert_eq!(cpu_credits("m5.large"), None);
+        for name in names() {
+            let t = lookup(name).unwrap();
+            assert_eq!(t.burstable, cpu_credits(name).is_some(), "{name}");
+            if let Some(c) = cpu_credits(name) {
+                assert_eq!(c.vcpu, t.vcpu, "{name}");
             }
         }
     }

@@ -4,6 +4,7 @@
 //!
 //! Must not: simulate, or be called from the core (the core takes a `Spec`).
 
+mod credits;
 pub mod diag;
 pub mod duration;
 mod faults;
@@ -455,6 +456,20 @@ impl<'s> Ctx<'s> {
                     "price must be zero or more",
                 );
             }
+            let credits = catalog::cpu_credits(&r.name);
+            if let Some(c) = credits
+                && c.vcpu != r.vcpu
+            {
+                self.at(
+                    item,
+                    &prefix,
+                    "vcpu",
+                    format!(
+                        "{} has {} vCPUs (§6.6); its CPU credits are those of that size",
+                        r.name, c.vcpu
+                    ),
+                );
+            }
             custom_types.push(catalog::InstanceType {
                 name: r.name,
                 vcpu: r.vcpu,
@@ -463,7 +478,8 @@ impl<'s> Ctx<'s> {
                 price_usd_per_hour: r.price_usd_per_hour,
                 arch,
                 max_enis: r.max_enis.unwrap_or(3).max(1),
-                burstable: false,
+                // A custom type named as a size of §6.6's table (t3a.medium, t4g.nano, …) earns its credits.
+                burstable: credits.is_some(),
             });
         }
 
@@ -658,9 +674,11 @@ impl<'s> Ctx<'s> {
                 (true, None) => on_demand * (1.0 - ec2_spot_discount),
                 (false, None) => on_demand,
             } * keep;
+            let burst = self.credit_specification(&r, &it, keep, item, &prefix);
             providers.push(ProviderSpec {
                 name: r.name,
                 kind: ProviderKind::Asg(Box::new(AsgSpec {
+                    burst,
                     price_usd_per_hour: price,
                     instance_type: it,
                     min_size: r.min_size,

@@ -134,6 +134,10 @@ pub struct RawCapacityProvider {
     /// Launch to registration (default uniform 60–180 s, §6.3).
     #[serde(default)]
     pub launch_latency: Option<Dist>,
+    /// `CreditSpecification.CpuCredits` of a burstable type: `"unlimited"` (default) or `"standard"`
+    /// (§6.6).
+    #[serde(default)]
+    pub credit_specification: Option<String>,
 }
 
 /// A capacity provider strategy item.

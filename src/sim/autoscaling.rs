@@ -343,6 +343,7 @@ impl<'a> Sim<'a> {
         let amount = billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since));
         self.cost_ec2.close(asg.price_usd_per_hour, since, amount);
         let name = inst.ec2_id.clone();
+        self.burst_terminate(id);
         self.world.deregister(id);
         self.instances_terminated += 1;
         self.emit(

@@ -775,6 +775,11 @@ impl ServiceTraffic {
         self.cache_volatile = volatile;
     }
 
+    /// Forget the cached view (a target's capacity changed): the next advance rebuilds it.
+    pub fn invalidate_cache(&mut self) {
+        self.cache_ok = false;
+    }
+
     /// Take the cached targets out (to build a new view in their allocation).
     pub fn take_cache(&mut self) -> Vec<Target> {
         self.cache_ok = false;
