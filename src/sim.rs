@@ -8,6 +8,7 @@
 mod autoscaling;
 mod deploy;
 mod faults;
+mod queue;
 
 use deploy::{Deployment, Rollout};
 pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
@@ -300,9 +301,9 @@ pub struct Sim<'a> {
     scalers: Vec<Option<ServiceScaler>>,
     /// Datapoints published and not yet delivered: one batch per metric period (indexed by service), so
     /// that publishing and delivery walk one contiguous buffer instead of a queue per service.
-    pending_datapoints: VecDeque<Vec<[Option<f64>; 3]>>,
+    pending_datapoints: VecDeque<Vec<autoscaling::Datapoints>>,
     /// Delivered batches, reused.
-    spare_datapoints: Vec<Vec<[Option<f64>; 3]>>,
+    spare_datapoints: Vec<Vec<autoscaling::Datapoints>>,
     cas: Vec<CasState>,
     /// Per task definition, its image as a small id (definitions that name the same image share it), so
     /// an instance's image cache is checked without hashing the image name at every task start.
@@ -328,6 +329,10 @@ pub struct Sim<'a> {
     series_out: bool,
     /// Some service rebalances across zones (read every metric period; the specs are large and many).
     az_rebalancing: bool,
+    /// Per service, the queue its tasks consume (§4.5); empty when no service has one.
+    message_queues: Vec<Option<crate::traffic::sqs::MessageQueue>>,
+    /// Some service has a queue (tasks entering or leaving RUNNING advance it).
+    has_queues: bool,
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -351,6 +356,10 @@ impl<'a> Sim<'a> {
     pub fn new(spec: &'a Spec, sink: &'a mut dyn Sink) -> Self {
         let (texts, tasks_out, series_out) =
             (sink.wants_events(), sink.wants_tasks(), sink.wants_series());
+        let message_queues = Self::new_message_queues(spec);
+        if !message_queues.is_empty() {
+            sink.queue_columns();
+        }
         let mut world = World::new(
             spec.providers.len(),
             spec.zones.len(),
@@ -572,6 +581,8 @@ impl<'a> Sim<'a> {
             tasks_out,
             series_out,
             az_rebalancing: spec.services.iter().any(|s| s.az_rebalancing),
+            has_queues: !message_queues.is_empty(),
+            message_queues,
         };
         // Memory utilisation is read by written rows and memory policies only (see `metric_tick`).
         for (tr, sc) in sim.traffic.iter_mut().zip(&sim.scalers) {
@@ -2095,6 +2106,9 @@ impl<'a> Sim<'a> {
         }
         if (old == TaskState::Running) != (state == TaskState::Running) {
             self.refresh_brief(t);
+            if self.has_queues {
+                self.queue_consumer_change(t, state == TaskState::Running);
+            }
         }
         let tm = self.timings(t);
         let spec = self.spec;
@@ -2527,7 +2541,7 @@ impl<'a> Sim<'a> {
         let mut published = false;
         let mut batch = self.spare_datapoints.pop().unwrap_or_default();
         batch.clear();
-        batch.resize(spec.services.len(), [None; 3]);
+        batch.resize(spec.services.len(), [None; autoscaling::DATAPOINTS]);
         // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
         let write_rows = self.series_out
             && (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
@@ -2597,9 +2611,15 @@ impl<'a> Sim<'a> {
                     row.capacity_rps = Some(round6(tr.capacity_rps));
                 }
             }
+            // A queue's datapoints exist at 0 tasks too (§4.5).
+            let queue = match s.queue.as_deref() {
+                Some(qs) => self.queue_tick(i, qs, row.as_mut()),
+                None => [None; 2],
+            };
             published |= self.publish_datapoints(
                 i,
                 [request_rate, cpu_utilization, memory_utilization],
+                queue,
                 &mut batch[i],
             );
             if let Some(mut row) = row {
@@ -2818,6 +2838,7 @@ impl<'a> Sim<'a> {
             cost_per_million_requests: (traffic_on && served > 0.0)
                 .then(|| (ec2 + fargate + fargate_spot) / served * 1e6),
             batch,
+            queues: self.queue_summaries(),
             not_modelled: Vec::new(),
         }
     }

@@ -20,6 +20,11 @@ pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
 pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd";
 
+/// Columns `timeseries.csv` gains after [`SERIES_HEADER`]'s in runs with a queue (§4.5); runs without one
+/// keep the header above.
+pub const SERIES_QUEUE_COLUMNS: &str =
+    "messages_arrived,messages_consumed,messages_visible,messages_in_flight,oldest_message_age_s";
+
 /// Milliseconds as seconds with three decimals (exact, no float formatting).
 pub fn secs(ms: u64) -> String {
     format!("{}.{:03}", ms / 1000, ms % 1000)
@@ -45,6 +50,10 @@ pub struct CsvSink {
     tasks: csv::Writer<BufWriter<File>>,
     events: csv::Writer<BufWriter<File>>,
     series: csv::Writer<BufWriter<File>>,
+    /// Has `timeseries.csv` its header yet? (Written with the first row, once the run has said whether
+    /// it has queue columns.)
+    series_started: bool,
+    queue_columns: bool,
     error: Option<io::Error>,
 }
 
@@ -52,7 +61,9 @@ fn writer(path: &Path, header: &str) -> io::Result<csv::Writer<BufWriter<File>>>
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(BufWriter::new(File::create(path)?));
-    w.write_record(header.split(','))?;
+    if !header.is_empty() {
+        w.write_record(header.split(','))?;
+    }
     Ok(w)
 }
 
@@ -67,6 +78,17 @@ impl CsvSink {
         {
             *err = Some(e.into());
         }
+    }
+
+    /// The header of `timeseries.csv`, before its first row (or at the end of a run without rows).
+    fn start_series(&mut self) {
+        if self.series_started {
+            return;
+        }
+        self.series_started = true;
+        let extra = self.queue_columns.then(|| SERIES_QUEUE_COLUMNS.split(','));
+        let header = SERIES_HEADER.split(',').chain(extra.into_iter().flatten());
+        Self::record(&mut self.series, &mut self.error, header);
     }
 }
 
@@ -107,7 +129,24 @@ impl Sink for CsvSink {
         Self::record(&mut self.events, &mut self.error, row);
     }
 
+    fn queue_columns(&mut self) {
+        debug_assert!(
+            !self.series_started,
+            "queue columns are told before the first row"
+        );
+        self.queue_columns = true;
+    }
+
     fn series(&mut self, r: &SeriesRow) {
+        self.start_series();
+        let queue = [
+            r.messages_arrived,
+            r.messages_consumed,
+            r.messages_visible,
+            r.messages_in_flight,
+            r.oldest_message_age_s,
+        ];
+        let queue = self.queue_columns.then_some(queue.map(opt));
         let row = [
             secs(r.time_ms),
             r.scope.to_string(),
@@ -139,6 +178,7 @@ impl Sink for CsvSink {
             opt(r.cost_fargate_usd),
             opt(r.cost_fargate_spot_usd),
         ];
+        let row = row.into_iter().chain(queue.into_iter().flatten());
         Self::record(&mut self.series, &mut self.error, row);
     }
 }
@@ -150,7 +190,7 @@ fn r3(x: f64) -> f64 {
 /// `summary.json` as a JSON value (keys sorted, so the file is stable). Figures not modelled yet are null.
 pub fn summary_json(s: &Summary) -> serde_json::Value {
     use serde_json::json;
-    json!({
+    let mut v = json!({
         "scenario": s.scenario,
         "seed": s.seed,
         "simulated_seconds": s.simulated_seconds,
@@ -199,7 +239,28 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "memory_reservation_mean": s.memory_reservation_mean,
         },
         "not_modelled": s.not_modelled,
-    })
+    });
+    // Only runs with a queue have the key, so that the files of the others stay as they were.
+    if !s.queues.is_empty() {
+        let queues: serde_json::Map<String, serde_json::Value> = s
+            .queues
+            .iter()
+            .map(|q| {
+                let f = |x: f64| (x * 1e6).round() / 1e6;
+                let fig = json!({
+                    "messages_arrived": f(q.messages_arrived),
+                    "messages_consumed": f(q.messages_consumed),
+                    "messages_visible_at_end": f(q.messages_visible_at_end),
+                    "messages_in_flight_at_end": f(q.messages_in_flight_at_end),
+                    "max_messages_visible": f(q.max_messages_visible),
+                    "max_oldest_message_age_s": f(q.max_oldest_message_age_s),
+                });
+                (q.service.clone(), fig)
+            })
+            .collect();
+        v["queues"] = serde_json::Value::Object(queues);
+    }
+    v
 }
 
 /// The files of one run, written whole: run `f` with a sink that streams into temporary files, then
@@ -216,10 +277,13 @@ where
         let mut sink = CsvSink {
             tasks: writer(&temps[0], TASKS_HEADER)?,
             events: writer(&temps[1], EVENTS_HEADER)?,
-            series: writer(&temps[2], SERIES_HEADER)?,
+            series: writer(&temps[2], "")?,
+            series_started: false,
+            queue_columns: false,
             error: None,
         };
         let summary = f(&mut sink);
+        sink.start_series();
         if let Some(e) = sink.error.take() {
             return Err(e);
         }
