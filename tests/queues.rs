@@ -198,7 +198,8 @@ service_time = "100ms"
 }
 
 /// `timeseries.csv` gains the five queue columns only in runs with a queue (other runs' files are
-/// unchanged), with empty cells on rows that have no queue; `summary.json` gains `queues` likewise.
+/// unchanged), with empty cells on rows that have no queue; `summary.json` gains `queues` likewise, and
+/// the charts a queue chart.
 #[test]
 fn queue_columns_only_in_runs_with_a_queue() {
     let with = format!(
@@ -233,5 +234,39 @@ fn queue_columns_only_in_runs_with_a_queue() {
             assert!(!json.contains("\"queues\""));
         }
         assert!(ts.lines().all(|l| l.split(',').count() == cols));
+        // The report's charts read the folder back: a queue chart only where there is a queue.
+        ecsim::output::report::write_run_report(&dir).unwrap();
+        let chart = dir.join("charts/service-worker-queue.svg");
+        assert_eq!(chart.exists(), name == "with", "{name}");
     }
+}
+
+/// Messages arrive from t = 0, but a service created at 30 min has no scalable target before then: no
+/// datapoint, no scaling. Its first datapoint is the tick of its creation (30 min; the creation comes
+/// first at equal times), so the third in a row is the 32 min one, and the alarm sees it at
+/// 1,920 + 183 = 2,103 s.
+#[test]
+fn no_queue_datapoint_before_the_service_exists() {
+    let toml = format!(
+        "{CLUSTER}{WORKER}desired_count = 0\nstart = \"30m\"\n{}",
+        r#"
+[services.queue]
+pattern = { type = "constant", rate = 5 }
+per_task_rate_per_s = 10
+
+[services.auto_scaling]
+min_capacity = 0
+max_capacity = 10
+policies = [{ type = "target_tracking", metric = "BacklogPerTask", target = 100 }]
+"#
+    );
+    let (_, sink) = run(&toml);
+    let first = sink.events.iter().find(|e| e.kind == "scaling").unwrap();
+    assert_eq!(first.time_ms, 2_103_000, "{first:?}");
+    assert!(
+        first.message.contains("from 0 to 1 tasks"),
+        "{}",
+        first.message
+    );
+    assert_conserved(&rows(&sink, "worker"));
 }

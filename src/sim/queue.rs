@@ -49,7 +49,8 @@ impl<'a> Sim<'a> {
     /// `[ApproximateNumberOfMessagesVisible, backlog per task]`. Backlog per task is AWS's metric-math
     /// pattern, visible ÷ RUNNING tasks (§4.5), taken over max(1, RUNNING): at 0 tasks it is the whole
     /// backlog, finite and above any target once messages wait, so target tracking and step scaling
-    /// both see the service must start a task.
+    /// both see the service must start a task. Messages arrive before the service exists (`start`), but
+    /// its scalable target does not: no datapoint until then.
     pub(super) fn queue_tick(
         &mut self,
         i: usize,
@@ -72,6 +73,9 @@ impl<'a> Sim<'a> {
             row.messages_visible = Some(round6(p.visible));
             row.messages_in_flight = Some(round6(p.in_flight));
             row.oldest_message_age_s = Some(round6(p.oldest_age_s));
+        }
+        if !self.services[i].created {
+            return [None; 2];
         }
         [
             Some(round6(p.visible)),

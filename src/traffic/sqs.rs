@@ -1,7 +1,11 @@
-//! An SQS-like message queue feeding a worker service (reference §4.5; AWS's "Scaling based on Amazon
-//! SQS" and the backlog-per-task metric-math example of Application Auto Scaling). Messages arrive from a
-//! source (a synthetic pattern, a rate trace or a per-message log, as a service's `load`); every RUNNING
-//! task of the service consumes them.
+//! An SQS-like message queue feeding a worker service (reference §4.5). Sources: AWS's "Scaling based on
+//! Amazon SQS" (EC2 Auto Scaling user guide, as-using-sqs-queue: backlog per instance against an
+//! acceptable backlog = acceptable latency ÷ processing time per message) and its Application Auto Scaling
+//! form, "Example: Amazon SQS queue backlog per task" (application-auto-scaling-target-tracking-metric-math:
+//! ApproximateNumberOfMessagesVisible ÷ the service's RUNNING tasks); SQS's metric definitions
+//! (sqs-available-cloudwatch-metrics: ApproximateAgeOfOldestMessage is the oldest message not deleted;
+//! VisibilityTimeout defaults to 30 s). Messages arrive from a source (a synthetic pattern, a rate trace or
+//! a per-message log, as a service's `load`); every RUNNING task of the service consumes them.
 //!
 //! The model is fluid and advanced per interval with a fixed number of consumers: the simulation advances
 //! it whenever a task of the service enters or leaves RUNNING and at every metric tick, as it does the
