@@ -301,9 +301,9 @@ pub struct Sim<'a> {
     scalers: Vec<Option<ServiceScaler>>,
     /// Datapoints published and not yet delivered: one batch per metric period (indexed by service), so
     /// that publishing and delivery walk one contiguous buffer instead of a queue per service.
-    pending_datapoints: VecDeque<Vec<autoscaling::Datapoints>>,
+    pending_datapoints: VecDeque<Vec<[Option<f64>; 3]>>,
     /// Delivered batches, reused.
-    spare_datapoints: Vec<Vec<autoscaling::Datapoints>>,
+    spare_datapoints: Vec<Vec<[Option<f64>; 3]>>,
     cas: Vec<CasState>,
     /// Per task definition, its image as a small id (definitions that name the same image share it), so
     /// an instance's image cache is checked without hashing the image name at every task start.
@@ -330,7 +330,7 @@ pub struct Sim<'a> {
     /// Some service rebalances across zones (read every metric period; the specs are large and many).
     az_rebalancing: bool,
     /// Per service, the queue its tasks consume (§4.5); empty when no service has one.
-    message_queues: Vec<Option<crate::traffic::sqs::MessageQueue>>,
+    message_queues: Vec<Option<queue::QueueRt>>,
     /// Some service has a queue (tasks entering or leaving RUNNING advance it).
     has_queues: bool,
 }
@@ -2541,7 +2541,7 @@ impl<'a> Sim<'a> {
         let mut published = false;
         let mut batch = self.spare_datapoints.pop().unwrap_or_default();
         batch.clear();
-        batch.resize(spec.services.len(), [None; autoscaling::DATAPOINTS]);
+        batch.resize(spec.services.len(), [None; 3]);
         // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
         let write_rows = self.series_out
             && (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
@@ -2611,15 +2611,12 @@ impl<'a> Sim<'a> {
                     row.capacity_rps = Some(round6(tr.capacity_rps));
                 }
             }
-            // A queue's datapoints exist at 0 tasks too (§4.5).
-            let queue = match s.queue.as_deref() {
-                Some(qs) => self.queue_tick(i, qs, row.as_mut()),
-                None => [None; 2],
-            };
+            if let Some(qs) = s.queue.as_deref() {
+                self.queue_tick(i, qs, row.as_mut());
+            }
             published |= self.publish_datapoints(
                 i,
                 [request_rate, cpu_utilization, memory_utilization],
-                queue,
                 &mut batch[i],
             );
             if let Some(mut row) = row {

@@ -270,3 +270,23 @@ policies = [{ type = "target_tracking", metric = "BacklogPerTask", target = 100 
     );
     assert_conserved(&rows(&sink, "worker"));
 }
+
+/// A sweep can vary a queue's keys, including one the base scenario leaves at its default.
+#[test]
+fn sweeps_can_vary_queue_keys() {
+    let base: toml::Table = toml::from_str(&format!(
+        "{CLUSTER}{WORKER}desired_count = 1\n[services.queue]\npattern = {{ type = \"constant\", rate = 1 }}\nper_task_rate_per_s = 2\n"
+    ))
+    .unwrap();
+    for path in [
+        "services.worker.queue.per_task_rate_per_s",
+        "services.worker.queue.concurrency",
+        "services.worker.queue.visibility_timeout",
+    ] {
+        assert!(ecsim::sweep::paths::resolve(&base, path).is_ok(), "{path}");
+    }
+    let err = ecsim::sweep::paths::resolve(&base, "services.worker.queue.concurency")
+        .err()
+        .unwrap();
+    assert!(err.contains("concurrency"), "{err}");
+}

@@ -8,10 +8,18 @@ use crate::metrics::QueueSummary;
 use crate::spec::QueueSpec;
 use crate::traffic::sqs::MessageQueue;
 
+/// A service's queue at run time, with its scaling datapoints published and not yet delivered (they
+/// travel beside the period's batch of the other metrics, one per batch, so that runs without a queue
+/// move no bigger batches).
+pub(super) struct QueueRt {
+    q: MessageQueue,
+    /// `[ApproximateNumberOfMessagesVisible, backlog per task]` of each batch in flight, oldest first.
+    unpublished: VecDeque<[Option<f64>; 2]>,
+}
+
 impl<'a> Sim<'a> {
-    /// Each service's queue, if it has one (`None` everywhere when no service has one: then the run
-    /// keeps none).
-    pub(super) fn new_message_queues(spec: &Spec) -> Vec<Option<MessageQueue>> {
+    /// Each service's queue, if it has one (empty when no service has one: then the run keeps none).
+    pub(super) fn new_message_queues(spec: &Spec) -> Vec<Option<QueueRt>> {
         if !spec.services.iter().any(|s| s.queue.is_some()) {
             return Vec::new();
         }
@@ -21,13 +29,17 @@ impl<'a> Sim<'a> {
                 let q = s.queue.as_deref()?;
                 // A stream of its own: adding it changes no other stream's draws.
                 let rng = RngStream::new(spec.seed, &format!("messages:{}", s.name));
-                Some(MessageQueue::new(q, rng, spec.metric_period_ms))
+                Some(QueueRt {
+                    q: MessageQueue::new(q, rng, spec.metric_period_ms),
+                    unpublished: VecDeque::new(),
+                })
             })
             .collect()
     }
 
     /// Task `t` enters (`joins`) or leaves RUNNING: if its service has a queue, the queue is brought up to
     /// now with the consumers it had, then gains or loses one.
+    #[inline(never)] // off the per-service passes of runs without a queue
     pub(super) fn queue_consumer_change(&mut self, t: TaskId, joins: bool) {
         let Owner::Service(sid) = self.world.task(t).owner else {
             return;
@@ -37,7 +49,7 @@ impl<'a> Sim<'a> {
             return;
         };
         let now = self.queue.now();
-        let q = self.message_queues[i].as_mut().expect("queue");
+        let q = &mut self.message_queues[i].as_mut().expect("queue").q;
         if joins {
             q.add_consumer(qs, now);
         } else {
@@ -45,21 +57,21 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// At a metric tick: service `i`'s queue up to now, its period into `row`, and its datapoints
-    /// `[ApproximateNumberOfMessagesVisible, backlog per task]`. Backlog per task is AWS's metric-math
+    /// At a metric tick: service `i`'s queue up to now, its period into `row`, and, when it scales, its
+    /// datapoints `[ApproximateNumberOfMessagesVisible, backlog per task]` for this period's batch (the
+    /// caller publishes the batch whenever a service scales). Backlog per task is AWS's metric-math
     /// pattern, visible ÷ RUNNING tasks (§4.5), taken over max(1, RUNNING): at 0 tasks it is the whole
     /// backlog, finite and above any target once messages wait, so target tracking and step scaling
     /// both see the service must start a task. Messages arrive before the service exists (`start`), but
     /// its scalable target does not: no datapoint until then.
-    pub(super) fn queue_tick(
-        &mut self,
-        i: usize,
-        qs: &QueueSpec,
-        row: Option<&mut SeriesRow>,
-    ) -> [Option<f64>; 2] {
+    #[inline(never)] // off the per-service passes of runs without a queue
+    pub(super) fn queue_tick(&mut self, i: usize, qs: &QueueSpec, row: Option<&mut SeriesRow>) {
         let now = self.queue.now();
         let running = self.services[i].running;
-        let q = self.message_queues[i].as_mut().expect("queue");
+        let created = self.services[i].created;
+        let scaled = self.scalers[i].is_some();
+        let rt = self.message_queues[i].as_mut().expect("queue");
+        let q = &mut rt.q;
         q.advance(qs, now);
         debug_assert_eq!(
             q.consumers(),
@@ -74,13 +86,29 @@ impl<'a> Sim<'a> {
             row.messages_in_flight = Some(round6(p.in_flight));
             row.oldest_message_age_s = Some(round6(p.oldest_age_s));
         }
-        if !self.services[i].created {
-            return [None; 2];
+        if scaled {
+            rt.unpublished.push_back(if created {
+                [
+                    Some(round6(p.visible)),
+                    Some(round6(p.visible / running.max(1) as f64)),
+                ]
+            } else {
+                [None; 2]
+            });
         }
-        [
-            Some(round6(p.visible)),
-            Some(round6(p.visible / running.max(1) as f64)),
-        ]
+    }
+
+    /// The queue datapoints of the batch being delivered to service `i`'s alarms (none for a service
+    /// without a queue).
+    #[inline(never)] // off the per-service passes of runs without a queue
+    pub(super) fn delivered_queue_datapoints(&mut self, i: usize) -> [Option<f64>; 2] {
+        match self.message_queues[i].as_mut() {
+            Some(rt) => rt
+                .unpublished
+                .pop_front()
+                .expect("one queue datapoint per delivered batch"),
+            None => [None; 2],
+        }
     }
 
     /// At the end of the run: each queue up to the end, summed up.
@@ -88,8 +116,8 @@ impl<'a> Sim<'a> {
         let spec = self.spec;
         let end = spec.duration_ms;
         let mut out = Vec::new();
-        for (s, q) in spec.services.iter().zip(&mut self.message_queues) {
-            let (Some(qs), Some(q)) = (s.queue.as_deref(), q.as_mut()) else {
+        for (s, rt) in spec.services.iter().zip(&mut self.message_queues) {
+            let (Some(qs), Some(QueueRt { q, .. })) = (s.queue.as_deref(), rt.as_mut()) else {
                 continue;
             };
             q.advance(qs, end);
