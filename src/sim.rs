@@ -10,6 +10,7 @@ mod burst;
 mod deploy;
 mod faults;
 mod launch;
+mod queue;
 mod scale_in;
 
 use deploy::{Deployment, Rollout};
@@ -343,6 +344,10 @@ pub struct Sim<'a> {
     launch: launch::Limiter,
     /// CPU credits of burstable instances (§6.6); `None` when no provider's type is burstable.
     burst: Option<Box<burst::BurstRt>>,
+    /// Per service, the queue its tasks consume (§4.5); empty when no service has one.
+    message_queues: Vec<Option<queue::QueueRt>>,
+    /// Some service has a queue (tasks entering or leaving RUNNING advance it).
+    has_queues: bool,
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -366,6 +371,10 @@ impl<'a> Sim<'a> {
     pub fn new(spec: &'a Spec, sink: &'a mut dyn Sink) -> Self {
         let (texts, tasks_out, series_out) =
             (sink.wants_events(), sink.wants_tasks(), sink.wants_series());
+        let message_queues = Self::new_message_queues(spec);
+        if !message_queues.is_empty() {
+            sink.queue_columns();
+        }
         let mut world = World::new(
             spec.providers.len(),
             spec.zones.len(),
@@ -594,6 +603,8 @@ impl<'a> Sim<'a> {
                 spec.batch_jobs.len(),
             ),
             burst: burst::BurstRt::new(spec),
+            has_queues: !message_queues.is_empty(),
+            message_queues,
         };
         if sim.burst.is_some() {
             sim.sink.burst_columns();
@@ -1996,6 +2007,9 @@ impl<'a> Sim<'a> {
         }
         if (old == TaskState::Running) != (state == TaskState::Running) {
             self.refresh_brief(t);
+            if self.has_queues {
+                self.queue_consumer_change(t, state == TaskState::Running);
+            }
         }
         let tm = self.timings(t);
         let spec = self.spec;
@@ -2525,6 +2539,9 @@ impl<'a> Sim<'a> {
                     row.capacity_rps = Some(round6(tr.capacity_rps));
                 }
             }
+            if let Some(qs) = s.queue.as_deref() {
+                self.queue_tick(i, qs, row.as_mut());
+            }
             published |= self.publish_datapoints(
                 i,
                 [request_rate, cpu_utilization, memory_utilization],
@@ -2761,6 +2778,7 @@ impl<'a> Sim<'a> {
             cost_per_million_requests: (traffic_on && served > 0.0)
                 .then(|| (ec2 + fargate + fargate_spot) / served * 1e6),
             batch,
+            queues: self.queue_summaries(),
             not_modelled: Vec::new(),
         }
     }

@@ -308,6 +308,32 @@ pub struct LoadSpec {
     pub deregistration_delay_ms: u64,
 }
 
+/// An SQS-like queue feeding a worker service (reference §4.5): messages arrive from a source, each
+/// RUNNING task of the service consumes them, and the queue's backlog drives scaling
+/// (`ApproximateNumberOfMessagesVisible`, backlog per task).
+#[derive(Debug, Clone)]
+pub struct QueueSpec {
+    /// Message arrivals (messages per second, or one row per message).
+    pub source: LoadSourceSpec,
+    /// Multiplier of the source's rate, one draw per metric period.
+    pub noise: crate::workload::synthetic::Noise,
+    /// Messages one RUNNING task completes per second while it has work (from `per_task_rate_per_s`, or
+    /// `concurrency` ÷ the mean `service_time`).
+    pub per_task_rate_per_s: f64,
+    /// Messages a task works on at once (each is in flight meanwhile).
+    pub concurrency: u32,
+    /// A message a task held when it left RUNNING becomes visible again this long after (SQS default
+    /// 30 s).
+    pub visibility_timeout_ms: u64,
+}
+
+impl QueueSpec {
+    /// Mean time a message spends in flight with a consumer, s: `concurrency / per_task_rate_per_s`.
+    pub fn service_s(&self) -> f64 {
+        self.concurrency as f64 / self.per_task_rate_per_s
+    }
+}
+
 /// A batch-job source: each job becomes a standalone task of its own size and duration, placed in
 /// arrival order; jobs that cannot be placed wait.
 #[derive(Debug, Clone)]
@@ -622,6 +648,8 @@ pub struct ServiceSpec {
     pub start_ms: u64,
     /// Its traffic, if any.
     pub load: Option<LoadSpec>,
+    /// The queue its tasks consume, if any (boxed: most services have none).
+    pub queue: Option<Box<QueueSpec>>,
     /// Service Auto Scaling, if any.
     pub auto_scaling: Option<AutoScalingSpec>,
     /// Rolling-update bounds and circuit breaker.

@@ -505,3 +505,97 @@ fn bad_launch_rates_are_reported_with_file_line_and_field() {
         }
     }
 }
+
+/// Bad queues and policies on metrics a service cannot produce (§4.5): exit 2 with the file, line, column
+/// and field, from `validate` and `run`.
+#[test]
+fn broken_queues_and_unproducible_metrics_exit_2() {
+    let base = BROKEN_BASE;
+    let svc = "[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 2\n";
+    let queue = "[services.queue]\npattern = { type = \"constant\", rate = 5 }\n";
+    let policy = |m: &str| {
+        format!(
+            "[services.auto_scaling]\nmin_capacity = 0\nmax_capacity = 4\npolicies = [{{ type = \"target_tracking\", metric = \"{m}\", target = 10 }}]\n"
+        )
+    };
+    let cases: Vec<(&str, String, &str)> = vec![
+        (
+            "queue without a consumer rate",
+            format!("{base}{svc}{queue}"),
+            "broken.toml:18:1: field `services[0].queue`: a queue needs its consumers' speed: `per_task_rate_per_s`",
+        ),
+        (
+            "queue with a rate and a service time",
+            format!("{base}{svc}{queue}per_task_rate_per_s = 2\nservice_time = \"1s\"\n"),
+            "field `services[0].queue.service_time`: give `per_task_rate_per_s` or `service_time`, not both",
+        ),
+        (
+            "queue with two sources",
+            format!(
+                "{base}{svc}{queue}per_task_rate_per_s = 2\ntrace = {{ file = \"x.csv\", time_column = \"t\", value_column = \"v\" }}\n"
+            ),
+            "give exactly one of `pattern`, `trace` or `messages`",
+        ),
+        (
+            "queue with a zero rate",
+            format!("{base}{svc}{queue}per_task_rate_per_s = 0\n"),
+            "field `services[0].queue.per_task_rate_per_s`: per_task_rate_per_s must be greater than 0",
+        ),
+        (
+            "visibility timeout above 12 h",
+            format!("{base}{svc}{queue}per_task_rate_per_s = 2\nvisibility_timeout = \"13h\"\n"),
+            "the visibility timeout is 0 s to 12 h",
+        ),
+        (
+            "backlog per task without a queue",
+            format!("{base}{svc}{}", policy("BacklogPerTask")),
+            "field `services[0].auto_scaling.policies[0].metric`: a policy on a metric the service cannot produce: BacklogPerTask needs a queue",
+        ),
+        (
+            "messages visible without a queue",
+            format!(
+                "{base}{svc}{}",
+                policy("ApproximateNumberOfMessagesVisible")
+            ),
+            "a policy on a metric the service cannot produce: ApproximateNumberOfMessagesVisible needs a queue",
+        ),
+        (
+            "request count without a load balancer",
+            format!("{base}{svc}{}", policy("ALBRequestCountPerTarget")),
+            "a policy on a metric the service cannot produce: ALBRequestCountPerTarget needs a load balancer",
+        ),
+        (
+            "misspelt queue metric",
+            format!(
+                "{base}{svc}{queue}per_task_rate_per_s = 2\n{}",
+                policy("BacklogPerTsk")
+            ),
+            "did you mean \"BacklogPerTask\"?",
+        ),
+    ];
+    let tmp = tempfile::tempdir().unwrap();
+    for (what, text, fragment) in &cases {
+        let path = tmp.path().join("broken.toml");
+        std::fs::write(&path, text).unwrap();
+        for cmd in ["validate", "run"] {
+            let out = tmp.path().join("out");
+            let o = ecsim(
+                &[cmd, path.to_str().unwrap(), "--out", out.to_str().unwrap()]
+                    [..if cmd == "run" { 4 } else { 2 }],
+                tmp.path(),
+            );
+            let err = stderr(&o);
+            assert_eq!(o.status.code(), Some(2), "{what} ({cmd}): stderr: {err}");
+            assert!(
+                err.contains(fragment),
+                "{what} ({cmd}): expected «{fragment}» in:\n{err}"
+            );
+            assert!(
+                err.contains("broken.toml:"),
+                "{what}: no file:line in {err}"
+            );
+            assert!(!err.contains("panicked"), "{what}: panic");
+            assert!(!out.exists(), "{what}: a failed run wrote output");
+        }
+    }
+}

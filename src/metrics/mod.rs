@@ -131,6 +131,17 @@ pub struct SeriesRow {
     pub cpu_surplus_credit_balance: Option<f64>,
     /// Surplus credits charged so far, USD (part of the cluster row's `cost_usd` and `cost_ec2_usd`).
     pub cost_burst_surplus_usd: Option<f64>,
+    /// Messages sent to the service's queue in the period (service rows with a queue, §4.5).
+    pub messages_arrived: Option<f64>,
+    /// Messages its tasks processed and deleted in the period.
+    pub messages_consumed: Option<f64>,
+    /// `ApproximateNumberOfMessagesVisible` at the end of the period.
+    pub messages_visible: Option<f64>,
+    /// `ApproximateNumberOfMessagesNotVisible` at the end of the period (held by tasks, or waiting out the
+    /// visibility timeout of a task that stopped).
+    pub messages_in_flight: Option<f64>,
+    /// `ApproximateAgeOfOldestMessage` at the end of the period, s.
+    pub oldest_message_age_s: Option<f64>,
 }
 
 /// Receives a run's records as they are produced.
@@ -159,6 +170,9 @@ pub trait Sink {
     /// The run has burstable instances: its time-series rows carry the CPU-credit columns (a run
     /// without them keeps the columns it always had). Called before the first row.
     fn burst_columns(&mut self) {}
+    /// The run has a service with a queue: rows carry the queue figures (told before the first row;
+    /// files of runs without queues keep their columns as they were).
+    fn queue_columns(&mut self) {}
 }
 
 /// Keeps everything in memory (tests, small runs, sweeps that need only a few figures).
@@ -281,8 +295,29 @@ pub struct Summary {
     pub cost_per_million_requests: Option<f64>,
     /// Batch jobs: placed, still waiting at the end, dropped, wait p50 / p99 (s), makespan (s).
     pub batch: Option<BatchSummary>,
+    /// Per service with a queue, in scenario order (empty when none has one).
+    pub queues: Vec<QueueSummary>,
     /// Names of summary figures that later features fill.
     pub not_modelled: Vec<&'static str>,
+}
+
+/// A service's queue over the run (§4.5). Arrived = consumed + visible + in flight at the end.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct QueueSummary {
+    /// The service.
+    pub service: String,
+    /// Messages sent.
+    pub messages_arrived: f64,
+    /// Messages processed and deleted.
+    pub messages_consumed: f64,
+    /// Visible at the end.
+    pub messages_visible_at_end: f64,
+    /// In flight at the end.
+    pub messages_in_flight_at_end: f64,
+    /// Largest `ApproximateNumberOfMessagesVisible` (at the end of an interval).
+    pub max_messages_visible: f64,
+    /// Largest `ApproximateAgeOfOldestMessage`, s.
+    pub max_oldest_message_age_s: f64,
 }
 
 /// Batch-job figures.

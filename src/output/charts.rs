@@ -288,8 +288,9 @@ fn truncate(s: &str, max: usize) -> String {
 // Run data
 // ---------------------------------------------------------------------------------------------------------
 
-/// Columns of `timeseries.csv` the charts use.
-const COLS: [&str; 26] = [
+/// Columns of `timeseries.csv` the charts use (the queue columns, from [`FIRST_QUEUE_COL`] on, only in
+/// runs with a queue).
+const COLS: [&str; 29] = [
     "desired",
     "running",
     "pending",
@@ -316,6 +317,9 @@ const COLS: [&str; 26] = [
     "cost_ec2_usd",
     "cost_fargate_usd",
     "cost_fargate_spot_usd",
+    "messages_visible",
+    "messages_in_flight",
+    "oldest_message_age_s",
 ];
 const DESIRED: usize = 0;
 const RUNNING: usize = 1;
@@ -340,6 +344,11 @@ const SLO_P99: usize = 22;
 const COST_EC2: usize = 23;
 const COST_FARGATE: usize = 24;
 const COST_FARGATE_SPOT: usize = 25;
+const MSG_VISIBLE: usize = 26;
+const MSG_IN_FLIGHT: usize = 27;
+const MSG_AGE: usize = 28;
+/// A folder without these columns keeps no (empty) values for them.
+const FIRST_QUEUE_COL: usize = MSG_VISIBLE;
 
 /// The rows of one (scope, name) of `timeseries.csv`, by column.
 struct Series {
@@ -474,6 +483,9 @@ fn read_run(dir: &Path) -> io::Result<RunData> {
             let s = &mut series[i];
             s.t.push(t);
             for (c, ix) in idx.iter().enumerate() {
+                if c >= FIRST_QUEUE_COL && ix.is_none() {
+                    continue;
+                }
                 s.cols[c].push(num(rec, *ix));
             }
             true
@@ -703,6 +715,41 @@ struct Line {
     width: u32,
     alpha: f64,
     data: Drawn,
+}
+
+/// A worker's queue (§4.5): messages visible and in flight; backlog per task (visible ÷ max(1, RUNNING),
+/// as the scaling metric) with its target-tracking target; the age of the oldest message.
+fn queue_panes(s: &Series, target: Option<&f64>) -> Vec<Pane> {
+    let messages = pane(
+        "messages",
+        vec![
+            line("visible", PALETTE[0], s, MSG_VISIBLE),
+            line("in flight", PALETTE[1], s, MSG_IN_FLIGHT),
+        ],
+    );
+    let per_task: Vec<f64> = (0..s.t.len())
+        .map(|i| s.cols[MSG_VISIBLE][i] / s.cols[RUNNING][i].max(1.0))
+        .collect();
+    let mut backlog = pane(
+        "messages per task",
+        vec![line_of(
+            "backlog per task",
+            PALETTE[2],
+            segments(&s.t, &per_task),
+        )],
+    );
+    if let Some(v) = target {
+        backlog.hlines.push(HLine {
+            label: format!("target {}", fmt_value(*v)),
+            y: *v,
+            color: PALETTE[3],
+        });
+    }
+    let age = pane(
+        "oldest message (s)",
+        vec![line("age", PALETTE[4], s, MSG_AGE)],
+    );
+    vec![messages, backlog, age]
 }
 
 fn line(label: impl Into<String>, color: RGBColor, s: &Series, c: usize) -> Line {
@@ -2005,6 +2052,19 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
                 &fig(
                     format!("Service {name}: request latency per {period}"),
                     vec![p],
+                ),
+            )?;
+        }
+        if s.has(MSG_VISIBLE) {
+            w.emit(
+                &format!("service-{name}-queue"),
+                &section,
+                &fig(
+                    format!("Service {name}: its queue (SQS metrics at the end of each {period})"),
+                    queue_panes(
+                        s,
+                        data.targets.get(&(name.clone(), "BacklogPerTask".into())),
+                    ),
                 ),
             )?;
         }

@@ -23,6 +23,10 @@ pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_u
 /// Columns `timeseries.csv` adds after [`SERIES_HEADER`]'s when the run has burstable instances (§6.6).
 pub const SERIES_BURST_COLUMNS: &str =
     "cpu_credit_usage,cpu_credit_balance,cpu_surplus_credit_balance,cost_burst_surplus_usd";
+/// Columns `timeseries.csv` gains after [`SERIES_HEADER`]'s in runs with a queue (§4.5); runs without one
+/// keep the header above.
+pub const SERIES_QUEUE_COLUMNS: &str =
+    "messages_arrived,messages_consumed,messages_visible,messages_in_flight,oldest_message_age_s";
 
 /// Milliseconds as seconds with three decimals (exact, no float formatting).
 pub fn secs(ms: u64) -> String {
@@ -53,6 +57,7 @@ pub struct CsvSink {
     /// whether it has burstable instances.
     series_header_written: bool,
     burst: bool,
+    queue: bool,
     error: Option<io::Error>,
 }
 
@@ -85,9 +90,11 @@ impl CsvSink {
         }
         self.series_header_written = true;
         let burst = if self.burst { SERIES_BURST_COLUMNS } else { "" };
+        let queue = if self.queue { SERIES_QUEUE_COLUMNS } else { "" };
         let cols = SERIES_HEADER
             .split(',')
             .chain(burst.split(','))
+            .chain(queue.split(','))
             .filter(|c| !c.is_empty());
         Self::record(&mut self.series, &mut self.error, cols);
     }
@@ -134,6 +141,14 @@ impl Sink for CsvSink {
         self.burst = true;
     }
 
+    fn queue_columns(&mut self) {
+        debug_assert!(
+            !self.series_header_written,
+            "queue columns are told before the first row"
+        );
+        self.queue = true;
+    }
+
     fn series(&mut self, r: &SeriesRow) {
         self.write_series_header();
         let mut row = vec![
@@ -175,6 +190,18 @@ impl Sink for CsvSink {
                 opt(r.cost_burst_surplus_usd),
             ]);
         }
+        if self.queue {
+            row.extend(
+                [
+                    r.messages_arrived,
+                    r.messages_consumed,
+                    r.messages_visible,
+                    r.messages_in_flight,
+                    r.oldest_message_age_s,
+                ]
+                .map(opt),
+            );
+        }
         Self::record(&mut self.series, &mut self.error, row);
     }
 }
@@ -186,7 +213,7 @@ fn r3(x: f64) -> f64 {
 /// `summary.json` as a JSON value (keys sorted, so the file is stable). Figures not modelled yet are null.
 pub fn summary_json(s: &Summary) -> serde_json::Value {
     use serde_json::json;
-    json!({
+    let mut v = json!({
         "scenario": s.scenario,
         "seed": s.seed,
         "simulated_seconds": s.simulated_seconds,
@@ -236,7 +263,28 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "memory_reservation_mean": s.memory_reservation_mean,
         },
         "not_modelled": s.not_modelled,
-    })
+    });
+    // Only runs with a queue have the key, so that the files of the others stay as they were.
+    if !s.queues.is_empty() {
+        let queues: serde_json::Map<String, serde_json::Value> = s
+            .queues
+            .iter()
+            .map(|q| {
+                let f = |x: f64| (x * 1e6).round() / 1e6;
+                let fig = json!({
+                    "messages_arrived": f(q.messages_arrived),
+                    "messages_consumed": f(q.messages_consumed),
+                    "messages_visible_at_end": f(q.messages_visible_at_end),
+                    "messages_in_flight_at_end": f(q.messages_in_flight_at_end),
+                    "max_messages_visible": f(q.max_messages_visible),
+                    "max_oldest_message_age_s": f(q.max_oldest_message_age_s),
+                });
+                (q.service.clone(), fig)
+            })
+            .collect();
+        v["queues"] = serde_json::Value::Object(queues);
+    }
+    v
 }
 
 /// The files of one run, written whole: run `f` with a sink that streams into temporary files, then
@@ -256,6 +304,7 @@ where
             series: writer(&temps[2], "")?,
             series_header_written: false,
             burst: false,
+            queue: false,
             error: None,
         };
         let summary = f(&mut sink);

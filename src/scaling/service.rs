@@ -39,6 +39,12 @@ pub enum ScalingMetric {
     Memory,
     /// `ALBRequestCountPerTarget`: requests per target per minute.
     RequestCountPerTarget,
+    /// SQS `ApproximateNumberOfMessagesVisible` of the service's queue (§4.5): published whether or not
+    /// a task runs, so a service at 0 tasks can scale out on it.
+    MessagesVisible,
+    /// Backlog per task (§4.5, AWS's metric-math pattern): messages visible ÷ RUNNING tasks, taken as
+    /// messages visible ÷ max(1, RUNNING) so that it is defined (the whole backlog) at 0 tasks.
+    BacklogPerTask,
 }
 
 /// A step of a step scaling policy: bounds relative to the alarm threshold (§4.3).
@@ -137,6 +143,8 @@ impl std::fmt::Display for ScalingMetric {
             ScalingMetric::Cpu => "ECSServiceAverageCPUUtilization",
             ScalingMetric::Memory => "ECSServiceAverageMemoryUtilization",
             ScalingMetric::RequestCountPerTarget => "ALBRequestCountPerTarget",
+            ScalingMetric::MessagesVisible => "ApproximateNumberOfMessagesVisible",
+            ScalingMetric::BacklogPerTask => "BacklogPerTask",
         })
     }
 }

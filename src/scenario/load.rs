@@ -108,35 +108,20 @@ impl<'s> Ctx<'s> {
         }
     }
 
-    pub(super) fn load(
+    /// The source of a `load` (`key` "load", `log` "requests") or a `queue` ("queue", "messages"): a
+    /// synthetic pattern, a rate trace or a per-row log, exactly one of which is given. Trace files are
+    /// read through once here, so a bad row is a load error.
+    #[allow(clippy::too_many_arguments)]
+    fn rate_source(
         &mut self,
-        raw: &RawLoad,
-        item: &Item,
-        prefix: &str,
+        pattern: &Option<RawPattern>,
+        trace: &Option<RawRateTrace>,
+        requests: &Option<RawRequestLog>,
+        (item, prefix): (&Item, &str),
+        (key, log): (&str, &str),
         duration_ms: SimTime,
-    ) -> Option<LoadSpec> {
-        let p = format!("{prefix}.load");
-        let n =
-            raw.pattern.is_some() as u8 + raw.trace.is_some() as u8 + raw.requests.is_some() as u8;
-        if n != 1 {
-            self.at(
-                item,
-                prefix,
-                "load",
-                "give exactly one of `pattern`, `trace` or `requests`",
-            );
-            return None;
-        }
-        if !(raw.cpu_ms_per_request > 0.0 && raw.cpu_ms_per_request.is_finite()) {
-            self.at(
-                item,
-                prefix,
-                "load.cpu_ms_per_request",
-                "cpu_ms_per_request must be greater than 0",
-            );
-            return None;
-        }
-        let source = if let Some(pat) = &raw.pattern {
+    ) -> Option<LoadSourceSpec> {
+        Some(if let Some(pat) = pattern {
             let pattern = match pat.clone() {
                 RawPattern::Constant { rate } => synthetic::Pattern::Constant { rate },
                 RawPattern::Diurnal {
@@ -177,20 +162,24 @@ impl<'s> Ctx<'s> {
                 },
             };
             if let Err(e) = pattern.validate() {
-                self.at(item, prefix, "load.pattern", e);
+                self.at(item, prefix, &format!("{key}.pattern"), e);
                 return None;
             }
             LoadSourceSpec::Pattern(pattern)
-        } else if let Some(t) = &raw.trace {
+        } else if let Some(t) = trace {
             let path = self.base_dir.join(&t.file);
             let mut cfg = rate::RateSeriesConfig::new(path, &t.time_column, &t.value_column);
-            cfg.time_format =
-                self.time_format(&t.time_format, item, prefix, "load.trace.time_format");
+            cfg.time_format = self.time_format(
+                &t.time_format,
+                item,
+                prefix,
+                &format!("{key}.trace.time_format"),
+            );
             cfg.value_kind = match t.value.as_deref() {
                 None | Some("rate") => rate::ValueKind::RatePerSecond,
                 Some("count") => rate::ValueKind::CountPerRow,
                 Some(o) => {
-                    self.at(item, prefix, "load.trace.value", format!("unknown value kind \"{o}\"; allowed: \"rate\" (per second), \"count\" (per row)"));
+                    self.at(item, prefix, &format!("{key}.trace.value"), format!("unknown value kind \"{o}\"; allowed: \"rate\" (per second), \"count\" (per row)"));
                     rate::ValueKind::RatePerSecond
                 }
             };
@@ -200,7 +189,7 @@ impl<'s> Ctx<'s> {
                 self.at(
                     item,
                     prefix,
-                    "load.trace.scale",
+                    &format!("{key}.trace.scale"),
                     "scale must be zero or more",
                 );
             }
@@ -213,7 +202,7 @@ impl<'s> Ctx<'s> {
                     self.at(
                         item,
                         prefix,
-                        "load.trace.window",
+                        &format!("{key}.trace.window"),
                         "window is [start, end] with start < end, e.g. [\"0s\", \"7d\"]",
                     );
                     None
@@ -226,13 +215,18 @@ impl<'s> Ctx<'s> {
                     self.at(
                         item,
                         prefix,
-                        "load.trace.interpolation",
+                        &format!("{key}.trace.interpolation"),
                         format!("unknown interpolation \"{o}\"; allowed: \"linear\", \"step\""),
                     );
                     rate::Interpolation::Linear
                 }
             };
-            cfg.delimiter = self.delimiter(&t.delimiter, item, prefix, "load.trace.delimiter");
+            cfg.delimiter = self.delimiter(
+                &t.delimiter,
+                item,
+                prefix,
+                &format!("{key}.trace.delimiter"),
+            );
             // Read the whole trace once now (streamed), so that a bad row is a load error, not a crash.
             let check = rate::RateSeries::open(cfg.clone()).and_then(|mut r| {
                 let end_s = secs(duration_ms);
@@ -252,7 +246,7 @@ impl<'s> Ctx<'s> {
                     self.at(
                         item,
                         prefix,
-                        "load.trace.file",
+                        &format!("{key}.trace.file"),
                         format!("cannot read trace file \"{}\": {}", t.file, e.message),
                     );
                 } else {
@@ -262,19 +256,28 @@ impl<'s> Ctx<'s> {
             }
             LoadSourceSpec::Rate(cfg)
         } else {
-            let r = raw.requests.as_ref().expect("one source");
+            let r = requests.as_ref().expect("one source");
             let path = self.base_dir.join(&r.file);
             let mut cfg = requests::RequestLogConfig::new(path, &r.time_column);
-            cfg.time_format =
-                self.time_format(&r.time_format, item, prefix, "load.requests.time_format");
-            cfg.delimiter = self.delimiter(&r.delimiter, item, prefix, "load.requests.delimiter");
+            cfg.time_format = self.time_format(
+                &r.time_format,
+                item,
+                prefix,
+                &format!("{key}.{log}.time_format"),
+            );
+            cfg.delimiter = self.delimiter(
+                &r.delimiter,
+                item,
+                prefix,
+                &format!("{key}.{log}.delimiter"),
+            );
             cfg.time_shift_s = r.time_shift.map_or(0.0, |d| secs(d.0));
             cfg.scale_time = r.time_scale.unwrap_or(1.0);
             if !(cfg.scale_time > 0.0 && cfg.scale_time.is_finite()) {
                 self.at(
                     item,
                     prefix,
-                    "load.requests.time_scale",
+                    &format!("{key}.{log}.time_scale"),
                     "time_scale must be greater than 0",
                 );
             }
@@ -287,7 +290,45 @@ impl<'s> Ctx<'s> {
                 return None;
             }
             LoadSourceSpec::Requests(cfg)
-        };
+        })
+    }
+
+    pub(super) fn load(
+        &mut self,
+        raw: &RawLoad,
+        item: &Item,
+        prefix: &str,
+        duration_ms: SimTime,
+    ) -> Option<LoadSpec> {
+        let p = format!("{prefix}.load");
+        let n =
+            raw.pattern.is_some() as u8 + raw.trace.is_some() as u8 + raw.requests.is_some() as u8;
+        if n != 1 {
+            self.at(
+                item,
+                prefix,
+                "load",
+                "give exactly one of `pattern`, `trace` or `requests`",
+            );
+            return None;
+        }
+        if !(raw.cpu_ms_per_request > 0.0 && raw.cpu_ms_per_request.is_finite()) {
+            self.at(
+                item,
+                prefix,
+                "load.cpu_ms_per_request",
+                "cpu_ms_per_request must be greater than 0",
+            );
+            return None;
+        }
+        let source = self.rate_source(
+            &raw.pattern,
+            &raw.trace,
+            &raw.requests,
+            (item, prefix),
+            ("load", "requests"),
+            duration_ms,
+        )?;
         let noise =
             match self.word_or_lognormal(&raw.noise, &["none", "poisson"], item, &p, "noise") {
                 None => synthetic::Noise::None,
@@ -366,6 +407,116 @@ impl<'s> Ctx<'s> {
             slo_p99_ms: raw.slo_p99.map(|d| d.0 as f64),
             balancer,
             deregistration_delay_ms: dereg,
+        })
+    }
+
+    /// `queue = { … }` of a service (§4.5): its message source, and how fast each RUNNING task consumes.
+    pub(super) fn queue(
+        &mut self,
+        raw: &RawQueue,
+        item: &Item,
+        prefix: &str,
+        duration_ms: SimTime,
+    ) -> Option<QueueSpec> {
+        let p = format!("{prefix}.queue");
+        let n =
+            raw.pattern.is_some() as u8 + raw.trace.is_some() as u8 + raw.messages.is_some() as u8;
+        if n != 1 {
+            self.at(
+                item,
+                prefix,
+                "queue",
+                "give exactly one of `pattern`, `trace` or `messages` (where the messages come from)",
+            );
+            return None;
+        }
+        let concurrency = raw.concurrency.unwrap_or(1);
+        if concurrency == 0 {
+            self.at(
+                item,
+                prefix,
+                "queue.concurrency",
+                "concurrency must be at least 1",
+            );
+            return None;
+        }
+        // How fast a task works: a rate, or a time per message (only its mean matters to the fluid model).
+        let rate = match (raw.per_task_rate_per_s, &raw.service_time) {
+            (Some(_), Some(_)) => {
+                self.at(
+                    item,
+                    prefix,
+                    "queue.service_time",
+                    "give `per_task_rate_per_s` or `service_time`, not both",
+                );
+                return None;
+            }
+            (None, None) => {
+                self.at(
+                    item,
+                    prefix,
+                    "queue",
+                    "a queue needs its consumers' speed: `per_task_rate_per_s` (messages per second per task) or `service_time` (per message, e.g. \"2s\" or { dist = \"exponential\", mean = \"2s\" })",
+                );
+                return None;
+            }
+            (Some(r), None) => {
+                if !(r > 0.0 && r.is_finite()) {
+                    self.at(
+                        item,
+                        prefix,
+                        "queue.per_task_rate_per_s",
+                        "per_task_rate_per_s must be greater than 0",
+                    );
+                    return None;
+                }
+                r
+            }
+            (None, Some(d)) => {
+                let mean_s = d.0.mean_ms() / 1000.0;
+                if !(mean_s > 0.0 && mean_s.is_finite()) {
+                    self.at(
+                        item,
+                        prefix,
+                        "queue.service_time",
+                        "service_time must have a mean greater than 0",
+                    );
+                    return None;
+                }
+                concurrency as f64 / mean_s
+            }
+        };
+        // SQS: VisibilityTimeout is 0 s to 12 hours.
+        let visibility_timeout_ms = raw.visibility_timeout.map_or(30 * MS_PER_S, |d| d.0);
+        if visibility_timeout_ms > 43_200 * MS_PER_S {
+            self.at(
+                item,
+                prefix,
+                "queue.visibility_timeout",
+                "the visibility timeout is 0 s to 12 h (SQS)",
+            );
+        }
+        let source = self.rate_source(
+            &raw.pattern,
+            &raw.trace,
+            &raw.messages,
+            (item, prefix),
+            ("queue", "messages"),
+            duration_ms,
+        )?;
+        let noise =
+            match self.word_or_lognormal(&raw.noise, &["none", "poisson"], item, &p, "noise") {
+                None => synthetic::Noise::None,
+                Some(Ok(w)) if w == "poisson" => synthetic::Noise::Poisson,
+                Some(Ok(_)) => synthetic::Noise::None,
+                Some(Err(sigma)) => synthetic::Noise::LogNormal { sigma },
+            };
+        Some(QueueSpec {
+            source,
+            noise,
+            per_task_rate_per_s: rate,
+            concurrency,
+            visibility_timeout_ms,
         })
     }
 

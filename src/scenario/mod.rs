@@ -845,6 +845,12 @@ impl<'s> Ctx<'s> {
                 Some(l) => self.load(l, item, &prefix, duration_ms.unwrap_or(0)),
                 None => None,
             };
+            let queue = match &r.queue {
+                Some(q) => self
+                    .queue(q, item, &prefix, duration_ms.unwrap_or(0))
+                    .map(Box::new),
+                None => None,
+            };
             let auto_scaling = match &r.auto_scaling {
                 Some(a) => self.auto_scaling(
                     a,
@@ -853,6 +859,7 @@ impl<'s> Ctx<'s> {
                     scheduling,
                     desired_count,
                     metric_period_ms,
+                    (r.load.is_some(), r.queue.is_some()),
                 ),
                 None => None,
             };
@@ -876,6 +883,7 @@ impl<'s> Ctx<'s> {
                 zones: zones_s,
                 start_ms,
                 load,
+                queue,
                 auto_scaling,
                 deployment: self.deployment_config(
                     &r.deployment_configuration,

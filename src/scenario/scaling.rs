@@ -7,7 +7,7 @@ use crate::scaling::cluster::ManagedScaling;
 use crate::scaling::service::{AdjustmentType, Comparison, Policy, ScalingMetric, Step};
 use crate::spec::*;
 
-const METRICS: &str = "\"ECSServiceAverageCPUUtilization\", \"ECSServiceAverageMemoryUtilization\", \"ALBRequestCountPerTarget\" (and the ...HighResolution forms)";
+const METRICS: &str = "\"ECSServiceAverageCPUUtilization\", \"ECSServiceAverageMemoryUtilization\", \"ALBRequestCountPerTarget\" (and the ...HighResolution forms), \"ApproximateNumberOfMessagesVisible\", \"BacklogPerTask\"";
 
 impl<'s> Ctx<'s> {
     pub(super) fn managed_scaling(
@@ -103,6 +103,8 @@ impl<'s> Ctx<'s> {
             "ECSServiceAverageMemoryUtilization"
             | "ECSServiceAverageMemoryUtilizationHighResolution" => Some(ScalingMetric::Memory),
             "ALBRequestCountPerTarget" => Some(ScalingMetric::RequestCountPerTarget),
+            "ApproximateNumberOfMessagesVisible" => Some(ScalingMetric::MessagesVisible),
+            "BacklogPerTask" => Some(ScalingMetric::BacklogPerTask),
             o => {
                 let hint = super::diag::closest(
                     o,
@@ -110,6 +112,8 @@ impl<'s> Ctx<'s> {
                         "ECSServiceAverageCPUUtilization",
                         "ECSServiceAverageMemoryUtilization",
                         "ALBRequestCountPerTarget",
+                        "ApproximateNumberOfMessagesVisible",
+                        "BacklogPerTask",
                     ],
                 )
                 .map(|c| format!("; did you mean \"{c}\"?"))
@@ -125,6 +129,36 @@ impl<'s> Ctx<'s> {
         }
     }
 
+    /// A policy's metric, if the service can produce it: the load balancer's request count needs a
+    /// `load`, the queue metrics (§4.5) a `queue`.
+    fn produced_metric(
+        &mut self,
+        name: &str,
+        item: &Item,
+        prefix: &str,
+        path: &str,
+        (has_load, has_queue): (bool, bool),
+    ) -> Option<ScalingMetric> {
+        let m = self.metric(name, item, prefix, path)?;
+        let needs = match m {
+            ScalingMetric::RequestCountPerTarget if !has_load => {
+                "a load balancer: give the service a `load`"
+            }
+            ScalingMetric::MessagesVisible | ScalingMetric::BacklogPerTask if !has_queue => {
+                "a queue: give the service a `queue`"
+            }
+            _ => return Some(m),
+        };
+        self.at(
+            item,
+            prefix,
+            path,
+            format!("a policy on a metric the service cannot produce: {name} needs {needs}"),
+        );
+        None
+    }
+
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn auto_scaling(
         &mut self,
         r: &RawAutoScaling,
@@ -133,6 +167,7 @@ impl<'s> Ctx<'s> {
         scheduling: SchedulingStrategy,
         desired: u32,
         metric_period_ms: SimTime,
+        produces: (bool, bool),
     ) -> Option<AutoScalingSpec> {
         let p = "auto_scaling";
         if scheduling == SchedulingStrategy::Daemon {
@@ -164,7 +199,13 @@ impl<'s> Ctx<'s> {
                     high_datapoints,
                     low_datapoints,
                 } => {
-                    let Some(m) = self.metric(metric, item, prefix, &format!("{pp}.metric")) else {
+                    let Some(m) = self.produced_metric(
+                        metric,
+                        item,
+                        prefix,
+                        &format!("{pp}.metric"),
+                        produces,
+                    ) else {
                         continue;
                     };
                     if metric.ends_with("HighResolution") && metric_period_ms > 20 * MS_PER_S {
@@ -201,7 +242,13 @@ impl<'s> Ctx<'s> {
                     min_adjustment_magnitude,
                     cooldown,
                 } => {
-                    let Some(m) = self.metric(metric, item, prefix, &format!("{pp}.metric")) else {
+                    let Some(m) = self.produced_metric(
+                        metric,
+                        item,
+                        prefix,
+                        &format!("{pp}.metric"),
+                        produces,
+                    ) else {
                         continue;
                     };
                     if let Some(st) = statistic

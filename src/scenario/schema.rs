@@ -445,6 +445,9 @@ pub struct RawService {
     /// Traffic.
     #[serde(default)]
     pub load: Option<RawLoad>,
+    /// A queue its tasks consume (a worker service).
+    #[serde(default)]
+    pub queue: Option<RawQueue>,
     /// Service Auto Scaling.
     #[serde(default)]
     pub auto_scaling: Option<RawAutoScaling>,
@@ -781,6 +784,36 @@ pub struct RawLoad {
     pub deregistration_delay: Option<Dur>,
 }
 
+/// `queue = { … }` of a service: an SQS-like queue its tasks consume (§4.5).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawQueue {
+    /// A synthetic pattern, messages per second.
+    #[serde(default)]
+    pub pattern: Option<RawPattern>,
+    /// A message-rate trace.
+    #[serde(default)]
+    pub trace: Option<RawRateTrace>,
+    /// A per-message log (one row per message sent).
+    #[serde(default)]
+    pub messages: Option<RawRequestLog>,
+    /// `none` (default), `poisson`, or `{ lognormal = σ }`.
+    #[serde(default)]
+    pub noise: Option<toml::Value>,
+    /// Messages one task completes per second.
+    #[serde(default)]
+    pub per_task_rate_per_s: Option<f64>,
+    /// Or the time one message takes (its mean sets the rate).
+    #[serde(default)]
+    pub service_time: Option<Dist>,
+    /// Messages a task works on at once (default 1).
+    #[serde(default)]
+    pub concurrency: Option<u32>,
+    /// SQS VisibilityTimeout (default 30 s).
+    #[serde(default)]
+    pub visibility_timeout: Option<Dur>,
+}
+
 /// `[traffic]`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -903,7 +936,8 @@ pub struct RawScheduledTask {
 pub enum RawPolicy {
     /// Target tracking.
     TargetTracking {
-        /// `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ALBRequestCountPerTarget`.
+        /// `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ALBRequestCountPerTarget`,
+        /// `ApproximateNumberOfMessagesVisible`, `BacklogPerTask`.
         metric: String,
         /// Target value.
         target: f64,

@@ -8,7 +8,8 @@ use super::*;
 impl<'a> Sim<'a> {
     /// At a metric tick: this period's datapoints for a scaled service, into `slot` of the period's batch;
     /// the caller schedules one `ScalingDatapoints` event for all services after the publication delay.
-    /// Returns whether the service has a scaler.
+    /// (A queue's datapoints travel beside the batch, see [`Self::queue_tick`], so that runs without a
+    /// queue move no bigger batches.) Returns whether the service has a scaler.
     pub(super) fn publish_datapoints(
         &mut self,
         i: usize,
@@ -29,14 +30,33 @@ impl<'a> Sim<'a> {
     }
 
     pub(super) fn on_scaling_datapoint(&mut self, sid: ServiceId, dp: [Option<f64>; 3]) {
+        // A queue's datapoints travel beside the batch (see `queue_tick`). Runs without a queue keep a
+        // lookup over the batch alone: one over both, or over an array of all five, cost the medium fleet
+        // 1 % more instructions.
+        if self.has_queues {
+            let q = self.delivered_queue_datapoints(sid.0 as usize);
+            self.apply_datapoints(sid, |m| match m {
+                ScalingMetric::Cpu => dp[0],
+                ScalingMetric::Memory => dp[1],
+                ScalingMetric::RequestCountPerTarget => dp[2],
+                ScalingMetric::MessagesVisible => q[0],
+                ScalingMetric::BacklogPerTask => q[1],
+            });
+        } else {
+            self.apply_datapoints(sid, |m| match m {
+                ScalingMetric::Cpu => dp[0],
+                ScalingMetric::Memory => dp[1],
+                ScalingMetric::RequestCountPerTarget => dp[2],
+                ScalingMetric::MessagesVisible | ScalingMetric::BacklogPerTask => None,
+            });
+        }
+    }
+
+    /// One period's datapoints (`value` of each metric) reach service `sid`'s alarms.
+    fn apply_datapoints(&mut self, sid: ServiceId, value: impl Fn(ScalingMetric) -> Option<f64>) {
         let i = sid.0 as usize;
         let now = self.queue.now();
         let (running, desired) = (self.services[i].running, self.services[i].desired);
-        let value = |m: ScalingMetric| match m {
-            ScalingMetric::Cpu => dp[0],
-            ScalingMetric::Memory => dp[1],
-            ScalingMetric::RequestCountPerTarget => dp[2],
-        };
         // A deployment in progress pauses scale-in (§4.1). Asked only when a scale-in is due: it reads
         // the service's deployment list, one more buffer per service and period otherwise.
         let st = &self.services[i];

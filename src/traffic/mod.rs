@@ -1,5 +1,6 @@
 //! Traffic and latency: the load balancer and the per-task queueing model (load → utilisation, latency,
-//! errors).
+//! errors), and the message queues worker services consume (`sqs`).
 
 pub mod queueing;
 pub mod runtime;
+pub mod sqs;
