@@ -564,8 +564,12 @@ pub struct ServiceTraffic {
     pub served: f64,
     /// Run totals.
     pub dropped: f64,
-    /// Time in periods whose p99 missed the SLO, ms.
+    /// Time in measured periods the SLO counts bad, ms.
     pub slo_violation_ms: u64,
+    /// Measured periods (after the warm-up).
+    pub measured_periods: u64,
+    /// Arrived, served and dropped in the warm-up (the summary leaves them out).
+    pub warm_up_sums: [f64; 3],
     /// What the targets could serve at the last advance, requests per second.
     pub capacity_rps: f64,
     rr: usize,
@@ -703,6 +707,8 @@ impl ServiceTraffic {
             served: 0.0,
             dropped: 0.0,
             slo_violation_ms: 0,
+            measured_periods: 0,
+            warm_up_sums: [0.0; 3],
             capacity_rps: 0.0,
             rr: 0,
             cache: Vec::new(),
@@ -1098,12 +1104,14 @@ impl ServiceTraffic {
     /// `need_latency`: compute the period's percentiles (for a written row or an SLO); without it they
     /// are `None` and only the run's latency totals are kept (a thinned `[output]` skips the work).
     /// `need_memory`: compute the memory utilisation (for a written row or a policy that reads it).
+    /// `measured`: the period's latency joins the run's (false in the warm-up).
     pub fn close_period(
         &mut self,
         run_hist: &mut LatencyHistogram,
         cache: &mut ShapeCache,
         need_latency: bool,
         need_memory: bool,
+        measured: bool,
     ) -> PeriodStats {
         assert!(
             !need_memory || self.track_memory,
@@ -1140,8 +1148,10 @@ impl ServiceTraffic {
                 };
                 stats.latency_s = q.map(Some);
             }
-            for &(key, w) in shapes.iter() {
-                cache.run_weights.add(key, w);
+            if measured {
+                for &(key, w) in shapes.iter() {
+                    cache.run_weights.add(key, w);
+                }
             }
         } else {
             for &(key, w) in shapes.iter() {
@@ -1150,7 +1160,9 @@ impl ServiceTraffic {
             if need_latency {
                 stats.latency_s = self.period.hist.quantiles(PERCENTILES);
             }
-            run_hist.merge(&self.period.hist);
+            if measured {
+                run_hist.merge(&self.period.hist);
+            }
         }
         self.period.shapes = shapes;
         self.period.reset();
