@@ -42,7 +42,7 @@ cpu_ms_per_request = 10.0
     )
 }
 
-fn rows<'a>(sink: &'a ecsim::metrics::MemorySink) -> Vec<&'a SeriesRow> {
+fn rows(sink: &ecsim::metrics::MemorySink) -> Vec<&SeriesRow> {
     sink.series
         .iter()
         .filter(|r| r.scope == "service" && r.name == "web")
