@@ -503,7 +503,26 @@ pub fn to_table(r: &CompareReport) -> String {
         ));
     }
     out.push('\n');
-    out.push_str(&r.break_even);
+    out.push_str(&wrap(&r.break_even, 104));
+    out
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word stays whole).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for w in text.split(' ') {
+        let n = w.chars().count();
+        if line > 0 && line + 1 + n > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(w);
+        line += n;
+    }
     out.push('\n');
     out
 }
