@@ -2535,6 +2535,8 @@ impl<'a> Sim<'a> {
         // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
         let write_rows = self.series_out
             && (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
+        // The period [now - period, now] counts in the summary once the warm-up is over.
+        let measured = now >= spec.warm_up_ms + spec.metric_period_ms;
         for (i, s) in spec.services.iter().enumerate() {
             // The next service's state, requested while this one is computed (see `engine::prefetch`).
             if let Some(Some(tr)) = self.traffic.get(i + 1) {
@@ -2559,8 +2561,6 @@ impl<'a> Sim<'a> {
                 let period_s = spec.metric_period_ms as f64 / 1000.0;
                 let tr = self.traffic[i].as_mut().expect("load");
                 let need_latency = write_rows || load.slo.is_some_and(|o| o.p99_ms.is_some());
-                // The period [now - period, now] counts in the summary once the warm-up is over.
-                let measured = now >= spec.warm_up_ms + spec.metric_period_ms;
                 // Request rate and memory are computed only for a written row or a policy that reads
                 // them (the datapoint slot of a metric no policy reads is never read).
                 let (reads_memory, reads_rate) =
@@ -2587,7 +2587,6 @@ impl<'a> Sim<'a> {
                 };
                 let bad = load.slo.map(|o| o.bad(p.arrived, p.served, p.dropped, p99));
                 if measured {
-                    tr.measured_periods += 1;
                     if bad == Some(true) {
                         tr.slo_violation_ms += spec.metric_period_ms;
                     }
@@ -2855,6 +2854,10 @@ impl Sim<'_> {
     /// Per service: tasks unplaced at the end, and its traffic and SLO over the measured window.
     fn service_figures(&self) -> Vec<crate::metrics::ServiceFigures> {
         let spec = self.spec;
+        // Every service with a load closes a period at each tick k·P ≤ duration; those after the
+        // warm-up are measured.
+        let p = spec.metric_period_ms;
+        let measured_ms = (spec.duration_ms / p).saturating_sub(spec.warm_up_ms / p) * p;
         let mut waiting = vec![0u32; spec.services.len()];
         for t in self.world.tasks.iter() {
             if let Owner::Service(sid) = t.owner
@@ -2880,7 +2883,7 @@ impl Sim<'_> {
                     slo: tr.zip(s.load.as_ref().and_then(|l| l.slo)).map(|(tr, o)| {
                         crate::metrics::SloFigures::of(
                             tr.slo_violation_ms,
-                            tr.measured_periods * spec.metric_period_ms,
+                            measured_ms,
                             o.objective,
                         )
                     }),

@@ -303,12 +303,12 @@ pub struct LoadSpec {
     pub memory_per_request_mib: f64,
     /// Requests that would wait longer fail (ALB idle time-out, default 60 s).
     pub timeout_ms: u64,
-    /// The service level objective, if any: what makes a metric period bad.
-    pub slo: Option<SloSpec>,
     /// Target choice.
     pub balancer: Balancer,
     /// Target group deregistration delay (§2.5: default 300 s, ends early when idle).
     pub deregistration_delay_ms: u64,
+    /// The service level objective, if any: what makes a metric period bad.
+    pub slo: Option<SloSpec>,
 }
 
 /// A service level objective (`slo = { p99, error_rate, objective }`): a metric period is bad when its

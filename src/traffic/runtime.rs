@@ -566,10 +566,6 @@ pub struct ServiceTraffic {
     pub dropped: f64,
     /// Time in measured periods the SLO counts bad, ms.
     pub slo_violation_ms: u64,
-    /// Measured periods (after the warm-up).
-    pub measured_periods: u64,
-    /// Arrived, served and dropped in the warm-up (the summary leaves them out).
-    pub warm_up_sums: [f64; 3],
     /// What the targets could serve at the last advance, requests per second.
     pub capacity_rps: f64,
     rr: usize,
@@ -600,6 +596,9 @@ pub struct ServiceTraffic {
     /// its in-flight term costs an Erlang C per interval; a run into a `NullSink` whose policies read
     /// CPU or requests keeps none (see [`Self::set_track_memory`]).
     track_memory: bool,
+    /// Arrived, served and dropped in the warm-up (the summary leaves them out). Cold (touched only in
+    /// the warm-up): kept last, away from the fields every interval reads.
+    pub warm_up_sums: [f64; 3],
 }
 
 const MAX_SHAPES: usize = 4096;
@@ -707,7 +706,6 @@ impl ServiceTraffic {
             served: 0.0,
             dropped: 0.0,
             slo_violation_ms: 0,
-            measured_periods: 0,
             warm_up_sums: [0.0; 3],
             capacity_rps: 0.0,
             rr: 0,
