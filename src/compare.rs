@@ -52,9 +52,21 @@ pub struct CompareRow {
     pub variant: &'static str,
     /// The run's summary.
     pub summary: Summary,
+    /// `ok`, or what makes the row's figures not those of a service that ran as asked: "cannot place:
+    /// …", "serves 12.5 % of requests" (errors above the SLO's error rate), "3 tasks unplaced at the
+    /// end"; several are joined by "; ".
+    pub status: String,
+    /// The compared service's SLO attainment (good ÷ measured minutes), when it has an SLO.
+    pub slo_attainment: Option<f64>,
+    /// The compared service's bad SLO minutes (all services' when it has no SLO).
+    pub slo_minutes: Option<f64>,
 }
 
 impl CompareRow {
+    /// Does the row describe a service that ran as asked?
+    pub fn ok(&self) -> bool {
+        self.status == "ok"
+    }
     /// Cost per simulated day, USD.
     pub fn cost_per_day(&self) -> f64 {
         self.summary.cost_total_usd / (self.summary.simulated_seconds / 86_400.0)
@@ -78,6 +90,8 @@ pub struct CompareReport {
     pub service: String,
     /// One row per variant.
     pub rows: Vec<CompareRow>,
+    /// The task sizes each launch type ran.
+    pub sizes: String,
     /// The break-even explanation.
     pub break_even: String,
 }
@@ -144,9 +158,20 @@ pub fn compare_with(
             })
             .unwrap_or_else(|| "m5.large".into())
     });
-    let it = catalog::lookup(&it_name)
+    // The scenario's own type (custom types included), else the catalog's.
+    let it = original
+        .providers
+        .iter()
+        .find_map(|p| match &p.kind {
+            crate::spec::ProviderKind::Asg(a) if a.instance_type.name == it_name => {
+                Some(a.instance_type.clone())
+            }
+            _ => None,
+        })
+        .or_else(|| catalog::lookup(&it_name))
         .ok_or_else(|| err(&label, format!("unknown instance type \"{it_name}\"")))?;
-    // A valid Fargate size for the task (rounded up if needed: you pay for the rounded size).
+    // EC2 runs the task definition as written; Fargate the nearest valid size at or above it (§5.1:
+    // only the grid's sizes exist, and you pay for the size you run).
     let (fcpu, fmem) = fargate::round_up(td.cpu_units.max(256), td.memory_mib.max(512))
         .ok_or_else(|| err(&label, "the task is larger than any Fargate size".into()))?;
     let max_tasks = original.services[sidx]
@@ -154,10 +179,22 @@ pub fn compare_with(
         .as_ref()
         .map_or(original.services[sidx].desired_count, |a| a.max)
         .max(1);
+    let reg_mem = it.registered_memory_mib;
+    let enis = if td.uses_eni() {
+        it.max_enis.saturating_sub(1)
+    } else {
+        u32::MAX
+    };
     let per_instance = (it.cpu_units() / td.cpu_units.max(1))
-        .min(catalog::registered_memory_mib(it.memory_mib) / td.memory_mib.max(1))
+        .min(reg_mem / td.memory_mib.max(1))
+        .min(enis)
         .max(1);
     let max_instances = max_tasks.div_ceil(per_instance) + 1;
+    let error_rate = original.services[sidx]
+        .load
+        .as_ref()
+        .and_then(|l| l.slo)
+        .map_or(crate::spec::SloSpec::DEFAULT_ERROR_RATE, |o| o.error_rate);
 
     let mut rows = Vec::new();
     for v in VARIANTS {
@@ -175,15 +212,28 @@ pub fn compare_with(
         let src = toml::to_string(&t).map_err(|e| err(&label, e.to_string()))?;
         let spec = scenario::load_str(&src, &format!("{label} [{v}]"), &base_dir)?;
         let summary = run(v, &spec).map_err(|m| err(&label, m))?;
+        let (status, slo) = status(&summary, &svc, error_rate);
         rows.push(CompareRow {
             variant: v,
+            slo_attainment: slo.and_then(|o| o.attainment()),
+            slo_minutes: slo
+                .map(|o| o.bad_minutes())
+                .or(summary.slo_violation_minutes),
+            status,
             summary,
         });
     }
 
+    let own = format!("{} CPU / {} MiB", td.cpu_units, td.memory_mib);
+    let sizes = if (fcpu, fmem) == (td.cpu_units, td.memory_mib) {
+        format!("EC2 and Fargate run the task definition's {own}, a valid Fargate size.")
+    } else {
+        format!(
+            "EC2 runs the task definition's {own}; Fargate runs {fcpu} CPU / {fmem} MiB, the nearest valid size."
+        )
+    };
     let prices = billing::FargatePrices::default();
     let f_hour = billing::fargate_hourly(&prices, fcpu, fmem, 20, false, 0.0);
-    let reg_mem = catalog::registered_memory_mib(it.memory_mib);
     let break_even = match billing::break_even(
         td.cpu_units.max(1),
         td.memory_mib,
@@ -191,23 +241,65 @@ pub fn compare_with(
         reg_mem,
         it.price_usd_per_hour,
         f_hour,
-    ) {
-        Some(b) => format!(
-            "Break-even for a {} CPU / {} MiB task (Fargate size {fcpu}/{fmem} at ${f_hour:.6}/h) against {it_name} (${:.4}/h, {} tasks per instance): {}",
-            td.cpu_units,
-            td.memory_mib,
-            it.price_usd_per_hour,
-            b.tasks_per_instance,
-            b.explain(&it_name, it.price_usd_per_hour)
-        ),
-        None => format!("The task does not fit {it_name}: no break-even point."),
+    )
+    .filter(|_| enis > 0)
+    {
+        Some(mut b) => {
+            if b.tasks_per_instance > enis {
+                // awsvpc: one ENI per task beside the primary (§1.1).
+                b = billing::break_even(1, 1, enis, enis, it.price_usd_per_hour, f_hour)
+                    .expect("enis > 0");
+            }
+            let n = b.tasks_per_instance;
+            format!(
+                "Break-even of {own} tasks on {it_name} (${:.4}/h, {n} task{} per instance) against Fargate's {fcpu} CPU / {fmem} MiB (${f_hour:.6}/h): {}",
+                it.price_usd_per_hour,
+                if n == 1 { "" } else { "s" },
+                b.explain(&it_name, it.price_usd_per_hour)
+            )
+        }
+        None => format!("A {own} task does not fit {it_name}: no break-even point."),
     };
     Ok(CompareReport {
         scenario: original.name.clone(),
         service: svc,
         rows,
+        sizes,
         break_even,
     })
+}
+
+/// A variant's status for service `svc` (see [`CompareRow::status`]) and the service's SLO figures.
+/// Requests count as not served when more than `error_rate` of them failed (the service's SLO error
+/// rate, else the default of [`crate::spec::SloSpec`]).
+fn status(s: &Summary, svc: &str, error_rate: f64) -> (String, Option<crate::metrics::SloFigures>) {
+    let f = s.services.iter().find(|f| f.name == svc);
+    let mut why = Vec::new();
+    if let Some((_, r)) = s.placement_problems.iter().find(|(n, _)| n == svc) {
+        why.push(format!("cannot place: {r}"));
+    }
+    if let Some([total, served, dropped]) = f.and_then(|f| f.requests)
+        && total > 0.0
+        && dropped > error_rate * total
+    {
+        // Rounded down, so that a flagged row never reads "100 %".
+        let pct = (served / total * 1000.0).floor() / 10.0;
+        why.push(format!("serves {pct} % of requests"));
+    }
+    if let Some(n) = f.map(|f| f.unplaced_at_end).filter(|&n| n > 0)
+        && !s.placement_problems.iter().any(|(n, _)| n == svc)
+    {
+        why.push(format!(
+            "{n} task{} unplaced at the end",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+    let status = if why.is_empty() {
+        "ok".to_string()
+    } else {
+        why.join("; ")
+    };
+    (status, f.and_then(|f| f.slo))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -266,8 +358,8 @@ fn edit_variant(
             if let Value::Table(d) = d
                 && d.get("family").and_then(Value::as_str) == Some(family)
             {
-                // The same task size everywhere (the Fargate size, rounded up if needed); its own network
-                // mode on EC2, awsvpc on Fargate.
+                // EC2 runs the task definition as written (its size, its network mode); Fargate the
+                // nearest valid size, awsvpc.
                 let on_fargate = v.starts_with("fargate");
                 let compat = if on_fargate { "FARGATE" } else { "EC2" };
                 d.insert(
@@ -276,9 +368,9 @@ fn edit_variant(
                 );
                 if on_fargate {
                     d.insert("network_mode".into(), Value::String("awsvpc".into()));
+                    d.insert("cpu".into(), Value::Integer(fsize.0 as i64));
+                    d.insert("memory".into(), Value::Integer(fsize.1 as i64));
                 }
-                d.insert("cpu".into(), Value::Integer(fsize.0 as i64));
-                d.insert("memory".into(), Value::Integer(fsize.1 as i64));
             }
         }
     }
@@ -334,23 +426,25 @@ fn edit_variant(
 /// The comparison as CSV text.
 pub fn to_csv(r: &CompareReport) -> String {
     let mut out = String::from(
-        "variant,cost_per_day_usd,cost_per_million_requests_usd,latency_p50_ms,latency_p99_ms,slo_violation_minutes,start_latency_s_p50,start_latency_s_p99,spot_interruptions,idle_capacity_percent\n",
+        "variant,cost_per_day_usd,cost_per_million_requests_usd,latency_p50_ms,latency_p99_ms,slo_violation_minutes,start_latency_s_p50,start_latency_s_p99,spot_interruptions,idle_capacity_percent,slo_attainment,status\n",
     );
     let o = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.6}"));
     for row in &r.rows {
         let s = &row.summary;
         out.push_str(&format!(
-            "{},{:.6},{},{},{},{},{},{},{},{:.3}\n",
+            "{},{:.6},{},{},{},{},{},{},{},{:.3},{},\"{}\"\n",
             row.variant,
             row.cost_per_day(),
             o(s.cost_per_million_requests),
             o(s.latency_ms.map(|l| l[0])),
             o(s.latency_ms.map(|l| l[2])),
-            o(s.slo_violation_minutes),
+            o(row.slo_minutes),
             o(s.start_latency_s_p50),
             o(s.start_latency_s_p99),
             s.spot_interruptions,
-            row.idle_percent()
+            row.idle_percent(),
+            o(row.slo_attainment),
+            row.status.replace('"', "\"\"")
         ));
     }
     out
@@ -359,41 +453,76 @@ pub fn to_csv(r: &CompareReport) -> String {
 /// The comparison as a table for a terminal.
 pub fn to_table(r: &CompareReport) -> String {
     let mut out = format!(
-        "{} — service {}: the same workload and random numbers, four ways\n",
-        r.scenario, r.service
+        "{} — service {}: the same workload and random numbers, four ways\n{}\n",
+        r.scenario, r.service, r.sizes
     );
     out.push_str(&format!(
-        "{:<18} {:>10} {:>10} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>7}\n",
+        "{:<18} {:>8} {:>8} {:>7} {:>7} {:>7} {:>6} {:>9} {:>9} {:>5} {:>6}  {}\n",
         "variant",
         "$/day",
         "$/M req",
         "p50 ms",
         "p99 ms",
         "SLO min",
+        "SLO %",
         "start p50",
         "start p99",
         "spot",
-        "idle %"
+        "idle %",
+        "status"
     ));
     let f = |x: Option<f64>, d: usize| x.map_or("-".to_string(), |v| format!("{v:.d$}"));
     for row in &r.rows {
         let s = &row.summary;
         out.push_str(&format!(
-            "{:<18} {:>10.2} {:>10} {:>8} {:>8} {:>8} {:>9} {:>9} {:>6} {:>7.1}\n",
+            "{:<18} {:>8.2} {:>8} {:>7} {:>7} {:>7} {:>6} {:>9} {:>9} {:>5} {:>6.1}  {}\n",
             row.variant,
             row.cost_per_day(),
             f(s.cost_per_million_requests, 3),
             f(s.latency_ms.map(|l| l[0]), 1),
             f(s.latency_ms.map(|l| l[2]), 1),
-            f(s.slo_violation_minutes, 0),
+            f(row.slo_minutes, 0),
+            f(row.slo_attainment.map(|a| a * 100.0), 1),
             f(s.start_latency_s_p50, 1),
             f(s.start_latency_s_p99, 1),
             s.spot_interruptions,
-            row.idle_percent()
+            row.idle_percent(),
+            row.status
+        ));
+    }
+    let flagged: Vec<&str> = r
+        .rows
+        .iter()
+        .filter(|x| !x.ok())
+        .map(|x| x.variant)
+        .collect();
+    if !flagged.is_empty() {
+        out.push_str(&format!(
+            "\nNot comparable: {} did not run the service as asked (see status); a low cost there is not a saving.\n",
+            flagged.join(", ")
         ));
     }
     out.push('\n');
-    out.push_str(&r.break_even);
+    out.push_str(&wrap(&r.break_even, 104));
+    out
+}
+
+/// `text` broken at spaces into lines of at most `width` characters (a longer word stays whole).
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = 0;
+    for w in text.split(' ') {
+        let n = w.chars().count();
+        if line > 0 && line + 1 + n > width {
+            out.push('\n');
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(w);
+        line += n;
+    }
     out.push('\n');
     out
 }

@@ -76,7 +76,9 @@ enum Command {
         quiet: bool,
     },
     /// Run one service of a scenario four ways (EC2, EC2 Spot mix, Fargate, Fargate Spot mix) on the same
-    /// workload and random numbers; print the table and the break-even point, write compare.csv.
+    /// workload and random numbers; print the table (with a status per variant: ok, cannot place, serves
+    /// N % of requests) and the break-even point, write compare.csv. EC2 runs the task definition as
+    /// written, Fargate the nearest valid size.
     Compare {
         /// Scenario TOML file.
         scenario: PathBuf,

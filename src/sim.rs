@@ -2470,6 +2470,8 @@ impl<'a> Sim<'a> {
         // `[output] timeseries_interval`: rows of every n-th period only (the figures are computed anyway).
         let write_rows = self.series_out
             && (now / spec.metric_period_ms).is_multiple_of(spec.output.timeseries_every);
+        // The period [now - period, now] counts in the summary once the warm-up is over.
+        let measured = now >= spec.warm_up_ms + spec.metric_period_ms;
         for (i, s) in spec.services.iter().enumerate() {
             // The next service's state, requested while this one is computed (see `engine::prefetch`).
             if let Some(Some(tr)) = self.traffic.get(i + 1) {
@@ -2493,7 +2495,7 @@ impl<'a> Sim<'a> {
                 self.advance_traffic(ServiceId(i as u32));
                 let period_s = spec.metric_period_ms as f64 / 1000.0;
                 let tr = self.traffic[i].as_mut().expect("load");
-                let need_latency = write_rows || load.slo_p99_ms.is_some();
+                let need_latency = write_rows || load.slo.is_some_and(|o| o.p99_ms.is_some());
                 // Request rate and memory are computed only for a written row or a policy that reads
                 // them (the datapoint slot of a metric no policy reads is never read).
                 let (reads_memory, reads_rate) =
@@ -2505,6 +2507,7 @@ impl<'a> Sim<'a> {
                     &mut self.shape_cache,
                     need_latency,
                     write_rows || reads_memory,
+                    measured,
                 );
                 let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
                 if write_rows || reads_rate {
@@ -2520,10 +2523,14 @@ impl<'a> Sim<'a> {
                 } else {
                     None
                 };
-                if let (Some(slo), Some(p99)) = (load.slo_p99_ms, p99)
-                    && p99 > slo
-                {
-                    tr.slo_violation_ms += spec.metric_period_ms;
+                let bad = load.slo.map(|o| o.bad(p.arrived, p.served, p.dropped, p99));
+                if measured {
+                    if bad == Some(true) {
+                        tr.slo_violation_ms += spec.metric_period_ms;
+                    }
+                } else {
+                    let w = &mut tr.warm_up_sums;
+                    (w[0], w[1], w[2]) = (w[0] + p.arrived, w[1] + p.served, w[2] + p.dropped);
                 }
                 if let Some(row) = &mut row {
                     row.request_rate = request_rate;
@@ -2535,7 +2542,8 @@ impl<'a> Sim<'a> {
                     row.served = Some(round6(p.served));
                     row.errors = Some(round6(p.dropped));
                     row.queued = Some(round6(tr.queued(&self.task_traffic)));
-                    row.slo_p99_ms = load.slo_p99_ms;
+                    row.slo_p99_ms = load.slo.and_then(|o| o.p99_ms);
+                    row.slo_bad = bad;
                     row.capacity_rps = Some(round6(tr.capacity_rps));
                 }
             }
@@ -2697,13 +2705,16 @@ impl<'a> Sim<'a> {
         }
         let traffic_on = self.traffic.iter().any(Option::is_some);
         self.shape_cache.flush_run_shapes(&mut self.run_hist);
-        let (mut arrived, mut served, mut dropped, mut slo_ms) = (0.0, 0.0, 0.0, 0u64);
+        let (mut arrived, mut served, mut dropped, mut served_all) = (0.0, 0.0, 0.0, 0.0);
         for tr in self.traffic.iter().flatten() {
-            arrived += tr.arrived;
-            served += tr.served;
-            dropped += tr.dropped;
-            slo_ms += tr.slo_violation_ms;
+            let w = &tr.warm_up_sums;
+            arrived += tr.arrived - w[0];
+            served += tr.served - w[1];
+            dropped += tr.dropped - w[2];
+            served_all += tr.served;
         }
+        let services = self.service_figures();
+        let slo = crate::metrics::SloFigures::total(services.iter().filter_map(|f| f.slo.as_ref()));
         let h = &self.run_hist;
         let latency_ms = match (h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.max()) {
             (Some(a), Some(b), Some(c), Some(d)) => Some([a * 1e3, b * 1e3, c * 1e3, d * 1e3]),
@@ -2774,13 +2785,79 @@ impl<'a> Sim<'a> {
             requests_served: traffic_on.then_some(served),
             requests_dropped: traffic_on.then_some(dropped),
             latency_ms,
-            slo_violation_minutes: traffic_on.then_some(slo_ms as f64 / 60_000.0),
-            cost_per_million_requests: (traffic_on && served > 0.0)
-                .then(|| (ec2 + fargate + fargate_spot) / served * 1e6),
+            slo_violation_minutes: traffic_on
+                .then(|| slo.as_ref().map_or(0.0, |o| o.bad_minutes())),
+            slo,
+            warm_up_s: spec.warm_up_ms as f64 / 1000.0,
+            tasks_unplaced_at_end: self.unplaced_now,
+            placement_problems: (0..spec.services.len())
+                .filter_map(|i| {
+                    let reason = crate::ecs::fit::unplaceable(spec, ServiceId(i as u32))
+                        .or_else(|| self.stuck_at_end(&services[i]));
+                    reason.map(|r| (spec.services[i].name.clone(), r))
+                })
+                .collect(),
+            services,
+            cost_per_million_requests: (traffic_on && served_all > 0.0)
+                .then(|| (ec2 + fargate + fargate_spot) / served_all * 1e6),
             batch,
             queues: self.queue_summaries(),
             not_modelled: Vec::new(),
         }
+    }
+}
+
+impl Sim<'_> {
+    /// Per service: tasks unplaced at the end, and its traffic and SLO over the measured window.
+    fn service_figures(&self) -> Vec<crate::metrics::ServiceFigures> {
+        let spec = self.spec;
+        // Every service with a load closes a period at each tick k·P ≤ duration; those after the
+        // warm-up are measured.
+        let p = spec.metric_period_ms;
+        let measured_ms = (spec.duration_ms / p).saturating_sub(spec.warm_up_ms / p) * p;
+        let mut waiting = vec![0u32; spec.services.len()];
+        for t in self.world.tasks.iter() {
+            if let Owner::Service(sid) = t.owner
+                && t.awaiting_capacity
+                && t.state != TaskState::Stopped
+            {
+                waiting[sid.0 as usize] += 1;
+            }
+        }
+        spec.services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let tr = self.traffic.get(i).and_then(Option::as_ref);
+                crate::metrics::ServiceFigures {
+                    name: s.name.clone(),
+                    running_at_end: self.services[i].running,
+                    unplaced_at_end: self.services[i].shortfall + waiting[i],
+                    requests: tr.map(|tr| {
+                        let w = &tr.warm_up_sums;
+                        [tr.arrived - w[0], tr.served - w[1], tr.dropped - w[2]]
+                    }),
+                    slo: tr.zip(s.load.as_ref().and_then(|l| l.slo)).map(|(tr, o)| {
+                        crate::metrics::SloFigures::of(
+                            tr.slo_violation_ms,
+                            measured_ms,
+                            o.objective,
+                        )
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// A service that ends the run with tasks it could not place and none running (a constraint no
+    /// instance meets, an ENI or port shortage, capacity that never came).
+    fn stuck_at_end(&self, f: &crate::metrics::ServiceFigures) -> Option<String> {
+        (f.running_at_end == 0 && f.unplaced_at_end > 0).then(|| {
+            format!(
+                "none of its tasks runs at the end; {} could not be placed",
+                f.unplaced_at_end
+            )
+        })
     }
 }
 

@@ -30,6 +30,9 @@ pub struct Spec {
     pub duration_ms: u64,
     /// Metric period (CloudWatch resolution): one `timeseries.csv` row per period and service.
     pub metric_period_ms: u64,
+    /// The start of the run left out of the traffic figures of the summary (requests, latency, SLO):
+    /// a whole number of metric periods, 0 for none. Costs and task figures cover the whole run.
+    pub warm_up_ms: u64,
     /// Cluster name (ECS wording in messages).
     pub cluster_name: String,
     /// Region (for documentation and prices).
@@ -300,12 +303,41 @@ pub struct LoadSpec {
     pub memory_per_request_mib: f64,
     /// Requests that would wait longer fail (ALB idle time-out, default 60 s).
     pub timeout_ms: u64,
-    /// p99 objective per metric period.
-    pub slo_p99_ms: Option<f64>,
     /// Target choice.
     pub balancer: Balancer,
     /// Target group deregistration delay (§2.5: default 300 s, ends early when idle).
     pub deregistration_delay_ms: u64,
+    /// The service level objective, if any: what makes a metric period bad.
+    pub slo: Option<SloSpec>,
+}
+
+/// A service level objective (`slo = { p99, error_rate, objective }`): a metric period is bad when its
+/// p99 exceeds `p99_ms`, or its errors exceed `error_rate` of its arrivals, or requests arrived and none
+/// was served; periods without arrivals are good. The objective is met when good periods are at least
+/// `objective` of the measured ones.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SloSpec {
+    /// Latency bound on each period's p99, ms (None: no latency bound).
+    pub p99_ms: Option<f64>,
+    /// Largest tolerated errors ÷ arrivals in a period (default 0.001).
+    pub error_rate: f64,
+    /// Share of good periods the objective asks for (default 0.99).
+    pub objective: f64,
+}
+
+impl SloSpec {
+    /// Default error rate when the file gives none (`slo_p99` shorthand included): 99.9 % availability.
+    pub const DEFAULT_ERROR_RATE: f64 = 0.001;
+    /// Default objective: 99 % of the measured periods good.
+    pub const DEFAULT_OBJECTIVE: f64 = 0.99;
+
+    /// Is a period with these figures bad? (`p99_ms`: the period's p99, when anything was served.)
+    pub fn bad(&self, arrived: f64, served: f64, errors: f64, p99_ms: Option<f64>) -> bool {
+        arrived > 0.0
+            && (served <= 0.0
+                || errors > self.error_rate * arrived
+                || matches!((self.p99_ms, p99_ms), (Some(b), Some(p)) if p > b))
+    }
 }
 
 /// An SQS-like queue feeding a worker service (reference §4.5): messages arrive from a source, each

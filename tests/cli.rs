@@ -392,6 +392,20 @@ fn compare_writes_four_variants() {
     }
     let csv = std::fs::read_to_string(out.join("compare.csv")).unwrap();
     assert_eq!(csv.lines().count(), 5);
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",slo_attainment,status")
+    );
+    assert!(
+        table.contains("status") && table.contains("SLO %"),
+        "{table}"
+    );
+    assert!(
+        table.contains("EC2 and Fargate run the task definition's 512 CPU / 1024 MiB"),
+        "{table}"
+    );
     // A scenario with a typo is still reported with its line, exit 2.
     let bad = tmp.path().join("bad.toml");
     std::fs::write(&bad, "name = \"x\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"a\"]\n[[services]]\nname = \"s\"\ntask_definition = \"nope\"\ndesired_count = 1\n").unwrap();
@@ -598,4 +612,82 @@ fn broken_queues_and_unproducible_metrics_exit_2() {
             assert!(!out.exists(), "{what}: a failed run wrote output");
         }
     }
+}
+
+/// A run with an SLO and a warm-up, end to end: summary.json has the SLO figures and the warm-up,
+/// timeseries.csv marks bad minutes, the report says the attainment and the warm-up, every time chart
+/// shades the warm-up. 37 requests/s of 10 ms on one 1-vCPU task (M/M/1, ρ = 0.37, p99 = ln 100 /
+/// 63 s = 73 ms < 100 ms): only start-up minutes can be bad, and the 10-minute warm-up leaves them out.
+#[test]
+fn slo_and_warm_up_reach_summary_report_and_charts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("w.toml");
+    std::fs::write(
+        &scenario,
+        r#"name = "w"
+duration = "2h"
+warm_up = "10m"
+[cluster]
+availability_zones = ["a"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 1
+launch_type = "EC2"
+[services.load]
+pattern = { type = "constant", rate = 37 }
+cpu_ms_per_request = 10.0
+slo = { p99 = "100ms", error_rate = 0.001, objective = 0.995 }
+"#,
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = ecsim(
+        &[
+            "run",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let s: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(s["warm_up_s"], 600.0);
+    assert_eq!(s["slo"]["minutes"], 110.0);
+    assert_eq!(s["slo"]["bad_minutes"], 0.0);
+    assert_eq!(s["slo"]["attainment"], 1.0);
+    assert_eq!(s["slo"]["met"], true);
+    assert_eq!(s["slo"]["by_service"]["web"]["objective"], 0.995);
+    assert_eq!(s["placement_ok"], true);
+    // 110 minutes × 60 × 37 = 244,200 requests after the warm-up.
+    assert_eq!(s["requests"]["total"], 244_200.0);
+    assert_eq!(s["requests"]["by_service"]["web"]["total"], 244_200.0);
+    let ts = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    assert!(ts.lines().next().unwrap().ends_with(",slo_bad"));
+    let first_minute = ts
+        .lines()
+        .find(|l| l.starts_with("60.000,service,web,"))
+        .unwrap();
+    assert!(
+        first_minute.ends_with(",1"),
+        "start-up 503s: {first_minute}"
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains(
+        "SLO of web: attainment 100 % of 110 measured minutes good (0 bad), objective 99.5 %: met."
+    ));
+    assert!(html.contains("The warm-up, the first 00:10:00, is left out"));
+    let tasks_chart = std::fs::read_to_string(out.join("charts/service-web-tasks.svg")).unwrap();
+    assert!(tasks_chart.contains("warm-up (excluded)"));
 }

@@ -34,3 +34,140 @@ fn four_variants_same_workload() {
     let csv = to_csv(&r);
     assert_eq!(csv.lines().count(), 5);
 }
+
+/// A c5.large scenario of one web service (2 tasks, constant 37 requests/s for a day) with a task of
+/// `cpu` / `memory`, written to a temporary file for `compare`.
+fn c5_scenario(tag: &str, cpu: u32, memory: u32) -> std::path::PathBuf {
+    let text = format!(
+        r#"name = "c5-{tag}"
+duration = "1d"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "web"
+instance_type = "c5.large"
+min_size = 1
+max_size = 10
+desired_size = 2
+managed_scaling = {{ target_capacity = 100 }}
+[[task_definitions]]
+family = "web"
+cpu = {cpu}
+memory = {memory}
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+capacity_provider_strategy = [{{ capacity_provider = "web", weight = 1 }}]
+[services.load]
+pattern = {{ type = "constant", rate = 37 }}
+cpu_ms_per_request = 20.0
+slo_p99 = "200ms"
+"#
+    );
+    let dir = std::env::temp_dir().join(format!("ecsim-compare-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("c5.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Issue #17: a 2048 CPU / 2048 MiB task on c5.large. c5.large registers 2 × 1024 = 2048 CPU units and
+/// 4017 MiB (4 GiB less the agent's share, §6.1), so one task fits per instance (2048 / 2048 = 1 by CPU,
+/// ⌊4017 / 2048⌋ = 1 by memory). Fargate has no 2048 CPU / 2048 MiB size: the smallest valid memory for
+/// 2048 CPU is 4096 MiB (§5.1), at 2 × $0.04048 + 4 × $0.004445 = $0.09874 per hour.
+/// EC2 runs the task definition as written: two c5.large for the day, 2 × 24 × $0.085 = $4.08, of which
+/// the tasks reserve ½ × 2048/2048 + ½ × 2048/4017 = 75.5 % (EC2 cost attributed half by CPU, half by
+/// memory), so 24.5 % is idle. Fargate: 2 × 24 × $0.09874 = $4.74. Break-even utilisation of the
+/// instance's one slot: $0.085 / (1 × $0.09874) = 0.861. Before the fix the EC2 variants ran the
+/// Fargate size (4096 MiB), which fits no c5.large: $0.01 a day, nothing served, no word.
+#[test]
+fn ec2_runs_the_task_definition_and_fargate_the_nearest_size() {
+    let path = c5_scenario("fits", 2048, 2048);
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    let table = to_table(&r);
+    println!("{table}");
+    assert!(
+        r.sizes
+            .contains("EC2 runs the task definition's 2048 CPU / 2048 MiB; Fargate runs 2048 CPU / 4096 MiB, the nearest valid size"),
+        "{}",
+        r.sizes
+    );
+    assert!(table.contains(&r.sizes));
+    for row in &r.rows {
+        assert_eq!(row.status, "ok", "{}", row.variant);
+        let served = row.summary.requests_served.unwrap();
+        assert!(
+            served > 0.999 * 37.0 * 86_400.0,
+            "{}: {served}",
+            row.variant
+        );
+    }
+    let ec2 = &r.rows[0];
+    assert!(
+        (4.0..=4.08).contains(&ec2.cost_per_day()),
+        "{}",
+        ec2.cost_per_day()
+    );
+    assert!(
+        (24.0..=25.5).contains(&ec2.idle_percent()),
+        "{}",
+        ec2.idle_percent()
+    );
+    let fargate = &r.rows[2];
+    assert!(
+        (fargate.cost_per_day() - 2.0 * 24.0 * 0.09874).abs() < 0.01,
+        "{}",
+        fargate.cost_per_day()
+    );
+    assert!(
+        r.break_even
+            .contains("2048 CPU / 2048 MiB tasks on c5.large")
+            && r.break_even.contains("1 task per instance")
+            && r.break_even.contains("Fargate's 2048 CPU / 4096 MiB")
+            && r.break_even.contains("0.861"),
+        "{}",
+        r.break_even
+    );
+    assert!(!table.contains("Not comparable"));
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// A task that fits no c5.large (4096 CPU > 2048) is flagged, not shown as cheap: the EC2 variants
+/// cost a few cents (an instance until managed scaling empties the group) and serve nothing.
+#[test]
+fn a_variant_that_cannot_place_its_tasks_is_flagged() {
+    let path = c5_scenario("big", 4096, 8192);
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    let table = to_table(&r);
+    println!("{table}");
+    for row in &r.rows[..2] {
+        assert!(row.status.starts_with("cannot place: its task (4096 CPU / 8192 MiB) does not fit c5.large (2048 CPU / 4017 MiB registered)"), "{}", row.status);
+        assert!(
+            row.status.ends_with("; serves 0 % of requests"),
+            "{}",
+            row.status
+        );
+        assert!(!row.ok());
+        assert_eq!(row.slo_minutes, Some(1440.0));
+        assert_eq!(row.slo_attainment, Some(0.0));
+    }
+    for row in &r.rows[2..] {
+        assert_eq!(row.status, "ok", "{}", row.variant);
+    }
+    assert!(table.contains("Not comparable: ec2-on-demand, ec2-spot-mix"));
+    assert!(
+        r.sizes
+            .contains("EC2 and Fargate run the task definition's 4096 CPU / 8192 MiB")
+    );
+    assert!(r.break_even.contains("does not fit c5.large"));
+    let csv = to_csv(&r);
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .ends_with("serves 0 % of requests\""),
+        "{csv}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

@@ -421,6 +421,17 @@ fn nasa_autoscaling_charts() {
         has_text(lat, "SLO p99 100 ms"),
         "the SLO from the slo_p99_ms column"
     );
+    // The bad minutes (the summary's 13) shaded on the latency and errors charts; no warm-up here.
+    assert!(
+        has_text(lat, "SLO bad minutes (13)"),
+        "{:?}",
+        svg_texts(lat)
+    );
+    assert!(has_text(
+        &charts["service-web-errors"],
+        "SLO bad minutes (13)"
+    ));
+    assert!(!has_text(lat, "warm-up (excluded)"));
     let cost = &charts["cluster-cost"];
     assert!(
         has_text(cost, "(all EC2 instances)"),
@@ -463,6 +474,11 @@ fn nasa_autoscaling_charts() {
     assert!(
         html.contains("data-unit=\"86400\""),
         "time filter in days for a 3-day run"
+    );
+    // The SLO's attainment above the summary cards (4,320 minutes, 13 bad: 4,307 / 4,320 = 99.7 %).
+    assert!(
+        html.contains("<li>SLO of web: attainment 99.7 % of 4,320 measured minutes good (13 bad), objective 99 %: met.</li>"),
+        "report lacks the SLO headline"
     );
 }
 

@@ -760,3 +760,82 @@ fn array_job_files_use_the_real_flags() {
     assert!(k8s.contains("completionMode: Indexed") && k8s.contains("--shard-count"));
     assert!(k8s.contains(&format!("image: {image}")) && !k8s.contains("command:"));
 }
+
+/// Issue #17: a variant whose service cannot place its tasks is marked, not ranked a pass. A 4096-CPU
+/// task never fits a c5.large (2048 CPU units registered): `placement_ok` is 0 in runs.csv (mean 0 in
+/// aggregate.csv), every one of the 120 minutes is bad (requests arrived, none served), `slo.met` is 0,
+/// and the printed table says so. The 1024-CPU variant places its tasks (`placement_ok` 1).
+#[test]
+fn a_variant_that_cannot_place_its_tasks_is_marked() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("c5.toml");
+    fs::write(
+        &base,
+        r#"name = "c5"
+duration = "2h"
+[cluster]
+availability_zones = ["us-east-1a"]
+[[capacity_providers]]
+name = "web"
+instance_type = "c5.large"
+max_size = 4
+desired_size = 1
+managed_scaling = { target_capacity = 100 }
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 1
+capacity_provider_strategy = [{ capacity_provider = "web", weight = 1 }]
+[services.load]
+pattern = { type = "constant", rate = 10 }
+cpu_ms_per_request = 10.0
+slo_p99 = "500ms"
+"#,
+    )
+    .unwrap();
+    let sw = tmp.path().join("fit.toml");
+    fs::write(
+        &sw,
+        format!(
+            "base = \"{}\"\nname = \"fit\"\nseeds = 2\n[vary]\n\"task_definitions.web.cpu\" = [1024, 4096]\n",
+            base.display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let o = ecsim(&[
+        "sweep",
+        sw.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    ok(&o);
+    let runs = read(out.join("runs.csv"));
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (ok_col, met_col, bad_col) = (col("placement_ok"), col("slo.met"), col("slo.bad_minutes"));
+    let cells: Vec<Vec<&str>> = runs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
+    let pick = |i: usize| (cells[i][ok_col], cells[i][met_col], cells[i][bad_col]);
+    assert_eq!(cells[0][0], "cpu=1024");
+    assert_eq!(pick(0).0, "1");
+    assert_eq!(cells[2][0], "cpu=4096");
+    assert_eq!(pick(2), ("0", "0", "120"));
+    assert_eq!(pick(3), ("0", "0", "120"));
+    let agg = read(out.join("aggregate.csv"));
+    assert!(agg.contains("\ncpu=4096,placement_ok,2,0,0,"), "{agg}");
+    assert!(agg.contains("\ncpu=1024,placement_ok,2,1,0,"), "{agg}");
+    assert!(
+        stdout(&o).contains("! cpu=4096: a service could not place its tasks in 2 of 2 runs"),
+        "{}",
+        stdout(&o)
+    );
+    assert!(!stdout(&o).contains("! cpu=1024"));
+}

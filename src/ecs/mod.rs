@@ -2,5 +2,6 @@
 //! cluster query language ([`cql`]). The control loops that drive them live in [`crate::sim`].
 
 pub mod cql;
+pub mod fit;
 pub mod placement;
 pub mod world;

@@ -85,6 +85,9 @@ pub struct SeriesRow {
     pub capacity_rps: Option<f64>,
     /// The service's p99 objective, ms (service rows with an SLO).
     pub slo_p99_ms: Option<f64>,
+    /// Was the period bad for the service's SLO? (service rows with an SLO; written in the warm-up
+    /// too, though the summary leaves those periods out)
+    pub slo_bad: Option<bool>,
     /// Latency p50, ms (needs the traffic model).
     pub latency_p50_ms: Option<f64>,
     /// Latency p90, ms.
@@ -289,8 +292,21 @@ pub struct Summary {
     pub requests_dropped: Option<f64>,
     /// Request-weighted latency percentiles over the whole run, ms: p50, p90, p99, max.
     pub latency_ms: Option<[f64; 4]>,
-    /// Minutes of metric periods whose p99 missed a service's SLO (summed over services).
+    /// Bad minutes of the services' SLOs in the measured window (summed over services; 0 when no
+    /// service has an SLO).
     pub slo_violation_minutes: Option<f64>,
+    /// The SLOs of all services together (None when no service has one).
+    pub slo: Option<SloFigures>,
+    /// The start of the run left out of the traffic figures (requests, latency, SLO), s.
+    pub warm_up_s: f64,
+    /// Tasks wanted but not placed at the end: services' shortfall below their desired count, and tasks
+    /// waiting in PROVISIONING for capacity (services, RunTask and batch jobs).
+    pub tasks_unplaced_at_end: u64,
+    /// Services that cannot place their tasks, and why: a task that fits none of the capacity it is
+    /// sent to, or no task running at the end while some could not be placed. Empty: `placement_ok`.
+    pub placement_problems: Vec<(String, String)>,
+    /// Per service, in file order.
+    pub services: Vec<ServiceFigures>,
     /// USD per million served requests.
     pub cost_per_million_requests: Option<f64>,
     /// Batch jobs: placed, still waiting at the end, dropped, wait p50 / p99 (s), makespan (s).
@@ -318,6 +334,87 @@ pub struct QueueSummary {
     pub max_messages_visible: f64,
     /// Largest `ApproximateAgeOfOldestMessage`, s.
     pub max_oldest_message_age_s: f64,
+}
+
+/// One service's figures beside the totals.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ServiceFigures {
+    /// Service name.
+    pub name: String,
+    /// Tasks RUNNING at the end.
+    pub running_at_end: u32,
+    /// Tasks it wanted but had not placed at the end (shortfall plus tasks waiting for capacity).
+    pub unplaced_at_end: u32,
+    /// Requests arrived, served and failed in the measured window (services with a load).
+    pub requests: Option<[f64; 3]>,
+    /// Its SLO (services with one).
+    pub slo: Option<SloFigures>,
+}
+
+/// How an SLO fared over the measured window (after `warm_up`). A metric period is bad when its p99
+/// exceeds the bound, its errors exceed the error rate of its arrivals, or requests arrived and none was
+/// served; periods without arrivals are good (see [`crate::spec::SloSpec::bad`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SloFigures {
+    /// Time in bad periods, ms.
+    pub bad_ms: u64,
+    /// Time measured (every period after the warm-up), ms.
+    pub measured_ms: u64,
+    /// The objective (for the total over services: the strictest).
+    pub objective: f64,
+    /// Attainment ≥ objective (for the total: every service met its own); None when nothing was
+    /// measured.
+    pub met: Option<bool>,
+}
+
+impl SloFigures {
+    /// A service's figures.
+    pub fn of(bad_ms: u64, measured_ms: u64, objective: f64) -> SloFigures {
+        let mut f = SloFigures {
+            bad_ms,
+            measured_ms,
+            objective,
+            met: None,
+        };
+        f.met = f.attainment().map(|a| a >= objective);
+        f
+    }
+
+    /// All services together: times summed, met when each met its own objective.
+    pub fn total<'a>(all: impl Iterator<Item = &'a SloFigures>) -> Option<SloFigures> {
+        let mut out: Option<SloFigures> = None;
+        for f in all {
+            let o = out.get_or_insert(SloFigures {
+                objective: f.objective,
+                met: f.met,
+                ..Default::default()
+            });
+            o.bad_ms += f.bad_ms;
+            o.measured_ms += f.measured_ms;
+            o.objective = o.objective.max(f.objective);
+            o.met = match (o.met, f.met) {
+                (Some(a), Some(b)) => Some(a && b),
+                (a, b) => a.or(b),
+            };
+        }
+        out
+    }
+
+    /// Bad minutes.
+    pub fn bad_minutes(&self) -> f64 {
+        self.bad_ms as f64 / 60_000.0
+    }
+
+    /// Measured minutes.
+    pub fn minutes(&self) -> f64 {
+        self.measured_ms as f64 / 60_000.0
+    }
+
+    /// Good time ÷ measured time (one division of exact integers, so 99 of 100 is exactly `0.99`).
+    pub fn attainment(&self) -> Option<f64> {
+        (self.measured_ms > 0)
+            .then(|| (self.measured_ms - self.bad_ms) as f64 / self.measured_ms as f64)
+    }
 }
 
 /// Batch-job figures.

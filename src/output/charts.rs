@@ -290,7 +290,7 @@ fn truncate(s: &str, max: usize) -> String {
 
 /// Columns of `timeseries.csv` the charts use (the queue columns, from [`FIRST_QUEUE_COL`] on, only in
 /// runs with a queue).
-const COLS: [&str; 29] = [
+const COLS: [&str; 30] = [
     "desired",
     "running",
     "pending",
@@ -317,6 +317,7 @@ const COLS: [&str; 29] = [
     "cost_ec2_usd",
     "cost_fargate_usd",
     "cost_fargate_spot_usd",
+    "slo_bad",
     "messages_visible",
     "messages_in_flight",
     "oldest_message_age_s",
@@ -344,11 +345,44 @@ const SLO_P99: usize = 22;
 const COST_EC2: usize = 23;
 const COST_FARGATE: usize = 24;
 const COST_FARGATE_SPOT: usize = 25;
-const MSG_VISIBLE: usize = 26;
-const MSG_IN_FLIGHT: usize = 27;
-const MSG_AGE: usize = 28;
+const SLO_BAD: usize = 26;
+const MSG_VISIBLE: usize = 27;
+const MSG_IN_FLIGHT: usize = 28;
+const MSG_AGE: usize = 29;
 /// A folder without these columns keeps no (empty) values for them.
 const FIRST_QUEUE_COL: usize = MSG_VISIBLE;
+
+/// Shading of the warm-up (left out of the summary) and of a service's bad SLO periods: drawn with
+/// alpha over the plot; the legend's box shows the blend on white.
+const WARM_UP_SHADE: Shade = (RGBColor(120, 120, 120), 0.16);
+const SLO_BAD_SHADE: Shade = (RGBColor(215, 25, 28), 0.16);
+
+/// A colour and the alpha it is drawn with.
+type Shade = (RGBColor, f64);
+/// Time spans (s) shaded on a pane, with their legend label.
+type Shaded = (String, Shade, Vec<(f64, f64)>);
+
+/// A shade's colour over white, for its legend box.
+fn on_white((c, a): Shade) -> RGBColor {
+    let m = |x: u8| (255.0 - (255.0 - x as f64) * a).round() as u8;
+    RGBColor(m(c.0), m(c.1), m(c.2))
+}
+
+/// The spans `[t − period, t]` of the rows whose `col` is 1, joined where they touch.
+fn spans_where(s: &Series, col: usize, period_s: f64) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (t, v) in s.t.iter().zip(&s.cols[col]) {
+        if *v != 1.0 {
+            continue;
+        }
+        let a = (t - period_s).max(0.0);
+        match out.last_mut() {
+            Some(last) if a <= last.1 + 1e-9 => last.1 = *t,
+            _ => out.push((a, *t)),
+        }
+    }
+    out
+}
 
 /// The rows of one (scope, name) of `timeseries.csv`, by column.
 struct Series {
@@ -440,6 +474,8 @@ struct RunData {
     slos: BTreeMap<String, f64>,
     tasks: Vec<TaskRow>,
     period_s: f64,
+    /// The warm-up the summary leaves out, s (0: none).
+    warm_up_s: f64,
 }
 
 fn read_run(dir: &Path) -> io::Result<RunData> {
@@ -587,7 +623,13 @@ fn read_run(dir: &Path) -> io::Result<RunData> {
         .and_then(serde_json::Value::as_f64)
         .filter(|v| *v > 0.0)
         .unwrap_or(max_t.max(1.0));
+    let warm_up_s = summary
+        .as_ref()
+        .and_then(|s| s.get("warm_up_s"))
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
     Ok(RunData {
+        warm_up_s,
         end_s,
         series,
         ticks,
@@ -776,6 +818,8 @@ struct Pane {
     y_desc: String,
     lines: Vec<Line>,
     hlines: Vec<HLine>,
+    /// Shaded time spans (s) with their legend label and shade.
+    shades: Vec<Shaded>,
     /// Use a logarithmic y axis when the data spans more than this ratio (0: never).
     log_above: f64,
     ticks: bool,
@@ -786,6 +830,7 @@ fn pane(y_desc: impl Into<String>, lines: Vec<Line>) -> Pane {
         y_desc: y_desc.into(),
         lines,
         hlines: Vec::new(),
+        shades: Vec::new(),
         log_above: 0.0,
         ticks: true,
     }
@@ -797,6 +842,8 @@ struct TimeAxis {
     end_s: f64,
     unit_s: f64,
     desc: &'static str,
+    /// Shaded from 0 on every time chart when above 0 (the summary leaves it out).
+    warm_up_s: f64,
 }
 
 impl TimeAxis {
@@ -806,12 +853,14 @@ impl TimeAxis {
                 end_s,
                 unit_s: 86_400.0,
                 desc: "time (days)",
+                warm_up_s: 0.0,
             }
         } else {
             TimeAxis {
                 end_s,
                 unit_s: 3600.0,
                 desc: "time (hours)",
+                warm_up_s: 0.0,
             }
         }
     }
@@ -1087,6 +1136,22 @@ fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &TimeFig) -> 
             .axis_style(RGBColor(120, 120, 120))
             .draw()
             .s()?;
+        let mut shades: Vec<&Shaded> = p.shades.iter().collect();
+        let warm: Shaded = (
+            "warm-up (excluded)".into(),
+            WARM_UP_SHADE,
+            vec![(0.0, f.time.warm_up_s)],
+        );
+        if f.time.warm_up_s > 0.0 {
+            shades.insert(0, &warm);
+        }
+        for (_, (c, a), spans) in &shades {
+            chart
+                .draw_series(spans.iter().map(|&(t0, t1)| {
+                    Rectangle::new([(t0 / unit, ylo), (t1 / unit, yhi)], c.mix(*a).filled())
+                }))
+                .s()?;
+        }
         for h in &p.hlines {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -1153,6 +1218,12 @@ fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &TimeFig) -> 
                 .iter()
                 .map(|h| entry(Mark::Dash(h.color), h.label.clone())),
         );
+        for (i, (label, shade, _)) in shades.iter().enumerate() {
+            // the warm-up once per figure, a pane's own shades in each
+            if i > 0 || f.time.warm_up_s <= 0.0 || pi == 0 {
+                entries.push(entry(Mark::Box(on_white(*shade)), label.clone()));
+            }
+        }
         if ticks_here && pi == 0 {
             entries.extend(
                 tick_counts
@@ -1915,7 +1986,10 @@ pub const MAX_SERVICE_CHARTS: usize = 20;
 pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let data = read_run(dir)?;
     let mut w = Writer::new(dir)?;
-    let time = TimeAxis::of(data.end_s);
+    let time = TimeAxis {
+        warm_up_s: data.warm_up_s,
+        ..TimeAxis::of(data.end_s)
+    };
     let period = if (data.period_s - 60.0).abs() < 1e-6 {
         "minute".to_string()
     } else {
@@ -1946,6 +2020,16 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
                 ticks: ticks.clone(),
             })
         };
+        // The periods the SLO counts bad (latency, errors, or nothing served): on the latency and
+        // the errors charts.
+        let slo_shade = s.has(SLO_BAD).then(|| {
+            // counted as the summary counts them: after the warm-up
+            let n = (s.t.iter().zip(&s.cols[SLO_BAD]))
+                .filter(|(t, v)| **v == 1.0 && **t >= data.warm_up_s + data.period_s - 1e-9)
+                .count();
+            let label = format!("SLO bad {period}s ({n})");
+            (label, SLO_BAD_SHADE, spans_where(s, SLO_BAD, data.period_s))
+        });
         if s.has(DESIRED) || s.has(RUNNING) {
             let mut desired = line("desired", RGBColor(60, 60, 60), s, DESIRED);
             desired.width = 4;
@@ -2046,6 +2130,7 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
                     color: color(4 + i),
                 });
             }
+            p.shades.extend(slo_shade.clone());
             w.emit(
                 &format!("service-{name}-latency"),
                 &section,
@@ -2076,7 +2161,8 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
             if s.has(QUEUED) {
                 lines.push(line("queued (backlog)", PALETTE[1], s, QUEUED));
             }
-            let p = pane("requests", lines);
+            let mut p = pane("requests", lines);
+            p.shades.extend(slo_shade.clone());
             w.emit(
                 &format!("service-{name}-errors"),
                 &section,

@@ -18,7 +18,7 @@ pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_typ
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
-pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd";
+pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd,slo_bad";
 
 /// Columns `timeseries.csv` adds after [`SERIES_HEADER`]'s when the run has burstable instances (§6.6).
 pub const SERIES_BURST_COLUMNS: &str =
@@ -181,6 +181,7 @@ impl Sink for CsvSink {
             opt(r.cost_ec2_usd),
             opt(r.cost_fargate_usd),
             opt(r.cost_fargate_spot_usd),
+            opt(r.slo_bad.map(u8::from)),
         ];
         if self.burst {
             row.extend([
@@ -229,7 +230,18 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "by_service": s.cost_by_service_usd.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
             "per_million_requests": s.cost_per_million_requests,
         },
-        "requests": { "total": s.requests_total.map(f64::round), "served": s.requests_served.map(f64::round), "dropped": s.requests_dropped.map(f64::round) },
+        "requests": {
+            "total": s.requests_total.map(f64::round),
+            "served": s.requests_served.map(f64::round),
+            "dropped": s.requests_dropped.map(f64::round),
+            "by_service": s.services.iter().filter_map(|f| f.requests.map(|r| (f.name.clone(), json!({
+                "total": r[0].round(), "served": r[1].round(), "dropped": r[2].round(),
+            })))).collect::<serde_json::Map<String, serde_json::Value>>(),
+        },
+        "slo": slo_json(s.slo.as_ref(), Some(&s.services)),
+        "warm_up_s": s.warm_up_s,
+        "placement_ok": s.placement_problems.is_empty(),
+        "placement_problems": s.placement_problems.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, serde_json::Value>>(),
         "latency_ms": {
             "p50": s.latency_ms.map(|l| r3(l[0])),
             "p90": s.latency_ms.map(|l| r3(l[1])),
@@ -251,6 +263,7 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "running_at_end": s.tasks_running_at_end,
             "start_latency_s_p50": s.start_latency_s_p50,
             "start_latency_s_p99": s.start_latency_s_p99,
+            "unplaced_at_end": s.tasks_unplaced_at_end,
         },
         "unplaced_task_seconds": s.unplaced_task_seconds,
         "placement_failures": s.placement_failures,
@@ -285,6 +298,37 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
         v["queues"] = serde_json::Value::Object(queues);
     }
     v
+}
+
+/// The `slo` object: bad and measured minutes, attainment (good ÷ measured), met; with `services`, one
+/// such object per service with an SLO under `by_service` (plus its objective). Always present, null
+/// figures when no service has an SLO, so that sweeps know the names.
+fn slo_json(
+    f: Option<&crate::metrics::SloFigures>,
+    services: Option<&[crate::metrics::ServiceFigures]>,
+) -> serde_json::Value {
+    use serde_json::json;
+    let mut v = json!({
+        "bad_minutes": f.map(|f| r6(f.bad_minutes())),
+        "minutes": f.map(|f| r6(f.minutes())),
+        "attainment": f.and_then(|f| f.attainment()).map(r6),
+        "met": f.and_then(|f| f.met),
+    });
+    match services {
+        Some(all) => {
+            v["by_service"] = all
+                .iter()
+                .filter_map(|s| Some((s.name.clone(), slo_json(Some(s.slo.as_ref()?), None))))
+                .collect::<serde_json::Map<String, serde_json::Value>>()
+                .into();
+        }
+        None => v["objective"] = json!(f.map(|f| f.objective)),
+    }
+    v
+}
+
+fn r6(x: f64) -> f64 {
+    (x * 1e6).round() / 1e6
 }
 
 /// The files of one run, written whole: run `f` with a sink that streams into temporary files, then

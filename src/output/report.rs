@@ -155,6 +155,8 @@ table.grid .base { background: #eef5fb; }
 table.grid td.sig { font-weight: 600; }
 .wide { overflow-x: auto; }
 .note { color: var(--muted); }
+.headline { margin: 0 0 14px; padding-left: 20px; }
+.headline .alert { color: #b3161b; font-weight: 600; }
 .kind { display: inline-block; padding: 0 6px; border-radius: 3px; background: var(--bg); border: 1px solid var(--line); font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; padding: 16px 28px; border-top: 1px solid var(--line); }
 "#;
@@ -333,6 +335,72 @@ fn summary_cards(out: &mut String, summary: &serde_json::Value) {
     out.push_str("</div>\n");
 }
 
+/// Above the cards, what a reader must not miss: services that cannot place their tasks, and each SLO's
+/// attainment against its objective (and the warm-up the figures leave out).
+fn headline(out: &mut String, summary: &serde_json::Value) {
+    let mut lines: Vec<(bool, String)> = Vec::new();
+    if let Some(p) = summary
+        .get("placement_problems")
+        .and_then(|v| v.as_object())
+    {
+        for (svc, why) in p {
+            let why = why.as_str().unwrap_or_default();
+            lines.push((
+                true,
+                format!("Service {svc} cannot place its tasks: {why}."),
+            ));
+        }
+    }
+    let slos = summary
+        .pointer("/slo/by_service")
+        .and_then(|v| v.as_object());
+    for (svc, o) in slos.into_iter().flatten() {
+        let f = |k: &str| o.get(k).and_then(serde_json::Value::as_f64);
+        let (Some(att), Some(obj), Some(min), Some(bad)) = (
+            f("attainment"),
+            f("objective"),
+            f("minutes"),
+            f("bad_minutes"),
+        ) else {
+            continue;
+        };
+        let met = o.get("met").and_then(serde_json::Value::as_bool) == Some(true);
+        lines.push((
+            !met,
+            format!(
+                "SLO of {svc}: attainment {} % of {} measured minutes good ({} bad), objective {} %: {}.",
+                fmt_num(att * 100.0),
+                fmt_num(min),
+                fmt_num(bad),
+                fmt_num(obj * 100.0),
+                if met { "met" } else { "not met" }
+            ),
+        ));
+    }
+    if let Some(w) = summary
+        .get("warm_up_s")
+        .and_then(serde_json::Value::as_f64)
+        .filter(|w| *w > 0.0)
+    {
+        lines.push((
+            false,
+            format!(
+                "The warm-up, the first {}, is left out of the requests, latency and SLO figures; costs cover the whole run.",
+                clock(w)
+            ),
+        ));
+    }
+    if lines.is_empty() {
+        return;
+    }
+    out.push_str("<ul class=\"headline\">\n");
+    for (alert, l) in lines {
+        let class = if alert { " class=\"alert\"" } else { "" };
+        let _ = writeln!(out, "<li{class}>{}</li>", escape(&l));
+    }
+    out.push_str("</ul>\n");
+}
+
 struct EventLog {
     rows: String,
     shown: usize,
@@ -509,6 +577,7 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
     if summary.is_null() {
         body.push_str("<p class=\"note\">This folder has no summary.json.</p>\n");
     } else {
+        headline(&mut body, &summary);
         summary_cards(&mut body, &summary);
     }
     body.push_str("</section>\n");

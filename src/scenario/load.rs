@@ -395,6 +395,7 @@ impl<'s> Ctx<'s> {
                 );
             }
         }
+        let slo = self.slo(raw, item, prefix);
         Some(LoadSpec {
             source,
             noise,
@@ -404,9 +405,60 @@ impl<'s> Ctx<'s> {
             memory_base_mib: raw.memory_base_mib.unwrap_or(0.0),
             memory_per_request_mib: raw.memory_per_request_mib.unwrap_or(0.0),
             timeout_ms: timeout_ms.max(1),
-            slo_p99_ms: raw.slo_p99.map(|d| d.0 as f64),
+            slo,
             balancer,
             deregistration_delay_ms: dereg,
+        })
+    }
+
+    /// `slo = { … }` or the `slo_p99` shorthand (not both); defaults in [`SloSpec`].
+    fn slo(&mut self, raw: &RawLoad, item: &Item, prefix: &str) -> Option<SloSpec> {
+        let (p99, error_rate, objective) = match (&raw.slo, raw.slo_p99) {
+            (None, None) => return None,
+            (Some(_), Some(_)) => {
+                self.at(
+                    item,
+                    prefix,
+                    "load.slo_p99",
+                    "give either slo_p99 (shorthand) or slo = { p99 = … }, not both",
+                );
+                return None;
+            }
+            (None, Some(d)) => (Some(d), None, None),
+            (Some(s), None) => (s.p99, s.error_rate, s.objective),
+        };
+        let mut fraction = |v: Option<f64>, key: &str, default: f64, zero_ok: bool| match v {
+            None => default,
+            Some(x) if x.is_finite() && x <= 1.0 && (x > 0.0 || (zero_ok && x == 0.0)) => x,
+            Some(_) => {
+                let range = if zero_ok {
+                    "0 to 1"
+                } else {
+                    "above 0, at most 1"
+                };
+                self.at(
+                    item,
+                    prefix,
+                    &format!("load.slo.{key}"),
+                    format!("{key} is a fraction, {range} (e.g. 0.001 for 0.1 %)"),
+                );
+                default
+            }
+        };
+        let error_rate = fraction(error_rate, "error_rate", SloSpec::DEFAULT_ERROR_RATE, true);
+        let objective = fraction(objective, "objective", SloSpec::DEFAULT_OBJECTIVE, false);
+        if p99.is_some_and(|d| d.0 == 0) {
+            let key = if raw.slo.is_some() {
+                "load.slo.p99"
+            } else {
+                "load.slo_p99"
+            };
+            self.at(item, prefix, key, "the p99 bound must be greater than zero");
+        }
+        Some(SloSpec {
+            p99_ms: p99.map(|d| d.0 as f64),
+            error_rate,
+            objective,
         })
     }
 

@@ -366,6 +366,7 @@ impl<'s> Ctx<'s> {
             }
             None => 60 * MS_PER_S,
         };
+        let warm_up_ms = self.warm_up(get("warm_up"), metric_period_ms, duration_ms);
 
         // [cluster]
         let cluster: Option<RawCluster> = match get("cluster") {
@@ -1056,6 +1057,7 @@ impl<'s> Ctx<'s> {
             seed,
             duration_ms: duration_ms?,
             metric_period_ms,
+            warm_up_ms,
             cluster_name: cluster.name.unwrap_or_else(|| "default".into()),
             region: cluster.region.unwrap_or_else(|| "us-east-1".into()),
             zones,
@@ -1079,6 +1081,34 @@ impl<'s> Ctx<'s> {
             deployments,
             faults,
         })
+    }
+
+    /// `warm_up`: left out of the summary's traffic figures; whole metric periods, shorter than the run.
+    fn warm_up(&mut self, v: Option<Item<'s>>, period_ms: u64, duration_ms: Option<u64>) -> u64 {
+        let Some(v) = v else { return 0 };
+        let Some(d) = self.de::<duration::Dur>(&v, "warm_up") else {
+            return 0;
+        };
+        if !d.0.is_multiple_of(period_ms) {
+            self.at(
+                &v,
+                "warm_up",
+                "",
+                format!(
+                    "warm_up must be a whole number of metric periods ({} s), e.g. \"{}s\"",
+                    period_ms / MS_PER_S,
+                    d.0.div_ceil(period_ms) * period_ms / MS_PER_S
+                ),
+            );
+        } else if duration_ms.is_some_and(|t| d.0 >= t) {
+            self.at(
+                &v,
+                "warm_up",
+                "",
+                "warm_up must be shorter than the run's duration",
+            );
+        }
+        d.0
     }
 
     /// The service named `name`, or an error at `prefix.service` — unless that service was declared and

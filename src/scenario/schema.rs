@@ -15,6 +15,7 @@ pub const TOP_LEVEL_KEYS: &[&str] = &[
     "duration",
     "seed",
     "metric_period",
+    "warm_up",
     "cluster",
     "instance_types",
     "capacity_providers",
@@ -773,9 +774,12 @@ pub struct RawLoad {
     /// Request time-out (default 60 s).
     #[serde(default)]
     pub timeout: Option<Dur>,
-    /// p99 latency objective per metric period.
+    /// p99 latency objective per metric period (shorthand of `slo = { p99 = … }`).
     #[serde(default)]
     pub slo_p99: Option<Dur>,
+    /// The service level objective.
+    #[serde(default)]
+    pub slo: Option<RawSlo>,
     /// `round_robin` (default) or `least_outstanding_requests`.
     #[serde(default)]
     pub balancer: Option<String>,
@@ -812,6 +816,21 @@ pub struct RawQueue {
     /// SQS VisibilityTimeout (default 30 s).
     #[serde(default)]
     pub visibility_timeout: Option<Dur>,
+}
+
+/// `slo = { p99, error_rate, objective }` of a service's load.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    /// Bound on each metric period's p99 latency.
+    #[serde(default)]
+    pub p99: Option<Dur>,
+    /// Largest tolerated errors ÷ arrivals in a period (default 0.001).
+    #[serde(default)]
+    pub error_rate: Option<f64>,
+    /// Share of good periods asked for (default 0.99).
+    #[serde(default)]
+    pub objective: Option<f64>,
 }
 
 /// `[traffic]`.

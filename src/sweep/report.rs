@@ -28,11 +28,12 @@ const HEADLINE_DEFAULTS: &[&str] = &[
     "tasks.failed_to_start",
 ];
 
-/// Keys of `summary.json` that are not figures of the run.
-const SKIP: &[&str] = &["wall_seconds", "seed"];
+/// Keys of `summary.json` that are not figures of the run (`warm_up_s` is an input, like the seed).
+const SKIP: &[&str] = &["wall_seconds", "seed", "warm_up_s"];
 
-/// The figures of a summary as CSV cells: `summary.json` flattened to dotted names, numbers and nulls only
-/// (null → empty cell), without `wall_seconds` (not reproducible) and `seed` (its own column).
+/// The figures of a summary as CSV cells: `summary.json` flattened to dotted names, numbers, booleans
+/// (1 or 0, so that the mean of `placement_ok` or `slo.met` over seeds is the share of runs where it
+/// held) and nulls (empty cell), without `wall_seconds` (not reproducible) and `seed` (its own column).
 pub fn metric_cells(s: &Summary) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     flatten(&summary_json(s), "", &mut out);
@@ -68,7 +69,10 @@ fn flatten(v: &Value, prefix: &str, out: &mut BTreeMap<String, String>) {
             };
             out.insert(prefix.to_string(), cell);
         }
-        _ => {} // strings (`scenario`), lists (`not_modelled`), booleans: not figures
+        Value::Bool(b) if !prefix.is_empty() => {
+            out.insert(prefix.to_string(), u8::from(*b).to_string());
+        }
+        _ => {} // strings (`scenario`, `placement_problems`), lists (`not_modelled`): not figures
     }
 }
 
@@ -103,8 +107,11 @@ pub fn is_metric_name(name: &str) -> bool {
     }
     let mut t = Vec::new();
     tables(&summary_json(&Summary::default()), "", &mut t);
-    name.rsplit_once('.')
-        .is_some_and(|(parent, _)| t.iter().any(|p| p == parent))
+    // Under such a table at any depth (`slo.by_service.web.attainment`); not the table of texts.
+    t.iter().filter(|p| *p != "placement_problems").any(|p| {
+        name.strip_prefix(p.as_str())
+            .is_some_and(|rest| rest.len() > 1 && rest.starts_with('.'))
+    })
 }
 
 /// Column order: by dotted segments (the order of the nested keys in `summary.json`).
@@ -303,6 +310,19 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
     let mut table =
         String::from("mean ± half-width of the 95% confidence interval over the seeds\n");
     table.push_str(&render(&rows));
+    // Variants whose services could not place their tasks: their figures are not those of a service
+    // that ran (issue #17), so the table says so rather than letting them read as cheap.
+    for (vi, var) in m.variants.iter().enumerate() {
+        let ok = values(vi, "placement_ok");
+        let failed = ok.iter().filter(|x| **x == Some(0.0)).count();
+        if failed > 0 {
+            table.push_str(&format!(
+                "! {}: a service could not place its tasks in {failed} of {} runs (placement_ok = 0 in runs.csv; placement_problems in each run's summary.json)\n",
+                var.name,
+                ok.len()
+            ));
+        }
+    }
     // The paired comparison of the first headline figure (paired.csv has every figure).
     let shown: Vec<&Pair> = pairs
         .iter()
@@ -396,6 +416,14 @@ mod tests {
         assert!(!c.contains_key("scenario") && !c.contains_key("not_modelled"));
         assert!(is_metric_name("tasks.launched"));
         assert!(!is_metric_name("tasks.lanched") && !is_metric_name("nothing.x"));
+        // Booleans are 1/0; per-service tables are figures at any depth; warm_up_s is an input.
+        assert_eq!(c["placement_ok"], "1");
+        assert_eq!(c["slo.attainment"], "");
+        assert!(!c.contains_key("warm_up_s"));
+        assert!(is_metric_name("slo.met") && is_metric_name("slo.by_service.web.attainment"));
+        assert!(is_metric_name("requests.by_service.web.served"));
+        assert!(!is_metric_name("slo.by_service") && !is_metric_name("slo.by_servicex.a"));
+        assert!(!is_metric_name("placement_problems.web"));
         let names = metric_names();
         assert!(names.contains(&"tasks.launched".to_string()));
         assert!(names.windows(2).all(|w| column_cmp(&w[0], &w[1]).is_lt()));

@@ -564,7 +564,7 @@ pub struct ServiceTraffic {
     pub served: f64,
     /// Run totals.
     pub dropped: f64,
-    /// Time in periods whose p99 missed the SLO, ms.
+    /// Time in measured periods the SLO counts bad, ms.
     pub slo_violation_ms: u64,
     /// What the targets could serve at the last advance, requests per second.
     pub capacity_rps: f64,
@@ -599,6 +599,9 @@ pub struct ServiceTraffic {
     /// its in-flight term costs an Erlang C per interval; a run into a `NullSink` whose policies read
     /// CPU or requests keeps none (see [`Self::set_track_memory`]).
     track_memory: bool,
+    /// Arrived, served and dropped in the warm-up (the summary leaves them out). Cold (touched only in
+    /// the warm-up): kept last, away from the fields every interval reads.
+    pub warm_up_sums: [f64; 3],
 }
 
 const MAX_SHAPES: usize = 4096;
@@ -706,6 +709,7 @@ impl ServiceTraffic {
             served: 0.0,
             dropped: 0.0,
             slo_violation_ms: 0,
+            warm_up_sums: [0.0; 3],
             capacity_rps: 0.0,
             last_lambda_rps: 0.0,
             rr: 0,
@@ -1142,12 +1146,14 @@ impl ServiceTraffic {
     /// `need_latency`: compute the period's percentiles (for a written row or an SLO); without it they
     /// are `None` and only the run's latency totals are kept (a thinned `[output]` skips the work).
     /// `need_memory`: compute the memory utilisation (for a written row or a policy that reads it).
+    /// `measured`: the period's latency joins the run's (false in the warm-up).
     pub fn close_period(
         &mut self,
         run_hist: &mut LatencyHistogram,
         cache: &mut ShapeCache,
         need_latency: bool,
         need_memory: bool,
+        measured: bool,
     ) -> PeriodStats {
         assert!(
             !need_memory || self.track_memory,
@@ -1184,8 +1190,10 @@ impl ServiceTraffic {
                 };
                 stats.latency_s = q.map(Some);
             }
-            for &(key, w) in shapes.iter() {
-                cache.run_weights.add(key, w);
+            if measured {
+                for &(key, w) in shapes.iter() {
+                    cache.run_weights.add(key, w);
+                }
             }
         } else {
             for &(key, w) in shapes.iter() {
@@ -1194,7 +1202,9 @@ impl ServiceTraffic {
             if need_latency {
                 stats.latency_s = self.period.hist.quantiles(PERCENTILES);
             }
-            run_hist.merge(&self.period.hist);
+            if measured {
+                run_hist.merge(&self.period.hist);
+            }
         }
         self.period.shapes = shapes;
         self.period.reset();
