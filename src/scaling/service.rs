@@ -388,7 +388,20 @@ impl ServiceScaler {
                         inn = Some((n, i));
                     }
                 }
-                Proposal::None => all_in = false,
+                // A target-tracking policy with scale-in enabled that is not ready to scale in vetoes it
+                // (§4.2: in only if all agree). A step policy whose alarm is quiet takes no part: step
+                // scaling usually pairs a scale-out alarm with a separate scale-in alarm (§4.3).
+                Proposal::None => {
+                    if matches!(
+                        self.policies[i],
+                        Policy::TargetTracking {
+                            disable_scale_in: false,
+                            ..
+                        }
+                    ) {
+                        all_in = false;
+                    }
+                }
             }
         }
         // Scale out if any policy says so: the largest capacity wins.
@@ -939,6 +952,32 @@ mod tests {
             .on_datapoint(120_000, |_| Some(500.0), 0, 0, false)
             .unwrap();
         assert_eq!((d.desired, d.out), (1, true));
+    }
+
+    /// Step scaling as AWS users set it up: one policy on a high alarm (≥ 70 → +1), another on a low
+    /// alarm (≤ 30 → −1). The quiet high alarm does not veto the low one's scale-in: 4 → 3.
+    #[test]
+    fn a_quiet_step_policy_does_not_veto_another_s_scale_in() {
+        let step = |comparison, threshold, lower, upper, adjustment| Policy::StepScaling {
+            metric: ScalingMetric::Cpu,
+            comparison,
+            threshold,
+            datapoints_to_alarm: 1,
+            evaluation_periods: 1,
+            adjustment_type: AdjustmentType::ChangeInCapacity,
+            steps: vec![Step {
+                lower,
+                upper,
+                adjustment,
+            }],
+            min_adjustment_magnitude: None,
+            cooldown_ms: 300_000,
+        };
+        let out = step(Comparison::Ge, 70.0, 0.0, f64::INFINITY, 1.0);
+        let inn = step(Comparison::Le, 30.0, f64::NEG_INFINITY, 0.000_001, -1.0);
+        let mut s = ServiceScaler::new(0, 10, vec![out, inn], 0.1);
+        let d = s.on_datapoint(60_000, |_| Some(10.0), 4, 4, false).unwrap();
+        assert_eq!((d.desired, d.out), (3, false));
     }
 
     /// Scheduled actions move the count into the new range; max is respected.
