@@ -115,6 +115,21 @@ enum Command {
         #[arg(long)]
         task: Option<u64>,
     },
+    /// Import a cluster from AWS CLI output (docs/import.md): write a scenario and import-report.md.
+    ///
+    /// DIR holds the JSON that scripts/export-cluster.sh writes (describe-clusters, -capacity-providers,
+    /// -auto-scaling-groups, -services, -task-definition per file in taskdefs/, -scalable-targets,
+    /// -scaling-policies, -tasks). The report goes next to the scenario.
+    Import {
+        /// Folder of AWS CLI JSON output.
+        dir: PathBuf,
+        /// Scenario file to write (default: <cluster name>.toml).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
         /// Shard output folders.
@@ -186,6 +201,7 @@ fn main() -> ExitCode {
             quiet,
         }),
         Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
+        Some(Command::Import { dir, out, quiet }) => import(&dir, out, quiet),
         Some(Command::Explain {
             scenario,
             service,
@@ -211,6 +227,44 @@ fn main() -> ExitCode {
             },
         ),
     }
+}
+
+/// `ecsim import`: exit 2 on a bad export (the message names the file, and line:column for bad JSON).
+fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
+    let imported = match ecsim::import::import_dir(dir) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.toml", imported.name)));
+    let report = out.with_file_name("import-report.md");
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(parent)
+    {
+        eprintln!("error: {}: {e}", parent.display());
+        return ExitCode::from(1);
+    }
+    for (path, text) in [
+        (&out, &imported.scenario_toml),
+        (&report, &imported.report_md),
+    ] {
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if !quiet {
+        say!(
+            "imported cluster {} from {}: wrote {} and {}",
+            imported.name,
+            dir.display(),
+            out.display(),
+            report.display()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 fn load(path: Option<&Path>) -> Result<ecsim::spec::Spec, Diagnostics> {
