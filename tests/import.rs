@@ -309,3 +309,37 @@ fn start_up_timings_fitted_by_hand() {
         got.report_md
     );
 }
+
+/// The export script parses (`bash -n`) and writes the file names import reads.
+#[test]
+fn export_script_is_valid_bash_and_writes_the_files_import_reads() {
+    let script = "scripts/export-cluster.sh";
+    let o = Command::new("bash")
+        .args(["-n", script])
+        .output()
+        .expect("bash");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(script).unwrap();
+    for cmd in [
+        "ecs describe-clusters",
+        "ecs describe-capacity-providers",
+        "autoscaling describe-auto-scaling-groups",
+        "ecs describe-services",
+        "ecs describe-task-definition",
+        "application-autoscaling describe-scalable-targets",
+        "application-autoscaling describe-scaling-policies",
+        "ecs describe-tasks",
+    ] {
+        assert!(text.contains(cmd), "{script} lacks {cmd}");
+    }
+    for file in [
+        "clusters.json",
+        "capacity-providers.json",
+        "auto-scaling-groups.json",
+        "scalable-targets.json",
+        "scaling-policies.json",
+        "taskdefs/",
+    ] {
+        assert!(text.contains(file), "{script} does not write {file}");
+    }
+}
