@@ -12,7 +12,10 @@
 #   DIR/scalable-targets.json       aws application-autoscaling describe-scalable-targets
 #   DIR/scaling-policies.json, -2…  aws application-autoscaling describe-scaling-policies (one per service)
 #   DIR/tasks.json, -2, …           aws ecs describe-tasks                   (100 tasks a call)
-# With no SERVICE, every service of the cluster. The time window of the described tasks is what ECS still
+#   DIR/metrics.json                aws cloudwatch get-metric-data           (only with LOAD_BALANCER, START, END)
+# With no SERVICE, every service of the cluster. With LOAD_BALANCER (the ALB's dimension value,
+# app/NAME/ID) and START, END (ISO 8601, the time window), also the ALB's RequestCount (Sum per 60 s) over
+# the window, which import turns into metric-requests.csv, a rate trace a service's `load` can replay. The time window of the described tasks is what ECS still
 # lists: RUNNING tasks and tasks that stopped recently (ECS keeps stopped tasks visible for about an hour),
 # so export soon after the period you want to calibrate against (a deployment, a scale-out).
 # Read-only: only describe-* and list-* calls.
@@ -99,6 +102,16 @@ for svc in "${services[@]}"; do
 done
 if [[ ${#task_arns[@]} -gt 0 ]]; then
   printf '%s\n' "${task_arns[@]}" | batched 100 tasks awsj ecs describe-tasks --cluster "$cluster" --tasks
+fi
+
+# The time window's traffic: the load balancer's RequestCount, a Sum per minute.
+if [[ -n "${LOAD_BALANCER:-}" ]]; then
+  : "${START:?set START (ISO 8601) with LOAD_BALANCER}" "${END:?set END (ISO 8601) with LOAD_BALANCER}"
+  query='[{"Id": "requests", "Label": "RequestCount", "MetricStat": {"Metric": {"Namespace": "AWS/ApplicationELB",
+    "MetricName": "RequestCount", "Dimensions": [{"Name": "LoadBalancer", "Value": "'"$LOAD_BALANCER"'"}]},
+    "Period": 60, "Stat": "Sum"}}]'
+  awsj cloudwatch get-metric-data --start-time "$START" --end-time "$END" \
+    --metric-data-queries "$query" >"$dir/metrics.json"
 fi
 
 echo "wrote $dir; now: ecsim import $dir --out $cluster.toml" >&2

@@ -246,10 +246,14 @@ fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
         eprintln!("error: {}: {e}", parent.display());
         return ExitCode::from(1);
     }
-    for (path, text) in [
-        (&out, &imported.scenario_toml),
-        (&report, &imported.report_md),
-    ] {
+    let mut files = vec![
+        (out.clone(), &imported.scenario_toml),
+        (report.clone(), &imported.report_md),
+    ];
+    for (name, text) in &imported.extra_files {
+        files.push((out.with_file_name(name), text));
+    }
+    for (path, text) in &files {
         if let Err(e) = std::fs::write(path, text) {
             eprintln!("error: {}: {e}", path.display());
             return ExitCode::from(1);

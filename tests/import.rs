@@ -107,6 +107,32 @@ fn example_export_imports_validates_and_runs() {
         assert!(report.contains(want), "report lacks {want:?}:\n{report}");
     }
     validate_and_run(&tmp.path().join("shop.toml"), &tmp.path().join("run"));
+
+    // get-metric-data (newest first, as the API answers) becomes an oldest-first rate trace CSV; the load
+    // the report suggests, added to the web service, runs and drives its target tracking.
+    let csv = std::fs::read_to_string(tmp.path().join("metric-requests.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("epoch_s,value"));
+    // 2026-11-30T09:00:00Z = 1,795,996,800 + 9 × 3,600 = 1,796,029,200 s.
+    assert_eq!(lines.next(), Some("1796029200,6000"));
+    assert_eq!(csv.lines().count(), 61);
+    assert!(
+        report.contains("`metric-requests.csv`: 60 points, every 60 s"),
+        "{report}"
+    );
+    let with_load = t.replacen(
+        "name = \"web\"  #",
+        "load = { trace = { file = \"metric-requests.csv\", time_column = \"epoch_s\", value_column = \"value\", value = \"count\", row_interval = \"60s\" }, cpu_ms_per_request = 40.0 }\nname = \"web\"  #",
+        1,
+    );
+    let loaded = tmp.path().join("shop-with-load.toml");
+    std::fs::write(&loaded, with_load).unwrap();
+    validate_and_run(&loaded, &tmp.path().join("run-load"));
+    let events = std::fs::read_to_string(tmp.path().join("run-load/events.csv")).unwrap();
+    assert!(
+        events.contains("scaling out service web from 4"),
+        "{events}"
+    );
 }
 
 #[test]

@@ -27,10 +27,12 @@ pub enum Command {
     DescribeScalingPolicies,
     /// `aws ecs describe-tasks` → `{"tasks": […]}`.
     DescribeTasks,
+    /// `aws cloudwatch get-metric-data` → `{"MetricDataResults": […]}` (optional: series to replay).
+    GetMetricData,
 }
 
 /// Every command, in the order the report lists them.
-pub const COMMANDS: [Command; 8] = [
+pub const COMMANDS: [Command; 9] = [
     Command::DescribeClusters,
     Command::DescribeCapacityProviders,
     Command::DescribeAutoScalingGroups,
@@ -39,6 +41,7 @@ pub const COMMANDS: [Command; 8] = [
     Command::DescribeScalableTargets,
     Command::DescribeScalingPolicies,
     Command::DescribeTasks,
+    Command::GetMetricData,
 ];
 
 impl Command {
@@ -57,6 +60,7 @@ impl Command {
                 "aws application-autoscaling describe-scaling-policies"
             }
             Command::DescribeTasks => "aws ecs describe-tasks",
+            Command::GetMetricData => "aws cloudwatch get-metric-data",
         }
     }
 
@@ -71,6 +75,7 @@ impl Command {
             Command::DescribeScalableTargets => "ScalableTargets",
             Command::DescribeScalingPolicies => "ScalingPolicies",
             Command::DescribeTasks => "tasks",
+            Command::GetMetricData => "MetricDataResults",
         }
     }
 
@@ -85,6 +90,7 @@ impl Command {
             Command::DescribeScalableTargets => "scalable-targets.json",
             Command::DescribeScalingPolicies => "scaling-policies.json",
             Command::DescribeTasks => "tasks.json",
+            Command::GetMetricData => "metrics.json",
         }
     }
 

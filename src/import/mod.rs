@@ -75,6 +75,8 @@ pub struct Imported {
     pub scenario_toml: String,
     /// `import-report.md`.
     pub report_md: String,
+    /// Other files to write beside the scenario: (file name, text), e.g. `metric-requests.csv`.
+    pub extra_files: Vec<(String, String)>,
 }
 
 /// What happened to every field: the report's sections.
@@ -145,6 +147,7 @@ struct Export {
     targets: Vec<ScalableTarget>,
     policies: Vec<TargetTracking>,
     tasks: Vec<TaskTimes>,
+    metrics: Vec<model::MetricSeries>,
     have: BTreeSet<Command>,
 }
 
@@ -195,6 +198,7 @@ pub fn import_texts(dir: &Path, texts: &[(String, String)]) -> Result<Imported, 
                 model::scaling_policies(&rel, &json, &mut l),
             ),
             Command::DescribeTasks => extend(&mut ex.tasks, model::tasks(&rel, &json, &mut l)),
+            Command::GetMetricData => model::metric_series(&rel, &json, &mut l, &mut ex.metrics),
         };
         debug_assert_eq!(before, l.files.len());
         l.files.push((rel, command, n));
@@ -375,12 +379,59 @@ fn build(dir: &Path, ex: &Export, l: &mut Ledger) -> Result<Imported, ImportErro
     emit_services(&mut t, ex, &services, &td_names, &cluster_name, l);
     emit_timings(&mut t, &ex.tasks, l);
 
+    let extra_files = metric_csvs(&ex.metrics, l);
     let report = report(dir, &scenario_name, ex, l);
     Ok(Imported {
         name: scenario_name,
         scenario_toml: t,
         report_md: report,
+        extra_files,
     })
+}
+
+/// Each `get-metric-data` series as a CSV (`epoch_s,value`, oldest first) that a `load.trace` can replay.
+/// It is not attached to a service: the CPU a request costs (`cpu_ms_per_request`) is not in the export.
+fn metric_csvs(series: &[model::MetricSeries], l: &mut Ledger) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for m in series {
+        let safe: String =
+            m.id.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+        let name = format!("metric-{safe}.csv");
+        let mut csv = String::from("epoch_s,value\n");
+        for (t, v) in &m.points {
+            let _ = writeln!(csv, "{},{v}", t.div_euclid(1000));
+        }
+        // The period: the smallest gap between consecutive points.
+        let period_s = m
+            .points
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) / 1000)
+            .filter(|g| *g > 0)
+            .min();
+        l.map(format!(
+            "{} (`{}`, {}) → `{name}`: {} points{}",
+            m.src,
+            m.id,
+            m.label,
+            m.points.len(),
+            period_s.map_or(String::new(), |p| format!(", every {p} s"))
+        ));
+        l.note(format!(
+            "`{name}` ({}) is not attached to a service: to replay it, add to the service `load = {{ trace = {{ file = \"{name}\", time_column = \"epoch_s\", value_column = \"value\", value = \"count\", row_interval = \"{}s\" }}, cpu_ms_per_request = … }}` (a Sum of RequestCount per period is a count; the CPU per request is yours to measure)",
+            m.label,
+            period_s.unwrap_or(60)
+        ));
+        out.push((name, csv));
+    }
+    out
 }
 
 fn strategy_toml(s: &[model::Strategy]) -> String {

@@ -853,3 +853,80 @@ pub fn tasks(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<TaskTimes> {
     }
     out
 }
+
+/// One `get-metric-data` series, oldest point first (the API answers newest first by default).
+#[derive(Debug, Clone)]
+pub struct MetricSeries {
+    /// `Id` (the query's id, e.g. `requests`).
+    pub id: String,
+    /// `Label` (e.g. `RequestCount`).
+    pub label: String,
+    /// (ms since the epoch, value), sorted by time, one per timestamp.
+    pub points: Vec<(i64, f64)>,
+    /// Where it came from.
+    pub src: String,
+}
+
+/// Read `get-metric-data` output; results with the same `Id` (pages the CLI joined, or several files)
+/// are merged.
+pub fn metric_series(rel: &str, doc: &Value, l: &mut Ledger, out: &mut Vec<MetricSeries>) -> usize {
+    let mut n = 0;
+    for (i, v) in doc
+        .get("MetricDataResults")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let Some(o) = v.as_object() else { continue };
+        let id = s(o, "Id").unwrap_or("m").to_string();
+        l.account(
+            rel,
+            "MetricDataResults[]",
+            o,
+            &id,
+            &["Id", "Label", "Timestamps", "Values", "StatusCode"],
+            &["Messages"],
+        );
+        if let Some(code) = s(o, "StatusCode").filter(|c| *c != "Complete") {
+            l.note(format!("{rel}: MetricDataResults[{i}] ({id}) has StatusCode {code}: the series may be incomplete (was NextToken followed?)"));
+        }
+        let ts: Vec<Option<i64>> = o
+            .get("Timestamps")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(super::fit::parse_timestamp_ms)
+            .collect();
+        let vals: Vec<Option<f64>> = o
+            .get("Values")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(Value::as_f64)
+            .collect();
+        if ts.len() != vals.len()
+            || ts.iter().any(Option::is_none)
+            || vals.iter().any(Option::is_none)
+        {
+            l.note(format!("{rel}: MetricDataResults[{i}] ({id}): Timestamps and Values do not pair up as numbers; skipped"));
+            continue;
+        }
+        let pts = ts.into_iter().flatten().zip(vals.into_iter().flatten());
+        n += 1;
+        match out.iter_mut().find(|m| m.id == id) {
+            Some(m) => m.points.extend(pts),
+            None => out.push(MetricSeries {
+                label: s(o, "Label").unwrap_or(&id).to_string(),
+                points: pts.collect(),
+                src: format!("{rel}: MetricDataResults[{i}]"),
+                id,
+            }),
+        }
+    }
+    for m in out.iter_mut() {
+        m.points.sort_by_key(|p| p.0);
+        m.points.dedup_by_key(|p| p.0);
+    }
+    n
+}
