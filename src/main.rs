@@ -130,6 +130,21 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Compare a run of a scenario with what CloudWatch observed: MAPE per metric and service against a
+    /// tolerance (docs/import.md). Exit 0 when every comparison is within it, 1 when one is not.
+    ///
+    /// DIR holds `aws cloudwatch get-metric-data` output whose query Ids are running_<service>
+    /// (RunningTaskCount) and cpu_<service> (CPUUtilization, %); the first observed timestamp is time 0.
+    Calibrate {
+        /// Scenario TOML file.
+        scenario: PathBuf,
+        /// Folder with get-metric-data output (metrics.json).
+        #[arg(long)]
+        observed: PathBuf,
+        /// Largest acceptable mean absolute percentage error, %.
+        #[arg(long, default_value_t = 20.0)]
+        tolerance: f64,
+    },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
         /// Shard output folders.
@@ -202,6 +217,11 @@ fn main() -> ExitCode {
         }),
         Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
         Some(Command::Import { dir, out, quiet }) => import(&dir, out, quiet),
+        Some(Command::Calibrate {
+            scenario,
+            observed,
+            tolerance,
+        }) => calibrate(&scenario, &observed, tolerance),
         Some(Command::Explain {
             scenario,
             service,
@@ -269,6 +289,56 @@ fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
         );
     }
     ExitCode::SUCCESS
+}
+
+/// `ecsim calibrate`: run the scenario into memory and compare its service series with the observed ones.
+fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        eprintln!("error: --tolerance must be a percentage of 0 or more, got {tolerance}");
+        return ExitCode::from(2);
+    }
+    let spec = match scenario::load(path) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+    };
+    let series = match ecsim::import::read_observed(observed) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut sink = ecsim::metrics::MemorySink::default();
+    sim::simulate(&spec, &mut sink);
+    let (results, ignored) =
+        ecsim::import::calibrate::compare(&sink.series, &series, spec.metric_period_ms);
+    say!("metric   service               points  skipped  MAPE %   tolerance %  result");
+    let mut all = !results.is_empty();
+    for c in &results {
+        let ok = c.passes(tolerance);
+        all &= ok;
+        say!(
+            "{:<8} {:<21} {:>6}  {:>7}  {:>6}   {:>11.1}  {}",
+            c.metric,
+            c.service,
+            c.n,
+            c.skipped,
+            c.mape_pct.map_or("-".into(), |m| format!("{m:.1}")),
+            tolerance,
+            if ok { "within" } else { "OUTSIDE" }
+        );
+    }
+    for id in ignored {
+        say!("(series {id} ignored: its Id is neither running_<service> nor cpu_<service>)");
+    }
+    if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 fn load(path: Option<&Path>) -> Result<ecsim::spec::Spec, Diagnostics> {

@@ -369,3 +369,68 @@ fn export_script_is_valid_bash_and_writes_the_files_import_reads() {
         assert!(text.contains(file), "{script} does not write {file}");
     }
 }
+
+/// `ecsim calibrate`: the imported example against observed RunningTaskCount series. By hand: web runs 4
+/// tasks throughout the first 12 minutes (no load, so no scale-in before 15 low datapoints), so observed
+/// 4 × 10 gives MAPE 0; worker runs 6 and the last observed point is 5: |6 − 5| / 5 = 20 % on one of 10
+/// points → MAPE 2.0 %. Within 20 % → exit 0; with --tolerance 1 worker is outside → exit 1.
+#[test]
+fn calibrate_reports_mape_per_metric_against_the_tolerance() {
+    let tmp = tempfile::tempdir().unwrap();
+    import_ok(Path::new(EXAMPLE), tmp.path());
+    let obs = tmp.path().join("observed");
+    std::fs::create_dir_all(&obs).unwrap();
+    let ts: Vec<String> = (2..12)
+        .map(|m| format!("\"2026-11-30T09:{m:02}:00+00:00\""))
+        .collect();
+    let mut worker = vec!["6.0"; 9];
+    worker.push("5.0");
+    let doc = format!(
+        r#"{{"MetricDataResults": [
+            {{"Id": "running_web", "Label": "RunningTaskCount", "Timestamps": [{ts}], "Values": [{web}], "StatusCode": "Complete"}},
+            {{"Id": "running_worker", "Label": "RunningTaskCount", "Timestamps": [{ts}], "Values": [{worker}], "StatusCode": "Complete"}}
+        ], "Messages": []}}"#,
+        ts = ts.join(", "),
+        web = ["4.0"; 10].join(", "),
+        worker = worker.join(", ")
+    );
+    std::fs::write(obs.join("metrics.json"), doc).unwrap();
+    let scenario = tmp.path().join("shop.toml");
+    let o = ecsim(&["calibrate", s(&scenario), "--observed", s(&obs)]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains(
+            "running  web                       10        0     0.0          20.0  within"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "running  worker                    10        0     2.0          20.0  within"
+        ),
+        "{out}"
+    );
+    let o = ecsim(&[
+        "calibrate",
+        s(&scenario),
+        "--observed",
+        s(&obs),
+        "--tolerance",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("OUTSIDE"));
+    // A folder with no get-metric-data output is bad input.
+    let o = ecsim(&[
+        "calibrate",
+        s(&scenario),
+        "--observed",
+        EXAMPLE.replace("aws-export", "nonexistent").as_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}

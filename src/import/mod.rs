@@ -7,6 +7,7 @@
 //! Not core: this module reads files (`read_dir`); everything after that is a pure function of the texts
 //! ([`import_texts`]), so the same export gives a byte-identical scenario and report.
 
+pub mod calibrate;
 pub mod files;
 pub mod fit;
 pub mod model;
@@ -1321,4 +1322,27 @@ fn report(dir: &Path, name: &str, ex: &Export, l: &Ledger) -> String {
         "None.",
     );
     r
+}
+
+/// The `get-metric-data` series of a folder (other commands' files are read and ignored), for
+/// `ecsim calibrate --observed DIR`.
+pub fn read_observed(dir: &Path) -> Result<Vec<model::MetricSeries>, ImportError> {
+    let mut l = Ledger::default();
+    let mut out = Vec::new();
+    for (rel, text) in files::read_dir(dir)? {
+        let f = files::classify(dir, &rel, &text)?;
+        if f.command == Command::GetMetricData {
+            model::metric_series(&f.rel, &f.json, &mut l, &mut out);
+        }
+    }
+    if out.is_empty() {
+        return Err(ImportError::at(
+            dir,
+            format!(
+                "no `{}` output here (metrics.json)",
+                Command::GetMetricData.cli()
+            ),
+        ));
+    }
+    Ok(out)
 }
