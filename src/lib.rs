@@ -7,6 +7,7 @@
 pub mod compare;
 pub mod ecs;
 pub mod engine;
+pub mod import;
 pub mod metrics;
 pub mod output;
 pub mod pricing;

@@ -117,6 +117,36 @@ enum Command {
         #[arg(long)]
         task: Option<u64>,
     },
+    /// Import a cluster from AWS CLI output (docs/import.md): write a scenario and import-report.md.
+    ///
+    /// DIR holds the JSON that scripts/export-cluster.sh writes (describe-clusters, -capacity-providers,
+    /// -auto-scaling-groups, -services, -task-definition per file in taskdefs/, -scalable-targets,
+    /// -scaling-policies, -tasks). The report goes next to the scenario.
+    Import {
+        /// Folder of AWS CLI JSON output.
+        dir: PathBuf,
+        /// Scenario file to write (default: <cluster name>.toml).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Compare a run of a scenario with what CloudWatch observed: MAPE per metric and service against a
+    /// tolerance (docs/import.md). Exit 0 when every comparison is within it, 1 when one is not.
+    ///
+    /// DIR holds `aws cloudwatch get-metric-data` output whose query Ids are running_<service>
+    /// (RunningTaskCount) and cpu_<service> (CPUUtilization, %); the first observed timestamp is time 0.
+    Calibrate {
+        /// Scenario TOML file.
+        scenario: PathBuf,
+        /// Folder with get-metric-data output (metrics.json).
+        #[arg(long)]
+        observed: PathBuf,
+        /// Largest acceptable mean absolute percentage error, %.
+        #[arg(long, default_value_t = 20.0)]
+        tolerance: f64,
+    },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
         /// Shard output folders.
@@ -188,6 +218,12 @@ fn main() -> ExitCode {
             quiet,
         }),
         Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
+        Some(Command::Import { dir, out, quiet }) => import(&dir, out, quiet),
+        Some(Command::Calibrate {
+            scenario,
+            observed,
+            tolerance,
+        }) => calibrate(&scenario, &observed, tolerance),
         Some(Command::Explain {
             scenario,
             service,
@@ -212,6 +248,98 @@ fn main() -> ExitCode {
                 fargate_spot_interruptions_per_hour: fargate_spot_rate,
             },
         ),
+    }
+}
+
+/// `ecsim import`: exit 2 on a bad export (the message names the file, and line:column for bad JSON).
+fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
+    let imported = match ecsim::import::import_dir(dir) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let out = out.unwrap_or_else(|| PathBuf::from(format!("{}.toml", imported.name)));
+    let report = out.with_file_name("import-report.md");
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty())
+        && let Err(e) = std::fs::create_dir_all(parent)
+    {
+        eprintln!("error: {}: {e}", parent.display());
+        return ExitCode::from(1);
+    }
+    let mut files = vec![
+        (out.clone(), &imported.scenario_toml),
+        (report.clone(), &imported.report_md),
+    ];
+    for (name, text) in &imported.extra_files {
+        files.push((out.with_file_name(name), text));
+    }
+    for (path, text) in &files {
+        if let Err(e) = std::fs::write(path, text) {
+            eprintln!("error: {}: {e}", path.display());
+            return ExitCode::from(1);
+        }
+    }
+    if !quiet {
+        say!(
+            "imported cluster {} from {}: wrote {} and {}",
+            imported.name,
+            dir.display(),
+            out.display(),
+            report.display()
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// `ecsim calibrate`: run the scenario into memory and compare its service series with the observed ones.
+fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        eprintln!("error: --tolerance must be a percentage of 0 or more, got {tolerance}");
+        return ExitCode::from(2);
+    }
+    let spec = match scenario::load(path) {
+        Ok(s) => s,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+    };
+    let series = match ecsim::import::read_observed(observed) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut sink = ecsim::metrics::MemorySink::default();
+    sim::simulate(&spec, &mut sink);
+    let (results, ignored) =
+        ecsim::import::calibrate::compare(&sink.series, &series, spec.metric_period_ms);
+    say!("metric   service               points  skipped  MAPE %   tolerance %  result");
+    let mut all = !results.is_empty();
+    for c in &results {
+        let ok = c.passes(tolerance);
+        all &= ok;
+        say!(
+            "{:<8} {:<21} {:>6}  {:>7}  {:>6}   {:>11.1}  {}",
+            c.metric,
+            c.service,
+            c.n,
+            c.skipped,
+            c.mape_pct.map_or("-".into(), |m| format!("{m:.1}")),
+            tolerance,
+            if ok { "within" } else { "OUTSIDE" }
+        );
+    }
+    for id in ignored {
+        say!("(series {id} ignored: its Id is neither running_<service> nor cpu_<service>)");
+    }
+    if all {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -1,0 +1,1348 @@
+//! `ecsim import`: bring your own cluster (issue #21). Reads what the AWS CLI prints for a cluster — its
+//! capacity providers and Auto Scaling groups, services, task definitions, Service Auto Scaling targets and
+//! policies, and described tasks — resolves the ARNs across files, and writes a scenario in ecsim's schema
+//! (each value commented with the file and field it came from) plus `import-report.md`: what was mapped,
+//! what was assumed and with which default, and every field read but not modelled.
+//!
+//! Not core: this module reads files (`read_dir`); everything after that is a pure function of the texts
+//! ([`import_texts`]), so the same export gives a byte-identical scenario and report.
+
+pub mod calibrate;
+pub mod files;
+pub mod fit;
+pub mod model;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use files::{COMMANDS, Command, ExportFile};
+use model::{
+    Asg, CapacityProvider, Cluster, ScalableTarget, Service, TargetTracking, TaskDef, TaskTimes,
+};
+
+/// Scenario length written into the imported scenario (the export holds no time span to simulate).
+pub const DEFAULT_DURATION: &str = "6h";
+/// Instance type assumed when an Auto Scaling group names none (its launch template is not exported).
+pub const DEFAULT_INSTANCE_TYPE: &str = "m5.large";
+/// Tasks of one launch type needed before their start-up timings are fitted.
+pub const MIN_TASKS_TO_FIT: usize = 3;
+
+/// A problem with the export, with the file and (for malformed JSON) the 1-based line and column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportError {
+    /// The file, when one is to blame.
+    pub file: Option<PathBuf>,
+    /// 1-based line, 0 when not known.
+    pub line: usize,
+    /// 1-based column, 0 when not known.
+    pub column: usize,
+    /// What is wrong and what to do.
+    pub message: String,
+}
+
+impl ImportError {
+    fn at(file: &Path, message: impl Into<String>) -> Self {
+        ImportError {
+            file: Some(file.to_path_buf()),
+            line: 0,
+            column: 0,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(p) = &self.file {
+            write!(f, "{}", p.display())?;
+            if self.line > 0 {
+                write!(f, ":{}:{}", self.line, self.column)?;
+            }
+            f.write_str(": ")?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// The result of an import.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The scenario name (the cluster's name).
+    pub name: String,
+    /// The scenario TOML.
+    pub scenario_toml: String,
+    /// `import-report.md`.
+    pub report_md: String,
+    /// Other files to write beside the scenario: (file name, text), e.g. `metric-requests.csv`.
+    pub extra_files: Vec<(String, String)>,
+}
+
+/// What happened to every field: the report's sections.
+#[derive(Debug, Default)]
+pub struct Ledger {
+    files: Vec<(String, Command, usize)>,
+    mapped: Vec<String>,
+    assumed: Vec<String>,
+    notes: Vec<String>,
+    fits: Vec<String>,
+    not_modelled: BTreeMap<String, BTreeSet<String>>,
+    unknown: BTreeMap<String, BTreeSet<String>>,
+}
+
+impl Ledger {
+    /// Sort an object's fields into used (nothing to do), known but not modelled, and unknown.
+    pub fn account(
+        &mut self,
+        rel: &str,
+        path: &str,
+        obj: &serde_json::Map<String, serde_json::Value>,
+        who: &str,
+        used: &[&str],
+        known: &[&str],
+    ) {
+        for k in obj.keys() {
+            if used.contains(&k.as_str()) {
+                continue;
+            }
+            let key = format!("`{rel}`: `{path}.{k}`");
+            let set = if known.contains(&k.as_str()) {
+                &mut self.not_modelled
+            } else {
+                &mut self.unknown
+            };
+            set.entry(key).or_default().insert(who.to_string());
+        }
+    }
+
+    /// A remark for the report's Notes.
+    pub fn note(&mut self, s: String) {
+        self.notes.push(s);
+    }
+
+    fn map(&mut self, s: String) {
+        self.mapped.push(s);
+    }
+
+    fn assume(&mut self, s: String) {
+        self.assumed.push(s);
+    }
+}
+
+/// Read an export folder and import it.
+pub fn import_dir(dir: &Path) -> Result<Imported, ImportError> {
+    let texts = files::read_dir(dir)?;
+    import_texts(dir, &texts)
+}
+
+/// Everything read from the export, by kind.
+#[derive(Default)]
+struct Export {
+    clusters: Vec<Cluster>,
+    cps: Vec<CapacityProvider>,
+    asgs: Vec<Asg>,
+    services: Vec<Service>,
+    taskdefs: Vec<TaskDef>,
+    targets: Vec<ScalableTarget>,
+    policies: Vec<TargetTracking>,
+    tasks: Vec<TaskTimes>,
+    metrics: Vec<model::MetricSeries>,
+    have: BTreeSet<Command>,
+}
+
+/// Import the files of an export folder given as (path relative to `dir`, text) pairs.
+pub fn import_texts(dir: &Path, texts: &[(String, String)]) -> Result<Imported, ImportError> {
+    let mut l = Ledger::default();
+    let mut ex = Export::default();
+    if texts.is_empty() {
+        return Err(ImportError::at(
+            dir,
+            "no JSON files here; scripts/export-cluster.sh writes them (docs/import.md)",
+        ));
+    }
+    for (rel, text) in texts {
+        let ExportFile { rel, command, json } = files::classify(dir, rel, text)?;
+        let before = l.files.len();
+        let n = match command {
+            Command::DescribeClusters => {
+                extend(&mut ex.clusters, model::clusters(&rel, &json, &mut l))
+            }
+            Command::DescribeCapacityProviders => {
+                extend(&mut ex.cps, model::capacity_providers(&rel, &json, &mut l))
+            }
+            Command::DescribeAutoScalingGroups => {
+                extend(&mut ex.asgs, model::asgs(&rel, &json, &mut l))
+            }
+            Command::DescribeServices => {
+                extend(&mut ex.services, model::services(&rel, &json, &mut l))
+            }
+            Command::DescribeTaskDefinition => {
+                let td = model::task_definition(&rel, text, &json, &mut l).map_err(
+                    |(line, column, m)| ImportError {
+                        file: Some(dir.join(&rel)),
+                        line,
+                        column,
+                        message: m,
+                    },
+                )?;
+                ex.taskdefs.push(td);
+                1
+            }
+            Command::DescribeScalableTargets => extend(
+                &mut ex.targets,
+                model::scalable_targets(&rel, &json, &mut l),
+            ),
+            Command::DescribeScalingPolicies => extend(
+                &mut ex.policies,
+                model::scaling_policies(&rel, &json, &mut l),
+            ),
+            Command::DescribeTasks => extend(&mut ex.tasks, model::tasks(&rel, &json, &mut l)),
+            Command::GetMetricData => model::metric_series(&rel, &json, &mut l, &mut ex.metrics),
+        };
+        debug_assert_eq!(before, l.files.len());
+        l.files.push((rel, command, n));
+        ex.have.insert(command);
+    }
+    build(dir, &ex, &mut l)
+}
+
+fn extend<T>(v: &mut Vec<T>, more: Vec<T>) -> usize {
+    let n = more.len();
+    v.extend(more);
+    n
+}
+
+/// A TOML string literal.
+fn q(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// The last part of an ARN path (`…:task-definition/web:7` → `web:7`; a name stays itself).
+fn arn_tail(s: &str) -> &str {
+    s.rsplit('/').next().unwrap_or(s)
+}
+
+/// The region of an ARN (`arn:aws:ecs:us-east-1:…`).
+fn arn_region(s: &str) -> Option<&str> {
+    let parts: Vec<&str> = s.split(':').collect();
+    (parts.len() > 4 && parts[0] == "arn" && !parts[3].is_empty()).then(|| parts[3])
+}
+
+/// The resolved capacity provider of one Auto Scaling group, ready to write.
+struct Group {
+    name: String,
+    instance_type: (String, String),
+    min: u64,
+    max: u64,
+    desired: u64,
+    zones: Vec<String>,
+    src: String,
+    cp: Option<CapacityProvider>,
+}
+
+fn build(dir: &Path, ex: &Export, l: &mut Ledger) -> Result<Imported, ImportError> {
+    let file = |c: Command| dir.join(c.file_name());
+    if ex.clusters.len() > 1 {
+        return Err(ImportError::at(
+            &file(Command::DescribeClusters),
+            format!(
+                "{} clusters described ({}); import one cluster at a time",
+                ex.clusters.len(),
+                ex.clusters
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+    let cluster = ex.clusters.first();
+    let cluster_name = match cluster {
+        Some(c) => c.name.clone(),
+        None => {
+            let from_arn = ex
+                .services
+                .iter()
+                .find_map(|s| s.cluster_arn.as_deref().map(|a| arn_tail(a).to_string()));
+            let n = from_arn.unwrap_or_else(|| "default".into());
+            l.assume(format!(
+                "cluster name `{n}`, from the services' clusterArn (no `{}` output)",
+                Command::DescribeClusters.cli()
+            ));
+            n
+        }
+    };
+    let scenario_name: String = cluster_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+
+    // Services of this cluster only.
+    let cluster_arn = cluster.and_then(|c| c.arn.clone());
+    let mut services = Vec::new();
+    for s in &ex.services {
+        match (&cluster_arn, &s.cluster_arn) {
+            (Some(a), Some(b)) if a != b => l.note(format!(
+                "{}: service {} belongs to {b}, not to the imported cluster; skipped",
+                s.src, s.name
+            )),
+            _ => services.push(s.clone()),
+        }
+    }
+    if services.is_empty() {
+        l.note("no services in the export: the scenario has a cluster and no workload".into());
+    }
+
+    let groups = resolve_groups(dir, ex, &services, cluster, l)?;
+    let taskdefs = resolve_taskdefs(dir, ex, &services, l)?;
+
+    // Zones: the groups' subnets' zones and the zones tasks ran in.
+    let mut zones: BTreeSet<String> = groups
+        .iter()
+        .flat_map(|g| g.zones.iter().cloned())
+        .collect();
+    zones.extend(ex.tasks.iter().filter_map(|t| t.zone.clone()));
+    let region = cluster_arn
+        .as_deref()
+        .or(ex.services.first().and_then(|s| s.cluster_arn.as_deref()))
+        .and_then(arn_region)
+        .map(str::to_string);
+    let zones_src = if zones.is_empty() {
+        let r = region.clone().unwrap_or_else(|| "us-east-1".into());
+        zones.extend(["a", "b", "c"].map(|z| format!("{r}{z}")));
+        l.assume(format!(
+            "availability zones {} (no Auto Scaling group or described task names any)",
+            zones.iter().cloned().collect::<Vec<_>>().join(", ")
+        ));
+        "assumed".to_string()
+    } else {
+        "Auto Scaling groups' AvailabilityZones and tasks' availabilityZone".to_string()
+    };
+
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "# Imported by `ecsim import` from {} (AWS CLI output; see import-report.md next to this file).\n\
+         # Each value's comment names the file and field it came from; values the export does not hold are\n\
+         # ecsim's defaults, listed with the value used under \"Assumed\" in the report.\n",
+        dir.display()
+    );
+    let _ = writeln!(t, "name = {}", q(&scenario_name));
+    let _ = writeln!(
+        t,
+        "duration = {}  # assumed: the export holds no span to simulate",
+        q(DEFAULT_DURATION)
+    );
+    let _ = writeln!(t, "seed = 1\n");
+    l.assume(format!(
+        "duration {DEFAULT_DURATION}, seed 1 (a scenario needs them; the export has none)"
+    ));
+    let _ = writeln!(t, "[cluster]");
+    let csrc = cluster.map_or("services' clusterArn".to_string(), |_| {
+        format!(
+            "{}: clusters[0].clusterName",
+            Command::DescribeClusters.file_name()
+        )
+    });
+    let _ = writeln!(t, "name = {}  # {csrc}", q(&cluster_name));
+    if let Some(r) = &region {
+        let _ = writeln!(t, "region = {}  # the cluster ARN", q(r));
+    }
+    let _ = writeln!(
+        t,
+        "availability_zones = [{}]  # {zones_src}",
+        zones.iter().map(|z| q(z)).collect::<Vec<_>>().join(", ")
+    );
+    if let Some(c) = cluster.filter(|c| !c.default_strategy.is_empty()) {
+        let _ = writeln!(
+            t,
+            "default_capacity_provider_strategy = {}  # clusters.json: defaultCapacityProviderStrategy",
+            strategy_toml(&c.default_strategy)
+        );
+        l.map(format!(
+            "`clusters.json`: defaultCapacityProviderStrategy → `[cluster] default_capacity_provider_strategy` {}",
+            strategy_toml(&c.default_strategy)
+        ));
+    }
+    l.map(format!(
+        "cluster `{cluster_name}` → `[cluster] name`; zones → `availability_zones` ({zones_src})"
+    ));
+    emit_groups(&mut t, &groups, l);
+    let td_names = emit_taskdefs(&mut t, &taskdefs, l);
+    emit_services(&mut t, ex, &services, &td_names, &cluster_name, l);
+    emit_timings(&mut t, &ex.tasks, l);
+
+    let extra_files = metric_csvs(&ex.metrics, l);
+    let report = report(dir, &scenario_name, ex, l);
+    Ok(Imported {
+        name: scenario_name,
+        scenario_toml: t,
+        report_md: report,
+        extra_files,
+    })
+}
+
+/// Each `get-metric-data` series as a CSV (`epoch_s,value`, oldest first) that a `load.trace` can replay.
+/// It is not attached to a service: the CPU a request costs (`cpu_ms_per_request`) is not in the export.
+fn metric_csvs(series: &[model::MetricSeries], l: &mut Ledger) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for m in series {
+        let safe: String =
+            m.id.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+        let name = format!("metric-{safe}.csv");
+        let mut csv = String::from("epoch_s,value\n");
+        for (t, v) in &m.points {
+            let _ = writeln!(csv, "{},{v}", t.div_euclid(1000));
+        }
+        // The period: the smallest gap between consecutive points.
+        let period_s = m
+            .points
+            .windows(2)
+            .map(|w| (w[1].0 - w[0].0) / 1000)
+            .filter(|g| *g > 0)
+            .min();
+        l.map(format!(
+            "{} (`{}`, {}) → `{name}`: {} points{}",
+            m.src,
+            m.id,
+            m.label,
+            m.points.len(),
+            period_s.map_or(String::new(), |p| format!(", every {p} s"))
+        ));
+        l.note(format!(
+            "`{name}` ({}) is not attached to a service: to replay it, add to the service `load = {{ trace = {{ file = \"{name}\", time_column = \"epoch_s\", value_column = \"value\", value = \"count\", row_interval = \"{}s\" }}, cpu_ms_per_request = … }}` (a Sum of RequestCount per period is a count; the CPU per request is yours to measure)",
+            m.label,
+            period_s.unwrap_or(60)
+        ));
+        out.push((name, csv));
+    }
+    out
+}
+
+fn strategy_toml(s: &[model::Strategy]) -> String {
+    let items: Vec<String> = s
+        .iter()
+        .map(|i| {
+            format!(
+                "{{ capacity_provider = {}, base = {}, weight = {} }}",
+                q(&i.provider),
+                i.base,
+                i.weight
+            )
+        })
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// The Auto Scaling group providers the cluster and its services use, each joined to its group.
+fn resolve_groups(
+    dir: &Path,
+    ex: &Export,
+    services: &[Service],
+    cluster: Option<&Cluster>,
+    l: &mut Ledger,
+) -> Result<Vec<Group>, ImportError> {
+    let builtin = |n: &str| n == "FARGATE" || n == "FARGATE_SPOT";
+    // Names in use, in first-use order: the cluster's list, its default strategy, the services' strategies.
+    let mut names: Vec<(String, String)> = Vec::new();
+    let mut want = |n: &str, why: String| {
+        if !builtin(n) && !names.iter().any(|(m, _)| m == n) {
+            names.push((n.to_string(), why));
+        }
+    };
+    if let Some(c) = cluster {
+        for n in &c.capacity_providers {
+            want(n, "clusters.json: capacityProviders".into());
+        }
+        for i in &c.default_strategy {
+            want(
+                &i.provider,
+                "clusters.json: defaultCapacityProviderStrategy".into(),
+            );
+        }
+    }
+    for s in services {
+        for i in &s.strategy {
+            want(
+                &i.provider,
+                format!("{} (service {}) capacityProviderStrategy", s.src, s.name),
+            );
+        }
+    }
+    let have_cps = ex.have.contains(&Command::DescribeCapacityProviders);
+    let have_asgs = ex.have.contains(&Command::DescribeAutoScalingGroups);
+    let mut out = Vec::new();
+    for (name, why) in &names {
+        let cp = ex.cps.iter().find(|c| &c.name == name);
+        if cp.is_none() && have_cps {
+            return Err(ImportError::at(
+                &dir.join(Command::DescribeCapacityProviders.file_name()),
+                format!(
+                    "capacity provider {name} (used by {why}) is not described here; add it with `{} --capacity-providers {name}`",
+                    Command::DescribeCapacityProviders.cli()
+                ),
+            ));
+        }
+        let asg_ref = cp.and_then(|c| c.asg.clone());
+        let asg = asg_ref.as_deref().and_then(|r| {
+            ex.asgs.iter().find(|g| {
+                g.arn.as_deref() == Some(r)
+                    || g.name == r
+                    || r.ends_with(&format!("autoScalingGroupName/{}", g.name))
+            })
+        });
+        if let (Some(r), None, true) = (&asg_ref, asg, have_asgs) {
+            let gname = r.rsplit("autoScalingGroupName/").next().unwrap_or(r);
+            return Err(ImportError::at(
+                &dir.join(Command::DescribeAutoScalingGroups.file_name()),
+                format!(
+                    "capacity provider {name} uses Auto Scaling group {r}, which is not described here; add it with `{} --auto-scaling-group-names {gname}`",
+                    Command::DescribeAutoScalingGroups.cli()
+                ),
+            ));
+        }
+        let g = match asg {
+            Some(a) => {
+                let it = a.instance_type.clone().unwrap_or_else(|| {
+                    l.assume(format!(
+                        "instance type {DEFAULT_INSTANCE_TYPE} for group {} (it has no instances and no mixed-instances override; the launch template's type needs `aws ec2 describe-launch-template-versions`)",
+                        a.name
+                    ));
+                    (DEFAULT_INSTANCE_TYPE.to_string(), "assumed".into())
+                });
+                Group {
+                    name: name.clone(),
+                    instance_type: it,
+                    min: a.min,
+                    max: a.max.max(1),
+                    desired: a.desired,
+                    zones: a.zones.clone(),
+                    src: a.src.clone(),
+                    cp: cp.cloned(),
+                }
+            }
+            None => {
+                let missing = if cp.is_none() {
+                    Command::DescribeCapacityProviders
+                } else {
+                    Command::DescribeAutoScalingGroups
+                };
+                l.assume(format!(
+                    "capacity provider {name} (used by {why}): no `{}` output, so an Auto Scaling group of {DEFAULT_INSTANCE_TYPE}, 0–10 instances, 2 at the start{}",
+                    missing.cli(),
+                    if cp.is_none() { ", with managed scaling at target 100" } else { "" }
+                ));
+                Group {
+                    name: name.clone(),
+                    instance_type: (DEFAULT_INSTANCE_TYPE.into(), "assumed".into()),
+                    min: 0,
+                    max: 10,
+                    desired: 2,
+                    zones: Vec::new(),
+                    src: "assumed".into(),
+                    cp: cp.cloned().or_else(|| {
+                        Some(CapacityProvider {
+                            name: name.clone(),
+                            asg: None,
+                            managed_scaling: Some(model::ManagedScaling {
+                                status: Some("ENABLED".into()),
+                                target_capacity: Some(100),
+                                min_step: None,
+                                max_step: None,
+                                warmup_s: None,
+                            }),
+                            managed_termination_protection: None,
+                            src: "assumed".into(),
+                        })
+                    }),
+                }
+            }
+        };
+        out.push(g);
+    }
+    for c in &ex.cps {
+        if !names.iter().any(|(n, _)| n == &c.name) {
+            l.note(format!(
+                "{}: capacity provider {} is not used by the cluster or its services; skipped",
+                c.src, c.name
+            ));
+        }
+    }
+    // EC2 services without a capacity provider need instances from somewhere.
+    let ec2_launch = services
+        .iter()
+        .any(|s| s.launch_type.as_deref() == Some("EC2") && s.strategy.is_empty());
+    if ec2_launch && out.is_empty() {
+        l.assume(format!(
+            "an Auto Scaling group `imported-ec2` of {DEFAULT_INSTANCE_TYPE}, 2 instances (1–10), for the launch type EC2 services: the export names no capacity provider and ECS on EC2 needs instances"
+        ));
+        out.push(Group {
+            name: "imported-ec2".into(),
+            instance_type: (DEFAULT_INSTANCE_TYPE.into(), "assumed".into()),
+            min: 1,
+            max: 10,
+            desired: 2,
+            zones: Vec::new(),
+            src: "assumed".into(),
+            cp: None,
+        });
+    }
+    Ok(out)
+}
+
+fn emit_groups(t: &mut String, groups: &[Group], l: &mut Ledger) {
+    for g in groups {
+        let _ = writeln!(t, "\n[[capacity_providers]]");
+        let cp_src =
+            g.cp.as_ref()
+                .map_or("assumed".to_string(), |c| c.src.clone());
+        let _ = writeln!(t, "name = {}  # {cp_src}.name", q(&g.name));
+        let _ = writeln!(
+            t,
+            "instance_type = {}  # {}",
+            q(&g.instance_type.0),
+            g.instance_type.1
+        );
+        if crate::pricing::catalog::lookup(&g.instance_type.0).is_none() {
+            l.note(format!(
+                "instance type {} of {} is not built into ecsim: add an `[[instance_types]]` entry (vcpu, memory_mib, price_usd_per_hour) before running",
+                g.instance_type.0, g.name
+            ));
+        }
+        let _ = writeln!(t, "min_size = {}  # {}.MinSize", g.min, g.src);
+        let _ = writeln!(t, "max_size = {}  # {}.MaxSize", g.max, g.src);
+        let _ = writeln!(
+            t,
+            "desired_size = {}  # {}.DesiredCapacity",
+            g.desired, g.src
+        );
+        if !g.zones.is_empty() {
+            let _ = writeln!(
+                t,
+                "availability_zones = [{}]  # {}.AvailabilityZones",
+                g.zones.iter().map(|z| q(z)).collect::<Vec<_>>().join(", "),
+                g.src
+            );
+        }
+        l.map(format!(
+            "capacity provider `{}` and its group ({}) → `[[capacity_providers]]`: {}, min {}, max {}, desired {}",
+            g.name, g.src, g.instance_type.0, g.min, g.max, g.desired
+        ));
+        let Some(cp) = &g.cp else { continue };
+        if let Some(m) = &cp.managed_scaling {
+            let mut parts = Vec::new();
+            if let Some(s) = &m.status {
+                parts.push(format!("status = {}", q(s)));
+            }
+            if let Some(v) = m.target_capacity {
+                parts.push(format!("target_capacity = {v}"));
+            }
+            if let Some(v) = m.min_step {
+                parts.push(format!("minimum_scaling_step_size = {v}"));
+            }
+            if let Some(v) = m.max_step {
+                parts.push(format!("maximum_scaling_step_size = {v}"));
+            }
+            match m.warmup_s {
+                Some(v) => parts.push(format!("instance_warmup_period = \"{v}s\"")),
+                None => l.assume(format!(
+                    "instance warm-up 300 s for {} (the API's default when omitted)",
+                    g.name
+                )),
+            }
+            let _ = writeln!(
+                t,
+                "managed_scaling = {{ {} }}  # {}.autoScalingGroupProvider.managedScaling",
+                parts.join(", "),
+                cp.src
+            );
+            l.map(format!(
+                "`{}` managedScaling → `managed_scaling` {{ {} }}",
+                g.name,
+                parts.join(", ")
+            ));
+        }
+        if let Some(m) = &cp.managed_termination_protection {
+            let _ = writeln!(
+                t,
+                "managed_termination_protection = {}  # {}.autoScalingGroupProvider.managedTerminationProtection",
+                q(m),
+                cp.src
+            );
+        }
+    }
+}
+
+/// Each service's task definition, found by its ARN (or `family:revision`) among the files.
+fn resolve_taskdefs<'a>(
+    dir: &Path,
+    ex: &'a Export,
+    services: &[Service],
+    l: &mut Ledger,
+) -> Result<Vec<&'a TaskDef>, ImportError> {
+    let mut used: Vec<&TaskDef> = Vec::new();
+    for s in services {
+        let want = &s.task_definition;
+        let tail = arn_tail(want);
+        let found = ex.taskdefs.iter().find(|td| {
+            td.arn.as_deref() == Some(want.as_str())
+                || td
+                    .revision
+                    .is_some_and(|r| format!("{}:{r}", td.def.family) == tail)
+        });
+        let Some(td) = found else {
+            let file = tail.replace(':', "-");
+            return Err(ImportError::at(
+                &dir.join(&s.src[..s.src.find(':').unwrap_or(s.src.len())]),
+                format!(
+                    "service {} uses task definition {want}, but no file here holds it; write it with `{} --task-definition {want} > {}/taskdefs/{file}.json`",
+                    s.name,
+                    Command::DescribeTaskDefinition.cli(),
+                    dir.display()
+                ),
+            ));
+        };
+        if !used.iter().any(|u| std::ptr::eq(*u, td)) {
+            used.push(td);
+        }
+    }
+    for td in &ex.taskdefs {
+        if !used.iter().any(|u| std::ptr::eq(*u, td)) {
+            l.note(format!(
+                "`{}`: task definition {} is used by no imported service; skipped",
+                td.rel, td.def.family
+            ));
+        }
+    }
+    Ok(used)
+}
+
+/// Writes the task definitions; returns, per task definition ARN (or file), the family name written.
+fn emit_taskdefs(t: &mut String, tds: &[&TaskDef], l: &mut Ledger) -> BTreeMap<String, String> {
+    let mut names: BTreeMap<String, String> = BTreeMap::new();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    for td in tds {
+        let d = &td.def;
+        let mut fam = d.family.clone();
+        if !taken.insert(fam.clone()) {
+            fam = format!("{}-{}", d.family, td.revision.unwrap_or(0));
+            taken.insert(fam.clone());
+            l.note(format!(
+                "two revisions of {} are in use; the one in `{}` is named {fam} in the scenario",
+                d.family, td.rel
+            ));
+        }
+        names.insert(
+            td.arn.clone().unwrap_or_else(|| td.rel.clone()),
+            fam.clone(),
+        );
+        let src = format!("{}: taskDefinition", td.rel);
+        let _ = writeln!(t, "\n[[task_definitions]]");
+        let _ = writeln!(
+            t,
+            "family = {}  # {src}.family{}",
+            q(&fam),
+            td.arn.as_ref().map_or(String::new(), |a| format!(" ({a})"))
+        );
+        if let Some(n) = &d.network_mode {
+            let _ = writeln!(t, "network_mode = {}  # {src}.networkMode", q(n));
+        }
+        if !d.requires_compatibilities.is_empty() {
+            let _ = writeln!(
+                t,
+                "requires_compatibilities = [{}]  # {src}.requiresCompatibilities",
+                d.requires_compatibilities
+                    .iter()
+                    .map(|c| q(c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        if let Some(a) = &d.cpu_architecture {
+            let _ = writeln!(
+                t,
+                "cpu_architecture = {}  # {src}.runtimePlatform.cpuArchitecture",
+                q(a)
+            );
+        }
+        if let Some(c) = d.cpu_units {
+            let _ = writeln!(t, "cpu = {c}  # {src}.cpu");
+        }
+        if let Some(m) = d.memory_mib {
+            let _ = writeln!(t, "memory = {m}  # {src}.memory");
+        }
+        if let Some(e) = d.ephemeral_storage_gib {
+            let _ = writeln!(
+                t,
+                "ephemeral_storage_gib = {e}  # {src}.ephemeralStorage.sizeInGiB"
+            );
+        }
+        if !d.placement_constraints.is_empty() {
+            let items: Vec<String> = d
+                .placement_constraints
+                .iter()
+                .map(|c| match &c.expression {
+                    Some(e) => format!("{{ type = {}, expression = {} }}", q(&c.kind), q(e)),
+                    None => format!("{{ type = {} }}", q(&c.kind)),
+                })
+                .collect();
+            let _ = writeln!(
+                t,
+                "placement_constraints = [{}]  # {src}.placementConstraints",
+                items.join(", ")
+            );
+        }
+        if let Some((cname, hc)) = d
+            .containers
+            .iter()
+            .find_map(|c| c.health_check.as_ref().map(|h| (&c.name, h)))
+        {
+            let _ = writeln!(
+                t,
+                "health_check = {{ interval = \"{}s\", timeout = \"{}s\", retries = {}, start_period = \"{}s\" }}  # {src}.containerDefinitions[{cname}].healthCheck",
+                hc.interval_s, hc.timeout_s, hc.retries, hc.start_period_s
+            );
+        }
+        let _ = writeln!(t, "containers = [  # {src}.containerDefinitions");
+        for c in &d.containers {
+            let mut parts = vec![format!("name = {}", q(&c.name)), format!("cpu = {}", c.cpu)];
+            if let Some(m) = c.memory {
+                parts.push(format!("memory = {m}"));
+            }
+            if let Some(m) = c.memory_reservation {
+                parts.push(format!("memory_reservation = {m}"));
+            }
+            parts.push(format!("essential = {}", c.essential));
+            if !c.port_mappings.is_empty() {
+                let pm: Vec<String> = c
+                    .port_mappings
+                    .iter()
+                    .map(|p| {
+                        let host = p
+                            .host_port
+                            .map_or(String::new(), |h| format!(", host_port = {h}"));
+                        format!(
+                            "{{ container_port = {}{host}, protocol = {} }}",
+                            p.container_port,
+                            q(&p.protocol)
+                        )
+                    })
+                    .collect();
+                parts.push(format!("port_mappings = [{}]", pm.join(", ")));
+            }
+            if let Some(s) = c.stop_timeout_s {
+                parts.push(format!("stop_timeout = \"{s}s\""));
+            }
+            let _ = writeln!(t, "  {{ {} }},", parts.join(", "));
+        }
+        let _ = writeln!(t, "]");
+        // The size placement charges (§1.1): task level when set, else the container sums.
+        let cpu_sum: u32 = d.containers.iter().map(|c| c.cpu).sum();
+        let mem_sum: u32 = d
+            .containers
+            .iter()
+            .map(|c| c.memory_reservation.or(c.memory).unwrap_or(0))
+            .sum();
+        let (cpu, cpu_from) = match d.cpu_units {
+            Some(c) => (c, "task-level cpu".to_string()),
+            None => (
+                cpu_sum,
+                format!(
+                    "the containers' cpu summed ({})",
+                    join_nums(d.containers.iter().map(|c| c.cpu))
+                ),
+            ),
+        };
+        let (mem, mem_from) = match d.memory_mib {
+            Some(m) => (m, "task-level memory".to_string()),
+            None => (
+                mem_sum,
+                format!(
+                    "the containers' memoryReservation, else memory, summed ({})",
+                    join_nums(
+                        d.containers
+                            .iter()
+                            .map(|c| c.memory_reservation.or(c.memory).unwrap_or(0))
+                    )
+                ),
+            ),
+        };
+        let _ = writeln!(
+            t,
+            "# placement charges {cpu} CPU units ({cpu_from}) and {mem} MiB ({mem_from})"
+        );
+        l.map(format!(
+            "`{}` → `[[task_definitions]]` {fam}: placement charges {cpu} CPU units ({cpu_from}) and {mem} MiB ({mem_from}); {} container(s)",
+            td.rel,
+            d.containers.len()
+        ));
+    }
+    names
+}
+
+fn join_nums(it: impl Iterator<Item = u32>) -> String {
+    it.map(|n| n.to_string()).collect::<Vec<_>>().join(" + ")
+}
+
+fn emit_services(
+    t: &mut String,
+    ex: &Export,
+    services: &[Service],
+    td_names: &BTreeMap<String, String>,
+    cluster: &str,
+    l: &mut Ledger,
+) {
+    for s in services {
+        if s.launch_type.as_deref() == Some("EXTERNAL") {
+            l.note(format!("{}: service {} runs on EXTERNAL (ECS Anywhere) instances, which ecsim does not simulate; skipped", s.src, s.name));
+            continue;
+        }
+        let fam = td_names
+            .get(&s.task_definition)
+            .cloned()
+            .or_else(|| {
+                let tail = arn_tail(&s.task_definition);
+                td_names
+                    .values()
+                    .find(|f| tail.starts_with(&format!("{f}:")))
+                    .cloned()
+            })
+            .unwrap_or_else(|| {
+                arn_tail(&s.task_definition)
+                    .split(':')
+                    .next()
+                    .unwrap_or("")
+                    .to_string()
+            });
+        let src = &s.src;
+        let _ = writeln!(t, "\n[[services]]");
+        let _ = writeln!(t, "name = {}  # {src}.serviceName", q(&s.name));
+        let _ = writeln!(
+            t,
+            "task_definition = {}  # {src}.taskDefinition {}",
+            q(&fam),
+            s.task_definition
+        );
+        let daemon = s.scheduling.as_deref() == Some("DAEMON");
+        let mut what = Vec::new();
+        if daemon {
+            let _ = writeln!(
+                t,
+                "scheduling_strategy = \"DAEMON\"  # {src}.schedulingStrategy"
+            );
+            what.push("DAEMON".to_string());
+        } else {
+            let n = s.desired.unwrap_or(0);
+            let _ = writeln!(t, "desired_count = {n}  # {src}.desiredCount");
+            what.push(format!("desired {n}"));
+        }
+        if !s.strategy.is_empty() {
+            let _ = writeln!(
+                t,
+                "capacity_provider_strategy = {}  # {src}.capacityProviderStrategy",
+                strategy_toml(&s.strategy)
+            );
+            what.push(format!("strategy {}", strategy_toml(&s.strategy)));
+        } else if let Some(lt) = &s.launch_type {
+            let _ = writeln!(t, "launch_type = {}  # {src}.launchType", q(lt));
+            what.push(format!("launch type {lt}"));
+        }
+        let fargate = s.launch_type.as_deref() == Some("FARGATE")
+            || (!s.strategy.is_empty()
+                && s.strategy.iter().all(|i| i.provider.starts_with("FARGATE")));
+        if !s.placement_strategy.is_empty() && !daemon && !fargate {
+            let items: Vec<String> = s
+                .placement_strategy
+                .iter()
+                .map(|(k, f)| match f {
+                    Some(f) => format!("{{ type = {}, field = {} }}", q(k), q(f)),
+                    None => format!("{{ type = {} }}", q(k)),
+                })
+                .collect();
+            let _ = writeln!(
+                t,
+                "placement_strategy = [{}]  # {src}.placementStrategy, in order",
+                items.join(", ")
+            );
+            what.push(format!("placement {}", items.join(" then ")));
+        }
+        if !s.placement_constraints.is_empty() {
+            let items: Vec<String> = s
+                .placement_constraints
+                .iter()
+                .map(|(k, e)| match e {
+                    Some(e) => format!("{{ type = {}, expression = {} }}", q(k), q(e)),
+                    None => format!("{{ type = {} }}", q(k)),
+                })
+                .collect();
+            let _ = writeln!(
+                t,
+                "placement_constraints = [{}]  # {src}.placementConstraints",
+                items.join(", ")
+            );
+        }
+        if let Some((min, max, cb)) = &s.deployment {
+            let mut parts = Vec::new();
+            if let Some(v) = min {
+                parts.push(format!("minimum_healthy_percent = {v}"));
+            }
+            if let Some(v) = max {
+                parts.push(format!("maximum_percent = {v}"));
+            }
+            if let Some((e, r)) = cb {
+                parts.push(format!(
+                    "deployment_circuit_breaker = {{ enable = {e}, rollback = {r} }}"
+                ));
+            }
+            if !parts.is_empty() && !daemon {
+                let _ = writeln!(
+                    t,
+                    "deployment_configuration = {{ {} }}  # {src}.deploymentConfiguration",
+                    parts.join(", ")
+                );
+            }
+        }
+        if let Some(g) = s.grace_s {
+            let _ = writeln!(
+                t,
+                "health_check_grace_period = \"{g}s\"  # {src}.healthCheckGracePeriodSeconds"
+            );
+        }
+        if let Some(r) = &s.az_rebalancing {
+            let _ = writeln!(
+                t,
+                "availability_zone_rebalancing = {}  # {src}.availabilityZoneRebalancing",
+                q(r)
+            );
+        }
+        if fargate {
+            l.assume(format!(
+                "service {}: its Fargate tasks may use every zone of the cluster (the awsvpc subnets' zones need `aws ec2 describe-subnets`)",
+                s.name
+            ));
+        }
+        l.map(format!(
+            "{src} (service `{}`) → `[[services]]`: {}",
+            s.name,
+            what.join("; ")
+        ));
+        emit_auto_scaling(t, ex, s, cluster, daemon, l);
+    }
+    // Targets and policies that matched no imported service.
+    for tg in &ex.targets {
+        if !services
+            .iter()
+            .any(|s| resource_matches(&tg.resource_id, cluster, &s.name))
+        {
+            l.note(format!(
+                "{}: scalable target {} matches no imported service; skipped",
+                tg.src, tg.resource_id
+            ));
+        }
+    }
+    for p in &ex.policies {
+        if !services
+            .iter()
+            .any(|s| resource_matches(&p.resource_id, cluster, &s.name))
+        {
+            l.note(format!(
+                "{}: policy {} on {} matches no imported service; skipped",
+                p.src, p.name, p.resource_id
+            ));
+        }
+    }
+}
+
+/// `service/<cluster>/<service>` (or the old `service/<service>` of the default cluster).
+fn resource_matches(rid: &str, cluster: &str, service: &str) -> bool {
+    rid == format!("service/{cluster}/{service}")
+        || (cluster == "default" && rid == format!("service/{service}"))
+}
+
+fn emit_auto_scaling(
+    t: &mut String,
+    ex: &Export,
+    s: &Service,
+    cluster: &str,
+    daemon: bool,
+    l: &mut Ledger,
+) {
+    let target = ex
+        .targets
+        .iter()
+        .find(|tg| resource_matches(&tg.resource_id, cluster, &s.name));
+    let policies: Vec<&TargetTracking> = ex
+        .policies
+        .iter()
+        .filter(|p| resource_matches(&p.resource_id, cluster, &s.name))
+        .collect();
+    let Some(tg) = target else {
+        if !policies.is_empty() {
+            l.note(format!(
+                "service {}: scaling policies but no scalable target (run `{} --service-namespace ecs`); policies skipped",
+                s.name,
+                Command::DescribeScalableTargets.cli()
+            ));
+        }
+        return;
+    };
+    if daemon {
+        l.note(format!(
+            "{}: DAEMON service {} has a scalable target; DAEMON services do not scale, skipped",
+            tg.src, s.name
+        ));
+        return;
+    }
+    let _ = writeln!(t, "\n[services.auto_scaling]");
+    let _ = writeln!(t, "min_capacity = {}  # {}.MinCapacity", tg.min, tg.src);
+    let _ = writeln!(t, "max_capacity = {}  # {}.MaxCapacity", tg.max, tg.src);
+    let _ = writeln!(t, "policies = [");
+    for p in &policies {
+        let mut parts = vec![
+            "type = \"target_tracking\"".to_string(),
+            format!("metric = {}", q(&p.metric)),
+            format!("target = {}", p.target),
+        ];
+        match p.scale_out_cooldown_s {
+            Some(c) => parts.push(format!("scale_out_cooldown = \"{c}s\"")),
+            None => l.assume(format!(
+                "policy {}: scale-out cooldown 300 s (the ECS default)",
+                p.name
+            )),
+        }
+        match p.scale_in_cooldown_s {
+            Some(c) => parts.push(format!("scale_in_cooldown = \"{c}s\"")),
+            None => l.assume(format!(
+                "policy {}: scale-in cooldown 300 s (the ECS default)",
+                p.name
+            )),
+        }
+        if let Some(d) = p.disable_scale_in {
+            parts.push(format!("disable_scale_in = {d}"));
+        }
+        let _ = writeln!(t, "  {{ {} }},  # {} ({})", parts.join(", "), p.src, p.name);
+        l.map(format!(
+            "policy `{}` ({}) → `auto_scaling.policies`: {}",
+            p.name,
+            p.src,
+            parts.join(", ")
+        ));
+    }
+    let _ = writeln!(t, "]");
+    l.map(format!(
+        "scalable target {} ({}) → `[services.auto_scaling]` min {} max {}",
+        tg.resource_id, tg.src, tg.min, tg.max
+    ));
+    l.note(format!(
+        "service {}: no load is imported, so its metrics read 0 and target tracking scales it in towards {} after the scale-in alarm's 15 datapoints; add a `load` (README `load`) to replay its traffic",
+        s.name, tg.min
+    ));
+}
+
+/// Fit `[timings.<launch type>]` provisioning, pull and start from the described tasks.
+fn emit_timings(t: &mut String, tasks: &[TaskTimes], l: &mut Ledger) {
+    const STATES: [(&str, &str, &str); 3] = [
+        ("provisioning", "createdAt", "pullStartedAt"),
+        ("pull", "pullStartedAt", "pullStoppedAt"),
+        ("start", "pullStoppedAt", "startedAt"),
+    ];
+    for lt in ["EC2", "FARGATE"] {
+        let mut samples: [Vec<f64>; 3] = Default::default();
+        let mut n_in = 0;
+        for task in tasks.iter().filter(|x| x.launch_type == lt) {
+            n_in += 1;
+            let id = arn_tail(&task.arn);
+            let Some(st) = task.stamps.iter().copied().collect::<Option<Vec<i64>>>() else {
+                l.note(format!("task {id} ({lt}): skipped from the timing fit, it lacks one of createdAt, pullStartedAt, pullStoppedAt, startedAt (not started yet?)"));
+                continue;
+            };
+            if let Some(i) = (0..3).find(|&i| st[i + 1] < st[i]) {
+                l.note(format!(
+                    "task {id} ({lt}): skipped from the timing fit, timestamps out of order ({} is {} ms before {})",
+                    STATES[i].2,
+                    st[i] - st[i + 1],
+                    STATES[i].1
+                ));
+                continue;
+            }
+            for i in 0..3 {
+                // A zero interval (same millisecond) counts as 1 ms so its logarithm exists.
+                samples[i].push(((st[i + 1] - st[i]).max(1)) as f64 / 1000.0);
+            }
+        }
+        if n_in == 0 {
+            continue;
+        }
+        let used = samples[0].len();
+        if used < MIN_TASKS_TO_FIT {
+            l.note(format!(
+                "{lt}: {used} usable described task(s), fewer than {MIN_TASKS_TO_FIT}: start-up timings not fitted, ecsim's defaults kept"
+            ));
+            continue;
+        }
+        let _ = writeln!(t, "\n[timings.{}]", lt.to_lowercase());
+        let _ = writeln!(
+            t,
+            "# fitted from {used} described {lt} tasks ({} skipped): lognormal by maximum likelihood (median e^μ, σ of ln x)",
+            n_in - used
+        );
+        for (i, (state, from, to)) in STATES.iter().enumerate() {
+            let Some(f) = fit::fit_lognormal(&samples[i]) else {
+                continue;
+            };
+            let sigma = f.sigma.min(5.0);
+            let median_ms = (f.median_s() * 1000.0).round().max(1.0) as u64;
+            let _ = writeln!(
+                t,
+                "{state} = {{ dist = \"lognormal\", median = \"{median_ms}ms\", sigma = {sigma:.4} }}  # {from} → {to}; KS D = {:.3} (5 % critical {:.3})",
+                f.ks_d,
+                f.ks_critical_5pct()
+            );
+            l.fits.push(format!(
+                "| {lt} | `{state}` ({from} → {to}) | {} | {:.3} s | {sigma:.4} | {:.3} | {:.3} | {} |",
+                f.n,
+                f.median_s(),
+                f.ks_d,
+                f.ks_critical_5pct(),
+                if f.ks_d <= f.ks_critical_5pct() { "not rejected" } else { "rejected: look at the data" }
+            ));
+        }
+    }
+}
+
+fn report(dir: &Path, name: &str, ex: &Export, l: &Ledger) -> String {
+    let mut r = String::new();
+    let _ = writeln!(r, "# Import report: {name}\n");
+    let _ = writeln!(
+        r,
+        "`ecsim import {}` — what was read, mapped, assumed, and left out.\n",
+        dir.display()
+    );
+    let _ = writeln!(
+        r,
+        "## Files read\n\n| file | command | objects |\n|---|---|---|"
+    );
+    for (f, c, n) in &l.files {
+        let _ = writeln!(r, "| `{f}` | `{}` | {n} |", c.cli());
+    }
+    let missing: Vec<Command> = COMMANDS
+        .into_iter()
+        .filter(|c| !ex.have.contains(c))
+        .collect();
+    if !missing.is_empty() {
+        let _ = writeln!(
+            r,
+            "\nNot in the export (a partial set; what they would give is under Assumed):\n"
+        );
+        for c in missing {
+            let _ = writeln!(r, "- `{}` → `{}`", c.cli(), c.file_name());
+        }
+    }
+    let section = |r: &mut String, title: &str, items: &[String], empty: &str| {
+        let _ = writeln!(r, "\n## {title}\n");
+        if items.is_empty() {
+            let _ = writeln!(r, "{empty}");
+        }
+        for i in items {
+            let _ = writeln!(r, "- {i}");
+        }
+    };
+    section(&mut r, "Mapped", &l.mapped, "Nothing.");
+    section(
+        &mut r,
+        "Assumed (not in the export; the value used)",
+        &l.assumed,
+        "Nothing.",
+    );
+    let _ = writeln!(r, "\n## Start-up timings fitted\n");
+    if l.fits.is_empty() {
+        let _ = writeln!(
+            r,
+            "None (no described tasks, or too few): ecsim's default `[timings]` apply."
+        );
+    } else {
+        let _ = writeln!(
+            r,
+            "Lognormal by maximum likelihood: μ and σ are the mean and standard deviation (divisor n) of ln x.\n\
+             KS D is the Kolmogorov–Smirnov distance between the data and the fitted CDF; with the parameters\n\
+             estimated from the same data the critical value 1.36/√n is conservative (Lilliefors).\n\n\
+             | launch type | state | n | median | σ | KS D | 5 % critical | fit |\n|---|---|---|---|---|---|---|---|"
+        );
+        for f in &l.fits {
+            let _ = writeln!(r, "{f}");
+        }
+    }
+    section(
+        &mut r,
+        "Notes (skipped objects and tasks, what to add by hand)",
+        &l.notes,
+        "None.",
+    );
+    let table =
+        |r: &mut String, title: &str, m: &BTreeMap<String, BTreeSet<String>>, empty: &str| {
+            let _ = writeln!(r, "\n## {title}\n");
+            if m.is_empty() {
+                let _ = writeln!(r, "{empty}");
+                return;
+            }
+            let _ = writeln!(r, "| field | in |\n|---|---|");
+            for (k, who) in m {
+                let mut w: Vec<&str> = who.iter().map(String::as_str).collect();
+                let more = w.len().saturating_sub(3);
+                w.truncate(3);
+                let tail = if more > 0 {
+                    format!(" and {more} more")
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(r, "| {k} | {}{tail} |", w.join(", "));
+            }
+        };
+    table(&mut r, "Read but not modelled", &l.not_modelled, "None.");
+    table(
+        &mut r,
+        "Unknown fields (not in the API reference import knows; ignored)",
+        &l.unknown,
+        "None.",
+    );
+    r
+}
+
+/// The `get-metric-data` series of a folder (other commands' files are read and ignored), for
+/// `ecsim calibrate --observed DIR`.
+pub fn read_observed(dir: &Path) -> Result<Vec<model::MetricSeries>, ImportError> {
+    let mut l = Ledger::default();
+    let mut out = Vec::new();
+    for (rel, text) in files::read_dir(dir)? {
+        let f = files::classify(dir, &rel, &text)?;
+        if f.command == Command::GetMetricData {
+            model::metric_series(&f.rel, &f.json, &mut l, &mut out);
+        }
+    }
+    if out.is_empty() {
+        return Err(ImportError::at(
+            dir,
+            format!(
+                "no `{}` output here (metrics.json)",
+                Command::GetMetricData.cli()
+            ),
+        ));
+    }
+    Ok(out)
+}

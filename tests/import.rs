@@ -1,0 +1,436 @@
+//! `ecsim import` (issue #21): the example export in examples/aws-export imported, validated and run with
+//! the built binary; partial sets; bad input (missing references, malformed JSON, the wrong command's
+//! output, unknown fields); the start-up timing fit by hand.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const EXAMPLE: &str = "examples/aws-export";
+
+fn ecsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(args)
+        .output()
+        .expect("run ecsim")
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// A copy of the example export, to break in one place.
+fn copy_example(to: &Path) {
+    for sub in ["", "taskdefs"] {
+        std::fs::create_dir_all(to.join(sub)).unwrap();
+        for e in std::fs::read_dir(Path::new(EXAMPLE).join(sub)).unwrap() {
+            let p = e.unwrap().path();
+            if p.extension().is_some_and(|x| x == "json") {
+                std::fs::copy(&p, to.join(sub).join(p.file_name().unwrap())).unwrap();
+            }
+        }
+    }
+}
+
+/// Import `dir` into `out/shop.toml`; returns (scenario, report).
+fn import_ok(dir: &Path, out: &Path) -> (String, String) {
+    let scenario = out.join("shop.toml");
+    let o = ecsim(&["import", s(dir), "--out", s(&scenario), "-q"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    (
+        std::fs::read_to_string(&scenario).unwrap(),
+        std::fs::read_to_string(out.join("import-report.md")).unwrap(),
+    )
+}
+
+fn import_err(dir: &Path) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ecsim(&["import", s(dir), "--out", s(&tmp.path().join("x.toml"))]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn validate_and_run(scenario: &Path, out: &Path) {
+    let v = ecsim(&["validate", s(scenario)]);
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+    let r = ecsim(&["run", s(scenario), "--out", s(out), "-q"]);
+    assert!(r.status.success(), "{}", String::from_utf8_lossy(&r.stderr));
+    assert!(out.join("summary.json").exists());
+}
+
+#[test]
+fn example_export_imports_validates_and_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (t, report) = import_ok(Path::new(EXAMPLE), tmp.path());
+    for want in [
+        "name = \"shop\"",
+        "region = \"us-east-1\"",
+        "availability_zones = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]",
+        // The capacity provider joined to its Auto Scaling group by ARN.
+        "instance_type = \"m5.large\"  # auto-scaling-groups.json: AutoScalingGroups[0].Instances[].InstanceType",
+        "max_size = 10",
+        "desired_size = 3",
+        "target_capacity = 90",
+        "instance_warmup_period = \"300s\"",
+        // Services: desired counts, strategies with base and weight, placement strategies in order.
+        "desired_count = 4",
+        "desired_count = 6",
+        "{ capacity_provider = \"FARGATE\", base = 1, weight = 1 }, { capacity_provider = \"FARGATE_SPOT\", base = 0, weight = 3 }",
+        "placement_strategy = [{ type = \"spread\", field = \"attribute:ecs.availability-zone\" }, { type = \"binpack\", field = \"memory\" }]",
+        // Task sizes: web has no task-level size, so placement charges the container sums.
+        "placement charges 512 CPU units (the containers' cpu summed (384 + 128)) and 1024 MiB",
+        "placement charges 1024 CPU units (task-level cpu) and 2048 MiB (task-level memory)",
+        // The scalable target found by ResourceId service/shop/web, and its policy.
+        "min_capacity = 2",
+        "max_capacity = 20",
+        "metric = \"ECSServiceAverageCPUUtilization\", target = 60, scale_out_cooldown = \"60s\", scale_in_cooldown = \"300s\"",
+        "[timings.ec2]",
+        "[timings.fargate]",
+        "fitted from 11 described FARGATE tasks (1 skipped)",
+    ] {
+        assert!(t.contains(want), "scenario lacks {want:?}:\n{t}");
+    }
+    for want in [
+        "## Mapped",
+        "## Assumed",
+        "duration 6h",
+        "timestamps out of order (pullStoppedAt is 3000 ms before pullStartedAt)",
+        "## Read but not modelled",
+        "`services.json`: `services[].loadBalancers` | web, worker",
+        "`capacity-providers.json`: `capacityProviders[].autoScalingGroupProvider.managedDraining`",
+        "## Unknown fields (not in the API reference import knows; ignored)\n\nNone.",
+    ] {
+        assert!(report.contains(want), "report lacks {want:?}:\n{report}");
+    }
+    validate_and_run(&tmp.path().join("shop.toml"), &tmp.path().join("run"));
+
+    // get-metric-data (newest first, as the API answers) becomes an oldest-first rate trace CSV; the load
+    // the report suggests, added to the web service, runs and drives its target tracking.
+    let csv = std::fs::read_to_string(tmp.path().join("metric-requests.csv")).unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("epoch_s,value"));
+    // 2026-11-30T09:00:00Z = 1,795,996,800 + 9 × 3,600 = 1,796,029,200 s.
+    assert_eq!(lines.next(), Some("1796029200,6000"));
+    assert_eq!(csv.lines().count(), 61);
+    assert!(
+        report.contains("`metric-requests.csv`: 60 points, every 60 s"),
+        "{report}"
+    );
+    let with_load = t.replacen(
+        "name = \"web\"  #",
+        "load = { trace = { file = \"metric-requests.csv\", time_column = \"epoch_s\", value_column = \"value\", value = \"count\", row_interval = \"60s\" }, cpu_ms_per_request = 40.0 }\nname = \"web\"  #",
+        1,
+    );
+    let loaded = tmp.path().join("shop-with-load.toml");
+    std::fs::write(&loaded, with_load).unwrap();
+    validate_and_run(&loaded, &tmp.path().join("run-load"));
+    let events = std::fs::read_to_string(tmp.path().join("run-load/events.csv")).unwrap();
+    assert!(
+        events.contains("scaling out service web from 4"),
+        "{events}"
+    );
+}
+
+#[test]
+fn import_is_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    assert_eq!(
+        import_ok(Path::new(EXAMPLE), a.path()),
+        import_ok(Path::new(EXAMPLE), b.path())
+    );
+}
+
+#[test]
+fn partial_set_imports_what_it_can() {
+    // Only describe-services and the task definitions.
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("export");
+    std::fs::create_dir_all(dir.join("taskdefs")).unwrap();
+    std::fs::copy(
+        Path::new(EXAMPLE).join("services.json"),
+        dir.join("services.json"),
+    )
+    .unwrap();
+    for f in ["web-7.json", "worker-3.json"] {
+        std::fs::copy(
+            Path::new(EXAMPLE).join("taskdefs").join(f),
+            dir.join("taskdefs").join(f),
+        )
+        .unwrap();
+    }
+    let out = tmp.path().join("out");
+    let (t, report) = import_ok(&dir, &out);
+    assert!(t.contains("name = \"shop\""), "{t}");
+    assert!(t.contains("name = \"shop-m5\""), "{t}");
+    assert!(!t.contains("[timings."), "{t}");
+    for want in [
+        "capacity provider shop-m5 (used by services.json: services[0] (service web) capacityProviderStrategy): no `aws ecs describe-capacity-providers` output",
+        "availability zones us-east-1a, us-east-1b, us-east-1c",
+        "- `aws ecs describe-tasks` → `tasks.json`",
+    ] {
+        assert!(report.contains(want), "report lacks {want:?}:\n{report}");
+    }
+    validate_and_run(&out.join("shop.toml"), &out.join("run"));
+}
+
+#[test]
+fn missing_task_definition_names_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    std::fs::remove_file(tmp.path().join("taskdefs/worker-3.json")).unwrap();
+    let e = import_err(tmp.path());
+    assert!(
+        e.contains("service worker uses task definition arn:aws:ecs:us-east-1:123456789012:task-definition/worker:3")
+            && e.contains("`aws ecs describe-task-definition --task-definition arn:aws:ecs:us-east-1:123456789012:task-definition/worker:3 >")
+            && e.contains("taskdefs/worker-3.json`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn missing_capacity_provider_and_group_name_the_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let cps = tmp.path().join("capacity-providers.json");
+    let text = std::fs::read_to_string(&cps)
+        .unwrap()
+        .replace("\"name\": \"shop-m5\"", "\"name\": \"other\"");
+    std::fs::write(&cps, text).unwrap();
+    let e = import_err(tmp.path());
+    assert!(
+        e.contains("capacity-providers.json: capacity provider shop-m5"),
+        "{e}"
+    );
+    assert!(
+        e.contains("`aws ecs describe-capacity-providers --capacity-providers shop-m5`"),
+        "{e}"
+    );
+
+    copy_example(tmp.path());
+    let asgs = tmp.path().join("auto-scaling-groups.json");
+    let text = std::fs::read_to_string(&asgs)
+        .unwrap()
+        .replace("shop-asg-m5", "another-asg");
+    std::fs::write(&asgs, text).unwrap();
+    let e = import_err(tmp.path());
+    assert!(
+        e.contains(
+            "`aws autoscaling describe-auto-scaling-groups --auto-scaling-group-names shop-asg-m5`"
+        ),
+        "{e}"
+    );
+}
+
+#[test]
+fn malformed_json_is_an_error_with_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    // Line 3 loses the comma after its value: serde_json stops at line 4, column 13.
+    std::fs::write(
+        tmp.path().join("clusters.json"),
+        "{\n    \"clusters\": [{\n        \"clusterName\": \"shop\"\n        \"status\": \"ACTIVE\"\n    }]\n}\n",
+    )
+    .unwrap();
+    let e = import_err(tmp.path());
+    assert!(e.contains("clusters.json:4:9: malformed JSON"), "{e}");
+}
+
+#[test]
+fn the_wrong_commands_output_says_which_command_it_looks_like() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    std::fs::copy(
+        tmp.path().join("scaling-policies.json"),
+        tmp.path().join("services.json"),
+    )
+    .unwrap();
+    let e = import_err(tmp.path());
+    assert!(
+        e.contains("services.json: this looks like the output of `aws application-autoscaling describe-scaling-policies`")
+            && e.contains("expected the output of `aws ecs describe-services`"),
+        "{e}"
+    );
+    copy_example(tmp.path());
+    std::fs::write(
+        tmp.path().join("services.json"),
+        r#"{"serviceArns": ["arn:aws:ecs:us-east-1:1:service/shop/web"]}"#,
+    )
+    .unwrap();
+    let e = import_err(tmp.path());
+    assert!(
+        e.contains("looks like the output of `aws ecs list-services`"),
+        "{e}"
+    );
+    assert!(
+        e.contains("expected the output of `aws ecs describe-services`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_fields_are_listed_in_the_report_not_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let p = tmp.path().join("services.json");
+    let text = std::fs::read_to_string(&p).unwrap().replacen(
+        "\"serviceName\": \"web\",",
+        "\"serviceName\": \"web\", \"futureKnob\": 3,",
+        1,
+    );
+    std::fs::write(&p, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (_, report) = import_ok(tmp.path(), out.path());
+    assert!(
+        report.contains("| `services.json`: `services[].futureKnob` | web |"),
+        "{report}"
+    );
+}
+
+/// The timing fit by hand, through the library: three FARGATE tasks with PROVISIONING 2 s, 4 s and 8 s
+/// (ln = 0.6931, 1.3863, 2.0794 → μ = ln 4, median 4 s; σ² = (ln²2 + 0 + ln²2)/3 → σ = ln 2 × √(2/3) =
+/// 0.5660), pull 10 s each (σ 0), start 1 s each; a fourth task with startedAt before pullStoppedAt is
+/// skipped and named in the report.
+#[test]
+fn start_up_timings_fitted_by_hand() {
+    let task = |id: &str, prov_s: u32, start_after_pull_s: i64| {
+        let created = 1_795_996_800i64; // 2026-11-30T00:00:00Z
+        let ps = created + prov_s as i64;
+        let pe = ps + 10;
+        let st = pe + start_after_pull_s;
+        format!(
+            r#"{{"taskArn": "arn:aws:ecs:us-east-1:1:task/shop/{id}", "launchType": "FARGATE", "availabilityZone": "us-east-1a",
+               "createdAt": {created}, "pullStartedAt": {ps}, "pullStoppedAt": {pe}, "startedAt": {st}}}"#
+        )
+    };
+    let tasks = format!(
+        r#"{{"tasks": [{}, {}, {}, {}], "failures": []}}"#,
+        task("a", 2, 1),
+        task("b", 4, 1),
+        task("c", 8, 1),
+        task("late", 3, -2)
+    );
+    let texts = vec![("tasks.json".to_string(), tasks)];
+    let got = ecsim::import::import_texts(&PathBuf::from("x"), &texts).unwrap();
+    let t = &got.scenario_toml;
+    assert!(
+        t.contains("provisioning = { dist = \"lognormal\", median = \"4000ms\", sigma = 0.5660 }"),
+        "{t}"
+    );
+    assert!(
+        t.contains("pull = { dist = \"lognormal\", median = \"10000ms\", sigma = 0.0000 }"),
+        "{t}"
+    );
+    assert!(
+        t.contains("start = { dist = \"lognormal\", median = \"1000ms\", sigma = 0.0000 }"),
+        "{t}"
+    );
+    assert!(
+        got.report_md.contains("task late (FARGATE): skipped from the timing fit, timestamps out of order (startedAt is 2000 ms before pullStoppedAt)"),
+        "{}",
+        got.report_md
+    );
+}
+
+/// The export script parses (`bash -n`) and writes the file names import reads.
+#[test]
+fn export_script_is_valid_bash_and_writes_the_files_import_reads() {
+    let script = "scripts/export-cluster.sh";
+    let o = Command::new("bash")
+        .args(["-n", script])
+        .output()
+        .expect("bash");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = std::fs::read_to_string(script).unwrap();
+    for cmd in [
+        "ecs describe-clusters",
+        "ecs describe-capacity-providers",
+        "autoscaling describe-auto-scaling-groups",
+        "ecs describe-services",
+        "ecs describe-task-definition",
+        "application-autoscaling describe-scalable-targets",
+        "application-autoscaling describe-scaling-policies",
+        "ecs describe-tasks",
+    ] {
+        assert!(text.contains(cmd), "{script} lacks {cmd}");
+    }
+    for file in [
+        "clusters.json",
+        "capacity-providers.json",
+        "auto-scaling-groups.json",
+        "scalable-targets.json",
+        "scaling-policies.json",
+        "taskdefs/",
+    ] {
+        assert!(text.contains(file), "{script} does not write {file}");
+    }
+}
+
+/// `ecsim calibrate`: the imported example against observed RunningTaskCount series. By hand: web runs 4
+/// tasks throughout the first 12 minutes (no load, so no scale-in before 15 low datapoints), so observed
+/// 4 × 10 gives MAPE 0; worker runs 6 and the last observed point is 5: |6 − 5| / 5 = 20 % on one of 10
+/// points → MAPE 2.0 %. Within 20 % → exit 0; with --tolerance 1 worker is outside → exit 1.
+#[test]
+fn calibrate_reports_mape_per_metric_against_the_tolerance() {
+    let tmp = tempfile::tempdir().unwrap();
+    import_ok(Path::new(EXAMPLE), tmp.path());
+    let obs = tmp.path().join("observed");
+    std::fs::create_dir_all(&obs).unwrap();
+    let ts: Vec<String> = (2..12)
+        .map(|m| format!("\"2026-11-30T09:{m:02}:00+00:00\""))
+        .collect();
+    let mut worker = vec!["6.0"; 9];
+    worker.push("5.0");
+    let doc = format!(
+        r#"{{"MetricDataResults": [
+            {{"Id": "running_web", "Label": "RunningTaskCount", "Timestamps": [{ts}], "Values": [{web}], "StatusCode": "Complete"}},
+            {{"Id": "running_worker", "Label": "RunningTaskCount", "Timestamps": [{ts}], "Values": [{worker}], "StatusCode": "Complete"}}
+        ], "Messages": []}}"#,
+        ts = ts.join(", "),
+        web = ["4.0"; 10].join(", "),
+        worker = worker.join(", ")
+    );
+    std::fs::write(obs.join("metrics.json"), doc).unwrap();
+    let scenario = tmp.path().join("shop.toml");
+    let o = ecsim(&["calibrate", s(&scenario), "--observed", s(&obs)]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains(
+            "running  web                       10        0     0.0          20.0  within"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "running  worker                    10        0     2.0          20.0  within"
+        ),
+        "{out}"
+    );
+    let o = ecsim(&[
+        "calibrate",
+        s(&scenario),
+        "--observed",
+        s(&obs),
+        "--tolerance",
+        "1",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("OUTSIDE"));
+    // A folder with no get-metric-data output is bad input.
+    let o = ecsim(&[
+        "calibrate",
+        s(&scenario),
+        "--observed",
+        EXAMPLE.replace("aws-export", "nonexistent").as_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+}
