@@ -268,6 +268,8 @@ pub struct Summary {
     pub batch: Option<BatchSummary>,
     /// Names of summary figures that later features fill.
     pub not_modelled: Vec<&'static str>,
+    /// The scenario's warnings, then those of the run's end (see [`crate::warnings`]).
+    pub warnings: Vec<crate::warnings::Warning>,
 }
 
 /// Batch-job figures.

@@ -199,6 +199,18 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "memory_reservation_mean": s.memory_reservation_mean,
         },
         "not_modelled": s.not_modelled,
+        "warnings": s.warnings.iter().map(warning_json).collect::<Vec<_>>(),
+    })
+}
+
+/// One warning of `summary.json`: `code`, `message`, and `service`, `file`, `line` (null when unknown).
+pub fn warning_json(w: &crate::warnings::Warning) -> serde_json::Value {
+    serde_json::json!({
+        "code": w.code,
+        "message": w.message,
+        "service": w.service,
+        "file": w.file,
+        "line": w.line,
     })
 }
 
