@@ -514,3 +514,88 @@ pub fn capacity_findings(spec: &Spec) -> Vec<Finding> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(toml: &str) -> Spec {
+        crate::scenario::load_str(toml, "t.toml", std::path::Path::new("."))
+            .unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    const HEAD: &str = r#"
+name = "t"
+duration = "1h"
+[cluster]
+availability_zones = ["us-east-1a"]
+[[capacity_providers]]
+name = "burst"
+instance_type = "t3.medium"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "agent"
+cpu = 512
+memory = 256
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+"#;
+
+    /// t3.medium: 2 vCPU → 2048 CPU units registered (§6.1); the daemon takes 512 first (§2.1), leaving
+    /// 1536 = 3 tasks of 512. Four instances hold 12, so desired 14 warns at the service's desired_count.
+    #[test]
+    fn room_after_daemons_and_the_count_groups_can_hold() {
+        let s = spec(&format!(
+            "{HEAD}[[task_definitions]]\nfamily = \"web\"\ncpu = 512\nmemory = 512\n[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 14\nlaunch_type = \"EC2\"\n"
+        ));
+        let r = room(&s, ProviderId(0)).unwrap();
+        assert_eq!((r.cpu_registered, r.cpu), (2048, 1536));
+        assert_eq!(r.mem, r.mem_registered - 256);
+        assert_eq!(r.daemons, ["agent"]);
+        assert_eq!(s.warnings.len(), 1);
+        let w = &s.warnings[0];
+        assert_eq!((w.code, w.line), (CAPACITY_BELOW_MAX, Some(26)));
+        assert!(w.message.contains("never hold more than 12: burst: 4 instances (desired_size, no managed scaling) × 3 tasks"), "{}", w.message);
+        // 12 is within reach: no warning.
+        let s = spec(&format!(
+            "{HEAD}[[task_definitions]]\nfamily = \"web\"\ncpu = 512\nmemory = 512\n[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 12\nlaunch_type = \"EC2\"\n"
+        ));
+        assert!(s.warnings.is_empty());
+    }
+
+    /// 2048 CPU registered less the daemon's 512 leaves 1536: a 2048-CPU task fits the registered size but
+    /// never an instance the daemon already holds; an ARM64 task never fits the x86_64 t3.
+    #[test]
+    fn never_fits_counts_daemons_and_architecture() {
+        let s = spec(&format!(
+            "{HEAD}[[task_definitions]]\nfamily = \"web\"\ncpu = 2048\nmemory = 512\n[[services]]\nname = \"web\"\ntask_definition = \"web\"\ndesired_count = 1\nlaunch_type = \"EC2\"\n"
+        ));
+        assert_eq!(s.warnings.len(), 1);
+        let m = &s.warnings[0].message;
+        assert!(m.contains("can never fit t3.medium (2048 CPU, "), "{m}");
+        assert!(m.contains("; 1536 CPU, "), "{m}");
+        assert!(m.contains("(2048 CPU > 1536)"), "{m}");
+        let def = s.task_def(s.services[1].task_def);
+        assert_eq!(
+            never_fits_note(&s, &[ProviderId(0)], 2048, 512, def).unwrap(),
+            format!(
+                "this task can never fit: the largest instance type it may use, t3.medium, registers 2048 CPU / {} MiB (1536 CPU / {} MiB after the daemon agent); no instance it may use will ever hold it",
+                room(&s, ProviderId(0)).unwrap().mem_registered,
+                room(&s, ProviderId(0)).unwrap().mem
+            )
+        );
+        let s = spec(&format!(
+            "{HEAD}[[task_definitions]]\nfamily = \"arm\"\ncpu = 256\nmemory = 512\ncpu_architecture = \"ARM64\"\n[[services]]\nname = \"arm\"\ntask_definition = \"arm\"\ndesired_count = 1\nlaunch_type = \"EC2\"\n"
+        ));
+        assert!(
+            s.warnings[0]
+                .message
+                .contains("(it needs arm64 and t3.medium is x86_64)"),
+            "{}",
+            s.warnings[0].message
+        );
+    }
+}
