@@ -194,6 +194,18 @@ pub fn room(spec: &Spec, p: ProviderId) -> Option<Room> {
 /// Why a task of `cpu`/`mem` (and `def`'s architecture and networking) can never be placed on an instance
 /// with `room`, or None if one empty instance holds it.
 pub fn misfit(room: &Room, cpu: u32, mem: u32, def: &TaskDefSpec) -> Option<String> {
+    misfit_in(room, (room.cpu, room.mem, room.eni), cpu, mem, def)
+}
+
+/// [`misfit`] against `(cpu, memory, ENIs)` of the instance (its registered size for a daemon, which
+/// reserves before any other task).
+fn misfit_in(
+    room: &Room,
+    free: (u32, u32, u32),
+    cpu: u32,
+    mem: u32,
+    def: &TaskDefSpec,
+) -> Option<String> {
     let mut why = Vec::new();
     if let Some(a) = def.arch
         && a != room.arch
@@ -205,13 +217,13 @@ pub fn misfit(room: &Room, cpu: u32, mem: u32, def: &TaskDefSpec) -> Option<Stri
             room.arch.as_attribute()
         ));
     }
-    if cpu > room.cpu {
-        why.push(format!("{cpu} CPU > {}", room.cpu));
+    if cpu > free.0 {
+        why.push(format!("{cpu} CPU > {}", free.0));
     }
-    if mem > room.mem {
-        why.push(format!("{mem} MiB > {}", room.mem));
+    if mem > free.1 {
+        why.push(format!("{mem} MiB > {}", free.1));
     }
-    if def.uses_eni() && room.eni == 0 {
+    if def.uses_eni() && free.2 == 0 {
         why.push(format!(
             "{} has no ENI free for an awsvpc task",
             room.instance_type
@@ -299,6 +311,7 @@ pub fn never_fits_note(
 /// instance of, or one for the whole launch type EC2 when no group holds it.
 fn never_fits(
     spec: &Spec,
+    rooms: &[Option<Room>],
     subject: Subject,
     service: Option<&str>,
     launch: &Launch,
@@ -313,21 +326,20 @@ fn never_fits(
         field: "task_definition",
         warning: Warning::new(TASK_NEVER_FITS, service, message),
     };
-    let rooms: Vec<(ProviderId, Room)> = providers
+    let rooms: Vec<(ProviderId, &Room)> = providers
         .iter()
-        .filter_map(|&p| room(spec, p).map(|r| (p, r)))
+        .filter_map(|&p| rooms[p.0 as usize].as_ref().map(|r| (p, r)))
         .collect();
     // A daemon reserves first, so it competes with no other daemon for the room: check registered size.
     let misfit_of = |r: &Room| {
         if daemon {
-            let bare = Room {
-                cpu: r.cpu_registered,
-                mem: r.mem_registered,
-                eni: r.eni_registered,
-                daemons: Vec::new(),
-                ..r.clone()
-            };
-            misfit(&bare, cpu, mem, def)
+            misfit_in(
+                r,
+                (r.cpu_registered, r.mem_registered, r.eni_registered),
+                cpu,
+                mem,
+                def,
+            )
         } else {
             misfit(r, cpu, mem, def)
         }
@@ -417,12 +429,17 @@ fn peak_count(spec: &Spec, sid: usize, s: &ServiceSpec) -> (u32, &'static str, S
 /// A REPLICA service on Auto Scaling groups only that may ask for more tasks than the groups can ever hold
 /// (each at `max_size`, or at `desired_size` without managed scaling: ecsim's groups change size only
 /// through it), counting how many of its tasks one instance holds after the daemons.
-fn capacity_below_peak(spec: &Spec, sid: usize, s: &ServiceSpec) -> Option<Finding> {
+fn capacity_below_peak(
+    spec: &Spec,
+    rooms: &[Option<Room>],
+    sid: usize,
+    s: &ServiceSpec,
+) -> Option<Finding> {
     if s.scheduling != SchedulingStrategy::Replica {
         return None;
     }
     let providers = providers_of(spec, &s.launch);
-    if providers.is_empty() || providers.iter().any(|&p| room(spec, p).is_none()) {
+    if providers.is_empty() || providers.iter().any(|&p| rooms[p.0 as usize].is_none()) {
         return None; // Fargate has no fixed ceiling here
     }
     let def = spec.task_def(s.task_def);
@@ -437,8 +454,8 @@ fn capacity_below_peak(spec: &Spec, sid: usize, s: &ServiceSpec) -> Option<Findi
         let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
             unreachable!()
         };
-        let r = room(spec, p).expect("an Auto Scaling group");
-        let each = per_instance(&r, def.cpu_units, def.memory_mib, def, one_each);
+        let r = rooms[p.0 as usize].as_ref().expect("an Auto Scaling group");
+        let each = per_instance(r, def.cpu_units, def.memory_mib, def, one_each);
         let (n, size) = if asg.managed_scaling.is_some() {
             (asg.max_size, "max_size")
         } else {
@@ -472,12 +489,16 @@ fn capacity_below_peak(spec: &Spec, sid: usize, s: &ServiceSpec) -> Option<Findi
 /// The capacity warnings of a spec: tasks that can never fit what they may use, services whose largest
 /// count their providers cannot hold.
 pub fn capacity_findings(spec: &Spec) -> Vec<Finding> {
+    let rooms: Vec<Option<Room>> = (0..spec.providers.len())
+        .map(|p| room(spec, ProviderId(p as u16)))
+        .collect();
     let mut out = Vec::new();
     for (i, s) in spec.services.iter().enumerate() {
         let daemon = s.scheduling == SchedulingStrategy::Daemon;
         let def = spec.task_def(s.task_def);
         let misfits = never_fits(
             spec,
+            &rooms,
             Subject::Service(i),
             Some(&s.name),
             &s.launch,
@@ -486,7 +507,7 @@ pub fn capacity_findings(spec: &Spec) -> Vec<Finding> {
         );
         let none = misfits.is_empty();
         out.extend(misfits);
-        if none && let Some(f) = capacity_below_peak(spec, i, s) {
+        if none && let Some(f) = capacity_below_peak(spec, &rooms, i, s) {
             out.push(f);
         }
     }
@@ -494,6 +515,7 @@ pub fn capacity_findings(spec: &Spec) -> Vec<Finding> {
         let def = spec.task_def(r.task_def);
         out.extend(never_fits(
             spec,
+            &rooms,
             Subject::RunTask(i),
             None,
             &r.launch,
@@ -505,6 +527,7 @@ pub fn capacity_findings(spec: &Spec) -> Vec<Finding> {
         let def = spec.task_def(st.run.task_def);
         out.extend(never_fits(
             spec,
+            &rooms,
             Subject::ScheduledTask(i),
             None,
             &st.run.launch,

@@ -1,7 +1,8 @@
 //! `ecsim explain`: the decision lines about placement and one task's life, recorded only when
 //! [`Sim::with_explain`] asked for them (every hook here is behind `self.explain.is_some()`), and the
 //! rendering of the log as the command prints it — filtered by service, time and task, with identical
-//! retries collapsed into one line with a count and a span.
+//! retries collapsed into one line with a count and a span. The hooks are cold and never inlined, so the
+//! hot paths that call them (task state changes) keep their size.
 
 use super::{ExplainLine, Sim};
 use crate::ecs::placement::{self, Failure, Request};
@@ -60,6 +61,8 @@ impl Sim<'_> {
     /// Why placement chose what it chose for a task of `owner` (tagged with the task it creates, the next
     /// serial, when it is placed or will wait in PROVISIONING); when no instance it may use could ever
     /// hold it, say so (§3.2: managed scaling will not help).
+    #[cold]
+    #[inline(never)]
     pub(super) fn explain_placement(
         &self,
         owner: Owner,
@@ -113,6 +116,8 @@ impl Sim<'_> {
     }
 
     /// Task `t` was created in PROVISIONING to wait for `p`'s instances (§3.2).
+    #[cold]
+    #[inline(never)]
     pub(super) fn explain_wait(&self, t: TaskId, p: ProviderId) {
         let task = self.world.task(t);
         let (who, _) = self.owner_words(task.owner, &self.world.group_names[task.group.0 as usize]);
@@ -125,6 +130,8 @@ impl Sim<'_> {
     }
 
     /// A waiting task got an instance when capacity arrived.
+    #[cold]
+    #[inline(never)]
     pub(super) fn explain_capacity_placed(&self, t: TaskId, inst: InstanceId) {
         let task = self.world.task(t);
         let i = self.world.instance(inst);
@@ -140,6 +147,8 @@ impl Sim<'_> {
     }
 
     /// A task was created (its first state, its size and where it runs when known).
+    #[cold]
+    #[inline(never)]
     pub(super) fn explain_created(&self, t: TaskId) {
         let task = self.world.task(t);
         let td = self.spec.task_def(task.def);
@@ -167,6 +176,8 @@ impl Sim<'_> {
     }
 
     /// Task `t` moves from `old` to `new`.
+    #[cold]
+    #[inline(never)]
     pub(super) fn explain_state(&self, t: TaskId, old: TaskState, new: TaskState) {
         let task = self.world.task(t);
         let mut text = format!(
@@ -203,6 +214,8 @@ impl Sim<'_> {
     }
 
     /// Task `t`'s desired status became STOPPED.
+    #[cold]
+    #[inline(never)]
     pub(super) fn explain_stop(&self, t: TaskId) {
         let task = self.world.task(t);
         let text = format!(
