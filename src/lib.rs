@@ -17,4 +17,5 @@ pub mod sim;
 pub mod spec;
 pub mod sweep;
 pub mod traffic;
+pub mod warnings;
 pub mod workload;

@@ -99,8 +99,9 @@ enum Command {
         out: Option<PathBuf>,
     },
     /// Print the decision log of a run in plain English: placements (which instances were rejected and
-    /// why, what each constraint kept, how each strategy chose), scaling decisions with their datapoints,
-    /// cluster scaling (M, N, CPR), deployments and the circuit breaker.
+    /// why, what each constraint kept, how each strategy chose, tasks that can never fit), scaling
+    /// decisions with their datapoints, cluster scaling (M, N, CPR), deployments and the circuit breaker.
+    /// Identical retries are printed once with a count and a span.
     Explain {
         /// Scenario TOML file.
         scenario: PathBuf,
@@ -113,7 +114,8 @@ enum Command {
         /// Up to this simulated time.
         #[arg(long)]
         to: Option<String>,
-        /// Only lines about this task id.
+        /// The whole life of this task (its id in tasks.csv): each state change, its placement, its stop
+        /// code and reason, and the service events that name it.
         #[arg(long)]
         task: Option<u64>,
     },
@@ -365,12 +367,14 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
     if let Some(s) = seed {
         spec.seed = s;
     }
+    warn(&spec.warnings);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&spec.name));
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         output::write_run(&dir, |sink| sim::simulate(&spec, sink))
     }));
     match result {
         Ok(Ok(s)) => {
+            warn(&s.warnings[spec.warnings.len().min(s.warnings.len())..]);
             if !quiet {
                 say!(
                     "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
@@ -421,17 +425,32 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
     }
 }
 
+/// Warnings go to stderr, one a line, even with `--quiet` (see `ecsim::warnings`).
+fn warn(list: &[ecsim::warnings::Warning]) {
+    for w in list {
+        eprintln!("warning: {w}");
+    }
+}
+
 fn validate(paths: &[PathBuf]) -> ExitCode {
     let mut bad = false;
     for p in paths {
         match scenario::load(p) {
-            Ok(s) => say!(
-                "{}: ok ({} services, {} task definitions, {} capacity providers)",
-                p.display(),
-                s.services.len(),
-                s.task_definitions.len(),
-                s.providers.len() - 2
-            ),
+            Ok(s) => {
+                say!(
+                    "{}: ok ({} services, {} task definitions, {} capacity providers{})",
+                    p.display(),
+                    s.services.len(),
+                    s.task_definitions.len(),
+                    s.providers.len() - 2,
+                    match s.warnings.len() {
+                        0 => String::new(),
+                        1 => "; 1 warning".into(),
+                        n => format!("; {n} warnings"),
+                    }
+                );
+                warn(&s.warnings);
+            }
             Err(d) => {
                 eprintln!("{d}");
                 bad = true;
@@ -691,7 +710,7 @@ fn explain(
         }
     };
     let (from, to) = match (parse(&from, "from"), parse(&to, "to")) {
-        (Ok(a), Ok(b)) => (a.unwrap_or(0), b.unwrap_or(u64::MAX)),
+        (Ok(a), Ok(b)) => (a.unwrap_or(0), b),
         (Err(c), _) | (_, Err(c)) => return c,
     };
     if let Some(s) = &service
@@ -710,31 +729,25 @@ fn explain(
             .with_explain(log.clone())
             .run()
     }));
-    if run.is_err() {
-        eprintln!(
-            "error: internal error in the simulation (a bug: please report it with the scenario file)"
-        );
-        return ExitCode::from(1);
-    }
+    let summary = match run {
+        Ok(s) => s,
+        Err(_) => {
+            eprintln!(
+                "error: internal error in the simulation (a bug: please report it with the scenario file)"
+            );
+            return ExitCode::from(1);
+        }
+    };
+    warn(&summary.warnings);
+    let filter = sim::ExplainFilter {
+        service,
+        from_ms: from,
+        to_ms: to,
+        task,
+    };
     let lines = log.lock().expect("explain log");
-    let needle = task.map(|t| format!("task {t})"));
-    for l in lines.iter() {
-        if l.time_ms < from || l.time_ms > to {
-            continue;
-        }
-        if let Some(s) = &service
-            && &l.service != s
-            && !l.text.contains(&format!("service {s}"))
-        {
-            continue;
-        }
-        if let Some(n) = &needle
-            && !l.text.contains(n.as_str())
-            && !l.text.contains(&format!("task {}", task.unwrap_or(0)))
-        {
-            continue;
-        }
-        say!("{} {}", output::clock(l.time_ms), l.text);
+    for l in sim::render_explain(&lines, &filter) {
+        say!("{l}");
     }
     ExitCode::SUCCESS
 }

@@ -8,13 +8,16 @@
 mod autoscaling;
 mod burst;
 mod deploy;
+mod explain;
 mod faults;
 mod launch;
 mod queue;
 mod scale_in;
+mod warnings;
 
 use deploy::{Deployment, Rollout};
 pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
+pub use explain::{ExplainFilter, render as render_explain};
 
 use std::collections::{HashMap, VecDeque};
 
@@ -183,6 +186,8 @@ struct BatchRt {
     next: Option<Job>,
     waiting: VecDeque<(Job, SimTime)>,
     read: u64,
+    /// Jobs dropped because no size they may use holds them (for the end-of-run warning).
+    unfit: u64,
 }
 
 /// Jobs that may wait for capacity at once, per batch source (a bound on the queue).
@@ -362,6 +367,10 @@ pub struct ExplainLine {
     pub service: String,
     /// What was decided and why.
     pub text: String,
+    /// The task it is about (its id in `tasks.csv`), if one.
+    pub task: Option<u64>,
+    /// A state change of that task (printed only when asked for the task).
+    pub lifecycle: bool,
 }
 
 const STAY: u64 = u64::MAX;
@@ -540,6 +549,7 @@ impl<'a> Sim<'a> {
                     next: None,
                     waiting: VecDeque::new(),
                     read: 0,
+                    unfit: 0,
                 })
                 .collect(),
             job_waits_ms: Vec::new(),
@@ -631,6 +641,8 @@ impl<'a> Sim<'a> {
                 time_ms: self.queue.now(),
                 service: service.to_string(),
                 text,
+                task: None,
+                lifecycle: false,
             });
         }
     }
@@ -938,6 +950,9 @@ impl<'a> Sim<'a> {
                 .resize_with(slot + 1, TaskTraffic::default);
         }
         self.task_traffic[slot] = TaskTraffic::default();
+        if self.explain.is_some() {
+            self.explain_created(id);
+        }
         id
     }
 
@@ -995,6 +1010,7 @@ impl<'a> Sim<'a> {
                 // Larger than the largest Fargate size (§5.1): it can never run.
                 self.batches[i].waiting.pop_front();
                 self.jobs_dropped += 1;
+                self.batches[i].unfit += 1;
                 let msg = format!(
                     "Batch {}: job {} ({} CPU units, {} MiB) is larger than any Fargate size; dropped.",
                     b.name, job.id, job.cpu_units, job.memory_mib
@@ -1030,6 +1046,7 @@ impl<'a> Sim<'a> {
                     // (§7.3); a job that fits no instance type in scope would block the queue forever.
                     self.batches[i].waiting.pop_front();
                     self.jobs_dropped += 1;
+                    self.batches[i].unfit += 1;
                     let msg = format!(
                         "Batch {}: job {} ({} CPU units, {} MiB) fits no instance type it may use; dropped.",
                         b.name, job.id, size.0, size.1
@@ -1594,22 +1611,7 @@ impl<'a> Sim<'a> {
         };
         let placed = placement::place(&self.world, &req, &mut self.rng_placement);
         if self.explain.is_some() {
-            let who = match owner {
-                Owner::Service(s) => format!("service {}", spec.services[s.0 as usize].name),
-                Owner::Standalone(_) => "RunTask".to_string(),
-                Owner::Batch(b) => format!("batch {}", spec.batch_jobs[b as usize].name),
-            };
-            let text = format!(
-                "{who}: placing a task ({} CPU, {} MiB): {}",
-                cpu,
-                mem,
-                placement::explain(&self.world, &req, &placed, &spec.zones)
-            );
-            let svc = match owner {
-                Owner::Service(s) => spec.services[s.0 as usize].name.clone(),
-                _ => String::new(),
-            };
-            self.explain_line(&svc, text);
+            self.explain_placement(owner, provider, &req, &placed);
         }
         match placed {
             Ok(inst) => {
@@ -1626,15 +1628,11 @@ impl<'a> Sim<'a> {
                 if managed && self.waiting_total < spec.scheduler.provisioning_cap {
                     // §3.2/§7.3: the task is created in PROVISIONING and waits for capacity.
                     task.awaiting_capacity = true;
-                    self.explain_line(
-                        "",
-                        format!(
-                            "the task waits in PROVISIONING for {}'s instances (managed scaling)",
-                            spec.provider(provider.expect("managed")).name
-                        ),
-                    );
                     let id = self.create_task(task);
                     let p = provider.expect("managed");
+                    if self.explain.is_some() {
+                        self.explain_wait(id, p);
+                    }
                     let serial = self.world.task(id).serial;
                     self.waiting[p.0 as usize].push_back((id, serial));
                     self.waiting_total += 1;
@@ -1999,6 +1997,9 @@ impl<'a> Sim<'a> {
         let old = self.world.task(t).state;
         if old != state {
             self.count_state(t, Some(old), Some(state));
+            if self.explain.is_some() {
+                self.explain_state(t, old, state);
+            }
         }
         {
             let task = self.world.task_mut(t);
@@ -2190,6 +2191,9 @@ impl<'a> Sim<'a> {
             task.stop_reason = reason;
             task.stopping_at = Some(now);
         }
+        if self.explain.is_some() {
+            self.explain_stop(t);
+        }
         self.leave_load_balancer(t, immediate);
         if let Owner::Service(sid) = owner {
             let st = &mut self.services[sid.0 as usize];
@@ -2351,6 +2355,9 @@ impl<'a> Sim<'a> {
                     self.world.task_mut(t).awaiting_capacity = false;
                     self.waiting_total -= 1;
                     self.unplaced_now -= 1;
+                    if self.explain.is_some() {
+                        self.explain_capacity_placed(t, inst);
+                    }
                     self.allocate(t, inst);
                     self.run_from(t, TaskState::Provisioning);
                     if let Owner::Service(sid) = owner {
@@ -2660,6 +2667,7 @@ impl<'a> Sim<'a> {
 
     fn finish(mut self, wall_seconds: f64) -> Summary {
         let spec = self.spec;
+        let warnings = self.end_warnings();
         // Tasks still alive at the end are written with their last status, in id order.
         let mut alive: Vec<TaskId> = (0..self.world.tasks.len() as u32)
             .map(TaskId)
@@ -2803,6 +2811,7 @@ impl<'a> Sim<'a> {
             batch,
             queues: self.queue_summaries(),
             not_modelled: Vec::new(),
+            warnings,
         }
     }
 }

@@ -69,6 +69,8 @@ pub struct Spec {
     pub deployments: Vec<DeploymentSpec>,
     /// Faults.
     pub faults: Vec<FaultSpec>,
+    /// What the loader found that makes the run's answers easy to misread (see [`crate::warnings`]).
+    pub warnings: Vec<crate::warnings::Warning>,
 }
 
 /// `UpdateService` with a new task definition at a time (a rolling deployment, §2.3).

@@ -65,9 +65,24 @@ fn every_example_scenario_runs() {
             "tasks",
             "unplaced_task_seconds",
             "slo_violation_minutes",
+            "warnings",
         ] {
             assert!(v.get(key).is_some(), "summary.json lacks {key}");
         }
+        // An example warns only when the warning is its point (issue #17).
+        let codes: Vec<&str> = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| w["code"].as_str().unwrap())
+            .collect();
+        let expected: &[&str] = match path.file_stem().unwrap().to_str().unwrap() {
+            "alibaba-batch" => &["batch-jobs-dropped"], // pods larger than any Fargate size
+            "daemon-and-replica" => &["capacity-below-max"], // desired 14 where 12 fit
+            "member-of-distinct" => &["unplaced-at-end"], // 5 wanted, 3 m5 instances
+            _ => &[],
+        };
+        assert_eq!(codes, expected, "{}: {}", path.display(), stderr(&o));
         n += 1;
     }
     assert!(n >= 6, "expected at least six example scenarios, found {n}");

@@ -75,6 +75,32 @@ pub const MS_PER_H: u64 = 60 * MS_PER_MIN;
 /// Milliseconds per day.
 pub const MS_PER_DAY: u64 = 24 * MS_PER_H;
 
+/// A length of time for people: its three largest units, e.g. `3 d 10 h 28 min`, `1 min 30 s`, `10 s`,
+/// `0.25 s` (messages and warnings; never parsed back).
+pub fn span_text(ms: u64) -> String {
+    if ms < MS_PER_MIN && !ms.is_multiple_of(MS_PER_S) {
+        return format!("{} s", ms as f64 / 1000.0);
+    }
+    let s = ms / MS_PER_S;
+    let parts = [
+        (s / 86_400, "d"),
+        (s / 3600 % 24, "h"),
+        (s / 60 % 60, "min"),
+        (s % 60, "s"),
+    ];
+    let first = parts.iter().position(|p| p.0 > 0).unwrap_or(3);
+    let text: Vec<String> = parts[first..(first + 3).min(4)]
+        .iter()
+        .filter(|p| p.0 > 0)
+        .map(|(n, u)| format!("{n} {u}"))
+        .collect();
+    if text.is_empty() {
+        "0 s".into()
+    } else {
+        text.join(" ")
+    }
+}
+
 struct Entry<E> {
     time: SimTime,
     seq: u64,
@@ -239,6 +265,16 @@ impl<E> EventQueue<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spans_for_people() {
+        assert_eq!(span_text(296_880_000), "3 d 10 h 28 min");
+        assert_eq!(span_text(90_000), "1 min 30 s");
+        assert_eq!(span_text(10_000), "10 s");
+        assert_eq!(span_text(250), "0.25 s");
+        assert_eq!(span_text(0), "0 s");
+        assert_eq!(span_text(2 * MS_PER_H + 5 * MS_PER_S), "2 h 5 s");
+    }
 
     #[test]
     fn round_and_floor_are_f64s_bit_for_bit() {

@@ -315,6 +315,8 @@ pub struct Summary {
     pub queues: Vec<QueueSummary>,
     /// Names of summary figures that later features fill.
     pub not_modelled: Vec<&'static str>,
+    /// The scenario's warnings, then those of the run's end (see [`crate::warnings`]).
+    pub warnings: Vec<crate::warnings::Warning>,
 }
 
 /// A service's queue over the run (§4.5). Arrived = consumed + visible + in flight at the end.

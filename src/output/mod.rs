@@ -276,6 +276,7 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "memory_reservation_mean": s.memory_reservation_mean,
         },
         "not_modelled": s.not_modelled,
+        "warnings": s.warnings.iter().map(warning_json).collect::<Vec<_>>(),
     });
     // Only runs with a queue have the key, so that the files of the others stay as they were.
     if !s.queues.is_empty() {
@@ -329,6 +330,17 @@ fn slo_json(
 
 fn r6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
+}
+
+/// One warning of `summary.json`: `code`, `message`, and `service`, `file`, `line` (null when unknown).
+pub fn warning_json(w: &crate::warnings::Warning) -> serde_json::Value {
+    serde_json::json!({
+        "code": w.code,
+        "message": w.message,
+        "service": w.service,
+        "file": w.file,
+        "line": w.line,
+    })
 }
 
 /// The files of one run, written whole: run `f` with a sink that streams into temporary files, then

@@ -158,6 +158,10 @@ table.grid td.sig { font-weight: 600; }
 .headline { margin: 0 0 14px; padding-left: 20px; }
 .headline .alert { color: #b3161b; font-weight: 600; }
 .kind { display: inline-block; padding: 0 6px; border-radius: 3px; background: var(--bg); border: 1px solid var(--line); font-size: 12px; }
+.warnings { border: 1px solid #e0a526; border-left-width: 6px; background: #fff8e6; border-radius: 6px; padding: 2px 16px 8px; margin: 18px 0 0; }
+.warnings h2 { border: none; margin: 10px 0 6px; color: #8a5a00; }
+.warnings li { margin: 4px 0; }
+.warnings .where { color: var(--muted); font-size: 12px; }
 footer { color: var(--muted); font-size: 12px; padding: 16px 28px; border-top: 1px solid var(--line); }
 "#;
 
@@ -306,6 +310,9 @@ fn summary_cards(out: &mut String, summary: &serde_json::Value) {
     let mut run: Vec<(String, String)> = Vec::new();
     let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (k, v) in obj {
+        if k == "warnings" {
+            continue; // first on the page, in their own section
+        }
         match v {
             serde_json::Value::Object(_) => {
                 let mut rows = Vec::new();
@@ -399,6 +406,42 @@ fn headline(out: &mut String, summary: &serde_json::Value) {
         let _ = writeln!(out, "<li{class}>{}</li>", escape(&l));
     }
     out.push_str("</ul>\n");
+}
+
+/// The `warnings` of `summary.json` as the page's first section (nothing when there are none): each
+/// message with its code and where it points. Returns whether there were any.
+fn warnings_section(out: &mut String, summary: &serde_json::Value) -> bool {
+    let Some(list) = summary
+        .get("warnings")
+        .and_then(|v| v.as_array())
+        .filter(|l| !l.is_empty())
+    else {
+        return false;
+    };
+    let _ = writeln!(
+        out,
+        "<section id=\"warnings\" class=\"warnings\">\n<h2>Warnings ({})</h2>\n<ul>",
+        list.len()
+    );
+    for w in list {
+        let text = |k: &str| w.get(k).and_then(|v| v.as_str()).unwrap_or("");
+        let mut place = text("file").to_string();
+        if let Some(l) = w.get("line").and_then(|v| v.as_u64()) {
+            let _ = write!(place, ":{l}");
+        }
+        let mut meta = vec![text("code").to_string()];
+        if !place.is_empty() {
+            meta.push(place);
+        }
+        let _ = writeln!(
+            out,
+            "<li>{} <span class=\"where\">[{}]</span></li>",
+            escape(text("message")),
+            escape(&meta.join(" · "))
+        );
+    }
+    out.push_str("</ul>\n</section>\n");
+    true
 }
 
 struct EventLog {
@@ -572,7 +615,11 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
     }
 
     let mut body = String::new();
-    let mut nav = vec![("summary".to_string(), "Summary".to_string())];
+    let mut nav = Vec::new();
+    if warnings_section(&mut body, &summary) {
+        nav.push(("warnings".to_string(), "Warnings".to_string()));
+    }
+    nav.push(("summary".to_string(), "Summary".to_string()));
     body.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n");
     if summary.is_null() {
         body.push_str("<p class=\"note\">This folder has no summary.json.</p>\n");

@@ -2,7 +2,7 @@
 //! read through once here, so a bad row is reported before the run starts, with its file and line.
 
 use super::schema::*;
-use super::{Ctx, Item};
+use super::{Ctx, Item, string_key};
 use crate::engine::{MS_PER_S, SimTime};
 use crate::scenario::Diagnostic;
 use crate::spec::*;
@@ -227,9 +227,25 @@ impl<'s> Ctx<'s> {
                 prefix,
                 &format!("{key}.trace.delimiter"),
             );
-            // Read the whole trace once now (streamed), so that a bad row is a load error, not a crash.
+            cfg.gaps = match t.gaps.as_deref() {
+                None | Some("interpolate") => rate::GapFill::Interpolate,
+                Some("zero") => rate::GapFill::Zero,
+                Some("hold") => rate::GapFill::Hold,
+                Some("error") => rate::GapFill::Error,
+                Some(o) => {
+                    self.at(
+                        item,
+                        prefix,
+                        &format!("{key}.trace.gaps"),
+                        format!("unknown gaps \"{o}\"; allowed: \"interpolate\", \"zero\", \"hold\", \"error\""),
+                    );
+                    rate::GapFill::Interpolate
+                }
+            };
+            // Read the whole trace once now (streamed), so that a bad row is a load error, not a crash,
+            // and the holes the run reads are known.
+            let end_s = secs(duration_ms);
             let check = rate::RateSeries::open(cfg.clone()).and_then(|mut r| {
-                let end_s = secs(duration_ms);
                 let mut t0 = 0.0;
                 while t0 < end_s {
                     let t1 = (t0 + 86_400.0).min(end_s);
@@ -239,20 +255,30 @@ impl<'s> Ctx<'s> {
                         break;
                     }
                 }
-                Ok(())
+                Ok(r)
             });
-            if let Err(e) = check {
-                if e.line == 0 && e.message.contains("No such file") {
-                    self.at(
-                        item,
-                        prefix,
-                        &format!("{key}.trace.file"),
-                        format!("cannot read trace file \"{}\": {}", t.file, e.message),
-                    );
-                } else {
-                    self.trace_error(e);
+            match check {
+                Err(e) => {
+                    if e.line == 0 && e.message.contains("No such file") {
+                        self.at(
+                            item,
+                            prefix,
+                            &format!("{key}.trace.file"),
+                            format!("cannot read trace file \"{}\": {}", t.file, e.message),
+                        );
+                    } else {
+                        self.trace_error(e);
+                    }
+                    return None;
                 }
-                return None;
+                Ok(r) => self.trace_gap_warnings(
+                    &r,
+                    t.gaps.is_some(),
+                    cfg.gaps,
+                    end_s,
+                    string_key(item, "name").as_deref(),
+                    &cfg.path.display().to_string(),
+                ),
             }
             LoadSourceSpec::Rate(cfg)
         } else {

@@ -12,6 +12,7 @@ mod load;
 mod scaling;
 pub mod schema;
 pub mod taskdef_json;
+mod warnings;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -59,6 +60,7 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
         base_dir: base_dir.to_path_buf(),
         failed_defs: Vec::new(),
         failed_services: Vec::new(),
+        warnings: Vec::new(),
     };
     let root = match DeTable::parse(src) {
         Ok(t) => t,
@@ -69,7 +71,9 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
     };
     let spec = cx.resolve(&root);
     if cx.diags.is_empty() {
-        Ok(spec.expect("no diagnostics means a spec"))
+        let mut spec = spec.expect("no diagnostics means a spec");
+        spec.warnings = cx.warnings;
+        Ok(spec)
     } else {
         cx.diags
             .sort_by_key(|d| (d.file != cx.file, d.line, d.column));
@@ -89,6 +93,8 @@ struct Ctx<'s> {
     failed_defs: Vec<Option<String>>,
     /// The same for services (a service whose task definition failed is not declared either).
     failed_services: Vec<Option<String>>,
+    /// What makes the run's answers easy to misread (trace holes, capacity; see `warnings.rs`).
+    warnings: Vec<crate::warnings::Warning>,
 }
 
 /// Did an item that failed to load go by `name` (or by a name its error left unknown)? References to it
@@ -909,6 +915,7 @@ impl<'s> Ctx<'s> {
 
         // [[run_tasks]]
         let mut run_tasks: Vec<RunTaskSpec> = Vec::new();
+        let mut run_task_at: Vec<(u64, usize)> = Vec::new(); // (at, offset in the file), for warnings
         for (i, item) in self.array(&root, "run_tasks").into_iter().enumerate() {
             let prefix = format!("run_tasks[{i}]");
             let Some(r): Option<RawRunTask> = self.de(item, &prefix) else {
@@ -930,12 +937,15 @@ impl<'s> Ctx<'s> {
             };
             if let Some(spec) = self.run_task(r, &env, item, &prefix) {
                 run_tasks.push(RunTaskSpec { at_ms, ..spec });
+                run_task_at.push((at_ms, item.span().start));
             }
         }
         run_tasks.sort_by_key(|r| r.at_ms);
+        run_task_at.sort_by_key(|r| r.0); // the same stable order
 
         // [[scheduled_tasks]]
         let mut scheduled: Vec<ScheduledTaskSpec> = Vec::new();
+        let mut scheduled_at: Vec<usize> = Vec::new();
         for (i, item) in self.array(&root, "scheduled_tasks").into_iter().enumerate() {
             let prefix = format!("scheduled_tasks[{i}]");
             let Some(r): Option<RawScheduledTask> = self.de(item, &prefix) else {
@@ -969,6 +979,7 @@ impl<'s> Ctx<'s> {
                     epoch_start_s,
                     run,
                 });
+                scheduled_at.push(item.span().start);
             }
         }
 
@@ -1052,7 +1063,7 @@ impl<'s> Ctx<'s> {
             return None;
         }
         let cluster = cluster?;
-        Some(Spec {
+        let spec = Spec {
             name: name?,
             seed,
             duration_ms: duration_ms?,
@@ -1080,7 +1091,11 @@ impl<'s> Ctx<'s> {
             scaling,
             deployments,
             faults,
-        })
+            warnings: Vec::new(),
+        };
+        let run_task_at: Vec<usize> = run_task_at.into_iter().map(|r| r.1).collect();
+        self.capacity_warnings(&spec, &service_items, &run_task_at, &scheduled_at);
+        Some(spec)
     }
 
     /// `warm_up`: left out of the summary's traffic figures; whole metric periods, shorter than the run.

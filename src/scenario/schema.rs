@@ -717,6 +717,10 @@ pub struct RawRateTrace {
     /// Field delimiter (default ",").
     #[serde(default)]
     pub delimiter: Option<String>,
+    /// Holes (more than five rows missing): `interpolate` (default, with a warning), `zero`, `hold`,
+    /// `error`.
+    #[serde(default)]
+    pub gaps: Option<String>,
 }
 
 /// A per-request arrival log.

@@ -6,8 +6,14 @@
 //! consecutive points the rate is a step (the earlier point's value) or a
 //! linear interpolation; the last point's value holds for one more row
 //! interval (`row_interval_s`, else the gap between the last two rows), which
-//! is where the trace ends. Gaps in the data are just the interpolation
-//! between the rows either side of them.
+//! is where the trace ends.
+//!
+//! Holes: two consecutive rows more than [`HOLE_ROWS`] rows apart (a row is
+//! `row_interval_s`, else the smallest gap seen so far) leave a span with no
+//! data. How it is filled is [`GapFill`] (default: a linear ramp between the
+//! rows either side); every hole a pass reads is remembered (see
+//! [`RateSeries::holes`]) so that the scenario loader can warn about it, and
+//! with [`GapFill::Error`] a query that reads one fails with the row's line.
 //!
 //! Time mapping: simulation time `t` reads the trace at
 //! `r = origin + time_shift_s + t`, where `origin` is the window start (or 0).
@@ -18,6 +24,7 @@
 
 pub use super::error::TimeFormat;
 use super::error::{CsvSource, Stamp, TraceError, detect_time_format, parse_time};
+use crate::engine::span_text;
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -38,6 +45,59 @@ pub enum Interpolation {
     Step,
     /// Piecewise linear between consecutive rows.
     Linear,
+}
+
+/// A hole is a gap between consecutive rows of more than this many missing rows.
+pub const HOLE_ROWS: u32 = 5;
+
+/// At most this many holes are remembered per series (the rest are counted).
+pub const MAX_HOLES: usize = 20;
+
+/// How the rate runs across a hole (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GapFill {
+    /// A straight line from the row before the hole to the row after it, whatever the interpolation.
+    Interpolate,
+    /// The row before the hole keeps its rate for one row interval, then the rate is 0.
+    Zero,
+    /// The row before the hole keeps its rate until the row after it.
+    Hold,
+    /// A query that reads a hole fails, naming the row after it.
+    Error,
+}
+
+impl GapFill {
+    /// The scenario-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GapFill::Interpolate => "interpolate",
+            GapFill::Zero => "zero",
+            GapFill::Hold => "hold",
+            GapFill::Error => "error",
+        }
+    }
+}
+
+/// A hole a pass read: where it is in the file and in simulation time.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TraceHole {
+    /// Line of the last row before the hole.
+    pub line_before: usize,
+    /// Line of the first row after it.
+    pub line_after: usize,
+    /// Time text of those rows, as written in the file.
+    pub time_before: String,
+    /// Time text of the row after.
+    pub time_after: String,
+    /// Seconds between the two rows.
+    pub gap_s: f64,
+    /// The row interval it was measured against, s.
+    pub row_s: f64,
+    /// Simulation time of the row before, s (its first occurrence that the run can read; may be negative
+    /// when the time shift starts the run later in the trace).
+    pub sim_start_s: f64,
+    /// Simulation time of the row after, s.
+    pub sim_end_s: f64,
 }
 
 /// How to read a rate series.
@@ -67,11 +127,14 @@ pub struct RateSeriesConfig {
     pub interpolation: Interpolation,
     /// Field delimiter, e.g. `b','` or `b'\t'`.
     pub delimiter: u8,
+    /// How holes are filled.
+    pub gaps: GapFill,
 }
 
 impl RateSeriesConfig {
     /// A config with defaults: detected time format, rates per second, scale
-    /// 1, no shift, no loop, no window, step interpolation, comma delimiter.
+    /// 1, no shift, no loop, no window, step interpolation, comma delimiter,
+    /// holes interpolated.
     pub fn new(path: impl Into<PathBuf>, time_column: &str, value_column: &str) -> Self {
         RateSeriesConfig {
             path: path.into(),
@@ -86,6 +149,7 @@ impl RateSeriesConfig {
             window: None,
             interpolation: Interpolation::Step,
             delimiter: b',',
+            gaps: GapFill::Interpolate,
         }
     }
 }
@@ -108,8 +172,29 @@ struct Pass {
     last: Option<(Stamp, String)>,
     pending: Option<Row>,
     prev_gap: Option<f64>,
+    /// Smallest positive gap between rows so far (infinite before the second row): the row interval
+    /// when none is given.
+    min_gap: f64,
     /// Trace end (seconds since the first row), once the last row was read.
     end: Option<f64>,
+}
+
+/// A hole after a rate point.
+#[derive(Debug, Clone)]
+struct Hole {
+    row_s: f64,
+    line_before: usize,
+    line_after: usize,
+    time_before: String,
+    time_after: String,
+}
+
+/// A rate point `(r, rate)`, and the hole that follows it, if any.
+#[derive(Debug, Clone)]
+struct Point {
+    r: f64,
+    rate: f64,
+    hole: Option<Box<Hole>>,
 }
 
 impl Pass {
@@ -143,6 +228,7 @@ impl Pass {
             last: None,
             pending: None,
             prev_gap: None,
+            min_gap: f64::INFINITY,
             end: None,
         };
         p.pending = Some(p.parse_current()?);
@@ -184,13 +270,34 @@ impl Pass {
         self.parse_current().map(Some)
     }
 
-    /// Next rate point `(r, rate)`, already scaled.
-    fn next_point(&mut self, cfg: &RateSeriesConfig) -> Result<Option<(f64, f64)>, TraceError> {
+    /// Next rate point, already scaled, with the hole after it if there is one.
+    fn next_point(&mut self, cfg: &RateSeriesConfig) -> Result<Option<Point>, TraceError> {
         let Some(cur) = self.pending.take() else {
             return Ok(None);
         };
         let next = self.read_row()?;
         let gap = next.as_ref().map(|n| n.r - cur.r);
+        // A hole: more than HOLE_ROWS rows missing between this row and the next.
+        let row = cfg
+            .row_interval_s
+            .or(Some(self.min_gap).filter(|g| g.is_finite()));
+        let hole = match (gap, row, &next) {
+            (Some(g), Some(row), Some(n)) if g > f64::from(HOLE_ROWS + 1) * row => {
+                Some(Box::new(Hole {
+                    row_s: row,
+                    line_before: cur.line,
+                    line_after: n.line,
+                    time_before: cur.text.clone(),
+                    time_after: n.text.clone(),
+                }))
+            }
+            _ => None,
+        };
+        if let Some(g) = gap.filter(|&g| g > 0.0) {
+            self.min_gap = self.min_gap.min(g);
+        }
+        // A count before a hole covers one row, not the hole.
+        let gap = if hole.is_some() { row } else { gap };
         let interval = cfg.row_interval_s.or(gap).or(self.prev_gap);
         let err =
             |m: String| TraceError::new(self.src.file(), cur.line, Some(&cfg.value_column), m);
@@ -219,7 +326,11 @@ impl Pass {
             self.prev_gap = gap;
         }
         self.pending = next;
-        Ok(Some((cur.r, rate)))
+        Ok(Some(Point {
+            r: cur.r,
+            rate,
+            hole,
+        }))
     }
 }
 
@@ -231,6 +342,8 @@ struct Seg {
     b: f64,
     va: f64,
     vb: f64,
+    /// Line of the row after the hole this piece fills (0: not a hole).
+    hole_line: usize,
 }
 
 impl Seg {
@@ -267,6 +380,19 @@ pub struct RateSeries {
     exhausted: bool,
     segs: VecDeque<Seg>,
     last_query: f64,
+    /// Holes: boxed, and only once there is one, to keep the series small.
+    holes: Option<Box<HoleLog>>,
+}
+
+/// The holes of a series.
+#[derive(Debug, Default)]
+struct HoleLog {
+    /// Holes read so far (at most [`MAX_HOLES`]).
+    read: Vec<TraceHole>,
+    /// There were more.
+    more: bool,
+    /// The hole after the last point.
+    after_last: Option<Box<Hole>>,
 }
 
 impl RateSeries {
@@ -312,6 +438,7 @@ impl RateSeries {
             exhausted: false,
             segs: VecDeque::new(),
             last_query: f64::NEG_INFINITY,
+            holes: None,
         };
         if s.cfg.loop_ && s.shift < 0.0 {
             // A negative shift on a loop needs the period up front: one extra pass.
@@ -334,6 +461,14 @@ impl RateSeries {
         self.period
     }
 
+    /// The holes the reads so far have passed (each once, at the first time the run can read it), and
+    /// whether more than [`MAX_HOLES`] were found.
+    pub fn holes(&self) -> (&[TraceHole], bool) {
+        self.holes
+            .as_deref()
+            .map_or((&[], false), |h| (&h.read, h.more))
+    }
+
     /// Epoch seconds (or raw seconds) of the first row of the file.
     pub fn first_time_s(&self) -> f64 {
         self.pass.first.as_f64()
@@ -344,6 +479,7 @@ impl RateSeries {
     pub fn rate_at(&mut self, t_s: f64) -> Result<f64, TraceError> {
         let u = self.start_query(t_s)?;
         self.fill(u, u)?;
+        self.check_hole(u, u)?;
         Ok(self
             .segs
             .iter()
@@ -369,8 +505,38 @@ impl RateSeries {
         let u0 = self.start_query(t0_s)?;
         let u1 = t1_s + self.shift;
         self.fill(u0, u1)?;
+        self.check_hole(u0, u1)?;
         let area: f64 = self.segs.iter().map(|s| s.integral(u0, u1)).sum();
         Ok(area / (u1 - u0))
+    }
+
+    /// With [`GapFill::Error`], a query of `[u0, u1]` must not read a hole.
+    fn check_hole(&self, u0: f64, u1: f64) -> Result<(), TraceError> {
+        if self.cfg.gaps != GapFill::Error {
+            return Ok(());
+        }
+        let reads = |s: &&Seg| {
+            s.hole_line > 0
+                && if u0 == u1 {
+                    s.a <= u0 && u0 < s.b
+                } else {
+                    s.a < u1 && u0 < s.b
+                }
+        };
+        let ms = |x: f64| (x.max(0.0) * 1000.0).round() as u64;
+        match self.segs.iter().find(reads) {
+            Some(s) => Err(TraceError::new(
+                &self.file,
+                s.hole_line,
+                Some(&self.cfg.time_column),
+                format!(
+                    "a hole: more than {HOLE_ROWS} rows are missing before this row ({} without data, which the run reads {} after its start); gaps = \"error\" stops here (\"interpolate\", \"zero\" or \"hold\" fill it)",
+                    span_text(ms(s.b - s.a)),
+                    span_text(ms(s.a - self.shift)),
+                ),
+            )),
+            None => Ok(()),
+        }
     }
 
     /// Checks that queries do not go back in time; returns `u`.
@@ -418,22 +584,19 @@ impl RateSeries {
                 self.cycle_offset = next_start + skip * period;
                 self.pass = Pass::open(&self.cfg, Some((self.pass.fmt, self.pass.first)))?;
                 self.last_point = None;
+                self.swap_hole(None);
                 self.pass_done = false;
                 continue;
             }
             match self.pass.next_point(&self.cfg)? {
                 Some(p) => {
-                    let pushed = match self.last_point.replace(p) {
-                        Some(prev) => {
-                            let vb = match self.cfg.interpolation {
-                                Interpolation::Step => prev.1,
-                                Interpolation::Linear => p.1,
-                            };
-                            self.push(prev.0, p.0, prev.1, vb)
-                        }
+                    let (r, rate) = (p.r, p.rate);
+                    let hole = self.swap_hole(p.hole);
+                    let pushed = match self.last_point.replace((r, rate)) {
+                        Some(prev) => self.push_between(prev, hole, r, rate),
                         None => false,
                     };
-                    if p.0 >= self.window_end {
+                    if r >= self.window_end {
                         self.finish_pass(self.window_end)?;
                     }
                     if pushed {
@@ -443,7 +606,7 @@ impl RateSeries {
                 None => {
                     let end = self.pass.end.unwrap_or(0.0);
                     let pushed = match self.last_point.take() {
-                        Some(prev) => self.push(prev.0, end, prev.1, prev.1),
+                        Some(prev) => self.push(prev.0, end, prev.1, prev.1, 0),
                         None => false,
                     };
                     self.finish_pass(end.min(self.window_end))?;
@@ -452,6 +615,71 @@ impl RateSeries {
                     }
                 }
             }
+        }
+    }
+
+    /// Keep `next` as the hole after the last point; return the one after the point before.
+    fn swap_hole(&mut self, next: Option<Box<Hole>>) -> Option<Box<Hole>> {
+        if self.holes.is_none() && next.is_none() {
+            return None;
+        }
+        let log = self.holes.get_or_insert_with(Default::default);
+        std::mem::replace(&mut log.after_last, next)
+    }
+
+    /// The rate from point `prev` to the next point `(r, rate)`: the interpolation, or across a hole
+    /// after `prev` the [`GapFill`] (the hole is remembered).
+    fn push_between(
+        &mut self,
+        (r0, v0): (f64, f64),
+        hole: Option<Box<Hole>>,
+        r: f64,
+        rate: f64,
+    ) -> bool {
+        let Some(h) = hole else {
+            let vb = match self.cfg.interpolation {
+                Interpolation::Step => v0,
+                Interpolation::Linear => rate,
+            };
+            return self.push(r0, r, v0, vb, 0);
+        };
+        let line = h.line_after;
+        let pushed = match self.cfg.gaps {
+            GapFill::Interpolate | GapFill::Error => self.push(r0, r, v0, rate, line),
+            GapFill::Hold => self.push(r0, r, v0, v0, line),
+            GapFill::Zero => {
+                let m = r0 + h.row_s;
+                let a = self.push(r0, m, v0, v0, 0);
+                self.push(m, r, 0.0, 0.0, line) || a
+            }
+        };
+        if pushed {
+            self.note_hole(&h, r0, r);
+        }
+        pushed
+    }
+
+    /// Remember a hole from `r0` to `r1` (seconds since the first row) of the current cycle: once per
+    /// hole, at the first occurrence that is not wholly before simulation time 0.
+    fn note_hole(&mut self, h: &Hole, r0: f64, r1: f64) {
+        let off = self.cycle_offset - self.origin - self.shift;
+        let rec = TraceHole {
+            line_before: h.line_before,
+            line_after: h.line_after,
+            time_before: h.time_before.clone(),
+            time_after: h.time_after.clone(),
+            gap_s: r1 - r0,
+            row_s: h.row_s,
+            sim_start_s: r0.max(self.origin) + off,
+            sim_end_s: r1.min(self.window_end) + off,
+        };
+        let log = self.holes.get_or_insert_with(Default::default);
+        let n = log.read.len();
+        match log.read.iter_mut().find(|x| x.line_after == h.line_after) {
+            Some(x) if x.sim_end_s <= 0.0 => *x = rec,
+            Some(_) => {}
+            None if n < MAX_HOLES => log.read.push(rec),
+            None => log.more = true,
         }
     }
 
@@ -474,8 +702,8 @@ impl RateSeries {
         Ok(())
     }
 
-    /// Clips `[a, b)` to the window, maps it to `u` and stores it.
-    fn push(&mut self, a: f64, b: f64, va: f64, vb: f64) -> bool {
+    /// Clips `[a, b)` to the window, maps it to `u` and stores it (`hole_line`: see [`Seg`]).
+    fn push(&mut self, a: f64, b: f64, va: f64, vb: f64, hole_line: usize) -> bool {
         let (lo, hi) = (a.max(self.origin), b.min(self.window_end));
         if hi <= lo {
             return false;
@@ -493,6 +721,7 @@ impl RateSeries {
             b: hi + off,
             va: at(lo),
             vb: at(hi),
+            hole_line,
         });
         true
     }
@@ -683,6 +912,76 @@ mod tests {
         assert!(s.rate_at(4.0).is_err());
     }
 
+    /// Rows every 10 s, then 80 s without a row (7 missing: a hole), then 10 s again.
+    const HOLE: &str = "t,rps\n0,10\n10,10\n20,10\n100,50\n110,50\n";
+
+    #[test]
+    fn holes_are_filled_as_asked_and_remembered() {
+        let p = sample("hole.csv", HOLE);
+        let open = |gaps: GapFill| {
+            let mut cfg = RateSeriesConfig::new(&p, "t", "rps");
+            cfg.gaps = gaps;
+            RateSeries::open(cfg).unwrap()
+        };
+        // interpolate (the default): 10 at 20 s to 50 at 100 s, whatever the interpolation (step here)
+        let mut s = open(GapFill::Interpolate);
+        assert_eq!(s.rate_at(15.0).unwrap(), 10.0);
+        assert!(close(s.mean_rate(20.0, 100.0).unwrap(), 30.0));
+        assert!(close(s.rate_at(60.0).unwrap(), 30.0));
+        let (holes, more) = s.holes();
+        assert!(!more);
+        assert_eq!(
+            holes,
+            &[TraceHole {
+                line_before: 4,
+                line_after: 5,
+                time_before: "20".into(),
+                time_after: "100".into(),
+                gap_s: 80.0,
+                row_s: 10.0,
+                sim_start_s: 20.0,
+                sim_end_s: 100.0,
+            }]
+        );
+        // hold: 10 until the next row
+        let mut s = open(GapFill::Hold);
+        assert_eq!(s.rate_at(99.0).unwrap(), 10.0);
+        assert_eq!(s.rate_at(100.0).unwrap(), 50.0);
+        // zero: the row before keeps its rate for one row (10 s), then 0
+        let mut s = open(GapFill::Zero);
+        assert!(close(s.mean_rate(20.0, 100.0).unwrap(), 10.0 * 10.0 / 80.0));
+        assert_eq!(s.rate_at(25.0).unwrap(), 10.0);
+        assert_eq!(s.rate_at(30.0).unwrap(), 0.0);
+        // error: reading the hole fails at the row after it; before it, all is well
+        let mut s = open(GapFill::Error);
+        assert!(close(s.mean_rate(0.0, 20.0).unwrap(), 10.0));
+        let e = s.mean_rate(20.0, 40.0).unwrap_err();
+        assert_eq!((e.line, e.column.as_deref()), (5, Some("t")));
+        assert!(e.message.contains("1 min 20 s without data"), "{e}");
+        // a shift past the hole reads none of it; the hole is then not remembered as read
+        let mut cfg = RateSeriesConfig::new(&p, "t", "rps");
+        cfg.time_shift_s = 100.0;
+        cfg.gaps = GapFill::Error;
+        let mut s = RateSeries::open(cfg).unwrap();
+        assert_eq!(s.mean_rate(0.0, 10.0).unwrap(), 50.0);
+        assert!(s.holes().0.iter().all(|h| h.sim_end_s <= 0.0));
+        // Six rows apart is five missing: not a hole.
+        let p = sample("nohole.csv", "t,rps\n0,1\n10,1\n70,1\n");
+        let mut cfg = RateSeriesConfig::new(&p, "t", "rps");
+        cfg.gaps = GapFill::Error;
+        let mut s = RateSeries::open(cfg).unwrap();
+        s.mean_rate(0.0, 100.0).unwrap();
+        assert!(s.holes().0.is_empty());
+        // A count before a hole covers one row, not the hole: 80 requests in 10 s, not in 90 s.
+        let p = sample("counthole.csv", "t,n\n0,10\n10,80\n100,10\n");
+        let mut cfg = RateSeriesConfig::new(&p, "t", "n");
+        cfg.value_kind = ValueKind::CountPerRow;
+        cfg.gaps = GapFill::Zero;
+        let mut s = RateSeries::open(cfg).unwrap();
+        assert_eq!(s.rate_at(15.0).unwrap(), 8.0);
+        assert_eq!(s.rate_at(50.0).unwrap(), 0.0);
+    }
+
     const NASA: &str = "/work/shared/traces/nasa-http-1995/nasa_jul_aug_1995_per_minute.csv";
 
     /// (epoch_s, requests) of every row, read directly.
@@ -764,19 +1063,48 @@ mod tests {
         if !Path::new(NASA).exists() {
             return;
         }
-        // The Jul 28 17:32Z .. Aug 1 04:00Z gap: the last July minute (41
-        // requests) holds in step mode; linear mode ramps to the next row (51).
+        // The Jul 28 17:32Z .. Aug 1 04:00Z gap is a hole: by default the rate
+        // ramps from the last July minute (41 requests) to the next row (51),
+        // even in step mode; `hold` keeps 41, `zero` drops to 0 after the
+        // minute; the hole is remembered with its lines.
         let gap_start = 806_952_720.0 - 804_571_200.0;
         let gap_len = 807_249_600.0 - 806_952_720.0;
-        let mut s = RateSeries::open(nasa_cfg("epoch_s")).unwrap();
+        for interpolation in [Interpolation::Step, Interpolation::Linear] {
+            let mut cfg = nasa_cfg("epoch_s");
+            cfg.interpolation = interpolation;
+            let mut s = RateSeries::open(cfg).unwrap();
+            assert!(close(
+                s.mean_rate(gap_start, gap_start + gap_len).unwrap(),
+                46.0 / 60.0
+            ));
+            let (holes, more) = s.holes();
+            assert!(!more);
+            assert_eq!(holes.len(), 1);
+            let h = &holes[0];
+            assert_eq!(
+                (h.time_before.as_str(), h.time_after.as_str()),
+                ("806952720", "807249600")
+            );
+            assert_eq!(h.line_after, h.line_before + 1);
+            assert_eq!((h.gap_s, h.row_s), (gap_len, 60.0));
+            assert_eq!(
+                (h.sim_start_s, h.sim_end_s),
+                (gap_start, gap_start + gap_len)
+            );
+        }
+        let mut cfg = nasa_cfg("epoch_s");
+        cfg.gaps = GapFill::Hold;
+        let mut s = RateSeries::open(cfg).unwrap();
         assert!(close(s.rate_at(gap_start + 3600.0).unwrap(), 41.0 / 60.0));
         let mut cfg = nasa_cfg("epoch_s");
-        cfg.interpolation = Interpolation::Linear;
+        cfg.gaps = GapFill::Zero;
         let mut s = RateSeries::open(cfg).unwrap();
-        assert!(close(
-            s.mean_rate(gap_start, gap_start + gap_len).unwrap(),
-            46.0 / 60.0
-        ));
+        assert!(close(s.rate_at(gap_start + 30.0).unwrap(), 41.0 / 60.0));
+        assert_eq!(s.rate_at(gap_start + 3600.0).unwrap(), 0.0);
+        // The first day has no hole.
+        let mut s = RateSeries::open(nasa_cfg("epoch_s")).unwrap();
+        s.mean_rate(0.0, 86_400.0).unwrap();
+        assert!(s.holes().0.is_empty());
 
         let mut cfg = nasa_cfg("epoch_s");
         cfg.loop_ = true;

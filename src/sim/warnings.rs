@@ -1,0 +1,212 @@
+//! The run's side of warnings (see [`crate::warnings`]): what the end state shows — services short of
+//! their desired count because placement fails, tasks still waiting in PROVISIONING for capacity (§3.2,
+//! §7.3), batch jobs that could never run (§5.1) or overflowed their queue. Read once, at the end.
+
+use super::{MAX_WAITING_JOBS, Sim};
+use crate::ecs::placement::{self, Request, Scope};
+use crate::ecs::world::{Owner, TaskId};
+use crate::engine::SimTime;
+use crate::output::clock;
+use crate::spec::{Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId};
+use crate::warnings::{self as w, Warning};
+
+impl Sim<'_> {
+    /// The scenario's warnings, then those of the end state.
+    pub(super) fn end_warnings(&self) -> Vec<Warning> {
+        let mut out = self.spec.warnings.clone();
+        for i in 0..self.spec.services.len() {
+            if let Some(wn) = self.service_unplaced(ServiceId(i as u32)) {
+                out.push(wn);
+            }
+        }
+        out.extend(self.standalone_waiting());
+        out.extend(self.batch_dropped());
+        out
+    }
+
+    /// Why a task of the service could not be placed now, or None when an instance would take it (its
+    /// shortfall then is timing: the launch throttle or rate, a retry not yet due).
+    fn placement_blocked(&self, sid: ServiceId) -> Option<String> {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let st = &self.services[sid.0 as usize];
+        let provider = match &s.launch {
+            Launch::Strategy(items) => Some(Self::choose_provider(items, &st.provider_counts)),
+            _ => None,
+        };
+        let fargate = matches!(s.launch, Launch::Fargate)
+            || provider
+                .is_some_and(|p| matches!(spec.provider(p).kind, ProviderKind::Fargate { .. }));
+        if fargate {
+            let spot = provider.is_some_and(|p| p == spec.fargate_spot());
+            return if spot && self.spot_shortage {
+                Some("FARGATE_SPOT has no capacity (a Spot capacity shortage, §3.3)".into())
+            } else if s.zones.iter().all(|z| self.zone_down[z.0 as usize]) {
+                Some("every zone it may use is down".into())
+            } else {
+                None
+            };
+        }
+        let def = self.primary_task_def(sid);
+        let td = spec.task_def(def);
+        let scope = match provider {
+            Some(p) => Scope::Provider(p),
+            None => Scope::Providers(ProviderId(0), spec.fargate()),
+        };
+        let req = Request {
+            cpu: td.cpu_units,
+            mem: td.memory_mib,
+            ports: &self.def_ports[def.0 as usize],
+            eni: td.uses_eni(),
+            arch: td.arch,
+            group: st.group,
+            constraints: &s.placement_constraints,
+            strategies: &[],
+            scope,
+        };
+        let fits = placement::scope_members(&self.world, scope)
+            .any(|i| placement::check(&self.world, self.world.instance(i), &req).is_none());
+        if fits {
+            return None;
+        }
+        let f = placement::explain_failure(&self.world, &req);
+        let mut why = match (f.closest, f.reason) {
+            (Some(i), Some(r)) => format!(
+                "no container instance met all of its requirements (the closest matching, {}, {})",
+                self.world.instance(i).ec2_id,
+                r.closest_phrase()
+            ),
+            _ => "no container instance is registered for it".to_string(),
+        };
+        let providers = provider.map_or_else(|| w::providers_of(spec, &Launch::Ec2), |p| vec![p]);
+        if let Some(note) = w::never_fits_note(spec, &providers, td.cpu_units, td.memory_mib, td) {
+            why.push_str(&format!("; {note}"));
+        }
+        Some(why)
+    }
+
+    /// A REPLICA service that ends below its desired count because placement fails, or with tasks waiting
+    /// in PROVISIONING for capacity.
+    fn service_unplaced(&self, sid: ServiceId) -> Option<Warning> {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let st = &self.services[sid.0 as usize];
+        if !st.created || s.scheduling != SchedulingStrategy::Replica {
+            return None;
+        }
+        let waiting: Vec<TaskId> = st
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&t| self.world.task(t).awaiting_capacity)
+            .collect();
+        let blocked = if st.shortfall > 0 {
+            self.placement_blocked(sid)
+        } else {
+            None
+        };
+        if waiting.is_empty() && blocked.is_none() {
+            return None;
+        }
+        let mut parts = Vec::new();
+        if let Some(why) = &blocked {
+            parts.push(format!(
+                "{} below its desired count of {}: {why}",
+                st.shortfall, st.desired
+            ));
+        }
+        if !waiting.is_empty() {
+            let oldest = waiting
+                .iter()
+                .map(|&t| self.world.task(t).created_at)
+                .min()
+                .expect("not empty");
+            parts.push(format!(
+                "{} waiting in PROVISIONING for capacity (the oldest since {})",
+                waiting.len(),
+                clock(oldest)
+            ));
+        }
+        let n = waiting.len() as u32 + if blocked.is_some() { st.shortfall } else { 0 };
+        let message = format!(
+            "service {} ended the run with {n} task{} unplaced: {} (summary.json's unplaced_task_seconds counts them; `ecsim explain --service {}` shows each attempt)",
+            s.name,
+            if n == 1 { "" } else { "s" },
+            parts.join("; "),
+            s.name
+        );
+        Some(Warning::new(w::UNPLACED_AT_END, Some(&s.name), message))
+    }
+
+    /// Standalone tasks (RunTask, batch jobs) still waiting in PROVISIONING at the end.
+    fn standalone_waiting(&self) -> Option<Warning> {
+        let mut n = 0u64;
+        let mut oldest = SimTime::MAX;
+        for q in &self.waiting {
+            for &(t, serial) in q {
+                let task = self.world.task(t);
+                if task.serial == serial
+                    && task.awaiting_capacity
+                    && !matches!(task.owner, Owner::Service(_))
+                {
+                    n += 1;
+                    oldest = oldest.min(task.created_at);
+                }
+            }
+        }
+        (n > 0).then(|| {
+            Warning::new(
+                w::UNPLACED_AT_END,
+                None,
+                format!(
+                    "{n} standalone task{} (RunTask or batch jobs) ended the run waiting in PROVISIONING for capacity (the oldest since {})",
+                    if n == 1 { "" } else { "s" },
+                    clock(oldest)
+                ),
+            )
+        })
+    }
+
+    /// Batch jobs dropped: larger than any size they may use, or beyond the waiting queue's bound.
+    fn batch_dropped(&self) -> Vec<Warning> {
+        let spec = self.spec;
+        let mut out = Vec::new();
+        let mut unfit_total = 0;
+        for (b, rt) in spec.batch_jobs.iter().zip(&self.batches) {
+            unfit_total += rt.unfit;
+            if rt.unfit == 0 {
+                continue;
+            }
+            let what = match &b.launch {
+                Launch::Fargate => "larger than any Fargate size (§5.1: at most 16 vCPU, 120 GiB)",
+                Launch::Ec2 => "larger than any instance type in the cluster",
+                Launch::Strategy(_) => {
+                    "larger than the Fargate sizes or instance types their capacity providers offer"
+                }
+            };
+            out.push(Warning::new(
+                w::BATCH_JOBS_DROPPED,
+                None,
+                format!(
+                    "batch {}: {} job{} could never run, {what}, and {} dropped (summary.json batch.dropped; events.csv names each)",
+                    b.name,
+                    rt.unfit,
+                    if rt.unfit == 1 { "" } else { "s" },
+                    if rt.unfit == 1 { "was" } else { "were" }
+                ),
+            ));
+        }
+        let overflow = self.jobs_dropped.saturating_sub(unfit_total);
+        if overflow > 0 {
+            out.push(Warning::new(
+                w::BATCH_JOBS_DROPPED,
+                None,
+                format!(
+                    "{overflow} batch job{} dropped because {MAX_WAITING_JOBS} jobs were already waiting for capacity",
+                    if overflow == 1 { " was" } else { "s were" }
+                ),
+            ));
+        }
+        out
+    }
+}
