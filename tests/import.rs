@@ -97,41 +97,95 @@ fn example_export_imports_validates_and_runs() {
     for want in [
         "## Mapped",
         "## Assumed",
-        "duration 6h",
         "timestamps out of order (pullStoppedAt is 3000 ms before pullStartedAt)",
         "## Read but not modelled",
-        "`services.json`: `services[].loadBalancers` | web, worker",
+        "`services.json`: `services[].loadBalancers[].containerPort` | web",
         "`capacity-providers.json`: `capacityProviders[].autoScalingGroupProvider.managedDraining`",
         "## Unknown fields (not in the API reference import knows; ignored)\n\nNone.",
+        // The load: web's target group resolves its RequestCount; worker has none.
+        "| worker | — | no RequestCount series resolves to it",
     ] {
         assert!(report.contains(want), "report lacks {want:?}:\n{report}");
     }
-    validate_and_run(&tmp.path().join("shop.toml"), &tmp.path().join("run"));
+    // The replayed window is the metrics' hour (09:00 to 10:00), not the 6 h assumed without metrics.
+    assert!(t.contains("duration = \"3600s\"  # the window of the attached RequestCount series: epoch 1796029200 s to 1796032800 s"), "{t}");
+    // The fixture's web was built to cost 12 ms of CPU a request on its 0.5 vCPU tasks, with CPU noise of
+    // ±4 %: the fit through the origin over the 60 minutes finds 12.007.
+    assert!(t.contains("load = { trace = { file = \"metric-requests_web.csv\", time_column = \"epoch_s\", value_column = \"value\", value = \"count\", row_interval = \"60s\" }, cpu_ms_per_request = 12.007 }"), "{t}");
+    assert!(
+        t.contains("# R² 0.920 (centred), residual 2594 CPU ms per period"),
+        "{t}"
+    );
+    assert!(report.contains("| web | `requests_web` (TargetGroup targetgroup/shop-web/9f8e7d6c5b4a3f2e = service `web`'s loadBalancers[].targetGroupArn) | `cpu_web`, `running_web` (RunningTaskCount), 0.5 vCPU | 60 | 12.007 ms (s.e. 0.044) |"), "{report}");
 
-    // get-metric-data (newest first, as the API answers) becomes an oldest-first rate trace CSV; the load
-    // the report suggests, added to the web service, runs and drives its target tracking.
-    let csv = std::fs::read_to_string(tmp.path().join("metric-requests.csv")).unwrap();
+    // get-metric-data (newest first, as the API answers) becomes an oldest-first rate trace CSV.
+    let csv = std::fs::read_to_string(tmp.path().join("metric-requests_web.csv")).unwrap();
     let mut lines = csv.lines();
     assert_eq!(lines.next(), Some("epoch_s,value"));
     // 2026-11-30T09:00:00Z = 1,795,996,800 + 9 × 3,600 = 1,796,029,200 s.
     assert_eq!(lines.next(), Some("1796029200,6000"));
     assert_eq!(csv.lines().count(), 61);
     assert!(
-        report.contains("`metric-requests.csv`: 60 points, every 60 s"),
+        report.contains("`metric-requests_web.csv`: 60 points, every 60 s"),
         "{report}"
     );
-    let with_load = t.replacen(
-        "name = \"web\"  #",
-        "load = { trace = { file = \"metric-requests.csv\", time_column = \"epoch_s\", value_column = \"value\", value = \"count\", row_interval = \"60s\" }, cpu_ms_per_request = 40.0 }\nname = \"web\"  #",
-        1,
-    );
-    let loaded = tmp.path().join("shop-with-load.toml");
-    std::fs::write(&loaded, with_load).unwrap();
-    validate_and_run(&loaded, &tmp.path().join("run-load"));
-    let events = std::fs::read_to_string(tmp.path().join("run-load/events.csv")).unwrap();
+    // The imported scenario runs, and the replayed traffic drives web's target tracking.
+    validate_and_run(&tmp.path().join("shop.toml"), &tmp.path().join("run"));
+    let events = std::fs::read_to_string(tmp.path().join("run/events.csv")).unwrap();
     assert!(
         events.contains("scaling out service web from 4"),
         "{events}"
+    );
+}
+
+/// When the estimate lacks its data the load is not attached and the report says why: without the
+/// CPUUtilization series, web keeps no load, the scenario keeps the assumed 6 h, and the note gives the
+/// line to add by hand. Without metric-queries.json the series resolve by their Ids (`requests_web`);
+/// without RunningTaskCount the fit assumes the desiredCount (4) ran throughout, and says so.
+#[test]
+fn load_not_attached_without_its_data_and_resolved_by_id_without_the_request() {
+    let full: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(EXAMPLE).join("metrics.json")).unwrap(),
+    )
+    .unwrap();
+    let without = |drop: &[&str]| {
+        let mut doc = full.clone();
+        doc["MetricDataResults"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| !drop.contains(&r["Id"].as_str().unwrap()));
+        serde_json::to_string_pretty(&doc).unwrap()
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("export");
+    copy_example(&dir);
+    std::fs::write(dir.join("metrics.json"), without(&["cpu_web"])).unwrap();
+    let (t, report) = import_ok(&dir, &tmp.path().join("a"));
+    assert!(!t.contains("load = {"), "{t}");
+    assert!(t.contains("duration = \"6h\"  # assumed"), "{t}");
+    assert!(
+        report.contains("not attached: no CPUUtilization series of it was exported"),
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("`metric-requests_web.csv` is its RequestCount but no CPUUtilization series"),
+        "{report}"
+    );
+
+    std::fs::remove_file(dir.join("metric-queries.json")).unwrap();
+    std::fs::write(dir.join("metrics.json"), without(&["running_web"])).unwrap();
+    let (t, report) = import_ok(&dir, &tmp.path().join("b"));
+    assert!(t.contains("cpu_ms_per_request = "), "{t}");
+    assert!(!t.contains("`running_web`"), "{t}");
+    assert!(
+        report.contains("`requests_web` (its Id `requests_web`)"),
+        "{report}"
+    );
+    assert!(
+        report
+            .contains("service web: 4 running tasks in every period of the cpu_ms_per_request fit"),
+        "{report}"
     );
 }
 
