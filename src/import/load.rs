@@ -85,16 +85,17 @@ pub(super) fn attach_loads(ex: &Export, services: &[Service], l: &mut Ledger) ->
         csvs.push((name.clone(), csv));
         match resolved {
             Ok(r) => {
-                let key = (r.service.clone(), r.kind);
-                if by.contains_key(&key) {
-                    l.note(format!(
-                        "`{}` is a second {} series of service {}; the first is used",
-                        m.id,
-                        r.kind.name(),
-                        r.service
-                    ));
-                } else {
-                    by.insert(key, (m, r));
+                let note = format!(
+                    "`{}` is a second {} series of service {}; the first is used",
+                    m.id,
+                    r.kind.name(),
+                    r.service
+                );
+                match by.entry((r.service.clone(), r.kind)) {
+                    std::collections::btree_map::Entry::Occupied(_) => l.note(note),
+                    std::collections::btree_map::Entry::Vacant(v) => {
+                        v.insert((m, r));
+                    }
                 }
             }
             Err(why) => l.note(format!(

@@ -8,6 +8,7 @@
 //! ([`import_texts`]), so the same export gives a byte-identical scenario and report.
 
 pub mod calibrate;
+mod calibrate_chart;
 mod emit;
 pub mod files;
 pub mod fit;
@@ -647,18 +648,31 @@ fn resolve_taskdefs<'a>(
     Ok(used)
 }
 
-/// The `get-metric-data` series of a folder (other commands' files are read and ignored), for
-/// `ecsim calibrate --observed DIR`.
-pub fn read_observed(dir: &Path) -> Result<Vec<model::MetricSeries>, ImportError> {
+/// What a folder holds for `ecsim calibrate --observed DIR`: its `get-metric-data` series, the request
+/// that named them (`metric-queries.json`) and the services' target groups (`services.json`); other
+/// commands' files are read and ignored.
+pub fn read_observed(dir: &Path) -> Result<calibrate::Observed, ImportError> {
     let mut l = Ledger::default();
-    let mut out = Vec::new();
+    let mut out = calibrate::Observed::default();
     for (rel, text) in files::read_dir(dir)? {
         let f = files::classify(dir, &rel, &text)?;
-        if f.command == Command::GetMetricData {
-            model::metric_series(&f.rel, &f.json, &mut l, &mut out);
+        match f.command {
+            Command::GetMetricData => {
+                model::metric_series(&f.rel, &f.json, &mut l, &mut out.series);
+            }
+            Command::GetMetricDataRequest => {
+                out.queries
+                    .extend(observed::queries(&f.rel, &f.json, &mut l));
+            }
+            Command::DescribeServices => out.target_groups.extend(
+                model::services(&f.rel, &f.json, &mut l)
+                    .into_iter()
+                    .map(|s| (s.name, s.target_groups)),
+            ),
+            _ => {}
         }
     }
-    if out.is_empty() {
+    if out.series.is_empty() {
         return Err(ImportError::at(
             dir,
             format!(
