@@ -424,6 +424,115 @@ fn export_script_is_valid_bash_and_writes_the_files_import_reads() {
     }
 }
 
+/// A stand-in for the AWS CLI that answers the export script's calls from the fixture (the project cannot
+/// call AWS): each `--output json` call prints the fixture file of that command, each `--query … --output
+/// text` call the value the real CLI would print, and `get-metric-data --cli-input-json file://F` checks
+/// that F exists and prints the fixture's metrics.json.
+const FAKE_AWS: &str = r#"#!/usr/bin/env bash
+set -euo pipefail
+fx=$FIXTURE
+args=" $* "
+case "$args" in
+  *" describe-clusters "*"--query"*) printf 'shop-m5\tFARGATE\tFARGATE_SPOT\n' ;;
+  *" describe-clusters "*) cat "$fx/clusters.json" ;;
+  *" describe-capacity-providers "*"--query"*) echo 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1f2e3d4c-aaaa-bbbb-cccc-0123456789ab:autoScalingGroupName/shop-asg-m5' ;;
+  *" describe-capacity-providers "*) cat "$fx/capacity-providers.json" ;;
+  *" describe-auto-scaling-groups "*) cat "$fx/auto-scaling-groups.json" ;;
+  *" describe-services "*"--services web "*"taskDefinition"*) echo 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7' ;;
+  *" describe-services "*"--services worker "*"taskDefinition"*) echo 'arn:aws:ecs:us-east-1:123456789012:task-definition/worker:3' ;;
+  *" describe-services "*"--services web "*"targetGroupArn"*) echo 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/shop-web/9f8e7d6c5b4a3f2e' ;;
+  *" describe-services "*"targetGroupArn"*) echo 'None' ;;
+  *" describe-services "*) cat "$fx/services.json" ;;
+  *" describe-target-groups "*) echo 'arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/shop-alb/50dc6c495c0c9188' ;;
+  *" describe-task-definition "*"web:7"*) cat "$fx/taskdefs/web-7.json" ;;
+  *" describe-task-definition "*"worker:3"*) cat "$fx/taskdefs/worker-3.json" ;;
+  *" describe-scalable-targets "*) cat "$fx/scalable-targets.json" ;;
+  *" describe-scaling-policies "*) cat "$fx/scaling-policies.json" ;;
+  *" list-tasks "*) printf '' ;;
+  *" get-metric-data "*"--cli-input-json file://"*)
+    f=${args#* file://}; f=${f%% *}; test -s "$f"; cat "$fx/metrics.json" ;;
+  *) echo "fake aws: unexpected call: $*" >&2; exit 9 ;;
+esac
+"#;
+
+/// The export script, run against the stand-in CLI, writes files import reads: its metric-queries.json
+/// (built with printf, not jq) is valid JSON in the `--cli-input-json` shape, asks per service for
+/// CPUUtilization, RunningTaskCount and DesiredTaskCount, and for web (the one behind a target group)
+/// RequestCount and p99 TargetResponseTime with the TargetGroup and LoadBalancer dimensions the ARNs'
+/// tails give; and import attaches web's load from it.
+#[test]
+fn export_script_against_a_stand_in_cli_writes_what_import_reads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let aws = bin.join("aws");
+    std::fs::write(&aws, FAKE_AWS).unwrap();
+    Command::new("chmod").arg("+x").arg(&aws).status().unwrap();
+    let out = tmp.path().join("export");
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let o = Command::new("bash")
+        .args([
+            "scripts/export-cluster.sh",
+            "shop",
+            s(&out),
+            "web",
+            "worker",
+        ])
+        .env("PATH", path)
+        .env("FIXTURE", std::fs::canonicalize(EXAMPLE).unwrap())
+        .env("START", "2026-11-30T09:00:00Z")
+        .env("END", "2026-11-30T10:00:00Z")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let req: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("metric-queries.json")).unwrap())
+            .unwrap();
+    assert_eq!(req["StartTime"], "2026-11-30T09:00:00Z");
+    let ids: Vec<&str> = req["MetricDataQueries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "cpu_web",
+            "running_web",
+            "desired_web",
+            "requests_web",
+            "p99_web",
+            "cpu_worker",
+            "running_worker",
+            "desired_worker"
+        ]
+    );
+    let requests = &req["MetricDataQueries"][3]["MetricStat"];
+    assert_eq!(requests["Stat"], "Sum");
+    assert_eq!(
+        requests["Metric"]["Dimensions"],
+        serde_json::json!([
+            {"Name": "TargetGroup", "Value": "targetgroup/shop-web/9f8e7d6c5b4a3f2e"},
+            {"Name": "LoadBalancer", "Value": "app/shop-alb/50dc6c495c0c9188"}
+        ])
+    );
+    for f in [
+        "clusters.json",
+        "services.json",
+        "taskdefs/web-7.json",
+        "metrics.json",
+    ] {
+        assert!(out.join(f).exists(), "no {f}");
+    }
+    let (t, _) = import_ok(&out, &tmp.path().join("imported"));
+    assert!(t.contains("cpu_ms_per_request = 12.007"), "{t}");
+}
+
 /// `ecsim calibrate` against hand-made RunningTaskCount series, resolved by their Ids (no
 /// metric-queries.json in the folder). By hand: worker has no load and runs its 6 tasks throughout; the
 /// last observed point is 5: |6 − 5| / 5 = 20 % on one of 10 points → MAPE 2.0 %, within the default 10 %.
