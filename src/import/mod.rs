@@ -81,7 +81,7 @@ pub struct Imported {
     pub scenario_toml: String,
     /// `import-report.md`.
     pub report_md: String,
-    /// Other files to write beside the scenario: (file name, text), e.g. `metric-requests.csv`.
+    /// Other files to write beside the scenario: (file name, text), e.g. `metric-requests_web.csv`.
     pub extra_files: Vec<(String, String)>,
 }
 
