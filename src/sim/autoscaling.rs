@@ -4,6 +4,7 @@
 //! with their latency, scale-in through draining). Decisions come from [`crate::scaling`].
 
 use super::*;
+use crate::pricing::billing;
 
 impl<'a> Sim<'a> {
     /// At a metric tick: this period's datapoints for a scaled service, into `slot` of the period's batch;
