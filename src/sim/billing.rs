@@ -37,11 +37,11 @@ impl<'a> Sim<'a> {
         );
         let now = self.queue.now();
         let owner = self.owner_bucket(t);
-        self.cost_by_owner[owner].open(hourly, now);
+        self.cost.by_owner[owner].open(hourly, now);
         if spot {
-            self.cost_fargate_spot.open(hourly, now);
+            self.cost.fargate_spot.open(hourly, now);
         } else {
-            self.cost_fargate.open(hourly, now);
+            self.cost.fargate.open(hourly, now);
         }
         let task = self.world.task_mut(t);
         task.billed_since = Some(now);
@@ -60,20 +60,20 @@ impl<'a> Sim<'a> {
         let amount = match launch {
             LaunchKind::Ec2 => {
                 let a = hourly * (end - since) as f64 / 3_600_000.0;
-                self.ec2_attributed += a;
+                self.cost.ec2_attributed += a;
                 a
             }
             LaunchKind::Fargate | LaunchKind::FargateSpot => {
                 let a = billing::cost(hourly, billing::billed_seconds(end - since));
                 if launch == LaunchKind::Fargate {
-                    self.cost_fargate.close(hourly, since, a);
+                    self.cost.fargate.close(hourly, since, a);
                 } else {
-                    self.cost_fargate_spot.close(hourly, since, a);
+                    self.cost.fargate_spot.close(hourly, since, a);
                 }
                 a
             }
         };
-        self.cost_by_owner[owner].close(hourly, since, amount);
+        self.cost.by_owner[owner].close(hourly, since, amount);
         self.world.task_mut(t).billed_since = None;
     }
 }

@@ -8,7 +8,17 @@ use crate::spec::{ProviderId, ServiceId, ZoneId};
 
 use super::{MAX_WAITING_JOBS, Sim, next_state};
 
-/// Everything that can happen. Events that name a task carry its generation: a task that has changed
+/// A task as an event names it: its slot and its generation when the event was scheduled. A task that has
+/// changed state since (its generation moved on) ignores the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskRef {
+    /// Slot.
+    pub task: TaskId,
+    /// Generation when scheduled.
+    pub generation: u32,
+}
+
+/// Everything that can happen. Events that name a task carry a [`TaskRef`]: a task that has changed
 /// state since the event was scheduled ignores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
@@ -17,26 +27,11 @@ pub enum Event {
     /// Create a service that starts later.
     CreateService(ServiceId),
     /// The task's current state has lasted its duration.
-    TaskStep {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    TaskStep(TaskRef),
     /// A capacity-provider task waited in PROVISIONING too long (§3.2).
-    ProvisioningTimeout {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    ProvisioningTimeout(TaskRef),
     /// A standalone task's essential container exits.
-    EssentialExit {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    EssentialExit(TaskRef),
     /// The service scheduler looks at one service.
     Reconcile(ServiceId),
     /// RunTask call number `.0` of the scenario.
@@ -46,12 +41,7 @@ pub enum Event {
     /// End of a metric period.
     MetricTick,
     /// A service task passed its first load-balancer health check: it becomes a target.
-    TargetHealthy {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    TargetHealthy(TaskRef),
     /// Scheduled task number `.0` fires.
     ScheduledRun(u32),
     /// The next job of batch source `.0` arrives.
@@ -71,26 +61,11 @@ pub enum Event {
     /// A scheduled deployment (`[[deployments]]` number `.0`).
     Deploy(u32),
     /// A container health check of a task.
-    HealthCheck {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    HealthCheck(TaskRef),
     /// 40 s after RUNNING: healthy, for tasks with no health check and no load balancer (§2.3).
-    TaskHealthy {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    TaskHealthy(TaskRef),
     /// A running task crashes (a `task_crash` fault).
-    TaskCrash {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    TaskCrash(TaskRef),
     /// An instance fails (an `instance_failure` fault).
     InstanceFailure {
         /// The instance.
@@ -116,12 +91,7 @@ pub enum Event {
         instance: InstanceId,
     },
     /// Fargate Spot interruption warning for a task.
-    FargateSpotNotice {
-        /// Slot.
-        task: TaskId,
-        /// Generation when scheduled.
-        generation: u32,
-    },
+    FargateSpotNotice(TaskRef),
     /// An instance the Auto Scaling group launched registers with the cluster.
     InstanceLaunched {
         /// Its group.
@@ -143,7 +113,7 @@ impl<'a> Sim<'a> {
         match ev {
             Event::Start => self.on_start(),
             Event::CreateService(s) => self.create_service(s),
-            Event::TaskStep { task, generation } => {
+            Event::TaskStep(TaskRef { task, generation }) => {
                 if self.world.task(task).generation == generation {
                     if self.fails_now(task) {
                         return;
@@ -152,14 +122,14 @@ impl<'a> Sim<'a> {
                     self.run_from(task, next);
                 }
             }
-            Event::ProvisioningTimeout { task, generation } => {
+            Event::ProvisioningTimeout(TaskRef { task, generation }) => {
                 let t = self.world.task(task);
                 if t.generation == generation && t.awaiting_capacity {
                     let reason = format!("TaskFailedToStart: {}", self.last_failure_reason(task));
                     self.stop_task(task, StopCode::TaskFailedToStart, reason);
                 }
             }
-            Event::EssentialExit { task, generation } => {
+            Event::EssentialExit(TaskRef { task, generation }) => {
                 if self.world.task(task).generation == generation {
                     self.stop_task(
                         task,
@@ -211,26 +181,26 @@ impl<'a> Sim<'a> {
                 let d = &self.spec.deployments[i as usize];
                 self.start_deployment(d.service, d.task_def, "UpdateService");
             }
-            Event::HealthCheck { task, generation } => {
+            Event::HealthCheck(TaskRef { task, generation }) => {
                 let x = self.world.task(task);
                 if x.generation == generation && x.state == TaskState::Running && !x.stop_requested
                 {
                     self.on_health_check(task);
                 }
             }
-            Event::TaskHealthy { task, generation } => {
+            Event::TaskHealthy(TaskRef { task, generation }) => {
                 let x = self.world.task(task);
                 if x.generation == generation && x.state == TaskState::Running && !x.stop_requested
                 {
                     self.mark_healthy(task);
                 }
             }
-            Event::TaskCrash { task, generation } => {
+            Event::TaskCrash(TaskRef { task, generation }) => {
                 let x = self.world.task(task);
                 if x.generation == generation && x.state == TaskState::Running && !x.stop_requested
                 {
                     let serial = x.serial;
-                    self.task_crashes += 1;
+                    self.stats.task_crashes += 1;
                     self.emit(
                         "fault",
                         String::new(),
@@ -252,7 +222,7 @@ impl<'a> Sim<'a> {
             Event::FaultAt { fault, k } => self.on_fault_at(fault, k),
             Event::SpotNotice { instance, draining } => self.spot_notice(instance, draining),
             Event::SpotTerminate { instance } => self.spot_terminate(instance),
-            Event::FargateSpotNotice { task, generation } => {
+            Event::FargateSpotNotice(TaskRef { task, generation }) => {
                 if self.world.task(task).generation == generation {
                     self.fargate_spot_interrupt(task);
                 }
@@ -267,7 +237,7 @@ impl<'a> Sim<'a> {
                 c.launching_per_zone[zone.0 as usize] -= 1;
                 self.register_instance(provider, zone, launched_at);
             }
-            Event::TargetHealthy { task, generation } => {
+            Event::TargetHealthy(TaskRef { task, generation }) => {
                 let t = self.world.task(task);
                 if t.generation == generation
                     && t.state == TaskState::Running
@@ -311,13 +281,13 @@ impl<'a> Sim<'a> {
             }
             Event::JobArrival(i) => {
                 let now = self.queue.now();
-                let b = &mut self.batches[i as usize];
+                let b = &mut self.batch.sources[i as usize];
                 if let Some(job) = b.next.take() {
-                    self.first_job_ms.get_or_insert(now);
+                    self.batch.first_job_ms.get_or_insert(now);
                     if b.waiting.len() < MAX_WAITING_JOBS {
                         b.waiting.push_back((job, now));
                     } else {
-                        self.jobs_dropped += 1;
+                        self.batch.jobs_dropped += 1;
                     }
                     self.dispatch_jobs(i as usize, false);
                 }

@@ -111,10 +111,10 @@ impl<'a> Sim<'a> {
                         let d = time_to_failure.sample(&mut self.fault_rngs[i]);
                         self.queue.push_after(
                             d,
-                            Event::TaskCrash {
+                            Event::TaskCrash(TaskRef {
                                 task: t,
                                 generation,
-                            },
+                            }),
                         );
                     }
                 }
@@ -125,10 +125,10 @@ impl<'a> Sim<'a> {
                     let d = (-mean * self.fault_rngs[i].next_f64_open0().ln()).round() as u64;
                     self.queue.push_after(
                         d,
-                        Event::FargateSpotNotice {
+                        Event::FargateSpotNotice(TaskRef {
                             task: t,
                             generation,
-                        },
+                        }),
                     );
                 }
                 _ => {}
@@ -283,7 +283,7 @@ impl<'a> Sim<'a> {
             inst.ec2_id.clone(),
             inst.status == InstanceStatus::Active,
         );
-        self.instance_failures += 1;
+        self.stats.instance_failures += 1;
         self.emit(
             "fault",
             String::new(),
@@ -316,7 +316,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let name = inst.ec2_id.clone();
-        self.spot_interruptions += 1;
+        self.stats.spot_interruptions += 1;
         self.emit(
             "fault",
             String::new(),
@@ -412,7 +412,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let serial = x.serial;
-        self.spot_interruptions += 1;
+        self.stats.spot_interruptions += 1;
         self.emit(
             "fault",
             String::new(),

@@ -8,7 +8,7 @@ use crate::ecs::world::{LaunchKind, Owner, StopCode, Task, TaskId, TaskState};
 use crate::spec::{ServiceId, StateTimings};
 use crate::traffic::runtime::TaskTraffic;
 
-use super::{Event, STAY, Sim, TaskBrief, next_state, throttle_delay_ms};
+use super::{Event, STAY, Sim, TaskBrief, TaskRef, next_state, throttle_delay_ms};
 
 impl<'a> Sim<'a> {
     /// A new task in a free slot, with fresh traffic state.
@@ -142,10 +142,10 @@ impl<'a> Sim<'a> {
                 let generation = self.world.task(t).generation;
                 self.queue.push_after(
                     d,
-                    Event::TaskStep {
+                    Event::TaskStep(TaskRef {
                         task: t,
                         generation,
-                    },
+                    }),
                 );
                 return;
             }
@@ -207,7 +207,7 @@ impl<'a> Sim<'a> {
                 let task = self.world.task_mut(t);
                 task.started_at = Some(now);
                 let (created, owner, inst) = (task.created_at, task.owner, task.instance);
-                self.start_latencies_ms.push(now - created);
+                self.stats.start_latencies_ms.push(now - created);
                 if let Some(i) = inst {
                     self.world.instances[i.0 as usize].running_count += 1;
                     if self.burst.is_some() {
@@ -227,10 +227,10 @@ impl<'a> Sim<'a> {
                             let generation = self.world.task(t).generation;
                             self.queue.push_after(
                                 d,
-                                Event::TargetHealthy {
+                                Event::TargetHealthy(TaskRef {
                                     task: t,
                                     generation,
-                                },
+                                }),
                             );
                         }
                     }
@@ -239,10 +239,10 @@ impl<'a> Sim<'a> {
                         let generation = self.world.task(t).generation;
                         self.queue.push_after(
                             d,
-                            Event::EssentialExit {
+                            Event::EssentialExit(TaskRef {
                                 task: t,
                                 generation,
-                            },
+                            }),
                         );
                     }
                     Owner::Standalone(call) => {
@@ -251,10 +251,10 @@ impl<'a> Sim<'a> {
                             let generation = self.world.task(t).generation;
                             self.queue.push_after(
                                 d,
-                                Event::EssentialExit {
+                                Event::EssentialExit(TaskRef {
                                     task: t,
                                     generation,
-                                },
+                                }),
                             );
                         }
                     }
@@ -412,7 +412,7 @@ impl<'a> Sim<'a> {
         if awaiting {
             self.world.task_mut(t).awaiting_capacity = false;
             self.waiting_total -= 1;
-            self.unplaced_now -= 1;
+            self.stats.unplaced_now -= 1;
             self.run_from(t, TaskState::Stopped);
             return;
         }
@@ -436,7 +436,7 @@ impl<'a> Sim<'a> {
         let now = self.queue.now();
         let spec = self.spec;
         if matches!(self.world.task(t).owner, Owner::Batch(_)) {
-            self.last_job_end_ms = self.last_job_end_ms.max(now);
+            self.batch.last_job_end_ms = self.batch.last_job_end_ms.max(now);
         }
         self.settle_task(t, now);
         self.count_state(t, Some(TaskState::Stopped), None);
@@ -459,9 +459,9 @@ impl<'a> Sim<'a> {
             task.started_at.is_some(),
         );
         if !ever_ran {
-            self.failed_to_start += 1;
+            self.stats.failed_to_start += 1;
         }
-        self.stopped += 1;
+        self.stats.stopped += 1;
         if let Some(i) = inst {
             let def = self.world.task(t).def;
             let ports = std::mem::take(&mut self.def_ports[def.0 as usize]);

@@ -2,6 +2,12 @@
 //! to events (service scheduler §2, capacity-provider strategies §3.1, task lifecycle §7). It owns the
 //! [`World`] and the event queue; placement decisions are pure functions in [`crate::ecs::placement`].
 //!
+//! This file holds [`Sim`] (its state, `new`, `run`); each control loop has its own file: `event.rs`
+//! (the enum and dispatch), `scheduler.rs`, `lifecycle.rs`, `standalone.rs` (RunTask, scheduled tasks,
+//! batch jobs), `load_balancer.rs`, `billing.rs`, `ticks.rs` (the metric tick), `summary.rs` (records and
+//! the summary), beside `autoscaling.rs`, `deploy.rs`, `scale_in.rs`, `faults.rs`, `launch.rs`,
+//! `burst.rs`, `queue.rs`, `explain.rs` and `warnings.rs`. They are `impl Sim` blocks over the one state.
+//!
 //! Must not: do I/O (records go to a [`Sink`]), read the scenario file, or use wall-clock time except to
 //! report `wall_seconds`.
 
@@ -25,10 +31,10 @@ mod warnings;
 
 use deploy::{Deployment, Rollout};
 pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
-pub use event::Event;
+pub use event::{Event, TaskRef};
 pub use explain::{ExplainFilter, render as render_explain};
 pub use scheduler::throttle_delay_ms;
-use standalone::{BatchRt, MAX_WAITING_JOBS};
+use standalone::{BatchState, MAX_WAITING_JOBS};
 
 use std::collections::{HashMap, VecDeque};
 
@@ -48,7 +54,6 @@ use crate::spec::{
 };
 use crate::traffic::queueing::LatencyHistogram;
 use crate::traffic::runtime::{RateMemo, ServiceTraffic, ShapeCache, TaskTraffic};
-use crate::workload::jobs::JobReader;
 
 /// Cluster auto scaling state of one capacity provider.
 #[derive(Debug, Clone, Default)]
@@ -116,9 +121,93 @@ struct ServiceState {
 }
 
 impl ServiceState {
+    /// A service's state before it is created: no tasks, its deployment rolling out, its strategies (the
+    /// §1.3 default when it names none), a full launch bucket.
+    fn new(spec: &Spec, s: &crate::spec::ServiceSpec, group: GroupId) -> Self {
+        let strategies = if s.placement_strategy.is_empty() {
+            // §1.3: AZ-balanced, then the instance with the fewest tasks of the service.
+            vec![
+                Strategy::Spread(SpreadField::AvailabilityZone),
+                Strategy::Spread(SpreadField::InstanceId),
+            ]
+        } else {
+            s.placement_strategy.clone()
+        };
+        ServiceState {
+            created: false,
+            desired: 0,
+            group,
+            tasks: Vec::new(),
+            briefs: Vec::new(),
+            stopping: Vec::new(),
+            n_keep: 0,
+            n_healthy: 0,
+            provider_counts: vec![0; spec.providers.len()],
+            running: 0,
+            pending: 0,
+            failures_in_row: 0,
+            throttled_until: 0,
+            reconcile_queued: false,
+            tokens: spec.scheduler.service_launch_rate_per_minute as f64,
+            tokens_at: 0,
+            steady: false,
+            shortfall: 0,
+            strategies,
+            deployments: vec![Deployment {
+                task_def: s.task_def,
+                rollout: Rollout::InProgress,
+                failures: 0,
+            }],
+            primary: 0,
+        }
+    }
+
     /// Is its primary deployment rolling out (§2.3)? (Scale-in waits for it, §4.1.)
     fn deployment_in_progress(&self) -> bool {
         self.deployments[self.primary].rollout == Rollout::InProgress
+    }
+}
+
+/// Counters and sums the summary reads at the end (and the unplaced-time integral).
+#[derive(Default)]
+struct RunStats {
+    unplaced_now: u64,
+    unplaced_acc_ms: u128,
+    unplaced_at: SimTime,
+    start_latencies_ms: Vec<u64>,
+    failed_to_start: u64,
+    stopped: u64,
+    placement_failures: u64,
+    instances_peak: u64,
+    cpu_res_sum: f64,
+    mem_res_sum: f64,
+    res_samples: u64,
+    instances_terminated: u64,
+    scaling_actions: u64,
+    spot_interruptions: u64,
+    instance_failures: u64,
+    task_crashes: u64,
+}
+
+/// The cost meters (reference §5.2, §6.2): by launch type, and by owner.
+struct Costs {
+    ec2: CostMeter,
+    fargate: CostMeter,
+    fargate_spot: CostMeter,
+    ec2_attributed: f64,
+    /// Per service, then one bucket for standalone tasks.
+    by_owner: Vec<CostMeter>,
+}
+
+impl Costs {
+    fn new(services: usize) -> Self {
+        Costs {
+            ec2: CostMeter::default(),
+            fargate: CostMeter::default(),
+            fargate_spot: CostMeter::default(),
+            ec2_attributed: 0.0,
+            by_owner: vec![CostMeter::default(); services + 1],
+        }
     }
 }
 
@@ -139,18 +228,8 @@ pub struct Sim<'a> {
     dedup: HashMap<u64, SimTime>,
     def_ports: Vec<Vec<u16>>,
     run_task_strategies: Vec<Vec<Strategy>>,
-    // Statistics.
-    unplaced_now: u64,
-    unplaced_acc_ms: u128,
-    unplaced_at: SimTime,
-    start_latencies_ms: Vec<u64>,
-    failed_to_start: u64,
-    stopped: u64,
-    placement_failures: u64,
-    instances_peak: u64,
-    cpu_res_sum: f64,
-    mem_res_sum: f64,
-    res_samples: u64,
+    /// Counters and sums for the summary.
+    stats: RunStats,
     active_instances: u64,
     cpu_registered: u64,
     mem_registered: u64,
@@ -158,13 +237,8 @@ pub struct Sim<'a> {
     mem_reserved: u64,
     check_invariants: bool,
     last_time: SimTime,
-    // Cost (reference §5.2, §6.2).
-    cost_ec2: CostMeter,
-    cost_fargate: CostMeter,
-    cost_fargate_spot: CostMeter,
-    ec2_attributed: f64,
-    /// Per service, then one bucket for standalone tasks.
-    cost_by_owner: Vec<CostMeter>,
+    /// Cost meters (reference §5.2, §6.2).
+    cost: Costs,
     // Traffic.
     traffic: Vec<Option<ServiceTraffic>>,
     task_traffic: Vec<TaskTraffic>,
@@ -174,12 +248,8 @@ pub struct Sim<'a> {
     rate_memo: RateMemo,
     run_hist: LatencyHistogram,
     rng_health: RngStream,
-    // Batch jobs.
-    batches: Vec<BatchRt>,
-    job_waits_ms: Vec<u64>,
-    first_job_ms: Option<SimTime>,
-    last_job_end_ms: SimTime,
-    jobs_dropped: u64,
+    /// Batch-job sources and their figures.
+    batch: BatchState,
     // Auto scaling.
     scalers: Vec<Option<ServiceScaler>>,
     /// Datapoints published and not yet delivered: one batch per metric period (indexed by service), so
@@ -192,16 +262,11 @@ pub struct Sim<'a> {
     /// an instance's image cache is checked without hashing the image name at every task start.
     def_image: Vec<u32>,
     rng_launch: RngStream,
-    instances_terminated: u64,
-    scaling_actions: u64,
     // Faults.
     fault_rngs: Vec<RngStream>,
     rng_start_failures: RngStream,
     spot_shortage: bool,
     zone_down: Vec<bool>,
-    spot_interruptions: u64,
-    instance_failures: u64,
-    task_crashes: u64,
     /// The decision log of `ecsim explain` (None: not recorded, so normal runs pay nothing).
     explain: Option<ExplainLog>,
     /// Does anyone read event-log text (the sink or `explain`)? When not, sentences are not formatted.
@@ -285,42 +350,7 @@ impl<'a> Sim<'a> {
             .iter()
             .map(|s| {
                 let group = world.group(&format!("service:{}", s.name));
-                let strategies = if s.placement_strategy.is_empty() {
-                    // §1.3: AZ-balanced, then the instance with the fewest tasks of the service.
-                    vec![
-                        Strategy::Spread(SpreadField::AvailabilityZone),
-                        Strategy::Spread(SpreadField::InstanceId),
-                    ]
-                } else {
-                    s.placement_strategy.clone()
-                };
-                ServiceState {
-                    created: false,
-                    desired: 0,
-                    group,
-                    tasks: Vec::new(),
-                    briefs: Vec::new(),
-                    stopping: Vec::new(),
-                    n_keep: 0,
-                    n_healthy: 0,
-                    provider_counts: vec![0; spec.providers.len()],
-                    running: 0,
-                    pending: 0,
-                    failures_in_row: 0,
-                    throttled_until: 0,
-                    reconcile_queued: false,
-                    tokens: spec.scheduler.service_launch_rate_per_minute as f64,
-                    tokens_at: 0,
-                    steady: false,
-                    shortfall: 0,
-                    strategies,
-                    deployments: vec![Deployment {
-                        task_def: s.task_def,
-                        rollout: Rollout::InProgress,
-                        failures: 0,
-                    }],
-                    primary: 0,
-                }
+                ServiceState::new(spec, s, group)
             })
             .collect();
         let run_task_strategies: Vec<Vec<Strategy>> = spec
@@ -365,17 +395,7 @@ impl<'a> Sim<'a> {
             dedup: HashMap::new(),
             def_ports,
             run_task_strategies,
-            unplaced_now: 0,
-            unplaced_acc_ms: 0,
-            unplaced_at: 0,
-            start_latencies_ms: Vec::new(),
-            failed_to_start: 0,
-            stopped: 0,
-            placement_failures: 0,
-            instances_peak: 0,
-            cpu_res_sum: 0.0,
-            mem_res_sum: 0.0,
-            res_samples: 0,
+            stats: RunStats::default(),
             active_instances: 0,
             cpu_registered: 0,
             mem_registered: 0,
@@ -383,11 +403,7 @@ impl<'a> Sim<'a> {
             mem_reserved: 0,
             check_invariants: cfg!(debug_assertions),
             last_time: 0,
-            cost_ec2: CostMeter::default(),
-            cost_fargate: CostMeter::default(),
-            cost_fargate_spot: CostMeter::default(),
-            ec2_attributed: 0.0,
-            cost_by_owner: vec![CostMeter::default(); spec.services.len() + 1],
+            cost: Costs::new(spec.services.len()),
             traffic: spec
                 .services
                 .iter()
@@ -407,22 +423,7 @@ impl<'a> Sim<'a> {
             rate_memo,
             run_hist: LatencyHistogram::new(),
             rng_health: RngStream::new(spec.seed, "health-checks"),
-            batches: spec
-                .batch_jobs
-                .iter()
-                .map(|b| BatchRt {
-                    reader: JobReader::open(&b.path, b.format.clone())
-                        .expect("job file checked at load"),
-                    next: None,
-                    waiting: VecDeque::new(),
-                    read: 0,
-                    unfit: 0,
-                })
-                .collect(),
-            job_waits_ms: Vec::new(),
-            first_job_ms: None,
-            last_job_end_ms: 0,
-            jobs_dropped: 0,
+            batch: BatchState::new(spec),
             scalers: spec
                 .services
                 .iter()
@@ -458,17 +459,12 @@ impl<'a> Sim<'a> {
                     .collect()
             },
             rng_launch: RngStream::new(spec.seed, "instance-launches"),
-            instances_terminated: 0,
-            scaling_actions: 0,
             fault_rngs: (0..spec.faults.len())
                 .map(|i| RngStream::new(spec.seed, &format!("fault:{i}")))
                 .collect(),
             rng_start_failures: RngStream::new(spec.seed, "start-failures"),
             spot_shortage: false,
             zone_down: vec![false; spec.zones.len()],
-            spot_interruptions: 0,
-            instance_failures: 0,
-            task_crashes: 0,
             explain: None,
             texts,
             tasks_out,
@@ -486,7 +482,7 @@ impl<'a> Sim<'a> {
         if sim.burst.is_some() {
             sim.sink.burst_columns();
         }
-        // Memory utilisation is read by written rows and memory policies only (see `metric_tick`).
+        // Memory utilisation is read by written rows and memory policies only (see `ticks::traffic_tick`).
         for (tr, sc) in sim.traffic.iter_mut().zip(&sim.scalers) {
             if let Some(tr) = tr {
                 tr.set_track_memory(series_out || sc.as_ref().is_some_and(|sc| sc.reads_memory));

@@ -14,7 +14,7 @@ use crate::spec::{
     StrategyItem, TaskDefId, ZoneId,
 };
 
-use super::{Event, Sim};
+use super::{Event, Sim, TaskRef};
 
 /// §2.2 launch throttle: after `k` consecutive tasks that never reached RUNNING the next launch waits
 /// `initial × multiplier^(k−1)`, capped at `max` (27 min current, 15 min in 2023; the schedule itself is
@@ -136,9 +136,9 @@ impl<'a> Sim<'a> {
         let id = self.world.add_instance(inst);
         self.burst_register(id);
         self.arm_instance_faults(id);
-        self.cost_ec2.open(asg.price_usd_per_hour, launched_at);
+        self.cost.ec2.open(asg.price_usd_per_hour, launched_at);
         self.active_instances += 1;
-        self.instances_peak = self.instances_peak.max(self.active_instances);
+        self.stats.instances_peak = self.stats.instances_peak.max(self.active_instances);
         self.cpu_registered += cpu as u64;
         self.mem_registered += mem as u64;
         self.emit(
@@ -372,7 +372,7 @@ impl<'a> Sim<'a> {
                     let serial = self.world.task(id).serial;
                     self.waiting[p.0 as usize].push_back((id, serial));
                     self.waiting_total += 1;
-                    self.unplaced_now += 1;
+                    self.stats.unplaced_now += 1;
                     self.count_state(id, None, Some(TaskState::Provisioning));
                     let timeout = spec
                         .scheduler
@@ -381,10 +381,10 @@ impl<'a> Sim<'a> {
                     let generation = self.world.task(id).generation;
                     self.queue.push_after(
                         timeout,
-                        Event::ProvisioningTimeout {
+                        Event::ProvisioningTimeout(TaskRef {
                             task: id,
                             generation,
-                        },
+                        }),
                     );
                     Ok(id)
                 } else {
@@ -416,7 +416,7 @@ impl<'a> Sim<'a> {
         let hourly = asg.price_usd_per_hour * share;
         let owner = self.owner_bucket(id);
         let now = self.queue.now();
-        self.cost_by_owner[owner].open(hourly, now);
+        self.cost.by_owner[owner].open(hourly, now);
         let t = self.world.task_mut(id);
         t.billed_since = Some(now);
         t.hourly_usd = hourly;
@@ -464,7 +464,7 @@ impl<'a> Sim<'a> {
             }
             Some(r) if r >= placement::Rejection::Arch => {} // constraint excludes it: not a daemon host.
             Some(r) => {
-                self.placement_failures += 1;
+                self.stats.placement_failures += 1;
                 let f = Failure {
                     closest: Some(inst),
                     reason: Some(r),
@@ -512,7 +512,7 @@ impl<'a> Sim<'a> {
         } else {
             0
         };
-        self.unplaced_now = self.unplaced_now + new as u64 - st.shortfall as u64;
+        self.stats.unplaced_now = self.stats.unplaced_now + new as u64 - st.shortfall as u64;
         st.shortfall = new;
     }
 
@@ -560,7 +560,7 @@ impl<'a> Sim<'a> {
                 Ok(inst) => {
                     self.world.task_mut(t).awaiting_capacity = false;
                     self.waiting_total -= 1;
-                    self.unplaced_now -= 1;
+                    self.stats.unplaced_now -= 1;
                     if self.explain.is_some() {
                         self.explain_capacity_placed(t, inst);
                     }
@@ -573,8 +573,8 @@ impl<'a> Sim<'a> {
                 Err(_) => self.waiting[p.0 as usize].push_back((t, serial)),
             }
         }
-        for i in 0..self.batches.len() {
-            if !self.batches[i].waiting.is_empty() {
+        for i in 0..self.batch.sources.len() {
+            if !self.batch.sources[i].waiting.is_empty() {
                 self.dispatch_jobs(i, false);
             }
         }

@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use crate::ecs::world::Owner;
 use crate::engine::SimTime;
-use crate::spec::{Launch, ProviderId, ProviderKind, RunTaskSpec, ZoneId};
+use crate::spec::{Launch, ProviderId, ProviderKind, RunTaskSpec, Spec, ZoneId};
 use crate::workload::jobs::{Job, JobReader};
 
 use super::{Event, Sim};
@@ -19,6 +19,39 @@ pub(super) struct BatchRt {
     pub(super) read: u64,
     /// Jobs dropped because no size they may use holds them (for the end-of-run warning).
     pub(super) unfit: u64,
+}
+
+/// The batch-job sources at run time and the figures the summary reads.
+pub(super) struct BatchState {
+    pub(super) sources: Vec<BatchRt>,
+    pub(super) job_waits_ms: Vec<u64>,
+    pub(super) first_job_ms: Option<SimTime>,
+    pub(super) last_job_end_ms: SimTime,
+    pub(super) jobs_dropped: u64,
+}
+
+impl BatchState {
+    /// Open every source's reader (the files were checked when the scenario was loaded).
+    pub(super) fn new(spec: &Spec) -> Self {
+        BatchState {
+            sources: spec
+                .batch_jobs
+                .iter()
+                .map(|b| BatchRt {
+                    reader: JobReader::open(&b.path, b.format.clone())
+                        .expect("job file checked at load"),
+                    next: None,
+                    waiting: VecDeque::new(),
+                    read: 0,
+                    unfit: 0,
+                })
+                .collect(),
+            job_waits_ms: Vec::new(),
+            first_job_ms: None,
+            last_job_end_ms: 0,
+            jobs_dropped: 0,
+        }
+    }
 }
 
 /// Jobs that may wait for capacity at once, per batch source (a bound on the queue).
@@ -38,7 +71,7 @@ impl<'a> Sim<'a> {
         let spec = self.spec;
         let b = &spec.batch_jobs[i];
         let now = self.queue.now();
-        let rt = &mut self.batches[i];
+        let rt = &mut self.batch.sources[i];
         if b.max_jobs.is_some_and(|m| rt.read >= m) {
             return;
         }
@@ -60,7 +93,7 @@ impl<'a> Sim<'a> {
         let group = self.world.group(&format!("batch:{}", b.name));
         let all_zones: Vec<ZoneId> = (0..spec.zones.len() as u8).map(ZoneId).collect();
         let mut counts = vec![0u32; spec.providers.len()];
-        while let Some((job, arrived)) = self.batches[i].waiting.front().cloned() {
+        while let Some((job, arrived)) = self.batch.sources[i].waiting.front().cloned() {
             let provider = match &b.launch {
                 Launch::Strategy(items) => Some(Self::choose_provider(items, &counts)),
                 _ => None,
@@ -75,9 +108,9 @@ impl<'a> Sim<'a> {
             };
             let Some(size) = size else {
                 // Larger than the largest Fargate size (§5.1): it can never run.
-                self.batches[i].waiting.pop_front();
-                self.jobs_dropped += 1;
-                self.batches[i].unfit += 1;
+                self.batch.sources[i].waiting.pop_front();
+                self.batch.jobs_dropped += 1;
+                self.batch.sources[i].unfit += 1;
                 let msg = format!(
                     "Batch {}: job {} ({} CPU units, {} MiB) is larger than any Fargate size; dropped.",
                     b.name, job.id, job.cpu_units, job.memory_mib
@@ -101,19 +134,19 @@ impl<'a> Sim<'a> {
             );
             match res {
                 Ok(_) => {
-                    self.batches[i].waiting.pop_front();
+                    self.batch.sources[i].waiting.pop_front();
                     if let Some(p) = provider {
                         counts[p.0 as usize] += 1;
                     }
 
-                    self.job_waits_ms.push(self.queue.now() - arrived);
+                    self.batch.job_waits_ms.push(self.queue.now() - arrived);
                 }
                 Err(_) if !fargate && !self.fits_empty_instance(provider, size) => {
                     // RunTask with a launch type fails at once when no instance could ever hold the task
                     // (§7.3); a job that fits no instance type in scope would block the queue forever.
-                    self.batches[i].waiting.pop_front();
-                    self.jobs_dropped += 1;
-                    self.batches[i].unfit += 1;
+                    self.batch.sources[i].waiting.pop_front();
+                    self.batch.jobs_dropped += 1;
+                    self.batch.sources[i].unfit += 1;
                     let msg = format!(
                         "Batch {}: job {} ({} CPU units, {} MiB) fits no instance type it may use; dropped.",
                         b.name, job.id, size.0, size.1
@@ -193,7 +226,7 @@ impl<'a> Sim<'a> {
                         .push("{reason: ThrottlingException: Fargate launch queue full}".into());
                 }
                 Err(f) => {
-                    self.placement_failures += 1;
+                    self.stats.placement_failures += 1;
                     let arn = f
                         .closest
                         .map_or_else(String::new, |c| self.world.instance(c).ec2_id.clone());

@@ -111,20 +111,20 @@ impl<'a> Sim<'a> {
             let since = inst.launched_at;
             let amount =
                 billing::cost(asg.price_usd_per_hour, billing::billed_seconds(end - since));
-            self.cost_ec2.close(asg.price_usd_per_hour, since, amount);
+            self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
         }
         self.burst_finish(end);
         let burst_surplus = self.burst.as_ref().map(|b| b.total_usd);
-        let ec2 = self.cost_ec2.closed();
-        let fargate = self.cost_fargate.closed();
-        let fargate_spot = self.cost_fargate_spot.closed();
+        let ec2 = self.cost.ec2.closed();
+        let fargate = self.cost.fargate.closed();
+        let fargate_spot = self.cost.fargate_spot.closed();
         let mut cost_by_service: Vec<(String, f64)> = spec
             .services
             .iter()
             .enumerate()
-            .map(|(i, s)| (s.name.clone(), self.cost_by_owner[i].closed()))
+            .map(|(i, s)| (s.name.clone(), self.cost.by_owner[i].closed()))
             .collect();
-        let standalone = self.cost_by_owner[spec.services.len()].closed();
+        let standalone = self.cost.by_owner[spec.services.len()].closed();
         if !spec.run_tasks.is_empty() {
             cost_by_service.push(("(standalone tasks)".to_string(), standalone));
         }
@@ -146,7 +146,7 @@ impl<'a> Sim<'a> {
             _ => None,
         };
         let batch = (!spec.batch_jobs.is_empty()).then(|| {
-            let mut w = std::mem::take(&mut self.job_waits_ms);
+            let mut w = std::mem::take(&mut self.batch.job_waits_ms);
             w.sort_unstable();
             let wq = |x: f64| quantile_sorted(&w, x).map(|ms| ms as f64 / 1000.0);
             let batch_alive = self
@@ -157,21 +157,26 @@ impl<'a> Sim<'a> {
             let last_end = Some(if batch_alive {
                 end
             } else {
-                self.last_job_end_ms
+                self.batch.last_job_end_ms
             });
             crate::metrics::BatchSummary {
                 placed: w.len() as u64,
-                waiting_at_end: self.batches.iter().map(|b| b.waiting.len() as u64).sum(),
-                dropped: self.jobs_dropped,
+                waiting_at_end: self
+                    .batch
+                    .sources
+                    .iter()
+                    .map(|b| b.waiting.len() as u64)
+                    .sum(),
+                dropped: self.batch.jobs_dropped,
                 wait_s_p50: wq(0.5),
                 wait_s_p99: wq(0.99),
-                makespan_s: match (self.first_job_ms, last_end) {
+                makespan_s: match (self.batch.first_job_ms, last_end) {
                     (Some(f), Some(l)) if l >= f => Some((l - f) as f64 / 1000.0),
                     _ => None,
                 },
             }
         });
-        let mut lat = std::mem::take(&mut self.start_latencies_ms);
+        let mut lat = std::mem::take(&mut self.stats.start_latencies_ms);
         lat.sort_unstable();
         let q = |x: f64| quantile_sorted(&lat, x).map(|ms| ms as f64 / 1000.0);
         Summary {
@@ -181,27 +186,28 @@ impl<'a> Sim<'a> {
             events: self.queue.popped(),
             wall_seconds,
             tasks_launched: self.world.tasks_created(),
-            tasks_failed_to_start: self.failed_to_start,
-            tasks_stopped: self.stopped,
+            tasks_failed_to_start: self.stats.failed_to_start,
+            tasks_stopped: self.stats.stopped,
             tasks_running_at_end: at_end,
             start_latency_s_p50: q(0.5),
             start_latency_s_p99: q(0.99),
-            unplaced_task_seconds: self.unplaced_acc_ms as f64 / 1000.0,
-            placement_failures: self.placement_failures,
+            unplaced_task_seconds: self.stats.unplaced_acc_ms as f64 / 1000.0,
+            placement_failures: self.stats.placement_failures,
             instances_registered: self.world.instances.len() as u64,
-            instances_peak: self.instances_peak,
-            instances_terminated: self.instances_terminated,
-            scaling_actions: self.scaling_actions,
-            spot_interruptions: self.spot_interruptions,
-            instance_failures: self.instance_failures,
-            task_crashes: self.task_crashes,
-            cpu_reservation_mean: (self.res_samples > 0)
-                .then(|| round6(self.cpu_res_sum / self.res_samples as f64)),
-            memory_reservation_mean: (self.res_samples > 0)
-                .then(|| round6(self.mem_res_sum / self.res_samples as f64)),
+            instances_peak: self.stats.instances_peak,
+            instances_terminated: self.stats.instances_terminated,
+            scaling_actions: self.stats.scaling_actions,
+            spot_interruptions: self.stats.spot_interruptions,
+            instance_failures: self.stats.instance_failures,
+            task_crashes: self.stats.task_crashes,
+            cpu_reservation_mean: (self.stats.res_samples > 0)
+                .then(|| round6(self.stats.cpu_res_sum / self.stats.res_samples as f64)),
+            memory_reservation_mean: (self.stats.res_samples > 0)
+                .then(|| round6(self.stats.mem_res_sum / self.stats.res_samples as f64)),
             cost_total_usd: ec2 + fargate + fargate_spot,
             cost_ec2_usd: ec2,
-            cost_ec2_idle_usd: (ec2 - burst_surplus.unwrap_or(0.0) - self.ec2_attributed).max(0.0),
+            cost_ec2_idle_usd: (ec2 - burst_surplus.unwrap_or(0.0) - self.cost.ec2_attributed)
+                .max(0.0),
             cost_burst_surplus_usd: burst_surplus,
             cost_fargate_usd: fargate,
             cost_fargate_spot_usd: fargate_spot,
@@ -214,7 +220,7 @@ impl<'a> Sim<'a> {
                 .then(|| slo.as_ref().map_or(0.0, |o| o.bad_minutes())),
             slo,
             warm_up_s: spec.warm_up_ms as f64 / 1000.0,
-            tasks_unplaced_at_end: self.unplaced_now,
+            tasks_unplaced_at_end: self.stats.unplaced_now,
             placement_problems: (0..spec.services.len())
                 .filter_map(|i| {
                     let reason = crate::ecs::fit::unplaceable(spec, ServiceId(i as u32))

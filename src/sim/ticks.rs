@@ -10,11 +10,13 @@ use crate::spec::{ProviderId, ProviderKind, SchedulingStrategy, ServiceId, ZoneI
 use super::{Event, Sim, round6};
 
 impl<'a> Sim<'a> {
+    /// Add the unplaced tasks' time since the last change to the integral (up to the run's end).
     pub(super) fn account_unplaced(&mut self, now: SimTime) {
         let now = now.min(self.spec.duration_ms);
-        if now > self.unplaced_at {
-            self.unplaced_acc_ms += self.unplaced_now as u128 * (now - self.unplaced_at) as u128;
-            self.unplaced_at = now;
+        if now > self.stats.unplaced_at {
+            self.stats.unplaced_acc_ms +=
+                self.stats.unplaced_now as u128 * (now - self.stats.unplaced_at) as u128;
+            self.stats.unplaced_at = now;
         }
     }
 
@@ -64,9 +66,9 @@ impl<'a> Sim<'a> {
         let cpu_res = pct(self.cpu_reserved, self.cpu_registered);
         let mem_res = pct(self.mem_reserved, self.mem_registered);
         if self.cpu_registered > 0 {
-            self.cpu_res_sum += cpu_res;
-            self.mem_res_sum += mem_res;
-            self.res_samples += 1;
+            self.stats.cpu_res_sum += cpu_res;
+            self.stats.mem_res_sum += mem_res;
+            self.stats.res_samples += 1;
         }
         if write_rows {
             self.write_cluster_rows(now, cpu_res, mem_res);
@@ -114,7 +116,7 @@ impl<'a> Sim<'a> {
             });
             row.running = Some(st.running);
             row.pending = Some(st.pending);
-            row.cost_usd = Some(round6(self.cost_by_owner[i].value(now)));
+            row.cost_usd = Some(round6(self.cost.by_owner[i].value(now)));
             self.sink.series(&row);
         }
         published
@@ -208,13 +210,13 @@ impl<'a> Sim<'a> {
             cpu_reservation: Some(round6(cpu_res)),
             memory_reservation: Some(round6(mem_res)),
             cost_usd: Some(round6(
-                self.cost_ec2.value(now)
-                    + self.cost_fargate.value(now)
-                    + self.cost_fargate_spot.value(now),
+                self.cost.ec2.value(now)
+                    + self.cost.fargate.value(now)
+                    + self.cost.fargate_spot.value(now),
             )),
-            cost_ec2_usd: Some(round6(self.cost_ec2.value(now))),
-            cost_fargate_usd: Some(round6(self.cost_fargate.value(now))),
-            cost_fargate_spot_usd: Some(round6(self.cost_fargate_spot.value(now))),
+            cost_ec2_usd: Some(round6(self.cost.ec2.value(now))),
+            cost_fargate_usd: Some(round6(self.cost.fargate.value(now))),
+            cost_fargate_spot_usd: Some(round6(self.cost.fargate_spot.value(now))),
             ..Default::default()
         };
         if let Some(b) = &self.burst {

@@ -172,7 +172,7 @@ impl Sim<'_> {
         let spec = self.spec;
         let mut out = Vec::new();
         let mut unfit_total = 0;
-        for (b, rt) in spec.batch_jobs.iter().zip(&self.batches) {
+        for (b, rt) in spec.batch_jobs.iter().zip(&self.batch.sources) {
             unfit_total += rt.unfit;
             if rt.unfit == 0 {
                 continue;
@@ -196,7 +196,7 @@ impl Sim<'_> {
                 ),
             ));
         }
-        let overflow = self.jobs_dropped.saturating_sub(unfit_total);
+        let overflow = self.batch.jobs_dropped.saturating_sub(unfit_total);
         if overflow > 0 {
             out.push(Warning::new(
                 w::BATCH_JOBS_DROPPED,
