@@ -239,7 +239,7 @@ impl<'a> Sim<'a> {
         let Some(&zone) = asg
             .zones
             .iter()
-            .filter(|z| !self.zone_down[z.0 as usize])
+            .filter(|z| !self.faults.zone_down[z.0 as usize])
             .min_by_key(|z| {
                 let active = self.world.zone_index(p, **z).members.len() as u32;
                 (

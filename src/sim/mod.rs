@@ -262,11 +262,8 @@ pub struct Sim<'a> {
     /// an instance's image cache is checked without hashing the image name at every task start.
     def_image: Vec<u32>,
     rng_launch: RngStream,
-    // Faults.
-    fault_rngs: Vec<RngStream>,
-    rng_start_failures: RngStream,
-    spot_shortage: bool,
-    zone_down: Vec<bool>,
+    /// Fault injection's random streams and the standing conditions (Spot shortage, zones down).
+    faults: faults::FaultState,
     /// The decision log of `ecsim explain` (None: not recorded, so normal runs pay nothing).
     explain: Option<ExplainLog>,
     /// Does anyone read event-log text (the sink or `explain`)? When not, sentences are not formatted.
@@ -459,12 +456,7 @@ impl<'a> Sim<'a> {
                     .collect()
             },
             rng_launch: RngStream::new(spec.seed, "instance-launches"),
-            fault_rngs: (0..spec.faults.len())
-                .map(|i| RngStream::new(spec.seed, &format!("fault:{i}")))
-                .collect(),
-            rng_start_failures: RngStream::new(spec.seed, "start-failures"),
-            spot_shortage: false,
-            zone_down: vec![false; spec.zones.len()],
+            faults: faults::FaultState::new(spec),
             explain: None,
             texts,
             tasks_out,

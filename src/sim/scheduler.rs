@@ -285,7 +285,7 @@ impl<'a> Sim<'a> {
         if let Owner::Service(sid) = owner {
             task.deployment = self.services[sid.0 as usize].primary as u32;
         }
-        if kind == LaunchKind::FargateSpot && self.spot_shortage {
+        if kind == LaunchKind::FargateSpot && self.faults.spot_shortage {
             // No Fargate Spot capacity; no fallback to FARGATE (§3.1).
             return Err(Failure {
                 closest: None,
@@ -309,7 +309,7 @@ impl<'a> Sim<'a> {
             let up: Vec<ZoneId> = zones
                 .iter()
                 .copied()
-                .filter(|z| !self.zone_down[z.0 as usize])
+                .filter(|z| !self.faults.zone_down[z.0 as usize])
                 .collect();
             let Some(min) = up.iter().map(|z| counts[z.0 as usize]).min() else {
                 return Err(Failure {

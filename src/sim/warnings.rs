@@ -39,9 +39,9 @@ impl Sim<'_> {
                 .is_some_and(|p| matches!(spec.provider(p).kind, ProviderKind::Fargate { .. }));
         if fargate {
             let spot = provider.is_some_and(|p| p == spec.fargate_spot());
-            return if spot && self.spot_shortage {
+            return if spot && self.faults.spot_shortage {
                 Some("FARGATE_SPOT has no capacity (a Spot capacity shortage, §3.3)".into())
-            } else if s.zones.iter().all(|z| self.zone_down[z.0 as usize]) {
+            } else if s.zones.iter().all(|z| self.faults.zone_down[z.0 as usize]) {
                 Some("every zone it may use is down".into())
             } else {
                 None
