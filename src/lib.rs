@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod engine;
 pub mod import;
 pub mod metrics;
+pub mod numerics;
 pub mod output;
 pub mod pricing;
 pub mod scaling;

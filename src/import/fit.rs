@@ -6,6 +6,8 @@
 //! by maximum likelihood — μ and σ are the mean and the (1/n) standard deviation of ln x — and its fit
 //! judged by the Kolmogorov–Smirnov statistic D against the fitted distribution.
 
+use crate::numerics::normal_cdf;
+
 /// A lognormal fitted by maximum likelihood, with its Kolmogorov–Smirnov statistic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LognormalFit {
@@ -60,22 +62,6 @@ pub fn fit_lognormal(xs_s: &[f64]) -> Option<LognormalFit> {
         sigma,
         ks_d: d,
     })
-}
-
-/// Φ(z) from erf (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7: plenty for a KS statistic).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2))
-}
-
-fn erf(x: f64) -> f64 {
-    let s = x.signum();
-    let x = x.abs();
-    let t = 1.0 / (1.0 + 0.327_591_1 * x);
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    s * (1.0 - poly * (-x * x).exp())
 }
 
 /// Parse a timestamp as the AWS CLI prints it: ISO 8601 (`2026-11-30T09:12:03.417000+00:00`, `…Z`, any
@@ -163,13 +149,6 @@ mod tests {
         assert!(fit_lognormal(&[1.0]).is_none());
         assert!(fit_lognormal(&[1.0, 0.0]).is_none());
         assert!(fit_lognormal(&[1.0, -2.0]).is_none());
-    }
-
-    #[test]
-    fn normal_cdf_values() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
-        assert!((normal_cdf(-1.0) - 0.158_655_3).abs() < 1e-6);
     }
 
     #[test]
