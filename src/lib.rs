@@ -10,6 +10,7 @@ pub mod engine;
 pub mod import;
 pub mod metrics;
 pub mod numerics;
+pub mod numfmt;
 pub mod output;
 pub mod pricing;
 pub mod scaling;

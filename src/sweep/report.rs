@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use super::stats::{Estimate, fmt_num, fmt_sig, welch};
+use super::stats::{Estimate, welch};
 use super::store::{Manifest, RunRecord};
 use crate::metrics::Summary;
+use crate::numfmt::{fmt_csv, fmt_sig};
 use crate::output::summary_json;
 
 /// Header of `aggregate.csv` (after which one row per variant × figure).
@@ -143,7 +144,7 @@ fn csv_line(cells: &[String]) -> String {
 }
 
 fn num(x: Option<f64>) -> String {
-    x.map(fmt_num).unwrap_or_default()
+    x.map(fmt_csv).unwrap_or_default()
 }
 
 /// Build the outputs from every run's record, given in run order (variant-major, then seed order).

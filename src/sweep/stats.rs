@@ -90,33 +90,6 @@ pub fn welch(a: &[f64], b: &[f64]) -> Option<(f64, f64, f64)> {
     Some((diff, t_quantile(P95, df) * se2.sqrt(), df))
 }
 
-/// A number for a CSV cell: at most 10 significant digits, no exponent, no trailing zeros, `-0` as `0`.
-pub fn fmt_num(x: f64) -> String {
-    fmt_sig(x, 10)
-}
-
-/// A number with at most `sig` significant digits (fixed notation, trailing zeros trimmed).
-pub fn fmt_sig(x: f64, sig: i32) -> String {
-    if !x.is_finite() {
-        return String::new();
-    }
-    if x == 0.0 {
-        return "0".into();
-    }
-    let mag = x.abs().log10().floor() as i32;
-    let decimals = (sig - 1 - mag).clamp(0, 20) as usize;
-    let mut s = format!("{x:.decimals$}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
-        }
-        if s.ends_with('.') {
-            s.pop();
-        }
-    }
-    if s == "-0" { "0".into() } else { s }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,17 +130,5 @@ mod tests {
             "{}",
             hw / 2.5f64.sqrt()
         );
-    }
-
-    #[test]
-    fn number_formatting() {
-        assert_eq!(fmt_num(3.0), "3");
-        assert_eq!(fmt_num(3.000_000_000_000_000_4), "3");
-        assert_eq!(fmt_num(1.963_243_161_78), "1.963243162");
-        assert_eq!(fmt_num(-0.0), "0");
-        assert_eq!(fmt_num(-1e-12), "-0.000000000001");
-        assert_eq!(fmt_num(123_456_789_012.6), "123456789013");
-        assert_eq!(fmt_sig(8.6123, 4), "8.612");
-        assert_eq!(fmt_num(f64::NAN), "");
     }
 }
