@@ -18,6 +18,7 @@ pub mod scenario;
 pub mod sim;
 pub mod spec;
 pub mod sweep;
+pub mod time;
 pub mod traffic;
 pub mod warnings;
 pub mod workload;

@@ -12,6 +12,7 @@ use std::io::{self, BufWriter};
 use std::path::{Path, PathBuf};
 
 use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord};
+use crate::time::{clock, secs};
 
 /// Header of `tasks.csv`.
 pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_type,capacity_provider,instance,availability_zone,cpu,memory_mib,created_s,pull_started_s,pull_stopped_s,started_s,stopping_s,stopped_s,last_status,stop_code,stopped_reason";
@@ -27,22 +28,6 @@ pub const SERIES_BURST_COLUMNS: &str =
 /// keep the header above.
 pub const SERIES_QUEUE_COLUMNS: &str =
     "messages_arrived,messages_consumed,messages_visible,messages_in_flight,oldest_message_age_s";
-
-/// Milliseconds as seconds with three decimals (exact, no float formatting).
-pub fn secs(ms: u64) -> String {
-    format!("{}.{:03}", ms / 1000, ms % 1000)
-}
-
-/// Milliseconds as a clock: `HH:MM:SS`, with a `Nd ` prefix from the second day on.
-pub fn clock(ms: u64) -> String {
-    let s = ms / 1000;
-    let (d, h, m, sec) = (s / 86_400, (s / 3600) % 24, (s / 60) % 60, s % 60);
-    if d > 0 {
-        format!("{d}d {h:02}:{m:02}:{sec:02}")
-    } else {
-        format!("{h:02}:{m:02}:{sec:02}")
-    }
-}
 
 fn opt<T: ToString>(v: Option<T>) -> String {
     v.map_or_else(String::new, |x| x.to_string())
@@ -390,18 +375,5 @@ where
             }
             Err(e)
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn time_formats() {
-        assert_eq!(secs(0), "0.000");
-        assert_eq!(secs(61_234), "61.234");
-        assert_eq!(clock(3_723_000), "01:02:03");
-        assert_eq!(clock(90_000_000), "1d 01:00:00");
     }
 }

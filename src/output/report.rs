@@ -39,7 +39,7 @@ pub fn escape(s: &str) -> String {
 
 /// A clock from seconds: `HH:MM:SS`, with `Nd ` from the second day.
 fn clock(s: f64) -> String {
-    super::clock((s.max(0.0) * 1000.0).round() as u64)
+    crate::time::clock((s.max(0.0) * 1000.0).round() as u64)
 }
 
 fn mtime(p: &Path) -> Option<std::time::SystemTime> {
