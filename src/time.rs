@@ -71,13 +71,27 @@ fn digits(b: &[u8], i: &mut usize, n: usize) -> Option<i64> {
     Some(s.iter().fold(0, |a, &c| a * 10 + i64::from(c - b'0')))
 }
 
+/// Why a text is not an ISO 8601 time; each case carries the text as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IsoTimeError {
+    /// Not of the form `YYYY-MM-DD[(T| )HH:MM[:SS[.f…]]][Z|±HH[:MM]]`.
+    #[error("expected an ISO 8601 time like 2024-01-01T08:00:00Z, found {0:?}")]
+    Syntax(String),
+    /// A month outside 1–12 or a day the month does not have.
+    #[error("no such date in {0:?}")]
+    NoSuchDate(String),
+    /// An hour over 23, a minute over 59 or a second over 60.
+    #[error("time of day out of range in {0:?}")]
+    TimeOfDay(String),
+}
+
 /// Parses `YYYY-MM-DD[(T| )HH:MM[:SS[.f…]]][Z|±HH[:MM]]` to epoch seconds.
-pub fn parse_iso8601(s: &str) -> Result<Stamp, String> {
-    let bad = || format!("expected an ISO 8601 time like 2024-01-01T08:00:00Z, found {s:?}");
+pub fn parse_iso8601(s: &str) -> Result<Stamp, IsoTimeError> {
+    let bad = || IsoTimeError::Syntax(s.to_string());
     let b = s.trim().as_bytes();
     let mut i = 0;
     let y = digits(b, &mut i, 4).ok_or_else(bad)?;
-    let sep = |i: &mut usize, c: u8| -> Result<(), String> {
+    let sep = |i: &mut usize, c: u8| -> Result<(), IsoTimeError> {
         if b.get(*i) == Some(&c) {
             *i += 1;
             Ok(())
@@ -90,7 +104,7 @@ pub fn parse_iso8601(s: &str) -> Result<Stamp, String> {
     sep(&mut i, b'-')?;
     let d = digits(b, &mut i, 2).ok_or_else(bad)? as u32;
     if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
-        return Err(format!("no such date in {s:?}"));
+        return Err(IsoTimeError::NoSuchDate(s.to_string()));
     }
     let (mut h, mut mi, mut sec, mut frac) = (0, 0, 0, 0.0);
     if i < b.len() && matches!(b[i], b'T' | b't' | b' ') {
@@ -116,7 +130,7 @@ pub fn parse_iso8601(s: &str) -> Result<Stamp, String> {
             }
         }
         if h > 23 || mi > 59 || sec > 60 {
-            return Err(format!("time of day out of range in {s:?}"));
+            return Err(IsoTimeError::TimeOfDay(s.to_string()));
         }
     }
     let mut offset = 0;

@@ -113,7 +113,7 @@ pub(super) fn parse_time(s: &str, fmt: TimeFormat) -> Result<Stamp, String> {
     match fmt {
         TimeFormat::Seconds => parse_seconds(s)
             .map_err(|_| format!("expected a time in seconds, found {:?}", s.trim())),
-        TimeFormat::Iso8601 => parse_iso8601(s),
+        TimeFormat::Iso8601 => parse_iso8601(s).map_err(|e| e.to_string()),
     }
 }
 
