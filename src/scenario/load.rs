@@ -162,7 +162,7 @@ impl<'s> Ctx<'s> {
                 },
             };
             if let Err(e) = pattern.validate() {
-                self.at(item, prefix, &format!("{key}.pattern"), e);
+                self.at(item, prefix, &format!("{key}.pattern"), e.to_string());
                 return None;
             }
             LoadSourceSpec::Pattern(pattern)

@@ -108,9 +108,15 @@ impl Default for SinMemo {
     }
 }
 
+/// A pattern whose parameters are out of range (a negative or non-finite rate, steps out of order, a ramp
+/// that ends before it starts); it carries the pattern.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("invalid pattern parameters: {0:?}")]
+pub struct PatternError(pub Pattern);
+
 impl Pattern {
     /// Checks the parameters (finite, non-negative rates, ordered steps).
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), PatternError> {
         let ok = |x: f64| x.is_finite() && x >= 0.0;
         let good = match self {
             Pattern::Constant { rate } => ok(*rate),
@@ -142,7 +148,7 @@ impl Pattern {
         if good {
             Ok(())
         } else {
-            Err(format!("invalid pattern parameters: {self:?}"))
+            Err(PatternError(self.clone()))
         }
     }
 
@@ -542,12 +548,12 @@ mod tests {
         );
         assert!(close(s.mean_rate(0.0, 40.0), 1.0, 1e-12));
         assert!(close(s.mean_rate(15.0, 25.0), 2.0, 1e-12));
-        assert!(
-            Pattern::Steps {
-                steps: vec![(2.0, 1.0), (1.0, 1.0)]
-            }
-            .validate()
-            .is_err()
+        let backwards = Pattern::Steps {
+            steps: vec![(2.0, 1.0), (1.0, 1.0)],
+        };
+        assert_eq!(
+            backwards.validate().unwrap_err().to_string(),
+            "invalid pattern parameters: Steps { steps: [(2.0, 1.0), (1.0, 1.0)] }"
         );
         let k = Pattern::Spike {
             base: 1.0,
