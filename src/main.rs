@@ -437,7 +437,7 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
                 say!(
                     "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
                     s.scenario,
-                    output::clock((s.simulated_seconds * 1000.0) as u64),
+                    ecsim::time::clock((s.simulated_seconds * 1000.0) as u64),
                     s.wall_seconds,
                     s.events,
                     s.tasks_launched,

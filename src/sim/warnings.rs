@@ -6,8 +6,8 @@ use super::{MAX_WAITING_JOBS, Sim};
 use crate::ecs::placement::{self, Request, Scope};
 use crate::ecs::world::{Owner, TaskId};
 use crate::engine::SimTime;
-use crate::output::clock;
 use crate::spec::{Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId};
+use crate::time::clock;
 use crate::warnings::{self as w, Warning};
 
 impl Sim<'_> {
