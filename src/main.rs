@@ -277,8 +277,25 @@ fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
     for (name, text) in &imported.extra_files {
         files.push((out.with_file_name(name), text));
     }
+    // The files sit among the user's own: each is written whole, and one ecsim did not write (its first
+    // line is not the one ecsim writes) is never overwritten.
     for (path, text) in &files {
-        if let Err(e) = std::fs::write(path, text) {
+        let first = text.lines().next().unwrap_or("");
+        let marker = [
+            "# Imported by `ecsim import`",
+            "# Import report:",
+            "epoch_s,value",
+        ]
+        .into_iter()
+        .find(|m| first.starts_with(m))
+        .unwrap_or(first);
+        if let Err(e) = output::folder::may_overwrite(path, marker) {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    }
+    for (path, text) in &files {
+        if let Err(e) = output::atomic::write_atomic(path, text.as_bytes()) {
             eprintln!("error: {}: {e}", path.display());
             return ExitCode::from(1);
         }
@@ -369,60 +386,67 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
     }
     warn(&spec.warnings);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&spec.name));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        output::write_run(&dir, |sink| sim::simulate(&spec, sink))
-    }));
-    match result {
-        Ok(Ok(s)) => {
-            warn(&s.warnings[spec.warnings.len().min(s.warnings.len())..]);
-            if !quiet {
-                say!(
-                    "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
-                    s.scenario,
-                    output::clock((s.simulated_seconds * 1000.0) as u64),
-                    s.wall_seconds,
-                    s.events,
-                    s.tasks_launched,
-                    s.tasks_running_at_end,
-                    s.tasks_failed_to_start,
-                    s.start_latency_s_p50
-                        .map_or("-".into(), |v| format!("{v:.1}")),
-                    s.start_latency_s_p99
-                        .map_or("-".into(), |v| format!("{v:.1}")),
-                );
-                say!(
-                    "wrote {}/{{summary.json, timeseries.csv, tasks.csv, events.csv}}",
-                    dir.display()
-                );
-            }
-            match output::report::write_run_report(&dir) {
-                Ok(p) => {
-                    if !quiet {
-                        say!(
-                            "wrote {} and charts in {}/charts/",
-                            p.display(),
-                            dir.display()
-                        );
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: cannot write the report in {}: {e}", dir.display());
-                    ExitCode::from(1)
-                }
-            }
+    // The run is written into a fresh folder beside `dir` and put in its place whole at the end.
+    let staged = match output::folder::Staged::begin(&dir, output::folder::Kind::Run) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
         }
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        output::write_run(staged.path(), |sink| sim::simulate(&spec, sink))
+    }));
+    let s = match result {
+        Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             eprintln!("error: cannot write results to {}: {e}", dir.display());
-            ExitCode::from(1)
+            return ExitCode::from(1);
         }
         Err(_) => {
             eprintln!(
                 "error: internal error in the simulation (a bug: please report it with the scenario file)"
             );
-            ExitCode::from(1)
+            return ExitCode::from(1);
         }
+    };
+    warn(&s.warnings[spec.warnings.len().min(s.warnings.len())..]);
+    if !quiet {
+        say!(
+            "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
+            s.scenario,
+            output::clock((s.simulated_seconds * 1000.0) as u64),
+            s.wall_seconds,
+            s.events,
+            s.tasks_launched,
+            s.tasks_running_at_end,
+            s.tasks_failed_to_start,
+            s.start_latency_s_p50
+                .map_or("-".into(), |v| format!("{v:.1}")),
+            s.start_latency_s_p99
+                .map_or("-".into(), |v| format!("{v:.1}")),
+        );
     }
+    if let Err(e) = output::report::write_run_report(staged.path()) {
+        eprintln!("error: cannot write the report in {}: {e}", dir.display());
+        return ExitCode::from(1);
+    }
+    if let Err(e) = staged.commit() {
+        eprintln!("error: {e}");
+        return ExitCode::from(e.exit_code());
+    }
+    if !quiet {
+        say!(
+            "wrote {}/{{summary.json, timeseries.csv, tasks.csv, events.csv}}",
+            dir.display()
+        );
+        say!(
+            "wrote {}/report.html and charts in {}/charts/",
+            dir.display(),
+            dir.display()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 /// Warnings go to stderr, one a line, even with `--quiet` (see `ecsim::warnings`).
@@ -534,6 +558,7 @@ fn sweep(a: SweepArgs) -> ExitCode {
     };
     match sweep::run(&sw, &opts) {
         Ok(o) => {
+            // -q silences the terminal only: the report and charts are written either way.
             if !a.quiet {
                 let skipped = if o.skipped > 0 {
                     format!(" ({} already done, skipped)", o.skipped)
@@ -541,8 +566,10 @@ fn sweep(a: SweepArgs) -> ExitCode {
                     String::new()
                 };
                 say!("ran {} runs in {:.2} s{skipped}", o.ran, o.seconds);
-                match (&o.outputs, shard) {
-                    (Some(outputs), _) => {
+            }
+            match (&o.outputs, shard) {
+                (Some(outputs), _) => {
+                    if !a.quiet {
                         say!("");
                         say!("{}", outputs.table.trim_end());
                         say!("");
@@ -555,27 +582,29 @@ fn sweep(a: SweepArgs) -> ExitCode {
                                 ""
                             }
                         );
-                        if let Err(e) = output::report::write_sweep_report(&out) {
-                            eprintln!(
-                                "error: cannot write the sweep report in {}: {e}",
-                                out.display()
-                            );
-                            return ExitCode::from(1);
-                        }
+                    }
+                    if let Err(e) = output::report::write_sweep_report(&out) {
+                        eprintln!(
+                            "error: cannot write the sweep report in {}: {e}",
+                            out.display()
+                        );
+                        return ExitCode::from(1);
+                    }
+                    if !a.quiet {
                         say!(
                             "wrote {}/report.html and charts in {}/charts/",
                             out.display(),
                             out.display()
                         );
                     }
-                    (None, Some(s)) => say!(
-                        "shard {s}: {} of {} runs recorded in {}/runs/; when every shard has finished: ecsim merge <shard folders> --out <folder>",
-                        o.in_shard,
-                        o.runs,
-                        out.display()
-                    ),
-                    (None, None) => {}
                 }
+                (None, Some(s)) if !a.quiet => say!(
+                    "shard {s}: {} of {} runs recorded in {}/runs/; when every shard has finished: ecsim merge <shard folders> --out <folder>",
+                    o.in_shard,
+                    o.runs,
+                    out.display()
+                ),
+                (None, _) => {}
             }
             ExitCode::SUCCESS
         }
@@ -626,22 +655,31 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
 }
 
 fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptions) -> ExitCode {
-    // Each variant's full output and report go to OUT/<variant>/, beside compare.csv.
-    let probe = scenario::load(path);
-    let dir = out.unwrap_or_else(|| {
-        let name = probe
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|_| "scenario".into());
-        Path::new("results").join(format!("compare-{name}"))
-    });
+    // Each variant's full output and report go to OUT/<variant>/, beside compare.csv; the whole OUT is
+    // written into a fresh folder and put in place at the end.
+    let name = match scenario::load(path) {
+        Ok(s) => s.name,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = out.unwrap_or_else(|| Path::new("results").join(format!("compare-{name}")));
+    let staged = match output::folder::Staged::begin(&dir, output::folder::Kind::Compare) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
     let run_variant =
         |v: &'static str, spec: &ecsim::spec::Spec| -> Result<ecsim::metrics::Summary, String> {
-            let vdir = dir.join(v);
+            let vdir = staged.path().join(v);
+            let shown = dir.join(v);
             let s = output::write_run(&vdir, |sink| sim::simulate(spec, sink))
-                .map_err(|e| format!("cannot write results to {}: {e}", vdir.display()))?;
+                .map_err(|e| format!("cannot write results to {}: {e}", shown.display()))?;
             output::report::write_run_report(&vdir)
-                .map_err(|e| format!("cannot write the report in {}: {e}", vdir.display()))?;
+                .map_err(|e| format!("cannot write the report in {}: {e}", shown.display()))?;
             Ok(s)
         };
     let report = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -660,28 +698,21 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
         }
     };
     say_raw!("{}", ecsim::compare::to_table(&report));
-    let write = || -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!(".compare.csv.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, ecsim::compare::to_csv(&report))?;
-        let dest = dir.join("compare.csv");
-        std::fs::rename(&tmp, &dest)?;
-        Ok(dest)
-    };
-    match write() {
-        Ok(p) => {
-            say!(
-                "wrote {} and each variant's files, charts and report.html in {}/<variant>/",
-                p.display(),
-                dir.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: cannot write results to {}: {e}", dir.display());
-            ExitCode::from(1)
-        }
+    let csv = staged.path().join("compare.csv");
+    if let Err(e) = output::atomic::write_atomic(&csv, ecsim::compare::to_csv(&report).as_bytes()) {
+        eprintln!("error: cannot write results to {}: {e}", dir.display());
+        return ExitCode::from(1);
     }
+    if let Err(e) = staged.commit() {
+        eprintln!("error: {e}");
+        return ExitCode::from(e.exit_code());
+    }
+    say!(
+        "wrote {} and each variant's files, charts and report.html in {}/<variant>/",
+        dir.join("compare.csv").display(),
+        dir.display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn explain(

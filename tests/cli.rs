@@ -102,9 +102,14 @@ fn no_arguments_runs_the_quickstart_into_results() {
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("results/quickstart"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with('.'))
+        .filter(|n| n.starts_with('.') && n != ".ecsim-manifest")
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let beside: Vec<_> = std::fs::read_dir(tmp.path().join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(beside, ["quickstart"], "temporary folders left");
 }
 
 fn without_wall_seconds(summary: &str) -> String {

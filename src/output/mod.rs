@@ -4,12 +4,14 @@
 //!
 //! Must not: make simulation decisions.
 
+pub mod atomic;
 pub mod charts;
+pub mod folder;
 pub mod report;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord};
 
@@ -61,10 +63,10 @@ pub struct CsvSink {
     error: Option<io::Error>,
 }
 
-fn writer(path: &Path, header: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
+fn writer(file: File, header: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
-        .from_writer(BufWriter::new(File::create(path)?));
+        .from_writer(BufWriter::new(file));
     if !header.is_empty() {
         w.write_record(header.split(','))?;
     }
@@ -343,54 +345,44 @@ pub fn warning_json(w: &crate::warnings::Warning) -> serde_json::Value {
     })
 }
 
-/// The files of one run, written whole: run `f` with a sink that streams into temporary files, then
-/// rename them into `dir`. On any error the temporary files are removed and nothing is renamed.
+/// The files of one run, written whole: run `f` with a sink that streams into temporary files (see
+/// [`atomic`]), then rename them into `dir`. On any error the temporary files are removed and nothing is
+/// renamed. (The command line writes into a fresh folder that [`folder::Staged`] puts in place.)
 pub fn write_run<F>(dir: &Path, f: F) -> io::Result<Summary>
 where
     F: FnOnce(&mut dyn Sink) -> Summary,
 {
     fs::create_dir_all(dir)?;
-    let tmp = |name: &str| dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let names = ["tasks.csv", "events.csv", "timeseries.csv", "summary.json"];
-    let temps: Vec<PathBuf> = names.iter().map(|n| tmp(n)).collect();
-    let result = (|| -> io::Result<Summary> {
-        let mut sink = CsvSink {
-            tasks: writer(&temps[0], TASKS_HEADER)?,
-            events: writer(&temps[1], EVENTS_HEADER)?,
-            series: writer(&temps[2], "")?,
-            series_header_written: false,
-            burst: false,
-            queue: false,
-            error: None,
-        };
-        let summary = f(&mut sink);
-        sink.write_series_header();
-        if let Some(e) = sink.error.take() {
-            return Err(e);
-        }
-        for w in [&mut sink.tasks, &mut sink.events, &mut sink.series] {
-            w.flush()?;
-        }
-        drop(sink);
-        let mut json = serde_json::to_string_pretty(&summary_json(&summary))?;
-        json.push('\n');
-        fs::write(&temps[3], json)?;
-        Ok(summary)
-    })();
-    match result {
-        Ok(s) => {
-            for (t, n) in temps.iter().zip(names) {
-                fs::rename(t, dir.join(n))?;
-            }
-            Ok(s)
-        }
-        Err(e) => {
-            for t in &temps {
-                let _ = fs::remove_file(t);
-            }
-            Err(e)
-        }
+    let (tasks, tasks_done) = atomic::create(&dir.join("tasks.csv"))?;
+    let (events, events_done) = atomic::create(&dir.join("events.csv"))?;
+    let (series, series_done) = atomic::create(&dir.join("timeseries.csv"))?;
+    let mut sink = CsvSink {
+        tasks: writer(tasks, TASKS_HEADER)?,
+        events: writer(events, EVENTS_HEADER)?,
+        series: writer(series, "")?,
+        series_header_written: false,
+        burst: false,
+        queue: false,
+        error: None,
+    };
+    let summary = f(&mut sink);
+    sink.write_series_header();
+    if let Some(e) = sink.error.take() {
+        return Err(e);
     }
+    for w in [&mut sink.tasks, &mut sink.events, &mut sink.series] {
+        w.flush()?;
+    }
+    drop(sink);
+    let mut json = serde_json::to_string_pretty(&summary_json(&summary))?;
+    json.push('\n');
+    let (mut file, summary_done) = atomic::create(&dir.join("summary.json"))?;
+    io::Write::write_all(&mut file, json.as_bytes())?;
+    drop(file);
+    for p in [tasks_done, events_done, series_done, summary_done] {
+        p.commit()?;
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]
