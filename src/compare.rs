@@ -444,7 +444,7 @@ pub fn to_csv(r: &CompareReport) -> String {
             s.spot_interruptions,
             row.idle_percent(),
             o(row.slo_attainment),
-            row.status.replace('"', "\"\"")
+            crate::output::csv_text::text(&row.status).replace('"', "\"\"")
         ));
     }
     out

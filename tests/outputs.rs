@@ -389,3 +389,58 @@ fn quiet_only_silences_the_terminal() {
     assert!(o.status.success() && o.stdout.is_empty(), "{}", stderr(&o));
     assert!(merged.join("report.html").is_file());
 }
+
+/// A service named like a formula is written so that spreadsheets show it (OWASP: a leading `'`) in
+/// tasks.csv, events.csv and timeseries.csv, while numbers stay numbers; the report and charts, which read
+/// the files back, show the name as it is.
+#[test]
+fn formula_names_are_written_as_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let name = "=HYPERLINK(\"http://x.example\",\"y\")";
+    let toml_name = name.replace('"', "\\\"");
+    let text = fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+        .unwrap()
+        .replace("name = \"web\"", &format!("name = \"{toml_name}\""))
+        .replace("service = \"web\"", &format!("service = \"{toml_name}\""));
+    let s = tmp.path().join("f.toml");
+    fs::write(&s, text).unwrap();
+    let out = tmp.path().join("out");
+    let o = ecsim(
+        &[
+            "run",
+            s.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    for (file, col) in [
+        ("tasks.csv", "service"),
+        ("events.csv", "service"),
+        ("timeseries.csv", "name"),
+    ] {
+        let mut r = csv::Reader::from_path(out.join(file)).unwrap();
+        let i = r.headers().unwrap().iter().position(|h| h == col).unwrap();
+        let mut seen = 0;
+        for rec in r.records() {
+            let rec = rec.unwrap();
+            assert!(
+                rec[0].parse::<f64>().is_ok(),
+                "{file}: first column numeric"
+            );
+            if rec[i].contains("HYPERLINK") {
+                assert_eq!(&rec[i], format!("'{name}"), "{file}");
+                seen += 1;
+            }
+            for c in rec.iter() {
+                assert!(!c.starts_with('='), "{file}: a cell starts with '=': {c}");
+            }
+        }
+        assert!(seen > 0, "{file} names the service");
+    }
+    let html = fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("=HYPERLINK("), "the report shows the name");
+    assert!(!html.contains("&#39;=HYPERLINK"), "without the quote");
+}

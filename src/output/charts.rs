@@ -110,7 +110,7 @@ impl Csv {
             .headers()
             .map_err(other)?
             .iter()
-            .map(str::to_string)
+            .map(|h| super::csv_text::unescape(h).to_string())
             .collect();
         Ok(Some(Csv { reader, header }))
     }
@@ -142,9 +142,9 @@ pub(crate) fn num(rec: &csv::StringRecord, i: Option<usize>) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// A text cell: empty when missing.
+/// A text cell: empty when missing; as it was before the CSV text rule (`csv_text`) was applied.
 pub(crate) fn cell(rec: &csv::StringRecord, i: Option<usize>) -> &str {
-    i.and_then(|i| rec.get(i)).unwrap_or("")
+    super::csv_text::unescape(i.and_then(|i| rec.get(i)).unwrap_or(""))
 }
 
 /// A file-name-safe form of `s` (letters, digits, `-`, `_`, `.`; anything else becomes `_`).

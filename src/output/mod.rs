@@ -6,6 +6,7 @@
 
 pub mod atomic;
 pub mod charts;
+pub mod csv_text;
 pub mod folder;
 pub mod report;
 
@@ -44,6 +45,11 @@ pub fn clock(ms: u64) -> String {
     } else {
         format!("{h:02}:{m:02}:{sec:02}")
     }
+}
+
+/// A text cell (names, messages) under the CSV text rule of [`csv_text`].
+fn t(s: &str) -> String {
+    csv_text::text(s).into_owned()
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {
@@ -106,13 +112,13 @@ impl Sink for CsvSink {
     fn task(&mut self, r: &TaskRecord) {
         let row = [
             r.task_id.to_string(),
-            r.group.clone(),
-            r.service.clone(),
-            r.task_definition.clone(),
+            t(&r.group),
+            t(&r.service),
+            t(&r.task_definition),
             r.launch_type.to_string(),
-            r.capacity_provider.clone(),
-            r.instance.clone(),
-            r.availability_zone.clone(),
+            t(&r.capacity_provider),
+            t(&r.instance),
+            t(&r.availability_zone),
             r.cpu.to_string(),
             r.memory_mib.to_string(),
             secs(r.created_ms),
@@ -121,9 +127,9 @@ impl Sink for CsvSink {
             opt(r.started_ms.map(secs)),
             opt(r.stopping_ms.map(secs)),
             opt(r.stopped_ms.map(secs)),
-            r.last_status.to_string(),
-            r.stop_code.to_string(),
-            r.stopped_reason.clone(),
+            t(r.last_status),
+            t(r.stop_code),
+            t(&r.stopped_reason),
         ];
         Self::record(&mut self.tasks, &mut self.error, row);
     }
@@ -132,9 +138,9 @@ impl Sink for CsvSink {
         let row = [
             secs(e.time_ms),
             clock(e.time_ms),
-            e.kind.to_string(),
-            e.service.clone(),
-            e.message.clone(),
+            t(e.kind),
+            t(&e.service),
+            t(&e.message),
         ];
         Self::record(&mut self.events, &mut self.error, row);
     }
@@ -155,8 +161,8 @@ impl Sink for CsvSink {
         self.write_series_header();
         let mut row = vec![
             secs(r.time_ms),
-            r.scope.to_string(),
-            r.name.clone(),
+            t(r.scope),
+            t(&r.name),
             opt(r.desired),
             opt(r.running),
             opt(r.pending),
