@@ -373,6 +373,13 @@ fn load(path: Option<&Path>) -> Result<ecsim::spec::Spec, Diagnostics> {
     }
 }
 
+/// The folder a scenario's relative paths start from.
+fn base_dir(path: Option<&Path>) -> PathBuf {
+    path.and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
 fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> ExitCode {
     let mut spec = match load(path) {
         Ok(s) => s,
@@ -394,8 +401,14 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
             return ExitCode::from(e.exit_code());
         }
     };
+    let base = base_dir(path);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        output::write_run(staged.path(), |sink| sim::simulate(&spec, sink))
+        output::write_run(staged.path(), |sink| {
+            let mut s = sim::simulate(&spec, sink);
+            s.not_modelled
+                .extend(output::not_modelled::task_definition_fields(&spec, &base));
+            s
+        })
     }));
     let s = match result {
         Ok(Ok(s)) => s,
@@ -672,12 +685,18 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
             return ExitCode::from(e.exit_code());
         }
     };
+    let base = base_dir(Some(path));
     let run_variant =
         |v: &'static str, spec: &ecsim::spec::Spec| -> Result<ecsim::metrics::Summary, String> {
             let vdir = staged.path().join(v);
             let shown = dir.join(v);
-            let s = output::write_run(&vdir, |sink| sim::simulate(spec, sink))
-                .map_err(|e| format!("cannot write results to {}: {e}", shown.display()))?;
+            let s = output::write_run(&vdir, |sink| {
+                let mut s = sim::simulate(spec, sink);
+                s.not_modelled
+                    .extend(output::not_modelled::task_definition_fields(spec, &base));
+                s
+            })
+            .map_err(|e| format!("cannot write results to {}: {e}", shown.display()))?;
             output::report::write_run_report(&vdir)
                 .map_err(|e| format!("cannot write the report in {}: {e}", shown.display()))?;
             Ok(s)

@@ -2542,7 +2542,8 @@ impl<'a> Sim<'a> {
                 if let Some(row) = &mut row {
                     row.request_rate = request_rate;
                     row.cpu_utilization = cpu_utilization;
-                    row.memory_utilization = memory_utilization;
+                    row.memory_utilization = memory_utilization
+                        .filter(|_| crate::metrics::not_modelled::models_memory(load));
                     row.latency_p50_ms = ms(p.latency_s[0]);
                     row.latency_p90_ms = ms(p.latency_s[1]);
                     row.latency_p99_ms = p99;
@@ -2810,7 +2811,7 @@ impl<'a> Sim<'a> {
                 .then(|| (ec2 + fargate + fargate_spot) / served_all * 1e6),
             batch,
             queues: self.queue_summaries(),
-            not_modelled: Vec::new(),
+            not_modelled: crate::metrics::not_modelled::of_spec(spec),
             warnings,
         }
     }

@@ -697,7 +697,7 @@ slo = { p99 = "100ms", error_rate = 0.001, objective = 0.995 }
     assert!(ts.lines().next().unwrap().ends_with(",slo_bad"));
     let first_minute = ts
         .lines()
-        .find(|l| l.starts_with("60.000,service,web,"))
+        .find(|l| l.starts_with("60.000,00:01:00,service,web,"))
         .unwrap();
     assert!(
         first_minute.ends_with(",1"),

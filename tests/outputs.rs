@@ -444,3 +444,109 @@ fn formula_names_are_written_as_text() {
     assert!(html.contains("=HYPERLINK("), "the report shows the name");
     assert!(!html.contains("&#39;=HYPERLINK"), "without the quote");
 }
+
+/// timeseries.csv's `clock` column (right after `time_s`, as events.csv's: `HH:MM:SS`, `Nd ` from the
+/// second day), no `-0` in CSV or JSON, negative numbers kept, names under the text rule.
+#[test]
+fn clock_column_and_no_negative_zero() {
+    use ecsim::metrics::{SeriesRow, Summary};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    ecsim::output::write_run(&dir, |sink| {
+        sink.series(&SeriesRow {
+            // 1 day + 1 h + 1 min + 1 s = 86,400 + 3,600 + 60 + 1 = 90,061 s
+            time_ms: 90_061_000,
+            scope: "service",
+            name: "=x".into(),
+            cpu_utilization: Some(-0.0),
+            memory_utilization: Some(-1.5),
+            ..Default::default()
+        });
+        Summary {
+            scenario: "s".into(),
+            cost_total_usd: -0.0,
+            cost_ec2_idle_usd: -0.0,
+            ..Default::default()
+        }
+    })
+    .unwrap();
+    let ts = fs::read_to_string(dir.join("timeseries.csv")).unwrap();
+    let mut lines = ts.lines();
+    assert!(lines.next().unwrap().starts_with(
+        "time_s,clock,scope,name,desired,running,pending,cpu_utilization,memory_utilization,"
+    ));
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with("90061.000,1d 01:01:01,service,'=x,,,,0,-1.5,"),
+        "{row}"
+    );
+    let json = fs::read_to_string(dir.join("summary.json")).unwrap();
+    assert!(!json.contains("-0"), "{json}");
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["cost_usd"]["total"], 0.0);
+}
+
+/// `memory_utilization` is empty for a service whose load has no memory model, a figure for one that has
+/// one, and `not_modelled` says which.
+#[test]
+fn unmodelled_memory_is_empty_not_zero() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = "name = \"m\"\nduration = \"10m\"\n[cluster]\navailability_zones = [\"a\"]\n\
+        [[task_definitions]]\nfamily = \"w\"\ncpu = 256\nmemory = 512\nrequires_compatibilities = [\"FARGATE\"]\n\
+        [[services]]\nname = \"nomem\"\ntask_definition = \"w\"\ndesired_count = 1\nlaunch_type = \"FARGATE\"\n\
+        [services.load]\npattern = { type = \"constant\", rate = 1 }\ncpu_ms_per_request = 5\n\
+        [[services]]\nname = \"mem\"\ntask_definition = \"w\"\ndesired_count = 1\nlaunch_type = \"FARGATE\"\n\
+        [services.load]\npattern = { type = \"constant\", rate = 1 }\ncpu_ms_per_request = 5\nmemory_base_mib = 100\n";
+    let s = tmp.path().join("m.toml");
+    fs::write(&s, text).unwrap();
+    let out = tmp.path().join("out");
+    let o = ecsim(
+        &[
+            "run",
+            s.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "-q",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut r = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (name, mem, running) = (col("name"), col("memory_utilization"), col("running"));
+    let (mut with, mut without) = (0, 0);
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        if &rec[running] != "1" {
+            continue; // before the task runs, neither service has a figure
+        }
+        match &rec[name] {
+            "nomem" => {
+                assert_eq!(&rec[mem], "", "no memory model: empty, not 0");
+                without += 1;
+            }
+            // 100 MiB used of the task's 512: 100 / 512 = 19.53125 %.
+            "mem" => {
+                assert_eq!(&rec[mem], "19.53125");
+                with += 1;
+            }
+            _ => {}
+        }
+    }
+    assert!(with > 0 && without > 0);
+    let v: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let list: Vec<&str> = v["not_modelled"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_str().unwrap())
+        .collect();
+    assert_eq!(list.len(), 2, "{list:?}");
+    assert!(
+        list[0].starts_with("memory_utilization of service nomem:"),
+        "{list:?}"
+    );
+    assert!(list[1].starts_with("network:"), "{list:?}");
+}

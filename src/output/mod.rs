@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod charts;
 pub mod csv_text;
 pub mod folder;
+pub mod not_modelled;
 pub mod report;
 
 use std::fs::{self, File};
@@ -21,7 +22,7 @@ pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_typ
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
-pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd,slo_bad";
+pub const SERIES_HEADER: &str = "time_s,clock,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd,slo_bad";
 
 /// Columns `timeseries.csv` adds after [`SERIES_HEADER`]'s when the run has burstable instances (§6.6).
 pub const SERIES_BURST_COLUMNS: &str =
@@ -52,8 +53,27 @@ fn t(s: &str) -> String {
     csv_text::text(s).into_owned()
 }
 
+/// A cell: empty for `None` (a figure the run does not have), and never `-0`.
 fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(String::new, |x| x.to_string())
+    v.map_or_else(String::new, |x| {
+        let s = x.to_string();
+        if s == "-0" { "0".into() } else { s }
+    })
+}
+
+/// `v` with every `-0` number written as `0` (a figure rounded from a tiny negative value, or the
+/// difference of equal costs, must not read as negative).
+fn without_negative_zero(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n)
+            if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) =>
+        {
+            *v = serde_json::json!(0.0);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(without_negative_zero),
+        serde_json::Value::Object(m) => m.values_mut().for_each(without_negative_zero),
+        _ => {}
+    }
 }
 
 /// Writes the three CSV files as records arrive.
@@ -161,6 +181,7 @@ impl Sink for CsvSink {
         self.write_series_header();
         let mut row = vec![
             secs(r.time_ms),
+            clock(r.time_ms),
             t(r.scope),
             t(&r.name),
             opt(r.desired),
@@ -306,6 +327,7 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             .collect();
         v["queues"] = serde_json::Value::Object(queues);
     }
+    without_negative_zero(&mut v);
     v
 }
 
