@@ -37,6 +37,9 @@ enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Run even when the outputs are estimated past 1 GB written or 4 GiB held (docs/outputs.md).
+        #[arg(long)]
+        force: bool,
     },
     /// Check scenario files and print every problem; exit 2 if any.
     Validate {
@@ -71,9 +74,12 @@ enum Command {
         /// Check the sweep and list its variants without running anything.
         #[arg(long)]
         dry_run: bool,
-        /// No progress and no table.
+        /// No progress and no table (the files, report and charts are written all the same).
         #[arg(long, short)]
         quiet: bool,
+        /// With --keep-runs: run even when the kept runs are estimated past 1 GB written.
+        #[arg(long)]
+        force: bool,
     },
     /// Run one service of a scenario four ways (EC2, EC2 Spot mix, Fargate, Fargate Spot mix) on the same
     /// workload and random numbers; print the table (with a status per variant: ok, cannot place, serves
@@ -97,6 +103,9 @@ enum Command {
         /// Output folder (default: results/compare-<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run even when the four variants' outputs are estimated past 1 GB written or 4 GiB held.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the decision log of a run in plain English: placements (which instances were rejected and
     /// why, what each constraint kept, how each strategy chose, tasks that can never fit), scaling
@@ -192,13 +201,14 @@ macro_rules! say_raw {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => run(None, None, None, false),
+        None => run(None, None, None, false, false),
         Some(Command::Run {
             scenario,
             out,
             seed,
             quiet,
-        }) => run(scenario.as_deref(), out, seed, quiet),
+            force,
+        }) => run(scenario.as_deref(), out, seed, quiet, force),
         Some(Command::Validate { scenarios }) => validate(&scenarios),
         Some(Command::Sweep {
             sweep: file,
@@ -209,6 +219,7 @@ fn main() -> ExitCode {
             keep_runs,
             dry_run,
             quiet,
+            force,
         }) => sweep(SweepArgs {
             file,
             out,
@@ -218,6 +229,7 @@ fn main() -> ExitCode {
             keep_runs,
             dry_run,
             quiet,
+            force,
         }),
         Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
         Some(Command::Import { dir, out, quiet }) => import(&dir, out, quiet),
@@ -240,9 +252,11 @@ fn main() -> ExitCode {
             ec2_spot_rate,
             fargate_spot_rate,
             out,
+            force,
         }) => compare(
             &scenario,
             out,
+            force,
             ecsim::compare::CompareOptions {
                 service,
                 instance_type,
@@ -380,7 +394,13 @@ fn base_dir(path: Option<&Path>) -> PathBuf {
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> ExitCode {
+fn run(
+    path: Option<&Path>,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    quiet: bool,
+    force: bool,
+) -> ExitCode {
     let mut spec = match load(path) {
         Ok(s) => s,
         Err(d) => {
@@ -392,6 +412,10 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
         spec.seed = s;
     }
     warn(&spec.warnings);
+    if !force && let Err(m) = output::estimate::of(&spec).check(&spec, 1) {
+        eprintln!("error: {m}");
+        return ExitCode::from(2);
+    }
     let dir = out.unwrap_or_else(|| Path::new("results").join(&spec.name));
     // The run is written into a fresh folder beside `dir` and put in its place whole at the end.
     let staged = match output::folder::Staged::begin(&dir, output::folder::Kind::Run) {
@@ -510,6 +534,7 @@ struct SweepArgs {
     keep_runs: bool,
     dry_run: bool,
     quiet: bool,
+    force: bool,
 }
 
 fn sweep(a: SweepArgs) -> ExitCode {
@@ -558,6 +583,18 @@ fn sweep(a: SweepArgs) -> ExitCode {
             say!("  {i:>4}  {}{base}", v.name);
         }
         return ExitCode::SUCCESS;
+    }
+    if a.keep_runs && !a.force {
+        // Every kept run writes its files: the sweep's total against the limit.
+        let runs = sw.seeds.len() as u64;
+        for v in &sw.variants {
+            if let Err(m) =
+                output::estimate::of(&v.spec).check(&v.spec, runs * sw.variants.len() as u64)
+            {
+                eprintln!("error: --keep-runs: {m}");
+                return ExitCode::from(2);
+            }
+        }
     }
     if !a.quiet {
         say!("{what}, {jobs} in parallel → {}", out.display());
@@ -667,11 +704,22 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
     }
 }
 
-fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptions) -> ExitCode {
+fn compare(
+    path: &Path,
+    out: Option<PathBuf>,
+    force: bool,
+    opts: ecsim::compare::CompareOptions,
+) -> ExitCode {
     // Each variant's full output and report go to OUT/<variant>/, beside compare.csv; the whole OUT is
     // written into a fresh folder and put in place at the end.
     let name = match scenario::load(path) {
-        Ok(s) => s.name,
+        Ok(s) => {
+            if !force && let Err(m) = output::estimate::of(&s).check(&s, 4) {
+                eprintln!("error: {m}");
+                return ExitCode::from(2);
+            }
+            s.name
+        }
         Err(d) => {
             eprintln!("{d}");
             return ExitCode::from(2);

@@ -550,3 +550,44 @@ fn unmodelled_memory_is_empty_not_zero() {
     );
     assert!(list[1].starts_with("network:"), "{list:?}");
 }
+
+/// A run estimated past 1 GB written is refused before it simulates anything (exit 2, the estimate and
+/// the `[output]` setting that reduces it); `--force` is the way past.
+#[test]
+fn a_run_far_past_the_output_limit_is_refused_before_it_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(repo().join("scenarios/quickstart.toml"))
+        .unwrap()
+        .replace(
+            "duration = \"2h\"",
+            "duration = \"400d\"\nmetric_period = \"1s\"",
+        );
+    let s = tmp.path().join("big.toml");
+    fs::write(&s, &text).unwrap();
+    let out = tmp.path().join("out");
+    let t0 = std::time::Instant::now();
+    let o = ecsim(
+        &["run", s.to_str().unwrap(), "--out", out.to_str().unwrap()],
+        tmp.path(),
+    );
+    // 34,560,001 ticks × (3 services + cluster + 1 provider) = 172,800,005 rows.
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("172,800,005 rows"), "{err}");
+    assert!(err.contains("[output] timeseries_interval = \""), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    assert!(t0.elapsed().as_secs() < 20, "refused before simulating");
+    // The same for a comparison (four runs' worth).
+    let o = ecsim(
+        &[
+            "compare",
+            s.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!out.exists());
+}

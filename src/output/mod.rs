@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv_text;
+pub mod estimate;
 pub mod folder;
 pub mod not_modelled;
 pub mod report;
