@@ -545,7 +545,7 @@ fn unmodelled_memory_is_empty_not_zero() {
         .collect();
     assert_eq!(list.len(), 2, "{list:?}");
     assert!(
-        list[0].starts_with("memory_utilization of service nomem:"),
+        list[0].starts_with("memory_utilization of service nomem: no memory_base_mib"),
         "{list:?}"
     );
     assert!(list[1].starts_with("network:"), "{list:?}");

@@ -12,28 +12,54 @@ pub fn models_memory(load: &LoadSpec) -> bool {
     load.memory_base_mib > 0.0 || load.memory_per_request_mib > 0.0
 }
 
+/// Names listed in a sentence before "and N more".
+const NAMED: usize = 10;
+
+fn names(list: &[&str]) -> String {
+    let what = if list.len() == 1 {
+        "service"
+    } else {
+        "services"
+    };
+    let shown = list[..list.len().min(NAMED)].join(", ");
+    let more = if list.len() > NAMED {
+        format!(" and {} more", list.len() - NAMED)
+    } else {
+        String::new()
+    };
+    format!("{what} {shown}{more}")
+}
+
 /// The scenario's parts the model lacks, one sentence each, in scenario order.
 pub fn of_spec(spec: &Spec) -> Vec<String> {
     let mut out = Vec::new();
+    let mut no_memory = Vec::new();
+    let mut blind_policy = Vec::new();
     for s in &spec.services {
         let Some(load) = &s.load else { continue };
         if models_memory(load) {
             continue;
         }
-        let policy = s.auto_scaling.as_ref().is_some_and(|a| {
+        no_memory.push(s.name.as_str());
+        if s.auto_scaling.as_ref().is_some_and(|a| {
             a.policies
                 .iter()
                 .any(|p| p.metric() == ScalingMetric::Memory)
-        });
+        }) {
+            blind_policy.push(s.name.as_str());
+        }
+    }
+    if !no_memory.is_empty() {
         out.push(format!(
-            "memory_utilization of service {}: its load sets neither memory_base_mib nor memory_per_request_mib, \
-             so memory use is not modelled (the column is empty){}",
-            s.name,
-            if policy {
-                "; its memory scaling policy sees 0 %"
-            } else {
-                ""
-            }
+            "memory_utilization of {}: no memory_base_mib or memory_per_request_mib in the load, so memory use \
+             is not modelled (the column is empty)",
+            names(&no_memory)
+        ));
+    }
+    if !blind_policy.is_empty() {
+        out.push(format!(
+            "memory scaling policy of {}: it sees 0 % memory utilisation (no memory model)",
+            names(&blind_policy)
         ));
     }
     if spec.services.iter().any(|s| s.load.is_some()) {
