@@ -591,3 +591,57 @@ fn a_run_far_past_the_output_limit_is_refused_before_it_starts() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+/// `ecsim import` writes among the user's files: it replaces its own files (a second import), never one it
+/// did not write.
+#[test]
+fn import_never_overwrites_a_file_it_did_not_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let export = repo().join("examples/aws-export");
+    let scenario = tmp.path().join("shop.toml");
+    for _ in 0..2 {
+        let o = ecsim(
+            &[
+                "import",
+                export.to_str().unwrap(),
+                "--out",
+                scenario.to_str().unwrap(),
+                "-q",
+            ],
+            tmp.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+    }
+    let mine = tmp.path().join("mine.toml");
+    fs::write(&mine, "# my own scenario\n").unwrap();
+    let o = ecsim(
+        &[
+            "import",
+            export.to_str().unwrap(),
+            "--out",
+            mine.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("ecsim did not write it"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(fs::read_to_string(&mine).unwrap(), "# my own scenario\n");
+    // Likewise a report of the user's beside the scenario.
+    let other = tempfile::tempdir().unwrap();
+    fs::write(other.path().join("import-report.md"), "my notes\n").unwrap();
+    let o = ecsim(
+        &[
+            "import",
+            export.to_str().unwrap(),
+            "--out",
+            other.path().join("s.toml").to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!other.path().join("s.toml").exists(), "nothing written");
+}
