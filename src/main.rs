@@ -157,6 +157,9 @@ enum Command {
         /// Largest acceptable mean absolute percentage error, %.
         #[arg(long, default_value_t = 20.0)]
         tolerance: f64,
+        /// Run even when the rows kept in memory are estimated past 4 GiB.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
@@ -237,7 +240,8 @@ fn main() -> ExitCode {
             scenario,
             observed,
             tolerance,
-        }) => calibrate(&scenario, &observed, tolerance),
+            force,
+        }) => calibrate(&scenario, &observed, tolerance, force),
         Some(Command::Explain {
             scenario,
             service,
@@ -327,7 +331,7 @@ fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
 }
 
 /// `ecsim calibrate`: run the scenario into memory and compare its service series with the observed ones.
-fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
+fn calibrate(path: &Path, observed: &Path, tolerance: f64, force: bool) -> ExitCode {
     if !(tolerance.is_finite() && tolerance >= 0.0) {
         eprintln!("error: --tolerance must be a percentage of 0 or more, got {tolerance}");
         return ExitCode::from(2);
@@ -339,6 +343,19 @@ fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The run's rows are all kept in memory to be compared.
+    let row_bytes = std::mem::size_of::<ecsim::metrics::SeriesRow>() as u64;
+    let held = output::estimate::of(&spec)
+        .series_rows
+        .saturating_mul(row_bytes);
+    if !force && held > output::estimate::HOLD_LIMIT_BYTES {
+        eprintln!(
+            "error: calibrate keeps every timeseries row in memory: about {:.1} GiB for this scenario (the limit is 4 GiB); \
+             keep fewer rows with [output] timeseries_interval, or run a shorter duration; or pass --force",
+            held as f64 / (1u64 << 30) as f64
+        );
+        return ExitCode::from(2);
+    }
     let series = match ecsim::import::read_observed(observed) {
         Ok(s) => s,
         Err(e) => {

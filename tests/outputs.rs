@@ -590,6 +590,23 @@ fn a_run_far_past_the_output_limit_is_refused_before_it_starts() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!out.exists());
+    // And calibrate, which keeps every row in memory.
+    let observed = repo().join("examples/aws-export");
+    let o = ecsim(
+        &[
+            "calibrate",
+            s.to_str().unwrap(),
+            "--observed",
+            observed.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("keeps every timeseries row in memory"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 /// `ecsim import` writes among the user's files: it replaces its own files (a second import), never one it
