@@ -423,18 +423,27 @@ fn edit_variant(
     }
 }
 
+/// A formatted number without the sign of a zero: `-0.000000` (-0, or a tiny negative figure rounded
+/// away) as `0.000000`.
+fn unsigned_zero(s: String) -> String {
+    match s.strip_prefix('-') {
+        Some(rest) if rest.bytes().all(|b| b == b'0' || b == b'.') => rest.to_string(),
+        _ => s,
+    }
+}
+
 /// The comparison as CSV text.
 pub fn to_csv(r: &CompareReport) -> String {
     let mut out = String::from(
         "variant,cost_per_day_usd,cost_per_million_requests_usd,latency_p50_ms,latency_p99_ms,slo_violation_minutes,start_latency_s_p50,start_latency_s_p99,spot_interruptions,idle_capacity_percent,slo_attainment,status\n",
     );
-    let o = |x: Option<f64>| x.map_or(String::new(), |v| format!("{v:.6}"));
+    let o = |x: Option<f64>| x.map_or(String::new(), |v| unsigned_zero(format!("{v:.6}")));
     for row in &r.rows {
         let s = &row.summary;
         out.push_str(&format!(
-            "{},{:.6},{},{},{},{},{},{},{},{:.3},{},\"{}\"\n",
+            "{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n",
             row.variant,
-            row.cost_per_day(),
+            unsigned_zero(format!("{:.6}", row.cost_per_day())),
             o(s.cost_per_million_requests),
             o(s.latency_ms.map(|l| l[0])),
             o(s.latency_ms.map(|l| l[2])),
@@ -442,9 +451,9 @@ pub fn to_csv(r: &CompareReport) -> String {
             o(s.start_latency_s_p50),
             o(s.start_latency_s_p99),
             s.spot_interruptions,
-            row.idle_percent(),
+            unsigned_zero(format!("{:.3}", row.idle_percent())),
             o(row.slo_attainment),
-            row.status.replace('"', "\"\"")
+            crate::output::csv_text::text(&row.status).replace('"', "\"\"")
         ));
     }
     out

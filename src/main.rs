@@ -37,6 +37,9 @@ enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+        /// Run even when the outputs are estimated past 1 GB written or 4 GiB held (docs/outputs.md).
+        #[arg(long)]
+        force: bool,
     },
     /// Check scenario files and print every problem; exit 2 if any.
     Validate {
@@ -71,9 +74,12 @@ enum Command {
         /// Check the sweep and list its variants without running anything.
         #[arg(long)]
         dry_run: bool,
-        /// No progress and no table.
+        /// No progress and no table (the files, report and charts are written all the same).
         #[arg(long, short)]
         quiet: bool,
+        /// With --keep-runs: run even when the kept runs are estimated past 1 GB written.
+        #[arg(long)]
+        force: bool,
     },
     /// Run one service of a scenario four ways (EC2, EC2 Spot mix, Fargate, Fargate Spot mix) on the same
     /// workload and random numbers; print the table (with a status per variant: ok, cannot place, serves
@@ -97,6 +103,9 @@ enum Command {
         /// Output folder (default: results/compare-<scenario name>/).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run even when the four variants' outputs are estimated past 1 GB written or 4 GiB held.
+        #[arg(long)]
+        force: bool,
     },
     /// Print the decision log of a run in plain English: placements (which instances were rejected and
     /// why, what each constraint kept, how each strategy chose, tasks that can never fit), scaling
@@ -157,6 +166,9 @@ enum Command {
         /// Exit 1 when a comparison is outside the tolerance (or none could be made).
         #[arg(long)]
         fail_outside_tolerance: bool,
+        /// Run even when the rows kept in memory are estimated past 4 GiB.
+        #[arg(long)]
+        force: bool,
     },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
@@ -201,13 +213,14 @@ macro_rules! say_raw {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => run(None, None, None, false),
+        None => run(None, None, None, false, false),
         Some(Command::Run {
             scenario,
             out,
             seed,
             quiet,
-        }) => run(scenario.as_deref(), out, seed, quiet),
+            force,
+        }) => run(scenario.as_deref(), out, seed, quiet, force),
         Some(Command::Validate { scenarios }) => validate(&scenarios),
         Some(Command::Sweep {
             sweep: file,
@@ -218,6 +231,7 @@ fn main() -> ExitCode {
             keep_runs,
             dry_run,
             quiet,
+            force,
         }) => sweep(SweepArgs {
             file,
             out,
@@ -227,6 +241,7 @@ fn main() -> ExitCode {
             keep_runs,
             dry_run,
             quiet,
+            force,
         }),
         Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
         Some(Command::Import { dir, out, quiet }) => import(&dir, out, quiet),
@@ -236,7 +251,15 @@ fn main() -> ExitCode {
             tolerance,
             out,
             fail_outside_tolerance,
-        }) => calibrate(&scenario, &observed, tolerance, out, fail_outside_tolerance),
+            force,
+        }) => calibrate(
+            &scenario,
+            &observed,
+            tolerance,
+            out,
+            fail_outside_tolerance,
+            force,
+        ),
         Some(Command::Explain {
             scenario,
             service,
@@ -251,9 +274,11 @@ fn main() -> ExitCode {
             ec2_spot_rate,
             fargate_spot_rate,
             out,
+            force,
         }) => compare(
             &scenario,
             out,
+            force,
             ecsim::compare::CompareOptions {
                 service,
                 instance_type,
@@ -288,8 +313,25 @@ fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
     for (name, text) in &imported.extra_files {
         files.push((out.with_file_name(name), text));
     }
+    // The files sit among the user's own: each is written whole, and one ecsim did not write (its first
+    // line is not the one ecsim writes) is never overwritten.
     for (path, text) in &files {
-        if let Err(e) = std::fs::write(path, text) {
+        let first = text.lines().next().unwrap_or("");
+        let marker = [
+            "# Imported by `ecsim import`",
+            "# Import report:",
+            "epoch_s,value",
+        ]
+        .into_iter()
+        .find(|m| first.starts_with(m))
+        .unwrap_or(first);
+        if let Err(e) = output::folder::may_overwrite(path, marker) {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    }
+    for (path, text) in &files {
+        if let Err(e) = output::atomic::write_atomic(path, text.as_bytes()) {
             eprintln!("error: {}: {e}", path.display());
             return ExitCode::from(1);
         }
@@ -314,6 +356,7 @@ fn calibrate(
     tolerance: f64,
     out: Option<PathBuf>,
     fail_outside: bool,
+    force: bool,
 ) -> ExitCode {
     if !(tolerance.is_finite() && tolerance >= 0.0) {
         eprintln!("error: --tolerance must be a percentage of 0 or more, got {tolerance}");
@@ -326,6 +369,19 @@ fn calibrate(
             return ExitCode::from(2);
         }
     };
+    // The run's rows are all kept in memory to be compared.
+    let row_bytes = std::mem::size_of::<ecsim::metrics::SeriesRow>() as u64;
+    let held = output::estimate::of(&spec)
+        .series_rows
+        .saturating_mul(row_bytes);
+    if !force && held > output::estimate::HOLD_LIMIT_BYTES {
+        eprintln!(
+            "error: calibrate keeps every timeseries row in memory: about {:.1} GiB for this scenario (the limit is 4 GiB); \
+             keep fewer rows with [output] timeseries_interval, or run a shorter duration; or pass --force",
+            held as f64 / (1u64 << 30) as f64
+        );
+        return ExitCode::from(2);
+    }
     let obs = match ecsim::import::read_observed(observed) {
         Ok(s) => s,
         Err(e) => {
@@ -414,7 +470,20 @@ fn load(path: Option<&Path>) -> Result<ecsim::spec::Spec, Diagnostics> {
     }
 }
 
-fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool) -> ExitCode {
+/// The folder a scenario's relative paths start from.
+fn base_dir(path: Option<&Path>) -> PathBuf {
+    path.and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+fn run(
+    path: Option<&Path>,
+    out: Option<PathBuf>,
+    seed: Option<u64>,
+    quiet: bool,
+    force: bool,
+) -> ExitCode {
     let mut spec = match load(path) {
         Ok(s) => s,
         Err(d) => {
@@ -426,61 +495,78 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
         spec.seed = s;
     }
     warn(&spec.warnings);
+    if !force && let Err(m) = output::estimate::of(&spec).check(&spec, 1) {
+        eprintln!("error: {m}");
+        return ExitCode::from(2);
+    }
     let dir = out.unwrap_or_else(|| Path::new("results").join(&spec.name));
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        output::write_run(&dir, |sink| sim::simulate(&spec, sink))
-    }));
-    match result {
-        Ok(Ok(s)) => {
-            warn(&s.warnings[spec.warnings.len().min(s.warnings.len())..]);
-            if !quiet {
-                say!(
-                    "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
-                    s.scenario,
-                    ecsim::time::clock((s.simulated_seconds * 1000.0) as u64),
-                    s.wall_seconds,
-                    s.events,
-                    s.tasks_launched,
-                    s.tasks_running_at_end,
-                    s.tasks_failed_to_start,
-                    s.start_latency_s_p50
-                        .map_or("-".into(), |v| format!("{v:.1}")),
-                    s.start_latency_s_p99
-                        .map_or("-".into(), |v| format!("{v:.1}")),
-                );
-                say!(
-                    "wrote {}/{{summary.json, timeseries.csv, tasks.csv, events.csv}}",
-                    dir.display()
-                );
-            }
-            match output::report::write_run_report(&dir) {
-                Ok(p) => {
-                    if !quiet {
-                        say!(
-                            "wrote {} and charts in {}/charts/",
-                            p.display(),
-                            dir.display()
-                        );
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("error: cannot write the report in {}: {e}", dir.display());
-                    ExitCode::from(1)
-                }
-            }
+    // The run is written into a fresh folder beside `dir` and put in its place whole at the end.
+    let staged = match output::folder::Staged::begin(&dir, output::folder::Kind::Run) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
         }
+    };
+    let base = base_dir(path);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        output::write_run(staged.path(), |sink| {
+            let mut s = sim::simulate(&spec, sink);
+            s.not_modelled
+                .extend(output::not_modelled::task_definition_fields(&spec, &base));
+            s
+        })
+    }));
+    let s = match result {
+        Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             eprintln!("error: cannot write results to {}: {e}", dir.display());
-            ExitCode::from(1)
+            return ExitCode::from(1);
         }
         Err(_) => {
             eprintln!(
                 "error: internal error in the simulation (a bug: please report it with the scenario file)"
             );
-            ExitCode::from(1)
+            return ExitCode::from(1);
         }
+    };
+    warn(&s.warnings[spec.warnings.len().min(s.warnings.len())..]);
+    if !quiet {
+        say!(
+            "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
+            s.scenario,
+            ecsim::time::clock((s.simulated_seconds * 1000.0) as u64),
+            s.wall_seconds,
+            s.events,
+            s.tasks_launched,
+            s.tasks_running_at_end,
+            s.tasks_failed_to_start,
+            s.start_latency_s_p50
+                .map_or("-".into(), |v| format!("{v:.1}")),
+            s.start_latency_s_p99
+                .map_or("-".into(), |v| format!("{v:.1}")),
+        );
     }
+    if let Err(e) = output::report::write_run_report(staged.path()) {
+        eprintln!("error: cannot write the report in {}: {e}", dir.display());
+        return ExitCode::from(1);
+    }
+    if let Err(e) = staged.commit() {
+        eprintln!("error: {e}");
+        return ExitCode::from(e.exit_code());
+    }
+    if !quiet {
+        say!(
+            "wrote {}/{{summary.json, timeseries.csv, tasks.csv, events.csv}}",
+            dir.display()
+        );
+        say!(
+            "wrote {}/report.html and charts in {}/charts/",
+            dir.display(),
+            dir.display()
+        );
+    }
+    ExitCode::SUCCESS
 }
 
 /// Warnings go to stderr, one a line, even with `--quiet` (see `ecsim::warnings`).
@@ -531,6 +617,7 @@ struct SweepArgs {
     keep_runs: bool,
     dry_run: bool,
     quiet: bool,
+    force: bool,
 }
 
 fn sweep(a: SweepArgs) -> ExitCode {
@@ -580,6 +667,18 @@ fn sweep(a: SweepArgs) -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if a.keep_runs && !a.force {
+        // Every kept run writes its files: the sweep's total against the limit.
+        let runs = sw.seeds.len() as u64;
+        for v in &sw.variants {
+            if let Err(m) =
+                output::estimate::of(&v.spec).check(&v.spec, runs * sw.variants.len() as u64)
+            {
+                eprintln!("error: --keep-runs: {m}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     if !a.quiet {
         say!("{what}, {jobs} in parallel → {}", out.display());
     }
@@ -592,6 +691,7 @@ fn sweep(a: SweepArgs) -> ExitCode {
     };
     match sweep::run(&sw, &opts) {
         Ok(o) => {
+            // -q silences the terminal only: the report and charts are written either way.
             if !a.quiet {
                 let skipped = if o.skipped > 0 {
                     format!(" ({} already done, skipped)", o.skipped)
@@ -599,8 +699,10 @@ fn sweep(a: SweepArgs) -> ExitCode {
                     String::new()
                 };
                 say!("ran {} runs in {:.2} s{skipped}", o.ran, o.seconds);
-                match (&o.outputs, shard) {
-                    (Some(outputs), _) => {
+            }
+            match (&o.outputs, shard) {
+                (Some(outputs), _) => {
+                    if !a.quiet {
                         say!("");
                         say!("{}", outputs.table.trim_end());
                         say!("");
@@ -613,27 +715,29 @@ fn sweep(a: SweepArgs) -> ExitCode {
                                 ""
                             }
                         );
-                        if let Err(e) = output::report::write_sweep_report(&out) {
-                            eprintln!(
-                                "error: cannot write the sweep report in {}: {e}",
-                                out.display()
-                            );
-                            return ExitCode::from(1);
-                        }
+                    }
+                    if let Err(e) = output::report::write_sweep_report(&out) {
+                        eprintln!(
+                            "error: cannot write the sweep report in {}: {e}",
+                            out.display()
+                        );
+                        return ExitCode::from(1);
+                    }
+                    if !a.quiet {
                         say!(
                             "wrote {}/report.html and charts in {}/charts/",
                             out.display(),
                             out.display()
                         );
                     }
-                    (None, Some(s)) => say!(
-                        "shard {s}: {} of {} runs recorded in {}/runs/; when every shard has finished: ecsim merge <shard folders> --out <folder>",
-                        o.in_shard,
-                        o.runs,
-                        out.display()
-                    ),
-                    (None, None) => {}
                 }
+                (None, Some(s)) if !a.quiet => say!(
+                    "shard {s}: {} of {} runs recorded in {}/runs/; when every shard has finished: ecsim merge <shard folders> --out <folder>",
+                    o.in_shard,
+                    o.runs,
+                    out.display()
+                ),
+                (None, _) => {}
             }
             ExitCode::SUCCESS
         }
@@ -683,23 +787,49 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
     }
 }
 
-fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptions) -> ExitCode {
-    // Each variant's full output and report go to OUT/<variant>/, beside compare.csv.
-    let probe = scenario::load(path);
-    let dir = out.unwrap_or_else(|| {
-        let name = probe
-            .as_ref()
-            .map(|s| s.name.clone())
-            .unwrap_or_else(|_| "scenario".into());
-        Path::new("results").join(format!("compare-{name}"))
-    });
+fn compare(
+    path: &Path,
+    out: Option<PathBuf>,
+    force: bool,
+    opts: ecsim::compare::CompareOptions,
+) -> ExitCode {
+    // Each variant's full output and report go to OUT/<variant>/, beside compare.csv; the whole OUT is
+    // written into a fresh folder and put in place at the end.
+    let name = match scenario::load(path) {
+        Ok(s) => {
+            if !force && let Err(m) = output::estimate::of(&s).check(&s, 4) {
+                eprintln!("error: {m}");
+                return ExitCode::from(2);
+            }
+            s.name
+        }
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+    };
+    let dir = out.unwrap_or_else(|| Path::new("results").join(format!("compare-{name}")));
+    let staged = match output::folder::Staged::begin(&dir, output::folder::Kind::Compare) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    let base = base_dir(Some(path));
     let run_variant =
         |v: &'static str, spec: &ecsim::spec::Spec| -> Result<ecsim::metrics::Summary, String> {
-            let vdir = dir.join(v);
-            let s = output::write_run(&vdir, |sink| sim::simulate(spec, sink))
-                .map_err(|e| format!("cannot write results to {}: {e}", vdir.display()))?;
+            let vdir = staged.path().join(v);
+            let shown = dir.join(v);
+            let s = output::write_run(&vdir, |sink| {
+                let mut s = sim::simulate(spec, sink);
+                s.not_modelled
+                    .extend(output::not_modelled::task_definition_fields(spec, &base));
+                s
+            })
+            .map_err(|e| format!("cannot write results to {}: {e}", shown.display()))?;
             output::report::write_run_report(&vdir)
-                .map_err(|e| format!("cannot write the report in {}: {e}", vdir.display()))?;
+                .map_err(|e| format!("cannot write the report in {}: {e}", shown.display()))?;
             Ok(s)
         };
     let report = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -718,28 +848,21 @@ fn compare(path: &Path, out: Option<PathBuf>, opts: ecsim::compare::CompareOptio
         }
     };
     say_raw!("{}", ecsim::compare::to_table(&report));
-    let write = || -> std::io::Result<PathBuf> {
-        std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!(".compare.csv.tmp-{}", std::process::id()));
-        std::fs::write(&tmp, ecsim::compare::to_csv(&report))?;
-        let dest = dir.join("compare.csv");
-        std::fs::rename(&tmp, &dest)?;
-        Ok(dest)
-    };
-    match write() {
-        Ok(p) => {
-            say!(
-                "wrote {} and each variant's files, charts and report.html in {}/<variant>/",
-                p.display(),
-                dir.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("error: cannot write results to {}: {e}", dir.display());
-            ExitCode::from(1)
-        }
+    let csv = staged.path().join("compare.csv");
+    if let Err(e) = output::atomic::write_atomic(&csv, ecsim::compare::to_csv(&report).as_bytes()) {
+        eprintln!("error: cannot write results to {}: {e}", dir.display());
+        return ExitCode::from(1);
     }
+    if let Err(e) = staged.commit() {
+        eprintln!("error: {e}");
+        return ExitCode::from(e.exit_code());
+    }
+    say!(
+        "wrote {} and each variant's files, charts and report.html in {}/<variant>/",
+        dir.join("compare.csv").display(),
+        dir.display()
+    );
+    ExitCode::SUCCESS
 }
 
 fn explain(

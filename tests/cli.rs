@@ -102,9 +102,14 @@ fn no_arguments_runs_the_quickstart_into_results() {
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path().join("results/quickstart"))
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.starts_with('.'))
+        .filter(|n| n.starts_with('.') && n != ".ecsim-manifest")
         .collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+    let beside: Vec<_> = std::fs::read_dir(tmp.path().join("results"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(beside, ["quickstart"], "temporary folders left");
 }
 
 fn without_wall_seconds(summary: &str) -> String {
@@ -692,7 +697,7 @@ slo = { p99 = "100ms", error_rate = 0.001, objective = 0.995 }
     assert!(ts.lines().next().unwrap().ends_with(",slo_bad"));
     let first_minute = ts
         .lines()
-        .find(|l| l.starts_with("60.000,service,web,"))
+        .find(|l| l.starts_with("60.000,00:01:00,service,web,"))
         .unwrap();
     assert!(
         first_minute.ends_with(",1"),

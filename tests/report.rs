@@ -584,10 +584,18 @@ fn empty_and_missing_folders() {
     let html = fs::read_to_string(write_run_report(dir.path()).unwrap()).unwrap();
     assert!(html.contains("No charts"));
     assert_well_formed(&html, "report.html");
-    // re-rendering removes charts of an earlier rendering that no longer apply
+    // re-rendering removes charts of an earlier rendering that no longer apply (those its index.json
+    // named), and nothing else: a file of the user's in charts/ stays (issue #18)
     fs::write(dir.path().join("charts/stale.svg"), "<svg></svg>").unwrap();
+    fs::write(dir.path().join("charts/mine.svg"), "<svg></svg>").unwrap();
+    fs::write(
+        dir.path().join("charts/index.json"),
+        r#"{"charts": [{"file": "stale.svg", "png": "stale.png", "section": "s", "title": "t"}]}"#,
+    )
+    .unwrap();
     render_run_charts(dir.path()).unwrap();
     assert!(!dir.path().join("charts/stale.svg").exists());
+    assert!(dir.path().join("charts/mine.svg").exists());
 }
 
 // ---------------------------------------------------------------------------------------------------------

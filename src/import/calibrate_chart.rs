@@ -48,7 +48,8 @@ pub fn svg(title: &str, results: &[Comparison], tolerance_pct: f64) -> Result<St
     Ok(out)
 }
 
-/// The same chart as a PNG at `path` (written whole: a temporary name beside it, then a rename).
+/// The same chart as a PNG at `path`, written whole through the crate's one atomic write
+/// (`output::atomic`: an exclusively created temporary file with a random name, then a rename).
 pub fn png(
     path: &std::path::Path,
     title: &str,
@@ -56,19 +57,16 @@ pub fn png(
     tolerance_pct: f64,
 ) -> Result<(), String> {
     init_font();
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("chart");
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}.png", std::process::id()));
-    let drawn = draw(
-        BitMapBackend::new(&tmp, size(results)).into_drawing_area(),
+    // The encoder opens the path itself: give it the exclusively created temporary file's.
+    let (file, pending) = crate::output::atomic::create(path).map_err(|e| e.to_string())?;
+    drop(file);
+    draw(
+        BitMapBackend::new(pending.temp_path(), size(results)).into_drawing_area(),
         title,
         results,
         tolerance_pct,
-    )
-    .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| e.to_string()));
-    if drawn.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    drawn
+    )?;
+    pending.commit().map_err(|e| e.to_string())
 }
 
 fn draw<DB: DrawingBackend>(

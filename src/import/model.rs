@@ -190,7 +190,7 @@ const TASK_KNOWN: &[&str] = &[
     "version",
 ];
 /// Task-definition fields placement or the lifecycle use; the others are listed as not modelled.
-const TASKDEF_USED: &[&str] = &[
+pub const TASKDEF_USED: &[&str] = &[
     "family",
     "networkMode",
     "requiresCompatibilities",
@@ -203,7 +203,8 @@ const TASKDEF_USED: &[&str] = &[
     "taskDefinitionArn",
     "revision",
 ];
-const CONTAINER_USED: &[&str] = &[
+/// Container fields placement or the lifecycle use; the others are listed as not modelled.
+pub const CONTAINER_USED: &[&str] = &[
     "name",
     "image",
     "essential",

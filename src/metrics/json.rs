@@ -95,6 +95,7 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             .collect();
         v["queues"] = serde_json::Value::Object(queues);
     }
+    without_negative_zero(&mut v);
     v
 }
 
@@ -138,4 +139,19 @@ pub fn warning_json(w: &crate::warnings::Warning) -> serde_json::Value {
         "file": w.file,
         "line": w.line,
     })
+}
+
+/// `v` with every `-0` number written as `0` (a figure rounded from a tiny negative value, or the
+/// difference of equal costs, must not read as negative).
+fn without_negative_zero(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::Number(n)
+            if n.as_f64().is_some_and(|f| f == 0.0 && f.is_sign_negative()) =>
+        {
+            *v = serde_json::json!(0.0);
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(without_negative_zero),
+        serde_json::Value::Object(m) => m.values_mut().for_each(without_negative_zero),
+        _ => {}
+    }
 }

@@ -5,6 +5,7 @@
 
 pub mod json;
 pub mod names;
+pub mod not_modelled;
 
 /// One task, written when it stops (or at the end of the run if it is still alive).
 #[derive(Debug, Clone, PartialEq)]
@@ -223,8 +224,8 @@ impl Sink for NullSink {
     }
 }
 
-/// The end-of-run figures (`summary.json`). Figures of features not modelled yet are `None` and listed in
-/// [`Summary::not_modelled`].
+/// The end-of-run figures (`summary.json`). Figures the run does not model are `None`; what the scenario
+/// touches that the model lacks is listed in [`Summary::not_modelled`].
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Summary {
     /// Scenario name.
@@ -316,8 +317,8 @@ pub struct Summary {
     pub batch: Option<BatchSummary>,
     /// Per service with a queue, in scenario order (empty when none has one).
     pub queues: Vec<QueueSummary>,
-    /// Names of summary figures that later features fill.
-    pub not_modelled: Vec<&'static str>,
+    /// What the scenario touches that the model lacks, one sentence each ([`not_modelled`]).
+    pub not_modelled: Vec<String>,
     /// The scenario's warnings, then those of the run's end (see [`crate::warnings`]).
     pub warnings: Vec<crate::warnings::Warning>,
 }

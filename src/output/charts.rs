@@ -92,16 +92,7 @@ fn other<E: std::fmt::Display>(e: E) -> io::Error {
 // Files
 // ---------------------------------------------------------------------------------------------------------
 
-/// Write `bytes` to `path` whole: a temporary name beside it, then a rename.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = path.with_file_name(format!(".{name}.tmp-{}", std::process::id()));
-    if let Err(e) = fs::write(&tmp, bytes).and_then(|()| fs::rename(&tmp, path)) {
-        let _ = fs::remove_file(&tmp);
-        return Err(e);
-    }
-    Ok(())
-}
+pub(crate) use super::atomic::write_atomic;
 
 /// A CSV file with its header: `None` when the file does not exist.
 pub(crate) struct Csv {
@@ -121,7 +112,7 @@ impl Csv {
             .headers()
             .map_err(other)?
             .iter()
-            .map(str::to_string)
+            .map(|h| super::csv_text::unescape(h).to_string())
             .collect();
         Ok(Some(Csv { reader, header }))
     }
@@ -153,9 +144,9 @@ pub(crate) fn num(rec: &csv::StringRecord, i: Option<usize>) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
-/// A text cell: empty when missing.
+/// A text cell: empty when missing; as it was before the CSV text rule (`csv_text`) was applied.
 pub(crate) fn cell(rec: &csv::StringRecord, i: Option<usize>) -> &str {
-    i.and_then(|i| rec.get(i)).unwrap_or("")
+    super::csv_text::unescape(i.and_then(|i| rec.get(i)).unwrap_or(""))
 }
 
 /// A file-name-safe form of `s` (letters, digits, `-`, `_`, `.`; anything else becomes `_`).
@@ -1842,20 +1833,15 @@ impl Writer {
         self.written.push(svg_path);
 
         let png_path = self.dir.join(format!("{stem}.png"));
-        let tmp = self
-            .dir
-            .join(format!(".{stem}.tmp-{}.png", std::process::id()));
-        let drawn = {
-            let _guard = DRAW_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-            Png::new(&tmp, size).and_then(|png| fig.draw(&png.into_drawing_area()).map_err(other))
-        };
-        if let Err(e) = drawn
-            .map_err(other)
-            .and_then(|()| fs::rename(&tmp, &png_path))
+        // The encoder opens the path itself: give it the exclusively created temporary file's.
+        let (file, pending) = super::atomic::create(&png_path)?;
+        drop(file);
         {
-            let _ = fs::remove_file(&tmp);
-            return Err(e);
+            let _guard = DRAW_LOCK.lock().unwrap_or_else(|e| e.into_inner());
+            Png::new(pending.temp_path(), size)
+                .and_then(|png| fig.draw(&png.into_drawing_area()).map_err(other))?;
         }
+        pending.commit()?;
         self.written.push(png_path);
         self.index.push(IndexEntry {
             stem,
@@ -1865,9 +1851,16 @@ impl Writer {
         Ok(())
     }
 
-    /// Write `index.json`, remove the charts of an earlier rendering that this one did not write, and
-    /// return the paths written.
+    /// Write `index.json`, remove the charts of an earlier rendering that this one did not write (only
+    /// those the earlier `index.json` named: other files in `charts/` are not ecsim's), and return the
+    /// paths written.
     fn finish(self) -> io::Result<Vec<PathBuf>> {
+        let earlier: BTreeSet<String> = read_index(self.dir.parent().unwrap_or(Path::new(".")))
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|e| !e.stem.contains(['/', '\\']) && !e.stem.starts_with('.'))
+            .flat_map(|e| [format!("{}.svg", e.stem), format!("{}.png", e.stem)])
+            .collect();
         let list: Vec<serde_json::Value> = self
             .index
             .iter()
@@ -1878,14 +1871,9 @@ impl Writer {
         json.push('\n');
         write_atomic(&self.dir.join(INDEX), json.as_bytes())?;
         let keep: BTreeSet<&Path> = self.written.iter().map(PathBuf::as_path).collect();
-        for e in fs::read_dir(&self.dir)?.flatten() {
-            let p = e.path();
-            let ext = p.extension().and_then(|x| x.to_str()).unwrap_or("");
-            let hidden = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.starts_with('.'));
-            if (ext == "svg" || ext == "png") && !hidden && !keep.contains(p.as_path()) {
+        for name in &earlier {
+            let p = self.dir.join(name);
+            if !keep.contains(p.as_path()) {
                 let _ = fs::remove_file(&p);
             }
         }

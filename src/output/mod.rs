@@ -4,12 +4,17 @@
 //!
 //! Must not: make simulation decisions.
 
+pub mod atomic;
 pub mod charts;
+pub mod csv_text;
+pub mod estimate;
+pub mod folder;
+pub mod not_modelled;
 pub mod report;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 pub use crate::metrics::json::{summary_json, warning_json};
 use crate::metrics::{EventRecord, SeriesRow, Sink, Summary, TaskRecord};
@@ -20,7 +25,7 @@ pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_typ
 /// Header of `events.csv`.
 pub const EVENTS_HEADER: &str = "time_s,clock,kind,service,message";
 /// Header of `timeseries.csv`.
-pub const SERIES_HEADER: &str = "time_s,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd,slo_bad";
+pub const SERIES_HEADER: &str = "time_s,clock,scope,name,desired,running,pending,cpu_utilization,memory_utilization,request_rate,served,errors,queued,latency_p50_ms,latency_p90_ms,latency_p99_ms,instances,cpu_registered,cpu_reserved,memory_registered,memory_reserved,cpu_reservation,memory_reservation,capacity_provider_reservation,cost_usd,capacity_rps,slo_p99_ms,cost_ec2_usd,cost_fargate_usd,cost_fargate_spot_usd,slo_bad";
 
 /// Columns `timeseries.csv` adds after [`SERIES_HEADER`]'s when the run has burstable instances (§6.6).
 pub const SERIES_BURST_COLUMNS: &str =
@@ -30,8 +35,17 @@ pub const SERIES_BURST_COLUMNS: &str =
 pub const SERIES_QUEUE_COLUMNS: &str =
     "messages_arrived,messages_consumed,messages_visible,messages_in_flight,oldest_message_age_s";
 
+/// A text cell (names, messages) under the CSV text rule of [`csv_text`].
+fn t(s: &str) -> String {
+    csv_text::text(s).into_owned()
+}
+
+/// A cell: empty for `None` (a figure the run does not have), and never `-0`.
 fn opt<T: ToString>(v: Option<T>) -> String {
-    v.map_or_else(String::new, |x| x.to_string())
+    v.map_or_else(String::new, |x| {
+        let s = x.to_string();
+        if s == "-0" { "0".into() } else { s }
+    })
 }
 
 /// Writes the three CSV files as records arrive.
@@ -47,10 +61,10 @@ pub struct CsvSink {
     error: Option<io::Error>,
 }
 
-fn writer(path: &Path, header: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
+fn writer(file: File, header: &str) -> io::Result<csv::Writer<BufWriter<File>>> {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
-        .from_writer(BufWriter::new(File::create(path)?));
+        .from_writer(BufWriter::new(file));
     if !header.is_empty() {
         w.write_record(header.split(','))?;
     }
@@ -90,13 +104,13 @@ impl Sink for CsvSink {
     fn task(&mut self, r: &TaskRecord) {
         let row = [
             r.task_id.to_string(),
-            r.group.clone(),
-            r.service.clone(),
-            r.task_definition.clone(),
+            t(&r.group),
+            t(&r.service),
+            t(&r.task_definition),
             r.launch_type.to_string(),
-            r.capacity_provider.clone(),
-            r.instance.clone(),
-            r.availability_zone.clone(),
+            t(&r.capacity_provider),
+            t(&r.instance),
+            t(&r.availability_zone),
             r.cpu.to_string(),
             r.memory_mib.to_string(),
             secs(r.created_ms),
@@ -105,9 +119,9 @@ impl Sink for CsvSink {
             opt(r.started_ms.map(secs)),
             opt(r.stopping_ms.map(secs)),
             opt(r.stopped_ms.map(secs)),
-            r.last_status.to_string(),
-            r.stop_code.to_string(),
-            r.stopped_reason.clone(),
+            t(r.last_status),
+            t(r.stop_code),
+            t(&r.stopped_reason),
         ];
         Self::record(&mut self.tasks, &mut self.error, row);
     }
@@ -116,9 +130,9 @@ impl Sink for CsvSink {
         let row = [
             secs(e.time_ms),
             clock(e.time_ms),
-            e.kind.to_string(),
-            e.service.clone(),
-            e.message.clone(),
+            t(e.kind),
+            t(&e.service),
+            t(&e.message),
         ];
         Self::record(&mut self.events, &mut self.error, row);
     }
@@ -139,8 +153,9 @@ impl Sink for CsvSink {
         self.write_series_header();
         let mut row = vec![
             secs(r.time_ms),
-            r.scope.to_string(),
-            r.name.clone(),
+            clock(r.time_ms),
+            t(r.scope),
+            t(&r.name),
             opt(r.desired),
             opt(r.running),
             opt(r.pending),
@@ -193,52 +208,42 @@ impl Sink for CsvSink {
     }
 }
 
-/// The files of one run, written whole: run `f` with a sink that streams into temporary files, then
-/// rename them into `dir`. On any error the temporary files are removed and nothing is renamed.
+/// The files of one run, written whole: run `f` with a sink that streams into temporary files (see
+/// [`atomic`]), then rename them into `dir`. On any error the temporary files are removed and nothing is
+/// renamed. (The command line writes into a fresh folder that [`folder::Staged`] puts in place.)
 pub fn write_run<F>(dir: &Path, f: F) -> io::Result<Summary>
 where
     F: FnOnce(&mut dyn Sink) -> Summary,
 {
     fs::create_dir_all(dir)?;
-    let tmp = |name: &str| dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let names = ["tasks.csv", "events.csv", "timeseries.csv", "summary.json"];
-    let temps: Vec<PathBuf> = names.iter().map(|n| tmp(n)).collect();
-    let result = (|| -> io::Result<Summary> {
-        let mut sink = CsvSink {
-            tasks: writer(&temps[0], TASKS_HEADER)?,
-            events: writer(&temps[1], EVENTS_HEADER)?,
-            series: writer(&temps[2], "")?,
-            series_header_written: false,
-            burst: false,
-            queue: false,
-            error: None,
-        };
-        let summary = f(&mut sink);
-        sink.write_series_header();
-        if let Some(e) = sink.error.take() {
-            return Err(e);
-        }
-        for w in [&mut sink.tasks, &mut sink.events, &mut sink.series] {
-            w.flush()?;
-        }
-        drop(sink);
-        let mut json = serde_json::to_string_pretty(&summary_json(&summary))?;
-        json.push('\n');
-        fs::write(&temps[3], json)?;
-        Ok(summary)
-    })();
-    match result {
-        Ok(s) => {
-            for (t, n) in temps.iter().zip(names) {
-                fs::rename(t, dir.join(n))?;
-            }
-            Ok(s)
-        }
-        Err(e) => {
-            for t in &temps {
-                let _ = fs::remove_file(t);
-            }
-            Err(e)
-        }
+    let (tasks, tasks_done) = atomic::create(&dir.join("tasks.csv"))?;
+    let (events, events_done) = atomic::create(&dir.join("events.csv"))?;
+    let (series, series_done) = atomic::create(&dir.join("timeseries.csv"))?;
+    let mut sink = CsvSink {
+        tasks: writer(tasks, TASKS_HEADER)?,
+        events: writer(events, EVENTS_HEADER)?,
+        series: writer(series, "")?,
+        series_header_written: false,
+        burst: false,
+        queue: false,
+        error: None,
+    };
+    let summary = f(&mut sink);
+    sink.write_series_header();
+    if let Some(e) = sink.error.take() {
+        return Err(e);
     }
+    for w in [&mut sink.tasks, &mut sink.events, &mut sink.series] {
+        w.flush()?;
+    }
+    drop(sink);
+    let mut json = serde_json::to_string_pretty(&summary_json(&summary))?;
+    json.push('\n');
+    let (mut file, summary_done) = atomic::create(&dir.join("summary.json"))?;
+    io::Write::write_all(&mut file, json.as_bytes())?;
+    drop(file);
+    for p in [tasks_done, events_done, series_done, summary_done] {
+        p.commit()?;
+    }
+    Ok(summary)
 }

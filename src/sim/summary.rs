@@ -233,7 +233,7 @@ impl<'a> Sim<'a> {
                 .then(|| (ec2 + fargate + fargate_spot) / served_all * 1e6),
             batch,
             queues: self.queue_summaries(),
-            not_modelled: Vec::new(),
+            not_modelled: crate::metrics::not_modelled::of_spec(spec),
             warnings,
         }
     }

@@ -176,7 +176,8 @@ impl<'a> Sim<'a> {
         if let Some(row) = row {
             row.request_rate = request_rate;
             row.cpu_utilization = cpu_utilization;
-            row.memory_utilization = memory_utilization;
+            row.memory_utilization =
+                memory_utilization.filter(|_| crate::metrics::not_modelled::models_memory(load));
             row.latency_p50_ms = ms(p.latency_s[0]);
             row.latency_p90_ms = ms(p.latency_s[1]);
             row.latency_p99_ms = p99;

@@ -41,11 +41,18 @@ pub struct Outputs {
     pub table: String,
 }
 
+/// One CSV line; every cell under the CSV text rule (names and values that are not numbers get a `'`
+/// when a spreadsheet would run them, see `output::csv_text`).
 fn csv_line(cells: &[String]) -> String {
     let mut w = csv::WriterBuilder::new()
         .has_headers(false)
         .from_writer(Vec::new());
-    w.write_record(cells).expect("writing to memory");
+    w.write_record(
+        cells
+            .iter()
+            .map(|c| crate::output::csv_text::text_or_number(c).into_owned()),
+    )
+    .expect("writing to memory");
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 cells")
 }
 

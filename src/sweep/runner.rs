@@ -56,6 +56,10 @@ pub struct Outcome {
 /// Check the folder's manifest against this sweep and write it: a folder holding another sweep's results
 /// is refused, so resumed and merged results never mix sweeps.
 pub fn claim(out: &Path, m: &Manifest) -> Result<(), Error> {
+    output::folder::check_sweep(out).map_err(|e| match e {
+        output::folder::Error::Refused(m) => Error::Input(m),
+        output::folder::Error::Io(m) => Error::Failed(m),
+    })?;
     fs::create_dir_all(out.join(store::RUNS_DIR))
         .map_err(|e| Error::Failed(format!("cannot create {}: {e}", out.display())))?;
     match Manifest::read(out).map_err(Error::Input)? {
@@ -115,6 +119,10 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Outcome, Error> {
         .num_threads(opts.jobs.max(1))
         .build()
         .map_err(|e| Error::Failed(format!("cannot start {} threads: {e}", opts.jobs)))?;
+    if opts.keep_runs {
+        // Once per sweep, not per run: the folders of runs killed while being written.
+        output::folder::clean_stale(&opts.out.join(store::RUNS_DIR));
+    }
     let progress = Progress::new(&sweep.name, todo.len(), opts.progress);
     let results: Vec<Result<RunRecord, String>> = pool.install(|| {
         todo.par_iter()
@@ -184,9 +192,14 @@ fn run_one(
     spec.seed = seed;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         if keep_runs {
+            // The run's folder is put in place whole (a killed attempt's folder is replaced).
             let dir = store::run_dir(out, v, seed);
-            output::write_run(&dir, |sink| simulate(&spec, sink))
-                .map_err(|e| format!("{}: cannot write {}: {e}", what(), dir.display()))
+            let staged = output::folder::Staged::begin_with(&dir, output::folder::Kind::Run, false)
+                .map_err(|e| format!("{}: {e}", what()))?;
+            let s = output::write_run(staged.path(), |sink| simulate(&spec, sink))
+                .map_err(|e| format!("{}: cannot write {}: {e}", what(), dir.display()))?;
+            staged.commit().map_err(|e| format!("{}: {e}", what()))?;
+            Ok(s)
         } else {
             Ok(simulate(&spec, &mut NullSink))
         }

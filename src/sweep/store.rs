@@ -1,11 +1,10 @@
 //! A sweep's folder: the manifest `sweep.json`, one small file per finished run under `runs/`, and files
-//! written whole (temporary name, then rename), so a sweep killed at any moment leaves only complete files.
+//! written whole (`output::atomic`: an exclusively created temporary name, then a rename), so a sweep killed at any moment leaves only complete files.
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -156,68 +155,12 @@ pub fn record_bytes(r: &RunRecord) -> Vec<u8> {
     b
 }
 
-static TMP_SEQ: AtomicU64 = AtomicU64::new(0);
-
-/// Attempts at a fresh temporary name before giving up (a clash needs another process with the same
-/// pid, counter and clock nanoseconds: in practice never more than one retry).
-const TMP_ATTEMPTS: u32 = 16;
-
-/// Write `path` whole: into a temporary file beside it, then rename over `path`. A process killed at any
-/// moment leaves either the old file or the new one, never part of one. The temporary file is created
-/// exclusively (`O_EXCL`, atomic on local disks and on NFS/EFS) under a name made of the process id, a
-/// counter and the clock: array jobs in containers all run as pid 1, so the name alone cannot keep two
-/// processes sharing a folder apart, and a clash must pick another name rather than share a file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut attempt = 0;
-    let (tmp, mut file) = loop {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos());
-        let tmp = dir.join(format!(
-            ".{name}.tmp-{}-{}-{nanos}",
-            std::process::id(),
-            TMP_SEQ.fetch_add(1, Ordering::Relaxed)
-        ));
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && attempt + 1 < TMP_ATTEMPTS => {
-                attempt += 1;
-            }
-            Err(e) => return Err(e),
-        }
-    };
-    let written = file.write_all(bytes);
-    drop(file);
-    let result = written.and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
+/// Write a file whole: the crate's one atomic write (exclusive temporary file, then rename).
+pub use crate::output::atomic::write_atomic;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_write_replaces_whole() {
-        let tmp = tempfile::tempdir().unwrap();
-        let p = tmp.path().join("x.json");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(fs::read(&p).unwrap(), b"two");
-        let names: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
-        assert_eq!(names.len(), 1, "no temporary file is left");
-    }
 
     #[test]
     fn concurrent_writers_of_one_file_leave_one_whole_version() {

@@ -1,0 +1,239 @@
+//! What a run will write and hold in memory, estimated from the scenario before anything is simulated
+//! (issue #18): a 400-day fleet wrote 8.4 GB of CSV and its report passed 8 GiB of memory without a word
+//! beforehand. Above [`WRITE_LIMIT_BYTES`] written or [`HOLD_LIMIT_BYTES`] held the command line refuses
+//! (exit 2) with the estimate and the `[output]` setting that reduces it, unless `--force`.
+//!
+//! `timeseries.csv` is known in advance: one row per metric period (every `timeseries_interval`) for each
+//! service, the cluster and each capacity provider. `tasks.csv` and `events.csv` depend on what happens;
+//! they count here at their floor (one row per task the services start with), so the estimate is a lower
+//! bound of what is written.
+
+use crate::spec::Spec;
+
+/// Most bytes a run may write without `--force` (1 GB).
+pub const WRITE_LIMIT_BYTES: u64 = 1_000_000_000;
+/// Most bytes a run's outputs may hold in memory without `--force` (4 GiB).
+pub const HOLD_LIMIT_BYTES: u64 = 4 << 30;
+/// Mean bytes of a `timeseries.csv` row (measured: 83 in the quickstart, 110 in nasa-web-ec2, 128 with
+/// the CPU-credit columns of burstable-credits).
+pub const SERIES_ROW_BYTES: u64 = 110;
+/// Mean bytes of a `tasks.csv` row (quickstart: 3,195 bytes for 22 tasks).
+pub const TASK_ROW_BYTES: u64 = 140;
+/// Memory the report and charts hold per `timeseries.csv` row: the time and 25 figures as `f64`
+/// (`charts::COLS` without the queue columns).
+pub const HELD_ROW_BYTES: u64 = 26 * 8;
+
+/// The estimate of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Estimate {
+    /// Rows of `timeseries.csv`.
+    pub series_rows: u64,
+    /// Its bytes.
+    pub series_bytes: u64,
+    /// `tasks.csv`'s floor: one row per task the services and RunTask calls start with.
+    pub tasks_bytes: u64,
+    /// What the report and charts hold while they read `timeseries.csv` back.
+    pub held_bytes: u64,
+}
+
+/// Metric periods written: ticks at 0, P, 2P, … up to the duration, every `timeseries_every`-th.
+fn ticks(spec: &Spec) -> u64 {
+    let periods = spec.duration_ms / spec.metric_period_ms.max(1);
+    periods / spec.output.timeseries_every.max(1) + 1
+}
+
+/// Rows per written tick: each service, the cluster, each capacity provider of the scenario.
+fn rows_per_tick(spec: &Spec) -> u64 {
+    let providers = spec
+        .providers
+        .iter()
+        .filter(|p| p.name != "FARGATE" && p.name != "FARGATE_SPOT")
+        .count();
+    (spec.services.len() + 1 + providers) as u64
+}
+
+/// The estimate of a run of `spec`.
+pub fn of(spec: &Spec) -> Estimate {
+    let series_rows = ticks(spec).saturating_mul(rows_per_tick(spec));
+    let tasks: u64 = spec
+        .services
+        .iter()
+        .map(|s| u64::from(s.desired_count))
+        .sum::<u64>()
+        + spec
+            .run_tasks
+            .iter()
+            .map(|r| u64::from(r.count))
+            .sum::<u64>();
+    Estimate {
+        series_rows,
+        series_bytes: series_rows.saturating_mul(SERIES_ROW_BYTES),
+        tasks_bytes: if spec.output.tasks_csv {
+            tasks.saturating_mul(TASK_ROW_BYTES)
+        } else {
+            0
+        },
+        held_bytes: series_rows.saturating_mul(HELD_ROW_BYTES),
+    }
+}
+
+impl Estimate {
+    /// Bytes written (at least).
+    pub fn written(&self) -> u64 {
+        self.series_bytes.saturating_add(self.tasks_bytes)
+    }
+
+    /// `Err` with the refusal's text when `copies` such runs (a comparison writes four) pass a limit.
+    pub fn check(&self, spec: &Spec, copies: u64) -> Result<(), String> {
+        let written = self.written().saturating_mul(copies);
+        if written <= WRITE_LIMIT_BYTES && self.held_bytes <= HOLD_LIMIT_BYTES {
+            return Ok(());
+        }
+        // The interval that brings timeseries.csv to a quarter of the write limit, in whole periods.
+        let p = spec.metric_period_ms.max(1);
+        let every = spec.output.timeseries_every.max(1);
+        let target = WRITE_LIMIT_BYTES / 4 / copies.max(1);
+        let factor = self.series_bytes.div_ceil(target.max(1)).max(2);
+        let interval_ms = nice_interval(p * every * factor, p);
+        Err(format!(
+            "this run would write at least {} (timeseries.csv: {} rows of about {SERIES_ROW_BYTES} bytes{}{}) and \
+             its report would hold about {} in memory; the limits are {} written and {} held. \
+             Write fewer rows with [output] timeseries_interval = \"{}\" (now every {}){}, or run a shorter \
+             duration or a longer metric_period; or pass --force to run it anyway",
+            bytes(written),
+            thousands(self.series_rows),
+            if copies > 1 {
+                format!(", × {copies} runs")
+            } else {
+                String::new()
+            },
+            if self.tasks_bytes > 0 {
+                format!("; tasks.csv at least {}", bytes(self.tasks_bytes))
+            } else {
+                String::new()
+            },
+            gib(self.held_bytes),
+            bytes(WRITE_LIMIT_BYTES),
+            gib(HOLD_LIMIT_BYTES),
+            dur(interval_ms),
+            dur(p * every),
+            if spec.output.tasks_csv {
+                " and tasks_csv = false"
+            } else {
+                ""
+            }
+        ))
+    }
+}
+
+/// At least `ms`, a whole number of periods `p`, rounded up to a minute, an hour or a day when larger.
+fn nice_interval(ms: u64, p: u64) -> u64 {
+    let unit = [86_400_000, 3_600_000, 60_000, 1_000]
+        .into_iter()
+        .find(|&u| ms >= u && u % p == 0)
+        .unwrap_or(p);
+    ms.div_ceil(unit) * unit
+}
+
+fn dur(ms: u64) -> String {
+    match ms {
+        m if m % 86_400_000 == 0 => format!("{}d", m / 86_400_000),
+        m if m % 3_600_000 == 0 => format!("{}h", m / 3_600_000),
+        m if m % 60_000 == 0 => format!("{}m", m / 60_000),
+        m if m % 1_000 == 0 => format!("{}s", m / 1_000),
+        m => format!("{m}ms"),
+    }
+}
+
+fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Bytes written, in decimal units.
+fn bytes(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
+        n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),
+        n if n >= 1_000 => format!("{:.1} kB", n as f64 / 1e3),
+        n => format!("{n} bytes"),
+    }
+}
+
+/// Memory, in GiB.
+fn gib(n: u64) -> String {
+    let g = n as f64 / (1u64 << 30) as f64;
+    if g.fract() == 0.0 {
+        format!("{g:.0} GiB")
+    } else {
+        format!("{g:.1} GiB")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(extra: &str) -> Spec {
+        crate::scenario::load_str(
+            &format!(
+                "name = \"big\"\nduration = \"400d\"\n{extra}\n[cluster]\navailability_zones = [\"a\"]\n\
+                 [[capacity_providers]]\nname = \"cp\"\ninstance_type = \"m5.large\"\nmax_size = 2\ndesired_size = 2\n\
+                 [[task_definitions]]\nfamily = \"w\"\ncpu = 256\nmemory = 512\n\
+                 [[services]]\nname = \"a\"\ntask_definition = \"w\"\ndesired_count = 3\n\
+                 [[services]]\nname = \"b\"\ntask_definition = \"w\"\ndesired_count = 2\n"
+            ),
+            "big.toml",
+            std::path::Path::new("."),
+        )
+        .unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    #[test]
+    fn a_400_day_run_at_one_second_is_refused_with_the_setting_that_helps() {
+        // 400 d = 34,560,000 s: 34,560,001 ticks × (2 services + cluster + 1 provider) = 138,240,004 rows;
+        // × 110 bytes = 15,206,400,440 bytes; tasks: 5 × 140 = 700 bytes; held: × 208 = 28.75 GB.
+        let s = spec("metric_period = \"1s\"");
+        let e = of(&s);
+        assert_eq!(e.series_rows, 138_240_004);
+        assert_eq!(e.written(), 15_206_400_440 + 700);
+        assert_eq!(e.held_bytes, 138_240_004 * 208);
+        let msg = e.check(&s, 1).unwrap_err();
+        assert!(msg.contains("at least 15.2 GB"), "{msg}");
+        assert!(msg.contains("138,240,004 rows"), "{msg}");
+        // 138,240,004 × 208 = 28,753,920,832 bytes = 26.8 GiB.
+        assert!(msg.contains("hold about 26.8 GiB"), "{msg}");
+        assert!(
+            msg.contains("limits are 1.0 GB written and 4 GiB held"),
+            "{msg}"
+        );
+        // A quarter of 1 GB is 250 MB: 15.2 GB / 250 MB → a factor of 61, 61 s → rounded up to 2 minutes.
+        assert!(
+            msg.contains("timeseries_interval = \"2m\" (now every 1s)"),
+            "{msg}"
+        );
+        // With rows every hour: 9,601 ticks × 4 = 38,404 rows: 4.2 MB, well inside.
+        let s = spec("metric_period = \"1s\"\n[output]\ntimeseries_interval = \"1h\"");
+        let e = of(&s);
+        assert_eq!(e.series_rows, 38_404);
+        assert!(e.check(&s, 1).is_ok());
+    }
+
+    #[test]
+    fn the_examples_pass() {
+        // 400 days at the default 1-minute period: 576,001 × 4 = 2,304,004 rows, 253 MB: allowed alone,
+        // refused as a four-way comparison (1.01 GB).
+        let s = spec("");
+        let e = of(&s);
+        assert_eq!(e.series_rows, 2_304_004);
+        assert!(e.check(&s, 1).is_ok());
+        assert!(e.check(&s, 4).is_err());
+    }
+}
