@@ -9,6 +9,7 @@ pub mod diag;
 pub mod duration;
 mod faults;
 mod load;
+pub mod ranges;
 mod scaling;
 pub mod schema;
 pub mod taskdef_json;
@@ -69,14 +70,21 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
             return Err(Diagnostics(cx.diags));
         }
     };
+    cx.check_numbers(&Spanned::new(
+        root.span(),
+        DeValue::Table(root.get_ref().clone()),
+    ));
     let spec = cx.resolve(&root);
     if cx.diags.is_empty() {
         let mut spec = spec.expect("no diagnostics means a spec");
         spec.warnings = cx.warnings;
         Ok(spec)
     } else {
+        // Stable: at one place the range check's message (pushed first) stands for the later checks'.
         cx.diags
             .sort_by_key(|d| (d.file != cx.file, d.line, d.column));
+        cx.diags
+            .dedup_by(|b, a| (&a.file, a.line, a.column) == (&b.file, b.line, b.column) && a.line > 0);
         Err(Diagnostics(cx.diags))
     }
 }
