@@ -83,8 +83,9 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
         // Stable: at one place the range check's message (pushed first) stands for the later checks'.
         cx.diags
             .sort_by_key(|d| (d.file != cx.file, d.line, d.column));
-        cx.diags
-            .dedup_by(|b, a| (&a.file, a.line, a.column) == (&b.file, b.line, b.column) && a.line > 0);
+        cx.diags.dedup_by(|b, a| {
+            (&a.file, a.line, a.column) == (&b.file, b.line, b.column) && a.line > 0
+        });
         Err(Diagnostics(cx.diags))
     }
 }
