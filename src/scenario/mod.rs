@@ -36,17 +36,76 @@ use crate::spec::*;
 /// The built-in scenario run by `ecsim run` with no file (also `scenarios/quickstart.toml`).
 pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 
+/// A text file read whole, but never more than `max_bytes` of it (a `file = "/dev/zero"` must not fill
+/// memory); invalid UTF-8 is reported with its byte offset and line.
+fn read_bounded(path: &Path, max_bytes: u64) -> Result<String, String> {
+    let bytes = read_bytes_bounded(path, max_bytes)?;
+    String::from_utf8(bytes).map_err(|e| utf8_error(e.as_bytes(), e.utf8_error()))
+}
+
+/// Largest scenario file read, in bytes: 16 MiB (the largest example is a few KB; a generated fleet of
+/// thousands of services stays far below).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// A text file (a scenario, a sweep) read whole up to `max_bytes`; an error is (line, column, message),
+/// line 0 for the file as a whole, and invalid UTF-8 gives the line, column and byte offset.
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, (usize, usize, String)> {
+    let bytes = read_bytes_bounded(path, max_bytes).map_err(|m| (0, 0, m))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let bytes = e.as_bytes();
+        let at = e.utf8_error().valid_up_to();
+        let line_start = bytes[..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+        let column = String::from_utf8_lossy(&bytes[line_start..at])
+            .chars()
+            .count()
+            + 1;
+        (line, column, utf8_error(bytes, e.utf8_error()))
+    })
+}
+
+/// A file's bytes, refused beyond `max_bytes`.
+fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    f.take(max_bytes + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > max_bytes {
+        return Err(format!(
+            "the file is larger than {max_bytes} bytes, the most ecsim reads (docs/limits.md)"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// "not valid UTF-8 at byte B (line L)" for a file's bytes.
+fn utf8_error(bytes: &[u8], e: std::str::Utf8Error) -> String {
+    let at = e.valid_up_to();
+    let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+    format!(
+        "the file is not valid UTF-8 text: byte offset {at} (line {line}) starts an invalid sequence"
+    )
+}
+
 /// Load and resolve a scenario file.
 pub fn load(path: &Path) -> Result<Spec, Diagnostics> {
     let label = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| {
+    let fail = |line: usize, column: usize, message: String| {
         Diagnostics(vec![Diagnostic {
             file: label.clone(),
-            line: 0,
-            column: 0,
+            line,
+            column,
             field: String::new(),
-            message: format!("cannot read the scenario file: {e}"),
+            message,
         }])
+    };
+    let src = read_text(path, MAX_SCENARIO_BYTES).map_err(|(line, column, m)| {
+        fail(line, column, format!("cannot read the scenario file: {m}"))
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     load_str(&src, &label, &base)
@@ -1873,7 +1932,7 @@ impl<'s> Ctx<'s> {
     ) -> Option<TaskDefSpec> {
         let path = self.base_dir.join(file);
         let label = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_bounded(&path, taskdef_json::MAX_JSON_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 self.at(
