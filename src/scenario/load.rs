@@ -42,7 +42,7 @@ impl<'s> Ctx<'s> {
             column: 0,
             field,
             message: format!(
-                "{} (the file of `{prefix}.{path}`, {}:{line})",
+                "{} (file named by `{prefix}.{path}` at {}:{line})",
                 e.message, self.file
             ),
         });

@@ -187,7 +187,8 @@ fn run_one(
             output::write_run(&dir, |sink| simulate(&spec, sink))
                 .map_err(|e| format!("{}: cannot write {}: {e}", what(), dir.display()))
         } else {
-            Ok(simulate(&spec, &mut NullSink))
+            crate::metrics::finite::checked(&mut NullSink, |s| simulate(&spec, s))
+                .map_err(|e| format!("{}: {e}", what()))
         }
     }));
     let summary = match result {
