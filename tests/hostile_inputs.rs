@@ -401,3 +401,28 @@ fn valid_extremes_run_to_finite_figures() {
         assert!(r.is_ok(), "{load}: {r:?}");
     }
 }
+
+/// docs/limits.md lists every range the loader checks (the table is `scenario::ranges::RANGES`).
+#[test]
+fn the_limits_page_lists_every_range() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/limits.md"))
+        .unwrap();
+    for r in scenario::ranges::RANGES {
+        let key = if r.key == "*" {
+            "every key".to_string()
+        } else {
+            format!("`{}`", r.key)
+        };
+        let row = if r.within.is_empty() {
+            format!("| {key} | ")
+        } else {
+            format!("| {key} in `{}` | ", r.within)
+        };
+        assert!(doc.contains(&row), "docs/limits.md has no row `{row}`");
+        assert!(
+            doc.contains(r.meaning),
+            "docs/limits.md lacks `{}`",
+            r.meaning
+        );
+    }
+}

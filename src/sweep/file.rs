@@ -117,11 +117,9 @@ impl<'s> Cx<'s> {
     }
 
     fn push(&mut self, span: Range<usize>, field: impl Into<String>, msg: impl Into<String>) {
-        let (line, column) = if span.is_empty() && span.start == 0 {
-            (0, 0)
-        } else {
-            self.lines.locate(span.start)
-        };
+        // A missing key points at the top of the file (line 1), as the scenario loader does: every
+        // error has a line.
+        let (line, column) = self.lines.locate(span.start);
         let d = Diagnostic {
             file: self.file.clone(),
             line,
@@ -1031,7 +1029,11 @@ fn attribute(cx: &mut Cx, variant: &str, sets: &[Setting], vlabel: &str, diags: 
                 };
                 let tail = format!("does not load: {what}");
                 if !cx.diags.iter().any(|x| x.message.ends_with(&tail)) {
-                    cx.push(0..0, "", format!("variant `{variant}` {tail}"));
+                    // At the line of a setting that made the variant (its first), else the top.
+                    let (span, field) = sets.first().map_or((0..0, String::new()), |s| {
+                        (s.origin.span.clone(), s.origin.field.clone())
+                    });
+                    cx.push(span, field, format!("variant `{variant}` {tail}"));
                 }
             }
         }
