@@ -76,8 +76,14 @@ fn strings(rng: &mut Rng) -> String {
     }
 }
 
+/// Byte ranges in a text.
+type Spans = Vec<(usize, usize)>;
+
+/// Files and their texts.
+type Texts = Vec<(PathBuf, String)>;
+
 /// Byte ranges of numbers and of quoted strings in `text`.
-fn sites(text: &str) -> (Vec<(usize, usize)>, Vec<(usize, usize)>) {
+fn sites(text: &str) -> (Spans, Spans) {
     let num = regex::Regex::new(r"-?\b\d[\d_]*(\.\d+)?([eE][-+]?\d+)?\b").unwrap();
     let st = regex::Regex::new(r#""[^"\n]*""#).unwrap();
     (
@@ -202,7 +208,7 @@ fn panic_text(e: &(dyn std::any::Any + Send)) -> String {
 }
 
 /// The corpus in a temporary folder: scenarios and sweeps as they are, data files cut to their first rows.
-fn corpus(root: &Path) -> (Vec<(PathBuf, String)>, Vec<(PathBuf, String)>) {
+fn corpus(root: &Path) -> (Texts, Texts) {
     let src = Path::new(env!("CARGO_MANIFEST_DIR"));
     let copy_tree = |from: &Path, to: &Path| {
         let mut stack = vec![(from.to_path_buf(), to.to_path_buf())];

@@ -294,7 +294,7 @@ fn dev_zero_as_a_trace_is_refused_at_line_one() {
 fn task_definition_json_is_bounded() {
     let d = dir("json");
     let container = r#"{"name": "c", "image": "x", "cpu": 10, "memory": 64, "essential": true}"#;
-    let many = vec![container; 11].join(",");
+    let many = [container; 11].join(",");
     std::fs::write(
         d.join("td.json"),
         format!("{{\"family\": \"f\", \"containerDefinitions\": [{many}]}}"),
@@ -348,10 +348,10 @@ fn sweep_grids_are_capped_before_expansion() {
         text.push_str(&format!("\"{a}\" = [{}]\n", values.join(", ")));
     }
     let started = std::time::Instant::now();
-    let e = ecsim::sweep::file::load_str(&text, "g.toml", Path::new("sweeps"), "g")
-        .err()
-        .expect("refused")
-        .to_string();
+    let Err(e) = ecsim::sweep::file::load_str(&text, "g.toml", Path::new("sweeps"), "g") else {
+        panic!("refused")
+    };
+    let e = e.to_string();
     assert!(
         e.starts_with("error: g.toml:3:1: the grid has 16 × 16"),
         "{e}"
@@ -376,10 +376,10 @@ fn sweep_grids_are_capped_before_expansion() {
             .join(","),
         axes[2],
     );
-    let e = ecsim::sweep::file::load_str(&text, "g.toml", Path::new("sweeps"), "g")
-        .err()
-        .expect("refused")
-        .to_string();
+    let Err(e) = ecsim::sweep::file::load_str(&text, "g.toml", Path::new("sweeps"), "g") else {
+        panic!("refused")
+    };
+    let e = e.to_string();
     assert!(
         e.contains("1000 variants × 1000000 seeds is more than 10000000 runs"),
         "{e}"
