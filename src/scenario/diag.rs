@@ -37,38 +37,33 @@ pub fn sanitize(s: &str) -> String {
             out.push('…');
             break;
         }
-        out.push_str(&cut_middle(
-            &escape_controls(word, 4 * MAX_QUOTED_BYTES),
-            MAX_QUOTED_BYTES,
-        ));
+        out.push_str(&cut_middle(word, MAX_QUOTED_BYTES));
     }
     cut_middle(&out, MAX_MESSAGE_BYTES)
 }
 
-/// Control characters as `\u{…}` escapes, reading at most `limit` bytes' worth of `s` (the rest is cut
-/// later anyway).
-fn escape_controls(s: &str, limit: usize) -> String {
-    let mut out = String::new();
+/// Control characters as `\u{…}` escapes (no terminal escape sequences from a file).
+fn escape_controls(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if out.len() > limit {
-            break;
-        }
         if c.is_control() {
             out.extend(c.escape_unicode());
         } else {
             out.push(c);
         }
     }
-    if out.len() > limit {
-        out.push_str(&"…".repeat(2)); // marks the text as longer than it was read
-    }
     out
 }
 
-/// `s` cut to about `max` bytes: its start and end with "…(N bytes cut)…" between, on char boundaries.
+/// `s` with control characters escaped and cut to about `max` bytes: its start and end with
+/// "…(N bytes cut)…" between (N counted in `s`), on char boundaries. Only the kept parts are escaped, so
+/// a 20 MB value costs no more than a short one.
 fn cut_middle(s: &str, max: usize) -> String {
     if s.len() <= max {
-        return s.to_string();
+        let e = escape_controls(s);
+        if e.len() <= max {
+            return e;
+        }
     }
     let floor = |mut i: usize| {
         while !s.is_char_boundary(i) {
@@ -76,9 +71,14 @@ fn cut_middle(s: &str, max: usize) -> String {
         }
         i
     };
-    let head = floor(max * 2 / 3);
-    let tail = floor(s.len() - max / 4);
-    format!("{}…({} bytes cut)…{}", &s[..head], tail - head, &s[tail..])
+    let head = floor((max * 2 / 3).min(s.len()));
+    let tail = floor(s.len().saturating_sub(max / 4)).max(head);
+    format!(
+        "{}…({} bytes cut)…{}",
+        escape_controls(&s[..head]),
+        tail - head,
+        escape_controls(&s[tail..])
+    )
 }
 
 impl fmt::Display for Diagnostic {

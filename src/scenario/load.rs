@@ -370,7 +370,7 @@ impl<'s> Ctx<'s> {
                 item,
                 prefix,
                 "load.cpu_ms_per_request",
-                "cpu_ms_per_request must be greater than 0",
+                "cpu_ms_per_request must be from 0.001 (1 µs) to 3600000 (1 hour)",
             );
             return None;
         }

@@ -129,17 +129,17 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
             return Err(Diagnostics(cx.diags));
         }
     };
+    let spec = cx.resolve(&root);
     cx.check_numbers(&Spanned::new(
         root.span(),
         DeValue::Table(root.get_ref().clone()),
     ));
-    let spec = cx.resolve(&root);
     if cx.diags.is_empty() {
         let mut spec = spec.expect("no diagnostics means a spec");
         spec.warnings = cx.warnings;
         Ok(spec)
     } else {
-        // Stable: at one place the range check's message (pushed first) stands for the later checks'.
+        // Stable: at one place the resolver's own message (pushed first) stands for the range check's.
         cx.diags
             .sort_by_key(|d| (d.file != cx.file, d.line, d.column));
         cx.diags.dedup_by(|b, a| {

@@ -1,8 +1,9 @@
-//! The allowed range of every numeric setting, checked on the parsed TOML before anything is resolved, so
-//! that an absurd value (`cpu_ms_per_request = 5e-324`, `rate = 1e308`, `peak_hour = 1e308`, `nan`) is a
+//! The allowed range of every numeric setting, checked on the parsed TOML, so that an absurd value (`cpu_ms_per_request = 5e-324`, `rate = 1e308`, `peak_hour = 1e308`, `nan`) is a
 //! load error with its file, line and field, never a NaN in an output or a panic in the run. The table is
 //! the one `docs/limits.md` prints (a test keeps the two in step); numbers it does not list must still be
-//! finite.
+//! finite. Where a setting also has a check of its own in the resolver (worded in ECS's terms), that
+//! message stands for both at the same place: this check runs after the resolver, and `load_str` keeps the
+//! first message of each location.
 
 use super::{Ctx, Item};
 use toml::de::DeValue;
@@ -224,7 +225,7 @@ pub const RANGES: &[NumRange] = &[
         1e6,
         "tasks, or percent of the tasks",
     ),
-    r("scale_in_step_fraction", "", 0.0, false, 1.0, "a fraction"),
+    r("scale_in_step_fraction", "", 0.0, true, 1.0, "a fraction"),
     // Probabilities and fault rates.
     r(
         "start_failure_probability",
@@ -265,7 +266,7 @@ pub const RANGES: &[NumRange] = &[
         "",
         1.0,
         false,
-        100.0,
+        10.0,
         "the growth of the launch throttle's delay",
     ),
     r(
@@ -273,7 +274,7 @@ pub const RANGES: &[NumRange] = &[
         "",
         0.001,
         false,
-        1e4,
+        1e5,
         "tasks per second",
     ),
     r(
@@ -281,7 +282,7 @@ pub const RANGES: &[NumRange] = &[
         "",
         0.001,
         false,
-        1e4,
+        1e5,
         "tasks per second",
     ),
     r(
@@ -289,7 +290,7 @@ pub const RANGES: &[NumRange] = &[
         "",
         0.001,
         false,
-        1e4,
+        1e5,
         "API calls per second",
     ),
     // Prices (USD) and fractions of them.
