@@ -7,7 +7,7 @@
 //! loading never panics, every error has a file and a line and a bounded length, and scenarios that load
 //! run (a short horizon, into a `NullSink`) to finite figures only (`metrics::finite`).
 //!
-//! `ECSIM_FUZZ_CASES` sets the number of cases (default 300, about 30 s in a debug build on two cores) and
+//! `ECSIM_FUZZ_CASES` sets the number of cases (default 200, about 20 s in a debug build on two idle cores) and
 //! `ECSIM_FUZZ_SEED` the seed. A campaign: `ECSIM_FUZZ_CASES=100000 cargo test --release --test
 //! fuzz_inputs -- --nocapture` (docs/limits.md has the last campaign's result).
 //!
@@ -417,7 +417,7 @@ fn mutated_inputs_never_panic_and_errors_are_located() {
     let cases: usize = std::env::var("ECSIM_FUZZ_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(300);
+        .unwrap_or(200);
     let seed: u64 = std::env::var("ECSIM_FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
