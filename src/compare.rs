@@ -109,7 +109,7 @@ fn err(file: &str, msg: String) -> Diagnostics {
 /// Run the four variants of the scenario at `path` (summaries only).
 pub fn compare(path: &Path, opts: &CompareOptions) -> Result<CompareReport, Diagnostics> {
     compare_with(path, opts, |_, spec| {
-        Ok(crate::sim::simulate(spec, &mut NullSink))
+        crate::metrics::finite::checked(&mut NullSink, |s| crate::sim::simulate(spec, s))
     })
 }
 

@@ -24,6 +24,9 @@ pub const CAPACITY_BELOW_MAX: &str = "capacity-below-max";
 pub const TRACE_GAP: &str = "trace-gap";
 /// The run ended with tasks that could not be placed.
 pub const UNPLACED_AT_END: &str = "unplaced-at-end";
+/// Rows of a job file were skipped at load (an SWF job with a run time or processor count ≤ 0, an Alibaba
+/// pod without its times or a GPU pod with `cpu_only`).
+pub const BATCH_ROWS_SKIPPED: &str = "batch-rows-skipped";
 /// Batch jobs were dropped because no size they may use holds them, or the queue was full.
 pub const BATCH_JOBS_DROPPED: &str = "batch-jobs-dropped";
 

@@ -3,6 +3,7 @@
 //! metric period ends), so a month-long run never holds its whole history. Sinks that write files live in
 //! [`crate::output`]; this module does no I/O.
 
+pub mod finite;
 pub mod json;
 pub mod names;
 pub mod not_modelled;

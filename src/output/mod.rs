@@ -228,7 +228,7 @@ where
         queue: false,
         error: None,
     };
-    let summary = f(&mut sink);
+    let summary = crate::metrics::finite::checked(&mut sink, f).map_err(io::Error::other)?;
     sink.write_series_header();
     if let Some(e) = sink.error.take() {
         return Err(e);

@@ -9,18 +9,42 @@ use crate::spec::*;
 use crate::workload::error::{TimeFormat, TraceError};
 use crate::workload::{jobs, rate, requests, schedule, synthetic};
 
+/// " (N rows skipped …)" when a job file's reader skipped rows.
+fn skipped_note((n, line): (u64, usize)) -> String {
+    if n == 0 {
+        String::new()
+    } else {
+        format!(
+            "; {n} rows skipped (run time or processors ≤ 0, or no times), the first at line {line}"
+        )
+    }
+}
+
 fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
 impl<'s> Ctx<'s> {
-    fn trace_error(&mut self, e: TraceError) {
+    /// An error reading a file the scenario names at `path` (its `file =` key) inside `item`: a problem with
+    /// the file as a whole (it cannot be opened, a setting does not suit it) is reported at that key with
+    /// the path; a problem in a row names the file's own line and the scenario line that named the file.
+    fn file_error(&mut self, e: TraceError, (item, prefix): (&Item, &str), path: &str, what: &str) {
+        if e.line == 0 {
+            let msg = format!("{what} \"{}\": {}", e.file, e.message);
+            self.at(item, prefix, path, msg);
+            return;
+        }
+        let (line, _) = self.lines.locate(super::span_of(item, path).start);
+        let field = e.column.clone().unwrap_or_default();
         self.diags.push(Diagnostic {
             file: e.file.clone(),
             line: e.line,
             column: 0,
-            field: e.column.clone().unwrap_or_default(),
-            message: e.message,
+            field,
+            message: format!(
+                "{} (file named by `{prefix}.{path}` at {}:{line})",
+                e.message, self.file
+            ),
         });
     }
 
@@ -184,6 +208,16 @@ impl<'s> Ctx<'s> {
                 }
             };
             cfg.row_interval_s = t.row_interval.map(|d| secs(d.0));
+            if t.row_interval.is_some_and(|d| d.0 == 0) {
+                let path = format!("{key}.trace.row_interval");
+                self.at(
+                    item,
+                    prefix,
+                    &path,
+                    "row_interval must be greater than 0, e.g. \"60s\"",
+                );
+                return None;
+            }
             cfg.scale = t.scale.unwrap_or(1.0);
             if !(cfg.scale >= 0.0 && cfg.scale.is_finite()) {
                 self.at(
@@ -259,16 +293,8 @@ impl<'s> Ctx<'s> {
             });
             match check {
                 Err(e) => {
-                    if e.line == 0 && e.message.contains("No such file") {
-                        self.at(
-                            item,
-                            prefix,
-                            &format!("{key}.trace.file"),
-                            format!("cannot read trace file \"{}\": {}", t.file, e.message),
-                        );
-                    } else {
-                        self.trace_error(e);
-                    }
+                    let path = format!("{key}.trace.file");
+                    self.file_error(e, (item, prefix), &path, "trace file");
                     return None;
                 }
                 Ok(r) => self.trace_gap_warnings(
@@ -312,7 +338,8 @@ impl<'s> Ctx<'s> {
                 Ok(())
             });
             if let Err(e) = check {
-                self.trace_error(e);
+                let path = format!("{key}.{log}.file");
+                self.file_error(e, (item, prefix), &path, "request log");
                 return None;
             }
             LoadSourceSpec::Requests(cfg)
@@ -343,7 +370,7 @@ impl<'s> Ctx<'s> {
                 item,
                 prefix,
                 "load.cpu_ms_per_request",
-                "cpu_ms_per_request must be greater than 0",
+                "cpu_ms_per_request must be from 0.001 (1 µs) to 3600000 (1 hour)",
             );
             return None;
         }
@@ -698,22 +725,38 @@ impl<'s> Ctx<'s> {
                 return None;
             }
         };
+        let mut skipped = (0, 0);
         let check = jobs::JobReader::open(&path, format.clone()).and_then(|mut j| {
-            while j.next_job()?.is_some() {}
-            Ok(())
-        });
-        if let Err(e) = check {
-            if e.line == 0 {
-                self.at(
-                    item,
-                    prefix,
-                    "file",
-                    format!("cannot read job file \"{}\": {}", r.file, e.message),
-                );
-            } else {
-                self.trace_error(e);
+            let mut n = 0u64;
+            while j.next_job()?.is_some() {
+                n += 1;
             }
-            return None;
+            skipped = (j.skipped(), j.first_skipped_line());
+            Ok(n)
+        });
+        match check {
+            Err(e) => {
+                self.file_error(e, (item, prefix), "file", "job file");
+                return None;
+            }
+            Ok(0) => {
+                self.at(item, prefix, "file", format!("job file \"{}\" has no job to run (an empty file is an error, as an empty trace is){}", path.display(), skipped_note(skipped)));
+                return None;
+            }
+            Ok(_) => {}
+        }
+        if skipped.0 > 0 {
+            let mut w = crate::warnings::Warning::new(
+                crate::warnings::BATCH_ROWS_SKIPPED,
+                None,
+                format!(
+                    "batch_jobs \"{}\": {} rows of the job file were skipped (run time or processors ≤ 0, no creation/deletion time, or a GPU pod with cpu_only), the first at this line",
+                    r.name, skipped.0
+                ),
+            );
+            w.file = Some(path.display().to_string());
+            w.line = Some(skipped.1);
+            self.warnings.push(w);
         }
         let task_def = match &r.task_definition {
             Some(f) => match defs.iter().position(|d| d.family == *f) {

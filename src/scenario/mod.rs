@@ -8,7 +8,9 @@ mod credits;
 pub mod diag;
 pub mod duration;
 mod faults;
+mod files;
 mod load;
+pub mod ranges;
 mod scaling;
 pub mod schema;
 pub mod taskdef_json;
@@ -24,6 +26,8 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 pub use diag::{Diagnostic, Diagnostics};
 use diag::{LineIndex, closest, enrich_serde_message};
 use duration::Dist;
+use files::read_bounded;
+pub use files::{MAX_SCENARIO_BYTES, read_text};
 use schema::*;
 
 use crate::ecs::cql;
@@ -38,14 +42,17 @@ pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 /// Load and resolve a scenario file.
 pub fn load(path: &Path) -> Result<Spec, Diagnostics> {
     let label = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| {
+    let fail = |line: usize, column: usize, message: String| {
         Diagnostics(vec![Diagnostic {
             file: label.clone(),
-            line: 0,
-            column: 0,
+            line,
+            column,
             field: String::new(),
-            message: format!("cannot read the scenario file: {e}"),
+            message,
         }])
+    };
+    let src = read_text(path, MAX_SCENARIO_BYTES).map_err(|(line, column, m)| {
+        fail(line, column, format!("cannot read the scenario file: {m}"))
     })?;
     let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
     load_str(&src, &label, &base)
@@ -70,13 +77,21 @@ pub fn load_str(src: &str, label: &str, base_dir: &Path) -> Result<Spec, Diagnos
         }
     };
     let spec = cx.resolve(&root);
+    cx.check_numbers(&Spanned::new(
+        root.span(),
+        DeValue::Table(root.get_ref().clone()),
+    ));
     if cx.diags.is_empty() {
         let mut spec = spec.expect("no diagnostics means a spec");
         spec.warnings = cx.warnings;
         Ok(spec)
     } else {
+        // Stable: at one place the resolver's own message (pushed first) stands for the range check's.
         cx.diags
             .sort_by_key(|d| (d.file != cx.file, d.line, d.column));
+        cx.diags.dedup_by(|b, a| {
+            (&a.file, a.line, a.column) == (&b.file, b.line, b.column) && a.line > 0
+        });
         Err(Diagnostics(cx.diags))
     }
 }
@@ -1864,7 +1879,7 @@ impl<'s> Ctx<'s> {
     ) -> Option<TaskDefSpec> {
         let path = self.base_dir.join(file);
         let label = path.display().to_string();
-        let text = match std::fs::read_to_string(&path) {
+        let text = match read_bounded(&path, taskdef_json::MAX_JSON_BYTES) {
             Ok(t) => t,
             Err(e) => {
                 self.at(

@@ -15,6 +15,15 @@ use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::fmt;
 
+/// Containers per task definition: the ECS quota (§8, not adjustable). A file with more is refused before
+/// any container is read (100,000 containers took 60 s and 1.35 GiB).
+pub const MAX_CONTAINERS: usize = 10;
+
+/// Largest task-definition JSON file read, in bytes: 1 MiB. ECS's own limit on a registered task
+/// definition is 64 KiB (§8); the file may be larger (describe-task-definition output, indentation), so
+/// this bounds only what is read into memory.
+pub const MAX_JSON_BYTES: u64 = 1 << 20;
+
 /// One parse problem, with 1-based line/column in the JSON file when known (else 1/1).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonTaskDefError {
@@ -559,6 +568,13 @@ impl Ctx<'_> {
             ),
             Some(Value::Array(list)) if list.is_empty() => {
                 self.error("containerDefinitions", "must list at least one container")
+            }
+            Some(Value::Array(list)) if list.len() > MAX_CONTAINERS => {
+                let msg = format!(
+                    "{} containers: a task definition has at most {MAX_CONTAINERS} (the ECS quota \"Containers per task definition\", §8)",
+                    list.len()
+                );
+                self.error("containerDefinitions", msg);
             }
             Some(Value::Array(list)) => {
                 for (i, v) in list.iter().enumerate() {

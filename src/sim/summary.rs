@@ -229,7 +229,8 @@ impl<'a> Sim<'a> {
                 })
                 .collect(),
             services,
-            cost_per_million_requests: (traffic_on && served_all > 0.0)
+            // Below one request served the figure means nothing (and a denormal count made it infinite).
+            cost_per_million_requests: (traffic_on && served_all >= 1.0)
                 .then(|| (ec2 + fargate + fargate_spot) / served_all * 1e6),
             batch,
             queues: self.queue_summaries(),

@@ -117,11 +117,9 @@ impl<'s> Cx<'s> {
     }
 
     fn push(&mut self, span: Range<usize>, field: impl Into<String>, msg: impl Into<String>) {
-        let (line, column) = if span.is_empty() && span.start == 0 {
-            (0, 0)
-        } else {
-            self.lines.locate(span.start)
-        };
+        // A missing key points at the top of the file (line 1), as the scenario loader does: every
+        // error has a line.
+        let (line, column) = self.lines.locate(span.start);
         let d = Diagnostic {
             file: self.file.clone(),
             line,
@@ -175,15 +173,16 @@ fn join(a: &str, b: &str) -> String {
 /// Load a sweep file: read it, its base scenario, and load every variant.
 pub fn load(path: &Path) -> Result<Sweep, Diagnostics> {
     let label = path.display().to_string();
-    let src = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic {
-            file: label.clone(),
-            line: 0,
-            column: 0,
-            field: String::new(),
-            message: format!("cannot read the sweep file: {e}"),
-        }])
-    })?;
+    let src =
+        scenario::read_text(path, scenario::MAX_SCENARIO_BYTES).map_err(|(line, column, e)| {
+            Diagnostics(vec![Diagnostic {
+                file: label.clone(),
+                line,
+                column,
+                field: String::new(),
+                message: format!("cannot read the sweep file: {e}"),
+            }])
+        })?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let stem = path
         .file_stem()
@@ -321,6 +320,19 @@ pub fn load_str(
         return Err(cx.finish());
     };
     let base_span = get("base").map_or(0..0, |v| v.span());
+    if let Err(d) = scenario::load(&base_path) {
+        // The base scenario's own problems, as `ecsim validate` reports them; one about the file as a
+        // whole (missing, unreadable) at the `base` key that named it.
+        for d in d.0 {
+            if d.line == 0 {
+                let msg = format!("base scenario \"{}\": {}", d.file, d.message);
+                cx.push(base_span.clone(), "base", msg);
+            } else {
+                cx.diags.push(d);
+            }
+        }
+        return Err(cx.finish());
+    }
     let base_text = match std::fs::read_to_string(&base_path) {
         Ok(t) => t,
         Err(e) => {
@@ -332,11 +344,6 @@ pub fn load_str(
             return Err(cx.finish());
         }
     };
-    if let Err(d) = scenario::load(&base_path) {
-        // The base scenario's own problems, as `ecsim validate` reports them.
-        cx.diags.extend(d.0);
-        return Err(cx.finish());
-    }
     let base: Table = match toml::from_str(&base_text) {
         Ok(t) => t,
         Err(e) => {
@@ -609,7 +616,17 @@ pub fn load_str(
         .flat_map(|a| a.paths.iter().map(|(p, _)| p.clone()))
         .collect();
     let shorts = short_names(&grid_paths);
-    let n_points: usize = axes.iter().map(|a| a.points.len()).product();
+    let n_points = match grid_size(&axes, named.len(), seeds.len()) {
+        Ok(n) => n,
+        Err(msg) => {
+            let span = ["vary", "zip", "variants", "seeds"]
+                .iter()
+                .find_map(|k| get(k))
+                .map_or(0..0, |v| v.span());
+            cx.push(span, "", msg);
+            return Err(cx.finish());
+        }
+    };
     let mut parameters: Vec<(String, Resolved)> = Vec::new();
     for (p, r) in axes.iter().flat_map(|a| a.paths.iter().cloned()).chain(
         named
@@ -805,6 +822,53 @@ pub fn load_str(
     })
 }
 
+/// Most variants a sweep may expand to (grid points × named variants): 100,000. Each is a scenario text
+/// held in memory and a folder on disk; a 10^12-point grid took 8 GiB in `--dry-run` before this cap.
+pub const MAX_VARIANTS: usize = 100_000;
+
+/// Most runs (variants × seeds) a sweep may have: ten million.
+pub const MAX_RUNS: usize = 10_000_000;
+
+/// The number of grid points, checked before anything is expanded: products with overflow checks (16
+/// axes of 16 values once wrapped to "0 variants"), variants ≤ [`MAX_VARIANTS`], runs ≤ [`MAX_RUNS`].
+fn grid_size(axes: &[Axis], named: usize, seeds: usize) -> Result<usize, String> {
+    let too_many = |what: String| {
+        format!(
+            "{what}; a sweep has at most {MAX_VARIANTS} variants and {MAX_RUNS} runs (docs/limits.md): vary fewer settings or fewer values, or split the sweep"
+        )
+    };
+    let mut points: usize = 1;
+    for a in axes {
+        points = points
+            .checked_mul(a.points.len())
+            .filter(|&p| p <= MAX_VARIANTS)
+            .ok_or_else(|| {
+                let sizes: Vec<String> = axes.iter().map(|a| a.points.len().to_string()).collect();
+                too_many(format!(
+                    "the grid has {} points (more than {MAX_VARIANTS})",
+                    sizes.join(" × ")
+                ))
+            })?;
+    }
+    let variants = points
+        .checked_mul(named.max(1))
+        .filter(|&v| v <= MAX_VARIANTS)
+        .ok_or_else(|| {
+            too_many(format!(
+                "{points} grid points × {named} named variants is more than {MAX_VARIANTS} variants"
+            ))
+        })?;
+    variants
+        .checked_mul(seeds)
+        .filter(|&r| r <= MAX_RUNS)
+        .ok_or_else(|| {
+            too_many(format!(
+                "{variants} variants × {seeds} seeds is more than {MAX_RUNS} runs"
+            ))
+        })?;
+    Ok(points)
+}
+
 fn resolve(
     cx: &mut Cx,
     base: &Table,
@@ -965,7 +1029,11 @@ fn attribute(cx: &mut Cx, variant: &str, sets: &[Setting], vlabel: &str, diags: 
                 };
                 let tail = format!("does not load: {what}");
                 if !cx.diags.iter().any(|x| x.message.ends_with(&tail)) {
-                    cx.push(0..0, "", format!("variant `{variant}` {tail}"));
+                    // At the line of a setting that made the variant (its first), else the top.
+                    let (span, field) = sets.first().map_or((0..0, String::new()), |s| {
+                        (s.origin.span.clone(), s.origin.field.clone())
+                    });
+                    cx.push(span, field, format!("variant `{variant}` {tail}"));
                 }
             }
         }

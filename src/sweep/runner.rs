@@ -201,7 +201,8 @@ fn run_one(
             staged.commit().map_err(|e| format!("{}: {e}", what()))?;
             Ok(s)
         } else {
-            Ok(simulate(&spec, &mut NullSink))
+            crate::metrics::finite::checked(&mut NullSink, |s| simulate(&spec, s))
+                .map_err(|e| format!("{}: {e}", what()))
         }
     }));
     let summary = match result {

@@ -5,7 +5,7 @@
 
 use std::fmt;
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 pub(super) use crate::time::Stamp;
@@ -59,6 +59,41 @@ pub enum TimeFormat {
     Iso8601,
 }
 
+/// Longest line (and longest record, for quoted fields spanning lines) the readers accept, in bytes:
+/// 1 MiB, a thousand times the longest row of any trace format ecsim reads. Without it `/dev/zero`, or a
+/// small gzip holding one 200 MB line, would be read into memory whole (docs/limits.md).
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+/// Reads one line into `buf` (appending, with its line end) but never more than [`MAX_LINE_BYTES`] of it;
+/// `line_no` is the line being read, for the error. Returns the bytes read (0 at the end).
+pub(super) fn read_line_bounded(
+    input: &mut dyn BufRead,
+    buf: &mut String,
+    file: &str,
+    line_no: usize,
+) -> Result<usize, TraceError> {
+    let limit = MAX_LINE_BYTES as u64 + 2; // room for "\r\n" after a line of exactly the limit
+    let n = Read::take(&mut *input, limit).read_line(buf).map_err(|e| {
+        let why = if e.kind() == std::io::ErrorKind::InvalidData {
+            "the line is not valid UTF-8 text".to_string()
+        } else {
+            format!("cannot read: {e}")
+        };
+        TraceError::new(file, line_no, None, why)
+    })?;
+    if n as u64 == limit && !buf.ends_with('\n') {
+        return Err(TraceError::new(
+            file,
+            line_no,
+            None,
+            format!(
+                "line longer than {MAX_LINE_BYTES} bytes (1 MiB), the longest a trace or job file may have"
+            ),
+        ));
+    }
+    Ok(n)
+}
+
 /// Opens a file for buffered streaming, gunzipping names ending in `.gz`.
 pub(super) fn open_input(path: &Path) -> Result<Box<dyn BufRead>, TraceError> {
     let name = path.display().to_string();
@@ -72,12 +107,25 @@ pub(super) fn open_input(path: &Path) -> Result<Box<dyn BufRead>, TraceError> {
     }
 }
 
+/// What a field that failed to parse holds, without quoting it: errors about a file the scenario names
+/// never echo that file's content (a trace `file = "/etc/shadow"` must not print a line of it), only its
+/// line, column and what was expected there.
+pub(super) fn opaque(s: &str) -> String {
+    let t = s.trim();
+    match t.parse::<f64>() {
+        _ if t.is_empty() => "an empty field".to_string(),
+        Ok(v) if v.is_nan() => "NaN".to_string(),
+        Ok(_) => "an infinite number".to_string(),
+        Err(_) => format!("{} characters of other text (not shown)", t.chars().count()),
+    }
+}
+
 /// Parses a finite number.
 pub(super) fn parse_number(s: &str) -> Result<f64, String> {
     let t = s.trim();
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("expected a number, found {t:?}")),
+        _ => Err(format!("expected a number, found {}", opaque(t))),
     }
 }
 
@@ -111,9 +159,23 @@ pub(super) fn parse_seconds(s: &str) -> Result<Stamp, String> {
 /// Parses a time in the given format.
 pub(super) fn parse_time(s: &str, fmt: TimeFormat) -> Result<Stamp, String> {
     match fmt {
-        TimeFormat::Seconds => parse_seconds(s)
-            .map_err(|_| format!("expected a time in seconds, found {:?}", s.trim())),
-        TimeFormat::Iso8601 => parse_iso8601(s).map_err(|e| e.to_string()),
+        TimeFormat::Seconds => {
+            parse_seconds(s).map_err(|_| format!("expected a time in seconds, found {}", opaque(s)))
+        }
+        // The file's text is not echoed (docs/limits.md): say what was wrong, not what was there.
+        TimeFormat::Iso8601 => parse_iso8601(s).map_err(|e| match e {
+            crate::time::IsoTimeError::Syntax(_) => format!(
+                "expected an ISO 8601 time like 2024-01-01T08:00:00Z, found {}",
+                opaque(s)
+            ),
+            crate::time::IsoTimeError::NoSuchDate(_) => {
+                "no such date (a month outside 1-12, or a day the month does not have)".to_string()
+            }
+            crate::time::IsoTimeError::TimeOfDay(_) => {
+                "time of day out of range (an hour over 23, a minute over 59 or a second over 60)"
+                    .to_string()
+            }
+        }),
     }
 }
 
@@ -125,8 +187,8 @@ pub(super) fn detect_time_format(s: &str) -> Result<TimeFormat, String> {
         Ok(TimeFormat::Iso8601)
     } else {
         Err(format!(
-            "cannot recognise a time (seconds or ISO 8601) in {:?}",
-            s.trim()
+            "cannot recognise a time (seconds or ISO 8601): found {}",
+            opaque(s)
         ))
     }
 }
@@ -187,15 +249,21 @@ impl CsvSource {
     }
 
     /// Index of the column called `name`.
+    /// The header is not quoted (see [`opaque`]): only its size, and a header name close to `name`.
     pub fn column(&self, name: &str) -> Result<usize, TraceError> {
         self.headers.iter().position(|h| h == name).ok_or_else(|| {
+            let near = (name.chars().count() >= 4)
+                .then(|| crate::scenario::diag::closest(name, self.headers.iter().map(String::as_str)))
+                .flatten()
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
             TraceError::new(
                 &self.file,
                 1,
                 Some(name),
                 format!(
-                    "missing column `{name}` (columns: {})",
-                    self.headers.join(", ")
+                    "missing column `{name}`: the header row has {} columns, none called that{near}",
+                    self.headers.len()
                 ),
             )
         })
@@ -204,14 +272,12 @@ impl CsvSource {
     /// Reads one physical line into `buf` (without the line end); `false` at EOF.
     fn read_line(&mut self) -> Result<bool, TraceError> {
         self.buf.clear();
-        let n = self.input.read_line(&mut self.buf).map_err(|e| {
-            TraceError::new(
-                &self.file,
-                self.lines_read + 1,
-                None,
-                format!("cannot read: {e}"),
-            )
-        })?;
+        let n = read_line_bounded(
+            self.input.as_mut(),
+            &mut self.buf,
+            &self.file,
+            self.lines_read + 1,
+        )?;
         if n == 0 {
             return Ok(false);
         }
@@ -235,9 +301,21 @@ impl CsvSource {
         self.nfields = 0;
         let delim = char::from(self.delimiter);
         let (mut in_quotes, mut just_closed, mut at_start) = (false, false, true);
+        let mut record_bytes = 0;
         self.push_field();
         loop {
             let text = std::mem::take(&mut self.buf);
+            record_bytes += text.len() + 1; // and its line end
+            if record_bytes > MAX_LINE_BYTES {
+                return Err(TraceError::new(
+                    &self.file,
+                    self.line,
+                    None,
+                    format!(
+                        "a quoted field makes this record longer than {MAX_LINE_BYTES} bytes (1 MiB)"
+                    ),
+                ));
+            }
             for c in text.chars() {
                 let cur = &mut self.fields[self.nfields - 1];
                 let closed = std::mem::take(&mut just_closed);
@@ -334,11 +412,11 @@ mod tests {
             "a.csv",
             7,
             Some("requests"),
-            "expected a number, found \"abc\"",
+            "expected a number, found 3 characters of other text (not shown)",
         );
         assert_eq!(
             e.to_string(),
-            "a.csv:7: column `requests`: expected a number, found \"abc\""
+            "a.csv:7: column `requests`: expected a number, found 3 characters of other text (not shown)"
         );
         let e = TraceError::new("a.csv", 0, None, "cannot open");
         assert_eq!(e.to_string(), "a.csv:0: cannot open");
@@ -363,8 +441,52 @@ mod tests {
         assert!(parse_number("nan").is_err());
         assert_eq!(
             parse_number(" abc ").unwrap_err(),
-            "expected a number, found \"abc\""
+            "expected a number, found 3 characters of other text (not shown)"
         );
+    }
+
+    /// A line past 1 MiB is refused at its line number, plain or gzipped, before it is read whole; a gzip
+    /// of a 200 MB line is only a few hundred KB, so this bounds memory where file size cannot.
+    #[test]
+    fn lines_are_bounded() {
+        use std::io::Write;
+        let dir = std::env::temp_dir().join(format!("ecsim-long-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let long = format!("t,v\n0,1\n{}\n", "9".repeat(MAX_LINE_BYTES + 10));
+        let p = dir.join("long.csv");
+        std::fs::write(&p, &long).unwrap();
+        let gz = dir.join("long.csv.gz");
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(long.as_bytes()).unwrap();
+        enc.finish().unwrap();
+        for path in [&p, &gz] {
+            let mut s = CsvSource::open(path, b',').unwrap();
+            assert!(s.advance().unwrap());
+            let e = s.advance().unwrap_err();
+            assert_eq!(e.line, 3, "{e}");
+            assert!(
+                e.message.starts_with("line longer than 1048576 bytes"),
+                "{e}"
+            );
+        }
+        // A quoted field may span lines, but not past the same limit in all.
+        let many = format!("t,v\n0,\"{}\"\n", "a\n".repeat(MAX_LINE_BYTES / 2 + 1));
+        std::fs::write(&p, many).unwrap();
+        let mut s = CsvSource::open(&p, b',').unwrap();
+        let e = s.advance().unwrap_err();
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("longer than 1048576 bytes"), "{e}");
+        // Invalid UTF-8 names its line.
+        std::fs::write(&p, b"t,v\n0,1\n1,\xff\n").unwrap();
+        let mut s = CsvSource::open(&p, b',').unwrap();
+        assert!(s.advance().unwrap());
+        let e = s.advance().unwrap_err();
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (3, "the line is not valid UTF-8 text")
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]
@@ -393,7 +515,10 @@ mod tests {
         assert_eq!(e.message, "row has 2 fields, expected at least 3");
         assert!(!s.advance().unwrap());
         let e = s.column("d").unwrap_err();
-        assert_eq!(e.message, "missing column `d` (columns: a, b, c)");
+        assert_eq!(
+            e.message,
+            "missing column `d`: the header row has 3 columns, none called that"
+        );
         std::fs::write(&p, "a\n\"open\n").unwrap();
         let mut s = CsvSource::open(&p, b',').unwrap();
         assert_eq!(s.advance().unwrap_err().line, 2);

@@ -7,7 +7,7 @@
 //! openb pod list was checked to be sorted by `creation_time` (as its
 //! documentation says), so it needs no buffering either.
 
-use super::error::{CsvSource, TraceError, open_input, parse_number};
+use super::error::{CsvSource, TraceError, open_input, parse_number, read_line_bounded};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -82,6 +82,7 @@ pub struct JobReader {
     kind: Kind,
     row: u64,
     skipped: u64,
+    first_skipped_line: usize,
     first: Option<f64>,
     last: Option<f64>,
     time_column: String,
@@ -179,6 +180,7 @@ impl JobReader {
             kind,
             row: 0,
             skipped: 0,
+            first_skipped_line: 0,
             first: None,
             last: None,
             time_column,
@@ -189,6 +191,11 @@ impl JobReader {
     /// creation or deletion time, or a GPU pod with `cpu_only`).
     pub fn skipped(&self) -> u64 {
         self.skipped
+    }
+
+    /// Line of the first skipped row (0 when none was), for the warning that counts them.
+    pub fn first_skipped_line(&self) -> usize {
+        self.first_skipped_line
     }
 
     /// The next job in arrival order, `None` at the end of the file.
@@ -231,6 +238,9 @@ impl JobReader {
                 self.last = Some(time);
             }
             let (Some(mut job), Some(time)) = (job, time) else {
+                if self.skipped == 0 {
+                    self.first_skipped_line = line;
+                }
                 self.skipped += 1;
                 continue;
             };
@@ -280,9 +290,7 @@ fn next_swf(
 ) -> Result<Parsed, TraceError> {
     loop {
         buf.clear();
-        let n = input
-            .read_line(buf)
-            .map_err(|e| TraceError::new(file, *line + 1, None, format!("cannot read: {e}")))?;
+        let n = read_line_bounded(input, buf, file, *line + 1)?;
         if n == 0 {
             return Ok(None);
         }
@@ -371,8 +379,10 @@ fn next_alibaba(
     if cpu_only && num(2)?.unwrap_or(0.0) > 0.0 {
         return Ok(Some((src.line(), Some(created), None)));
     }
-    let cpu_milli = num(0)?.ok_or_else(|| src.error(idx[0], "expected a number, found \"\""))?;
-    let mem = num(1)?.ok_or_else(|| src.error(idx[1], "expected a number, found \"\""))?;
+    let cpu_milli =
+        num(0)?.ok_or_else(|| src.error(idx[0], "expected a number, found an empty field"))?;
+    let mem =
+        num(1)?.ok_or_else(|| src.error(idx[1], "expected a number, found an empty field"))?;
     let job = Job {
         id: row,
         arrival_s: 0.0,
@@ -446,7 +456,11 @@ mod tests {
         let e = all(&mut JobReader::open(&p, csv_fmt()).unwrap()).unwrap_err();
         assert_eq!(
             (e.line, e.column.as_deref(), e.message.as_str()),
-            (2, Some("mem"), "expected a number, found \"lots\"")
+            (
+                2,
+                Some("mem"),
+                "expected a number, found 4 characters of other text (not shown)"
+            )
         );
         let p = sample("neg.csv", b"at,cpu,mem,dur\n1,1,1,-4\n");
         let e = all(&mut JobReader::open(&p, csv_fmt()).unwrap()).unwrap_err();
@@ -455,7 +469,10 @@ mod tests {
         let e = JobReader::open(&p, csv_fmt()).err().unwrap();
         assert_eq!(
             (e.line, e.message.as_str()),
-            (1, "missing column `mem` (columns: at, cpu, memory, dur)")
+            (
+                1,
+                "missing column `mem`: the header row has 4 columns, none called that"
+            )
         );
     }
 
@@ -511,7 +528,10 @@ mod tests {
             (e.line, e.column.as_deref()),
             (3, Some("field 2 (submit time)"))
         );
-        assert_eq!(e.message, "expected a number, found \"9x\"");
+        assert_eq!(
+            e.message,
+            "expected a number, found 2 characters of other text (not shown)"
+        );
         let bad = sample("c.swf", b"1 100 -1 50 4 -1\n");
         assert_eq!(
             all(&mut JobReader::open(&bad, fmt.clone()).unwrap())

@@ -22,6 +22,7 @@
 //! (or window); with `loop_` the trace (or window) repeats with period
 //! `duration_s()`, at the cost of one reopen of the file per wrap.
 
+use super::MAX_RATE_PER_S;
 pub use super::error::TimeFormat;
 use super::error::{CsvSource, Stamp, TraceError, detect_time_format, parse_time};
 use crate::engine::span_text;
@@ -206,7 +207,12 @@ impl Pass {
         let t_idx = src.column(&cfg.time_column)?;
         let v_idx = src.column(&cfg.value_column)?;
         if !src.advance()? {
-            return Err(TraceError::new(src.file(), 0, None, "no data rows"));
+            return Err(TraceError::new(
+                src.file(),
+                src.line().max(1),
+                None,
+                "no data rows after the header (an empty trace is an error, as an empty job file is)",
+            ));
         }
         let (fmt, first) = match known {
             Some(k) => k,
@@ -306,19 +312,24 @@ impl Pass {
             ValueKind::CountPerRow => match interval {
                 None => {
                     return Err(err(
-                        "cannot turn a count into a rate with a single row: set row_interval_s"
+                        "cannot turn a count into a rate with a single row: set row_interval"
                             .into(),
                     ));
                 }
                 Some(d) if d <= 0.0 => {
                     return Err(err(format!(
-                        "cannot turn a count into a rate: the next row has the same time ({}); set row_interval_s",
+                        "cannot turn a count into a rate: the next row has the same time ({}); set row_interval",
                         cur.text
                     )));
                 }
                 Some(d) => cur.v / d,
             },
         } * cfg.scale;
+        if rate > MAX_RATE_PER_S {
+            return Err(err(format!(
+                "this row is {rate:e} per second after `scale` and `value`; at most {MAX_RATE_PER_S:e} (docs/limits.md)"
+            )));
+        }
         if next.is_none() {
             self.end = Some(cur.r + interval.unwrap_or(0.0));
         }
@@ -875,7 +886,10 @@ mod tests {
         let mut s = RateSeries::open(RateSeriesConfig::new(&p, "t", "rps")).unwrap();
         let e = s.rate_at(0.0).unwrap_err();
         assert_eq!((e.line, e.column.as_deref()), (4, Some("rps")));
-        assert_eq!(e.message, "expected a number, found \"abc\"");
+        assert_eq!(
+            e.message,
+            "expected a number, found 3 characters of other text (not shown)"
+        );
 
         let p = sample("cols.csv", "minute_start_utc,epoch_s,requests\n");
         let e = RateSeries::open(RateSeriesConfig::new(&p, "epoch_s", "reqs"))
@@ -884,12 +898,27 @@ mod tests {
         assert_eq!(e.line, 1);
         assert_eq!(
             e.message,
-            "missing column `reqs` (columns: minute_start_utc, epoch_s, requests)"
+            "missing column `reqs`: the header row has 3 columns, none called that"
+        );
+        // A near miss is suggested (a name close to what the scenario wrote; nothing else of the header).
+        let e = RateSeries::open(RateSeriesConfig::new(&p, "epoch_s", "requets"))
+            .err()
+            .unwrap();
+        assert!(
+            e.message.ends_with("; did you mean `requests`?"),
+            "{}",
+            e.message
         );
         let e = RateSeries::open(RateSeriesConfig::new(&p, "epoch_s", "requests"))
             .err()
             .unwrap();
-        assert_eq!(e.message, "no data rows");
+        assert_eq!(
+            (e.line, e.message.as_str()),
+            (
+                1,
+                "no data rows after the header (an empty trace is an error, as an empty job file is)"
+            )
+        );
 
         let p = sample("short.csv", "t,rps\n0,1\n5\n");
         let mut s = RateSeries::open(RateSeriesConfig::new(&p, "t", "rps")).unwrap();

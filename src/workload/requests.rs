@@ -238,7 +238,10 @@ mod tests {
 
         cfg.extra_columns = vec!["y".into()];
         let e = RequestLog::open(cfg.clone()).err().unwrap();
-        assert_eq!(e.message, "missing column `y` (columns: time, x)");
+        assert_eq!(
+            e.message,
+            "missing column `y`: the header row has 2 columns, none called that"
+        );
 
         let p = sample("badx.csv", "time,x\n1,2\n2,zz\n");
         let mut cfg = RequestLogConfig::new(&p, "time");
@@ -249,7 +252,7 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "{}:3: column `x`: expected a number, found \"zz\"",
+                "{}:3: column `x`: expected a number, found 2 characters of other text (not shown)",
                 p.display()
             )
         );
