@@ -11,6 +11,8 @@ use ecsim::scenario::{self, Diagnostics};
 use ecsim::sim;
 use ecsim::sweep::{self, Shard};
 
+mod progress;
+
 #[derive(Parser)]
 #[command(
     name = "ecsim",
@@ -427,9 +429,11 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
     }
     warn(&spec.warnings);
     let dir = out.unwrap_or_else(|| Path::new("results").join(&spec.name));
+    let bar = progress::Bar::start(spec.duration_ms, !quiet);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        output::write_run(&dir, |sink| sim::simulate(&spec, sink))
+        output::write_run(&dir, |sink| bar.simulate(&spec, sink))
     }));
+    bar.finish();
     match result {
         Ok(Ok(s)) => {
             warn(&s.warnings[spec.warnings.len().min(s.warnings.len())..]);

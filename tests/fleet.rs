@@ -31,6 +31,7 @@ fn a_small_fleet_follows_its_diurnal_load() {
         services: 6,
         instances: 40,
         days: 2,
+        distinct: false,
     });
     let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
     let mut sink = MemorySink::default();
@@ -76,6 +77,7 @@ fn output_table_thins_the_files_not_the_run() {
         services: 2,
         instances: 10,
         days: 1,
+        distinct: false,
     });
     let thin = base.replacen(
         "[cluster]",

@@ -212,7 +212,7 @@ fn scaling_table() {
                 support::Fleet {
                     services: base.services * k,
                     instances: base.instances * k,
-                    days: base.days,
+                    ..base
                 }
             } else {
                 support::Fleet {
@@ -237,8 +237,9 @@ fn scaling_table() {
     }
 }
 
-/// `ecsim-bench fleet [--medium | --large | --services N --instances N --days N]`: print a fleet
-/// scenario (issue #9's shape) as TOML on stdout.
+/// `ecsim-bench fleet [--medium | --large | --services N --instances N --days N] [--distinct]`: print a
+/// fleet scenario (issue #9's shape) as TOML on stdout; `--distinct` gives each service its own mean rate
+/// and peak minute (issue #20), so that no two share a load pattern.
 fn fleet_command(args: &[String]) -> Result<(), String> {
     let mut f = support::Fleet::MEDIUM;
     let mut it = args.iter();
@@ -255,10 +256,11 @@ fn fleet_command(args: &[String]) -> Result<(), String> {
             "--services" => f.services = num("--services")?,
             "--instances" => f.instances = num("--instances")?,
             "--days" => f.days = num("--days")?,
+            "--distinct" => f.distinct = true,
             other => {
                 return Err(format!(
                     "unknown argument `{other}`; allowed: --medium, --large, --services N, \
-                     --instances N, --days N"
+                     --instances N, --days N, --distinct"
                 ));
             }
         }
