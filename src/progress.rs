@@ -69,12 +69,7 @@ impl Bar {
             loop {
                 let (sim_ms, events) = (seen.sim_ms(), seen.events());
                 bar.set_position(sim_ms.min(horizon_ms));
-                bar.set_message(line(
-                    sim_ms,
-                    horizon_ms,
-                    events,
-                    t0.elapsed().as_secs_f64(),
-                ));
+                bar.set_message(line(sim_ms, horizon_ms, events, t0.elapsed().as_secs_f64()));
                 if rx.recv_timeout(REDRAW) != Err(RecvTimeoutError::Timeout) {
                     break;
                 }
@@ -91,9 +86,7 @@ impl Bar {
     /// Simulate `spec` into `sink`, reporting into the bar's hook when there is a bar.
     pub fn simulate(&self, spec: &Spec, sink: &mut dyn Sink) -> Summary {
         match &self.hook {
-            Some(h) => sim::Sim::new(spec, sink)
-                .with_progress(Arc::clone(h))
-                .run(),
+            Some(h) => sim::Sim::new(spec, sink).with_progress(Arc::clone(h)).run(),
             None => sim::simulate(spec, sink),
         }
     }
@@ -134,8 +127,8 @@ fn rate_eta(sim_ms: u64, horizon_ms: u64, events: u64, wall_s: f64) -> (f64, Opt
         return (0.0, None);
     }
     let rate = events as f64 / wall_s;
-    let eta = (sim_ms > 0)
-        .then(|| wall_s * horizon_ms.saturating_sub(sim_ms) as f64 / sim_ms as f64);
+    let eta =
+        (sim_ms > 0).then(|| wall_s * horizon_ms.saturating_sub(sim_ms) as f64 / sim_ms as f64);
     (rate, eta)
 }
 
