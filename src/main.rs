@@ -11,6 +11,8 @@ use ecsim::scenario::{self, Diagnostics};
 use ecsim::sim;
 use ecsim::sweep::{self, Shard};
 
+mod progress;
+
 #[derive(Parser)]
 #[command(
     name = "ecsim",
@@ -509,14 +511,16 @@ fn run(
         }
     };
     let base = base_dir(path);
+    let bar = progress::Bar::start(spec.duration_ms, !quiet);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         output::write_run(staged.path(), |sink| {
-            let mut s = sim::simulate(&spec, sink);
+            let mut s = bar.simulate(&spec, sink);
             s.not_modelled
                 .extend(output::not_modelled::task_definition_fields(&spec, &base));
             s
         })
     }));
+    bar.finish();
     let s = match result {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {

@@ -31,6 +31,7 @@ fn a_small_fleet_follows_its_diurnal_load() {
         services: 6,
         instances: 40,
         days: 2,
+        distinct: false,
     });
     let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
     let mut sink = MemorySink::default();
@@ -76,6 +77,7 @@ fn output_table_thins_the_files_not_the_run() {
         services: 2,
         instances: 10,
         days: 1,
+        distinct: false,
     });
     let thin = base.replacen(
         "[cluster]",
@@ -131,4 +133,44 @@ fn output_table_thins_the_files_not_the_run() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("tasks_csv"), "{err}");
+}
+
+/// `ecsim-bench fleet --distinct` (issue #20): each service its own mean rate and peak minute, so the
+/// rate memo shares nothing; the scenario loads and says so.
+#[test]
+fn distinct_fleet_gives_each_service_its_own_load() {
+    // Service 0: hash 0 → mean 500 + 0 = 500, peak 10:00.
+    assert_eq!(support::distinct_load(0), (500.0, 10.0));
+    // Service 1: hash 2,654,435,761; >> 8 = 10,368,889; mod 501 = 193 → mean 693. Rotated left 13 bits
+    // and >> 4, mod 480 = 476 minutes → peak 10:00 + 7:56 = 17:56.
+    assert_eq!(support::distinct_load(1), (693.0, 10.0 + 476.0 / 60.0));
+    let mut seen = std::collections::HashSet::new();
+    for i in 0..2000 {
+        let (mean, peak) = support::distinct_load(i);
+        assert!((500.0..=1000.0).contains(&mean), "{i}: mean {mean}");
+        assert!((10.0..18.0).contains(&peak), "{i}: peak {peak}");
+        assert!(
+            seen.insert((mean as u32, (peak * 60.0).round() as u32)),
+            "{i}: a second service with the same load"
+        );
+    }
+    let f = Fleet {
+        services: 5,
+        instances: 30,
+        days: 1,
+        distinct: true,
+    };
+    let src = support::fleet_toml(f);
+    assert!(src.contains("name = \"fleet-5x50-on-30-1d-distinct\""));
+    assert!(src.contains("mean = 693, peak_to_trough = 3, peak_hour = 17.933333333333334 }"));
+    let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
+    assert_eq!(spec.services.len(), 5);
+    // The plain shape is unchanged by the option's existence.
+    assert!(
+        !support::fleet_toml(Fleet {
+            distinct: false,
+            ..f
+        })
+        .contains("distinct")
+    );
 }

@@ -47,6 +47,7 @@ fn null_sink_summary_equals_kept_one_on_a_small_fleet() {
         services: 4,
         instances: 30,
         days: 1,
+        distinct: false,
     });
     let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
     let (kept, null, sink) = both(&spec);
@@ -64,6 +65,7 @@ fn null_sink_summary_equals_kept_one_with_memory_and_request_policies() {
         services: 6,
         instances: 40,
         days: 1,
+        distinct: false,
     });
     let cpu = r#"metric = "ECSServiceAverageCPUUtilization", target = 60"#;
     assert_eq!(src.matches(cpu).count(), 6, "the fleet's policies");

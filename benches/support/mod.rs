@@ -264,6 +264,9 @@ pub struct Fleet {
     pub instances: u32,
     /// Simulated days.
     pub days: u32,
+    /// Each service its own mean rate and peak minute (see [`distinct_load`]) instead of one mean and
+    /// one of 8 peak hours: a real fleet's shape, which shares nothing through the rate memo (issue #20).
+    pub distinct: bool,
 }
 
 impl Fleet {
@@ -272,12 +275,14 @@ impl Fleet {
         services: 2000,
         instances: 10_000,
         days: 30,
+        distinct: false,
     };
     /// Issue #9's medium case: 100 services on 500 instances for 7 days.
     pub const MEDIUM: Fleet = Fleet {
         services: 100,
         instances: 500,
         days: 7,
+        distinct: false,
     };
 }
 
@@ -294,7 +299,9 @@ pub fn fleet_toml(f: Fleet) -> String {
         services,
         instances,
         days,
+        distinct,
     } = f;
+    let suffix = if distinct { "-distinct" } else { "" };
     let mut s = String::new();
     writeln!(
         s,
@@ -306,7 +313,7 @@ pub fn fleet_toml(f: Fleet) -> String {
          (20–80 tasks),\n\
          # instance failures with an MTBF of 365 days.\n\
          \n\
-         name = \"fleet-{services}x50-on-{instances}-{days}d\"\n\
+         name = \"fleet-{services}x50-on-{instances}-{days}d{suffix}\"\n\
          duration = \"{days}d\"\n\
          seed = 9\n\
          \n\
@@ -339,8 +346,20 @@ pub fn fleet_toml(f: Fleet) -> String {
         )
         .unwrap();
     }
+    if distinct {
+        writeln!(
+            s,
+            "# --distinct: each service its own mean rate (500–1,000 requests/s) and peak minute \
+             (10:00–17:59).\n"
+        )
+        .unwrap();
+    }
     for i in 0..services {
-        let peak_hour = 10 + i % 8;
+        let (mean, peak_hour) = if distinct {
+            distinct_load(i)
+        } else {
+            (750.0, f64::from(10 + i % 8))
+        };
         writeln!(
             s,
             "[[services]]\n\
@@ -348,7 +367,7 @@ pub fn fleet_toml(f: Fleet) -> String {
              task_definition = \"app\"\n\
              desired_count = 50\n\
              capacity_provider_strategy = [{{ capacity_provider = \"fleet\", weight = 1 }}]\n\
-             load = {{ pattern = {{ type = \"diurnal\", mean = 750, peak_to_trough = 3, peak_hour = \
+             load = {{ pattern = {{ type = \"diurnal\", mean = {mean}, peak_to_trough = 3, peak_hour = \
              {peak_hour} }}, noise = \"poisson\", cpu_ms_per_request = 10.0 }}\n\
              auto_scaling = {{ min_capacity = 20, max_capacity = 80, policies = [{{ type = \
              \"target_tracking\", metric = \"ECSServiceAverageCPUUtilization\", target = 60 }}] }}\n"
@@ -356,4 +375,15 @@ pub fn fleet_toml(f: Fleet) -> String {
         .unwrap();
     }
     s
+}
+
+/// Service `i`'s load under `--distinct`: a mean rate in 500..=1,000 requests/s and a peak hour in
+/// 10:00..=17:59 at whole minutes, each from a multiplicative hash of `i` (deterministic, and no two of
+/// the first several hundred services alike). 60 % of 25 requests/s per task keeps 33–67 tasks at the
+/// mean: inside the 20–80 the scaling policy allows.
+pub fn distinct_load(i: u32) -> (f64, f64) {
+    let h = i.wrapping_mul(2_654_435_761); // Knuth's multiplicative hash: spreads consecutive i
+    let mean = 500 + (h >> 8) % 501;
+    let peak_min = (h.rotate_left(13) >> 4) % 480;
+    (f64::from(mean), 10.0 + f64::from(peak_min) / 60.0)
 }

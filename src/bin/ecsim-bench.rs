@@ -149,9 +149,10 @@ fn fmt_rate(x: f64) -> String {
     }
 }
 
-/// `ecsim-bench sim FILE [RUNS]`: the simulation alone (no output files: a `NullSink`), `RUNS` times
-/// (default 3); prints each run's wall time and events, and the median.
-fn sim_command(file: &str, runs: usize) {
+/// `ecsim-bench sim FILE [RUNS] [--progress]`: the simulation alone (no output files: a `NullSink`),
+/// `RUNS` times (default 3); prints each run's wall time and events, and the median. With `--progress`
+/// the run reports into a `sim::Progress` hook, as under `ecsim run`'s progress bar (to measure its cost).
+fn sim_command(file: &str, runs: usize, progress: bool) {
     let spec = match scenario::load(std::path::Path::new(file)) {
         Ok(s) => s,
         Err(d) => {
@@ -162,7 +163,13 @@ fn sim_command(file: &str, runs: usize) {
     let mut walls = Vec::new();
     for i in 0..runs.max(1) {
         let t0 = Instant::now();
-        let sum = simulate(&spec, &mut NullSink);
+        let sum = if progress {
+            ecsim::sim::Sim::new(&spec, &mut NullSink)
+                .with_progress(ecsim::sim::Progress::new())
+                .run()
+        } else {
+            simulate(&spec, &mut NullSink)
+        };
         let s = t0.elapsed().as_secs_f64();
         println!(
             "run {i}: {s:.3} s wall, {} events ({}), {} tasks launched, {} scaling actions",
@@ -212,7 +219,7 @@ fn scaling_table() {
                 support::Fleet {
                     services: base.services * k,
                     instances: base.instances * k,
-                    days: base.days,
+                    ..base
                 }
             } else {
                 support::Fleet {
@@ -237,8 +244,9 @@ fn scaling_table() {
     }
 }
 
-/// `ecsim-bench fleet [--medium | --large | --services N --instances N --days N]`: print a fleet
-/// scenario (issue #9's shape) as TOML on stdout.
+/// `ecsim-bench fleet [--medium | --large | --services N --instances N --days N] [--distinct]`: print a
+/// fleet scenario (issue #9's shape) as TOML on stdout; `--distinct` gives each service its own mean rate
+/// and peak minute (issue #20), so that no two share a load pattern.
 fn fleet_command(args: &[String]) -> Result<(), String> {
     let mut f = support::Fleet::MEDIUM;
     let mut it = args.iter();
@@ -255,10 +263,11 @@ fn fleet_command(args: &[String]) -> Result<(), String> {
             "--services" => f.services = num("--services")?,
             "--instances" => f.instances = num("--instances")?,
             "--days" => f.days = num("--days")?,
+            "--distinct" => f.distinct = true,
             other => {
                 return Err(format!(
                     "unknown argument `{other}`; allowed: --medium, --large, --services N, \
-                     --instances N, --days N"
+                     --instances N, --days N, --distinct"
                 ));
             }
         }
@@ -279,9 +288,13 @@ fn main() {
     }
     if args.first().is_some_and(|a| a == "sim") {
         match args.get(1) {
-            Some(file) => sim_command(file, args.get(2).and_then(|n| n.parse().ok()).unwrap_or(3)),
+            Some(file) => sim_command(
+                file,
+                args.get(2).and_then(|n| n.parse().ok()).unwrap_or(3),
+                args.iter().any(|a| a == "--progress"),
+            ),
             None => {
-                eprintln!("usage: ecsim-bench sim SCENARIO.toml [RUNS]");
+                eprintln!("usage: ecsim-bench sim SCENARIO.toml [RUNS] [--progress]");
                 std::process::exit(2);
             }
         }

@@ -6,7 +6,8 @@
 //! (the enum and dispatch), `scheduler.rs`, `lifecycle.rs`, `standalone.rs` (RunTask, scheduled tasks,
 //! batch jobs), `load_balancer.rs`, `billing.rs`, `ticks.rs` (the metric tick), `summary.rs` (records and
 //! the summary), beside `autoscaling.rs`, `deploy.rs`, `scale_in.rs`, `faults.rs`, `launch.rs`,
-//! `burst.rs`, `queue.rs`, `explain.rs` and `warnings.rs`. They are `impl Sim` blocks over the one state.
+//! `burst.rs`, `queue.rs`, `explain.rs` and `warnings.rs`; `progress.rs` is the hook a progress bar reads.
+//! They are `impl Sim` blocks over the one state.
 //!
 //! Must not: do I/O (records go to a [`Sink`]), read the scenario file, or use wall-clock time except to
 //! report `wall_seconds`.
@@ -21,6 +22,7 @@ mod faults;
 mod launch;
 mod lifecycle;
 mod load_balancer;
+mod progress;
 mod queue;
 mod scale_in;
 mod scheduler;
@@ -33,6 +35,7 @@ use deploy::{Deployment, Rollout};
 pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
 pub use event::{Event, TaskRef};
 pub use explain::{ExplainFilter, render as render_explain};
+pub use progress::Progress;
 pub use scheduler::throttle_delay_ms;
 use standalone::{BatchState, MAX_WAITING_JOBS};
 
@@ -266,6 +269,8 @@ pub struct Sim<'a> {
     faults: faults::FaultState,
     /// The decision log of `ecsim explain` (None: not recorded, so normal runs pay nothing).
     explain: Option<ExplainLog>,
+    /// Simulated time and events for a progress bar (None: no one watches; see [`Progress`]).
+    progress: Option<std::sync::Arc<Progress>>,
     /// Does anyone read event-log text (the sink or `explain`)? When not, sentences are not formatted.
     texts: bool,
     /// Does the sink keep task records / time-series rows (see [`Sink::wants_tasks`])?
@@ -458,6 +463,7 @@ impl<'a> Sim<'a> {
             rng_launch: RngStream::new(spec.seed, "instance-launches"),
             faults: faults::FaultState::new(spec),
             explain: None,
+            progress: None,
             texts,
             tasks_out,
             series_out,
@@ -481,6 +487,12 @@ impl<'a> Sim<'a> {
             }
         }
         sim
+    }
+
+    /// Report simulated time and events into `p` as the run goes (for a progress bar).
+    pub fn with_progress(mut self, p: std::sync::Arc<Progress>) -> Self {
+        self.progress = Some(p);
+        self
     }
 
     /// Record the decision log (`ecsim explain`) into `log`.
@@ -603,8 +615,14 @@ impl<'a> Sim<'a> {
             if self.check_invariants {
                 self.assert_invariants();
             }
+            if let Some(p) = &self.progress {
+                p.tick(now, self.queue.popped());
+            }
         }
         self.account_unplaced(spec.duration_ms);
+        if let Some(p) = &self.progress {
+            p.store(spec.duration_ms, self.queue.popped());
+        }
         self.finish(wall.elapsed().as_secs_f64())
     }
 
