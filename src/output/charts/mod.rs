@@ -9,6 +9,11 @@
 //! pictures, `charts/index.json` lists them in reading order with their section and title; the report
 //! reads it.
 //!
+//! By stage: `read.rs` reads the folder back (`timeseries.csv` by column name); `run.rs` and
+//! `sweep.rs` turn it into figures (`figure.rs`: downsampled series, panes, legends); `draw.rs` draws a
+//! figure on any plotters backend (`png.rs` is the PNG one); `write.rs` writes each chart whole as SVG
+//! and PNG, and `charts/index.json`; `style.rs` holds sizes, colours, the font and number labels.
+//!
 //! Must not: run a simulation; make a chart depend on anything but the folder's files.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

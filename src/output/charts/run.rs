@@ -2,10 +2,6 @@
 
 use super::*;
 
-// ---------------------------------------------------------------------------------------------------------
-// Run charts
-// ---------------------------------------------------------------------------------------------------------
-
 /// Services that get their own charts in one run (the first ones, in scenario order).
 pub const MAX_SERVICE_CHARTS: usize = 20;
 
