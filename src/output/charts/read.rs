@@ -1,0 +1,566 @@
+//! Reading a run folder (`timeseries.csv` by column name, `events.csv`, `tasks.csv`, `summary.json`)
+//! and a sweep folder (`sweep.json`, `aggregate.csv`, `runs.csv`) back into figures to chart.
+
+use super::*;
+
+/// A CSV file with its header: `None` when the file does not exist.
+pub(crate) struct Csv {
+    pub(super) reader: csv::Reader<fs::File>,
+    pub(super) header: Vec<String>,
+}
+
+impl Csv {
+    pub(crate) fn open(path: &Path) -> io::Result<Option<Csv>> {
+        let file = match fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
+        let header = reader
+            .headers()
+            .map_err(other)?
+            .iter()
+            .map(|h| crate::output::csv_text::unescape(h).to_string())
+            .collect();
+        Ok(Some(Csv { reader, header }))
+    }
+
+    pub(crate) fn col(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+
+    pub(crate) fn header(&self) -> &[String] {
+        &self.header
+    }
+
+    /// Calls `f` for every record.
+    pub(crate) fn each(mut self, mut f: impl FnMut(&csv::StringRecord) -> bool) -> io::Result<()> {
+        let mut rec = csv::StringRecord::new();
+        while self.reader.read_record(&mut rec).map_err(other)? {
+            if !f(&rec) {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A number cell: NaN when missing, empty or not a number.
+pub(crate) fn num(rec: &csv::StringRecord, i: Option<usize>) -> f64 {
+    i.and_then(|i| rec.get(i))
+        .and_then(|s| s.trim().parse::<f64>().ok())
+        .unwrap_or(f64::NAN)
+}
+
+/// A text cell: empty when missing; as it was before the CSV text rule (`csv_text`) was applied.
+pub(crate) fn cell(rec: &csv::StringRecord, i: Option<usize>) -> &str {
+    crate::output::csv_text::unescape(i.and_then(|i| rec.get(i)).unwrap_or(""))
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Run data
+// ---------------------------------------------------------------------------------------------------------
+
+/// Columns of `timeseries.csv` the charts use (the queue columns, from [`FIRST_QUEUE_COL`] on, only in
+/// runs with a queue).
+pub(super) const COLS: [&str; 30] = [
+    "desired",
+    "running",
+    "pending",
+    "cpu_utilization",
+    "memory_utilization",
+    "request_rate",
+    "served",
+    "errors",
+    "queued",
+    "latency_p50_ms",
+    "latency_p90_ms",
+    "latency_p99_ms",
+    "instances",
+    "cpu_registered",
+    "cpu_reserved",
+    "memory_registered",
+    "memory_reserved",
+    "cpu_reservation",
+    "memory_reservation",
+    "capacity_provider_reservation",
+    "cost_usd",
+    "capacity_rps",
+    "slo_p99_ms",
+    "cost_ec2_usd",
+    "cost_fargate_usd",
+    "cost_fargate_spot_usd",
+    "slo_bad",
+    "messages_visible",
+    "messages_in_flight",
+    "oldest_message_age_s",
+];
+pub(super) const DESIRED: usize = 0;
+pub(super) const RUNNING: usize = 1;
+pub(super) const PENDING: usize = 2;
+pub(super) const CPU_UTIL: usize = 3;
+pub(super) const MEM_UTIL: usize = 4;
+pub(super) const REQ_RATE: usize = 5;
+pub(super) const ERRORS: usize = 7;
+pub(super) const QUEUED: usize = 8;
+pub(super) const P50: usize = 9;
+pub(super) const P90: usize = 10;
+pub(super) const P99: usize = 11;
+pub(super) const INSTANCES: usize = 12;
+pub(super) const CPU_REG: usize = 13;
+pub(super) const CPU_RES: usize = 14;
+pub(super) const MEM_REG: usize = 15;
+pub(super) const MEM_RES: usize = 16;
+pub(super) const CPR: usize = 19;
+pub(super) const COST: usize = 20;
+pub(super) const CAPACITY_RPS: usize = 21;
+pub(super) const SLO_P99: usize = 22;
+pub(super) const COST_EC2: usize = 23;
+pub(super) const COST_FARGATE: usize = 24;
+pub(super) const COST_FARGATE_SPOT: usize = 25;
+pub(super) const SLO_BAD: usize = 26;
+pub(super) const MSG_VISIBLE: usize = 27;
+pub(super) const MSG_IN_FLIGHT: usize = 28;
+pub(super) const MSG_AGE: usize = 29;
+/// A folder without these columns keeps no (empty) values for them.
+pub(super) const FIRST_QUEUE_COL: usize = MSG_VISIBLE;
+
+/// The spans `[t − period, t]` of the rows whose `col` is 1, joined where they touch.
+pub(super) fn spans_where(s: &Series, col: usize, period_s: f64) -> Vec<(f64, f64)> {
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    for (t, v) in s.t.iter().zip(&s.cols[col]) {
+        if *v != 1.0 {
+            continue;
+        }
+        let a = (t - period_s).max(0.0);
+        match out.last_mut() {
+            Some(last) if a <= last.1 + 1e-9 => last.1 = *t,
+            _ => out.push((a, *t)),
+        }
+    }
+    out
+}
+
+/// The rows of one (scope, name) of `timeseries.csv`, by column.
+pub(super) struct Series {
+    pub(super) scope: String,
+    pub(super) name: String,
+    pub(super) t: Vec<f64>,
+    pub(super) cols: Vec<Vec<f64>>,
+}
+
+impl Series {
+    pub(super) fn has(&self, c: usize) -> bool {
+        self.cols[c].iter().any(|v| v.is_finite())
+    }
+    pub(super) fn max(&self, c: usize) -> f64 {
+        self.cols[c]
+            .iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .fold(f64::NAN, f64::max)
+    }
+}
+
+/// The kinds of events marked on time charts.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub(super) enum TickKind {
+    Scaling,
+    ClusterScaling,
+    Scenario,
+    Deployment,
+    Fault,
+}
+
+impl TickKind {
+    pub(super) fn of(kind: &str) -> Option<TickKind> {
+        match kind {
+            "scaling" => Some(TickKind::Scaling),
+            "cluster_scaling" => Some(TickKind::ClusterScaling),
+            "scenario" => Some(TickKind::Scenario),
+            k if k.contains("fault") => Some(TickKind::Fault),
+            k if k.contains("deployment") => Some(TickKind::Deployment),
+            _ => None,
+        }
+    }
+    pub(super) fn label(self) -> &'static str {
+        match self {
+            TickKind::Scaling => "service scaling",
+            TickKind::ClusterScaling => "cluster scaling",
+            TickKind::Scenario => "scenario action",
+            TickKind::Deployment => "deployment",
+            TickKind::Fault => "fault",
+        }
+    }
+    pub(super) fn color(self) -> RGBColor {
+        match self {
+            TickKind::Scaling => RGBColor(230, 120, 0),
+            TickKind::ClusterScaling => RGBColor(128, 60, 170),
+            TickKind::Scenario => RGBColor(0, 150, 160),
+            TickKind::Deployment => RGBColor(30, 140, 40),
+            TickKind::Fault => RGBColor(215, 25, 28),
+        }
+    }
+}
+
+pub(super) struct Tick {
+    pub(super) t: f64,
+    pub(super) kind: TickKind,
+    pub(super) service: String,
+}
+
+pub(super) struct TaskRow {
+    pub(super) key: String,
+    pub(super) launch_type: String,
+    pub(super) instance: String,
+    pub(super) created: f64,
+    pub(super) started: f64,
+    pub(super) stopped: f64,
+}
+
+pub(super) struct RunData {
+    pub(super) end_s: f64,
+    pub(super) series: Vec<Series>,
+    pub(super) ticks: Vec<Tick>,
+    /// Target-tracking targets by (service, metric) from the scaling events, e.g. ("web", "Cpu") → 60.
+    pub(super) targets: BTreeMap<(String, String), f64>,
+    /// Managed-scaling target capacity by capacity provider, from the cluster scaling events.
+    pub(super) cpr_targets: BTreeMap<String, f64>,
+    /// p99 SLO by service, when an event message states it (older folders, whose `timeseries.csv` has
+    /// no `slo_p99_ms` column).
+    pub(super) slos: BTreeMap<String, f64>,
+    pub(super) tasks: Vec<TaskRow>,
+    pub(super) period_s: f64,
+    /// The warm-up the summary leaves out, s (0: none).
+    pub(super) warm_up_s: f64,
+}
+
+pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
+    let summary: Option<serde_json::Value> = match fs::read_to_string(dir.join("summary.json")) {
+        Ok(s) => Some(serde_json::from_str(&s).map_err(other)?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+    };
+    let mut series: Vec<Series> = Vec::new();
+    let mut by_key: HashMap<(String, String), usize> = HashMap::new();
+    let mut max_t = 0f64;
+    let ts = Csv::open(&dir.join("timeseries.csv"))?;
+    if summary.is_none() && ts.is_none() {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{} holds neither summary.json nor timeseries.csv: not a run folder",
+                dir.display()
+            ),
+        ));
+    }
+    if let Some(ts) = ts {
+        let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
+        let idx: Vec<Option<usize>> = COLS.iter().map(|c| ts.col(c)).collect();
+        ts.each(|rec| {
+            let t = num(rec, it);
+            if !t.is_finite() {
+                return true;
+            }
+            max_t = max_t.max(t);
+            let key = (cell(rec, iscope).to_string(), cell(rec, iname).to_string());
+            let i = *by_key.entry(key.clone()).or_insert_with(|| {
+                series.push(Series {
+                    scope: key.0.clone(),
+                    name: key.1.clone(),
+                    t: Vec::new(),
+                    cols: vec![Vec::new(); COLS.len()],
+                });
+                series.len() - 1
+            });
+            let s = &mut series[i];
+            s.t.push(t);
+            for (c, ix) in idx.iter().enumerate() {
+                if c >= FIRST_QUEUE_COL && ix.is_none() {
+                    continue;
+                }
+                s.cols[c].push(num(rec, *ix));
+            }
+            true
+        })?;
+    }
+    let period_s = series
+        .iter()
+        .find(|s| s.t.len() >= 2)
+        .map_or(60.0, |s| s.t[1] - s.t[0]);
+
+    let re_target =
+        regex::Regex::new(r"target tracking on (\w+): .*?target ([0-9]+(?:\.[0-9]+)?)").unwrap();
+    let re_cpr = regex::Regex::new(
+        r"Capacity provider (.+?): CapacityProviderReservation .*? target ([0-9]+(?:\.[0-9]+)?)",
+    )
+    .unwrap();
+    let re_slo = regex::Regex::new(r"(?i)slo[_ ]?p99\D{0,12}?([0-9]+(?:\.[0-9]+)?) ?ms").unwrap();
+    let mut ticks = Vec::new();
+    let mut targets = BTreeMap::new();
+    let mut cpr_targets = BTreeMap::new();
+    let mut slos = BTreeMap::new();
+    if let Some(ev) = Csv::open(&dir.join("events.csv"))? {
+        let (it, ik, is, im) = (
+            ev.col("time_s"),
+            ev.col("kind"),
+            ev.col("service"),
+            ev.col("message"),
+        );
+        ev.each(|rec| {
+            let t = num(rec, it);
+            let kind = cell(rec, ik);
+            let service = cell(rec, is);
+            let msg = cell(rec, im);
+            if let Some(k) = TickKind::of(kind)
+                && t.is_finite()
+            {
+                ticks.push(Tick {
+                    t,
+                    kind: k,
+                    service: service.to_string(),
+                });
+                max_t = max_t.max(t);
+            }
+            if kind == "scaling"
+                && let Some(c) = re_target.captures(msg)
+                && let Ok(v) = c[2].parse::<f64>()
+            {
+                targets.insert((service.to_string(), c[1].to_string()), v);
+            }
+            if kind == "cluster_scaling"
+                && let Some(c) = re_cpr.captures(msg)
+                && let Ok(v) = c[2].parse::<f64>()
+            {
+                cpr_targets.insert(c[1].to_string(), v);
+            }
+            if let Some(c) = re_slo.captures(msg)
+                && let Ok(v) = c[1].parse::<f64>()
+            {
+                slos.insert(service.to_string(), v);
+            }
+            true
+        })?;
+    }
+
+    let mut tasks = Vec::new();
+    if let Some(tc) = Csv::open(&dir.join("tasks.csv"))? {
+        let (is, ig, il, ii) = (
+            tc.col("service"),
+            tc.col("group"),
+            tc.col("launch_type"),
+            tc.col("instance"),
+        );
+        let (ic, ist, isp) = (
+            tc.col("created_s"),
+            tc.col("started_s"),
+            tc.col("stopped_s"),
+        );
+        tc.each(|rec| {
+            let service = cell(rec, is);
+            let key = if service.is_empty() {
+                cell(rec, ig)
+            } else {
+                service
+            };
+            tasks.push(TaskRow {
+                key: key.to_string(),
+                launch_type: cell(rec, il).to_string(),
+                instance: cell(rec, ii).to_string(),
+                created: num(rec, ic),
+                started: num(rec, ist),
+                stopped: num(rec, isp),
+            });
+            true
+        })?;
+    }
+    let end_s = summary
+        .as_ref()
+        .and_then(|s| s.get("simulated_seconds"))
+        .and_then(serde_json::Value::as_f64)
+        .filter(|v| *v > 0.0)
+        .unwrap_or(max_t.max(1.0));
+    let warm_up_s = summary
+        .as_ref()
+        .and_then(|s| s.get("warm_up_s"))
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    Ok(RunData {
+        warm_up_s,
+        end_s,
+        series,
+        ticks,
+        targets,
+        cpr_targets,
+        slos,
+        tasks,
+        period_s,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Sweep data
+// ---------------------------------------------------------------------------------------------------------
+
+/// One row of `aggregate.csv`.
+#[derive(Clone, Copy)]
+pub(crate) struct Agg {
+    pub n: f64,
+    pub mean: f64,
+    pub lo: f64,
+    pub hi: f64,
+}
+
+impl Agg {
+    pub(crate) fn ci(&self) -> Option<(f64, f64)> {
+        (self.lo.is_finite() && self.hi.is_finite()).then_some((self.lo, self.hi))
+    }
+}
+
+/// A sweep folder's figures.
+pub(crate) struct SweepData {
+    pub name: String,
+    pub variants: Vec<String>,
+    pub baselines: BTreeMap<String, String>,
+    /// Metrics in `aggregate.csv` order.
+    pub metrics: Vec<String>,
+    pub agg: HashMap<(String, String), Agg>,
+    /// `runs.csv`: header and rows.
+    pub runs_header: Vec<String>,
+    pub runs: Vec<Vec<String>>,
+}
+
+impl SweepData {
+    /// Whether `v` is the baseline of some variant.
+    pub(crate) fn is_baseline(&self, v: &str) -> bool {
+        self.baselines.values().any(|b| b == v)
+    }
+    pub(crate) fn agg(&self, variant: &str, metric: &str) -> Option<Agg> {
+        self.agg
+            .get(&(variant.to_string(), metric.to_string()))
+            .copied()
+            .filter(|a| a.mean.is_finite())
+    }
+    /// Whether any variant has a value of `metric`.
+    pub(crate) fn has(&self, metric: &str) -> bool {
+        self.variants.iter().any(|v| self.agg(v, metric).is_some())
+    }
+    pub(super) fn seeds(&self, variant: &str, metric: &str) -> Vec<f64> {
+        let Some(m) = self.runs_header.iter().position(|h| h == metric) else {
+            return Vec::new();
+        };
+        self.runs
+            .iter()
+            .filter(|r| r.first().map(String::as_str) == Some(variant))
+            .filter_map(|r| r.get(m).and_then(|s| s.parse::<f64>().ok()))
+            .collect()
+    }
+}
+
+/// The summary figures charted for a sweep, in order, when present.
+pub(crate) const SWEEP_METRICS: [&str; 18] = [
+    "cost_usd.total",
+    "latency_ms.p99",
+    "latency_ms.p50",
+    "slo_violation_minutes",
+    "cost_usd.per_million_requests",
+    "requests.dropped",
+    "tasks.start_latency_s_p50",
+    "tasks.start_latency_s_p99",
+    "unplaced_task_seconds",
+    "placement_failures",
+    "tasks.failed_to_start",
+    "cluster.cpu_reservation_mean",
+    "cluster.memory_reservation_mean",
+    "instances.peak",
+    "scaling_actions",
+    "cost_usd.ec2_idle",
+    "batch.wait_s_p99",
+    "batch.makespan_s",
+];
+
+pub(crate) fn read_sweep(dir: &Path) -> io::Result<SweepData> {
+    let manifest: Option<serde_json::Value> = fs::read_to_string(dir.join("sweep.json"))
+        .ok()
+        .and_then(|s| serde_json::from_str(&s).ok());
+    let name = manifest
+        .as_ref()
+        .and_then(|m| m.get("name"))
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string)
+        .or_else(|| dir.file_name().and_then(|n| n.to_str()).map(str::to_string))
+        .unwrap_or_else(|| "sweep".into());
+    let mut variants: Vec<String> = Vec::new();
+    let mut baselines = BTreeMap::new();
+    if let Some(list) = manifest
+        .as_ref()
+        .and_then(|m| m.get("variants"))
+        .and_then(|v| v.as_array())
+    {
+        for v in list {
+            if let Some(n) = v.get("name").and_then(|n| n.as_str()) {
+                variants.push(n.to_string());
+                if let Some(b) = v.get("baseline").and_then(|b| b.as_str()) {
+                    baselines.insert(n.to_string(), b.to_string());
+                }
+            }
+        }
+    }
+    let Some(agg_csv) = Csv::open(&dir.join("aggregate.csv"))? else {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!("{} has no aggregate.csv: not a sweep folder", dir.display()),
+        ));
+    };
+    let (iv, im, in_, imean, ilo, ihi) = (
+        agg_csv.col("variant"),
+        agg_csv.col("metric"),
+        agg_csv.col("n"),
+        agg_csv.col("mean"),
+        agg_csv.col("ci95_low"),
+        agg_csv.col("ci95_high"),
+    );
+    let mut agg = HashMap::new();
+    let mut metrics = Vec::new();
+    let mut seen_metrics = BTreeSet::new();
+    let mut seen_variants: BTreeSet<String> = variants.iter().cloned().collect();
+    agg_csv.each(|rec| {
+        let v = cell(rec, iv).to_string();
+        let m = cell(rec, im).to_string();
+        if seen_variants.insert(v.clone()) {
+            variants.push(v.clone());
+        }
+        if seen_metrics.insert(m.clone()) {
+            metrics.push(m.clone());
+        }
+        agg.insert(
+            (v, m),
+            Agg {
+                n: num(rec, in_),
+                mean: num(rec, imean),
+                lo: num(rec, ilo),
+                hi: num(rec, ihi),
+            },
+        );
+        true
+    })?;
+    let mut runs_header = Vec::new();
+    let mut runs = Vec::new();
+    if let Some(rc) = Csv::open(&dir.join("runs.csv"))? {
+        runs_header = rc.header().to_vec();
+        rc.each(|rec| {
+            runs.push(rec.iter().map(str::to_string).collect());
+            true
+        })?;
+    }
+    Ok(SweepData {
+        name,
+        variants,
+        baselines,
+        metrics,
+        agg,
+        runs_header,
+        runs,
+    })
+}
