@@ -554,8 +554,15 @@ fn report_escapes_every_text_from_the_files() {
         "the service name in chart titles is escaped too"
     );
     assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
-    // exactly one script element: the filter
-    assert_eq!(html.matches("<script").count(), 1);
+    // the script elements: the error recorder (head), the filter, the interactive charts, the self-test
+    // hook, and the charts' data as JSON, where the hostile name is escaped for a <script> element
+    assert_eq!(html.matches("<script").count(), 5);
+    assert_eq!(
+        html.matches("<script type=\"application/json\" id=\"ts-data\">")
+            .count(),
+        1
+    );
+    assert!(html.contains("\\u003cimg src=x onerror=alert(2)\\u003e"));
 }
 
 #[test]

@@ -12,6 +12,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod series;
+
 use super::charts::{
     self, Csv, INDEX, IndexEntry, SWEEP_METRICS, cell, fmt_value, metric_unit, num, read_index,
     read_sweep, write_atomic,
@@ -115,94 +117,18 @@ fn inline_svg(path: &Path, title: &str) -> io::Result<String> {
     })
 }
 
-const STYLE: &str = r#"
-:root { --fg: #1d2329; --muted: #5b6670; --line: #d9dee3; --bg: #f6f7f9; --accent: #1f77b4; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--fg); background: #fff; }
-header { padding: 18px 28px 10px; border-bottom: 1px solid var(--line); background: var(--bg); }
-h1 { margin: 0 0 4px; font-size: 22px; font-weight: 600; }
-h1 .name { color: var(--accent); }
-h2 { font-size: 18px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-.meta { color: var(--muted); margin: 0 0 8px; }
-nav a { margin-right: 14px; color: var(--accent); text-decoration: none; }
-nav a:hover { text-decoration: underline; }
-main { padding: 0 28px 40px; max-width: 1400px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; background: #fff; }
-.card h3 { margin: 0 0 6px; font-size: 13px; text-transform: none; color: var(--muted); font-weight: 600; }
-table { border-collapse: collapse; }
-.card table { width: 100%; }
-.card th { text-align: left; font-weight: normal; color: var(--fg); padding: 2px 8px 2px 0; white-space: nowrap; }
-.card td { text-align: right; font-variant-numeric: tabular-nums; padding: 2px 0; overflow-wrap: anywhere; }
-figure { margin: 14px 0 22px; }
-figure svg { width: 100%; max-width: 1150px; height: auto; display: block; border: 1px solid var(--line); border-radius: 4px; }
-figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
-.filters { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: end; margin: 8px 0 10px; }
-.filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
-.filters select, .filters input { font: inherit; padding: 3px 6px; border: 1px solid #b8c0c8; border-radius: 4px; min-width: 9em; }
-.filters input[type=number] { width: 8em; min-width: 0; }
-.filters button { font: inherit; padding: 4px 12px; border: 1px solid #b8c0c8; border-radius: 4px; background: var(--bg); cursor: pointer; }
-#f-count { color: var(--muted); }
-.log { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
-.log table, table.grid { width: 100%; font-size: 13px; }
-.log th, table.grid th { position: sticky; top: 0; background: var(--bg); text-align: left; border-bottom: 1px solid var(--line); padding: 4px 8px; }
-.log td, table.grid td { border-bottom: 1px solid #eef0f2; padding: 3px 8px; vertical-align: top; }
-.log td.t { white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
-.log td.k, .log td.s { white-space: nowrap; }
-table.grid td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.grid th.v { max-width: 14em; overflow-wrap: anywhere; font-weight: 600; }
-table.grid .base { background: #eef5fb; }
-table.grid td.sig { font-weight: 600; }
-.wide { overflow-x: auto; }
-.note { color: var(--muted); }
-.headline { margin: 0 0 14px; padding-left: 20px; }
-.headline .alert { color: #b3161b; font-weight: 600; }
-.kind { display: inline-block; padding: 0 6px; border-radius: 3px; background: var(--bg); border: 1px solid var(--line); font-size: 12px; }
-.warnings { border: 1px solid #e0a526; border-left-width: 6px; background: #fff8e6; border-radius: 6px; padding: 2px 16px 8px; margin: 18px 0 0; }
-.warnings h2 { border: none; margin: 10px 0 6px; color: #8a5a00; }
-.warnings li { margin: 4px 0; }
-.warnings .where { color: var(--muted); font-size: 12px; }
-footer { color: var(--muted); font-size: 12px; padding: 16px 28px; border-top: 1px solid var(--line); }
-"#;
-
-const SCRIPT: &str = r#"
-(function () {
-  var box = document.getElementById('events');
-  if (!box) { return; }
-  var rows = box.querySelectorAll('tbody tr');
-  var fs = document.getElementById('f-service');
-  var fk = document.getElementById('f-kind');
-  var ff = document.getElementById('f-from');
-  var ft = document.getElementById('f-to');
-  var fq = document.getElementById('f-text');
-  var out = document.getElementById('f-count');
-  var unit = Number(box.getAttribute('data-unit')) || 3600;
-  function apply() {
-    var s = fs.value, k = fk.value, q = fq.value.toLowerCase();
-    var a = parseFloat(ff.value), b = parseFloat(ft.value), n = 0;
-    for (var i = 0; i !== rows.length; i++) {
-      var r = rows[i];
-      var t = Number(r.getAttribute('data-t')) / unit;
-      var ok = (s === '*' || r.getAttribute('data-s') === s) &&
-        (k === '*' || r.getAttribute('data-k') === k) &&
-        (isNaN(a) || t >= a) && (isNaN(b) || b >= t) &&
-        (q === '' || r.textContent.toLowerCase().indexOf(q) !== -1);
-      r.hidden = !ok;
-      if (ok) { n++; }
-    }
-    out.textContent = n + ' of ' + rows.length + ' events shown';
-  }
-  [fs, fk, ff, ft, fq].forEach(function (e) {
-    e.addEventListener('input', apply);
-    e.addEventListener('change', apply);
-  });
-  document.getElementById('f-reset').addEventListener('click', function () {
-    fs.value = '*'; fk.value = '*'; ff.value = ''; ft.value = ''; fq.value = '';
-    apply();
-  });
-  apply();
-})();
-"#;
+/// The page's style sheet, inlined.
+const STYLE: &str = include_str!("report/report.css");
+/// Installed first, in `<head>`: records script errors and blocked loads in the page (see `errors.js`).
+const ERRORS_JS: &str = include_str!("report/errors.js");
+/// The event-log filter of a run report.
+const LOG_JS: &str = include_str!("report/log.js");
+/// The interactive time series of a run report, drawn from the `ts-data` blob.
+const CHARTS_JS: &str = include_str!("report/interactive.js");
+/// Sortable tables and the variant filter of a sweep report.
+const TABLES_JS: &str = include_str!("report/tables.js");
+/// The self-test a browser test runs from the page's `#selftest=` fragment.
+const SELFTEST_JS: &str = include_str!("report/selftest.js");
 
 fn page_start(out: &mut String, title: &str) {
     let _ = write!(
@@ -210,18 +136,22 @@ fn page_start(out: &mut String, title: &str) {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"/>\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<style>{STYLE}</style>\n<script>{ERRORS_JS}</script>\n</head>\n<body>\n\
+         <pre id=\"js-errors\" hidden></pre>\n",
         escape(title)
     );
 }
 
-fn page_end(out: &mut String, sources: &str) {
-    let _ = write!(
+fn page_end(out: &mut String, sources: &str, scripts: &[&str]) {
+    let _ = writeln!(
         out,
-        "<footer>Written by ecsim {} from {sources}. The charts are also in <code>charts/</code> as SVG and PNG.</footer>\n\
-         <script>{SCRIPT}</script>\n</body>\n</html>\n",
+        "<footer>Written by ecsim {} from {sources}. The charts are also in <code>charts/</code> as SVG and PNG.</footer>",
         env!("CARGO_PKG_VERSION")
     );
+    for s in scripts {
+        let _ = writeln!(out, "<script>\n{s}</script>");
+    }
+    out.push_str("</body>\n</html>\n");
 }
 
 /// The charts as `<section>`s grouped by their section, each chart a `<figure>` with its SVG inline.
@@ -450,6 +380,8 @@ struct EventLog {
     total: usize,
     kinds: BTreeMap<String, usize>,
     services: BTreeSet<String>,
+    /// The events marked on the interactive charts.
+    marks: series::Marks,
 }
 
 fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
@@ -469,11 +401,14 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
         total: 0,
         kinds: BTreeMap::new(),
         services: BTreeSet::new(),
+        marks: series::Marks::default(),
     };
     ev.each(|rec| {
-        log.total += 1;
         let kind = cell(rec, ik);
         let service = cell(rec, is);
+        let row = (log.total < MAX_EVENTS).then_some(log.total);
+        log.marks.add(num(rec, it), kind, service, row);
+        log.total += 1;
         *log.kinds.entry(kind.to_string()).or_default() += 1;
         log.services.insert(service.to_string());
         if log.shown < MAX_EVENTS {
@@ -501,12 +436,17 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
     Ok(Some(log))
 }
 
-fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
-    let (unit, unit_name) = if end_s >= 3.0 * 86_400.0 {
+/// The event log's time unit for its filter: days for runs of three days or more, else hours.
+fn log_unit(end_s: f64) -> (f64, &'static str) {
+    if end_s >= 3.0 * 86_400.0 {
         (86_400.0, "days")
     } else {
         (3600.0, "hours")
-    };
+    }
+}
+
+fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
+    let (unit, unit_name) = log_unit(end_s);
     let _ = write!(
         out,
         "<section id=\"events\" data-unit=\"{unit}\">\n<h2>Event log</h2>\n<p>{} events: ",
@@ -628,11 +568,18 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         summary_cards(&mut body, &summary);
     }
     body.push_str("</section>\n");
+    let events = read_events(dir)?;
+    let marks = events
+        .as_ref()
+        .map_or_else(|| series::Marks::default().json(), |l| l.marks.json());
+    if series::explore_section(&mut body, dir, &marks, log_unit(end_s).0)? {
+        nav.push(("explore".into(), "Explore".into()));
+    }
     if list.is_empty() {
         body.push_str("<p class=\"note\">No charts: the run's files hold no time series or tasks to draw.</p>\n");
     }
     chart_sections(&mut body, dir, &list, &mut nav)?;
-    if let Some(log) = read_events(dir)? {
+    if let Some(log) = events {
         nav.push(("events".into(), "Event log".into()));
         event_section(&mut body, &log, end_s);
     }
@@ -651,6 +598,7 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
     page_end(
         &mut out,
         "summary.json, timeseries.csv, tasks.csv and events.csv",
+        &[LOG_JS, CHARTS_JS, SELFTEST_JS],
     );
     let path = dir.join("report.html");
     write_atomic(&path, out.as_bytes())?;
@@ -864,6 +812,7 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
     page_end(
         &mut out,
         "sweep.json, variants.csv, runs.csv, aggregate.csv and paired.csv",
+        &[TABLES_JS, SELFTEST_JS],
     );
     let path = dir.join("report.html");
     write_atomic(&path, out.as_bytes())?;
