@@ -632,7 +632,10 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
     let is_base = |v: &str| data.is_baseline(v);
 
     // Variants
-    body.push_str("<section id=\"variants\">\n<h2>Variants</h2>\n<div class=\"wide\"><table class=\"grid\"><thead><tr><th>#</th><th>variant</th>");
+    body.push_str("<section id=\"variants\">\n<h2>Variants</h2>\n<div class=\"vfilter\"><label>show variants containing \
+        <input id=\"v-filter\" type=\"search\" placeholder=\"name or value\"/></label><span id=\"v-count\" class=\"note\"></span></div>\n\
+        <p class=\"note\">Click a column's header to sort by it; the filter applies to every table below.</p>\n\
+        <div class=\"wide\"><table class=\"grid sortable\" id=\"variants-table\"><thead><tr><th>#</th><th>variant</th>");
     let mut params: Vec<String> = Vec::new();
     let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if let Some(vc) = Csv::open(&dir.join("variants.csv"))? {
@@ -658,7 +661,8 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
         let class = if is_base(v) { " class=\"base\"" } else { "" };
         let _ = write!(
             body,
-            "<tr{class}><td class=\"n\">{}</td><td>{}</td>",
+            "<tr{class} data-variant=\"{}\"><td class=\"n\">{}</td><td>{}</td>",
+            escape(v),
             i + 1,
             escape(v)
         );
@@ -687,11 +691,17 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
         body,
         "<section id=\"compare\">\n<h2>Side by side</h2>\n<p class=\"note\">Mean ± half-width of the 95% confidence interval over the seeds (n runs with a value); \
          the baseline is shaded. Figures without a value in any run are left out.</p>\n\
-         <div class=\"wide\"><table class=\"grid\"><thead><tr><th>figure</th>"
+         <div class=\"wide\"><table class=\"grid by-variant\" id=\"compare-table\"><thead><tr><th>figure</th>"
     );
     for (i, v) in data.variants.iter().enumerate() {
         let class = if is_base(v) { "v base" } else { "v" };
-        let _ = write!(body, "<th class=\"{class}\">{}. {}</th>", i + 1, escape(v));
+        let _ = write!(
+            body,
+            "<th class=\"{class}\" data-variant=\"{}\">{}. {}</th>",
+            escape(v),
+            i + 1,
+            escape(v)
+        );
     }
     body.push_str("</tr></thead>\n<tbody>\n");
     let mut ordered: Vec<&str> = SWEEP_METRICS
@@ -763,7 +773,8 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
             };
             let _ = writeln!(
                 rows,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n{}\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr data-variant=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td class=\"n{}\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(cell(rec, iv)),
                 escape(cell(rec, iv)),
                 escape(cell(rec, ib)),
                 escape(m),
@@ -780,7 +791,7 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
             body.push_str(
                 "<section id=\"paired\">\n<h2>Against the baseline</h2>\n<p class=\"note\">Variant − baseline, seed by seed \
                  (common random numbers): the mean difference and its paired 95% interval, next to Welch's interval as if the runs were \
-                 independent. Bold: the paired interval excludes 0. Key figures only; rows where every seed gives the same value in both are left out (paired.csv has them all).</p>\n<div class=\"wide\"><table class=\"grid\"><thead><tr><th>variant</th>\
+                 independent. Bold: the paired interval excludes 0. Key figures only; rows where every seed gives the same value in both are left out (paired.csv has them all).</p>\n<div class=\"wide\"><table class=\"grid sortable\" id=\"paired-table\"><thead><tr><th>variant</th>\
                  <th>baseline</th><th>figure</th><th>mean difference</th><th>paired 95% CI</th><th>unpaired (Welch) 95% CI</th></tr></thead>\n<tbody>\n",
             );
             body.push_str(&rows);
