@@ -6,7 +6,7 @@
 //                                                kind, service, rows highlighted and the rows' kinds
 //   sort:TABLE_ID:COLUMN                         click the header twice: the first column's order each time
 //   vfilter:TEXT                                 type TEXT into the variant filter, record variants shown
-// Results go to <output id="selftest"> as data-* attributes (lists joined by '|'); the page's width at
+// Results go to an output element #selftest as data-* attributes (lists joined by '|'); the page's width at
 // the end to <html data-scroll-width data-client-width>.
 (function () {
   'use strict';
