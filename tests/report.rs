@@ -727,7 +727,7 @@ fn sweep_charts_and_report() {
     assert!(html.contains("ecsim sweep: <span class=\"name\">sizes</span>"));
     assert!(html.contains("size=&lt;large&gt;") && !html.contains("size=<large>"));
     // side by side: one column per variant, the baseline shaded
-    assert!(html.contains("<th class=\"v base\">2. size=medium</th>"));
+    assert!(html.contains("<th class=\"v base\" data-variant=\"size=medium\">2. size=medium</th>"));
     assert!(
         html.contains(">10 ± 0.5 (3)<"),
         "cost of size=small: mean ± half-width (n)"

@@ -154,25 +154,71 @@ fn page_end(out: &mut String, sources: &str, scripts: &[&str]) {
     out.push_str("</body>\n</html>\n");
 }
 
-/// The charts as `<section>`s grouped by their section, each chart a `<figure>` with its SVG inline.
+/// At most this many bytes of SVG are inlined in one page, so that the report stays under 5 MB at any
+/// size (with the interactive charts' data, about 1 MB, and the event log, about 1.5 MB at most). Past it
+/// a chart is a link to its files in `charts/`; fleet-wide charts (not "Service …") are inlined first.
+pub const INLINE_SVG_BUDGET: u64 = 2_000_000;
+
+/// Which charts of `list` are inlined: within [`INLINE_SVG_BUDGET`], sections other than "Service …"
+/// first, then in order.
+fn inlined(dir: &Path, list: &[IndexEntry]) -> Vec<bool> {
+    let size = |e: &IndexEntry| {
+        fs::metadata(dir.join("charts").join(format!("{}.svg", e.stem))).map_or(0, |m| m.len())
+    };
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.sort_by_key(|&i| list[i].section.starts_with("Service "));
+    let mut keep = vec![false; list.len()];
+    let mut used = 0u64;
+    for i in order {
+        let n = size(&list[i]);
+        if used + n <= INLINE_SVG_BUDGET {
+            used += n;
+            keep[i] = true;
+        }
+    }
+    keep
+}
+
+/// The charts as `<section>`s grouped by their section, each chart a `<figure>` with its SVG inline, or
+/// a link to its files when the page's SVG budget is spent (see [`inlined`]).
 fn chart_sections(
     out: &mut String,
     dir: &Path,
     list: &[IndexEntry],
     nav: &mut Vec<(String, String)>,
 ) -> io::Result<()> {
-    let mut sections: Vec<(&str, Vec<&IndexEntry>)> = Vec::new();
-    for e in list {
+    let keep = inlined(dir, list);
+    let linked = keep.iter().filter(|k| !**k).count();
+    if linked > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">{linked} of the {} charts below are links to their files in <code>charts/</code>, not pictures in the page, \
+             to keep the page under 5 MB.</p>",
+            list.len()
+        );
+    }
+    let mut sections: Vec<(&str, Vec<(&IndexEntry, bool)>)> = Vec::new();
+    for (e, k) in list.iter().zip(&keep) {
         match sections.iter_mut().find(|(s, _)| *s == e.section) {
-            Some((_, v)) => v.push(e),
-            None => sections.push((&e.section, vec![e])),
+            Some((_, v)) => v.push((e, *k)),
+            None => sections.push((&e.section, vec![(e, *k)])),
         }
     }
     for (i, (section, entries)) in sections.iter().enumerate() {
         let id = format!("charts-{}", i + 1);
         nav.push((id.clone(), section.to_string()));
         let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", escape(section));
-        for e in entries {
+        for &(e, inline) in entries {
+            if !inline {
+                let stem = escape(&e.stem);
+                let _ = writeln!(
+                    out,
+                    "<figure class=\"linked\"><a href=\"charts/{stem}.svg\">{}</a>\n<figcaption>charts/{stem}.svg · \
+                     <a href=\"charts/{stem}.png\">charts/{stem}.png</a></figcaption>\n</figure>",
+                    escape(&e.title)
+                );
+                continue;
+            }
             let svg = inline_svg(
                 &dir.join("charts").join(format!("{}.svg", e.stem)),
                 &e.title,
@@ -842,5 +888,30 @@ mod tests {
         assert_eq!(fmt_num(0.0), "0");
         assert_eq!(fmt_num(2.895749784604724), "2.896");
         assert_eq!(fmt_num(f64::NAN), "–");
+    }
+
+    #[test]
+    fn svg_budget_inlines_fleet_charts_first() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("charts")).unwrap();
+        let entry = |stem: &str, section: &str, bytes: usize| {
+            fs::write(
+                dir.path().join(format!("charts/{stem}.svg")),
+                vec![b' '; bytes],
+            )
+            .unwrap();
+            IndexEntry {
+                stem: stem.into(),
+                section: section.into(),
+                title: stem.into(),
+            }
+        };
+        let list = [
+            entry("a", "Service a", 1_500_000),
+            entry("c", "Cluster", 600_000),
+            entry("b", "Service b", 300_000),
+        ];
+        // The cluster chart first (0.6 MB), then in order: a would make 2.1 MB > 2 MB, b makes 0.9 MB.
+        assert_eq!(inlined(dir.path(), &list), [false, true, true]);
     }
 }

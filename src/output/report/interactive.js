@@ -99,13 +99,16 @@
     return chart;
   }
 
+  // The charts' width in CSS pixels, read once per drawing (reading it per chart would lay the page out
+  // again for each: slow on a page with a long event log). The canvas's CSS size is fixed by the style sheet.
+  var width = 800;
+  function measure() { width = Math.max(200, Math.floor(host.clientWidth || 800)); }
   function draw(ch) {
     var cv = ch.canvas, c = ch.c;
     var dpr = window.devicePixelRatio || 1;
-    var w = Math.max(200, Math.floor(ch.el.clientWidth || host.clientWidth || 800));
+    var w = width;
     if (cv.width !== Math.round(w * dpr) || cv.height !== Math.round(HEIGHT * dpr)) {
       cv.width = Math.round(w * dpr); cv.height = Math.round(HEIGHT * dpr);
-      cv.style.width = w + 'px'; cv.style.height = HEIGHT + 'px';
     }
     var ctx = cv.getContext('2d');
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
@@ -149,11 +152,19 @@
     c.lines.forEach(function (l, li) {
       var col = PALETTE[li % PALETTE.length];
       if (l.lo && l.hi) {
+        // The min–max band: one polygon per run of buckets with values, maxima forward, minima back.
         ctx.fillStyle = col; ctx.globalAlpha = 0.16;
-        for (var i = i0; i <= i1; i++) {
-          if (l.lo[i] === null) { continue; }
-          var x0 = X(T[i]), x1 = X(T[i] + K * P);
-          ctx.fillRect(x0, Y(l.hi[i]), Math.max(1, x1 - x0), Math.max(1, Y(l.lo[i]) - Y(l.hi[i])));
+        var i = i0;
+        while (i <= i1) {
+          while (i <= i1 && l.lo[i] === null) { i++; }
+          var s0 = i;
+          while (i <= i1 && l.lo[i] !== null) { i++; }
+          if (i === s0) { continue; }
+          ctx.beginPath();
+          for (var u = s0; u < i; u++) { ctx.lineTo(X(T[u]), Y(l.hi[u])); }
+          for (var d = i - 1; d >= s0; d--) { ctx.lineTo(X(T[d]), Y(l.lo[d])); }
+          ctx.closePath();
+          ctx.fill();
         }
         ctx.globalAlpha = 1;
       }
@@ -199,6 +210,7 @@
   // drawn with at least one point.
   function drawAll() {
     var ok = 0;
+    measure();
     charts.forEach(function (ch) {
       try {
         if (draw(ch) > 0) { ok++; }
@@ -328,5 +340,9 @@
     charts: charts, view: view, zoom: zoom, setView: setView, drawAll: drawAll, showMarks: showMarks,
     marks: marks, clock: clock
   };
-  if (window.performance) { root.setAttribute('data-charts-ms', String(Math.round(performance.now() - t0ms))); }
+  if (window.performance) {
+    // Drawing time, and time since the page was opened (navigation start) until it is interactive.
+    root.setAttribute('data-charts-ms', String(Math.round(performance.now() - t0ms)));
+    root.setAttribute('data-ready-ms', String(Math.round(performance.now())));
+  }
 })();

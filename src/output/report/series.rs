@@ -2,7 +2,7 @@
 //! cluster charts and, for the first [`MAX_SERVICES`] services, one chart per unit (tasks, utilisation,
 //! requests, latency, queue). Bounded whatever the run's size: a series longer than the point budget is
 //! cut into equal buckets of whole samples, each given as its mean, minimum and maximum (as the PNG/SVG
-//! charts do), so the blob stays under about [`VALUE_BUDGET`] numbers — roughly 1 MB — at any fleet
+//! charts do), so the blob stays under about [`VALUE_BUDGET`] numbers — under 1 MB — at any fleet
 //! size or horizon. Numbers are rounded to four significant digits; a missing sample is `null`.
 
 use std::collections::HashMap;
@@ -16,7 +16,7 @@ use super::super::charts::{Csv, cell, num};
 /// the cluster charts still sum over every service.
 pub const MAX_SERVICES: usize = 12;
 /// At most about this many numbers in the blob (means, minima and maxima together).
-pub const VALUE_BUDGET: usize = 240_000;
+pub const VALUE_BUDGET: usize = 160_000;
 /// A series never has more points than this, even in a small run (more than a screen is wide).
 const MAX_POINTS: usize = 2_000;
 /// ...and is never cut to fewer than this many buckets.
@@ -474,9 +474,9 @@ mod tests {
 
     #[test]
     fn bucket_size_keeps_the_budget() {
-        // 10,080 one-minute samples (7 days) and 66 lines: 240,000 / (3 * 66) = 1,212 points at most, so
-        // ceil(10,080 / 1,212) = 9 samples per bucket -> 1,120 buckets.
-        assert_eq!(samples_per_bucket(10_080, 66), 9);
+        // 10,080 one-minute samples (7 days) and 66 lines: 160,000 / (3 * 66) = 808 points at most, so
+        // ceil(10,080 / 808) = 13 samples per bucket -> 776 buckets.
+        assert_eq!(samples_per_bucket(10_080, 66), 13);
         // A short run is drawn as it is.
         assert_eq!(samples_per_bucket(121, 13), 1);
         // Many lines: never fewer than 150 points; 4,321 samples -> ceil(4,321 / 150) = 29.
