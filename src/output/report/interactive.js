@@ -329,6 +329,10 @@
   button('z-reset', function () { setView(START, END); });
 
   D.charts.forEach(function (c, i) { charts.push(build(c, i)); });
+  if (marks.dropped) {
+    note.textContent = 'Marks: the first ' + marks.m.length + ' events only; ' + marks.dropped +
+      ' later ones are not marked (events.csv has them all).';
+  }
   root.setAttribute('data-charts', String(charts.length));
   drawAll();
   var resized = null;
