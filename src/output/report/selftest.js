@@ -2,7 +2,7 @@
 //   filter:s=SERVICE&k=KIND&a=FROM&b=TO&q=TEXT  set the event-log filter, record the rows shown
 //   zoom                                         full span, after the zoom-in button, after a wheel-in on the
 //                                                first chart, after the reset button (seconds)
-//   mark                                         click the first chart's first mark that has a log row:
+//   mark                                         click the first scaling mark (else any) that has a log row:
 //                                                kind, service, rows highlighted and the rows' kinds
 //   sort:TABLE_ID:COLUMN                         click the header twice: the first column's order each time
 //   vfilter:TEXT                                 type TEXT into the variant filter, record variants shown
@@ -51,8 +51,13 @@
       put('zoom', span());
     },
     mark: function () {
+      // The first scaling mark with a log row, else the first mark with one.
       var C = window.ecsimCharts, m = C.marks.m, first = -1;
-      for (var i = 0; i !== m.length && first < 0; i++) { if (m[i][3] >= 0) { first = i; } }
+      for (var i = 0; i !== m.length; i++) {
+        if (m[i][3] < 0) { continue; }
+        if (first < 0) { first = i; }
+        if (C.marks.kinds[m[i][1]] === 'scaling') { first = i; break; }
+      }
       if (first < 0) { put('mark', 'none'); return; }
       var t = m[first][0];
       C.setView(t - 1800, t + 1800);
