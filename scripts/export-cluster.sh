@@ -12,13 +12,19 @@
 #   DIR/scalable-targets.json       aws application-autoscaling describe-scalable-targets
 #   DIR/scaling-policies.json, -2…  aws application-autoscaling describe-scaling-policies (one per service)
 #   DIR/tasks.json, -2, …           aws ecs describe-tasks                   (100 tasks a call)
-#   DIR/metrics.json                aws cloudwatch get-metric-data           (only with LOAD_BALANCER, START, END)
-# With no SERVICE, every service of the cluster. With LOAD_BALANCER (the ALB's dimension value,
-# app/NAME/ID) and START, END (ISO 8601, the time window), also the ALB's RequestCount (Sum per 60 s) over
-# the window, which import turns into metric-requests.csv, a rate trace a service's `load` can replay. The time window of the described tasks is what ECS still
+#   DIR/metric-queries.json         the get-metric-data request              (only with START and END)
+#   DIR/metrics.json                aws cloudwatch get-metric-data --cli-input-json file://DIR/metric-queries.json
+# With no SERVICE, every service of the cluster. With START and END (ISO 8601, the time window), also per
+# service, Period 60 s: AWS/ECS CPUUtilization (Average), Container Insights RunningTaskCount and
+# DesiredTaskCount (Average; Container Insights must be on), and for the service's first target group the
+# ALB's RequestCount (Sum) and TargetResponseTime (p99), its load balancer found with
+# `aws elbv2 describe-target-groups`. Import attaches the RequestCount to the service as its load and
+# estimates cpu_ms_per_request from it; `ecsim calibrate --observed DIR` compares the rest with a run.
+# The request is saved (metric-queries.json) because the output names a series only by its Id, and import
+# needs each series' metric and dimensions. The time window of the described tasks is what ECS still
 # lists: RUNNING tasks and tasks that stopped recently (ECS keeps stopped tasks visible for about an hour),
 # so export soon after the period you want to calibrate against (a deployment, a scale-out).
-# Read-only: only describe-* and list-* calls.
+# Read-only: only describe-*, list-* and get-metric-data calls.
 set -euo pipefail
 
 if [[ $# -lt 2 ]]; then
@@ -104,14 +110,39 @@ if [[ ${#task_arns[@]} -gt 0 ]]; then
   printf '%s\n' "${task_arns[@]}" | batched 100 tasks awsj ecs describe-tasks --cluster "$cluster" --tasks
 fi
 
-# The time window's traffic: the load balancer's RequestCount, a Sum per minute.
-if [[ -n "${LOAD_BALANCER:-}" ]]; then
-  : "${START:?set START (ISO 8601) with LOAD_BALANCER}" "${END:?set END (ISO 8601) with LOAD_BALANCER}"
-  query='[{"Id": "requests", "Label": "RequestCount", "MetricStat": {"Metric": {"Namespace": "AWS/ApplicationELB",
-    "MetricName": "RequestCount", "Dimensions": [{"Name": "LoadBalancer", "Value": "'"$LOAD_BALANCER"'"}]},
-    "Period": 60, "Stat": "Sum"}}]'
-  awsj cloudwatch get-metric-data --start-time "$START" --end-time "$END" \
-    --metric-data-queries "$query" >"$dir/metrics.json"
+# The time window's metrics, one query per service and metric (CloudWatch Ids: lowercase letters,
+# digits and _, so a service's name is written with _ for anything else).
+if [[ -n "${START:-}" || -n "${END:-}" ]]; then
+  : "${START:?set START and END (ISO 8601) together}" "${END:?set START and END (ISO 8601) together}"
+  queries=()
+  query() { # ID NAMESPACE METRIC STAT DIMENSIONS-JSON
+    queries+=("{\"Id\": \"$1\", \"MetricStat\": {\"Metric\": {\"Namespace\": \"$2\", \"MetricName\": \"$3\", \"Dimensions\": [$5]}, \"Period\": 60, \"Stat\": \"$4\"}, \"ReturnData\": true}")
+  }
+  for svc in "${services[@]}"; do
+    name=${svc##*/}
+    id=$(printf '%s' "$name" | tr '[:upper:]' '[:lower:]' | tr -c 'a-z0-9_' '_')
+    ecs_dims="{\"Name\": \"ClusterName\", \"Value\": \"$cluster\"}, {\"Name\": \"ServiceName\", \"Value\": \"$name\"}"
+    query "cpu_$id" AWS/ECS CPUUtilization Average "$ecs_dims"
+    query "running_$id" ECS/ContainerInsights RunningTaskCount Average "$ecs_dims"
+    query "desired_$id" ECS/ContainerInsights DesiredTaskCount Average "$ecs_dims"
+    tg=$(aws ecs describe-services --cluster "$cluster" --services "$svc" \
+      --query 'services[0].loadBalancers[0].targetGroupArn' --output text)
+    if [[ -n "$tg" && "$tg" != None ]]; then
+      lb=$(aws elbv2 describe-target-groups --target-group-arns "$tg" \
+        --query 'TargetGroups[0].LoadBalancerArns[0]' --output text)
+      if [[ -n "$lb" && "$lb" != None ]]; then
+        # Dimension values are the ARNs' tails: targetgroup/NAME/ID and app/NAME/ID.
+        alb_dims="{\"Name\": \"TargetGroup\", \"Value\": \"${tg##*:}\"}, {\"Name\": \"LoadBalancer\", \"Value\": \"${lb#*:loadbalancer/}\"}"
+        query "requests_$id" AWS/ApplicationELB RequestCount Sum "$alb_dims"
+        query "p99_$id" AWS/ApplicationELB TargetResponseTime p99 "$alb_dims"
+      fi
+    fi
+  done
+  (
+    IFS=,
+    printf '{"MetricDataQueries": [%s], "StartTime": "%s", "EndTime": "%s"}\n' "${queries[*]}" "$START" "$END"
+  ) >"$dir/metric-queries.json"
+  awsj cloudwatch get-metric-data --cli-input-json "file://$dir/metric-queries.json" >"$dir/metrics.json"
 fi
 
 echo "wrote $dir; now: ecsim import $dir --out $cluster.toml" >&2

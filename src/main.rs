@@ -135,19 +135,28 @@ enum Command {
         quiet: bool,
     },
     /// Compare a run of a scenario with what CloudWatch observed: MAPE per metric and service against a
-    /// tolerance (docs/import.md). Exit 0 when every comparison is within it, 1 when one is not.
+    /// tolerance, a verdict, calibrate.csv and the overlay chart calibrate.svg (docs/import.md).
     ///
-    /// DIR holds `aws cloudwatch get-metric-data` output whose query Ids are running_<service>
-    /// (RunningTaskCount) and cpu_<service> (CPUUtilization, %); the first observed timestamp is time 0.
+    /// DIR holds `aws cloudwatch get-metric-data` output (metrics.json), resolved by its request
+    /// (metric-queries.json) or else by the query Ids running_<service>, desired_<service>, cpu_<service>,
+    /// p99_<service>; the first observed timestamp is time 0. Exit 0 when it ran and printed a verdict
+    /// (within or outside: the verdict is data), 1 when outside and --fail-outside-tolerance is given,
+    /// 2 on bad input.
     Calibrate {
         /// Scenario TOML file.
         scenario: PathBuf,
         /// Folder with get-metric-data output (metrics.json).
         #[arg(long)]
         observed: PathBuf,
-        /// Largest acceptable mean absolute percentage error, %.
-        #[arg(long, default_value_t = 20.0)]
+        /// Largest acceptable mean absolute percentage error, % (the aim for a replayed day).
+        #[arg(long, default_value_t = 10.0)]
         tolerance: f64,
+        /// Output folder (default: results/calibrate/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Exit 1 when a comparison is outside the tolerance (or none could be made).
+        #[arg(long)]
+        fail_outside_tolerance: bool,
     },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
@@ -225,7 +234,9 @@ fn main() -> ExitCode {
             scenario,
             observed,
             tolerance,
-        }) => calibrate(&scenario, &observed, tolerance),
+            out,
+            fail_outside_tolerance,
+        }) => calibrate(&scenario, &observed, tolerance, out, fail_outside_tolerance),
         Some(Command::Explain {
             scenario,
             service,
@@ -295,8 +306,15 @@ fn import(dir: &Path, out: Option<PathBuf>, quiet: bool) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `ecsim calibrate`: run the scenario into memory and compare its service series with the observed ones.
-fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
+/// `ecsim calibrate`: run the scenario into memory, compare its service series with the observed ones,
+/// print the table and the verdict, and write calibrate.csv, calibrate-series.csv and calibrate.svg.
+fn calibrate(
+    path: &Path,
+    observed: &Path,
+    tolerance: f64,
+    out: Option<PathBuf>,
+    fail_outside: bool,
+) -> ExitCode {
     if !(tolerance.is_finite() && tolerance >= 0.0) {
         eprintln!("error: --tolerance must be a percentage of 0 or more, got {tolerance}");
         return ExitCode::from(2);
@@ -308,7 +326,7 @@ fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let series = match ecsim::import::read_observed(observed) {
+    let obs = match ecsim::import::read_observed(observed) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");
@@ -317,13 +335,22 @@ fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
     };
     let mut sink = ecsim::metrics::MemorySink::default();
     sim::simulate(&spec, &mut sink);
+    let names: Vec<String> = spec.services.iter().map(|s| s.name.clone()).collect();
     let (results, ignored) =
-        ecsim::import::calibrate::compare(&sink.series, &series, spec.metric_period_ms);
+        ecsim::import::calibrate::compare(&sink.series, &obs, &names, spec.metric_period_ms);
     say!("metric   service               points  skipped  MAPE %   tolerance %  result");
-    let mut all = !results.is_empty();
+    let mut outside = Vec::new();
     for c in &results {
         let ok = c.passes(tolerance);
-        all &= ok;
+        if !ok {
+            outside.push(format!(
+                "{} of {} ({})",
+                c.metric,
+                c.service,
+                c.mape_pct
+                    .map_or("no point".into(), |m| format!("{m:.1} %"))
+            ));
+        }
         say!(
             "{:<8} {:<21} {:>6}  {:>7}  {:>6}   {:>11.1}  {}",
             c.metric,
@@ -335,13 +362,44 @@ fn calibrate(path: &Path, observed: &Path, tolerance: f64) -> ExitCode {
             if ok { "within" } else { "OUTSIDE" }
         );
     }
-    for id in ignored {
-        say!("(series {id} ignored: its Id is neither running_<service> nor cpu_<service>)");
+    for why in &ignored {
+        say!("(series {why}; not compared)");
     }
-    if all {
-        ExitCode::SUCCESS
+    let within = !results.is_empty() && outside.is_empty();
+    if results.is_empty() {
+        say!("verdict: nothing compared (no observed series matched a service of the scenario)");
+    } else if within {
+        say!(
+            "verdict: within {tolerance} % on all {} comparisons",
+            results.len()
+        );
     } else {
+        say!(
+            "verdict: OUTSIDE {tolerance} % on {} of {}: {}",
+            outside.len(),
+            results.len(),
+            outside.join(", ")
+        );
+    }
+    let dir = out.unwrap_or_else(|| Path::new("results/calibrate").join(&spec.name));
+    match ecsim::import::calibrate::write_outputs(&dir, &spec.name, &results, tolerance) {
+        Ok(files) => say!(
+            "wrote {}",
+            files
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Err(e) => {
+            eprintln!("error: {}: {e}", dir.display());
+            return ExitCode::from(1);
+        }
+    }
+    if fail_outside && !within {
         ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
     }
 }
 
@@ -379,7 +437,7 @@ fn run(path: Option<&Path>, out: Option<PathBuf>, seed: Option<u64>, quiet: bool
                 say!(
                     "{}: simulated {} in {:.3} s ({} events); {} tasks launched, {} running at the end, {} failed to start; start latency p50 {} s, p99 {} s",
                     s.scenario,
-                    output::clock((s.simulated_seconds * 1000.0) as u64),
+                    ecsim::time::clock((s.simulated_seconds * 1000.0) as u64),
                     s.wall_seconds,
                     s.events,
                     s.tasks_launched,

@@ -1,7 +1,7 @@
 //! Issue #9's fleet shape, for correctness (never timed here: timing is `ecsim-bench`'s job).
 //!
-//! - The committed `scenarios/fleet/medium.toml` is exactly what the generator prints, so the README's
-//!   command reproduces it.
+//! - The committed `scenarios/fleet/medium.toml` is exactly what the generator prints, so the command in
+//!   docs/scenarios.md (`ecsim-bench fleet --medium`) reproduces it.
 //! - A small fleet (6 services × 50 tasks on 40 instances, 2 days) behaves as designed: every service
 //!   follows its diurnal load between about 25 and 75 tasks within min 20 / max 80, CPU stays near the
 //!   60 % target, and a second run gives the same figures.

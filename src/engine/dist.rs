@@ -2,6 +2,7 @@
 //! not by a dependency's version. Users choose them in scenario files as data (an enum).
 
 use super::rng::RngStream;
+use crate::numerics::{box_muller, gamma};
 
 /// A distribution of non-negative durations in milliseconds.
 #[derive(Debug, Clone, PartialEq)]
@@ -101,45 +102,11 @@ fn to_ms(x: f64) -> u64 {
     }
 }
 
-/// Box–Muller (one of the pair; simple and fixed).
+/// A standard normal (Box–Muller) from this stream: `u1` in (0, 1), then `u2`.
 fn standard_normal(rng: &mut RngStream) -> f64 {
     let u1 = rng.next_f64_open0();
     let u2 = rng.next_f64();
-    (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
-}
-
-/// The Lanczos sum (g = 7, nine terms) at `x` (the argument minus one): `(t, a)` with `t = x + 7.5`, so
-/// that `Γ(x + 1) = √(2π) · t^(x+½) · e^(−t) · a`. Shared by [`gamma`] and `sweep::stats::ln_gamma`.
-pub fn lanczos(x: f64) -> (f64, f64) {
-    const G: f64 = 7.0;
-    const C: [f64; 9] = [
-        0.999_999_999_999_809_9,
-        676.520_368_121_885_1,
-        -1_259.139_216_722_402_8,
-        771.323_428_777_653_1,
-        -176.615_029_162_140_6,
-        12.507_343_278_686_905,
-        -0.138_571_095_265_720_12,
-        9.984_369_578_019_572e-6,
-        1.505_632_735_149_311_6e-7,
-    ];
-    let mut a = C[0];
-    let t = x + G + 0.5;
-    for (i, c) in C.iter().enumerate().skip(1) {
-        a += c / (x + i as f64);
-    }
-    (t, a)
-}
-
-/// Lanczos approximation of the gamma function (for the Weibull mean).
-fn gamma(x: f64) -> f64 {
-    if x < 0.5 {
-        std::f64::consts::PI / ((std::f64::consts::PI * x).sin() * gamma(1.0 - x))
-    } else {
-        let x = x - 1.0;
-        let (t, a) = lanczos(x);
-        (std::f64::consts::TAU).sqrt() * t.powf(x + 0.5) * (-t).exp() * a
-    }
+    box_muller(u1, u2)
 }
 
 #[cfg(test)]
@@ -179,13 +146,5 @@ mod tests {
             let rel = (m - d.mean_ms()).abs() / d.mean_ms();
             assert!(rel < 0.02, "{d:?}: sample mean {m}, theory {}", d.mean_ms());
         }
-    }
-
-    #[test]
-    fn gamma_known_values() {
-        // Γ(1) = 1, Γ(5) = 24, Γ(0.5) = √π.
-        assert!((gamma(1.0) - 1.0).abs() < 1e-9);
-        assert!((gamma(5.0) - 24.0).abs() < 1e-7);
-        assert!((gamma(0.5) - std::f64::consts::PI.sqrt()).abs() < 1e-9);
     }
 }

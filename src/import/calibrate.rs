@@ -1,21 +1,38 @@
-//! `ecsim calibrate` (issue #21 item 5): a run's per-service series against what CloudWatch observed, as the
-//! mean absolute percentage error (MAPE) per metric and service, judged against a stated tolerance.
+//! `ecsim calibrate` (issue #21 item 3): a run's per-service series against what CloudWatch observed, as
+//! the mean absolute percentage error (MAPE) per metric and service, judged against a stated tolerance,
+//! and written as `calibrate.csv`, `calibrate-series.csv` and the overlay chart `calibrate.svg` / `.png`.
 //!
-//! Observed series come from `get-metric-data` output whose query `Id`s name what they hold:
-//! `running_<service>` (ECS/ContainerInsights RunningTaskCount) and `cpu_<service>` (AWS/ECS
-//! CPUUtilization, %). Time 0 of the run is the first observed timestamp. CloudWatch stamps a datapoint with
+//! Observed series are resolved as import resolves them ([`super::observed`]): by the query in
+//! `metric-queries.json` (ServiceName or TargetGroup dimension, the latter through `services.json`'s
+//! target groups), else by the `Id` (`running_<service>`, `desired_<service>`, `cpu_<service>`,
+//! `p99_<service>`). Time 0 of the run is the first observed timestamp. CloudWatch stamps a datapoint with
 //! the start of its period and ecsim a `timeseries.csv` row with the end, so the observed point at t is
 //! compared with the run's row at t + metric period.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io;
+use std::path::{Path, PathBuf};
 
 use super::model::MetricSeries;
+use super::observed::{self, Kind, Query, ServiceRef};
 use crate::metrics::SeriesRow;
+
+/// What `--observed DIR` holds: the series, the request that named them, and the services' target groups.
+#[derive(Debug, Clone, Default)]
+pub struct Observed {
+    /// `get-metric-data` series.
+    pub series: Vec<MetricSeries>,
+    /// `metric-queries.json`, when present.
+    pub queries: Vec<Query>,
+    /// (service, `loadBalancers[].targetGroupArn`) from `services.json`, when present.
+    pub target_groups: Vec<(String, Vec<String>)>,
+}
 
 /// One metric of one service compared.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comparison {
-    /// `running` or `cpu`.
+    /// `running`, `desired`, `cpu` or `p99`.
     pub metric: String,
     /// The service.
     pub service: String,
@@ -25,6 +42,10 @@ pub struct Comparison {
     pub skipped: usize,
     /// Mean absolute percentage error, %; `None` with no point compared.
     pub mape_pct: Option<f64>,
+    /// The observed points on the run's clock: (period end, ms; value in the run's unit).
+    pub observed: Vec<(u64, f64)>,
+    /// The run's rows of that metric and service: (period end, ms; value).
+    pub simulated: Vec<(u64, f64)>,
 }
 
 impl Comparison {
@@ -32,62 +53,184 @@ impl Comparison {
     pub fn passes(&self, tolerance_pct: f64) -> bool {
         self.mape_pct.is_some_and(|m| m <= tolerance_pct)
     }
+
+    /// The unit of the values, for the chart and the CSV.
+    pub fn unit(&self) -> &'static str {
+        match self.metric.as_str() {
+            "cpu" => "%",
+            "p99" => "ms",
+            _ => "tasks",
+        }
+    }
 }
 
-/// Compare the run's service rows with the observed series; series with other `Id`s are returned by name
-/// in the second list (ignored).
+/// The run's value of `kind` in a row, in the unit calibrate compares (p99 in ms).
+fn sim_value(r: &SeriesRow, kind: Kind) -> Option<f64> {
+    match kind {
+        Kind::Running => r.running.map(f64::from),
+        Kind::Desired => r.desired.map(f64::from),
+        Kind::Cpu => r.cpu_utilization,
+        Kind::P99 => r.latency_p99_ms,
+        Kind::Requests => None,
+    }
+}
+
+/// Compare the run's service rows with the observed series. `services` are the scenario's service names.
+/// Series that are not compared come back in the second list with the reason.
 pub fn compare(
     rows: &[SeriesRow],
-    observed: &[MetricSeries],
+    obs: &Observed,
+    services: &[String],
     metric_period_ms: u64,
 ) -> (Vec<Comparison>, Vec<String>) {
-    let t0 = observed
+    let none: Vec<String> = Vec::new();
+    let refs: Vec<ServiceRef> = services
+        .iter()
+        .map(|s| ServiceRef {
+            name: s,
+            target_groups: obs
+                .target_groups
+                .iter()
+                .find(|(n, _)| n == s)
+                .map_or(&none, |(_, t)| t),
+        })
+        .collect();
+    let t0 = obs
+        .series
         .iter()
         .filter_map(|m| m.points.first().map(|p| p.0))
         .min()
         .unwrap_or(0);
     let mut out = Vec::new();
     let mut ignored = Vec::new();
-    for m in observed {
-        let (metric, service) = match m.id.split_once('_') {
-            Some(("running", s)) => ("running", s),
-            Some(("cpu", s)) => ("cpu", s),
-            _ => {
-                ignored.push(m.id.clone());
+    for m in &obs.series {
+        let r = match observed::resolve(&m.id, &obs.queries, &refs) {
+            Ok(r) if r.kind == Kind::Requests => {
+                ignored.push(format!("{}: the replayed input (RequestCount)", m.id));
+                continue;
+            }
+            Ok(r) => r,
+            Err(why) => {
+                ignored.push(format!("{}: {why}", m.id));
                 continue;
             }
         };
-        let sim: BTreeMap<u64, f64> = rows
+        // CloudWatch gives TargetResponseTime in seconds; the run's latency is in ms.
+        let scale = if r.kind == Kind::P99 { 1000.0 } else { 1.0 };
+        let simulated: Vec<(u64, f64)> = rows
             .iter()
-            .filter(|r| r.scope == "service" && r.name == service)
-            .filter_map(|r| {
-                let v = match metric {
-                    "running" => r.running.map(f64::from),
-                    _ => r.cpu_utilization,
-                };
-                v.map(|v| (r.time_ms, v))
-            })
+            .filter(|row| row.scope == "service" && row.name == r.service)
+            .filter_map(|row| sim_value(row, r.kind).map(|v| (row.time_ms, v)))
             .collect();
+        let sim: BTreeMap<u64, f64> = simulated.iter().copied().collect();
         let (mut n, mut skipped, mut sum) = (0usize, 0usize, 0.0);
-        for &(t, obs) in &m.points {
+        let mut observed = Vec::new();
+        for &(t, v) in &m.points {
             let at = (t - t0).max(0) as u64 + metric_period_ms;
+            let obs_v = v * scale;
+            observed.push((at, obs_v));
             match sim.get(&at) {
-                Some(s) if obs != 0.0 => {
+                Some(s) if obs_v != 0.0 => {
                     n += 1;
-                    sum += ((s - obs) / obs).abs();
+                    sum += ((s - obs_v) / obs_v).abs();
                 }
                 _ => skipped += 1,
             }
         }
         out.push(Comparison {
-            metric: metric.to_string(),
-            service: service.to_string(),
+            metric: r.kind.name().to_string(),
+            service: r.service,
             n,
             skipped,
             mape_pct: (n > 0).then(|| 100.0 * sum / n as f64),
+            observed,
+            simulated,
         });
     }
     (out, ignored)
+}
+
+/// `calibrate.csv`: one row per comparison.
+pub fn table_csv(results: &[Comparison], tolerance_pct: f64) -> String {
+    let mut s = String::from("metric,service,points,skipped,mape_pct,tolerance_pct,result\n");
+    for c in results {
+        let _ = writeln!(
+            s,
+            "{},{},{},{},{},{tolerance_pct},{}",
+            c.metric,
+            c.service,
+            c.n,
+            c.skipped,
+            c.mape_pct.map_or(String::new(), |m| format!("{m:.3}")),
+            if c.passes(tolerance_pct) {
+                "within"
+            } else {
+                "outside"
+            }
+        );
+    }
+    s
+}
+
+/// A value with at most 6 decimals and no trailing zeros (0.0558 s × 1000 prints 55.8, not
+/// 55.800000000000004).
+fn num(v: f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// `calibrate-series.csv`: the overlay's points, observed and simulated side by side on the run's clock.
+pub fn series_csv(results: &[Comparison]) -> String {
+    let mut s = String::from("time_s,metric,service,observed,simulated\n");
+    for c in results {
+        let obs: BTreeMap<u64, f64> = c.observed.iter().copied().collect();
+        let sim: BTreeMap<u64, f64> = c.simulated.iter().copied().collect();
+        let mut times: Vec<u64> = obs.keys().chain(sim.keys()).copied().collect();
+        times.sort_unstable();
+        times.dedup();
+        for t in times {
+            let cell = |m: &BTreeMap<u64, f64>| m.get(&t).map_or(String::new(), |v| num(*v));
+            let _ = writeln!(
+                s,
+                "{},{},{},{},{}",
+                crate::output::secs(t),
+                c.metric,
+                c.service,
+                cell(&obs),
+                cell(&sim)
+            );
+        }
+    }
+    s
+}
+
+/// Write `calibrate.csv`, `calibrate-series.csv`, `calibrate.svg` and `calibrate.png` into `dir`, each whole (a temporary
+/// name, then a rename). Returns the paths written.
+pub fn write_outputs(
+    dir: &Path,
+    title: &str,
+    results: &[Comparison],
+    tolerance_pct: f64,
+) -> io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let svg =
+        super::calibrate_chart::svg(title, results, tolerance_pct).map_err(io::Error::other)?;
+    let files = [
+        ("calibrate.csv", table_csv(results, tolerance_pct)),
+        ("calibrate-series.csv", series_csv(results)),
+        ("calibrate.svg", svg),
+    ];
+    let mut written = Vec::new();
+    for (name, text) in files {
+        let p = dir.join(name);
+        crate::output::charts::write_atomic(&p, text.as_bytes())?;
+        written.push(p);
+    }
+    let p = dir.join("calibrate.png");
+    super::calibrate_chart::png(&p, title, results, tolerance_pct).map_err(io::Error::other)?;
+    written.push(p);
+    Ok(written)
 }
 
 #[cfg(test)]
@@ -100,14 +243,26 @@ mod tests {
             scope: "service",
             name: "web".into(),
             running: Some(running),
+            desired: Some(running),
             cpu_utilization: Some(cpu),
+            latency_p99_ms: Some(50.0),
             ..Default::default()
+        }
+    }
+
+    fn series(id: &str, pts: Vec<(i64, f64)>) -> MetricSeries {
+        MetricSeries {
+            id: id.into(),
+            label: id.into(),
+            points: pts,
+            src: String::new(),
         }
     }
 
     /// By hand: observed running 4, 5, 0 at 0, 60, 120 s; the run has 4, 4, 6 at 60, 120, 180 s (period
     /// ends). Errors |4−4|/4 = 0 and |4−5|/5 = 0.2; the zero is skipped → MAPE 10 %. CPU observed 50, 40
-    /// against 55, 30: 0.1 and 0.25 → 17.5 %; the third point (at 120 s → 180 s) has no run row → skipped.
+    /// against 55, 30: 0.1 and 0.25 → 17.5 %; the third point (at 180 s → 240 s) has no run row → skipped.
+    /// p99 observed 0.040 s = 40 ms against the run's 50 ms: |50 − 40| / 40 = 25 %.
     #[test]
     fn mape_by_hand() {
         let rows = vec![
@@ -115,26 +270,26 @@ mod tests {
             row(120_000, 4, 30.0),
             row(180_000, 6, 0.0),
         ];
-        let series = |id: &str, pts: Vec<(i64, f64)>| MetricSeries {
-            id: id.into(),
-            label: id.into(),
-            points: pts,
-            src: String::new(),
-        };
         let base = 1_796_029_200_000i64;
-        let obs = vec![
-            series(
-                "running_web",
-                vec![(base, 4.0), (base + 60_000, 5.0), (base + 120_000, 0.0)],
-            ),
-            series(
-                "cpu_web",
-                vec![(base, 50.0), (base + 60_000, 40.0), (base + 180_000, 40.0)],
-            ),
-            series("requests", vec![(base, 1.0)]),
-        ];
-        let (c, ignored) = compare(&rows, &obs, 60_000);
-        assert_eq!(ignored, vec!["requests".to_string()]);
+        let obs = Observed {
+            series: vec![
+                series(
+                    "running_web",
+                    vec![(base, 4.0), (base + 60_000, 5.0), (base + 120_000, 0.0)],
+                ),
+                series(
+                    "cpu_web",
+                    vec![(base, 50.0), (base + 60_000, 40.0), (base + 180_000, 40.0)],
+                ),
+                series("p99_web", vec![(base, 0.040)]),
+                series("requests_web", vec![(base, 1.0)]),
+                series("requests", vec![(base, 1.0)]),
+            ],
+            ..Default::default()
+        };
+        let (c, ignored) = compare(&rows, &obs, &["web".to_string()], 60_000);
+        assert_eq!(ignored.len(), 2);
+        assert!(ignored[0].starts_with("requests_web: the replayed input"));
         assert_eq!(
             (c[0].metric.as_str(), c[0].n, c[0].skipped),
             ("running", 2, 1)
@@ -143,5 +298,18 @@ mod tests {
         assert_eq!((c[1].metric.as_str(), c[1].n, c[1].skipped), ("cpu", 2, 1));
         assert!((c[1].mape_pct.unwrap() - 17.5).abs() < 1e-9);
         assert!(c[0].passes(10.0) && !c[1].passes(10.0));
+        assert_eq!(c[2].metric, "p99");
+        assert!((c[2].mape_pct.unwrap() - 25.0).abs() < 1e-9);
+        assert_eq!(c[2].observed, vec![(60_000, 40.0)]);
+        let csv = table_csv(&c, 10.0);
+        assert!(
+            csv.contains("running,web,2,1,10.000,10,within\ncpu,web,2,1,17.500,10,outside\n"),
+            "{csv}"
+        );
+        let s = series_csv(&c[..1]);
+        assert_eq!(
+            s,
+            "time_s,metric,service,observed,simulated\n60.000,running,web,4,4\n120.000,running,web,5,4\n180.000,running,web,0,6\n"
+        );
     }
 }

@@ -264,6 +264,7 @@ pub(super) fn emit_services(
     services: &[Service],
     td_names: &BTreeMap<String, String>,
     cluster: &str,
+    loads: &BTreeMap<String, String>,
     l: &mut Ledger,
 ) {
     for s in services {
@@ -400,7 +401,8 @@ pub(super) fn emit_services(
             s.name,
             what.join("; ")
         ));
-        emit_auto_scaling(t, ex, s, cluster, daemon, l);
+        let has_load = loads.get(&s.name).map(|lines| t.push_str(lines)).is_some();
+        emit_auto_scaling(t, ex, s, cluster, daemon, has_load, l);
     }
     // Targets and policies that matched no imported service.
     for tg in &ex.targets {
@@ -439,6 +441,7 @@ pub(super) fn emit_auto_scaling(
     s: &Service,
     cluster: &str,
     daemon: bool,
+    has_load: bool,
     l: &mut Ledger,
 ) {
     let target = ex
@@ -507,6 +510,9 @@ pub(super) fn emit_auto_scaling(
         "scalable target {} ({}) → `[services.auto_scaling]` min {} max {}",
         tg.resource_id, tg.src, tg.min, tg.max
     ));
+    if has_load {
+        return;
+    }
     l.note(format!(
         "service {}: no load is imported, so its metrics read 0 and target tracking scales it in towards {} after the scale-in alarm's 15 datapoints; add a `load` (README `load`) to replay its traffic",
         s.name, tg.min
@@ -644,6 +650,25 @@ pub(super) fn report(dir: &Path, name: &str, ex: &Export, l: &Ledger) -> String 
         );
         for f in &l.fits {
             let _ = writeln!(r, "{f}");
+        }
+    }
+    let _ = writeln!(r, "\n## Load and CPU per request\n");
+    if l.loads.is_empty() {
+        let _ = writeln!(
+            r,
+            "No `get-metric-data` output in the export: no service has a load (its CPU reads 0)."
+        );
+    } else {
+        let _ = writeln!(
+            r,
+            "A service's load is the ALB `RequestCount` of its target group. `cpu_ms_per_request` is the slope of\n\
+             CPUUtilization % / 100 × task vCPU × 1000 ms × running tasks × period s = requests × cpu_ms, fitted\n\
+             through the origin by least squares over the periods where all are present. R² is centred\n\
+             (1 − SS_res / Σ(y − ȳ)²); the residual is √(SS_res / (n − 1)) in CPU ms per period.\n\n\
+             | service | RequestCount | CPU and tasks | periods | cpu_ms_per_request | fit |\n|---|---|---|---|---|---|"
+        );
+        for row in &l.loads {
+            let _ = writeln!(r, "{row}");
         }
     }
     section(

@@ -29,10 +29,13 @@ pub enum Command {
     DescribeTasks,
     /// `aws cloudwatch get-metric-data` → `{"MetricDataResults": […]}` (optional: series to replay).
     GetMetricData,
+    /// The request of that call, as `--cli-input-json` reads it → `{"MetricDataQueries": […]}` (optional:
+    /// each series' metric and dimensions, which the output does not repeat).
+    GetMetricDataRequest,
 }
 
 /// Every command, in the order the report lists them.
-pub const COMMANDS: [Command; 9] = [
+pub const COMMANDS: [Command; 10] = [
     Command::DescribeClusters,
     Command::DescribeCapacityProviders,
     Command::DescribeAutoScalingGroups,
@@ -42,6 +45,7 @@ pub const COMMANDS: [Command; 9] = [
     Command::DescribeScalingPolicies,
     Command::DescribeTasks,
     Command::GetMetricData,
+    Command::GetMetricDataRequest,
 ];
 
 impl Command {
@@ -61,6 +65,7 @@ impl Command {
             }
             Command::DescribeTasks => "aws ecs describe-tasks",
             Command::GetMetricData => "aws cloudwatch get-metric-data",
+            Command::GetMetricDataRequest => "aws cloudwatch get-metric-data --cli-input-json",
         }
     }
 
@@ -76,6 +81,7 @@ impl Command {
             Command::DescribeScalingPolicies => "ScalingPolicies",
             Command::DescribeTasks => "tasks",
             Command::GetMetricData => "MetricDataResults",
+            Command::GetMetricDataRequest => "MetricDataQueries",
         }
     }
 
@@ -91,6 +97,7 @@ impl Command {
             Command::DescribeScalingPolicies => "scaling-policies.json",
             Command::DescribeTasks => "tasks.json",
             Command::GetMetricData => "metrics.json",
+            Command::GetMetricDataRequest => "metric-queries.json",
         }
     }
 

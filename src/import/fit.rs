@@ -6,6 +6,8 @@
 //! by maximum likelihood — μ and σ are the mean and the (1/n) standard deviation of ln x — and its fit
 //! judged by the Kolmogorov–Smirnov statistic D against the fitted distribution.
 
+use crate::numerics::normal_cdf;
+
 /// A lognormal fitted by maximum likelihood, with its Kolmogorov–Smirnov statistic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LognormalFit {
@@ -62,25 +64,11 @@ pub fn fit_lognormal(xs_s: &[f64]) -> Option<LognormalFit> {
     })
 }
 
-/// Φ(z) from erf (Abramowitz & Stegun 7.1.26, absolute error below 1.5e-7: plenty for a KS statistic).
-pub fn normal_cdf(z: f64) -> f64 {
-    0.5 * (1.0 + erf(z / std::f64::consts::SQRT_2))
-}
-
-fn erf(x: f64) -> f64 {
-    let s = x.signum();
-    let x = x.abs();
-    let t = 1.0 / (1.0 + 0.327_591_1 * x);
-    let poly = t
-        * (0.254_829_592
-            + t * (-0.284_496_736
-                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
-    s * (1.0 - poly * (-x * x).exp())
-}
-
 /// Parse a timestamp as the AWS CLI prints it: ISO 8601 (`2026-11-30T09:12:03.417000+00:00`, `…Z`, any
 /// `±hh:mm` offset; CLI v2's default) or epoch seconds as a number or string (CLI v1, `--cli-timestamp-format
-/// wire`). Returns milliseconds since the Unix epoch.
+/// wire`). Returns milliseconds since the Unix epoch. ISO texts are parsed by [`crate::time::parse_iso8601`]
+/// once they have the CLI's shape (a time with seconds; an offset `Z` or `±hh:mm`, or none): a bare date or
+/// `+0100` is not something the CLI writes, so it is refused rather than guessed at.
 pub fn parse_timestamp_ms(v: &serde_json::Value) -> Option<i64> {
     if let Some(f) = v.as_f64() {
         return Some((f * 1000.0).round() as i64);
@@ -90,47 +78,21 @@ pub fn parse_timestamp_ms(v: &serde_json::Value) -> Option<i64> {
         return Some((f * 1000.0).round() as i64);
     }
     let b = s.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b' ') {
+    if b.len() < 19 || !(b[10] == b'T' || b[10] == b' ') || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
-        return None;
-    }
-    let mut rest = &s[19..];
-    let mut frac_ms = 0.0;
-    if let Some(r) = rest.strip_prefix('.') {
-        let digits = r.bytes().take_while(u8::is_ascii_digit).count();
-        if digits == 0 {
-            return None;
-        }
-        frac_ms = format!("0.{}", &r[..digits]).parse::<f64>().ok()? * 1000.0;
-        rest = &r[digits..];
-    }
-    let offset_min = match rest {
-        "" | "Z" | "z" => 0,
-        o if o.len() == 6 && (o.starts_with('+') || o.starts_with('-')) && &o[3..4] == ":" => {
-            let sign = if o.starts_with('-') { -1 } else { 1 };
-            sign * (o[1..3].parse::<i64>().ok()? * 60 + o[4..6].parse::<i64>().ok()?)
-        }
-        _ => return None,
+    let rest = s.get(19..)?;
+    let offset = match rest.strip_prefix('.') {
+        Some(r) => r.trim_start_matches(|c: char| c.is_ascii_digit()),
+        None => rest,
     };
-    let days = days_from_civil(y, mo, d);
-    let secs = days * 86_400 + h * 3600 + mi * 60 + sec - offset_min * 60;
-    Some(secs * 1000 + frac_ms.round() as i64)
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's `days_from_civil`).
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let cli_offset = matches!(offset, "" | "Z" | "z")
+        || matches!(offset.as_bytes(), [b'+' | b'-', _, _, b':', _, _]);
+    if !cli_offset {
+        return None;
+    }
+    let t = crate::time::parse_iso8601(s).ok()?;
+    Some(t.secs * 1000 + (t.frac * 1000.0).round() as i64)
 }
 
 #[cfg(test)]
@@ -166,13 +128,6 @@ mod tests {
     }
 
     #[test]
-    fn normal_cdf_values() {
-        assert!((normal_cdf(0.0) - 0.5).abs() < 1e-7);
-        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
-        assert!((normal_cdf(-1.0) - 0.158_655_3).abs() < 1e-6);
-    }
-
-    #[test]
     fn timestamps_as_the_cli_prints_them() {
         // 2026-11-30 is day 20,787 since 1970-01-01: 20,787 × 86,400 = 1,795,996,800 s.
         let t = parse_timestamp_ms(&json!("2026-11-30T00:00:00+00:00")).unwrap();
@@ -198,6 +153,11 @@ mod tests {
             "2026-13-01T00:00:00Z",
             "2026-11-30T00:00:00+0100",
             "2026-11-30",
+            "2026-11-30T09:12Z",
+            "2026-11-30T09:12:03,5Z",
+            "2026-02-30T00:00:00Z",
+            "2026-11-30T09:12:0é+01:00",
+            "2026-11-30T09:12:03+é:00",
         ] {
             assert_eq!(parse_timestamp_ms(&json!(bad)), None, "{bad}");
         }

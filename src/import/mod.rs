@@ -8,10 +8,13 @@
 //! ([`import_texts`]), so the same export gives a byte-identical scenario and report.
 
 pub mod calibrate;
+mod calibrate_chart;
 mod emit;
 pub mod files;
 pub mod fit;
+mod load;
 pub mod model;
+pub mod observed;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::{self, Write as _};
@@ -78,7 +81,7 @@ pub struct Imported {
     pub scenario_toml: String,
     /// `import-report.md`.
     pub report_md: String,
-    /// Other files to write beside the scenario: (file name, text), e.g. `metric-requests.csv`.
+    /// Other files to write beside the scenario: (file name, text), e.g. `metric-requests_web.csv`.
     pub extra_files: Vec<(String, String)>,
 }
 
@@ -90,6 +93,7 @@ pub struct Ledger {
     assumed: Vec<String>,
     notes: Vec<String>,
     fits: Vec<String>,
+    loads: Vec<String>,
     not_modelled: BTreeMap<String, BTreeSet<String>>,
     unknown: BTreeMap<String, BTreeSet<String>>,
 }
@@ -151,6 +155,7 @@ struct Export {
     policies: Vec<TargetTracking>,
     tasks: Vec<TaskTimes>,
     metrics: Vec<model::MetricSeries>,
+    queries: Vec<observed::Query>,
     have: BTreeSet<Command>,
 }
 
@@ -202,6 +207,9 @@ pub fn import_texts(dir: &Path, texts: &[(String, String)]) -> Result<Imported, 
             ),
             Command::DescribeTasks => extend(&mut ex.tasks, model::tasks(&rel, &json, &mut l)),
             Command::GetMetricData => model::metric_series(&rel, &json, &mut l, &mut ex.metrics),
+            Command::GetMetricDataRequest => {
+                extend(&mut ex.queries, observed::queries(&rel, &json, &mut l))
+            }
         };
         debug_assert_eq!(before, l.files.len());
         l.files.push((rel, command, n));
@@ -338,15 +346,34 @@ fn build(dir: &Path, ex: &Export, l: &mut Ledger) -> Result<Imported, ImportErro
         dir.display()
     );
     let _ = writeln!(t, "name = {}", q(&scenario_name));
-    let _ = writeln!(
-        t,
-        "duration = {}  # assumed: the export holds no span to simulate",
-        q(DEFAULT_DURATION)
-    );
+    let loads = load::attach_loads(ex, &services, l);
+    match loads.window_ms {
+        Some((a, b)) => {
+            let _ = writeln!(
+                t,
+                "duration = \"{}s\"  # the window of the attached RequestCount series: epoch {} s to {} s",
+                (b - a) / 1000,
+                a.div_euclid(1000),
+                b.div_euclid(1000)
+            );
+            l.map(format!(
+                "the attached RequestCount window → `duration = \"{}s\"` (the replayed period)",
+                (b - a) / 1000
+            ));
+            l.assume("seed 1 (a scenario needs one)".into());
+        }
+        None => {
+            let _ = writeln!(
+                t,
+                "duration = {}  # assumed: the export holds no span to simulate",
+                q(DEFAULT_DURATION)
+            );
+            l.assume(format!(
+                "duration {DEFAULT_DURATION}, seed 1 (a scenario needs them; the export has none)"
+            ));
+        }
+    }
     let _ = writeln!(t, "seed = 1\n");
-    l.assume(format!(
-        "duration {DEFAULT_DURATION}, seed 1 (a scenario needs them; the export has none)"
-    ));
     let _ = writeln!(t, "[cluster]");
     let csrc = cluster.map_or("services' clusterArn".to_string(), |_| {
         format!(
@@ -379,10 +406,18 @@ fn build(dir: &Path, ex: &Export, l: &mut Ledger) -> Result<Imported, ImportErro
     ));
     emit_groups(&mut t, &groups, l);
     let td_names = emit_taskdefs(&mut t, &taskdefs, l);
-    emit_services(&mut t, ex, &services, &td_names, &cluster_name, l);
+    emit_services(
+        &mut t,
+        ex,
+        &services,
+        &td_names,
+        &cluster_name,
+        &loads.toml,
+        l,
+    );
     emit_timings(&mut t, &ex.tasks, l);
 
-    let extra_files = metric_csvs(&ex.metrics, l);
+    let extra_files = loads.csvs;
     let report = report(dir, &scenario_name, ex, l);
     Ok(Imported {
         name: scenario_name,
@@ -390,51 +425,6 @@ fn build(dir: &Path, ex: &Export, l: &mut Ledger) -> Result<Imported, ImportErro
         report_md: report,
         extra_files,
     })
-}
-
-/// Each `get-metric-data` series as a CSV (`epoch_s,value`, oldest first) that a `load.trace` can replay.
-/// It is not attached to a service: the CPU a request costs (`cpu_ms_per_request`) is not in the export.
-fn metric_csvs(series: &[model::MetricSeries], l: &mut Ledger) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for m in series {
-        let safe: String =
-            m.id.chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                        c
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
-        let name = format!("metric-{safe}.csv");
-        let mut csv = String::from("epoch_s,value\n");
-        for (t, v) in &m.points {
-            let _ = writeln!(csv, "{},{v}", t.div_euclid(1000));
-        }
-        // The period: the smallest gap between consecutive points.
-        let period_s = m
-            .points
-            .windows(2)
-            .map(|w| (w[1].0 - w[0].0) / 1000)
-            .filter(|g| *g > 0)
-            .min();
-        l.map(format!(
-            "{} (`{}`, {}) → `{name}`: {} points{}",
-            m.src,
-            m.id,
-            m.label,
-            m.points.len(),
-            period_s.map_or(String::new(), |p| format!(", every {p} s"))
-        ));
-        l.note(format!(
-            "`{name}` ({}) is not attached to a service: to replay it, add to the service `load = {{ trace = {{ file = \"{name}\", time_column = \"epoch_s\", value_column = \"value\", value = \"count\", row_interval = \"{}s\" }}, cpu_ms_per_request = … }}` (a Sum of RequestCount per period is a count; the CPU per request is yours to measure)",
-            m.label,
-            period_s.unwrap_or(60)
-        ));
-        out.push((name, csv));
-    }
-    out
 }
 
 fn strategy_toml(s: &[model::Strategy]) -> String {
@@ -608,6 +598,18 @@ fn resolve_groups(
     Ok(out)
 }
 
+/// A service's task definition among the files: by its ARN, or by the `family:revision` it ends with.
+fn find_taskdef<'a>(ex: &'a Export, s: &Service) -> Option<&'a TaskDef> {
+    let want = &s.task_definition;
+    let tail = arn_tail(want);
+    ex.taskdefs.iter().find(|td| {
+        td.arn.as_deref() == Some(want.as_str())
+            || td
+                .revision
+                .is_some_and(|r| format!("{}:{r}", td.def.family) == tail)
+    })
+}
+
 /// Each service's task definition, found by its ARN (or `family:revision`) among the files.
 fn resolve_taskdefs<'a>(
     dir: &Path,
@@ -619,13 +621,7 @@ fn resolve_taskdefs<'a>(
     for s in services {
         let want = &s.task_definition;
         let tail = arn_tail(want);
-        let found = ex.taskdefs.iter().find(|td| {
-            td.arn.as_deref() == Some(want.as_str())
-                || td
-                    .revision
-                    .is_some_and(|r| format!("{}:{r}", td.def.family) == tail)
-        });
-        let Some(td) = found else {
+        let Some(td) = find_taskdef(ex, s) else {
             let file = tail.replace(':', "-");
             return Err(ImportError::at(
                 &dir.join(&s.src[..s.src.find(':').unwrap_or(s.src.len())]),
@@ -652,18 +648,31 @@ fn resolve_taskdefs<'a>(
     Ok(used)
 }
 
-/// The `get-metric-data` series of a folder (other commands' files are read and ignored), for
-/// `ecsim calibrate --observed DIR`.
-pub fn read_observed(dir: &Path) -> Result<Vec<model::MetricSeries>, ImportError> {
+/// What a folder holds for `ecsim calibrate --observed DIR`: its `get-metric-data` series, the request
+/// that named them (`metric-queries.json`) and the services' target groups (`services.json`); other
+/// commands' files are read and ignored.
+pub fn read_observed(dir: &Path) -> Result<calibrate::Observed, ImportError> {
     let mut l = Ledger::default();
-    let mut out = Vec::new();
+    let mut out = calibrate::Observed::default();
     for (rel, text) in files::read_dir(dir)? {
         let f = files::classify(dir, &rel, &text)?;
-        if f.command == Command::GetMetricData {
-            model::metric_series(&f.rel, &f.json, &mut l, &mut out);
+        match f.command {
+            Command::GetMetricData => {
+                model::metric_series(&f.rel, &f.json, &mut l, &mut out.series);
+            }
+            Command::GetMetricDataRequest => {
+                out.queries
+                    .extend(observed::queries(&f.rel, &f.json, &mut l));
+            }
+            Command::DescribeServices => out.target_groups.extend(
+                model::services(&f.rel, &f.json, &mut l)
+                    .into_iter()
+                    .map(|s| (s.name, s.target_groups)),
+            ),
+            _ => {}
         }
     }
-    if out.is_empty() {
+    if out.series.is_empty() {
         return Err(ImportError::at(
             dir,
             format!(

@@ -94,9 +94,9 @@ const SERVICE_USED: &[&str] = &[
     "deploymentConfiguration",
     "healthCheckGracePeriodSeconds",
     "availabilityZoneRebalancing",
+    "loadBalancers",
 ];
 const SERVICE_KNOWN: &[&str] = &[
-    "loadBalancers",
     "serviceRegistries",
     "status",
     "runningCount",
@@ -512,6 +512,9 @@ pub struct Service {
     pub grace_s: Option<u64>,
     /// `availabilityZoneRebalancing`.
     pub az_rebalancing: Option<String>,
+    /// `loadBalancers[].targetGroupArn`: the target groups its tasks register with, which name the ALB
+    /// metrics of its traffic.
+    pub target_groups: Vec<String>,
     /// Where it came from (`services.json: services[0]`).
     pub src: String,
 }
@@ -568,7 +571,20 @@ pub fn services(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<Service> {
                     });
                 (u(d, "minimumHealthyPercent"), u(d, "maximumPercent"), cb)
             });
+        let mut target_groups = Vec::new();
+        for lb in arr(o, "loadBalancers") {
+            l.account(
+                rel,
+                "services[].loadBalancers[]",
+                lb,
+                &name,
+                &["targetGroupArn"],
+                &["containerName", "containerPort", "loadBalancerName"],
+            );
+            target_groups.extend(s(lb, "targetGroupArn").map(str::to_string));
+        }
         out.push(Service {
+            target_groups,
             cluster_arn: s(o, "clusterArn").map(str::to_string),
             desired: u(o, "desiredCount"),
             scheduling: s(o, "schedulingStrategy").map(str::to_string),

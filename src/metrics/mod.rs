@@ -3,6 +3,9 @@
 //! metric period ends), so a month-long run never holds its whole history. Sinks that write files live in
 //! [`crate::output`]; this module does no I/O.
 
+pub mod json;
+pub mod names;
+
 /// One task, written when it stops (or at the end of the run if it is still alive).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRecord {

@@ -21,6 +21,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use crate::numfmt::{fmt_tick, fmt_value};
+
 /// The font family every chart uses (registered from the embedded DejaVu Sans).
 const FONT: &str = "sans-serif";
 /// Width of every chart, pixels.
@@ -174,57 +176,6 @@ fn file_safe(s: &str) -> String {
     } else {
         t
     }
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Number formatting
-// ---------------------------------------------------------------------------------------------------------
-
-fn trim_zeros(s: String) -> String {
-    if s.contains('.') && !s.contains('e') {
-        let t = s.trim_end_matches('0').trim_end_matches('.');
-        if t == "-0" { "0".into() } else { t.to_string() }
-    } else {
-        s
-    }
-}
-
-/// An axis label: compact (`12k`, `1.5M`), no float noise.
-pub(crate) fn fmt_tick(v: f64) -> String {
-    let a = v.abs();
-    if !v.is_finite() {
-        String::new()
-    } else if a < 1e-12 {
-        "0".into()
-    } else if a >= 1e9 {
-        format!("{}G", trim_zeros(format!("{:.2}", v / 1e9)))
-    } else if a >= 1e6 {
-        format!("{}M", trim_zeros(format!("{:.2}", v / 1e6)))
-    } else if a >= 1e4 {
-        format!("{}k", trim_zeros(format!("{:.2}", v / 1e3)))
-    } else if a >= 0.01 {
-        trim_zeros(format!("{v:.3}"))
-    } else {
-        format!("{v:.1e}")
-    }
-}
-
-/// A figure for a legend or table: four significant digits, integers whole.
-pub(crate) fn fmt_value(v: f64) -> String {
-    if !v.is_finite() {
-        return "–".into();
-    }
-    let a = v.abs();
-    if a >= 1e15 || (a > 0.0 && a < 1e-4) {
-        return format!("{v:.3e}");
-    }
-    let digits = if a < 1.0 {
-        0
-    } else {
-        a.log10().floor() as i32 + 1
-    };
-    let decimals = (4 - digits).clamp(0, 6) as usize;
-    trim_zeros(format!("{v:.decimals$}"))
 }
 
 /// The unit of a summary figure, from its name.

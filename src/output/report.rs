@@ -15,9 +15,10 @@ use std::path::{Path, PathBuf};
 mod series;
 
 use super::charts::{
-    self, Csv, INDEX, IndexEntry, SWEEP_METRICS, cell, fmt_value, metric_unit, num, read_index,
-    read_sweep, write_atomic,
+    self, Csv, INDEX, IndexEntry, SWEEP_METRICS, cell, metric_unit, num, read_index, read_sweep,
+    write_atomic,
 };
+use crate::numfmt::{fmt_grouped, fmt_value};
 
 /// At most this many events are embedded in a run's report.
 pub const MAX_EVENTS: usize = 5000;
@@ -38,39 +39,9 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-/// A number for a table: integers with thousands separators, others to four significant digits.
-fn fmt_num(v: f64) -> String {
-    if !v.is_finite() {
-        return "–".into();
-    }
-    let s = if v.fract() == 0.0 && v.abs() < 1e15 {
-        format!("{v:.0}")
-    } else {
-        fmt_value(v)
-    };
-    if s.contains('e') {
-        return s;
-    }
-    let (sign, rest) = s.strip_prefix('-').map_or(("", s.as_str()), |r| ("-", r));
-    let (int, frac) = rest
-        .split_once('.')
-        .map_or((rest, None), |(a, b)| (a, Some(b)));
-    let mut grouped = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    match frac {
-        Some(f) => format!("{sign}{grouped}.{f}"),
-        None => format!("{sign}{grouped}"),
-    }
-}
-
 /// A clock from seconds: `HH:MM:SS`, with `Nd ` from the second day.
 fn clock(s: f64) -> String {
-    super::clock((s.max(0.0) * 1000.0).round() as u64)
+    crate::time::clock((s.max(0.0) * 1000.0).round() as u64)
 }
 
 fn mtime(p: &Path) -> Option<std::time::SystemTime> {
@@ -252,7 +223,7 @@ fn value_text(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "n/a".into(),
         serde_json::Value::Bool(b) => b.to_string(),
-        serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), fmt_num),
+        serde_json::Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), fmt_grouped),
         serde_json::Value::String(s) => s.clone(),
         serde_json::Value::Array(a) if a.is_empty() => "(none)".into(),
         serde_json::Value::Array(a) => a.iter().map(value_text).collect::<Vec<_>>().join(", "),
@@ -352,10 +323,10 @@ fn headline(out: &mut String, summary: &serde_json::Value) {
             !met,
             format!(
                 "SLO of {svc}: attainment {} % of {} measured minutes good ({} bad), objective {} %: {}.",
-                fmt_num(att * 100.0),
-                fmt_num(min),
-                fmt_num(bad),
-                fmt_num(obj * 100.0),
+                fmt_grouped(att * 100.0),
+                fmt_grouped(min),
+                fmt_grouped(bad),
+                fmt_grouped(obj * 100.0),
                 if met { "met" } else { "not met" }
             ),
         ));
@@ -496,7 +467,7 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
     let _ = write!(
         out,
         "<section id=\"events\" data-unit=\"{unit}\">\n<h2>Event log</h2>\n<p>{} events: ",
-        fmt_num(log.total as f64)
+        fmt_grouped(log.total as f64)
     );
     let kinds: Vec<String> = log
         .kinds
@@ -505,7 +476,7 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
             format!(
                 "<span class=\"kind\">{}</span> {}",
                 escape(k),
-                fmt_num(*n as f64)
+                fmt_grouped(*n as f64)
             )
         })
         .collect();
@@ -515,8 +486,8 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
         let _ = writeln!(
             out,
             "<p class=\"note\">Showing the first {} events; {} more are left out of this page (all are in events.csv).</p>",
-            fmt_num(log.shown as f64),
-            fmt_num((log.total - log.shown) as f64)
+            fmt_grouped(log.shown as f64),
+            fmt_grouped((log.total - log.shown) as f64)
         );
     }
     out.push_str("<div class=\"filters\">\n<label>service<select id=\"f-service\"><option value=\"*\">all</option>");
@@ -588,7 +559,7 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         meta.push(format!("simulated {}", clock(end_s)));
     }
     if let Some(n) = summary.get("events").and_then(serde_json::Value::as_f64) {
-        meta.push(format!("{} simulation events", fmt_num(n)));
+        meta.push(format!("{} simulation events", fmt_grouped(n)));
     }
     if let Some(w) = summary
         .get("wall_seconds")
@@ -775,11 +746,11 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
                 Some(a) => match a.ci() {
                     Some((lo, hi)) => format!(
                         "{} ± {} ({})",
-                        fmt_num(a.mean),
+                        fmt_grouped(a.mean),
                         fmt_value((hi - lo) / 2.0),
-                        fmt_num(a.n)
+                        fmt_grouped(a.n)
                     ),
-                    None => format!("{} ({})", fmt_num(a.mean), fmt_num(a.n)),
+                    None => format!("{} ({})", fmt_grouped(a.mean), fmt_grouped(a.n)),
                 },
                 None => "–".into(),
             };
@@ -881,13 +852,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn escapes_and_numbers() {
+    fn escapes() {
         assert_eq!(escape("<b>&\"'</b>"), "&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;");
-        assert_eq!(fmt_num(21_455_502.0), "21,455,502");
-        assert_eq!(fmt_num(-1234.56), "-1,235");
-        assert_eq!(fmt_num(0.0), "0");
-        assert_eq!(fmt_num(2.895749784604724), "2.896");
-        assert_eq!(fmt_num(f64::NAN), "–");
     }
 
     #[test]

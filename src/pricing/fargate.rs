@@ -34,23 +34,43 @@ pub fn valid_memory_mib(cpu_units: u32) -> Option<Vec<u32>> {
     )
 }
 
-/// Check a Fargate task size. Returns `Ok(())` for a valid pair from the reference §5.1 grid, or
-/// a message a user can act on that lists the valid values (CPU units or memory MiB).
-pub fn check_size(cpu_units: u32, memory_mib: u32) -> Result<(), String> {
+/// A task size Fargate does not run (reference §5.1); the message lists the valid values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FargateSizeError {
+    /// The CPU units are not on the grid.
+    #[error("Fargate cpu must be one of {} units (got {cpu_units})", join(&VALID_CPU_UNITS))]
+    Cpu {
+        /// The CPU units asked for.
+        cpu_units: u32,
+    },
+    /// The memory is not allowed with that CPU.
+    #[error(
+        "Fargate does not support cpu {cpu_units} with memory {memory_mib} MiB; valid memory for cpu {cpu_units}: {} MiB",
+        join(valid)
+    )]
+    Memory {
+        /// The CPU units asked for.
+        cpu_units: u32,
+        /// The memory asked for.
+        memory_mib: u32,
+        /// The memory sizes that CPU allows, MiB.
+        valid: Vec<u32>,
+    },
+}
+
+/// Check a Fargate task size: `Ok(())` for a valid pair from the reference §5.1 grid.
+pub fn check_size(cpu_units: u32, memory_mib: u32) -> Result<(), FargateSizeError> {
     let Some(valid) = valid_memory_mib(cpu_units) else {
-        return Err(format!(
-            "Fargate cpu must be one of {} units (got {cpu_units})",
-            join(&VALID_CPU_UNITS)
-        ));
+        return Err(FargateSizeError::Cpu { cpu_units });
     };
     if valid.contains(&memory_mib) {
         Ok(())
     } else {
-        Err(format!(
-            "Fargate does not support cpu {cpu_units} with memory {memory_mib} MiB; \
-             valid memory for cpu {cpu_units}: {} MiB",
-            join(&valid)
-        ))
+        Err(FargateSizeError::Memory {
+            cpu_units,
+            memory_mib,
+            valid,
+        })
     }
 }
 
@@ -118,6 +138,10 @@ mod tests {
         assert_eq!(valid_memory_mib(32768), None);
         assert_eq!(
             check_size(300, 1024).unwrap_err(),
+            FargateSizeError::Cpu { cpu_units: 300 }
+        );
+        assert_eq!(
+            check_size(300, 1024).unwrap_err().to_string(),
             "Fargate cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 units (got 300)"
         );
         for cpu in VALID_CPU_UNITS {
@@ -128,12 +152,12 @@ mod tests {
     #[test]
     fn invalid_memory_message_lists_values() {
         assert_eq!(
-            check_size(1024, 1024).unwrap_err(),
+            check_size(1024, 1024).unwrap_err().to_string(),
             "Fargate does not support cpu 1024 with memory 1024 MiB; valid memory for cpu 1024: \
              2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB"
         );
         assert_eq!(
-            check_size(256, 4096).unwrap_err(),
+            check_size(256, 4096).unwrap_err().to_string(),
             "Fargate does not support cpu 256 with memory 4096 MiB; valid memory for cpu 256: \
              512, 1024, 2048 MiB"
         );

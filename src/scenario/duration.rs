@@ -6,13 +6,47 @@ use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use crate::engine::dist::DurationDist;
 
+/// What a duration text (`"90s"`) should look like, appended to every [`DurationError`].
+const HELP: &str =
+    "use a number and a unit (ms, s, m, h, d), e.g. \"90s\", \"5m\", \"6h\", \"30d\", \"1h30m\"";
+
+/// Why a text is not a duration; each case carries the text as given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    /// Nothing but white space.
+    #[error("empty duration; {HELP}")]
+    Empty,
+    /// A number with no unit anywhere after it (`"5"`).
+    #[error("invalid duration \"{0}\": missing unit; {HELP}")]
+    MissingUnit(String),
+    /// A part that does not start with a number (`"m5"`, `"-5s"`).
+    #[error("invalid duration \"{0}\"; {HELP}")]
+    Syntax(String),
+    /// Digits and dots that are not a number (`"1.2.3s"`).
+    #[error("invalid duration \"{0}\": bad number; {HELP}")]
+    BadNumber(String),
+    /// A number followed by something other than a unit (`"5 minutes"`).
+    #[error("invalid duration \"{0}\": missing unit right after the number; {HELP}")]
+    NoUnitAfterNumber(String),
+    /// A unit other than ms, s, m (min), h, d.
+    #[error("invalid duration \"{text}\": unknown unit \"{unit}\"; {HELP}")]
+    UnknownUnit {
+        /// The whole text.
+        text: String,
+        /// The unit found.
+        unit: String,
+    },
+    /// More than 10¹⁶ ms.
+    #[error("duration \"{0}\" is too large")]
+    TooLarge(String),
+}
+
 /// Parse a duration string into milliseconds. Allowed units: ms, s, m, h, d; several parts may follow
 /// each other (`1h30m`); numbers may have decimals (`1.5h`).
-pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
-    let help = "use a number and a unit (ms, s, m, h, d), e.g. \"90s\", \"5m\", \"6h\", \"30d\", \"1h30m\"";
+pub fn parse_duration_ms(s: &str) -> Result<u64, DurationError> {
     let t = s.trim();
     if t.is_empty() {
-        return Err(format!("empty duration; {help}"));
+        return Err(DurationError::Empty);
     }
     if t == "0" {
         return Ok(0);
@@ -22,13 +56,13 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
     while !rest.is_empty() {
         let num_end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("invalid duration \"{s}\": missing unit; {help}"))?;
+            .ok_or_else(|| DurationError::MissingUnit(s.to_string()))?;
         if num_end == 0 {
-            return Err(format!("invalid duration \"{s}\"; {help}"));
+            return Err(DurationError::Syntax(s.to_string()));
         }
         let n: f64 = rest[..num_end]
             .parse()
-            .map_err(|_| format!("invalid duration \"{s}\": bad number; {help}"))?;
+            .map_err(|_| DurationError::BadNumber(s.to_string()))?;
         rest = &rest[num_end..];
         let unit_end = rest
             .find(|c: char| !c.is_ascii_alphabetic())
@@ -39,22 +73,19 @@ pub fn parse_duration_ms(s: &str) -> Result<u64, String> {
             "m" | "min" => 60e3,
             "h" => 3600e3,
             "d" => 86_400e3,
-            "" => {
-                return Err(format!(
-                    "invalid duration \"{s}\": missing unit right after the number; {help}"
-                ));
-            }
+            "" => return Err(DurationError::NoUnitAfterNumber(s.to_string())),
             u => {
-                return Err(format!(
-                    "invalid duration \"{s}\": unknown unit \"{u}\"; {help}"
-                ));
+                return Err(DurationError::UnknownUnit {
+                    text: s.to_string(),
+                    unit: u.to_string(),
+                });
             }
         };
         total += n * mult;
         rest = &rest[unit_end..];
     }
     if !total.is_finite() || total > 1e16 {
-        return Err(format!("duration \"{s}\" is too large"));
+        return Err(DurationError::TooLarge(s.to_string()));
     }
     Ok(total.round() as u64)
 }
@@ -187,6 +218,37 @@ mod tests {
         assert_eq!(parse_duration_ms("0"), Ok(0));
         for bad in ["", "5", "5 minutes", "m5", "5x", "-5s", "1.2.3s"] {
             assert!(parse_duration_ms(bad).is_err(), "{bad}");
+        }
+        // Each case and its message (the texts users saw when the error was a String).
+        let help = "use a number and a unit (ms, s, m, h, d), e.g. \"90s\", \"5m\", \"6h\", \"30d\", \"1h30m\"";
+        for (bad, want) in [
+            (" ", format!("empty duration; {help}")),
+            ("5", format!("invalid duration \"5\": missing unit; {help}")),
+            ("m5", format!("invalid duration \"m5\"; {help}")),
+            (
+                "1.2.3s",
+                format!("invalid duration \"1.2.3s\": bad number; {help}"),
+            ),
+            (
+                "5 minutes",
+                format!(
+                    "invalid duration \"5 minutes\": missing unit right after the number; {help}"
+                ),
+            ),
+            (
+                "5x",
+                format!("invalid duration \"5x\": unknown unit \"x\"; {help}"),
+            ),
+            (
+                "99999999999999d",
+                "duration \"99999999999999d\" is too large".to_string(),
+            ),
+        ] {
+            assert_eq!(
+                parse_duration_ms(bad).unwrap_err().to_string(),
+                want,
+                "{bad}"
+            );
         }
     }
 }

@@ -162,7 +162,7 @@ impl<'s> Ctx<'s> {
                 },
             };
             if let Err(e) = pattern.validate() {
-                self.at(item, prefix, &format!("{key}.pattern"), e);
+                self.at(item, prefix, &format!("{key}.pattern"), e.to_string());
                 return None;
             }
             LoadSourceSpec::Pattern(pattern)
@@ -798,7 +798,7 @@ impl<'s> Ctx<'s> {
         };
         let epoch = match start_date {
             None => schedule::DEFAULT_EPOCH_START_S,
-            Some(d) => match crate::workload::error::parse_date_utc(d) {
+            Some(d) => match crate::time::parse_date_utc(d) {
                 Some(e) => e,
                 None => {
                     self.at(item, prefix, "start_date", "start_date is YYYY-MM-DD");

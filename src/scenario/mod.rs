@@ -1788,7 +1788,7 @@ impl<'s> Ctx<'s> {
             match (d.task_cpu, d.task_memory) {
                 (Some(c), Some(m)) => {
                     if let Err(e) = fargate::check_size(c, m) {
-                        self.at(item, prefix, "memory", e);
+                        self.at(item, prefix, "memory", e.to_string());
                     }
                 }
                 _ => self.at(

@@ -47,7 +47,7 @@ impl<'s> Ctx<'s> {
         }
         let (holes, more) = series.holes();
         let ms = |s: f64| (s.max(0.0) * 1000.0).round() as u64;
-        let clock = |s: f64| crate::output::clock(ms(s.min(duration_s)));
+        let clock = |s: f64| crate::time::clock(ms(s.min(duration_s)));
         let what = match gaps {
             GapFill::Interpolate | GapFill::Error => {
                 "the rate ramps linearly from the row before to the row after"

@@ -4,6 +4,7 @@
 //! with their latency, scale-in through draining). Decisions come from [`crate::scaling`].
 
 use super::*;
+use crate::pricing::billing;
 
 impl<'a> Sim<'a> {
     /// At a metric tick: this period's datapoints for a scaled service, into `slot` of the period's batch;
@@ -20,7 +21,7 @@ impl<'a> Sim<'a> {
             return false;
         }
         let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
-        // The request rate is there when a row is written or a policy reads it (see `metric_tick`).
+        // The request rate is there when a row is written or a policy reads it (see `ticks::traffic_tick`).
         let per_target = request_rate.and_then(|rate| {
             let n = self.traffic[i].as_ref()?.targets.len();
             (n > 0).then(|| rate * 60.0 * period_min / n as f64 / period_min)
@@ -121,7 +122,7 @@ impl<'a> Sim<'a> {
 
     /// Change a service's desired count (an UpdateService by a person, a scaling policy or a schedule).
     pub(super) fn set_desired(&mut self, sid: ServiceId, desired: u32) {
-        self.scaling_actions += 1;
+        self.stats.scaling_actions += 1;
         let st = &mut self.services[sid.0 as usize];
         st.desired = desired;
         st.steady = false;
@@ -238,7 +239,7 @@ impl<'a> Sim<'a> {
         let Some(&zone) = asg
             .zones
             .iter()
-            .filter(|z| !self.zone_down[z.0 as usize])
+            .filter(|z| !self.faults.zone_down[z.0 as usize])
             .min_by_key(|z| {
                 let active = self.world.zone_index(p, **z).members.len() as u32;
                 (
@@ -361,11 +362,11 @@ impl<'a> Sim<'a> {
         let since = inst.launched_at;
         let now = self.queue.now();
         let amount = billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since));
-        self.cost_ec2.close(asg.price_usd_per_hour, since, amount);
+        self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
         let name = inst.ec2_id.clone();
         self.burst_terminate(id);
         self.world.deregister(id);
-        self.instances_terminated += 1;
+        self.stats.instances_terminated += 1;
         self.emit(
             "instance",
             String::new(),

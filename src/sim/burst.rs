@@ -317,7 +317,7 @@ impl<'a> Sim<'a> {
             let b = self.burst.as_mut().expect("burst");
             b.charged_usd[p] += usd;
             b.total_usd += usd;
-            self.cost_ec2.add(usd);
+            self.cost.ec2.add(usd);
         }
     }
 

@@ -332,7 +332,7 @@ impl<'a> Sim<'a> {
                     break;
                 }
                 Err(f) => {
-                    self.placement_failures += 1;
+                    self.stats.placement_failures += 1;
                     self.report_unplaceable(sid, f);
                     failed = true;
                     break;
@@ -368,18 +368,18 @@ impl<'a> Sim<'a> {
         if let Some(hc) = &td.health_check {
             self.queue.push_after(
                 hc.interval_ms,
-                Event::HealthCheck {
+                Event::HealthCheck(TaskRef {
                     task: t,
                     generation,
-                },
+                }),
             );
         } else if spec.services[sid.0 as usize].load.is_none() {
             self.queue.push_after(
                 40 * MS_PER_S,
-                Event::TaskHealthy {
+                Event::TaskHealthy(TaskRef {
                     task: t,
                     generation,
-                },
+                }),
             );
         }
         // With a load balancer and no container check, TargetHealthy makes it healthy.
@@ -431,10 +431,10 @@ impl<'a> Sim<'a> {
             } else {
                 self.queue.push_after(
                     hc.interval_ms,
-                    Event::HealthCheck {
+                    Event::HealthCheck(TaskRef {
                         task: t,
                         generation,
-                    },
+                    }),
                 );
             }
             return;
@@ -442,10 +442,10 @@ impl<'a> Sim<'a> {
         if now < started + hc.start_period_ms {
             self.queue.push_after(
                 hc.interval_ms,
-                Event::HealthCheck {
+                Event::HealthCheck(TaskRef {
                     task: t,
                     generation,
-                },
+                }),
             );
             return;
         }
@@ -454,10 +454,10 @@ impl<'a> Sim<'a> {
         if task.hc_failures < hc.retries {
             self.queue.push_after(
                 hc.interval_ms,
-                Event::HealthCheck {
+                Event::HealthCheck(TaskRef {
                     task: t,
                     generation,
-                },
+                }),
             );
             return;
         }
@@ -465,10 +465,10 @@ impl<'a> Sim<'a> {
         if now < grace_end {
             self.queue.push(
                 grace_end,
-                Event::HealthCheck {
+                Event::HealthCheck(TaskRef {
                     task: t,
                     generation,
-                },
+                }),
             );
             return;
         }

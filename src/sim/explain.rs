@@ -358,15 +358,15 @@ pub fn render(lines: &[ExplainLine], filter: &ExplainFilter) -> Vec<String> {
         let note = format!(
             " (repeated {} times, every {every}, {}–{})",
             run.count,
-            crate::output::clock(run.first),
-            crate::output::clock(run.last)
+            crate::time::clock(run.first),
+            crate::time::clock(run.last)
         );
         for line in &mut out[run.at..run.at + run.len] {
             line.1.push_str(&note);
         }
     }
     out.into_iter()
-        .map(|(t, text, _)| format!("{} {text}", crate::output::clock(t)))
+        .map(|(t, text, _)| format!("{} {text}", crate::time::clock(t)))
         .collect()
 }
 

@@ -6,6 +6,28 @@
 use super::*;
 use crate::spec::FaultSpec;
 
+/// Fault injection's state: one random stream per fault (never shared between faults), the start-failure
+/// stream, and the conditions faults leave standing.
+pub(super) struct FaultState {
+    pub(super) rngs: Vec<RngStream>,
+    pub(super) rng_start_failures: RngStream,
+    pub(super) spot_shortage: bool,
+    pub(super) zone_down: Vec<bool>,
+}
+
+impl FaultState {
+    pub(super) fn new(spec: &Spec) -> Self {
+        FaultState {
+            rngs: (0..spec.faults.len())
+                .map(|i| RngStream::new(spec.seed, &format!("fault:{i}")))
+                .collect(),
+            rng_start_failures: RngStream::new(spec.seed, "start-failures"),
+            spot_shortage: false,
+            zone_down: vec![false; spec.zones.len()],
+        }
+    }
+}
+
 impl<'a> Sim<'a> {
     /// Schedule what the faults know up front: trace times, outage and shortage windows.
     pub(super) fn schedule_faults(&mut self) {
@@ -57,7 +79,7 @@ impl<'a> Sim<'a> {
         if candidates.is_empty() {
             return None;
         }
-        Some(candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize])
+        Some(candidates[self.faults.rngs[i].below(candidates.len() as u64) as usize])
     }
 
     /// A new instance: sample its time to failure and, on a Spot group, its interruption.
@@ -70,7 +92,7 @@ impl<'a> Sim<'a> {
                     time_to_failure: Some(d),
                     ..
                 } if provider.is_none_or(|x| x == p) => {
-                    let t = d.sample(&mut self.fault_rngs[i]);
+                    let t = d.sample(&mut self.faults.rngs[i]);
                     self.queue
                         .push_after(t, Event::InstanceFailure { instance: id });
                 }
@@ -81,7 +103,7 @@ impl<'a> Sim<'a> {
                     ..
                 } if *provider == p && *rate_per_hour > 0.0 => {
                     let mean = 3_600_000.0 / rate_per_hour;
-                    let t = (-mean * self.fault_rngs[i].next_f64_open0().ln()).round() as u64;
+                    let t = (-mean * self.faults.rngs[i].next_f64_open0().ln()).round() as u64;
                     self.queue.push_after(
                         t,
                         Event::SpotNotice {
@@ -108,13 +130,13 @@ impl<'a> Sim<'a> {
                     if let Owner::Service(sid) = owner
                         && service.is_none_or(|s| s == sid)
                     {
-                        let d = time_to_failure.sample(&mut self.fault_rngs[i]);
+                        let d = time_to_failure.sample(&mut self.faults.rngs[i]);
                         self.queue.push_after(
                             d,
-                            Event::TaskCrash {
+                            Event::TaskCrash(TaskRef {
                                 task: t,
                                 generation,
-                            },
+                            }),
                         );
                     }
                 }
@@ -122,13 +144,13 @@ impl<'a> Sim<'a> {
                     if launch == LaunchKind::FargateSpot && *rate_per_hour > 0.0 =>
                 {
                     let mean = 3_600_000.0 / rate_per_hour;
-                    let d = (-mean * self.fault_rngs[i].next_f64_open0().ln()).round() as u64;
+                    let d = (-mean * self.faults.rngs[i].next_f64_open0().ln()).round() as u64;
                     self.queue.push_after(
                         d,
-                        Event::FargateSpotNotice {
+                        Event::FargateSpotNotice(TaskRef {
                             task: t,
                             generation,
-                        },
+                        }),
                     );
                 }
                 _ => {}
@@ -139,7 +161,7 @@ impl<'a> Sim<'a> {
     /// Will a new task fail before RUNNING? (a StartFailure fault, or its task definition's probability)
     pub(super) fn decide_start_failure(&mut self, owner: Owner, def: TaskDefId) -> bool {
         let p_def = self.spec.task_def(def).start_failure_probability;
-        if p_def > 0.0 && self.rng_start_failures.next_f64() < p_def {
+        if p_def > 0.0 && self.faults.rng_start_failures.next_f64() < p_def {
             return true;
         }
         for (i, f) in self.spec.faults.iter().enumerate() {
@@ -148,7 +170,7 @@ impl<'a> Sim<'a> {
                 probability,
             } = f
                 && matches!(owner, Owner::Service(s) if service.is_none_or(|x| x == s))
-                && self.fault_rngs[i].next_f64() < *probability
+                && self.faults.rngs[i].next_f64() < *probability
             {
                 return true;
             }
@@ -184,12 +206,12 @@ impl<'a> Sim<'a> {
                     .collect();
                 if !candidates.is_empty() {
                     let pick =
-                        candidates[self.fault_rngs[i].below(candidates.len() as u64) as usize];
+                        candidates[self.faults.rngs[i].below(candidates.len() as u64) as usize];
                     self.fargate_spot_interrupt(pick);
                 }
             }
             FaultSpec::SpotCapacityShortage { .. } => {
-                self.spot_shortage = k == 0;
+                self.faults.spot_shortage = k == 0;
                 let msg = if k == 0 {
                     "Fargate Spot capacity is unavailable."
                 } else {
@@ -204,7 +226,7 @@ impl<'a> Sim<'a> {
             }
             FaultSpec::AzOutage { zone, .. } => {
                 if k == 0 {
-                    self.zone_down[zone.0 as usize] = true;
+                    self.faults.zone_down[zone.0 as usize] = true;
                     let name = &spec.zones[zone.0 as usize];
                     self.emit(
                         "fault",
@@ -241,7 +263,7 @@ impl<'a> Sim<'a> {
                         );
                     }
                 } else {
-                    self.zone_down[zone.0 as usize] = false;
+                    self.faults.zone_down[zone.0 as usize] = false;
                     let name = &spec.zones[zone.0 as usize];
                     self.emit(
                         "fault",
@@ -283,7 +305,7 @@ impl<'a> Sim<'a> {
             inst.ec2_id.clone(),
             inst.status == InstanceStatus::Active,
         );
-        self.instance_failures += 1;
+        self.stats.instance_failures += 1;
         self.emit(
             "fault",
             String::new(),
@@ -316,7 +338,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let name = inst.ec2_id.clone();
-        self.spot_interruptions += 1;
+        self.stats.spot_interruptions += 1;
         self.emit(
             "fault",
             String::new(),
@@ -412,7 +434,7 @@ impl<'a> Sim<'a> {
             return;
         }
         let serial = x.serial;
-        self.spot_interruptions += 1;
+        self.stats.spot_interruptions += 1;
         self.emit(
             "fault",
             String::new(),
@@ -457,7 +479,7 @@ impl<'a> Sim<'a> {
                 .zones
                 .iter()
                 .copied()
-                .filter(|z| !self.zone_down[z.0 as usize])
+                .filter(|z| !self.faults.zone_down[z.0 as usize])
                 .collect();
             let total: u32 = up.iter().map(|&z| count(self, z)).sum();
             let fair = total / up.len() as u32;
@@ -513,7 +535,7 @@ impl<'a> Sim<'a> {
             }
             let sid = ServiceId(i as u32);
             let zones: Vec<usize> = (0..spec.zones.len())
-                .filter(|&z| !self.zone_down[z])
+                .filter(|&z| !self.faults.zone_down[z])
                 .collect();
             // Tasks already being replaced do not count where they are.
             let mut counts: Vec<u32> = vec![0; zones.len()];

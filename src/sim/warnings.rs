@@ -6,8 +6,8 @@ use super::{MAX_WAITING_JOBS, Sim};
 use crate::ecs::placement::{self, Request, Scope};
 use crate::ecs::world::{Owner, TaskId};
 use crate::engine::SimTime;
-use crate::output::clock;
 use crate::spec::{Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId};
+use crate::time::clock;
 use crate::warnings::{self as w, Warning};
 
 impl Sim<'_> {
@@ -39,9 +39,9 @@ impl Sim<'_> {
                 .is_some_and(|p| matches!(spec.provider(p).kind, ProviderKind::Fargate { .. }));
         if fargate {
             let spot = provider.is_some_and(|p| p == spec.fargate_spot());
-            return if spot && self.spot_shortage {
+            return if spot && self.faults.spot_shortage {
                 Some("FARGATE_SPOT has no capacity (a Spot capacity shortage, §3.3)".into())
-            } else if s.zones.iter().all(|z| self.zone_down[z.0 as usize]) {
+            } else if s.zones.iter().all(|z| self.faults.zone_down[z.0 as usize]) {
                 Some("every zone it may use is down".into())
             } else {
                 None
@@ -172,7 +172,7 @@ impl Sim<'_> {
         let spec = self.spec;
         let mut out = Vec::new();
         let mut unfit_total = 0;
-        for (b, rt) in spec.batch_jobs.iter().zip(&self.batches) {
+        for (b, rt) in spec.batch_jobs.iter().zip(&self.batch.sources) {
             unfit_total += rt.unfit;
             if rt.unfit == 0 {
                 continue;
@@ -196,7 +196,7 @@ impl Sim<'_> {
                 ),
             ));
         }
-        let overflow = self.jobs_dropped.saturating_sub(unfit_total);
+        let overflow = self.batch.jobs_dropped.saturating_sub(unfit_total);
         if overflow > 0 {
             out.push(Warning::new(
                 w::BATCH_JOBS_DROPPED,

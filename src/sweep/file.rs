@@ -12,7 +12,7 @@ use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::{Table, Value};
 
 use super::paths::{self, Resolved};
-use super::report::{is_metric_name, metric_names};
+use crate::metrics::names::{is_metric_name, metric_names};
 use crate::scenario::diag::{LineIndex, closest};
 use crate::scenario::{self, Diagnostic, Diagnostics};
 use crate::spec::Spec;

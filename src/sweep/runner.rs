@@ -13,10 +13,11 @@ use rayon::prelude::*;
 
 use super::Error;
 use super::file::Sweep;
-use super::report::{self, Outputs, metric_cells};
+use super::report::{self, Outputs};
 use super::shard::Shard;
 use super::store::{self, Manifest, RunRecord};
 use crate::metrics::NullSink;
+use crate::metrics::names::metric_cells;
 use crate::output;
 use crate::sim::simulate;
 

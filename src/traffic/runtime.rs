@@ -1036,7 +1036,7 @@ impl ServiceTraffic {
                         ServiceTimeShape::LogNormal(sigma) => {
                             let u1 = self.rng.next_f64_open0();
                             let u2 = self.rng.next_f64();
-                            let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                            let z = crate::numerics::box_muller(u1, u2);
                             mean_s * (sigma * z - 0.5 * sigma * sigma).exp()
                         }
                     };

@@ -8,6 +8,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
+pub(super) use crate::time::Stamp;
+use crate::time::parse_iso8601;
+
 /// An error while reading a workload file: where it happened and what was
 /// expected there.
 #[derive(Debug, Clone, PartialEq)]
@@ -56,25 +59,6 @@ pub enum TimeFormat {
     Iso8601,
 }
 
-/// A timestamp kept as whole seconds plus a fraction in `[0, 1)`, so that
-/// differences between epoch times keep sub-microsecond precision.
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
-pub(super) struct Stamp {
-    pub secs: i64,
-    pub frac: f64,
-}
-
-impl Stamp {
-    /// Seconds from `earlier` to `self`.
-    pub fn since(self, earlier: Stamp) -> f64 {
-        (self.secs - earlier.secs) as f64 + (self.frac - earlier.frac)
-    }
-    /// As plain (lossy) epoch seconds.
-    pub fn as_f64(self) -> f64 {
-        self.secs as f64 + self.frac
-    }
-}
-
 /// Opens a file for buffered streaming, gunzipping names ending in `.gz`.
 pub(super) fn open_input(path: &Path) -> Result<Box<dyn BufRead>, TraceError> {
     let name = path.display().to_string();
@@ -95,111 +79,6 @@ pub(super) fn parse_number(s: &str) -> Result<f64, String> {
         Ok(v) if v.is_finite() => Ok(v),
         _ => Err(format!("expected a number, found {t:?}")),
     }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(super) fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (i64::from(m) + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Number of days in month `m` of year `y`.
-pub(super) fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Reads exactly `n` ASCII digits at `*i`.
-fn digits(b: &[u8], i: &mut usize, n: usize) -> Option<i64> {
-    let s = b.get(*i..*i + n)?;
-    if !s.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    *i += n;
-    Some(s.iter().fold(0, |a, &c| a * 10 + i64::from(c - b'0')))
-}
-
-/// Parses `YYYY-MM-DD[(T| )HH:MM[:SS[.f…]]][Z|±HH[:MM]]` to epoch seconds.
-pub(super) fn parse_iso8601(s: &str) -> Result<Stamp, String> {
-    let bad = || format!("expected an ISO 8601 time like 2024-01-01T08:00:00Z, found {s:?}");
-    let b = s.trim().as_bytes();
-    let mut i = 0;
-    let y = digits(b, &mut i, 4).ok_or_else(bad)?;
-    let sep = |i: &mut usize, c: u8| -> Result<(), String> {
-        if b.get(*i) == Some(&c) {
-            *i += 1;
-            Ok(())
-        } else {
-            Err(bad())
-        }
-    };
-    sep(&mut i, b'-')?;
-    let mo = digits(b, &mut i, 2).ok_or_else(bad)? as u32;
-    sep(&mut i, b'-')?;
-    let d = digits(b, &mut i, 2).ok_or_else(bad)? as u32;
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) {
-        return Err(format!("no such date in {s:?}"));
-    }
-    let (mut h, mut mi, mut sec, mut frac) = (0, 0, 0, 0.0);
-    if i < b.len() && matches!(b[i], b'T' | b't' | b' ') {
-        i += 1;
-        h = digits(b, &mut i, 2).ok_or_else(bad)?;
-        sep(&mut i, b':')?;
-        mi = digits(b, &mut i, 2).ok_or_else(bad)?;
-        if b.get(i) == Some(&b':') {
-            i += 1;
-            sec = digits(b, &mut i, 2).ok_or_else(bad)?;
-            if matches!(b.get(i), Some(b'.') | Some(b',')) {
-                i += 1;
-                let start = i;
-                while i < b.len() && b[i].is_ascii_digit() {
-                    i += 1;
-                }
-                if i == start {
-                    return Err(bad());
-                }
-                // Parse "0.fff" as a float: exact enough and allows any length.
-                let txt = std::str::from_utf8(&b[start..i]).map_err(|_| bad())?;
-                frac = format!("0.{txt}").parse::<f64>().map_err(|_| bad())?;
-            }
-        }
-        if h > 23 || mi > 59 || sec > 60 {
-            return Err(format!("time of day out of range in {s:?}"));
-        }
-    }
-    let mut offset = 0;
-    match b.get(i) {
-        None => {}
-        Some(b'Z') | Some(b'z') => i += 1,
-        Some(&c @ (b'+' | b'-')) => {
-            i += 1;
-            let oh = digits(b, &mut i, 2).ok_or_else(bad)?;
-            if b.get(i) == Some(&b':') {
-                i += 1;
-            }
-            let om = if i < b.len() {
-                digits(b, &mut i, 2).ok_or_else(bad)?
-            } else {
-                0
-            };
-            offset = (oh * 3600 + om * 60) * if c == b'-' { -1 } else { 1 };
-        }
-        Some(_) => return Err(bad()),
-    }
-    if i != b.len() {
-        return Err(bad());
-    }
-    let secs = days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + sec - offset;
-    Ok(Stamp { secs, frac })
 }
 
 /// Parses a number of seconds, keeping the fraction separately for precision.
@@ -234,7 +113,7 @@ pub(super) fn parse_time(s: &str, fmt: TimeFormat) -> Result<Stamp, String> {
     match fmt {
         TimeFormat::Seconds => parse_seconds(s)
             .map_err(|_| format!("expected a time in seconds, found {:?}", s.trim())),
-        TimeFormat::Iso8601 => parse_iso8601(s),
+        TimeFormat::Iso8601 => parse_iso8601(s).map_err(|e| e.to_string()),
     }
 }
 
@@ -445,11 +324,6 @@ impl CsvSource {
     }
 }
 
-/// Unix seconds of midnight UTC of a `YYYY-MM-DD` date (or a full ISO 8601 time), for scenario start dates.
-pub fn parse_date_utc(s: &str) -> Option<f64> {
-    parse_iso8601(s).ok().map(Stamp::as_f64)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -468,36 +342,6 @@ mod tests {
         );
         let e = TraceError::new("a.csv", 0, None, "cannot open");
         assert_eq!(e.to_string(), "a.csv:0: cannot open");
-    }
-
-    #[test]
-    fn civil_days() {
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(days_from_civil(2024, 1, 1) * 86_400, 1_704_067_200);
-        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(days_from_civil(1969, 12, 31), -1);
-    }
-
-    #[test]
-    fn iso_forms() {
-        let t = parse_iso8601("1995-07-01T04:00:00Z").unwrap();
-        assert_eq!((t.secs, t.frac), (804_571_200, 0.0));
-        let t = parse_iso8601("2023-11-16 18:17:03.9799600").unwrap();
-        assert_eq!(t.secs, 1_700_158_623);
-        assert!((t.frac - 0.97996).abs() < 1e-12);
-        assert_eq!(
-            parse_iso8601("1995-08-01T02:00:00-04:00").unwrap().secs,
-            807_256_800
-        );
-        assert_eq!(
-            parse_iso8601("1995-08-01T08:00+0200").unwrap().secs,
-            807_256_800
-        );
-        assert_eq!(parse_iso8601("2024-01-01").unwrap().secs, 1_704_067_200);
-        assert!(parse_iso8601("2023-02-29T00:00:00").is_err());
-        assert!(parse_iso8601("2023-01-01T25:00:00").is_err());
-        assert!(parse_iso8601("2023-01-01X").is_err());
-        assert!(parse_iso8601("abc").is_err());
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! Monday 2024-01-01 00:00 UTC ([`DEFAULT_EPOCH_START_S`]). Schedules fire
 //! only at simulation times >= 0. All calendar arithmetic is UTC.
 
-use super::error::{days_from_civil, days_in_month, parse_iso8601};
+use crate::time::{civil_from_days, days_from_civil, days_in_month, parse_iso8601};
 
 /// Unix time of Monday 2024-01-01 00:00:00 UTC, the default simulation start.
 pub const DEFAULT_EPOCH_START_S: f64 = 1_704_067_200.0;
@@ -274,20 +274,6 @@ impl CronExpr {
     }
 }
 
-/// (year, month, day) of a day count since 1970-01-01 (H. Hinnant's algorithm).
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
 /// Parses `N unit` (minutes, hours, days; seconds too when `seconds_ok`).
 fn parse_duration(s: &str, what: &str, seconds_ok: bool) -> Result<f64, String> {
     let mut it = s.split_whitespace();
@@ -429,19 +415,6 @@ mod tests {
             t = f;
         }
         out
-    }
-
-    #[test]
-    fn civil_round_trip() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days((E / D) as i64), (2024, 1, 1));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        for z in (-800_000..800_000).step_by(997) {
-            let (y, m, d) = civil_from_days(z);
-            assert_eq!(days_from_civil(y, m, d), z);
-        }
-        // 2024-01-01 is a Monday: weekday index 1
-        assert_eq!(((E / D) as i64 + 4).rem_euclid(7), 1);
     }
 
     #[test]

@@ -1,0 +1,510 @@
+//! The task lifecycle (§7): creating tasks, stepping them through their states, stopping and finalizing
+//! them, and the per-service counts those transitions keep in step.
+//!
+//! Must not: choose where a task goes (scheduler) or decide which tasks to stop (scale-in, deploy).
+
+use crate::ecs::placement::{self, Request, Scope};
+use crate::ecs::world::{LaunchKind, Owner, StopCode, Task, TaskId, TaskState};
+use crate::spec::{ServiceId, StateTimings};
+use crate::traffic::runtime::TaskTraffic;
+
+use super::{Event, STAY, Sim, TaskBrief, TaskRef, next_state, throttle_delay_ms};
+
+impl<'a> Sim<'a> {
+    /// A new task in a free slot, with fresh traffic state.
+    pub(super) fn create_task(&mut self, task: Task) -> TaskId {
+        let id = self.world.new_task(task);
+        let slot = id.0 as usize;
+        if self.task_traffic.len() <= slot {
+            self.task_traffic
+                .resize_with(slot + 1, TaskTraffic::default);
+        }
+        self.task_traffic[slot] = TaskTraffic::default();
+        if self.explain.is_some() {
+            self.explain_created(id);
+        }
+        id
+    }
+
+    /// Adds (`sign` 1) or removes (−1) task `t`'s part in its service's `n_keep` / `n_healthy`, when it
+    /// joins or leaves the service's `tasks`; flag changes go through [`Self::set_task_flags`].
+    pub(super) fn count_task(&mut self, t: TaskId, sign: i32) {
+        let x = self.world.task(t);
+        let Owner::Service(sid) = x.owner else {
+            return;
+        };
+        let st = &mut self.services[sid.0 as usize];
+        let keep = x.is_kept(st.primary as u32);
+        let healthy = x.counts_healthy();
+        let add = |n: &mut u32, on: bool| {
+            if on {
+                *n = n
+                    .checked_add_signed(sign)
+                    .expect("task counts stay in range");
+            }
+        };
+        add(&mut st.n_keep, keep);
+        add(&mut st.n_healthy, healthy);
+    }
+
+    /// Changes task `t`'s health or replacement flags, keeping its service's counts (a task whose stop
+    /// was requested has already left `tasks` and its counts).
+    pub(super) fn set_task_flags(&mut self, t: TaskId, change: impl FnOnce(&mut Task)) {
+        let counted = !self.world.task(t).stop_requested;
+        if counted {
+            self.count_task(t, -1);
+        }
+        change(self.world.task_mut(t));
+        if counted {
+            self.count_task(t, 1);
+        }
+    }
+
+    /// A new task joins its service's `tasks`, with its brief and in its counts.
+    pub(super) fn join_service(&mut self, sid: ServiceId, t: TaskId) {
+        let brief = TaskBrief::of(self.world.task(t));
+        let st = &mut self.services[sid.0 as usize];
+        st.tasks.push(t);
+        st.briefs.push(brief);
+        self.count_task(t, 1);
+    }
+
+    /// After a change to what [`TaskBrief`] holds: update the task's brief if it is in its service's list.
+    pub(super) fn refresh_brief(&mut self, t: TaskId) {
+        let x = self.world.task(t);
+        if let Owner::Service(sid) = x.owner {
+            let st = &mut self.services[sid.0 as usize];
+            if let Some(pos) = st.tasks.iter().position(|&y| y == t) {
+                st.briefs[pos] = TaskBrief::of(x);
+            }
+        }
+    }
+
+    /// Debug builds: the service's briefs match its tasks, its kept and healthy counts equal a recount
+    /// of them, and its stopping list holds only its tasks on their way to STOPPED.
+    pub(super) fn debug_check_task_counts(&self, sid: ServiceId) {
+        if cfg!(debug_assertions) {
+            let st = &self.services[sid.0 as usize];
+            assert_eq!(st.briefs.len(), st.tasks.len(), "one brief per task");
+            for (&t, b) in st.tasks.iter().zip(&st.briefs) {
+                assert_eq!(*b, TaskBrief::of(self.world.task(t)), "task brief");
+            }
+            let primary = st.primary as u32;
+            let recount = st.tasks.iter().fold((0, 0), |(k, h), &t| {
+                let x = self.world.task(t);
+                (
+                    k + u32::from(x.is_kept(primary)),
+                    h + u32::from(x.counts_healthy()),
+                )
+            });
+            assert_eq!((st.n_keep, st.n_healthy), recount, "service task counts");
+            for &t in &st.stopping {
+                let x = self.world.task(t);
+                assert!(
+                    x.stop_requested
+                        && x.state != TaskState::Stopped
+                        && x.owner == Owner::Service(sid),
+                    "stopping list"
+                );
+            }
+        }
+    }
+
+    pub(super) fn timings(&self, t: TaskId) -> &'a StateTimings {
+        match self.world.task(t).launch {
+            LaunchKind::Ec2 => &self.spec.timings.ec2,
+            _ => &self.spec.timings.fargate,
+        }
+    }
+
+    /// Enter `state` and keep going through states whose duration is zero, so they cost no event.
+    /// At the end of PENDING a task marked to fail stops with TaskFailedToStart (§2.2, §7.2).
+    pub(super) fn fails_now(&mut self, t: TaskId) -> bool {
+        let x = self.world.task(t);
+        if x.state == TaskState::Pending && x.start_fails && !x.stop_requested {
+            self.stop_task(
+                t,
+                StopCode::TaskFailedToStart,
+                "CannotStartContainerError: the essential container failed to start".into(),
+            );
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn run_from(&mut self, t: TaskId, mut state: TaskState) {
+        loop {
+            let d = self.enter(t, state);
+            if d == STAY {
+                return;
+            }
+            if d > 0 {
+                let generation = self.world.task(t).generation;
+                self.queue.push_after(
+                    d,
+                    Event::TaskStep(TaskRef {
+                        task: t,
+                        generation,
+                    }),
+                );
+                return;
+            }
+            if self.fails_now(t) {
+                return;
+            }
+            state = next_state(state);
+        }
+    }
+
+    /// Set the state, record timestamps, and return how long the state lasts (STAY: until told).
+    pub(super) fn enter(&mut self, t: TaskId, state: TaskState) -> u64 {
+        let now = self.queue.now();
+        let old = self.world.task(t).state;
+        if old != state {
+            self.count_state(t, Some(old), Some(state));
+            if self.explain.is_some() {
+                self.explain_state(t, old, state);
+            }
+        }
+        {
+            let task = self.world.task_mut(t);
+            task.state = state;
+            task.generation = task.generation.wrapping_add(1);
+        }
+        if (old == TaskState::Running) != (state == TaskState::Running) {
+            self.refresh_brief(t);
+            if self.has_queues {
+                self.queue_consumer_change(t, state == TaskState::Running);
+            }
+        }
+        let tm = self.timings(t);
+        let spec = self.spec;
+        match state {
+            TaskState::Provisioning => {
+                if self.world.task(t).awaiting_capacity {
+                    return STAY;
+                }
+                let mut d = tm.provisioning.sample(&mut self.rng_timing);
+                let task = self.world.task(t);
+                if task.launch == LaunchKind::Ec2 && spec.task_def(task.def).uses_eni() {
+                    d += spec.timings.ec2_eni_attach.sample(&mut self.rng_timing);
+                }
+                d
+            }
+            TaskState::Pending => {
+                if self.world.task(t).launch != LaunchKind::Ec2 {
+                    self.start_fargate_billing(t);
+                }
+                let pull = self.pull_ms(t, &tm.pull);
+                let start = tm.start.sample(&mut self.rng_timing);
+                let task = self.world.task_mut(t);
+                task.pull_started_at = Some(now);
+                task.pull_stopped_at = Some(now + pull);
+                pull + start
+            }
+            TaskState::Activating => tm.activating.sample(&mut self.rng_timing),
+            TaskState::Running => {
+                let task = self.world.task_mut(t);
+                task.started_at = Some(now);
+                let (created, owner, inst) = (task.created_at, task.owner, task.instance);
+                self.stats.start_latencies_ms.push(now - created);
+                if let Some(i) = inst {
+                    self.world.instances[i.0 as usize].running_count += 1;
+                    if self.burst.is_some() {
+                        self.burst_running(t, i, true);
+                    }
+                }
+                match owner {
+                    Owner::Service(sid) => {
+                        self.services[sid.0 as usize].failures_in_row = 0;
+                        self.check_steady(sid);
+                        self.schedule_health(t, sid);
+                        self.arm_task_faults(t);
+                        if spec.services[sid.0 as usize].load.is_some() {
+                            // A new target is healthy after its first passed check (§2.5: 1 check).
+                            let interval = spec.traffic.health_check_interval_ms.max(1);
+                            let d = 1 + self.rng_health.below(interval);
+                            let generation = self.world.task(t).generation;
+                            self.queue.push_after(
+                                d,
+                                Event::TargetHealthy(TaskRef {
+                                    task: t,
+                                    generation,
+                                }),
+                            );
+                        }
+                    }
+                    Owner::Batch(_) => {
+                        let d = self.world.task(t).exit_after_ms.unwrap_or(0);
+                        let generation = self.world.task(t).generation;
+                        self.queue.push_after(
+                            d,
+                            Event::EssentialExit(TaskRef {
+                                task: t,
+                                generation,
+                            }),
+                        );
+                    }
+                    Owner::Standalone(call) => {
+                        if let Some(d) = &self.run_spec(call as usize).run_duration {
+                            let d = d.sample(&mut self.rng_timing);
+                            let generation = self.world.task(t).generation;
+                            self.queue.push_after(
+                                d,
+                                Event::EssentialExit(TaskRef {
+                                    task: t,
+                                    generation,
+                                }),
+                            );
+                        }
+                    }
+                }
+                STAY
+            }
+            TaskState::Deactivating => {
+                if let Some(i) = self.world.task(t).instance
+                    && old == TaskState::Running
+                {
+                    self.world.instances[i.0 as usize].running_count -= 1;
+                    if self.burst.is_some() {
+                        self.burst_running(t, i, false);
+                    }
+                }
+                match self.task_traffic[t.0 as usize].deactivate_ms.take() {
+                    Some(d) => d,
+                    None => tm.deactivating.sample(&mut self.rng_timing),
+                }
+            }
+            TaskState::Stopping => {
+                let task = self.world.task(t);
+                let cap = spec.task_def(task.def).stop_timeout_ms;
+                let ran = task.pull_started_at.is_some();
+                if ran {
+                    tm.stop.sample(&mut self.rng_timing).min(cap)
+                } else {
+                    0
+                }
+            }
+            TaskState::Deprovisioning => tm.deprovisioning.sample(&mut self.rng_timing),
+            TaskState::Stopped => {
+                self.finalize(t);
+                STAY
+            }
+        }
+    }
+
+    /// Per-service RUNNING/pending counters follow every state change.
+    pub(super) fn count_state(
+        &mut self,
+        t: TaskId,
+        old: Option<TaskState>,
+        new: Option<TaskState>,
+    ) {
+        let Owner::Service(sid) = self.world.task(t).owner else {
+            return;
+        };
+        let st = &mut self.services[sid.0 as usize];
+        let is_pending = |s: TaskState| s <= TaskState::Activating;
+        if let Some(o) = old {
+            if o == TaskState::Running {
+                st.running -= 1;
+            } else if is_pending(o) {
+                st.pending -= 1;
+            }
+        }
+        if let Some(n) = new {
+            if n == TaskState::Running {
+                st.running += 1;
+                // A scale-out activity completes when its tasks run; its cooldown starts then (§4.2).
+                if let Some(sc) = &mut self.scalers[sid.0 as usize] {
+                    sc.on_running(self.queue.now(), st.running);
+                }
+            } else if is_pending(n) {
+                st.pending += 1;
+            }
+        }
+    }
+
+    /// Ask a task to stop (desired status STOPPED) with a stop code; the service, if any, replaces it.
+    pub fn stop_task(&mut self, t: TaskId, code: StopCode, reason: String) {
+        self.stop_task_with(t, code, reason, false);
+    }
+
+    /// Stop a task at once, skipping the orderly states (its host died, its zone went down).
+    pub fn stop_task_now(&mut self, t: TaskId, code: StopCode, reason: String) {
+        let task = self.world.task(t);
+        if !task.stop_requested {
+            self.stop_task_with(t, code, reason, true);
+        } else if task.state != TaskState::Stopped {
+            self.run_from(t, TaskState::Stopped);
+        }
+    }
+
+    pub(super) fn stop_task_with(
+        &mut self,
+        t: TaskId,
+        code: StopCode,
+        reason: String,
+        immediate: bool,
+    ) {
+        let now = self.queue.now();
+        let task = self.world.task(t);
+        if task.stop_requested {
+            return;
+        }
+        let (state, owner, awaiting, provider, deployment, awaiting_launch) = (
+            task.state,
+            task.owner,
+            task.awaiting_capacity,
+            task.provider,
+            task.deployment,
+            task.awaiting_launch,
+        );
+        {
+            let task = self.world.task_mut(t);
+            task.stop_requested = true;
+            task.stop_code = Some(code);
+            task.stop_reason = reason;
+            task.stopping_at = Some(now);
+        }
+        if self.explain.is_some() {
+            self.explain_stop(t);
+        }
+        self.leave_load_balancer(t, immediate);
+        if let Owner::Service(sid) = owner {
+            let st = &mut self.services[sid.0 as usize];
+            if let Some(pos) = st.tasks.iter().position(|&x| x == t) {
+                st.tasks.swap_remove(pos);
+                st.briefs.swap_remove(pos);
+                st.stopping.push(t);
+                self.count_task(t, -1);
+            }
+            let st = &mut self.services[sid.0 as usize];
+            if let Some(p) = provider {
+                st.provider_counts[p.0 as usize] -= 1;
+            }
+            st.steady = false;
+            if state < TaskState::Running {
+                // §2.2: a task that never reached RUNNING feeds the launch throttle.
+                st.failures_in_row += 1;
+                let k = st.failures_in_row;
+                let p = &self.spec.scheduler;
+                let delay = throttle_delay_ms(
+                    k,
+                    p.throttle_initial_delay_ms,
+                    p.throttle_multiplier,
+                    p.throttle_max_delay_ms,
+                );
+                if code == StopCode::TaskFailedToStart {
+                    st.throttled_until = now + delay;
+                    let name = self.spec.services[sid.0 as usize].name.clone();
+                    let msg = format!(
+                        "(service {name}) is unable to consistently start tasks successfully."
+                    );
+                    self.emit("service", name, msg, true);
+                    // §2.4 stage 1: a task of the new deployment that fails to reach RUNNING.
+                    self.count_deployment_failure(sid, deployment);
+                }
+            }
+            self.update_shortfall(sid);
+            self.request_reconcile(sid, 0);
+        }
+        if awaiting {
+            self.world.task_mut(t).awaiting_capacity = false;
+            self.waiting_total -= 1;
+            self.stats.unplaced_now -= 1;
+            self.run_from(t, TaskState::Stopped);
+            return;
+        }
+        if awaiting_launch {
+            // Never launched (§8.1): it leaves the line and stops at once.
+            self.drop_from_launch_queue(t);
+            self.run_from(t, TaskState::Stopped);
+            return;
+        }
+        let next = match state {
+            _ if immediate => TaskState::Stopped,
+            TaskState::Running => TaskState::Deactivating,
+            TaskState::Provisioning => TaskState::Deprovisioning,
+            TaskState::Pending | TaskState::Activating => TaskState::Stopping,
+            _ => return, // already on its way down
+        };
+        self.run_from(t, next);
+    }
+
+    pub(super) fn finalize(&mut self, t: TaskId) {
+        let now = self.queue.now();
+        let spec = self.spec;
+        if matches!(self.world.task(t).owner, Owner::Batch(_)) {
+            self.batch.last_job_end_ms = self.batch.last_job_end_ms.max(now);
+        }
+        self.settle_task(t, now);
+        self.count_state(t, Some(TaskState::Stopped), None);
+        if let Owner::Service(sid) = self.world.task(t).owner {
+            let stopping = &mut self.services[sid.0 as usize].stopping;
+            if let Some(pos) = stopping.iter().position(|&x| x == t) {
+                stopping.swap_remove(pos);
+            }
+        }
+        let task = self.world.task_mut(t);
+        task.stopped_at = Some(now);
+        if task.stop_code.is_none() {
+            task.stop_code = Some(StopCode::EssentialContainerExited);
+        }
+        let (inst, zone, group, launch, ever_ran) = (
+            task.instance,
+            task.zone,
+            task.group,
+            task.launch,
+            task.started_at.is_some(),
+        );
+        if !ever_ran {
+            self.stats.failed_to_start += 1;
+        }
+        self.stats.stopped += 1;
+        if let Some(i) = inst {
+            let def = self.world.task(t).def;
+            let ports = std::mem::take(&mut self.def_ports[def.0 as usize]);
+            self.world.release(t, &ports, spec.task_def(def).uses_eni());
+            self.def_ports[def.0 as usize] = ports;
+            let task = self.world.task(t);
+            self.cpu_reserved -= task.cpu as u64;
+            self.mem_reserved -= task.mem as u64;
+            let p = self.world.instance(i).provider;
+            self.write_task(t);
+            self.world.free_task(t);
+            self.maybe_terminate(i);
+            self.capacity_changed(p);
+        } else {
+            if launch != LaunchKind::Ec2
+                && let Some(z) = zone
+            {
+                self.world.fargate_zone_count(group, z, false);
+            }
+            self.write_task(t);
+            self.world.free_task(t);
+        }
+    }
+
+    pub(super) fn last_failure_reason(&self, t: TaskId) -> &'static str {
+        let task = self.world.task(t);
+        let Some(p) = task.provider else {
+            return "RESOURCE:MEMORY";
+        };
+        let td = self.spec.task_def(task.def);
+        let req = Request {
+            cpu: td.cpu_units,
+            mem: td.memory_mib,
+            ports: &self.def_ports[task.def.0 as usize],
+            eni: td.uses_eni(),
+            arch: td.arch,
+            group: task.group,
+            constraints: &[],
+            strategies: &[],
+            scope: Scope::Provider(p),
+        };
+        placement::explain_failure(&self.world, &req)
+            .reason
+            .map_or("RESOURCE:CPU", |r| r.reason_code())
+    }
+}

@@ -1,0 +1,292 @@
+//! What the run hands to the sink: event records, task records and the final [`Summary`].
+//!
+//! Must not: simulate; it reads the state the loops left.
+
+use crate::ecs::world::{InstanceStatus, Owner, TaskId, TaskState};
+use crate::engine::rng::fnv1a;
+use crate::metrics::{EventRecord, Summary, TaskRecord, quantile_sorted};
+use crate::pricing::billing::{self};
+use crate::spec::{ProviderKind, ServiceId};
+
+use super::{Sim, round6};
+
+impl<'a> Sim<'a> {
+    pub(super) fn emit(
+        &mut self,
+        kind: &'static str,
+        service: String,
+        message: String,
+        dedup: bool,
+    ) {
+        if !self.texts {
+            return;
+        }
+        let now = self.queue.now();
+        if self.explain.is_some() && kind != "instance" {
+            self.explain_line(&service, message.clone());
+        }
+        if dedup {
+            // §2.6: duplicate events are suppressed for 6 h.
+            let h = fnv1a(message.as_bytes());
+            if let Some(&last) = self.dedup.get(&h)
+                && now < last + self.spec.scheduler.event_dedup_window_ms
+            {
+                return;
+            }
+            self.dedup.insert(h, now);
+        }
+        self.sink.event(&EventRecord {
+            time_ms: now,
+            kind,
+            service,
+            message,
+        });
+    }
+
+    pub(super) fn write_task(&mut self, t: TaskId) {
+        let spec = self.spec;
+        if !spec.output.tasks_csv || !self.tasks_out {
+            return;
+        }
+        let task = self.world.task(t);
+        let rec = TaskRecord {
+            task_id: task.serial,
+            group: self.world.group_names[task.group.0 as usize].clone(),
+            service: match task.owner {
+                Owner::Service(s) => spec.services[s.0 as usize].name.clone(),
+                Owner::Standalone(_) | Owner::Batch(_) => String::new(),
+            },
+            task_definition: spec.task_def(task.def).family.clone(),
+            launch_type: task.launch.as_str(),
+            capacity_provider: task
+                .provider
+                .map_or_else(String::new, |p| spec.provider(p).name.clone()),
+            instance: task
+                .instance
+                .map_or_else(String::new, |i| self.world.instance(i).ec2_id.clone()),
+            availability_zone: task
+                .zone
+                .map_or_else(String::new, |z| spec.zones[z.0 as usize].clone()),
+            cpu: task.cpu,
+            memory_mib: task.mem,
+            created_ms: task.created_at,
+            pull_started_ms: task.pull_started_at.filter(|&x| x <= self.queue.now()),
+            pull_stopped_ms: task.pull_stopped_at.filter(|&x| x <= self.queue.now()),
+            started_ms: task.started_at,
+            stopping_ms: task.stopping_at,
+            stopped_ms: task.stopped_at,
+            last_status: task.state.as_str(),
+            stop_code: task.stop_code.map_or("", |c| c.as_str()),
+            stopped_reason: task.stop_reason.clone(),
+        };
+        self.sink.task(&rec);
+    }
+
+    pub(super) fn finish(mut self, wall_seconds: f64) -> Summary {
+        let spec = self.spec;
+        let warnings = self.end_warnings();
+        // Tasks still alive at the end are written with their last status, in id order.
+        let mut alive: Vec<TaskId> = (0..self.world.tasks.len() as u32)
+            .map(TaskId)
+            .filter(|&t| self.world.task(t).state != TaskState::Stopped)
+            .collect();
+        alive.sort_by_key(|&t| self.world.task(t).serial);
+        let at_end = alive.len() as u64;
+        let end = spec.duration_ms;
+        for &t in &alive {
+            self.settle_task(t, end);
+        }
+        for t in alive {
+            self.write_task(t);
+        }
+        // Instances still running are billed to the end, per second, at least one minute per launch.
+        for i in 0..self.world.instances.len() {
+            let inst = &self.world.instances[i];
+            if inst.status == InstanceStatus::Deregistered {
+                continue;
+            }
+            let ProviderKind::Asg(asg) = &spec.provider(inst.provider).kind else {
+                unreachable!()
+            };
+            let since = inst.launched_at;
+            let amount =
+                billing::cost(asg.price_usd_per_hour, billing::billed_seconds(end - since));
+            self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
+        }
+        self.burst_finish(end);
+        let burst_surplus = self.burst.as_ref().map(|b| b.total_usd);
+        let ec2 = self.cost.ec2.closed();
+        let fargate = self.cost.fargate.closed();
+        let fargate_spot = self.cost.fargate_spot.closed();
+        let mut cost_by_service: Vec<(String, f64)> = spec
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.clone(), self.cost.by_owner[i].closed()))
+            .collect();
+        let standalone = self.cost.by_owner[spec.services.len()].closed();
+        if !spec.run_tasks.is_empty() {
+            cost_by_service.push(("(standalone tasks)".to_string(), standalone));
+        }
+        let traffic_on = self.traffic.iter().any(Option::is_some);
+        self.shape_cache.flush_run_shapes(&mut self.run_hist);
+        let (mut arrived, mut served, mut dropped, mut served_all) = (0.0, 0.0, 0.0, 0.0);
+        for tr in self.traffic.iter().flatten() {
+            let w = &tr.warm_up_sums;
+            arrived += tr.arrived - w[0];
+            served += tr.served - w[1];
+            dropped += tr.dropped - w[2];
+            served_all += tr.served;
+        }
+        let services = self.service_figures();
+        let slo = crate::metrics::SloFigures::total(services.iter().filter_map(|f| f.slo.as_ref()));
+        let h = &self.run_hist;
+        let latency_ms = match (h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.max()) {
+            (Some(a), Some(b), Some(c), Some(d)) => Some([a * 1e3, b * 1e3, c * 1e3, d * 1e3]),
+            _ => None,
+        };
+        let batch = (!spec.batch_jobs.is_empty()).then(|| {
+            let mut w = std::mem::take(&mut self.batch.job_waits_ms);
+            w.sort_unstable();
+            let wq = |x: f64| quantile_sorted(&w, x).map(|ms| ms as f64 / 1000.0);
+            let batch_alive = self
+                .world
+                .tasks
+                .iter()
+                .any(|t| matches!(t.owner, Owner::Batch(_)) && t.state != TaskState::Stopped);
+            let last_end = Some(if batch_alive {
+                end
+            } else {
+                self.batch.last_job_end_ms
+            });
+            crate::metrics::BatchSummary {
+                placed: w.len() as u64,
+                waiting_at_end: self
+                    .batch
+                    .sources
+                    .iter()
+                    .map(|b| b.waiting.len() as u64)
+                    .sum(),
+                dropped: self.batch.jobs_dropped,
+                wait_s_p50: wq(0.5),
+                wait_s_p99: wq(0.99),
+                makespan_s: match (self.batch.first_job_ms, last_end) {
+                    (Some(f), Some(l)) if l >= f => Some((l - f) as f64 / 1000.0),
+                    _ => None,
+                },
+            }
+        });
+        let mut lat = std::mem::take(&mut self.stats.start_latencies_ms);
+        lat.sort_unstable();
+        let q = |x: f64| quantile_sorted(&lat, x).map(|ms| ms as f64 / 1000.0);
+        Summary {
+            scenario: spec.name.clone(),
+            seed: spec.seed,
+            simulated_seconds: spec.duration_ms as f64 / 1000.0,
+            events: self.queue.popped(),
+            wall_seconds,
+            tasks_launched: self.world.tasks_created(),
+            tasks_failed_to_start: self.stats.failed_to_start,
+            tasks_stopped: self.stats.stopped,
+            tasks_running_at_end: at_end,
+            start_latency_s_p50: q(0.5),
+            start_latency_s_p99: q(0.99),
+            unplaced_task_seconds: self.stats.unplaced_acc_ms as f64 / 1000.0,
+            placement_failures: self.stats.placement_failures,
+            instances_registered: self.world.instances.len() as u64,
+            instances_peak: self.stats.instances_peak,
+            instances_terminated: self.stats.instances_terminated,
+            scaling_actions: self.stats.scaling_actions,
+            spot_interruptions: self.stats.spot_interruptions,
+            instance_failures: self.stats.instance_failures,
+            task_crashes: self.stats.task_crashes,
+            cpu_reservation_mean: (self.stats.res_samples > 0)
+                .then(|| round6(self.stats.cpu_res_sum / self.stats.res_samples as f64)),
+            memory_reservation_mean: (self.stats.res_samples > 0)
+                .then(|| round6(self.stats.mem_res_sum / self.stats.res_samples as f64)),
+            cost_total_usd: ec2 + fargate + fargate_spot,
+            cost_ec2_usd: ec2,
+            cost_ec2_idle_usd: (ec2 - burst_surplus.unwrap_or(0.0) - self.cost.ec2_attributed)
+                .max(0.0),
+            cost_burst_surplus_usd: burst_surplus,
+            cost_fargate_usd: fargate,
+            cost_fargate_spot_usd: fargate_spot,
+            cost_by_service_usd: cost_by_service,
+            requests_total: traffic_on.then_some(arrived),
+            requests_served: traffic_on.then_some(served),
+            requests_dropped: traffic_on.then_some(dropped),
+            latency_ms,
+            slo_violation_minutes: traffic_on
+                .then(|| slo.as_ref().map_or(0.0, |o| o.bad_minutes())),
+            slo,
+            warm_up_s: spec.warm_up_ms as f64 / 1000.0,
+            tasks_unplaced_at_end: self.stats.unplaced_now,
+            placement_problems: (0..spec.services.len())
+                .filter_map(|i| {
+                    let reason = crate::ecs::fit::unplaceable(spec, ServiceId(i as u32))
+                        .or_else(|| self.stuck_at_end(&services[i]));
+                    reason.map(|r| (spec.services[i].name.clone(), r))
+                })
+                .collect(),
+            services,
+            cost_per_million_requests: (traffic_on && served_all > 0.0)
+                .then(|| (ec2 + fargate + fargate_spot) / served_all * 1e6),
+            batch,
+            queues: self.queue_summaries(),
+            not_modelled: Vec::new(),
+            warnings,
+        }
+    }
+
+    /// Per service: tasks unplaced at the end, and its traffic and SLO over the measured window.
+    pub(super) fn service_figures(&self) -> Vec<crate::metrics::ServiceFigures> {
+        let spec = self.spec;
+        // Every service with a load closes a period at each tick k·P ≤ duration; those after the
+        // warm-up are measured.
+        let p = spec.metric_period_ms;
+        let measured_ms = (spec.duration_ms / p).saturating_sub(spec.warm_up_ms / p) * p;
+        let mut waiting = vec![0u32; spec.services.len()];
+        for t in self.world.tasks.iter() {
+            if let Owner::Service(sid) = t.owner
+                && t.awaiting_capacity
+                && t.state != TaskState::Stopped
+            {
+                waiting[sid.0 as usize] += 1;
+            }
+        }
+        spec.services
+            .iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let tr = self.traffic.get(i).and_then(Option::as_ref);
+                crate::metrics::ServiceFigures {
+                    name: s.name.clone(),
+                    running_at_end: self.services[i].running,
+                    unplaced_at_end: self.services[i].shortfall + waiting[i],
+                    requests: tr.map(|tr| {
+                        let w = &tr.warm_up_sums;
+                        [tr.arrived - w[0], tr.served - w[1], tr.dropped - w[2]]
+                    }),
+                    slo: tr.zip(s.load.as_ref().and_then(|l| l.slo)).map(|(tr, o)| {
+                        crate::metrics::SloFigures::of(
+                            tr.slo_violation_ms,
+                            measured_ms,
+                            o.objective,
+                        )
+                    }),
+                }
+            })
+            .collect()
+    }
+
+    /// A service that ends the run with tasks it could not place and none running (a constraint no
+    /// instance meets, an ENI or port shortage, capacity that never came).
+    pub(super) fn stuck_at_end(&self, f: &crate::metrics::ServiceFigures) -> Option<String> {
+        (f.running_at_end == 0 && f.unplaced_at_end > 0).then(|| {
+            format!(
+                "none of its tasks runs at the end; {} could not be placed",
+                f.unplaced_at_end
+            )
+        })
+    }
+}
