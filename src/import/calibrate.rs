@@ -194,7 +194,7 @@ pub fn series_csv(results: &[Comparison]) -> String {
             let _ = writeln!(
                 s,
                 "{},{},{},{},{}",
-                crate::output::secs(t),
+                crate::time::secs(t),
                 c.metric,
                 c.service,
                 cell(&obs),
