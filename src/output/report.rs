@@ -626,29 +626,10 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
 // Sweep report
 // ---------------------------------------------------------------------------------------------------------
 
-/// Write DIR/report.html for a sweep folder.
-///
-/// The page compares the variants side by side: the values each variant sets (`variants.csv`), every
-/// summary figure's mean ± the half-width of its 95 % confidence interval per variant (`aggregate.csv`,
-/// the baseline's column shaded), the paired differences against the baseline for the key figures
-/// (`paired.csv`, bold where the interval excludes 0), and the charts of
-/// [`charts::render_sweep_charts`] inline (rendered first when missing or older than the CSV files).
-/// Self-contained and escaped like the run report; written atomically; returns its path.
-pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
-    let data = read_sweep(dir)?;
-    let list = charts_for(
-        dir,
-        &["aggregate.csv", "runs.csv", "sweep.json"],
-        charts::render_sweep_charts,
-    )?;
-    let mut body = String::new();
-    let mut nav = vec![
-        ("variants".to_string(), "Variants".to_string()),
-        ("compare".to_string(), "Side by side".to_string()),
-    ];
+/// The sweep report's first section: the variants, the values each sets (`variants.csv`), the baseline it
+/// is compared with and its runs, with the variant filter above (tables.js).
+fn variants_section(body: &mut String, dir: &Path, data: &charts::SweepData) -> io::Result<()> {
     let is_base = |v: &str| data.is_baseline(v);
-
-    // Variants
     body.push_str("<section id=\"variants\">\n<h2>Variants</h2>\n<div class=\"vfilter\"><label>show variants containing \
         <input id=\"v-filter\" type=\"search\" placeholder=\"name or value\"/></label><span id=\"v-count\" class=\"note\"></span></div>\n\
         <p class=\"note\">Click a column's header to sort by it; the filter applies to every table below.</p>\n\
@@ -702,6 +683,32 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
         );
     }
     body.push_str("</tbody></table></div>\n</section>\n");
+    Ok(())
+}
+
+/// Write DIR/report.html for a sweep folder.
+///
+/// The page compares the variants side by side: the values each variant sets (`variants.csv`), every
+/// summary figure's mean ± the half-width of its 95 % confidence interval per variant (`aggregate.csv`,
+/// the baseline's column shaded), the paired differences against the baseline for the key figures
+/// (`paired.csv`, bold where the interval excludes 0), and the charts of
+/// [`charts::render_sweep_charts`] inline (rendered first when missing or older than the CSV files).
+/// Self-contained and escaped like the run report; written atomically; returns its path.
+pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let data = read_sweep(dir)?;
+    let list = charts_for(
+        dir,
+        &["aggregate.csv", "runs.csv", "sweep.json"],
+        charts::render_sweep_charts,
+    )?;
+    let mut body = String::new();
+    let mut nav = vec![
+        ("variants".to_string(), "Variants".to_string()),
+        ("compare".to_string(), "Side by side".to_string()),
+    ];
+    let is_base = |v: &str| data.is_baseline(v);
+
+    variants_section(&mut body, dir, &data)?;
 
     // Side by side
     let _ = write!(
