@@ -554,8 +554,15 @@ fn report_escapes_every_text_from_the_files() {
         "the service name in chart titles is escaped too"
     );
     assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
-    // exactly one script element: the filter
-    assert_eq!(html.matches("<script").count(), 1);
+    // the script elements: the error recorder (head), the filter, the interactive charts, the self-test
+    // hook, and the charts' data as JSON, where the hostile name is escaped for a <script> element
+    assert_eq!(html.matches("<script").count(), 5);
+    assert_eq!(
+        html.matches("<script type=\"application/json\" id=\"ts-data\">")
+            .count(),
+        1
+    );
+    assert!(html.contains("\\u003cimg src=x onerror=alert(2)\\u003e"));
 }
 
 #[test]
@@ -728,7 +735,7 @@ fn sweep_charts_and_report() {
     assert!(html.contains("ecsim sweep: <span class=\"name\">sizes</span>"));
     assert!(html.contains("size=&lt;large&gt;") && !html.contains("size=<large>"));
     // side by side: one column per variant, the baseline shaded
-    assert!(html.contains("<th class=\"v base\">2. size=medium</th>"));
+    assert!(html.contains("<th class=\"v base\" data-variant=\"size=medium\">2. size=medium</th>"));
     assert!(
         html.contains(">10 ± 0.5 (3)<"),
         "cost of size=small: mean ± half-width (n)"

@@ -12,6 +12,8 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod series;
+
 use super::charts::{
     self, Csv, INDEX, IndexEntry, SWEEP_METRICS, cell, metric_unit, num, read_index, read_sweep,
     write_atomic,
@@ -86,94 +88,18 @@ fn inline_svg(path: &Path, title: &str) -> io::Result<String> {
     })
 }
 
-const STYLE: &str = r#"
-:root { --fg: #1d2329; --muted: #5b6670; --line: #d9dee3; --bg: #f6f7f9; --accent: #1f77b4; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif; color: var(--fg); background: #fff; }
-header { padding: 18px 28px 10px; border-bottom: 1px solid var(--line); background: var(--bg); }
-h1 { margin: 0 0 4px; font-size: 22px; font-weight: 600; }
-h1 .name { color: var(--accent); }
-h2 { font-size: 18px; margin: 28px 0 10px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
-.meta { color: var(--muted); margin: 0 0 8px; }
-nav a { margin-right: 14px; color: var(--accent); text-decoration: none; }
-nav a:hover { text-decoration: underline; }
-main { padding: 0 28px 40px; max-width: 1400px; }
-.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 12px; }
-.card { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; background: #fff; }
-.card h3 { margin: 0 0 6px; font-size: 13px; text-transform: none; color: var(--muted); font-weight: 600; }
-table { border-collapse: collapse; }
-.card table { width: 100%; }
-.card th { text-align: left; font-weight: normal; color: var(--fg); padding: 2px 8px 2px 0; white-space: nowrap; }
-.card td { text-align: right; font-variant-numeric: tabular-nums; padding: 2px 0; overflow-wrap: anywhere; }
-figure { margin: 14px 0 22px; }
-figure svg { width: 100%; max-width: 1150px; height: auto; display: block; border: 1px solid var(--line); border-radius: 4px; }
-figcaption { color: var(--muted); font-size: 12px; margin-top: 4px; }
-.filters { display: flex; flex-wrap: wrap; gap: 10px 16px; align-items: end; margin: 8px 0 10px; }
-.filters label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); }
-.filters select, .filters input { font: inherit; padding: 3px 6px; border: 1px solid #b8c0c8; border-radius: 4px; min-width: 9em; }
-.filters input[type=number] { width: 8em; min-width: 0; }
-.filters button { font: inherit; padding: 4px 12px; border: 1px solid #b8c0c8; border-radius: 4px; background: var(--bg); cursor: pointer; }
-#f-count { color: var(--muted); }
-.log { max-height: 640px; overflow: auto; border: 1px solid var(--line); border-radius: 4px; }
-.log table, table.grid { width: 100%; font-size: 13px; }
-.log th, table.grid th { position: sticky; top: 0; background: var(--bg); text-align: left; border-bottom: 1px solid var(--line); padding: 4px 8px; }
-.log td, table.grid td { border-bottom: 1px solid #eef0f2; padding: 3px 8px; vertical-align: top; }
-.log td.t { white-space: nowrap; font-variant-numeric: tabular-nums; color: var(--muted); }
-.log td.k, .log td.s { white-space: nowrap; }
-table.grid td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-table.grid th.v { max-width: 14em; overflow-wrap: anywhere; font-weight: 600; }
-table.grid .base { background: #eef5fb; }
-table.grid td.sig { font-weight: 600; }
-.wide { overflow-x: auto; }
-.note { color: var(--muted); }
-.headline { margin: 0 0 14px; padding-left: 20px; }
-.headline .alert { color: #b3161b; font-weight: 600; }
-.kind { display: inline-block; padding: 0 6px; border-radius: 3px; background: var(--bg); border: 1px solid var(--line); font-size: 12px; }
-.warnings { border: 1px solid #e0a526; border-left-width: 6px; background: #fff8e6; border-radius: 6px; padding: 2px 16px 8px; margin: 18px 0 0; }
-.warnings h2 { border: none; margin: 10px 0 6px; color: #8a5a00; }
-.warnings li { margin: 4px 0; }
-.warnings .where { color: var(--muted); font-size: 12px; }
-footer { color: var(--muted); font-size: 12px; padding: 16px 28px; border-top: 1px solid var(--line); }
-"#;
-
-const SCRIPT: &str = r#"
-(function () {
-  var box = document.getElementById('events');
-  if (!box) { return; }
-  var rows = box.querySelectorAll('tbody tr');
-  var fs = document.getElementById('f-service');
-  var fk = document.getElementById('f-kind');
-  var ff = document.getElementById('f-from');
-  var ft = document.getElementById('f-to');
-  var fq = document.getElementById('f-text');
-  var out = document.getElementById('f-count');
-  var unit = Number(box.getAttribute('data-unit')) || 3600;
-  function apply() {
-    var s = fs.value, k = fk.value, q = fq.value.toLowerCase();
-    var a = parseFloat(ff.value), b = parseFloat(ft.value), n = 0;
-    for (var i = 0; i !== rows.length; i++) {
-      var r = rows[i];
-      var t = Number(r.getAttribute('data-t')) / unit;
-      var ok = (s === '*' || r.getAttribute('data-s') === s) &&
-        (k === '*' || r.getAttribute('data-k') === k) &&
-        (isNaN(a) || t >= a) && (isNaN(b) || b >= t) &&
-        (q === '' || r.textContent.toLowerCase().indexOf(q) !== -1);
-      r.hidden = !ok;
-      if (ok) { n++; }
-    }
-    out.textContent = n + ' of ' + rows.length + ' events shown';
-  }
-  [fs, fk, ff, ft, fq].forEach(function (e) {
-    e.addEventListener('input', apply);
-    e.addEventListener('change', apply);
-  });
-  document.getElementById('f-reset').addEventListener('click', function () {
-    fs.value = '*'; fk.value = '*'; ff.value = ''; ft.value = ''; fq.value = '';
-    apply();
-  });
-  apply();
-})();
-"#;
+/// The page's style sheet, inlined.
+const STYLE: &str = include_str!("report/report.css");
+/// Installed first, in `<head>`: records script errors and blocked loads in the page (see `errors.js`).
+const ERRORS_JS: &str = include_str!("report/errors.js");
+/// The event-log filter of a run report.
+const LOG_JS: &str = include_str!("report/log.js");
+/// The interactive time series of a run report, drawn from the `ts-data` blob.
+const CHARTS_JS: &str = include_str!("report/interactive.js");
+/// Sortable tables and the variant filter of a sweep report.
+const TABLES_JS: &str = include_str!("report/tables.js");
+/// The self-test a browser test runs from the page's `#selftest=` fragment.
+const SELFTEST_JS: &str = include_str!("report/selftest.js");
 
 fn page_start(out: &mut String, title: &str) {
     let _ = write!(
@@ -181,39 +107,89 @@ fn page_start(out: &mut String, title: &str) {
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:\"/>\n\
-         <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+         <title>{}</title>\n<style>{STYLE}</style>\n<script>{ERRORS_JS}</script>\n</head>\n<body>\n\
+         <pre id=\"js-errors\" hidden></pre>\n",
         escape(title)
     );
 }
 
-fn page_end(out: &mut String, sources: &str) {
-    let _ = write!(
+fn page_end(out: &mut String, sources: &str, scripts: &[&str]) {
+    let _ = writeln!(
         out,
-        "<footer>Written by ecsim {} from {sources}. The charts are also in <code>charts/</code> as SVG and PNG.</footer>\n\
-         <script>{SCRIPT}</script>\n</body>\n</html>\n",
+        "<footer>Written by ecsim {} from {sources}. The charts are also in <code>charts/</code> as SVG and PNG.</footer>",
         env!("CARGO_PKG_VERSION")
     );
+    for s in scripts {
+        let _ = writeln!(out, "<script>\n{s}</script>");
+    }
+    out.push_str("</body>\n</html>\n");
 }
 
-/// The charts as `<section>`s grouped by their section, each chart a `<figure>` with its SVG inline.
+/// At most this many bytes of SVG are inlined in one page, so that the report stays under 5 MB at any
+/// size (with the interactive charts' data, about 1 MB, and the event log, about 1.5 MB at most). Past it
+/// a chart is a link to its files in `charts/`; fleet-wide charts (not "Service …") are inlined first.
+pub const INLINE_SVG_BUDGET: u64 = 2_000_000;
+
+/// Which charts of `list` are inlined: within [`INLINE_SVG_BUDGET`], sections other than "Service …"
+/// first, then in order.
+fn inlined(dir: &Path, list: &[IndexEntry]) -> Vec<bool> {
+    let size = |e: &IndexEntry| {
+        fs::metadata(dir.join("charts").join(format!("{}.svg", e.stem))).map_or(0, |m| m.len())
+    };
+    let mut order: Vec<usize> = (0..list.len()).collect();
+    order.sort_by_key(|&i| list[i].section.starts_with("Service "));
+    let mut keep = vec![false; list.len()];
+    let mut used = 0u64;
+    for i in order {
+        let n = size(&list[i]);
+        if used + n <= INLINE_SVG_BUDGET {
+            used += n;
+            keep[i] = true;
+        }
+    }
+    keep
+}
+
+/// The charts as `<section>`s grouped by their section, each chart a `<figure>` with its SVG inline, or
+/// a link to its files when the page's SVG budget is spent (see [`inlined`]).
 fn chart_sections(
     out: &mut String,
     dir: &Path,
     list: &[IndexEntry],
     nav: &mut Vec<(String, String)>,
 ) -> io::Result<()> {
-    let mut sections: Vec<(&str, Vec<&IndexEntry>)> = Vec::new();
-    for e in list {
+    let keep = inlined(dir, list);
+    let linked = keep.iter().filter(|k| !**k).count();
+    if linked > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"note\">{linked} of the {} charts below are links to their files in <code>charts/</code>, not pictures in the page, \
+             to keep the page under 5 MB.</p>",
+            list.len()
+        );
+    }
+    let mut sections: Vec<(&str, Vec<(&IndexEntry, bool)>)> = Vec::new();
+    for (e, k) in list.iter().zip(&keep) {
         match sections.iter_mut().find(|(s, _)| *s == e.section) {
-            Some((_, v)) => v.push(e),
-            None => sections.push((&e.section, vec![e])),
+            Some((_, v)) => v.push((e, *k)),
+            None => sections.push((&e.section, vec![(e, *k)])),
         }
     }
     for (i, (section, entries)) in sections.iter().enumerate() {
         let id = format!("charts-{}", i + 1);
         nav.push((id.clone(), section.to_string()));
         let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", escape(section));
-        for e in entries {
+        for &(e, inline) in entries {
+            if !inline {
+                let stem = escape(&e.stem);
+                let _ = writeln!(
+                    out,
+                    "<figure class=\"linked\"><a href=\"charts/{stem}.svg\">{}</a>\n<figcaption>charts/{stem}.svg · \
+                     <a href=\"charts/{stem}.png\">charts/{stem}.png</a></figcaption>\n</figure>",
+                    escape(&e.title)
+                );
+                continue;
+            }
             let svg = inline_svg(
                 &dir.join("charts").join(format!("{}.svg", e.stem)),
                 &e.title,
@@ -421,6 +397,8 @@ struct EventLog {
     total: usize,
     kinds: BTreeMap<String, usize>,
     services: BTreeSet<String>,
+    /// The events marked on the interactive charts.
+    marks: series::Marks,
 }
 
 fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
@@ -440,11 +418,14 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
         total: 0,
         kinds: BTreeMap::new(),
         services: BTreeSet::new(),
+        marks: series::Marks::default(),
     };
     ev.each(|rec| {
-        log.total += 1;
         let kind = cell(rec, ik);
         let service = cell(rec, is);
+        let row = (log.total < MAX_EVENTS).then_some(log.total);
+        log.marks.add(num(rec, it), kind, service, row);
+        log.total += 1;
         *log.kinds.entry(kind.to_string()).or_default() += 1;
         log.services.insert(service.to_string());
         if log.shown < MAX_EVENTS {
@@ -472,12 +453,17 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
     Ok(Some(log))
 }
 
-fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
-    let (unit, unit_name) = if end_s >= 3.0 * 86_400.0 {
+/// The event log's time unit for its filter: days for runs of three days or more, else hours.
+fn log_unit(end_s: f64) -> (f64, &'static str) {
+    if end_s >= 3.0 * 86_400.0 {
         (86_400.0, "days")
     } else {
         (3600.0, "hours")
-    };
+    }
+}
+
+fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
+    let (unit, unit_name) = log_unit(end_s);
     let _ = write!(
         out,
         "<section id=\"events\" data-unit=\"{unit}\">\n<h2>Event log</h2>\n<p>{} events: ",
@@ -599,11 +585,18 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         summary_cards(&mut body, &summary);
     }
     body.push_str("</section>\n");
+    let events = read_events(dir)?;
+    let marks = events
+        .as_ref()
+        .map_or_else(|| series::Marks::default().json(), |l| l.marks.json());
+    if series::explore_section(&mut body, dir, &marks, log_unit(end_s).0)? {
+        nav.push(("explore".into(), "Explore".into()));
+    }
     if list.is_empty() {
         body.push_str("<p class=\"note\">No charts: the run's files hold no time series or tasks to draw.</p>\n");
     }
     chart_sections(&mut body, dir, &list, &mut nav)?;
-    if let Some(log) = read_events(dir)? {
+    if let Some(log) = events {
         nav.push(("events".into(), "Event log".into()));
         event_section(&mut body, &log, end_s);
     }
@@ -622,6 +615,7 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
     page_end(
         &mut out,
         "summary.json, timeseries.csv, tasks.csv and events.csv",
+        &[LOG_JS, CHARTS_JS, SELFTEST_JS],
     );
     let path = dir.join("report.html");
     write_atomic(&path, out.as_bytes())?;
@@ -632,30 +626,14 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
 // Sweep report
 // ---------------------------------------------------------------------------------------------------------
 
-/// Write DIR/report.html for a sweep folder.
-///
-/// The page compares the variants side by side: the values each variant sets (`variants.csv`), every
-/// summary figure's mean ± the half-width of its 95 % confidence interval per variant (`aggregate.csv`,
-/// the baseline's column shaded), the paired differences against the baseline for the key figures
-/// (`paired.csv`, bold where the interval excludes 0), and the charts of
-/// [`charts::render_sweep_charts`] inline (rendered first when missing or older than the CSV files).
-/// Self-contained and escaped like the run report; written atomically; returns its path.
-pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
-    let data = read_sweep(dir)?;
-    let list = charts_for(
-        dir,
-        &["aggregate.csv", "runs.csv", "sweep.json"],
-        charts::render_sweep_charts,
-    )?;
-    let mut body = String::new();
-    let mut nav = vec![
-        ("variants".to_string(), "Variants".to_string()),
-        ("compare".to_string(), "Side by side".to_string()),
-    ];
+/// The sweep report's first section: the variants, the values each sets (`variants.csv`), the baseline it
+/// is compared with and its runs, with the variant filter above (tables.js).
+fn variants_section(body: &mut String, dir: &Path, data: &charts::SweepData) -> io::Result<()> {
     let is_base = |v: &str| data.is_baseline(v);
-
-    // Variants
-    body.push_str("<section id=\"variants\">\n<h2>Variants</h2>\n<div class=\"wide\"><table class=\"grid\"><thead><tr><th>#</th><th>variant</th>");
+    body.push_str("<section id=\"variants\">\n<h2>Variants</h2>\n<div class=\"vfilter\"><label>show variants containing \
+        <input id=\"v-filter\" type=\"search\" placeholder=\"name or value\"/></label><span id=\"v-count\" class=\"note\"></span></div>\n\
+        <p class=\"note\">Click a column's header to sort by it; the filter applies to every table below.</p>\n\
+        <div class=\"wide\"><table class=\"grid sortable\" id=\"variants-table\"><thead><tr><th>#</th><th>variant</th>");
     let mut params: Vec<String> = Vec::new();
     let mut values: BTreeMap<String, Vec<String>> = BTreeMap::new();
     if let Some(vc) = Csv::open(&dir.join("variants.csv"))? {
@@ -681,7 +659,8 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
         let class = if is_base(v) { " class=\"base\"" } else { "" };
         let _ = write!(
             body,
-            "<tr{class}><td class=\"n\">{}</td><td>{}</td>",
+            "<tr{class} data-variant=\"{}\"><td class=\"n\">{}</td><td>{}</td>",
+            escape(v),
             i + 1,
             escape(v)
         );
@@ -704,17 +683,49 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
         );
     }
     body.push_str("</tbody></table></div>\n</section>\n");
+    Ok(())
+}
+
+/// Write DIR/report.html for a sweep folder.
+///
+/// The page compares the variants side by side: the values each variant sets (`variants.csv`), every
+/// summary figure's mean ± the half-width of its 95 % confidence interval per variant (`aggregate.csv`,
+/// the baseline's column shaded), the paired differences against the baseline for the key figures
+/// (`paired.csv`, bold where the interval excludes 0), and the charts of
+/// [`charts::render_sweep_charts`] inline (rendered first when missing or older than the CSV files).
+/// Self-contained and escaped like the run report; written atomically; returns its path.
+pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    let data = read_sweep(dir)?;
+    let list = charts_for(
+        dir,
+        &["aggregate.csv", "runs.csv", "sweep.json"],
+        charts::render_sweep_charts,
+    )?;
+    let mut body = String::new();
+    let mut nav = vec![
+        ("variants".to_string(), "Variants".to_string()),
+        ("compare".to_string(), "Side by side".to_string()),
+    ];
+    let is_base = |v: &str| data.is_baseline(v);
+
+    variants_section(&mut body, dir, &data)?;
 
     // Side by side
     let _ = write!(
         body,
         "<section id=\"compare\">\n<h2>Side by side</h2>\n<p class=\"note\">Mean ± half-width of the 95% confidence interval over the seeds (n runs with a value); \
          the baseline is shaded. Figures without a value in any run are left out.</p>\n\
-         <div class=\"wide\"><table class=\"grid\"><thead><tr><th>figure</th>"
+         <div class=\"wide\"><table class=\"grid by-variant\" id=\"compare-table\"><thead><tr><th>figure</th>"
     );
     for (i, v) in data.variants.iter().enumerate() {
         let class = if is_base(v) { "v base" } else { "v" };
-        let _ = write!(body, "<th class=\"{class}\">{}. {}</th>", i + 1, escape(v));
+        let _ = write!(
+            body,
+            "<th class=\"{class}\" data-variant=\"{}\">{}. {}</th>",
+            escape(v),
+            i + 1,
+            escape(v)
+        );
     }
     body.push_str("</tr></thead>\n<tbody>\n");
     let mut ordered: Vec<&str> = SWEEP_METRICS
@@ -786,7 +797,8 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
             };
             let _ = writeln!(
                 rows,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"n{}\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td></tr>",
+                "<tr data-variant=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td class=\"n{}\">{}</td><td class=\"n{}\">{}</td><td class=\"n\">{}</td></tr>",
+                escape(cell(rec, iv)),
                 escape(cell(rec, iv)),
                 escape(cell(rec, ib)),
                 escape(m),
@@ -803,7 +815,7 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
             body.push_str(
                 "<section id=\"paired\">\n<h2>Against the baseline</h2>\n<p class=\"note\">Variant − baseline, seed by seed \
                  (common random numbers): the mean difference and its paired 95% interval, next to Welch's interval as if the runs were \
-                 independent. Bold: the paired interval excludes 0. Key figures only; rows where every seed gives the same value in both are left out (paired.csv has them all).</p>\n<div class=\"wide\"><table class=\"grid\"><thead><tr><th>variant</th>\
+                 independent. Bold: the paired interval excludes 0. Key figures only; rows where every seed gives the same value in both are left out (paired.csv has them all).</p>\n<div class=\"wide\"><table class=\"grid sortable\" id=\"paired-table\"><thead><tr><th>variant</th>\
                  <th>baseline</th><th>figure</th><th>mean difference</th><th>paired 95% CI</th><th>unpaired (Welch) 95% CI</th></tr></thead>\n<tbody>\n",
             );
             body.push_str(&rows);
@@ -835,6 +847,7 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
     page_end(
         &mut out,
         "sweep.json, variants.csv, runs.csv, aggregate.csv and paired.csv",
+        &[TABLES_JS, SELFTEST_JS],
     );
     let path = dir.join("report.html");
     write_atomic(&path, out.as_bytes())?;
@@ -848,5 +861,30 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(escape("<b>&\"'</b>"), "&lt;b&gt;&amp;&quot;&#39;&lt;/b&gt;");
+    }
+
+    #[test]
+    fn svg_budget_inlines_fleet_charts_first() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("charts")).unwrap();
+        let entry = |stem: &str, section: &str, bytes: usize| {
+            fs::write(
+                dir.path().join(format!("charts/{stem}.svg")),
+                vec![b' '; bytes],
+            )
+            .unwrap();
+            IndexEntry {
+                stem: stem.into(),
+                section: section.into(),
+                title: stem.into(),
+            }
+        };
+        let list = [
+            entry("a", "Service a", 1_500_000),
+            entry("c", "Cluster", 600_000),
+            entry("b", "Service b", 300_000),
+        ];
+        // The cluster chart first (0.6 MB), then in order: a would make 2.1 MB > 2 MB, b makes 0.9 MB.
+        assert_eq!(inlined(dir.path(), &list), [false, true, true]);
     }
 }

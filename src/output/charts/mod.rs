@@ -42,7 +42,7 @@ use read::*;
 use style::*;
 use write::*;
 
-pub(crate) use read::{Csv, SWEEP_METRICS, cell, num, read_sweep};
+pub(crate) use read::{Csv, SWEEP_METRICS, SweepData, cell, num, read_sweep};
 pub use run::{MAX_SERVICE_CHARTS, render_run_charts};
 pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
 pub use sweep::render_sweep_charts;

@@ -1,0 +1,485 @@
+//! The run's time series as compact JSON for the report's interactive charts (`interactive.js`): a few
+//! cluster charts and, for the first [`MAX_SERVICES`] services, one chart per unit (tasks, utilisation,
+//! requests, latency, queue). Bounded whatever the run's size: a series longer than the point budget is
+//! cut into equal buckets of whole samples, each given as its mean, minimum and maximum (as the PNG/SVG
+//! charts do), so the blob stays under about [`VALUE_BUDGET`] numbers — under 1 MB — at any fleet
+//! size or horizon. Numbers are rounded to four significant digits; a missing sample is `null`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io;
+use std::path::Path;
+
+use super::super::charts::{Csv, cell, num};
+
+/// Services beyond this many (in the order `timeseries.csv` first names them) get no interactive chart;
+/// the cluster charts still sum over every service.
+pub const MAX_SERVICES: usize = 12;
+/// At most about this many numbers in the blob (means, minima and maxima together).
+pub const VALUE_BUDGET: usize = 160_000;
+/// A series never has more points than this, even in a small run (more than a screen is wide).
+const MAX_POINTS: usize = 2_000;
+/// ...and is never cut to fewer than this many buckets.
+const MIN_POINTS: usize = 150;
+
+/// One line of an interactive chart: its label and the `timeseries.csv` column and row key it reads.
+struct Spec {
+    label: String,
+    /// `(scope, name, column)`; `scope == "*"` sums `column` over every service.
+    key: (String, String, String),
+}
+
+struct Chart {
+    title: String,
+    /// Whole numbers (task and instance counts): the axis gets integer ticks.
+    int: bool,
+    service: Option<String>,
+    lines: Vec<Spec>,
+}
+
+/// The `(label, column)` lines of a chart.
+type Lines = &'static [(&'static str, &'static str)];
+
+/// Per-service charts: title suffix, integer axis, and the lines.
+const SERVICE_CHARTS: [(&str, bool, Lines); 5] = [
+    (
+        "tasks",
+        true,
+        &[
+            ("desired", "desired"),
+            ("running", "running"),
+            ("pending", "pending"),
+        ],
+    ),
+    (
+        "utilisation (%)",
+        false,
+        &[("CPU", "cpu_utilization"), ("memory", "memory_utilization")],
+    ),
+    (
+        "requests (req/s)",
+        false,
+        &[
+            ("request rate", "request_rate"),
+            ("capacity", "capacity_rps"),
+        ],
+    ),
+    (
+        "latency (ms)",
+        false,
+        &[
+            ("p50", "latency_p50_ms"),
+            ("p99", "latency_p99_ms"),
+            ("SLO p99", "slo_p99_ms"),
+        ],
+    ),
+    (
+        "queue (messages)",
+        true,
+        &[
+            ("visible", "messages_visible"),
+            ("in flight", "messages_in_flight"),
+        ],
+    ),
+];
+
+fn spec(label: &str, scope: &str, name: &str, col: &str) -> Spec {
+    Spec {
+        label: label.to_string(),
+        key: (scope.to_string(), name.to_string(), col.to_string()),
+    }
+}
+
+/// The samples read back: times in order and each wanted series by key, aligned to the times.
+struct Samples {
+    t: Vec<f64>,
+    values: HashMap<(String, String, String), Vec<f64>>,
+}
+
+/// Read the columns the charts need from `timeseries.csv`; `None` when there is no such file.
+fn read(dir: &Path) -> io::Result<Option<(Samples, Vec<Chart>)>> {
+    let Some(ts) = Csv::open(&dir.join("timeseries.csv"))? else {
+        return Ok(None);
+    };
+    let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
+    let header: Vec<String> = ts.header().to_vec();
+    let cols: Vec<(String, usize)> = header
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| ![it, iscope, iname].contains(&Some(*i)) && !h.is_empty())
+        .map(|(i, h)| (h.clone(), i))
+        .collect();
+    let mut s = Samples {
+        t: Vec::new(),
+        values: HashMap::new(),
+    };
+    let mut services: Vec<String> = Vec::new();
+    let mut providers: Vec<String> = Vec::new();
+    ts.each(|rec| {
+        let t = num(rec, it);
+        if !t.is_finite() {
+            return true;
+        }
+        if s.t.last().is_none_or(|&last| t > last) {
+            s.t.push(t);
+        }
+        let row = s.t.len() - 1;
+        let (scope, name) = (cell(rec, iscope), cell(rec, iname));
+        let keep = match scope {
+            "service" => {
+                if !services.iter().any(|x| x == name) {
+                    services.push(name.to_string());
+                }
+                services.iter().position(|x| x == name).unwrap_or(0) < MAX_SERVICES
+            }
+            "capacity_provider" => {
+                if !providers.iter().any(|x| x == name) {
+                    providers.push(name.to_string());
+                }
+                true
+            }
+            _ => true,
+        };
+        for (col, i) in &cols {
+            let v = num(rec, Some(*i));
+            if !v.is_finite() {
+                continue;
+            }
+            if scope == "service" && col == "desired" {
+                let sum = s
+                    .values
+                    .entry(("*".into(), String::new(), col.clone()))
+                    .or_default();
+                sum.resize(row + 1, f64::NAN);
+                sum[row] = if sum[row].is_finite() {
+                    sum[row] + v
+                } else {
+                    v
+                };
+            }
+            if keep {
+                let key = (scope.to_string(), name.to_string(), col.clone());
+                let line = s.values.entry(key).or_default();
+                line.resize(row + 1, f64::NAN);
+                line[row] = v;
+            }
+        }
+        true
+    })?;
+    let mut charts = vec![
+        Chart {
+            title: "Cluster: tasks and instances".into(),
+            int: true,
+            service: None,
+            lines: vec![
+                spec("desired (all services)", "*", "", "desired"),
+                spec("running", "cluster", "default", "running"),
+                spec("pending", "cluster", "default", "pending"),
+                spec("instances", "cluster", "default", "instances"),
+            ],
+        },
+        Chart {
+            title: "Cluster: reservation (%)".into(),
+            int: false,
+            service: None,
+            lines: [("CPU", "cpu_reservation"), ("memory", "memory_reservation")]
+                .iter()
+                .map(|(l, c)| spec(l, "cluster", "default", c))
+                .chain(providers.iter().take(6).map(|p| {
+                    spec(
+                        &format!("{p} (provider)"),
+                        "capacity_provider",
+                        p,
+                        "capacity_provider_reservation",
+                    )
+                }))
+                .collect(),
+        },
+    ];
+    // The cluster row's name is whatever the run calls it; find it rather than assume "default".
+    if let Some(cluster) = s
+        .values
+        .keys()
+        .find(|k| k.0 == "cluster")
+        .map(|k| k.1.clone())
+    {
+        for c in &mut charts {
+            for l in &mut c.lines {
+                if l.key.0 == "cluster" {
+                    l.key.1.clone_from(&cluster);
+                }
+            }
+        }
+    }
+    for svc in services.iter().take(MAX_SERVICES) {
+        for (what, int, lines) in SERVICE_CHARTS {
+            charts.push(Chart {
+                title: format!("{svc}: {what}"),
+                int,
+                service: Some(svc.clone()),
+                lines: lines
+                    .iter()
+                    .map(|(l, c)| spec(l, "service", svc, c))
+                    .collect(),
+            });
+        }
+    }
+    for c in &mut charts {
+        c.lines.retain(|l| s.values.contains_key(&l.key));
+    }
+    charts.retain(|c| !c.lines.is_empty());
+    let dropped = services.len().saturating_sub(MAX_SERVICES);
+    if dropped > 0 {
+        charts[0].title = format!(
+            "Cluster: tasks and instances ({} services have no chart of their own here)",
+            dropped
+        );
+    }
+    Ok(Some((s, charts)))
+}
+
+/// `v` to four significant digits, shortest text; `null` when not finite.
+fn json_num(out: &mut String, v: f64) {
+    if !v.is_finite() {
+        out.push_str("null");
+        return;
+    }
+    if v.fract() == 0.0 && v.abs() < 1e15 {
+        let _ = write!(out, "{v:.0}");
+        return;
+    }
+    let mag = v.abs().log10().floor() as i32;
+    let decimals = (3 - mag).clamp(0, 9) as usize;
+    let s = format!("{v:.decimals$}");
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &s
+    };
+    out.push_str(if s == "-0" { "0" } else { s });
+}
+
+fn json_array(out: &mut String, vs: impl Iterator<Item = f64>) {
+    out.push('[');
+    for (i, v) in vs.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        json_num(out, v);
+    }
+    out.push(']');
+}
+
+/// `s` as a JSON string that is also safe inside an HTML `<script>` element.
+pub fn json_str(s: &str) -> String {
+    serde_json::to_string(s)
+        .unwrap_or_else(|_| "\"\"".into())
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Samples per bucket so that `lines` series of `n` samples fit the budget.
+pub fn samples_per_bucket(n: usize, lines: usize) -> usize {
+    let points = (VALUE_BUDGET / (3 * lines.max(1))).clamp(MIN_POINTS, MAX_POINTS);
+    n.div_ceil(points).max(1)
+}
+
+/// The blob's `charts` and `t`, or `None` when the folder has no `timeseries.csv` or nothing to draw.
+/// `marks` is the blob's `marks` member, already JSON.
+pub fn series_json(dir: &Path, marks: &str, unit_s: f64) -> io::Result<Option<String>> {
+    let Some((s, charts)) = read(dir)? else {
+        return Ok(None);
+    };
+    let n = s.t.len();
+    if n == 0 || charts.is_empty() {
+        return Ok(None);
+    }
+    let lines: usize = charts.iter().map(|c| c.lines.len()).sum();
+    let k = samples_per_bucket(n, lines);
+    let buckets = n.div_ceil(k);
+    let period = if n > 1 { s.t[1] - s.t[0] } else { 0.0 };
+    let mut out = String::with_capacity(64 + buckets * lines * 8);
+    let _ = write!(
+        out,
+        "{{\"k\":{k},\"period\":{},\"unit\":{unit_s},\"t\":",
+        if period.is_finite() { period } else { 0.0 }
+    );
+    json_array(&mut out, (0..buckets).map(|b| s.t[b * k]));
+    let _ = write!(out, ",\"end\":");
+    json_num(&mut out, s.t[n - 1]);
+    out.push_str(",\"charts\":[");
+    for (ci, c) in charts.iter().enumerate() {
+        if ci > 0 {
+            out.push(',');
+        }
+        let _ = write!(
+            out,
+            "{{\"title\":{},\"int\":{},\"service\":{},\"lines\":[",
+            json_str(&c.title),
+            c.int,
+            c.service.as_deref().map_or("null".into(), json_str)
+        );
+        for (li, l) in c.lines.iter().enumerate() {
+            if li > 0 {
+                out.push(',');
+            }
+            let v = &s.values[&l.key];
+            let at = |i: usize| v.get(i).copied().unwrap_or(f64::NAN);
+            let bucket = |b: usize| {
+                (b * k..((b + 1) * k).min(n))
+                    .map(at)
+                    .filter(|x| x.is_finite())
+            };
+            let _ = write!(out, "{{\"label\":{},\"v\":", json_str(&l.label));
+            json_array(
+                &mut out,
+                (0..buckets).map(|b| {
+                    let (sum, cnt) = bucket(b).fold((0.0, 0usize), |(a, c), x| (a + x, c + 1));
+                    if cnt == 0 { f64::NAN } else { sum / cnt as f64 }
+                }),
+            );
+            if k > 1 {
+                out.push_str(",\"lo\":");
+                json_array(
+                    &mut out,
+                    (0..buckets).map(|b| bucket(b).fold(f64::NAN, f64::min)),
+                );
+                out.push_str(",\"hi\":");
+                json_array(
+                    &mut out,
+                    (0..buckets).map(|b| bucket(b).fold(f64::NAN, f64::max)),
+                );
+            }
+            out.push('}');
+        }
+        out.push_str("]}");
+    }
+    let _ = write!(out, "],\"marks\":{marks}}}");
+    Ok(Some(out))
+}
+
+/// At most this many event marks are embedded (the first ones in time).
+pub const MAX_MARKS: usize = 5_000;
+
+/// The events drawn as marks on the interactive charts: scaling (service and cluster), deployments and
+/// faults, each with the index of its row in the page's event log (`-1` when the log left it out).
+#[derive(Default)]
+pub struct Marks {
+    kinds: Vec<String>,
+    services: Vec<String>,
+    rows: String,
+    count: usize,
+    dropped: usize,
+}
+
+impl Marks {
+    /// Whether events of `kind` are marked on the charts.
+    pub fn marked(kind: &str) -> bool {
+        kind == "scaling"
+            || kind == "cluster_scaling"
+            || kind.contains("deployment")
+            || kind.contains("fault")
+    }
+
+    /// Note event number `row` (0-based, in `events.csv` order) when its kind is marked.
+    pub fn add(&mut self, t: f64, kind: &str, service: &str, row: Option<usize>) {
+        if !t.is_finite() || !Self::marked(kind) {
+            return;
+        }
+        if self.count == MAX_MARKS {
+            self.dropped += 1;
+            return;
+        }
+        let index = |list: &mut Vec<String>, x: &str| match list.iter().position(|y| y == x) {
+            Some(i) => i,
+            None => {
+                list.push(x.to_string());
+                list.len() - 1
+            }
+        };
+        let (k, s) = (
+            index(&mut self.kinds, kind),
+            index(&mut self.services, service),
+        );
+        if self.count > 0 {
+            self.rows.push(',');
+        }
+        self.count += 1;
+        let _ = write!(self.rows, "[{t},{k},{s},{}]", row.map_or(-1, |r| r as i64));
+    }
+
+    /// The marks as JSON: `{"kinds":[..],"services":[..],"m":[[t_s,kind,service,row],..],"dropped":n}`.
+    pub fn json(&self) -> String {
+        let list = |l: &[String]| l.iter().map(|x| json_str(x)).collect::<Vec<_>>().join(",");
+        format!(
+            "{{\"kinds\":[{}],\"services\":[{}],\"m\":[{}],\"dropped\":{}}}",
+            list(&self.kinds),
+            list(&self.services),
+            self.rows,
+            self.dropped
+        )
+    }
+}
+
+/// The "Explore" section of a run report: the toolbar, the chart container `interactive.js` fills, and
+/// the data blob. Returns whether there was anything to draw.
+pub fn explore_section(out: &mut String, dir: &Path, marks: &str, unit_s: f64) -> io::Result<bool> {
+    let Some(json) = series_json(dir, marks, unit_s)? else {
+        return Ok(false);
+    };
+    out.push_str(
+        "<section id=\"explore\">\n<h2>Explore</h2>\n\
+         <p class=\"note\">The time series of <code>timeseries.csv</code>, drawn in the page. Wheel over a chart to zoom, \
+         drag to pan, point for the values at that minute; the marks at the top of a chart are scaling (orange: services, \
+         purple: cluster), deployment (green) and fault (red) events — click one to see it in the event log.</p>\n\
+         <div class=\"toolbar\"><button id=\"z-left\" type=\"button\" title=\"earlier\">◀</button>\
+         <button id=\"z-in\" type=\"button\" title=\"zoom in\">+</button>\
+         <button id=\"z-out\" type=\"button\" title=\"zoom out\">−</button>\
+         <button id=\"z-right\" type=\"button\" title=\"later\">▶</button>\
+         <button id=\"z-reset\" type=\"button\">whole run</button>\
+         <span id=\"view-label\"></span> <span id=\"mark-note\" class=\"note\"></span></div>\n\
+         <noscript><p class=\"note\">These charts need JavaScript; the pictures below do not.</p></noscript>\n\
+         <div id=\"explore-charts\"></div>\n<script type=\"application/json\" id=\"ts-data\">",
+    );
+    out.push_str(&json);
+    out.push_str("</script>\n</section>\n");
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short_and_bounded() {
+        let mut s = String::new();
+        for v in [
+            3.0,
+            0.123456,
+            1234.5678,
+            51.289757,
+            -0.00001,
+            f64::NAN,
+            2.5e-7,
+        ] {
+            json_num(&mut s, v);
+            s.push(' ');
+        }
+        // four significant digits: 0.1235, 1235 (1234.5678 rounds to 0 decimals), 51.29, -0.00001;
+        // 2.5e-7 keeps at most 9 decimals -> "0.00000025".
+        assert_eq!(s, "3 0.1235 1235 51.29 -0.00001 null 0.00000025 ");
+        assert_eq!(json_str("</script>&"), "\"\\u003c/script\\u003e\\u0026\"");
+    }
+
+    #[test]
+    fn bucket_size_keeps_the_budget() {
+        // 10,080 one-minute samples (7 days) and 66 lines: 160,000 / (3 * 66) = 808 points at most, so
+        // ceil(10,080 / 808) = 13 samples per bucket -> 776 buckets.
+        assert_eq!(samples_per_bucket(10_080, 66), 13);
+        // A short run is drawn as it is.
+        assert_eq!(samples_per_bucket(121, 13), 1);
+        // Many lines: never fewer than 150 points; 4,321 samples -> ceil(4,321 / 150) = 29.
+        assert_eq!(samples_per_bucket(4_321, 5_000), 29);
+    }
+}
