@@ -131,6 +131,48 @@ impl<'s> Ctx<'s> {
             }
         }
     }
+    /// Read the whole trace once now (streamed), so that a bad row is a load error, not a crash, and the
+    /// holes the run reads are known (warned). False when it cannot be read (the error is recorded).
+    fn check_trace(
+        &mut self,
+        cfg: &rate::RateSeriesConfig,
+        gaps_given: bool,
+        (item, prefix): (&Item, &str),
+        key: &str,
+        duration_ms: SimTime,
+    ) -> bool {
+        let end_s = secs(duration_ms);
+        let check = rate::RateSeries::open(cfg.clone()).and_then(|mut r| {
+            let mut t0 = 0.0;
+            while t0 < end_s {
+                let t1 = (t0 + 86_400.0).min(end_s);
+                r.mean_rate(t0, t1)?;
+                t0 = t1;
+                if !cfg.loop_ && r.duration_s().is_some_and(|d| t0 > d) {
+                    break;
+                }
+            }
+            Ok(r)
+        });
+        match check {
+            Err(e) => {
+                let path = format!("{key}.trace.file");
+                self.file_error(e, (item, prefix), &path, "trace file");
+                false
+            }
+            Ok(r) => {
+                self.trace_gap_warnings(
+                    &r,
+                    gaps_given,
+                    cfg.gaps,
+                    end_s,
+                    string_key(item, "name").as_deref(),
+                    &cfg.path.display().to_string(),
+                );
+                true
+            }
+        }
+    }
 
     /// The source of a `load` (`key` "load", `log` "requests") or a `queue` ("queue", "messages"): a
     /// synthetic pattern, a rate trace or a per-row log, exactly one of which is given. Trace files are
@@ -276,35 +318,8 @@ impl<'s> Ctx<'s> {
                     rate::GapFill::Interpolate
                 }
             };
-            // Read the whole trace once now (streamed), so that a bad row is a load error, not a crash,
-            // and the holes the run reads are known.
-            let end_s = secs(duration_ms);
-            let check = rate::RateSeries::open(cfg.clone()).and_then(|mut r| {
-                let mut t0 = 0.0;
-                while t0 < end_s {
-                    let t1 = (t0 + 86_400.0).min(end_s);
-                    r.mean_rate(t0, t1)?;
-                    t0 = t1;
-                    if !cfg.loop_ && r.duration_s().is_some_and(|d| t0 > d) {
-                        break;
-                    }
-                }
-                Ok(r)
-            });
-            match check {
-                Err(e) => {
-                    let path = format!("{key}.trace.file");
-                    self.file_error(e, (item, prefix), &path, "trace file");
-                    return None;
-                }
-                Ok(r) => self.trace_gap_warnings(
-                    &r,
-                    t.gaps.is_some(),
-                    cfg.gaps,
-                    end_s,
-                    string_key(item, "name").as_deref(),
-                    &cfg.path.display().to_string(),
-                ),
+            if !self.check_trace(&cfg, t.gaps.is_some(), (item, prefix), key, duration_ms) {
+                return None;
             }
             LoadSourceSpec::Rate(cfg)
         } else {

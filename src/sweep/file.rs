@@ -132,6 +132,41 @@ impl<'s> Cx<'s> {
         }
     }
 
+    /// Whether the base scenario loads; its own problems are recorded as `ecsim validate` reports them,
+    /// one about the file as a whole (missing, unreadable) at the `base` key that named it.
+    fn base_loads(&mut self, base_path: &Path, base_span: &Range<usize>) -> bool {
+        let Err(d) = scenario::load(base_path) else {
+            return true;
+        };
+        for d in d.0 {
+            if d.line == 0 {
+                let msg = format!("base scenario \"{}\": {}", d.file, d.message);
+                self.push(base_span.clone(), "base", msg);
+            } else {
+                self.diags.push(d);
+            }
+        }
+        false
+    }
+
+    /// The base scenario's table (it loaded already, so an error here is rare: recorded at `base`).
+    fn read_base(&mut self, base_path: &Path, base_span: &Range<usize>) -> Option<Table> {
+        let text = std::fs::read_to_string(base_path)
+            .map_err(|e| format!("cannot read the base scenario {}: {e}", base_path.display()));
+        let parsed = text.and_then(|t| {
+            toml::from_str::<Table>(&t)
+                .map_err(|e| format!("cannot read the base scenario: {}", e.message()))
+        });
+        parsed
+            .map_err(|msg| self.push(base_span.clone(), "base", msg))
+            .ok()
+    }
+
+    /// The value, or its error recorded at `span`.
+    fn checked<T>(&mut self, r: Result<T, String>, span: Range<usize>) -> Option<T> {
+        r.map_err(|msg| self.push(span, "", msg)).ok()
+    }
+
     fn string(&mut self, v: &Item<'s>, field: &str) -> Option<String> {
         match v.get_ref() {
             DeValue::String(s) => Some(s.to_string()),
@@ -320,40 +355,11 @@ pub fn load_str(
         return Err(cx.finish());
     };
     let base_span = get("base").map_or(0..0, |v| v.span());
-    if let Err(d) = scenario::load(&base_path) {
-        // The base scenario's own problems, as `ecsim validate` reports them; one about the file as a
-        // whole (missing, unreadable) at the `base` key that named it.
-        for d in d.0 {
-            if d.line == 0 {
-                let msg = format!("base scenario \"{}\": {}", d.file, d.message);
-                cx.push(base_span.clone(), "base", msg);
-            } else {
-                cx.diags.push(d);
-            }
-        }
+    if !cx.base_loads(&base_path, &base_span) {
         return Err(cx.finish());
     }
-    let base_text = match std::fs::read_to_string(&base_path) {
-        Ok(t) => t,
-        Err(e) => {
-            cx.push(
-                base_span,
-                "base",
-                format!("cannot read the base scenario {}: {e}", base_path.display()),
-            );
-            return Err(cx.finish());
-        }
-    };
-    let base: Table = match toml::from_str(&base_text) {
-        Ok(t) => t,
-        Err(e) => {
-            cx.push(
-                base_span,
-                "base",
-                format!("cannot read the base scenario: {}", e.message()),
-            );
-            return Err(cx.finish());
-        }
+    let Some(base) = cx.read_base(&base_path, &base_span) else {
+        return Err(cx.finish());
     };
     let base_dir = base_path
         .parent()
@@ -616,16 +622,12 @@ pub fn load_str(
         .flat_map(|a| a.paths.iter().map(|(p, _)| p.clone()))
         .collect();
     let shorts = short_names(&grid_paths);
-    let n_points = match grid_size(&axes, named.len(), seeds.len()) {
-        Ok(n) => n,
-        Err(msg) => {
-            let span = ["vary", "zip", "variants", "seeds"]
-                .iter()
-                .find_map(|k| get(k))
-                .map_or(0..0, |v| v.span());
-            cx.push(span, "", msg);
-            return Err(cx.finish());
-        }
+    let grid_span = ["vary", "zip", "variants", "seeds"]
+        .iter()
+        .find_map(|k| get(k))
+        .map_or(0..0, |v| v.span());
+    let Some(n_points) = cx.checked(grid_size(&axes, named.len(), seeds.len()), grid_span) else {
+        return Err(cx.finish());
     };
     let mut parameters: Vec<(String, Resolved)> = Vec::new();
     for (p, r) in axes.iter().flat_map(|a| a.paths.iter().cloned()).chain(
