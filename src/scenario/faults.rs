@@ -340,59 +340,16 @@ impl<'s> Ctx<'s> {
                     times,
                     draining,
                 } => {
-                    if rate_per_hour.is_none() && times.is_empty() {
-                        self.at(
-                            item,
-                            &prefix,
-                            "",
-                            "spot_interruption needs rate_per_hour or times",
-                        );
+                    let spot = (
+                        capacity_provider.as_str(),
+                        rate_per_hour,
+                        &times[..],
+                        draining,
+                    );
+                    let Some(f) = self.spot_fault(spot, providers, item, &prefix) else {
                         continue;
-                    }
-                    let rate = rate_per_hour.unwrap_or(0.0);
-                    if !(rate >= 0.0 && rate.is_finite()) {
-                        self.at(
-                            item,
-                            &prefix,
-                            "rate_per_hour",
-                            "rate_per_hour must be zero or more",
-                        );
-                        continue;
-                    }
-                    let times_ms = times.iter().map(|t| t.0).collect();
-                    if capacity_provider == "FARGATE_SPOT" {
-                        if draining {
-                            self.at(item, &prefix, "draining", "draining applies to EC2 Spot instances; Fargate Spot tasks always get SIGTERM 2 minutes ahead (§3.3)");
-                        }
-                        FaultSpec::FargateSpot {
-                            rate_per_hour: rate,
-                            times_ms,
-                        }
-                    } else {
-                        match providers.iter().position(|p| p.name == capacity_provider) {
-                            Some(p) if matches!(&providers[p].kind, ProviderKind::Asg(a) if a.spot) => {
-                                FaultSpec::Ec2Spot {
-                                    provider: ProviderId(p as u16),
-                                    rate_per_hour: rate,
-                                    times_ms,
-                                    draining,
-                                }
-                            }
-                            Some(_) => {
-                                self.at(item, &prefix, "capacity_provider", format!("\"{capacity_provider}\" is not a Spot group: set spot = true on it, or use \"FARGATE_SPOT\""));
-                                continue;
-                            }
-                            None => {
-                                self.at(
-                                    item,
-                                    &prefix,
-                                    "capacity_provider",
-                                    format!("no capacity provider named \"{capacity_provider}\""),
-                                );
-                                continue;
-                            }
-                        }
-                    }
+                    };
+                    f
                 }
                 RawFault::DrainInstance {
                     capacity_provider,
@@ -429,5 +386,74 @@ impl<'s> Ctx<'s> {
             out.push(f);
         }
         out
+    }
+
+    /// A `spot_interruption` fault: Fargate Spot, or an EC2 Spot group's provider; `None` with the problem
+    /// recorded.
+    fn spot_fault(
+        &mut self,
+        (capacity_provider, rate_per_hour, times, draining): (
+            &str,
+            Option<f64>,
+            &[super::duration::Dur],
+            bool,
+        ),
+        providers: &[ProviderSpec],
+        item: &Item,
+        prefix: &str,
+    ) -> Option<FaultSpec> {
+        if rate_per_hour.is_none() && times.is_empty() {
+            self.at(
+                item,
+                prefix,
+                "",
+                "spot_interruption needs rate_per_hour or times",
+            );
+            return None;
+        }
+        let rate = rate_per_hour.unwrap_or(0.0);
+        if !(rate >= 0.0 && rate.is_finite()) {
+            self.at(
+                item,
+                prefix,
+                "rate_per_hour",
+                "rate_per_hour must be zero or more",
+            );
+            return None;
+        }
+        let times_ms = times.iter().map(|t| t.0).collect();
+        if capacity_provider == "FARGATE_SPOT" {
+            if draining {
+                self.at(item, prefix, "draining", "draining applies to EC2 Spot instances; Fargate Spot tasks always get SIGTERM 2 minutes ahead (§3.3)");
+            }
+            Some(FaultSpec::FargateSpot {
+                rate_per_hour: rate,
+                times_ms,
+            })
+        } else {
+            match providers.iter().position(|p| p.name == capacity_provider) {
+                Some(p) if matches!(&providers[p].kind, ProviderKind::Asg(a) if a.spot) => {
+                    Some(FaultSpec::Ec2Spot {
+                        provider: ProviderId(p as u16),
+                        rate_per_hour: rate,
+                        times_ms,
+                        draining,
+                    })
+                }
+                Some(_) => {
+                    self.at(item, prefix, "capacity_provider", format!("\"{capacity_provider}\" is not a Spot group: set spot = true on it, or use \"FARGATE_SPOT\""));
+                    None
+                }
+                None => {
+                    self.at(
+                        item,
+                        prefix,
+                        "capacity_provider",
+                        format!("no capacity provider named \"{capacity_provider}\""),
+                    );
+                    None
+                }
+            }
+        }
     }
 }
