@@ -2,5 +2,6 @@
 //! errors), and the message queues worker services consume (`sqs`).
 
 pub mod queueing;
+mod rate_memo;
 pub mod runtime;
 pub mod sqs;

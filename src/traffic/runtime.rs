@@ -57,6 +57,8 @@ use crate::spec::{Balancer, LoadSourceSpec, LoadSpec, ServiceTimeShape, TrafficM
 use crate::workload::synthetic::{self, UniformSource};
 use crate::workload::{rate, requests};
 
+pub use super::rate_memo::RateMemo;
+
 impl UniformSource for RngStream {
     #[inline]
     fn next_f64(&mut self) -> f64 {
@@ -458,93 +460,6 @@ impl ShapeCache {
         self.mix_own = own;
         self.mix_queues = queues;
         out
-    }
-}
-
-/// The synthetic patterns of a run's services, each distinct one held once, with the mean rates of the
-/// intervals last asked and the Poisson sampler of its last mean: a fleet's services usually share a few load shapes (the generated fleets: 8 time zones
-/// over 2,000 services), and within a metric tick they all ask for the same interval. Both are pure
-/// functions of (pattern, interval) and (mean), so sharing never changes a figure; the services' random
-/// streams stay their own.
-#[derive(Debug, Default)]
-pub struct RateMemo {
-    classes: Vec<RateClass>,
-}
-
-#[derive(Debug)]
-struct RateClass {
-    pattern: synthetic::Pattern,
-    /// `Debug` text of the pattern: equal texts, equal rates (unlike `==`, it tells 0.0 from −0.0).
-    text: String,
-    /// The two intervals last asked for, ms, with their mean rates, newest first: a service whose
-    /// targets changed mid-period asks for its own interval, and should not evict the tick's that the
-    /// class's other services ask for next.
-    last: [Option<(SimTime, SimTime, f64)>; 2],
-    /// The sampler of the last Poisson mean drawn from.
-    sampler: Option<synthetic::PoissonSampler>,
-}
-
-impl RateMemo {
-    /// The class of `pattern` (registered on first sight).
-    pub fn class_of(&mut self, pattern: &synthetic::Pattern) -> u32 {
-        let text = format!("{pattern:?}");
-        if let Some(i) = self.classes.iter().position(|c| c.text == text) {
-            return i as u32;
-        }
-        self.classes.push(RateClass {
-            pattern: pattern.clone(),
-            text,
-            last: [None; 2],
-            sampler: None,
-        });
-        self.classes.len() as u32 - 1
-    }
-
-    /// Mean rate of class `c` over `[a_ms, b_ms)` (as [`synthetic::Pattern::mean_rate`]); computed with the
-    /// asking service's own `sin` memo when not memoised here: its last interval ended where this one
-    /// starts, which the class's last asker need not have.
-    fn mean_rate(
-        &mut self,
-        c: u32,
-        a_ms: SimTime,
-        b_ms: SimTime,
-        sin: &mut synthetic::SinMemo,
-    ) -> f64 {
-        let class = &mut self.classes[c as usize];
-        for k in 0..2 {
-            if let Some((a, b, mean)) = class.last[k]
-                && (a, b) == (a_ms, b_ms)
-            {
-                class.last.swap(0, k);
-                return mean;
-            }
-        }
-        let mean = class
-            .pattern
-            .mean_rate_memo(a_ms as f64 / 1000.0, b_ms as f64 / 1000.0, sin);
-        class.last = [Some((a_ms, b_ms, mean)), class.last[0]];
-        mean
-    }
-
-    /// As [`synthetic::realize`], with class `c`'s sampler for a Poisson mean it drew from last.
-    fn realize(
-        &mut self,
-        c: u32,
-        mean_rate: f64,
-        period_s: f64,
-        noise: &synthetic::Noise,
-        u: &mut RngStream,
-    ) -> f64 {
-        if !matches!(noise, synthetic::Noise::Poisson) || period_s <= 0.0 {
-            return synthetic::realize(mean_rate, period_s, noise, u);
-        }
-        let lambda = mean_rate * period_s;
-        let class = &mut self.classes[c as usize];
-        let sampler = match class.sampler {
-            Some(s) if s.lambda().to_bits() == lambda.to_bits() => s,
-            _ => *class.sampler.insert(synthetic::PoissonSampler::new(lambda)),
-        };
-        sampler.sample(u) as f64 / period_s
     }
 }
 
@@ -1224,88 +1139,4 @@ impl ServiceTraffic {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::workload::synthetic::{Noise, Pattern};
-
-    fn diurnal(peak_hour: f64) -> Pattern {
-        Pattern::Diurnal {
-            mean: 750.0,
-            peak_to_trough: 3.0,
-            peak_hour,
-            weekly_factor: 1.0,
-        }
-    }
-
-    /// A key's λ gives back the key, and the run's weights come out summed per key, in the order of
-    /// (servers, λ, μ) — two queues whose λ orders interleave — with zero weights left out.
-    #[test]
-    fn run_weights_sum_per_key_in_lambda_order() {
-        let (a, b) = ((1, 10.0f64), (1, 25.0f64)); // (servers, μ): capacities 10 and 25 per second
-        for (c, mu) in [a, b, (4, 0.3)] {
-            for step in [0u32, 1, 500, 998, 999] {
-                let key = (c, step, mu.to_bits());
-                assert_eq!(shape_key(c, key_lambda(key), mu), key);
-            }
-        }
-        // λ beyond capacity rounds to the last step.
-        assert_eq!(shape_key(1, 30.0, 10.0).1, 999);
-        let mut w = RunWeights::default();
-        let ka = shape_key(a.0, 5.0, a.1); // ρ 0.5 (step 500), λ 5
-        let kb = shape_key(b.0, 10.0, b.1); // ρ 0.4 (step 400), λ 10: after ka, though its step is lower
-        let kz = shape_key(b.0, 20.0, b.1); // weight 0 only
-        assert_eq!((ka.1, kb.1), (500, 400));
-        w.add(kb, 2.0);
-        w.add(ka, 1.5);
-        w.add(ka, 0.25);
-        w.add(kz, 0.0);
-        assert_eq!(w.drain_sorted(), vec![(ka, 1.75), (kb, 2.0)]);
-        assert!(w.drain_sorted().is_empty());
-    }
-
-    /// Shared patterns are one class each, and the memo answers what the pattern itself does, whatever
-    /// order the services ask in.
-    #[test]
-    fn rate_memo_is_the_pattern_s_own_rate() {
-        let mut memo = RateMemo::default();
-        let (p, q) = (diurnal(10.0), diurnal(11.0));
-        let (c, d) = (memo.class_of(&p), memo.class_of(&q));
-        assert_ne!(c, d);
-        assert_eq!(memo.class_of(&diurnal(10.0)), c);
-        // Minute ticks, a split interval (a target joined at 90.5 s) and a repeated ask of each.
-        let cuts = [
-            0u64, 60_000, 90_500, 120_000, 180_000, 86_400_000, 86_460_000,
-        ];
-        let mut sins = [synthetic::SinMemo::default(); 3];
-        for w in cuts.windows(2) {
-            for (k, (class, pat)) in [(c, &p), (d, &q), (c, &p)].into_iter().enumerate() {
-                let got = memo.mean_rate(class, w[0], w[1], &mut sins[k]);
-                let want = pat.mean_rate(w[0] as f64 / 1000.0, w[1] as f64 / 1000.0);
-                assert_eq!(got.to_bits(), want.to_bits(), "{w:?}");
-            }
-        }
-    }
-
-    /// Draws through the memo's cached sampler are the draws `realize` makes from the same stream:
-    /// small and large means, a mean repeated (cached) and changed, and the non-Poisson noises.
-    #[test]
-    fn rate_memo_draws_like_realize() {
-        let mut memo = RateMemo::default();
-        let c = memo.class_of(&diurnal(10.0));
-        let mut a = RngStream::new(7, "a");
-        let mut b = RngStream::new(7, "a");
-        let noises = [Noise::Poisson, Noise::None, Noise::LogNormal { sigma: 0.3 }];
-        for (i, mean) in [0.05, 0.05, 12.5, 12.5, 12.5, 0.0, 750.0, 3.0]
-            .iter()
-            .enumerate()
-        {
-            for noise in &noises {
-                for period_s in [60.0, 0.0] {
-                    let got = memo.realize(c, *mean, period_s, noise, &mut a);
-                    let want = synthetic::realize(*mean, period_s, noise, &mut b);
-                    assert_eq!(got.to_bits(), want.to_bits(), "{i} {noise:?} {period_s}");
-                }
-            }
-        }
-    }
-}
+mod tests;
