@@ -42,6 +42,11 @@ enum Command {
         /// Run even when the outputs are estimated past 1 GB written or 4 GiB held (docs/outputs.md).
         #[arg(long)]
         force: bool,
+        /// How much goes to the files: auto (everything up to [output] small_services services, fleet
+        /// aggregates past it), full, or summary (summary.json and the report). Default: the scenario's
+        /// [output] detail, else auto (docs/outputs.md).
+        #[arg(long, value_enum)]
+        detail: Option<DetailArg>,
     },
     /// Check scenario files and print every problem; exit 2 if any.
     Validate {
@@ -212,17 +217,36 @@ macro_rules! say_raw {
     }};
 }
 
+/// `--detail`'s words (see `ecsim::output::detail`).
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DetailArg {
+    Auto,
+    Full,
+    Summary,
+}
+
+impl From<DetailArg> for ecsim::spec::Detail {
+    fn from(d: DetailArg) -> Self {
+        match d {
+            DetailArg::Auto => Self::Auto,
+            DetailArg::Full => Self::Full,
+            DetailArg::Summary => Self::Summary,
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        None => run(None, None, None, false, false),
+        None => run(None, None, None, false, false, None),
         Some(Command::Run {
             scenario,
             out,
             seed,
             quiet,
             force,
-        }) => run(scenario.as_deref(), out, seed, quiet, force),
+            detail,
+        }) => run(scenario.as_deref(), out, seed, quiet, force, detail),
         Some(Command::Validate { scenarios }) => validate(&scenarios),
         Some(Command::Sweep {
             sweep: file,
@@ -485,6 +509,7 @@ fn run(
     seed: Option<u64>,
     quiet: bool,
     force: bool,
+    detail: Option<DetailArg>,
 ) -> ExitCode {
     let mut spec = match load(path) {
         Ok(s) => s,
@@ -496,6 +521,10 @@ fn run(
     if let Some(s) = seed {
         spec.seed = s;
     }
+    if let Some(d) = detail {
+        spec.output.detail = d.into();
+    }
+    let plan = output::detail::Plan::of(&spec);
     warn(&spec.warnings);
     if !force && let Err(m) = output::estimate::of(&spec).check(&spec, 1) {
         eprintln!("error: {m}");
@@ -513,7 +542,7 @@ fn run(
     let base = base_dir(path);
     let bar = progress::Bar::start(spec.duration_ms, !quiet);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        output::write_run(staged.path(), |sink| {
+        output::write_run_detail(staged.path(), plan, |sink| {
             let mut s = bar.simulate(&spec, sink);
             s.not_modelled
                 .extend(output::not_modelled::task_definition_fields(&spec, &base));
@@ -560,10 +589,7 @@ fn run(
         return ExitCode::from(e.exit_code());
     }
     if !quiet {
-        say!(
-            "wrote {}/{{summary.json, timeseries.csv, tasks.csv, events.csv}}",
-            dir.display()
-        );
+        say!("wrote {}/{{{}}}", dir.display(), plan.files().join(", "));
         say!(
             "wrote {}/report.html and charts in {}/charts/",
             dir.display(),
@@ -825,7 +851,8 @@ fn compare(
         |v: &'static str, spec: &ecsim::spec::Spec| -> Result<ecsim::metrics::Summary, String> {
             let vdir = staged.path().join(v);
             let shown = dir.join(v);
-            let s = output::write_run(&vdir, |sink| {
+            let plan = output::detail::Plan::of(spec);
+            let s = output::write_run_detail(&vdir, plan, |sink| {
                 let mut s = sim::simulate(spec, sink);
                 s.not_modelled
                     .extend(output::not_modelled::task_definition_fields(spec, &base));

@@ -233,6 +233,24 @@ pub struct OutputParams {
     pub timeseries_every: u64,
     /// `tasks.csv` gets a row per task.
     pub tasks_csv: bool,
+    /// How much detail the files get (`[output] detail`, `ecsim run --detail`; see `output::detail`).
+    pub detail: Detail,
+    /// `auto` writes everything for scenarios with at most this many services (`[output] small_services`).
+    pub small_services: usize,
+    /// `auto` past `small_services`: one service row per this long (`[output] service_interval`).
+    pub service_interval_ms: u64,
+}
+
+/// How much of a run goes to the files (docs/outputs.md, "Detail levels").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// Everything for small scenarios; aggregates for fleets.
+    #[default]
+    Auto,
+    /// Every row, task and event.
+    Full,
+    /// `summary.json` (and the report) only.
+    Summary,
 }
 
 impl Default for OutputParams {
@@ -240,6 +258,9 @@ impl Default for OutputParams {
         OutputParams {
             timeseries_every: 1,
             tasks_csv: true,
+            detail: Detail::Auto,
+            small_services: 20,
+            service_interval_ms: 15 * 60_000,
         }
     }
 }

@@ -6,8 +6,9 @@
 //! `timeseries.csv` is known in advance: one row per metric period (every `timeseries_interval`) for each
 //! service, the cluster and each capacity provider. `tasks.csv` and `events.csv` depend on what happens;
 //! they count here at their floor (one row per task the services start with), so the estimate is a lower
-//! bound of what is written.
+//! bound of what is written. Each detail level ([`super::detail`]) is estimated by what it writes.
 
+use super::detail::{Applied, FLEET_ROWS, Plan};
 use crate::spec::Spec;
 
 /// Most bytes a run may write without `--force` (1 GB).
@@ -52,9 +53,28 @@ fn rows_per_tick(spec: &Spec) -> u64 {
     (spec.services.len() + 1 + providers) as u64
 }
 
-/// The estimate of a run of `spec`.
+/// `timeseries.csv`'s rows under the spec's detail level ([`Plan::of`]): every row (`full`, and `auto`
+/// for small scenarios); none (`summary`); for a fleet, the cluster's, the providers' and the four fleet
+/// rows every written tick and a service's row every `service_rows_every` ticks (the one at 0 s its own).
+fn series_rows(spec: &Spec, plan: &Plan) -> u64 {
+    let ticks = ticks(spec);
+    match plan.applied {
+        Applied::Full => ticks.saturating_mul(rows_per_tick(spec)),
+        Applied::Summary => 0,
+        Applied::Fleet => {
+            let fixed = rows_per_tick(spec) - spec.services.len() as u64 + FLEET_ROWS.len() as u64;
+            let service_ticks = (ticks - 1).div_ceil(plan.service_rows_every.max(1)) + 1;
+            ticks
+                .saturating_mul(fixed)
+                .saturating_add(service_ticks.saturating_mul(spec.services.len() as u64))
+        }
+    }
+}
+
+/// The estimate of a run of `spec` (at its `[output] detail`).
 pub fn of(spec: &Spec) -> Estimate {
-    let series_rows = ticks(spec).saturating_mul(rows_per_tick(spec));
+    let plan = Plan::of(spec);
+    let series_rows = series_rows(spec, &plan);
     let tasks: u64 = spec
         .services
         .iter()
@@ -68,7 +88,7 @@ pub fn of(spec: &Spec) -> Estimate {
     Estimate {
         series_rows,
         series_bytes: series_rows.saturating_mul(SERIES_ROW_BYTES),
-        tasks_bytes: if spec.output.tasks_csv {
+        tasks_bytes: if spec.output.tasks_csv && plan.tasks_file() {
             tasks.saturating_mul(TASK_ROW_BYTES)
         } else {
             0
@@ -117,8 +137,8 @@ impl Estimate {
             gib(HOLD_LIMIT_BYTES),
             dur(interval_ms),
             dur(p * every),
-            if spec.output.tasks_csv {
-                " and tasks_csv = false"
+            if spec.output.tasks_csv && Plan::of(spec).tasks_file() {
+                " and tasks_csv = false, or detail = \"summary\" for summary.json only"
             } else {
                 ""
             }
@@ -135,7 +155,8 @@ fn nice_interval(ms: u64, p: u64) -> u64 {
     ms.div_ceil(unit) * unit
 }
 
-fn dur(ms: u64) -> String {
+/// `ms` in the largest whole unit: `15m`, `1h`, `90s`.
+pub(crate) fn dur(ms: u64) -> String {
     match ms {
         m if m % 86_400_000 == 0 => format!("{}d", m / 86_400_000),
         m if m % 3_600_000 == 0 => format!("{}h", m / 3_600_000),

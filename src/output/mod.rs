@@ -7,6 +7,7 @@
 pub mod atomic;
 pub mod charts;
 pub mod csv_text;
+pub mod detail;
 pub mod estimate;
 pub mod folder;
 pub mod not_modelled;
@@ -49,10 +50,11 @@ fn opt<T: ToString>(v: Option<T>) -> String {
 }
 
 /// Writes the three CSV files as records arrive.
+/// Files a detail level leaves out have no writer (`None`).
 pub struct CsvSink {
-    tasks: csv::Writer<BufWriter<File>>,
-    events: csv::Writer<BufWriter<File>>,
-    series: csv::Writer<BufWriter<File>>,
+    tasks: Option<csv::Writer<BufWriter<File>>>,
+    events: Option<csv::Writer<BufWriter<File>>>,
+    series: Option<csv::Writer<BufWriter<File>>>,
     /// `timeseries.csv`'s header is written before its first row (or at the end), once the run has said
     /// whether it has burstable instances.
     series_header_written: bool,
@@ -72,12 +74,16 @@ fn writer(file: File, header: &str) -> io::Result<csv::Writer<BufWriter<File>>> 
 }
 
 impl CsvSink {
-    fn record<I, S>(w: &mut csv::Writer<BufWriter<File>>, err: &mut Option<io::Error>, rec: I)
-    where
+    fn record<I, S>(
+        w: &mut Option<csv::Writer<BufWriter<File>>>,
+        err: &mut Option<io::Error>,
+        rec: I,
+    ) where
         I: IntoIterator<Item = S>,
         S: AsRef<[u8]>,
     {
         if err.is_none()
+            && let Some(w) = w
             && let Err(e) = w.write_record(rec)
         {
             *err = Some(e.into());
@@ -101,6 +107,18 @@ impl CsvSink {
 }
 
 impl Sink for CsvSink {
+    fn wants_events(&self) -> bool {
+        self.events.is_some()
+    }
+
+    fn wants_tasks(&self) -> bool {
+        self.tasks.is_some()
+    }
+
+    fn wants_series(&self) -> bool {
+        self.series.is_some()
+    }
+
     fn task(&mut self, r: &TaskRecord) {
         let row = [
             r.task_id.to_string(),
@@ -210,39 +228,74 @@ impl Sink for CsvSink {
 
 /// The files of one run, written whole: run `f` with a sink that streams into temporary files (see
 /// [`atomic`]), then rename them into `dir`. On any error the temporary files are removed and nothing is
-/// renamed. (The command line writes into a fresh folder that [`folder::Staged`] puts in place.)
+/// renamed. (The command line writes into a fresh folder that [`folder::Staged`] puts in place.) Every
+/// row, task and event: [`write_run_detail`] writes what a detail level keeps.
 pub fn write_run<F>(dir: &Path, f: F) -> io::Result<Summary>
 where
     F: FnOnce(&mut dyn Sink) -> Summary,
 {
+    let full = detail::Plan {
+        requested: crate::spec::Detail::Full,
+        applied: detail::Applied::Full,
+        services: 0,
+        small_services: 0,
+        service_rows_every: 1,
+        service_interval_ms: 1,
+    };
+    write_run_detail(dir, full, f)
+}
+
+/// [`write_run`] under `plan` ([`detail::Plan::of`] the spec): the files it leaves out are not created,
+/// and a warning in the summary says what was left out.
+pub fn write_run_detail<F>(dir: &Path, plan: detail::Plan, f: F) -> io::Result<Summary>
+where
+    F: FnOnce(&mut dyn Sink) -> Summary,
+{
     fs::create_dir_all(dir)?;
-    let (tasks, tasks_done) = atomic::create(&dir.join("tasks.csv"))?;
-    let (events, events_done) = atomic::create(&dir.join("events.csv"))?;
-    let (series, series_done) = atomic::create(&dir.join("timeseries.csv"))?;
-    let mut sink = CsvSink {
-        tasks: writer(tasks, TASKS_HEADER)?,
-        events: writer(events, EVENTS_HEADER)?,
-        series: writer(series, "")?,
+    let file = |name: &str, header: &str, on: bool| -> io::Result<_> {
+        if !on {
+            return Ok((None, None));
+        }
+        let (f, done) = atomic::create(&dir.join(name))?;
+        Ok((Some(writer(f, header)?), Some(done)))
+    };
+    let (tasks, tasks_done) = file("tasks.csv", TASKS_HEADER, plan.tasks_file())?;
+    let (events, events_done) = file("events.csv", EVENTS_HEADER, plan.row_files())?;
+    let (series, series_done) = file("timeseries.csv", "", plan.row_files())?;
+    let csv = CsvSink {
+        tasks,
+        events,
+        series,
         series_header_written: false,
         burst: false,
         queue: false,
         error: None,
     };
-    let summary = crate::metrics::finite::checked(&mut sink, f).map_err(io::Error::other)?;
+    let mut layered = detail::DetailSink::new(csv, plan);
+    let mut summary = crate::metrics::finite::checked(&mut layered, f).map_err(io::Error::other)?;
+    layered.finish();
+    let sink = layered.inner_mut();
     sink.write_series_header();
     if let Some(e) = sink.error.take() {
         return Err(e);
     }
-    for w in [&mut sink.tasks, &mut sink.events, &mut sink.series] {
+    for w in [&mut sink.tasks, &mut sink.events, &mut sink.series]
+        .into_iter()
+        .flatten()
+    {
         w.flush()?;
     }
-    drop(sink);
+    drop(layered);
+    summary.warnings.extend(plan.note());
     let mut json = serde_json::to_string_pretty(&summary_json(&summary))?;
     json.push('\n');
     let (mut file, summary_done) = atomic::create(&dir.join("summary.json"))?;
     io::Write::write_all(&mut file, json.as_bytes())?;
     drop(file);
-    for p in [tasks_done, events_done, series_done, summary_done] {
+    for p in [tasks_done, events_done, series_done, Some(summary_done)]
+        .into_iter()
+        .flatten()
+    {
         p.commit()?;
     }
     Ok(summary)

@@ -663,6 +663,7 @@ impl<'s> Ctx<'s> {
                 out.timeseries_every = d.0 / metric_period_ms;
             }
         }
+        self.output_detail(&r, item.as_ref(), metric_period_ms, &mut out);
         out
     }
 

@@ -860,6 +860,15 @@ pub struct RawOutput {
     /// Write `tasks.csv` rows (default true; false leaves only its header).
     #[serde(default)]
     pub tasks_csv: Option<bool>,
+    /// `auto` (default), `full` or `summary` (docs/outputs.md, "Detail levels").
+    #[serde(default)]
+    pub detail: Option<String>,
+    /// `auto` writes everything up to this many services (default 20).
+    #[serde(default)]
+    pub small_services: Option<u32>,
+    /// `auto` past `small_services`: one service row per this long (default 15 min).
+    #[serde(default)]
+    pub service_interval: Option<Dur>,
 }
 
 /// `[[batch_jobs]]`.

@@ -196,7 +196,10 @@ fn run_one(
             let dir = store::run_dir(out, v, seed);
             let staged = output::folder::Staged::begin_with(&dir, output::folder::Kind::Run, false)
                 .map_err(|e| format!("{}: {e}", what()))?;
-            let s = output::write_run(staged.path(), |sink| simulate(&spec, sink))
+            let s =
+                output::write_run_detail(staged.path(), output::detail::Plan::of(&spec), |sink| {
+                    simulate(&spec, sink)
+                })
                 .map_err(|e| format!("{}: cannot write {}: {e}", what(), dir.display()))?;
             staged.commit().map_err(|e| format!("{}: {e}", what()))?;
             Ok(s)

@@ -1,0 +1,475 @@
+//! Outputs sized by what a person can use (issue #20, item 2): `[output] detail` / `ecsim run --detail`.
+//!
+//! - `full`: every row, task and event (what every run wrote before detail levels existed).
+//! - `auto` (default): `full` for scenarios with at most `[output] small_services` services (20), so small
+//!   runs write exactly what they always wrote. Past that the run is a *fleet*: cluster and
+//!   capacity-provider rows at every period, plus four `fleet` rows per period (`p50`, `p90`, `max`
+//!   across services, and their `total`); one service row per `[output] service_interval` (15 min)
+//!   aggregating its periods ([`Acc`] says what each column becomes); no `tasks.csv`; an `events.csv` of
+//!   decisions and failures ([`keeps_event`]), not every task start.
+//! - `summary`: `summary.json` (and the report) only.
+//!
+//! A layer over the file sink, not a change to the simulation: [`DetailSink`] says what it wants through
+//! [`Sink::wants_tasks`] and friends, so the run skips building what is not written. Whatever is left
+//! out is said in a warning ([`OUTPUT_DETAIL`]) on stderr, in `summary.json` and at the top of the report.
+
+use std::collections::HashMap;
+
+use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord};
+use crate::spec::{Detail, Spec};
+use crate::warnings::Warning;
+
+/// Warning code: the run's files leave something out by its detail level.
+pub const OUTPUT_DETAIL: &str = "output-detail";
+
+/// The fleet rows written each period: `scope = "fleet"`, `name` one of these.
+pub const FLEET_ROWS: [&str; 4] = ["p50", "p90", "max", "total"];
+
+/// What a run writes, once `auto` is decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Applied {
+    /// Everything.
+    Full,
+    /// The fleet outputs (`auto` past `small_services`).
+    Fleet,
+    /// `summary.json` only.
+    Summary,
+}
+
+/// The detail a run of a spec gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Plan {
+    /// What the scenario or the command line asked for.
+    pub requested: Detail,
+    /// What that means for this scenario.
+    pub applied: Applied,
+    /// Services in the scenario.
+    pub services: usize,
+    /// `[output] small_services`.
+    pub small_services: usize,
+    /// Fleet: written rows per service row (1 when the rows are already at least `service_interval`
+    /// apart, or `timeseries_interval` samples them: sums over sampled periods would be wrong).
+    pub service_rows_every: u64,
+    /// Fleet: the service row interval, ms (the written rows' interval when not aggregated).
+    pub service_interval_ms: u64,
+}
+
+impl Plan {
+    /// The plan for `spec` (its `[output]` keys, with any `--detail` already in `spec.output.detail`).
+    pub fn of(spec: &Spec) -> Plan {
+        let o = &spec.output;
+        let services = spec.services.len();
+        let applied = match o.detail {
+            Detail::Full => Applied::Full,
+            Detail::Summary => Applied::Summary,
+            Detail::Auto if services <= o.small_services => Applied::Full,
+            Detail::Auto => Applied::Fleet,
+        };
+        let row_ms = spec.metric_period_ms.max(1) * o.timeseries_every.max(1);
+        let every = if o.timeseries_every > 1 {
+            1
+        } else {
+            (o.service_interval_ms / row_ms).max(1)
+        };
+        Plan {
+            requested: o.detail,
+            applied,
+            services,
+            small_services: o.small_services,
+            service_rows_every: every,
+            service_interval_ms: row_ms * every,
+        }
+    }
+
+    /// Is `tasks.csv` written?
+    pub fn tasks_file(&self) -> bool {
+        self.applied == Applied::Full
+    }
+
+    /// Are `events.csv` and `timeseries.csv` written?
+    pub fn row_files(&self) -> bool {
+        self.applied != Applied::Summary
+    }
+
+    /// The files written besides `summary.json`, in the order the command line lists them.
+    pub fn files(&self) -> Vec<&'static str> {
+        let mut f = vec!["summary.json"];
+        if self.row_files() {
+            f.push("timeseries.csv");
+        }
+        if self.tasks_file() {
+            f.push("tasks.csv");
+        }
+        if self.row_files() {
+            f.push("events.csv");
+        }
+        f
+    }
+
+    /// What this detail leaves out and how to get it, or `None` when nothing is left out.
+    pub fn note(&self) -> Option<Warning> {
+        let word = match self.requested {
+            Detail::Auto => "auto",
+            Detail::Full => "full",
+            Detail::Summary => "summary",
+        };
+        let how =
+            "run with --detail full (or [output] detail = \"full\") for every row, task and event";
+        let msg = match self.applied {
+            Applied::Full => return None,
+            Applied::Summary => format!(
+                "detail \"{word}\": only summary.json and the report were written (no timeseries.csv, tasks.csv \
+                 or events.csv); {how}"
+            ),
+            Applied::Fleet => format!(
+                "detail \"{word}\" with {} services (more than [output] small_services = {}): timeseries.csv has \
+                 the cluster, capacity-provider and fleet rows (p50, p90, max and total across services) every \
+                 period and one row per service every {} (served, errors and messages summed; utilisation, \
+                 request rate and capacity averaged; latency percentiles the worst period's; counts, backlog and \
+                 cost at the end); tasks.csv is not written; events.csv keeps decisions and failures, not task \
+                 starts, stops, steady states or instance registrations; {how}",
+                self.services,
+                self.small_services,
+                super::estimate::dur(self.service_interval_ms),
+            ),
+        };
+        Some(Warning::new(OUTPUT_DETAIL, None, msg))
+    }
+}
+
+/// Does a fleet's `events.csv` keep this event? Decisions (scaling, cluster scaling, deployments,
+/// scheduled changes) and failures (faults, placement and start failures, RunTask failures and waits,
+/// batch jobs that cannot run) stay; the routine consequences of decisions — "has started N tasks", "has
+/// stopped N running tasks", "has reached a steady state", instance registrations, RunTask calls whose
+/// tasks all started at once — go. One predicate over today's `kind` and message, so that it can be
+/// switched to event codes in one place.
+pub fn keeps_event(e: &EventRecord) -> bool {
+    let m = e.message.as_str();
+    match e.kind {
+        "service" => {
+            !(m.contains(") has started ")
+                || m.contains(") has stopped ")
+                || m.ends_with(") has reached a steady state."))
+        }
+        "instance" => !(m.starts_with("Container instance ") && m.contains(") registered with ")),
+        "run_task" => {
+            m.contains("; failures: [")
+                || m.contains(" throttled ")
+                || m.contains(" wait in PROVISIONING")
+        }
+        _ => true,
+    }
+}
+
+/// One service's rows of the current interval, folded (a fleet's coarse service row).
+///
+/// At the interval: `served`, `errors`, `messages_arrived`, `messages_consumed` are sums over its periods;
+/// `cpu_utilization`, `memory_utilization`, `request_rate` and `capacity_rps` are means over its periods
+/// (equal periods, so weighted by time) that have the figure; `latency_p50_ms`, `…p90…`, `…p99…` are the
+/// highest period's value (the worst period's percentile, not the interval's percentile); `slo_bad` is 1
+/// when any period was bad; everything else (desired, running, pending, queued, cost so far, the queue
+/// gauges, the objective) is the value at the end of the interval.
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    /// The last row, into which the folded figures go.
+    last: SeriesRow,
+    /// Rows folded.
+    n: u64,
+    sums: [Option<f64>; SUMS],
+    means: [(f64, u32); MEANS],
+    maxes: [Option<f64>; MAXES],
+    bad: Option<bool>,
+}
+
+const SUMS: usize = 4;
+const MEANS: usize = 4;
+const MAXES: usize = 3;
+
+fn sum_cols(r: &mut SeriesRow) -> [&mut Option<f64>; SUMS] {
+    [
+        &mut r.served,
+        &mut r.errors,
+        &mut r.messages_arrived,
+        &mut r.messages_consumed,
+    ]
+}
+
+fn mean_cols(r: &mut SeriesRow) -> [&mut Option<f64>; MEANS] {
+    [
+        &mut r.cpu_utilization,
+        &mut r.memory_utilization,
+        &mut r.request_rate,
+        &mut r.capacity_rps,
+    ]
+}
+
+fn max_cols(r: &mut SeriesRow) -> [&mut Option<f64>; MAXES] {
+    [
+        &mut r.latency_p50_ms,
+        &mut r.latency_p90_ms,
+        &mut r.latency_p99_ms,
+    ]
+}
+
+/// Six decimals, as the simulation writes its figures (sums of rounded figures gain float noise).
+fn round6(x: f64) -> f64 {
+    let r = (x * 1e6).round() / 1e6;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+impl Acc {
+    fn add(&mut self, row: &SeriesRow) {
+        let mut row = row.clone();
+        for (a, v) in self.sums.iter_mut().zip(sum_cols(&mut row)) {
+            if let Some(v) = *v {
+                *a = Some(a.unwrap_or(0.0) + v);
+            }
+        }
+        for (a, v) in self.means.iter_mut().zip(mean_cols(&mut row)) {
+            if let Some(v) = *v {
+                *a = (a.0 + v, a.1 + 1);
+            }
+        }
+        for (a, v) in self.maxes.iter_mut().zip(max_cols(&mut row)) {
+            if let Some(v) = *v {
+                *a = Some(a.map_or(v, |m: f64| m.max(v)));
+            }
+        }
+        if let Some(b) = row.slo_bad {
+            self.bad = Some(self.bad.unwrap_or(false) || b);
+        }
+        self.last = row;
+        self.n += 1;
+    }
+
+    /// The interval's row; the accumulator is emptied.
+    fn take(&mut self) -> SeriesRow {
+        let mut acc = std::mem::take(self);
+        let mut row = std::mem::take(&mut acc.last);
+        for (c, a) in sum_cols(&mut row).into_iter().zip(acc.sums) {
+            *c = a.map(round6);
+        }
+        for (c, (s, n)) in mean_cols(&mut row).into_iter().zip(acc.means) {
+            *c = (n > 0).then(|| round6(s / f64::from(n)));
+        }
+        for (c, a) in max_cols(&mut row).into_iter().zip(acc.maxes) {
+            *c = a;
+        }
+        row.slo_bad = acc.bad;
+        self.last.name = row.name.clone();
+        row
+    }
+}
+
+/// Columns the fleet rows fill: percentiles across services of each (`total` only for the counts).
+const FLEET_COLS: usize = 13;
+/// Which of [`FLEET_COLS`] are summed in the `total` row.
+const TOTALLED: [bool; FLEET_COLS] = [
+    true, true, true, false, false, true, true, true, true, false, false, false, true,
+];
+
+fn fleet_get(r: &SeriesRow) -> [Option<f64>; FLEET_COLS] {
+    [
+        r.desired.map(f64::from),
+        r.running.map(f64::from),
+        r.pending.map(f64::from),
+        r.cpu_utilization,
+        r.memory_utilization,
+        r.request_rate,
+        r.served,
+        r.errors,
+        r.queued,
+        r.latency_p50_ms,
+        r.latency_p90_ms,
+        r.latency_p99_ms,
+        r.capacity_rps,
+    ]
+}
+
+fn fleet_set(r: &mut SeriesRow, v: [Option<f64>; FLEET_COLS]) {
+    let count = |x: Option<f64>| x.map(|x| x.round() as u32);
+    r.desired = count(v[0]);
+    r.running = count(v[1]);
+    r.pending = count(v[2]);
+    r.cpu_utilization = v[3];
+    r.memory_utilization = v[4];
+    r.request_rate = v[5];
+    r.served = v[6];
+    r.errors = v[7];
+    r.queued = v[8];
+    r.latency_p50_ms = v[9];
+    r.latency_p90_ms = v[10];
+    r.latency_p99_ms = v[11];
+    r.capacity_rps = v[12];
+}
+
+/// Nearest-rank quantile of sorted values (as the summary's percentiles): rank ⌈q·n⌉.
+fn nearest_rank(sorted: &[f64], q: f64) -> Option<f64> {
+    let n = sorted.len();
+    (n > 0).then(|| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1])
+}
+
+/// The file sink under a detail level (see the module doc). `finish` writes what is still folded.
+pub struct DetailSink<S: Sink> {
+    inner: S,
+    plan: Plan,
+    /// Fleet: per service (in the order rows name them), its interval so far.
+    accs: Vec<Acc>,
+    index: HashMap<String, usize>,
+    /// Service rows seen in the current tick (their position predicts the next one's slot).
+    cursor: usize,
+    /// The current tick's time, while its service rows are gathered.
+    tick: Option<u64>,
+    /// The current tick's service figures, by [`FLEET_COLS`] column.
+    cols: [Vec<f64>; FLEET_COLS],
+}
+
+impl<S: Sink> DetailSink<S> {
+    /// `inner` under `plan`.
+    pub fn new(inner: S, plan: Plan) -> Self {
+        DetailSink {
+            inner,
+            plan,
+            accs: Vec::new(),
+            index: HashMap::new(),
+            cursor: 0,
+            tick: None,
+            cols: std::array::from_fn(|_| Vec::new()),
+        }
+    }
+
+    /// The sink underneath.
+    pub fn inner_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Write what is still pending: the current tick's fleet rows and the last, shorter interval's
+    /// service rows.
+    pub fn finish(&mut self) {
+        self.fleet_rows();
+        for i in 0..self.accs.len() {
+            if self.accs[i].n > 0 {
+                let row = self.accs[i].take();
+                self.inner.series(&row);
+            }
+        }
+    }
+
+    /// The service's slot: the next one in tick order, else looked up (else a new one).
+    fn slot(&mut self, name: &str) -> usize {
+        let c = self.cursor;
+        if self.accs.get(c).is_some_and(|a| a.last.name == name) {
+            return c;
+        }
+        if let Some(&i) = self.index.get(name) {
+            return i;
+        }
+        let i = self.accs.len();
+        self.accs.push(Acc::default());
+        self.accs[i].last.name = name.to_string();
+        self.index.insert(name.to_string(), i);
+        i
+    }
+
+    fn service_row(&mut self, row: &SeriesRow) {
+        if self.tick.is_some_and(|t| t != row.time_ms) {
+            self.fleet_rows();
+        }
+        self.tick = Some(row.time_ms);
+        for (col, v) in self.cols.iter_mut().zip(fleet_get(row)) {
+            if let Some(v) = v {
+                col.push(v);
+            }
+        }
+        let i = self.slot(&row.name);
+        self.cursor = i + 1;
+        let acc = &mut self.accs[i];
+        acc.add(row);
+        // An interval ends at a whole multiple of it (the row at 0 s is one of its own).
+        if acc.n >= self.plan.service_rows_every
+            || row
+                .time_ms
+                .is_multiple_of(self.plan.service_interval_ms.max(1))
+        {
+            let out = acc.take();
+            self.inner.series(&out);
+        }
+    }
+
+    /// The fleet rows of the tick gathered so far (none when no service row came).
+    fn fleet_rows(&mut self) {
+        let Some(t) = self.tick.take() else { return };
+        self.cursor = 0;
+        let mut rows: [SeriesRow; 4] = std::array::from_fn(|k| SeriesRow {
+            time_ms: t,
+            scope: "fleet",
+            name: FLEET_ROWS[k].to_string(),
+            ..SeriesRow::default()
+        });
+        let mut figures = [[None; FLEET_COLS]; 4];
+        for (c, col) in self.cols.iter_mut().enumerate() {
+            col.sort_by(f64::total_cmp);
+            figures[0][c] = nearest_rank(col, 0.5);
+            figures[1][c] = nearest_rank(col, 0.9);
+            figures[2][c] = col.last().copied();
+            figures[3][c] = (TOTALLED[c] && !col.is_empty()).then(|| round6(col.iter().sum()));
+            col.clear();
+        }
+        for (row, f) in rows.iter_mut().zip(figures) {
+            fleet_set(row, f);
+            self.inner.series(row);
+        }
+    }
+}
+
+impl<S: Sink> Sink for DetailSink<S> {
+    fn task(&mut self, rec: &TaskRecord) {
+        if self.plan.tasks_file() {
+            self.inner.task(rec);
+        }
+    }
+
+    fn event(&mut self, rec: &EventRecord) {
+        match self.plan.applied {
+            Applied::Full => self.inner.event(rec),
+            Applied::Fleet if keeps_event(rec) => self.inner.event(rec),
+            Applied::Fleet | Applied::Summary => {}
+        }
+    }
+
+    fn series(&mut self, row: &SeriesRow) {
+        match self.plan.applied {
+            Applied::Full => self.inner.series(row),
+            Applied::Summary => {}
+            Applied::Fleet if row.scope == "service" => self.service_row(row),
+            Applied::Fleet => {
+                self.fleet_rows();
+                self.inner.series(row);
+            }
+        }
+    }
+
+    fn wants_events(&self) -> bool {
+        self.plan.row_files() && self.inner.wants_events()
+    }
+
+    fn wants_tasks(&self) -> bool {
+        self.plan.tasks_file() && self.inner.wants_tasks()
+    }
+
+    fn wants_series(&self) -> bool {
+        self.plan.row_files() && self.inner.wants_series()
+    }
+
+    fn burst_columns(&mut self) {
+        self.inner.burst_columns();
+    }
+
+    fn queue_columns(&mut self) {
+        self.inner.queue_columns();
+    }
+}
+
+#[cfg(test)]
+#[path = "detail/tests.rs"]
+mod tests;

@@ -1,0 +1,267 @@
+use super::*;
+use crate::metrics::MemorySink;
+
+/// A plan folding two written rows (1-minute periods) into one service row every 2 minutes.
+fn fleet_plan() -> Plan {
+    Plan {
+        requested: Detail::Auto,
+        applied: Applied::Fleet,
+        services: 2,
+        small_services: 1,
+        service_rows_every: 2,
+        service_interval_ms: 120_000,
+    }
+}
+
+fn svc(t_min: u64, name: &str, running: u32, cpu: f64, served: f64, p99: f64) -> SeriesRow {
+    SeriesRow {
+        time_ms: t_min * 60_000,
+        scope: "service",
+        name: name.to_string(),
+        desired: Some(running),
+        running: Some(running),
+        pending: Some(0),
+        cpu_utilization: Some(cpu),
+        request_rate: Some(served / 60.0),
+        served: Some(served),
+        errors: Some(1.0),
+        queued: Some(0.0),
+        latency_p99_ms: Some(p99),
+        cost_usd: Some(t_min as f64),
+        slo_bad: Some(p99 > 100.0),
+        ..SeriesRow::default()
+    }
+}
+
+fn cluster(t_min: u64) -> SeriesRow {
+    SeriesRow {
+        time_ms: t_min * 60_000,
+        scope: "cluster",
+        name: "default".into(),
+        instances: Some(3),
+        ..SeriesRow::default()
+    }
+}
+
+#[test]
+fn a_fleet_folds_service_rows_and_writes_fleet_rows_every_period() {
+    let mut d = DetailSink::new(MemorySink::default(), fleet_plan());
+    for t in 0..=3 {
+        // a: 2 + t tasks, CPU 10·(t+1) %, 60·(t+1) served, p99 50·(t+1) ms; b: 10 tasks, CPU 80 %,
+        // 600 served, p99 20 ms.
+        let f = (t + 1) as f64;
+        d.series(&svc(t, "a", 2 + t as u32, 10.0 * f, 60.0 * f, 50.0 * f));
+        d.series(&svc(t, "b", 10, 80.0, 600.0, 20.0));
+        d.series(&cluster(t));
+    }
+    d.finish();
+    let rows = &d.inner_mut().series;
+    let of = |scope: &str, name: &str| -> Vec<&SeriesRow> {
+        rows.iter()
+            .filter(|r| r.scope == scope && r.name == name)
+            .collect()
+    };
+    // Every period keeps its cluster row and gains four fleet rows.
+    assert_eq!(of("cluster", "default").len(), 4);
+    for n in FLEET_ROWS {
+        assert_eq!(of("fleet", n).len(), 4, "{n}");
+    }
+    // Service a: the row at 0 s alone, then minutes 1–2 and 3 (the last interval is cut short by the end).
+    let a = of("service", "a");
+    assert_eq!(
+        a.iter().map(|r| r.time_ms).collect::<Vec<_>>(),
+        [0, 120_000, 180_000]
+    );
+    // Minutes 1–2: served 120 + 180 = 300, errors 1 + 1 = 2; CPU (20 + 30) / 2 = 25 %; request rate
+    // (2 + 3) / 2 = 2.5 /s; p99 the worst minute's, max(100, 150) = 150 ms; bad because minute 2 was
+    // (150 > 100); running and cost at the end of the interval: 4 tasks, 2 USD.
+    let r = a[1];
+    assert_eq!((r.served, r.errors), (Some(300.0), Some(2.0)));
+    assert_eq!((r.cpu_utilization, r.request_rate), (Some(25.0), Some(2.5)));
+    assert_eq!(r.latency_p99_ms, Some(150.0));
+    assert_eq!(r.slo_bad, Some(true));
+    assert_eq!((r.running, r.cost_usd), (Some(4), Some(2.0)));
+    // The folded rows' sums are the periods' sums: 60 + 120 + 180 + 240 = 600 served over the run.
+    let total: f64 = a.iter().filter_map(|r| r.served).sum();
+    assert_eq!(total, 600.0);
+    assert_eq!(of("service", "b").len(), 3);
+
+    // Minute 1's fleet rows: CPU of a 20, b 80 → nearest-rank p50 = rank ⌈1⌉ = 20, p90 = rank ⌈1.8⌉ = 80,
+    // max 80; running 3 and 10 → total 13; served 120 + 600 = 720; p99 latency has no total.
+    let at = |n: &str| *of("fleet", n).iter().find(|r| r.time_ms == 60_000).unwrap();
+    assert_eq!(at("p50").cpu_utilization, Some(20.0));
+    assert_eq!(at("p90").cpu_utilization, Some(80.0));
+    assert_eq!(at("max").latency_p99_ms, Some(100.0));
+    assert_eq!(at("total").running, Some(13));
+    assert_eq!(at("total").served, Some(720.0));
+    assert_eq!(at("total").latency_p99_ms, None);
+    assert_eq!(at("total").cpu_utilization, None);
+
+    // Order within a period: the interval's service rows, then the fleet rows, then the cluster's.
+    let scopes: Vec<&str> = rows
+        .iter()
+        .filter(|r| r.time_ms == 120_000)
+        .map(|r| r.scope)
+        .collect();
+    assert_eq!(
+        scopes,
+        [
+            "service", "service", "fleet", "fleet", "fleet", "fleet", "cluster"
+        ]
+    );
+}
+
+#[test]
+fn full_passes_everything_and_summary_nothing() {
+    let mut full_plan = fleet_plan();
+    full_plan.applied = Applied::Full;
+    let mut d = DetailSink::new(MemorySink::default(), full_plan);
+    for t in 0..3 {
+        d.series(&svc(t, "a", 1, 1.0, 1.0, 1.0));
+        d.series(&cluster(t));
+    }
+    d.finish();
+    assert_eq!(d.inner_mut().series.len(), 6);
+    assert!(d.wants_tasks() && d.wants_events() && d.wants_series());
+
+    let mut sum_plan = fleet_plan();
+    sum_plan.applied = Applied::Summary;
+    let d = DetailSink::new(MemorySink::default(), sum_plan);
+    assert!(!d.wants_tasks() && !d.wants_events() && !d.wants_series());
+    let d = DetailSink::new(MemorySink::default(), fleet_plan());
+    assert!(!d.wants_tasks() && d.wants_events() && d.wants_series());
+}
+
+fn ev(kind: &'static str, message: &str) -> EventRecord {
+    EventRecord {
+        time_ms: 0,
+        kind,
+        service: String::new(),
+        message: message.into(),
+    }
+}
+
+#[test]
+fn a_fleets_events_are_decisions_and_failures() {
+    let kept = [
+        ev(
+            "scaling",
+            "Application Auto Scaling: scaling out service web from 2 to 3 tasks (target tracking).",
+        ),
+        ev(
+            "service",
+            "(service web) was unable to place a task because no container instance met all of its requirements.",
+        ),
+        ev(
+            "service",
+            "(service web) (task 7) failed container health checks.",
+        ),
+        ev("fault", "Container instance i-00000001 failed."),
+        ev("instance", "Container instance i-00000001 terminated."),
+        ev(
+            "run_task",
+            "RunTask report (group family:report): 1 of 2 tasks started (task 3); failures: [RESOURCE:MEMORY].",
+        ),
+        ev("cluster_scaling", "Capacity provider cp: scaling out."),
+    ];
+    let dropped = [
+        ev(
+            "service",
+            "(service web) has started 2 tasks: (task 1) (task 2).",
+        ),
+        ev(
+            "service",
+            "(service web) has stopped 1 running tasks: (task 1).",
+        ),
+        ev("service", "(service web) has reached a steady state."),
+        ev(
+            "instance",
+            "Container instance i-00000001 (m5.xlarge, us-east-1a) registered with 4096 CPU units and 15924 MiB.",
+        ),
+        ev(
+            "run_task",
+            "RunTask report (group family:report): 2 of 2 tasks started (task 18, task 19).",
+        ),
+    ];
+    for e in &kept {
+        assert!(keeps_event(e), "{}", e.message);
+    }
+    for e in &dropped {
+        assert!(!keeps_event(e), "{}", e.message);
+    }
+}
+
+fn spec(extra: &str, services: usize) -> Result<Spec, String> {
+    let mut src = format!(
+        "name = \"d\"\nduration = \"1h\"\n{extra}\n[cluster]\navailability_zones = [\"a\"]\n\
+         [[capacity_providers]]\nname = \"cp\"\ninstance_type = \"m5.large\"\nmax_size = 2\ndesired_size = 2\n\
+         [[task_definitions]]\nfamily = \"w\"\ncpu = 256\nmemory = 512\n"
+    );
+    for i in 0..services {
+        src.push_str(&format!(
+            "[[services]]\nname = \"s{i}\"\ntask_definition = \"w\"\ndesired_count = 1\n"
+        ));
+    }
+    crate::scenario::load_str(&src, "d.toml", std::path::Path::new(".")).map_err(|d| d.to_string())
+}
+
+#[test]
+fn auto_is_full_up_to_small_services_and_fleet_past_it() {
+    let small = Plan::of(&spec("", 20).unwrap());
+    assert_eq!(small.applied, Applied::Full);
+    assert!(small.note().is_none());
+    let fleet = Plan::of(&spec("", 21).unwrap());
+    assert_eq!(fleet.applied, Applied::Fleet);
+    // 15 minutes of 1-minute periods.
+    assert_eq!(
+        (fleet.service_rows_every, fleet.service_interval_ms),
+        (15, 900_000)
+    );
+    let note = fleet.note().unwrap();
+    assert_eq!(note.code, OUTPUT_DETAIL);
+    assert!(note.message.contains("21 services"), "{}", note.message);
+    assert!(note.message.contains("--detail full"), "{}", note.message);
+    let keys = "[output]\ndetail = \"full\"\nsmall_services = 2\nservice_interval = \"1h\"";
+    let p = Plan::of(&spec(keys, 3).unwrap());
+    assert_eq!(p.applied, Applied::Full);
+    let p = Plan::of(&spec("[output]\nsmall_services = 2\nservice_interval = \"1h\"", 3).unwrap());
+    assert_eq!((p.applied, p.service_rows_every), (Applied::Fleet, 60));
+    // Rows already sampled every 30 minutes by timeseries_interval are not folded again.
+    let p = Plan::of(
+        &spec(
+            "[output]\nsmall_services = 2\ntimeseries_interval = \"30m\"",
+            3,
+        )
+        .unwrap(),
+    );
+    assert_eq!(
+        (p.service_rows_every, p.service_interval_ms),
+        (1, 1_800_000)
+    );
+    let p = Plan::of(&spec("[output]\ndetail = \"summary\"", 1).unwrap());
+    assert_eq!(p.applied, Applied::Summary);
+    assert_eq!(p.files(), ["summary.json"]);
+    assert!(p.note().unwrap().message.contains("only summary.json"));
+}
+
+#[test]
+fn bad_output_keys_name_the_file_line_and_field() {
+    // d.toml: line 1 name, 2 duration, 3 [output], 4 the key.
+    let e = spec("[output]\ndetail = \"most\"", 1).unwrap_err();
+    assert!(e.contains("d.toml:4"), "{e}");
+    assert!(e.contains("output.detail"), "{e}");
+    assert!(
+        e.contains("allowed: \"auto\", \"full\", \"summary\""),
+        "{e}"
+    );
+    let e = spec("[output]\nservice_interval = \"90s\"", 1).unwrap_err();
+    assert!(
+        e.contains("d.toml:4") && e.contains("output.service_interval"),
+        "{e}"
+    );
+    let e = spec("[output]\nsmall_services = -1", 1).unwrap_err();
+    assert!(
+        e.contains("d.toml:4") && e.contains("small_services"),
+        "{e}"
+    );
+}
