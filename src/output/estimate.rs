@@ -247,6 +247,54 @@ mod tests {
         assert!(e.check(&s, 1).is_ok());
     }
 
+    /// A spec of `n` services (the two of [`spec`] and more like them).
+    fn fleet(n: usize, extra: &str) -> Spec {
+        let mut extra = extra.to_string();
+        for i in 2..n {
+            extra.push_str(&format!(
+                "\n[[services]]\nname = \"s{i}\"\ntask_definition = \"w\"\ndesired_count = 1"
+            ));
+        }
+        crate::scenario::load_str(
+            &format!(
+                "name = \"big\"\nduration = \"400d\"\n[cluster]\navailability_zones = [\"a\"]\n\
+                 [[capacity_providers]]\nname = \"cp\"\ninstance_type = \"m5.large\"\nmax_size = 2\ndesired_size = 2\n\
+                 [[task_definitions]]\nfamily = \"w\"\ncpu = 256\nmemory = 512\n\
+                 [[services]]\nname = \"a\"\ntask_definition = \"w\"\ndesired_count = 3\n\
+                 [[services]]\nname = \"b\"\ntask_definition = \"w\"\ndesired_count = 2\n{extra}\n"
+            ),
+            "big.toml",
+            std::path::Path::new("."),
+        )
+        .unwrap_or_else(|d| panic!("{d}"))
+    }
+
+    #[test]
+    fn each_detail_level_is_estimated_by_what_it_writes() {
+        // 21 services over 400 days of 1-minute periods: 576,001 ticks.
+        // full: × (21 services + cluster + 1 provider) = 13,248,023 rows × 110 = 1.46 GB: refused.
+        let mut s = fleet(21, "");
+        s.output.detail = crate::spec::Detail::Full;
+        let e = of(&s);
+        assert_eq!(e.series_rows, 13_248_023);
+        let msg = e.check(&s, 1).unwrap_err();
+        assert!(msg.contains("detail = \"summary\""), "{msg}");
+        // auto past 20 services: every tick the cluster, the provider and 4 fleet rows = 3,456,006;
+        // service rows every 15 ticks: ⌈576,000 / 15⌉ + 1 = 38,401 × 21 = 806,421; together 4,262,427
+        // rows, 469 MB: allowed; no tasks.csv.
+        s.output.detail = crate::spec::Detail::Auto;
+        let e = of(&s);
+        assert_eq!(e.series_rows, 4_262_427);
+        assert_eq!(e.tasks_bytes, 0);
+        assert!(e.check(&s, 1).is_ok());
+        // summary: nothing but summary.json.
+        s.output.detail = crate::spec::Detail::Summary;
+        assert_eq!(of(&s).written(), 0);
+        // 20 services: auto is full (576,001 × 22 rows).
+        let s = fleet(20, "");
+        assert_eq!(of(&s).series_rows, 576_001 * 22);
+    }
+
     #[test]
     fn the_examples_pass() {
         // 400 days at the default 1-minute period: 576,001 × 4 = 2,304,004 rows, 253 MB: allowed alone,
