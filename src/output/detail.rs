@@ -303,10 +303,15 @@ fn fleet_set(r: &mut SeriesRow, v: [Option<f64>; FLEET_COLS]) {
     r.capacity_rps = v[12];
 }
 
-/// Nearest-rank quantile of sorted values (as the summary's percentiles): rank ⌈q·n⌉.
-fn nearest_rank(sorted: &[f64], q: f64) -> Option<f64> {
-    let n = sorted.len();
-    (n > 0).then(|| sorted[((q * n as f64).ceil() as usize).clamp(1, n) - 1])
+/// Nearest-rank quantile (as the summary's percentiles): the value of rank ⌈q·n⌉, by selection (the
+/// values are reordered).
+fn nearest_rank(values: &mut [f64], q: f64) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let k = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+    Some(*values.select_nth_unstable_by(k, f64::total_cmp).1)
 }
 
 /// The file sink under a detail level (see the module doc). `finish` writes what is still folded.
@@ -408,11 +413,11 @@ impl<S: Sink> DetailSink<S> {
         });
         let mut figures = [[None; FLEET_COLS]; 4];
         for (c, col) in self.cols.iter_mut().enumerate() {
-            col.sort_by(f64::total_cmp);
+            // The total in the services' order, then the ranks by selection (no sort: 13 columns a period).
+            figures[3][c] = (TOTALLED[c] && !col.is_empty()).then(|| round6(col.iter().sum()));
             figures[0][c] = nearest_rank(col, 0.5);
             figures[1][c] = nearest_rank(col, 0.9);
-            figures[2][c] = col.last().copied();
-            figures[3][c] = (TOTALLED[c] && !col.is_empty()).then(|| round6(col.iter().sum()));
+            figures[2][c] = col.iter().copied().max_by(f64::total_cmp);
             col.clear();
         }
         for (row, f) in rows.iter_mut().zip(figures) {

@@ -265,3 +265,13 @@ fn bad_output_keys_name_the_file_line_and_field() {
         "{e}"
     );
 }
+
+#[test]
+fn nearest_rank_is_the_summarys_rule() {
+    // 10 values 10, 9, …, 1: p50 → rank ⌈5⌉ = 5th smallest = 5; p90 → rank ⌈9⌉ = 9; p91 → ⌈9.1⌉ = 10.
+    let v: Vec<f64> = (1..=10).rev().map(f64::from).collect();
+    assert_eq!(nearest_rank(&mut v.clone(), 0.5), Some(5.0));
+    assert_eq!(nearest_rank(&mut v.clone(), 0.9), Some(9.0));
+    assert_eq!(nearest_rank(&mut v.clone(), 0.91), Some(10.0));
+    assert_eq!(nearest_rank(&mut [], 0.5), None);
+}
