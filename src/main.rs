@@ -397,7 +397,7 @@ fn calibrate(
     };
     // The run's rows are all kept in memory to be compared.
     let row_bytes = std::mem::size_of::<ecsim::metrics::SeriesRow>() as u64;
-    let held = output::estimate::of(&spec)
+    let held = output::estimate::of_plan(&spec, &output::detail::Plan::full())
         .series_rows
         .saturating_mul(row_bytes);
     if !force && held > output::estimate::HOLD_LIMIT_BYTES {

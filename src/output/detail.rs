@@ -55,6 +55,18 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// Every row, task and event, whatever the spec says (`write_run`, `calibrate`'s rows in memory).
+    pub fn full() -> Plan {
+        Plan {
+            requested: Detail::Full,
+            applied: Applied::Full,
+            services: 0,
+            small_services: 0,
+            service_rows_every: 1,
+            service_interval_ms: 1,
+        }
+    }
+
     /// The plan for `spec` (its `[output]` keys, with any `--detail` already in `spec.output.detail`).
     pub fn of(spec: &Spec) -> Plan {
         let o = &spec.output;
@@ -124,13 +136,17 @@ impl Plan {
             Applied::Fleet => format!(
                 "detail \"{word}\" with {} services (more than [output] small_services = {}): timeseries.csv has \
                  the cluster, capacity-provider and fleet rows (p50, p90, max and total across services) every \
-                 period and one row per service every {} (served, errors and messages summed; utilisation, \
-                 request rate and capacity averaged; latency percentiles the worst period's; counts, backlog and \
-                 cost at the end); tasks.csv is not written; events.csv keeps decisions and failures, not task \
-                 starts, stops, steady states or instance registrations; {how}",
+                 written period and one row per service every {}{}; tasks.csv is not written; events.csv keeps \
+                 decisions and failures, not task starts, stops, steady states or instance registrations; {how}",
                 self.services,
                 self.small_services,
                 super::estimate::dur(self.service_interval_ms),
+                if self.service_rows_every > 1 {
+                    " (served, errors and messages summed; utilisation, request rate and capacity averaged; \
+                     latency percentiles the worst period's; counts, backlog and cost at the end)"
+                } else {
+                    " (as timeseries_interval samples them)"
+                },
             ),
         };
         Some(Warning::new(OUTPUT_DETAIL, None, msg))

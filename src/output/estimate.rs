@@ -73,8 +73,12 @@ fn series_rows(spec: &Spec, plan: &Plan) -> u64 {
 
 /// The estimate of a run of `spec` (at its `[output] detail`).
 pub fn of(spec: &Spec) -> Estimate {
-    let plan = Plan::of(spec);
-    let series_rows = series_rows(spec, &plan);
+    of_plan(spec, &Plan::of(spec))
+}
+
+/// The estimate of a run of `spec` written under `plan`.
+pub fn of_plan(spec: &Spec, plan: &Plan) -> Estimate {
+    let series_rows = series_rows(spec, plan);
     let tasks: u64 = spec
         .services
         .iter()

@@ -234,15 +234,7 @@ pub fn write_run<F>(dir: &Path, f: F) -> io::Result<Summary>
 where
     F: FnOnce(&mut dyn Sink) -> Summary,
 {
-    let full = detail::Plan {
-        requested: crate::spec::Detail::Full,
-        applied: detail::Applied::Full,
-        services: 0,
-        small_services: 0,
-        service_rows_every: 1,
-        service_interval_ms: 1,
-    };
-    write_run_detail(dir, full, f)
+    write_run_detail(dir, detail::Plan::full(), f)
 }
 
 /// [`write_run`] under `plan` ([`detail::Plan::of`] the spec): the files it leaves out are not created,
