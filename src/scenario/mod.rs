@@ -12,7 +12,6 @@ mod files;
 mod launch;
 mod load;
 mod output_keys;
-pub use output_keys::{DETAIL_WORDS, detail_of};
 mod params;
 pub mod ranges;
 mod scaling;

@@ -6,11 +6,8 @@ use super::{Ctx, Item};
 use crate::engine::MS_PER_S;
 use crate::spec::{Detail, OutputParams};
 
-/// The words `[output] detail` and `--detail` take.
-pub const DETAIL_WORDS: [&str; 3] = ["auto", "full", "summary"];
-
 /// `detail`'s word, or `None` for any other.
-pub fn detail_of(word: &str) -> Option<Detail> {
+fn detail_of(word: &str) -> Option<Detail> {
     match word {
         "auto" => Some(Detail::Auto),
         "full" => Some(Detail::Full),
