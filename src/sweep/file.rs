@@ -166,8 +166,12 @@ impl<'s> Cx<'s> {
     }
 
     /// The value, or its error recorded at `span`.
-    fn checked<T>(&mut self, r: Result<T, String>, span: Range<usize>) -> Option<T> {
-        r.map_err(|msg| self.push(span, "", msg)).ok()
+    fn checked<T, E: std::fmt::Display>(
+        &mut self,
+        r: Result<T, E>,
+        span: Range<usize>,
+    ) -> Option<T> {
+        r.map_err(|e| self.push(span, "", e.to_string())).ok()
     }
 
     fn string(&mut self, v: &Item<'s>, field: &str) -> Option<String> {
@@ -381,41 +385,46 @@ pub const MAX_RUNS: usize = 10_000_000;
 
 /// The number of grid points, checked before anything is expanded: products with overflow checks (16
 /// axes of 16 values once wrapped to "0 variants"), variants ≤ [`MAX_VARIANTS`], runs ≤ [`MAX_RUNS`].
-fn grid_size(axes: &[Axis], named: usize, seeds: usize) -> Result<usize, String> {
-    let too_many = |what: String| {
-        format!(
-            "{what}; a sweep has at most {MAX_VARIANTS} variants and {MAX_RUNS} runs (docs/limits.md): vary fewer settings or fewer values, or split the sweep"
-        )
-    };
+/// A sweep too large to expand, and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{0}; a sweep has at most {MAX_VARIANTS} variants and {MAX_RUNS} runs (docs/limits.md): vary fewer settings or fewer values, or split the sweep"
+)]
+struct TooLarge(Size);
+
+/// Which product is over its limit.
+#[derive(Debug, thiserror::Error)]
+enum Size {
+    /// The grid's points, by axis sizes.
+    #[error("the grid has {} points (more than {MAX_VARIANTS})", axis_sizes(.0))]
+    Points(Vec<usize>),
+    #[error("{points} grid points × {named} named variants is more than {MAX_VARIANTS} variants")]
+    Variants { points: usize, named: usize },
+    #[error("{variants} variants × {seeds} seeds is more than {MAX_RUNS} runs")]
+    Runs { variants: usize, seeds: usize },
+}
+
+fn axis_sizes(sizes: &[usize]) -> String {
+    let sizes: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    sizes.join(" × ")
+}
+
+fn grid_size(axes: &[Axis], named: usize, seeds: usize) -> Result<usize, TooLarge> {
     let mut points: usize = 1;
     for a in axes {
         points = points
             .checked_mul(a.points.len())
             .filter(|&p| p <= MAX_VARIANTS)
-            .ok_or_else(|| {
-                let sizes: Vec<String> = axes.iter().map(|a| a.points.len().to_string()).collect();
-                too_many(format!(
-                    "the grid has {} points (more than {MAX_VARIANTS})",
-                    sizes.join(" × ")
-                ))
-            })?;
+            .ok_or_else(|| TooLarge(Size::Points(axes.iter().map(|a| a.points.len()).collect())))?;
     }
     let variants = points
         .checked_mul(named.max(1))
         .filter(|&v| v <= MAX_VARIANTS)
-        .ok_or_else(|| {
-            too_many(format!(
-                "{points} grid points × {named} named variants is more than {MAX_VARIANTS} variants"
-            ))
-        })?;
+        .ok_or(TooLarge(Size::Variants { points, named }))?;
     variants
         .checked_mul(seeds)
         .filter(|&r| r <= MAX_RUNS)
-        .ok_or_else(|| {
-            too_many(format!(
-                "{variants} variants × {seeds} seeds is more than {MAX_RUNS} runs"
-            ))
-        })?;
+        .ok_or(TooLarge(Size::Runs { variants, seeds }))?;
     Ok(points)
 }
 
@@ -428,8 +437,8 @@ fn resolve(
 ) -> Option<Resolved> {
     match paths::resolve(base, path) {
         Ok(r) => Some(r),
-        Err(msg) => {
-            cx.push(span, field, msg);
+        Err(e) => {
+            cx.push(span, field, e.to_string());
             None
         }
     }
