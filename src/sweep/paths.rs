@@ -143,8 +143,8 @@ fn cur_of(v: &Value) -> Cur<'_> {
 pub struct PathError {
     /// The path as written.
     pub path: String,
-    /// What is wrong with it.
-    pub problem: PathProblem,
+    /// What is wrong with it (boxed: a `Result` stays small).
+    pub problem: Box<PathProblem>,
     /// The closest valid path, if any is close.
     pub closest: Option<String>,
 }
@@ -218,7 +218,7 @@ pub fn resolve(base: &Table, path: &str) -> Result<Resolved, PathError> {
         } else {
             closest_path(base, path)
         },
-        problem,
+        problem: Box::new(problem),
     })
 }
 
