@@ -114,10 +114,10 @@ pub fn compare(path: &Path, opts: &CompareOptions) -> Result<CompareReport, Diag
 }
 
 /// Run the four variants with `run` (which may write each variant's files); `run` gets the variant name.
-pub fn compare_with(
+pub fn compare_with<E: std::fmt::Display>(
     path: &Path,
     opts: &CompareOptions,
-    mut run: impl FnMut(&'static str, &crate::spec::Spec) -> Result<Summary, String>,
+    mut run: impl FnMut(&'static str, &crate::spec::Spec) -> Result<Summary, E>,
 ) -> Result<CompareReport, Diagnostics> {
     let label = path.display().to_string();
     let text = std::fs::read_to_string(path)
@@ -211,7 +211,7 @@ pub fn compare_with(
         );
         let src = toml::to_string(&t).map_err(|e| err(&label, e.to_string()))?;
         let spec = scenario::load_str(&src, &format!("{label} [{v}]"), &base_dir)?;
-        let summary = run(v, &spec).map_err(|m| err(&label, m))?;
+        let summary = run(v, &spec).map_err(|m| err(&label, m.to_string()))?;
         let (status, slo) = status(&summary, &svc, error_rate);
         rows.push(CompareRow {
             variant: v,

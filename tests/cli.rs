@@ -1,24 +1,10 @@
 //! End to end through the real binary: every example scenario runs, broken scenarios fail with a clear
 //! message and exit code 2, output is deterministic, and failed runs leave no files.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn ecsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run ecsim")
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{ecsim, repo, stderr};
 
 #[test]
 fn every_example_scenario_runs() {

@@ -4,23 +4,19 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::path::Path;
+use std::process::{Command, Stdio};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_ecsim")
-}
+mod common;
+use common::{ecsim, repo, stderr};
 
-fn ecsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(bin())
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run ecsim")
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+/// `ecsim run SCENARIO --out OUT EXTRA… -q` in `cwd`, which must succeed.
+fn run_ok(scenario: &str, out: &Path, extra: &[&str], cwd: &Path) {
+    let mut args = vec!["run", scenario, "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    args.push("-q");
+    let o = ecsim(&args, cwd);
+    assert!(o.status.success(), "{}", stderr(&o));
 }
 
 fn quickstart() -> String {
@@ -28,10 +24,6 @@ fn quickstart() -> String {
         .join("scenarios/quickstart.toml")
         .to_string_lossy()
         .into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn names(dir: &Path) -> Vec<String> {
@@ -89,24 +81,12 @@ fn assert_manifest_matches(dir: &Path) {
 fn a_killed_run_leaves_the_old_run_or_the_new_one_never_both() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
-    let o = ecsim(
-        &[
-            "run",
-            &quickstart(),
-            "--out",
-            out.to_str().unwrap(),
-            "--seed",
-            "1",
-            "-q",
-        ],
-        tmp.path(),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&quickstart(), &out, &["--seed", "1"], tmp.path());
     let first = files(&out);
     let mut interrupted = 0;
     for (k, delay_ms) in [0u64, 0, 20, 60, 150, 400].into_iter().enumerate() {
         let seed = (k + 2).to_string();
-        let mut child = Command::new(bin())
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ecsim"))
             .args([
                 "run",
                 &quickstart(),
@@ -153,19 +133,7 @@ fn a_killed_run_leaves_the_old_run_or_the_new_one_never_both() {
             continue;
         }
         // Back to seed 1 for the next round, so that "old" and "new" differ.
-        let o = ecsim(
-            &[
-                "run",
-                &quickstart(),
-                "--out",
-                out.to_str().unwrap(),
-                "--seed",
-                "1",
-                "-q",
-            ],
-            tmp.path(),
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
+        run_ok(&quickstart(), &out, &["--seed", "1"], tmp.path());
         assert_eq!(files(&out), first);
     }
     assert!(
@@ -173,11 +141,7 @@ fn a_killed_run_leaves_the_old_run_or_the_new_one_never_both() {
         "no kill landed while a run was being written"
     );
     // The next run removes the killed runs' temporary folders; nothing but the run is left.
-    let o = ecsim(
-        &["run", &quickstart(), "--out", out.to_str().unwrap(), "-q"],
-        tmp.path(),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(&quickstart(), &out, &[], tmp.path());
     assert_eq!(names(tmp.path()), ["out"]);
     assert_manifest_matches(&out);
 }
@@ -218,11 +182,7 @@ fn out_never_deletes_or_follows_what_ecsim_did_not_write() {
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
     for _ in 0..2 {
-        let o = ecsim(
-            &["run", &quickstart(), "--out", empty.to_str().unwrap(), "-q"],
-            tmp.path(),
-        );
-        assert!(o.status.success(), "{}", stderr(&o));
+        run_ok(&quickstart(), &empty, &[], tmp.path());
         assert_manifest_matches(&empty);
     }
 }
@@ -405,17 +365,7 @@ fn formula_names_are_written_as_text() {
     let s = tmp.path().join("f.toml");
     fs::write(&s, text).unwrap();
     let out = tmp.path().join("out");
-    let o = ecsim(
-        &[
-            "run",
-            s.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        tmp.path(),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(s.to_str().unwrap(), &out, &[], tmp.path());
     for (file, col) in [
         ("tasks.csv", "service"),
         ("events.csv", "service"),
@@ -500,17 +450,7 @@ fn unmodelled_memory_is_empty_not_zero() {
     let s = tmp.path().join("m.toml");
     fs::write(&s, text).unwrap();
     let out = tmp.path().join("out");
-    let o = ecsim(
-        &[
-            "run",
-            s.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "-q",
-        ],
-        tmp.path(),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
+    run_ok(s.to_str().unwrap(), &out, &[], tmp.path());
     let mut r = csv::Reader::from_path(out.join("timeseries.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();

@@ -287,6 +287,7 @@ fn sweeps_can_vary_queue_keys() {
     }
     let err = ecsim::sweep::paths::resolve(&base, "services.worker.queue.concurency")
         .err()
-        .unwrap();
+        .unwrap()
+        .to_string();
     assert!(err.contains("concurrency"), "{err}");
 }

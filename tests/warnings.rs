@@ -2,20 +2,10 @@
 //! from `validate` and `run` with the file and line, in `summary.json` as records, at the top of
 //! `report.html` — and the example scenarios warn only where that is their point.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
-fn ecsim(args: &[&str], cwd: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_ecsim"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run ecsim")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod common;
+use common::{ecsim, stderr};
 
 /// Write `toml` (and any extra files) into a fresh folder, run `validate` and `run` on it; return the
 /// folder, validate's stderr, run's stderr and the summary's warnings.

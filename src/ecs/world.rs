@@ -794,10 +794,15 @@ impl World {
     }
 }
 
+/// A structural invariant of the world that does not hold: which, and where (for a panic in a debug run).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvariantViolation(pub String);
+
 impl World {
     /// Check every structural invariant; returns the first violation. O(instances + tasks): for tests and
     /// debug runs, not the hot path.
-    pub fn check_invariants(&self) -> Result<(), String> {
+    pub fn check_invariants(&self) -> Result<(), InvariantViolation> {
         let mut cpu = vec![0u64; self.instances.len()];
         let mut mem = vec![0u64; self.instances.len()];
         let mut free = vec![false; self.tasks.len()];
@@ -809,16 +814,16 @@ impl World {
                 continue;
             }
             if t.state == TaskState::Stopped {
-                return Err(format!(
+                return Err(InvariantViolation(format!(
                     "task {} is STOPPED but still holds a slot",
                     t.serial
-                ));
+                )));
             }
             if t.awaiting_capacity && (t.state != TaskState::Provisioning || t.instance.is_some()) {
-                return Err(format!(
+                return Err(InvariantViolation(format!(
                     "task {} awaits capacity but is {:?}",
                     t.serial, t.state
-                ));
+                )));
             }
             if t.awaiting_launch
                 && (t.state != TaskState::Provisioning
@@ -826,15 +831,18 @@ impl World {
                     || t.awaiting_capacity
                     || t.stop_requested)
             {
-                return Err(format!(
+                return Err(InvariantViolation(format!(
                     "task {} awaits a launch token but is {:?} ({:?})",
                     t.serial, t.state, t.launch
-                ));
+                )));
             }
             if let Some(iid) = t.instance {
                 let inst = &self.instances[iid.0 as usize];
                 if !inst.tasks.contains(&TaskId(i as u32)) {
-                    return Err(format!("task {} not listed on {}", t.serial, inst.ec2_id));
+                    return Err(InvariantViolation(format!(
+                        "task {} not listed on {}",
+                        t.serial, inst.ec2_id
+                    )));
                 }
                 cpu[iid.0 as usize] += t.cpu as u64;
                 mem[iid.0 as usize] += t.mem as u64;
@@ -842,40 +850,49 @@ impl World {
         }
         for (i, inst) in self.instances.iter().enumerate() {
             if inst.cpu_free > inst.cpu_total || inst.mem_free > inst.mem_total {
-                return Err(format!("{} has more free than registered", inst.ec2_id));
+                return Err(InvariantViolation(format!(
+                    "{} has more free than registered",
+                    inst.ec2_id
+                )));
             }
             if (inst.cpu_total - inst.cpu_free) as u64 != cpu[i]
                 || (inst.mem_total - inst.mem_free) as u64 != mem[i]
             {
-                return Err(format!(
+                return Err(InvariantViolation(format!(
                     "{}: reserved {} CPU / {} MiB but its tasks hold {} / {}",
                     inst.ec2_id,
                     inst.cpu_total - inst.cpu_free,
                     inst.mem_total - inst.mem_free,
                     cpu[i],
                     mem[i]
-                ));
+                )));
             }
             if inst.eni_free > inst.eni_total {
-                return Err(format!("{} has more free ENIs than it has", inst.ec2_id));
+                return Err(InvariantViolation(format!(
+                    "{} has more free ENIs than it has",
+                    inst.ec2_id
+                )));
             }
             let mut ports = inst.ports.clone();
             ports.sort_unstable();
             if ports.windows(2).any(|w| w[0] == w[1]) {
-                return Err(format!("{} has a host port reserved twice", inst.ec2_id));
+                return Err(InvariantViolation(format!(
+                    "{} has a host port reserved twice",
+                    inst.ec2_id
+                )));
             }
             if ports.len() as u32 > self.max_reserved_ports {
-                return Err(format!(
+                return Err(InvariantViolation(format!(
                     "{} has more than {} reserved ports",
                     inst.ec2_id, self.max_reserved_ports
-                ));
+                )));
             }
             let n: u32 = inst.group_counts.iter().map(|g| g.1).sum();
             if n as usize != inst.tasks.len() {
-                return Err(format!(
+                return Err(InvariantViolation(format!(
                     "{}: group counts disagree with its task list",
                     inst.ec2_id
-                ));
+                )));
             }
             let ix = self.zone_index(inst.provider, inst.zone);
             let indexed = self.indexable(inst.status, inst.cpu_free, inst.mem_free);
@@ -890,7 +907,7 @@ impl World {
                         .contains(&(inst.cpu_free, inst.tiebreak, i as u32))
                 || indexed != ix.by_tiebreak.contains(&(inst.tiebreak, i as u32))
             {
-                return Err(format!(
+                return Err(InvariantViolation(format!(
                     "{} is {} the placement index",
                     inst.ec2_id,
                     if indexed {
@@ -898,7 +915,7 @@ impl World {
                     } else {
                         "wrongly in"
                     }
-                ));
+                )));
             }
         }
         let mut crowded = vec![0u32; self.group_crowded.len()];
@@ -908,7 +925,9 @@ impl World {
             }
         }
         if crowded != self.group_crowded {
-            return Err("instances crowded per group disagree with the group counts".into());
+            return Err(InvariantViolation(
+                "instances crowded per group disagree with the group counts".into(),
+            ));
         }
         Ok(())
     }

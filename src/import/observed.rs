@@ -172,20 +172,52 @@ pub struct ServiceRef<'a> {
     pub target_groups: &'a [String],
 }
 
+/// Why an exported series is not one ecsim compares, or not one of an imported service.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unresolved {
+    /// No query, and an `Id` of no known form.
+    #[error(
+        "no query for it in metric-queries.json, and its Id is not <requests|running|desired|cpu|p99>_<service>"
+    )]
+    NoQuery,
+    /// The `Id` names a service that was not imported.
+    #[error("its Id names service `{0}`, which is not imported")]
+    IdService(String),
+    /// A metric ecsim does not compare (namespace, metric, statistic).
+    #[error("{0} {1} ({2}) is not a metric ecsim compares")]
+    NotCompared(String, String, String),
+    /// A TargetGroup no imported service's target groups end with.
+    #[error("no imported service's loadBalancers[].targetGroupArn ends with its TargetGroup {0}")]
+    TargetGroup(String),
+    /// A load balancer's whole traffic, with this many imported services behind target groups.
+    #[error(
+        "it has no TargetGroup dimension and {0} imported services have target groups: which one it feeds is unknown (query RequestCount per TargetGroup)"
+    )]
+    WhichTargetGroup(usize),
+    /// An ECS metric without its service.
+    #[error("it has no ServiceName dimension")]
+    NoServiceName,
+    /// A ServiceName that was not imported.
+    #[error("its ServiceName {0} is not an imported service")]
+    ServiceName(String),
+}
+
 /// What series `id` is, from its query (when `queries` has it) or else its `Id`; `Err` says why not.
-pub fn resolve(id: &str, queries: &[Query], services: &[ServiceRef]) -> Result<Resolved, String> {
+pub fn resolve(
+    id: &str,
+    queries: &[Query],
+    services: &[ServiceRef],
+) -> Result<Resolved, Unresolved> {
     let Some(q) = queries.iter().find(|q| q.id == id) else {
         let (prefix, rest) = id.split_once('_').unwrap_or((id, ""));
         let kind = Kind::ALL
             .into_iter()
             .find(|k| k.name() == prefix)
-            .ok_or("no query for it in metric-queries.json, and its Id is not <requests|running|desired|cpu|p99>_<service>")?;
+            .ok_or(Unresolved::NoQuery)?;
         let svc = services
             .iter()
             .find(|s| s.name == rest || s.name.replace('-', "_") == rest)
-            .ok_or(format!(
-                "its Id names service `{rest}`, which is not imported"
-            ))?;
+            .ok_or_else(|| Unresolved::IdService(rest.to_string()))?;
         return Ok(Resolved {
             kind,
             service: svc.name.to_string(),
@@ -193,17 +225,20 @@ pub fn resolve(id: &str, queries: &[Query], services: &[ServiceRef]) -> Result<R
             period_s: None,
         });
     };
-    let kind = q.kind().ok_or(format!(
-        "{} {} ({}) is not a metric ecsim compares",
-        q.namespace, q.metric, q.stat
-    ))?;
+    let kind = q.kind().ok_or_else(|| {
+        Unresolved::NotCompared(q.namespace.clone(), q.metric.clone(), q.stat.clone())
+    })?;
     let (service, how) = match kind {
         Kind::Requests | Kind::P99 => match q.dim("TargetGroup") {
             Some(tg) => {
                 let svc = services
                     .iter()
-                    .find(|s| s.target_groups.iter().any(|a| a.ends_with(&format!(":{tg}"))))
-                    .ok_or(format!("no imported service's loadBalancers[].targetGroupArn ends with its TargetGroup {tg}"))?;
+                    .find(|s| {
+                        s.target_groups
+                            .iter()
+                            .any(|a| a.ends_with(&format!(":{tg}")))
+                    })
+                    .ok_or_else(|| Unresolved::TargetGroup(tg.to_string()))?;
                 (
                     svc.name,
                     format!(
@@ -227,22 +262,17 @@ pub fn resolve(id: &str, queries: &[Query], services: &[ServiceRef]) -> Result<R
                         ),
                     ),
                     _ => {
-                        return Err(format!(
-                            "it has no TargetGroup dimension and {} imported services have target groups: which one it feeds is unknown (query RequestCount per TargetGroup)",
-                            behind.len()
-                        ));
+                        return Err(Unresolved::WhichTargetGroup(behind.len()));
                     }
                 }
             }
         },
         _ => {
-            let name = q
-                .dim("ServiceName")
-                .ok_or("it has no ServiceName dimension")?;
+            let name = q.dim("ServiceName").ok_or(Unresolved::NoServiceName)?;
             let svc = services
                 .iter()
                 .find(|s| s.name == name)
-                .ok_or(format!("its ServiceName {name} is not an imported service"))?;
+                .ok_or_else(|| Unresolved::ServiceName(name.to_string()))?;
             (svc.name, format!("ServiceName {name}"))
         }
     };

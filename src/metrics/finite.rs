@@ -119,11 +119,15 @@ pub fn summary_problem(s: &Summary) -> Option<String> {
         .map(|(k, _)| k)
 }
 
-/// The error a run with a non-finite figure ends in.
-fn error(what: &str) -> String {
-    format!(
-        "internal error: the figure `{what}` is not a finite number (a bug: please report it with the scenario file); no file was written"
-    )
+/// The error a run with a non-finite figure ends in: the figure's name (a summary key, or a
+/// `timeseries.csv` column with its row).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "internal error: the figure `{figure}` is not a finite number (a bug: please report it with the scenario file); no file was written"
+)]
+pub struct NotFinite {
+    /// The first figure that was not finite.
+    pub figure: String,
 }
 
 /// A sink that checks every row before passing it on, and the summary at the end ([`Self::finish`]).
@@ -142,15 +146,18 @@ impl<'a> FiniteSink<'a> {
     }
 
     /// The run's verdict: an error naming the first figure that was not finite, in a row or the summary.
-    pub fn finish(self, summary: &Summary) -> Result<(), String> {
-        let problem = self.problem.or_else(|| summary_problem(summary));
+    pub fn finish(self, summary: &Summary) -> Result<(), NotFinite> {
+        let problem = self
+            .problem
+            .or_else(|| summary_problem(summary))
+            .map(|figure| NotFinite { figure });
         debug_assert!(
             problem.is_none(),
             "{}",
-            problem.as_deref().map_or(String::new(), error)
+            problem.as_ref().map_or(String::new(), NotFinite::to_string)
         );
         match problem {
-            Some(p) => Err(error(&p)),
+            Some(p) => Err(p),
             None => Ok(()),
         }
     }
@@ -194,7 +201,7 @@ impl Sink for FiniteSink<'_> {
 }
 
 /// Run `f` into `sink` through a [`FiniteSink`]: its summary, or the error of a non-finite figure.
-pub fn checked<F>(sink: &mut dyn Sink, f: F) -> Result<Summary, String>
+pub fn checked<F>(sink: &mut dyn Sink, f: F) -> Result<Summary, NotFinite>
 where
     F: FnOnce(&mut dyn Sink) -> Summary,
 {

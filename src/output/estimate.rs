@@ -107,8 +107,8 @@ impl Estimate {
         self.series_bytes.saturating_add(self.tasks_bytes)
     }
 
-    /// `Err` with the refusal's text when `copies` such runs (a comparison writes four) pass a limit.
-    pub fn check(&self, spec: &Spec, copies: u64) -> Result<(), String> {
+    /// `Err` with the refusal when `copies` such runs (a comparison writes four) pass a limit.
+    pub fn check(&self, spec: &Spec, copies: u64) -> Result<(), TooLarge> {
         let written = self.written().saturating_mul(copies);
         if written <= WRITE_LIMIT_BYTES && self.held_bytes <= HOLD_LIMIT_BYTES {
             return Ok(());
@@ -119,34 +119,70 @@ impl Estimate {
         let target = WRITE_LIMIT_BYTES / 4 / copies.max(1);
         let factor = self.series_bytes.div_ceil(target.max(1)).max(2);
         let interval_ms = nice_interval(p * every * factor, p);
-        Err(format!(
+        Err(TooLarge {
+            written_bytes: written,
+            estimate: *self,
+            copies,
+            suggested_interval_ms: interval_ms,
+            interval_ms: p * every,
+            tasks_csv: spec.output.tasks_csv && Plan::of(spec).tasks_file(),
+        })
+    }
+}
+
+/// A run refused before it starts: what it would write and hold, and the setting that brings it
+/// within the limits.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLarge {
+    /// Bytes all `copies` would write.
+    pub written_bytes: u64,
+    /// One run's estimate.
+    pub estimate: Estimate,
+    /// How many such runs (a comparison writes four, a sweep with --keep-runs all of them).
+    pub copies: u64,
+    /// The `[output] timeseries_interval` that helps.
+    pub suggested_interval_ms: u64,
+    /// The interval now.
+    pub interval_ms: u64,
+    /// Whether tasks.csv is written at this detail level (then `tasks_csv = false` helps too).
+    pub tasks_csv: bool,
+}
+
+impl std::error::Error for TooLarge {}
+
+impl std::fmt::Display for TooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let e = &self.estimate;
+        let copies = self.copies;
+        write!(
+            f,
             "this run would write at least {} (timeseries.csv: {} rows of about {SERIES_ROW_BYTES} bytes{}{}) and \
              its report would hold about {} in memory; the limits are {} written and {} held. \
              Write fewer rows with [output] timeseries_interval = \"{}\" (now every {}){}, or run a shorter \
              duration or a longer metric_period; or pass --force to run it anyway",
-            bytes(written),
-            thousands(self.series_rows),
+            bytes(self.written_bytes),
+            thousands(e.series_rows),
             if copies > 1 {
                 format!(", × {copies} runs")
             } else {
                 String::new()
             },
-            if self.tasks_bytes > 0 {
-                format!("; tasks.csv at least {}", bytes(self.tasks_bytes))
+            if e.tasks_bytes > 0 {
+                format!("; tasks.csv at least {}", bytes(e.tasks_bytes))
             } else {
                 String::new()
             },
-            gib(self.held_bytes),
+            gib(e.held_bytes),
             bytes(WRITE_LIMIT_BYTES),
             gib(HOLD_LIMIT_BYTES),
-            dur(interval_ms),
-            dur(p * every),
-            if spec.output.tasks_csv && Plan::of(spec).tasks_file() {
+            dur(self.suggested_interval_ms),
+            dur(self.interval_ms),
+            if self.tasks_csv {
                 " and tasks_csv = false, or detail = \"summary\" for summary.json only"
             } else {
                 ""
             }
-        ))
+        )
     }
 }
 
@@ -230,7 +266,7 @@ mod tests {
         assert_eq!(e.series_rows, 138_240_004);
         assert_eq!(e.written(), 15_206_400_440 + 700);
         assert_eq!(e.held_bytes, 138_240_004 * 208);
-        let msg = e.check(&s, 1).unwrap_err();
+        let msg = e.check(&s, 1).unwrap_err().to_string();
         assert!(msg.contains("at least 15.2 GB"), "{msg}");
         assert!(msg.contains("138,240,004 rows"), "{msg}");
         // 138,240,004 × 208 = 28,753,920,832 bytes = 26.8 GiB.
@@ -281,7 +317,7 @@ mod tests {
         s.output.detail = crate::spec::Detail::Full;
         let e = of(&s);
         assert_eq!(e.series_rows, 13_248_023);
-        let msg = e.check(&s, 1).unwrap_err();
+        let msg = e.check(&s, 1).unwrap_err().to_string();
         assert!(msg.contains("detail = \"summary\""), "{msg}");
         // auto past 20 services: every tick the cluster, the provider and 4 fleet rows = 3,456,006;
         // service rows every 15 ticks: ⌈576,000 / 15⌉ + 1 = 38,401 × 21 = 806,421; together 4,262,427

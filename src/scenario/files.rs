@@ -5,9 +5,30 @@
 
 use std::path::Path;
 
+/// Why a scenario's file cannot be read; the text says which limit or what the system said.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Opening or reading failed.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// Past the size limit (bytes).
+    #[error("the file is larger than {0} bytes, the most ecsim reads (docs/limits.md)")]
+    TooLarge(u64),
+    /// Invalid UTF-8 at this byte offset, on this line.
+    #[error(
+        "the file is not valid UTF-8 text: byte offset {offset} (line {line}) starts an invalid sequence"
+    )]
+    NotUtf8 {
+        /// Where the invalid sequence starts.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+    },
+}
+
 /// A text file read whole, but never more than `max_bytes` of it (a `file = "/dev/zero"` must not fill
 /// memory); invalid UTF-8 is reported with its byte offset and line.
-pub(super) fn read_bounded(path: &Path, max_bytes: u64) -> Result<String, String> {
+pub(super) fn read_bounded(path: &Path, max_bytes: u64) -> Result<String, ReadError> {
     let bytes = read_bytes_bounded(path, max_bytes)?;
     String::from_utf8(bytes).map_err(|e| utf8_error(e.as_bytes(), e.utf8_error()))
 }
@@ -18,7 +39,7 @@ pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 
 /// A text file (a scenario, a sweep) read whole up to `max_bytes`; an error is (line, column, message),
 /// line 0 for the file as a whole, and invalid UTF-8 gives the line, column and byte offset.
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, (usize, usize, String)> {
+pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, (usize, usize, ReadError)> {
     let bytes = read_bytes_bounded(path, max_bytes).map_err(|m| (0, 0, m))?;
     String::from_utf8(bytes).map_err(|e| {
         let bytes = e.as_bytes();
@@ -37,26 +58,20 @@ pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, (usize, usize, S
 }
 
 /// A file's bytes, refused beyond `max_bytes`.
-fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+fn read_bytes_bounded(path: &Path, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
     use std::io::Read;
-    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let f = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    f.take(max_bytes + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| e.to_string())?;
+    f.take(max_bytes + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > max_bytes {
-        return Err(format!(
-            "the file is larger than {max_bytes} bytes, the most ecsim reads (docs/limits.md)"
-        ));
+        return Err(ReadError::TooLarge(max_bytes));
     }
     Ok(bytes)
 }
 
 /// "not valid UTF-8 at byte B (line L)" for a file's bytes.
-fn utf8_error(bytes: &[u8], e: std::str::Utf8Error) -> String {
-    let at = e.valid_up_to();
-    let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
-    format!(
-        "the file is not valid UTF-8 text: byte offset {at} (line {line}) starts an invalid sequence"
-    )
+fn utf8_error(bytes: &[u8], e: std::str::Utf8Error) -> ReadError {
+    let offset = e.valid_up_to();
+    let line = 1 + bytes[..offset].iter().filter(|&&b| b == b'\n').count();
+    ReadError::NotUtf8 { offset, line }
 }

@@ -200,27 +200,70 @@ pub fn parse_task_definition_json(text: &str) -> Result<AwsTaskDefinition, Vec<J
     }
 }
 
+/// A task-level `cpu` or `memory` string that is not a size: the text as written and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TaskSizeError {
+    /// Task-level `cpu`.
+    #[error(
+        "invalid task cpu \"{text}\": {problem}; expected CPU units such as \"512\" or vCPUs such as \"1 vCPU\" or \"0.25 vCPU\""
+    )]
+    Cpu {
+        /// The text as written.
+        text: String,
+        /// What is wrong with it.
+        problem: SizeProblem,
+    },
+    /// Task-level `memory`.
+    #[error(
+        "invalid task memory \"{text}\": {problem}; expected MiB such as \"1024\" or GB such as \"2 GB\" or \"0.5 GB\""
+    )]
+    Memory {
+        /// The text as written.
+        text: String,
+        /// What is wrong with it.
+        problem: SizeProblem,
+    },
+}
+
+/// What is wrong with a size's number.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SizeProblem {
+    /// Not a plain decimal.
+    #[error("not a number")]
+    NotANumber,
+    /// More than 12 digits before or after the point.
+    #[error("number too long")]
+    TooLong,
+    /// A fraction of the unit (named).
+    #[error("not a whole number of {0}")]
+    NotWhole(&'static str),
+    /// Zero.
+    #[error("must be greater than 0")]
+    Zero,
+    /// Past u32.
+    #[error("too large")]
+    TooLarge,
+}
+
 /// Task-level CPU string → CPU units (1 vCPU = 1024 units, reference §6.1): `"512"` → 512,
 /// `"1 vCPU"` / `"1vcpu"` / `"0.25 vCPU"` → 1024 / 256 (case-insensitive), as ECS converts them
 /// (reference §9.1). The JSON parser also passes JSON numbers through here as text.
-pub fn parse_task_cpu(s: &str) -> Result<u32, String> {
+pub fn parse_task_cpu(s: &str) -> Result<u32, TaskSizeError> {
     let lower = s.trim().to_ascii_lowercase();
     let (num, scale, unit) = match lower.strip_suffix("vcpu") {
         Some(n) => (n.trim_end(), 1024, "CPU units"),
         None => (lower.as_str(), 1, "CPU units"),
     };
-    parse_scaled(num, scale, unit).map_err(|why| {
-        format!(
-            "invalid task cpu \"{s}\": {why}; expected CPU units such as \"512\" \
-             or vCPUs such as \"1 vCPU\" or \"0.25 vCPU\""
-        )
+    parse_scaled(num, scale, unit).map_err(|problem| TaskSizeError::Cpu {
+        text: s.to_string(),
+        problem,
     })
 }
 
 /// Task-level memory string → MiB: `"1024"` → 1024, `"2 GB"` / `"2GB"` / `"0.5 GB"` → 2048 /
 /// 512 (GB means GiB = 1024 MiB, as ECS converts it; `GiB` is accepted too; case-insensitive).
 /// The JSON parser also passes JSON numbers through here as text.
-pub fn parse_task_memory(s: &str) -> Result<u32, String> {
+pub fn parse_task_memory(s: &str) -> Result<u32, TaskSizeError> {
     let lower = s.trim().to_ascii_lowercase();
     let suffixed = lower
         .strip_suffix("gib")
@@ -229,17 +272,15 @@ pub fn parse_task_memory(s: &str) -> Result<u32, String> {
         Some(n) => (n.trim_end(), 1024),
         None => (lower.as_str(), 1),
     };
-    parse_scaled(num, scale, "MiB").map_err(|why| {
-        format!(
-            "invalid task memory \"{s}\": {why}; expected MiB such as \"1024\" \
-             or GB such as \"2 GB\" or \"0.5 GB\""
-        )
+    parse_scaled(num, scale, "MiB").map_err(|problem| TaskSizeError::Memory {
+        text: s.to_string(),
+        problem,
     })
 }
 
 /// Parse a plain decimal (`"512"`, `"0.25"`) and multiply it by `scale` exactly; the product
 /// must be a whole, non-zero number of `unit` that fits in u32.
-fn parse_scaled(num: &str, scale: u128, unit: &str) -> Result<u32, String> {
+fn parse_scaled(num: &str, scale: u128, unit: &'static str) -> Result<u32, SizeProblem> {
     let (int_part, frac_part) = num.split_once('.').unwrap_or((num, ""));
     let digits_ok = |p: &str| p.chars().all(|c| c.is_ascii_digit());
     if num.is_empty()
@@ -247,31 +288,31 @@ fn parse_scaled(num: &str, scale: u128, unit: &str) -> Result<u32, String> {
         || !digits_ok(int_part)
         || !digits_ok(frac_part)
     {
-        return Err("not a number".to_string());
+        return Err(SizeProblem::NotANumber);
     }
     if int_part.len() > 12 || frac_part.len() > 12 {
-        return Err("number too long".to_string());
+        return Err(SizeProblem::TooLong);
     }
     let int: u128 = if int_part.is_empty() {
         0
     } else {
-        int_part.parse().map_err(|_| "not a number".to_string())?
+        int_part.parse().map_err(|_| SizeProblem::NotANumber)?
     };
     let frac: u128 = if frac_part.is_empty() {
         0
     } else {
-        frac_part.parse().map_err(|_| "not a number".to_string())?
+        frac_part.parse().map_err(|_| SizeProblem::NotANumber)?
     };
     let denom = 10u128.pow(frac_part.len() as u32);
     let scaled_num = (int * denom + frac) * scale;
     if !scaled_num.is_multiple_of(denom) {
-        return Err(format!("not a whole number of {unit}"));
+        return Err(SizeProblem::NotWhole(unit));
     }
     let value = scaled_num / denom;
     if value == 0 {
-        return Err("must be greater than 0".to_string());
+        return Err(SizeProblem::Zero);
     }
-    u32::try_from(value).map_err(|_| "too large".to_string())
+    u32::try_from(value).map_err(|_| SizeProblem::TooLarge)
 }
 
 /// Walk state: where each path is in the text, which prefix the task definition sits under,
@@ -460,7 +501,7 @@ impl Ctx<'_> {
         &mut self,
         td: &Map<String, Value>,
         key: &str,
-        parse: fn(&str) -> Result<u32, String>,
+        parse: fn(&str) -> Result<u32, TaskSizeError>,
         example: &str,
     ) -> Option<u32> {
         let text = match get(td, key)? {
@@ -477,8 +518,8 @@ impl Ctx<'_> {
         };
         match parse(&text) {
             Ok(v) => Some(v),
-            Err(msg) => {
-                self.error(key, msg);
+            Err(e) => {
+                self.error(key, e.to_string());
                 None
             }
         }

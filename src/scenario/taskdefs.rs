@@ -5,6 +5,30 @@
 use super::*;
 
 impl<'s> Ctx<'s> {
+    /// `[[task_definitions]]`; one that fails is recorded in `failed_defs` (by family when it names one).
+    pub(super) fn task_definitions(&mut self, root: &Item<'s>) -> Vec<TaskDefSpec> {
+        let mut defs: Vec<TaskDefSpec> = Vec::new();
+        for (i, item) in self.array(root, "task_definitions").into_iter().enumerate() {
+            let prefix = format!("task_definitions[{i}]");
+            let family = string_key(item, "family");
+            let raw: Option<RawTaskDefinition> = self.de(item, &prefix);
+            let Some(d) = raw.and_then(|r| self.task_definition(r, item, &prefix)) else {
+                self.failed_defs.push(family);
+                continue;
+            };
+            if defs.iter().any(|x| x.family == d.family) {
+                self.at(
+                    item,
+                    &prefix,
+                    "family",
+                    format!("task definition family \"{}\" is declared twice", d.family),
+                );
+            }
+            defs.push(d);
+        }
+        defs
+    }
+
     pub(super) fn task_definition(
         &mut self,
         r: RawTaskDefinition,

@@ -17,6 +17,9 @@ use crate::scenario::diag::{LineIndex, closest};
 use crate::scenario::{self, Diagnostic, Diagnostics};
 use crate::spec::Spec;
 
+mod axes;
+mod expand;
+
 type Item<'s> = Spanned<DeValue<'s>>;
 
 /// The keys of a sweep file.
@@ -163,8 +166,12 @@ impl<'s> Cx<'s> {
     }
 
     /// The value, or its error recorded at `span`.
-    fn checked<T>(&mut self, r: Result<T, String>, span: Range<usize>) -> Option<T> {
-        r.map_err(|msg| self.push(span, "", msg)).ok()
+    fn checked<T, E: std::fmt::Display>(
+        &mut self,
+        r: Result<T, E>,
+        span: Range<usize>,
+    ) -> Option<T> {
+        r.map_err(|e| self.push(span, "", e.to_string())).ok()
     }
 
     fn string(&mut self, v: &Item<'s>, field: &str) -> Option<String> {
@@ -252,376 +259,36 @@ pub fn load_str(
             .find(|(k, _)| k.get_ref() == key)
             .map(|(_, v)| *v)
     };
-    for (k, _) in &top {
-        let key = k.get_ref().as_ref();
-        if !SWEEP_KEYS.contains(&key) {
-            let hint = closest(key, SWEEP_KEYS.iter().copied())
-                .map(|c| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
-            cx.push(
-                k.span(),
-                key,
-                format!(
-                    "unknown key `{key}`, expected one of `{}`{hint}",
-                    SWEEP_KEYS.join("`, `")
-                ),
-            );
-        }
-    }
-
-    // name, description
-    let name = match get("name") {
-        Some(v) => cx.string(v, "name").unwrap_or_default(),
-        None => default_name.to_string(),
-    };
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
-    {
-        let span = get("name").map_or(0..0, |v| v.span());
-        cx.push(
-            span,
-            "name",
-            format!("the sweep name `{name}` names the output folder: use letters, digits, '-', '_' or '.'"),
-        );
-    }
+    check_keys(&mut cx, &top);
+    let name = sweep_name(&mut cx, get("name"), default_name);
     if let Some(v) = get("description") {
         cx.string(v, "description");
     }
-
-    // seeds
-    let seeds: Vec<u64> = match get("seeds") {
-        None => {
-            cx.push(
-                0..0,
-                "seeds",
-                "missing required key `seeds`: the replications, e.g. seeds = 10 (seeds 1 to 10) or seeds = [1, 7, 42]",
-            );
-            Vec::new()
-        }
-        Some(v) => match v.get_ref() {
-            DeValue::Integer(_) => match cx.value(v, "seeds").and_then(|x| x.as_integer()) {
-                Some(n) if (1..=1_000_000).contains(&n) => (1..=n as u64).collect(),
-                _ => {
-                    cx.push(
-                        v.span(),
-                        "seeds",
-                        "expected a number of replications from 1 to 1000000",
-                    );
-                    Vec::new()
-                }
-            },
-            DeValue::Array(items) => {
-                let mut out = Vec::new();
-                for (i, it) in items.iter().enumerate() {
-                    let f = format!("seeds[{i}]");
-                    match cx.value(it, &f).and_then(|x| x.as_integer()) {
-                        Some(s) if s >= 0 => {
-                            if out.contains(&(s as u64)) {
-                                cx.push(it.span(), f, format!("seed {s} is listed twice"));
-                            } else {
-                                out.push(s as u64);
-                            }
-                        }
-                        _ => cx.push(it.span(), f, "expected a seed: a whole number ≥ 0"),
-                    }
-                }
-                if items.is_empty() {
-                    cx.push(v.span(), "seeds", "list at least one seed");
-                }
-                out
-            }
-            _ => {
-                cx.push(
-                    v.span(),
-                    "seeds",
-                    "expected a number of replications (seeds = 10) or a list of seeds",
-                );
-                Vec::new()
-            }
-        },
-    };
-
-    // base
-    let base_path: Option<PathBuf> = match get("base") {
-        Some(v) => cx.string(v, "base").map(|s| dir.join(s)),
-        None => {
-            cx.push(0..0, "base", "missing required key `base`: the scenario file to vary, relative to the sweep file");
-            None
-        }
-    };
-    let Some(base_path) = base_path else {
+    let seeds = axes::seeds(&mut cx, get("seeds"));
+    let Some((base_path, base)) = axes::base(&mut cx, get("base"), dir) else {
         return Err(cx.finish());
     };
-    let base_span = get("base").map_or(0..0, |v| v.span());
-    if !cx.base_loads(&base_path, &base_span) {
-        return Err(cx.finish());
-    }
-    let Some(base) = cx.read_base(&base_path, &base_span) else {
-        return Err(cx.finish());
-    };
-    let base_dir = base_path
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default();
-
-    // [vary]
     let mut axes: Vec<Axis> = Vec::new();
     if let Some(v) = get("vary") {
-        match v.get_ref() {
-            DeValue::Table(t) => {
-                let mut lists = Vec::new();
-                flatten_lists(&mut cx, t, "", "vary", &mut lists);
-                for (path, key_span, items) in lists {
-                    let field = format!("vary.{path}");
-                    let Some(resolved) = resolve(&mut cx, &base, &path, key_span, &field) else {
-                        continue;
-                    };
-                    let mut points = Vec::new();
-                    for (i, it) in items.iter().enumerate() {
-                        let f = format!("{field}[{i}]");
-                        if let Some(val) = cx.value(it, &f) {
-                            points.push(vec![(
-                                val,
-                                Origin {
-                                    span: it.span(),
-                                    field: f,
-                                },
-                            )]);
-                        }
-                    }
-                    if items.is_empty() {
-                        cx.push(v.span(), field, "list at least one value");
-                    }
-                    axes.push(Axis {
-                        paths: vec![(path, resolved)],
-                        points,
-                    });
-                }
-            }
-            _ => cx.push(
-                v.span(),
-                "vary",
-                "expected a table: [vary] with `path = [values]` lines",
-            ),
-        }
+        axes.extend(axes::vary(&mut cx, &base, v));
     }
-
-    // [[zip]]
     if let Some(v) = get("zip") {
-        let tables: Vec<&Item> = match v.get_ref() {
-            DeValue::Array(a) => a.iter().collect(),
-            _ => {
-                cx.push(v.span(), "zip", "expected [[zip]] tables");
-                Vec::new()
-            }
-        };
-        for (z, zt) in tables.iter().enumerate() {
-            let DeValue::Table(t) = zt.get_ref() else {
-                cx.push(
-                    zt.span(),
-                    format!("zip[{z}]"),
-                    "expected a table of `path = [values]`",
-                );
-                continue;
-            };
-            let mut lists = Vec::new();
-            flatten_lists(&mut cx, t, "", &format!("zip[{z}]"), &mut lists);
-            if lists.is_empty() {
-                cx.push(
-                    zt.span(),
-                    format!("zip[{z}]"),
-                    "a [[zip]] table needs at least one `path = [values]`",
-                );
-                continue;
-            }
-            let len = lists[0].2.len();
-            let mut axis = Axis {
-                paths: Vec::new(),
-                points: vec![Vec::new(); len],
-            };
-            let mut ok = true;
-            for (path, key_span, items) in &lists {
-                let field = format!("zip[{z}].{path}");
-                if items.len() != len {
-                    cx.push(
-                        key_span.clone(),
-                        &field,
-                        format!(
-                            "the lists of one [[zip]] move together and must have the same length: `{}` has {len} values, this one {}",
-                            lists[0].0,
-                            items.len()
-                        ),
-                    );
-                    ok = false;
-                    continue;
-                }
-                let Some(resolved) = resolve(&mut cx, &base, path, key_span.clone(), &field) else {
-                    ok = false;
-                    continue;
-                };
-                axis.paths.push((path.clone(), resolved));
-                for (i, it) in items.iter().enumerate() {
-                    let f = format!("{field}[{i}]");
-                    match cx.value(it, &f) {
-                        Some(val) => axis.points[i].push((
-                            val,
-                            Origin {
-                                span: it.span(),
-                                field: f,
-                            },
-                        )),
-                        None => ok = false,
-                    }
-                }
-            }
-            if len == 0 {
-                cx.push(zt.span(), format!("zip[{z}]"), "list at least one value");
-            } else if ok {
-                axes.push(axis);
-            }
-        }
+        axes.extend(axes::zips(&mut cx, &base, v));
     }
-
-    // [[variants]]
-    let mut named: Vec<Named> = Vec::new();
-    if let Some(v) = get("variants") {
-        let tables: Vec<&Item> = match v.get_ref() {
-            DeValue::Array(a) => a.iter().collect(),
-            _ => {
-                cx.push(
-                    v.span(),
-                    "variants",
-                    "expected [[variants]] tables with `name` and `set`",
-                );
-                Vec::new()
-            }
-        };
-        for (i, vt) in tables.iter().enumerate() {
-            let field = format!("variants[{i}]");
-            let DeValue::Table(t) = vt.get_ref() else {
-                cx.push(vt.span(), &field, "expected a table with `name` and `set`");
-                continue;
-            };
-            let mut vname = None;
-            let mut sets = Vec::new();
-            for (k, val) in entries(t) {
-                match k.get_ref().as_ref() {
-                    "name" => vname = cx.string(val, &format!("{field}.name")),
-                    "description" => {
-                        cx.string(val, &format!("{field}.description"));
-                    }
-                    "set" => match val.get_ref() {
-                        DeValue::Table(st) => {
-                            let mut leaves = Vec::new();
-                            flatten_set(&base, st, "", &mut leaves);
-                            for (path, key_span, item) in leaves {
-                                let f = format!("{field}.set.{path}");
-                                let Some(resolved) = resolve(&mut cx, &base, &path, key_span, &f)
-                                else {
-                                    continue;
-                                };
-                                if let Some(value) = cx.value(item, &f) {
-                                    sets.push(Setting {
-                                        path,
-                                        resolved,
-                                        value,
-                                        origin: Origin {
-                                            span: item.span(),
-                                            field: f,
-                                        },
-                                    });
-                                }
-                            }
-                        }
-                        _ => cx.push(
-                            val.span(),
-                            format!("{field}.set"),
-                            "expected a table: set = { path = value, … }",
-                        ),
-                    },
-                    other => {
-                        let keys = ["name", "set", "description"];
-                        let hint = closest(other, keys)
-                            .map(|c| format!("; did you mean `{c}`?"))
-                            .unwrap_or_default();
-                        cx.push(
-                            k.span(),
-                            format!("{field}.{other}"),
-                            format!("unknown key `{other}`, expected one of `name`, `set`, `description`{hint}"),
-                        );
-                    }
-                }
-            }
-            match vname {
-                Some(n) if !n.is_empty() => {
-                    if named.iter().any(|x| x.name == n) {
-                        cx.push(
-                            vt.span(),
-                            format!("{field}.name"),
-                            format!("two variants are named `{n}`"),
-                        );
-                    }
-                    named.push(Named { name: n, sets });
-                }
-                _ => cx.push(
-                    vt.span(),
-                    format!("{field}.name"),
-                    "each [[variants]] needs a non-empty `name`",
-                ),
-            }
-        }
-    }
-
-    // Paths set twice.
+    let named = match get("variants") {
+        Some(v) => axes::named_variants(&mut cx, &base, v),
+        None => Vec::new(),
+    };
     check_overlaps(&mut cx, &axes, &named);
-
-    // headline
-    let mut headline = Vec::new();
-    if let Some(v) = get("headline") {
-        let known = metric_names();
-        match v.get_ref() {
-            DeValue::Array(items) => {
-                for (i, it) in items.iter().enumerate() {
-                    let f = format!("headline[{i}]");
-                    if let Some(s) = cx.string(it, &f) {
-                        if is_metric_name(&s) {
-                            headline.push(s);
-                        } else {
-                            let hint = closest(&s, known.iter().map(String::as_str))
-                                .map(|c| format!("did you mean `{c}`? "))
-                                .unwrap_or_default();
-                            cx.push(
-                                it.span(),
-                                f,
-                                format!(
-                                    "unknown summary figure `{s}`; {hint}figures: {}",
-                                    known.join(", ")
-                                ),
-                            );
-                        }
-                    }
-                }
-            }
-            _ => cx.push(
-                v.span(),
-                "headline",
-                "expected a list of summary figures, e.g. [\"tasks.start_latency_s_p50\"]",
-            ),
-        }
-    }
-
+    let headline = match get("headline") {
+        Some(v) => axes::headline(&mut cx, v),
+        None => Vec::new(),
+    };
     if !cx.diags.is_empty() {
         return Err(cx.finish());
     }
 
     // Expand: named variants (outer) × grid points (first axis slowest).
-    let grid_paths: Vec<String> = axes
-        .iter()
-        .flat_map(|a| a.paths.iter().map(|(p, _)| p.clone()))
-        .collect();
-    let shorts = short_names(&grid_paths);
     let grid_span = ["vary", "zip", "variants", "seeds"]
         .iter()
         .find_map(|k| get(k))
@@ -629,178 +296,22 @@ pub fn load_str(
     let Some(n_points) = cx.checked(grid_size(&axes, named.len(), seeds.len()), grid_span) else {
         return Err(cx.finish());
     };
-    let mut parameters: Vec<(String, Resolved)> = Vec::new();
-    for (p, r) in axes.iter().flat_map(|a| a.paths.iter().cloned()).chain(
-        named
-            .iter()
-            .flat_map(|n| n.sets.iter().map(|s| (s.path.clone(), s.resolved.clone()))),
-    ) {
-        if !parameters.iter().any(|(_, q)| q.field == r.field) {
-            parameters.push((p, r));
-        }
-    }
-
-    struct Plan {
-        name: String,
-        named: Option<usize>,
-        point: usize,
-        sets: Vec<Setting>,
-    }
-    let mut plans: Vec<Plan> = Vec::new();
-    let named_count = named.len().max(1);
-    for ni in 0..named_count {
-        for point in 0..n_points {
-            let mut sets: Vec<Setting> = named.get(ni).map(|n| n.sets.clone()).unwrap_or_default();
-            let mut parts: Vec<String> = named
-                .get(ni)
-                .map(|n| vec![n.name.clone()])
-                .unwrap_or_default();
-            let mut rest = point;
-            let mut coords = vec![0; axes.len()];
-            for (ai, a) in axes.iter().enumerate().rev() {
-                coords[ai] = rest % a.points.len();
-                rest /= a.points.len();
-            }
-            let mut pi = 0;
-            for (ai, a) in axes.iter().enumerate() {
-                for (j, (path, resolved)) in a.paths.iter().enumerate() {
-                    let (value, origin) = &a.points[coords[ai]][j];
-                    parts.push(format!("{}={}", shorts[pi], paths::display(value)));
-                    sets.push(Setting {
-                        path: path.clone(),
-                        resolved: resolved.clone(),
-                        value: value.clone(),
-                        origin: origin.clone(),
-                    });
-                    pi += 1;
-                }
-            }
-            let name = if parts.is_empty() {
-                "base".to_string()
-            } else {
-                parts.join(",")
-            };
-            plans.push(Plan {
-                name,
-                named: named.get(ni).map(|_| ni),
-                point,
-                sets,
-            });
-        }
-    }
-    // Two grid points with the same name: a value listed twice.
-    for (i, p) in plans.iter().enumerate() {
-        if let Some(j) = plans[..i].iter().position(|q| q.name == p.name) {
-            let origin = p
-                .sets
-                .iter()
-                .zip(&plans[j].sets)
-                .rev()
-                .find(|(a, b)| a.origin.field != b.origin.field)
-                .map(|(a, _)| a.origin.clone())
-                .unwrap_or(Origin {
-                    span: 0..0,
-                    field: String::new(),
-                });
-            cx.push(
-                origin.span,
-                origin.field,
-                format!(
-                    "variant `{}` would appear twice: a value is listed twice",
-                    p.name
-                ),
-            );
-        }
-    }
+    let parameters = expand::parameters(&axes, &named);
+    let plans = expand::plans(&axes, &named, n_points);
+    expand::check_plan_names(&mut cx, &plans);
     if !cx.diags.is_empty() {
         return Err(cx.finish());
     }
-
-    // Baseline: a variant's name, or a named variant (then each grid point against its own).
-    let mut baselines: Vec<Option<usize>> = vec![None; plans.len()];
-    if let Some(v) = get("baseline")
-        && let Some(b) = cx.string(v, "baseline")
-    {
-        if let Some(bi) = plans.iter().position(|p| p.name == b) {
-            for (i, slot) in baselines.iter_mut().enumerate() {
-                *slot = (i != bi).then_some(bi);
-            }
-        } else if let Some(bn) = named.iter().position(|n| n.name == b) {
-            for (i, slot) in baselines.iter_mut().enumerate() {
-                let p = &plans[i];
-                let bi = plans
-                    .iter()
-                    .position(|q| q.named == Some(bn) && q.point == p.point)
-                    .expect("every named variant has every grid point");
-                *slot = (i != bi).then_some(bi);
-            }
-        } else {
-            let names = plans
-                .iter()
-                .map(|p| p.name.as_str())
-                .chain(named.iter().map(|n| n.name.as_str()));
-            let hint = closest(&b, names)
-                .map(|c| format!("did you mean `{c}`? "))
-                .unwrap_or_default();
-            let list: Vec<&str> = plans.iter().map(|p| p.name.as_str()).take(12).collect();
-            cx.push(
-                v.span(),
-                "baseline",
-                format!(
-                    "no variant is named `{b}`; {hint}variants: {}{}",
-                    list.join(", "),
-                    if plans.len() > 12 { ", …" } else { "" }
-                ),
-            );
-        }
-    }
-
-    // Build and load every variant's scenario.
-    let mut variants: Vec<Variant> = Vec::new();
-    let mut referenced = std::collections::BTreeSet::new();
-    for plan in &plans {
-        let mut table = base.clone();
-        for s in &plan.sets {
-            paths::set(&mut table, &s.resolved.steps, s.value.clone());
-        }
-        table.values().for_each(|v| strings(v, &mut referenced));
-        let text = match toml::to_string(&table) {
-            Ok(t) => t,
-            Err(e) => {
-                cx.push(
-                    0..0,
-                    "",
-                    format!("variant `{}`: cannot write its scenario: {e}", plan.name),
-                );
-                continue;
-            }
-        };
-        let vlabel = format!("{} (variant {})", base_path.display(), plan.name);
-        match scenario::load_str(&text, &vlabel, &base_dir) {
-            Ok(spec) => {
-                let values = parameters
-                    .iter()
-                    .map(|(_, r)| {
-                        plan.sets
-                            .iter()
-                            .rev()
-                            .find(|s| s.resolved.field == r.field)
-                            .map(|s| paths::display(&s.value))
-                            .or_else(|| paths::get(&base, &r.steps).map(paths::display))
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                variants.push(Variant {
-                    name: plan.name.clone(),
-                    values,
-                    baseline: baselines[variants.len()],
-                    spec,
-                    text,
-                });
-            }
-            Err(d) => attribute(&mut cx, &plan.name, &plan.sets, &vlabel, d.0),
-        }
-    }
+    let baselines = expand::baselines(&mut cx, get("baseline"), &plans, &named);
+    let base = expand::Base {
+        dir: base_path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default(),
+        path: base_path,
+        table: base,
+    };
+    let (variants, referenced) = expand::variants(&mut cx, &plans, &base, &parameters, &baselines);
     if !cx.diags.is_empty() {
         return Err(cx.finish());
     }
@@ -808,7 +319,7 @@ pub fn load_str(
     let files: Vec<(String, PathBuf)> = referenced
         .into_iter()
         .filter_map(|name| {
-            let p = base_dir.join(&name);
+            let p = base.dir.join(&name);
             p.is_file().then_some((name, p))
         })
         .collect();
@@ -824,6 +335,47 @@ pub fn load_str(
     })
 }
 
+/// Unknown top-level keys.
+fn check_keys(cx: &mut Cx, top: &[(&Spanned<std::borrow::Cow<str>>, &Item)]) {
+    for (k, _) in top {
+        let key = k.get_ref().as_ref();
+        if !SWEEP_KEYS.contains(&key) {
+            let hint = closest(key, SWEEP_KEYS.iter().copied())
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            cx.push(
+                k.span(),
+                key,
+                format!(
+                    "unknown key `{key}`, expected one of `{}`{hint}",
+                    SWEEP_KEYS.join("`, `")
+                ),
+            );
+        }
+    }
+}
+
+/// `name` (the file's stem when not given): it names the output folder.
+fn sweep_name<'s>(cx: &mut Cx<'s>, v: Option<&Item<'s>>, default_name: &str) -> String {
+    let name = match v {
+        Some(v) => cx.string(v, "name").unwrap_or_default(),
+        None => default_name.to_string(),
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+    {
+        let span = v.map_or(0..0, |v| v.span());
+        cx.push(
+            span,
+            "name",
+            format!("the sweep name `{name}` names the output folder: use letters, digits, '-', '_' or '.'"),
+        );
+    }
+    name
+}
+
 /// Most variants a sweep may expand to (grid points × named variants): 100,000. Each is a scenario text
 /// held in memory and a folder on disk; a 10^12-point grid took 8 GiB in `--dry-run` before this cap.
 pub const MAX_VARIANTS: usize = 100_000;
@@ -833,41 +385,46 @@ pub const MAX_RUNS: usize = 10_000_000;
 
 /// The number of grid points, checked before anything is expanded: products with overflow checks (16
 /// axes of 16 values once wrapped to "0 variants"), variants ≤ [`MAX_VARIANTS`], runs ≤ [`MAX_RUNS`].
-fn grid_size(axes: &[Axis], named: usize, seeds: usize) -> Result<usize, String> {
-    let too_many = |what: String| {
-        format!(
-            "{what}; a sweep has at most {MAX_VARIANTS} variants and {MAX_RUNS} runs (docs/limits.md): vary fewer settings or fewer values, or split the sweep"
-        )
-    };
+/// A sweep too large to expand, and what to do.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{0}; a sweep has at most {MAX_VARIANTS} variants and {MAX_RUNS} runs (docs/limits.md): vary fewer settings or fewer values, or split the sweep"
+)]
+struct TooLarge(Size);
+
+/// Which product is over its limit.
+#[derive(Debug, thiserror::Error)]
+enum Size {
+    /// The grid's points, by axis sizes.
+    #[error("the grid has {} points (more than {MAX_VARIANTS})", axis_sizes(.0))]
+    Points(Vec<usize>),
+    #[error("{points} grid points × {named} named variants is more than {MAX_VARIANTS} variants")]
+    Variants { points: usize, named: usize },
+    #[error("{variants} variants × {seeds} seeds is more than {MAX_RUNS} runs")]
+    Runs { variants: usize, seeds: usize },
+}
+
+fn axis_sizes(sizes: &[usize]) -> String {
+    let sizes: Vec<String> = sizes.iter().map(usize::to_string).collect();
+    sizes.join(" × ")
+}
+
+fn grid_size(axes: &[Axis], named: usize, seeds: usize) -> Result<usize, TooLarge> {
     let mut points: usize = 1;
     for a in axes {
         points = points
             .checked_mul(a.points.len())
             .filter(|&p| p <= MAX_VARIANTS)
-            .ok_or_else(|| {
-                let sizes: Vec<String> = axes.iter().map(|a| a.points.len().to_string()).collect();
-                too_many(format!(
-                    "the grid has {} points (more than {MAX_VARIANTS})",
-                    sizes.join(" × ")
-                ))
-            })?;
+            .ok_or_else(|| TooLarge(Size::Points(axes.iter().map(|a| a.points.len()).collect())))?;
     }
     let variants = points
         .checked_mul(named.max(1))
         .filter(|&v| v <= MAX_VARIANTS)
-        .ok_or_else(|| {
-            too_many(format!(
-                "{points} grid points × {named} named variants is more than {MAX_VARIANTS} variants"
-            ))
-        })?;
+        .ok_or(TooLarge(Size::Variants { points, named }))?;
     variants
         .checked_mul(seeds)
         .filter(|&r| r <= MAX_RUNS)
-        .ok_or_else(|| {
-            too_many(format!(
-                "{variants} variants × {seeds} seeds is more than {MAX_RUNS} runs"
-            ))
-        })?;
+        .ok_or(TooLarge(Size::Runs { variants, seeds }))?;
     Ok(points)
 }
 
@@ -880,8 +437,8 @@ fn resolve(
 ) -> Option<Resolved> {
     match paths::resolve(base, path) {
         Ok(r) => Some(r),
-        Err(msg) => {
-            cx.push(span, field, msg);
+        Err(e) => {
+            cx.push(span, field, e.to_string());
             None
         }
     }

@@ -137,27 +137,98 @@ fn cur_of(v: &Value) -> Cur<'_> {
     }
 }
 
+/// A path the base scenario does not have: what is wrong, and the closest valid path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown scenario path `{path}`: {problem}{}", closest_note(.closest))]
+pub struct PathError {
+    /// The path as written.
+    pub path: String,
+    /// What is wrong with it (boxed: a `Result` stays small).
+    pub problem: Box<PathProblem>,
+    /// The closest valid path, if any is close.
+    pub closest: Option<String>,
+}
+
+fn closest_note(closest: &Option<String>) -> String {
+    closest
+        .as_ref()
+        .map(|best| format!("; the closest valid path is `{best}`"))
+        .unwrap_or_default()
+}
+
+/// What is wrong with a path, at the step where the walk stopped (`walked`: the steps before it).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PathProblem {
+    /// An empty key (`a..b`, a leading or trailing dot).
+    #[error("a path is keys separated by single dots")]
+    Syntax,
+    /// `seed`: the sweep's `seeds` sets it.
+    #[error("the seed is not a scenario value to vary: the sweep's `seeds` sets it")]
+    Seed,
+    /// A key the schema does not allow there.
+    #[error("{here} has no key `{key}`{}", keys_note(.keys))]
+    NoKey {
+        /// Where (`the scenario's top level` or the walked path in backquotes).
+        here: String,
+        /// The key.
+        key: String,
+        /// The keys allowed there (empty: not known).
+        keys: Vec<String>,
+    },
+    /// A table on the way that the base does not have and that is not created when missing.
+    #[error("`{0}` is not in the base scenario")]
+    NotInBase(String),
+    /// An index past a list of unnamed items.
+    #[error("`{walked}` has {len} items, addressed by index 0 to {}", .len.saturating_sub(1))]
+    BadIndex {
+        /// The list's path.
+        walked: String,
+        /// How many items it has.
+        len: usize,
+    },
+    /// A name no item of a list has.
+    #[error("`{walked}` has no item named `{name}` (items: {})", .items.join(", "))]
+    NoItem {
+        /// The list's path.
+        walked: String,
+        /// The name.
+        name: String,
+        /// The items' names.
+        items: Vec<String>,
+    },
+    /// A key under a value.
+    #[error("`{0}` is a value, not a table")]
+    NotATable(String),
+}
+
+fn keys_note(keys: &[String]) -> String {
+    if keys.is_empty() {
+        String::new()
+    } else {
+        format!(" (keys: {})", keys.join(", "))
+    }
+}
+
 /// Check `path` against the base scenario. The error says what is wrong and names the closest valid path.
-pub fn resolve(base: &Table, path: &str) -> Result<Resolved, String> {
-    resolve_inner(base, path).map_err(|why| {
-        let mut msg = format!("unknown scenario path `{path}`: {why}");
-        if path == "seed" {
-            return msg;
-        }
-        if let Some(best) = closest_path(base, path) {
-            msg.push_str(&format!("; the closest valid path is `{best}`"));
-        }
-        msg
+pub fn resolve(base: &Table, path: &str) -> Result<Resolved, PathError> {
+    resolve_inner(base, path).map_err(|problem| PathError {
+        path: path.to_string(),
+        closest: if path == "seed" {
+            None
+        } else {
+            closest_path(base, path)
+        },
+        problem: Box::new(problem),
     })
 }
 
-fn resolve_inner(base: &Table, path: &str) -> Result<Resolved, String> {
+fn resolve_inner(base: &Table, path: &str) -> Result<Resolved, PathProblem> {
     let segs: Vec<&str> = path.split('.').collect();
     if segs.iter().any(|s| s.trim().is_empty()) {
-        return Err("a path is keys separated by single dots".into());
+        return Err(PathProblem::Syntax);
     }
     if segs[0] == "seed" {
-        return Err("the seed is not a scenario value to vary: the sweep's `seeds` sets it".into());
+        return Err(PathProblem::Seed);
     }
     let mut cur = Cur::Table(Some(base));
     let mut pattern = String::new();
@@ -187,18 +258,14 @@ fn resolve_inner(base: &Table, path: &str) -> Result<Resolved, String> {
                             format!("`{walked}`")
                         };
                         if !allowed {
-                            return Err(match known {
-                                Some(keys) if !keys.is_empty() => {
-                                    format!("{here} has no key `{seg}` (keys: {})", keys.join(", "))
-                                }
-                                _ => format!("{here} has no key `{seg}`"),
+                            return Err(PathProblem::NoKey {
+                                here,
+                                key: seg.to_string(),
+                                keys: known.unwrap_or_default(),
                             });
                         }
                         if !last && !creatable(&pat) {
-                            return Err(format!(
-                                "`{}` is not in the base scenario",
-                                join(&walked, seg)
-                            ));
+                            return Err(PathProblem::NotInBase(join(&walked, seg)));
                         }
                         cur = Cur::Table(None);
                     }
@@ -212,16 +279,16 @@ fn resolve_inner(base: &Table, path: &str) -> Result<Resolved, String> {
                 let Some(idx) = idx else {
                     let names: Vec<&str> = items.iter().filter_map(item_name).collect();
                     return Err(if names.is_empty() {
-                        format!(
-                            "`{walked}` has {} items, addressed by index 0 to {}",
-                            items.len(),
-                            items.len().saturating_sub(1)
-                        )
+                        PathProblem::BadIndex {
+                            walked,
+                            len: items.len(),
+                        }
                     } else {
-                        format!(
-                            "`{walked}` has no item named `{seg}` (items: {})",
-                            names.join(", ")
-                        )
+                        PathProblem::NoItem {
+                            walked,
+                            name: seg.to_string(),
+                            items: names.into_iter().map(String::from).collect(),
+                        }
                     });
                 };
                 steps.push(Step::Index(idx));
@@ -230,7 +297,7 @@ fn resolve_inner(base: &Table, path: &str) -> Result<Resolved, String> {
                 cur = cur_of(&items[idx]);
             }
             Cur::Leaf => {
-                return Err(format!("`{walked}` is a value, not a table"));
+                return Err(PathProblem::NotATable(walked));
             }
         }
         walked = join(&walked, seg);
@@ -457,22 +524,30 @@ run_duration = { dist = "uniform", min = "1m", max = "2m" }
     #[test]
     fn unknown_paths_name_the_closest() {
         let b = base();
-        let e = resolve(&b, "services.web.desird_count").unwrap_err();
+        let e = resolve(&b, "services.web.desird_count")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("closest valid path is `services.web.desired_count`"),
             "{e}"
         );
-        let e = resolve(&b, "services.wbe.desired_count").unwrap_err();
+        let e = resolve(&b, "services.wbe.desired_count")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("no item named `wbe` (items: web)"), "{e}");
         assert!(e.contains("`services.web.desired_count`"), "{e}");
-        let e = resolve(&b, "capacity_providers.fleet.instance_typ").unwrap_err();
+        let e = resolve(&b, "capacity_providers.fleet.instance_typ")
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("`capacity_providers.fleet.instance_type`"),
             "{e}"
         );
-        let e = resolve(&b, "seed").unwrap_err();
+        let e = resolve(&b, "seed").unwrap_err().to_string();
         assert!(e.contains("`seeds`"), "{e}");
-        let e = resolve(&b, "services.web.desired_count.x").unwrap_err();
+        let e = resolve(&b, "services.web.desired_count.x")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("is a value, not a table"), "{e}");
         assert!(resolve(&b, "services..web").is_err());
         assert!(resolve(&b, "nothing.at.all").is_err());

@@ -124,7 +124,7 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Outcome, Error> {
         output::folder::clean_stale(&opts.out.join(store::RUNS_DIR));
     }
     let progress = Progress::new(&sweep.name, todo.len(), opts.progress);
-    let results: Vec<Result<RunRecord, String>> = pool.install(|| {
+    let results: Vec<Result<RunRecord, RunFailed>> = pool.install(|| {
         todo.par_iter()
             .with_max_len(1)
             .map(|&i| {
@@ -139,7 +139,7 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Outcome, Error> {
     for (&i, r) in todo.iter().zip(results) {
         match r {
             Ok(rec) => records[i] = Some(rec),
-            Err(e) => failures.push(e),
+            Err(e) => failures.push(e.to_string()),
         }
     }
     if !failures.is_empty() {
@@ -177,6 +177,34 @@ pub fn run(sweep: &Sweep, opts: &Options) -> Result<Outcome, Error> {
     })
 }
 
+/// One run of a sweep that failed: which, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("run of variant `{variant}` with seed {seed}: {cause}")]
+struct RunFailed {
+    variant: String,
+    seed: u64,
+    cause: Cause,
+}
+
+/// What went wrong in one run.
+#[derive(Debug, thiserror::Error)]
+enum Cause {
+    /// Its kept folder could not be begun or put in place.
+    #[error("{0}")]
+    Folder(output::folder::Error),
+    /// A file could not be written (the path as shown).
+    #[error("cannot write {0}: {1}")]
+    Write(String, std::io::Error),
+    /// A figure was not finite.
+    #[error(transparent)]
+    NotFinite(#[from] crate::metrics::finite::NotFinite),
+    /// The simulation panicked.
+    #[error(
+        "internal error in the simulation (a bug: please report it with the sweep and scenario files)"
+    )]
+    Panic,
+}
+
 /// Simulate run `i` and record it.
 fn run_one(
     sweep: &Sweep,
@@ -184,10 +212,14 @@ fn run_one(
     out: &Path,
     i: usize,
     keep_runs: bool,
-) -> Result<RunRecord, String> {
+) -> Result<RunRecord, RunFailed> {
     let (v, seed) = m.run(i);
     let variant = &sweep.variants[v];
-    let what = || format!("run of variant `{}` with seed {seed}", variant.name);
+    let failed = |cause: Cause| RunFailed {
+        variant: variant.name.clone(),
+        seed,
+        cause,
+    };
     let mut spec = variant.spec.clone();
     spec.seed = seed;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -195,28 +227,24 @@ fn run_one(
             // The run's folder is put in place whole (a killed attempt's folder is replaced).
             let dir = store::run_dir(out, v, seed);
             let staged = output::folder::Staged::begin_with(&dir, output::folder::Kind::Run, false)
-                .map_err(|e| format!("{}: {e}", what()))?;
+                .map_err(Cause::Folder)?;
             let s =
                 output::write_run_detail(staged.path(), output::detail::Plan::of(&spec), |sink| {
                     simulate(&spec, sink)
                 })
-                .map_err(|e| format!("{}: cannot write {}: {e}", what(), dir.display()))?;
-            staged.commit().map_err(|e| format!("{}: {e}", what()))?;
+                .map_err(|e| Cause::Write(dir.display().to_string(), e))?;
+            staged.commit().map_err(Cause::Folder)?;
             Ok(s)
         } else {
-            crate::metrics::finite::checked(&mut NullSink, |s| simulate(&spec, s))
-                .map_err(|e| format!("{}: {e}", what()))
+            Ok(crate::metrics::finite::checked(&mut NullSink, |s| {
+                simulate(&spec, s)
+            })?)
         }
     }));
     let summary = match result {
         Ok(Ok(s)) => s,
-        Ok(Err(e)) => return Err(e),
-        Err(_) => {
-            return Err(format!(
-                "{}: internal error in the simulation (a bug: please report it with the sweep and scenario files)",
-                what()
-            ));
-        }
+        Ok(Err(e)) => return Err(failed(e)),
+        Err(_) => return Err(failed(Cause::Panic)),
     };
     let rec = RunRecord {
         grid_hash: m.grid_hash.clone(),
@@ -227,7 +255,7 @@ fn run_one(
     };
     let path = out.join(store::RUNS_DIR).join(store::run_file(v, seed));
     store::write_atomic(&path, &store::record_bytes(&rec))
-        .map_err(|e| format!("{}: cannot write {}: {e}", what(), path.display()))?;
+        .map_err(|e| failed(Cause::Write(path.display().to_string(), e)))?;
     Ok(rec)
 }
 

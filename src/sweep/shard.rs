@@ -24,6 +24,89 @@ impl fmt::Display for Shard {
     }
 }
 
+/// Why no shard can be chosen: `--shard`, `--shard-count` and the array-job environment (named by its
+/// variable) do not make one. The text says what to set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShardError {
+    /// `--shard` is not `I/N` with 1 ≤ I ≤ N (the flag's value).
+    #[error("--shard {0}: expected I/N with 1 ≤ I ≤ N, e.g. --shard 2/8")]
+    BadFlag(String),
+    /// `--shard-count 0`.
+    #[error("--shard-count must be at least 1")]
+    ZeroCount,
+    /// `--shard I/N` and `--shard-count M` with M ≠ N.
+    #[error("--shard {flag} and --shard-count {count} disagree")]
+    FlagDisagrees {
+        /// `--shard` as given.
+        flag: String,
+        /// `--shard-count`.
+        count: usize,
+    },
+    /// A variable that is not a whole number.
+    #[error("{var}={value} is not a whole number ≥ 0")]
+    NotANumber {
+        /// The variable.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
+    /// The environment's array size and `--shard-count` differ.
+    #[error("{var} says {env} shards but --shard-count says {flag}")]
+    CountsDisagree {
+        /// The size variable.
+        var: &'static str,
+        /// Its value.
+        env: usize,
+        /// `--shard-count`.
+        flag: usize,
+    },
+    /// The array size variable is 0.
+    #[error("{0} is 0")]
+    ZeroSize(&'static str),
+    /// An index is set, its size variable and `--shard-count` are not.
+    #[error(
+        "{index_var} is set but the array size is unknown: pass --shard-count N or set {size_var}"
+    )]
+    UnknownSize {
+        /// The index variable.
+        index_var: &'static str,
+        /// The size variable that would tell.
+        size_var: &'static str,
+    },
+    /// An index is set by an engine that does not tell the size (Kubernetes), and `--shard-count` is not.
+    #[error(
+        "{0} is set but the number of shards is unknown: pass --shard-count N (the Job's completions)"
+    )]
+    UnknownCount(&'static str),
+    /// The index is past the count.
+    #[error("{var} gives shard index {index} (0-based), beyond {count} shards")]
+    IndexBeyond {
+        /// The index variable.
+        var: &'static str,
+        /// The 0-based index it gives.
+        index: usize,
+        /// The number of shards.
+        count: usize,
+    },
+    /// A Slurm task ID outside `--array`'s MIN, MIN + STEP, ….
+    #[error(
+        "SLURM_ARRAY_TASK_ID={id} is not in the array {min}, {next}, … (SLURM_ARRAY_TASK_MIN, _STEP)"
+    )]
+    SlurmNotInArray {
+        /// SLURM_ARRAY_TASK_ID.
+        id: usize,
+        /// SLURM_ARRAY_TASK_MIN.
+        min: usize,
+        /// MIN + STEP.
+        next: usize,
+    },
+    /// `--shard-count` without an index.
+    #[error(
+        "--shard-count is given but no array index is: set --shard I/N, or run as an array job (AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)"
+    )]
+    CountWithoutIndex,
+}
+
 /// Environment variables read, in order of precedence.
 pub const ENV_VARS: &[&str] = &[
     "AWS_BATCH_JOB_ARRAY_INDEX",
@@ -42,8 +125,8 @@ impl Shard {
     }
 
     /// Parse `I/N` (1 ≤ I ≤ N).
-    pub fn parse(s: &str) -> Result<Shard, String> {
-        let bad = || format!("--shard {s}: expected I/N with 1 ≤ I ≤ N, e.g. --shard 2/8");
+    pub fn parse(s: &str) -> Result<Shard, ShardError> {
+        let bad = || ShardError::BadFlag(s.to_string());
         let (i, n) = s.split_once('/').ok_or_else(bad)?;
         let i: usize = i.trim().parse().map_err(|_| bad())?;
         let n: usize = n.trim().parse().map_err(|_| bad())?;
@@ -62,48 +145,47 @@ impl Shard {
         flag: Option<&str>,
         shard_count: Option<usize>,
         env: impl Fn(&str) -> Option<String>,
-    ) -> Result<Option<Shard>, String> {
+    ) -> Result<Option<Shard>, ShardError> {
         let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
-        let num = |k: &str| -> Result<Option<usize>, String> {
+        let num = |k: &'static str| -> Result<Option<usize>, ShardError> {
             match env(k) {
                 None => Ok(None),
                 Some(v) => v
                     .trim()
                     .parse::<usize>()
                     .map(Some)
-                    .map_err(|_| format!("{k}={v} is not a whole number ≥ 0")),
+                    .map_err(|_| ShardError::NotANumber { var: k, value: v }),
             }
         };
         if shard_count == Some(0) {
-            return Err("--shard-count must be at least 1".into());
+            return Err(ShardError::ZeroCount);
         }
-        let count_from = |var: Option<&str>, source: &str| -> Result<usize, String> {
-            let from_env = match var {
-                Some(k) => num(k)?,
-                None => None,
+        let count_from =
+            |var: Option<&'static str>, index_var: &'static str| -> Result<usize, ShardError> {
+                let from_env = match var {
+                    Some(k) => num(k)?,
+                    None => None,
+                };
+                match (from_env, shard_count) {
+                    (Some(a), Some(b)) if a != b => Err(ShardError::CountsDisagree {
+                        var: var.unwrap_or_default(),
+                        env: a,
+                        flag: b,
+                    }),
+                    (Some(a), _) | (None, Some(a)) if a > 0 => Ok(a),
+                    (Some(_), _) => Err(ShardError::ZeroSize(var.unwrap_or_default())),
+                    (None, _) => Err(match var {
+                        Some(size_var) => ShardError::UnknownSize {
+                            index_var,
+                            size_var,
+                        },
+                        None => ShardError::UnknownCount(index_var),
+                    }),
+                }
             };
-            match (from_env, shard_count) {
-                (Some(a), Some(b)) if a != b => Err(format!(
-                    "{} says {a} shards but --shard-count says {b}",
-                    var.unwrap_or_default()
-                )),
-                (Some(a), _) | (None, Some(a)) if a > 0 => Ok(a),
-                (Some(_), _) => Err(format!("{} is 0", var.unwrap_or_default())),
-                (None, _) => Err(match var {
-                    Some(k) => format!(
-                        "{source} is set but the array size is unknown: pass --shard-count N or set {k}"
-                    ),
-                    None => format!(
-                        "{source} is set but the number of shards is unknown: pass --shard-count N (the Job's completions)"
-                    ),
-                }),
-            }
-        };
-        let check = |index: usize, count: usize, what: &str| -> Result<Option<Shard>, String> {
+        let check = |index: usize, count: usize, var: &'static str| {
             if index >= count {
-                Err(format!(
-                    "{what} gives shard index {index} (0-based), beyond {count} shards"
-                ))
+                Err(ShardError::IndexBeyond { var, index, count })
             } else {
                 Ok(Some(Shard { index, count }))
             }
@@ -114,7 +196,10 @@ impl Shard {
             if let Some(c) = shard_count
                 && c != s.count
             {
-                return Err(format!("--shard {f} and --shard-count {c} disagree"));
+                return Err(ShardError::FlagDisagrees {
+                    flag: f.to_string(),
+                    count: c,
+                });
             }
             return Ok(Some(s));
         }
@@ -131,10 +216,11 @@ impl Shard {
             let min = num("SLURM_ARRAY_TASK_MIN")?.unwrap_or(0);
             let step = num("SLURM_ARRAY_TASK_STEP")?.unwrap_or(1).max(1);
             if id < min || (id - min) % step != 0 {
-                return Err(format!(
-                    "SLURM_ARRAY_TASK_ID={id} is not in the array {min}, {}, … (SLURM_ARRAY_TASK_MIN, _STEP)",
-                    min + step
-                ));
+                return Err(ShardError::SlurmNotInArray {
+                    id,
+                    min,
+                    next: min + step,
+                });
             }
             return check((id - min) / step, n, "SLURM_ARRAY_TASK_ID");
         }
@@ -143,7 +229,7 @@ impl Shard {
             return check(i, n, "JOB_COMPLETION_INDEX");
         }
         if shard_count.is_some() {
-            return Err("--shard-count is given but no array index is: set --shard I/N, or run as an array job (AWS_BATCH_JOB_ARRAY_INDEX, SLURM_ARRAY_TASK_ID or JOB_COMPLETION_INDEX)".into());
+            return Err(ShardError::CountWithoutIndex);
         }
         Ok(None)
     }
@@ -157,7 +243,7 @@ mod tests {
         vars: &[(&str, &str)],
         flag: Option<&str>,
         count: Option<usize>,
-    ) -> Result<Option<Shard>, String> {
+    ) -> Result<Option<Shard>, ShardError> {
         let vars: Vec<(String, String)> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -198,7 +284,9 @@ mod tests {
             s(3, 4)
         );
         assert!(with(&[("AWS_BATCH_JOB_ARRAY_INDEX", "4")], None, Some(4)).is_err());
-        let e = with(&[("AWS_BATCH_JOB_ARRAY_INDEX", "1")], None, None).unwrap_err();
+        let e = with(&[("AWS_BATCH_JOB_ARRAY_INDEX", "1")], None, None)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("--shard-count"), "{e}");
         assert!(with(&size, None, Some(5)).is_err());
         // Batch wins over Slurm.

@@ -120,17 +120,45 @@ pub(super) fn opaque(s: &str) -> String {
     }
 }
 
+/// Why a field's text is not the value expected there. The text itself is never kept, only what `opaque`
+/// says of it (errors about a file the scenario names never echo its content).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(super) enum FieldError {
+    #[error("expected a number, found {0}")]
+    NotANumber(String),
+    #[error("expected a time in seconds, found {0}")]
+    NotSeconds(String),
+    #[error("expected an ISO 8601 time like 2024-01-01T08:00:00Z, found {0}")]
+    NotIso8601(String),
+    #[error("no such date (a month outside 1-12, or a day the month does not have)")]
+    NoSuchDate,
+    #[error("time of day out of range (an hour over 23, a minute over 59 or a second over 60)")]
+    TimeOfDay,
+    #[error("cannot recognise a time (seconds or ISO 8601): found {0}")]
+    UnknownTime(String),
+    /// Not a count of CPU units or MiB: negative, or past u32.
+    #[error("expected a non-negative number up to {max}, found {0}", max = u32::MAX)]
+    NotUnits(f64),
+}
+
+/// A [`TraceError`]'s message.
+impl From<FieldError> for String {
+    fn from(e: FieldError) -> String {
+        e.to_string()
+    }
+}
+
 /// Parses a finite number.
-pub(super) fn parse_number(s: &str) -> Result<f64, String> {
+pub(super) fn parse_number(s: &str) -> Result<f64, FieldError> {
     let t = s.trim();
     match t.parse::<f64>() {
         Ok(v) if v.is_finite() => Ok(v),
-        _ => Err(format!("expected a number, found {}", opaque(t))),
+        _ => Err(FieldError::NotANumber(opaque(t))),
     }
 }
 
 /// Parses a number of seconds, keeping the fraction separately for precision.
-pub(super) fn parse_seconds(s: &str) -> Result<Stamp, String> {
+pub(super) fn parse_seconds(s: &str) -> Result<Stamp, FieldError> {
     let t = s.trim();
     let v = parse_number(t)?;
     // For plain "int.frac" text keep the two parts apart (no rounding to f64).
@@ -157,39 +185,26 @@ pub(super) fn parse_seconds(s: &str) -> Result<Stamp, String> {
 }
 
 /// Parses a time in the given format.
-pub(super) fn parse_time(s: &str, fmt: TimeFormat) -> Result<Stamp, String> {
+pub(super) fn parse_time(s: &str, fmt: TimeFormat) -> Result<Stamp, FieldError> {
     match fmt {
-        TimeFormat::Seconds => {
-            parse_seconds(s).map_err(|_| format!("expected a time in seconds, found {}", opaque(s)))
-        }
+        TimeFormat::Seconds => parse_seconds(s).map_err(|_| FieldError::NotSeconds(opaque(s))),
         // The file's text is not echoed (docs/limits.md): say what was wrong, not what was there.
         TimeFormat::Iso8601 => parse_iso8601(s).map_err(|e| match e {
-            crate::time::IsoTimeError::Syntax(_) => format!(
-                "expected an ISO 8601 time like 2024-01-01T08:00:00Z, found {}",
-                opaque(s)
-            ),
-            crate::time::IsoTimeError::NoSuchDate(_) => {
-                "no such date (a month outside 1-12, or a day the month does not have)".to_string()
-            }
-            crate::time::IsoTimeError::TimeOfDay(_) => {
-                "time of day out of range (an hour over 23, a minute over 59 or a second over 60)"
-                    .to_string()
-            }
+            crate::time::IsoTimeError::Syntax(_) => FieldError::NotIso8601(opaque(s)),
+            crate::time::IsoTimeError::NoSuchDate(_) => FieldError::NoSuchDate,
+            crate::time::IsoTimeError::TimeOfDay(_) => FieldError::TimeOfDay,
         }),
     }
 }
 
 /// Guesses the format of a time field: a number, else ISO 8601.
-pub(super) fn detect_time_format(s: &str) -> Result<TimeFormat, String> {
+pub(super) fn detect_time_format(s: &str) -> Result<TimeFormat, FieldError> {
     if parse_number(s).is_ok() {
         Ok(TimeFormat::Seconds)
     } else if parse_iso8601(s).is_ok() {
         Ok(TimeFormat::Iso8601)
     } else {
-        Err(format!(
-            "cannot recognise a time (seconds or ISO 8601): found {}",
-            opaque(s)
-        ))
+        Err(FieldError::UnknownTime(opaque(s)))
     }
 }
 
@@ -440,7 +455,7 @@ mod tests {
         assert!(detect_time_format("noon").is_err());
         assert!(parse_number("nan").is_err());
         assert_eq!(
-            parse_number(" abc ").unwrap_err(),
+            parse_number(" abc ").unwrap_err().to_string(),
             "expected a number, found 3 characters of other text (not shown)"
         );
     }

@@ -7,7 +7,9 @@
 //! openb pod list was checked to be sorted by `creation_time` (as its
 //! documentation says), so it needs no buffering either.
 
-use super::error::{CsvSource, TraceError, open_input, parse_number, read_line_bounded};
+use super::error::{
+    CsvSource, FieldError, TraceError, open_input, parse_number, read_line_bounded,
+};
 use std::io::BufRead;
 use std::path::Path;
 
@@ -89,14 +91,11 @@ pub struct JobReader {
 }
 
 /// Rounds a non-negative number up to a `u32`.
-fn to_units(v: f64) -> Result<u32, String> {
+fn to_units(v: f64) -> Result<u32, FieldError> {
     if v >= 0.0 && v.ceil() <= f64::from(u32::MAX) {
         Ok(v.ceil() as u32)
     } else {
-        Err(format!(
-            "expected a non-negative number up to {}, found {v}",
-            u32::MAX
-        ))
+        Err(FieldError::NotUnits(v))
     }
 }
 
@@ -337,7 +336,7 @@ fn next_swf(
             f64::from(mem_default) * procs
         };
         let err =
-            |m: String| TraceError::new(file, *line, Some("field 5 (allocated processors)"), m);
+            |m: FieldError| TraceError::new(file, *line, Some("field 5 (allocated processors)"), m);
         let job = Job {
             id: id.max(0.0) as u64,
             arrival_s: 0.0,

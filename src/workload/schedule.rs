@@ -38,6 +38,64 @@ pub enum Schedule {
     },
 }
 
+/// Why a schedule expression does not parse; the text says what is allowed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ScheduleError {
+    /// One cron field is wrong.
+    #[error("{field} field `{text}`: {problem}")]
+    CronField {
+        /// The field's name (`minutes`, `day-of-week`, …).
+        field: &'static str,
+        /// The field as written.
+        text: String,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A cron line with neither 5 nor 6 fields.
+    #[error("cron: expected 5 or 6 fields, found {found} in `{text}`")]
+    CronFieldCount {
+        /// How many fields it has.
+        found: usize,
+        /// The line as written.
+        text: String,
+    },
+    /// AWS cron: both or neither of day-of-month and day-of-week are `?`.
+    #[error(
+        "cron: exactly one of the day-of-month (`{day_of_month}`) and day-of-week (`{day_of_week}`) fields must be `?`"
+    )]
+    CronQuestionMark {
+        /// The day-of-month field as written.
+        day_of_month: String,
+        /// The day-of-week field as written.
+        day_of_week: String,
+    },
+    /// `cron(...)` without AWS's 6 fields (the text inside the parentheses).
+    #[error("cron(...): AWS expressions have 6 fields, found `{0}`")]
+    AwsCronFields(String),
+    /// A `value unit` duration of `rate(...)` or `every(...)` is wrong.
+    #[error("{what}: {problem}")]
+    Duration {
+        /// Which duration (`rate`, `every`, `every offset`).
+        what: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// A duration of zero where a period is needed.
+    #[error("{what} must be positive, found `{text}`")]
+    NotPositive {
+        /// The sentence's subject (`rate: the value`, `every: the period`).
+        what: &'static str,
+        /// The duration as written.
+        text: String,
+    },
+    /// `at(...)` with a time that is not ISO 8601.
+    #[error("at: {0}")]
+    At(#[source] crate::time::IsoTimeError),
+    /// None of the forms (the expression as written).
+    #[error("unknown schedule `{0}`: expected rate(...), cron(...), at(...) or every(...)")]
+    Unknown(String),
+}
+
 /// A parsed cron expression: the allowed values of each field.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CronExpr {
@@ -76,8 +134,12 @@ fn parse_field(
     f: &Field,
     allow_q: bool,
     allow_l: bool,
-) -> Result<(Vec<bool>, bool, bool, bool), String> {
-    let err = |m: String| format!("{} field `{text}`: {m}", f.name);
+) -> Result<(Vec<bool>, bool, bool, bool), ScheduleError> {
+    let err = |problem: String| ScheduleError::CronField {
+        field: f.name,
+        text: text.to_string(),
+        problem,
+    };
     let mut set = vec![false; f.size];
     if text == "?" {
         return if allow_q {
@@ -89,7 +151,7 @@ fn parse_field(
         };
     }
     let mut last = false;
-    let value = |s: &str| -> Result<i64, String> {
+    let value = |s: &str| -> Result<i64, ScheduleError> {
         if let Some(i) = f.names.iter().position(|n| n.eq_ignore_ascii_case(s)) {
             return Ok(f.first_name + i as i64);
         }
@@ -145,12 +207,17 @@ impl CronExpr {
     /// restricted day-of-month and day-of-week match when either matches) or
     /// 6 fields (AWS: day-of-week 1-7 = SUN-SAT, then a year 1970-2199;
     /// exactly one of day-of-month and day-of-week must be `?`).
-    pub fn parse(s: &str) -> Result<Self, String> {
+    pub fn parse(s: &str) -> Result<Self, ScheduleError> {
         let parts: Vec<&str> = s.split_whitespace().collect();
         let aws = match parts.len() {
             5 => false,
             6 => true,
-            n => return Err(format!("cron: expected 5 or 6 fields, found {n} in `{s}`")),
+            found => {
+                return Err(ScheduleError::CronFieldCount {
+                    found,
+                    text: s.to_string(),
+                });
+            }
         };
         let fld = |name, lo, hi, index: fn(i64) -> usize, size| Field {
             name,
@@ -215,10 +282,10 @@ impl CronExpr {
             vec![true; span]
         };
         if aws && dq == wq {
-            return Err(format!(
-                "cron: exactly one of the day-of-month (`{}`) and day-of-week (`{}`) fields must be `?`",
-                parts[2], parts[4]
-            ));
+            return Err(ScheduleError::CronQuestionMark {
+                day_of_month: parts[2].to_string(),
+                day_of_week: parts[4].to_string(),
+            });
         }
         Ok(CronExpr {
             minutes,
@@ -275,25 +342,26 @@ impl CronExpr {
 }
 
 /// Parses `N unit` (minutes, hours, days; seconds too when `seconds_ok`).
-fn parse_duration(s: &str, what: &str, seconds_ok: bool) -> Result<f64, String> {
+fn parse_duration(s: &str, what: &'static str, seconds_ok: bool) -> Result<f64, ScheduleError> {
+    let err = |problem: String| ScheduleError::Duration { what, problem };
     let mut it = s.split_whitespace();
     let (Some(v), Some(unit), None) = (it.next(), it.next(), it.next()) else {
-        return Err(format!(
-            "{what}: expected `value unit`, e.g. `5 minutes`, found `{s}`"
-        ));
+        return Err(err(format!(
+            "expected `value unit`, e.g. `5 minutes`, found `{s}`"
+        )));
     };
     let n: u64 = v
         .parse()
-        .map_err(|_| format!("{what}: expected a whole number, found `{v}`"))?;
+        .map_err(|_| err(format!("expected a whole number, found `{v}`")))?;
     let unit_s = match unit.to_ascii_lowercase().trim_end_matches('s') {
         "second" if seconds_ok => 1.0,
         "minute" => 60.0,
         "hour" => 3600.0,
         "day" => 86_400.0,
         _ => {
-            return Err(format!(
-                "{what}: unknown unit `{unit}` (expected minutes, hours or days)"
-            ));
+            return Err(err(format!(
+                "unknown unit `{unit}` (expected minutes, hours or days)"
+            )));
         }
     };
     Ok(n as f64 * unit_s)
@@ -315,7 +383,7 @@ fn periodic_after(t: f64, period: f64, offset: f64) -> Option<f64> {
 
 /// Parses `rate(5 minutes)`, `cron(0/15 * * * ? *)`, `at(2024-01-01T08:00:00)`,
 /// `every(15 minutes[, 5 minutes])` or a bare 5- (or 6-) field cron line.
-pub fn parse(s: &str) -> Result<Schedule, String> {
+pub fn parse(s: &str) -> Result<Schedule, ScheduleError> {
     let s = s.trim();
     let inner = |prefix: &str| {
         s.strip_prefix(prefix)
@@ -325,18 +393,19 @@ pub fn parse(s: &str) -> Result<Schedule, String> {
     if let Some(body) = inner("rate(") {
         let period_s = parse_duration(body, "rate", false)?;
         if period_s <= 0.0 {
-            return Err(format!("rate: the value must be positive, found `{body}`"));
+            return Err(ScheduleError::NotPositive {
+                what: "rate: the value",
+                text: body.to_string(),
+            });
         }
         Ok(Schedule::Rate { period_s })
     } else if let Some(body) = inner("cron(") {
         if body.split_whitespace().count() != 6 {
-            return Err(format!(
-                "cron(...): AWS expressions have 6 fields, found `{body}`"
-            ));
+            return Err(ScheduleError::AwsCronFields(body.to_string()));
         }
         CronExpr::parse(body).map(Schedule::Cron)
     } else if let Some(body) = inner("at(") {
-        let t = parse_iso8601(body).map_err(|m| format!("at: {m}"))?;
+        let t = parse_iso8601(body).map_err(ScheduleError::At)?;
         Ok(Schedule::At {
             epoch_s: t.as_f64(),
         })
@@ -344,16 +413,17 @@ pub fn parse(s: &str) -> Result<Schedule, String> {
         let (p, o) = body.split_once(',').unwrap_or((body, "0 seconds"));
         let period_s = parse_duration(p, "every", true)?;
         if period_s <= 0.0 {
-            return Err(format!("every: the period must be positive, found `{p}`"));
+            return Err(ScheduleError::NotPositive {
+                what: "every: the period",
+                text: p.to_string(),
+            });
         }
         Ok(Schedule::Every {
             period_s,
             offset_s: parse_duration(o, "every offset", true)?,
         })
     } else if s.contains('(') {
-        Err(format!(
-            "unknown schedule `{s}`: expected rate(...), cron(...), at(...) or every(...)"
-        ))
+        Err(ScheduleError::Unknown(s.to_string()))
     } else {
         CronExpr::parse(s).map(Schedule::Cron)
     }
@@ -544,7 +614,7 @@ mod tests {
             ("daily(8)", "unknown schedule"),
         ];
         for (expr, want) in cases {
-            let e = parse(expr).unwrap_err();
+            let e = parse(expr).unwrap_err().to_string();
             assert!(e.contains(want), "{expr}: {e}");
         }
     }

@@ -1,7 +1,8 @@
 //! Shared helpers for the integration tests.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use ecsim::metrics::{MemorySink, Summary, TaskRecord};
 use ecsim::scenario;
@@ -54,3 +55,27 @@ seed = 5
 [cluster]
 availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
 "#;
+
+/// Run the ecsim binary with `args` in `cwd`.
+pub fn ecsim(args: &[&str], cwd: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run ecsim")
+}
+
+/// The repository (scenarios/ and docs/ are read from it).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A run's standard error, as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A run's standard output, as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}

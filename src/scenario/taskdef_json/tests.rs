@@ -507,12 +507,13 @@ fn task_cpu_strings() {
         "1 GB",
         "99999999999999",
     ] {
-        let err = parse_task_cpu(s).unwrap_err();
+        let err = parse_task_cpu(s).unwrap_err().to_string();
         assert!(err.contains("invalid task cpu"), "{s:?}: {err}");
     }
     assert!(
         parse_task_cpu("0.3 vCPU")
             .unwrap_err()
+            .to_string()
             .contains("whole number")
     );
 }
@@ -543,7 +544,7 @@ fn task_memory_strings() {
         "2 MB",
         "5000000 GB",
     ] {
-        let err = parse_task_memory(s).unwrap_err();
+        let err = parse_task_memory(s).unwrap_err().to_string();
         assert!(err.contains("invalid task memory"), "{s:?}: {err}");
     }
 }
