@@ -464,11 +464,7 @@ pub struct PoissonSampler {
 enum SamplerKind {
     Zero,
     Inversion(f64),
-    Ptrs {
-        b: f64,
-        a: f64,
-        vr: f64,
-    },
+    Ptrs { b: f64, a: f64, vr: f64 },
 }
 
 impl PoissonSampler {
@@ -677,7 +673,13 @@ mod tests {
                 60.0
             };
         }
-        let long = [3.5 * DAY, 3.5 * DAY + 0.001, 7.0 * DAY, 15.2 * DAY, 40.0 * DAY];
+        let long = [
+            3.5 * DAY,
+            3.5 * DAY + 0.001,
+            7.0 * DAY,
+            15.2 * DAY,
+            40.0 * DAY,
+        ];
         for p in [
             DIURNAL,
             Pattern::Diurnal {
@@ -694,7 +696,11 @@ mod tests {
             let mut memo = SinMemo::default();
             for w in cuts.windows(2) {
                 let want = p.mean_rate_memo(w[0], w[1], &mut memo);
-                assert_eq!(prepared.mean_rate(w[0], w[1]).to_bits(), want.to_bits(), "{w:?}");
+                assert_eq!(
+                    prepared.mean_rate(w[0], w[1]).to_bits(),
+                    want.to_bits(),
+                    "{w:?}"
+                );
                 assert_eq!(want.to_bits(), p.mean_rate(w[0], w[1]).to_bits());
             }
             let mut x = 1234.5;
