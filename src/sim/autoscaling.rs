@@ -20,9 +20,9 @@ impl<'a> Sim<'a> {
         if self.scalers[i].is_none() {
             return false;
         }
-        let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
         // The request rate is there when a row is written or a policy reads it (see `ticks::traffic_tick`).
         let per_target = request_rate.and_then(|rate| {
+            let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
             let n = self.traffic[i].as_ref()?.targets.len();
             (n > 0).then(|| rate * 60.0 * period_min / n as f64 / period_min)
         });

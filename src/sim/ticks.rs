@@ -135,7 +135,6 @@ impl<'a> Sim<'a> {
         let load = spec.services[i].load.as_ref().expect("load");
         let mut request_rate = None;
         self.advance_traffic(ServiceId(i as u32));
-        let period_s = spec.metric_period_ms as f64 / 1000.0;
         let tr = self.traffic[i].as_mut().expect("load");
         let need_latency = write_rows || load.slo.is_some_and(|o| o.p99_ms.is_some());
         // Request rate and memory are computed only for a written row or a policy that reads
@@ -152,6 +151,7 @@ impl<'a> Sim<'a> {
         );
         let ms = |x: Option<f64>| x.map(|v| round6(v * 1000.0));
         if write_rows || reads_rate {
+            let period_s = spec.metric_period_ms as f64 / 1000.0;
             request_rate = Some(round6(p.arrived / period_s));
         }
         let cpu_utilization = p.cpu_utilization.map(round6);

@@ -10,6 +10,9 @@ use crate::workload::synthetic;
 /// over 2,000 services), and within a metric tick they all ask for the same interval. Both are pure
 /// functions of (pattern, interval) and (mean), so sharing never changes a figure; the services' random
 /// streams stay their own.
+///
+/// A class of one service (a fleet whose services each have their own rate) gains nothing here: its
+/// service asks [`RateMemo::shared`] once and then computes its own rates, never touching the memo.
 #[derive(Debug, Default)]
 pub struct RateMemo {
     classes: Vec<RateClass>,
@@ -17,9 +20,10 @@ pub struct RateMemo {
 
 #[derive(Debug)]
 struct RateClass {
-    pattern: synthetic::Pattern,
     /// `Debug` text of the pattern: equal texts, equal rates (unlike `==`, it tells 0.0 from −0.0).
     text: String,
+    /// Services registered with it.
+    members: u32,
     /// The two intervals last asked for, ms, with their mean rates, newest first: a service whose
     /// targets changed mid-period asks for its own interval, and should not evict the tick's that the
     /// class's other services ask for next.
@@ -33,26 +37,33 @@ impl RateMemo {
     pub fn class_of(&mut self, pattern: &synthetic::Pattern) -> u32 {
         let text = format!("{pattern:?}");
         if let Some(i) = self.classes.iter().position(|c| c.text == text) {
+            self.classes[i].members += 1;
             return i as u32;
         }
         self.classes.push(RateClass {
-            pattern: pattern.clone(),
             text,
+            members: 1,
             last: [None; 2],
             sampler: None,
         });
         self.classes.len() as u32 - 1
     }
 
-    /// Mean rate of class `c` over `[a_ms, b_ms)` (as [`synthetic::Pattern::mean_rate`]); computed with the
-    /// asking service's own `sin` memo when not memoised here: its last interval ended where this one
-    /// starts, which the class's last asker need not have.
+    /// Does class `c` have more than one service (so far)? Asked once all services are registered.
+    pub(super) fn shared(&self, c: u32) -> bool {
+        self.classes[c as usize].members > 1
+    }
+
+    /// Mean rate of class `c` over `[a_ms, b_ms)` (`a_s`, `b_s` in seconds), as
+    /// [`synthetic::Pattern::mean_rate`]; computed with the asking service's own prepared pattern (equal
+    /// to the class's) when not memoised here: its `sin` memo holds the end of its last interval, which
+    /// is where this one starts, and the class's last asker need not have had.
     pub(super) fn mean_rate(
         &mut self,
         c: u32,
-        a_ms: SimTime,
-        b_ms: SimTime,
-        sin: &mut synthetic::SinMemo,
+        (a_ms, b_ms): (SimTime, SimTime),
+        (a_s, b_s): (f64, f64),
+        own: &mut synthetic::PreparedPattern,
     ) -> f64 {
         let class = &mut self.classes[c as usize];
         for k in 0..2 {
@@ -63,9 +74,7 @@ impl RateMemo {
                 return mean;
             }
         }
-        let mean = class
-            .pattern
-            .mean_rate_memo(a_ms as f64 / 1000.0, b_ms as f64 / 1000.0, sin);
+        let mean = own.mean_rate(a_s, b_s);
         class.last = [Some((a_ms, b_ms, mean)), class.last[0]];
         mean
     }

@@ -68,8 +68,8 @@ impl UniformSource for RngStream {
 
 /// A source of requests, opened for the run.
 pub enum SourceRt {
-    /// Synthetic, with the memo of its last diurnal `sin`.
-    Pattern(synthetic::Pattern, synthetic::SinMemo),
+    /// Synthetic, prepared for consecutive intervals (its own constants and last `sin`).
+    Pattern(synthetic::PreparedPattern),
     /// A rate trace.
     Rate(rate::RateSeries),
     /// A request log, with the next request read ahead.
@@ -80,7 +80,9 @@ impl SourceRt {
     /// Open a source (its file was checked when the scenario was loaded).
     pub fn open(spec: &LoadSourceSpec) -> SourceRt {
         match spec {
-            LoadSourceSpec::Pattern(p) => SourceRt::Pattern(p.clone(), Default::default()),
+            LoadSourceSpec::Pattern(p) => {
+                SourceRt::Pattern(synthetic::PreparedPattern::new(p.clone()))
+            }
             LoadSourceSpec::Rate(cfg) => {
                 SourceRt::Rate(rate::RateSeries::open(cfg.clone()).expect("trace checked at load"))
             }
@@ -95,10 +97,10 @@ impl SourceRt {
         }
     }
 
-    /// The pattern's `sin` memo (only synthetic patterns have a rate class, and ask for it).
-    fn sin_memo(&mut self) -> &mut synthetic::SinMemo {
+    /// The prepared pattern (only synthetic patterns have a rate class, and ask for it).
+    fn prepared(&mut self) -> &mut synthetic::PreparedPattern {
         match self {
-            SourceRt::Pattern(_, memo) => memo,
+            SourceRt::Pattern(p) => p,
             _ => unreachable!("only synthetic patterns have a rate class"),
         }
     }
@@ -123,7 +125,7 @@ impl SourceRt {
     /// Mean arrival rate over `[a, b)` seconds (before noise).
     pub fn mean_rate(&mut self, a: f64, b: f64) -> f64 {
         match self {
-            SourceRt::Pattern(p, memo) => p.mean_rate_memo(a, b, memo),
+            SourceRt::Pattern(p) => p.mean_rate(a, b),
             SourceRt::Rate(r) => r.mean_rate(a, b).expect("trace checked at load"),
             SourceRt::Log(log, next) => {
                 let mut n = 0u64;
@@ -146,7 +148,7 @@ impl SourceRt {
         out: &mut Vec<f64>,
     ) {
         match self {
-            SourceRt::Pattern(p, _) => synthetic::poisson_arrivals(p, a, b, rng, out),
+            SourceRt::Pattern(p) => synthetic::poisson_arrivals(p.pattern(), a, b, rng, out),
             SourceRt::Rate(r) => {
                 let mut t0 = a;
                 while t0 < b {
@@ -469,6 +471,8 @@ pub struct ServiceTraffic {
     rng: RngStream,
     /// Traffic has been computed up to here.
     pub last_ms: SimTime,
+    /// `last_ms` and its value in seconds (`last_ms / 1000`, divided once: the next interval starts there).
+    last_s: (SimTime, f64),
     /// Healthy, registered targets.
     pub targets: Vec<TaskId>,
     /// This period's sums.
@@ -502,6 +506,8 @@ pub struct ServiceTraffic {
     /// Noise is drawn once per window of this length (the metric period) and applies to every interval
     /// in it, so that the realized traffic does not depend on how often the target set changes.
     noise_window_ms: u64,
+    /// `noise_window_ms` in seconds.
+    noise_window_s: f64,
     /// The window the factor below belongs to (`u64::MAX`: none yet).
     noise_window: u64,
     /// Realized ÷ mean arrival rate in the current window.
@@ -509,7 +515,7 @@ pub struct ServiceTraffic {
     groups: Vec<(ShapeKey, f64)>,
     buf: Vec<f64>,
     /// Its pattern's class in the run's [`RateMemo`] (fluid mode, synthetic pattern).
-    rate_class: Option<u32>,
+    rate_class: RateClassRt,
     /// Are memory sums kept? Only a written row or a memory policy reads the memory utilisation, and
     /// its in-flight term costs an Erlang C per interval; a run into a `NullSink` whose policies read
     /// CPU or requests keeps none (see [`Self::set_track_memory`]).
@@ -517,6 +523,17 @@ pub struct ServiceTraffic {
     /// Arrived, served and dropped in the warm-up (the summary leaves them out). Cold (touched only in
     /// the warm-up): kept last, away from the fields every interval reads.
     pub warm_up_sums: [f64; 3],
+}
+
+/// A service's use of the run's [`RateMemo`].
+#[derive(Debug, Clone, Copy)]
+enum RateClassRt {
+    /// Its pattern's class, before the first interval asks whether other services share it.
+    Unresolved(u32),
+    /// A class shared with other services: rates and the Poisson sampler through the memo.
+    Shared(u32),
+    /// Its own rates (a pattern no other service has, a trace, a log): the memo is never touched.
+    Own,
 }
 
 const MAX_SHAPES: usize = 4096;
@@ -611,13 +628,14 @@ impl ServiceTraffic {
         rates: &mut RateMemo,
     ) -> Self {
         let rate_class = match &load.source {
-            LoadSourceSpec::Pattern(p) => Some(rates.class_of(p)),
-            _ => None,
+            LoadSourceSpec::Pattern(p) => RateClassRt::Unresolved(rates.class_of(p)),
+            _ => RateClassRt::Own,
         };
         ServiceTraffic {
             source: SourceRt::open(&load.source),
             rng,
             last_ms: 0,
+            last_s: (0, 0.0),
             targets: Vec::new(),
             period: PeriodAcc::default(),
             arrived: 0.0,
@@ -635,6 +653,7 @@ impl ServiceTraffic {
             cache_alike: false,
             backlogged: 0,
             noise_window_ms: noise_window_ms.max(1),
+            noise_window_s: noise_window_ms.max(1) as f64 / 1000.0,
             noise_window: u64::MAX,
             noise_factor: 1.0,
             groups: Vec::new(),
@@ -732,239 +751,6 @@ impl ServiceTraffic {
             rates,
         );
         self.cache = targets;
-    }
-
-    /// Traffic over `[last_ms, b_ms)` with a fixed set of `targets`; `same`: they all have the same
-    /// servers and rates (the cache knows, so no pass over them is needed).
-    #[allow(clippy::too_many_arguments)]
-    fn advance_with(
-        &mut self,
-        load: &LoadSpec,
-        mode: TrafficMode,
-        b_ms: SimTime,
-        targets: &[Target],
-        first: Option<Target>,
-        same: bool,
-        tasks: &mut [TaskTraffic],
-        running: u32,
-        task_cpu: u32,
-        task_mem: u32,
-        shapes: &mut ShapeCache,
-        rates: &mut RateMemo,
-    ) {
-        let a_ms = self.last_ms;
-        if b_ms <= a_ms {
-            return;
-        }
-        self.last_ms = b_ms;
-        let (a, b) = (a_ms as f64 / 1000.0, b_ms as f64 / 1000.0);
-        let dt = b - a;
-        let timeout = load.timeout_ms as f64 / 1000.0;
-        let p = &mut self.period;
-        p.cpu_reserved += running as f64 * task_cpu as f64 * dt;
-        let mem = self.track_memory;
-        if mem {
-            p.mem_reserved += running as f64 * task_mem as f64 * dt;
-            p.mem_used +=
-                running.saturating_sub(targets.len() as u32) as f64 * load.memory_base_mib * dt;
-        }
-        match mode {
-            TrafficMode::Fluid => {
-                let mean = match self.rate_class {
-                    Some(c) => rates.mean_rate(c, a_ms, b_ms, self.source.sin_memo()),
-                    None => self.source.mean_rate(a, b),
-                };
-                // One noise draw per window: a Poisson count (or log-normal multiplier) for the whole
-                // metric period, from the rate of its first interval, applied to each of its intervals.
-                // Drawing per interval instead would make a split interval noisier than a whole one
-                // (a 1 ms interval holding 3 requests "is" 3,000 requests/s).
-                let window = a_ms / self.noise_window_ms;
-                if window != self.noise_window {
-                    self.noise_window = window;
-                    let w_s = self.noise_window_ms as f64 / 1000.0;
-                    self.noise_factor = if mean > 0.0 {
-                        let realized = match self.rate_class {
-                            Some(c) => rates.realize(c, mean, w_s, &load.noise, &mut self.rng),
-                            None => synthetic::realize(mean, w_s, &load.noise, &mut self.rng),
-                        };
-                        realized / mean
-                    } else {
-                        1.0
-                    };
-                }
-                let lambda = mean * self.noise_factor;
-                self.last_lambda_rps = lambda;
-                let arrivals = lambda * dt;
-                p.arrived += arrivals;
-                self.arrived += arrivals;
-                let Some(first) = first else {
-                    // No healthy target: the load balancer answers 503.
-                    p.dropped += arrivals;
-                    self.dropped += arrivals;
-                    return;
-                };
-                // Alike targets with no backlog (the usual case) get the same share and behave the same:
-                // one step for all of them, so the work does not grow with the number of tasks.
-                debug_assert_eq!(
-                    self.backlogged as usize,
-                    targets
-                        .iter()
-                        .filter(|t| tasks[t.task.0 as usize].backlog > 0.0)
-                        .count()
-                );
-                debug_assert_eq!(
-                    same,
-                    targets.iter().all(|t| t.servers == first.servers
-                        && t.mu == first.mu
-                        && t.vcpu_per_server == first.vcpu_per_server)
-                );
-                let alike = same && self.backlogged == 0;
-                let mut done = false;
-                if alike {
-                    let n = targets.len() as f64;
-                    let cap = first.servers as f64 * first.mu;
-                    let li = lambda / n;
-                    // No backlog and arrivals below capacity: the fluid step serves all that arrives
-                    // (`served = λ·dt` exactly, nothing dropped, no backlog), so it is not called: its
-                    // waits and means are divisions this path never reads.
-                    if li < cap {
-                        let served = li * dt;
-                        debug_assert!({
-                            let step = fluid_step(0.0, li, cap, dt, timeout);
-                            step.served == served && step.dropped == 0.0 && step.max_backlog == 0.0
-                        });
-                        p.served += n * served;
-                        self.served += n * served;
-                        p.cpu_used += n * served / first.mu * first.vcpu_per_server * 1024.0;
-                        if mem {
-                            let w = Mmc::new(first.servers, li, first.mu)
-                                .map_or(1.0 / first.mu, |q| q.mean_response());
-                            let in_flight = served / dt * w;
-                            p.mem_used += n
-                                * (load.memory_base_mib + load.memory_per_request_mib * in_flight)
-                                * dt;
-                        }
-                        p.shapes
-                            .add(shape_key(first.servers, li, first.mu), n * li * dt);
-                        done = true;
-                    }
-                }
-                let mut total_cap = 0.0;
-                if !done {
-                    self.groups.clear();
-                    self.backlogged = 0;
-                    total_cap = targets.iter().map(|t| t.servers as f64 * t.mu).sum();
-                }
-                for t in targets.iter().filter(|_| !done) {
-                    let cap = t.servers as f64 * t.mu;
-                    let share = match load.balancer {
-                        Balancer::RoundRobin => 1.0 / targets.len() as f64,
-                        Balancer::LeastOutstandingRequests => cap / total_cap,
-                    };
-                    let li = lambda * share;
-                    let tt = &mut tasks[t.task.0 as usize];
-                    let step = fluid_step(tt.backlog, li, cap, dt, timeout);
-                    tt.backlog = step.backlog_end;
-                    self.backlogged += u32::from(tt.backlog > 0.0);
-                    p.served += step.served;
-                    p.dropped += step.dropped;
-                    self.served += step.served;
-                    self.dropped += step.dropped;
-                    p.cpu_used += step.served / t.mu * t.vcpu_per_server * 1024.0;
-                    // Little's law: requests in the system = throughput × mean response time (M/M/c when stable),
-                    // plus the fluid backlog.
-                    if mem {
-                        let w = Mmc::new(t.servers, li.min(cap * 0.999_999), t.mu)
-                            .map_or(1.0 / t.mu, |q| q.mean_response());
-                        let in_flight = step.mean_backlog + step.served / dt * w;
-                        p.mem_used +=
-                            (load.memory_base_mib + load.memory_per_request_mib * in_flight) * dt;
-                    }
-                    let idle = step.max_backlog == 0.0 && li < cap;
-                    if idle {
-                        // The common case: a stable M/M/c for the whole interval. Identical targets share
-                        // one cached distribution, added once with their summed weight.
-                        let key = shape_key(t.servers, li, t.mu);
-                        match self.groups.iter_mut().find(|g| g.0 == key) {
-                            Some(g) => g.1 += li * dt,
-                            None => self.groups.push((key, li * dt)),
-                        }
-                    } else {
-                        shapes.record_fluid_step(&mut p.hist, t.servers, li, t.mu, &step);
-                    }
-                }
-                if !done {
-                    for &(key, w) in &self.groups {
-                        p.shapes.add(key, w);
-                    }
-                }
-            }
-            TrafficMode::Requests => {
-                self.buf.clear();
-                self.source
-                    .arrivals(a, b, &load.noise, &mut self.rng, &mut self.buf);
-                let n = self.buf.len() as f64;
-                p.arrived += n;
-                self.arrived += n;
-                if targets.is_empty() {
-                    p.dropped += n;
-                    self.dropped += n;
-                    return;
-                }
-                for t in targets {
-                    let tt = &mut tasks[t.task.0 as usize];
-                    if tt.queue.is_none() {
-                        tt.queue = Some(FcfsQueue::new(t.servers));
-                    }
-                }
-                for &at in &self.buf {
-                    let k = match load.balancer {
-                        Balancer::RoundRobin => {
-                            self.rr = (self.rr + 1) % targets.len();
-                            self.rr
-                        }
-                        Balancer::LeastOutstandingRequests => (0..targets.len())
-                            .min_by(|&i, &j| {
-                                let fi = tasks[targets[i].task.0 as usize]
-                                    .queue
-                                    .as_ref()
-                                    .map_or(0.0, |q| q.earliest_free());
-                                let fj = tasks[targets[j].task.0 as usize]
-                                    .queue
-                                    .as_ref()
-                                    .map_or(0.0, |q| q.earliest_free());
-                                fi.total_cmp(&fj)
-                            })
-                            .expect("targets"),
-                    };
-                    let t = &targets[k];
-                    let q = tasks[t.task.0 as usize].queue.as_mut().expect("queue");
-                    if q.earliest_free() - at > timeout {
-                        p.dropped += 1.0;
-                        self.dropped += 1.0;
-                        continue;
-                    }
-                    let mean_s = 1.0 / t.mu;
-                    let s = match load.service_time {
-                        ServiceTimeShape::Exponential => -mean_s * self.rng.next_f64_open0().ln(),
-                        ServiceTimeShape::Constant => mean_s,
-                        ServiceTimeShape::LogNormal(sigma) => {
-                            let u1 = self.rng.next_f64_open0();
-                            let u2 = self.rng.next_f64();
-                            let z = crate::numerics::box_muller(u1, u2);
-                            mean_s * (sigma * z - 0.5 * sigma * sigma).exp()
-                        }
-                    };
-                    let r = q.arrive(at, s);
-                    p.hist.record(r, 1.0);
-                    p.served += 1.0;
-                    self.served += 1.0;
-                    p.cpu_used += s * t.vcpu_per_server * 1024.0;
-                    p.mem_used += load.memory_per_request_mib * r;
-                }
-                p.mem_used += targets.len() as f64 * load.memory_base_mib * dt;
-            }
-        }
     }
 
     /// A target leaves (its task is stopping): its backlog drains during the deregistration delay, which
@@ -1137,6 +923,8 @@ impl ServiceTraffic {
             .sum()
     }
 }
+
+mod interval;
 
 #[cfg(test)]
 mod tests;

@@ -108,6 +108,130 @@ impl Default for SinMemo {
     }
 }
 
+/// A pattern prepared for one service's run of consecutive intervals (see [`Self::mean_rate`]): a diurnal
+/// pattern's constants computed once, by the same expressions as [`Pattern::mean_rate_memo`] (so the same
+/// bits), its last `sin` and the day its last interval started in. Per service, nothing shared: a fleet
+/// whose services each have their own rate pays this per service and metric period.
+#[derive(Debug, Clone)]
+pub struct PreparedPattern {
+    pattern: Pattern,
+    diurnal: Option<DiurnalConsts>,
+    sin: SinMemo,
+    /// `floor(x / DAY)` for every `x` in `[lo, hi)` (see [`Self::day_of`]); empty at first.
+    day: (f64, f64, f64),
+}
+
+/// A diurnal pattern's constants: what [`Pattern::integral_memo`] computes per call.
+#[derive(Debug, Clone, Copy)]
+struct DiurnalConsts {
+    mean: f64,
+    /// `amplitude(mean, peak_to_trough) / w`, the factor of the `sin` difference.
+    amp_over_w: f64,
+    /// `2π · peak_hour / 24`, the phase at t = 0 subtracted from `w·t`.
+    phase0: f64,
+    per_week: f64,
+    weekly_factor: f64,
+}
+
+/// `2π / DAY`, the diurnal angular rate (rad/s).
+const W_DAY: f64 = 2.0 * PI / DAY;
+const WEEK: f64 = 7.0 * DAY;
+
+impl PreparedPattern {
+    /// The pattern, prepared.
+    pub fn new(pattern: Pattern) -> Self {
+        let diurnal = match pattern {
+            Pattern::Diurnal {
+                mean,
+                peak_to_trough,
+                peak_hour,
+                weekly_factor,
+            } => Some(DiurnalConsts {
+                mean,
+                amp_over_w: amplitude(mean, peak_to_trough) / W_DAY,
+                phase0: 2.0 * PI * peak_hour / 24.0,
+                per_week: (5.0 + 2.0 * weekly_factor) * mean * DAY,
+                weekly_factor,
+            }),
+            _ => None,
+        };
+        PreparedPattern {
+            pattern,
+            diurnal,
+            sin: SinMemo::default(),
+            day: (f64::NAN, f64::NAN, 0.0),
+        }
+    }
+
+    /// The pattern.
+    pub fn pattern(&self) -> &Pattern {
+        &self.pattern
+    }
+
+    /// [`Pattern::mean_rate_memo`] with this service's memo: the same value, bit for bit, with the
+    /// divisions of the diurnal constants and most of the day numbers done once.
+    pub fn mean_rate(&mut self, t0: f64, t1: f64) -> f64 {
+        match self.diurnal {
+            Some(d) if t1 > t0 => self.diurnal_integral(d, t0, t1) / (t1 - t0),
+            _ => self.pattern.mean_rate_memo(t0, t1, &mut self.sin),
+        }
+    }
+
+    /// `floor(x / DAY)`, from the last answer when `x` is at least a second inside that day: there the
+    /// quotient's rounding (relative 2⁻⁵³, under 10⁻⁶ days below day 10⁹) cannot reach a whole number,
+    /// so the floor is the day's number. The bounds `k·DAY ± 1` are exact (integers below 2⁵³).
+    #[inline]
+    fn day_of(&mut self, x: f64) -> f64 {
+        let (lo, hi, k) = self.day;
+        if x >= lo && x < hi {
+            return k;
+        }
+        let k = crate::engine::floor(x / DAY);
+        if k.abs() < 1e9 {
+            self.day = (k * DAY + 1.0, (k + 1.0) * DAY - 1.0, k + 0.0); // −0 as +0, as the floor of [lo, hi) is
+        }
+        k
+    }
+
+    /// [`Pattern::integral_memo`]'s diurnal arm over `[t0, t1)`, `t1 > t0`, with the constants and the
+    /// day numbers of [`Self::day_of`]: the same operations on the same values.
+    fn diurnal_integral(&mut self, d: DiurnalConsts, t0: f64, t1: f64) -> f64 {
+        // Whole weeks at once, then day by day. A span of at most half a week has a quotient of at
+        // most 0.5 (division rounds monotonically, and 0.5 is exact), so no whole week.
+        let span = t1 - t0;
+        let weeks = if span <= 0.5 * WEEK {
+            0.0
+        } else {
+            crate::engine::floor(span / WEEK)
+        };
+        let mut total = weeks * d.per_week;
+        let mut x = t0 + weeks * WEEK;
+        while x < t1 {
+            let k = self.day_of(x);
+            let y = ((k + 1.0) * DAY).min(t1);
+            let sx = if self.sin.0 == x {
+                self.sin.1
+            } else {
+                (W_DAY * x - d.phase0).sin()
+            };
+            let sy = (W_DAY * y - d.phase0).sin();
+            self.sin = SinMemo(y, sy);
+            let one = d.mean * (y - x) + d.amp_over_w * (sy - sx);
+            // `weekend_factor(x, ..)`, its day number being `k`.
+            let f = if d.weekly_factor == 1.0 {
+                1.0
+            } else if (k as i64).rem_euclid(7) >= 5 {
+                d.weekly_factor
+            } else {
+                1.0
+            };
+            total += one * f;
+            x = y;
+        }
+        total
+    }
+}
+
 /// A pattern whose parameters are out of range (a negative or non-finite rate, steps out of order, a ramp
 /// that ends before it starts); it carries the pattern.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -325,13 +449,14 @@ pub fn poisson<U: UniformSource + ?Sized>(lambda: f64, u: &mut U) -> u64 {
     PoissonSampler::new(lambda).sample(u)
 }
 
-/// A Poisson sampler for one mean, its set-up (a `sqrt` and four divisions for PTRS) done once: services
+/// A Poisson sampler for one mean, its set-up (a `sqrt` and a division for PTRS) done once: services
 /// that share a load pattern draw from the same mean each metric period, and reuse it. Sampling with
 /// it gives the same draws as [`poisson`] for that mean.
 #[derive(Debug, Clone, Copy)]
 pub struct PoissonSampler {
     lambda: f64,
-    /// `e^{−λ}` (inversion, λ < 10) or PTRS's `(b, a, 1/α, v_r)`.
+    /// `e^{−λ}` (inversion, λ < 10) or PTRS's `(b, a, v_r)` (`1/α` is computed by the rare exact test
+    /// that reads it: a division per new mean saved where services each draw from their own mean).
     kind: SamplerKind,
 }
 
@@ -339,12 +464,7 @@ pub struct PoissonSampler {
 enum SamplerKind {
     Zero,
     Inversion(f64),
-    Ptrs {
-        b: f64,
-        a: f64,
-        invalpha: f64,
-        vr: f64,
-    },
+    Ptrs { b: f64, a: f64, vr: f64 },
 }
 
 impl PoissonSampler {
@@ -358,9 +478,8 @@ impl PoissonSampler {
             let slam = lambda.sqrt();
             let b = 0.931 + 2.53 * slam;
             let a = -0.059 + 0.02483 * b;
-            let invalpha = 1.1239 + 1.1328 / (b - 3.4);
             let vr = 0.9277 - 3.6224 / (b - 2.0);
-            SamplerKind::Ptrs { b, a, invalpha, vr }
+            SamplerKind::Ptrs { b, a, vr }
         };
         PoissonSampler { lambda, kind }
     }
@@ -386,7 +505,7 @@ impl PoissonSampler {
                 }
                 k
             }
-            SamplerKind::Ptrs { b, a, invalpha, vr } => loop {
+            SamplerKind::Ptrs { b, a, vr } => loop {
                 let uu = u.next_f64() - 0.5;
                 let v = u.next_f64();
                 let us = 0.5 - uu.abs();
@@ -397,7 +516,7 @@ impl PoissonSampler {
                 if k < 0.0 || (us < 0.013 && v > us) {
                     continue;
                 }
-                if ptrs_accept(v, us, a, b, invalpha, lambda, k) {
+                if ptrs_accept(v, us, a, b, lambda, k) {
                     return k as u64;
                 }
             },
@@ -407,9 +526,11 @@ impl PoissonSampler {
 
 /// PTRS's exact acceptance test, taken by about one draw in five. Out of line and cold: inlined, the
 /// compiler hoisted `ln(invalpha)` and `ln(λ)` above the loop, so every draw paid two logarithms.
+/// `1/α` is computed here from `b` (the same expression, so the same bits as a set-up would give).
 #[cold]
 #[inline(never)]
-fn ptrs_accept(v: f64, us: f64, a: f64, b: f64, invalpha: f64, lambda: f64, k: f64) -> bool {
+fn ptrs_accept(v: f64, us: f64, a: f64, b: f64, lambda: f64, k: f64) -> bool {
+    let invalpha = 1.1239 + 1.1328 / (b - 3.4);
     v.ln() + invalpha.ln() - (a / (us * us) + b).ln()
         <= -lambda + k * lambda.ln() - ln_gamma_stirling(k + 1.0)
 }
@@ -527,6 +648,70 @@ mod tests {
             weekly_factor: 1.0,
         };
         assert_eq!(flat.rate_at(12_345.0), 3.0);
+    }
+
+    /// The prepared pattern gives the pattern's own mean rates, bit for bit, over a service's run of
+    /// consecutive intervals: minute ticks, split minutes, the seconds around midnight (where the cached
+    /// day number must not be used), a weekend with and without a weekly factor, spans of half a week,
+    /// just over it, and of several weeks; and a non-diurnal pattern.
+    #[test]
+    fn prepared_pattern_is_bit_identical() {
+        let mut cuts: Vec<f64> = Vec::new();
+        let mut t = 0.0;
+        let mut mix = Mix(5);
+        while t < 9.0 * DAY {
+            cuts.push(t);
+            // Mostly minutes, some split by a random millisecond, some a second or less near midnight.
+            let to_midnight = DAY - t % DAY;
+            t += if to_midnight <= 2.0 {
+                0.25
+            } else if to_midnight <= 120.0 {
+                to_midnight - 1.0
+            } else if mix.next_f64() < 0.2 {
+                crate::engine::floor(mix.next_f64() * 60_000.0).max(1.0) / 1000.0
+            } else {
+                60.0
+            };
+        }
+        let long = [
+            3.5 * DAY,
+            3.5 * DAY + 0.001,
+            7.0 * DAY,
+            15.2 * DAY,
+            40.0 * DAY,
+        ];
+        for p in [
+            DIURNAL,
+            Pattern::Diurnal {
+                mean: 693.0,
+                peak_to_trough: 3.0,
+                peak_hour: 17.933333333333334,
+                weekly_factor: 1.0,
+            },
+            Pattern::Steps {
+                steps: vec![(100.0, 2.0), (86_500.0, 7.0)],
+            },
+        ] {
+            let mut prepared = PreparedPattern::new(p.clone());
+            let mut memo = SinMemo::default();
+            for w in cuts.windows(2) {
+                let want = p.mean_rate_memo(w[0], w[1], &mut memo);
+                assert_eq!(
+                    prepared.mean_rate(w[0], w[1]).to_bits(),
+                    want.to_bits(),
+                    "{w:?}"
+                );
+                assert_eq!(want.to_bits(), p.mean_rate(w[0], w[1]).to_bits());
+            }
+            let mut x = 1234.5;
+            for span in long {
+                let want = p.mean_rate_memo(x, x + span, &mut memo);
+                let got = prepared.mean_rate(x, x + span);
+                assert_eq!(got.to_bits(), want.to_bits(), "{x} + {span}");
+                x += span;
+            }
+            assert_eq!(prepared.mean_rate(x, x).to_bits(), p.rate_at(x).to_bits());
+        }
     }
 
     #[test]

@@ -45,14 +45,17 @@ fn rate_memo_is_the_pattern_s_own_rate() {
     let (c, d) = (memo.class_of(&p), memo.class_of(&q));
     assert_ne!(c, d);
     assert_eq!(memo.class_of(&diurnal(10.0)), c);
+    // Two services of `p`, one of `q`: only `p`'s class is shared.
+    assert!(memo.shared(c) && !memo.shared(d));
     // Minute ticks, a split interval (a target joined at 90.5 s) and a repeated ask of each.
     let cuts = [
         0u64, 60_000, 90_500, 120_000, 180_000, 86_400_000, 86_460_000,
     ];
-    let mut sins = [synthetic::SinMemo::default(); 3];
+    let mut own = [&p, &q, &p].map(|x| synthetic::PreparedPattern::new(x.clone()));
     for w in cuts.windows(2) {
         for (k, (class, pat)) in [(c, &p), (d, &q), (c, &p)].into_iter().enumerate() {
-            let got = memo.mean_rate(class, w[0], w[1], &mut sins[k]);
+            let s = (w[0] as f64 / 1000.0, w[1] as f64 / 1000.0);
+            let got = memo.mean_rate(class, (w[0], w[1]), s, &mut own[k]);
             let want = pat.mean_rate(w[0] as f64 / 1000.0, w[1] as f64 / 1000.0);
             assert_eq!(got.to_bits(), want.to_bits(), "{w:?}");
         }
