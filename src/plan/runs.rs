@@ -18,6 +18,9 @@ use crate::sim::simulate;
 use crate::sweep::Shard;
 use crate::sweep::store::write_atomic;
 
+/// A job's finished runs: (candidate, horizon, seed) and the record.
+type Done = Vec<((usize, u64, u64), Rec)>;
+
 /// The folder of run records.
 pub const RUNS_DIR: &str = "runs";
 
@@ -211,7 +214,6 @@ impl Runner {
             .num_threads(self.jobs.max(1))
             .build()
             .map_err(|e| BatchError::Failed(format!("cannot start {} threads: {e}", self.jobs)))?;
-        type Done = Vec<((usize, u64, u64), Rec)>;
         let results: Vec<Result<Done, String>> = pool.install(|| {
             todo.par_iter()
                 .with_max_len(1)
@@ -262,7 +264,7 @@ impl Runner {
         text: &str,
         seeds: &[u64],
         dir: &Path,
-    ) -> Result<Vec<((usize, u64, u64), Rec)>, String> {
+    ) -> Result<Done, String> {
         let id = cand_id(job.cand);
         let label = format!("{} (candidate {id})", plan.base_label);
         let spec =

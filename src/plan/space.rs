@@ -210,7 +210,7 @@ pub fn scenario_text(plan: &Plan, c: &Cand, horizon_ms: u64) -> Result<String, S
     let mut t = plan.base.clone();
     // The base's own duration text at the full horizon (best.toml reads as the user wrote it).
     if horizon_ms != plan.horizon_ms {
-        let d = if horizon_ms % 1000 == 0 {
+        let d = if horizon_ms.is_multiple_of(1000) {
             format!("{}s", horizon_ms / 1000)
         } else {
             format!("{horizon_ms}ms")
