@@ -136,11 +136,12 @@ pub struct Candidate {
     /// 200 ms in 4.1 % of minutes", "pruned: a larger task at the same target is infeasible (rule
     /// larger-task)", "skipped: a 4096 CPU task does not fit t4g.medium (2048 CPU units)".
     pub reason: String,
-    /// Runs spent on it (0 for pruned and skipped candidates).
+    /// Runs spent on it, short and full horizon (0 for skipped candidates and those pruned before running).
     pub runs: usize,
     /// Seeds it ran at the full horizon (its statistics below are over these).
     pub seeds_full: usize,
-    /// Cost over the run's own length (the full horizon), USD: mean and 95 % interval over its seeds.
+    /// Cost over the run's own length (the full horizon), USD: mean and 95 % interval over its full-horizon
+    /// seeds; for a candidate that ran only the short horizon, that one run (n = 1, the short horizon's cost).
     pub cost_run: Option<Interval>,
     /// The same cost scaled to a 730-hour month, USD.
     pub cost_month: Option<Interval>,
@@ -154,10 +155,10 @@ pub struct Candidate {
 /// Where a candidate stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
-    /// Meets the SLO (and the budget): the lower 95 % bound of attainment at or above the objective, or
-    /// every full-horizon seed at or above it when the interval cannot be formed (one seed).
+    /// Meets the SLO (and the budget): over every seed at the full horizon, the mean attainment reaches
+    /// the objective, every run placed the service's tasks, and the mean monthly cost is within the budget.
     Feasible,
-    /// Misses the SLO or the budget: with confidence, or after all seeds with the mean below.
+    /// Misses the SLO or the budget: by an exact bound, with 95 % confidence, or on the mean of all seeds.
     Infeasible,
     /// Not run to the end: decided by a safe monotone rule or by racing (dominated by a cheaper feasible
     /// candidate, or infeasible with confidence on a shorter horizon).
