@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod numerics;
 pub mod numfmt;
 pub mod output;
+pub mod plan;
 pub mod pricing;
 pub mod scaling;
 pub mod scenario;
