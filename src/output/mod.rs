@@ -10,7 +10,7 @@ pub mod csv_text;
 pub mod estimate;
 pub mod folder;
 pub mod not_modelled;
-pub mod plan_view;
+pub mod plan_dims;
 pub mod report;
 
 use std::fs::{self, File};

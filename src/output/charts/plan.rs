@@ -1,11 +1,12 @@
 //! The charts of a plan (issue #22 item 3): cost against SLO attainment for every candidate (the
 //! objective, the Pareto front, the recommendation and the runner-up marked), and a heat map of the
 //! cheapest feasible monthly cost over the two most important dimensions
-//! ([`important_dims`](crate::output::plan_view::important_dims)). Built from a
-//! [`PlanView`](crate::output::plan_view::PlanView), drawn by `plan_draw.rs`.
+//! ([`important_dims`](crate::output::plan_dims::important_dims)). Built from a finished plan's
+//! [`PlanOutcome`], drawn by `plan_draw.rs`.
 
 use super::*;
-use crate::output::plan_view::{PlanView, Status, important_dims, levels};
+use crate::output::plan_dims::{important_dims, levels, value};
+use crate::plan::{Candidate, PlanOutcome, Status};
 
 /// Attainment is drawn on a "nines" scale, −log10(1 − a): 90 % at 1, 99 % at 2, 99.9 % at 3. A miss share
 /// below this is drawn as this (so 100 % sits at 5).
@@ -84,7 +85,7 @@ pub(super) struct HeatFig {
 }
 
 /// The cost chart's figure: every candidate with both figures.
-pub(super) fn cost_figure(p: &PlanView) -> PlanCostFig {
+pub(super) fn cost_figure(p: &PlanOutcome) -> PlanCostFig {
     let mut points = Vec::new();
     let mut at = vec![None; p.candidates.len()];
     for (i, c) in p.candidates.iter().enumerate() {
@@ -94,16 +95,16 @@ pub(super) fn cost_figure(p: &PlanView) -> PlanCostFig {
         at[i] = Some(points.len());
         points.push(PlanPoint {
             x: nines(a.mean),
-            x_ci: (nines(a.lo), nines(a.hi)),
+            x_ci: (nines(a.low), nines(a.high)),
             y: m.mean,
             status: c.status,
-            fargate: c.launch.eq_ignore_ascii_case("fargate"),
-            front: p.front.contains(&i),
+            fargate: c.launch.is_fargate(),
+            front: p.pareto.contains(&i),
         });
     }
     let mark = |i: Option<usize>, what: &str| {
         let i = i?;
-        let label = format!("{what}: {}", p.candidates[i].launch);
+        let label = format!("{what}: {}", p.candidates[i].launch.as_str());
         Some((at[i]?, label))
     };
     PlanCostFig {
@@ -113,24 +114,24 @@ pub(super) fn cost_figure(p: &PlanView) -> PlanCostFig {
         ),
         points,
         objective: (
-            nines(p.objective),
-            format!("objective {} %", fmt_value(p.objective * 100.0)),
+            nines(p.slo.objective),
+            format!("objective {} %", fmt_value(p.slo.objective * 100.0)),
         ),
-        budget: p.budget_month,
-        recommended: mark(p.recommended, "recommended"),
+        budget: p.slo.budget_usd_per_month,
+        recommended: mark(p.recommendation, "recommended"),
         runner_up: mark(p.runner_up, "runner-up"),
     }
 }
 
 /// The heat map's figure, or `None` when fewer than two dimensions vary.
-pub(super) fn heat_figure(p: &PlanView) -> Option<HeatFig> {
+pub(super) fn heat_figure(p: &PlanOutcome) -> Option<HeatFig> {
     let [(a, ia), (b, ib)] = important_dims(p)?;
-    let xl = levels(p.candidates.iter().map(|c| c.values[a].as_str()));
-    let yl = levels(p.candidates.iter().map(|c| c.values[b].as_str()));
+    let xl = levels(p.candidates.iter().map(|c| value(c, a)));
+    let yl = levels(p.candidates.iter().map(|c| value(c, b)));
     let mut cells = vec![vec![Cell::Empty; xl.len()]; yl.len()];
-    let pos = |c: &crate::output::plan_view::CandidateView| {
-        let x = xl.iter().position(|v| *v == c.values[a])?;
-        let y = yl.iter().position(|v| *v == c.values[b])?;
+    let pos = |c: &Candidate| {
+        let x = xl.iter().position(|v| v == value(c, a))?;
+        let y = yl.iter().position(|v| v == value(c, b))?;
         Some((x, y))
     };
     for c in &p.candidates {
@@ -147,14 +148,14 @@ pub(super) fn heat_figure(p: &PlanView) -> Option<HeatFig> {
             *cell = new;
         }
     }
-    let marked = p.recommended.and_then(|i| pos(&p.candidates[i]));
+    let marked = p.recommendation.and_then(|i| pos(&p.candidates[i]));
     Some(HeatFig {
         title: format!(
             "{}: cheapest feasible monthly cost by {} and {}",
-            p.name, p.dims[a], p.dims[b]
+            p.name, p.parameters[a], p.parameters[b]
         ),
-        x_desc: p.dims[a].clone(),
-        y_desc: p.dims[b].clone(),
+        x_desc: p.parameters[a].clone(),
+        y_desc: p.parameters[b].clone(),
         x_levels: xl,
         y_levels: yl,
         cells,
@@ -165,15 +166,15 @@ pub(super) fn heat_figure(p: &PlanView) -> Option<HeatFig> {
             "spread in attainment".into(),
             "and in log cost (η² of".into(),
             "each, summed):".into(),
-            format!("{} {}", truncate(&p.dims[a], 16), fmt_value(ia)),
-            format!("{} {}", truncate(&p.dims[b], 16), fmt_value(ib)),
+            format!("{} {}", truncate(&p.parameters[a], 16), fmt_value(ia)),
+            format!("{} {}", truncate(&p.parameters[b], 16), fmt_value(ib)),
         ],
     })
 }
 
 /// Render the plan's charts into DIR/charts/ (SVG and PNG, with `charts/index.json`): `plan-cost` and,
 /// when two dimensions vary, `plan-heatmap`. Returns the paths written.
-pub fn render_plan_charts(dir: &Path, p: &PlanView) -> io::Result<Vec<PathBuf>> {
+pub fn render_plan_charts(dir: &Path, p: &PlanOutcome) -> io::Result<Vec<PathBuf>> {
     let mut w = Writer::new(dir)?;
     w.emit("plan-cost", "Cost and attainment", &Figure::PlanCost(cost_figure(p)))?;
     if let Some(h) = heat_figure(p) {
@@ -185,7 +186,7 @@ pub fn render_plan_charts(dir: &Path, p: &PlanView) -> io::Result<Vec<PathBuf>> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::output::plan_view::tests::sample;
+    use crate::output::plan_dims::tests::sample;
 
     #[test]
     fn nines_scale() {
@@ -202,7 +203,7 @@ mod tests {
         assert_eq!(h.x_desc, "cpu");
         assert_eq!(h.y_desc, "launch");
         assert_eq!(h.x_levels, ["128", "256", "512", "1024"]);
-        assert_eq!(h.y_levels, ["EC2", "Fargate"]);
+        assert_eq!(h.y_levels, ["ec2", "fargate"]);
         // EC2 × 1024: targets 50 (86.92) and 70 (0.08 × 1024 = 81.92, attainment 0.996): the cheaper
         let Cell::Feasible(m, a) = h.cells[0][3] else {
             panic!("{:?}", h.cells[0][3])
@@ -221,9 +222,9 @@ mod tests {
         let f = cost_figure(&p);
         assert_eq!(f.points.len(), 12, "the skipped candidate has no point");
         let (i, label) = f.recommended.unwrap();
-        assert_eq!(label, "recommended: EC2");
+        assert_eq!(label, "recommended: ec2");
         assert!((f.points[i].y - 81.92).abs() < 1e-9);
-        assert_eq!(f.runner_up.unwrap().1, "runner-up: Fargate");
+        assert_eq!(f.runner_up.unwrap().1, "runner-up: fargate");
         assert_eq!(f.points.iter().filter(|p| p.front).count(), 2);
         assert!((f.objective.0 - 2.0).abs() < 1e-12);
     }
@@ -244,7 +245,7 @@ mod tests {
         assert!(svg.contains("no feasible candidate"), "legend");
         assert!(svg.contains("$81.92"), "the recommendation's cell");
         let svg = fs::read_to_string(dir.path().join("charts/plan-cost.svg")).unwrap();
-        assert!(svg.contains("objective 99 %") && svg.contains("recommended: EC2"));
+        assert!(svg.contains("objective 99 %") && svg.contains("recommended: ec2"));
         let list = read_index(dir.path()).unwrap();
         assert_eq!(list.len(), 2);
     }

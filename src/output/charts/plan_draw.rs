@@ -2,7 +2,7 @@
 
 use super::plan::{Cell, HeatFig, MISS_FLOOR, PlanCostFig, nines};
 use super::*;
-use crate::output::plan_view::Status;
+use crate::plan::Status;
 
 const FEASIBLE: RGBColor = PALETTE[2];
 const INFEASIBLE: RGBColor = PALETTE[3];
@@ -112,7 +112,11 @@ pub(super) fn draw_plan_cost<DB: DrawingBackend>(
     }
     // pruned first, then infeasible, then feasible: the candidates that count are drawn on top
     let mut order: Vec<usize> = (0..f.points.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(f.points[i].status));
+    order.sort_by_key(|&i| match f.points[i].status {
+        Status::Feasible => 3,
+        Status::Infeasible => 2,
+        Status::Pruned | Status::Skipped => 1,
+    });
     for &i in &order {
         let p = &f.points[i];
         let c = status_color(p.status).mix(0.75);
