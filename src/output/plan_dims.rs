@@ -42,7 +42,11 @@ pub fn important_dims(p: &PlanOutcome) -> Option<[(usize, f64); 2]> {
         .iter()
         .filter(|c| c.attainment.is_some() && c.cost_month.is_some_and(|m| m.mean > 0.0))
         .collect();
-    let att: Vec<f64> = with.iter().filter_map(|c| c.attainment).map(|a| a.mean).collect();
+    let att: Vec<f64> = with
+        .iter()
+        .filter_map(|c| c.attainment)
+        .map(|a| a.mean)
+        .collect();
     let cost: Vec<f64> = with
         .iter()
         .filter_map(|c| c.cost_month)
@@ -135,7 +139,10 @@ pub(crate) mod tests {
                         reason: if feasible {
                             "feasible: attainment ≥ 0.99 with 95 % confidence".into()
                         } else {
-                            format!("infeasible: p99 over 200 ms in {:.1} % of minutes", (1.0 - att) * 100.0)
+                            format!(
+                                "infeasible: p99 over 200 ms in {:.1} % of minutes",
+                                (1.0 - att) * 100.0
+                            )
                         },
                         runs: 5,
                         seeds_full: 5,

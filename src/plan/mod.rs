@@ -3,4 +3,6 @@
 
 pub mod outcome;
 
-pub use outcome::{Candidate, Interval, Launch, PlanOutcome, RuleUse, SearchMode, SloTarget, Status};
+pub use outcome::{
+    Candidate, Interval, Launch, PlanOutcome, RuleUse, SearchMode, SloTarget, Status,
+};

@@ -44,8 +44,8 @@ use read::*;
 use style::*;
 use write::*;
 
-pub(crate) use read::{Csv, SWEEP_METRICS, SweepData, cell, num, read_sweep};
 pub use plan::render_plan_charts;
+pub(crate) use read::{Csv, SWEEP_METRICS, SweepData, cell, num, read_sweep};
 pub use run::{MAX_SERVICE_CHARTS, render_run_charts};
 pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
 pub use sweep::render_sweep_charts;

@@ -176,7 +176,11 @@ pub(super) fn heat_figure(p: &PlanOutcome) -> Option<HeatFig> {
 /// when two dimensions vary, `plan-heatmap`. Returns the paths written.
 pub fn render_plan_charts(dir: &Path, p: &PlanOutcome) -> io::Result<Vec<PathBuf>> {
     let mut w = Writer::new(dir)?;
-    w.emit("plan-cost", "Cost and attainment", &Figure::PlanCost(cost_figure(p)))?;
+    w.emit(
+        "plan-cost",
+        "Cost and attainment",
+        &Figure::PlanCost(cost_figure(p)),
+    )?;
     if let Some(h) = heat_figure(p) {
         w.emit("plan-heatmap", "Cost and attainment", &Figure::Heat(h))?;
     }
@@ -232,14 +236,19 @@ mod tests {
     #[test]
     fn plan_charts_are_written_as_svg_and_png() {
         let dir = tempfile::tempdir().unwrap();
-        let written = render_plan_charts(dir.path(), &sample()).unwrap(); let _ = std::process::Command::new("cp").args(["-r", dir.path().to_str().unwrap(), "/tmp/planout-charts"]).status();
+        let written = render_plan_charts(dir.path(), &sample()).unwrap();
         let names: Vec<String> = written
             .iter()
             .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
             .collect();
         assert_eq!(
             names,
-            ["plan-cost.svg", "plan-cost.png", "plan-heatmap.svg", "plan-heatmap.png"]
+            [
+                "plan-cost.svg",
+                "plan-cost.png",
+                "plan-heatmap.svg",
+                "plan-heatmap.png"
+            ]
         );
         let svg = fs::read_to_string(dir.path().join("charts/plan-heatmap.svg")).unwrap();
         assert!(svg.contains("no feasible candidate"), "legend");

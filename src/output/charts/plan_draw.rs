@@ -207,7 +207,11 @@ fn scale(t: f64) -> RGBColor {
         (59.0, 82.0, 139.0),
         (68.0, 1.0, 84.0),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 } * 4.0;
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    } * 4.0;
     let i = (t.floor() as usize).min(3);
     let u = t - i as f64;
     let (a, b) = (STOPS[i], STOPS[i + 1]);
@@ -223,7 +227,13 @@ pub(super) fn draw_heat<DB: DrawingBackend>(
     let (w, _) = body.dim_in_pixel();
     let (plot, legend_area) = body.split_horizontally(w - LEGEND_W);
     let (nx, ny) = (f.x_levels.len().max(1), f.y_levels.len().max(1));
-    let label_w = (f.y_levels.iter().map(|l| l.chars().count()).max().unwrap_or(4) as u32 * 8
+    let label_w = (f
+        .y_levels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(4) as u32
+        * 8
         + 20)
         .clamp(60, 220);
     let mut chart = ChartBuilder::on(&plot)
@@ -303,7 +313,11 @@ pub(super) fn draw_heat<DB: DrawingBackend>(
             chart
                 .draw_series(std::iter::once(
                     EmptyElement::at((x + 0.5, y + 0.5))
-                        + Text::new(lines[0].clone(), (0, if two { -8 } else { 0 }), style.clone())
+                        + Text::new(
+                            lines[0].clone(),
+                            (0, if two { -8 } else { 0 }),
+                            style.clone(),
+                        )
                         + Text::new(lines[1].clone(), (0, 9), style),
                 ))
                 .s()?;
@@ -333,7 +347,10 @@ pub(super) fn draw_heat<DB: DrawingBackend>(
     let mut entries = Vec::new();
     if hi >= lo {
         let money = |v: f64| format!("${}/month", fmt_value(v.exp()));
-        entries.push(entry(Mark::Box(scale(0.0)), format!("{} (cheapest)", money(lo))));
+        entries.push(entry(
+            Mark::Box(scale(0.0)),
+            format!("{} (cheapest)", money(lo)),
+        ));
         if hi > lo {
             entries.push(entry(Mark::Box(scale(0.5)), money((lo + hi) / 2.0)));
             entries.push(entry(Mark::Box(scale(1.0)), money(hi)));
