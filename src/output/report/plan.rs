@@ -88,15 +88,6 @@ fn family(c: &Candidate) -> &'static str {
     }
 }
 
-/// A candidate's parameters that apply to it, as a two-column table.
-fn config_table(out: &mut String, c: &Candidate) {
-    out.push_str("<table>");
-    for (k, v) in c.params.iter().filter(|(_, v)| v != "-") {
-        let _ = write!(out, "<tr><th>{}</th><td>{}</td></tr>", escape(k), escape(v));
-    }
-    out.push_str("</table>");
-}
-
 /// A candidate's parameters in one line: `launch=ec2, cpu=1024, …`.
 fn config_line(c: &Candidate) -> String {
     c.params
@@ -125,86 +116,78 @@ fn answer_section(out: &mut String, p: &PlanOutcome) {
         escape(&slo_text(p)),
         escape(&r.reason)
     );
-    out.push_str("<div class=\"cards\">\n<div class=\"card\"><h3>configuration</h3>");
-    config_table(out, r);
-    out.push_str("</div>\n<div class=\"card\"><h3>figures</h3><table>");
-    let mut rows: Vec<(String, String)> = Vec::new();
-    if let Some(m) = r.cost_month {
-        rows.push(("cost per 730-h month".into(), usd_ci(&m)));
-    }
-    if let Some(c) = r.cost_run {
-        rows.push((
-            format!("cost of the run's {}", span(p.horizon_s)),
-            usd_ci(&c),
-        ));
-    }
-    if let Some(a) = r.attainment {
-        rows.push(("SLO attainment".into(), pct_ci(&a)));
-    }
-    rows.push(("objective".into(), pct(p.slo.objective)));
-    rows.push(("seeds at the full horizon".into(), r.seeds_full.to_string()));
-    for (k, v) in rows {
-        let _ = write!(
-            out,
-            "<tr><th>{}</th><td>{}</td></tr>",
-            escape(&k),
-            escape(&v)
-        );
-    }
-    out.push_str("</table></div>\n");
-    runner_up_card(out, p, r);
-    out.push_str("</div>\n<p class=\"note\">Intervals are 95 % confidence intervals over the seeds \
-        (common random numbers: every candidate ran the same seeds). A 730-hour month is the run's cost scaled by 730 h ÷ its length.</p>\n</section>\n");
-}
-
-/// The runner-up of the other launch family and the cost gap, or why there is none.
-fn runner_up_card(out: &mut String, p: &PlanOutcome, r: &Candidate) {
+    let u = p.runner_up.map(|i| &p.candidates[i]);
     let other = if r.launch.is_fargate() {
         "EC2"
     } else {
         "Fargate"
     };
-    let _ = write!(out, "<div class=\"card\"><h3>runner-up on {other}</h3>");
-    match p.runner_up.map(|i| &p.candidates[i]) {
-        Some(u) => {
-            config_table(out, u);
-            out.push_str("<table>");
-            if let Some(m) = u.cost_month {
-                let _ = write!(
-                    out,
-                    "<tr><th>cost per 730-h month</th><td>{}</td></tr>",
-                    escape(&usd_ci(&m))
-                );
-            }
-            if let Some(a) = u.attainment {
-                let _ = write!(
-                    out,
-                    "<tr><th>SLO attainment</th><td>{}</td></tr>",
-                    escape(&pct_ci(&a))
-                );
-            }
-            if let Some((gap, share)) = p.runner_up_gap {
-                let sign = if gap >= 0.0 { "+" } else { "−" };
-                let _ = write!(
-                    out,
-                    "<tr><th>more than the recommendation</th><td>{sign}{} a month ({sign}{})</td></tr>",
-                    escape(&usd(gap.abs())),
-                    escape(&pct(share.abs()))
-                );
-            }
-            out.push_str("</table>");
-        }
-        None => {
-            let has = p.candidates.iter().any(|c| family(c) == other);
-            let why = if has {
-                format!("No {other} candidate meets the SLO.")
-            } else {
-                format!("The plan has no {other} candidates.")
-            };
-            let _ = write!(out, "<p>{}</p>", escape(&why));
-        }
+    let _ = write!(
+        out,
+        "<div class=\"wide\"><table class=\"grid\" id=\"answer-table\"><thead><tr><th></th><th>recommended ({})</th>",
+        escape(&r.id)
+    );
+    if let Some(u) = u {
+        let _ = write!(out, "<th>runner-up on {other} ({})</th>", escape(&u.id));
     }
-    out.push_str("</div>\n");
+    out.push_str("</tr></thead>\n<tbody>\n");
+    let mut rows: Vec<(String, Box<dyn Fn(&Candidate) -> String>)> = Vec::new();
+    for (k, name) in p.parameters.iter().enumerate() {
+        rows.push((
+            name.clone(),
+            Box::new(move |c: &Candidate| c.params.get(k).map_or("-".into(), |x| x.1.clone())),
+        ));
+    }
+    rows.push((
+        "cost per 730-h month".into(),
+        Box::new(|c: &Candidate| c.cost_month.map_or("–".into(), |m| usd_ci(&m))),
+    ));
+    rows.push((
+        format!("cost of the run's {}", span(p.horizon_s)),
+        Box::new(|c: &Candidate| c.cost_run.map_or("–".into(), |m| usd_ci(&m))),
+    ));
+    let objective = pct(p.slo.objective);
+    rows.push((
+        format!("SLO attainment (objective {objective})"),
+        Box::new(|c: &Candidate| c.attainment.map_or("–".into(), |a| pct_ci(&a))),
+    ));
+    rows.push((
+        "seeds at the full horizon".into(),
+        Box::new(|c: &Candidate| c.seeds_full.to_string()),
+    ));
+    for (label, f) in &rows {
+        let _ = write!(
+            out,
+            "<tr><th>{}</th><td>{}</td>",
+            escape(label),
+            escape(&f(r))
+        );
+        if let Some(u) = u {
+            let _ = write!(out, "<td>{}</td>", escape(&f(u)));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody></table></div>\n");
+    let gap = match (u, p.runner_up_gap) {
+        (Some(_), Some((gap, share))) => {
+            let word = if gap >= 0.0 { "more" } else { "less" };
+            format!(
+                "The cheapest feasible {other} configuration costs {} a month ({}) {word} than the recommendation.",
+                usd(gap.abs()),
+                pct(share.abs())
+            )
+        }
+        (Some(_), None) => String::new(),
+        (None, _) if p.candidates.iter().any(|c| family(c) == other) => {
+            format!("No {other} candidate meets the SLO.")
+        }
+        (None, _) => format!("The plan has no {other} candidates."),
+    };
+    if !gap.is_empty() {
+        let _ = writeln!(out, "<p>{}</p>", escape(&gap));
+    }
+    out.push_str("<p class=\"note\">Intervals are 95 % confidence intervals over the seeds \
+        (common random numbers: every candidate ran the same seeds). A 730-hour month is the run's cost scaled by 730 h ÷ its length.</p>\n</section>\n");
 }
 
 /// Nothing meets the SLO: say so, and show the closest candidates with what limits them.
@@ -418,11 +401,11 @@ mod tests {
             "monthly cost with its interval"
         );
         assert!(html.contains("cost of the run&#39;s 3 days</th><td>$8.08"));
+        assert!(html.contains("<th>runner-up on Fargate (c0009)</th>"));
         // attainment 0.998 − 0.002 = 0.996 ± 0.002
         assert!(html.contains("99.60 % [99.40 %, 99.80 %]"));
         // runner-up Fargate 1024/70 at 102.4: +20.48 a month, +25.0 % (20.48 / 81.92)
-        assert!(html.contains("runner-up on Fargate"));
-        assert!(html.contains("+$20.48 a month (+25.0 %)"));
+        assert!(html.contains("costs $20.48 a month (25.0 %) more than the recommendation"));
         // every candidate a row, the skipped one with its reason
         assert_eq!(html.matches("<tr class=\"base\" data-variant=").count(), 1);
         assert_eq!(html.matches(" data-variant=\"c00").count(), 13);
@@ -452,6 +435,10 @@ mod tests {
         assert!(closest.contains("launch=ec2, cpu=1024, target=50"));
         assert!(closest.contains("p99 over 200 ms in 0.4 % of minutes"));
         assert!(!html.contains("runner-up on"));
+        assert!(
+            !html.contains("No Fargate candidate meets the SLO"),
+            "no runner-up line"
+        );
     }
 
     #[test]
