@@ -33,7 +33,7 @@ fn usd_ci(i: &Interval) -> String {
 /// A share as a percentage with enough digits to tell 99.9 % from 99.95 %.
 fn pct(v: f64) -> String {
     let p = v * 100.0;
-    if p >= 99.0 && p < 100.0 {
+    if (99.0..100.0).contains(&p) {
         format!("{p:.2} %")
     } else {
         format!("{p:.1} %")
@@ -131,39 +131,16 @@ fn answer_section(out: &mut String, p: &PlanOutcome) {
         let _ = write!(out, "<th>runner-up on {other} ({})</th>", escape(&u.id));
     }
     out.push_str("</tr></thead>\n<tbody>\n");
-    let mut rows: Vec<(String, Box<dyn Fn(&Candidate) -> String>)> = Vec::new();
-    for (k, name) in p.parameters.iter().enumerate() {
-        rows.push((
-            name.clone(),
-            Box::new(move |c: &Candidate| c.params.get(k).map_or("-".into(), |x| x.1.clone())),
-        ));
-    }
-    rows.push((
-        "cost per 730-h month".into(),
-        Box::new(|c: &Candidate| c.cost_month.map_or("–".into(), |m| usd_ci(&m))),
-    ));
-    rows.push((
-        format!("cost of the run's {}", span(p.horizon_s)),
-        Box::new(|c: &Candidate| c.cost_run.map_or("–".into(), |m| usd_ci(&m))),
-    ));
-    let objective = pct(p.slo.objective);
-    rows.push((
-        format!("SLO attainment (objective {objective})"),
-        Box::new(|c: &Candidate| c.attainment.map_or("–".into(), |a| pct_ci(&a))),
-    ));
-    rows.push((
-        "seeds at the full horizon".into(),
-        Box::new(|c: &Candidate| c.seeds_full.to_string()),
-    ));
-    for (label, f) in &rows {
+    let ur = u.map(|u| answer_rows(p, u));
+    for (k, (label, v)) in answer_rows(p, r).into_iter().enumerate() {
         let _ = write!(
             out,
             "<tr><th>{}</th><td>{}</td>",
-            escape(label),
-            escape(&f(r))
+            escape(&label),
+            escape(&v)
         );
-        if let Some(u) = u {
-            let _ = write!(out, "<td>{}</td>", escape(&f(u)));
+        if let Some(ur) = &ur {
+            let _ = write!(out, "<td>{}</td>", escape(&ur[k].1));
         }
         out.push_str("</tr>\n");
     }
@@ -188,6 +165,34 @@ fn answer_section(out: &mut String, p: &PlanOutcome) {
     }
     out.push_str("<p class=\"note\">Intervals are 95 % confidence intervals over the seeds \
         (common random numbers: every candidate ran the same seeds). A 730-hour month is the run's cost scaled by 730 h ÷ its length.</p>\n</section>\n");
+}
+
+/// The answer table's rows for one candidate: its parameters, then its figures.
+fn answer_rows(p: &PlanOutcome, c: &Candidate) -> Vec<(String, String)> {
+    let mut rows: Vec<(String, String)> = p
+        .parameters
+        .iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let v = c.params.get(k).map_or("-", |x| x.1.as_str());
+            (name.clone(), v.to_string())
+        })
+        .collect();
+    let or_dash = |v: Option<String>| v.unwrap_or_else(|| "–".into());
+    rows.push((
+        "cost per 730-h month".into(),
+        or_dash(c.cost_month.map(|m| usd_ci(&m))),
+    ));
+    rows.push((
+        format!("cost of the run's {}", span(p.horizon_s)),
+        or_dash(c.cost_run.map(|m| usd_ci(&m))),
+    ));
+    rows.push((
+        format!("SLO attainment (objective {})", pct(p.slo.objective)),
+        or_dash(c.attainment.map(|a| pct_ci(&a))),
+    ));
+    rows.push(("seeds at the full horizon".into(), c.seeds_full.to_string()));
+    rows
 }
 
 /// Nothing meets the SLO: say so, and show the closest candidates with what limits them.
