@@ -172,6 +172,39 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Find the cheapest configuration of a service that meets its SLO (docs/plan.md): racing over the
+    /// candidates of a plan file, or every candidate on every seed with --exhaustive. Writes plan.csv,
+    /// pareto.csv, rules.csv, best.toml and summary.txt into results/plans/<name>/ and prints the
+    /// recommendation. Rerunning into the same folder resumes. `ecsim plan merge DIRS --out DIR` gathers
+    /// the run records of shards.
+    #[command(args_conflicts_with_subcommands = true)]
+    Plan {
+        #[command(subcommand)]
+        merge: Option<PlanMerge>,
+        /// Plan TOML file.
+        plan: Option<PathBuf>,
+        /// Output folder (default: results/plans/<plan name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs in parallel (default: all cores).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Every valid candidate on every seed at the full horizon (the yardstick for racing).
+        #[arg(long)]
+        exhaustive: bool,
+        /// Run only shard I of N of each round (or from the array-job environment, as sweeps do).
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+        /// Number of shards, for array jobs whose environment does not tell it.
+        #[arg(long, value_name = "N")]
+        shard_count: Option<usize>,
+        /// Check the plan and count its candidates without running anything.
+        #[arg(long)]
+        dry_run: bool,
+        /// No progress and no summary (the files are written all the same).
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Merge the folders of a sweep's shards into the outputs one machine would write.
     Merge {
         /// Shard output folders.
@@ -183,6 +216,20 @@ enum Command {
         /// Print nothing on success.
         #[arg(long, short)]
         quiet: bool,
+    },
+}
+
+/// `ecsim plan merge`.
+#[derive(Subcommand)]
+enum PlanMerge {
+    /// Copy the run records of a plan's shard folders into one folder; then run the plan into it.
+    Merge {
+        /// Shard output folders.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (may be one of the shard folders).
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -246,6 +293,30 @@ fn main() -> ExitCode {
             force,
         }),
         Some(Command::Merge { dirs, out, quiet }) => merge(&dirs, &out, quiet),
+        Some(Command::Plan {
+            merge: Some(PlanMerge::Merge { dirs, out }),
+            ..
+        }) => plan_merge(&dirs, &out),
+        Some(Command::Plan {
+            merge: None,
+            plan: file,
+            out,
+            jobs,
+            exhaustive,
+            shard,
+            shard_count,
+            dry_run,
+            quiet,
+        }) => plan(PlanArgs {
+            file,
+            out,
+            jobs,
+            exhaustive,
+            shard,
+            shard_count,
+            dry_run,
+            quiet,
+        }),
         Some(Command::Import { dir, out, quiet }) => import(&dir, out, quiet),
         Some(Command::Calibrate {
             scenario,
@@ -935,4 +1006,109 @@ fn explain(
         say!("{l}");
     }
     ExitCode::SUCCESS
+}
+
+struct PlanArgs {
+    file: Option<PathBuf>,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    exhaustive: bool,
+    shard: Option<String>,
+    shard_count: Option<usize>,
+    dry_run: bool,
+    quiet: bool,
+}
+
+/// `ecsim plan`: exit 2 on a bad plan, 3 when a shard did its share of a round and others are missing.
+fn plan(a: PlanArgs) -> ExitCode {
+    use ecsim::plan;
+    let Some(file) = a.file else {
+        eprintln!("error: give a plan file (ecsim plan PLAN.toml), or `ecsim plan merge DIRS --out DIR`");
+        return ExitCode::from(2);
+    };
+    let p = match plan::load(&file) {
+        Ok(p) => p,
+        Err(d) => {
+            eprintln!("{d}");
+            return ExitCode::from(2);
+        }
+    };
+    let shard = match Shard::resolve(a.shard.as_deref(), a.shard_count, |k| std::env::var(k).ok()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let jobs = match a.jobs {
+        Some(0) => {
+            eprintln!("error: --jobs must be at least 1");
+            return ExitCode::from(2);
+        }
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let cands = plan::space::candidates(&p);
+    let valid = cands.iter().filter(|c| c.skip.is_none()).count();
+    if a.dry_run || !a.quiet {
+        say!(
+            "{}: {} candidates ({} valid, {} skipped as invalid) × up to {} seeds; full horizon {} s, short {} s",
+            p.name,
+            cands.len(),
+            valid,
+            cands.len() - valid,
+            p.seeds.len(),
+            p.horizon_ms / 1000,
+            p.short_horizon_ms / 1000
+        );
+    }
+    if a.dry_run {
+        return ExitCode::SUCCESS;
+    }
+    let out = a.out.unwrap_or_else(|| plan::default_out(&p));
+    let opts = plan::Options {
+        out: out.clone(),
+        jobs,
+        shard,
+        mode: if a.exhaustive {
+            plan::SearchMode::Exhaustive
+        } else {
+            plan::SearchMode::Racing
+        },
+        progress: !a.quiet,
+    };
+    match plan::run(&p, &opts) {
+        Ok(o) => {
+            for w in &o.warnings {
+                eprintln!("warning: {w}");
+            }
+            if !a.quiet {
+                say!("{}", plan::outputs::summary(&o).trim_end());
+                say!(
+                    "wrote {}/{{plan.csv, pareto.csv, rules.csv, summary.txt{}}}",
+                    out.display(),
+                    if o.recommendation.is_some() { ", best.toml" } else { "" }
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// `ecsim plan merge`.
+fn plan_merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
+    match ecsim::plan::merge(dirs, out) {
+        Ok(n) => {
+            say!("copied {n} run records into {}; run the plan into it to continue", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
 }
