@@ -1023,7 +1023,9 @@ struct PlanArgs {
 fn plan(a: PlanArgs) -> ExitCode {
     use ecsim::plan;
     let Some(file) = a.file else {
-        eprintln!("error: give a plan file (ecsim plan PLAN.toml), or `ecsim plan merge DIRS --out DIR`");
+        eprintln!(
+            "error: give a plan file (ecsim plan PLAN.toml), or `ecsim plan merge DIRS --out DIR`"
+        );
         return ExitCode::from(2);
     };
     let p = match plan::load(&file) {
@@ -1087,7 +1089,11 @@ fn plan(a: PlanArgs) -> ExitCode {
                 say!(
                     "wrote {}/{{plan.csv, pareto.csv, rules.csv, summary.txt{}}}",
                     out.display(),
-                    if o.recommendation.is_some() { ", best.toml" } else { "" }
+                    if o.recommendation.is_some() {
+                        ", best.toml"
+                    } else {
+                        ""
+                    }
                 );
             }
             ExitCode::SUCCESS
@@ -1103,7 +1109,10 @@ fn plan(a: PlanArgs) -> ExitCode {
 fn plan_merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
     match ecsim::plan::merge(dirs, out) {
         Ok(n) => {
-            say!("copied {n} run records into {}; run the plan into it to continue", out.display());
+            say!(
+                "copied {n} run records into {}; run the plan into it to continue",
+                out.display()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

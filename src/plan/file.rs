@@ -299,11 +299,18 @@ fn check(cx: &mut Cx, raw: Raw, dir: &Path, stem: &str) -> Option<Plan> {
             return None;
         }
     };
-    let base_dir = base_path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let base_dir = base_path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
     let mut base: Table = match base_text.parse() {
         Ok(t) => t,
         Err(e) => {
-            cx.push(raw.base.span(), "base", format!("the base scenario is not TOML: {e}"));
+            cx.push(
+                raw.base.span(),
+                "base",
+                format!("the base scenario is not TOML: {e}"),
+            );
             return None;
         }
     };
@@ -317,8 +324,11 @@ fn check(cx: &mut Cx, raw: Raw, dir: &Path, stem: &str) -> Option<Plan> {
         }
     }
     let base_text = toml::to_string(&base).ok()?;
-    let base_spec = match scenario::load_str(&base_text, &base_path.display().to_string(), &base_dir)
-    {
+    let base_spec = match scenario::load_str(
+        &base_text,
+        &base_path.display().to_string(),
+        &base_dir,
+    ) {
         Ok(s) => s,
         Err(d) => {
             let first = d.0.first().map(|x| x.to_string()).unwrap_or_default();
@@ -354,7 +364,9 @@ fn check(cx: &mut Cx, raw: Raw, dir: &Path, stem: &str) -> Option<Plan> {
             }
         },
         // A tenth of the run, whole minutes, and past the warm-up.
-        None => (horizon_ms / 10 / 60_000 * 60_000).max(base_spec.warm_up_ms + 3_600_000).min(horizon_ms),
+        None => (horizon_ms / 10 / 60_000 * 60_000)
+            .max(base_spec.warm_up_ms + 3_600_000)
+            .min(horizon_ms),
     };
     let budget_runs = match &raw.budget_runs {
         Some(b) if *b.get_ref() < 1 => {
@@ -401,7 +413,9 @@ fn check_seeds(cx: &mut Cx, s: &Spanned<Seeds>) -> Option<Vec<u64>> {
             cx.push(
                 s.span(),
                 "seeds",
-                format!("a count N from 1 to {MAX_SEEDS} (seeds 1…N) or a list of distinct seeds ≥ 0"),
+                format!(
+                    "a count N from 1 to {MAX_SEEDS} (seeds 1…N) or a list of distinct seeds ≥ 0"
+                ),
             );
             return None;
         }
@@ -457,10 +471,16 @@ fn check_service(cx: &mut Cx, raw: &Raw, spec: &Spec) -> Option<String> {
 }
 
 fn suggest(word: &str, options: &[&str]) -> String {
-    closest(word, options.iter().copied()).map_or(String::new(), |c| format!(". Did you mean \"{c}\"?"))
+    closest(word, options.iter().copied())
+        .map_or(String::new(), |c| format!(". Did you mean \"{c}\"?"))
 }
 
-fn check_slo(cx: &mut Cx, slo: Option<&Spanned<RawSlo>>, spec: &Spec, svc: &str) -> Option<SloTarget> {
+fn check_slo(
+    cx: &mut Cx,
+    slo: Option<&Spanned<RawSlo>>,
+    spec: &Spec,
+    svc: &str,
+) -> Option<SloTarget> {
     let own = spec
         .services
         .iter()
@@ -503,9 +523,17 @@ fn check_slo(cx: &mut Cx, slo: Option<&Spanned<RawSlo>>, spec: &Spec, svc: &str)
     let share = |cx: &mut Cx, v: &Option<Spanned<f64>>, field: &str, open0: bool| -> Option<f64> {
         let v = v.as_ref()?;
         let x = *v.get_ref();
-        let ok = if open0 { x > 0.0 && x <= 1.0 } else { (0.0..1.0).contains(&x) };
+        let ok = if open0 {
+            x > 0.0 && x <= 1.0
+        } else {
+            (0.0..1.0).contains(&x)
+        };
         if !ok {
-            let allowed = if open0 { "a share in (0, 1], e.g. 0.99" } else { "a share in [0, 1), e.g. 0.001" };
+            let allowed = if open0 {
+                "a share in (0, 1], e.g. 0.99"
+            } else {
+                "a share in [0, 1), e.g. 0.001"
+            };
             cx.push(v.span(), field, allowed);
         }
         Some(x)
@@ -531,7 +559,12 @@ fn check_slo(cx: &mut Cx, slo: Option<&Spanned<RawSlo>>, spec: &Spec, svc: &str)
     })
 }
 
-const LAUNCHES: [Launch; 4] = [Launch::Ec2, Launch::Ec2Spot, Launch::Fargate, Launch::FargateSpot];
+const LAUNCHES: [Launch; 4] = [
+    Launch::Ec2,
+    Launch::Ec2Spot,
+    Launch::Fargate,
+    Launch::FargateSpot,
+];
 
 fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
     let r = s.get_ref();
@@ -549,7 +582,11 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
         }
     }
     if r.launch.get_ref().is_empty() {
-        cx.push(r.launch.span(), "space.launch", "list at least one of ec2, ec2-spot, fargate, fargate-spot");
+        cx.push(
+            r.launch.span(),
+            "space.launch",
+            "list at least one of ec2, ec2-spot, fargate, fargate-spot",
+        );
     }
     let uses_ec2 = launch.iter().any(|l| !l.is_fargate());
     let mut names: Vec<(String, Range<usize>, &str)> = r
@@ -559,12 +596,24 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
         .collect();
     for f in &r.families {
         for z in &r.sizes {
-            names.push((format!("{}.{}", f.get_ref(), z.get_ref()), f.span(), "space.families"));
+            names.push((
+                format!("{}.{}", f.get_ref(), z.get_ref()),
+                f.span(),
+                "space.families",
+            ));
         }
     }
     if r.families.is_empty() != r.sizes.is_empty() {
-        let at = r.families.first().or(r.sizes.first()).map_or(s.span(), |x| x.span());
-        cx.push(at, "space.families", "families and sizes go together: give both (the types are families × sizes)");
+        let at = r
+            .families
+            .first()
+            .or(r.sizes.first())
+            .map_or(s.span(), |x| x.span());
+        cx.push(
+            at,
+            "space.families",
+            "families and sizes go together: give both (the types are families × sizes)",
+        );
     }
     let mut instance_types: Vec<catalog::InstanceType> = Vec::new();
     for (n, span, field) in names {
@@ -573,12 +622,20 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
             Some(_) => {}
             None => {
                 let all = catalog::names();
-                cx.push(span, field, format!("unknown instance type \"{n}\"{}", suggest(&n, &all)));
+                cx.push(
+                    span,
+                    field,
+                    format!("unknown instance type \"{n}\"{}", suggest(&n, &all)),
+                );
             }
         }
     }
     if uses_ec2 && instance_types.is_empty() && cx.diags.len() == before {
-        cx.push(s.span(), "space.instance_types", "EC2 launch options need instance types (instance_types, or families and sizes)");
+        cx.push(
+            s.span(),
+            "space.instance_types",
+            "EC2 launch options need instance types (instance_types, or families and sizes)",
+        );
     }
     let fargate_architectures = match &r.fargate_architectures {
         None => vec![catalog::Arch::X86_64],
@@ -586,9 +643,17 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
             let mut out = Vec::new();
             for a in list {
                 match a.get_ref().as_str() {
-                    "x86_64" if !out.contains(&catalog::Arch::X86_64) => out.push(catalog::Arch::X86_64),
-                    "arm64" if !out.contains(&catalog::Arch::Arm64) => out.push(catalog::Arch::Arm64),
-                    _ => cx.push(a.span(), "space.fargate_architectures", "x86_64 or arm64, each once"),
+                    "x86_64" if !out.contains(&catalog::Arch::X86_64) => {
+                        out.push(catalog::Arch::X86_64)
+                    }
+                    "arm64" if !out.contains(&catalog::Arch::Arm64) => {
+                        out.push(catalog::Arch::Arm64)
+                    }
+                    _ => cx.push(
+                        a.span(),
+                        "space.fargate_architectures",
+                        "x86_64 or arm64, each once",
+                    ),
                 }
             }
             out
@@ -598,16 +663,32 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
     for t in r.task_sizes.get_ref() {
         let x = t.get_ref();
         if !(1..=196_608).contains(&x.cpu) || !(1..=4_194_304).contains(&x.memory) {
-            cx.push(t.span(), "space.task_sizes", "cpu in CPU units (1–196608) and memory in MiB (1–4194304)");
+            cx.push(
+                t.span(),
+                "space.task_sizes",
+                "cpu in CPU units (1–196608) and memory in MiB (1–4194304)",
+            );
             continue;
         }
-        task_sizes.push(TaskSize { cpu: x.cpu as u32, memory: x.memory as u32 });
+        task_sizes.push(TaskSize {
+            cpu: x.cpu as u32,
+            memory: x.memory as u32,
+        });
     }
-    nonempty(cx, r.task_sizes.get_ref().is_empty(), r.task_sizes.span(), "space.task_sizes");
+    nonempty(
+        cx,
+        r.task_sizes.get_ref().is_empty(),
+        r.task_sizes.span(),
+        "space.task_sizes",
+    );
     let mut targets = Vec::new();
     for t in r.targets.get_ref() {
         if !(t.get_ref().is_finite() && *t.get_ref() > 0.0 && *t.get_ref() <= 100.0) {
-            cx.push(t.span(), "space.targets", "a CPU utilisation target in (0, 100] %");
+            cx.push(
+                t.span(),
+                "space.targets",
+                "a CPU utilisation target in (0, 100] %",
+            );
         } else {
             targets.push(*t.get_ref());
         }

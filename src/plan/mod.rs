@@ -20,7 +20,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use file::{Plan, load, load_str};
-pub use outcome::{Candidate, Interval, Launch, PlanOutcome, RuleUse, SearchMode, SloTarget, Status};
+pub use outcome::{
+    Candidate, Interval, Launch, PlanOutcome, RuleUse, SearchMode, SloTarget, Status,
+};
 
 use crate::sweep::Shard;
 
@@ -53,7 +55,15 @@ impl fmt::Display for Error {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}{line}", if matches!(self, Error::Incomplete(_)) { "" } else { "error: " })?;
+            write!(
+                f,
+                "{}{line}",
+                if matches!(self, Error::Incomplete(_)) {
+                    ""
+                } else {
+                    "error: "
+                }
+            )?;
         }
         Ok(())
     }
@@ -112,17 +122,24 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<PlanOutcome, Error> {
 /// wins). Then run the plan into `out` to continue. Returns the number of records copied.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, Error> {
     let dest = out.join(runs::RUNS_DIR);
-    std::fs::create_dir_all(&dest).map_err(|e| Error::Failed(format!("cannot create {}: {e}", dest.display())))?;
+    std::fs::create_dir_all(&dest)
+        .map_err(|e| Error::Failed(format!("cannot create {}: {e}", dest.display())))?;
     let mut copied = 0;
     for d in dirs {
         let src = d.join(runs::RUNS_DIR);
         let entries = std::fs::read_dir(&src).map_err(|e| {
-            Error::Input(format!("{} is not a plan folder (cannot read {}: {e})", d.display(), src.display()))
+            Error::Input(format!(
+                "{} is not a plan folder (cannot read {}: {e})",
+                d.display(),
+                src.display()
+            ))
         })?;
         let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         names.sort();
         for p in names {
-            let Some(name) = p.file_name().and_then(|n| n.to_str()) else { continue };
+            let Some(name) = p.file_name().and_then(|n| n.to_str()) else {
+                continue;
+            };
             if !name.ends_with(".json") || name.starts_with('.') {
                 continue;
             }
@@ -130,7 +147,9 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<usize, Error> {
             if target.exists() {
                 continue;
             }
-            let Ok(bytes) = std::fs::read(&p) else { continue };
+            let Ok(bytes) = std::fs::read(&p) else {
+                continue;
+            };
             if serde_json::from_slice::<runs::Rec>(&bytes).is_err() {
                 continue;
             }

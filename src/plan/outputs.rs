@@ -22,7 +22,11 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
         let (status, reason, _) = st.decided.clone().expect("every candidate is decided");
         // The statistics are over the full-horizon seeds; a candidate that ran only the short horizon
         // shows those figures (n = 1, its horizon's length).
-        let recs: Vec<&Rec> = if st.full.is_empty() { st.short.iter().collect() } else { st.full.iter().collect() };
+        let recs: Vec<&Rec> = if st.full.is_empty() {
+            st.short.iter().collect()
+        } else {
+            st.full.iter().collect()
+        };
         let cost_run = interval(&recs.iter().map(|r| r.cost_usd).collect::<Vec<_>>());
         let cost_month = interval(&recs.iter().map(|r| monthly(r)).collect::<Vec<_>>());
         let attainment = interval(&recs.iter().map(|r| r.attainment()).collect::<Vec<_>>());
@@ -52,18 +56,30 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
         cheapest(&|c| c.launch.is_fargate() != f)
     });
     let runner_up_gap = match (recommendation, runner_up) {
-        (Some(a), Some(b)) => Some((cost(b) - cost(a), if cost(a) > 0.0 { (cost(b) - cost(a)) / cost(a) } else { 0.0 })),
+        (Some(a), Some(b)) => Some((
+            cost(b) - cost(a),
+            if cost(a) > 0.0 {
+                (cost(b) - cost(a)) / cost(a)
+            } else {
+                0.0
+            },
+        )),
         _ => None,
     };
     // The front over the candidates run on every seed at the full horizon.
-    let full: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i].seeds_full == n).collect();
+    let full: Vec<usize> = (0..candidates.len())
+        .filter(|&i| candidates[i].seeds_full == n)
+        .collect();
     let att = |i: usize| candidates[i].attainment.map_or(0.0, |a| a.mean);
     let mut pareto: Vec<usize> = full
         .iter()
         .copied()
         .filter(|&i| {
             !full.iter().any(|&j| {
-                j != i && cost(j) <= cost(i) && att(j) >= att(i) && (cost(j) < cost(i) || att(j) > att(i))
+                j != i
+                    && cost(j) <= cost(i)
+                    && att(j) >= att(i)
+                    && (cost(j) < cost(i) || att(j) > att(i))
             })
         })
         .collect();
@@ -71,8 +87,15 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
     let closest = if recommendation.is_some() {
         Vec::new()
     } else {
-        let mut ran: Vec<usize> = (0..candidates.len()).filter(|&i| candidates[i].attainment.is_some()).collect();
-        ran.sort_by(|&a, &b| att(b).total_cmp(&att(a)).then(cost(a).total_cmp(&cost(b))).then(a.cmp(&b)));
+        let mut ran: Vec<usize> = (0..candidates.len())
+            .filter(|&i| candidates[i].attainment.is_some())
+            .collect();
+        ran.sort_by(|&a, &b| {
+            att(b)
+                .total_cmp(&att(a))
+                .then(cost(a).total_cmp(&cost(b)))
+                .then(a.cmp(&b))
+        });
         ran.truncate(5);
         ran
     };
@@ -80,7 +103,11 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
         .iter()
         .filter_map(|(name, text)| {
             let decided = s.rule_counts.get(name).copied().unwrap_or(0);
-            (decided > 0).then(|| RuleUse { name: name.to_string(), text: text.to_string(), decided })
+            (decided > 0).then(|| RuleUse {
+                name: name.to_string(),
+                text: text.to_string(),
+                decided,
+            })
         })
         .collect();
     let runs_total = candidates.iter().map(|c| c.runs).sum();
@@ -127,7 +154,9 @@ fn param_cell(v: &str) -> String {
 }
 
 fn stats_cells(i: Option<super::outcome::Interval>) -> String {
-    i.map_or(",,".into(), |i| format!("{},{},{}", fmt_csv(i.mean), fmt_csv(i.low), fmt_csv(i.high)))
+    i.map_or(",,".into(), |i| {
+        format!("{},{},{}", fmt_csv(i.mean), fmt_csv(i.low), fmt_csv(i.high))
+    })
 }
 
 /// `plan.csv`: every candidate.
@@ -190,7 +219,12 @@ fn money(x: f64) -> String {
 }
 
 /// `best.toml`: the recommended candidate's scenario at the full horizon, with a comment.
-pub fn best_toml(plan: &Plan, cands: &[Cand], o: &PlanOutcome, out: &Path) -> Option<Result<String, String>> {
+pub fn best_toml(
+    plan: &Plan,
+    cands: &[Cand],
+    o: &PlanOutcome,
+    out: &Path,
+) -> Option<Result<String, String>> {
     let r = o.recommendation?;
     let c = &o.candidates[r];
     let text = match space::scenario_text(plan, &cands[r], plan.horizon_ms) {
@@ -200,7 +234,14 @@ pub fn best_toml(plan: &Plan, cands: &[Cand], o: &PlanOutcome, out: &Path) -> Op
     let cm = c.cost_month.expect("a feasible candidate ran");
     let a = c.attainment.expect("a feasible candidate ran");
     let mut h = String::new();
-    let _ = writeln!(h, "# Chosen by `ecsim plan {}` ({} search): candidate {} of {}.", o.file, o.mode.as_str(), c.id, o.candidates.len());
+    let _ = writeln!(
+        h,
+        "# Chosen by `ecsim plan {}` ({} search): candidate {} of {}.",
+        o.file,
+        o.mode.as_str(),
+        c.id,
+        o.candidates.len()
+    );
     let _ = writeln!(h, "# {}", describe(c));
     let _ = writeln!(
         h,
@@ -215,14 +256,26 @@ pub fn best_toml(plan: &Plan, cands: &[Cand], o: &PlanOutcome, out: &Path) -> Op
         a.low,
         a.high
     );
-    let _ = writeln!(h, "# Base scenario: {} (relative paths below resolve against its folder, as written there).", o.base);
-    let _ = writeln!(h, "# `ecsim run` reproduces the plan's first seed ({}); the plan's statistics are over seeds {:?}.", o.seeds[0], o.seeds);
+    let _ = writeln!(
+        h,
+        "# Base scenario: {} (its file references are rewritten relative to this file's folder).",
+        o.base
+    );
+    let _ = writeln!(
+        h,
+        "# `ecsim run` reproduces the plan's first seed ({}); the plan's statistics are over seeds {:?}.",
+        o.seeds[0], o.seeds
+    );
     let mut table: toml::Table = text.parse().ok()?;
     table.insert("seed".into(), toml::Value::Integer(o.seeds[0] as i64));
     // Relative file references of the base resolve against the base's folder; best.toml lives elsewhere,
     // so they are made absolute.
     absolutize(&mut table, &plan.base_dir, out);
-    Some(toml::to_string(&table).map(|t| format!("{h}\n{t}")).map_err(|e| e.to_string()))
+    Some(
+        toml::to_string(&table)
+            .map(|t| format!("{h}\n{t}"))
+            .map_err(|e| e.to_string()),
+    )
 }
 
 /// Rewrite the `file` references of the base (relative to `dir`) relative to `out`, where best.toml is.
@@ -256,7 +309,11 @@ fn relative(from: &Path, file: &Path) -> Option<String> {
     let b: Vec<_> = file.components().collect();
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let mut parts: Vec<String> = vec!["..".into(); a.len() - common];
-    parts.extend(b[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
     Some(parts.join("/"))
 }
 
@@ -265,7 +322,12 @@ fn slo_text(o: &PlanOutcome) -> String {
     if let Some(p) = o.slo.p99_ms {
         let _ = write!(s, "p99 ≤ {p} ms, ");
     }
-    let _ = write!(s, "errors ≤ {} of requests, in {} % of minutes", o.slo.error_rate, o.slo.objective * 100.0);
+    let _ = write!(
+        s,
+        "errors ≤ {} of requests, in {} % of minutes",
+        o.slo.error_rate,
+        o.slo.objective * 100.0
+    );
     if let Some(b) = o.slo.budget_usd_per_month {
         let _ = write!(s, ", at most {} a month", money(b));
     }
@@ -314,14 +376,22 @@ pub fn summary(o: &PlanOutcome) -> String {
                 money(cr.mean),
                 hours(o.horizon_s)
             );
-            let _ = writeln!(t, "  attainment: {:.4} (95 % CI {:.4}–{:.4}) over {} seeds", a.mean, a.low, a.high, c.seeds_full);
+            let _ = writeln!(
+                t,
+                "  attainment: {:.4} (95 % CI {:.4}–{:.4}) over {} seeds",
+                a.mean, a.low, a.high, c.seeds_full
+            );
             match (o.runner_up, o.runner_up_gap) {
                 (Some(u), Some((gap, share))) => {
                     let d = &o.candidates[u];
                     let _ = writeln!(
                         t,
                         "runner-up on {}: {} — {}\n  {} a month, {} ({:+.1} %) more; attainment {:.4}",
-                        if d.launch.is_fargate() { "Fargate" } else { "EC2" },
+                        if d.launch.is_fargate() {
+                            "Fargate"
+                        } else {
+                            "EC2"
+                        },
                         d.id,
                         describe(d),
                         money(d.cost_month.map_or(0.0, |x| x.mean)),
@@ -331,13 +401,23 @@ pub fn summary(o: &PlanOutcome) -> String {
                     );
                 }
                 _ => {
-                    let other = if c.launch.is_fargate() { "EC2" } else { "Fargate" };
-                    let _ = writeln!(t, "runner-up on {other}: none feasible (or none in the search space)");
+                    let other = if c.launch.is_fargate() {
+                        "EC2"
+                    } else {
+                        "Fargate"
+                    };
+                    let _ = writeln!(
+                        t,
+                        "runner-up on {other}: none feasible (or none in the search space)"
+                    );
                 }
             }
         }
         None => {
-            let _ = writeln!(t, "\nNOTHING MEETS THE SLO. The closest candidates and what limits them:");
+            let _ = writeln!(
+                t,
+                "\nNOTHING MEETS THE SLO. The closest candidates and what limits them:"
+            );
             for &i in &o.closest {
                 let c = &o.candidates[i];
                 let _ = writeln!(
@@ -353,7 +433,11 @@ pub fn summary(o: &PlanOutcome) -> String {
         }
     }
     if !o.rules.is_empty() {
-        let used: Vec<String> = o.rules.iter().map(|r| format!("{} ({})", r.name, r.decided)).collect();
+        let used: Vec<String> = o
+            .rules
+            .iter()
+            .map(|r| format!("{} ({})", r.name, r.decided))
+            .collect();
         let _ = writeln!(t, "rules used (candidates decided): {}", used.join(", "));
     }
     for w in &o.warnings {

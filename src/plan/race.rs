@@ -30,17 +30,50 @@ pub const SCREEN_RANK: usize = 3;
 
 /// The rules, in the order outputs list them: (name, what it says).
 pub const RULES: [(&str, &str); 11] = [
-    ("invalid", "not a valid configuration: an EC2 task must fit the instance type (CPU units, registered memory), a Fargate size must be on the §5.1 grid, min_capacity ≤ max_capacity; never run"),
-    ("placement", "a run in which the service could not place its tasks is infeasible, however cheap (exact)"),
-    ("prefix-bound", "bad SLO minutes only add up: the short run is a prefix of the full run with the same seed, so its bad minutes bound the full run's attainment from above; when even with every other seed perfect the mean cannot reach the objective, infeasible (exact)"),
-    ("seed-bound", "the same bound from the full-horizon seeds run so far: even with every remaining seed perfect the mean cannot reach the objective (exact)"),
-    ("larger-task", "with everything else equal a larger task does not make latency worse: when a larger task is infeasible, a smaller one is too (monotone, assumed)"),
-    ("lower-target", "with everything else equal a lower scaling target does not make latency worse: when a lower target is infeasible, a higher one is too (monotone, assumed)"),
-    ("higher-min", "with everything else equal a higher minimum capacity does not make latency worse: when a higher minimum is infeasible, a lower one is too (monotone, assumed)"),
-    ("short-costlier", "screen: on the short horizon, costlier by more than 20 % than the third-cheapest candidate of the same launch family (EC2 or Fargate) that met the objective there (heuristic; undone when the family ends with nothing feasible)"),
-    ("race-infeasible", "after 2 or more seeds, the upper 95 % bound of attainment below the objective (statistical)"),
-    ("race-costlier", "after 2 or more seeds, costlier with 95 % confidence (paired by seed: common random numbers) than a candidate of the same launch family that is feasible with 95 % confidence (statistical)"),
-    ("mean", "every seed at the full horizon: feasible when the mean attainment reaches the objective, every run placed its tasks and the mean monthly cost is within the budget"),
+    (
+        "invalid",
+        "not a valid configuration: an EC2 task must fit the instance type (CPU units, registered memory), a Fargate size must be on the §5.1 grid, min_capacity ≤ max_capacity; never run",
+    ),
+    (
+        "placement",
+        "a run in which the service could not place its tasks is infeasible, however cheap (exact)",
+    ),
+    (
+        "prefix-bound",
+        "bad SLO minutes only add up: the short run is a prefix of the full run with the same seed, so its bad minutes bound the full run's attainment from above; when even with every other seed perfect the mean cannot reach the objective, infeasible (exact)",
+    ),
+    (
+        "seed-bound",
+        "the same bound from the full-horizon seeds run so far: even with every remaining seed perfect the mean cannot reach the objective (exact)",
+    ),
+    (
+        "larger-task",
+        "with everything else equal a larger task does not make latency worse: when a larger task is infeasible, a smaller one is too (monotone, assumed)",
+    ),
+    (
+        "lower-target",
+        "with everything else equal a lower scaling target does not make latency worse: when a lower target is infeasible, a higher one is too (monotone, assumed)",
+    ),
+    (
+        "higher-min",
+        "with everything else equal a higher minimum capacity does not make latency worse: when a higher minimum is infeasible, a lower one is too (monotone, assumed)",
+    ),
+    (
+        "short-costlier",
+        "screen: on the short horizon, costlier by more than 20 % than the third-cheapest candidate of the same launch family (EC2 or Fargate) that met the objective there (heuristic; undone when the family ends with nothing feasible)",
+    ),
+    (
+        "race-infeasible",
+        "after 2 or more seeds, the upper 95 % bound of attainment below the objective (statistical)",
+    ),
+    (
+        "race-costlier",
+        "after 2 or more seeds, costlier with 95 % confidence (paired by seed: common random numbers) than a candidate of the same launch family that is feasible with 95 % confidence (statistical)",
+    ),
+    (
+        "mean",
+        "every seed at the full horizon: feasible when the mean attainment reaches the objective, every run placed its tasks and the mean monthly cost is within the budget",
+    ),
 ];
 
 /// Where a candidate stands during the search.
@@ -99,13 +132,20 @@ struct Search<'a> {
     spent: usize,
     start: Instant,
     out_of_budget: bool,
+    /// Racing: an infeasible candidate prunes the weaker ones (exhaustive judges each on its own runs).
+    monotone: bool,
 }
 
 /// Mean and 95 % interval (the value itself for one value).
 pub fn interval(values: &[f64]) -> Option<Interval> {
     let e = Estimate::of(values)?;
     let (low, high) = e.ci().unwrap_or((e.mean, e.mean));
-    Some(Interval { n: e.n, mean: e.mean, low, high })
+    Some(Interval {
+        n: e.n,
+        mean: e.mean,
+        low,
+        high,
+    })
 }
 
 /// A run's cost scaled to a 730-hour month.
@@ -126,9 +166,16 @@ pub fn limit(plan: &Plan, r: &Rec) -> String {
         && total > 0.0
         && (total - served) > plan.slo.error_rate * total
     {
-        return format!("serves {:.2} % of requests", (served / total * 10_000.0).floor() / 100.0);
+        return format!(
+            "serves {:.2} % of requests",
+            (served / total * 10_000.0).floor() / 100.0
+        );
     }
-    let pct = if r.measured_ms > 0 { r.bad_ms as f64 / r.measured_ms as f64 * 100.0 } else { 100.0 };
+    let pct = if r.measured_ms > 0 {
+        r.bad_ms as f64 / r.measured_ms as f64 * 100.0
+    } else {
+        100.0
+    };
     match plan.slo.p99_ms {
         Some(b) => format!("{pct:.2} % of minutes bad (p99 over {b} ms, errors or nothing served)"),
         None => format!("{pct:.2} % of minutes bad (errors or nothing served)"),
@@ -136,7 +183,12 @@ pub fn limit(plan: &Plan, r: &Rec) -> String {
 }
 
 /// Run the search.
-pub fn search(plan: &Plan, cands: &[Cand], runner: &Runner, mode: SearchMode) -> Result<Searched, Stop> {
+pub fn search(
+    plan: &Plan,
+    cands: &[Cand],
+    runner: &Runner,
+    mode: SearchMode,
+) -> Result<Searched, Stop> {
     let mut s = Search {
         plan,
         cands,
@@ -147,6 +199,7 @@ pub fn search(plan: &Plan, cands: &[Cand], runner: &Runner, mode: SearchMode) ->
         spent: 0,
         start: Instant::now(),
         out_of_budget: false,
+        monotone: mode == SearchMode::Racing,
     };
     for (i, c) in cands.iter().enumerate() {
         if let Some(why) = &c.skip {
@@ -176,9 +229,18 @@ pub fn search(plan: &Plan, cands: &[Cand], runner: &Runner, mode: SearchMode) ->
     }
     let open: Vec<usize> = (0..cands.len()).filter(|&i| s.st[i].open()).collect();
     for i in open {
-        s.decide(i, Status::Pruned, "pruned: the plan's budget was spent before it was decided".into(), "budget");
+        s.decide(
+            i,
+            Status::Pruned,
+            "pruned: the plan's budget was spent before it was decided".into(),
+            "budget",
+        );
     }
-    Ok(Searched { states: s.st, rule_counts: s.counts, warnings: s.warnings })
+    Ok(Searched {
+        states: s.st,
+        rule_counts: s.counts,
+        warnings: s.warnings,
+    })
 }
 
 impl Search<'_> {
@@ -192,6 +254,9 @@ impl Search<'_> {
     /// Infeasible on the SLO: decide `i`, and prune the weaker candidates of its family (monotone rules).
     fn infeasible(&mut self, i: usize, reason: String, rule: &'static str) {
         self.decide(i, Status::Infeasible, reason, rule);
+        if !self.monotone {
+            return;
+        }
         let x = &self.cands[i];
         let key = x.family_key();
         let id = super::runs::cand_id(i);
@@ -208,7 +273,10 @@ impl Search<'_> {
                 } else {
                     "higher-min"
                 };
-                let reason = format!("pruned: {id} is infeasible and at least as strong ({rule}; {})", self.cands[i].short_label());
+                let reason = format!(
+                    "pruned: {id} is infeasible and at least as strong ({rule}; {})",
+                    self.cands[i].short_label()
+                );
                 self.decide(j, Status::Pruned, reason, rule);
             }
         }
@@ -216,7 +284,10 @@ impl Search<'_> {
 
     fn budget_left(&mut self) -> bool {
         let runs_over = self.plan.budget_runs.is_some_and(|b| self.spent >= b);
-        let time_over = self.plan.budget_seconds.is_some_and(|b| self.start.elapsed().as_secs_f64() >= b);
+        let time_over = self
+            .plan
+            .budget_seconds
+            .is_some_and(|b| self.start.elapsed().as_secs_f64() >= b);
         if (runs_over || time_over) && !self.out_of_budget {
             self.out_of_budget = true;
             self.warnings.push(format!(
@@ -228,11 +299,22 @@ impl Search<'_> {
         !self.out_of_budget
     }
 
-    fn batch(&mut self, jobs: Vec<Job>, what: &str) -> Result<BTreeMap<(usize, u64, u64), Rec>, Stop> {
-        let r = self.runner.batch(self.plan, self.cands, &jobs, what).map_err(|e| match e {
-            BatchError::Incomplete { done, total } => Stop::Incomplete { what: what.to_string(), done, total },
-            BatchError::Failed(m) => Stop::Failed(m),
-        })?;
+    fn batch(
+        &mut self,
+        jobs: Vec<Job>,
+        what: &str,
+    ) -> Result<BTreeMap<(usize, u64, u64), Rec>, Stop> {
+        let r = self
+            .runner
+            .batch(self.plan, self.cands, &jobs, what)
+            .map_err(|e| match e {
+                BatchError::Incomplete { done, total } => Stop::Incomplete {
+                    what: what.to_string(),
+                    done,
+                    total,
+                },
+                BatchError::Failed(m) => Stop::Failed(m),
+            })?;
         self.spent += r.len();
         Ok(r)
     }
@@ -249,7 +331,11 @@ impl Search<'_> {
             }
             let jobs: Vec<Job> = (0..self.cands.len())
                 .filter(|&i| self.st[i].open() && strength[i] == level)
-                .map(|i| Job { cand: i, horizon_ms: h, seeds: vec![seed] })
+                .map(|i| Job {
+                    cand: i,
+                    horizon_ms: h,
+                    seeds: vec![seed],
+                })
                 .collect();
             if jobs.is_empty() {
                 continue;
@@ -275,9 +361,15 @@ impl Search<'_> {
     }
 
     fn prefix_bound(&mut self, i: usize) {
-        let Some(r) = self.st[i].short.clone() else { return };
+        let Some(r) = self.st[i].short.clone() else {
+            return;
+        };
         let n = self.plan.seeds.len() as f64;
-        let full_measured = self.plan.horizon_ms.saturating_sub(self.plan.base_spec.warm_up_ms).max(1) as f64;
+        let full_measured = self
+            .plan
+            .horizon_ms
+            .saturating_sub(self.plan.base_spec.warm_up_ms)
+            .max(1) as f64;
         let upper = 1.0 - (r.bad_ms as f64 / full_measured).min(1.0);
         let bound = (upper + (n - 1.0)) / n;
         if bound < self.plan.slo.objective {
@@ -298,7 +390,9 @@ impl Search<'_> {
             let mut met: Vec<f64> = (0..self.cands.len())
                 .filter(|&i| self.cands[i].launch.is_fargate() == fargate && self.st[i].open())
                 .filter_map(|i| self.st[i].short.as_ref())
-                .filter(|r| r.placement_problem.is_none() && r.attainment() >= self.plan.slo.objective)
+                .filter(|r| {
+                    r.placement_problem.is_none() && r.attainment() >= self.plan.slo.objective
+                })
                 .map(|r| r.cost_usd)
                 .collect();
             if met.is_empty() {
@@ -307,7 +401,10 @@ impl Search<'_> {
             met.sort_by(f64::total_cmp);
             let reference = met[(SCREEN_RANK - 1).min(met.len() - 1)];
             for i in 0..self.cands.len() {
-                if self.cands[i].launch.is_fargate() != fargate || !self.st[i].open() || self.st[i].screened {
+                if self.cands[i].launch.is_fargate() != fargate
+                    || !self.st[i].open()
+                    || self.st[i].screened
+                {
                     continue;
                 }
                 if let Some(r) = &self.st[i].short
@@ -358,7 +455,11 @@ impl Search<'_> {
         let h = self.plan.horizon_ms;
         let jobs: Vec<Job> = (0..self.cands.len())
             .filter(|&i| self.st[i].open() && self.st[i].full.len() < k)
-            .map(|i| Job { cand: i, horizon_ms: h, seeds: self.plan.seeds[self.st[i].full.len()..k].to_vec() })
+            .map(|i| Job {
+                cand: i,
+                horizon_ms: h,
+                seeds: self.plan.seeds[self.st[i].full.len()..k].to_vec(),
+            })
             .collect();
         if !jobs.is_empty() {
             let recs = self.batch(jobs.clone(), &format!("full horizon, {k} seeds"))?;
@@ -393,7 +494,10 @@ impl Search<'_> {
         }
         let att: Vec<f64> = full.iter().map(Rec::attainment).collect();
         let a = interval(&att).expect("k ≥ 1");
-        let worst = full.iter().min_by(|x, y| x.attainment().total_cmp(&y.attainment())).expect("k ≥ 1");
+        let worst = full
+            .iter()
+            .min_by(|x, y| x.attainment().total_cmp(&y.attainment()))
+            .expect("k ≥ 1");
         let bound = (att.iter().sum::<f64>() + (n - k) as f64) / n as f64;
         if bound < obj && !last {
             let reason = format!(
@@ -406,7 +510,10 @@ impl Search<'_> {
         if k >= 2 && a.high < obj && !last {
             let reason = format!(
                 "infeasible: attainment {:.4}, 95 % interval [{:.4}, {:.4}] below {obj} after {k} seeds; {}",
-                a.mean, a.low, a.high, limit(plan, worst)
+                a.mean,
+                a.low,
+                a.high,
+                limit(plan, worst)
             );
             return self.infeasible(i, reason, "race-infeasible");
         }
@@ -416,7 +523,10 @@ impl Search<'_> {
             && cost.low > b
             && !last
         {
-            let reason = format!("infeasible: ${:.2} a month, 95 % interval above the budget of ${b:.2}", cost.mean);
+            let reason = format!(
+                "infeasible: ${:.2} a month, 95 % interval above the budget of ${b:.2}",
+                cost.mean
+            );
             return self.decide(i, Status::Infeasible, reason, "race-infeasible");
         }
         if !last {
@@ -431,10 +541,16 @@ impl Search<'_> {
             );
             self.infeasible(i, reason, "mean");
         } else if let Some(b) = plan.slo.budget_usd_per_month.filter(|&b| cost.mean > b) {
-            let reason = format!("infeasible: meets the SLO but costs ${:.2} a month, over the budget of ${b:.2}", cost.mean);
+            let reason = format!(
+                "infeasible: meets the SLO but costs ${:.2} a month, over the budget of ${b:.2}",
+                cost.mean
+            );
             self.decide(i, Status::Infeasible, reason, "mean");
         } else {
-            let reason = format!("feasible: mean attainment {:.4} ≥ {obj} over {k} seeds, every run placed its tasks", a.mean);
+            let reason = format!(
+                "feasible: mean attainment {:.4} ≥ {obj} over {k} seeds, every run placed its tasks",
+                a.mean
+            );
             self.decide(i, Status::Feasible, reason, "mean");
         }
     }
@@ -446,7 +562,8 @@ impl Search<'_> {
         let confident = |st: &St| -> bool {
             st.full.len() >= 2
                 && st.full.iter().all(|r| r.placement_problem.is_none())
-                && interval(&st.full.iter().map(Rec::attainment).collect::<Vec<_>>()).is_some_and(|a| a.low >= obj)
+                && interval(&st.full.iter().map(Rec::attainment).collect::<Vec<_>>())
+                    .is_some_and(|a| a.low >= obj)
                 && matches!(st.decided, None | Some((Status::Feasible, _, _)))
         };
         for fargate in [false, true] {
@@ -455,7 +572,9 @@ impl Search<'_> {
                 .filter(|&i| self.cands[i].launch.is_fargate() == fargate && confident(&self.st[i]))
                 .collect();
             let Some(&best) = refs.iter().min_by(|&&x, &&y| {
-                mean_cost(&self.st[x]).total_cmp(&mean_cost(&self.st[y])).then(x.cmp(&y))
+                mean_cost(&self.st[x])
+                    .total_cmp(&mean_cost(&self.st[y]))
+                    .then(x.cmp(&y))
             }) else {
                 continue;
             };
@@ -473,7 +592,7 @@ impl Search<'_> {
                     && d.low > 0.0
                 {
                     let reason = format!(
-                        "pruned: ${:.2} a month dearer than {} (paired 95 % interval [{:.2}, {:.2}] over {k} seeds), which is feasible with 95 % confidence",
+                        "pruned: ${:.2} a month dearer than {} (race-costlier: paired 95 % interval [{:.2}, {:.2}] over {k} seeds), which is feasible with 95 % confidence",
                         d.mean,
                         super::runs::cand_id(best),
                         d.low,

@@ -236,7 +236,10 @@ impl Runner {
             return Err(BatchError::Failed(msg.join("\n")));
         }
         if found.len() < total {
-            return Err(BatchError::Incomplete { done: found.len(), total });
+            return Err(BatchError::Incomplete {
+                done: found.len(),
+                total,
+            });
         }
         Ok(found)
     }
@@ -262,7 +265,8 @@ impl Runner {
     ) -> Result<Vec<((usize, u64, u64), Rec)>, String> {
         let id = cand_id(job.cand);
         let label = format!("{} (candidate {id})", plan.base_label);
-        let spec = crate::scenario::load_str(text, &label, &plan.base_dir).map_err(|d| d.to_string())?;
+        let spec =
+            crate::scenario::load_str(text, &label, &plan.base_dir).map_err(|d| d.to_string())?;
         let mut out = Vec::new();
         for &seed in seeds {
             let mut s = spec.clone();
@@ -271,13 +275,26 @@ impl Runner {
             let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 crate::metrics::finite::checked(&mut NullSink, |sink| simulate(&s, sink))
             }))
-            .map_err(|_| format!("{}: internal error in the simulation (a bug: please report it)", what()))?
+            .map_err(|_| {
+                format!(
+                    "{}: internal error in the simulation (a bug: please report it)",
+                    what()
+                )
+            })?
             .map_err(|e| format!("{}: {e}", what()))?;
-            let rec = record(&plan.service, &summary, self.key(text, job.horizon_ms, seed), &id, job.horizon_ms, seed);
+            let rec = record(
+                &plan.service,
+                &summary,
+                self.key(text, job.horizon_ms, seed),
+                &id,
+                job.horizon_ms,
+                seed,
+            );
             let path = dir.join(rec_file(&id, job.horizon_ms, seed));
             let mut bytes = serde_json::to_vec(&rec).map_err(|e| e.to_string())?;
             bytes.push(b'\n');
-            write_atomic(&path, &bytes).map_err(|e| format!("{}: cannot write {}: {e}", what(), path.display()))?;
+            write_atomic(&path, &bytes)
+                .map_err(|e| format!("{}: cannot write {}: {e}", what(), path.display()))?;
             let _ = &cands[job.cand];
             out.push(((job.cand, job.horizon_ms, seed), rec));
         }

@@ -80,8 +80,13 @@ impl Cand {
     /// instance's ENIs but the primary (§1.1; EC2 candidates keep the base's network mode).
     pub fn per_instance(&self) -> Option<u32> {
         let t = self.instance.as_ref()?;
-        let fit = (t.cpu_units() / self.size.cpu.max(1)).min(t.registered_memory_mib / self.size.memory.max(1));
-        Some(if self.eni { fit.min(t.max_enis.saturating_sub(1)) } else { fit })
+        let fit = (t.cpu_units() / self.size.cpu.max(1))
+            .min(t.registered_memory_mib / self.size.memory.max(1));
+        Some(if self.eni {
+            fit.min(t.max_enis.saturating_sub(1))
+        } else {
+            fit
+        })
     }
 
     /// Same candidate but for the three ordered dimensions (task size, target, minimum)? The key the
@@ -169,12 +174,18 @@ pub fn candidates(plan: &Plan) -> Vec<Cand> {
 /// Why a combination cannot run: the rule it breaks, in words.
 fn why_skip(c: &Cand) -> Option<String> {
     if c.min > c.max {
-        return Some(format!("skipped: min_capacity {} above max_capacity {}", c.min, c.max));
+        return Some(format!(
+            "skipped: min_capacity {} above max_capacity {}",
+            c.min, c.max
+        ));
     }
     match &c.instance {
         Some(t) => {
             if c.per_instance() == Some(0) && c.eni && t.max_enis < 2 {
-                return Some(format!("skipped: {} has no ENI to spare for an awsvpc task", t.name));
+                return Some(format!(
+                    "skipped: {} has no ENI to spare for an awsvpc task",
+                    t.name
+                ));
             }
             if c.size.cpu > t.cpu_units() || c.size.memory > t.registered_memory_mib {
                 return Some(format!(
@@ -197,7 +208,15 @@ fn why_skip(c: &Cand) -> Option<String> {
 /// The candidate's scenario as TOML text, at `horizon` (a duration string) and the base's seed.
 pub fn scenario_text(plan: &Plan, c: &Cand, horizon_ms: u64) -> Result<String, String> {
     let mut t = plan.base.clone();
-    t.insert("duration".into(), Value::String(format!("{}ms", horizon_ms)));
+    // The base's own duration text at the full horizon (best.toml reads as the user wrote it).
+    if horizon_ms != plan.horizon_ms {
+        let d = if horizon_ms % 1000 == 0 {
+            format!("{}s", horizon_ms / 1000)
+        } else {
+            format!("{horizon_ms}ms")
+        };
+        t.insert("duration".into(), Value::String(d));
+    }
     let svc = plan.service.as_str();
     let family = plan
         .base_spec
@@ -254,7 +273,11 @@ fn edit_providers(t: &mut Table, plan: &Plan, c: &Cand, only_service: bool) {
     let max_instances = c.max.div_ceil(per) + 1;
     let spot = c.launch == Launch::Ec2Spot;
     // On-demand holds the base (all tasks without Spot); Spot the rest of the weights.
-    let od_start = if spot { c.min.min(plan.spot.base) } else { c.min };
+    let od_start = if spot {
+        c.min.min(plan.spot.base)
+    } else {
+        c.min
+    };
     let group = |name: &str, is_spot: bool, start_tasks: u32| {
         tbl(vec![
             ("name", Value::String(name.into())),
@@ -265,7 +288,10 @@ fn edit_providers(t: &mut Table, plan: &Plan, c: &Cand, only_service: bool) {
             ("spot", Value::Boolean(is_spot)),
             (
                 "managed_scaling",
-                tbl(vec![("target_capacity", int(c.target_capacity.unwrap_or(100)))]),
+                tbl(vec![(
+                    "target_capacity",
+                    int(c.target_capacity.unwrap_or(100)),
+                )]),
             ),
         ])
     };
@@ -284,8 +310,15 @@ fn edit_task_def(t: &mut Table, family: &str, c: &Cand) {
         if d.get("family").and_then(Value::as_str) != Some(family) {
             continue;
         }
-        let compat = if c.launch.is_fargate() { "FARGATE" } else { "EC2" };
-        d.insert("requires_compatibilities".into(), Value::Array(vec![Value::String(compat.into())]));
+        let compat = if c.launch.is_fargate() {
+            "FARGATE"
+        } else {
+            "EC2"
+        };
+        d.insert(
+            "requires_compatibilities".into(),
+            Value::Array(vec![Value::String(compat.into())]),
+        );
         d.insert("cpu".into(), int(c.size.cpu));
         d.insert("memory".into(), int(c.size.memory));
         if c.launch.is_fargate() {
@@ -362,7 +395,10 @@ fn edit_service(t: &mut Table, plan: &Plan, c: &Cand) {
         if !any {
             policies.push(tbl(vec![
                 ("type", Value::String("target_tracking".into())),
-                ("metric", Value::String("ECSServiceAverageCPUUtilization".into())),
+                (
+                    "metric",
+                    Value::String("ECSServiceAverageCPUUtilization".into()),
+                ),
                 ("target", Value::Float(c.target)),
             ]));
         }
@@ -400,7 +436,9 @@ fn edit_faults(t: &mut Table, plan: &Plan, c: &Cand) {
     if cp != "FARGATE_SPOT" {
         f.push(("draining", Value::Boolean(true)));
     }
-    let faults = t.entry("faults").or_insert_with(|| Value::Array(Vec::new()));
+    let faults = t
+        .entry("faults")
+        .or_insert_with(|| Value::Array(Vec::new()));
     if let Value::Array(a) = faults {
         a.push(tbl(f));
     }

@@ -1,0 +1,370 @@
+//! `ecsim plan` (issue #22): a plan whose answer is known by hand, racing against exhaustive, a plan with
+//! nothing feasible, determinism over `--jobs`, resume after a kill, shards merged, bad plan files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use ecsim::plan::{self, Options, PlanOutcome, SearchMode, Status};
+
+/// A constant load on Fargate: 250 requests/s, 10 ms of CPU each on one vCPU, so a 1-vCPU task serves
+/// μ = 100 requests/s and is an M/M/1 queue (concurrency: its vCPU count, 1). Round robin gives each of N
+/// tasks λ = 250/N. The p99 response time of M/M/1 is ln(100)/(μ − λ):
+///   N = 3: λ = 83.3 → 4.605/16.7 s = 276 ms;  N = 4: λ = 62.5 → 4.605/37.5 = 122.8 ms;
+///   N = 5: λ = 50   → 4.605/50   = 92.1 ms;   N = 6: λ = 41.7 → 79.0 ms.
+/// With a 100 ms bound the smallest feasible count is 5. Target tracking at a 100 % target never scales
+/// out (CPU cannot exceed 100 %) and scales in to ⌈N × ρ⌉ = ⌈2.5⌉ = 3, so the count is max(min, 3): the
+/// cheapest feasible candidate is min_capacity = 5. A 0.5-vCPU task (μ = 50/s) needs λ ≤ 50 − 46.05 → N
+/// ≥ 250/3.95 = 64: none of the minimums listed is enough, so every 512-CPU candidate is infeasible.
+const BASE: &str = r#"
+name = "constant"
+duration = "1d"
+warm_up = "10m"
+seed = 1
+
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+[[task_definitions]]
+family = "web"
+requires_compatibilities = ["FARGATE"]
+network_mode = "awsvpc"
+cpu = 1024
+memory = 2048
+
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+launch_type = "FARGATE"
+
+[services.load]
+pattern = { type = "constant", rate = 250 }
+cpu_ms_per_request = 10.0
+slo = { p99 = "100ms" }
+"#;
+
+fn plan_text(p99: &str, seeds: u32) -> String {
+    format!(
+        r#"
+base = "base.toml"
+name = "constant"
+service = "web"
+seeds = {seeds}
+short_horizon = "6h"
+
+[slo]
+p99 = "{p99}"
+objective = 0.99
+
+[space]
+launch = ["fargate"]
+task_sizes = [{{ cpu = 512, memory = 1024 }}, {{ cpu = 1024, memory = 2048 }}, {{ cpu = 1024, memory = 3000 }}]
+targets = [100]
+min_capacity = [2, 3, 4, 5, 6]
+max_capacity = [8]
+"#
+    )
+}
+
+fn setup(p99: &str, seeds: u32) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    let p = dir.path().join("plan.toml");
+    std::fs::write(&p, plan_text(p99, seeds)).unwrap();
+    (dir, p)
+}
+
+fn run(p: &Path, out: &Path, mode: SearchMode, jobs: usize) -> PlanOutcome {
+    let plan = plan::load(p).unwrap();
+    plan::run(
+        &plan,
+        &Options {
+            out: out.to_path_buf(),
+            jobs,
+            shard: None,
+            mode,
+            progress: false,
+        },
+    )
+    .unwrap()
+}
+
+fn param<'a>(o: &'a PlanOutcome, i: usize, name: &str) -> &'a str {
+    &o.candidates[i]
+        .params
+        .iter()
+        .find(|(k, _)| k == name)
+        .unwrap()
+        .1
+}
+
+#[test]
+fn constant_load_answer_is_known_by_hand_and_racing_equals_exhaustive() {
+    let (dir, p) = setup("100ms", 3);
+    let race = run(&p, &dir.path().join("race"), SearchMode::Racing, 2);
+    let all = run(&p, &dir.path().join("all"), SearchMode::Exhaustive, 2);
+    for o in [&race, &all] {
+        let r = o.recommendation.expect("feasible");
+        assert_eq!(
+            param(o, r, "min_capacity"),
+            "5",
+            "{}",
+            plan::outputs::summary(o)
+        );
+        assert_eq!(param(o, r, "cpu"), "1024");
+        assert_eq!(param(o, r, "memory"), "2048");
+        // 1024/3000 is not a Fargate size (§5.1: 1 vCPU takes 2–8 GB in whole GB): skipped, not an error.
+        let skipped = o
+            .candidates
+            .iter()
+            .filter(|c| c.status == Status::Skipped)
+            .count();
+        assert_eq!(skipped, 5);
+        // Five 1-vCPU / 2-GB tasks for a day: the Fargate price of that size × 5 × 24 h, within 1 % (tasks
+        // start a minute or so after t = 0).
+        let hourly = ecsim::pricing::billing::fargate_hourly(
+            &ecsim::pricing::billing::FargatePrices::default(),
+            1024,
+            2048,
+            20,
+            false,
+            0.0,
+        );
+        let cost = o.candidates[r].cost_run.unwrap().mean;
+        assert!(
+            (cost / (5.0 * 24.0 * hourly) - 1.0).abs() < 0.01,
+            "cost {cost} vs {}",
+            5.0 * 24.0 * hourly
+        );
+    }
+    assert_eq!(race.recommendation, all.recommendation);
+    // Racing spent fewer runs, and never contradicts exhaustive's verdicts.
+    assert!(
+        race.runs_total < all.runs_total,
+        "{} vs {}",
+        race.runs_total,
+        all.runs_total
+    );
+    for (a, b) in race.candidates.iter().zip(&all.candidates) {
+        match a.status {
+            Status::Feasible => assert_eq!(b.status, Status::Feasible, "{}", a.id),
+            Status::Infeasible => assert_eq!(b.status, Status::Infeasible, "{} {}", a.id, a.reason),
+            _ => {}
+        }
+    }
+    // The 512-CPU candidates are infeasible; racing pruned some without running them (larger-task).
+    assert!(
+        race.rules
+            .iter()
+            .any(|r| r.name == "larger-task" || r.name == "higher-min")
+    );
+    // best.toml runs and meets the SLO it was chosen for.
+    let best = dir.path().join("race").join("best.toml");
+    let spec = ecsim::scenario::load(&best).unwrap();
+    let s = ecsim::metrics::finite::checked(&mut ecsim::metrics::NullSink, |k| {
+        ecsim::sim::simulate(&spec, k)
+    })
+    .unwrap();
+    let slo = s
+        .services
+        .iter()
+        .find(|f| f.name == "web")
+        .unwrap()
+        .slo
+        .unwrap();
+    assert_eq!(slo.met, Some(true));
+}
+
+#[test]
+fn nothing_feasible_says_so_with_the_closest_candidates() {
+    // p99 ≥ ln(100) × 10 ms = 46 ms for any M/M/1 of μ = 100/s: a 40 ms bound cannot be met.
+    let (dir, p) = setup("40ms", 2);
+    let o = run(&p, &dir.path().join("out"), SearchMode::Racing, 2);
+    assert_eq!(o.recommendation, None);
+    assert!(!o.closest.is_empty());
+    let text = plan::outputs::summary(&o);
+    assert!(text.contains("NOTHING MEETS THE SLO"), "{text}");
+    assert!(text.contains("% of minutes bad"), "{text}");
+    assert!(!dir.path().join("out").join("best.toml").exists());
+}
+
+#[test]
+fn outputs_do_not_depend_on_jobs() {
+    let (dir, p) = setup("100ms", 2);
+    run(&p, &dir.path().join("j1"), SearchMode::Racing, 1);
+    run(&p, &dir.path().join("j2"), SearchMode::Racing, 2);
+    for f in [
+        "plan.csv",
+        "pareto.csv",
+        "rules.csv",
+        "best.toml",
+        "summary.txt",
+    ] {
+        let a = std::fs::read(dir.path().join("j1").join(f)).unwrap();
+        let b = std::fs::read(dir.path().join("j2").join(f)).unwrap();
+        assert!(a == b, "{f} differs between --jobs 1 and 2");
+    }
+}
+
+fn ecsim() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_ecsim"))
+}
+
+#[test]
+fn resumes_after_a_kill() {
+    let (dir, p) = setup("100ms", 3);
+    let whole = dir.path().join("whole");
+    run(&p, &whole, SearchMode::Exhaustive, 2);
+    let out = dir.path().join("killed");
+    let mut child = ecsim()
+        .args([
+            "plan",
+            p.to_str().unwrap(),
+            "--exhaustive",
+            "-q",
+            "--jobs",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .spawn()
+        .unwrap();
+    // Kill it once a few runs are recorded (bounded wait: 60 s).
+    let runs = out.join("runs");
+    for _ in 0..6000 {
+        let n = std::fs::read_dir(&runs).map_or(0, |d| d.count());
+        if n >= 3 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let recorded = std::fs::read_dir(&runs).unwrap().count();
+    assert!(recorded >= 3);
+    let st = ecsim()
+        .args([
+            "plan",
+            p.to_str().unwrap(),
+            "--exhaustive",
+            "-q",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for f in ["plan.csv", "pareto.csv", "best.toml"] {
+        assert_eq!(
+            std::fs::read(whole.join(f)).unwrap(),
+            std::fs::read(out.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn shards_merged_equal_one_machine() {
+    let (dir, p) = setup("100ms", 3);
+    let one = dir.path().join("one");
+    run(&p, &one, SearchMode::Racing, 2);
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    let shard = |i: &str, out: &Path| {
+        ecsim()
+            .args([
+                "plan",
+                p.to_str().unwrap(),
+                "-q",
+                "--shard",
+                i,
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .status()
+            .unwrap()
+            .code()
+    };
+    let merge = |from: &Path, to: &Path| {
+        let st = ecsim()
+            .args([
+                "plan",
+                "merge",
+                from.to_str().unwrap(),
+                "--out",
+                to.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    };
+    // Each round: both shards do their share (exit 3 while the other's runs are missing), then each folder
+    // gets the other's records. Bounded: a plan has few rounds.
+    let mut done = false;
+    for _ in 0..40 {
+        let (ca, cb) = (shard("1/2", &a), shard("2/2", &b));
+        assert!(
+            matches!(ca, Some(0 | 3)) && matches!(cb, Some(0 | 3)),
+            "{ca:?} {cb:?}"
+        );
+        if ca == Some(0) && cb == Some(0) {
+            done = true;
+            break;
+        }
+        merge(&b, &a);
+        merge(&a, &b);
+    }
+    assert!(done);
+    for f in ["plan.csv", "pareto.csv", "best.toml"] {
+        assert_eq!(
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(a.join(f)).unwrap(),
+            "{f}"
+        );
+        assert_eq!(
+            std::fs::read(one.join(f)).unwrap(),
+            std::fs::read(b.join(f)).unwrap(),
+            "{f}"
+        );
+    }
+}
+
+#[test]
+fn bad_plan_files_name_file_line_and_field() {
+    let (dir, p) = setup("100ms", 2);
+    let cases = [
+        (
+            "launch = [\"fargate\"]",
+            "launch = [\"fargat\"]",
+            ":13:11: field `space.launch`: unknown launch option \"fargat\"",
+        ),
+        ("seeds = 2", "seeds = 0", ":5:9: field `seeds`"),
+        (
+            "targets = [100]",
+            "targets = [100]\ncolour = 1",
+            "unknown field `colour`",
+        ),
+        (
+            "launch = [\"fargate\"]",
+            "launch = [\"ec2\"]\ninstance_types = [\"m5.lage\"]",
+            "field `space.instance_types`: unknown instance type \"m5.lage\". Did you mean \"m5.large\"?",
+        ),
+        ("p99 = \"100ms\"", "p99 = \"fast\"", ":9:7: field `slo.p99`"),
+    ];
+    for (from, to, want) in cases {
+        let text = plan_text("100ms", 2).replace(from, to);
+        std::fs::write(&p, &text).unwrap();
+        let out = ecsim()
+            .args(["plan", p.to_str().unwrap(), "--dry-run"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{to}: {err}");
+        assert!(err.contains("plan.toml:"), "{err}");
+        assert!(err.contains(want), "want {want:?} in {err}");
+    }
+    let _ = dir;
+}
