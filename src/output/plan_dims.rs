@@ -65,10 +65,28 @@ pub fn important_dims(p: &PlanOutcome) -> Option<[(usize, f64); 2]> {
         scored.push((d, eta_squared(&groups, &att) + eta_squared(&groups, &cost)));
     }
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-    match scored[..] {
-        [a, b, ..] => Some([a, b]),
-        _ => None,
+    let first = *scored.first()?;
+    // a dimension whose values pair one to one with the first's (memory with cpu when the task sizes are
+    // pairs) would draw the same split again: the next one that does not
+    let second = scored[1..]
+        .iter()
+        .copied()
+        .find(|&(d, _)| !aliases(&with, first.0, d))?;
+    Some([first, second])
+}
+
+/// Do dimensions `a` and `b` split `cands` the same way (each value of one goes with one value of the other)?
+fn aliases(cands: &[&Candidate], a: usize, b: usize) -> bool {
+    let pairs = levels(cands.iter().map(|c| value(c, a)));
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for c in cands {
+        let p = (value(c, a), value(c, b));
+        if !seen.contains(&p) {
+            seen.push(p);
+        }
     }
+    let nb = levels(cands.iter().map(|c| value(c, b))).len();
+    seen.len() == pairs.len() && seen.len() == nb
 }
 
 /// The distinct values of a dimension in a natural order: numerically when every value is a number,
@@ -223,6 +241,22 @@ pub(crate) mod tests {
         assert_eq!(p.parameters[a], "cpu");
         assert_eq!(p.parameters[b], "launch");
         assert!(ia > ib && ib > 0.0, "{ia} {ib}");
+    }
+
+    #[test]
+    fn a_dimension_that_repeats_another_is_passed_over() {
+        let mut p = sample();
+        // memory paired with cpu (2 MiB a CPU unit): it splits the candidates exactly as cpu does
+        p.parameters.push("memory".into());
+        for c in &mut p.candidates {
+            let cpu: u32 = c.params[1].1.parse().unwrap();
+            c.params.push(("memory".into(), (cpu * 2).to_string()));
+        }
+        let [(a, _), (b, _)] = important_dims(&p).unwrap();
+        assert_eq!(
+            (p.parameters[a].as_str(), p.parameters[b].as_str()),
+            ("cpu", "launch")
+        );
     }
 
     #[test]

@@ -153,7 +153,8 @@ pub(super) fn draw_plan_cost<DB: DrawingBackend>(
             )))
             .s()?;
     }
-    for (mark, color) in [(&f.recommended, DARK), (&f.runner_up, RUNNER_UP)] {
+    // the recommendation's label above its ring, the runner-up's below, so that close points stay legible
+    for (mark, color, dy) in [(&f.recommended, DARK, -32), (&f.runner_up, RUNNER_UP, 16)] {
         let Some((i, label)) = mark else { continue };
         let p = &f.points[*i];
         let style = text_style(14).color(&color);
@@ -161,7 +162,7 @@ pub(super) fn draw_plan_cost<DB: DrawingBackend>(
             .draw_series(std::iter::once(
                 EmptyElement::at((p.x, ty(p.y)))
                     + Circle::new((0, 0), 11, color.stroke_width(3))
-                    + Text::new(label.clone(), (-40, -30), style),
+                    + Text::new(label.clone(), (14, dy), style),
             ))
             .s()?;
     }
