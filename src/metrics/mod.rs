@@ -3,10 +3,14 @@
 //! metric period ends), so a month-long run never holds its whole history. Sinks that write files live in
 //! [`crate::output`]; this module does no I/O.
 
+pub mod events;
 pub mod finite;
 pub mod json;
 pub mod names;
 pub mod not_modelled;
+
+use crate::spec::Spec;
+pub use events::{EventRecord, What};
 
 /// One task, written when it stops (or at the end of the run if it is still alive).
 #[derive(Debug, Clone, PartialEq)]
@@ -49,19 +53,6 @@ pub struct TaskRecord {
     pub stop_code: &'static str,
     /// `stoppedReason`.
     pub stopped_reason: String,
-}
-
-/// One line of the event log: the service events ECS would show, plus RunTask failures and instance events.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventRecord {
-    /// When, ms.
-    pub time_ms: u64,
-    /// Kind: `service`, `run_task`, `instance`, `scenario`.
-    pub kind: &'static str,
-    /// Service name, or empty.
-    pub service: String,
-    /// The message, in ECS's words where ECS has words for it.
-    pub message: String,
 }
 
 /// One `timeseries.csv` row: one per metric period and service, plus one for the cluster.
@@ -156,8 +147,8 @@ pub struct SeriesRow {
 pub trait Sink {
     /// A task finished (or the run ended while it was alive).
     fn task(&mut self, rec: &TaskRecord);
-    /// An event-log line.
-    fn event(&mut self, rec: &EventRecord);
+    /// An event-log line; `spec` names what its ids stand for ([`EventRecord::render`]).
+    fn event(&mut self, rec: &EventRecord, spec: &Spec);
     /// A time-series row.
     fn series(&mut self, row: &SeriesRow);
     /// Does it keep event-log lines? When it does not, the simulation skips writing their text (a sweep
@@ -188,8 +179,8 @@ pub trait Sink {
 pub struct MemorySink {
     /// Task records in the order written.
     pub tasks: Vec<TaskRecord>,
-    /// Events in order.
-    pub events: Vec<EventRecord>,
+    /// Events in order, with their sentences.
+    pub events: Vec<LoggedEvent>,
     /// Rows in order.
     pub series: Vec<SeriesRow>,
 }
@@ -198,12 +189,36 @@ impl Sink for MemorySink {
     fn task(&mut self, rec: &TaskRecord) {
         self.tasks.push(rec.clone());
     }
-    fn event(&mut self, rec: &EventRecord) {
-        self.events.push(rec.clone());
+    fn event(&mut self, rec: &EventRecord, spec: &Spec) {
+        self.events.push(LoggedEvent {
+            time_ms: rec.time_ms,
+            kind: rec.kind(),
+            code: rec.code(),
+            service: rec.service_name(spec).to_string(),
+            message: rec.message(spec),
+            record: rec.clone(),
+        });
     }
     fn series(&mut self, row: &SeriesRow) {
         self.series.push(row.clone());
     }
+}
+
+/// An event as [`MemorySink`] keeps it: the record and the columns `events.csv` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    /// When, ms.
+    pub time_ms: u64,
+    /// [`EventRecord::kind`].
+    pub kind: &'static str,
+    /// [`EventRecord::code`].
+    pub code: &'static str,
+    /// Service name, or empty.
+    pub service: String,
+    /// The sentence ([`EventRecord::render`]).
+    pub message: String,
+    /// The record itself.
+    pub record: EventRecord,
 }
 
 /// Discards everything, and says so (sweeps, `compare`, benchmarks): the run builds no records for it.
@@ -212,7 +227,7 @@ pub struct NullSink;
 
 impl Sink for NullSink {
     fn task(&mut self, _: &TaskRecord) {}
-    fn event(&mut self, _: &EventRecord) {}
+    fn event(&mut self, _: &EventRecord, _: &Spec) {}
     fn series(&mut self, _: &SeriesRow) {}
     fn wants_events(&self) -> bool {
         false

@@ -1,0 +1,210 @@
+//! The CSV sink: records leave the simulation thread in batches and a writer thread formats and writes
+//! them ([`super::csv_rows`]), so on two cores formatting a fleet's million rows overlaps the simulation
+//! instead of adding to it (issue #20: the full sink within 2× the simulation alone). Event records are
+//! rendered on the simulation thread, where the spec that names their ids is (they are few).
+//!
+//! Must not: reorder rows within a file (one writer thread, one channel, batches in order); leave a
+//! partly written file in place on error (the caller's temporary files are removed, see [`super::atomic`]).
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::thread::JoinHandle;
+
+use super::csv_rows;
+use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord};
+use crate::spec::Spec;
+
+/// Rows per batch: big enough that the channel costs nothing per row, small enough to overlap.
+const BATCH_ROWS: usize = 2048;
+/// Batches in flight: bounds what waits in memory when the writer falls behind.
+const IN_FLIGHT: usize = 8;
+/// Bytes of event rows per batch.
+const EVENT_BYTES: usize = 1 << 16;
+
+/// The three files, in the writer thread's order.
+#[derive(Clone, Copy)]
+enum FileIx {
+    Tasks = 0,
+    Events = 1,
+    Series = 2,
+}
+
+enum Msg {
+    /// Bytes as they are (headers, event rows).
+    Bytes(FileIx, Vec<u8>),
+    /// Time-series rows, with the run's extra columns (burst, queue).
+    Series(Vec<SeriesRow>, bool, bool),
+    Tasks(Vec<TaskRecord>),
+}
+
+/// Writes `tasks.csv`, `events.csv` and `timeseries.csv` as records arrive.
+pub struct CsvSink {
+    tx: Option<SyncSender<Msg>>,
+    writer: Option<JoinHandle<io::Result<()>>>,
+    series: Vec<SeriesRow>,
+    tasks: Vec<TaskRecord>,
+    events: Vec<u8>,
+    scratch: String,
+    /// `timeseries.csv`'s header is written before its first row (or at the end), once the run has said
+    /// whether it has burstable instances or queues.
+    series_header_written: bool,
+    burst: bool,
+    queue: bool,
+}
+
+/// The writer thread: formats each batch and writes it to its file; stops at the first error (the
+/// sink then sees the channel closed and reports the error when it finishes).
+fn write_loop(mut files: [File; 3], rx: Receiver<Msg>) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    for msg in rx {
+        buf.clear();
+        let ix = match msg {
+            Msg::Bytes(ix, bytes) => {
+                files[ix as usize].write_all(&bytes)?;
+                continue;
+            }
+            Msg::Series(rows, burst, queue) => {
+                for r in &rows {
+                    csv_rows::series(&mut buf, r, burst, queue);
+                }
+                FileIx::Series
+            }
+            Msg::Tasks(rows) => {
+                for r in &rows {
+                    csv_rows::task(&mut buf, r);
+                }
+                FileIx::Tasks
+            }
+        };
+        files[ix as usize].write_all(&buf)?;
+    }
+    for f in &mut files {
+        f.flush()?;
+    }
+    Ok(())
+}
+
+impl CsvSink {
+    /// Start the writer thread on the three (temporary) files, with the tasks' and events' headers.
+    pub fn start(tasks: File, events: File, series: File) -> io::Result<CsvSink> {
+        let (tx, rx) = sync_channel(IN_FLIGHT);
+        let writer = std::thread::Builder::new()
+            .name("ecsim-csv".into())
+            .spawn(move || write_loop([tasks, events, series], rx))?;
+        let mut sink = CsvSink {
+            tx: Some(tx),
+            writer: Some(writer),
+            series: Vec::with_capacity(BATCH_ROWS),
+            tasks: Vec::new(),
+            events: Vec::new(),
+            scratch: String::new(),
+            series_header_written: false,
+            burst: false,
+            queue: false,
+        };
+        sink.send(Msg::Bytes(FileIx::Tasks, header(super::TASKS_HEADER)));
+        sink.send(Msg::Bytes(FileIx::Events, header(super::EVENTS_HEADER)));
+        Ok(sink)
+    }
+
+    /// Hand a batch to the writer; once it has stopped (an error), nothing more is sent.
+    fn send(&mut self, msg: Msg) {
+        if let Some(tx) = &self.tx
+            && tx.send(msg).is_err()
+        {
+            self.tx = None;
+        }
+    }
+
+    fn write_series_header(&mut self) {
+        if self.series_header_written {
+            return;
+        }
+        self.series_header_written = true;
+        let mut cols = super::SERIES_HEADER.to_string();
+        for (on, extra) in [
+            (self.burst, super::SERIES_BURST_COLUMNS),
+            (self.queue, super::SERIES_QUEUE_COLUMNS),
+        ] {
+            if on {
+                cols.push(',');
+                cols.push_str(extra);
+            }
+        }
+        self.send(Msg::Bytes(FileIx::Series, header(&cols)));
+    }
+
+    fn flush_batches(&mut self) {
+        if !self.series.is_empty() {
+            let rows = std::mem::replace(&mut self.series, Vec::with_capacity(BATCH_ROWS));
+            self.send(Msg::Series(rows, self.burst, self.queue));
+        }
+        if !self.tasks.is_empty() {
+            let rows = std::mem::take(&mut self.tasks);
+            self.send(Msg::Tasks(rows));
+        }
+        if !self.events.is_empty() {
+            let bytes = std::mem::take(&mut self.events);
+            self.send(Msg::Bytes(FileIx::Events, bytes));
+        }
+    }
+
+    /// Everything written and flushed: the first write error, if any.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.write_series_header();
+        self.flush_batches();
+        self.tx = None; // the writer's loop ends when the channel closes
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(io::Error::other("the CSV writer thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A header line (its names need no quoting).
+fn header(cols: &str) -> Vec<u8> {
+    let mut b = cols.as_bytes().to_vec();
+    b.push(b'\n');
+    b
+}
+
+impl Sink for CsvSink {
+    fn task(&mut self, r: &TaskRecord) {
+        self.tasks.push(r.clone());
+        if self.tasks.len() >= BATCH_ROWS {
+            let rows = std::mem::take(&mut self.tasks);
+            self.send(Msg::Tasks(rows));
+        }
+    }
+
+    fn event(&mut self, e: &EventRecord, spec: &Spec) {
+        csv_rows::event(&mut self.events, e, spec, &mut self.scratch);
+        if self.events.len() >= EVENT_BYTES {
+            let bytes = std::mem::take(&mut self.events);
+            self.send(Msg::Bytes(FileIx::Events, bytes));
+        }
+    }
+
+    fn burst_columns(&mut self) {
+        self.burst = true;
+    }
+
+    fn queue_columns(&mut self) {
+        debug_assert!(
+            !self.series_header_written,
+            "queue columns are told before the first row"
+        );
+        self.queue = true;
+    }
+
+    fn series(&mut self, r: &SeriesRow) {
+        self.write_series_header();
+        self.series.push(r.clone());
+        if self.series.len() >= BATCH_ROWS {
+            let rows = std::mem::replace(&mut self.series, Vec::with_capacity(BATCH_ROWS));
+            self.send(Msg::Series(rows, self.burst, self.queue));
+        }
+    }
+}
