@@ -32,8 +32,13 @@ pub fn int(buf: &mut Vec<u8>, v: u64) {
 }
 
 /// A float as `Display` writes it (shortest digits that read back to the same value, never an exponent),
-/// with `-0` written `0`. Ryū finds the same shortest, closest digits as the standard library; only its
-/// layout differs (`1.0`, `1e16`), and that is undone here.
+/// with `-0` written `0`. Ryū finds the same shortest digits as the standard library, the one closest to
+/// the value, and lays them out differently (`1.0`, `1e16`), which is undone here. The two differ only
+/// when two candidates are equally close (Ryū takes the even one): then the value is exactly the
+/// midpoint, a decimal of one digit more. With 15 digits or fewer there is only one candidate (15-digit
+/// decimals are further apart than a double's rounding interval is wide); a tie at 16 or 17 digits needs
+/// a value whose exact decimal has at most 18 significant digits, so m·5^q < 10^18 for v = m·2^-q
+/// (m odd): q ≤ 25, i.e. v·2^25 is a whole number. Those few values go through `Display`.
 pub fn float(buf: &mut Vec<u8>, v: f64) {
     if v == 0.0 {
         buf.push(b'0');
@@ -45,10 +50,25 @@ pub fn float(buf: &mut Vec<u8>, v: f64) {
     }
     let mut r = ryu::Buffer::new();
     let s = r.format_finite(v).as_bytes();
+    if s.len() >= 16 && significant_digits(s) >= 16 && (v * 33_554_432.0).fract() == 0.0 {
+        use std::io::Write;
+        let _ = write!(buf, "{v}");
+        return;
+    }
     match s.iter().position(|&c| c == b'e') {
         None => buf.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s)),
         Some(e) => relayout(buf, &s[..e], &s[e + 1..]),
     }
+}
+
+/// Digits of Ryū's output before any exponent, leading zeros left out.
+fn significant_digits(s: &[u8]) -> usize {
+    let end = s.iter().position(|&c| c == b'e').unwrap_or(s.len());
+    s[..end]
+        .iter()
+        .filter(|c| c.is_ascii_digit())
+        .skip_while(|&&c| c == b'0')
+        .count()
 }
 
 /// `d.ddd` × 10^`exp` (Ryū's scientific form) without the exponent.
@@ -354,6 +374,10 @@ mod tests {
             }
             let r = (x % 100_000_000) as f64 / 10f64.powi((k % 12) as i32);
             assert_eq!(f(r), display(r), "{r:e}");
+            // Quarters, eighths… of large numbers: the values where two 16- or 17-digit candidates
+            // can be equally close.
+            let t = (x >> 8) as f64 / f64::from(1u32 << (k % 6)) * 10f64.powi((k % 5) as i32 - 2);
+            assert_eq!(f(t), display(t), "{t:e}");
         }
     }
 
