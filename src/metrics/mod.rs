@@ -143,6 +143,54 @@ pub struct SeriesRow {
     pub oldest_message_age_s: Option<f64>,
 }
 
+impl SeriesRow {
+    /// The row's figures without its name (which the caller keeps once per scope): a copy that
+    /// allocates nothing. Lists every field, so a new field cannot be forgotten.
+    pub fn figures(&self) -> SeriesRow {
+        SeriesRow {
+            time_ms: self.time_ms,
+            scope: self.scope,
+            name: String::new(),
+            desired: self.desired,
+            running: self.running,
+            pending: self.pending,
+            cpu_utilization: self.cpu_utilization,
+            memory_utilization: self.memory_utilization,
+            request_rate: self.request_rate,
+            capacity_rps: self.capacity_rps,
+            slo_p99_ms: self.slo_p99_ms,
+            slo_bad: self.slo_bad,
+            latency_p50_ms: self.latency_p50_ms,
+            latency_p90_ms: self.latency_p90_ms,
+            latency_p99_ms: self.latency_p99_ms,
+            served: self.served,
+            errors: self.errors,
+            queued: self.queued,
+            instances: self.instances,
+            cpu_registered: self.cpu_registered,
+            cpu_reserved: self.cpu_reserved,
+            memory_registered: self.memory_registered,
+            memory_reserved: self.memory_reserved,
+            cpu_reservation: self.cpu_reservation,
+            memory_reservation: self.memory_reservation,
+            capacity_provider_reservation: self.capacity_provider_reservation,
+            cost_ec2_usd: self.cost_ec2_usd,
+            cost_fargate_usd: self.cost_fargate_usd,
+            cost_fargate_spot_usd: self.cost_fargate_spot_usd,
+            cost_usd: self.cost_usd,
+            cpu_credit_usage: self.cpu_credit_usage,
+            cpu_credit_balance: self.cpu_credit_balance,
+            cpu_surplus_credit_balance: self.cpu_surplus_credit_balance,
+            cost_burst_surplus_usd: self.cost_burst_surplus_usd,
+            messages_arrived: self.messages_arrived,
+            messages_consumed: self.messages_consumed,
+            messages_visible: self.messages_visible,
+            messages_in_flight: self.messages_in_flight,
+            oldest_message_age_s: self.oldest_message_age_s,
+        }
+    }
+}
+
 /// Receives a run's records as they are produced.
 pub trait Sink {
     /// A task finished (or the run ended while it was alive).

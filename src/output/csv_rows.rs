@@ -150,15 +150,15 @@ fn opt_secs(buf: &mut Vec<u8>, v: Option<u64>) {
     }
 }
 
-/// One `timeseries.csv` row (with the CPU-credit and queue columns when the run has them).
-pub fn series(buf: &mut Vec<u8>, r: &SeriesRow, burst: bool, queue: bool) {
+/// One `timeseries.csv` row named `name` (with the CPU-credit and queue columns when the run has them).
+pub fn series(buf: &mut Vec<u8>, r: &SeriesRow, name: &str, burst: bool, queue: bool) {
     secs(buf, r.time_ms);
     buf.push(b',');
     clock(buf, r.time_ms);
     buf.push(b',');
     text(buf, r.scope);
     buf.push(b',');
-    text(buf, &r.name);
+    text(buf, name);
     let ints = [r.desired, r.running, r.pending].map(|v| v.map(u64::from));
     for v in ints {
         buf.push(b',');

@@ -6,9 +6,10 @@
 //! Must not: reorder rows within a file (one writer thread, one channel, batches in order); leave a
 //! partly written file in place on error (the caller's temporary files are removed, see [`super::atomic`]).
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Write};
-use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use super::csv_rows;
@@ -30,11 +31,17 @@ enum FileIx {
     Series = 2,
 }
 
+/// Time-series rows by the index of their name ([`CsvSink::name_ix`]), with their figures
+/// ([`SeriesRow::figures`]): a batch allocates nothing per row, and its buffer comes back to be reused.
+type SeriesBatch = Vec<(u32, SeriesRow)>;
+
 enum Msg {
     /// Bytes as they are (headers, event rows).
     Bytes(FileIx, Vec<u8>),
+    /// The next scope name of `timeseries.csv` (sent before the first batch that uses it).
+    Name(String),
     /// Time-series rows, with the run's extra columns (burst, queue).
-    Series(Vec<SeriesRow>, bool, bool),
+    Series(SeriesBatch, bool, bool),
     Tasks(Vec<TaskRecord>),
 }
 
@@ -42,7 +49,17 @@ enum Msg {
 pub struct CsvSink {
     tx: Option<SyncSender<Msg>>,
     writer: Option<JoinHandle<io::Result<()>>>,
-    series: Vec<SeriesRow>,
+    series: SeriesBatch,
+    /// Emptied batches the writer hands back.
+    recycled: Receiver<SeriesBatch>,
+    /// Scope names sent to the writer, by index, and where the next row's name probably is (rows
+    /// come in the same order every period).
+    names: HashMap<String, u32>,
+    by_ix: Vec<String>,
+    /// Name indexes in the order rows first came, each index's place in it, and the next place.
+    order: Vec<u32>,
+    at: Vec<usize>,
+    cursor: usize,
     tasks: Vec<TaskRecord>,
     events: Vec<u8>,
     scratch: String,
@@ -55,8 +72,13 @@ pub struct CsvSink {
 
 /// The writer thread: formats each batch and writes it to its file; stops at the first error (the
 /// sink then sees the channel closed and reports the error when it finishes).
-fn write_loop(mut files: [File; 3], rx: Receiver<Msg>) -> io::Result<()> {
+fn write_loop(
+    mut files: [File; 3],
+    rx: Receiver<Msg>,
+    back: Sender<SeriesBatch>,
+) -> io::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut names: Vec<String> = Vec::new();
     for msg in rx {
         buf.clear();
         let ix = match msg {
@@ -64,10 +86,16 @@ fn write_loop(mut files: [File; 3], rx: Receiver<Msg>) -> io::Result<()> {
                 files[ix as usize].write_all(&bytes)?;
                 continue;
             }
-            Msg::Series(rows, burst, queue) => {
-                for r in &rows {
-                    csv_rows::series(&mut buf, r, burst, queue);
+            Msg::Name(n) => {
+                names.push(n);
+                continue;
+            }
+            Msg::Series(mut rows, burst, queue) => {
+                for (n, r) in &rows {
+                    csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
                 }
+                rows.clear();
+                let _ = back.send(rows); // the sink may have finished: then nobody reuses it
                 FileIx::Series
             }
             Msg::Tasks(rows) => {
@@ -89,13 +117,20 @@ impl CsvSink {
     /// Start the writer thread on the three (temporary) files, with the tasks' and events' headers.
     pub fn start(tasks: File, events: File, series: File) -> io::Result<CsvSink> {
         let (tx, rx) = sync_channel(IN_FLIGHT);
+        let (back, recycled) = channel();
         let writer = std::thread::Builder::new()
             .name("ecsim-csv".into())
-            .spawn(move || write_loop([tasks, events, series], rx))?;
+            .spawn(move || write_loop([tasks, events, series], rx, back))?;
         let mut sink = CsvSink {
             tx: Some(tx),
             writer: Some(writer),
             series: Vec::with_capacity(BATCH_ROWS),
+            recycled,
+            names: HashMap::new(),
+            by_ix: Vec::new(),
+            order: Vec::new(),
+            at: Vec::new(),
+            cursor: 0,
             tasks: Vec::new(),
             events: Vec::new(),
             scratch: String::new(),
@@ -135,10 +170,49 @@ impl CsvSink {
         self.send(Msg::Bytes(FileIx::Series, header(&cols)));
     }
 
+    /// The index of a scope name, sending it to the writer the first time. Rows come in the same
+    /// order every period, so the next row's name is usually the one after the last one's in that
+    /// order: one comparison, no hashing.
+    fn name_ix(&mut self, name: &str) -> u32 {
+        if let Some(&ix) = self.order.get(self.cursor)
+            && self.by_ix[ix as usize] == name
+        {
+            self.cursor += 1;
+            return ix;
+        }
+        let ix = match self.names.get(name) {
+            Some(&ix) => ix,
+            None => {
+                let ix = self.by_ix.len() as u32;
+                self.names.insert(name.to_string(), ix);
+                self.by_ix.push(name.to_string());
+                self.at.push(usize::MAX);
+                self.send(Msg::Name(name.to_string()));
+                ix
+            }
+        };
+        // Seen in the order before: continue after it; else it joins the order's end.
+        let at = &mut self.at[ix as usize];
+        if *at == usize::MAX {
+            *at = self.order.len();
+            self.order.push(ix);
+        }
+        self.cursor = *at + 1;
+        ix
+    }
+
+    fn send_series(&mut self) {
+        let fresh = self
+            .recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH_ROWS));
+        let rows = std::mem::replace(&mut self.series, fresh);
+        self.send(Msg::Series(rows, self.burst, self.queue));
+    }
+
     fn flush_batches(&mut self) {
         if !self.series.is_empty() {
-            let rows = std::mem::replace(&mut self.series, Vec::with_capacity(BATCH_ROWS));
-            self.send(Msg::Series(rows, self.burst, self.queue));
+            self.send_series();
         }
         if !self.tasks.is_empty() {
             let rows = std::mem::take(&mut self.tasks);
@@ -201,10 +275,10 @@ impl Sink for CsvSink {
 
     fn series(&mut self, r: &SeriesRow) {
         self.write_series_header();
-        self.series.push(r.clone());
+        let ix = self.name_ix(&r.name);
+        self.series.push((ix, r.figures()));
         if self.series.len() >= BATCH_ROWS {
-            let rows = std::mem::replace(&mut self.series, Vec::with_capacity(BATCH_ROWS));
-            self.send(Msg::Series(rows, self.burst, self.queue));
+            self.send_series();
         }
     }
 }
