@@ -356,7 +356,6 @@ impl EventRecord {
         use What::*;
         let svc = self.service_name(spec);
         let prov = |p: &ProviderId| spec.provider(*p).name.as_str();
-        let zone = |z: &ZoneId| spec.zones[z.0 as usize].as_str();
         match &self.what {
             TasksStarted { tasks } => task_list(out, svc, "started", "", tasks),
             TasksStopped { tasks } => task_list(out, svc, "stopped", " running", tasks),
@@ -452,6 +451,24 @@ impl EventRecord {
                 out.push_str(").");
                 Ok(())
             }
+            _ => self.render_infra(spec, out),
+            LaunchWaiting { sentence, .. }
+            | RunTaskThrottled { sentence }
+            | RunTask { sentence }
+            | BatchJobDropped { sentence } => {
+                out.push_str(sentence);
+                Ok(())
+            }
+        }
+    }
+
+    /// The sentences of instances, faults and deployments ([`Self::render_fmt`]'s second half).
+    fn render_infra(&self, spec: &Spec, out: &mut String) -> std::fmt::Result {
+        use What::*;
+        let svc = self.service_name(spec);
+        let prov = |p: &ProviderId| spec.provider(*p).name.as_str();
+        let zone = |z: &ZoneId| spec.zones[z.0 as usize].as_str();
+        match &self.what {
             InstanceRegistered {
                 instance,
                 provider,
@@ -561,13 +578,7 @@ impl EventRecord {
                 "(service {svc}) deployment ecs-svc/{deployment} to task definition {}: rolloutState COMPLETED.",
                 spec.task_def(*task_def).family
             ),
-            LaunchWaiting { sentence, .. }
-            | RunTaskThrottled { sentence }
-            | RunTask { sentence }
-            | BatchJobDropped { sentence } => {
-                out.push_str(sentence);
-                Ok(())
-            }
+            _ => unreachable!("rendered by render_fmt"),
         }
     }
 }
@@ -596,5 +607,81 @@ fn instance_type(spec: &Spec, p: ProviderId) -> &str {
     match &spec.provider(p).kind {
         crate::spec::ProviderKind::Asg(a) => a.instance_type.name.as_str(),
         crate::spec::ProviderKind::Fargate { .. } => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sentences no example scenario writes, against the text the simulation wrote before records
+    /// (the others are compared byte for byte on every example's `events.csv`).
+    #[test]
+    fn sentences_no_example_writes() {
+        let spec = crate::scenario::load_str(
+            include_str!("../../scenarios/quickstart.toml"),
+            "quickstart.toml",
+            std::path::Path::new("scenarios"),
+        )
+        .expect("quickstart loads");
+        let web = ServiceId(0);
+        let name = &spec.services[0].name;
+        let line = |service: Option<ServiceId>, what: What| {
+            EventRecord {
+                time_ms: 0,
+                service,
+                what,
+            }
+            .message(&spec)
+        };
+        assert_eq!(
+            line(Some(web), What::UnableToStart),
+            format!("(service {name}) is unable to consistently start tasks successfully.")
+        );
+        assert_eq!(
+            line(Some(web), What::DeploymentStuck),
+            format!(
+                "(service {name}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again."
+            )
+        );
+        assert_eq!(
+            line(None, What::InstanceDraining { instance: 2 }),
+            "Container instance i-00000002 set to DRAINING."
+        );
+        assert_eq!(
+            line(None, What::TaskCrashed { task: 7 }),
+            "Task 7 crashed: its essential container exited."
+        );
+        let scale_in = What::ClusterScaleIn {
+            provider: ProviderId(0),
+            cpr: 46.31,
+            m: 3,
+            n: 8,
+            target: 100,
+            instances: vec![31, 1],
+        };
+        assert_eq!(
+            line(None, scale_in.clone()),
+            format!(
+                "Capacity provider {}: CapacityProviderReservation 46.2 (M 3, N 8) below target for 15 minutes → terminating 2 (i-0000001f, i-00000001).",
+                spec.providers[0].name
+            )
+        );
+        let rec = EventRecord {
+            time_ms: 0,
+            service: None,
+            what: scale_in,
+        };
+        // 8 instances less the 2 terminated; the target capacity as managed scaling's target.
+        assert_eq!(rec.from_to(), Some((8, 6)));
+        assert_eq!(rec.target(), (Some(100.0), "CapacityProviderReservation"));
+        assert_eq!(
+            (rec.kind(), rec.code()),
+            ("cluster_scaling", "cluster_scale_in")
+        );
+        let throttled = What::RunTaskThrottled {
+            sentence: "RunTask x: ThrottlingException.".into(),
+        };
+        assert_eq!(line(None, throttled), "RunTask x: ThrottlingException.");
     }
 }
