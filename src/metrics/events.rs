@@ -451,7 +451,6 @@ impl EventRecord {
                 out.push_str(").");
                 Ok(())
             }
-            _ => self.render_infra(spec, out),
             LaunchWaiting { sentence, .. }
             | RunTaskThrottled { sentence }
             | RunTask { sentence }
@@ -459,6 +458,7 @@ impl EventRecord {
                 out.push_str(sentence);
                 Ok(())
             }
+            _ => self.render_infra(spec, out),
         }
     }
 
@@ -663,7 +663,7 @@ mod tests {
         assert_eq!(
             line(None, scale_in.clone()),
             format!(
-                "Capacity provider {}: CapacityProviderReservation 46.2 (M 3, N 8) below target for 15 minutes → terminating 2 (i-0000001f, i-00000001).",
+                "Capacity provider {}: CapacityProviderReservation 46.3 (M 3, N 8) below target for 15 minutes → terminating 2 (i-0000001f, i-00000001).",
                 spec.providers[0].name
             )
         );
