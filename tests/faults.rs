@@ -4,7 +4,7 @@ mod common;
 use common::*;
 use ecsim::metrics::{MemorySink, TaskRecord};
 
-fn events<'a>(sink: &'a MemorySink, kind: &str) -> Vec<&'a ecsim::metrics::EventRecord> {
+fn events<'a>(sink: &'a MemorySink, kind: &str) -> Vec<&'a ecsim::metrics::LoggedEvent> {
     sink.events.iter().filter(|e| e.kind == kind).collect()
 }
 

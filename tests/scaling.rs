@@ -7,7 +7,7 @@ use common::*;
 fn events_with<'a>(
     sink: &'a ecsim::metrics::MemorySink,
     kind: &str,
-) -> Vec<&'a ecsim::metrics::EventRecord> {
+) -> Vec<&'a ecsim::metrics::LoggedEvent> {
     sink.events.iter().filter(|e| e.kind == kind).collect()
 }
 

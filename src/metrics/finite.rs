@@ -167,8 +167,8 @@ impl Sink for FiniteSink<'_> {
     fn task(&mut self, rec: &TaskRecord) {
         self.inner.task(rec);
     }
-    fn event(&mut self, rec: &EventRecord) {
-        self.inner.event(rec);
+    fn event(&mut self, rec: &EventRecord, spec: &crate::spec::Spec) {
+        self.inner.event(rec, spec);
     }
     fn series(&mut self, row: &SeriesRow) {
         if self.problem.is_none()

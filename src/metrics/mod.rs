@@ -3,10 +3,14 @@
 //! metric period ends), so a month-long run never holds its whole history. Sinks that write files live in
 //! [`crate::output`]; this module does no I/O.
 
+pub mod events;
 pub mod finite;
 pub mod json;
 pub mod names;
 pub mod not_modelled;
+
+use crate::spec::Spec;
+pub use events::{EventRecord, What};
 
 /// One task, written when it stops (or at the end of the run if it is still alive).
 #[derive(Debug, Clone, PartialEq)]
@@ -49,19 +53,6 @@ pub struct TaskRecord {
     pub stop_code: &'static str,
     /// `stoppedReason`.
     pub stopped_reason: String,
-}
-
-/// One line of the event log: the service events ECS would show, plus RunTask failures and instance events.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EventRecord {
-    /// When, ms.
-    pub time_ms: u64,
-    /// Kind: `service`, `run_task`, `instance`, `scenario`.
-    pub kind: &'static str,
-    /// Service name, or empty.
-    pub service: String,
-    /// The message, in ECS's words where ECS has words for it.
-    pub message: String,
 }
 
 /// One `timeseries.csv` row: one per metric period and service, plus one for the cluster.
@@ -152,12 +143,60 @@ pub struct SeriesRow {
     pub oldest_message_age_s: Option<f64>,
 }
 
+impl SeriesRow {
+    /// The row's figures without its name (which the caller keeps once per scope): a copy that
+    /// allocates nothing. Lists every field, so a new field cannot be forgotten.
+    pub fn figures(&self) -> SeriesRow {
+        SeriesRow {
+            time_ms: self.time_ms,
+            scope: self.scope,
+            name: String::new(),
+            desired: self.desired,
+            running: self.running,
+            pending: self.pending,
+            cpu_utilization: self.cpu_utilization,
+            memory_utilization: self.memory_utilization,
+            request_rate: self.request_rate,
+            capacity_rps: self.capacity_rps,
+            slo_p99_ms: self.slo_p99_ms,
+            slo_bad: self.slo_bad,
+            latency_p50_ms: self.latency_p50_ms,
+            latency_p90_ms: self.latency_p90_ms,
+            latency_p99_ms: self.latency_p99_ms,
+            served: self.served,
+            errors: self.errors,
+            queued: self.queued,
+            instances: self.instances,
+            cpu_registered: self.cpu_registered,
+            cpu_reserved: self.cpu_reserved,
+            memory_registered: self.memory_registered,
+            memory_reserved: self.memory_reserved,
+            cpu_reservation: self.cpu_reservation,
+            memory_reservation: self.memory_reservation,
+            capacity_provider_reservation: self.capacity_provider_reservation,
+            cost_ec2_usd: self.cost_ec2_usd,
+            cost_fargate_usd: self.cost_fargate_usd,
+            cost_fargate_spot_usd: self.cost_fargate_spot_usd,
+            cost_usd: self.cost_usd,
+            cpu_credit_usage: self.cpu_credit_usage,
+            cpu_credit_balance: self.cpu_credit_balance,
+            cpu_surplus_credit_balance: self.cpu_surplus_credit_balance,
+            cost_burst_surplus_usd: self.cost_burst_surplus_usd,
+            messages_arrived: self.messages_arrived,
+            messages_consumed: self.messages_consumed,
+            messages_visible: self.messages_visible,
+            messages_in_flight: self.messages_in_flight,
+            oldest_message_age_s: self.oldest_message_age_s,
+        }
+    }
+}
+
 /// Receives a run's records as they are produced.
 pub trait Sink {
     /// A task finished (or the run ended while it was alive).
     fn task(&mut self, rec: &TaskRecord);
-    /// An event-log line.
-    fn event(&mut self, rec: &EventRecord);
+    /// An event-log line; `spec` names what its ids stand for ([`EventRecord::render`]).
+    fn event(&mut self, rec: &EventRecord, spec: &Spec);
     /// A time-series row.
     fn series(&mut self, row: &SeriesRow);
     /// Does it keep event-log lines? When it does not, the simulation skips writing their text (a sweep
@@ -188,8 +227,8 @@ pub trait Sink {
 pub struct MemorySink {
     /// Task records in the order written.
     pub tasks: Vec<TaskRecord>,
-    /// Events in order.
-    pub events: Vec<EventRecord>,
+    /// Events in order, with their sentences.
+    pub events: Vec<LoggedEvent>,
     /// Rows in order.
     pub series: Vec<SeriesRow>,
 }
@@ -198,12 +237,36 @@ impl Sink for MemorySink {
     fn task(&mut self, rec: &TaskRecord) {
         self.tasks.push(rec.clone());
     }
-    fn event(&mut self, rec: &EventRecord) {
-        self.events.push(rec.clone());
+    fn event(&mut self, rec: &EventRecord, spec: &Spec) {
+        self.events.push(LoggedEvent {
+            time_ms: rec.time_ms,
+            kind: rec.kind(),
+            code: rec.code(),
+            service: rec.service_name(spec).to_string(),
+            message: rec.message(spec),
+            record: rec.clone(),
+        });
     }
     fn series(&mut self, row: &SeriesRow) {
         self.series.push(row.clone());
     }
+}
+
+/// An event as [`MemorySink`] keeps it: the record and the columns `events.csv` shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedEvent {
+    /// When, ms.
+    pub time_ms: u64,
+    /// [`EventRecord::kind`].
+    pub kind: &'static str,
+    /// [`EventRecord::code`].
+    pub code: &'static str,
+    /// Service name, or empty.
+    pub service: String,
+    /// The sentence ([`EventRecord::render`]).
+    pub message: String,
+    /// The record itself.
+    pub record: EventRecord,
 }
 
 /// Discards everything, and says so (sweeps, `compare`, benchmarks): the run builds no records for it.
@@ -212,7 +275,7 @@ pub struct NullSink;
 
 impl Sink for NullSink {
     fn task(&mut self, _: &TaskRecord) {}
-    fn event(&mut self, _: &EventRecord) {}
+    fn event(&mut self, _: &EventRecord, _: &Spec) {}
     fn series(&mut self, _: &SeriesRow) {}
     fn wants_events(&self) -> bool {
         false

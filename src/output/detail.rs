@@ -15,7 +15,7 @@
 
 use std::collections::HashMap;
 
-use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord};
+use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord, What};
 use crate::spec::{Detail, Spec};
 use crate::warnings::Warning;
 
@@ -157,21 +157,17 @@ impl Plan {
 /// scheduled changes) and failures (faults, placement and start failures, RunTask failures and waits,
 /// batch jobs that cannot run) stay; the routine consequences of decisions — "has started N tasks", "has
 /// stopped N running tasks", "has reached a steady state", instance registrations, RunTask calls whose
-/// tasks all started at once — go. One predicate over today's `kind` and message, so that it can be
-/// switched to event codes in one place.
+/// tasks all started at once — go. Decided by the record's code ([`What`]), not its sentence.
 pub fn keeps_event(e: &EventRecord) -> bool {
-    let m = e.message.as_str();
-    match e.kind {
-        "service" => {
-            !(m.contains(") has started ")
-                || m.contains(") has stopped ")
-                || m.ends_with(") has reached a steady state."))
-        }
-        "instance" => !(m.starts_with("Container instance ") && m.contains(") registered with ")),
-        "run_task" => {
-            m.contains("; failures: [")
-                || m.contains(" throttled ")
-                || m.contains(" wait in PROVISIONING")
+    match &e.what {
+        What::TasksStarted { .. }
+        | What::TasksStopped { .. }
+        | What::SteadyState
+        | What::InstanceRegistered { .. } => false,
+        What::RunTask { sentence } => {
+            sentence.contains("; failures: [")
+                || sentence.contains(" throttled ")
+                || sentence.contains(" wait in PROVISIONING")
         }
         _ => true,
     }
@@ -364,6 +360,11 @@ impl<S: Sink> DetailSink<S> {
         &mut self.inner
     }
 
+    /// The sink underneath, once [`Self::finish`] has written what was pending.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+
     /// Write what is still pending: the current tick's fleet rows and the last, shorter interval's
     /// service rows.
     pub fn finish(&mut self) {
@@ -450,10 +451,10 @@ impl<S: Sink> Sink for DetailSink<S> {
         }
     }
 
-    fn event(&mut self, rec: &EventRecord) {
+    fn event(&mut self, rec: &EventRecord, spec: &Spec) {
         match self.plan.applied {
-            Applied::Full => self.inner.event(rec),
-            Applied::Fleet if keeps_event(rec) => self.inner.event(rec),
+            Applied::Full => self.inner.event(rec, spec),
+            Applied::Fleet if keeps_event(rec) => self.inner.event(rec, spec),
             Applied::Fleet | Applied::Summary => {}
         }
     }

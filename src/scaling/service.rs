@@ -137,15 +137,22 @@ pub enum Policy {
     },
 }
 
-impl std::fmt::Display for ScalingMetric {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl ScalingMetric {
+    /// CloudWatch's name of the metric.
+    pub fn name(self) -> &'static str {
+        match self {
             ScalingMetric::Cpu => "ECSServiceAverageCPUUtilization",
             ScalingMetric::Memory => "ECSServiceAverageMemoryUtilization",
             ScalingMetric::RequestCountPerTarget => "ALBRequestCountPerTarget",
             ScalingMetric::MessagesVisible => "ApproximateNumberOfMessagesVisible",
             ScalingMetric::BacklogPerTask => "BacklogPerTask",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for ScalingMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -186,6 +193,8 @@ pub struct Decision {
     pub out: bool,
     /// A sentence in Application Auto Scaling's terms (empty when `on_datapoint` was asked for no text).
     pub reason: String,
+    /// The policy that decided (its index among the service's policies).
+    pub policy: usize,
 }
 
 /// Per-policy alarm state.
@@ -424,6 +433,7 @@ impl ServiceScaler {
                     desired: target,
                     out: true,
                     reason,
+                    policy: i,
                 });
             }
             return None;
@@ -443,11 +453,21 @@ impl ServiceScaler {
                     desired: target,
                     out: false,
                     reason: self.propose(i, now, running, text).1,
+                    policy: i,
                 });
             }
         }
         // Below min / above max: the next alarm moves it into range (§4.1).
         None
+    }
+
+    /// Policy `i`'s metric and, for target tracking, its target (the event log's `metric` and `target`
+    /// columns, which the charts draw).
+    pub fn policy_target(&self, i: usize) -> (&'static str, Option<f64>) {
+        match &self.policies[i] {
+            Policy::TargetTracking { metric, target, .. } => (metric.name(), Some(*target)),
+            Policy::StepScaling { metric, .. } => (metric.name(), None),
+        }
     }
 
     /// The service's RUNNING count changed: a scale-out activity in progress completes when it reaches

@@ -67,14 +67,19 @@ impl<'a> Sim<'a> {
             scaler.on_datapoint_with(now, value, running, desired, deploying, self.texts)
         {
             if self.texts {
-                let name = self.spec.services[i].name.clone();
-                let msg = format!(
-                    "Application Auto Scaling: {} service {name} from {desired} to {} tasks ({}).",
-                    if d.out { "scaling out" } else { "scaling in" },
-                    d.desired,
-                    d.reason
-                );
-                self.emit("scaling", name, msg, false);
+                let (metric, target) = self.scalers[i]
+                    .as_ref()
+                    .expect("scaler")
+                    .policy_target(d.policy);
+                let what = What::Scaling {
+                    out: d.out,
+                    from: desired,
+                    to: d.desired,
+                    metric,
+                    target,
+                    reason: d.reason,
+                };
+                self.emit(Some(sid), what, false);
             }
             self.set_desired(sid, d.desired);
         }
@@ -93,17 +98,13 @@ impl<'a> Sim<'a> {
             .as_mut()
             .expect("scaler")
             .set_range(a.min, a.max, desired);
-        let name = spec.services[i].name.clone();
         let sc = self.scalers[i].as_ref().expect("scaler");
-        let msg = format!(
-            "Scheduled action: service {name} MinCapacity {}, MaxCapacity {}{}.",
-            sc.min,
-            sc.max,
-            moved.map_or(String::new(), |d| format!(
-                "; desired count {desired} → {d}"
-            ))
-        );
-        self.emit("scaling", name, msg, false);
+        let what = What::ScheduledAction {
+            min: sc.min,
+            max: sc.max,
+            moved: moved.map(|d| (desired, d)),
+        };
+        self.emit(Some(sid), what, false);
         if let Some(d) = moved {
             self.set_desired(sid, d);
         }
@@ -193,11 +194,15 @@ impl<'a> Sim<'a> {
                     continue; // no second scale-out before the warm-up ends (§3.2)
                 }
                 if let Some(new) = cluster::scale_out(m, n, ms, asg.max_size) {
-                    let msg = format!(
-                        "Capacity provider {}: CapacityProviderReservation {cpr:.1} (M {m}, N {n}) above target {} → scaling the Auto Scaling group from {n} to {new} instances.",
-                        prov.name, ms.target_capacity
-                    );
-                    self.emit("cluster_scaling", String::new(), msg, false);
+                    let what = What::ClusterScaleOut {
+                        provider: p,
+                        cpr,
+                        m,
+                        n,
+                        target: ms.target_capacity,
+                        to: new,
+                    };
+                    self.emit(None, what, false);
                     for _ in n..new {
                         self.launch_instance(p, || {
                             format!("managed scaling, CapacityProviderReservation {cpr:.1}")
@@ -256,13 +261,12 @@ impl<'a> Sim<'a> {
         let now = self.queue.now();
         let latency = asg.launch_latency.sample(&mut self.rng_launch);
         if self.texts {
-            let msg = format!(
-                "Auto Scaling group {}: launching an instance in {} ({}).",
-                spec.provider(p).name,
-                spec.zones[zone.0 as usize],
-                cause()
-            );
-            self.emit("instance", String::new(), msg, false);
+            let what = What::InstanceLaunching {
+                provider: p,
+                zone,
+                cause: cause(),
+            };
+            self.emit(None, what, false);
         }
         self.queue.push_after(
             latency,
@@ -312,17 +316,22 @@ impl<'a> Sim<'a> {
         if chosen.is_empty() {
             return;
         }
-        let names: Vec<String> = chosen
-            .iter()
-            .map(|&i| self.world.instance(i).ec2_id.clone())
-            .collect();
-        let msg = format!(
-            "Capacity provider {}: CapacityProviderReservation {cpr:.1} (M {m}, N {n}) below target for 15 minutes → terminating {} ({}).",
-            self.spec.provider(p).name,
-            names.len(),
-            names.join(", ")
-        );
-        self.emit("cluster_scaling", String::new(), msg, false);
+        let ms_target = match &self.spec.provider(p).kind {
+            ProviderKind::Asg(a) => a
+                .managed_scaling
+                .as_ref()
+                .map_or(0, |ms| ms.target_capacity),
+            ProviderKind::Fargate { .. } => 0,
+        };
+        let what = What::ClusterScaleIn {
+            provider: p,
+            cpr,
+            m,
+            n,
+            target: ms_target,
+            instances: chosen.iter().map(|&i| self.ec2_serial(i)).collect(),
+        };
+        self.emit(None, what, false);
         for id in chosen {
             self.drain_and_terminate(id);
         }
@@ -363,16 +372,11 @@ impl<'a> Sim<'a> {
         let now = self.queue.now();
         let amount = billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since));
         self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
-        let name = inst.ec2_id.clone();
+        let instance = self.ec2_serial(id);
         self.burst_terminate(id);
         self.world.deregister(id);
         self.stats.instances_terminated += 1;
-        self.emit(
-            "instance",
-            String::new(),
-            format!("Container instance {name} terminated."),
-            false,
-        );
+        self.emit(None, What::InstanceTerminated { instance }, false);
     }
 
     /// The image-pull part of PENDING: size / throughput when the task definition gives an image size

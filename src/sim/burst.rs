@@ -16,6 +16,7 @@ use super::{Sim, round6};
 use crate::ecs::world::{InstanceId, InstanceStatus, Owner, TaskId, TaskState};
 use crate::engine::{MS_PER_H, SimTime};
 use crate::metrics::SeriesRow;
+use crate::metrics::What;
 use crate::pricing::credits::{BurstSpec, CreditAccount, CreditMode, credits_of_unit_ms};
 use crate::spec::{ProviderKind, Spec};
 
@@ -334,17 +335,12 @@ impl<'a> Sim<'a> {
         }
         if throttled && self.texts {
             debug_assert_eq!(spec.mode, CreditMode::Standard);
-            let inst = self.world.instance(i);
-            let type_name = match &self.spec.provider(inst.provider).kind {
-                ProviderKind::Asg(a) => a.instance_type.name.as_str(),
-                ProviderKind::Fargate { .. } => unreachable!("instances belong to ASG providers"),
+            let what = What::CreditsSpent {
+                instance: self.ec2_serial(i),
+                provider: self.world.instance(i).provider,
+                baseline_pct: spec.baseline() * 100.0,
             };
-            let msg = format!(
-                "Container instance {} ({type_name}, standard credits) has spent its CPU credits: its CPU is held to what it earns, a baseline of {:.0} % per vCPU (§6.6).",
-                inst.ec2_id,
-                spec.baseline() * 100.0
-            );
-            self.emit("instance", String::new(), msg, true);
+            self.emit(None, what, true);
         }
     }
 

@@ -14,16 +14,6 @@ pub(super) enum Rollout {
     Failed,
 }
 
-impl Rollout {
-    fn as_str(self) -> &'static str {
-        match self {
-            Rollout::InProgress => "IN_PROGRESS",
-            Rollout::Completed => "COMPLETED",
-            Rollout::Failed => "FAILED",
-        }
-    }
-}
-
 /// One deployment of a service: a task definition and how its rollout goes.
 #[derive(Debug, Clone)]
 pub(super) struct Deployment {
@@ -74,13 +64,12 @@ impl<'a> Sim<'a> {
         st.failures_in_row = 0;
         st.throttled_until = 0;
         st.steady = false;
-        let id = st.primary;
-        let name = self.spec.services[sid.0 as usize].name.clone();
-        let family = &self.spec.task_def(td).family;
-        let msg = format!(
-            "(service {name}) deployment ecs-svc/{id} to task definition {family}: rolloutState IN_PROGRESS ({why})."
-        );
-        self.emit("deployment", name, msg, false);
+        let what = What::DeploymentStarted {
+            deployment: st.primary as u32,
+            task_def: td,
+            why: why.to_string(),
+        };
+        self.emit(Some(sid), what, false);
         self.request_reconcile(sid, 0);
     }
 
@@ -108,11 +97,12 @@ impl<'a> Sim<'a> {
         let last_good = st.deployments[..d]
             .iter()
             .rposition(|x| x.rollout == Rollout::Completed);
-        let msg = format!(
-            "(service {}) deployment ecs-svc/{d}: rolloutState FAILED: the deployment circuit breaker tripped after {failures} failed tasks (threshold {threshold}).",
-            s.name
-        );
-        self.emit("deployment", s.name.clone(), msg, false);
+        let what = What::DeploymentFailed {
+            deployment: d as u32,
+            failures,
+            threshold,
+        };
+        self.emit(Some(sid), what, false);
         if rollback && let Some(g) = last_good {
             let td = self.services[sid.0 as usize].deployments[g].task_def;
             self.start_deployment(sid, td, "rollback by the circuit breaker");
@@ -161,7 +151,7 @@ impl<'a> Sim<'a> {
                     "Scaling activity initiated by (deployment ecs-svc)".into(),
                 );
             }
-            self.emit_task_list(sid, "stopped", " running", &stopped);
+            self.emit_task_list(sid, false, &stopped);
             total = self.services[sid.0 as usize].tasks.len() as u32;
         }
 
@@ -216,7 +206,7 @@ impl<'a> Sim<'a> {
             total = total.saturating_sub(1);
         }
         if !stopped.is_empty() {
-            self.emit_task_list(sid, "stopped", " running", &stopped);
+            self.emit_task_list(sid, false, &stopped);
             // Room opened: start replacements now.
             if !primary_failed {
                 let keep_now = self.services[sid.0 as usize].n_keep;
@@ -237,11 +227,7 @@ impl<'a> Sim<'a> {
             && healthy <= min_healthy
             && st.tasks.len() != st.n_keep as usize
         {
-            let msg = format!(
-                "(service {}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
-                s.name
-            );
-            self.emit("deployment", s.name.clone(), msg, true);
+            self.emit(Some(sid), What::DeploymentStuck, true);
         }
 
         // 5. Rollout complete: only primary tasks, all healthy, as many as desired.
@@ -272,13 +258,11 @@ impl<'a> Sim<'a> {
                         d.rollout = Rollout::Failed;
                     }
                 }
-                let family = &spec.task_def(st.deployments[p].task_def).family;
-                let msg = format!(
-                    "(service {}) deployment ecs-svc/{p} to task definition {family}: rolloutState {}.",
-                    s.name,
-                    Rollout::Completed.as_str()
-                );
-                self.emit("deployment", s.name.clone(), msg, false);
+                let what = What::DeploymentCompleted {
+                    deployment: p as u32,
+                    task_def: st.deployments[p].task_def,
+                };
+                self.emit(Some(sid), what, false);
             }
         }
         self.update_shortfall(sid);
@@ -287,23 +271,17 @@ impl<'a> Sim<'a> {
 
     /// The service event "(service s) has started|stopped N [running] tasks: (task a) (task b)." — built
     /// only when someone reads event text.
-    pub(super) fn emit_task_list(
-        &mut self,
-        sid: ServiceId,
-        verb: &str,
-        which: &str,
-        serials: &[u64],
-    ) {
+    pub(super) fn emit_task_list(&mut self, sid: ServiceId, started: bool, serials: &[u64]) {
         if !self.texts {
             return;
         }
-        let name = &self.spec.services[sid.0 as usize].name;
-        let list: String = serials.iter().map(|t| format!(" (task {t})")).collect();
-        let msg = format!(
-            "(service {name}) has {verb} {}{which} tasks:{list}.",
-            serials.len()
-        );
-        self.emit("service", name.clone(), msg, false);
+        let tasks = serials.to_vec();
+        let what = if started {
+            What::TasksStarted { tasks }
+        } else {
+            What::TasksStopped { tasks }
+        };
+        self.emit(Some(sid), what, false);
     }
 
     /// Launch up to `need` primary tasks now, within the throttle and the launch rate; retry later when
@@ -342,7 +320,7 @@ impl<'a> Sim<'a> {
         let st = &mut self.services[sid.0 as usize];
         st.tokens -= started.len() as f64;
         if !started.is_empty() {
-            self.emit_task_list(sid, "started", "", &started);
+            self.emit_task_list(sid, true, &started);
             self.report_launch_wait(Owner::Service(sid));
         }
         if failed {
@@ -485,9 +463,7 @@ impl<'a> Sim<'a> {
         });
         let task = self.world.task(t);
         let (serial, dep) = (task.serial, task.deployment);
-        let name = self.spec.services[sid.0 as usize].name.clone();
-        let msg = format!("(service {name}) (task {serial}) failed container health checks.");
-        self.emit("service", name, msg, false);
+        self.emit(Some(sid), What::HealthCheckFailed { task: serial }, false);
         self.count_deployment_failure(sid, dep);
         self.request_reconcile(sid, 0);
     }

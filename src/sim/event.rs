@@ -4,6 +4,7 @@
 
 use crate::ecs::world::{InstanceId, InstanceStatus, Owner, StopCode, TaskId, TaskState};
 use crate::engine::SimTime;
+use crate::metrics::What;
 use crate::spec::{ProviderId, ServiceId, ZoneId};
 
 use super::{MAX_WAITING_JOBS, Sim, next_state};
@@ -146,10 +147,7 @@ impl<'a> Sim<'a> {
             Event::UpdateService(i) => {
                 let u = &self.spec.service_updates[i as usize];
                 let (sid, desired) = (u.service, u.desired_count);
-                let name = &self.spec.services[sid.0 as usize].name;
-                let msg =
-                    format!("(service {name}) desiredCount set to {desired} (UpdateService).");
-                self.emit("scenario", name.clone(), msg, false);
+                self.emit(Some(sid), What::DesiredCountSet { to: desired }, false);
                 self.set_desired(sid, desired);
             }
             Event::MetricTick => self.metric_tick(),
@@ -201,12 +199,7 @@ impl<'a> Sim<'a> {
                 {
                     let serial = x.serial;
                     self.stats.task_crashes += 1;
-                    self.emit(
-                        "fault",
-                        String::new(),
-                        format!("Task {serial} crashed: its essential container exited."),
-                        false,
-                    );
+                    self.emit(None, What::TaskCrashed { task: serial }, false);
                     self.stop_task(
                         task,
                         StopCode::EssentialContainerExited,

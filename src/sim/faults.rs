@@ -212,12 +212,8 @@ impl<'a> Sim<'a> {
             }
             FaultSpec::SpotCapacityShortage { .. } => {
                 self.faults.spot_shortage = k == 0;
-                let msg = if k == 0 {
-                    "Fargate Spot capacity is unavailable."
-                } else {
-                    "Fargate Spot capacity is available again."
-                };
-                self.emit("fault", String::new(), msg.to_string(), false);
+                let what = What::FargateSpotCapacity { available: k != 0 };
+                self.emit(None, what, false);
                 if k == 1 {
                     for s in 0..spec.services.len() {
                         self.request_reconcile(ServiceId(s as u32), 0);
@@ -227,11 +223,12 @@ impl<'a> Sim<'a> {
             FaultSpec::AzOutage { zone, .. } => {
                 if k == 0 {
                     self.faults.zone_down[zone.0 as usize] = true;
-                    let name = &spec.zones[zone.0 as usize];
                     self.emit(
-                        "fault",
-                        String::new(),
-                        format!("Availability zone {name} is down."),
+                        None,
+                        What::ZoneOutage {
+                            zone: *zone,
+                            back: false,
+                        },
                         false,
                     );
                     // Instances there are lost; Fargate tasks there stop.
@@ -264,11 +261,12 @@ impl<'a> Sim<'a> {
                     }
                 } else {
                     self.faults.zone_down[zone.0 as usize] = false;
-                    let name = &spec.zones[zone.0 as usize];
                     self.emit(
-                        "fault",
-                        String::new(),
-                        format!("Availability zone {name} is back."),
+                        None,
+                        What::ZoneOutage {
+                            zone: *zone,
+                            back: true,
+                        },
                         false,
                     );
                     self.rebalance_groups(*zone);
@@ -277,13 +275,8 @@ impl<'a> Sim<'a> {
             }
             FaultSpec::Drain { provider, .. } => {
                 if let Some(pick) = self.pick_active_instance(i, *provider) {
-                    let name = self.world.instance(pick).ec2_id.clone();
-                    self.emit(
-                        "instance",
-                        String::new(),
-                        format!("Container instance {name} set to DRAINING."),
-                        false,
-                    );
+                    let instance = self.ec2_serial(pick);
+                    self.emit(None, What::InstanceDraining { instance }, false);
                     self.world.set_draining(pick);
                     self.retire(pick);
                     self.mark_for_replacement_on(pick);
@@ -295,7 +288,7 @@ impl<'a> Sim<'a> {
 
     /// The host is gone: its tasks stop at once, it terminates, and its Auto Scaling group launches a
     /// replacement (in a zone that is up).
-    pub(super) fn fail_instance(&mut self, id: InstanceId, what: &str) {
+    pub(super) fn fail_instance(&mut self, id: InstanceId, what: &'static str) {
         let inst = self.world.instance(id);
         if inst.status == InstanceStatus::Deregistered {
             return;
@@ -306,10 +299,13 @@ impl<'a> Sim<'a> {
             inst.status == InstanceStatus::Active,
         );
         self.stats.instance_failures += 1;
+        let instance = self.ec2_serial(id);
         self.emit(
-            "fault",
-            String::new(),
-            format!("Container instance {name} {what}."),
+            None,
+            What::InstanceFailed {
+                instance,
+                how: what,
+            },
             false,
         );
         if was_active {
@@ -337,17 +333,9 @@ impl<'a> Sim<'a> {
         if inst.status != InstanceStatus::Active {
             return;
         }
-        let name = inst.ec2_id.clone();
         self.stats.spot_interruptions += 1;
-        self.emit(
-            "fault",
-            String::new(),
-            format!(
-                "Spot interruption notice for {name}: terminating in 2 minutes{}.",
-                if draining { "; draining" } else { "" }
-            ),
-            false,
-        );
+        let instance = self.ec2_serial(id);
+        self.emit(None, What::SpotNotice { instance, draining }, false);
         if draining {
             // It stays until EC2 reclaims it; its tasks move within the deployment bounds.
             self.world.set_draining(id);
@@ -381,12 +369,8 @@ impl<'a> Sim<'a> {
                 format!("Spot instance {name} was reclaimed"),
             );
         }
-        self.emit(
-            "fault",
-            String::new(),
-            format!("Spot instance {name} reclaimed."),
-            false,
-        );
+        let instance = self.ec2_serial(id);
+        self.emit(None, What::SpotReclaimed { instance }, false);
         self.maybe_terminate(id);
         self.launch_instance(p, || format!("replacing Spot instance {name}, reclaimed"));
     }
@@ -435,14 +419,7 @@ impl<'a> Sim<'a> {
         }
         let serial = x.serial;
         self.stats.spot_interruptions += 1;
-        self.emit(
-            "fault",
-            String::new(),
-            format!(
-                "Fargate Spot interruption: task {serial} gets SIGTERM, 2 minutes before reclaim."
-            ),
-            false,
-        );
+        self.emit(None, What::FargateSpotInterruption { task: serial }, false);
         self.stop_task(
             t,
             StopCode::SpotInterruption,
@@ -510,16 +487,11 @@ impl<'a> Sim<'a> {
                 let Some(&victim) = self.world.zone_index(p, from).members.last() else {
                     break;
                 };
-                let name = self.world.instance(victim).ec2_id.clone();
-                self.emit(
-                    "instance",
-                    String::new(),
-                    format!(
-                        "Auto Scaling group {}: rebalancing zones, replacing {name}.",
-                        prov.name
-                    ),
-                    false,
-                );
+                let what = What::AsgRebalancing {
+                    provider: p,
+                    instance: self.ec2_serial(victim),
+                };
+                self.emit(None, what, false);
                 self.drain_and_terminate(victim);
             }
         }
@@ -573,11 +545,7 @@ impl<'a> Sim<'a> {
                 marked += 1;
             }
             if marked > 0 {
-                let msg = format!(
-                    "(service {}) is rebalancing {marked} tasks across Availability Zones.",
-                    s.name
-                );
-                self.emit("service", s.name.clone(), msg, false);
+                self.emit(Some(sid), What::Rebalancing { tasks: marked }, false);
                 self.request_reconcile(sid, 0);
             }
         }

@@ -285,14 +285,16 @@ impl<'a> Sim<'a> {
             ),
         };
         let name = self.owner_name(o);
-        let msg = format!("{name} is waiting for {what}.");
-        match owner {
-            Owner::Service(s) => {
-                let svc = self.spec.services[s.0 as usize].name.clone();
-                self.emit("service", svc, msg, false);
-            }
-            _ => self.emit("batch", String::new(), msg, false),
-        }
+        let what = What::LaunchWaiting {
+            on_demand: od,
+            spot,
+            sentence: format!("{name} is waiting for {what}."),
+        };
+        let service = match owner {
+            Owner::Service(s) => Some(s),
+            _ => None,
+        };
+        self.emit(service, what, false);
     }
 
     /// The tail of a RunTask line: how long the call waited for the call rate, and how many of its tasks
@@ -344,7 +346,7 @@ impl<'a> Sim<'a> {
                 self.launch.calls.len(),
                 describe(self.launch.rates[2], "calls")
             );
-            self.emit("run_task", String::new(), msg, false);
+            self.emit(None, What::RunTaskThrottled { sentence: msg }, false);
         }
     }
 

@@ -5,6 +5,7 @@
 
 use crate::ecs::placement::{self, Request, Scope};
 use crate::ecs::world::{LaunchKind, Owner, StopCode, Task, TaskId, TaskState};
+use crate::metrics::What;
 use crate::spec::{ServiceId, StateTimings};
 use crate::traffic::runtime::TaskTraffic;
 
@@ -397,11 +398,7 @@ impl<'a> Sim<'a> {
                 );
                 if code == StopCode::TaskFailedToStart {
                     st.throttled_until = now + delay;
-                    let name = self.spec.services[sid.0 as usize].name.clone();
-                    let msg = format!(
-                        "(service {name}) is unable to consistently start tasks successfully."
-                    );
-                    self.emit("service", name, msg, true);
+                    self.emit(Some(sid), What::UnableToStart, true);
                     // §2.4 stage 1: a task of the new deployment that fails to reach RUNNING.
                     self.count_deployment_failure(sid, deployment);
                 }

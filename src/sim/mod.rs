@@ -47,7 +47,7 @@ use crate::ecs::world::{
 };
 use crate::engine::rng::RngStream;
 use crate::engine::{EventQueue, MS_PER_MIN, SimTime};
-use crate::metrics::{SeriesRow, Sink, Summary};
+use crate::metrics::{SeriesRow, Sink, Summary, What};
 use crate::pricing::billing::CostMeter;
 use crate::scaling::cluster;
 use crate::scaling::service::{ScalingMetric, ServiceScaler};

@@ -9,6 +9,7 @@ use crate::ecs::world::{
     GroupId, Instance, InstanceId, InstanceStatus, LaunchKind, Owner, Task, TaskId, TaskState,
 };
 use crate::engine::SimTime;
+use crate::metrics::What;
 use crate::spec::{
     Constraint, Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId, Strategy,
     StrategyItem, TaskDefId, ZoneId,
@@ -141,19 +142,14 @@ impl<'a> Sim<'a> {
         self.stats.instances_peak = self.stats.instances_peak.max(self.active_instances);
         self.cpu_registered += cpu as u64;
         self.mem_registered += mem as u64;
-        self.emit(
-            "instance",
-            String::new(),
-            format!(
-                "Container instance {} ({}, {}) registered with {} CPU units and {} MiB.",
-                self.world.instance(id).ec2_id,
-                it.name,
-                spec.zones[zone.0 as usize],
-                cpu,
-                mem
-            ),
-            false,
-        );
+        let what = What::InstanceRegistered {
+            instance: self.ec2_serial(id),
+            provider: p,
+            zone,
+            cpu,
+            memory_mib: mem,
+        };
+        self.emit(None, what, false);
         // Daemons first on a new instance (§2.1), then anything waiting for this provider.
         for i in 0..spec.services.len() {
             if spec.services[i].scheduling == SchedulingStrategy::Daemon && self.services[i].created
@@ -460,7 +456,7 @@ impl<'a> Sim<'a> {
                 self.count_state(id, None, Some(TaskState::Provisioning));
                 self.run_from(id, TaskState::Provisioning);
                 let serial = self.world.task(id).serial;
-                self.emit_task_list(sid, "started", "", &[serial]);
+                self.emit_task_list(sid, true, &[serial]);
             }
             Some(r) if r >= placement::Rejection::Arch => {} // constraint excludes it: not a daemon host.
             Some(r) => {
@@ -475,19 +471,11 @@ impl<'a> Sim<'a> {
     }
 
     pub(super) fn report_unplaceable(&mut self, sid: ServiceId, f: Failure) {
-        let name = self.spec.services[sid.0 as usize].name.clone();
-        let detail = match (f.closest, f.reason) {
-            (Some(i), Some(r)) => format!(
-                " The closest matching container-instance {} {}.",
-                self.world.instance(i).ec2_id,
-                r.closest_phrase()
-            ),
-            _ => " Reason: No Container Instances were found in your cluster.".to_string(),
+        let closest = match (f.closest, f.reason) {
+            (Some(i), Some(r)) => Some((self.ec2_serial(i), r.closest_phrase())),
+            _ => None,
         };
-        let msg = format!(
-            "(service {name}) was unable to place a task because no container instance met all of its requirements.{detail} For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
-        );
-        self.emit("service", name, msg, true);
+        self.emit(Some(sid), What::UnableToPlace { closest }, true);
     }
 
     pub(super) fn check_steady(&mut self, sid: ServiceId) {
@@ -498,9 +486,7 @@ impl<'a> Sim<'a> {
             && (self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon
                 || st.running == st.desired);
         if steady && !st.steady && self.texts {
-            let name = self.spec.services[sid.0 as usize].name.clone();
-            let msg = format!("(service {name}) has reached a steady state.");
-            self.emit("service", name, msg, true);
+            self.emit(Some(sid), What::SteadyState, true);
         }
         self.services[sid.0 as usize].steady = steady;
     }

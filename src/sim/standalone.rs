@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use crate::ecs::world::Owner;
 use crate::engine::SimTime;
+use crate::metrics::What;
 use crate::spec::{Launch, ProviderId, ProviderKind, RunTaskSpec, Spec, ZoneId};
 use crate::workload::jobs::{Job, JobReader};
 
@@ -115,7 +116,7 @@ impl<'a> Sim<'a> {
                     "Batch {}: job {} ({} CPU units, {} MiB) is larger than any Fargate size; dropped.",
                     b.name, job.id, job.cpu_units, job.memory_mib
                 );
-                self.emit("batch", String::new(), msg, false);
+                self.emit(None, What::BatchJobDropped { sentence: msg }, false);
                 continue;
             };
             if !std::mem::take(&mut prepaid) && !self.take_call_token(i) {
@@ -151,7 +152,7 @@ impl<'a> Sim<'a> {
                         "Batch {}: job {} ({} CPU units, {} MiB) fits no instance type it may use; dropped.",
                         b.name, job.id, size.0, size.1
                     );
-                    self.emit("batch", String::new(), msg, false);
+                    self.emit(None, What::BatchJobDropped { sentence: msg }, false);
                 }
                 Err(_) => {
                     self.launch.refused = false;
@@ -269,6 +270,6 @@ impl<'a> Sim<'a> {
         } else {
             msg
         };
-        self.emit("run_task", String::new(), msg, false);
+        self.emit(None, What::RunTask { sentence: msg }, false);
     }
 }

@@ -4,30 +4,33 @@
 
 use crate::ecs::world::{InstanceStatus, Owner, TaskId, TaskState};
 use crate::engine::rng::fnv1a;
-use crate::metrics::{EventRecord, Summary, TaskRecord, quantile_sorted};
+use crate::metrics::{EventRecord, Summary, TaskRecord, What, quantile_sorted};
 use crate::pricing::billing::{self};
 use crate::spec::{ProviderKind, ServiceId};
 
 use super::{Sim, round6};
 
 impl<'a> Sim<'a> {
-    pub(super) fn emit(
-        &mut self,
-        kind: &'static str,
-        service: String,
-        message: String,
-        dedup: bool,
-    ) {
+    /// An event-log record now (`what` about service `service`, if one). Its sentence is written only
+    /// for a reader: `explain`, and the §2.6 dedup of the events that have it, which compares sentences
+    /// (two records render the same sentence exactly when their code and fields are equal, but the
+    /// sentence is what ECS deduplicates, so it is what is hashed).
+    pub(super) fn emit(&mut self, service: Option<ServiceId>, what: What, dedup: bool) {
         if !self.texts {
             return;
         }
         let now = self.queue.now();
-        if self.explain.is_some() && kind != "instance" {
-            self.explain_line(&service, message.clone());
+        let rec = EventRecord {
+            time_ms: now,
+            service,
+            what,
+        };
+        if self.explain.is_some() && rec.kind() != "instance" {
+            self.explain_line(rec.service_name(self.spec), rec.message(self.spec));
         }
         if dedup {
             // §2.6: duplicate events are suppressed for 6 h.
-            let h = fnv1a(message.as_bytes());
+            let h = fnv1a(rec.message(self.spec).as_bytes());
             if let Some(&last) = self.dedup.get(&h)
                 && now < last + self.spec.scheduler.event_dedup_window_ms
             {
@@ -35,12 +38,17 @@ impl<'a> Sim<'a> {
             }
             self.dedup.insert(h, now);
         }
-        self.sink.event(&EventRecord {
-            time_ms: now,
-            kind,
-            service,
-            message,
-        });
+        self.sink.event(&rec, self.spec);
+    }
+
+    /// The serial in an instance's `ec2InstanceId` (`i-{serial:08x}`, given in launch order from 1;
+    /// instance slots are never reused), which event records name it by.
+    pub(super) fn ec2_serial(&self, id: crate::ecs::world::InstanceId) -> u32 {
+        debug_assert_eq!(
+            format!("{}", crate::metrics::events::Ec2Id(id.0 + 1)),
+            self.world.instance(id).ec2_id
+        );
+        id.0 + 1
     }
 
     pub(super) fn write_task(&mut self, t: TaskId) {

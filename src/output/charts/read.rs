@@ -290,29 +290,25 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
         .find(|s| s.t.len() >= 2)
         .map_or(60.0, |s| s.t[1] - s.t[0]);
 
-    let re_target =
-        regex::Regex::new(r"target tracking on (\w+): .*?target ([0-9]+(?:\.[0-9]+)?)").unwrap();
-    let re_cpr = regex::Regex::new(
-        r"Capacity provider (.+?): CapacityProviderReservation .*? target ([0-9]+(?:\.[0-9]+)?)",
-    )
-    .unwrap();
-    let re_slo = regex::Regex::new(r"(?i)slo[_ ]?p99\D{0,12}?([0-9]+(?:\.[0-9]+)?) ?ms").unwrap();
     let mut ticks = Vec::new();
     let mut targets = BTreeMap::new();
     let mut cpr_targets = BTreeMap::new();
     let mut slos = BTreeMap::new();
     if let Some(ev) = Csv::open(&dir.join("events.csv"))? {
-        let (it, ik, is, im) = (
-            ev.col("time_s"),
-            ev.col("kind"),
-            ev.col("service"),
+        let (it, ik, is) = (ev.col("time_s"), ev.col("kind"), ev.col("service"));
+        // The records' columns (docs/outputs.md): a target-tracking decision's metric and target, managed
+        // scaling's capacity provider and target capacity. Folders written before they existed have
+        // none, and their charts no target lines.
+        let (itarget, imetric, iprov, imsg) = (
+            ev.col("target"),
+            ev.col("metric"),
+            ev.col("capacity_provider"),
             ev.col("message"),
         );
         ev.each(|rec| {
             let t = num(rec, it);
             let kind = cell(rec, ik);
             let service = cell(rec, is);
-            let msg = cell(rec, im);
             if let Some(k) = TickKind::of(kind)
                 && t.is_finite()
             {
@@ -323,22 +319,23 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
                 });
                 max_t = max_t.max(t);
             }
-            if kind == "scaling"
-                && let Some(c) = re_target.captures(msg)
-                && let Ok(v) = c[2].parse::<f64>()
-            {
-                targets.insert((service.to_string(), c[1].to_string()), v);
-            }
-            if kind == "cluster_scaling"
-                && let Some(c) = re_cpr.captures(msg)
-                && let Ok(v) = c[2].parse::<f64>()
-            {
-                cpr_targets.insert(c[1].to_string(), v);
-            }
-            if let Some(c) = re_slo.captures(msg)
-                && let Ok(v) = c[1].parse::<f64>()
-            {
+            if let Some(v) = legacy_slo(cell(rec, imsg)) {
                 slos.insert(service.to_string(), v);
+            }
+            let target = num(rec, itarget);
+            if target.is_finite() {
+                match kind {
+                    "scaling" if !cell(rec, imetric).is_empty() => {
+                        targets.insert(
+                            (service.to_string(), cell(rec, imetric).to_string()),
+                            target,
+                        );
+                    }
+                    "cluster_scaling" if !cell(rec, iprov).is_empty() => {
+                        cpr_targets.insert(cell(rec, iprov).to_string(), target);
+                    }
+                    _ => {}
+                }
             }
             true
         })?;
@@ -397,6 +394,42 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
         tasks,
         period_s,
     })
+}
+
+/// An older folder's SLO sentence: `slo`, an optional `_` or space, `p99` (any case), at most 12
+/// characters that are not digits, a number, an optional space and `ms` (e.g. `slo_p99 250 ms`).
+fn legacy_slo(msg: &str) -> Option<f64> {
+    let lower = msg.to_ascii_lowercase();
+    let b = lower.as_bytes();
+    let mut from = 0;
+    while let Some(k) = lower[from..].find("slo") {
+        let mut i = from + k + 3;
+        from += k + 1;
+        if matches!(b.get(i), Some(b'_' | b' ')) && lower[i + 1..].starts_with("p99") {
+            i += 1;
+        }
+        if !lower[i..].starts_with("p99") {
+            continue;
+        }
+        i += 3;
+        let gap = b[i..].iter().take_while(|c| !c.is_ascii_digit()).count();
+        if gap > 12 {
+            continue;
+        }
+        let start = i + gap;
+        let mut end = start + b[start..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if b.get(end) == Some(&b'.') && b.get(end + 1).is_some_and(u8::is_ascii_digit) {
+            end += 1 + b[end + 1..]
+                .iter()
+                .take_while(|c| c.is_ascii_digit())
+                .count();
+        }
+        let unit = &lower[end..];
+        if unit.starts_with("ms") || unit.starts_with(" ms") {
+            return lower[start..end].parse().ok();
+        }
+    }
+    None
 }
 
 // ---------------------------------------------------------------------------------------------------------

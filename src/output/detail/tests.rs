@@ -132,62 +132,67 @@ fn full_passes_everything_and_summary_nothing() {
     assert!(!d.wants_tasks() && d.wants_events() && d.wants_series());
 }
 
-fn ev(kind: &'static str, message: &str) -> EventRecord {
+fn ev(what: What) -> EventRecord {
     EventRecord {
         time_ms: 0,
-        kind,
-        service: String::new(),
-        message: message.into(),
+        service: None,
+        what,
     }
 }
 
 #[test]
 fn a_fleets_events_are_decisions_and_failures() {
+    use crate::spec::{ProviderId, ZoneId};
     let kept = [
-        ev(
-            "scaling",
-            "Application Auto Scaling: scaling out service web from 2 to 3 tasks (target tracking).",
-        ),
-        ev(
-            "service",
-            "(service web) was unable to place a task because no container instance met all of its requirements.",
-        ),
-        ev(
-            "service",
-            "(service web) (task 7) failed container health checks.",
-        ),
-        ev("fault", "Container instance i-00000001 failed."),
-        ev("instance", "Container instance i-00000001 terminated."),
-        ev(
-            "run_task",
-            "RunTask report (group family:report): 1 of 2 tasks started (task 3); failures: [RESOURCE:MEMORY].",
-        ),
-        ev("cluster_scaling", "Capacity provider cp: scaling out."),
+        ev(What::Scaling {
+            out: true,
+            from: 2,
+            to: 3,
+            metric: "ECSServiceAverageCPUUtilization",
+            target: Some(50.0),
+            reason: String::new(),
+        }),
+        ev(What::UnableToPlace { closest: None }),
+        ev(What::HealthCheckFailed { task: 7 }),
+        ev(What::InstanceFailed {
+            instance: 1,
+            how: "failed",
+        }),
+        ev(What::InstanceTerminated { instance: 1 }),
+        ev(What::RunTask {
+            sentence: "RunTask report (group family:report): 1 of 2 tasks started (task 3); failures: [RESOURCE:MEMORY].".into(),
+        }),
+        ev(What::ClusterScaleOut {
+            provider: ProviderId(0),
+            cpr: 150.0,
+            m: 3,
+            n: 2,
+            target: 100,
+            to: 3,
+        }),
     ];
     let dropped = [
-        ev(
-            "service",
-            "(service web) has started 2 tasks: (task 1) (task 2).",
-        ),
-        ev(
-            "service",
-            "(service web) has stopped 1 running tasks: (task 1).",
-        ),
-        ev("service", "(service web) has reached a steady state."),
-        ev(
-            "instance",
-            "Container instance i-00000001 (m5.xlarge, us-east-1a) registered with 4096 CPU units and 15924 MiB.",
-        ),
-        ev(
-            "run_task",
-            "RunTask report (group family:report): 2 of 2 tasks started (task 18, task 19).",
-        ),
+        ev(What::TasksStarted { tasks: vec![1, 2] }),
+        ev(What::TasksStopped { tasks: vec![1] }),
+        ev(What::SteadyState),
+        ev(What::InstanceRegistered {
+            instance: 1,
+            provider: ProviderId(0),
+            zone: ZoneId(0),
+            cpu: 4096,
+            memory_mib: 15924,
+        }),
+        ev(What::RunTask {
+            sentence:
+                "RunTask report (group family:report): 2 of 2 tasks started (task 18, task 19)."
+                    .into(),
+        }),
     ];
     for e in &kept {
-        assert!(keeps_event(e), "{}", e.message);
+        assert!(keeps_event(e), "{:?}", e.what);
     }
     for e in &dropped {
-        assert!(!keeps_event(e), "{}", e.message);
+        assert!(!keeps_event(e), "{:?}", e.what);
     }
 }
 

@@ -1,0 +1,322 @@
+//! The CSV sink: records leave the simulation thread in batches and a writer thread formats and writes
+//! them ([`super::csv_rows`]), so on two cores formatting a fleet's million rows overlaps the simulation
+//! instead of adding to it (issue #20: the full sink within 2× the simulation alone). Event records are
+//! rendered on the simulation thread, where the spec that names their ids is (they are few).
+//!
+//! Must not: reorder rows within a file (one writer thread, one channel, batches in order); leave a
+//! partly written file in place on error (the caller's temporary files are removed, see [`super::atomic`]).
+
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{self, Write};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::thread::JoinHandle;
+
+use super::csv_rows;
+use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord};
+use crate::spec::Spec;
+
+/// Rows per batch: big enough that the channel costs nothing per row, small enough to overlap.
+const BATCH_ROWS: usize = 2048;
+/// Batches in flight: bounds what waits in memory when the writer falls behind.
+const IN_FLIGHT: usize = 8;
+/// Bytes of event rows per batch.
+const EVENT_BYTES: usize = 1 << 16;
+
+/// The three files, in the writer thread's order.
+#[derive(Clone, Copy)]
+enum FileIx {
+    Tasks = 0,
+    Events = 1,
+    Series = 2,
+}
+
+/// Time-series rows by the index of their name ([`CsvSink::name_ix`]), with their figures
+/// ([`SeriesRow::figures`]): a batch allocates nothing per row, and its buffer comes back to be reused.
+type SeriesBatch = Vec<(u32, SeriesRow)>;
+
+enum Msg {
+    /// Bytes as they are (headers, event rows).
+    Bytes(FileIx, Vec<u8>),
+    /// The next scope name of `timeseries.csv` (sent before the first batch that uses it).
+    Name(String),
+    /// Time-series rows, with the run's extra columns (burst, queue).
+    Series(SeriesBatch, bool, bool),
+    Tasks(Vec<TaskRecord>),
+}
+
+/// Writes `tasks.csv`, `events.csv` and `timeseries.csv` as records arrive.
+pub struct CsvSink {
+    tx: Option<SyncSender<Msg>>,
+    writer: Option<JoinHandle<io::Result<()>>>,
+    series: SeriesBatch,
+    /// Emptied batches the writer hands back.
+    recycled: Receiver<SeriesBatch>,
+    /// Scope names sent to the writer, by index, and where the next row's name probably is (rows
+    /// come in the same order every period).
+    names: HashMap<String, u32>,
+    by_ix: Vec<String>,
+    /// Name indexes in the order rows first came, each index's place in it, and the next place.
+    order: Vec<u32>,
+    at: Vec<usize>,
+    cursor: usize,
+    tasks: Vec<TaskRecord>,
+    events: Vec<u8>,
+    scratch: String,
+    /// `timeseries.csv`'s header is written before its first row (or at the end), once the run has said
+    /// whether it has burstable instances or queues.
+    series_header_written: bool,
+    burst: bool,
+    queue: bool,
+    /// Which of the three files a detail level writes ([`FileIx`] order); the others get no rows.
+    on: [bool; 3],
+}
+
+/// The writer thread: formats each batch and writes it to its file; stops at the first error (the
+/// sink then sees the channel closed and reports the error when it finishes).
+fn write_loop(
+    mut files: [Option<File>; 3],
+    rx: Receiver<Msg>,
+    back: Sender<SeriesBatch>,
+) -> io::Result<()> {
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
+    let mut names: Vec<String> = Vec::new();
+    for msg in rx {
+        buf.clear();
+        let ix = match msg {
+            Msg::Bytes(ix, bytes) => {
+                if let Some(f) = &mut files[ix as usize] {
+                    f.write_all(&bytes)?;
+                }
+                continue;
+            }
+            Msg::Name(n) => {
+                names.push(n);
+                continue;
+            }
+            Msg::Series(mut rows, burst, queue) => {
+                for (n, r) in &rows {
+                    csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
+                }
+                rows.clear();
+                let _ = back.send(rows); // the sink may have finished: then nobody reuses it
+                FileIx::Series
+            }
+            Msg::Tasks(rows) => {
+                for r in &rows {
+                    csv_rows::task(&mut buf, r);
+                }
+                FileIx::Tasks
+            }
+        };
+        if let Some(f) = &mut files[ix as usize] {
+            f.write_all(&buf)?;
+        }
+    }
+    for f in files.iter_mut().flatten() {
+        f.flush()?;
+    }
+    Ok(())
+}
+
+impl CsvSink {
+    /// Start the writer thread on the three (temporary) files, with the tasks' and events' headers; a
+    /// file a detail level leaves out is `None` and gets nothing.
+    pub fn start(
+        tasks: Option<File>,
+        events: Option<File>,
+        series: Option<File>,
+    ) -> io::Result<CsvSink> {
+        let on = [tasks.is_some(), events.is_some(), series.is_some()];
+        let (tx, rx) = sync_channel(IN_FLIGHT);
+        let (back, recycled) = channel();
+        let writer = std::thread::Builder::new()
+            .name("ecsim-csv".into())
+            .spawn(move || write_loop([tasks, events, series], rx, back))?;
+        let mut sink = CsvSink {
+            tx: Some(tx),
+            writer: Some(writer),
+            series: Vec::with_capacity(BATCH_ROWS),
+            recycled,
+            names: HashMap::new(),
+            by_ix: Vec::new(),
+            order: Vec::new(),
+            at: Vec::new(),
+            cursor: 0,
+            tasks: Vec::new(),
+            events: Vec::new(),
+            scratch: String::new(),
+            series_header_written: false,
+            burst: false,
+            queue: false,
+            on,
+        };
+        if on[FileIx::Tasks as usize] {
+            sink.send(Msg::Bytes(FileIx::Tasks, header(super::TASKS_HEADER)));
+        }
+        if on[FileIx::Events as usize] {
+            sink.send(Msg::Bytes(FileIx::Events, header(super::EVENTS_HEADER)));
+        }
+        Ok(sink)
+    }
+
+    /// Hand a batch to the writer; once it has stopped (an error), nothing more is sent.
+    fn send(&mut self, msg: Msg) {
+        if let Some(tx) = &self.tx
+            && tx.send(msg).is_err()
+        {
+            self.tx = None;
+        }
+    }
+
+    fn write_series_header(&mut self) {
+        if self.series_header_written || !self.on[FileIx::Series as usize] {
+            return;
+        }
+        self.series_header_written = true;
+        let mut cols = super::SERIES_HEADER.to_string();
+        for (on, extra) in [
+            (self.burst, super::SERIES_BURST_COLUMNS),
+            (self.queue, super::SERIES_QUEUE_COLUMNS),
+        ] {
+            if on {
+                cols.push(',');
+                cols.push_str(extra);
+            }
+        }
+        self.send(Msg::Bytes(FileIx::Series, header(&cols)));
+    }
+
+    /// The index of a scope name, sending it to the writer the first time. Rows come in the same
+    /// order every period, so the next row's name is usually the one after the last one's in that
+    /// order: one comparison, no hashing.
+    fn name_ix(&mut self, name: &str) -> u32 {
+        if let Some(&ix) = self.order.get(self.cursor)
+            && self.by_ix[ix as usize] == name
+        {
+            self.cursor += 1;
+            return ix;
+        }
+        let ix = match self.names.get(name) {
+            Some(&ix) => ix,
+            None => {
+                let ix = self.by_ix.len() as u32;
+                self.names.insert(name.to_string(), ix);
+                self.by_ix.push(name.to_string());
+                self.at.push(usize::MAX);
+                self.send(Msg::Name(name.to_string()));
+                ix
+            }
+        };
+        // Seen in the order before: continue after it; else it joins the order's end.
+        let at = &mut self.at[ix as usize];
+        if *at == usize::MAX {
+            *at = self.order.len();
+            self.order.push(ix);
+        }
+        self.cursor = *at + 1;
+        ix
+    }
+
+    fn send_series(&mut self) {
+        let fresh = self
+            .recycled
+            .try_recv()
+            .unwrap_or_else(|_| Vec::with_capacity(BATCH_ROWS));
+        let rows = std::mem::replace(&mut self.series, fresh);
+        self.send(Msg::Series(rows, self.burst, self.queue));
+    }
+
+    fn flush_batches(&mut self) {
+        if !self.series.is_empty() {
+            self.send_series();
+        }
+        if !self.tasks.is_empty() {
+            let rows = std::mem::take(&mut self.tasks);
+            self.send(Msg::Tasks(rows));
+        }
+        if !self.events.is_empty() {
+            let bytes = std::mem::take(&mut self.events);
+            self.send(Msg::Bytes(FileIx::Events, bytes));
+        }
+    }
+
+    /// Everything written and flushed: the first write error, if any.
+    pub fn finish(mut self) -> io::Result<()> {
+        self.write_series_header();
+        self.flush_batches();
+        self.tx = None; // the writer's loop ends when the channel closes
+        match self.writer.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(io::Error::other("the CSV writer thread panicked")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// A header line (its names need no quoting).
+fn header(cols: &str) -> Vec<u8> {
+    let mut b = cols.as_bytes().to_vec();
+    b.push(b'\n');
+    b
+}
+
+impl Sink for CsvSink {
+    fn wants_tasks(&self) -> bool {
+        self.on[FileIx::Tasks as usize]
+    }
+
+    fn wants_events(&self) -> bool {
+        self.on[FileIx::Events as usize]
+    }
+
+    fn wants_series(&self) -> bool {
+        self.on[FileIx::Series as usize]
+    }
+
+    fn task(&mut self, r: &TaskRecord) {
+        if !self.wants_tasks() {
+            return;
+        }
+        self.tasks.push(r.clone());
+        if self.tasks.len() >= BATCH_ROWS {
+            let rows = std::mem::take(&mut self.tasks);
+            self.send(Msg::Tasks(rows));
+        }
+    }
+
+    fn event(&mut self, e: &EventRecord, spec: &Spec) {
+        if !self.wants_events() {
+            return;
+        }
+        csv_rows::event(&mut self.events, e, spec, &mut self.scratch);
+        if self.events.len() >= EVENT_BYTES {
+            let bytes = std::mem::take(&mut self.events);
+            self.send(Msg::Bytes(FileIx::Events, bytes));
+        }
+    }
+
+    fn burst_columns(&mut self) {
+        self.burst = true;
+    }
+
+    fn queue_columns(&mut self) {
+        debug_assert!(
+            !self.series_header_written,
+            "queue columns are told before the first row"
+        );
+        self.queue = true;
+    }
+
+    fn series(&mut self, r: &SeriesRow) {
+        if !self.wants_series() {
+            return;
+        }
+        self.write_series_header();
+        let ix = self.name_ix(&r.name);
+        self.series.push((ix, r.figures()));
+        if self.series.len() >= BATCH_ROWS {
+            self.send_series();
+        }
+    }
+}
