@@ -119,13 +119,18 @@ pub(super) fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &T
         let ticks_here = p.ticks && !f.ticks.is_empty();
         let band_lo = yhi + span * 0.05;
         let top = yhi + span * if ticks_here { 0.15 } else { 0.06 };
+        let y_keys = if log {
+            (ylo as i64..=yhi as i64).map(|e| e as f64).collect()
+        } else {
+            value_ticks(ylo, yhi, 7, p.int)
+        };
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(6)
             .margin_right(14)
             .margin_left(6)
             .x_label_area_size(42)
             .y_label_area_size(68)
-            .build_cartesian_2d(0f64..x_end, ylo..top)
+            .build_cartesian_2d(keyed(0f64..x_end, f.time.ticks()), keyed(ylo..top, y_keys))
             .s()?;
         let y_fmt = move |v: &f64| {
             if *v > yhi + span * 0.01 {
@@ -136,14 +141,11 @@ pub(super) fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &T
                 fmt_tick(*v)
             }
         };
-        let x_fmt = |v: &f64| fmt_tick(*v);
-        let y_labels = if log { (yhi - ylo) as usize + 1 } else { 7 };
+        let x_fmt = |v: &f64| f.time.label(*v);
         chart
             .configure_mesh()
             .x_desc(f.time.desc)
             .y_desc(p.y_desc.as_str())
-            .x_labels(12)
-            .y_labels(y_labels)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .label_style(text_style(14))
@@ -279,7 +281,10 @@ pub(super) fn draw_hist<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &H
         .margin_left(6)
         .x_label_area_size(42)
         .y_label_area_size(68)
-        .build_cartesian_2d(0f64..x_end, 0f64..max * 1.08)
+        .build_cartesian_2d(
+            0f64..x_end,
+            keyed(0f64..max * 1.08, value_ticks(0.0, max, 8, true)),
+        )
         .s()?;
     let x_fmt = |v: &f64| fmt_tick(*v);
     let y_fmt = |v: &f64| {
@@ -294,7 +299,6 @@ pub(super) fn draw_hist<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &H
         .x_desc(f.x_desc.as_str())
         .y_desc("tasks")
         .x_labels(14)
-        .y_labels(8)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style(text_style(14))
@@ -345,14 +349,13 @@ pub(super) fn draw_timeline<DB: DrawingBackend>(
         .margin_left(6)
         .x_label_area_size(42)
         .y_label_area_size(label_w)
-        .build_cartesian_2d(0f64..f.time.end(), 0f64..n as f64)
+        .build_cartesian_2d(keyed(0f64..f.time.end(), f.time.ticks()), 0f64..n as f64)
         .s()?;
-    let x_fmt = |v: &f64| fmt_tick(*v);
+    let x_fmt = |v: &f64| f.time.label(*v);
     let y_fmt = |_: &f64| String::new();
     chart
         .configure_mesh()
         .x_desc(f.time.desc)
-        .x_labels(12)
         .y_labels(2)
         .set_tick_mark_size(LabelAreaPosition::Left, 0)
         .x_label_formatter(&x_fmt)

@@ -149,6 +149,8 @@ pub(super) struct Pane {
     /// Use a logarithmic y axis when the data spans more than this ratio (0: never).
     pub(super) log_above: f64,
     pub(super) ticks: bool,
+    /// Whole numbers (tasks, instances, messages): whole-number ticks on the y axis.
+    pub(super) int: bool,
 }
 
 pub(super) fn pane(y_desc: impl Into<String>, lines: Vec<Line>) -> Pane {
@@ -159,10 +161,19 @@ pub(super) fn pane(y_desc: impl Into<String>, lines: Vec<Line>) -> Pane {
         shades: Vec::new(),
         log_above: 0.0,
         ticks: true,
+        int: false,
     }
 }
 
-/// How time is shown: hours, or days for runs of three days or more.
+/// A pane of whole numbers (counts): whole-number y ticks.
+pub(super) fn int_pane(y_desc: impl Into<String>, lines: Vec<Line>) -> Pane {
+    Pane {
+        int: true,
+        ..pane(y_desc, lines)
+    }
+}
+
+/// How time is shown: the clock from the start (`HH:MM`), or whole days for runs of three days or more.
 #[derive(Clone, Copy)]
 pub(super) struct TimeAxis {
     pub(super) end_s: f64,
@@ -185,7 +196,7 @@ impl TimeAxis {
             TimeAxis {
                 end_s,
                 unit_s: 3600.0,
-                desc: "time (hours)",
+                desc: "time from the start (HH:MM)",
                 warm_up_s: 0.0,
             }
         }
@@ -217,6 +228,23 @@ pub(super) struct TimelineFig {
     /// lane, sub-row, rows in lane, start s, end s, colour index
     pub(super) bars: Vec<(usize, usize, usize, f64, f64, usize)>,
     pub(super) keys: Vec<String>,
+}
+
+/// A heatmap: one row per service (or group of services), one column per time bucket.
+pub(super) struct HeatFig {
+    pub(super) title: String,
+    pub(super) time: TimeAxis,
+    /// Row labels, top first.
+    pub(super) rows: Vec<String>,
+    /// Per row, the value of each bucket (NaN: none).
+    pub(super) values: Vec<Vec<f64>>,
+    /// Bucket width, seconds.
+    pub(super) bucket_s: f64,
+    pub(super) unit: String,
+    /// A logarithmic colour scale when the values span more than a factor of 10.
+    pub(super) log: bool,
+    /// Whole numbers: colour steps of whole numbers.
+    pub(super) int: bool,
 }
 
 /// One variant's figures for an interval chart: seed values, mean and 95 % CI.
@@ -258,6 +286,7 @@ pub(super) enum Figure {
     Timeline(TimelineFig),
     Interval(IntervalFig),
     Scatter(ScatterFig),
+    Heat(HeatFig),
 }
 
 impl Figure {
@@ -268,6 +297,7 @@ impl Figure {
             Figure::Timeline(f) => &f.title,
             Figure::Interval(f) => &f.title,
             Figure::Scatter(f) => &f.title,
+            Figure::Heat(f) => &f.title,
         }
     }
 
@@ -281,6 +311,10 @@ impl Figure {
             }
             Figure::Interval(f) => (WIDTH, (TITLE_H + 80 + 30 * f.rows.len() as u32).max(200)),
             Figure::Scatter(_) => (WIDTH, TITLE_H + 420),
+            Figure::Heat(f) => {
+                let row = (500 / f.rows.len().max(1) as u32).clamp(3, 18);
+                (WIDTH, (TITLE_H + 60 + row * f.rows.len() as u32).max(380))
+            }
         }
     }
 
@@ -294,6 +328,7 @@ impl Figure {
             Figure::Timeline(f) => draw_timeline(root, &body, f),
             Figure::Interval(f) => draw_interval(root, &body, f),
             Figure::Scatter(f) => draw_scatter(&body, f),
+            Figure::Heat(f) => draw_heat(root, &body, f),
         }?;
         root.present().s()
     }

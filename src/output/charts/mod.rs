@@ -4,8 +4,9 @@
 //! no system font is needed). The charts are built from the files alone, so they can be drawn for any
 //! folder, long after the run.
 //!
-//! Long series are downsampled for drawing (the minimum and the maximum of each of at most 1,000 time
-//! buckets, in time order), so a 30-day run draws as fast and as small as a 2-hour one. Besides the
+//! Long series are downsampled for drawing (a series of more than `RAW_MAX` points is cut into `BUCKETS`
+//! = 500 equal time buckets, each drawn as its mean with its minimum–maximum band), so a 30-day run draws
+//! as fast and as small as a 2-hour one. Besides the
 //! pictures, `charts/index.json` lists them in reading order with their section and title; the report
 //! reads it.
 //!
@@ -20,14 +21,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once};
+use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+mod axis;
 mod draw;
 mod figure;
+mod fleet;
+mod heat;
 mod png;
 mod read;
 mod run;
@@ -35,15 +39,20 @@ mod style;
 mod sweep;
 mod write;
 
+use axis::*;
 use draw::*;
 use figure::*;
+use fleet::*;
+use heat::*;
 use png::Png;
 use read::*;
+use run::service_charts;
 use style::*;
 use write::*;
 
+pub use fleet::{Badness, FLEET_THRESHOLD, WORST_N, worst};
 pub(crate) use read::{Csv, SWEEP_METRICS, SweepData, cell, num, read_sweep};
-pub use run::{MAX_SERVICE_CHARTS, render_run_charts};
+pub use run::render_run_charts;
 pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
 pub use sweep::render_sweep_charts;
 pub(crate) use write::{INDEX, IndexEntry, read_index, write_atomic};

@@ -67,7 +67,7 @@ pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::pa
             y_desc: "total cost (USD)".into(),
             points: pts,
         };
-        w.emit("sweep-cost-vs-p99", "Trade-off", &Figure::Scatter(fig))?;
+        w.emit("sweep-cost-vs-p99", "Trade-off", Figure::Scatter(fig))?;
     }
     let informative = |m: &str| {
         data.variants.iter().any(|v| {
@@ -102,7 +102,7 @@ pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::pa
         w.emit(
             &format!("sweep-{metric}"),
             "Figures per variant",
-            &Figure::Interval(IntervalFig {
+            Figure::Interval(IntervalFig {
                 title: format!("{metric}: mean and 95% CI per variant"),
                 x_desc,
                 rows,
