@@ -489,6 +489,11 @@ pub(super) fn draw_interval<DB: DrawingBackend>(
                     }),
             )
             .s()?;
+        let (whisker, dot) = if r.grey {
+            (seed_c, seed_c)
+        } else {
+            (DARK, PALETTE[0])
+        };
         if let Some((a, b)) = r.ci {
             chart
                 .draw_series(std::iter::once(ErrorBar::new_horizontal(
@@ -496,18 +501,14 @@ pub(super) fn draw_interval<DB: DrawingBackend>(
                     a,
                     r.mean,
                     b,
-                    DARK.stroke_width(2),
+                    whisker.stroke_width(2),
                     12,
                 )))
                 .s()?;
         }
         if r.mean.is_finite() {
             chart
-                .draw_series(std::iter::once(Circle::new(
-                    (r.mean, y),
-                    5,
-                    PALETTE[0].filled(),
-                )))
+                .draw_series(std::iter::once(Circle::new((r.mean, y), 5, dot.filled())))
                 .s()?;
         }
     }
@@ -584,7 +585,11 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
         .draw_series(LineSeries::new(front, front_c.mix(0.6).stroke_width(2)))
         .s()?;
     for p in &f.points {
-        let c = if p.front { front_c } else { other_c };
+        let c = match (p.front, p.named) {
+            (true, _) => front_c,
+            (false, true) => other_c,
+            (false, false) => RGBColor(190, 190, 190),
+        };
         if let Some((a, b)) = p.xci {
             chart
                 .draw_series(std::iter::once(ErrorBar::new_horizontal(
@@ -612,6 +617,9 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::once(Circle::new((p.x, p.y), 5, c.filled())))
             .s()?;
+        if !p.named {
+            continue;
+        }
         let pos = chart.backend_coord(&(p.x, p.y));
         plot.draw(&Text::new(
             p.num.to_string(),
@@ -631,7 +639,7 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
     ];
     let (lw, _) = legend_area.dim_in_pixel();
     let width = ((lw as i32 - 46) / 8).max(10) as usize;
-    for p in &f.points {
+    for p in f.points.iter().filter(|p| p.named) {
         for (i, l) in wrap_at_commas(&format!("{} {}", p.num, p.name), width)
             .into_iter()
             .enumerate()

@@ -253,6 +253,8 @@ pub(super) struct Interval {
     pub(super) seeds: Vec<f64>,
     pub(super) mean: f64,
     pub(super) ci: Option<(f64, f64)>,
+    /// Drawn grey (one of many, not among the highlighted).
+    pub(super) grey: bool,
 }
 
 pub(super) struct IntervalFig {
@@ -271,6 +273,8 @@ pub(super) struct ScatterPoint {
     pub(super) xci: Option<(f64, f64)>,
     pub(super) yci: Option<(f64, f64)>,
     pub(super) front: bool,
+    /// Numbered on the chart and listed in the legend.
+    pub(super) named: bool,
 }
 
 pub(super) struct ScatterFig {
