@@ -923,6 +923,9 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
 }
 
 #[cfg(test)]
+mod fleet_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

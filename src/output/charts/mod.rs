@@ -11,9 +11,11 @@
 //! reads it.
 //!
 //! By stage: `read.rs` reads the folder back (`timeseries.csv` by column name); `run.rs` and
-//! `sweep.rs` turn it into figures (`figure.rs`: downsampled series, panes, legends); `draw.rs` draws a
-//! figure on any plotters backend (`png.rs` is the PNG one); `write.rs` writes each chart whole as SVG
-//! and PNG, and `charts/index.json`; `style.rs` holds sizes, colours, the font and number labels.
+//! `sweep.rs` turn it into figures (`fleet.rs`: the fleet views past 20 services; `figure.rs`: downsampled
+//! series, panes, legends); `draw.rs` draws a figure on any plotters backend (`heat.rs` heatmaps,
+//! `axis.rs` tick positions, `png.rs` the PNG backend); `write.rs` draws the charts in parallel and writes
+//! each whole as SVG and PNG, and `charts/index.json`; `style.rs` holds sizes, colours, the font and
+//! number labels.
 //!
 //! Must not: run a simulation; make a chart depend on anything but the folder's files.
 
