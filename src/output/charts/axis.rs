@@ -113,41 +113,6 @@ pub(super) fn value_ticks(lo: f64, hi: f64, max_n: usize, int: bool) -> Vec<f64>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
-    use plotters::coord::types::RangedCoordf64;
-
-    /// A linear f64 axis whose ticks are the given positions (plotters' own `WithKeyPoints` has no label
-    /// formatter for f64; the labels come from the chart's formatter).
-    pub(super) struct Keyed {
-        inner: RangedCoordf64,
-        keys: Vec<f64>,
-    }
-
-    /// The axis `range` with ticks at `keys`.
-    pub(super) fn keyed(range: std::ops::Range<f64>, keys: Vec<f64>) -> Keyed {
-        Keyed {
-            inner: range.into(),
-            keys,
-        }
-    }
-
-    impl Ranged for Keyed {
-        type ValueType = f64;
-        type FormatOption = DefaultFormatting;
-        fn range(&self) -> std::ops::Range<f64> {
-            self.inner.range()
-        }
-        fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
-            self.inner.map(v, limit)
-        }
-        fn key_points<H: KeyPointHint>(&self, hint: H) -> Vec<f64> {
-            if hint.weight().allow_light_points() {
-                Vec::new()
-            } else {
-                self.keys.clone()
-            }
-        }
-    }
 
     #[test]
     fn whole_ticks() {

@@ -16,7 +16,7 @@ fn fleet_folder(dir: &Path, n: usize, rows: usize, events: usize) {
     for r in 0..rows {
         let t = (r + 1) * 60;
         for s in 0..n {
-            let bad = u8::from(s == 7 && r >= 10 && r < 13);
+            let bad = u8::from(s == 7 && (10..13).contains(&r));
             let errors = if s == 3 { 50.0 / rows as f64 } else { 0.0 };
             let _ = writeln!(
                 ts,
