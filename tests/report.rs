@@ -268,9 +268,16 @@ fn quickstart_charts_and_report() {
     assert_eq!(names, expected);
     assert!(dir.path().join("charts/index.json").exists());
 
-    // tasks: three legend entries, a time axis in hours for a 2-hour run, one pane
+    // tasks: three legend entries, a clock time axis for a 2-hour run, one pane
     let tasks = &charts["service-web-tasks"];
-    for t in ["desired", "running", "pending", "time (hours)", "tasks"] {
+    for t in [
+        "desired",
+        "running",
+        "pending",
+        "time from the start (HH:MM)",
+        "tasks",
+        "01:00",
+    ] {
         assert!(has_text(tasks, t), "tasks chart lacks {t:?}");
     }
     assert!(
@@ -554,9 +561,10 @@ fn report_escapes_every_text_from_the_files() {
         "the service name in chart titles is escaped too"
     );
     assert!(html.contains("&lt;img src=x onerror=alert(2)&gt;"));
-    // the script elements: the error recorder (head), the filter, the interactive charts, the self-test
-    // hook, and the charts' data as JSON, where the hostile name is escaped for a <script> element
-    assert_eq!(html.matches("<script").count(), 5);
+    // the script elements: the error recorder (head), the filter, the interactive charts, the sortable
+    // tables, the self-test hook, and the charts' data as JSON, where the hostile name is escaped for a
+    // <script> element
+    assert_eq!(html.matches("<script").count(), 6);
     assert_eq!(
         html.matches("<script type=\"application/json\" id=\"ts-data\">")
             .count(),
@@ -570,7 +578,9 @@ fn report_caps_the_event_log() {
     let dir = hostile_run(6000);
     let html = fs::read_to_string(write_run_report(dir.path()).unwrap()).unwrap();
     assert_eq!(html.matches("<tr data-t=").count(), 5000);
-    assert!(html.contains("Showing the first 5,000 events; 1,000 more are left out"));
+    assert!(html.contains(
+        "This page holds the first 5,000 events (10 pages of 500); 1,000 more are left out of it"
+    ));
     assert!(html.contains("6,000 events"));
     assert_well_formed(&html, "report.html");
 }

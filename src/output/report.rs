@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 
 mod plan;
 mod series;
+mod services;
 
 pub use plan::write_plan_report;
 
@@ -23,8 +24,10 @@ use super::charts::{
 };
 use crate::numfmt::{fmt_grouped, fmt_value};
 
-/// At most this many events are embedded in a run's report.
+/// At most this many events are embedded in a run's report: the first pages of the event log.
 pub const MAX_EVENTS: usize = 5000;
+/// The event log shows this many matching rows at a time.
+pub const LOG_PAGE: usize = 500;
 
 /// `s` with `& < > " '` escaped for HTML text and attribute values.
 pub fn escape(s: &str) -> String {
@@ -469,7 +472,7 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
     let (unit, unit_name) = log_unit(end_s);
     let _ = write!(
         out,
-        "<section id=\"events\" data-unit=\"{unit}\">\n<h2>Event log</h2>\n<p>{} events: ",
+        "<section id=\"events\" data-unit=\"{unit}\" data-page=\"{LOG_PAGE}\">\n<h2>Event log</h2>\n<p>{} events: ",
         fmt_grouped(log.total as f64)
     );
     let kinds: Vec<String> = log
@@ -488,8 +491,10 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
     if log.shown < log.total {
         let _ = writeln!(
             out,
-            "<p class=\"note\">Showing the first {} events; {} more are left out of this page (all are in events.csv).</p>",
+            "<p class=\"note\">This page holds the first {} events ({} pages of {LOG_PAGE}); {} more are left out of it: all are in \
+             <a href=\"events.csv\">events.csv</a> (<code>ecsim explain SCENARIO</code> tells the run's decisions in words).</p>",
             fmt_grouped(log.shown as f64),
+            log.shown.div_ceil(LOG_PAGE),
             fmt_grouped((log.total - log.shown) as f64)
         );
     }
@@ -519,7 +524,8 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
         "</select></label>\n<label>from ({unit_name})<input id=\"f-from\" type=\"number\" step=\"any\" min=\"0\"/></label>\n\
          <label>to ({unit_name})<input id=\"f-to\" type=\"number\" step=\"any\" min=\"0\"/></label>\n\
          <label>message contains<input id=\"f-text\" type=\"search\"/></label>\n\
-         <button id=\"f-reset\" type=\"button\">reset</button>\n<span id=\"f-count\"></span>\n</div>\n"
+         <button id=\"f-reset\" type=\"button\">reset</button>\n<button id=\"f-prev\" type=\"button\" title=\"the page before\">◀</button>\
+         <button id=\"f-next\" type=\"button\" title=\"the page after\">▶</button>\n<span id=\"f-count\"></span>\n</div>\n"
     );
     out.push_str(
         "<div class=\"log\"><table id=\"event-table\"><thead><tr><th>time</th><th>kind</th><th>service</th><th>message</th></tr></thead>\n<tbody>\n",
@@ -592,8 +598,18 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
     let marks = events
         .as_ref()
         .map_or_else(|| series::Marks::default().json(), |l| l.marks.json());
-    if series::explore_section(&mut body, dir, &marks, log_unit(end_s).0)? {
+    let warm_up_s = summary
+        .get("warm_up_s")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    let (explore, table) =
+        series::explore_section(&mut body, dir, &marks, log_unit(end_s).0, warm_up_s)?;
+    if explore {
         nav.push(("explore".into(), "Explore".into()));
+    }
+    if let Some(t) = table.filter(|t| !t.is_empty()) {
+        nav.push(("services".into(), "Services".into()));
+        t.html(&mut body);
     }
     if list.is_empty() {
         body.push_str("<p class=\"note\">No charts: the run's files hold no time series or tasks to draw.</p>\n");
@@ -618,7 +634,7 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
     page_end(
         &mut out,
         "summary.json, timeseries.csv, tasks.csv and events.csv",
-        &[LOG_JS, CHARTS_JS, SELFTEST_JS],
+        &[LOG_JS, CHARTS_JS, TABLES_JS, SELFTEST_JS],
     );
     let path = dir.join("report.html");
     write_atomic(&path, out.as_bytes())?;
@@ -689,6 +705,114 @@ fn variants_section(body: &mut String, dir: &Path, data: &charts::SweepData) -> 
     Ok(())
 }
 
+/// Sweeps with more variants than this get the side-by-side table turned: a row per variant (sortable by
+/// any figure) rather than a column per variant.
+pub const MANY_VARIANTS: usize = 10;
+
+/// A figure's mean ± half-width of its 95 % interval (n runs), or `–`.
+fn agg_text(data: &charts::SweepData, v: &str, m: &str) -> String {
+    match data.agg(v, m) {
+        Some(a) => match a.ci() {
+            Some((lo, hi)) => format!(
+                "{} ± {} ({})",
+                fmt_grouped(a.mean),
+                fmt_value((hi - lo) / 2.0),
+                fmt_grouped(a.n)
+            ),
+            None => format!("{} ({})", fmt_grouped(a.mean), fmt_grouped(a.n)),
+        },
+        None => "–".into(),
+    }
+}
+
+/// The side-by-side table: every figure with a value, per variant. Up to [`MANY_VARIANTS`] variants are
+/// columns; more are rows of a sortable table (the filter above hides rows and columns alike).
+fn compare_section(body: &mut String, data: &charts::SweepData) {
+    let is_base = |v: &str| data.is_baseline(v);
+    let mut ordered: Vec<&str> = SWEEP_METRICS
+        .iter()
+        .copied()
+        .filter(|m| data.has(m))
+        .collect();
+    ordered.extend(
+        data.metrics
+            .iter()
+            .map(String::as_str)
+            .filter(|m| !SWEEP_METRICS.contains(m) && data.has(m)),
+    );
+    let label = |m: &str| {
+        let unit = metric_unit(m);
+        if unit.is_empty() {
+            m.to_string()
+        } else {
+            format!("{m} ({unit})")
+        }
+    };
+    let many = data.variants.len() > MANY_VARIANTS;
+    let _ = write!(
+        body,
+        "<section id=\"compare\">\n<h2>Side by side</h2>\n<p class=\"note\">Mean ± half-width of the 95% confidence interval over the seeds (n runs with a value); \
+         the baseline is shaded. Figures without a value in any run are left out.{}</p>\n",
+        if many {
+            " A row per variant: click a figure's header to sort by it (by the mean)."
+        } else {
+            ""
+        }
+    );
+    if many {
+        body.push_str("<div class=\"wide\"><table class=\"grid sortable\" id=\"compare-table\"><thead><tr><th>#</th><th>variant</th>");
+        for m in &ordered {
+            let _ = write!(body, "<th class=\"v\">{}</th>", escape(&label(m)));
+        }
+        body.push_str("</tr></thead>\n<tbody>\n");
+        for (i, v) in data.variants.iter().enumerate() {
+            let class = if is_base(v) { " class=\"base\"" } else { "" };
+            let _ = write!(
+                body,
+                "<tr{class} data-variant=\"{}\"><td class=\"n\">{}</td><td>{}</td>",
+                escape(v),
+                i + 1,
+                escape(v)
+            );
+            for m in &ordered {
+                let _ = write!(
+                    body,
+                    "<td class=\"n\">{}</td>",
+                    escape(&agg_text(data, v, m))
+                );
+            }
+            body.push_str("</tr>\n");
+        }
+        body.push_str("</tbody></table></div>\n</section>\n");
+        return;
+    }
+    body.push_str("<div class=\"wide\"><table class=\"grid by-variant\" id=\"compare-table\"><thead><tr><th>figure</th>");
+    for (i, v) in data.variants.iter().enumerate() {
+        let class = if is_base(v) { "v base" } else { "v" };
+        let _ = write!(
+            body,
+            "<th class=\"{class}\" data-variant=\"{}\">{}. {}</th>",
+            escape(v),
+            i + 1,
+            escape(v)
+        );
+    }
+    body.push_str("</tr></thead>\n<tbody>\n");
+    for m in &ordered {
+        let _ = write!(body, "<tr><th>{}</th>", escape(&label(m)));
+        for v in &data.variants {
+            let class = if is_base(v) { "n base" } else { "n" };
+            let _ = write!(
+                body,
+                "<td class=\"{class}\">{}</td>",
+                escape(&agg_text(data, v, m))
+            );
+        }
+        body.push_str("</tr>\n");
+    }
+    body.push_str("</tbody></table></div>\n</section>\n");
+}
+
 /// Write DIR/report.html for a sweep folder.
 ///
 /// The page compares the variants side by side: the values each variant sets (`variants.csv`), every
@@ -709,66 +833,10 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
         ("variants".to_string(), "Variants".to_string()),
         ("compare".to_string(), "Side by side".to_string()),
     ];
-    let is_base = |v: &str| data.is_baseline(v);
 
     variants_section(&mut body, dir, &data)?;
 
-    // Side by side
-    let _ = write!(
-        body,
-        "<section id=\"compare\">\n<h2>Side by side</h2>\n<p class=\"note\">Mean ± half-width of the 95% confidence interval over the seeds (n runs with a value); \
-         the baseline is shaded. Figures without a value in any run are left out.</p>\n\
-         <div class=\"wide\"><table class=\"grid by-variant\" id=\"compare-table\"><thead><tr><th>figure</th>"
-    );
-    for (i, v) in data.variants.iter().enumerate() {
-        let class = if is_base(v) { "v base" } else { "v" };
-        let _ = write!(
-            body,
-            "<th class=\"{class}\" data-variant=\"{}\">{}. {}</th>",
-            escape(v),
-            i + 1,
-            escape(v)
-        );
-    }
-    body.push_str("</tr></thead>\n<tbody>\n");
-    let mut ordered: Vec<&str> = SWEEP_METRICS
-        .iter()
-        .copied()
-        .filter(|m| data.has(m))
-        .collect();
-    ordered.extend(
-        data.metrics
-            .iter()
-            .map(String::as_str)
-            .filter(|m| !SWEEP_METRICS.contains(m) && data.has(m)),
-    );
-    for m in &ordered {
-        let unit = metric_unit(m);
-        let label = if unit.is_empty() {
-            m.to_string()
-        } else {
-            format!("{m} ({unit})")
-        };
-        let _ = write!(body, "<tr><th>{}</th>", escape(&label));
-        for v in &data.variants {
-            let class = if is_base(v) { "n base" } else { "n" };
-            let text = match data.agg(v, m) {
-                Some(a) => match a.ci() {
-                    Some((lo, hi)) => format!(
-                        "{} ± {} ({})",
-                        fmt_grouped(a.mean),
-                        fmt_value((hi - lo) / 2.0),
-                        fmt_grouped(a.n)
-                    ),
-                    None => format!("{} ({})", fmt_grouped(a.mean), fmt_grouped(a.n)),
-                },
-                None => "–".into(),
-            };
-            let _ = write!(body, "<td class=\"{class}\">{}</td>", escape(&text));
-        }
-        body.push_str("</tr>\n");
-    }
-    body.push_str("</tbody></table></div>\n</section>\n");
+    compare_section(&mut body, &data);
 
     // Paired differences
     if let Some(pc) = Csv::open(&dir.join("paired.csv"))? {
@@ -856,6 +924,9 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
     write_atomic(&path, out.as_bytes())?;
     Ok(path)
 }
+
+#[cfg(test)]
+mod fleet_tests;
 
 #[cfg(test)]
 mod tests {

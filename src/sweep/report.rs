@@ -60,6 +60,43 @@ fn num(x: Option<f64>) -> String {
     x.map(fmt_csv).unwrap_or_default()
 }
 
+/// The values of every run, by variant and figure.
+struct Values<'a> {
+    records: &'a [RunRecord],
+    n_seeds: usize,
+}
+
+impl Values<'_> {
+    /// Values of figure `c` for variant `v`, in seed order; None for null.
+    fn of(&self, v: usize, c: &str) -> Vec<Option<f64>> {
+        self.records[v * self.n_seeds..(v + 1) * self.n_seeds]
+            .iter()
+            .map(|r| {
+                r.metrics
+                    .get(c)
+                    .filter(|s| !s.is_empty())
+                    .and_then(|s| s.parse().ok())
+            })
+            .collect()
+    }
+}
+
+fn present(xs: &[Option<f64>]) -> Vec<f64> {
+    xs.iter().flatten().copied().collect()
+}
+
+/// A variant against its baseline on one figure.
+struct Pair {
+    variant: usize,
+    baseline: usize,
+    metric: String,
+    diff: Option<Estimate>,
+    welch: Option<(f64, f64, f64)>,
+}
+
+/// Estimates per variant and figure.
+type Estimates<'a> = Vec<BTreeMap<&'a str, Option<Estimate>>>;
+
 /// Build the outputs from every run's record, given in run order (variant-major, then seed order).
 pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
     assert_eq!(records.len(), m.runs(), "one record per run");
@@ -67,8 +104,23 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
         records.iter().flat_map(|r| r.metrics.keys()).collect();
     let mut columns: Vec<String> = names.into_iter().cloned().collect();
     columns.sort_by(|a, b| column_cmp(a, b));
+    let values = Values {
+        records,
+        n_seeds: m.seeds.len(),
+    };
+    let (aggregate_csv, estimates) = aggregate(m, &columns, &values);
+    let (paired_csv, pairs) = paired(m, &columns, &values);
+    Outputs {
+        runs_csv: runs_csv(m, &columns, records),
+        aggregate_csv,
+        paired_csv,
+        variants_csv: variants_csv(m),
+        table: table(m, &estimates, &pairs, &values),
+    }
+}
 
-    // runs.csv
+/// `runs.csv`: one row per run, every figure a column.
+fn runs_csv(m: &Manifest, columns: &[String], records: &[RunRecord]) -> String {
     let mut runs = String::new();
     let mut header = vec!["variant".to_string(), "seed".to_string()];
     header.extend(columns.iter().cloned());
@@ -82,31 +134,19 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
         );
         runs.push_str(&csv_line(&row));
     }
+    runs
+}
 
-    // Values per variant and figure, in seed order; None for null.
-    let n_seeds = m.seeds.len();
-    let values = |v: usize, c: &str| -> Vec<Option<f64>> {
-        records[v * n_seeds..(v + 1) * n_seeds]
-            .iter()
-            .map(|r| {
-                r.metrics
-                    .get(c)
-                    .filter(|s| !s.is_empty())
-                    .and_then(|s| s.parse().ok())
-            })
-            .collect()
-    };
-    let present = |xs: &[Option<f64>]| -> Vec<f64> { xs.iter().flatten().copied().collect() };
-
-    // aggregate.csv
+/// `aggregate.csv` and the estimates behind it.
+fn aggregate<'a>(m: &Manifest, columns: &'a [String], values: &Values) -> (String, Estimates<'a>) {
     let mut agg = String::new();
     agg.push_str(AGGREGATE_HEADER);
     agg.push('\n');
-    let mut estimates: Vec<BTreeMap<&str, Option<Estimate>>> = Vec::new();
+    let mut estimates: Estimates<'a> = Vec::new();
     for (vi, var) in m.variants.iter().enumerate() {
         let mut per = BTreeMap::new();
-        for c in &columns {
-            let e = Estimate::of(&present(&values(vi, c)));
+        for c in columns {
+            let e = Estimate::of(&present(&values.of(vi, c)));
             per.insert(c.as_str(), e);
             let (lo, hi) = e.and_then(|e| e.ci()).unzip();
             agg.push_str(&csv_line(&[
@@ -121,17 +161,13 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
         }
         estimates.push(per);
     }
+    (agg, estimates)
+}
 
-    // paired.csv
+/// `paired.csv` (when a variant names a baseline) and its pairs.
+fn paired(m: &Manifest, columns: &[String], values: &Values) -> (Option<String>, Vec<Pair>) {
     let index = |name: &str| m.variants.iter().position(|v| v.name == name);
     let has_baseline = m.variants.iter().any(|v| v.baseline.is_some());
-    struct Pair {
-        variant: usize,
-        baseline: usize,
-        metric: String,
-        diff: Option<Estimate>,
-        welch: Option<(f64, f64, f64)>,
-    }
     let mut pairs: Vec<Pair> = Vec::new();
     let paired_csv = has_baseline.then(|| {
         let mut out = String::new();
@@ -141,9 +177,9 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
             let Some(bi) = var.baseline.as_deref().and_then(index) else {
                 continue;
             };
-            for c in &columns {
-                let a = values(vi, c);
-                let b = values(bi, c);
+            for c in columns {
+                let a = values.of(vi, c);
+                let b = values.of(bi, c);
                 let diffs: Vec<f64> = a
                     .iter()
                     .zip(&b)
@@ -175,8 +211,11 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
         }
         out
     });
+    (paired_csv, pairs)
+}
 
-    // variants.csv
+/// `variants.csv`: the values each variant sets.
+fn variants_csv(m: &Manifest) -> String {
     let mut variants_csv = String::new();
     let mut header = vec!["variant".to_string()];
     header.extend(m.parameters.iter().cloned());
@@ -186,8 +225,13 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
         row.extend(v.values.iter().cloned());
         variants_csv.push_str(&csv_line(&row));
     }
+    variants_csv
+}
 
-    // The table.
+/// The table printed at the end: the headline figures per variant, placement failures, and the paired
+/// comparison of the first headline figure.
+fn table(m: &Manifest, estimates: &Estimates, pairs: &[Pair], values: &Values) -> String {
+    let n_seeds = m.seeds.len();
     let headline: Vec<String> = if m.headline.is_empty() {
         HEADLINE_DEFAULTS
             .iter()
@@ -227,7 +271,7 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
     // Variants whose services could not place their tasks: their figures are not those of a service
     // that ran (issue #17), so the table says so rather than letting them read as cheap.
     for (vi, var) in m.variants.iter().enumerate() {
-        let ok = values(vi, "placement_ok");
+        let ok = values.of(vi, "placement_ok");
         let failed = ok.iter().filter(|x| **x == Some(0.0)).count();
         if failed > 0 {
             table.push_str(&format!(
@@ -270,13 +314,7 @@ pub fn build(m: &Manifest, records: &[RunRecord]) -> Outputs {
         table.push_str(&render(&rows));
     }
 
-    Outputs {
-        runs_csv: runs,
-        aggregate_csv: agg,
-        paired_csv,
-        variants_csv,
-        table,
-    }
+    table
 }
 
 /// Left-aligned columns, two spaces apart.

@@ -121,13 +121,18 @@ pub(super) fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &T
         let ticks_here = p.ticks && !f.ticks.is_empty();
         let band_lo = yhi + span * 0.05;
         let top = yhi + span * if ticks_here { 0.15 } else { 0.06 };
+        let y_keys = if log {
+            (ylo as i64..=yhi as i64).map(|e| e as f64).collect()
+        } else {
+            value_ticks(ylo, yhi, 7, p.int)
+        };
         let mut chart = ChartBuilder::on(&plot)
             .margin_top(6)
             .margin_right(14)
             .margin_left(6)
             .x_label_area_size(42)
             .y_label_area_size(68)
-            .build_cartesian_2d(0f64..x_end, ylo..top)
+            .build_cartesian_2d(keyed(0f64..x_end, f.time.ticks()), keyed(ylo..top, y_keys))
             .s()?;
         let y_fmt = move |v: &f64| {
             if *v > yhi + span * 0.01 {
@@ -138,14 +143,11 @@ pub(super) fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &T
                 fmt_tick(*v)
             }
         };
-        let x_fmt = |v: &f64| fmt_tick(*v);
-        let y_labels = if log { (yhi - ylo) as usize + 1 } else { 7 };
+        let x_fmt = |v: &f64| f.time.label(*v);
         chart
             .configure_mesh()
             .x_desc(f.time.desc)
             .y_desc(p.y_desc.as_str())
-            .x_labels(12)
-            .y_labels(y_labels)
             .x_label_formatter(&x_fmt)
             .y_label_formatter(&y_fmt)
             .label_style(text_style(14))
@@ -281,7 +283,10 @@ pub(super) fn draw_hist<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &H
         .margin_left(6)
         .x_label_area_size(42)
         .y_label_area_size(68)
-        .build_cartesian_2d(0f64..x_end, 0f64..max * 1.08)
+        .build_cartesian_2d(
+            0f64..x_end,
+            keyed(0f64..max * 1.08, value_ticks(0.0, max, 8, true)),
+        )
         .s()?;
     let x_fmt = |v: &f64| fmt_tick(*v);
     let y_fmt = |v: &f64| {
@@ -296,7 +301,6 @@ pub(super) fn draw_hist<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &H
         .x_desc(f.x_desc.as_str())
         .y_desc("tasks")
         .x_labels(14)
-        .y_labels(8)
         .x_label_formatter(&x_fmt)
         .y_label_formatter(&y_fmt)
         .label_style(text_style(14))
@@ -347,14 +351,13 @@ pub(super) fn draw_timeline<DB: DrawingBackend>(
         .margin_left(6)
         .x_label_area_size(42)
         .y_label_area_size(label_w)
-        .build_cartesian_2d(0f64..f.time.end(), 0f64..n as f64)
+        .build_cartesian_2d(keyed(0f64..f.time.end(), f.time.ticks()), 0f64..n as f64)
         .s()?;
-    let x_fmt = |v: &f64| fmt_tick(*v);
+    let x_fmt = |v: &f64| f.time.label(*v);
     let y_fmt = |_: &f64| String::new();
     chart
         .configure_mesh()
         .x_desc(f.time.desc)
-        .x_labels(12)
         .y_labels(2)
         .set_tick_mark_size(LabelAreaPosition::Left, 0)
         .x_label_formatter(&x_fmt)
@@ -488,6 +491,11 @@ pub(super) fn draw_interval<DB: DrawingBackend>(
                     }),
             )
             .s()?;
+        let (whisker, dot) = if r.grey {
+            (seed_c, seed_c)
+        } else {
+            (DARK, PALETTE[0])
+        };
         if let Some((a, b)) = r.ci {
             chart
                 .draw_series(std::iter::once(ErrorBar::new_horizontal(
@@ -495,18 +503,14 @@ pub(super) fn draw_interval<DB: DrawingBackend>(
                     a,
                     r.mean,
                     b,
-                    DARK.stroke_width(2),
+                    whisker.stroke_width(2),
                     12,
                 )))
                 .s()?;
         }
         if r.mean.is_finite() {
             chart
-                .draw_series(std::iter::once(Circle::new(
-                    (r.mean, y),
-                    5,
-                    PALETTE[0].filled(),
-                )))
+                .draw_series(std::iter::once(Circle::new((r.mean, y), 5, dot.filled())))
                 .s()?;
         }
     }
@@ -583,7 +587,11 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
         .draw_series(LineSeries::new(front, front_c.mix(0.6).stroke_width(2)))
         .s()?;
     for p in &f.points {
-        let c = if p.front { front_c } else { other_c };
+        let c = match (p.front, p.named) {
+            (true, _) => front_c,
+            (false, true) => other_c,
+            (false, false) => RGBColor(190, 190, 190),
+        };
         if let Some((a, b)) = p.xci {
             chart
                 .draw_series(std::iter::once(ErrorBar::new_horizontal(
@@ -611,6 +619,9 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
         chart
             .draw_series(std::iter::once(Circle::new((p.x, p.y), 5, c.filled())))
             .s()?;
+        if !p.named {
+            continue;
+        }
         let pos = chart.backend_coord(&(p.x, p.y));
         plot.draw(&Text::new(
             p.num.to_string(),
@@ -630,7 +641,7 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
     ];
     let (lw, _) = legend_area.dim_in_pixel();
     let width = ((lw as i32 - 46) / 8).max(10) as usize;
-    for p in &f.points {
+    for p in f.points.iter().filter(|p| p.named) {
         for (i, l) in wrap_at_commas(&format!("{} {}", p.num, p.name), width)
             .into_iter()
             .enumerate()

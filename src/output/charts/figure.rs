@@ -153,6 +153,8 @@ pub(super) struct Pane {
     /// Use a logarithmic y axis when the data spans more than this ratio (0: never).
     pub(super) log_above: f64,
     pub(super) ticks: bool,
+    /// Whole numbers (tasks, instances, messages): whole-number ticks on the y axis.
+    pub(super) int: bool,
 }
 
 pub(super) fn pane(y_desc: impl Into<String>, lines: Vec<Line>) -> Pane {
@@ -163,10 +165,19 @@ pub(super) fn pane(y_desc: impl Into<String>, lines: Vec<Line>) -> Pane {
         shades: Vec::new(),
         log_above: 0.0,
         ticks: true,
+        int: false,
     }
 }
 
-/// How time is shown: hours, or days for runs of three days or more.
+/// A pane of whole numbers (counts): whole-number y ticks.
+pub(super) fn int_pane(y_desc: impl Into<String>, lines: Vec<Line>) -> Pane {
+    Pane {
+        int: true,
+        ..pane(y_desc, lines)
+    }
+}
+
+/// How time is shown: the clock from the start (`HH:MM`), or whole days for runs of three days or more.
 #[derive(Clone, Copy)]
 pub(super) struct TimeAxis {
     pub(super) end_s: f64,
@@ -189,7 +200,7 @@ impl TimeAxis {
             TimeAxis {
                 end_s,
                 unit_s: 3600.0,
-                desc: "time (hours)",
+                desc: "time from the start (HH:MM)",
                 warm_up_s: 0.0,
             }
         }
@@ -223,12 +234,31 @@ pub(super) struct TimelineFig {
     pub(super) keys: Vec<String>,
 }
 
+/// A heatmap: one row per service (or group of services), one column per time bucket.
+pub(super) struct HeatFig {
+    pub(super) title: String,
+    pub(super) time: TimeAxis,
+    /// Row labels, top first.
+    pub(super) rows: Vec<String>,
+    /// Per row, the value of each bucket (NaN: none).
+    pub(super) values: Vec<Vec<f64>>,
+    /// Bucket width, seconds.
+    pub(super) bucket_s: f64,
+    pub(super) unit: String,
+    /// A logarithmic colour scale when the values span more than a factor of 10.
+    pub(super) log: bool,
+    /// Whole numbers: colour steps of whole numbers.
+    pub(super) int: bool,
+}
+
 /// One variant's figures for an interval chart: seed values, mean and 95 % CI.
 pub(super) struct Interval {
     pub(super) label: String,
     pub(super) seeds: Vec<f64>,
     pub(super) mean: f64,
     pub(super) ci: Option<(f64, f64)>,
+    /// Drawn grey (one of many, not among the highlighted).
+    pub(super) grey: bool,
 }
 
 pub(super) struct IntervalFig {
@@ -247,6 +277,8 @@ pub(super) struct ScatterPoint {
     pub(super) xci: Option<(f64, f64)>,
     pub(super) yci: Option<(f64, f64)>,
     pub(super) front: bool,
+    /// Numbered on the chart and listed in the legend.
+    pub(super) named: bool,
 }
 
 pub(super) struct ScatterFig {
@@ -263,7 +295,8 @@ pub(super) enum Figure {
     Interval(IntervalFig),
     Scatter(ScatterFig),
     PlanCost(super::plan::PlanCostFig),
-    Heat(super::plan::HeatFig),
+    PlanHeat(super::plan::HeatFig),
+    Heat(HeatFig),
 }
 
 impl Figure {
@@ -275,6 +308,7 @@ impl Figure {
             Figure::Interval(f) => &f.title,
             Figure::Scatter(f) => &f.title,
             Figure::PlanCost(f) => &f.title,
+            Figure::PlanHeat(f) => &f.title,
             Figure::Heat(f) => &f.title,
         }
     }
@@ -289,10 +323,14 @@ impl Figure {
             }
             Figure::Interval(f) => (WIDTH, (TITLE_H + 80 + 30 * f.rows.len() as u32).max(200)),
             Figure::Scatter(_) | Figure::PlanCost(_) => (WIDTH, TITLE_H + 420),
-            Figure::Heat(f) => (
+            Figure::PlanHeat(f) => (
                 WIDTH,
                 (TITLE_H + 70 + 44 * f.y_levels.len() as u32).clamp(440, 1200),
             ),
+            Figure::Heat(f) => {
+                let row = (500 / f.rows.len().max(1) as u32).clamp(3, 18);
+                (WIDTH, (TITLE_H + 60 + row * f.rows.len() as u32).max(380))
+            }
         }
     }
 
@@ -307,7 +345,8 @@ impl Figure {
             Figure::Interval(f) => draw_interval(root, &body, f),
             Figure::Scatter(f) => draw_scatter(&body, f),
             Figure::PlanCost(f) => plan_draw::draw_plan_cost(&body, f),
-            Figure::Heat(f) => plan_draw::draw_heat(root, &body, f),
+            Figure::PlanHeat(f) => plan_draw::draw_heat(root, &body, f),
+            Figure::Heat(f) => draw_heat(root, &body, f),
         }?;
         root.present().s()
     }

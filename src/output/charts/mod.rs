@@ -4,15 +4,18 @@
 //! no system font is needed). The charts are built from the files alone, so they can be drawn for any
 //! folder, long after the run.
 //!
-//! Long series are downsampled for drawing (the minimum and the maximum of each of at most 1,000 time
-//! buckets, in time order), so a 30-day run draws as fast and as small as a 2-hour one. Besides the
+//! Long series are downsampled for drawing (a series of more than `RAW_MAX` points is cut into `BUCKETS`
+//! = 500 equal time buckets, each drawn as its mean with its minimum–maximum band), so a 30-day run draws
+//! as fast and as small as a 2-hour one. Besides the
 //! pictures, `charts/index.json` lists them in reading order with their section and title; the report
 //! reads it.
 //!
 //! By stage: `read.rs` reads the folder back (`timeseries.csv` by column name); `run.rs` and
-//! `sweep.rs` turn it into figures (`figure.rs`: downsampled series, panes, legends); `draw.rs` draws a
-//! figure on any plotters backend (`png.rs` is the PNG one); `write.rs` writes each chart whole as SVG
-//! and PNG, and `charts/index.json`; `style.rs` holds sizes, colours, the font and number labels.
+//! `sweep.rs` turn it into figures (`fleet.rs`: the fleet views past 20 services; `figure.rs`: downsampled
+//! series, panes, legends); `draw.rs` draws a figure on any plotters backend (`heat.rs` heatmaps,
+//! `axis.rs` tick positions, `png.rs` the PNG backend); `write.rs` draws the charts in parallel and writes
+//! each whole as SVG and PNG, and `charts/index.json`; `style.rs` holds sizes, colours, the font and
+//! number labels.
 //!
 //! Must not: run a simulation; make a chart depend on anything but the folder's files.
 
@@ -20,14 +23,17 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, Once};
+use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+mod axis;
 mod draw;
 mod figure;
+mod fleet;
+mod heat;
 mod plan;
 mod plan_draw;
 mod png;
@@ -37,16 +43,21 @@ mod style;
 mod sweep;
 mod write;
 
+use axis::*;
 use draw::*;
 use figure::*;
+use fleet::*;
+use heat::*;
 use png::Png;
 use read::*;
+use run::service_charts;
 use style::*;
 use write::*;
 
+pub use fleet::{Badness, FLEET_THRESHOLD, WORST_N, worst};
 pub use plan::render_plan_charts;
 pub(crate) use read::{Csv, SWEEP_METRICS, SweepData, cell, num, read_sweep};
-pub use run::{MAX_SERVICE_CHARTS, render_run_charts};
+pub use run::render_run_charts;
 pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
 pub use sweep::render_sweep_charts;
 pub(crate) use write::{INDEX, IndexEntry, read_index, write_atomic};

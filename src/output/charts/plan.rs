@@ -179,10 +179,10 @@ pub fn render_plan_charts(dir: &Path, p: &PlanOutcome) -> io::Result<Vec<PathBuf
     w.emit(
         "plan-cost",
         "Cost and attainment",
-        &Figure::PlanCost(cost_figure(p)),
+        Figure::PlanCost(cost_figure(p)),
     )?;
     if let Some(h) = heat_figure(p) {
-        w.emit("plan-heatmap", "Cost and attainment", &Figure::Heat(h))?;
+        w.emit("plan-heatmap", "Cost and attainment", Figure::PlanHeat(h))?;
     }
     w.finish()
 }

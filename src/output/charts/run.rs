@@ -2,9 +2,6 @@
 
 use super::*;
 
-/// Services that get their own charts in one run (the first ones, in scenario order).
-pub const MAX_SERVICE_CHARTS: usize = 20;
-
 /// Render the charts of a run folder into DIR/charts/. Returns the paths written.
 ///
 /// Reads `summary.json`, `timeseries.csv`, `tasks.csv` and `events.csv` (any may be missing; a folder with
@@ -17,7 +14,8 @@ pub const MAX_SERVICE_CHARTS: usize = 20;
 /// vs reserved) and `cluster-cost` (cumulative: total and by kind — EC2, Fargate, Fargate Spot — in one
 /// pane, total and per service in another);
 /// `tasks-start-latency` (histogram by launch type) and, for clusters of at most 50 instances,
-/// `placement-timeline`. Per-service charts are drawn for the first [`MAX_SERVICE_CHARTS`] services only.
+/// `placement-timeline`. Past [`FLEET_THRESHOLD`] services, the per-service charts give way to the fleet
+/// views of `fleet.rs` (heatmaps, the distribution across services, the [`WORST_N`] worst services' charts).
 /// Also writes `charts/index.json` (the charts in reading order, which the report uses) and removes
 /// charts of an earlier rendering that this one did not draw.
 pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
@@ -33,34 +31,46 @@ pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path
         format!("{} s period", fmt_value(data.period_s))
     };
 
-    // A fleet of hundreds of services would make thousands of charts and a report of tens of MB: the
-    // first MAX_SERVICE_CHARTS services (scenario order) get theirs; timeseries.csv keeps every service.
-    for s in data
+    // A fleet of hundreds of services would make thousands of charts and a report of tens of MB: past
+    // FLEET_THRESHOLD services, fleet views and the worst services' charts (fleet.rs).
+    let services: Vec<&Series> = data
         .series
         .iter()
         .filter(|s| s.scope == "service")
-        .take(MAX_SERVICE_CHARTS)
-    {
-        service_charts(&mut w, &data, s, time, &period)?;
+        .collect();
+    if services.len() > FLEET_THRESHOLD {
+        fleet_charts(&mut w, &data, &services, time, &period)?;
+    } else {
+        for s in services {
+            service_charts(
+                &mut w,
+                &data,
+                s,
+                time,
+                &period,
+                &format!("Service {}", s.name),
+            )?;
+        }
     }
     cluster_charts(&mut w, &data, time)?;
     start_latency_chart(&mut w, &data)?;
     if let Some(fig) = timeline(&data, time) {
-        w.emit("placement-timeline", "Tasks", &fig)?;
+        w.emit("placement-timeline", "Tasks", fig)?;
     }
     w.finish()
 }
 
-/// The charts of one service (tasks, utilisation, requests, latency, queue, errors), those it has data for.
-fn service_charts(
+/// The charts of one service (tasks, utilisation, requests, latency, queue, errors), those it has data
+/// for, under the report section `section`.
+pub(super) fn service_charts(
     w: &mut Writer,
     data: &RunData,
     s: &Series,
     time: TimeAxis,
     period: &str,
+    section: &str,
 ) -> io::Result<()> {
     let name = &s.name;
-    let section = format!("Service {name}");
     let ticks: Vec<(f64, TickKind)> = data
         .ticks
         .iter()
@@ -96,10 +106,10 @@ fn service_charts(
         ];
         w.emit(
             &format!("service-{name}-tasks"),
-            &section,
-            &fig(
+            section,
+            fig(
                 format!("Service {name}: desired, running and pending tasks"),
-                vec![pane("tasks", lines)],
+                vec![int_pane("tasks", lines)],
             ),
         )?;
     }
@@ -126,8 +136,8 @@ fn service_charts(
         }
         w.emit(
             &format!("service-{name}-cpu"),
-            &section,
-            &fig(
+            section,
+            fig(
                 format!("Service {name}: CPU and memory utilisation (of reserved)"),
                 vec![p],
             ),
@@ -149,8 +159,8 @@ fn service_charts(
         let p = pane("requests per second", lines);
         w.emit(
             &format!("service-{name}-requests"),
-            &section,
-            &fig(title, vec![p]),
+            section,
+            fig(title, vec![p]),
         )?;
     }
     if s.has(P50) || s.has(P99) {
@@ -158,8 +168,8 @@ fn service_charts(
         p.shades.extend(slo_shade.clone());
         w.emit(
             &format!("service-{name}-latency"),
-            &section,
-            &fig(
+            section,
+            fig(
                 format!("Service {name}: request latency per {period}"),
                 vec![p],
             ),
@@ -168,8 +178,8 @@ fn service_charts(
     if s.has(MSG_VISIBLE) {
         w.emit(
             &format!("service-{name}-queue"),
-            &section,
-            &fig(
+            section,
+            fig(
                 format!("Service {name}: its queue (SQS metrics at the end of each {period})"),
                 queue_panes(
                     s,
@@ -190,8 +200,8 @@ fn service_charts(
         p.shades.extend(slo_shade.clone());
         w.emit(
             &format!("service-{name}-errors"),
-            &section,
-            &fig(
+            section,
+            fig(
                 format!("Service {name}: failed requests and backlog"),
                 vec![p],
             ),
@@ -293,7 +303,7 @@ fn cluster_instances_chart(
         lines.insert(0, l);
     }
     if !lines.is_empty() {
-        let mut panes = vec![pane("container instances", lines)];
+        let mut panes = vec![int_pane("container instances", lines)];
         let cpr: Vec<Line> = providers
             .iter()
             .enumerate()
@@ -322,7 +332,7 @@ fn cluster_instances_chart(
         w.emit(
             "cluster-instances",
             "Cluster",
-            &Figure::Time(TimeFig {
+            Figure::Time(TimeFig {
                 title: title.into(),
                 time,
                 panes,
@@ -366,7 +376,7 @@ fn cluster_cpu_memory_chart(
         w.emit(
             "cluster-cpu-memory",
             "Cluster",
-            &Figure::Time(TimeFig {
+            Figure::Time(TimeFig {
                 title: "Cluster: registered vs reserved CPU and memory (EC2 container instances)"
                     .into(),
                 time,
@@ -377,6 +387,9 @@ fn cluster_cpu_memory_chart(
     }
     Ok(())
 }
+
+/// A fleet's cost chart names this many services, the costliest.
+const COST_TOP_N: usize = 8;
 
 /// `cluster-cost`: cumulative cost, by kind (EC2, Fargate, Fargate Spot) and per service.
 fn cluster_cost_chart(
@@ -405,10 +418,19 @@ fn cluster_cost_chart(
             .collect()
         })
         .unwrap_or_default();
-    let services: Vec<Line> = data
+    let mut with_cost: Vec<&Series> = data
         .series
         .iter()
         .filter(|s| s.scope == "service" && s.has(COST))
+        .collect();
+    // a fleet: the costliest few by name, the total stands for the rest
+    let all = with_cost.len();
+    if all > FLEET_THRESHOLD {
+        with_cost.sort_by(|a, b| b.max(COST).total_cmp(&a.max(COST)));
+        with_cost.truncate(COST_TOP_N);
+    }
+    let services: Vec<Line> = with_cost
+        .iter()
         .enumerate()
         .map(|(i, s)| line(format!("service {}", s.name), color(i), s, COST))
         .collect();
@@ -441,11 +463,16 @@ fn cluster_cost_chart(
             (true, _) => "Cumulative cost by kind",
             _ => "Cumulative cost",
         };
+        let title = if all > FLEET_THRESHOLD {
+            format!("{title} (the {COST_TOP_N} costliest of {all} services)")
+        } else {
+            title.to_string()
+        };
         w.emit(
             "cluster-cost",
             "Cluster",
-            &Figure::Time(TimeFig {
-                title: title.into(),
+            Figure::Time(TimeFig {
+                title,
                 time,
                 panes,
                 ticks: Vec::new(),
@@ -490,7 +517,7 @@ fn start_latency_chart(w: &mut Writer, data: &RunData) -> io::Result<()> {
         w.emit(
             "tasks-start-latency",
             "Tasks",
-            &Figure::Hist(HistFig {
+            Figure::Hist(HistFig {
                 title: "Task start latency by launch type (created → RUNNING)".into(),
                 x_desc: format!("start latency (s), bins of {} s", fmt_value(bin_w)),
                 bin_w,
@@ -600,7 +627,7 @@ pub(super) fn timeline(data: &RunData, time: TimeAxis) -> Option<Figure> {
 /// A worker's queue (§4.5): messages visible and in flight; backlog per task (visible ÷ max(1, RUNNING),
 /// as the scaling metric) with its target-tracking target; the age of the oldest message.
 pub(super) fn queue_panes(s: &Series, target: Option<&f64>) -> Vec<Pane> {
-    let messages = pane(
+    let messages = int_pane(
         "messages",
         vec![
             line("visible", PALETTE[0], s, MSG_VISIBLE),

@@ -22,6 +22,13 @@ pub(super) fn pareto(points: &[(f64, f64)]) -> Vec<usize> {
     front
 }
 
+/// Sweeps with more variants than this get readable charts: the scatter names only the Pareto front
+/// (the other variants are grey, unnumbered dots) and each figure's chart is sorted by the mean with the
+/// [`TOP_N`] lowest in colour and the rest grey.
+pub const MANY: usize = 10;
+/// The variants highlighted in a chart of many (the lowest means: cost, latency, failures).
+pub const TOP_N: usize = 5;
+
 /// Render the charts of a sweep folder (runs.csv, aggregate.csv) into DIR/charts/.
 ///
 /// For each key summary figure that has values (cost, p99/p50 latency, SLO minutes, start latency,
@@ -55,19 +62,35 @@ pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::pa
                     xci: l.ci(),
                     yci: c.ci(),
                     front: false,
+                    named: true,
                 });
             }
         }
         for i in pareto(&xy) {
             pts[i].front = true;
         }
+        let many = pts.len() > MANY;
+        if many {
+            // only the front is named: the others are grey dots without a number or a legend line
+            for p in &mut pts {
+                p.named = p.front || data.is_baseline(p.name.trim_end_matches(" (baseline)"));
+            }
+        }
+        let named = pts.iter().filter(|p| p.named).count();
         let fig = ScatterFig {
-            title: "Cost against p99 latency, per variant (mean over seeds)".into(),
+            title: if many {
+                format!(
+                    "Cost against p99 latency, per variant (mean over seeds): {} variants, the {named} named are the Pareto front and baseline",
+                    pts.len()
+                )
+            } else {
+                "Cost against p99 latency, per variant (mean over seeds)".into()
+            },
             x_desc: "p99 latency (ms)".into(),
             y_desc: "total cost (USD)".into(),
             points: pts,
         };
-        w.emit("sweep-cost-vs-p99", "Trade-off", &Figure::Scatter(fig))?;
+        w.emit("sweep-cost-vs-p99", "Trade-off", Figure::Scatter(fig))?;
     }
     let informative = |m: &str| {
         data.variants.iter().any(|v| {
@@ -80,7 +103,7 @@ pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::pa
         .iter()
         .filter(|m| data.has(m) && informative(m))
     {
-        let rows = data
+        let mut rows: Vec<Interval> = data
             .variants
             .iter()
             .filter_map(|v| {
@@ -90,9 +113,17 @@ pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::pa
                     seeds: data.seeds(v, metric),
                     mean: a.mean,
                     ci: a.ci(),
+                    grey: false,
                 })
             })
             .collect();
+        let many = rows.len() > MANY;
+        if many {
+            rows.sort_by(|a, b| a.mean.total_cmp(&b.mean));
+            for r in rows.iter_mut().skip(TOP_N) {
+                r.grey = !r.label.ends_with("(baseline)");
+            }
+        }
         let unit = metric_unit(metric);
         let x_desc = if unit.is_empty() {
             metric.to_string()
@@ -102,8 +133,12 @@ pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::pa
         w.emit(
             &format!("sweep-{metric}"),
             "Figures per variant",
-            &Figure::Interval(IntervalFig {
-                title: format!("{metric}: mean and 95% CI per variant"),
+            Figure::Interval(IntervalFig {
+                title: if many {
+                    format!("{metric}: mean and 95% CI per variant, lowest first ({TOP_N} lowest in colour)")
+                } else {
+                    format!("{metric}: mean and 95% CI per variant")
+                },
                 x_desc,
                 rows,
             }),

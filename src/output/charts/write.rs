@@ -47,14 +47,10 @@ pub(crate) struct IndexEntry {
 
 pub(super) struct Writer {
     pub(super) dir: PathBuf,
-    pub(super) written: Vec<PathBuf>,
-    pub(super) index: Vec<IndexEntry>,
+    /// The charts emitted so far, in reading order: drawn (in parallel) by [`Writer::finish`].
+    pub(super) jobs: Vec<(IndexEntry, Figure)>,
     pub(super) used: BTreeSet<String>,
 }
-
-/// plotters keeps the registered font in a global table; bitmap drawing is serialised so that concurrent
-/// callers (tests in one process) cannot interleave in it.
-pub(super) static DRAW_LOCK: Mutex<()> = Mutex::new(());
 
 impl Writer {
     pub(super) fn new(dir: &Path) -> io::Result<Writer> {
@@ -63,13 +59,13 @@ impl Writer {
         fs::create_dir_all(&dir)?;
         Ok(Writer {
             dir,
-            written: Vec::new(),
-            index: Vec::new(),
+            jobs: Vec::new(),
             used: BTreeSet::new(),
         })
     }
 
-    pub(super) fn emit(&mut self, stem: &str, section: &str, fig: &Figure) -> io::Result<()> {
+    /// Queue a chart under a file name made unique within the rendering.
+    pub(super) fn emit(&mut self, stem: &str, section: &str, fig: Figure) -> io::Result<()> {
         let mut stem = file_safe(stem);
         if self.used.contains(&stem) {
             let mut i = 2;
@@ -79,47 +75,60 @@ impl Writer {
             stem = format!("{stem}-{i}");
         }
         self.used.insert(stem.clone());
+        let entry = IndexEntry {
+            stem,
+            section: section.into(),
+            title: fig.title().into(),
+        };
+        self.jobs.push((entry, fig));
+        Ok(())
+    }
+
+    /// Draw one chart and write it whole as SVG and PNG. Each chart depends on its figure alone, so the
+    /// bytes are the same whichever thread draws it and in whatever order.
+    fn draw_one(dir: &Path, stem: &str, fig: &Figure) -> io::Result<[PathBuf; 2]> {
         let size = fig.size();
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             fig.draw(&root).map_err(other)?;
         }
-        let svg_path = self.dir.join(format!("{stem}.svg"));
+        let svg_path = dir.join(format!("{stem}.svg"));
         write_atomic(&svg_path, svg.as_bytes())?;
-        self.written.push(svg_path);
 
-        let png_path = self.dir.join(format!("{stem}.png"));
+        let png_path = dir.join(format!("{stem}.png"));
         // The encoder opens the path itself: give it the exclusively created temporary file's.
         let (file, pending) = crate::output::atomic::create(&png_path)?;
         drop(file);
-        {
-            let _guard = DRAW_LOCK.lock().unwrap_or_else(|e| e.into_inner());
-            Png::new(pending.temp_path(), size)
-                .and_then(|png| fig.draw(&png.into_drawing_area()).map_err(other))?;
-        }
+        Png::new(pending.temp_path(), size)
+            .and_then(|png| fig.draw(&png.into_drawing_area()).map_err(other))?;
         pending.commit()?;
-        self.written.push(png_path);
-        self.index.push(IndexEntry {
-            stem,
-            section: section.into(),
-            title: fig.title().into(),
-        });
-        Ok(())
+        Ok([svg_path, png_path])
     }
 
     /// Write `index.json`, remove the charts of an earlier rendering that this one did not write (only
     /// those the earlier `index.json` named: other files in `charts/` are not ecsim's), and return the
     /// paths written.
+    ///
+    /// The charts are drawn in parallel on rayon's pool (plotters' font table is read-only once the
+    /// font is registered; PNG text is drawn by `png.rs` itself), then listed in the order emitted.
     pub(super) fn finish(self) -> io::Result<Vec<PathBuf>> {
+        use rayon::prelude::*;
+        let dir = &self.dir;
+        let drawn: Vec<[PathBuf; 2]> = self
+            .jobs
+            .par_iter()
+            .map(|(e, fig)| Self::draw_one(dir, &e.stem, fig))
+            .collect::<io::Result<_>>()?;
+        let written: Vec<PathBuf> = drawn.into_iter().flatten().collect();
+        let index: Vec<&IndexEntry> = self.jobs.iter().map(|(e, _)| e).collect();
         let earlier: BTreeSet<String> = read_index(self.dir.parent().unwrap_or(Path::new(".")))
             .unwrap_or_default()
             .into_iter()
             .filter(|e| !e.stem.contains(['/', '\\']) && !e.stem.starts_with('.'))
             .flat_map(|e| [format!("{}.svg", e.stem), format!("{}.png", e.stem)])
             .collect();
-        let list: Vec<serde_json::Value> = self
-            .index
+        let list: Vec<serde_json::Value> = index
             .iter()
             .map(|e| serde_json::json!({"file": format!("{}.svg", e.stem), "png": format!("{}.png", e.stem), "section": e.section, "title": e.title}))
             .collect();
@@ -127,14 +136,14 @@ impl Writer {
             serde_json::to_string_pretty(&serde_json::json!({ "charts": list })).map_err(other)?;
         json.push('\n');
         write_atomic(&self.dir.join(INDEX), json.as_bytes())?;
-        let keep: BTreeSet<&Path> = self.written.iter().map(PathBuf::as_path).collect();
+        let keep: BTreeSet<&Path> = written.iter().map(PathBuf::as_path).collect();
         for name in &earlier {
             let p = self.dir.join(name);
             if !keep.contains(p.as_path()) {
                 let _ = fs::remove_file(&p);
             }
         }
-        Ok(self.written)
+        Ok(written)
     }
 }
 

@@ -1,5 +1,6 @@
-// The event log's filter by service, kind, time and text. Exposes window.ecsimLog so the charts' marks
-// can set the filter and highlight rows, and the self-test can drive it.
+// The event log's filter by service, kind, time and text, shown a page at a time (data-page rows of the
+// matching ones; ◀ ▶ turn the pages). Exposes window.ecsimLog so the charts' marks can set the filter and
+// highlight rows (turning to the page of the first), and the self-test can drive it.
 (function () {
   var box = document.getElementById('events');
   if (!box) { return; }
@@ -11,9 +12,24 @@
   var fq = document.getElementById('f-text');
   var out = document.getElementById('f-count');
   var unit = Number(box.getAttribute('data-unit')) || 3600;
+  var PAGE = Number(box.getAttribute('data-page')) || 500;
+  var prev = document.getElementById('f-prev');
+  var next = document.getElementById('f-next');
+  var page = 0, matches = [];
+  function render() {
+    var pages = Math.max(1, Math.ceil(matches.length / PAGE));
+    page = Math.min(Math.max(page, 0), pages - 1);
+    for (var i = 0; i !== rows.length; i++) { rows[i].hidden = true; }
+    var end = Math.min(matches.length, (page + 1) * PAGE);
+    for (var j = page * PAGE; j < end; j++) { matches[j].hidden = false; }
+    out.textContent = matches.length + ' of ' + rows.length + ' events match' +
+      (pages > 1 ? ' · page ' + (page + 1) + ' of ' + pages + ' (' + PAGE + ' a page)' : '');
+    if (prev) { prev.disabled = page === 0; next.disabled = page >= pages - 1; }
+  }
   function apply() {
     var s = fs.value, k = fk.value, q = fq.value.toLowerCase();
-    var a = parseFloat(ff.value), b = parseFloat(ft.value), n = 0;
+    var a = parseFloat(ff.value), b = parseFloat(ft.value);
+    matches = [];
     for (var i = 0; i !== rows.length; i++) {
       var r = rows[i];
       var t = Number(r.getAttribute('data-t')) / unit;
@@ -21,11 +37,15 @@
         (k === '*' || r.getAttribute('data-k') === k) &&
         (isNaN(a) || t >= a) && (isNaN(b) || b >= t) &&
         (q === '' || r.textContent.toLowerCase().indexOf(q) !== -1);
-      r.hidden = !ok;
-      if (ok) { n++; }
+      if (ok) { matches.push(r); }
     }
-    out.textContent = n + ' of ' + rows.length + ' events shown';
-    return n;
+    page = 0;
+    render();
+    return matches.length;
+  }
+  if (prev) {
+    prev.addEventListener('click', function () { page--; render(); });
+    next.addEventListener('click', function () { page++; render(); });
   }
   [fs, fk, ff, ft, fq].forEach(function (e) {
     e.addEventListener('input', apply);
@@ -65,13 +85,18 @@
         n++;
         if (!first) { first = r; }
       }
+      var at = first ? matches.indexOf(first) : -1;
+      if (at >= 0) { page = Math.floor(at / PAGE); render(); }
       if (first) {
         box.scrollIntoView({ block: 'start' });
         first.scrollIntoView({ block: 'nearest' });
       }
       return n;
     },
-    shown: function () {
+    // The number of rows the filter matches (on every page).
+    shown: function () { return matches.length; },
+    // The rows on the page shown.
+    onPage: function () {
       var n = 0;
       for (var i = 0; i !== rows.length; i++) { if (!rows[i].hidden) { n++; } }
       return n;

@@ -11,6 +11,7 @@ use std::io;
 use std::path::Path;
 
 use super::super::charts::{Csv, cell, num};
+use super::services::{Cols, Table};
 
 /// Services beyond this many (in the order `timeseries.csv` first names them) get no interactive chart;
 /// the cluster charts still sum over every service.
@@ -96,12 +97,24 @@ struct Samples {
     values: HashMap<(String, String, String), Vec<f64>>,
 }
 
-/// Read the columns the charts need from `timeseries.csv`; `None` when there is no such file.
-fn read(dir: &Path) -> io::Result<Option<(Samples, Vec<Chart>)>> {
+/// Read the columns the charts need from `timeseries.csv`, and every service row into `table`; `None`
+/// when there is no such file.
+fn read(dir: &Path, warm_up_s: f64) -> io::Result<Option<(Samples, Vec<Chart>, Table)>> {
     let Some(ts) = Csv::open(&dir.join("timeseries.csv"))? else {
         return Ok(None);
     };
     let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
+    let mut table = Table::new(
+        Cols {
+            running: ts.col("running"),
+            cpu: ts.col("cpu_utilization"),
+            p99: ts.col("latency_p99_ms"),
+            errors: ts.col("errors"),
+            slo_bad: ts.col("slo_bad"),
+            cost: ts.col("cost_usd"),
+        },
+        warm_up_s,
+    );
     let header: Vec<String> = ts.header().to_vec();
     let cols: Vec<(String, usize)> = header
         .iter()
@@ -127,6 +140,7 @@ fn read(dir: &Path) -> io::Result<Option<(Samples, Vec<Chart>)>> {
         let (scope, name) = (cell(rec, iscope), cell(rec, iname));
         let keep = match scope {
             "service" => {
+                table.row(name, t, rec);
                 if !services.iter().any(|x| x == name) {
                     services.push(name.to_string());
                 }
@@ -235,7 +249,7 @@ fn read(dir: &Path) -> io::Result<Option<(Samples, Vec<Chart>)>> {
             dropped
         );
     }
-    Ok(Some((s, charts)))
+    Ok(Some((s, charts, table)))
 }
 
 /// `v` to four significant digits, shortest text; `null` when not finite.
@@ -287,13 +301,19 @@ pub fn samples_per_bucket(n: usize, lines: usize) -> usize {
 
 /// The blob's `charts` and `t`, or `None` when the folder has no `timeseries.csv` or nothing to draw.
 /// `marks` is the blob's `marks` member, already JSON.
-pub fn series_json(dir: &Path, marks: &str, unit_s: f64) -> io::Result<Option<String>> {
-    let Some((s, charts)) = read(dir)? else {
-        return Ok(None);
+/// The table of every service comes with it (`None` without `timeseries.csv`).
+pub fn series_json(
+    dir: &Path,
+    marks: &str,
+    unit_s: f64,
+    warm_up_s: f64,
+) -> io::Result<(Option<String>, Option<Table>)> {
+    let Some((s, charts, table)) = read(dir, warm_up_s)? else {
+        return Ok((None, None));
     };
     let n = s.t.len();
     if n == 0 || charts.is_empty() {
-        return Ok(None);
+        return Ok((None, Some(table)));
     }
     let lines: usize = charts.iter().map(|c| c.lines.len()).sum();
     let k = samples_per_bucket(n, lines);
@@ -356,7 +376,7 @@ pub fn series_json(dir: &Path, marks: &str, unit_s: f64) -> io::Result<Option<St
         out.push_str("]}");
     }
     let _ = write!(out, "],\"marks\":{marks}}}");
-    Ok(Some(out))
+    Ok((Some(out), Some(table)))
 }
 
 /// At most this many event marks are embedded (the first ones in time).
@@ -423,10 +443,17 @@ impl Marks {
 }
 
 /// The "Explore" section of a run report: the toolbar, the chart container `interactive.js` fills, and
-/// the data blob. Returns whether there was anything to draw.
-pub fn explore_section(out: &mut String, dir: &Path, marks: &str, unit_s: f64) -> io::Result<bool> {
-    let Some(json) = series_json(dir, marks, unit_s)? else {
-        return Ok(false);
+/// the data blob. Returns whether there was anything to draw, and the table of every service.
+pub fn explore_section(
+    out: &mut String,
+    dir: &Path,
+    marks: &str,
+    unit_s: f64,
+    warm_up_s: f64,
+) -> io::Result<(bool, Option<Table>)> {
+    let (json, table) = series_json(dir, marks, unit_s, warm_up_s)?;
+    let Some(json) = json else {
+        return Ok((false, table));
     };
     out.push_str(
         "<section id=\"explore\">\n<h2>Explore</h2>\n\
@@ -444,7 +471,7 @@ pub fn explore_section(out: &mut String, dir: &Path, marks: &str, unit_s: f64) -
     );
     out.push_str(&json);
     out.push_str("</script>\n</section>\n");
-    Ok(true)
+    Ok((true, table))
 }
 
 #[cfg(test)]

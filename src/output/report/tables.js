@@ -1,7 +1,8 @@
-// Sweep report: every table.sortable sorts by a column when its header is clicked (again: the other way),
+// Run and sweep reports: every table.sortable sorts by a column when its header is clicked (again: the other way),
 // numbers as numbers (the first number of the cell, so "12.3 ± 0.4 (5)" sorts by 12.3), and the text box
 // #v-filter shows only the variants whose row contains its text, in every table and column that names
-// variants (rows with data-variant, header cells with data-variant and their column).
+// variants (rows with data-variant, header cells with data-variant and their column). A search box with
+// data-filter-table="ID" (the run report's services) shows only the rows of table ID containing its text.
 (function () {
   'use strict';
   function key(cell) {
@@ -70,5 +71,22 @@
     box.addEventListener('input', filter);
     filter();
   }
+  Array.prototype.forEach.call(document.querySelectorAll('input[data-filter-table]'), function (inp) {
+    var table = document.getElementById(inp.getAttribute('data-filter-table'));
+    var label = document.getElementById(inp.id.replace(/-filter$/, '-count'));
+    if (!table) { return; }
+    function rowFilter() {
+      var q = inp.value.trim().toLowerCase(), rows = table.tBodies[0].rows, shown = 0;
+      for (var i = 0; i !== rows.length; i++) {
+        var ok = q === '' || rows[i].cells[0].textContent.toLowerCase().indexOf(q) !== -1;
+        rows[i].hidden = !ok;
+        if (ok) { shown++; }
+      }
+      if (label) { label.textContent = shown + ' of ' + rows.length + ' shown'; }
+      return shown;
+    }
+    inp.addEventListener('input', rowFilter);
+    rowFilter();
+  });
   window.ecsimTables = { sortBy: sortBy, filter: function (q) { box.value = q; return filter(); } };
 })();
