@@ -11,6 +11,7 @@ pub mod detail;
 pub mod estimate;
 pub mod folder;
 pub mod not_modelled;
+pub mod plan_dims;
 pub mod report;
 
 use std::fs::{self, File};

@@ -12,7 +12,10 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod plan;
 mod series;
+
+pub use plan::write_plan_report;
 
 use super::charts::{
     self, Csv, INDEX, IndexEntry, SWEEP_METRICS, cell, metric_unit, num, read_index, read_sweep,

@@ -56,6 +56,8 @@ pub(super) fn draw_legend<DB: DrawingBackend>(
                     c.stroke_width(2),
                 ))
             }
+            Mark::Ring(c) => area.draw(&Circle::new((18, y), 6, c.stroke_width(2))),
+            Mark::Triangle(c) => area.draw(&TriangleMarker::new((18, y), 6, c.filled())),
             Mark::None => Ok(()),
         }
         .s()?;

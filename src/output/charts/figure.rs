@@ -97,6 +97,10 @@ pub(super) enum Mark {
     Box(RGBColor),
     Dot(RGBColor),
     Whisker(RGBColor),
+    /// An open circle (a marked point).
+    Ring(RGBColor),
+    /// A filled triangle (a Fargate candidate).
+    Triangle(RGBColor),
     None,
 }
 
@@ -258,6 +262,8 @@ pub(super) enum Figure {
     Timeline(TimelineFig),
     Interval(IntervalFig),
     Scatter(ScatterFig),
+    PlanCost(super::plan::PlanCostFig),
+    Heat(super::plan::HeatFig),
 }
 
 impl Figure {
@@ -268,6 +274,8 @@ impl Figure {
             Figure::Timeline(f) => &f.title,
             Figure::Interval(f) => &f.title,
             Figure::Scatter(f) => &f.title,
+            Figure::PlanCost(f) => &f.title,
+            Figure::Heat(f) => &f.title,
         }
     }
 
@@ -280,7 +288,11 @@ impl Figure {
                 (WIDTH, (TITLE_H + 70 + lane * f.lanes.len() as u32).max(220))
             }
             Figure::Interval(f) => (WIDTH, (TITLE_H + 80 + 30 * f.rows.len() as u32).max(200)),
-            Figure::Scatter(_) => (WIDTH, TITLE_H + 420),
+            Figure::Scatter(_) | Figure::PlanCost(_) => (WIDTH, TITLE_H + 420),
+            Figure::Heat(f) => (
+                WIDTH,
+                (TITLE_H + 70 + 44 * f.y_levels.len() as u32).clamp(440, 1200),
+            ),
         }
     }
 
@@ -294,6 +306,8 @@ impl Figure {
             Figure::Timeline(f) => draw_timeline(root, &body, f),
             Figure::Interval(f) => draw_interval(root, &body, f),
             Figure::Scatter(f) => draw_scatter(&body, f),
+            Figure::PlanCost(f) => plan_draw::draw_plan_cost(&body, f),
+            Figure::Heat(f) => plan_draw::draw_heat(root, &body, f),
         }?;
         root.present().s()
     }

@@ -28,6 +28,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 mod draw;
 mod figure;
+mod plan;
+mod plan_draw;
 mod png;
 mod read;
 mod run;
@@ -42,6 +44,7 @@ use read::*;
 use style::*;
 use write::*;
 
+pub use plan::render_plan_charts;
 pub(crate) use read::{Csv, SWEEP_METRICS, SweepData, cell, num, read_sweep};
 pub use run::{MAX_SERVICE_CHARTS, render_run_charts};
 pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
