@@ -113,8 +113,12 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<PlanOutcome, Error> {
     })?;
     let outcome = outputs::outcome(plan, &cands, &searched, opts.mode);
     outputs::write(plan, &cands, &outcome, &opts.out).map_err(Error::Failed)?;
-    crate::output::report::write_plan_report(&opts.out, &outcome)
-        .map_err(|e| Error::Failed(format!("cannot write the report in {}: {e}", opts.out.display())))?;
+    crate::output::report::write_plan_report(&opts.out, &outcome).map_err(|e| {
+        Error::Failed(format!(
+            "cannot write the report in {}: {e}",
+            opts.out.display()
+        ))
+    })?;
     Ok(outcome)
 }
 
