@@ -5,11 +5,12 @@
 //! Racing: (1) every candidate on the short horizon with the first seed, strongest first (largest task,
 //! lowest target, highest minimum), so that an infeasible strong candidate prunes the weaker ones before
 //! they run; (2) a screen on the short horizon: candidates far costlier than candidates of their launch
-//! family that met the objective there are set aside; (3) full-horizon rounds on 1, 2, 4, … seeds (the
-//! same seeds for every candidate: common random numbers), after each of which the exact bounds, the
-//! 95 % intervals and the paired cost differences decide what they can; (4) whatever is left runs every
-//! seed and is judged on the mean. If a launch family ends with nothing feasible, the candidates the
-//! screen set aside are run after all.
+//! family that met the objective there are set aside; (3) full-horizon rounds on 1, 2, 4, … seeds (the same
+//! seeds for every candidate: common random numbers), each in the same strongest-first waves so that an
+//! infeasible candidate prunes the weaker ones before they spend their seeds; after each round the exact
+//! bounds, the 95 % intervals and the paired cost differences decide what they can; (4) whatever is left
+//! runs every seed and is judged on the mean. If a launch family ends with nothing feasible, the candidates
+//! the screen set aside are run after all.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -490,10 +491,8 @@ impl Search<'_> {
                     }
                 }
             }
-            for i in 0..self.cands.len() {
-                if self.st[i].open()
-                    && self.st[i].full.len() >= k
-                    && level.is_none_or(|l| strength[i] == l)
+            for (i, &st) in strength.iter().enumerate() {
+                if self.st[i].open() && self.st[i].full.len() >= k && level.is_none_or(|l| st == l)
                 {
                     self.judge(i, k == n);
                 }
