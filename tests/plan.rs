@@ -152,6 +152,27 @@ fn constant_load_answer_is_known_by_hand_and_racing_equals_exhaustive() {
             _ => {}
         }
     }
+    // Rounds run strongest first: a candidate a monotone rule pruned spent fewer full-horizon seeds than the
+    // infeasible candidate that pruned it (none at all when that one was decided on the short horizon).
+    let mut monotone = 0;
+    for c in &race.candidates {
+        let Some(rest) = c.reason.strip_prefix("pruned: c") else {
+            continue;
+        };
+        let by: usize = rest[..4].parse().expect("pruner id");
+        let p = &race.candidates[by];
+        assert_eq!(p.status, Status::Infeasible, "{}: {}", c.id, c.reason);
+        assert!(
+            c.seeds_full < p.seeds_full || (c.seeds_full == 0 && p.seeds_full == 0),
+            "{} ({} full seeds) pruned by {} ({} full seeds)",
+            c.id,
+            c.seeds_full,
+            p.id,
+            p.seeds_full
+        );
+        monotone += 1;
+    }
+    assert!(monotone > 0);
     // The 512-CPU candidates are infeasible; racing pruned some without running them (larger-task).
     assert!(
         race.rules

@@ -5,11 +5,12 @@
 //! Racing: (1) every candidate on the short horizon with the first seed, strongest first (largest task,
 //! lowest target, highest minimum), so that an infeasible strong candidate prunes the weaker ones before
 //! they run; (2) a screen on the short horizon: candidates far costlier than candidates of their launch
-//! family that met the objective there are set aside; (3) full-horizon rounds on 1, 2, 4, … seeds (the
-//! same seeds for every candidate: common random numbers), after each of which the exact bounds, the
-//! 95 % intervals and the paired cost differences decide what they can; (4) whatever is left runs every
-//! seed and is judged on the mean. If a launch family ends with nothing feasible, the candidates the
-//! screen set aside are run after all.
+//! family that met the objective there are set aside; (3) full-horizon rounds on 1, 2, 4, … seeds (the same
+//! seeds for every candidate: common random numbers), each in the same strongest-first waves so that an
+//! infeasible candidate prunes the weaker ones before they spend their seeds; after each round the exact
+//! bounds, the 95 % intervals and the paired cost differences decide what they can; (4) whatever is left
+//! runs every seed and is judged on the mean. If a launch family ends with nothing feasible, the candidates
+//! the screen set aside are run after all.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -453,27 +454,48 @@ impl Search<'_> {
             return Ok(());
         }
         let h = self.plan.horizon_ms;
-        let jobs: Vec<Job> = (0..self.cands.len())
-            .filter(|&i| self.st[i].open() && self.st[i].full.len() < k)
-            .map(|i| Job {
-                cand: i,
-                horizon_ms: h,
-                seeds: self.plan.seeds[self.st[i].full.len()..k].to_vec(),
-            })
-            .collect();
-        if !jobs.is_empty() {
-            let recs = self.batch(jobs.clone(), &format!("full horizon, {k} seeds"))?;
-            for j in &jobs {
-                for s in &j.seeds {
-                    let r = recs[&(j.cand, h, *s)].clone();
-                    self.st[j.cand].full.push(r);
+        let n = self.plan.seeds.len();
+        // Racing runs the round in waves, strongest first, as the short round does: a candidate found
+        // infeasible prunes the weaker ones of its family before they spend their seeds. Exhaustive runs
+        // it in one batch (nothing prunes there).
+        let strength: Vec<usize> = self.cands.iter().map(|c| self.strength(c)).collect();
+        let levels: Vec<Option<usize>> = if self.monotone {
+            let top = strength.iter().copied().max().unwrap_or(0);
+            (0..=top).rev().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        for level in levels {
+            if !self.budget_left() {
+                return Ok(());
+            }
+            let jobs: Vec<Job> = (0..self.cands.len())
+                .filter(|&i| self.st[i].open() && self.st[i].full.len() < k)
+                .filter(|&i| level.is_none_or(|l| strength[i] == l))
+                .map(|i| Job {
+                    cand: i,
+                    horizon_ms: h,
+                    seeds: self.plan.seeds[self.st[i].full.len()..k].to_vec(),
+                })
+                .collect();
+            if !jobs.is_empty() {
+                let what = match level {
+                    Some(l) => format!("full horizon, {k} seeds, strength {l}"),
+                    None => format!("full horizon, {k} seeds"),
+                };
+                let recs = self.batch(jobs.clone(), &what)?;
+                for j in &jobs {
+                    for s in &j.seeds {
+                        let r = recs[&(j.cand, h, *s)].clone();
+                        self.st[j.cand].full.push(r);
+                    }
                 }
             }
-        }
-        let n = self.plan.seeds.len();
-        for i in 0..self.cands.len() {
-            if self.st[i].open() && self.st[i].full.len() >= k {
-                self.judge(i, k == n);
+            for (i, &st) in strength.iter().enumerate() {
+                if self.st[i].open() && self.st[i].full.len() >= k && level.is_none_or(|l| st == l)
+                {
+                    self.judge(i, k == n);
+                }
             }
         }
         if k >= 2 && k < n {
