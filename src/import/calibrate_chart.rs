@@ -8,6 +8,7 @@ use std::sync::Once;
 use plotters::prelude::*;
 
 use super::calibrate::Comparison;
+use crate::output::charts::DrawError;
 
 const FONT: &str = "sans-serif";
 const WIDTH: u32 = 1000;
@@ -36,7 +37,7 @@ fn size(results: &[Comparison]) -> (u32, u32) {
 }
 
 /// The chart as SVG text. With no comparison it is one line saying so.
-pub fn svg(title: &str, results: &[Comparison], tolerance_pct: f64) -> Result<String, String> {
+pub fn svg(title: &str, results: &[Comparison], tolerance_pct: f64) -> Result<String, DrawError> {
     init_font();
     let mut out = String::new();
     draw(
@@ -55,10 +56,11 @@ pub fn png(
     title: &str,
     results: &[Comparison],
     tolerance_pct: f64,
-) -> Result<(), String> {
+) -> Result<(), DrawError> {
     init_font();
     // The encoder opens the path itself: give it the exclusively created temporary file's.
-    let (file, pending) = crate::output::atomic::create(path).map_err(|e| e.to_string())?;
+    let (file, pending) =
+        crate::output::atomic::create(path).map_err(|e| DrawError(e.to_string()))?;
     drop(file);
     draw(
         BitMapBackend::new(pending.temp_path(), size(results)).into_drawing_area(),
@@ -66,7 +68,7 @@ pub fn png(
         results,
         tolerance_pct,
     )?;
-    pending.commit().map_err(|e| e.to_string())
+    pending.commit().map_err(|e| DrawError(e.to_string()))
 }
 
 fn draw<DB: DrawingBackend>(
@@ -74,8 +76,8 @@ fn draw<DB: DrawingBackend>(
     title: &str,
     results: &[Comparison],
     tolerance_pct: f64,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), DrawError> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| DrawError(e.to_string());
     root.fill(&WHITE).map_err(err)?;
     let (head, body) = root.split_vertically(TITLE_H);
     head.draw_text(
@@ -105,8 +107,8 @@ fn pane<DB: DrawingBackend>(
     area: &DrawingArea<DB, plotters::coord::Shift>,
     c: &Comparison,
     tolerance_pct: f64,
-) -> Result<(), String> {
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+) -> Result<(), DrawError> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| DrawError(e.to_string());
     let min = |ms: u64| ms as f64 / 60_000.0;
     let all = c.observed.iter().chain(&c.simulated);
     let x_end = all.clone().map(|p| min(p.0)).fold(1.0, f64::max);

@@ -247,7 +247,11 @@ mod tests {
             });
             Summary::default()
         });
-        assert!(r.unwrap_err().contains("`timeseries.csv request_rate"));
+        assert!(
+            r.unwrap_err()
+                .to_string()
+                .contains("`timeseries.csv request_rate")
+        );
         assert!(kept.series.is_empty());
     }
 

@@ -112,7 +112,7 @@ pub fn run(plan: &Plan, opts: &Options) -> Result<PlanOutcome, Error> {
         race::Stop::Failed(m) => Error::Failed(m),
     })?;
     let outcome = outputs::outcome(plan, &cands, &searched, opts.mode);
-    outputs::write(plan, &cands, &outcome, &opts.out).map_err(Error::Failed)?;
+    outputs::write(plan, &cands, &outcome, &opts.out).map_err(|e| Error::Failed(e.to_string()))?;
     crate::output::report::write_plan_report(&opts.out, &outcome).map_err(|e| {
         Error::Failed(format!(
             "cannot write the report in {}: {e}",

@@ -224,7 +224,7 @@ pub fn best_toml(
     cands: &[Cand],
     o: &PlanOutcome,
     out: &Path,
-) -> Option<Result<String, String>> {
+) -> Option<Result<String, space::CandidateError>> {
     let r = o.recommendation?;
     let c = &o.candidates[r];
     let text = match space::scenario_text(plan, &cands[r], plan.horizon_ms) {
@@ -274,7 +274,7 @@ pub fn best_toml(
     Some(
         toml::to_string(&table)
             .map(|t| format!("{h}\n{t}"))
-            .map_err(|e| e.to_string()),
+            .map_err(space::CandidateError::from),
     )
 }
 
@@ -455,11 +455,27 @@ pub fn rules_csv(o: &PlanOutcome) -> String {
     t
 }
 
+/// A plan's output could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    File {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The recommendation's scenario could not be written.
+    #[error("cannot write best.toml: {0}")]
+    Best(#[from] space::CandidateError),
+}
+
 /// Write the outputs into `out`, each file whole. `best.toml` is removed when nothing is feasible.
-pub fn write(plan: &Plan, cands: &[Cand], o: &PlanOutcome, out: &Path) -> Result<(), String> {
+pub fn write(plan: &Plan, cands: &[Cand], o: &PlanOutcome, out: &Path) -> Result<(), WriteError> {
     let put = |name: &str, text: &str| {
-        let p = out.join(name);
-        write_atomic(&p, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        let path = out.join(name);
+        write_atomic(&path, text.as_bytes()).map_err(|source| WriteError::File { path, source })
     };
     put("plan.csv", &plan_csv(o))?;
     put("pareto.csv", &pareto_csv(o))?;
@@ -467,7 +483,7 @@ pub fn write(plan: &Plan, cands: &[Cand], o: &PlanOutcome, out: &Path) -> Result
     put("summary.txt", &summary(o))?;
     match best_toml(plan, cands, o, out) {
         Some(Ok(t)) => put("best.toml", &t)?,
-        Some(Err(e)) => return Err(format!("cannot write best.toml: {e}")),
+        Some(Err(e)) => return Err(e.into()),
         None => {
             let _ = std::fs::remove_file(out.join("best.toml"));
         }

@@ -178,7 +178,7 @@ impl Runner {
             .enumerate()
             .map(|(j, job)| {
                 let text = space::scenario_text(plan, &cands[job.cand], job.horizon_ms)
-                    .map_err(BatchError::Failed)?;
+                    .map_err(|e| BatchError::Failed(e.to_string()))?;
                 Ok((j, text, job.seeds.clone()))
             })
             .collect::<Result<_, BatchError>>()?;
@@ -214,7 +214,7 @@ impl Runner {
             .num_threads(self.jobs.max(1))
             .build()
             .map_err(|e| BatchError::Failed(format!("cannot start {} threads: {e}", self.jobs)))?;
-        let results: Vec<Result<Done, String>> = pool.install(|| {
+        let results: Vec<Result<Done, JobError>> = pool.install(|| {
             todo.par_iter()
                 .with_max_len(1)
                 .map(|(j, seeds)| self.run_job(plan, cands, &jobs[*j], &keyed[*j].1, seeds, &dir))
@@ -233,7 +233,7 @@ impl Runner {
         }
         if !failures.is_empty() {
             let n = failures.len();
-            let mut msg: Vec<String> = failures.into_iter().take(5).collect();
+            let mut msg: Vec<String> = failures.iter().take(5).map(|e| e.to_string()).collect();
             msg.push(format!("{n} candidates' runs failed; the runs that finished are recorded and a rerun skips them"));
             return Err(BatchError::Failed(msg.join("\n")));
         }
@@ -264,11 +264,11 @@ impl Runner {
         text: &str,
         seeds: &[u64],
         dir: &Path,
-    ) -> Result<Done, String> {
+    ) -> Result<Done, JobError> {
         let id = cand_id(job.cand);
         let label = format!("{} (candidate {id})", plan.base_label);
-        let spec =
-            crate::scenario::load_str(text, &label, &plan.base_dir).map_err(|d| d.to_string())?;
+        let spec = crate::scenario::load_str(text, &label, &plan.base_dir)
+            .map_err(|d| JobError::Scenario(Box::new(d)))?;
         let mut out = Vec::new();
         for &seed in seeds {
             let mut s = spec.clone();
@@ -277,13 +277,11 @@ impl Runner {
             let summary = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 crate::metrics::finite::checked(&mut NullSink, |sink| simulate(&s, sink))
             }))
-            .map_err(|_| {
-                format!(
-                    "{}: internal error in the simulation (a bug: please report it)",
-                    what()
-                )
-            })?
-            .map_err(|e| format!("{}: {e}", what()))?;
+            .map_err(|_| JobError::Panic { what: what() })?
+            .map_err(|source| JobError::NotFinite {
+                what: what(),
+                source,
+            })?;
             let rec = record(
                 &plan.service,
                 &summary,
@@ -293,10 +291,13 @@ impl Runner {
                 seed,
             );
             let path = dir.join(rec_file(&id, job.horizon_ms, seed));
-            let mut bytes = serde_json::to_vec(&rec).map_err(|e| e.to_string())?;
+            let mut bytes = serde_json::to_vec(&rec)?;
             bytes.push(b'\n');
-            write_atomic(&path, &bytes)
-                .map_err(|e| format!("{}: cannot write {}: {e}", what(), path.display()))?;
+            write_atomic(&path, &bytes).map_err(|source| JobError::Write {
+                what: what(),
+                path: path.clone(),
+                source,
+            })?;
             let _ = &cands[job.cand];
             out.push(((job.cand, job.horizon_ms, seed), rec));
         }
@@ -305,6 +306,41 @@ impl Runner {
 }
 
 /// The record of a finished run.
+/// Why one candidate's runs stopped (`what` names the candidate and seed).
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// Its scenario did not load.
+    #[error("{0}")]
+    Scenario(Box<crate::scenario::Diagnostics>),
+    /// The simulation panicked.
+    #[error("{what}: internal error in the simulation (a bug: please report it)")]
+    Panic {
+        /// The candidate and seed.
+        what: String,
+    },
+    /// A figure was not finite.
+    #[error("{what}: {source}")]
+    NotFinite {
+        /// The candidate and seed.
+        what: String,
+        /// Which figure.
+        source: crate::metrics::finite::NotFinite,
+    },
+    /// Its record did not serialise.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
+    /// Its record could not be written.
+    #[error("{what}: cannot write {}: {source}", path.display())]
+    Write {
+        /// The candidate and seed.
+        what: String,
+        /// The record file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
 fn record(svc: &str, s: &Summary, key: String, id: &str, horizon_ms: u64, seed: u64) -> Rec {
     let f = s.services.iter().find(|f| f.name == svc);
     let slo = f.and_then(|f| f.slo);

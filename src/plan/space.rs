@@ -13,8 +13,6 @@ use super::file::{Plan, TaskSize};
 use super::outcome::Launch;
 use crate::pricing::catalog::{Arch, InstanceType};
 use crate::pricing::fargate;
-use crate::scenario;
-use crate::spec::Spec;
 
 /// One point of the search space.
 #[derive(Debug, Clone)]
@@ -205,8 +203,19 @@ fn why_skip(c: &Cand) -> Option<String> {
     }
 }
 
+/// A candidate's scenario could not be written as TOML.
+#[derive(Debug, thiserror::Error)]
+pub enum CandidateError {
+    /// The plan names a service the base scenario does not have (the plan file's check prevents it).
+    #[error("no service \"{0}\"")]
+    NoService(String),
+    /// The edited table did not serialise.
+    #[error(transparent)]
+    Toml(#[from] toml::ser::Error),
+}
+
 /// The candidate's scenario as TOML text, at `horizon` (a duration string) and the base's seed.
-pub fn scenario_text(plan: &Plan, c: &Cand, horizon_ms: u64) -> Result<String, String> {
+pub fn scenario_text(plan: &Plan, c: &Cand, horizon_ms: u64) -> Result<String, CandidateError> {
     let mut t = plan.base.clone();
     // The base's own duration text at the full horizon (best.toml reads as the user wrote it).
     if horizon_ms != plan.horizon_ms {
@@ -224,20 +233,13 @@ pub fn scenario_text(plan: &Plan, c: &Cand, horizon_ms: u64) -> Result<String, S
         .iter()
         .find(|s| s.name == svc)
         .map(|s| plan.base_spec.task_def(s.task_def).family.clone())
-        .ok_or_else(|| format!("no service \"{svc}\""))?;
+        .ok_or_else(|| CandidateError::NoService(svc.to_string()))?;
     let only_service = matches!(t.get("services"), Some(Value::Array(s)) if s.len() == 1);
     edit_providers(&mut t, plan, c, only_service);
     edit_task_def(&mut t, &family, c);
     edit_service(&mut t, plan, c);
     edit_faults(&mut t, plan, c);
-    toml::to_string(&t).map_err(|e| e.to_string())
-}
-
-/// Load the candidate's scenario at `horizon_ms`.
-pub fn spec(plan: &Plan, c: &Cand, horizon_ms: u64, id: &str) -> Result<Spec, String> {
-    let text = scenario_text(plan, c, horizon_ms)?;
-    let label = format!("{} (candidate {id})", plan.base_label);
-    scenario::load_str(&text, &label, &plan.base_dir).map_err(|d| d.to_string())
+    Ok(toml::to_string(&t)?)
 }
 
 fn tbl(pairs: Vec<(&str, Value)>) -> Value {

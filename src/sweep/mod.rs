@@ -79,7 +79,7 @@ pub struct Merged {
 pub fn merge(dirs: &[PathBuf], out: &Path) -> Result<Merged, Error> {
     let mut first: Option<(&PathBuf, Manifest)> = None;
     for d in dirs {
-        let m = Manifest::read(d).map_err(Error::Input)?.ok_or_else(|| {
+        let m = Manifest::read(d).map_err(|e| Error::Input(e.to_string()))?.ok_or_else(|| {
             Error::Input(format!(
                 "{} is not a sweep folder (it has no {}): give the --out folders of `ecsim sweep`",
                 d.display(),

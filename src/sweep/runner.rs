@@ -62,7 +62,7 @@ pub fn claim(out: &Path, m: &Manifest) -> Result<(), Error> {
     })?;
     fs::create_dir_all(out.join(store::RUNS_DIR))
         .map_err(|e| Error::Failed(format!("cannot create {}: {e}", out.display())))?;
-    match Manifest::read(out).map_err(Error::Input)? {
+    match Manifest::read(out).map_err(|e| Error::Input(e.to_string()))? {
         Some(old) if old.grid_hash != m.grid_hash => {
             return Err(Error::Input(format!(
                 "{} holds results of a different sweep (`{}`, grid {}; this sweep `{}` has grid {}): the variants, \

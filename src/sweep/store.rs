@@ -85,14 +85,14 @@ impl Manifest {
     }
 
     /// Read `dir/sweep.json`: `Ok(None)` when there is none.
-    pub fn read(dir: &Path) -> Result<Option<Manifest>, String> {
-        let p = dir.join(MANIFEST);
-        match fs::read_to_string(&p) {
+    pub fn read(dir: &Path) -> Result<Option<Manifest>, ManifestError> {
+        let path = dir.join(MANIFEST);
+        match fs::read_to_string(&path) {
             Ok(t) => serde_json::from_str(&t)
                 .map(Some)
-                .map_err(|e| format!("{} is not a sweep manifest: {e}", p.display())),
+                .map_err(|source| ManifestError::Invalid { path, source }),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+            Err(source) => Err(ManifestError::Read { path, source }),
         }
     }
 
@@ -102,6 +102,27 @@ impl Manifest {
         text.push('\n');
         write_atomic(&dir.join(MANIFEST), text.as_bytes())
     }
+}
+
+/// A folder's `sweep.json` could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Not JSON of a sweep manifest.
+    #[error("{} is not a sweep manifest: {source}", path.display())]
+    Invalid {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What the parser said.
+        source: serde_json::Error,
+    },
+    /// It could not be read.
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: io::Error,
+    },
 }
 
 /// One finished run: the summary's figures as CSV cells (empty for null).

@@ -62,15 +62,21 @@ pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
 pub use sweep::render_sweep_charts;
 pub(crate) use write::{INDEX, IndexEntry, read_index, write_atomic};
 
-type Res = Result<(), String>;
+/// A chart could not be drawn. plotters' errors are generic over the drawing backend (SVG, our PNG
+/// rasteriser), so the error keeps their text; callers turn it into an I/O error of the chart's file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DrawError(pub String);
+
+type Res = Result<(), DrawError>;
 
 trait Str<T> {
-    fn s(self) -> Result<T, String>;
+    fn s(self) -> Result<T, DrawError>;
 }
 
 impl<T, E: std::fmt::Display> Str<T> for Result<T, E> {
-    fn s(self) -> Result<T, String> {
-        self.map_err(|e| e.to_string())
+    fn s(self) -> Result<T, DrawError> {
+        self.map_err(|e| DrawError(e.to_string()))
     }
 }
 
