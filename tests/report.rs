@@ -374,9 +374,7 @@ fn quickstart_charts_and_report() {
 #[test]
 fn nasa_autoscaling_charts() {
     let dir = run_scenario("nasa-ec2-autoscaling");
-    let t = std::time::Instant::now();
     let written = render_run_charts(dir.path()).unwrap();
-    let took = t.elapsed();
     let charts = check_charts(&written);
     for name in [
         "service-web-tasks",
@@ -471,8 +469,8 @@ fn nasa_autoscaling_charts() {
             );
         }
     }
-    // generous: debug builds are slow; release takes a few tens of milliseconds
-    assert!(took.as_secs_f64() < 30.0, "{took:?}");
+    // No wall-clock bound here (it failed once on a loaded 2-core machine, 45.9 s in a debug build): the
+    // polyline bound above is what keeps drawing linear in the run's length.
 
     let html = fs::read_to_string(write_run_report(dir.path()).unwrap()).unwrap();
     assert_well_formed(&html, "report.html");
