@@ -949,3 +949,47 @@ placement_constraints = [{{ type = "memberOf", expression = "task:group == servi
     assert_eq!((db.len(), cache.len()), (2, 4));
     assert!(cache.iter().all(|t| db.contains(&t.instance)));
 }
+
+/// §2.2 placement retries: a service that cannot place a task retries every `placement_retry_interval`
+/// (30 s), one retry chain per service however many other things ask it to reconcile meanwhile. One
+/// m5.large (7,986 MiB registered) holds one 4,000-MiB task of two; scaling the service up and down every
+/// 5 minutes (desired 2 → 3 → 2 …) makes it reconcile 12 more times in the hour, each an attempt that
+/// fails. Attempts: the first at 0 s, a retry every 30 s through the hour (3,600 / 30 = 120), and the 12
+/// triggered ones at 5, 10, …, 60 min (each counts, even at a retry's own moment): 1 + 120 + 12 = 133,
+/// give or take an attempt a desired-count change adds (134 measured; the bound allows 140). The build
+/// before one chain per service made 912: each trigger started a chain of its own, retrying every 30 s.
+#[test]
+fn one_retry_chain_per_service() {
+    let mut updates = String::new();
+    for k in 1..=12u32 {
+        let desired = if k % 2 == 1 { 3 } else { 2 };
+        updates.push_str(&format!(
+            "[[service_updates]]\nat = \"{}m\"\nservice = \"big\"\ndesired_count = {desired}\n",
+            5 * k
+        ));
+    }
+    let toml = format!(
+        r#"{CLUSTER}
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "big"
+cpu = 512
+memory = 4000
+[[services]]
+name = "big"
+task_definition = "big"
+desired_count = 2
+launch_type = "EC2"
+{updates}"#
+    );
+    let (s, _) = run(&toml);
+    assert!(
+        (121..=140).contains(&s.placement_failures),
+        "placement failures {} in an hour of 30-s retries",
+        s.placement_failures
+    );
+}

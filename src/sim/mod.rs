@@ -109,6 +109,9 @@ struct ServiceState {
     failures_in_row: u32,
     throttled_until: SimTime,
     reconcile_queued: bool,
+    /// When the service's pending delayed reconcile (a placement retry or a launch-rate wait) fires, if
+    /// one is pending: one retry chain per service, not one per failed attempt.
+    retry_at_ms: SimTime,
     tokens: f64,
     tokens_at: SimTime,
     steady: bool,
@@ -151,6 +154,7 @@ impl ServiceState {
             failures_in_row: 0,
             throttled_until: 0,
             reconcile_queued: false,
+            retry_at_ms: 0,
             tokens: spec.scheduler.service_launch_rate_per_minute as f64,
             tokens_at: 0,
             steady: false,

@@ -170,7 +170,15 @@ impl<'a> Sim<'a> {
             st.reconcile_queued = true;
             self.queue.push_after(0, Event::Reconcile(sid));
         } else if delay_ms > 0 {
-            self.queue.push_after(delay_ms, Event::Reconcile(sid));
+            // A retry already due no later than this one re-evaluates the service anyway: without this,
+            // every failed attempt (each task stop, each scaling action) started a retry chain of its own.
+            let now = self.queue.now();
+            let at = now + delay_ms;
+            if st.retry_at_ms > now && st.retry_at_ms <= at {
+                return;
+            }
+            st.retry_at_ms = at;
+            self.queue.push(at, Event::Reconcile(sid));
         }
     }
 
