@@ -217,7 +217,7 @@ impl Runner {
         let results: Vec<Result<Done, JobError>> = pool.install(|| {
             todo.par_iter()
                 .with_max_len(1)
-                .map(|(j, seeds)| self.run_job(plan, cands, &jobs[*j], &keyed[*j].1, seeds, &dir))
+                .map(|(j, seeds)| self.run_job(plan, &jobs[*j], &keyed[*j].1, seeds, &dir))
                 .collect()
         });
         let mut failures = Vec::new();
@@ -259,7 +259,6 @@ impl Runner {
     fn run_job(
         &self,
         plan: &Plan,
-        cands: &[Cand],
         job: &Job,
         text: &str,
         seeds: &[u64],
@@ -298,7 +297,6 @@ impl Runner {
                 path: path.clone(),
                 source,
             })?;
-            let _ = &cands[job.cand];
             out.push(((job.cand, job.horizon_ms, seed), rec));
         }
         Ok(out)
