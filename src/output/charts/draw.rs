@@ -144,19 +144,16 @@ pub(super) fn draw_time<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &T
             }
         };
         let x_fmt = |v: &f64| f.time.label(*v);
-        chart
-            .configure_mesh()
-            .x_desc(f.time.desc)
-            .y_desc(p.y_desc.as_str())
-            .x_label_formatter(&x_fmt)
-            .y_label_formatter(&y_fmt)
-            .label_style(text_style(14))
-            .axis_desc_style(text_style(15))
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(GRID)
-            .axis_style(RGBColor(120, 120, 120))
-            .draw()
-            .s()?;
+        house_mesh(
+            chart
+                .configure_mesh()
+                .x_desc(f.time.desc)
+                .y_desc(p.y_desc.as_str())
+                .x_label_formatter(&x_fmt)
+                .y_label_formatter(&y_fmt),
+        )
+        .draw()
+        .s()?;
         let mut shades: Vec<&Shaded> = p.shades.iter().collect();
         let warm: Shaded = (
             "warm-up (excluded)".into(),
@@ -296,20 +293,17 @@ pub(super) fn draw_hist<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &H
             fmt_tick(*v)
         }
     };
-    chart
-        .configure_mesh()
-        .x_desc(f.x_desc.as_str())
-        .y_desc("tasks")
-        .x_labels(14)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(RGBColor(120, 120, 120))
-        .draw()
-        .s()?;
+    house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc(f.x_desc.as_str())
+            .y_desc("tasks")
+            .x_labels(14)
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt),
+    )
+    .draw()
+    .s()?;
     let k = f.groups.len().max(1) as f64;
     let sub = f.bin_w * 0.9 / k;
     for (gi, (_, c, counts)) in f.groups.iter().enumerate() {
@@ -354,22 +348,14 @@ pub(super) fn draw_timeline<DB: DrawingBackend>(
         .build_cartesian_2d(keyed(0f64..f.time.end(), f.time.ticks()), 0f64..n as f64)
         .s()?;
     let x_fmt = |v: &f64| f.time.label(*v);
-    let y_fmt = |_: &f64| String::new();
-    chart
-        .configure_mesh()
-        .x_desc(f.time.desc)
-        .y_labels(2)
-        .set_tick_mark_size(LabelAreaPosition::Left, 0)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .disable_y_mesh()
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(RGBColor(120, 120, 120))
-        .draw()
-        .s()?;
+    lane_mesh(
+        chart
+            .configure_mesh()
+            .x_desc(f.time.desc)
+            .x_label_formatter(&x_fmt),
+    )
+    .draw()
+    .s()?;
     let x_end = f.time.end();
     chart
         .draw_series((1..n).map(|i| {
@@ -456,23 +442,15 @@ pub(super) fn draw_interval<DB: DrawingBackend>(
         .build_cartesian_2d(lo..hi, 0f64..n as f64)
         .s()?;
     let x_fmt = |v: &f64| fmt_tick(*v);
-    let y_fmt = |_: &f64| String::new();
-    chart
-        .configure_mesh()
-        .x_desc(f.x_desc.as_str())
-        .x_labels(10)
-        .y_labels(2)
-        .set_tick_mark_size(LabelAreaPosition::Left, 0)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .disable_y_mesh()
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(RGBColor(120, 120, 120))
-        .draw()
-        .s()?;
+    lane_mesh(
+        chart
+            .configure_mesh()
+            .x_desc(f.x_desc.as_str())
+            .x_labels(10)
+            .x_label_formatter(&x_fmt),
+    )
+    .draw()
+    .s()?;
     let seed_c = RGBColor(150, 150, 150);
     let y_of = |i: usize| (n - 1 - i) as f64 + 0.5;
     for (i, r) in f.rows.iter().enumerate() {
@@ -559,21 +537,18 @@ pub(super) fn draw_scatter<DB: DrawingBackend>(
         .build_cartesian_2d(xlo..xhi, ylo..yhi)
         .s()?;
     let fmt = |v: &f64| fmt_tick(*v);
-    chart
-        .configure_mesh()
-        .x_desc(f.x_desc.as_str())
-        .y_desc(f.y_desc.as_str())
-        .x_labels(10)
-        .y_labels(8)
-        .x_label_formatter(&fmt)
-        .y_label_formatter(&fmt)
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(RGBColor(120, 120, 120))
-        .draw()
-        .s()?;
+    house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc(f.x_desc.as_str())
+            .y_desc(f.y_desc.as_str())
+            .x_labels(10)
+            .y_labels(8)
+            .x_label_formatter(&fmt)
+            .y_label_formatter(&fmt),
+    )
+    .draw()
+    .s()?;
     let front_c = PALETTE[3];
     let other_c = RGBColor(110, 110, 110);
     let mut front: Vec<(f64, f64)> = f

@@ -94,22 +94,14 @@ pub(super) fn draw_heat<DB: DrawingBackend>(
         .build_cartesian_2d(keyed(0f64..end, f.time.ticks()), 0f64..n as f64)
         .s()?;
     let x_fmt = |v: &f64| f.time.label(*v);
-    let y_fmt = |_: &f64| String::new();
-    chart
-        .configure_mesh()
-        .x_desc(f.time.desc)
-        .y_labels(2)
-        .set_tick_mark_size(LabelAreaPosition::Left, 0)
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .disable_y_mesh()
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(RGBColor(120, 120, 120))
-        .draw()
-        .s()?;
+    lane_mesh(
+        chart
+            .configure_mesh()
+            .x_desc(f.time.desc)
+            .x_label_formatter(&x_fmt),
+    )
+    .draw()
+    .s()?;
     let (bounds, log) = heat_bounds(f);
     let levels = bounds.len().saturating_sub(1).max(1);
     let color_of = |l: usize| heat_color(l as f64 / (levels.max(2) - 1) as f64);

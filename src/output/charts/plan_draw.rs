@@ -76,21 +76,18 @@ pub(super) fn draw_plan_cost<DB: DrawingBackend>(
             fmt_tick(*v)
         }
     };
-    chart
-        .configure_mesh()
-        .x_desc("SLO attainment (share of periods meeting the SLO; nines scale)")
-        .y_desc("cost per 730-h month (USD)")
-        .x_labels(8)
-        .y_labels(if log { (yhi - ylo) as usize + 1 } else { 8 })
-        .x_label_formatter(&x_fmt)
-        .y_label_formatter(&y_fmt)
-        .label_style(text_style(14))
-        .axis_desc_style(text_style(15))
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(GRID)
-        .axis_style(RGBColor(120, 120, 120))
-        .draw()
-        .s()?;
+    house_mesh(
+        chart
+            .configure_mesh()
+            .x_desc("SLO attainment (share of periods meeting the SLO; nines scale)")
+            .y_desc("cost per 730-h month (USD)")
+            .x_labels(8)
+            .y_labels(if log { (yhi - ylo) as usize + 1 } else { 8 })
+            .x_label_formatter(&x_fmt)
+            .y_label_formatter(&y_fmt),
+    )
+    .draw()
+    .s()?;
     let obj = f.objective.0;
     chart
         .draw_series(DashedLineSeries::new(

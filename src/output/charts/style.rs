@@ -1,6 +1,8 @@
 //! How charts look: sizes, colours, the embedded font, number and duration labels.
 
 use super::*;
+use plotters::chart::MeshStyle;
+use plotters::coord::types::RangedCoordf64;
 
 /// The font family every chart uses (registered from the embedded DejaVu Sans).
 pub(super) const FONT: &str = "sans-serif";
@@ -138,4 +140,31 @@ pub(super) fn lane_px(lanes: usize) -> u32 {
 
 pub(super) fn text_style(size: u32) -> TextStyle<'static> {
     (FONT, size).into_font().color(&DARK)
+}
+
+/// The house look of every chart's mesh: label sizes, no minor grid, a light major grid, grey axes.
+pub(super) fn house_mesh<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(text_style(14))
+        .axis_desc_style(text_style(15))
+        .light_line_style(TRANSPARENT)
+        .bold_line_style(GRID)
+        .axis_style(RGBColor(120, 120, 120))
+}
+
+/// The mesh of a chart of labelled lanes (timelines, heat maps, seed rows): the lanes' names are drawn
+/// by hand, so the y axis has no labels, ticks or grid of its own.
+pub(super) fn lane_mesh<'m, 'a, 'b, X: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, RangedCoordf64, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, RangedCoordf64, DB> {
+    house_mesh(mesh)
+        .y_labels(2)
+        .set_tick_mark_size(LabelAreaPosition::Left, 0)
+        .y_label_formatter(&no_label)
+        .disable_y_mesh()
+}
+
+fn no_label(_: &f64) -> String {
+    String::new()
 }
