@@ -721,6 +721,28 @@ struct SweepArgs {
     force: bool,
 }
 
+/// A sweep's or a plan's shard (`--shard`, `--shard-count` or the array-job variables) and `--jobs` (all
+/// cores when absent); the message and exit code 2 when either is bad.
+fn shard_and_jobs(
+    shard: Option<&str>,
+    shard_count: Option<usize>,
+    jobs: Option<usize>,
+) -> Result<(Option<Shard>, usize), ExitCode> {
+    let shard = Shard::resolve(shard, shard_count, |k| std::env::var(k).ok()).map_err(|e| {
+        eprintln!("error: {e}");
+        ExitCode::from(2)
+    })?;
+    let jobs = match jobs {
+        Some(0) => {
+            eprintln!("error: --jobs must be at least 1");
+            return Err(ExitCode::from(2));
+        }
+        Some(j) => j,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    Ok((shard, jobs))
+}
+
 fn sweep(a: SweepArgs) -> ExitCode {
     let sw = match sweep::load(&a.file) {
         Ok(s) => s,
@@ -729,20 +751,9 @@ fn sweep(a: SweepArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let shard = match Shard::resolve(a.shard.as_deref(), a.shard_count, |k| std::env::var(k).ok()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let jobs = match a.jobs {
-        Some(0) => {
-            eprintln!("error: --jobs must be at least 1");
-            return ExitCode::from(2);
-        }
-        Some(j) => j,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let (shard, jobs) = match shard_and_jobs(a.shard.as_deref(), a.shard_count, a.jobs) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let out = a
         .out
@@ -1062,20 +1073,9 @@ fn plan(a: PlanArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let shard = match Shard::resolve(a.shard.as_deref(), a.shard_count, |k| std::env::var(k).ok()) {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let jobs = match a.jobs {
-        Some(0) => {
-            eprintln!("error: --jobs must be at least 1");
-            return ExitCode::from(2);
-        }
-        Some(j) => j,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    let (shard, jobs) = match shard_and_jobs(a.shard.as_deref(), a.shard_count, a.jobs) {
+        Ok(x) => x,
+        Err(code) => return code,
     };
     let cands = plan::space::candidates(&p);
     let valid = cands.iter().filter(|c| c.skip.is_none()).count();
