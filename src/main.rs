@@ -48,6 +48,16 @@ enum Command {
         #[arg(long, value_enum)]
         detail: Option<DetailArg>,
     },
+    /// Write Parquet copies of a run's or a sweep's CSV files (timeseries.parquet beside timeseries.csv,
+    /// …), with column types, for pandas, polars and DuckDB (docs/outputs.md, "Parquet").
+    Parquet {
+        /// Output folders (every .csv directly in each) or CSV files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Check scenario files and print every problem; exit 2 if any.
     Validate {
         /// Scenario TOML files.
@@ -295,6 +305,7 @@ fn main() -> ExitCode {
             detail,
         }) => run(scenario.as_deref(), out, seed, quiet, force, detail),
         Some(Command::Validate { scenarios }) => validate(&scenarios),
+        Some(Command::Parquet { paths, quiet }) => parquet(&paths, quiet),
         Some(Command::Sweep {
             sweep: file,
             out,
@@ -675,6 +686,36 @@ fn warn(list: &[ecsim::warnings::Warning]) {
     for w in list {
         eprintln!("warning: {w}");
     }
+}
+
+/// `ecsim parquet`: exit 2 when a path is missing or a CSV is malformed, 1 when a file cannot be written.
+fn parquet(paths: &[PathBuf], quiet: bool) -> ExitCode {
+    use ecsim::output::parquet::{convert, csv_targets};
+    let files = match csv_targets(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for f in files {
+        let dest = f.with_extension("parquet");
+        match convert(&f, &dest) {
+            Ok(c) if !quiet => say!(
+                "wrote {} ({} rows, {} columns, {} bytes)",
+                dest.display(),
+                c.rows,
+                c.columns,
+                c.bytes
+            ),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(e.exit_code());
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn validate(paths: &[PathBuf]) -> ExitCode {

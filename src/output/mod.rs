@@ -13,6 +13,7 @@ pub mod detail;
 pub mod estimate;
 pub mod folder;
 pub mod not_modelled;
+pub mod parquet;
 pub mod plan_dims;
 pub mod report;
 
