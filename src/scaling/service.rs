@@ -218,6 +218,28 @@ struct PolicyState {
     out_cooldown: Option<(SimTime, u32)>,
 }
 
+/// Is target-tracking policy `p` (with state `st`, its newest datapoint present) sure to propose
+/// nothing? `propose` scales out on `high_datapoints` datapoints above the target, or on one from zero
+/// tasks, and in on `low_datapoints` below 0.9 × target unless scale-in is disabled: with no datapoint
+/// above (and a high alarm that needs at least one) and too few below, neither can happen. A `false`
+/// only means `propose` must be asked.
+fn quiet_tracking(p: &Policy, st: &PolicyState) -> bool {
+    match p {
+        Policy::TargetTracking {
+            disable_scale_in,
+            high_datapoints,
+            low_datapoints,
+            ..
+        } => {
+            st.last.is_some()
+                && st.above == 0
+                && *high_datapoints > 0
+                && (*disable_scale_in || st.below < *low_datapoints)
+        }
+        Policy::StepScaling { .. } => false,
+    }
+}
+
 impl PolicyState {
     /// The capacity a scale-out is computed from: the capacity before the scale-out whose cooldown is
     /// running, else the running count.
@@ -359,11 +381,16 @@ impl ServiceScaler {
             let v = value(p.metric());
             let st = &mut self.state[i];
             st.last = v;
+            // Target tracking with both alarms quiet (no datapoint above the target, fewer below it
+            // than the low alarm needs) proposes nothing: known here without `propose`'s call, which
+            // most datapoints of a fleet would otherwise pay (the same answer, see `quiet_tracking`).
+            let mut quiet = false;
             match (v, p) {
                 (Some(x), Policy::TargetTracking { target, .. }) => {
                     let run = |n: u32, on: bool| if on { n.saturating_add(1) } else { 0 };
                     st.above = run(st.above, x > *target);
                     st.below = run(st.below, x < 0.9 * target);
+                    quiet = quiet_tracking(p, st);
                 }
                 (
                     Some(x),
@@ -384,7 +411,12 @@ impl ServiceScaler {
                 }
             }
             // `max_by_key` keeps the last of equal maxima: so does `>=`.
-            match self.propose(i, now, running, false).0 {
+            let proposal = if quiet {
+                Proposal::None
+            } else {
+                self.propose(i, now, running, false).0
+            };
+            match proposal {
                 Proposal::Out(n) => {
                     if out.is_none_or(|o| n >= o.0) {
                         out = Some((n, i));
@@ -677,6 +709,46 @@ mod tests {
             high_datapoints: 3,
             low_datapoints: 15,
         }
+    }
+
+    /// `quiet_tracking` may answer for `propose` only where `propose` says nothing: over every alarm
+    /// setting (1 or 3 datapoints high, 1 or 15 low, scale-in on or off), run lengths 0–4 above and
+    /// 0–16 below, 0 or 10 running, with and without a scale-out cooldown's base of 0 tasks. The
+    /// quiet states must also occur (above = 0 with few below), or the shortcut would never be taken.
+    #[test]
+    fn quiet_tracking_only_where_propose_says_nothing() {
+        let mut quiet_seen = 0;
+        for (hd, ld, off) in [(3, 15, false), (1, 1, false), (3, 15, true), (1, 15, true)] {
+            let p = Policy::TargetTracking {
+                metric: ScalingMetric::Cpu,
+                target: 60.0,
+                scale_out_cooldown_ms: 300_000,
+                scale_in_cooldown_ms: 300_000,
+                disable_scale_in: off,
+                high_datapoints: hd,
+                low_datapoints: ld,
+            };
+            let mut s = ServiceScaler::new(1, 100, vec![p], 0.1);
+            for (above, below, running, cooldown) in (0..5u32).flat_map(|a| {
+                (0..17u32).flat_map(move |b| {
+                    [0u32, 10].into_iter().flat_map(move |r| {
+                        [None, Some((u64::MAX, 0u32))].map(move |c| (a, b, r, c))
+                    })
+                })
+            }) {
+                let st = &mut s.state[0];
+                (st.above, st.below, st.out_cooldown, st.last) =
+                    (above, below, cooldown, Some(50.0));
+                if quiet_tracking(&s.policies[0], &s.state[0]) {
+                    quiet_seen += 1;
+                    assert!(
+                        matches!(s.propose(0, 60_000, running, false).0, Proposal::None),
+                        "hd {hd} ld {ld} off {off} above {above} below {below} running {running}"
+                    );
+                }
+            }
+        }
+        assert!(quiet_seen > 100, "{quiet_seen} quiet states");
     }
 
     /// CPU steps from 30 % to 90 % with target 60 and 10 running: no action on the first two datapoints
