@@ -127,6 +127,7 @@ fn read(dir: &Path, warm_up_s: f64) -> io::Result<Option<(Samples, Vec<Chart>, T
         values: HashMap::new(),
     };
     let mut services: Vec<String> = Vec::new();
+    let mut service_ix: HashMap<String, usize> = HashMap::new();
     let mut providers: Vec<String> = Vec::new();
     ts.each(|rec| {
         let t = num(rec, it);
@@ -141,10 +142,16 @@ fn read(dir: &Path, warm_up_s: f64) -> io::Result<Option<(Samples, Vec<Chart>, T
         let keep = match scope {
             "service" => {
                 table.row(name, t, rec);
-                if !services.iter().any(|x| x == name) {
-                    services.push(name.to_string());
-                }
-                services.iter().position(|x| x == name).unwrap_or(0) < MAX_SERVICES
+                // By a map, not a search of the list: 2,000 services' rows searched it 1.4 G times.
+                let ix = match service_ix.get(name) {
+                    Some(&i) => i,
+                    None => {
+                        services.push(name.to_string());
+                        service_ix.insert(name.to_string(), services.len() - 1);
+                        services.len() - 1
+                    }
+                };
+                ix < MAX_SERVICES
             }
             "capacity_provider" => {
                 if !providers.iter().any(|x| x == name) {
