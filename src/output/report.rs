@@ -551,6 +551,24 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
     out.push_str("</tbody></table></div>\n</section>\n");
 }
 
+/// A fleet's worst services, in rank order, from the sections of their charts ("Service NAME (worst K of
+/// N…)", `charts::fleet`): the Explore charts show them rather than the first services. Empty for
+/// runs without fleet views.
+fn worst_services(list: &[IndexEntry]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for e in list {
+        let Some(rest) = e.section.strip_prefix("Service ") else {
+            continue;
+        };
+        if let Some((name, _)) = rest.rsplit_once(" (worst ")
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
 /// Write DIR/report.html for a run folder (renders the charts first if missing).
 ///
 /// The page holds the scenario's name, `summary.json` as tables, every chart of `charts/index.json`
@@ -619,8 +637,9 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         .get("warm_up_s")
         .and_then(serde_json::Value::as_f64)
         .unwrap_or(0.0);
+    let worst = worst_services(&list);
     let (explore, table) =
-        series::explore_section(&mut body, dir, &marks, log_unit(end_s).0, warm_up_s)?;
+        series::explore_section(&mut body, dir, &marks, log_unit(end_s).0, warm_up_s, &worst)?;
     if explore {
         nav.push(("explore".into(), "Explore".into()));
     }

@@ -224,3 +224,24 @@ fn a_log_of_long_events_stops_at_its_byte_budget() {
         fmt_grouped((6_000 - shown) as f64)
     )));
 }
+
+#[test]
+fn a_fleets_explore_charts_are_its_worst_services() {
+    // 25 services: the worst are s007 (SLO bad minutes), s003 (errors), s012 (highest p99), … — the
+    // Explore charts show those 5 (as the picture charts), not the first 12 (s000 …).
+    let d = tempfile::tempdir().unwrap();
+    fleet_folder(d.path(), 25, 30, 10);
+    let html = fs::read_to_string(write_run_report(d.path()).unwrap()).unwrap();
+    let data = &html[html.find("id=\"ts-data\">").unwrap()..];
+    let data = &data[..data.find("</script>").unwrap()];
+    for s in ["s007", "s003", "s012"] {
+        assert!(data.contains(&format!("\"{s}: ")), "{s} missing");
+    }
+    assert!(!data.contains("\"s000: "), "s000 is not among the worst");
+    assert!(html.contains("Services: the 5 worst (the Services table's rank"));
+    // 20 services: no fleet views, so the first 12 as before, without the sentence.
+    let d = tempfile::tempdir().unwrap();
+    fleet_folder(d.path(), charts::FLEET_THRESHOLD, 30, 10);
+    let html = fs::read_to_string(write_run_report(d.path()).unwrap()).unwrap();
+    assert!(html.contains("\"s000: ") && !html.contains("Services: the"));
+}
