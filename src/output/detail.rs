@@ -78,22 +78,24 @@ pub const SERVICE_STEPS_MS: [u64; 9] = [
 ];
 
 /// The service row interval of a fleet whose `[output] service_interval` is not set: the shortest step
-/// of [`SERVICE_STEPS_MS`] that is a whole multiple of the written rows' interval `row_ms` and gives
-/// `services` × (rows at 0 s and every interval to `duration_ms`) ≤ [`MAX_SERVICE_ROWS`]; past the
-/// steps, whole weeks. A 100-service week keeps 15 minutes (67,300 rows); 2,000 services over 30 days
-/// of hourly rows get 2 hours (722,000 rows, where 1 hour is 1,442,000).
+/// of [`SERVICE_STEPS_MS`], as a whole number of the written rows' interval `row_ms` (rounded down, at
+/// least one), that gives `services` × (rows at 0 s and every interval to `duration_ms`) ≤
+/// [`MAX_SERVICE_ROWS`]; past the steps, doubling weeks. A 100-service week keeps 15 minutes (67,300
+/// rows); 2,000 services over 30 days of hourly rows get 2 hours (722,000 rows, where 1 hour is
+/// 1,442,000).
 pub fn sized_service_interval(services: u64, duration_ms: u64, row_ms: u64) -> u64 {
     let row_ms = row_ms.max(1);
+    let whole = |iv: u64| (iv / row_ms).max(1) * row_ms;
     let rows = |iv: u64| services.saturating_mul(duration_ms.div_ceil(iv) + 1);
-    let fits = |iv: u64| iv >= row_ms && iv.is_multiple_of(row_ms);
     if let Some(iv) = SERVICE_STEPS_MS
         .into_iter()
-        .find(|&iv| fits(iv) && rows(iv) <= MAX_SERVICE_ROWS)
+        .map(whole)
+        .find(|&iv| rows(iv) <= MAX_SERVICE_ROWS)
     {
         return iv;
     }
-    // Whole weeks (in whole rows): at most 64 doublings, since the interval then passes any duration.
-    let mut iv = 604_800_000u64.div_ceil(row_ms) * row_ms;
+    // Doubling weeks: at most 64 doublings, since the interval then passes any duration.
+    let mut iv = whole(604_800_000);
     for _ in 0..64 {
         if rows(iv) <= MAX_SERVICE_ROWS || iv >= duration_ms {
             break;

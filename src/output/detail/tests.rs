@@ -289,7 +289,7 @@ fn the_service_interval_is_sized_by_the_run() {
     // 100 services, 7 days of minute rows: 15 min gives 100 × (672 + 1) = 67,300 rows: kept.
     assert_eq!(sized_service_interval(100, 7 * 24 * H, 60_000), 900_000);
     // 2,000 services, 30 days of hourly (sampled) rows: 1 h gives 2,000 × 721 = 1,442,000 > 1,000,000;
-    // 2 h gives 2,000 × 361 = 722,000. (15 and 30 min are not whole multiples of the rows' hour.)
+    // 2 h gives 2,000 × 361 = 722,000. (15 and 30 min round to the rows' hour.)
     assert_eq!(sized_service_interval(2_000, 30 * 24 * H, H), 2 * H);
     // 2,000 services, 30 days of minute rows: 15 min gives 2,000 × 2,881 = 5.76 M; 30 min 2.88 M;
     // 1 h 1.44 M; 2 h 722,000.
@@ -300,6 +300,9 @@ fn the_service_interval_is_sized_by_the_run() {
         sized_service_interval(100_000, 365 * 24 * H, 60_000),
         8 * 7 * 24 * H
     );
+    // 7-second periods: 15 minutes is not a whole number of them, so 128 of them (896 s), as the key
+    // rounds; 100 services × (⌈604,800 / 896⌉ + 1 = 676) = 67,600 rows.
+    assert_eq!(sized_service_interval(100, 7 * 24 * H, 7_000), 896_000);
     // An explicit key wins; the plan says which.
     let p = Plan::of(&spec("[output]\nsmall_services = 2\nservice_interval = \"1h\"", 3).unwrap());
     assert!(!p.sized);
