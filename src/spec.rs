@@ -237,8 +237,9 @@ pub struct OutputParams {
     pub detail: Detail,
     /// `auto` writes everything for scenarios with at most this many services (`[output] small_services`).
     pub small_services: usize,
-    /// `auto` past `small_services`: one service row per this long (`[output] service_interval`).
-    pub service_interval_ms: u64,
+    /// `auto` past `small_services`: one service row per this long (`[output] service_interval`);
+    /// `None`: sized by the run (`output::detail::Plan::of`).
+    pub service_interval_ms: Option<u64>,
 }
 
 /// How much of a run goes to the files (docs/outputs.md, "Detail levels").
@@ -260,7 +261,7 @@ impl Default for OutputParams {
             tasks_csv: true,
             detail: Detail::Auto,
             small_services: 20,
-            service_interval_ms: 15 * 60_000,
+            service_interval_ms: None,
         }
     }
 }

@@ -140,13 +140,69 @@ fn a_fleet_writes_aggregates_and_full_writes_every_row() {
         assert!((served.unwrap() - want).abs() <= 1e-5 * want.max(1.0));
     }
 
-    // events.csv: decisions and failures only (the full run's scaling lines all there, no task starts).
+    // events.csv: decisions and failures only (no task starts); of the scaling decisions, each
+    // service's first scale-out and first scale-in (one metric here), the full run's lines.
     let ev_a = fs::read_to_string(auto.join("events.csv")).unwrap();
     let ev_f = fs::read_to_string(full.join("events.csv")).unwrap();
     assert!(ev_f.contains(") has started ") && !ev_a.contains(") has started "));
-    let scaling = |t: &str| t.lines().filter(|l| l.contains(",scaling,")).count();
-    assert!(scaling(&ev_f) > 0);
-    assert_eq!(scaling(&ev_a), scaling(&ev_f));
+    // Decisions as (time_s, service, code, from, to), read as CSV (sentences may hold commas).
+    let decisions = |dir: &Path| -> Vec<(f64, String, String, u32, u32)> {
+        let mut r = csv::Reader::from_path(dir.join("events.csv")).unwrap();
+        (r.records().map(Result::unwrap))
+            .filter(|c| c[5] == *"scale_out" || c[5] == *"scale_in")
+            .map(|c| {
+                let (from, to) = (c[9].parse().unwrap(), c[10].parse().unwrap());
+                (
+                    c[0].parse().unwrap(),
+                    c[3].to_string(),
+                    c[5].to_string(),
+                    from,
+                    to,
+                )
+            })
+            .collect()
+    };
+    let (dec_a, dec_f) = (decisions(&auto), decisions(&full));
+    assert!(dec_f.len() > dec_a.len() && !dec_a.is_empty());
+    let mut seen = std::collections::HashSet::new();
+    let firsts: Vec<_> = (dec_f.iter())
+        .filter(|d| seen.insert((d.1.clone(), d.2.clone())))
+        .cloned()
+        .collect();
+    assert_eq!(dec_a, firsts);
+    // scaling.csv: per service and 15 minutes, the full run's decisions counted, with the desired count
+    // before the first and after the last.
+    let mut want: std::collections::BTreeMap<(String, u64), (u32, u32, u32, u32)> =
+        Default::default();
+    for (t, svc, code, from, to) in &dec_f {
+        let end = ((t / 900.0).ceil() * 900.0).min(7200.0) as u64;
+        let e = want
+            .entry((svc.clone(), end))
+            .or_insert((0, 0, *from, *from));
+        if code == "scale_out" {
+            e.0 += 1
+        } else {
+            e.1 += 1
+        }
+        e.3 = *to;
+    }
+    let sc = fs::read_to_string(auto.join("scaling.csv")).unwrap();
+    let mut lines = sc.lines();
+    assert_eq!(
+        lines.next(),
+        Some("time_s,clock,service,scale_outs,scale_ins,from,to,desired_min,desired_max")
+    );
+    let got: std::collections::BTreeMap<(String, u64), (u32, u32, u32, u32)> = lines
+        .map(|l| {
+            let c: Vec<&str> = l.split(',').collect();
+            let n = |i: usize| c[i].parse::<u32>().unwrap();
+            let key = (c[2].to_string(), c[0].parse::<f64>().unwrap() as u64);
+            assert!(n(7) <= n(5).min(n(6)) && n(8) >= n(5).max(n(6)), "{l}");
+            (key, (n(3), n(4), n(5), n(6)))
+        })
+        .collect();
+    assert_eq!(got, want);
+    assert!(!full.join("scaling.csv").exists());
     // The summaries differ only in that warning (and the wall time).
     let strip = |s: String| -> String {
         s.lines()

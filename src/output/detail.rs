@@ -14,7 +14,9 @@
 //! out is said in a warning ([`OUTPUT_DETAIL`]) on stderr, in `summary.json` and at the top of the report.
 
 use std::collections::HashMap;
+use std::io::Write;
 
+use super::scaling::ScalingRows;
 use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord, What};
 use crate::spec::{Detail, Spec};
 use crate::warnings::Warning;
@@ -52,6 +54,55 @@ pub struct Plan {
     pub service_rows_every: u64,
     /// Fleet: the service row interval, ms (the written rows' interval when not aggregated).
     pub service_interval_ms: u64,
+    /// Fleet: `timeseries_interval` samples the rows, so a service row is the sample at its interval's
+    /// end, not a fold of the samples (sums over sampled periods would be wrong).
+    pub sampled: bool,
+    /// Fleet: the service interval was chosen by [`sized_service_interval`] (no `service_interval` key).
+    pub sized: bool,
+}
+
+/// Most service rows a fleet's `timeseries.csv` gets when `[output] service_interval` is not set (about
+/// 140 MB at 140 bytes a row): the interval is the shortest of [`SERVICE_STEPS_MS`] that keeps to it.
+pub const MAX_SERVICE_ROWS: u64 = 1_000_000;
+/// The service row intervals the rule chooses from: 15 minutes (the default), then whole clock steps.
+pub const SERVICE_STEPS_MS: [u64; 9] = [
+    900_000,
+    1_800_000,
+    3_600_000,
+    7_200_000,
+    10_800_000,
+    21_600_000,
+    43_200_000,
+    86_400_000,
+    604_800_000,
+];
+
+/// The service row interval of a fleet whose `[output] service_interval` is not set: the shortest step
+/// of [`SERVICE_STEPS_MS`], as a whole number of the written rows' interval `row_ms` (rounded down, at
+/// least one), that gives `services` × (rows at 0 s and every interval to `duration_ms`) ≤
+/// [`MAX_SERVICE_ROWS`]; past the steps, doubling weeks. A 100-service week keeps 15 minutes (67,300
+/// rows); 2,000 services over 30 days of hourly rows get 2 hours (722,000 rows, where 1 hour is
+/// 1,442,000).
+pub fn sized_service_interval(services: u64, duration_ms: u64, row_ms: u64) -> u64 {
+    let row_ms = row_ms.max(1);
+    let whole = |iv: u64| (iv / row_ms).max(1) * row_ms;
+    let rows = |iv: u64| services.saturating_mul(duration_ms.div_ceil(iv) + 1);
+    if let Some(iv) = SERVICE_STEPS_MS
+        .into_iter()
+        .map(whole)
+        .find(|&iv| rows(iv) <= MAX_SERVICE_ROWS)
+    {
+        return iv;
+    }
+    // Doubling weeks: at most 64 doublings, since the interval then passes any duration.
+    let mut iv = whole(604_800_000);
+    for _ in 0..64 {
+        if rows(iv) <= MAX_SERVICE_ROWS || iv >= duration_ms {
+            break;
+        }
+        iv = iv.saturating_mul(2);
+    }
+    iv
 }
 
 impl Plan {
@@ -64,6 +115,8 @@ impl Plan {
             small_services: 0,
             service_rows_every: 1,
             service_interval_ms: 1,
+            sampled: false,
+            sized: false,
         }
     }
 
@@ -78,11 +131,10 @@ impl Plan {
             Detail::Auto => Applied::Fleet,
         };
         let row_ms = spec.metric_period_ms.max(1) * o.timeseries_every.max(1);
-        let every = if o.timeseries_every > 1 {
-            1
-        } else {
-            (o.service_interval_ms / row_ms).max(1)
-        };
+        let interval_ms = o
+            .service_interval_ms
+            .unwrap_or_else(|| sized_service_interval(services as u64, spec.duration_ms, row_ms));
+        let every = (interval_ms / row_ms).max(1);
         Plan {
             requested: o.detail,
             applied,
@@ -90,12 +142,19 @@ impl Plan {
             small_services: o.small_services,
             service_rows_every: every,
             service_interval_ms: row_ms * every,
+            sampled: o.timeseries_every > 1,
+            sized: o.service_interval_ms.is_none(),
         }
     }
 
     /// Is `tasks.csv` written?
     pub fn tasks_file(&self) -> bool {
         self.applied == Applied::Full
+    }
+
+    /// Is `scaling.csv` written (the fleet outputs' scaling decisions, [`super::scaling`])?
+    pub fn scaling_file(&self) -> bool {
+        self.applied == Applied::Fleet
     }
 
     /// Are `events.csv` and `timeseries.csv` written?
@@ -114,6 +173,9 @@ impl Plan {
         }
         if self.row_files() {
             f.push("events.csv");
+        }
+        if self.scaling_file() {
+            f.push("scaling.csv");
         }
         f
     }
@@ -136,17 +198,31 @@ impl Plan {
             Applied::Fleet => format!(
                 "detail \"{word}\" with {} services (more than [output] small_services = {}): timeseries.csv has \
                  the cluster, capacity-provider and fleet rows (p50, p90, max and total across services) every \
-                 written period and one row per service every {}{}; tasks.csv is not written; events.csv keeps \
-                 decisions and failures, not task starts, stops, steady states or instance registrations; {how}",
+                 written period and one row per service every {}{}{}; tasks.csv is not written; events.csv keeps \
+                 decisions and failures, not task starts, stops, steady states or instance registrations; \
+                 scaling.csv counts each service's scaling decisions per {} (events.csv keeps its first \
+                 scale-out and scale-in as examples); {how}",
                 self.services,
                 self.small_services,
                 super::estimate::dur(self.service_interval_ms),
-                if self.service_rows_every > 1 {
+                if self.sampled {
+                    ", the sample at each interval's end (timeseries_interval samples the periods)"
+                } else if self.service_rows_every > 1 {
                     " (served, errors and messages summed; utilisation, request rate and capacity averaged; \
                      latency percentiles the worst period's; counts, backlog and cost at the end)"
                 } else {
-                    " (as timeseries_interval samples them)"
+                    ""
                 },
+                if self.sized {
+                    format!(
+                        " (an interval chosen so that services × rows stay within {}; [output] service_interval \
+                         sets it)",
+                        super::estimate::thousands(MAX_SERVICE_ROWS)
+                    )
+                } else {
+                    String::new()
+                },
+                super::estimate::dur(self.service_interval_ms),
             ),
         };
         Some(Warning::new(OUTPUT_DETAIL, None, msg))
@@ -339,6 +415,8 @@ pub struct DetailSink<S: Sink> {
     tick: Option<u64>,
     /// The current tick's service figures, by [`FLEET_COLS`] column.
     cols: [Vec<f64>; FLEET_COLS],
+    /// Fleet: `scaling.csv`, where the scaling decisions go ([`super::scaling`]).
+    scaling: Option<ScalingRows<Box<dyn Write>>>,
 }
 
 impl<S: Sink> DetailSink<S> {
@@ -352,6 +430,24 @@ impl<S: Sink> DetailSink<S> {
             cursor: 0,
             tick: None,
             cols: std::array::from_fn(|_| Vec::new()),
+            scaling: None,
+        }
+    }
+
+    /// Fold a fleet's scaling decisions into `scaling.csv` written to `out` (without it they stay in
+    /// `events.csv`).
+    pub fn with_scaling(mut self, out: Box<dyn Write>) -> Self {
+        if self.plan.scaling_file() {
+            self.scaling = Some(ScalingRows::new(out, self.plan.service_interval_ms));
+        }
+        self
+    }
+
+    /// Write the scaling rows still folded (after [`Self::finish`]); the file's first write error.
+    pub fn finish_scaling(&mut self) -> std::io::Result<()> {
+        match self.scaling.take() {
+            Some(s) => s.finish().map(drop),
+            None => Ok(()),
         }
     }
 
@@ -406,6 +502,10 @@ impl<S: Sink> DetailSink<S> {
         let i = self.slot(&row.name);
         self.cursor = i + 1;
         let acc = &mut self.accs[i];
+        if self.plan.sampled {
+            // The sample at the interval's end (or the run's), not a fold of samples.
+            *acc = Acc::default();
+        }
         acc.add(row);
         // An interval ends at a whole multiple of it (the row at 0 s is one of its own).
         if acc.n >= self.plan.service_rows_every
@@ -454,8 +554,18 @@ impl<S: Sink> Sink for DetailSink<S> {
     fn event(&mut self, rec: &EventRecord, spec: &Spec) {
         match self.plan.applied {
             Applied::Full => self.inner.event(rec, spec),
-            Applied::Fleet if keeps_event(rec) => self.inner.event(rec, spec),
-            Applied::Fleet | Applied::Summary => {}
+            Applied::Fleet => {
+                if let Some(sc) = &mut self.scaling
+                    && sc.fold(rec, spec)
+                {
+                    if sc.example(rec) {
+                        self.inner.event(rec, spec);
+                    }
+                } else if keeps_event(rec) {
+                    self.inner.event(rec, spec);
+                }
+            }
+            Applied::Summary => {}
         }
     }
 

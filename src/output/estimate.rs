@@ -6,7 +6,9 @@
 //! `timeseries.csv` is known in advance: one row per metric period (every `timeseries_interval`) for each
 //! service, the cluster and each capacity provider. `tasks.csv` and `events.csv` depend on what happens;
 //! they count here at their floor (one row per task the services start with), so the estimate is a lower
-//! bound of what is written. Each detail level ([`super::detail`]) is estimated by what it writes.
+//! bound of what is written (so is a fleet's `scaling.csv`, a row only where a service scaled). Each
+//! detail level ([`super::detail`]) is estimated by what it writes, a fleet's service rows at the
+//! interval [`super::detail::sized_service_interval`] chooses.
 
 use super::detail::{Applied, FLEET_ROWS, Plan};
 use crate::spec::Spec;
@@ -206,7 +208,7 @@ pub(crate) fn dur(ms: u64) -> String {
     }
 }
 
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
@@ -333,6 +335,25 @@ mod tests {
         // 20 services: auto is full (576,001 × 22 rows).
         let s = fleet(20, "");
         assert_eq!(of(&s).series_rows, 576_001 * 22);
+    }
+
+    #[test]
+    fn a_large_fleets_service_rows_follow_the_sized_interval() {
+        // Issue #9's large shape: 2,000 services, 30 days of hourly rows (timeseries_interval = "1h").
+        // 721 ticks × (cluster + provider + 4 fleet rows) = 4,326 rows; service rows every 2 hours (1 hour
+        // would be 2,000 × 721 = 1,442,000 > 1,000,000): 361 × 2,000 = 722,000; 726,326 rows × 110 bytes
+        // = 79,895,860 bytes.
+        let mut s = fleet(2_000, "");
+        s.duration_ms = 30 * 86_400_000;
+        s.output.timeseries_every = 60;
+        let plan = Plan::of(&s);
+        assert_eq!(plan.service_interval_ms, 7_200_000);
+        let e = of(&s);
+        assert_eq!(e.series_rows, 726_326);
+        assert_eq!(e.written(), 79_895_860); // no tasks.csv in a fleet's outputs
+        // With the interval set to 1 hour: 4,326 + 1,442,000 rows.
+        s.output.service_interval_ms = Some(3_600_000);
+        assert_eq!(of(&s).series_rows, 1_446_326);
     }
 
     #[test]

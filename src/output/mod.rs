@@ -16,6 +16,7 @@ pub mod not_modelled;
 pub mod parquet;
 pub mod plan_dims;
 pub mod report;
+pub mod scaling;
 
 use std::fs;
 use std::io;
@@ -70,15 +71,21 @@ where
     let (tasks, tasks_done) = file("tasks.csv", plan.tasks_file())?;
     let (events, events_done) = file("events.csv", plan.row_files())?;
     let (series, series_done) = file("timeseries.csv", plan.row_files())?;
+    let (scaling, scaling_done) = file("scaling.csv", plan.scaling_file())?;
     // `wall_seconds` counts until the last row is on disk: the writer thread may finish after the
     // simulation.
     let wall = std::time::Instant::now();
     let mut layered = detail::DetailSink::new(CsvSink::start(tasks, events, series)?, plan);
+    if let Some(f) = scaling {
+        layered = layered.with_scaling(Box::new(io::BufWriter::with_capacity(1 << 20, f)));
+    }
     let summary = crate::metrics::finite::checked(&mut layered, f);
     layered.finish();
+    let scaled = layered.finish_scaling();
     let written = layered.into_inner().finish();
     let mut summary = summary.map_err(io::Error::other)?;
     written?;
+    scaled?;
     summary.wall_seconds = summary.wall_seconds.max(wall.elapsed().as_secs_f64());
     summary.warnings.extend(plan.note());
     let mut json = serde_json::to_string_pretty(&summary_json(&summary))?;
@@ -86,9 +93,15 @@ where
     let (mut file, summary_done) = atomic::create(&dir.join("summary.json"))?;
     io::Write::write_all(&mut file, json.as_bytes())?;
     drop(file);
-    for p in [tasks_done, events_done, series_done, Some(summary_done)]
-        .into_iter()
-        .flatten()
+    for p in [
+        tasks_done,
+        events_done,
+        series_done,
+        scaling_done,
+        Some(summary_done),
+    ]
+    .into_iter()
+    .flatten()
     {
         p.commit()?;
     }

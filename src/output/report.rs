@@ -26,6 +26,9 @@ use crate::numfmt::{fmt_grouped, fmt_value};
 
 /// At most this many events are embedded in a run's report: the first pages of the event log.
 pub const MAX_EVENTS: usize = 5000;
+/// ...and no more once their rows pass this many bytes (a fleet's events were 334 bytes a row: 5,000
+/// rows were 1.7 MB of a page that must stay under 5 MB).
+pub const LOG_BYTES: usize = 1_000_000;
 /// The event log shows this many matching rows at a time.
 pub const LOG_PAGE: usize = 500;
 
@@ -132,7 +135,8 @@ fn page_end(out: &mut String, sources: &str, scripts: &[&str]) {
 }
 
 /// At most this many bytes of SVG are inlined in one page, so that the report stays under 5 MB at any
-/// size (with the interactive charts' data, about 1 MB, and the event log, about 1.5 MB at most). Past it
+/// size (with the interactive charts' data, under 1 MB, the event log, under [`LOG_BYTES`], and the
+/// services table, under about 500 kB). Past it
 /// a chart is a link to its files in `charts/`; fleet-wide charts (not "Service …") are inlined first.
 pub const INLINE_SVG_BUDGET: u64 = 2_000_000;
 
@@ -237,9 +241,20 @@ fn value_text(v: &serde_json::Value) -> String {
     }
 }
 
-/// `(key path, value)` of every leaf under `v`, keys joined with dots.
+/// `(key path, value)` of every leaf under `v`, keys joined with dots. A fleet's per-service maps
+/// (`by_service` with more than [`charts::FLEET_THRESHOLD`] entries) are one line pointing to the
+/// Services table and `summary.json`: 2,000 services' costs, requests and SLOs were 470 kB of cards.
 fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    let per_service = prefix == "by_service" || prefix.ends_with(".by_service");
     match v {
+        serde_json::Value::Object(m) if per_service && m.len() > charts::FLEET_THRESHOLD => out
+            .push((
+                prefix.to_string(),
+                format!(
+                    "{} services: each in summary.json (and the Services table)",
+                    fmt_grouped(m.len() as f64)
+                ),
+            )),
         serde_json::Value::Object(m) if !m.is_empty() => {
             for (k, x) in m {
                 let p = if prefix.is_empty() {
@@ -429,12 +444,14 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
     ev.each(|rec| {
         let kind = cell(rec, ik);
         let service = cell(rec, is);
-        let row = (log.total < MAX_EVENTS).then_some(log.total);
+        // The first rows are shown, so while they are, the row's number is the count so far.
+        let show = log.shown < MAX_EVENTS && log.rows.len() < LOG_BYTES;
+        let row = show.then_some(log.total);
         log.marks.add(num(rec, it), kind, service, row);
         log.total += 1;
         *log.kinds.entry(kind.to_string()).or_default() += 1;
         log.services.insert(service.to_string());
-        if log.shown < MAX_EVENTS {
+        if show {
             log.shown += 1;
             let t = num(rec, it);
             let clk = match cell(rec, ic) {
@@ -534,6 +551,24 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
     out.push_str("</tbody></table></div>\n</section>\n");
 }
 
+/// A fleet's worst services, in rank order, from the sections of their charts ("Service NAME (worst K of
+/// N…)", `charts::fleet`): the Explore charts show them rather than the first services. Empty for
+/// runs without fleet views.
+fn worst_services(list: &[IndexEntry]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for e in list {
+        let Some(rest) = e.section.strip_prefix("Service ") else {
+            continue;
+        };
+        if let Some((name, _)) = rest.rsplit_once(" (worst ")
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_string());
+        }
+    }
+    names
+}
+
 /// Write DIR/report.html for a run folder (renders the charts first if missing).
 ///
 /// The page holds the scenario's name, `summary.json` as tables, every chart of `charts/index.json`
@@ -602,8 +637,9 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         .get("warm_up_s")
         .and_then(serde_json::Value::as_f64)
         .unwrap_or(0.0);
+    let worst = worst_services(&list);
     let (explore, table) =
-        series::explore_section(&mut body, dir, &marks, log_unit(end_s).0, warm_up_s)?;
+        series::explore_section(&mut body, dir, &marks, log_unit(end_s).0, warm_up_s, &worst)?;
     if explore {
         nav.push(("explore".into(), "Explore".into()));
     }

@@ -52,7 +52,7 @@ impl<'s> Ctx<'s> {
                     ),
                 );
             } else {
-                out.service_interval_ms = d.0;
+                out.service_interval_ms = Some(d.0);
             }
         }
     }

@@ -10,6 +10,8 @@ fn fleet_plan() -> Plan {
         small_services: 1,
         service_rows_every: 2,
         service_interval_ms: 120_000,
+        sampled: false,
+        sized: false,
     }
 }
 
@@ -279,4 +281,118 @@ fn nearest_rank_is_the_summarys_rule() {
     assert_eq!(nearest_rank(&mut v.clone(), 0.9), Some(9.0));
     assert_eq!(nearest_rank(&mut v.clone(), 0.91), Some(10.0));
     assert_eq!(nearest_rank(&mut [], 0.5), None);
+}
+
+#[test]
+fn the_service_interval_is_sized_by_the_run() {
+    const H: u64 = 3_600_000;
+    // 100 services, 7 days of minute rows: 15 min gives 100 × (672 + 1) = 67,300 rows: kept.
+    assert_eq!(sized_service_interval(100, 7 * 24 * H, 60_000), 900_000);
+    // 2,000 services, 30 days of hourly (sampled) rows: 1 h gives 2,000 × 721 = 1,442,000 > 1,000,000;
+    // 2 h gives 2,000 × 361 = 722,000. (15 and 30 min round to the rows' hour.)
+    assert_eq!(sized_service_interval(2_000, 30 * 24 * H, H), 2 * H);
+    // 2,000 services, 30 days of minute rows: 15 min gives 2,000 × 2,881 = 5.76 M; 30 min 2.88 M;
+    // 1 h 1.44 M; 2 h 722,000.
+    assert_eq!(sized_service_interval(2_000, 30 * 24 * H, 60_000), 2 * H);
+    // 100,000 services over a year: a day gives 100,000 × 366 = 36.6 M; weeks: 1 w 5.4 M, 2 w 2.8 M,
+    // 4 w 1.5 M, 8 w 100,000 × (⌈365 / 56⌉ + 1) = 800,000.
+    assert_eq!(
+        sized_service_interval(100_000, 365 * 24 * H, 60_000),
+        8 * 7 * 24 * H
+    );
+    // 7-second periods: 15 minutes is not a whole number of them, so 128 of them (896 s), as the key
+    // rounds; 100 services × (⌈604,800 / 896⌉ + 1 = 676) = 67,600 rows.
+    assert_eq!(sized_service_interval(100, 7 * 24 * H, 7_000), 896_000);
+    // An explicit key wins; the plan says which.
+    let p = Plan::of(&spec("[output]\nsmall_services = 2\nservice_interval = \"1h\"", 3).unwrap());
+    assert!(!p.sized);
+    let p = Plan::of(&spec("[output]\nsmall_services = 2", 3).unwrap());
+    assert!(p.sized);
+    assert!(p.note().unwrap().message.contains("within 1,000,000"));
+}
+
+#[test]
+fn sampled_rows_keep_the_sample_at_the_intervals_end() {
+    // Rows every minute standing for samples; a service row every 2 of them: the second, unfolded.
+    let plan = Plan {
+        sampled: true,
+        ..fleet_plan()
+    };
+    let mut d = DetailSink::new(MemorySink::default(), plan);
+    for t in 0..=3 {
+        d.series(&svc(
+            t,
+            "a",
+            2 + t as u32,
+            10.0,
+            60.0 * (t + 1) as f64,
+            50.0,
+        ));
+    }
+    d.finish();
+    let rows: Vec<_> = (d.into_inner().series.into_iter())
+        .filter(|r| r.scope == "service")
+        .map(|r| (r.time_ms / 60_000, r.running, r.served))
+        .collect();
+    // 0 min is its own row; 2 min the sample at 2 (not 120 + 180 served); 3 min the run's last.
+    assert_eq!(
+        rows,
+        [
+            (0, Some(2), Some(60.0)),
+            (2, Some(4), Some(180.0)),
+            (3, Some(5), Some(240.0))
+        ]
+    );
+}
+
+#[test]
+fn a_fleets_scaling_decisions_go_to_scaling_csv_with_examples_in_events() {
+    use crate::spec::ServiceId;
+    let s = spec("[output]\nsmall_services = 2", 3).unwrap();
+    let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.borrow_mut().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut d = DetailSink::new(MemorySink::default(), Plan::of(&s))
+        .with_scaling(Box::new(Shared(buf.clone())));
+    let dec = |t_s: u64, from: u32, to: u32| EventRecord {
+        time_ms: t_s * 1000,
+        service: Some(ServiceId(1)),
+        what: What::Scaling {
+            out: to > from,
+            from,
+            to,
+            metric: "ECSServiceAverageCPUUtilization",
+            target: Some(60.0),
+            reason: String::new(),
+        },
+    };
+    // Three outs and an in within the first 15 minutes; a failure in between.
+    for e in [
+        dec(60, 1, 2),
+        dec(120, 2, 3),
+        dec(180, 3, 2),
+        dec(240, 2, 4),
+    ] {
+        d.event(&e, &s);
+    }
+    d.event(&ev(What::UnableToPlace { closest: None }), &s);
+    d.finish();
+    d.finish_scaling().unwrap();
+    let kept: Vec<&str> = (d.inner_mut().events.iter()).map(|e| e.code).collect();
+    // The first scale-out and the first scale-in as sentences, and the failure.
+    assert_eq!(kept, ["scale_out", "scale_in", "unable_to_place"]);
+    let out = String::from_utf8(buf.borrow().clone()).unwrap();
+    assert_eq!(
+        out,
+        "time_s,clock,service,scale_outs,scale_ins,from,to,desired_min,desired_max\n\
+         900.000,00:15:00,s1,3,1,1,4,1,4\n"
+    );
 }

@@ -154,3 +154,94 @@ fn a_200_service_report_stays_under_5_mb_with_every_service_and_a_paged_log() {
     assert!(html.contains("fleet-heatmap-cpu"));
     assert!(!html.contains("service-s150-tasks"));
 }
+
+#[test]
+fn a_3000_service_report_stays_under_5_mb_with_the_worst_services_listed() {
+    // 3,000 services (past MAX_TABLE_ROWS) over 48 periods, the log full (MAX_EVENTS long lines), and a
+    // summary with per-service maps as a run writes them (requests, cost and SLO by service).
+    let d = tempfile::tempdir().unwrap();
+    let n = 3_000;
+    fleet_folder(d.path(), n, 48, MAX_EVENTS + 10);
+    let by = |f: &dyn Fn(usize) -> String| {
+        (0..n)
+            .map(|s| format!("\"s{s:03}\":{}", f(s)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let summary = format!(
+        "{{\"scenario\":\"fleet-test\",\"simulated_seconds\":2880,\
+         \"requests\":{{\"total\":1,\"by_service\":{{{}}}}},\
+         \"cost_usd\":{{\"total\":1,\"by_service\":{{{}}}}},\
+         \"slo\":{{\"met\":false,\"by_service\":{{{}}}}}}}",
+        by(&|s| format!("{{\"total\":{s},\"served\":{s},\"dropped\":0}}")),
+        by(&|s| format!("{}.25", s)),
+        by(&|_| {
+            "{\"bad_minutes\":1,\"minutes\":48,\"attainment\":0.979,\"met\":false,\"objective\":0.99}".into()
+        }),
+    );
+    fs::write(d.path().join("summary.json"), summary).unwrap();
+    let page = write_run_report(d.path()).unwrap();
+    let html = fs::read_to_string(page).unwrap();
+    assert!(html.len() < 5_000_000, "{} bytes", html.len());
+    let table = &html[html.find("id=\"services-table\"").unwrap()..];
+    let table = &table[..table.find("</table>").unwrap()];
+    assert_eq!(table.matches("<tr><td>").count(), services::MAX_TABLE_ROWS);
+    // s007 (the most SLO bad minutes) is rank 1 and listed; the note says what is left out.
+    assert!(table.contains("<tr><td>s007</td><td class=\"n\">1</td>"));
+    assert!(html.contains("lists the 2000 worst of the 3000 services"));
+    // The per-service maps are one line each, not 3,000 rows of cards.
+    assert_eq!(
+        html.matches("3,000 services: each in summary.json").count(),
+        3
+    );
+    assert!(!html.contains("<th>by_service.s2999.total</th>"));
+}
+
+#[test]
+fn a_log_of_long_events_stops_at_its_byte_budget() {
+    // 6,000 events of about 600 bytes a row: 5,000 would be 3 MB; the page holds the rows up to the
+    // first that passes LOG_BYTES (1 MB), about 1,650 of them, and says how many are left out.
+    let d = tempfile::tempdir().unwrap();
+    fleet_folder(d.path(), 21, 10, 0);
+    let mut ev = String::from("time_s,clock,kind,service,message\n");
+    let long = "x".repeat(480);
+    for i in 0..6_000 {
+        let _ = writeln!(ev, "{i},,scaling,s001,{long} {i}");
+    }
+    fs::write(d.path().join("events.csv"), ev).unwrap();
+    let html = fs::read_to_string(write_run_report(d.path()).unwrap()).unwrap();
+    let shown = html.matches("<tr data-t=").count();
+    let rows = &html[html.find("<tr data-t=").unwrap()
+        ..html.rfind("</tbody></table></div>\n</section>").unwrap()];
+    assert!(
+        rows.len() >= LOG_BYTES && rows.len() < LOG_BYTES + 1_000,
+        "{}",
+        rows.len()
+    );
+    assert!((1_500..2_000).contains(&shown), "{shown}");
+    assert!(html.contains(&format!(
+        "{} more are left out of it",
+        fmt_grouped((6_000 - shown) as f64)
+    )));
+}
+
+#[test]
+fn a_fleets_explore_charts_are_its_worst_services() {
+    // 25 services: the worst are s007 (SLO bad minutes), s003 (errors), s012 (highest p99), … — the
+    // Explore charts show those 5 (as the picture charts), not the first 12 (s000 …).
+    let d = tempfile::tempdir().unwrap();
+    fleet_folder(d.path(), 25, 30, 10);
+    let html = fs::read_to_string(write_run_report(d.path()).unwrap()).unwrap();
+    let data = &html[html.find("id=\"ts-data\">").unwrap()..];
+    let data = &data[..data.find("</script>").unwrap()];
+    for s in ["s007", "s003", "s012"] {
+        assert!(data.contains(&format!("\"{s}: ")), "{s} missing");
+    }
+    assert!(!data.contains("\"s000: "), "s000 is not among the worst");
+    assert!(html.contains("Services: the 5 worst (the Services table's rank"));
+    // 20 services: no fleet views, so the first 12 as before, without the sentence.
+    let d = tempfile::tempdir().unwrap();
+    fleet_folder(d.path(), charts::FLEET_THRESHOLD, 30, 10);
+    let html = fs::read_to_string(write_run_report(d.path()).unwrap()).unwrap();
+    assert!(html.contains("\"s000: ") && !html.contains("Services: the"));
+}

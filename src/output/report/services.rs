@@ -1,12 +1,17 @@
 //! The report's table of every service: figures per service from `timeseries.csv` (whatever interval
 //! its service rows have), sortable by any column and searchable by name (`tables.js`). A row is a
-//! few hundred bytes, so 2,000 services stay under 1 MB of page.
+//! few hundred bytes, so 2,000 services stay under 1 MB of page; past [`MAX_TABLE_ROWS`] services the
+//! table lists the worst of them (the page stays under 5 MB at any size).
 
 use std::fmt::Write as _;
 
 use super::super::charts::{self, Badness, FLEET_THRESHOLD, WORST_N};
 use super::escape;
 use crate::numfmt::fmt_value;
+
+/// Most rows of the table: a larger fleet's table lists its worst services by rank (about 250 bytes
+/// a row, so at most about 500 kB).
+pub const MAX_TABLE_ROWS: usize = 2_000;
 
 /// Running sums of one service's rows.
 #[derive(Default)]
@@ -132,12 +137,20 @@ impl Table {
              <input id=\"svc-filter\" type=\"search\" data-filter-table=\"services-table\" placeholder=\"name\"/></label>\
              <span id=\"svc-count\" class=\"note\"></span></div>\n<p class=\"note\">From <code>timeseries.csv</code>. Click a \
              column's header to sort by it. <i>rank</i>: 1 is the worst service — most SLO bad periods (after the warm-up), \
-             then most failed requests, then the highest mean p99{}.</p>\n\
+             then most failed requests, then the highest mean p99{}.{}</p>\n\
              <div class=\"wide svc\"><table class=\"grid sortable\" id=\"services-table\"><thead><tr><th>service</th><th>rank</th>\
              <th>running tasks, mean</th><th>max</th><th>CPU %, mean</th><th>max</th><th>p99 ms, mean</th><th>max</th>\
              <th>failed requests</th><th>SLO bad periods</th><th>cost so far, USD</th></tr></thead>\n<tbody>\n",
             if n > FLEET_THRESHOLD {
                 format!("; the {WORST_N} worst have charts of their own below")
+            } else {
+                String::new()
+            },
+            if n > MAX_TABLE_ROWS {
+                format!(
+                    " The table lists the {MAX_TABLE_ROWS} worst of the {n} services (ranks 1 to {MAX_TABLE_ROWS}), to keep \
+                     the page under 5 MB; <code>timeseries.csv</code> and <code>summary.json</code> have every service."
+                )
             } else {
                 String::new()
             }
@@ -150,6 +163,9 @@ impl Table {
             }
         };
         for (i, (name, a)) in self.names.iter().zip(&self.accs).enumerate() {
+            if rank[i] > MAX_TABLE_ROWS {
+                continue;
+            }
             let running_mean = if a.n_running == 0 {
                 f64::NAN
             } else {
