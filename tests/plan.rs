@@ -289,24 +289,32 @@ fn ecsim() -> Command {
 
 #[test]
 fn resumes_after_a_kill() {
+    resume_after_a_kill(SearchMode::Exhaustive);
+}
+
+/// Racing's probes decide from the records in candidate order: a killed racing plan resumes to the same
+/// outputs too.
+#[test]
+fn racing_resumes_after_a_kill() {
+    resume_after_a_kill(SearchMode::Racing);
+}
+
+fn resume_after_a_kill(mode: SearchMode) {
+    let flag: &[&str] = if mode == SearchMode::Exhaustive {
+        &["--exhaustive"]
+    } else {
+        &[]
+    };
     let (dir, p) = setup("100ms", 3);
     let whole = dir.path().join("whole");
-    run(&p, &whole, SearchMode::Exhaustive, 2);
+    run(&p, &whole, mode, 2);
     let out = dir.path().join("killed");
     let mut child = ecsim()
-        .args([
-            "plan",
-            p.to_str().unwrap(),
-            "--exhaustive",
-            "-q",
-            "--jobs",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+        .args(["plan", p.to_str().unwrap()])
+        .args(flag)
+        .args(["-q", "--jobs", "1", "--out", out.to_str().unwrap()])
         .spawn()
         .unwrap();
-    // Kill it once a few runs are recorded (bounded wait: 60 s).
     let runs = out.join("runs");
     for _ in 0..6000 {
         let n = std::fs::read_dir(&runs).map_or(0, |d| d.count());
@@ -320,14 +328,9 @@ fn resumes_after_a_kill() {
     let recorded = std::fs::read_dir(&runs).unwrap().count();
     assert!(recorded >= 3);
     let st = ecsim()
-        .args([
-            "plan",
-            p.to_str().unwrap(),
-            "--exhaustive",
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+        .args(["plan", p.to_str().unwrap()])
+        .args(flag)
+        .args(["-q", "--out", out.to_str().unwrap()])
         .status()
         .unwrap();
     assert!(st.success());
