@@ -9,7 +9,7 @@
 # difference: what the exhaustive search measured for racing's choice against its own choice, per 730-h
 # month (0 % when both chose the same candidate); verdict: whether each found something feasible; time:
 # CPU seconds (user + system) and wall seconds of each command (/usr/bin/time), on however many cores
-# rayon uses (all by default). Needs bash, awk and GNU time.
+# rayon uses (all by default). Needs bash, awk, python3 and GNU time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,17 +25,55 @@ fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# the value of column NAME of the row whose id is ID in a plan.csv
-col() {
-  awk -F, -v id="$2" -v name="$3" '
-    NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i; next }
-    $1 == id { print $c }' "$1"
-}
-runs() { sed -n '1s/.*; \([0-9][0-9]*\) runs (.*/\1/p' "$1/summary.txt"; }
-rec() { sed -n 's/^recommendation: \(c[0-9]*\) .*/\1/p' "$1/summary.txt"; }
+# The comparison of the two folders, from plan.csv (Python's csv module: reasons hold commas) and
+# summary.txt: runs, recommendations, cost difference, verdicts, and the check of the assumed rules: the
+# candidates racing pruned by an assumed (monotone) rule, and how many of them exhaustive found feasible
+# and cheaper than racing's recommendation (must be 0), feasible at all (latency rules), or cheaper than
+# the candidate that pruned them (cost rules).
+compare() {
+  python3 - "$1" "$2" <<'PY'
+import csv, re, sys
 
-echo "| plan | candidates | runs: racing | runs: exhaustive | fewer | recommendation: racing | recommendation: exhaustive | cost difference | feasible: racing / exhaustive | CPU s (wall s): racing | CPU s (wall s): exhaustive |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|"
+def load(d):
+    rows = {r["id"]: r for r in csv.DictReader(open(d + "/plan.csv"))}
+    first = open(d + "/summary.txt").readline()
+    runs = int(re.search(r"; (\d+) runs \(", first).group(1))
+    rec = None
+    for line in open(d + "/summary.txt"):
+        m = re.match(r"recommendation: (c\d+) ", line)
+        if m:
+            rec = m.group(1)
+    return rows, runs, rec
+
+r, rruns, rrec = load(sys.argv[1])
+e, eruns, erec = load(sys.argv[2])
+cost = lambda row: float(row["cost_month_usd"]) if row["cost_month_usd"] else float("inf")
+if rrec and erec:
+    diff = "%+.2f %%" % ((cost(e[rrec]) - cost(e[erec])) / cost(e[erec]) * 100)
+else:
+    diff = "–"
+ref = cost(e[rrec]) if rrec else float("inf")
+verdicts = assumed = miss = lat_feasible = dearer = 0
+for i, a in r.items():
+    b = e[i]
+    if a["status"] in ("feasible", "infeasible") and a["status"] != b["status"]:
+        verdicts += 1
+    lat = re.search(r"\((larger-task|lower-target|higher-min);", a["reason"])
+    cm = re.match(r"pruned: (lower-target-costlier|higher-min-costlier) \(assumed\): .*? than (c\d+) ", a["reason"])
+    if a["status"] != "pruned" or not (lat or cm):
+        continue
+    assumed += 1
+    miss += b["status"] == "feasible" and cost(b) < ref
+    lat_feasible += bool(lat) and b["status"] == "feasible"
+    dearer += bool(cm) and cost(b) < cost(e[cm.group(2)])
+yes = lambda x: "yes" if x else "no"
+print(f"{len(e)} | {rruns} | {eruns} | {eruns / rruns:.1f}× | {rrec or 'none'} | {erec or 'none'} | {diff} | "
+      f"{yes(rrec)} / {yes(erec)} | {verdicts} | {assumed}: {miss} / {lat_feasible} / {dearer}")
+PY
+}
+
+echo "| plan | candidates | runs: racing | runs: exhaustive | fewer | recommendation: racing | recommendation: exhaustive | cost difference | feasible: racing / exhaustive | verdicts differing | pruned by an assumed rule: feasible & cheaper / feasible (latency rules) / cheaper than the pruner (cost rules) | CPU s (wall s): racing | CPU s (wall s): exhaustive |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 for plan in "${plans[@]}"; do
   name=$(basename "$plan" .toml)
   for mode in racing exhaustive; do
@@ -50,19 +88,6 @@ for plan in "${plans[@]}"; do
   done
   r="$tmp/$name-racing"
   e="$tmp/$name-exhaustive"
-  cands=$(($(wc -l <"$e/plan.csv") - 1))
-  rr=$(runs "$r")
-  er=$(runs "$e")
-  rrec=$(rec "$r")
-  erec=$(rec "$e")
-  if [ -n "$rrec" ] && [ -n "$erec" ]; then
-    diff=$(awk -v a="$(col "$e/plan.csv" "$rrec" cost_month_usd)" -v b="$(col "$e/plan.csv" "$erec" cost_month_usd)" \
-      'BEGIN { printf "%+.2f %%", (a - b) / b * 100 }')
-  else
-    diff="–"
-  fi
-  verdict="$([ -n "$rrec" ] && echo yes || echo no) / $([ -n "$erec" ] && echo yes || echo no)"
   t() { awk '{ printf "%.1f (%.1f)", $1 + $2, $3 }' "$1"; }
-  fewer=$(awk -v a="$rr" -v b="$er" 'BEGIN { printf "%.1f×", b / a }')
-  echo "| \`$plan\` | $cands | $rr | $er | $fewer | ${rrec:-none} | ${erec:-none} | $diff | $verdict | $(t "$tmp/$name-racing.time") | $(t "$tmp/$name-exhaustive.time") |"
+  echo "| \`$plan\` | $(compare "$r" "$e") | $(t "$tmp/$name-racing.time") | $(t "$tmp/$name-exhaustive.time") |"
 done

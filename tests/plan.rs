@@ -50,7 +50,6 @@ base = "base.toml"
 name = "constant"
 service = "web"
 seeds = {seeds}
-short_horizon = "6h"
 
 [slo]
 p99 = "{p99}"
@@ -152,8 +151,8 @@ fn constant_load_answer_is_known_by_hand_and_racing_equals_exhaustive() {
             _ => {}
         }
     }
-    // Rounds run strongest first: a candidate a monotone rule pruned spent fewer full-horizon seeds than the
-    // infeasible candidate that pruned it (none at all when that one was decided on the short horizon).
+    // Probes: a candidate a monotone rule pruned spent fewer full-horizon seeds than the infeasible
+    // candidate that pruned it (none at all: only probes run before the final rounds).
     let mut monotone = 0;
     for c in &race.candidates {
         let Some(rest) = c.reason.strip_prefix("pruned: c") else {
@@ -196,6 +195,63 @@ fn constant_load_answer_is_known_by_hand_and_racing_equals_exhaustive() {
     assert_eq!(slo.met, Some(true));
 }
 
+/// The cost rules (issue #22): one family, one task size (1 vCPU), target 100 % (never scales out), minimums
+/// 4, 5, 6, 7, two seeds. By the M/M/1 arithmetic of [`BASE`], 4 tasks are infeasible (p99 122.8 ms > 100) and
+/// 5, 6, 7 feasible; with target 100 % the count is the minimum, so a higher minimum costs more.
+///
+/// Probes (src/plan/race/probe.rs): W = open candidates an infeasible verdict prunes (lower or equal
+/// minimum), S = those a feasible one prunes (higher or equal minimum), the largest (min(W, S), W + S, W):
+///   min 4: W 0, S 3 → (0, 3, 0);  min 5: W 1, S 2 → (1, 3, 1);  min 6: W 2, S 1 → (1, 3, 2);
+///   min 7: W 3, S 0 → (0, 3, 3).  The probe is min 6: 2 runs (both seeds, judged on the mean) → feasible,
+///   which prunes min 7 (higher-min-costlier) without a run.
+/// Then min 4: W 0, S 1 → (0, 1, 0); min 5: W 1, S 0 → (0, 1, 1): min 5, 2 runs → feasible.
+/// Then min 4: its first seed has nearly every minute over 100 ms, so even a perfect second seed cannot
+///   bring the mean to 0.99 (seed-bound): 1 run.
+/// Total 2 + 2 + 1 = 5 runs, against 4 × 2 = 8 for exhaustive; both recommend min 5.
+#[test]
+fn a_feasible_candidate_prunes_its_costlier_siblings_without_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    let p = dir.path().join("plan.toml");
+    let text = plan_text("100ms", 2)
+        .replace(
+            "task_sizes = [{ cpu = 512, memory = 1024 }, { cpu = 1024, memory = 2048 }, { cpu = 1024, memory = 3000 }]",
+            "task_sizes = [{ cpu = 1024, memory = 2048 }]",
+        )
+        .replace("min_capacity = [2, 3, 4, 5, 6]", "min_capacity = [4, 5, 6, 7]");
+    assert!(text.contains("min_capacity = [4, 5, 6, 7]") && !text.contains("512"));
+    std::fs::write(&p, text).unwrap();
+    let race = run(&p, &dir.path().join("race"), SearchMode::Racing, 2);
+    let all = run(&p, &dir.path().join("all"), SearchMode::Exhaustive, 2);
+    assert_eq!(all.runs_total, 8);
+    assert_eq!(race.runs_total, 5, "{}", plan::outputs::summary(&race));
+    let runs: Vec<usize> = race.candidates.iter().map(|c| c.runs).collect();
+    assert_eq!(runs, [1, 2, 2, 0]);
+    let r = race.recommendation.expect("feasible");
+    assert_eq!(all.recommendation, Some(r));
+    assert_eq!(param(&race, r, "min_capacity"), "5");
+    let pruned = &race.candidates[3];
+    assert_eq!(pruned.status, Status::Pruned);
+    assert!(
+        pruned
+            .reason
+            .starts_with("pruned: higher-min-costlier (assumed): ")
+            && pruned.reason.contains("than c0002"),
+        "{}",
+        pruned.reason
+    );
+    assert_eq!(race.candidates[0].status, Status::Infeasible);
+    assert!(
+        race.rules
+            .iter()
+            .any(|u| u.name == "higher-min-costlier" && u.decided == 1)
+    );
+    // Exhaustive agrees: min 7 is feasible and costlier than min 6.
+    assert_eq!(all.candidates[3].status, Status::Feasible);
+    let cost = |o: &PlanOutcome, i: usize| o.candidates[i].cost_month.unwrap().mean;
+    assert!(cost(&all, 3) > cost(&all, 2));
+}
+
 #[test]
 fn nothing_feasible_says_so_with_the_closest_candidates() {
     // p99 ≥ ln(100) × 10 ms = 46 ms for any M/M/1 of μ = 100/s: a 40 ms bound cannot be met.
@@ -233,24 +289,32 @@ fn ecsim() -> Command {
 
 #[test]
 fn resumes_after_a_kill() {
+    resume_after_a_kill(SearchMode::Exhaustive);
+}
+
+/// Racing's probes decide from the records in candidate order: a killed racing plan resumes to the same
+/// outputs too.
+#[test]
+fn racing_resumes_after_a_kill() {
+    resume_after_a_kill(SearchMode::Racing);
+}
+
+fn resume_after_a_kill(mode: SearchMode) {
+    let flag: &[&str] = if mode == SearchMode::Exhaustive {
+        &["--exhaustive"]
+    } else {
+        &[]
+    };
     let (dir, p) = setup("100ms", 3);
     let whole = dir.path().join("whole");
-    run(&p, &whole, SearchMode::Exhaustive, 2);
+    run(&p, &whole, mode, 2);
     let out = dir.path().join("killed");
     let mut child = ecsim()
-        .args([
-            "plan",
-            p.to_str().unwrap(),
-            "--exhaustive",
-            "-q",
-            "--jobs",
-            "1",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+        .args(["plan", p.to_str().unwrap()])
+        .args(flag)
+        .args(["-q", "--jobs", "1", "--out", out.to_str().unwrap()])
         .spawn()
         .unwrap();
-    // Kill it once a few runs are recorded (bounded wait: 60 s).
     let runs = out.join("runs");
     for _ in 0..6000 {
         let n = std::fs::read_dir(&runs).map_or(0, |d| d.count());
@@ -264,14 +328,9 @@ fn resumes_after_a_kill() {
     let recorded = std::fs::read_dir(&runs).unwrap().count();
     assert!(recorded >= 3);
     let st = ecsim()
-        .args([
-            "plan",
-            p.to_str().unwrap(),
-            "--exhaustive",
-            "-q",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+        .args(["plan", p.to_str().unwrap()])
+        .args(flag)
+        .args(["-q", "--out", out.to_str().unwrap()])
         .status()
         .unwrap();
     assert!(st.success());
@@ -360,7 +419,7 @@ fn bad_plan_files_name_file_line_and_field() {
         (
             "launch = [\"fargate\"]",
             "launch = [\"fargat\"]",
-            ":13:11: field `space.launch`: unknown launch option \"fargat\"",
+            ":12:11: field `space.launch`: unknown launch option \"fargat\"",
         ),
         ("seeds = 2", "seeds = 0", ":5:9: field `seeds`"),
         (
@@ -373,7 +432,7 @@ fn bad_plan_files_name_file_line_and_field() {
             "launch = [\"ec2\"]\ninstance_types = [\"m5.lage\"]",
             "field `space.instance_types`: unknown instance type \"m5.lage\". Did you mean \"m5.large\"?",
         ),
-        ("p99 = \"100ms\"", "p99 = \"fast\"", ":9:7: field `slo.p99`"),
+        ("p99 = \"100ms\"", "p99 = \"fast\"", ":8:7: field `slo.p99`"),
     ];
     for (from, to, want) in cases {
         let text = plan_text("100ms", 2).replace(from, to);

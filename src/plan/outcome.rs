@@ -25,7 +25,8 @@ pub struct PlanOutcome {
     pub seeds: Vec<u64>,
     /// The full horizon: the base scenario's `duration`, seconds (the run length costs are given for).
     pub horizon_s: f64,
-    /// The short horizon of racing's first round, seconds (equal to `horizon_s` in exhaustive mode).
+    /// The horizon of racing's first round, seconds: `horizon_s` (racing's probes run the full horizon since
+    /// issue #22; the report names a first round only when it is shorter).
     pub short_horizon_s: f64,
     /// The candidates' parameter names in column order (`launch`, `instance_type`, `cpu`, `memory`,
     /// `target`, `min_capacity`, …): every candidate's [`Candidate::params`] has these names in this order.
@@ -136,12 +137,12 @@ pub struct Candidate {
     /// 200 ms in 4.1 % of minutes", "pruned: a larger task at the same target is infeasible (rule
     /// larger-task)", "skipped: a 4096 CPU task does not fit t4g.medium (2048 CPU units)".
     pub reason: String,
-    /// Runs spent on it, short and full horizon (0 for skipped candidates and those pruned before running).
+    /// Runs spent on it (0 for skipped candidates and those pruned before running).
     pub runs: usize,
     /// Seeds it ran at the full horizon (its statistics below are over these).
     pub seeds_full: usize,
     /// Cost over the run's own length (the full horizon), USD: mean and 95 % interval over its full-horizon
-    /// seeds; for a candidate that ran only the short horizon, that one run (n = 1, the short horizon's cost).
+    /// seeds run (none for a candidate pruned without a run).
     pub cost_run: Option<Interval>,
     /// The same cost scaled to a 730-hour month, USD.
     pub cost_month: Option<Interval>,

@@ -20,13 +20,8 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
     let mut candidates = Vec::with_capacity(cands.len());
     for (i, (c, st)) in cands.iter().zip(&s.states).enumerate() {
         let (status, reason, _) = st.decided.clone().expect("every candidate is decided");
-        // The statistics are over the full-horizon seeds; a candidate that ran only the short horizon
-        // shows those figures (n = 1, its horizon's length).
-        let recs: Vec<&Rec> = if st.full.is_empty() {
-            st.short.iter().collect()
-        } else {
-            st.full.iter().collect()
-        };
+        // The statistics are over the full-horizon seeds run.
+        let recs: Vec<&Rec> = st.full.iter().collect();
         let cost_run = interval(&recs.iter().map(|r| r.cost_usd).collect::<Vec<_>>());
         let cost_month = interval(&recs.iter().map(|r| monthly(r)).collect::<Vec<_>>());
         let attainment = interval(&recs.iter().map(|r| r.attainment()).collect::<Vec<_>>());
@@ -36,7 +31,7 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
             params: c.params(),
             status,
             reason,
-            runs: st.full.len() + usize::from(st.short.is_some()),
+            runs: st.full.len(),
             seeds_full: st.full.len(),
             cost_run,
             cost_month,
@@ -121,10 +116,8 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
         mode,
         seeds: plan.seeds.clone(),
         horizon_s: plan.horizon_ms as f64 / 1000.0,
-        short_horizon_s: match mode {
-            SearchMode::Racing => plan.short_horizon_ms as f64 / 1000.0,
-            SearchMode::Exhaustive => plan.horizon_ms as f64 / 1000.0,
-        },
+        // Racing no longer runs a short-horizon round (issue #22's probes): every run is at the full horizon.
+        short_horizon_s: plan.horizon_ms as f64 / 1000.0,
         parameters: space::PARAMETERS.iter().map(|p| p.to_string()).collect(),
         candidates,
         runs_total,

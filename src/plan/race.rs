@@ -1,16 +1,15 @@
-//! The search: racing (successive halving over horizon and seeds) or, with `--exhaustive`, every valid
-//! candidate on every seed at the full horizon. Every decision is taken from run records in candidate
-//! order, so the outcome is the same whatever `--jobs`, sharding or resumption.
+//! The search: racing or, with `--exhaustive`, every valid candidate on every seed at the full horizon.
+//! Every decision is taken from run records in candidate order, so the outcome is the same whatever
+//! `--jobs`, sharding or resumption.
 //!
-//! Racing: (1) every candidate on the short horizon with the first seed, strongest first (largest task,
-//! lowest target, highest minimum), so that an infeasible strong candidate prunes the weaker ones before
-//! they run; (2) a screen on the short horizon: candidates far costlier than candidates of their launch
-//! family that met the objective there are set aside; (3) full-horizon rounds on 1, 2, 4, … seeds (the same
-//! seeds for every candidate: common random numbers), each in the same strongest-first waves so that an
-//! infeasible candidate prunes the weaker ones before they spend their seeds; after each round the exact
-//! bounds, the 95 % intervals and the paired cost differences decide what they can; (4) whatever is left
-//! runs every seed and is judged on the mean. If a launch family ends with nothing feasible, the candidates
-//! the screen set aside are run after all.
+//! Racing (issue #22): (1) probes ([`probe`]): per family (everything but task size, target and minimum
+//! equal), one candidate at a time is raced on 1, 2, 4, … seeds of the full horizon (the same seeds for
+//! every candidate: common random numbers) until it is decided or feasible with 95 % confidence; it is
+//! chosen so that either verdict decides many others: an infeasible one prunes the weaker candidates
+//! (larger-task, lower-target, higher-min), a feasible one the costlier ones of its task size
+//! (lower-target-costlier, higher-min-costlier). The exact bounds, the 95 % intervals and the paired cost
+//! differences decide what they can after every batch. (2) The candidates left (feasible with confidence)
+//! run the remaining seeds in full-horizon rounds, judged on the mean.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
@@ -21,13 +20,10 @@ use super::runs::{BatchError, Job, Rec, Runner};
 use super::space::Cand;
 use crate::sweep::stats::Estimate;
 
+mod probe;
+
 /// Hours in the month costs are quoted for.
 pub const MONTH_HOURS: f64 = 730.0;
-
-/// The short-horizon screen's margin: set aside when costlier than the reference by more than this share.
-pub const SCREEN_MARGIN: f64 = 0.2;
-/// The screen's reference: the k-th cheapest candidate of the family that met the objective.
-pub const SCREEN_RANK: usize = 3;
 
 /// The rules, in the order outputs list them: (name, what it says).
 pub const RULES: [(&str, &str); 11] = [
@@ -40,12 +36,8 @@ pub const RULES: [(&str, &str); 11] = [
         "a run in which the service could not place its tasks is infeasible, however cheap (exact)",
     ),
     (
-        "prefix-bound",
-        "bad SLO minutes only add up: the short run is a prefix of the full run with the same seed, so its bad minutes bound the full run's attainment from above; when even with every other seed perfect the mean cannot reach the objective, infeasible (exact)",
-    ),
-    (
         "seed-bound",
-        "the same bound from the full-horizon seeds run so far: even with every remaining seed perfect the mean cannot reach the objective (exact)",
+        "bad SLO minutes only add up over seeds: from the full-horizon seeds run so far, even with every remaining seed perfect the mean cannot reach the objective (exact)",
     ),
     (
         "larger-task",
@@ -60,8 +52,12 @@ pub const RULES: [(&str, &str); 11] = [
         "with everything else equal a higher minimum capacity does not make latency worse: when a higher minimum is infeasible, a lower one is too (monotone, assumed)",
     ),
     (
-        "short-costlier",
-        "screen: on the short horizon, costlier by more than 20 % than the third-cheapest candidate of the same launch family (EC2 or Fargate) that met the objective there (heuristic; undone when the family ends with nothing feasible)",
+        "lower-target-costlier",
+        "with everything else equal (the task size too) a lower scaling target does not cost less: when a candidate is feasible (or feasible with 95 % confidence after 2 or more seeds, or costlier with confidence than one that is), the candidates with a lower or equal target and a higher or equal minimum cost at least as much and are pruned without a run (monotone, assumed; on-demand launches only: with a Spot mix it does not hold)",
+    ),
+    (
+        "higher-min-costlier",
+        "with everything else equal (the task size too) a higher minimum capacity does not cost less: as lower-target-costlier, for a higher minimum at the same target (monotone, assumed)",
     ),
     (
         "race-infeasible",
@@ -69,7 +65,7 @@ pub const RULES: [(&str, &str); 11] = [
     ),
     (
         "race-costlier",
-        "after 2 or more seeds, costlier with 95 % confidence (paired by seed: common random numbers) than a candidate of the same launch family that is feasible with 95 % confidence (statistical)",
+        "after 2 or more seeds, costlier with 95 % confidence (paired by seed: common random numbers) than a candidate of the same launch family (EC2 or Fargate) that is feasible, or feasible with 95 % confidence (statistical)",
     ),
     (
         "mean",
@@ -82,12 +78,8 @@ pub const RULES: [(&str, &str); 11] = [
 pub struct St {
     /// Decided: status, reason, rule.
     pub decided: Option<(Status, String, &'static str)>,
-    /// Its short-horizon run (racing).
-    pub short: Option<Rec>,
     /// Its full-horizon runs, in seed order.
     pub full: Vec<Rec>,
-    /// Set aside by the screen once already (it is not set aside twice).
-    pub screened: bool,
 }
 
 impl St {
@@ -211,20 +203,20 @@ pub fn search(
     match mode {
         SearchMode::Exhaustive => s.full_round(n)?,
         SearchMode::Racing => {
-            s.short_round()?;
-            s.screen();
+            if plan.short_horizon_ms < plan.horizon_ms {
+                s.warnings.push(format!(
+                    "short_horizon ({} s) is ignored: racing no longer runs a short-horizon round (it probes at the full horizon, where one run decides at least as much)",
+                    plan.short_horizon_ms / 1000
+                ));
+            }
+            s.probe()?;
+            let mut k = 1;
             loop {
-                let mut k = 1;
-                loop {
-                    s.full_round(k.min(n))?;
-                    if k >= n {
-                        break;
-                    }
-                    k *= 2;
-                }
-                if !s.reopen() {
+                s.full_round(k.min(n))?;
+                if k >= n {
                     break;
                 }
+                k *= 2;
             }
         }
     }
@@ -320,132 +312,12 @@ impl Search<'_> {
         Ok(r)
     }
 
-    /// Racing's first round, in waves from the strongest candidates to the weakest.
-    fn short_round(&mut self) -> Result<(), Stop> {
-        let h = self.plan.short_horizon_ms;
-        let seed = self.plan.seeds[0];
-        let strength: Vec<usize> = self.cands.iter().map(|c| self.strength(c)).collect();
-        let top = strength.iter().copied().max().unwrap_or(0);
-        for level in (0..=top).rev() {
-            if !self.budget_left() {
-                return Ok(());
-            }
-            let jobs: Vec<Job> = (0..self.cands.len())
-                .filter(|&i| self.st[i].open() && strength[i] == level)
-                .map(|i| Job {
-                    cand: i,
-                    horizon_ms: h,
-                    seeds: vec![seed],
-                })
-                .collect();
-            if jobs.is_empty() {
-                continue;
-            }
-            let recs = self.batch(jobs.clone(), &format!("short horizon, strength {level}"))?;
-            for j in &jobs {
-                let r = recs[&(j.cand, h, seed)].clone();
-                self.st[j.cand].short = Some(r);
-            }
-            for j in &jobs {
-                self.prefix_bound(j.cand);
-            }
-        }
-        Ok(())
-    }
-
     /// Larger task, lower target, higher minimum: the sum of the ranks (a larger sum is stronger).
     fn strength(&self, c: &Cand) -> usize {
         let sp = &self.plan.space;
         let t = sp.targets.iter().filter(|&&x| x > c.target).count();
         let m = sp.min_capacity.iter().filter(|&&x| x < c.min).count();
         c.size_rank + t + m
-    }
-
-    fn prefix_bound(&mut self, i: usize) {
-        let Some(r) = self.st[i].short.clone() else {
-            return;
-        };
-        let n = self.plan.seeds.len() as f64;
-        let full_measured = self
-            .plan
-            .horizon_ms
-            .saturating_sub(self.plan.base_spec.warm_up_ms)
-            .max(1) as f64;
-        let upper = 1.0 - (r.bad_ms as f64 / full_measured).min(1.0);
-        let bound = (upper + (n - 1.0)) / n;
-        if bound < self.plan.slo.objective {
-            let reason = format!(
-                "infeasible: on the short horizon alone {} (attainment ≤ {:.4} over {} seeds at best, objective {})",
-                limit(self.plan, &r),
-                bound,
-                self.plan.seeds.len(),
-                self.plan.slo.objective
-            );
-            self.infeasible(i, reason, "prefix-bound");
-        }
-    }
-
-    /// Set aside the candidates far costlier, on the short horizon, than their family's reference.
-    fn screen(&mut self) {
-        for fargate in [false, true] {
-            let mut met: Vec<f64> = (0..self.cands.len())
-                .filter(|&i| self.cands[i].launch.is_fargate() == fargate && self.st[i].open())
-                .filter_map(|i| self.st[i].short.as_ref())
-                .filter(|r| {
-                    r.placement_problem.is_none() && r.attainment() >= self.plan.slo.objective
-                })
-                .map(|r| r.cost_usd)
-                .collect();
-            if met.is_empty() {
-                continue;
-            }
-            met.sort_by(f64::total_cmp);
-            let reference = met[(SCREEN_RANK - 1).min(met.len() - 1)];
-            for i in 0..self.cands.len() {
-                if self.cands[i].launch.is_fargate() != fargate
-                    || !self.st[i].open()
-                    || self.st[i].screened
-                {
-                    continue;
-                }
-                if let Some(r) = &self.st[i].short
-                    && r.cost_usd > reference * (1.0 + SCREEN_MARGIN)
-                {
-                    let reason = format!(
-                        "pruned: on the short horizon ${:.2} against ${:.2} for the family's third-cheapest candidate meeting the objective (short-costlier)",
-                        r.cost_usd, reference
-                    );
-                    self.st[i].screened = true;
-                    self.decide(i, Status::Pruned, reason, "short-costlier");
-                }
-            }
-        }
-    }
-
-    /// A family with nothing feasible gets its screened candidates back. True when any came back.
-    fn reopen(&mut self) -> bool {
-        let mut any = false;
-        for fargate in [false, true] {
-            let has_feasible = (0..self.cands.len()).any(|i| {
-                self.cands[i].launch.is_fargate() == fargate
-                    && matches!(self.st[i].decided, Some((Status::Feasible, _, _)))
-            });
-            if has_feasible || self.out_of_budget {
-                continue;
-            }
-            for i in 0..self.cands.len() {
-                if self.cands[i].launch.is_fargate() == fargate
-                    && matches!(self.st[i].decided, Some((_, _, "short-costlier")))
-                {
-                    self.st[i].decided = None;
-                    if let Some(c) = self.counts.get_mut("short-costlier") {
-                        *c -= 1;
-                    }
-                    any = true;
-                }
-            }
-        }
-        any
     }
 
     /// Bring every open candidate to `k` full-horizon seeds, then decide what can be decided.
@@ -455,7 +327,7 @@ impl Search<'_> {
         }
         let h = self.plan.horizon_ms;
         let n = self.plan.seeds.len();
-        // Racing runs the round in waves, strongest first, as the short round does: a candidate found
+        // Racing runs the round in waves, strongest first: a candidate found
         // infeasible prunes the weaker ones of its family before they spend their seeds. Exhaustive runs
         // it in one batch (nothing prunes there).
         let strength: Vec<usize> = self.cands.iter().map(|c| self.strength(c)).collect();
@@ -501,6 +373,7 @@ impl Search<'_> {
         if k >= 2 && k < n {
             self.race_costlier();
         }
+        self.cost_prune();
         Ok(())
     }
 
@@ -580,18 +453,14 @@ impl Search<'_> {
     /// Prune, per launch family, candidates costlier with confidence (paired by seed) than one feasible
     /// with confidence.
     fn race_costlier(&mut self) {
-        let obj = self.plan.slo.objective;
-        let confident = |st: &St| -> bool {
-            st.full.len() >= 2
-                && st.full.iter().all(|r| r.placement_problem.is_none())
-                && interval(&st.full.iter().map(Rec::attainment).collect::<Vec<_>>())
-                    .is_some_and(|a| a.low >= obj)
-                && matches!(st.decided, None | Some((Status::Feasible, _, _)))
-        };
         for fargate in [false, true] {
-            // The cheapest confidently feasible candidate of the family is the reference.
+            // The cheapest feasible or confidently feasible candidate of the family is the reference.
             let refs: Vec<usize> = (0..self.cands.len())
-                .filter(|&i| self.cands[i].launch.is_fargate() == fargate && confident(&self.st[i]))
+                .filter(|&i| self.cands[i].launch.is_fargate() == fargate)
+                .filter(|&i| {
+                    self.confident(i)
+                        || matches!(self.st[i].decided, Some((Status::Feasible, _, _)))
+                })
                 .collect();
             let Some(&best) = refs.iter().min_by(|&&x, &&y| {
                 mean_cost(&self.st[x])
@@ -624,6 +493,19 @@ impl Search<'_> {
                 }
             }
         }
+    }
+}
+
+impl Search<'_> {
+    /// Open, with 2 or more full-horizon seeds, every run placed, and attainment's lower 95 % bound at or
+    /// above the objective.
+    fn confident(&self, i: usize) -> bool {
+        let st = &self.st[i];
+        st.open()
+            && st.full.len() >= 2
+            && st.full.iter().all(|r| r.placement_problem.is_none())
+            && interval(&st.full.iter().map(Rec::attainment).collect::<Vec<_>>())
+                .is_some_and(|a| a.low >= self.plan.slo.objective)
     }
 }
 
