@@ -1122,14 +1122,13 @@ fn plan(a: PlanArgs) -> ExitCode {
     let valid = cands.iter().filter(|c| c.skip.is_none()).count();
     if a.dry_run || !a.quiet {
         say!(
-            "{}: {} candidates ({} valid, {} skipped as invalid) × up to {} seeds; full horizon {} s, short {} s",
+            "{}: {} candidates ({} valid, {} skipped as invalid) × up to {} seeds; horizon {} s",
             p.name,
             cands.len(),
             valid,
             cands.len() - valid,
             p.seeds.len(),
-            p.horizon_ms / 1000,
-            p.short_horizon_ms / 1000
+            p.horizon_ms / 1000
         );
     }
     if a.dry_run {
