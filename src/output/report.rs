@@ -61,22 +61,25 @@ fn charts_for(
     inputs: &[&str],
     render: fn(&Path) -> io::Result<Vec<PathBuf>>,
 ) -> io::Result<Vec<IndexEntry>> {
+    if let Some(list) = fresh_charts(dir, inputs) {
+        return Ok(list);
+    }
+    render(dir)?;
+    Ok(read_index(dir).unwrap_or_default())
+}
+
+/// The charts' index when it is newer than every input and its charts are all there.
+fn fresh_charts(dir: &Path, inputs: &[&str]) -> Option<Vec<IndexEntry>> {
     let charts = dir.join("charts");
     let fresh = mtime(&charts.join(INDEX)).is_some_and(|idx| {
         inputs
             .iter()
             .all(|f| mtime(&dir.join(f)).is_none_or(|t| t <= idx))
     });
-    if fresh
-        && let Some(list) = read_index(dir)
-        && list
-            .iter()
-            .all(|e| charts.join(format!("{}.svg", e.stem)).exists())
-    {
-        return Ok(list);
-    }
-    render(dir)?;
-    Ok(read_index(dir).unwrap_or_default())
+    let list = read_index(dir).filter(|_| fresh)?;
+    list.iter()
+        .all(|e| charts.join(format!("{}.svg", e.stem)).exists())
+        .then_some(list)
 }
 
 /// An SVG file ready to sit inside HTML: without an XML prolog, labelled for screen readers.
@@ -407,26 +410,31 @@ struct EventLog {
     marks: series::Marks,
 }
 
-fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
-    let Some(ev) = Csv::open(&dir.join("events.csv"))? else {
-        return Ok(None);
-    };
-    let (it, ic, ik, is, im) = (
-        ev.col("time_s"),
-        ev.col("clock"),
-        ev.col("kind"),
-        ev.col("service"),
-        ev.col("message"),
-    );
-    let mut log = EventLog {
-        rows: String::new(),
-        shown: 0,
-        total: 0,
-        kinds: BTreeMap::new(),
-        services: BTreeSet::new(),
-        marks: series::Marks::default(),
-    };
-    ev.each(|rec| {
+/// `events.csv` read into the page's log, row by row in the pass that reads the charts' data.
+struct EventReader {
+    /// Columns: time, clock, kind, service, message.
+    cols: [Option<usize>; 5],
+    log: EventLog,
+}
+
+impl EventReader {
+    fn new(ev: &Csv) -> EventReader {
+        EventReader {
+            cols: ["time_s", "clock", "kind", "service", "message"].map(|c| ev.col(c)),
+            log: EventLog {
+                rows: String::new(),
+                shown: 0,
+                total: 0,
+                kinds: BTreeMap::new(),
+                services: BTreeSet::new(),
+                marks: series::Marks::default(),
+            },
+        }
+    }
+
+    fn row(&mut self, rec: &charts::Row) {
+        let [it, ic, ik, is, im] = self.cols;
+        let log = &mut self.log;
         let kind = cell(rec, ik);
         let service = cell(rec, is);
         let row = (log.total < MAX_EVENTS).then_some(log.total);
@@ -441,7 +449,11 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
                 "" => clock(t),
                 c => c.to_string(),
             };
-            let t_attr = if t.is_finite() { format!("{t}") } else { String::new() };
+            let t_attr = if t.is_finite() {
+                format!("{t}")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 log.rows,
                 "<tr data-t=\"{}\" data-k=\"{}\" data-s=\"{}\"><td class=\"t\">{}</td><td class=\"k\">{}</td><td class=\"s\">{}</td><td>{}</td></tr>",
@@ -454,9 +466,34 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
                 escape(cell(rec, im))
             );
         }
-        true
-    })?;
-    Ok(Some(log))
+    }
+}
+
+/// What the report reads of a run's files, in the one pass the charts' reading makes
+/// ([`charts::read_run_with`]): each file is parsed once.
+struct ReportReads {
+    warm_up_s: f64,
+    series: Option<series::SeriesReader>,
+    events: Option<EventReader>,
+}
+
+impl charts::AlsoReads for ReportReads {
+    fn series_header(&mut self, ts: &Csv) {
+        self.series = Some(series::SeriesReader::new(ts, self.warm_up_s));
+    }
+    fn series_row(&mut self, row: &charts::Row) {
+        if let Some(s) = &mut self.series {
+            s.row(row);
+        }
+    }
+    fn events_header(&mut self, ev: &Csv) {
+        self.events = Some(EventReader::new(ev));
+    }
+    fn events_row(&mut self, row: &charts::Row) {
+        if let Some(e) = &mut self.events {
+            e.row(row);
+        }
+    }
 }
 
 /// The event log's time unit for its filter: days for runs of three days or more, else hours.
@@ -546,11 +583,36 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         Err(e) if e.kind() == io::ErrorKind::NotFound => serde_json::Value::Null,
         Err(e) => return Err(e),
     };
-    let list = charts_for(
+    let warm_up_s = summary
+        .get("warm_up_s")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    // One pass over the files for the charts and the page; the charts are drawn unless fresh.
+    let fresh = fresh_charts(
         dir,
         &["summary.json", "timeseries.csv", "tasks.csv", "events.csv"],
-        charts::render_run_charts,
-    )?;
+    );
+    let mut reads = ReportReads {
+        warm_up_s,
+        series: None,
+        events: None,
+    };
+    let data = charts::read_run_with(dir, &mut reads);
+    let list = match fresh {
+        Some(list) => {
+            // The charts need not be drawn: only the page's reads count (as when nothing was read).
+            if let Err(e) = data
+                && e.kind() != io::ErrorKind::NotFound
+            {
+                return Err(e);
+            }
+            list
+        }
+        None => {
+            charts::render_run_data(dir, data?)?;
+            read_index(dir).unwrap_or_default()
+        }
+    };
     let scenario = summary
         .get("scenario")
         .and_then(|v| v.as_str())
@@ -594,16 +656,12 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         summary_cards(&mut body, &summary);
     }
     body.push_str("</section>\n");
-    let events = read_events(dir)?;
+    let events = reads.events.map(|r| r.log);
     let marks = events
         .as_ref()
         .map_or_else(|| series::Marks::default().json(), |l| l.marks.json());
-    let warm_up_s = summary
-        .get("warm_up_s")
-        .and_then(serde_json::Value::as_f64)
-        .unwrap_or(0.0);
     let (explore, table) =
-        series::explore_section(&mut body, dir, &marks, log_unit(end_s).0, warm_up_s)?;
+        series::explore_section(&mut body, reads.series, &marks, log_unit(end_s).0);
     if explore {
         nav.push(("explore".into(), "Explore".into()));
     }

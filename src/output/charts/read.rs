@@ -44,18 +44,82 @@ impl Csv {
         }
         Ok(())
     }
+
+    /// Calls `f` for every record as a [`Row`], whose number cells are parsed at most once however
+    /// many readers of the same pass ask for them.
+    pub(crate) fn each_row(self, mut f: impl FnMut(&Row) -> bool) -> io::Result<()> {
+        let mut nums: Vec<std::cell::Cell<f64>> = Vec::new();
+        self.each(|rec| {
+            nums.clear();
+            nums.resize(rec.len(), std::cell::Cell::new(UNPARSED));
+            f(&Row { rec, nums: &nums })
+        })
+    }
+}
+
+/// A record's cells as text, and as numbers (`Row` keeps each parsed number).
+pub(crate) trait Cells {
+    /// Cell `i`'s text as written (`None` past the record's end).
+    fn text(&self, i: usize) -> Option<&str>;
+    /// Cell `i` as a number: NaN when missing, empty or not a number.
+    fn number(&self, i: usize) -> f64 {
+        self.text(i).map_or(f64::NAN, parse_num)
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn text(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+}
+
+/// A record being read with its parsed numbers (see [`Csv::each_row`]).
+pub(crate) struct Row<'a> {
+    rec: &'a csv::StringRecord,
+    nums: &'a [std::cell::Cell<f64>],
+}
+
+/// A cell not parsed yet: a NaN no parse yields (parsing gives the canonical NaN).
+const UNPARSED: f64 = f64::from_bits(0x7ff8_dead_beef_0001);
+
+impl Cells for Row<'_> {
+    fn text(&self, i: usize) -> Option<&str> {
+        self.rec.get(i)
+    }
+    fn number(&self, i: usize) -> f64 {
+        let Some(c) = self.nums.get(i) else {
+            return f64::NAN;
+        };
+        let v = c.get();
+        if v.to_bits() != UNPARSED.to_bits() {
+            return v;
+        }
+        let v = self.rec.get(i).map_or(f64::NAN, parse_num);
+        c.set(v);
+        v
+    }
+}
+
+/// A number cell's value: surrounding white space ignored, NaN when empty or not a number. (`trim` is
+/// skipped when both ends are ASCII above the space, which no white space is: same result.)
+fn parse_num(s: &str) -> f64 {
+    let b = s.as_bytes();
+    let plain = match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) => f > b' ' && f < 0x80 && l > b' ' && l < 0x80,
+        _ => return f64::NAN,
+    };
+    let s = if plain { s } else { s.trim() };
+    s.parse::<f64>().unwrap_or(f64::NAN)
 }
 
 /// A number cell: NaN when missing, empty or not a number.
-pub(crate) fn num(rec: &csv::StringRecord, i: Option<usize>) -> f64 {
-    i.and_then(|i| rec.get(i))
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .unwrap_or(f64::NAN)
+pub(crate) fn num(rec: &impl Cells, i: Option<usize>) -> f64 {
+    i.map_or(f64::NAN, |i| rec.number(i))
 }
 
 /// A text cell: empty when missing; as it was before the CSV text rule (`csv_text`) was applied.
-pub(crate) fn cell(rec: &csv::StringRecord, i: Option<usize>) -> &str {
-    crate::output::csv_text::unescape(i.and_then(|i| rec.get(i)).unwrap_or(""))
+pub(crate) fn cell(rec: &impl Cells, i: Option<usize>) -> &str {
+    crate::output::csv_text::unescape(i.and_then(|i| rec.text(i)).unwrap_or(""))
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -219,7 +283,7 @@ pub(super) struct TaskRow {
     pub(super) stopped: f64,
 }
 
-pub(super) struct RunData {
+pub(crate) struct RunData {
     pub(super) end_s: f64,
     pub(super) series: Vec<Series>,
     pub(super) ticks: Vec<Tick>,
@@ -236,44 +300,91 @@ pub(super) struct RunData {
     pub(super) warm_up_s: f64,
 }
 
+/// Another reader of the same pass over a run folder's files (the report's), so each file is parsed
+/// once: it sees every header and row that [`read_run_with`] reads.
+pub(crate) trait AlsoReads {
+    fn series_header(&mut self, _ts: &Csv) {}
+    fn series_row(&mut self, _row: &Row) {}
+    fn events_header(&mut self, _ev: &Csv) {}
+    fn events_row(&mut self, _row: &Row) {}
+}
+
+impl AlsoReads for () {}
+
 pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
+    read_run_with(dir, &mut ())
+}
+
+/// Where the rows of one (scope, name) go: rows come in the same order every period, so the next
+/// row's series is usually the one after the last one's (one comparison, no hashing).
+struct SeriesIndex {
+    by_key: HashMap<String, usize>,
+    key: String,
+    next: usize,
+}
+
+impl SeriesIndex {
+    fn find(&mut self, series: &mut Vec<Series>, scope: &str, name: &str) -> usize {
+        let hit = |i: usize| {
+            series
+                .get(i)
+                .is_some_and(|s| s.scope == scope && s.name == name)
+        };
+        let i = if hit(self.next) {
+            self.next
+        } else {
+            self.key.clear();
+            self.key.push_str(scope);
+            self.key.push('\0');
+            self.key.push_str(name);
+            match self.by_key.get(&self.key) {
+                Some(&i) => i,
+                None => {
+                    series.push(Series {
+                        scope: scope.to_string(),
+                        name: name.to_string(),
+                        t: Vec::new(),
+                        cols: vec![Vec::new(); COLS.len()],
+                    });
+                    self.by_key.insert(self.key.clone(), series.len() - 1);
+                    series.len() - 1
+                }
+            }
+        };
+        self.next = i + 1;
+        i
+    }
+}
+
+/// [`read_run`], with `also` reading `timeseries.csv` and `events.csv` in the same pass (it sees them
+/// even when the folder is not a run folder, before the error).
+pub(crate) fn read_run_with(dir: &Path, also: &mut dyn AlsoReads) -> io::Result<RunData> {
     let summary: Option<serde_json::Value> = match fs::read_to_string(dir.join("summary.json")) {
         Ok(s) => Some(serde_json::from_str(&s).map_err(other)?),
         Err(e) if e.kind() == io::ErrorKind::NotFound => None,
         Err(e) => return Err(e),
     };
     let mut series: Vec<Series> = Vec::new();
-    let mut by_key: HashMap<(String, String), usize> = HashMap::new();
+    let mut index = SeriesIndex {
+        by_key: HashMap::new(),
+        key: String::new(),
+        next: 0,
+    };
     let mut max_t = 0f64;
     let ts = Csv::open(&dir.join("timeseries.csv"))?;
-    if summary.is_none() && ts.is_none() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!(
-                "{} holds neither summary.json nor timeseries.csv: not a run folder",
-                dir.display()
-            ),
-        ));
-    }
+    let not_run = summary.is_none() && ts.is_none();
     if let Some(ts) = ts {
+        also.series_header(&ts);
         let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
         let idx: Vec<Option<usize>> = COLS.iter().map(|c| ts.col(c)).collect();
-        ts.each(|rec| {
+        ts.each_row(|rec| {
+            also.series_row(rec);
             let t = num(rec, it);
             if !t.is_finite() {
                 return true;
             }
             max_t = max_t.max(t);
-            let key = (cell(rec, iscope).to_string(), cell(rec, iname).to_string());
-            let i = *by_key.entry(key.clone()).or_insert_with(|| {
-                series.push(Series {
-                    scope: key.0.clone(),
-                    name: key.1.clone(),
-                    t: Vec::new(),
-                    cols: vec![Vec::new(); COLS.len()],
-                });
-                series.len() - 1
-            });
+            let i = index.find(&mut series, cell(rec, iscope), cell(rec, iname));
             let s = &mut series[i];
             s.t.push(t);
             for (c, ix) in idx.iter().enumerate() {
@@ -295,6 +406,7 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
     let mut cpr_targets = BTreeMap::new();
     let mut slos = BTreeMap::new();
     if let Some(ev) = Csv::open(&dir.join("events.csv"))? {
+        also.events_header(&ev);
         let (it, ik, is) = (ev.col("time_s"), ev.col("kind"), ev.col("service"));
         // The records' columns (docs/outputs.md): a target-tracking decision's metric and target, managed
         // scaling's capacity provider and target capacity. Folders written before they existed have
@@ -305,7 +417,8 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
             ev.col("capacity_provider"),
             ev.col("message"),
         );
-        ev.each(|rec| {
+        ev.each_row(|rec| {
+            also.events_row(rec);
             let t = num(rec, it);
             let kind = cell(rec, ik);
             let service = cell(rec, is);
@@ -341,6 +454,15 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
         })?;
     }
 
+    if not_run {
+        return Err(io::Error::new(
+            io::ErrorKind::NotFound,
+            format!(
+                "{} holds neither summary.json nor timeseries.csv: not a run folder",
+                dir.display()
+            ),
+        ));
+    }
     let mut tasks = Vec::new();
     if let Some(tc) = Csv::open(&dir.join("tasks.csv"))? {
         let (is, ig, il, ii) = (
