@@ -13,6 +13,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use super::csv_rows;
+use super::detail::{FLEET_ROWS, Fold, RowName};
 use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord};
 use crate::spec::Spec;
 
@@ -78,9 +79,11 @@ fn write_loop(
     mut files: [Option<File>; 3],
     rx: Receiver<Msg>,
     back: Sender<SeriesBatch>,
+    mut fold: Option<Fold>,
 ) -> io::Result<()> {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     let mut names: Vec<String> = Vec::new();
+    let mut extra = (false, false);
     for msg in rx {
         buf.clear();
         let ix = match msg {
@@ -95,8 +98,21 @@ fn write_loop(
                 continue;
             }
             Msg::Series(mut rows, burst, queue) => {
-                for (n, r) in &rows {
-                    csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
+                extra = (burst, queue);
+                match &mut fold {
+                    None => {
+                        for (n, r) in &rows {
+                            csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
+                        }
+                    }
+                    Some(fold) => {
+                        let mut out = |n: RowName, r: &SeriesRow| {
+                            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+                        };
+                        for (n, r) in rows.drain(..) {
+                            fold.row(n, r, &mut out);
+                        }
+                    }
                 }
                 rows.clear();
                 let _ = back.send(rows); // the sink may have finished: then nobody reuses it
@@ -113,26 +129,47 @@ fn write_loop(
             f.write_all(&buf)?;
         }
     }
+    if let Some(fold) = &mut fold {
+        // What the fold still holds (the last tick's fleet rows, the last interval's service rows).
+        buf.clear();
+        let (burst, queue) = extra;
+        fold.finish(&mut |n, r| {
+            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+        });
+        if let Some(f) = &mut files[FileIx::Series as usize] {
+            f.write_all(&buf)?;
+        }
+    }
     for f in files.iter_mut().flatten() {
         f.flush()?;
     }
     Ok(())
 }
 
+/// The scope name of a row the fold emits.
+fn row_name(names: &[String], n: RowName) -> &str {
+    match n {
+        RowName::Ix(i) => &names[i as usize],
+        RowName::Fleet(k) => FLEET_ROWS[k],
+    }
+}
+
 impl CsvSink {
     /// Start the writer thread on the three (temporary) files, with the tasks' and events' headers; a
-    /// file a detail level leaves out is `None` and gets nothing.
+    /// file a detail level leaves out is `None` and gets nothing. With a `fold` (a fleet), the writer
+    /// folds the time-series rows before writing them.
     pub fn start(
         tasks: Option<File>,
         events: Option<File>,
         series: Option<File>,
+        fold: Option<Fold>,
     ) -> io::Result<CsvSink> {
         let on = [tasks.is_some(), events.is_some(), series.is_some()];
         let (tx, rx) = sync_channel(IN_FLIGHT);
         let (back, recycled) = channel();
         let writer = std::thread::Builder::new()
             .name("ecsim-csv".into())
-            .spawn(move || write_loop([tasks, events, series], rx, back))?;
+            .spawn(move || write_loop([tasks, events, series], rx, back, fold))?;
         let mut sink = CsvSink {
             tx: Some(tx),
             writer: Some(writer),

@@ -72,7 +72,10 @@ where
     // `wall_seconds` counts until the last row is on disk: the writer thread may finish after the
     // simulation.
     let wall = std::time::Instant::now();
-    let mut layered = detail::DetailSink::new(CsvSink::start(tasks, events, series)?, plan);
+    // A fleet's rows are folded on the writer's thread, beside the simulation.
+    let fold = (plan.applied == detail::Applied::Fleet).then(|| detail::Fold::new(plan));
+    let mut layered =
+        detail::DetailSink::folded_below(CsvSink::start(tasks, events, series, fold)?, plan);
     let summary = crate::metrics::finite::checked(&mut layered, f);
     layered.finish();
     let written = layered.into_inner().finish();
