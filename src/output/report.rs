@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 mod plan;
 mod series;
 mod services;
+mod tee;
+pub use tee::RunTee;
 
 pub use plan::write_plan_report;
 
@@ -418,7 +420,7 @@ struct EventReader {
 }
 
 impl EventReader {
-    fn new(ev: &Csv) -> EventReader {
+    fn new(ev: &charts::Header) -> EventReader {
         EventReader {
             cols: ["time_s", "clock", "kind", "service", "message"].map(|c| ev.col(c)),
             log: EventLog {
@@ -469,28 +471,31 @@ impl EventReader {
     }
 }
 
-/// What the report reads of a run's files, in the one pass the charts' reading makes
-/// ([`charts::read_run_with`]): each file is parsed once.
-struct ReportReads {
+/// What the report reads of `timeseries.csv`, in the one pass the charts' reading makes
+/// ([`charts::read_run_with`]): the file is parsed once.
+struct SeriesReads {
     warm_up_s: f64,
-    series: Option<series::SeriesReader>,
-    events: Option<EventReader>,
+    reader: Option<series::SeriesReader>,
 }
 
-impl charts::AlsoReads for ReportReads {
-    fn series_header(&mut self, ts: &Csv) {
-        self.series = Some(series::SeriesReader::new(ts, self.warm_up_s));
+impl charts::AlsoReads for SeriesReads {
+    fn header(&mut self, ts: &charts::Header) {
+        self.reader = Some(series::SeriesReader::new(ts, self.warm_up_s));
     }
-    fn series_row(&mut self, row: &charts::Row) {
-        if let Some(s) = &mut self.series {
+    fn row(&mut self, row: &charts::Row) {
+        if let Some(s) = &mut self.reader {
             s.row(row);
         }
     }
-    fn events_header(&mut self, ev: &Csv) {
-        self.events = Some(EventReader::new(ev));
+}
+
+/// `events.csv` into the page's log, in the same pass.
+impl charts::AlsoReads for Option<EventReader> {
+    fn header(&mut self, ev: &charts::Header) {
+        *self = Some(EventReader::new(ev));
     }
-    fn events_row(&mut self, row: &charts::Row) {
-        if let Some(e) = &mut self.events {
+    fn row(&mut self, row: &charts::Row) {
+        if let Some(e) = self {
             e.row(row);
         }
     }
@@ -578,6 +583,21 @@ fn event_section(out: &mut String, log: &EventLog, end_s: f64) {
 /// than the run's files), and the first [`MAX_EVENTS`] rows of `events.csv` with a filter. It loads
 /// nothing from outside and escapes every text from the files. Written atomically; returns its path.
 pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    run_report(dir, None)
+}
+
+/// [`write_run_report`] for a run just written with `tee` (a [`RunTee`] given to
+/// [`crate::output::write_run_tee`]), which has read `timeseries.csv` and `events.csv` as they were
+/// written: they are not read again.
+pub fn write_run_report_teed(dir: &Path, tee: Box<dyn crate::output::Tee>) -> io::Result<PathBuf> {
+    let any: Box<dyn std::any::Any + Send> = tee;
+    let tee = any
+        .downcast::<RunTee>()
+        .map_err(|_| io::Error::other("the run's tee is not the report's"))?;
+    run_report(dir, Some(*tee))
+}
+
+fn run_report(dir: &Path, teed: Option<RunTee>) -> io::Result<PathBuf> {
     let summary: serde_json::Value = match fs::read_to_string(dir.join("summary.json")) {
         Ok(s) => serde_json::from_str(&s).map_err(io::Error::other)?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => serde_json::Value::Null,
@@ -592,12 +612,23 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         dir,
         &["summary.json", "timeseries.csv", "tasks.csv", "events.csv"],
     );
-    let mut reads = ReportReads {
-        warm_up_s,
-        series: None,
-        events: None,
+    let (data, series_reads, event_reads) = match teed {
+        None => {
+            let mut series_reads = SeriesReads {
+                warm_up_s,
+                reader: None,
+            };
+            let mut event_reads: Option<EventReader> = None;
+            let data = charts::read_run_with(dir, &mut series_reads, &mut event_reads);
+            (data, series_reads, event_reads)
+        }
+        Some(tee) => {
+            let (series, mut events, series_reads, event_reads) = tee.finish()?;
+            events.tasks = charts::read_tasks(dir)?;
+            let data = charts::run_data(Some(&summary).filter(|s| !s.is_null()), series, events);
+            (Ok(data), series_reads, event_reads)
+        }
     };
-    let data = charts::read_run_with(dir, &mut reads);
     let list = match fresh {
         Some(list) => {
             // The charts need not be drawn: only the page's reads count (as when nothing was read).
@@ -656,12 +687,12 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         summary_cards(&mut body, &summary);
     }
     body.push_str("</section>\n");
-    let events = reads.events.map(|r| r.log);
+    let events = event_reads.map(|r| r.log);
     let marks = events
         .as_ref()
         .map_or_else(|| series::Marks::default().json(), |l| l.marks.json());
     let (explore, table) =
-        series::explore_section(&mut body, reads.series, &marks, log_unit(end_s).0);
+        series::explore_section(&mut body, series_reads.reader, &marks, log_unit(end_s).0);
     if explore {
         nav.push(("explore".into(), "Explore".into()));
     }

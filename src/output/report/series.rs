@@ -5,7 +5,7 @@
 //! charts do), so the blob stays under about [`VALUE_BUDGET`] numbers — under 1 MB — at any fleet
 //! size or horizon. Numbers are rounded to four significant digits; a missing sample is `null`.
 
-use super::super::charts::{Csv, Row, cell, num};
+use super::super::charts::{Header, Row, cell, num};
 use super::services::{Cols, Table};
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -145,7 +145,7 @@ impl Names {
 
 impl SeriesReader {
     /// A reader of a `timeseries.csv` with this header.
-    pub fn new(ts: &Csv, warm_up_s: f64) -> SeriesReader {
+    pub fn new(ts: &Header, warm_up_s: f64) -> SeriesReader {
         let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
         let table = Table::new(
             Cols {
@@ -158,13 +158,12 @@ impl SeriesReader {
             },
             warm_up_s,
         );
-        let cols: Vec<(String, usize)> = ts
-            .header()
-            .iter()
-            .enumerate()
-            .filter(|(i, h)| ![it, iscope, iname].contains(&Some(*i)) && !h.is_empty())
-            .map(|(i, h)| (h.clone(), i))
-            .collect();
+        let cols: Vec<(String, usize)> =
+            ts.0.iter()
+                .enumerate()
+                .filter(|(i, h)| ![it, iscope, iname].contains(&Some(*i)) && !h.is_empty())
+                .map(|(i, h)| (h.clone(), i))
+                .collect();
         let desired = cols.iter().find(|(h, _)| h == "desired").map(|c| c.1);
         SeriesReader {
             it,
