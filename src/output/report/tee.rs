@@ -134,3 +134,74 @@ impl Tee for RunTee {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::path::Path;
+
+    use super::*;
+    use crate::output::detail::{Applied, Plan};
+
+    /// Every file of `dir` (recursively) with its bytes, by path relative to `dir`.
+    fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+        let mut out = Vec::new();
+        let mut stack = vec![dir.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in fs::read_dir(&d).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    stack.push(p);
+                } else {
+                    let rel = p.strip_prefix(dir).unwrap().display().to_string();
+                    out.push((rel, fs::read(&p).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    }
+
+    /// The quickstart scenario, written with a tee and its report made from it, against the same
+    /// files' report made by reading them back: byte for byte the same page and charts, at full
+    /// detail and as a fleet (its three services folded on the writer's thread).
+    #[test]
+    fn a_report_from_the_tee_is_the_report_from_the_files() {
+        let base = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+        let mut spec = crate::scenario::load(&base.join("quickstart.toml")).unwrap();
+        spec.output.small_services = 0;
+        for plan in [Plan::full(), Plan::of(&spec)] {
+            let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+            let tee = RunTee::new(spec.warm_up_ms as f64 / 1000.0);
+            let (_, tee) =
+                crate::output::write_run_tee(a.path(), plan, Some(Box::new(tee)), |sink| {
+                    crate::sim::simulate(&spec, sink)
+                })
+                .unwrap();
+            for f in ["summary.json", "timeseries.csv", "tasks.csv", "events.csv"] {
+                if a.path().join(f).exists() {
+                    fs::copy(a.path().join(f), b.path().join(f)).unwrap();
+                }
+            }
+            super::super::write_run_report_teed(a.path(), tee.unwrap()).unwrap();
+            super::super::write_run_report(b.path()).unwrap();
+            let (fa, fb) = (files(a.path()), files(b.path()));
+            assert!(fa.iter().any(|(n, _)| n == "report.html"));
+            assert!(
+                fa.len() > 6,
+                "charts drawn: {:?}",
+                fa.iter().map(|f| &f.0).collect::<Vec<_>>()
+            );
+            assert_eq!(
+                fa.iter().map(|f| &f.0).collect::<Vec<_>>(),
+                fb.iter().map(|f| &f.0).collect::<Vec<_>>()
+            );
+            for ((name, x), (_, y)) in fa.iter().zip(&fb) {
+                assert!(x == y, "{name} differs ({:?})", plan.applied);
+            }
+            let fleet = plan.applied == Applied::Fleet;
+            let ts = fs::read_to_string(a.path().join("timeseries.csv")).unwrap();
+            assert_eq!(ts.contains(",fleet,p90,"), fleet);
+        }
+    }
+}
