@@ -263,8 +263,10 @@ mod tests {
         assert_eq!(row_problem(&row), Some("memory_utilization"));
         assert_eq!(row_problem(&SeriesRow::default()), None);
         // The quick sum sees every column the names do: each one alone, infinite, is found.
-        let mut one = SeriesRow::default();
-        one.capacity_provider_reservation = Some(f64::NEG_INFINITY);
+        let mut one = SeriesRow {
+            capacity_provider_reservation: Some(f64::NEG_INFINITY),
+            ..SeriesRow::default()
+        };
         assert_eq!(row_problem(&one), Some("capacity_provider_reservation"));
         one.capacity_provider_reservation = Some(1.0);
         one.oldest_message_age_s = Some(f64::INFINITY);

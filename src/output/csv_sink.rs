@@ -49,7 +49,7 @@ enum Msg {
 /// Writes `tasks.csv`, `events.csv` and `timeseries.csv` as records arrive.
 pub struct CsvSink {
     tx: Option<SyncSender<Msg>>,
-    writer: Option<JoinHandle<io::Result<Option<Box<dyn Tee>>>>>,
+    writer: Option<JoinHandle<Written>>,
     series: SeriesBatch,
     /// Emptied batches the writer hands back.
     recycled: Receiver<SeriesBatch>,
@@ -83,6 +83,9 @@ pub trait Tee: Send + std::any::Any {
     fn events(&mut self, bytes: &[u8]);
 }
 
+/// What the writer's thread ends with: the first write error, else the tee.
+pub type Written = io::Result<Option<Box<dyn Tee>>>;
+
 /// Hand `bytes` written to file `ix` to the tee.
 fn tee_bytes(tee: &mut Option<Box<dyn Tee>>, ix: FileIx, bytes: &[u8]) {
     match (tee, ix) {
@@ -100,7 +103,7 @@ fn write_loop(
     back: Sender<SeriesBatch>,
     mut fold: Option<Fold>,
     mut tee: Option<Box<dyn Tee>>,
-) -> io::Result<Option<Box<dyn Tee>>> {
+) -> Written {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     let mut names: Vec<String> = Vec::new();
     let mut extra = (false, false);
@@ -304,7 +307,7 @@ impl CsvSink {
     }
 
     /// Everything written and flushed: the first write error, if any, else the tee.
-    pub fn finish(mut self) -> io::Result<Option<Box<dyn Tee>>> {
+    pub fn finish(mut self) -> Written {
         self.write_series_header();
         self.flush_batches();
         self.tx = None; // the writer's loop ends when the channel closes
