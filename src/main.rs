@@ -623,8 +623,10 @@ fn run(
     };
     let base = base_dir(path);
     let bar = progress::Bar::start(spec.duration_ms, !quiet);
+    // The report reads the rows as they are written, beside the simulation (output::report::RunTee).
+    let tee = output::report::RunTee::new(spec.warm_up_ms as f64 / 1000.0);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        output::write_run_detail(staged.path(), plan, |sink| {
+        output::write_run_tee(staged.path(), plan, Some(Box::new(tee)), |sink| {
             let mut s = bar.simulate(&spec, sink);
             s.not_modelled
                 .extend(output::not_modelled::task_definition_fields(&spec, &base));
@@ -632,7 +634,7 @@ fn run(
         })
     }));
     bar.finish();
-    let s = match result {
+    let (s, tee) = match result {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             eprintln!("error: cannot write results to {}: {e}", dir.display());
@@ -662,7 +664,11 @@ fn run(
                 .map_or("-".into(), |v| format!("{v:.1}")),
         );
     }
-    if let Err(e) = output::report::write_run_report(staged.path()) {
+    let report = match tee {
+        Some(tee) => output::report::write_run_report_teed(staged.path(), tee),
+        None => output::report::write_run_report(staged.path()),
+    };
+    if let Err(e) = report {
         eprintln!("error: cannot write the report in {}: {e}", dir.display());
         return ExitCode::from(1);
     }

@@ -149,11 +149,14 @@ fn fmt_rate(x: f64) -> String {
     }
 }
 
-/// `ecsim-bench sim FILE [RUNS] [--progress]`: the simulation alone (no output files: a `NullSink`),
-/// `RUNS` times (default 3); prints each run's wall time and events, and the median. With `--progress`
-/// the run reports into a `sim::Progress` hook, as under `ecsim run`'s progress bar (to measure its cost).
-fn sim_command(file: &str, runs: usize, progress: bool) {
-    let spec = match scenario::load(std::path::Path::new(file)) {
+/// `ecsim-bench sim FILE [RUNS] [--progress] [--sink DETAIL]`: the simulation alone (no output files: a
+/// `NullSink`), `RUNS` times (default 3); prints each run's wall time and events, and the median. With
+/// `--progress` the run reports into a `sim::Progress` hook, as under `ecsim run`'s progress bar (to
+/// measure its cost). With `--sink full` (or `auto`, `summary`) the run writes its CSV files at that
+/// detail into a temporary folder (no report), timed until the last row is on disk: the file sink's cost
+/// against the `NullSink` run (issue #20: at most 2×).
+fn sim_command(file: &str, runs: usize, progress: bool, sink: Option<ecsim::spec::Detail>) {
+    let mut spec = match scenario::load(std::path::Path::new(file)) {
         Ok(s) => s,
         Err(d) => {
             eprintln!("{d}");
@@ -163,7 +166,13 @@ fn sim_command(file: &str, runs: usize, progress: bool) {
     let mut walls = Vec::new();
     for i in 0..runs.max(1) {
         let t0 = Instant::now();
-        let sum = if progress {
+        let sum = if let Some(detail) = sink {
+            spec.output.detail = detail;
+            let dir = tempfile::tempdir().expect("a temporary folder");
+            let plan = ecsim::output::detail::Plan::of(&spec);
+            ecsim::output::write_run_detail(dir.path(), plan, |sink| simulate(&spec, sink))
+                .expect("the run's files written")
+        } else if progress {
             ecsim::sim::Sim::new(&spec, &mut NullSink)
                 .with_progress(ecsim::sim::Progress::new())
                 .run()
@@ -292,9 +301,25 @@ fn main() {
                 file,
                 args.get(2).and_then(|n| n.parse().ok()).unwrap_or(3),
                 args.iter().any(|a| a == "--progress"),
+                match args
+                    .iter()
+                    .position(|a| a == "--sink")
+                    .map(|i| args.get(i + 1))
+                {
+                    None => None,
+                    Some(Some(d)) if d == "full" => Some(ecsim::spec::Detail::Full),
+                    Some(Some(d)) if d == "auto" => Some(ecsim::spec::Detail::Auto),
+                    Some(Some(d)) if d == "summary" => Some(ecsim::spec::Detail::Summary),
+                    Some(d) => {
+                        eprintln!("--sink takes full, auto or summary, not {d:?}");
+                        std::process::exit(2);
+                    }
+                },
             ),
             None => {
-                eprintln!("usage: ecsim-bench sim SCENARIO.toml [RUNS] [--progress]");
+                eprintln!(
+                    "usage: ecsim-bench sim SCENARIO.toml [RUNS] [--progress] [--sink full|auto|summary]"
+                );
                 std::process::exit(2);
             }
         }

@@ -8,6 +8,44 @@ use super::{EventRecord, SeriesRow, Sink, Summary, TaskRecord};
 
 /// The first figure of `row` that is not finite, by its column name.
 pub fn row_problem(row: &SeriesRow) -> Option<&'static str> {
+    // Every row is checked: first one sum (NaN when any figure is NaN or infinite, as x·0 is), and
+    // the figures by name only when it says there is a problem.
+    let z = |v: Option<f64>| v.map_or(0.0, |x| x * 0.0);
+    let all = z(row.cpu_utilization)
+        + z(row.memory_utilization)
+        + z(row.request_rate)
+        + z(row.capacity_rps)
+        + z(row.slo_p99_ms)
+        + z(row.latency_p50_ms)
+        + z(row.latency_p90_ms)
+        + z(row.latency_p99_ms)
+        + z(row.served)
+        + z(row.errors)
+        + z(row.queued)
+        + z(row.cpu_reservation)
+        + z(row.memory_reservation)
+        + z(row.cost_ec2_usd)
+        + z(row.cost_fargate_usd)
+        + z(row.cost_fargate_spot_usd)
+        + z(row.cost_usd)
+        + z(row.cpu_credit_usage)
+        + z(row.cpu_credit_balance)
+        + z(row.cpu_surplus_credit_balance)
+        + z(row.cost_burst_surplus_usd)
+        + z(row.messages_arrived)
+        + z(row.messages_consumed)
+        + z(row.messages_visible)
+        + z(row.messages_in_flight)
+        + z(row.oldest_message_age_s)
+        + z(row.capacity_provider_reservation);
+    if all == 0.0 {
+        return None;
+    }
+    named_problem(row)
+}
+
+/// [`row_problem`] by name.
+fn named_problem(row: &SeriesRow) -> Option<&'static str> {
     let figures = [
         ("cpu_utilization", row.cpu_utilization),
         ("memory_utilization", row.memory_utilization),
@@ -224,6 +262,27 @@ mod tests {
         };
         assert_eq!(row_problem(&row), Some("memory_utilization"));
         assert_eq!(row_problem(&SeriesRow::default()), None);
+        // The quick sum sees every column the names do: each one alone, infinite, is found.
+        let mut one = SeriesRow {
+            capacity_provider_reservation: Some(f64::NEG_INFINITY),
+            ..SeriesRow::default()
+        };
+        assert_eq!(row_problem(&one), Some("capacity_provider_reservation"));
+        one.capacity_provider_reservation = Some(1.0);
+        one.oldest_message_age_s = Some(f64::INFINITY);
+        assert_eq!(row_problem(&one), Some("oldest_message_age_s"));
+        let finite = SeriesRow {
+            cost_usd: Some(1e308),
+            served: Some(-0.0),
+            ..one.clone()
+        };
+        assert_eq!(
+            row_problem(&SeriesRow {
+                oldest_message_age_s: None,
+                ..finite
+            }),
+            None
+        );
         let s = Summary {
             cost_per_million_requests: Some(f64::INFINITY),
             ..Summary::default()

@@ -13,6 +13,7 @@ use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
 use super::csv_rows;
+use super::detail::{FLEET_ROWS, Fold, RowName};
 use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord};
 use crate::spec::Spec;
 
@@ -48,7 +49,7 @@ enum Msg {
 /// Writes `tasks.csv`, `events.csv` and `timeseries.csv` as records arrive.
 pub struct CsvSink {
     tx: Option<SyncSender<Msg>>,
-    writer: Option<JoinHandle<io::Result<()>>>,
+    writer: Option<JoinHandle<Written>>,
     series: SeriesBatch,
     /// Emptied batches the writer hands back.
     recycled: Receiver<SeriesBatch>,
@@ -72,15 +73,40 @@ pub struct CsvSink {
     on: [bool; 3],
 }
 
+/// Sees the bytes of `timeseries.csv` and `events.csv` as the writer's thread writes them (whole
+/// rows, the header first), so that what reads the run back (the report and its charts) can do it
+/// beside the simulation instead of parsing the files again after it.
+pub trait Tee: Send + std::any::Any {
+    /// The next bytes of `timeseries.csv`.
+    fn series(&mut self, bytes: &[u8]);
+    /// The next bytes of `events.csv`.
+    fn events(&mut self, bytes: &[u8]);
+}
+
+/// What the writer's thread ends with: the first write error, else the tee.
+pub type Written = io::Result<Option<Box<dyn Tee>>>;
+
+/// Hand `bytes` written to file `ix` to the tee.
+fn tee_bytes(tee: &mut Option<Box<dyn Tee>>, ix: FileIx, bytes: &[u8]) {
+    match (tee, ix) {
+        (Some(t), FileIx::Series) => t.series(bytes),
+        (Some(t), FileIx::Events) => t.events(bytes),
+        _ => {}
+    }
+}
+
 /// The writer thread: formats each batch and writes it to its file; stops at the first error (the
 /// sink then sees the channel closed and reports the error when it finishes).
 fn write_loop(
     mut files: [Option<File>; 3],
     rx: Receiver<Msg>,
     back: Sender<SeriesBatch>,
-) -> io::Result<()> {
+    mut fold: Option<Fold>,
+    mut tee: Option<Box<dyn Tee>>,
+) -> Written {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     let mut names: Vec<String> = Vec::new();
+    let mut extra = (false, false);
     for msg in rx {
         buf.clear();
         let ix = match msg {
@@ -88,6 +114,7 @@ fn write_loop(
                 if let Some(f) = &mut files[ix as usize] {
                     f.write_all(&bytes)?;
                 }
+                tee_bytes(&mut tee, ix, &bytes);
                 continue;
             }
             Msg::Name(n) => {
@@ -95,8 +122,21 @@ fn write_loop(
                 continue;
             }
             Msg::Series(mut rows, burst, queue) => {
-                for (n, r) in &rows {
-                    csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
+                extra = (burst, queue);
+                match &mut fold {
+                    None => {
+                        for (n, r) in &rows {
+                            csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
+                        }
+                    }
+                    Some(fold) => {
+                        let mut out = |n: RowName, r: &SeriesRow| {
+                            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+                        };
+                        for (n, r) in rows.drain(..) {
+                            fold.row(n, r, &mut out);
+                        }
+                    }
                 }
                 rows.clear();
                 let _ = back.send(rows); // the sink may have finished: then nobody reuses it
@@ -112,27 +152,52 @@ fn write_loop(
         if let Some(f) = &mut files[ix as usize] {
             f.write_all(&buf)?;
         }
+        tee_bytes(&mut tee, ix, &buf);
+    }
+    if let Some(fold) = &mut fold {
+        // What the fold still holds (the last tick's fleet rows, the last interval's service rows).
+        buf.clear();
+        let (burst, queue) = extra;
+        fold.finish(&mut |n, r| {
+            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+        });
+        if let Some(f) = &mut files[FileIx::Series as usize] {
+            f.write_all(&buf)?;
+        }
+        tee_bytes(&mut tee, FileIx::Series, &buf);
     }
     for f in files.iter_mut().flatten() {
         f.flush()?;
     }
-    Ok(())
+    Ok(tee)
+}
+
+/// The scope name of a row the fold emits.
+fn row_name(names: &[String], n: RowName) -> &str {
+    match n {
+        RowName::Ix(i) => &names[i as usize],
+        RowName::Fleet(k) => FLEET_ROWS[k],
+    }
 }
 
 impl CsvSink {
     /// Start the writer thread on the three (temporary) files, with the tasks' and events' headers; a
-    /// file a detail level leaves out is `None` and gets nothing.
+    /// file a detail level leaves out is `None` and gets nothing. With a `fold` (a fleet), the writer
+    /// folds the time-series rows before writing them; a `tee` sees what is written (returned by
+    /// [`Self::finish`]).
     pub fn start(
         tasks: Option<File>,
         events: Option<File>,
         series: Option<File>,
+        fold: Option<Fold>,
+        tee: Option<Box<dyn Tee>>,
     ) -> io::Result<CsvSink> {
         let on = [tasks.is_some(), events.is_some(), series.is_some()];
         let (tx, rx) = sync_channel(IN_FLIGHT);
         let (back, recycled) = channel();
         let writer = std::thread::Builder::new()
             .name("ecsim-csv".into())
-            .spawn(move || write_loop([tasks, events, series], rx, back))?;
+            .spawn(move || write_loop([tasks, events, series], rx, back, fold, tee))?;
         let mut sink = CsvSink {
             tx: Some(tx),
             writer: Some(writer),
@@ -241,15 +306,15 @@ impl CsvSink {
         }
     }
 
-    /// Everything written and flushed: the first write error, if any.
-    pub fn finish(mut self) -> io::Result<()> {
+    /// Everything written and flushed: the first write error, if any, else the tee.
+    pub fn finish(mut self) -> Written {
         self.write_series_header();
         self.flush_batches();
         self.tx = None; // the writer's loop ends when the channel closes
         match self.writer.take().map(JoinHandle::join) {
             Some(Ok(r)) => r,
             Some(Err(_)) => Err(io::Error::other("the CSV writer thread panicked")),
-            None => Ok(()),
+            None => Ok(None),
         }
     }
 }

@@ -249,187 +249,36 @@ pub fn keeps_event(e: &EventRecord) -> bool {
     }
 }
 
-/// One service's rows of the current interval, folded (a fleet's coarse service row).
-///
-/// At the interval: `served`, `errors`, `messages_arrived`, `messages_consumed` are sums over its periods;
-/// `cpu_utilization`, `memory_utilization`, `request_rate` and `capacity_rps` are means over its periods
-/// (equal periods, so weighted by time) that have the figure; `latency_p50_ms`, `…p90…`, `…p99…` are the
-/// highest period's value (the worst period's percentile, not the interval's percentile); `slo_bad` is 1
-/// when any period was bad; everything else (desired, running, pending, queued, cost so far, the queue
-/// gauges, the objective) is the value at the end of the interval.
-#[derive(Debug, Clone, Default)]
-struct Acc {
-    /// The last row, into which the folded figures go.
-    last: SeriesRow,
-    /// Rows folded.
-    n: u64,
-    sums: [Option<f64>; SUMS],
-    means: [(f64, u32); MEANS],
-    maxes: [Option<f64>; MAXES],
-    bad: Option<bool>,
-}
-
-const SUMS: usize = 4;
-const MEANS: usize = 4;
-const MAXES: usize = 3;
-
-fn sum_cols(r: &mut SeriesRow) -> [&mut Option<f64>; SUMS] {
-    [
-        &mut r.served,
-        &mut r.errors,
-        &mut r.messages_arrived,
-        &mut r.messages_consumed,
-    ]
-}
-
-fn mean_cols(r: &mut SeriesRow) -> [&mut Option<f64>; MEANS] {
-    [
-        &mut r.cpu_utilization,
-        &mut r.memory_utilization,
-        &mut r.request_rate,
-        &mut r.capacity_rps,
-    ]
-}
-
-fn max_cols(r: &mut SeriesRow) -> [&mut Option<f64>; MAXES] {
-    [
-        &mut r.latency_p50_ms,
-        &mut r.latency_p90_ms,
-        &mut r.latency_p99_ms,
-    ]
-}
-
-/// Six decimals, as the simulation writes its figures (sums of rounded figures gain float noise).
-fn round6(x: f64) -> f64 {
-    let r = (x * 1e6).round() / 1e6;
-    if r == 0.0 { 0.0 } else { r }
-}
-
-impl Acc {
-    fn add(&mut self, row: &SeriesRow) {
-        let mut row = row.clone();
-        for (a, v) in self.sums.iter_mut().zip(sum_cols(&mut row)) {
-            if let Some(v) = *v {
-                *a = Some(a.unwrap_or(0.0) + v);
-            }
-        }
-        for (a, v) in self.means.iter_mut().zip(mean_cols(&mut row)) {
-            if let Some(v) = *v {
-                *a = (a.0 + v, a.1 + 1);
-            }
-        }
-        for (a, v) in self.maxes.iter_mut().zip(max_cols(&mut row)) {
-            if let Some(v) = *v {
-                *a = Some(a.map_or(v, |m: f64| m.max(v)));
-            }
-        }
-        if let Some(b) = row.slo_bad {
-            self.bad = Some(self.bad.unwrap_or(false) || b);
-        }
-        self.last = row;
-        self.n += 1;
-    }
-
-    /// The interval's row; the accumulator is emptied.
-    fn take(&mut self) -> SeriesRow {
-        let mut acc = std::mem::take(self);
-        let mut row = std::mem::take(&mut acc.last);
-        for (c, a) in sum_cols(&mut row).into_iter().zip(acc.sums) {
-            *c = a.map(round6);
-        }
-        for (c, (s, n)) in mean_cols(&mut row).into_iter().zip(acc.means) {
-            *c = (n > 0).then(|| round6(s / f64::from(n)));
-        }
-        for (c, a) in max_cols(&mut row).into_iter().zip(acc.maxes) {
-            *c = a;
-        }
-        row.slo_bad = acc.bad;
-        self.last.name = row.name.clone();
-        row
-    }
-}
-
-/// Columns the fleet rows fill: percentiles across services of each (`total` only for the counts).
-const FLEET_COLS: usize = 13;
-/// Which of [`FLEET_COLS`] are summed in the `total` row.
-const TOTALLED: [bool; FLEET_COLS] = [
-    true, true, true, false, false, true, true, true, true, false, false, false, true,
-];
-
-fn fleet_get(r: &SeriesRow) -> [Option<f64>; FLEET_COLS] {
-    [
-        r.desired.map(f64::from),
-        r.running.map(f64::from),
-        r.pending.map(f64::from),
-        r.cpu_utilization,
-        r.memory_utilization,
-        r.request_rate,
-        r.served,
-        r.errors,
-        r.queued,
-        r.latency_p50_ms,
-        r.latency_p90_ms,
-        r.latency_p99_ms,
-        r.capacity_rps,
-    ]
-}
-
-fn fleet_set(r: &mut SeriesRow, v: [Option<f64>; FLEET_COLS]) {
-    let count = |x: Option<f64>| x.map(|x| x.round() as u32);
-    r.desired = count(v[0]);
-    r.running = count(v[1]);
-    r.pending = count(v[2]);
-    r.cpu_utilization = v[3];
-    r.memory_utilization = v[4];
-    r.request_rate = v[5];
-    r.served = v[6];
-    r.errors = v[7];
-    r.queued = v[8];
-    r.latency_p50_ms = v[9];
-    r.latency_p90_ms = v[10];
-    r.latency_p99_ms = v[11];
-    r.capacity_rps = v[12];
-}
-
-/// Nearest-rank quantile (as the summary's percentiles): the value of rank ⌈q·n⌉, by selection (the
-/// values are reordered).
-fn nearest_rank(values: &mut [f64], q: f64) -> Option<f64> {
-    let n = values.len();
-    if n == 0 {
-        return None;
-    }
-    let k = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-    Some(*values.select_nth_unstable_by(k, f64::total_cmp).1)
-}
+#[path = "detail/fold.rs"]
+mod fold;
+#[cfg(test)]
+use fold::nearest_rank;
+pub use fold::{Fold, RowName};
 
 /// The file sink under a detail level (see the module doc). `finish` writes what is still folded.
 pub struct DetailSink<S: Sink> {
     inner: S,
     plan: Plan,
-    /// Fleet: per service (in the order rows name them), its interval so far.
-    accs: Vec<Acc>,
-    index: HashMap<String, usize>,
-    /// Service rows seen in the current tick (their position predicts the next one's slot).
-    cursor: usize,
-    /// The current tick's time, while its service rows are gathered.
-    tick: Option<u64>,
-    /// The current tick's service figures, by [`FLEET_COLS`] column.
-    cols: [Vec<f64>; FLEET_COLS],
+    /// Fleet: the fold here, or `None` when the sink underneath folds (the CSV writer's thread).
+    fold: Option<Fold>,
+    /// The names of the rows given to the fold, by index, and the next index's guess.
+    names: Vec<String>,
+    index: HashMap<String, u32>,
+    next: usize,
     /// Fleet: `scaling.csv`, where the scaling decisions go ([`super::scaling`]).
     scaling: Option<ScalingRows<Box<dyn Write>>>,
 }
 
 impl<S: Sink> DetailSink<S> {
-    /// `inner` under `plan`.
+    /// `inner` under `plan`, folding a fleet's rows here.
     pub fn new(inner: S, plan: Plan) -> Self {
         DetailSink {
             inner,
             plan,
-            accs: Vec::new(),
+            fold: Some(Fold::new(plan)),
+            names: Vec::new(),
             index: HashMap::new(),
-            cursor: 0,
-            tick: None,
-            cols: std::array::from_fn(|_| Vec::new()),
+            next: 0,
             scaling: None,
         }
     }
@@ -451,6 +300,15 @@ impl<S: Sink> DetailSink<S> {
         }
     }
 
+    /// `inner` under `plan`, with a fleet's time-series rows passed on as they are: `inner` folds them
+    /// (a [`crate::output::CsvSink`] started with the plan's [`Fold`]).
+    pub fn folded_below(inner: S, plan: Plan) -> Self {
+        DetailSink {
+            fold: None,
+            ..Self::new(inner, plan)
+        }
+    }
+
     /// The sink underneath.
     pub fn inner_mut(&mut self) -> &mut S {
         &mut self.inner
@@ -464,84 +322,37 @@ impl<S: Sink> DetailSink<S> {
     /// Write what is still pending: the current tick's fleet rows and the last, shorter interval's
     /// service rows.
     pub fn finish(&mut self) {
-        self.fleet_rows();
-        for i in 0..self.accs.len() {
-            if self.accs[i].n > 0 {
-                let row = self.accs[i].take();
-                self.inner.series(&row);
-            }
+        if let Some(mut fold) = self.fold.take() {
+            fold.finish(&mut |n, r| emit(&mut self.inner, &self.names, n, r));
+            self.fold = Some(fold);
         }
     }
 
-    /// The service's slot: the next one in tick order, else looked up (else a new one).
-    fn slot(&mut self, name: &str) -> usize {
-        let c = self.cursor;
-        if self.accs.get(c).is_some_and(|a| a.last.name == name) {
-            return c;
-        }
-        if let Some(&i) = self.index.get(name) {
-            return i;
-        }
-        let i = self.accs.len();
-        self.accs.push(Acc::default());
-        self.accs[i].last.name = name.to_string();
-        self.index.insert(name.to_string(), i);
+    /// The index of a row's name (rows come in the same order every period: usually the next one).
+    fn name_ix(&mut self, name: &str) -> u32 {
+        let i = if self.names.get(self.next).is_some_and(|n| n == name) {
+            self.next as u32
+        } else if let Some(&i) = self.index.get(name) {
+            i
+        } else {
+            self.names.push(name.to_string());
+            self.index
+                .insert(name.to_string(), (self.names.len() - 1) as u32);
+            (self.names.len() - 1) as u32
+        };
+        self.next = i as usize + 1;
         i
     }
+}
 
-    fn service_row(&mut self, row: &SeriesRow) {
-        if self.tick.is_some_and(|t| t != row.time_ms) {
-            self.fleet_rows();
-        }
-        self.tick = Some(row.time_ms);
-        for (col, v) in self.cols.iter_mut().zip(fleet_get(row)) {
-            if let Some(v) = v {
-                col.push(v);
-            }
-        }
-        let i = self.slot(&row.name);
-        self.cursor = i + 1;
-        let acc = &mut self.accs[i];
-        if self.plan.sampled {
-            // The sample at the interval's end (or the run's), not a fold of samples.
-            *acc = Acc::default();
-        }
-        acc.add(row);
-        // An interval ends at a whole multiple of it (the row at 0 s is one of its own).
-        if acc.n >= self.plan.service_rows_every
-            || row
-                .time_ms
-                .is_multiple_of(self.plan.service_interval_ms.max(1))
-        {
-            let out = acc.take();
-            self.inner.series(&out);
-        }
-    }
-
-    /// The fleet rows of the tick gathered so far (none when no service row came).
-    fn fleet_rows(&mut self) {
-        let Some(t) = self.tick.take() else { return };
-        self.cursor = 0;
-        let mut rows: [SeriesRow; 4] = std::array::from_fn(|k| SeriesRow {
-            time_ms: t,
-            scope: "fleet",
-            name: FLEET_ROWS[k].to_string(),
-            ..SeriesRow::default()
-        });
-        let mut figures = [[None; FLEET_COLS]; 4];
-        for (c, col) in self.cols.iter_mut().enumerate() {
-            // The total in the services' order, then the ranks by selection (no sort: 13 columns a period).
-            figures[3][c] = (TOTALLED[c] && !col.is_empty()).then(|| round6(col.iter().sum()));
-            figures[0][c] = nearest_rank(col, 0.5);
-            figures[1][c] = nearest_rank(col, 0.9);
-            figures[2][c] = col.iter().copied().max_by(f64::total_cmp);
-            col.clear();
-        }
-        for (row, f) in rows.iter_mut().zip(figures) {
-            fleet_set(row, f);
-            self.inner.series(row);
-        }
-    }
+/// A row the fold emits, named and handed to `inner`.
+fn emit<S: Sink>(inner: &mut S, names: &[String], n: RowName, row: &SeriesRow) {
+    let mut row = row.clone();
+    row.name = match n {
+        RowName::Ix(i) => names[i as usize].clone(),
+        RowName::Fleet(k) => FLEET_ROWS[k].to_string(),
+    };
+    inner.series(&row);
 }
 
 impl<S: Sink> Sink for DetailSink<S> {
@@ -573,10 +384,15 @@ impl<S: Sink> Sink for DetailSink<S> {
         match self.plan.applied {
             Applied::Full => self.inner.series(row),
             Applied::Summary => {}
-            Applied::Fleet if row.scope == "service" => self.service_row(row),
             Applied::Fleet => {
-                self.fleet_rows();
-                self.inner.series(row);
+                let Some(mut fold) = self.fold.take() else {
+                    return self.inner.series(row);
+                };
+                let ix = self.name_ix(&row.name);
+                fold.row(ix, row.clone(), &mut |n, r| {
+                    emit(&mut self.inner, &self.names, n, r)
+                });
+                self.fold = Some(fold);
             }
         }
     }

@@ -24,7 +24,7 @@ use std::path::Path;
 
 pub use crate::metrics::json::{summary_json, warning_json};
 use crate::metrics::{Sink, Summary};
-pub use csv_sink::CsvSink;
+pub use csv_sink::{CsvSink, Tee};
 
 /// Header of `tasks.csv`.
 pub const TASKS_HEADER: &str = "task_id,group,service,task_definition,launch_type,capacity_provider,instance,availability_zone,cpu,memory_mib,created_s,pull_started_s,pull_stopped_s,started_s,stopping_s,stopped_s,last_status,stop_code,stopped_reason";
@@ -60,6 +60,20 @@ pub fn write_run_detail<F>(dir: &Path, plan: detail::Plan, f: F) -> io::Result<S
 where
     F: FnOnce(&mut dyn Sink) -> Summary,
 {
+    write_run_tee(dir, plan, None, f).map(|(s, _)| s)
+}
+
+/// [`write_run_detail`] with a `tee` that sees `timeseries.csv` and `events.csv` as they are written
+/// (see [`csv_sink::Tee`]), handed back with the summary.
+pub fn write_run_tee<F>(
+    dir: &Path,
+    plan: detail::Plan,
+    tee: Option<Box<dyn Tee>>,
+    f: F,
+) -> io::Result<(Summary, Option<Box<dyn Tee>>)>
+where
+    F: FnOnce(&mut dyn Sink) -> Summary,
+{
     fs::create_dir_all(dir)?;
     let file = |name: &str, on: bool| -> io::Result<_> {
         if !on {
@@ -75,7 +89,10 @@ where
     // `wall_seconds` counts until the last row is on disk: the writer thread may finish after the
     // simulation.
     let wall = std::time::Instant::now();
-    let mut layered = detail::DetailSink::new(CsvSink::start(tasks, events, series)?, plan);
+    // A fleet's rows are folded on the writer's thread, beside the simulation.
+    let fold = (plan.applied == detail::Applied::Fleet).then(|| detail::Fold::new(plan));
+    let mut layered =
+        detail::DetailSink::folded_below(CsvSink::start(tasks, events, series, fold, tee)?, plan);
     if let Some(f) = scaling {
         layered = layered.with_scaling(Box::new(io::BufWriter::with_capacity(1 << 20, f)));
     }
@@ -84,7 +101,7 @@ where
     let scaled = layered.finish_scaling();
     let written = layered.into_inner().finish();
     let mut summary = summary.map_err(io::Error::other)?;
-    written?;
+    let tee = written?;
     scaled?;
     summary.wall_seconds = summary.wall_seconds.max(wall.elapsed().as_secs_f64());
     summary.warnings.extend(plan.note());
@@ -105,5 +122,5 @@ where
     {
         p.commit()?;
     }
-    Ok(summary)
+    Ok((summary, tee))
 }

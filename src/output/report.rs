@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 mod plan;
 mod series;
 mod services;
+mod tee;
+pub use tee::RunTee;
 
 pub use plan::write_plan_report;
 
@@ -64,22 +66,25 @@ fn charts_for(
     inputs: &[&str],
     render: fn(&Path) -> io::Result<Vec<PathBuf>>,
 ) -> io::Result<Vec<IndexEntry>> {
+    if let Some(list) = fresh_charts(dir, inputs) {
+        return Ok(list);
+    }
+    render(dir)?;
+    Ok(read_index(dir).unwrap_or_default())
+}
+
+/// The charts' index when it is newer than every input and its charts are all there.
+fn fresh_charts(dir: &Path, inputs: &[&str]) -> Option<Vec<IndexEntry>> {
     let charts = dir.join("charts");
     let fresh = mtime(&charts.join(INDEX)).is_some_and(|idx| {
         inputs
             .iter()
             .all(|f| mtime(&dir.join(f)).is_none_or(|t| t <= idx))
     });
-    if fresh
-        && let Some(list) = read_index(dir)
-        && list
-            .iter()
-            .all(|e| charts.join(format!("{}.svg", e.stem)).exists())
-    {
-        return Ok(list);
-    }
-    render(dir)?;
-    Ok(read_index(dir).unwrap_or_default())
+    let list = read_index(dir).filter(|_| fresh)?;
+    list.iter()
+        .all(|e| charts.join(format!("{}.svg", e.stem)).exists())
+        .then_some(list)
 }
 
 /// An SVG file ready to sit inside HTML: without an XML prolog, labelled for screen readers.
@@ -422,26 +427,31 @@ struct EventLog {
     marks: series::Marks,
 }
 
-fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
-    let Some(ev) = Csv::open(&dir.join("events.csv"))? else {
-        return Ok(None);
-    };
-    let (it, ic, ik, is, im) = (
-        ev.col("time_s"),
-        ev.col("clock"),
-        ev.col("kind"),
-        ev.col("service"),
-        ev.col("message"),
-    );
-    let mut log = EventLog {
-        rows: String::new(),
-        shown: 0,
-        total: 0,
-        kinds: BTreeMap::new(),
-        services: BTreeSet::new(),
-        marks: series::Marks::default(),
-    };
-    ev.each(|rec| {
+/// `events.csv` read into the page's log, row by row in the pass that reads the charts' data.
+struct EventReader {
+    /// Columns: time, clock, kind, service, message.
+    cols: [Option<usize>; 5],
+    log: EventLog,
+}
+
+impl EventReader {
+    fn new(ev: &charts::Header) -> EventReader {
+        EventReader {
+            cols: ["time_s", "clock", "kind", "service", "message"].map(|c| ev.col(c)),
+            log: EventLog {
+                rows: String::new(),
+                shown: 0,
+                total: 0,
+                kinds: BTreeMap::new(),
+                services: BTreeSet::new(),
+                marks: series::Marks::default(),
+            },
+        }
+    }
+
+    fn row(&mut self, rec: &charts::Row) {
+        let [it, ic, ik, is, im] = self.cols;
+        let log = &mut self.log;
         let kind = cell(rec, ik);
         let service = cell(rec, is);
         // The first rows are shown, so while they are, the row's number is the count so far.
@@ -458,7 +468,11 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
                 "" => clock(t),
                 c => c.to_string(),
             };
-            let t_attr = if t.is_finite() { format!("{t}") } else { String::new() };
+            let t_attr = if t.is_finite() {
+                format!("{t}")
+            } else {
+                String::new()
+            };
             let _ = writeln!(
                 log.rows,
                 "<tr data-t=\"{}\" data-k=\"{}\" data-s=\"{}\"><td class=\"t\">{}</td><td class=\"k\">{}</td><td class=\"s\">{}</td><td>{}</td></tr>",
@@ -471,9 +485,37 @@ fn read_events(dir: &Path) -> io::Result<Option<EventLog>> {
                 escape(cell(rec, im))
             );
         }
-        true
-    })?;
-    Ok(Some(log))
+    }
+}
+
+/// What the report reads of `timeseries.csv`, in the one pass the charts' reading makes
+/// ([`charts::read_run_with`]): the file is parsed once.
+struct SeriesReads {
+    warm_up_s: f64,
+    reader: Option<series::SeriesReader>,
+}
+
+impl charts::AlsoReads for SeriesReads {
+    fn header(&mut self, ts: &charts::Header) {
+        self.reader = Some(series::SeriesReader::new(ts, self.warm_up_s));
+    }
+    fn row(&mut self, row: &charts::Row) {
+        if let Some(s) = &mut self.reader {
+            s.row(row);
+        }
+    }
+}
+
+/// `events.csv` into the page's log, in the same pass.
+impl charts::AlsoReads for Option<EventReader> {
+    fn header(&mut self, ev: &charts::Header) {
+        *self = Some(EventReader::new(ev));
+    }
+    fn row(&mut self, row: &charts::Row) {
+        if let Some(e) = self {
+            e.row(row);
+        }
+    }
 }
 
 /// The event log's time unit for its filter: days for runs of three days or more, else hours.
@@ -576,16 +618,67 @@ fn worst_services(list: &[IndexEntry]) -> Vec<String> {
 /// than the run's files), and the first [`MAX_EVENTS`] rows of `events.csv` with a filter. It loads
 /// nothing from outside and escapes every text from the files. Written atomically; returns its path.
 pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::PathBuf> {
+    run_report(dir, None)
+}
+
+/// [`write_run_report`] for a run just written with `tee` (a [`RunTee`] given to
+/// [`crate::output::write_run_tee`]), which has read `timeseries.csv` and `events.csv` as they were
+/// written: they are not read again.
+pub fn write_run_report_teed(dir: &Path, tee: Box<dyn crate::output::Tee>) -> io::Result<PathBuf> {
+    let any: Box<dyn std::any::Any + Send> = tee;
+    let tee = any
+        .downcast::<RunTee>()
+        .map_err(|_| io::Error::other("the run's tee is not the report's"))?;
+    run_report(dir, Some(*tee))
+}
+
+fn run_report(dir: &Path, teed: Option<RunTee>) -> io::Result<PathBuf> {
     let summary: serde_json::Value = match fs::read_to_string(dir.join("summary.json")) {
         Ok(s) => serde_json::from_str(&s).map_err(io::Error::other)?,
         Err(e) if e.kind() == io::ErrorKind::NotFound => serde_json::Value::Null,
         Err(e) => return Err(e),
     };
-    let list = charts_for(
+    let warm_up_s = summary
+        .get("warm_up_s")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    // One pass over the files for the charts and the page; the charts are drawn unless fresh.
+    let fresh = fresh_charts(
         dir,
         &["summary.json", "timeseries.csv", "tasks.csv", "events.csv"],
-        charts::render_run_charts,
-    )?;
+    );
+    let (data, series_reads, event_reads) = match teed {
+        None => {
+            let mut series_reads = SeriesReads {
+                warm_up_s,
+                reader: None,
+            };
+            let mut event_reads: Option<EventReader> = None;
+            let data = charts::read_run_with(dir, &mut series_reads, &mut event_reads);
+            (data, series_reads, event_reads)
+        }
+        Some(tee) => {
+            let (series, mut events, series_reads, event_reads) = tee.finish()?;
+            events.tasks = charts::read_tasks(dir)?;
+            let data = charts::run_data(Some(&summary).filter(|s| !s.is_null()), series, events);
+            (Ok(data), series_reads, event_reads)
+        }
+    };
+    let list = match fresh {
+        Some(list) => {
+            // The charts need not be drawn: only the page's reads count (as when nothing was read).
+            if let Err(e) = data
+                && e.kind() != io::ErrorKind::NotFound
+            {
+                return Err(e);
+            }
+            list
+        }
+        None => {
+            charts::render_run_data(dir, data?)?;
+            read_index(dir).unwrap_or_default()
+        }
+    };
     let scenario = summary
         .get("scenario")
         .and_then(|v| v.as_str())
@@ -629,17 +722,18 @@ pub fn write_run_report(dir: &std::path::Path) -> std::io::Result<std::path::Pat
         summary_cards(&mut body, &summary);
     }
     body.push_str("</section>\n");
-    let events = read_events(dir)?;
+    let events = event_reads.map(|r| r.log);
     let marks = events
         .as_ref()
         .map_or_else(|| series::Marks::default().json(), |l| l.marks.json());
-    let warm_up_s = summary
-        .get("warm_up_s")
-        .and_then(serde_json::Value::as_f64)
-        .unwrap_or(0.0);
     let worst = worst_services(&list);
-    let (explore, table) =
-        series::explore_section(&mut body, dir, &marks, log_unit(end_s).0, warm_up_s, &worst)?;
+    let (explore, table) = series::explore_section(
+        &mut body,
+        series_reads.reader,
+        &marks,
+        log_unit(end_s).0,
+        &worst,
+    );
     if explore {
         nav.push(("explore".into(), "Explore".into()));
     }

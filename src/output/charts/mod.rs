@@ -56,8 +56,12 @@ use write::*;
 
 pub use fleet::{Badness, FLEET_THRESHOLD, WORST_N, worst};
 pub use plan::render_plan_charts;
-pub(crate) use read::{Csv, SWEEP_METRICS, SweepData, cell, num, read_sweep};
+pub(crate) use read::{
+    AlsoReads, Cells, Csv, EventsPass, Header, Row, RunData, SWEEP_METRICS, SeriesPass, SweepData,
+    cell, each_row_of, num, read_run_with, read_sweep, read_tasks, run_data,
+};
 pub use run::render_run_charts;
+pub(crate) use run::render_run_data;
 pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
 pub use sweep::render_sweep_charts;
 pub(crate) use write::{INDEX, IndexEntry, read_index, write_atomic};

@@ -6,7 +6,26 @@ use super::*;
 /// A CSV file with its header: `None` when the file does not exist.
 pub(crate) struct Csv {
     pub(super) reader: csv::Reader<fs::File>,
-    pub(super) header: Vec<String>,
+    pub(super) head: Header,
+}
+
+/// A CSV header's names, as they were before the CSV text rule (`csv_text`) was applied.
+pub(crate) struct Header(pub(crate) Vec<String>);
+
+impl Header {
+    /// The names of a header record.
+    pub(crate) fn of(rec: &csv::StringRecord) -> Header {
+        Header(
+            rec.iter()
+                .map(|h| crate::output::csv_text::unescape(h).to_string())
+                .collect(),
+        )
+    }
+
+    /// The index of column `name`.
+    pub(crate) fn col(&self, name: &str) -> Option<usize> {
+        self.0.iter().position(|h| h == name)
+    }
 }
 
 impl Csv {
@@ -17,21 +36,20 @@ impl Csv {
             Err(e) => return Err(e),
         };
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(file);
-        let header = reader
-            .headers()
-            .map_err(other)?
-            .iter()
-            .map(|h| crate::output::csv_text::unescape(h).to_string())
-            .collect();
-        Ok(Some(Csv { reader, header }))
+        let head = Header::of(reader.headers().map_err(other)?);
+        Ok(Some(Csv { reader, head }))
     }
 
     pub(crate) fn col(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
+        self.head.col(name)
     }
 
     pub(crate) fn header(&self) -> &[String] {
-        &self.header
+        &self.head.0
+    }
+
+    pub(crate) fn head(&self) -> &Header {
+        &self.head
     }
 
     /// Calls `f` for every record.
@@ -44,18 +62,101 @@ impl Csv {
         }
         Ok(())
     }
+
+    /// Calls `f` for every record as a [`Row`], whose number cells are parsed at most once however
+    /// many readers of the same pass ask for them.
+    pub(crate) fn each_row(self, mut f: impl FnMut(&Row) -> bool) -> io::Result<()> {
+        let mut nums = Vec::new();
+        self.each(|rec| f(&Row::new(rec, &mut nums)))
+    }
+}
+
+/// Calls `f` for every record of `bytes`, whole CSV rows without a header (a chunk of a file being
+/// written), as [`Row`]s.
+pub(crate) fn each_row_of(bytes: &[u8], mut f: impl FnMut(&Row)) -> io::Result<()> {
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .from_reader(bytes);
+    let mut rec = csv::StringRecord::new();
+    let mut nums = Vec::new();
+    while reader.read_record(&mut rec).map_err(other)? {
+        f(&Row::new(&rec, &mut nums));
+    }
+    Ok(())
+}
+
+/// A record's cells as text, and as numbers (`Row` keeps each parsed number).
+pub(crate) trait Cells {
+    /// Cell `i`'s text as written (`None` past the record's end).
+    fn text(&self, i: usize) -> Option<&str>;
+    /// Cell `i` as a number: NaN when missing, empty or not a number.
+    fn number(&self, i: usize) -> f64 {
+        self.text(i).map_or(f64::NAN, parse_num)
+    }
+}
+
+impl Cells for csv::StringRecord {
+    fn text(&self, i: usize) -> Option<&str> {
+        self.get(i)
+    }
+}
+
+/// A record being read with its parsed numbers (see [`Csv::each_row`]).
+pub(crate) struct Row<'a> {
+    rec: &'a csv::StringRecord,
+    nums: &'a [std::cell::Cell<f64>],
+}
+
+impl<'a> Row<'a> {
+    fn new(rec: &'a csv::StringRecord, nums: &'a mut Vec<std::cell::Cell<f64>>) -> Row<'a> {
+        nums.clear();
+        nums.resize(rec.len(), std::cell::Cell::new(UNPARSED));
+        Row { rec, nums }
+    }
+}
+
+/// A cell not parsed yet: a NaN no parse yields (parsing gives the canonical NaN).
+const UNPARSED: f64 = f64::from_bits(0x7ff8_dead_beef_0001);
+
+impl Cells for Row<'_> {
+    fn text(&self, i: usize) -> Option<&str> {
+        self.rec.get(i)
+    }
+    fn number(&self, i: usize) -> f64 {
+        let Some(c) = self.nums.get(i) else {
+            return f64::NAN;
+        };
+        let v = c.get();
+        if v.to_bits() != UNPARSED.to_bits() {
+            return v;
+        }
+        let v = self.rec.get(i).map_or(f64::NAN, parse_num);
+        c.set(v);
+        v
+    }
+}
+
+/// A number cell's value: surrounding white space ignored, NaN when empty or not a number. (`trim` is
+/// skipped when both ends are ASCII above the space, which no white space is: same result.)
+fn parse_num(s: &str) -> f64 {
+    let b = s.as_bytes();
+    let plain = match (b.first(), b.last()) {
+        (Some(&f), Some(&l)) => f > b' ' && f < 0x80 && l > b' ' && l < 0x80,
+        _ => return f64::NAN,
+    };
+    let s = if plain { s } else { s.trim() };
+    s.parse::<f64>().unwrap_or(f64::NAN)
 }
 
 /// A number cell: NaN when missing, empty or not a number.
-pub(crate) fn num(rec: &csv::StringRecord, i: Option<usize>) -> f64 {
-    i.and_then(|i| rec.get(i))
-        .and_then(|s| s.trim().parse::<f64>().ok())
-        .unwrap_or(f64::NAN)
+pub(crate) fn num(rec: &impl Cells, i: Option<usize>) -> f64 {
+    i.map_or(f64::NAN, |i| rec.number(i))
 }
 
 /// A text cell: empty when missing; as it was before the CSV text rule (`csv_text`) was applied.
-pub(crate) fn cell(rec: &csv::StringRecord, i: Option<usize>) -> &str {
-    crate::output::csv_text::unescape(i.and_then(|i| rec.get(i)).unwrap_or(""))
+pub(crate) fn cell(rec: &impl Cells, i: Option<usize>) -> &str {
+    crate::output::csv_text::unescape(i.and_then(|i| rec.text(i)).unwrap_or(""))
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -210,7 +311,7 @@ pub(super) struct Tick {
     pub(super) service: String,
 }
 
-pub(super) struct TaskRow {
+pub(crate) struct TaskRow {
     pub(super) key: String,
     pub(super) launch_type: String,
     pub(super) instance: String,
@@ -219,7 +320,7 @@ pub(super) struct TaskRow {
     pub(super) stopped: f64,
 }
 
-pub(super) struct RunData {
+pub(crate) struct RunData {
     pub(super) end_s: f64,
     pub(super) series: Vec<Series>,
     pub(super) ticks: Vec<Tick>,
@@ -236,17 +337,67 @@ pub(super) struct RunData {
     pub(super) warm_up_s: f64,
 }
 
+/// Another reader of the same pass over one of a run folder's files (the report's), so each file is
+/// parsed once: it sees the file's header and every row [`read_run_with`] reads.
+pub(crate) trait AlsoReads: Send {
+    fn header(&mut self, _head: &Header) {}
+    fn row(&mut self, _row: &Row) {}
+}
+
+impl AlsoReads for () {}
+
 pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
-    let summary: Option<serde_json::Value> = match fs::read_to_string(dir.join("summary.json")) {
-        Ok(s) => Some(serde_json::from_str(&s).map_err(other)?),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
-        Err(e) => return Err(e),
-    };
-    let mut series: Vec<Series> = Vec::new();
-    let mut by_key: HashMap<(String, String), usize> = HashMap::new();
-    let mut max_t = 0f64;
+    read_run_with(dir, &mut (), &mut ())
+}
+
+/// [`read_run`], with `series_also` reading `timeseries.csv` and `events_also` reading `events.csv` in
+/// the same pass (they see them even when the folder is not a run folder, before the error).
+/// `timeseries.csv` is read on this thread while `events.csv` and `tasks.csv` are read on another.
+pub(crate) fn read_run_with(
+    dir: &Path,
+    series_also: &mut dyn AlsoReads,
+    events_also: &mut dyn AlsoReads,
+) -> io::Result<RunData> {
+    let summary = read_summary(dir)?;
     let ts = Csv::open(&dir.join("timeseries.csv"))?;
-    if summary.is_none() && ts.is_none() {
+    let not_run = summary.is_none() && ts.is_none();
+    let (series, ev) = std::thread::scope(|scope| {
+        let ev = scope.spawn(|| -> io::Result<EventsPass> {
+            let mut pass = EventsPass::default();
+            if let Some(ev) = Csv::open(&dir.join("events.csv"))? {
+                pass.header(ev.head());
+                events_also.header(ev.head());
+                ev.each_row(|rec| {
+                    events_also.row(rec);
+                    pass.row(rec);
+                    true
+                })?;
+            }
+            if !not_run {
+                pass.tasks = read_tasks(dir)?;
+            }
+            Ok(pass)
+        });
+        let series = (|| -> io::Result<SeriesPass> {
+            let mut pass = SeriesPass::default();
+            if let Some(ts) = ts {
+                pass.header(ts.head());
+                series_also.header(ts.head());
+                ts.each_row(|rec| {
+                    series_also.row(rec);
+                    pass.row(rec);
+                    true
+                })?;
+            }
+            Ok(pass)
+        })();
+        let ev = ev
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("reading events.csv panicked")));
+        (series, ev)
+    });
+    let (series, ev) = (series?, ev?);
+    if not_run {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
             format!(
@@ -255,92 +406,197 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
             ),
         ));
     }
-    if let Some(ts) = ts {
-        let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
-        let idx: Vec<Option<usize>> = COLS.iter().map(|c| ts.col(c)).collect();
-        ts.each(|rec| {
-            let t = num(rec, it);
-            if !t.is_finite() {
-                return true;
-            }
-            max_t = max_t.max(t);
-            let key = (cell(rec, iscope).to_string(), cell(rec, iname).to_string());
-            let i = *by_key.entry(key.clone()).or_insert_with(|| {
-                series.push(Series {
-                    scope: key.0.clone(),
-                    name: key.1.clone(),
-                    t: Vec::new(),
-                    cols: vec![Vec::new(); COLS.len()],
-                });
-                series.len() - 1
-            });
-            let s = &mut series[i];
-            s.t.push(t);
-            for (c, ix) in idx.iter().enumerate() {
-                if c >= FIRST_QUEUE_COL && ix.is_none() {
-                    continue;
-                }
-                s.cols[c].push(num(rec, *ix));
-            }
-            true
-        })?;
+    Ok(run_data(summary.as_ref(), series, ev))
+}
+
+/// `summary.json`, or `None` when there is none.
+pub(crate) fn read_summary(dir: &Path) -> io::Result<Option<serde_json::Value>> {
+    match fs::read_to_string(dir.join("summary.json")) {
+        Ok(s) => Ok(Some(serde_json::from_str(&s).map_err(other)?)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
     }
+}
+
+/// The run's data from its summary and the passes over its files.
+pub(crate) fn run_data(
+    summary: Option<&serde_json::Value>,
+    series: SeriesPass,
+    ev: EventsPass,
+) -> RunData {
+    let max_t = series.max_t.max(ev.max_t);
+    let series = series.series;
     let period_s = series
         .iter()
         .find(|s| s.t.len() >= 2)
         .map_or(60.0, |s| s.t[1] - s.t[0]);
+    let end_s = summary
+        .and_then(|s| s.get("simulated_seconds"))
+        .and_then(serde_json::Value::as_f64)
+        .filter(|v| *v > 0.0)
+        .unwrap_or(max_t.max(1.0));
+    let warm_up_s = summary
+        .and_then(|s| s.get("warm_up_s"))
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    RunData {
+        warm_up_s,
+        end_s,
+        series,
+        ticks: ev.ticks,
+        targets: ev.targets,
+        cpr_targets: ev.cpr_targets,
+        slos: ev.slos,
+        tasks: ev.tasks,
+        period_s,
+    }
+}
 
-    let mut ticks = Vec::new();
-    let mut targets = BTreeMap::new();
-    let mut cpr_targets = BTreeMap::new();
-    let mut slos = BTreeMap::new();
-    if let Some(ev) = Csv::open(&dir.join("events.csv"))? {
-        let (it, ik, is) = (ev.col("time_s"), ev.col("kind"), ev.col("service"));
+/// What the charts take from `timeseries.csv`, row by row: the series in the order they first come
+/// and the latest time.
+#[derive(Default)]
+pub(crate) struct SeriesPass {
+    series: Vec<Series>,
+    max_t: f64,
+    /// Time, scope and name columns, and [`COLS`]' columns.
+    it: Option<usize>,
+    iscope: Option<usize>,
+    iname: Option<usize>,
+    idx: Vec<Option<usize>>,
+    /// Series by `scope\0name`, and the next row's series' guess: rows come in the same order every
+    /// period, so usually the one after the last one's (one comparison, no hashing).
+    by_key: HashMap<String, usize>,
+    key: String,
+    next: usize,
+}
+
+impl SeriesPass {
+    pub(crate) fn header(&mut self, head: &Header) {
+        (self.it, self.iscope, self.iname) =
+            (head.col("time_s"), head.col("scope"), head.col("name"));
+        self.idx = COLS.iter().map(|c| head.col(c)).collect();
+    }
+
+    fn find(&mut self, scope: &str, name: &str) -> usize {
+        let series = &mut self.series;
+        let hit = |i: usize| {
+            series
+                .get(i)
+                .is_some_and(|s| s.scope == scope && s.name == name)
+        };
+        let i = if hit(self.next) {
+            self.next
+        } else {
+            self.key.clear();
+            self.key.push_str(scope);
+            self.key.push('\0');
+            self.key.push_str(name);
+            match self.by_key.get(&self.key) {
+                Some(&i) => i,
+                None => {
+                    series.push(Series {
+                        scope: scope.to_string(),
+                        name: name.to_string(),
+                        t: Vec::new(),
+                        cols: vec![Vec::new(); COLS.len()],
+                    });
+                    self.by_key.insert(self.key.clone(), series.len() - 1);
+                    series.len() - 1
+                }
+            }
+        };
+        self.next = i + 1;
+        i
+    }
+
+    pub(crate) fn row(&mut self, rec: &Row) {
+        let t = num(rec, self.it);
+        if !t.is_finite() {
+            return;
+        }
+        self.max_t = self.max_t.max(t);
+        let i = self.find(cell(rec, self.iscope), cell(rec, self.iname));
+        let s = &mut self.series[i];
+        s.t.push(t);
+        for (c, ix) in self.idx.iter().enumerate() {
+            if c >= FIRST_QUEUE_COL && ix.is_none() {
+                continue;
+            }
+            s.cols[c].push(num(rec, *ix));
+        }
+    }
+}
+
+/// What the charts take from `events.csv` (row by row) and `tasks.csv`.
+#[derive(Default)]
+pub(crate) struct EventsPass {
+    ticks: Vec<Tick>,
+    targets: BTreeMap<(String, String), f64>,
+    cpr_targets: BTreeMap<String, f64>,
+    slos: BTreeMap<String, f64>,
+    pub(crate) tasks: Vec<TaskRow>,
+    /// The latest marked event's time.
+    max_t: f64,
+    /// Time, kind, service, target, metric, capacity provider and message columns.
+    cols: [Option<usize>; 7],
+}
+
+impl EventsPass {
+    pub(crate) fn header(&mut self, head: &Header) {
         // The records' columns (docs/outputs.md): a target-tracking decision's metric and target, managed
         // scaling's capacity provider and target capacity. Folders written before they existed have
         // none, and their charts no target lines.
-        let (itarget, imetric, iprov, imsg) = (
-            ev.col("target"),
-            ev.col("metric"),
-            ev.col("capacity_provider"),
-            ev.col("message"),
-        );
-        ev.each(|rec| {
-            let t = num(rec, it);
-            let kind = cell(rec, ik);
-            let service = cell(rec, is);
-            if let Some(k) = TickKind::of(kind)
-                && t.is_finite()
-            {
-                ticks.push(Tick {
-                    t,
-                    kind: k,
-                    service: service.to_string(),
-                });
-                max_t = max_t.max(t);
-            }
-            if let Some(v) = legacy_slo(cell(rec, imsg)) {
-                slos.insert(service.to_string(), v);
-            }
-            let target = num(rec, itarget);
-            if target.is_finite() {
-                match kind {
-                    "scaling" if !cell(rec, imetric).is_empty() => {
-                        targets.insert(
-                            (service.to_string(), cell(rec, imetric).to_string()),
-                            target,
-                        );
-                    }
-                    "cluster_scaling" if !cell(rec, iprov).is_empty() => {
-                        cpr_targets.insert(cell(rec, iprov).to_string(), target);
-                    }
-                    _ => {}
-                }
-            }
-            true
-        })?;
+        self.cols = [
+            "time_s",
+            "kind",
+            "service",
+            "target",
+            "metric",
+            "capacity_provider",
+            "message",
+        ]
+        .map(|c| head.col(c));
     }
 
+    pub(crate) fn row(&mut self, rec: &Row) {
+        let [it, ik, is, itarget, imetric, iprov, imsg] = self.cols;
+        let t = num(rec, it);
+        let kind = cell(rec, ik);
+        let service = cell(rec, is);
+        if let Some(k) = TickKind::of(kind)
+            && t.is_finite()
+        {
+            self.ticks.push(Tick {
+                t,
+                kind: k,
+                service: service.to_string(),
+            });
+            self.max_t = self.max_t.max(t);
+        }
+        if let Some(v) = legacy_slo(cell(rec, imsg)) {
+            self.slos.insert(service.to_string(), v);
+        }
+        let target = num(rec, itarget);
+        if target.is_finite() {
+            match kind {
+                "scaling" if !cell(rec, imetric).is_empty() => {
+                    self.targets.insert(
+                        (service.to_string(), cell(rec, imetric).to_string()),
+                        target,
+                    );
+                }
+                "cluster_scaling" if !cell(rec, iprov).is_empty() => {
+                    self.cpr_targets
+                        .insert(cell(rec, iprov).to_string(), target);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `tasks.csv`'s rows the charts draw.
+pub(crate) fn read_tasks(dir: &Path) -> io::Result<Vec<TaskRow>> {
     let mut tasks = Vec::new();
     if let Some(tc) = Csv::open(&dir.join("tasks.csv"))? {
         let (is, ig, il, ii) = (
@@ -372,28 +628,7 @@ pub(super) fn read_run(dir: &Path) -> io::Result<RunData> {
             true
         })?;
     }
-    let end_s = summary
-        .as_ref()
-        .and_then(|s| s.get("simulated_seconds"))
-        .and_then(serde_json::Value::as_f64)
-        .filter(|v| *v > 0.0)
-        .unwrap_or(max_t.max(1.0));
-    let warm_up_s = summary
-        .as_ref()
-        .and_then(|s| s.get("warm_up_s"))
-        .and_then(serde_json::Value::as_f64)
-        .unwrap_or(0.0);
-    Ok(RunData {
-        warm_up_s,
-        end_s,
-        series,
-        ticks,
-        targets,
-        cpr_targets,
-        slos,
-        tasks,
-        period_s,
-    })
+    Ok(tasks)
 }
 
 /// An older folder's SLO sentence: `slo`, an optional `_` or space, `p99` (any case), at most 12
@@ -596,4 +831,50 @@ pub(crate) fn read_sweep(dir: &Path) -> io::Result<SweepData> {
         runs_header,
         runs,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The quick number rule is the old one (`trim`, then `parse`, else NaN), cell by cell, and a
+    /// [`Row`] gives what the record gives however often it is asked.
+    #[test]
+    fn number_cells_read_as_before() {
+        let cells = [
+            "1.5",
+            " 1.5",
+            "1.5 ",
+            "\t2\n",
+            "",
+            " ",
+            "abc",
+            "1e3",
+            "-0",
+            "inf",
+            "NaN",
+            "\u{a0}7\u{a0}",
+            "0.1x",
+            "3,",
+            "60",
+        ];
+        let rec = csv::StringRecord::from(cells.to_vec());
+        let mut nums = Vec::new();
+        let row = Row::new(&rec, &mut nums);
+        for (i, c) in cells.iter().enumerate() {
+            let old = c.trim().parse::<f64>().unwrap_or(f64::NAN);
+            for v in [num(&rec, Some(i)), num(&row, Some(i)), num(&row, Some(i))] {
+                assert_eq!(v.to_bits(), old.to_bits(), "cell {c:?}");
+            }
+        }
+        assert!(num(&row, Some(cells.len())).is_nan());
+        assert!(num(&row, None).is_nan());
+        // A chunk of whole rows reads as the file's rows do.
+        let mut got = Vec::new();
+        each_row_of(b"1,a\n2,\"b,c\"\n", |r| {
+            got.push((num(r, Some(0)), cell(r, Some(1)).to_string()))
+        })
+        .unwrap();
+        assert_eq!(got, vec![(1.0, "a".to_string()), (2.0, "b,c".to_string())]);
+    }
 }

@@ -19,7 +19,14 @@ use super::*;
 /// Also writes `charts/index.json` (the charts in reading order, which the report uses) and removes
 /// charts of an earlier rendering that this one did not draw.
 pub fn render_run_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
-    let data = read_run(dir)?;
+    render_run_data(dir, read_run(dir)?)
+}
+
+/// [`render_run_charts`] from the folder's files already read (by [`read_run_with`], with the report).
+pub(crate) fn render_run_data(
+    dir: &std::path::Path,
+    data: RunData,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
     let mut w = Writer::new(dir)?;
     let time = TimeAxis {
         warm_up_s: data.warm_up_s,

@@ -396,3 +396,48 @@ fn a_fleets_scaling_decisions_go_to_scaling_csv_with_examples_in_events() {
          900.000,00:15:00,s1,3,1,1,4,1,4\n"
     );
 }
+
+/// `ecsim run` folds on the CSV writer's thread: its `timeseries.csv` holds, byte for byte, the rows
+/// the fold on the simulation's side gives (the rows of the test above, with a third service that
+/// first comes at the second minute, after the cluster row).
+#[test]
+fn the_writer_thread_folds_as_the_sink_does() {
+    let mut rows = Vec::new();
+    for t in 0..=4u64 {
+        let f = (t + 1) as f64;
+        rows.push(svc(t, "a", 2 + t as u32, 10.0 * f, 60.0 * f, 50.0 * f));
+        rows.push(svc(t, "b", 10, 80.0, 600.0, 20.0));
+        rows.push(cluster(t));
+        if t >= 2 {
+            rows.push(svc(t, "c", 1, 5.0 * f, 1.5 * f, 300.0 / f));
+        }
+    }
+    let mut d = DetailSink::new(MemorySink::default(), fleet_plan());
+    for r in &rows {
+        d.series(r);
+    }
+    d.finish();
+    let mut want = crate::output::SERIES_HEADER.as_bytes().to_vec();
+    want.push(b'\n');
+    for r in &d.inner_mut().series {
+        crate::output::csv_rows::series(&mut want, r, &r.name, false, false);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    crate::output::write_run_detail(dir.path(), fleet_plan(), |sink| {
+        for r in &rows {
+            sink.series(r);
+        }
+        crate::metrics::Summary::default()
+    })
+    .unwrap();
+    let got = std::fs::read(dir.path().join("timeseries.csv")).unwrap();
+    assert_eq!(
+        String::from_utf8(got).unwrap(),
+        String::from_utf8(want).unwrap()
+    );
+    // Fleet rows: 4 a minute from a and b (5 minutes), and at minutes 2-4 another 4 from c, which
+    // comes after the cluster row has closed the minute's fleet rows: 4·5 + 4·3 = 32. Cluster: 5.
+    // Services every 2 minutes: a and b at 0, 2, 4 (3 each), c at 2 and 4 (2): 8. 32 + 5 + 8 = 45.
+    let n = d.inner_mut().series.len();
+    assert_eq!(n, 45);
+}

@@ -5,13 +5,10 @@
 //! charts do), so the blob stays under about [`VALUE_BUDGET`] numbers — under 1 MB — at any fleet
 //! size or horizon. Numbers are rounded to four significant digits; a missing sample is `null`.
 
+use super::super::charts::{Header, Row, cell, num};
+use super::services::{Cols, Table};
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::io;
-use std::path::Path;
-
-use super::super::charts::{Csv, cell, num};
-use super::services::{Cols, Table};
 
 /// Services beyond this many (in the order `timeseries.csv` first names them) get no interactive chart;
 /// the cluster charts still sum over every service.
@@ -97,106 +94,220 @@ struct Samples {
     values: HashMap<(String, String, String), Vec<f64>>,
 }
 
-/// Read the columns the charts need from `timeseries.csv`, and every service row into `table`; `None`
-/// when there is no such file.
-/// `pick`: the services to chart (a fleet's worst, as its picture charts); empty: the first
-/// [`MAX_SERVICES`].
-fn read(
-    dir: &Path,
-    warm_up_s: f64,
-    pick: &[String],
-) -> io::Result<Option<(Samples, Vec<Chart>, Table)>> {
-    let Some(ts) = Csv::open(&dir.join("timeseries.csv"))? else {
-        return Ok(None);
-    };
-    let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
-    let mut table = Table::new(
-        Cols {
-            running: ts.col("running"),
-            cpu: ts.col("cpu_utilization"),
-            p99: ts.col("latency_p99_ms"),
-            errors: ts.col("errors"),
-            slo_bad: ts.col("slo_bad"),
-            cost: ts.col("cost_usd"),
-        },
-        warm_up_s,
-    );
-    let header: Vec<String> = ts.header().to_vec();
-    let cols: Vec<(String, usize)> = header
-        .iter()
-        .enumerate()
-        .filter(|(i, h)| ![it, iscope, iname].contains(&Some(*i)) && !h.is_empty())
-        .map(|(i, h)| (h.clone(), i))
-        .collect();
-    let mut s = Samples {
-        t: Vec::new(),
-        values: HashMap::new(),
-    };
-    let mut services: Vec<String> = Vec::new();
-    let mut service_ix: HashMap<String, usize> = HashMap::new();
-    let mut providers: Vec<String> = Vec::new();
-    ts.each(|rec| {
-        let t = num(rec, it);
-        if !t.is_finite() {
-            return true;
+/// What the report reads of `timeseries.csv`: the columns the charts need and every service row into the
+/// table, row by row in the pass that also reads the charts' data (`charts::AlsoReads`).
+pub struct SeriesReader {
+    it: Option<usize>,
+    iscope: Option<usize>,
+    iname: Option<usize>,
+    /// Every column but time, scope and name: its header and index.
+    cols: Vec<(String, usize)>,
+    /// The `desired` column's index, summed over every service.
+    desired: Option<usize>,
+    /// By `cols` position: is the column one a service's chart draws? (Past the first [`MAX_SERVICES`]
+    /// services only those are kept: a fleet's worst services are charted, known only at the end.)
+    service_col: Vec<bool>,
+    t: Vec<f64>,
+    /// The kept (scope, name) keys in the order they came, each with its lines by `cols` position
+    /// (`None` until a finite value came), and where the next row's key probably is.
+    keys: Vec<(String, String)>,
+    lines: Vec<Vec<Option<Vec<f64>>>>,
+    key_index: HashMap<String, usize>,
+    key_buf: String,
+    next_key: usize,
+    desired_sum: Option<Vec<f64>>,
+    services: Names,
+    providers: Names,
+    table: Table,
+}
+
+/// Names in the order they first came, with their positions.
+#[derive(Default)]
+struct Names {
+    list: Vec<String>,
+    index: HashMap<String, usize>,
+    next: usize,
+}
+
+impl Names {
+    /// `name`'s position, the next one if new.
+    fn pos(&mut self, name: &str) -> usize {
+        let i = if self.list.get(self.next).is_some_and(|x| x == name) {
+            self.next
+        } else if let Some(&i) = self.index.get(name) {
+            i
+        } else {
+            self.list.push(name.to_string());
+            self.index.insert(name.to_string(), self.list.len() - 1);
+            self.list.len() - 1
+        };
+        self.next = i + 1;
+        i
+    }
+}
+
+impl SeriesReader {
+    /// A reader of a `timeseries.csv` with this header.
+    pub fn new(ts: &Header, warm_up_s: f64) -> SeriesReader {
+        let (it, iscope, iname) = (ts.col("time_s"), ts.col("scope"), ts.col("name"));
+        let table = Table::new(
+            Cols {
+                running: ts.col("running"),
+                cpu: ts.col("cpu_utilization"),
+                p99: ts.col("latency_p99_ms"),
+                errors: ts.col("errors"),
+                slo_bad: ts.col("slo_bad"),
+                cost: ts.col("cost_usd"),
+            },
+            warm_up_s,
+        );
+        let cols: Vec<(String, usize)> =
+            ts.0.iter()
+                .enumerate()
+                .filter(|(i, h)| ![it, iscope, iname].contains(&Some(*i)) && !h.is_empty())
+                .map(|(i, h)| (h.clone(), i))
+                .collect();
+        let desired = cols.iter().find(|(h, _)| h == "desired").map(|c| c.1);
+        let service_col = cols
+            .iter()
+            .map(|(h, _)| {
+                SERVICE_CHARTS
+                    .iter()
+                    .any(|(_, _, lines)| lines.iter().any(|(_, c)| c == h))
+            })
+            .collect();
+        SeriesReader {
+            it,
+            iscope,
+            iname,
+            cols,
+            desired,
+            service_col,
+            t: Vec::new(),
+            keys: Vec::new(),
+            lines: Vec::new(),
+            key_index: HashMap::new(),
+            key_buf: String::new(),
+            next_key: 0,
+            desired_sum: None,
+            services: Names::default(),
+            providers: Names::default(),
+            table,
         }
-        if s.t.last().is_none_or(|&last| t > last) {
-            s.t.push(t);
-        }
-        let row = s.t.len() - 1;
-        let (scope, name) = (cell(rec, iscope), cell(rec, iname));
-        let keep = match scope {
-            "service" => {
-                table.row(name, t, rec);
-                // By a map, not a search of the list: 2,000 services' rows searched it 1.4 G times.
-                let ix = match service_ix.get(name) {
-                    Some(&i) => i,
-                    None => {
-                        services.push(name.to_string());
-                        service_ix.insert(name.to_string(), services.len() - 1);
-                        services.len() - 1
-                    }
-                };
-                if pick.is_empty() {
-                    ix < MAX_SERVICES
-                } else {
-                    pick.iter().any(|p| p == name)
+    }
+
+    /// The slot of the rows of (scope, name).
+    fn key(&mut self, scope: &str, name: &str) -> usize {
+        let hit = |k: &(String, String)| k.0 == scope && k.1 == name;
+        let i = if self.keys.get(self.next_key).is_some_and(hit) {
+            self.next_key
+        } else {
+            self.key_buf.clear();
+            self.key_buf.push_str(scope);
+            self.key_buf.push('\0');
+            self.key_buf.push_str(name);
+            match self.key_index.get(&self.key_buf) {
+                Some(&i) => i,
+                None => {
+                    self.keys.push((scope.to_string(), name.to_string()));
+                    self.lines.push(vec![None; self.cols.len()]);
+                    self.key_index
+                        .insert(self.key_buf.clone(), self.keys.len() - 1);
+                    self.keys.len() - 1
                 }
             }
-            "capacity_provider" => {
-                if !providers.iter().any(|x| x == name) {
-                    providers.push(name.to_string());
+        };
+        self.next_key = i + 1;
+        i
+    }
+
+    /// Take one row.
+    pub fn row(&mut self, rec: &Row) {
+        let t = num(rec, self.it);
+        if !t.is_finite() {
+            return;
+        }
+        if self.t.last().is_none_or(|&last| t > last) {
+            self.t.push(t);
+        }
+        let row = self.t.len() - 1;
+        let (scope, name) = (cell(rec, self.iscope), cell(rec, self.iname));
+        let mut only_charted = false;
+        let keep = match scope {
+            "service" => {
+                self.table.row(name, t, rec);
+                let v = num(rec, self.desired);
+                if v.is_finite() {
+                    let sum = self.desired_sum.get_or_insert_with(Vec::new);
+                    sum.resize(row + 1, f64::NAN);
+                    sum[row] = if sum[row].is_finite() {
+                        sum[row] + v
+                    } else {
+                        v
+                    };
                 }
+                only_charted = self.services.pos(name) >= MAX_SERVICES;
+                true
+            }
+            "capacity_provider" => {
+                self.providers.pos(name);
                 true
             }
             _ => true,
         };
-        for (col, i) in &cols {
+        if !keep {
+            return;
+        }
+        let k = self.key(scope, name);
+        for (j, (_, i)) in self.cols.iter().enumerate() {
+            if only_charted && !self.service_col[j] {
+                continue;
+            }
             let v = num(rec, Some(*i));
             if !v.is_finite() {
                 continue;
             }
-            if scope == "service" && col == "desired" {
-                let sum = s
-                    .values
-                    .entry(("*".into(), String::new(), col.clone()))
-                    .or_default();
-                sum.resize(row + 1, f64::NAN);
-                sum[row] = if sum[row].is_finite() {
-                    sum[row] + v
-                } else {
-                    v
-                };
-            }
-            if keep {
-                let key = (scope.to_string(), name.to_string(), col.clone());
-                let line = s.values.entry(key).or_default();
-                line.resize(row + 1, f64::NAN);
-                line[row] = v;
+            let line = self.lines[k][j].get_or_insert_with(Vec::new);
+            line.resize(row + 1, f64::NAN);
+            line[row] = v;
+        }
+    }
+
+    /// The samples, the charts to draw from them, and the table of every service. `pick`: the services to
+    /// chart (a fleet's worst, as its picture charts); empty: the first [`MAX_SERVICES`].
+    fn finish(self, pick: &[String]) -> (Samples, Vec<Chart>, Table) {
+        let mut values = HashMap::new();
+        if let Some(sum) = self.desired_sum {
+            values.insert(("*".to_string(), String::new(), "desired".to_string()), sum);
+        }
+        for ((scope, name), lines) in self.keys.into_iter().zip(self.lines) {
+            for ((col, _), line) in self.cols.iter().zip(lines) {
+                if let Some(line) = line {
+                    values.insert((scope.clone(), name.clone(), col.clone()), line);
+                }
             }
         }
-        true
-    })?;
+        let s = Samples { t: self.t, values };
+        let shown: Vec<String> = if pick.is_empty() {
+            self.services
+                .list
+                .iter()
+                .take(MAX_SERVICES)
+                .cloned()
+                .collect()
+        } else {
+            pick.iter()
+                .filter(|p| self.services.index.contains_key(*p))
+                .cloned()
+                .collect()
+        };
+        let charts = charts_of(&s, &shown, self.services.list.len(), &self.providers.list);
+        (s, charts, self.table)
+    }
+}
+
+/// The interactive charts of the samples read.
+fn charts_of(s: &Samples, shown: &[String], services: usize, providers: &[String]) -> Vec<Chart> {
     let mut charts = vec![
         Chart {
             title: "Cluster: tasks and instances".into(),
@@ -242,14 +353,7 @@ fn read(
             }
         }
     }
-    let shown: Vec<&String> = if pick.is_empty() {
-        services.iter().take(MAX_SERVICES).collect()
-    } else {
-        pick.iter()
-            .filter(|p| service_ix.contains_key(*p))
-            .collect()
-    };
-    for svc in shown.iter().copied() {
+    for svc in shown {
         for (what, int, lines) in SERVICE_CHARTS {
             charts.push(Chart {
                 title: format!("{svc}: {what}"),
@@ -266,14 +370,14 @@ fn read(
         c.lines.retain(|l| s.values.contains_key(&l.key));
     }
     charts.retain(|c| !c.lines.is_empty());
-    let dropped = services.len().saturating_sub(shown.len());
+    let dropped = services.saturating_sub(shown.len());
     if dropped > 0 {
         charts[0].title = format!(
             "Cluster: tasks and instances ({} services have no chart of their own here)",
             dropped
         );
     }
-    Ok(Some((s, charts, table)))
+    charts
 }
 
 /// `v` to four significant digits, shortest text; `null` when not finite.
@@ -327,18 +431,17 @@ pub fn samples_per_bucket(n: usize, lines: usize) -> usize {
 /// `marks` is the blob's `marks` member, already JSON.
 /// The table of every service comes with it (`None` without `timeseries.csv`).
 pub fn series_json(
-    dir: &Path,
+    read: Option<SeriesReader>,
     marks: &str,
     unit_s: f64,
-    warm_up_s: f64,
     pick: &[String],
-) -> io::Result<(Option<String>, Option<Table>)> {
-    let Some((s, charts, table)) = read(dir, warm_up_s, pick)? else {
-        return Ok((None, None));
+) -> (Option<String>, Option<Table>) {
+    let Some((s, charts, table)) = read.map(|r| r.finish(pick)) else {
+        return (None, None);
     };
     let n = s.t.len();
     if n == 0 || charts.is_empty() {
-        return Ok((None, Some(table)));
+        return (None, Some(table));
     }
     let lines: usize = charts.iter().map(|c| c.lines.len()).sum();
     let k = samples_per_bucket(n, lines);
@@ -401,7 +504,7 @@ pub fn series_json(
         out.push_str("]}");
     }
     let _ = write!(out, "],\"marks\":{marks}}}");
-    Ok((Some(out), Some(table)))
+    (Some(out), Some(table))
 }
 
 /// At most this many event marks are embedded (the first ones in time).
@@ -469,18 +572,16 @@ impl Marks {
 
 /// The "Explore" section of a run report: the toolbar, the chart container `interactive.js` fills, and
 /// the data blob. Returns whether there was anything to draw, and the table of every service.
-/// `worst`: a fleet's worst services, charted instead of the first [`MAX_SERVICES`] (and said).
 pub fn explore_section(
     out: &mut String,
-    dir: &Path,
+    read: Option<SeriesReader>,
     marks: &str,
     unit_s: f64,
-    warm_up_s: f64,
     worst: &[String],
-) -> io::Result<(bool, Option<Table>)> {
-    let (json, table) = series_json(dir, marks, unit_s, warm_up_s, worst)?;
+) -> (bool, Option<Table>) {
+    let (json, table) = series_json(read, marks, unit_s, worst);
     let Some(json) = json else {
-        return Ok((false, table));
+        return (false, table);
     };
     out.push_str(&format!(
         "<section id=\"explore\">\n<h2>Explore</h2>\n\
@@ -506,7 +607,7 @@ pub fn explore_section(
     ));
     out.push_str(&json);
     out.push_str("</script>\n</section>\n");
-    Ok((true, table))
+    (true, table)
 }
 
 #[cfg(test)]

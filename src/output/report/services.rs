@@ -54,6 +54,8 @@ pub struct Table {
     names: Vec<String>,
     accs: Vec<Acc>,
     index: std::collections::HashMap<String, usize>,
+    /// Where the next row's service probably is.
+    next: usize,
 }
 
 impl Table {
@@ -64,20 +66,25 @@ impl Table {
             names: Vec::new(),
             accs: Vec::new(),
             index: std::collections::HashMap::new(),
+            next: 0,
         }
     }
 
     /// Take one service row at time `t`.
-    pub fn row(&mut self, name: &str, t: f64, rec: &csv::StringRecord) {
-        let i = match self.index.get(name) {
-            Some(i) => *i,
-            None => {
-                self.names.push(name.to_string());
-                self.accs.push(Acc::default());
-                self.index.insert(name.to_string(), self.accs.len() - 1);
-                self.accs.len() - 1
-            }
+    pub fn row(&mut self, name: &str, t: f64, rec: &impl charts::Cells) {
+        // Rows come in the same order every period: the next service is usually the one after the last.
+        let next = self.next;
+        let i = if self.names.get(next).is_some_and(|n| n == name) {
+            next
+        } else if let Some(&i) = self.index.get(name) {
+            i
+        } else {
+            self.names.push(name.to_string());
+            self.accs.push(Acc::default());
+            self.index.insert(name.to_string(), self.accs.len() - 1);
+            self.accs.len() - 1
         };
+        self.next = i + 1;
         let a = &mut self.accs[i];
         let v = |c: Option<usize>| charts::num(rec, c);
         let r = v(self.cols.running);

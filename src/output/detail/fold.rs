@@ -1,0 +1,277 @@
+//! A fleet's service rows folded to `service_interval` and the `fleet` percentile rows across services
+//! (see [`super`]'s module doc for what each column becomes). On the CSV writer's thread for `ecsim run`
+//! ([`crate::output::CsvSink`] with a fold), so the simulation thread only hands rows over (issue #20:
+//! the second core was idle); [`super::DetailSink`] runs the same fold for any other sink.
+//!
+//! Rows are named by an index (the writer's scope-name index), so the fold hashes no strings and
+//! allocates nothing per row. Must not: reorder what it emits (the bytes are those of the fold it
+//! replaced).
+
+use super::{FLEET_ROWS, Plan};
+use crate::metrics::SeriesRow;
+
+/// The name of an emitted row: a scope name's index, or the `fleet` row `FLEET_ROWS[k]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowName {
+    /// A row the simulation gave, or a service's folded row: its scope name's index.
+    Ix(u32),
+    /// The `fleet` row named `FLEET_ROWS[k]`.
+    Fleet(usize),
+}
+
+/// One service's rows of the current interval, folded (a fleet's coarse service row).
+#[derive(Debug, Clone, Default)]
+struct Acc {
+    /// The last row, into which the folded figures go.
+    last: SeriesRow,
+    /// Rows folded.
+    n: u64,
+    sums: [Option<f64>; SUMS],
+    means: [(f64, u32); MEANS],
+    maxes: [Option<f64>; MAXES],
+    bad: Option<bool>,
+}
+
+const SUMS: usize = 4;
+const MEANS: usize = 4;
+const MAXES: usize = 3;
+
+fn sum_cols(r: &mut SeriesRow) -> [&mut Option<f64>; SUMS] {
+    [
+        &mut r.served,
+        &mut r.errors,
+        &mut r.messages_arrived,
+        &mut r.messages_consumed,
+    ]
+}
+
+fn mean_cols(r: &mut SeriesRow) -> [&mut Option<f64>; MEANS] {
+    [
+        &mut r.cpu_utilization,
+        &mut r.memory_utilization,
+        &mut r.request_rate,
+        &mut r.capacity_rps,
+    ]
+}
+
+fn max_cols(r: &mut SeriesRow) -> [&mut Option<f64>; MAXES] {
+    [
+        &mut r.latency_p50_ms,
+        &mut r.latency_p90_ms,
+        &mut r.latency_p99_ms,
+    ]
+}
+
+/// Six decimals, as the simulation writes its figures (sums of rounded figures gain float noise).
+fn round6(x: f64) -> f64 {
+    let r = (x * 1e6).round() / 1e6;
+    if r == 0.0 { 0.0 } else { r }
+}
+
+impl Acc {
+    fn add(&mut self, mut row: SeriesRow) {
+        for (a, v) in self.sums.iter_mut().zip(sum_cols(&mut row)) {
+            if let Some(v) = *v {
+                *a = Some(a.unwrap_or(0.0) + v);
+            }
+        }
+        for (a, v) in self.means.iter_mut().zip(mean_cols(&mut row)) {
+            if let Some(v) = *v {
+                *a = (a.0 + v, a.1 + 1);
+            }
+        }
+        for (a, v) in self.maxes.iter_mut().zip(max_cols(&mut row)) {
+            if let Some(v) = *v {
+                *a = Some(a.map_or(v, |m: f64| m.max(v)));
+            }
+        }
+        if let Some(b) = row.slo_bad {
+            self.bad = Some(self.bad.unwrap_or(false) || b);
+        }
+        self.last = row;
+        self.n += 1;
+    }
+
+    /// The interval's row; the accumulator is emptied.
+    fn take(&mut self) -> SeriesRow {
+        let mut acc = std::mem::take(self);
+        let mut row = std::mem::take(&mut acc.last);
+        for (c, a) in sum_cols(&mut row).into_iter().zip(acc.sums) {
+            *c = a.map(round6);
+        }
+        for (c, (s, n)) in mean_cols(&mut row).into_iter().zip(acc.means) {
+            *c = (n > 0).then(|| round6(s / f64::from(n)));
+        }
+        for (c, a) in max_cols(&mut row).into_iter().zip(acc.maxes) {
+            *c = a;
+        }
+        row.slo_bad = acc.bad;
+        row
+    }
+}
+
+/// Columns the fleet rows fill: percentiles across services of each (`total` only for the counts).
+const FLEET_COLS: usize = 13;
+/// Which of [`FLEET_COLS`] are summed in the `total` row.
+const TOTALLED: [bool; FLEET_COLS] = [
+    true, true, true, false, false, true, true, true, true, false, false, false, true,
+];
+
+fn fleet_get(r: &SeriesRow) -> [Option<f64>; FLEET_COLS] {
+    [
+        r.desired.map(f64::from),
+        r.running.map(f64::from),
+        r.pending.map(f64::from),
+        r.cpu_utilization,
+        r.memory_utilization,
+        r.request_rate,
+        r.served,
+        r.errors,
+        r.queued,
+        r.latency_p50_ms,
+        r.latency_p90_ms,
+        r.latency_p99_ms,
+        r.capacity_rps,
+    ]
+}
+
+fn fleet_set(r: &mut SeriesRow, v: [Option<f64>; FLEET_COLS]) {
+    let count = |x: Option<f64>| x.map(|x| x.round() as u32);
+    r.desired = count(v[0]);
+    r.running = count(v[1]);
+    r.pending = count(v[2]);
+    r.cpu_utilization = v[3];
+    r.memory_utilization = v[4];
+    r.request_rate = v[5];
+    r.served = v[6];
+    r.errors = v[7];
+    r.queued = v[8];
+    r.latency_p50_ms = v[9];
+    r.latency_p90_ms = v[10];
+    r.latency_p99_ms = v[11];
+    r.capacity_rps = v[12];
+}
+
+/// Nearest-rank quantile (as the summary's percentiles): the value of rank ⌈q·n⌉, by selection (the
+/// values are reordered).
+pub fn nearest_rank(values: &mut [f64], q: f64) -> Option<f64> {
+    let n = values.len();
+    if n == 0 {
+        return None;
+    }
+    let k = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
+    Some(*values.select_nth_unstable_by(k, f64::total_cmp).1)
+}
+
+/// The fold of a fleet's rows under a plan.
+pub struct Fold {
+    plan: Plan,
+    /// Per service (in the order their rows first came), its name's index and its interval so far.
+    accs: Vec<(u32, Acc)>,
+    /// A name index's slot in `accs` (`u32::MAX`: none yet).
+    slot_of: Vec<u32>,
+    /// The current tick's time, while its service rows are gathered.
+    tick: Option<u64>,
+    /// The current tick's service figures, by [`FLEET_COLS`] column.
+    cols: [Vec<f64>; FLEET_COLS],
+}
+
+impl Fold {
+    /// An empty fold under `plan` (a fleet's).
+    pub fn new(plan: Plan) -> Fold {
+        Fold {
+            plan,
+            accs: Vec::new(),
+            slot_of: Vec::new(),
+            tick: None,
+            cols: std::array::from_fn(|_| Vec::new()),
+        }
+    }
+
+    /// Take the next row (named by index `ix`); `out` gets each row to write, in order.
+    pub fn row(&mut self, ix: u32, row: SeriesRow, out: &mut impl FnMut(RowName, &SeriesRow)) {
+        if row.scope == "service" {
+            self.service_row(ix, row, out);
+        } else {
+            self.fleet_rows(out);
+            out(RowName::Ix(ix), &row);
+        }
+    }
+
+    /// Emit what is still pending: the current tick's fleet rows and the last, shorter interval's
+    /// service rows.
+    pub fn finish(&mut self, out: &mut impl FnMut(RowName, &SeriesRow)) {
+        self.fleet_rows(out);
+        for (ix, acc) in &mut self.accs {
+            if acc.n > 0 {
+                let row = acc.take();
+                out(RowName::Ix(*ix), &row);
+            }
+        }
+    }
+
+    fn slot(&mut self, ix: u32) -> usize {
+        let i = ix as usize;
+        if i >= self.slot_of.len() {
+            self.slot_of.resize(i + 1, u32::MAX);
+        }
+        if self.slot_of[i] == u32::MAX {
+            self.slot_of[i] = self.accs.len() as u32;
+            self.accs.push((ix, Acc::default()));
+        }
+        self.slot_of[i] as usize
+    }
+
+    fn service_row(&mut self, ix: u32, row: SeriesRow, out: &mut impl FnMut(RowName, &SeriesRow)) {
+        if self.tick.is_some_and(|t| t != row.time_ms) {
+            self.fleet_rows(out);
+        }
+        self.tick = Some(row.time_ms);
+        for (col, v) in self.cols.iter_mut().zip(fleet_get(&row)) {
+            if let Some(v) = v {
+                col.push(v);
+            }
+        }
+        let (every, interval_ms) = (
+            self.plan.service_rows_every,
+            self.plan.service_interval_ms.max(1),
+        );
+        let s = self.slot(ix);
+        let acc = &mut self.accs[s].1;
+        let time_ms = row.time_ms;
+        if self.plan.sampled {
+            // The sample at the interval's end (or the run's), not a fold of samples.
+            *acc = Acc::default();
+        }
+        acc.add(row);
+        // An interval ends at a whole multiple of it (the row at 0 s is one of its own).
+        if acc.n >= every || time_ms.is_multiple_of(interval_ms) {
+            let done = acc.take();
+            out(RowName::Ix(ix), &done);
+        }
+    }
+
+    /// The fleet rows of the tick gathered so far (none when no service row came).
+    fn fleet_rows(&mut self, out: &mut impl FnMut(RowName, &SeriesRow)) {
+        let Some(t) = self.tick.take() else { return };
+        let mut figures = [[None; FLEET_COLS]; 4];
+        for (c, col) in self.cols.iter_mut().enumerate() {
+            // The total in the services' order, then the ranks by selection (no sort: 13 columns a period).
+            figures[3][c] = (TOTALLED[c] && !col.is_empty()).then(|| round6(col.iter().sum()));
+            figures[0][c] = nearest_rank(col, 0.5);
+            figures[1][c] = nearest_rank(col, 0.9);
+            figures[2][c] = col.iter().copied().max_by(f64::total_cmp);
+            col.clear();
+        }
+        for (k, f) in figures.into_iter().enumerate() {
+            let mut row = SeriesRow {
+                time_ms: t,
+                scope: "fleet",
+                ..SeriesRow::default()
+            };
+            fleet_set(&mut row, f);
+            out(RowName::Fleet(k), &row);
+        }
+        debug_assert_eq!(FLEET_ROWS.len(), 4);
+    }
+}
