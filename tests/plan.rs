@@ -252,6 +252,49 @@ fn a_feasible_candidate_prunes_its_costlier_siblings_without_runs() {
     assert!(cost(&all, 3) > cost(&all, 2));
 }
 
+/// `short_horizon`: each probe first runs the short horizon on the first seed, and the prefix bound
+/// decides an overloaded one there. 250 requests/s × 10 ms = 2.5 vCPU of work on 2 tasks of 1 vCPU: every
+/// minute after the 10-minute warm-up is bad. A 6-hour short run has 350 bad minutes of the full day's
+/// 1,430 measured, so the full run on that seed reaches at most 1 − 350/1,430 = 0.755, and with the other
+/// seed perfect the mean at most (0.755 + 1)/2 = 0.878 < 0.99: infeasible after one short run. The probe
+/// order (min 5 first: an infeasible verdict there would prune min 2) gives min 5 a short run and 1 then
+/// 2 full seeds (3 runs), then min 2 its short run (1): 4 runs, where exhaustive takes 4 full ones.
+#[test]
+fn a_short_horizon_probe_is_decided_by_its_prefix_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("base.toml"), BASE).unwrap();
+    let p = dir.path().join("plan.toml");
+    let text = plan_text("100ms", 2)
+        .replace("seeds = 2", "seeds = 2\nshort_horizon = \"6h\"")
+        .replace(
+            "task_sizes = [{ cpu = 512, memory = 1024 }, { cpu = 1024, memory = 2048 }, { cpu = 1024, memory = 3000 }]",
+            "task_sizes = [{ cpu = 1024, memory = 2048 }]",
+        )
+        .replace("min_capacity = [2, 3, 4, 5, 6]", "min_capacity = [2, 5]");
+    assert!(text.contains("short_horizon") && text.contains("min_capacity = [2, 5]"));
+    std::fs::write(&p, text).unwrap();
+    let race = run(&p, &dir.path().join("race"), SearchMode::Racing, 2);
+    let runs: Vec<usize> = race.candidates.iter().map(|c| c.runs).collect();
+    assert_eq!(runs, [1, 3], "{}", plan::outputs::summary(&race));
+    assert_eq!(race.runs_total, 4);
+    let c = &race.candidates[0];
+    assert_eq!(c.status, Status::Infeasible);
+    assert!(
+        c.reason
+            .starts_with("infeasible: on the short horizon alone")
+            && c.reason.contains("attainment ≤ 0.8"),
+        "{}",
+        c.reason
+    );
+    assert!(
+        race.rules
+            .iter()
+            .any(|u| u.name == "prefix-bound" && u.decided == 1)
+    );
+    let r = race.recommendation.expect("feasible");
+    assert_eq!(param(&race, r, "min_capacity"), "5");
+}
+
 #[test]
 fn nothing_feasible_says_so_with_the_closest_candidates() {
     // p99 ≥ ln(100) × 10 ms = 46 ms for any M/M/1 of μ = 100/s: a 40 ms bound cannot be met.

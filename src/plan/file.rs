@@ -184,8 +184,8 @@ pub struct Plan {
     pub seeds: Vec<u64>,
     /// The full horizon (the scenario's `duration`), ms.
     pub horizon_ms: u64,
-    /// The plan's `short_horizon`, ms (the full horizon when not set): no longer used by racing, which
-    /// warns when it is set shorter.
+    /// The plan's `short_horizon`, ms (the full horizon when not set): when shorter, each probe's first
+    /// run (racing; its prefix bound decides infeasible probes cheaply).
     pub short_horizon_ms: u64,
     /// Stop adding runs past this many (a budget).
     pub budget_runs: Option<usize>,

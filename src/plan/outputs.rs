@@ -31,7 +31,7 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
             params: c.params(),
             status,
             reason,
-            runs: st.full.len(),
+            runs: st.full.len() + usize::from(st.short.is_some()),
             seeds_full: st.full.len(),
             cost_run,
             cost_month,

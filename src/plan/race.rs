@@ -26,7 +26,7 @@ mod probe;
 pub const MONTH_HOURS: f64 = 730.0;
 
 /// The rules, in the order outputs list them: (name, what it says).
-pub const RULES: [(&str, &str); 11] = [
+pub const RULES: [(&str, &str); 12] = [
     (
         "invalid",
         "not a valid configuration: an EC2 task must fit the instance type (CPU units, registered memory), a Fargate size must be on the §5.1 grid, min_capacity ≤ max_capacity; never run",
@@ -34,6 +34,10 @@ pub const RULES: [(&str, &str); 11] = [
     (
         "placement",
         "a run in which the service could not place its tasks is infeasible, however cheap (exact)",
+    ),
+    (
+        "prefix-bound",
+        "with a short_horizon: bad SLO minutes only add up, and a probe's short run is a prefix of its full run on the first seed, so its bad minutes bound the full run's attainment from above; when even with every other seed perfect the mean cannot reach the objective, infeasible (exact)",
     ),
     (
         "seed-bound",
@@ -80,6 +84,8 @@ pub struct St {
     pub decided: Option<(Status, String, &'static str)>,
     /// Its full-horizon runs, in seed order.
     pub full: Vec<Rec>,
+    /// Its short-horizon run (a probe's first step when the plan sets `short_horizon`).
+    pub short: Option<Rec>,
 }
 
 impl St {
@@ -203,12 +209,6 @@ pub fn search(
     match mode {
         SearchMode::Exhaustive => s.full_round(n)?,
         SearchMode::Racing => {
-            if plan.short_horizon_ms < plan.horizon_ms {
-                s.warnings.push(format!(
-                    "short_horizon ({} s) is ignored: racing no longer runs a short-horizon round (it probes at the full horizon, where one run decides at least as much)",
-                    plan.short_horizon_ms / 1000
-                ));
-            }
             s.probe()?;
             let mut k = 1;
             loop {
@@ -375,6 +375,39 @@ impl Search<'_> {
         }
         self.cost_prune();
         Ok(())
+    }
+
+    /// A short run's bad minutes bound the full run's on the same seed (a prefix of it): infeasible when
+    /// even every other seed perfect cannot lift the mean to the objective.
+    fn prefix_bound(&mut self, i: usize) {
+        let Some(r) = self.st[i].short.clone() else {
+            return;
+        };
+        let n = self.plan.seeds.len() as f64;
+        let full_measured = self
+            .plan
+            .horizon_ms
+            .saturating_sub(self.plan.base_spec.warm_up_ms)
+            .max(1) as f64;
+        let upper = 1.0 - (r.bad_ms as f64 / full_measured).min(1.0);
+        let bound = (upper + (n - 1.0)) / n;
+        if bound < self.plan.slo.objective {
+            let reason = format!(
+                "infeasible: on the short horizon alone {} (attainment ≤ {:.4} over {} seeds at best, objective {})",
+                limit(self.plan, &r),
+                bound,
+                self.plan.seeds.len(),
+                self.plan.slo.objective
+            );
+            self.infeasible(i, reason, "prefix-bound");
+        } else if r.placement_problem.is_some() {
+            let reason = format!(
+                "infeasible: seed {} on the short horizon {}",
+                r.seed,
+                limit(self.plan, &r)
+            );
+            self.infeasible(i, reason, "placement");
+        }
     }
 
     fn judge(&mut self, i: usize, last: bool) {

@@ -16,6 +16,9 @@
 //! the seed bound often decides them after one seed), then the earlier candidate. A probe runs 1, 2, 4, …
 //! seeds, judged after each batch, until it is decided or confidently feasible (it then waits, with its
 //! seeds, for the final rounds). The families' probes run together, one batch per step.
+//! A plan that sets `short_horizon` gives each probe one short run on the first seed before its full
+//! seeds: the prefix bound decides an infeasible probe there at a fraction of a full run's CPU, for one
+//! more run each.
 
 use super::super::outcome::Launch;
 use super::{Job, Search, Status, Stop};
@@ -54,10 +57,19 @@ impl Search<'_> {
                     *slot = self.pick(&fam, f);
                 }
             }
+            let short = self.plan.short_horizon_ms;
             let jobs: Vec<Job> = flight
                 .iter()
                 .flatten()
                 .map(|&p| {
+                    // With a short_horizon, a probe's first step is one short run (its prefix bound).
+                    if short < h && self.st[p].short.is_none() && self.st[p].full.is_empty() {
+                        return Job {
+                            cand: p,
+                            horizon_ms: short,
+                            seeds: vec![self.plan.seeds[0]],
+                        };
+                    }
                     let have = self.st[p].full.len();
                     let want = if have < 2 {
                         have + 1
@@ -79,12 +91,18 @@ impl Search<'_> {
             probed.sort_unstable();
             for j in &jobs {
                 for s in &j.seeds {
-                    let r = recs[&(j.cand, h, *s)].clone();
-                    self.st[j.cand].full.push(r);
+                    let r = recs[&(j.cand, j.horizon_ms, *s)].clone();
+                    if j.horizon_ms < h {
+                        self.st[j.cand].short = Some(r);
+                    } else {
+                        self.st[j.cand].full.push(r);
+                    }
                 }
             }
             for p in probed {
-                if self.st[p].open() {
+                if self.st[p].open() && self.st[p].full.is_empty() {
+                    self.prefix_bound(p);
+                } else if self.st[p].open() {
                     let last = self.st[p].full.len() >= n;
                     self.judge(p, last);
                 }
