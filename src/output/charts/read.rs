@@ -109,7 +109,10 @@ pub(crate) struct Row<'a> {
 }
 
 impl<'a> Row<'a> {
-    fn new(rec: &'a csv::StringRecord, nums: &'a mut Vec<std::cell::Cell<f64>>) -> Row<'a> {
+    pub(crate) fn new(
+        rec: &'a csv::StringRecord,
+        nums: &'a mut Vec<std::cell::Cell<f64>>,
+    ) -> Row<'a> {
         nums.clear();
         nums.resize(rec.len(), std::cell::Cell::new(UNPARSED));
         Row { rec, nums }

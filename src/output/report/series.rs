@@ -13,6 +13,10 @@ use std::fmt::Write as _;
 /// Services beyond this many (in the order `timeseries.csv` first names them) get no interactive chart;
 /// the cluster charts still sum over every service.
 pub const MAX_SERVICES: usize = 12;
+/// Most values the page's reader holds for services past the first [`MAX_SERVICES`] (256 MB of f64):
+/// enough for a fleet's worst services at its service-row interval; a run with more (thousands of
+/// services at every minute) charts its first services instead.
+pub const EXTRA_VALUES_MAX: usize = 32_000_000;
 /// At most about this many numbers in the blob (means, minima and maxima together).
 pub const VALUE_BUDGET: usize = 160_000;
 /// A series never has more points than this, even in a small run (more than a screen is wide).
@@ -107,6 +111,11 @@ pub struct SeriesReader {
     /// By `cols` position: is the column one a service's chart draws? (Past the first [`MAX_SERVICES`]
     /// services only those are kept: a fleet's worst services are charted, known only at the end.)
     service_col: Vec<bool>,
+    /// Values held for services past the first [`MAX_SERVICES`] (their chart columns, for a fleet's
+    /// worst), against `extra_cap`; past it they are let go and the first services are charted instead.
+    extra_values: usize,
+    extra_cap: usize,
+    extra_dropped: bool,
     t: Vec<f64>,
     /// The kept (scope, name) keys in the order they came, each with its lines by `cols` position
     /// (`None` until a finite value came), and where the next row's key probably is.
@@ -189,6 +198,9 @@ impl SeriesReader {
             key_index: HashMap::new(),
             key_buf: String::new(),
             next_key: 0,
+            extra_values: 0,
+            extra_cap: EXTRA_VALUES_MAX,
+            extra_dropped: false,
             desired_sum: None,
             services: Names::default(),
             providers: Names::default(),
@@ -255,7 +267,7 @@ impl SeriesReader {
             }
             _ => true,
         };
-        if !keep {
+        if !keep || (only_charted && self.extra_dropped) {
             return;
         }
         let k = self.key(scope, name);
@@ -268,9 +280,32 @@ impl SeriesReader {
                 continue;
             }
             let line = self.lines[k][j].get_or_insert_with(Vec::new);
+            if only_charted {
+                self.extra_values += (row + 1).saturating_sub(line.len());
+            }
             line.resize(row + 1, f64::NAN);
             line[row] = v;
         }
+        if self.extra_values > self.extra_cap {
+            self.drop_extra();
+        }
+    }
+
+    /// Let go of the values of the services past the first [`MAX_SERVICES`] (memory stays bounded
+    /// however many services and rows a run has; `extra_cap`).
+    fn drop_extra(&mut self) {
+        for (k, (scope, name)) in self.keys.iter().enumerate() {
+            if scope == "service"
+                && self
+                    .services
+                    .index
+                    .get(name)
+                    .is_some_and(|&p| p >= MAX_SERVICES)
+            {
+                self.lines[k] = vec![None; self.cols.len()];
+            }
+        }
+        self.extra_dropped = true;
     }
 
     /// The samples, the charts to draw from them, and the table of every service. `pick`: the services to
@@ -288,7 +323,7 @@ impl SeriesReader {
             }
         }
         let s = Samples { t: self.t, values };
-        let shown: Vec<String> = if pick.is_empty() {
+        let shown: Vec<String> = if pick.is_empty() || self.extra_dropped {
             self.services
                 .list
                 .iter()
@@ -579,6 +614,11 @@ pub fn explore_section(
     unit_s: f64,
     worst: &[String],
 ) -> (bool, Option<Table>) {
+    let worst = if read.as_ref().is_some_and(|r| r.extra_dropped) {
+        &[][..]
+    } else {
+        worst
+    };
     let (json, table) = series_json(read, marks, unit_s, worst);
     let Some(json) = json else {
         return (false, table);
@@ -613,6 +653,62 @@ pub fn explore_section(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// 14 services over 3 minutes: the reader charts a fleet's worst (svc13, past the first 12) while
+    /// the values it holds for services past the 12th stay within its cap; past the cap (here 5 values:
+    /// svc12 and svc13 hold 2 chart columns × 3 rows = 12) it lets them go and charts the first 12.
+    #[test]
+    fn a_fleets_worst_are_charted_within_the_cap_and_the_first_past_it() {
+        let head = Header(
+            [
+                "time_s",
+                "scope",
+                "name",
+                "running",
+                "cpu_utilization",
+                "queued",
+            ]
+            .map(String::from)
+            .to_vec(),
+        );
+        let feed = |cap: usize| {
+            let mut r = SeriesReader::new(&head, 0.0);
+            r.extra_cap = cap;
+            let mut nums = Vec::new();
+            for t in 0..3 {
+                for i in 0..14 {
+                    let rec = csv::StringRecord::from(vec![
+                        format!("{}", t * 60),
+                        "service".into(),
+                        format!("svc{i:02}"),
+                        "2".into(),
+                        "50".into(),
+                        "0".into(),
+                    ]);
+                    r.row(&Row::new(&rec, &mut nums));
+                }
+            }
+            r
+        };
+        let titles = |charts: &[Chart]| -> Vec<String> {
+            charts.iter().filter_map(|c| c.service.clone()).collect()
+        };
+        let pick = ["svc13".to_string()];
+        let within = feed(100);
+        assert_eq!(within.extra_values, 12);
+        let (_, charts, _) = within.finish(&pick);
+        let shown = titles(&charts);
+        assert!(
+            !shown.is_empty() && shown.iter().all(|s| s == "svc13"),
+            "{shown:?}"
+        );
+        let past = feed(5);
+        assert!(past.extra_dropped);
+        let (s, charts, _) = past.finish(&pick);
+        assert!(!s.values.keys().any(|k| k.1 == "svc13"));
+        let shown = titles(&charts);
+        assert!(shown.contains(&"svc00".to_string()) && !shown.contains(&"svc13".to_string()));
+    }
 
     #[test]
     fn numbers_are_short_and_bounded() {
