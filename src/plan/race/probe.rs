@@ -50,7 +50,8 @@ impl Search<'_> {
                 return Ok(());
             }
             for (f, slot) in flight.iter_mut().enumerate() {
-                if slot.is_some_and(|p| !self.st[p].open() || self.parked(p)) {
+                // A probe feasible with 95 % confidence has done its work: its slot goes to the next.
+                if slot.is_some_and(|p| !self.st[p].open() || self.confident(p)) {
                     *slot = None;
                 }
                 if slot.is_none() {
@@ -112,11 +113,6 @@ impl Search<'_> {
             self.cost_prune();
         }
         Ok(())
-    }
-
-    /// A probe that has done its work: feasible with 95 % confidence, waiting for the final rounds.
-    fn parked(&self, i: usize) -> bool {
-        self.confident(i)
     }
 
     /// The next probe of family `f`, if any of its open candidates has not run.
