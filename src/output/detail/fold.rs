@@ -153,14 +153,35 @@ fn fleet_set(r: &mut SeriesRow, v: [Option<f64>; FLEET_COLS]) {
 }
 
 /// Nearest-rank quantile (as the summary's percentiles): the value of rank ⌈q·n⌉, by selection (the
-/// values are reordered).
+/// values are reordered). The rule [`p50_p90_max`] follows, which the fold uses.
+#[cfg(test)]
 pub fn nearest_rank(values: &mut [f64], q: f64) -> Option<f64> {
     let n = values.len();
     if n == 0 {
         return None;
     }
-    let k = ((q * n as f64).ceil() as usize).clamp(1, n) - 1;
-    Some(*values.select_nth_unstable_by(k, f64::total_cmp).1)
+    Some(*values.select_nth_unstable_by(rank(q, n), f64::total_cmp).1)
+}
+
+/// The 0-based index of rank ⌈q·n⌉ (n > 0).
+fn rank(q: f64, n: usize) -> usize {
+    ((q * n as f64).ceil() as usize).clamp(1, n) - 1
+}
+
+/// [`nearest_rank`]'s p50 and p90 and the maximum of `values` (reordered), each selection on what the
+/// one before left above its rank (they hold the same values as the ranks above it, and each rank's
+/// value is one bit pattern under `total_cmp`): about half the work of three selections over all.
+fn p50_p90_max(values: &mut [f64]) -> [Option<f64>; 3] {
+    let n = values.len();
+    if n == 0 {
+        return [None; 3];
+    }
+    let (k50, k90) = (rank(0.5, n), rank(0.9, n));
+    let p50 = *values.select_nth_unstable_by(k50, f64::total_cmp).1;
+    let above = &mut values[k50..];
+    let p90 = *above.select_nth_unstable_by(k90 - k50, f64::total_cmp).1;
+    let max = values[k90..].iter().copied().max_by(f64::total_cmp);
+    [Some(p50), Some(p90), max]
 }
 
 /// The fold of a fleet's rows under a plan.
@@ -258,9 +279,7 @@ impl Fold {
         for (c, col) in self.cols.iter_mut().enumerate() {
             // The total in the services' order, then the ranks by selection (no sort: 13 columns a period).
             figures[3][c] = (TOTALLED[c] && !col.is_empty()).then(|| round6(col.iter().sum()));
-            figures[0][c] = nearest_rank(col, 0.5);
-            figures[1][c] = nearest_rank(col, 0.9);
-            figures[2][c] = col.iter().copied().max_by(f64::total_cmp);
+            [figures[0][c], figures[1][c], figures[2][c]] = p50_p90_max(col);
             col.clear();
         }
         for (k, f) in figures.into_iter().enumerate() {
@@ -273,5 +292,43 @@ impl Fold {
             out(RowName::Fleet(k), &row);
         }
         debug_assert_eq!(FLEET_ROWS.len(), 4);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The chained selections give what three selections over all the values give, bit for bit, on
+    /// vectors of every length to 130 with repeated values, both zeros and negatives.
+    #[test]
+    fn p50_p90_max_is_three_nearest_ranks() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for n in 0..=130usize {
+            for _ in 0..20 {
+                let v: Vec<f64> = (0..n)
+                    .map(|_| {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        match x % 5 {
+                            0 => 0.0,
+                            1 => -0.0,
+                            2 => (x % 7) as f64,
+                            _ => (x % 100_000) as f64 / 1000.0 - 30.0,
+                        }
+                    })
+                    .collect();
+                let bits = |f: Option<f64>| f.map(f64::to_bits);
+                let max = v.iter().copied().max_by(f64::total_cmp);
+                let want = [
+                    nearest_rank(&mut v.clone(), 0.5),
+                    nearest_rank(&mut v.clone(), 0.9),
+                    max,
+                ]
+                .map(bits);
+                assert_eq!(p50_p90_max(&mut v.clone()).map(bits), want, "{v:?}");
+            }
+        }
     }
 }
