@@ -288,6 +288,91 @@ pub fn series(buf: &mut Vec<u8>, r: &SeriesRow, name: &str, burst: bool, queue: 
     buf.push(b'\n');
 }
 
+/// What each cell of [`series`]'s row reads back as ([`crate::output::charts`]' number rule: empty
+/// cells and text read as NaN), in column order, without writing the row: for a reader handed the rows
+/// as they are written (the report's tee). The text columns (clock, scope, name) get NaN here; their
+/// reader parses their text. Each figure is the double its text reads back as: integers below 2^53 and
+/// `Display`'s shortest digits read back exactly, `-0` is written `0`, `NaN` reads back as the canonical
+/// NaN, and `time_s`'s three decimals read back as the double nearest ms / 1000, which is what the
+/// (correctly rounded) division gives.
+pub fn series_numbers(out: &mut Vec<f64>, r: &SeriesRow, burst: bool, queue: bool) {
+    fn f(v: Option<f64>) -> f64 {
+        match v {
+            None => f64::NAN,
+            Some(v) if v.is_nan() => f64::NAN,
+            // `-0` is written `0`.
+            Some(v) => v + 0.0,
+        }
+    }
+    let i = |v: Option<u64>| v.map_or(f64::NAN, |v| v as f64);
+    let n = |v: Option<u32>| i(v.map(u64::from));
+    out.clear();
+    out.extend([r.time_ms as f64 / 1000.0, f64::NAN, f64::NAN, f64::NAN]);
+    out.extend([r.desired, r.running, r.pending].map(n));
+    out.extend(
+        [
+            r.cpu_utilization,
+            r.memory_utilization,
+            r.request_rate,
+            r.served,
+            r.errors,
+            r.queued,
+            r.latency_p50_ms,
+            r.latency_p90_ms,
+            r.latency_p99_ms,
+        ]
+        .map(f),
+    );
+    out.push(n(r.instances));
+    out.extend(
+        [
+            r.cpu_registered,
+            r.cpu_reserved,
+            r.memory_registered,
+            r.memory_reserved,
+        ]
+        .map(i),
+    );
+    out.extend(
+        [
+            r.cpu_reservation,
+            r.memory_reservation,
+            r.capacity_provider_reservation,
+            r.cost_usd,
+            r.capacity_rps,
+            r.slo_p99_ms,
+            r.cost_ec2_usd,
+            r.cost_fargate_usd,
+            r.cost_fargate_spot_usd,
+        ]
+        .map(f),
+    );
+    out.push(i(r.slo_bad.map(u64::from)));
+    if burst {
+        out.extend(
+            [
+                r.cpu_credit_usage,
+                r.cpu_credit_balance,
+                r.cpu_surplus_credit_balance,
+                r.cost_burst_surplus_usd,
+            ]
+            .map(f),
+        );
+    }
+    if queue {
+        out.extend(
+            [
+                r.messages_arrived,
+                r.messages_consumed,
+                r.messages_visible,
+                r.messages_in_flight,
+                r.oldest_message_age_s,
+            ]
+            .map(f),
+        );
+    }
+}
+
 /// One `tasks.csv` row.
 pub fn task(buf: &mut Vec<u8>, r: &TaskRecord) {
     int(buf, r.task_id);

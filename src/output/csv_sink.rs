@@ -73,12 +73,15 @@ pub struct CsvSink {
     on: [bool; 3],
 }
 
-/// Sees the bytes of `timeseries.csv` and `events.csv` as the writer's thread writes them (whole
-/// rows, the header first), so that what reads the run back (the report and its charts) can do it
-/// beside the simulation instead of parsing the files again after it.
+/// Sees `timeseries.csv` and `events.csv` as the writer's thread writes them (the bytes of whole rows,
+/// the header first; `timeseries.csv`'s rows as the rows themselves, not to parse them back), so that
+/// what reads the run back (the report and its charts) can do it beside the simulation instead of
+/// parsing the files again after it.
 pub trait Tee: Send + std::any::Any {
-    /// The next bytes of `timeseries.csv`.
+    /// The next bytes of `timeseries.csv` (its header).
     fn series(&mut self, bytes: &[u8]);
+    /// The next row of `timeseries.csv`, as [`csv_rows::series`] writes it.
+    fn series_row(&mut self, row: &SeriesRow, name: &str, burst: bool, queue: bool);
     /// The next bytes of `events.csv`.
     fn events(&mut self, bytes: &[u8]);
 }
@@ -126,12 +129,20 @@ fn write_loop(
                 match &mut fold {
                     None => {
                         for (n, r) in &rows {
-                            csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
+                            let name = &names[*n as usize];
+                            csv_rows::series(&mut buf, r, name, burst, queue);
+                            if let Some(t) = &mut tee {
+                                t.series_row(r, name, burst, queue);
+                            }
                         }
                     }
                     Some(fold) => {
                         let mut out = |n: RowName, r: &SeriesRow| {
-                            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+                            let name = row_name(&names, n);
+                            csv_rows::series(&mut buf, r, name, burst, queue);
+                            if let Some(t) = &mut tee {
+                                t.series_row(r, name, burst, queue);
+                            }
                         };
                         for (n, r) in rows.drain(..) {
                             fold.row(n, r, &mut out);
@@ -140,7 +151,10 @@ fn write_loop(
                 }
                 rows.clear();
                 let _ = back.send(rows); // the sink may have finished: then nobody reuses it
-                FileIx::Series
+                if let Some(f) = &mut files[FileIx::Series as usize] {
+                    f.write_all(&buf)?;
+                }
+                continue; // the tee has had the rows
             }
             Msg::Tasks(rows) => {
                 for r in &rows {
@@ -159,12 +173,15 @@ fn write_loop(
         buf.clear();
         let (burst, queue) = extra;
         fold.finish(&mut |n, r| {
-            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+            let name = row_name(&names, n);
+            csv_rows::series(&mut buf, r, name, burst, queue);
+            if let Some(t) = &mut tee {
+                t.series_row(r, name, burst, queue);
+            }
         });
         if let Some(f) = &mut files[FileIx::Series as usize] {
             f.write_all(&buf)?;
         }
-        tee_bytes(&mut tee, FileIx::Series, &buf);
     }
     for f in files.iter_mut().flatten() {
         f.flush()?;
