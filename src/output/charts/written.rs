@@ -13,8 +13,7 @@ use super::read::{Row, UNPARSED};
 use crate::metrics::SeriesRow;
 use crate::output::{csv_rows, csv_text};
 
-/// `timeseries.csv`'s text columns: clock, scope and name.
-const CLOCK_COL: usize = 1;
+/// `timeseries.csv`'s scope and name columns.
 const SCOPE_COL: usize = 2;
 const NAME_COL: usize = 3;
 
@@ -47,14 +46,17 @@ impl<'a> SeriesCells<'a> {
 
     /// The row for the readers; `nums` is a buffer reused from row to row.
     pub(crate) fn as_row<'b>(&'b self, nums: &'b mut Vec<f64>) -> Row<'b> {
+        // The clock cell (`HH:MM:SS`, `Nd HH:MM:SS`) holds colons: it never reads as a number, and
+        // series_numbers gives it NaN. Scope and name are parsed from their text if asked.
         csv_rows::series_numbers(nums, self.row, self.burst, self.queue);
-        for c in [CLOCK_COL, SCOPE_COL, NAME_COL] {
+        for c in [SCOPE_COL, NAME_COL] {
             nums[c] = UNPARSED;
         }
         Row::written(self, Cell::from_mut(&mut nums[..]).as_slice_of_cells())
     }
 
-    /// Cell `i`'s text as read back from the file (`None` past the row's end).
+    /// Cell `i`'s text as read back from the file (`None` past the row's end). No reader of the run's
+    /// rows asks for other text than the scope and name: writing and parsing the row for it is slow.
     pub(super) fn text(&self, i: usize) -> Option<&str> {
         match i {
             SCOPE_COL => Some(&self.scope),
