@@ -89,12 +89,13 @@ fn micro_decimal(buf: &mut Vec<u8>, v: f64) -> bool {
     if a.is_nan() || a >= MICRO_MAX {
         return false;
     }
-    // k < 10^15 < 2^53: k is exact, and so is the division's rounding.
-    let k = (a * 1e6).round();
-    if k == 0.0 || k / 1e6 != a {
+    // The whole number nearest a·10^6 (a cast, not `round`, which is a libm call on x86-64; a k one
+    // off near a half only fails the test below). k < 10^15 < 2^53 is exact as a double, and the
+    // division is correctly rounded, so the test says exactly that v is the double nearest k·10^-6.
+    let k = (a * 1e6 + 0.5) as u64;
+    if k == 0 || k as f64 / 1e6 != a {
         return false;
     }
-    let k = k as u64;
     if v < 0.0 {
         buf.push(b'-');
     }
@@ -208,13 +209,20 @@ fn opt_secs(buf: &mut Vec<u8>, v: Option<u64>) {
 
 /// One `timeseries.csv` row named `name` (with the CPU-credit and queue columns when the run has them).
 pub fn series(buf: &mut Vec<u8>, r: &SeriesRow, name: &str, burst: bool, queue: bool) {
+    let mut cell = Vec::new();
+    text(&mut cell, name);
+    series_cell(buf, r, &cell, burst, queue);
+}
+
+/// [`series`] with the name's cell as [`text`] writes it (the writer keeps each name's).
+pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bool, queue: bool) {
     secs(buf, r.time_ms);
     buf.push(b',');
     clock(buf, r.time_ms);
     buf.push(b',');
     text(buf, r.scope);
     buf.push(b',');
-    text(buf, name);
+    buf.extend_from_slice(name_cell);
     let ints = [r.desired, r.running, r.pending].map(|v| v.map(u64::from));
     for v in ints {
         buf.push(b',');

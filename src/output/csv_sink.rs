@@ -108,7 +108,9 @@ fn write_loop(
     mut tee: Option<Box<dyn Tee>>,
 ) -> Written {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
-    let mut names: Vec<String> = Vec::new();
+    // The scope names by index, each with its cell as written.
+    let mut names: Vec<(String, Vec<u8>)> = Vec::new();
+    let fleet_names = FLEET_ROWS.map(|n| (n.to_string(), cell(n)));
     let mut extra = (false, false);
     for msg in rx {
         buf.clear();
@@ -121,7 +123,8 @@ fn write_loop(
                 continue;
             }
             Msg::Name(n) => {
-                names.push(n);
+                let c = cell(&n);
+                names.push((n, c));
                 continue;
             }
             Msg::Series(mut rows, burst, queue) => {
@@ -129,8 +132,8 @@ fn write_loop(
                 match &mut fold {
                     None => {
                         for (n, r) in &rows {
-                            let name = &names[*n as usize];
-                            csv_rows::series(&mut buf, r, name, burst, queue);
+                            let (name, c) = &names[*n as usize];
+                            csv_rows::series_cell(&mut buf, r, c, burst, queue);
                             if let Some(t) = &mut tee {
                                 t.series_row(r, name, burst, queue);
                             }
@@ -138,8 +141,8 @@ fn write_loop(
                     }
                     Some(fold) => {
                         let mut out = |n: RowName, r: &SeriesRow| {
-                            let name = row_name(&names, n);
-                            csv_rows::series(&mut buf, r, name, burst, queue);
+                            let (name, c) = row_name(&names, &fleet_names, n);
+                            csv_rows::series_cell(&mut buf, r, c, burst, queue);
                             if let Some(t) = &mut tee {
                                 t.series_row(r, name, burst, queue);
                             }
@@ -173,8 +176,8 @@ fn write_loop(
         buf.clear();
         let (burst, queue) = extra;
         fold.finish(&mut |n, r| {
-            let name = row_name(&names, n);
-            csv_rows::series(&mut buf, r, name, burst, queue);
+            let (name, c) = row_name(&names, &fleet_names, n);
+            csv_rows::series_cell(&mut buf, r, c, burst, queue);
             if let Some(t) = &mut tee {
                 t.series_row(r, name, burst, queue);
             }
@@ -189,12 +192,24 @@ fn write_loop(
     Ok(tee)
 }
 
-/// The scope name of a row the fold emits.
-fn row_name(names: &[String], n: RowName) -> &str {
-    match n {
+/// The scope name of a row the fold emits, with its cell.
+fn row_name<'a>(
+    names: &'a [(String, Vec<u8>)],
+    fleet: &'a [(String, Vec<u8>)],
+    n: RowName,
+) -> (&'a str, &'a [u8]) {
+    let (name, c) = match n {
         RowName::Ix(i) => &names[i as usize],
-        RowName::Fleet(k) => FLEET_ROWS[k],
-    }
+        RowName::Fleet(k) => &fleet[k],
+    };
+    (name, c)
+}
+
+/// A name's cell as [`csv_rows::text`] writes it.
+fn cell(name: &str) -> Vec<u8> {
+    let mut c = Vec::new();
+    csv_rows::text(&mut c, name);
+    c
 }
 
 impl CsvSink {
