@@ -168,20 +168,32 @@ fn rank(q: f64, n: usize) -> usize {
     ((q * n as f64).ceil() as usize).clamp(1, n) - 1
 }
 
-/// [`nearest_rank`]'s p50 and p90 and the maximum of `values` (reordered), each selection on what the
-/// one before left above its rank (they hold the same values as the ranks above it, and each rank's
-/// value is one bit pattern under `total_cmp`): about half the work of three selections over all.
-fn p50_p90_max(values: &mut [f64]) -> [Option<f64>; 3] {
-    let n = values.len();
+/// [`nearest_rank`]'s p50 and p90 and the maximum of the values whose [`order_key`]s are `keys`
+/// (reordered), each selection on what the one before left above its rank (they hold the same values as
+/// the ranks above it, and each rank's value is one bit pattern under `total_cmp`): about half the work
+/// of three selections over all, on integers.
+fn p50_p90_max(keys: &mut [i64]) -> [Option<f64>; 3] {
+    let n = keys.len();
     if n == 0 {
         return [None; 3];
     }
     let (k50, k90) = (rank(0.5, n), rank(0.9, n));
-    let p50 = *values.select_nth_unstable_by(k50, f64::total_cmp).1;
-    let above = &mut values[k50..];
-    let p90 = *above.select_nth_unstable_by(k90 - k50, f64::total_cmp).1;
-    let max = values[k90..].iter().copied().max_by(f64::total_cmp);
-    [Some(p50), Some(p90), max]
+    let p50 = *keys.select_nth_unstable(k50).1;
+    let p90 = *keys[k50..].select_nth_unstable(k90 - k50).1;
+    let max = keys[k90..].iter().copied().max();
+    [Some(p50), Some(p90), max].map(|k| k.map(from_order_key))
+}
+
+/// `v`'s bits as an integer whose order is `f64::total_cmp`'s (the standard library's own mapping):
+/// the fleet's percentiles are selected on integers, which compare faster.
+fn order_key(v: f64) -> i64 {
+    let b = v.to_bits() as i64;
+    b ^ (((b >> 63) as u64) >> 1) as i64
+}
+
+/// The value of an [`order_key`] (the mapping is its own inverse: the sign bit stays).
+fn from_order_key(k: i64) -> f64 {
+    f64::from_bits(order_key(f64::from_bits(k as u64)) as u64)
 }
 
 /// The fold of a fleet's rows under a plan.
@@ -193,8 +205,8 @@ pub struct Fold {
     slot_of: Vec<u32>,
     /// The current tick's time, while its service rows are gathered.
     tick: Option<u64>,
-    /// The current tick's service figures, by [`FLEET_COLS`] column.
-    cols: [Vec<f64>; FLEET_COLS],
+    /// The current tick's service figures ([`order_key`]s), by [`FLEET_COLS`] column.
+    cols: [Vec<i64>; FLEET_COLS],
 }
 
 impl Fold {
@@ -250,7 +262,7 @@ impl Fold {
         self.tick = Some(row.time_ms);
         for (col, v) in self.cols.iter_mut().zip(fleet_get(&row)) {
             if let Some(v) = v {
-                col.push(v);
+                col.push(order_key(v));
             }
         }
         let (every, interval_ms) = (
@@ -278,7 +290,8 @@ impl Fold {
         let mut figures = [[None; FLEET_COLS]; 4];
         for (c, col) in self.cols.iter_mut().enumerate() {
             // The total in the services' order, then the ranks by selection (no sort: 13 columns a period).
-            figures[3][c] = (TOTALLED[c] && !col.is_empty()).then(|| round6(col.iter().sum()));
+            figures[3][c] = (TOTALLED[c] && !col.is_empty())
+                .then(|| round6(col.iter().map(|&k| from_order_key(k)).sum()));
             [figures[0][c], figures[1][c], figures[2][c]] = p50_p90_max(col);
             col.clear();
         }
@@ -299,8 +312,8 @@ impl Fold {
 mod tests {
     use super::*;
 
-    /// The chained selections give what three selections over all the values give, bit for bit, on
-    /// vectors of every length to 130 with repeated values, both zeros and negatives.
+    /// The chained selections on order keys give what three selections over all the values give, bit
+    /// for bit, on vectors of every length to 130 with repeated values, both zeros and negatives.
     #[test]
     fn p50_p90_max_is_three_nearest_ranks() {
         let mut x = 0x9E37_79B9_7F4A_7C15u64;
@@ -327,7 +340,13 @@ mod tests {
                     max,
                 ]
                 .map(bits);
-                assert_eq!(p50_p90_max(&mut v.clone()).map(bits), want, "{v:?}");
+                let mut keys: Vec<i64> = v.iter().map(|&x| order_key(x)).collect();
+                assert!(
+                    v.iter()
+                        .zip(&keys)
+                        .all(|(x, &k)| from_order_key(k).to_bits() == x.to_bits())
+                );
+                assert_eq!(p50_p90_max(&mut keys).map(bits), want, "{v:?}");
             }
         }
     }
