@@ -147,8 +147,8 @@ fn write_loop(
                                 t.series_row(r, name, burst, queue);
                             }
                         };
-                        for (n, r) in rows.drain(..) {
-                            fold.row(n, r, &mut out);
+                        for (n, r) in &rows {
+                            fold.row(*n, r, &mut out);
                         }
                     }
                 }
