@@ -44,6 +44,9 @@ pub fn float(buf: &mut Vec<u8>, v: f64) {
         buf.push(b'0');
         return;
     }
+    if micro_decimal(buf, v) {
+        return;
+    }
     if !v.is_finite() {
         buf.extend_from_slice(v.to_string().as_bytes());
         return;
@@ -59,6 +62,60 @@ pub fn float(buf: &mut Vec<u8>, v: f64) {
         None => buf.extend_from_slice(s.strip_suffix(b".0").unwrap_or(s)),
         Some(e) => relayout(buf, &s[..e], &s[e + 1..]),
     }
+}
+
+/// Below this magnitude a double's rounding interval is narrower than 10^-6 ([`micro_decimal`]).
+const MICRO_MAX: f64 = 1e9;
+
+/// The fast path of [`float`] for the figures the simulation writes (rounded to six decimals, issue
+/// #20: Ryū was a fifth of a fleet's full-sink run): when 0 < |v| < 10^9 and v is the double nearest
+/// k·10^-6 for a whole k, `Display` writes k·10^-6 (its trailing zeros dropped), which is written here
+/// with integer arithmetic; otherwise nothing is written and `false` returned.
+///
+/// Why that is `Display`'s output: `Display` writes the decimal with the fewest significant digits that
+/// reads back as v (the nearest of them to v if several). Every decimal that reads back as v lies in v's
+/// rounding interval, at most one ulp wide: below 2^30 (> 10^9) an ulp is at most 2^-23 ≈ 1.2·10^-7.
+/// d = k·10^-6 lies in it (the division below is correctly rounded, so `k / 1e6 == v` says exactly
+/// that). Say d has n significant digits, its first at 10^L and its last at 10^(L-n+1) ≥ 10^-6. Another
+/// decimal c of the interval with at most n digits: (a) if c's first digit is at 10^L too, its last is
+/// at 10^-6 or above, so c and d are both multiples of 10^-6 and differ by at least 10^-6, more than
+/// the interval's width; (b) c cannot start above 10^L: between d < 10^(L+1) and c ≥ 10^(L+1) there
+/// would be at least 10^-6 (10^(L+1) ≥ 10^-5 is itself a multiple of 10^-6 and d is below it); (c) if c
+/// starts at 10^(L-1), then c < 10^L ≤ d with 10^L − c < 1.2·10^-7, so c's last digit is at 10^-7 or
+/// below and c has at least L + 7 ≥ n digits, equal only when c = 10^L − 10^-7 and d's last digit is
+/// at 10^-6, which are 1.1·10^-6 apart. So d is the one shortest decimal that reads back as v.
+fn micro_decimal(buf: &mut Vec<u8>, v: f64) -> bool {
+    let a = v.abs();
+    if a.is_nan() || a >= MICRO_MAX {
+        return false;
+    }
+    // The whole number nearest a·10^6 (a cast, not `round`, which is a libm call on x86-64; a k one
+    // off near a half only fails the test below). k < 10^15 < 2^53 is exact as a double, and the
+    // division is correctly rounded, so the test says exactly that v is the double nearest k·10^-6.
+    let k = (a * 1e6 + 0.5) as u64;
+    if k == 0 || k as f64 / 1e6 != a {
+        return false;
+    }
+    if v < 0.0 {
+        buf.push(b'-');
+    }
+    let (int_part, mut frac) = (k / 1_000_000, k % 1_000_000);
+    int(buf, int_part);
+    if frac != 0 {
+        let mut digits = 6;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        buf.push(b'.');
+        let mut d = [b'0'; 6];
+        for slot in d[..digits].iter_mut().rev() {
+            *slot = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        buf.extend_from_slice(&d[..digits]);
+    }
+    true
 }
 
 /// Digits of Ryū's output before any exponent, leading zeros left out.
@@ -152,13 +209,20 @@ fn opt_secs(buf: &mut Vec<u8>, v: Option<u64>) {
 
 /// One `timeseries.csv` row named `name` (with the CPU-credit and queue columns when the run has them).
 pub fn series(buf: &mut Vec<u8>, r: &SeriesRow, name: &str, burst: bool, queue: bool) {
+    let mut cell = Vec::new();
+    text(&mut cell, name);
+    series_cell(buf, r, &cell, burst, queue);
+}
+
+/// [`series`] with the name's cell as [`text`] writes it (the writer keeps each name's).
+pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bool, queue: bool) {
     secs(buf, r.time_ms);
     buf.push(b',');
     clock(buf, r.time_ms);
     buf.push(b',');
     text(buf, r.scope);
     buf.push(b',');
-    text(buf, name);
+    buf.extend_from_slice(name_cell);
     let ints = [r.desired, r.running, r.pending].map(|v| v.map(u64::from));
     for v in ints {
         buf.push(b',');
@@ -230,6 +294,91 @@ pub fn series(buf: &mut Vec<u8>, r: &SeriesRow, name: &str, burst: bool, queue: 
         }
     }
     buf.push(b'\n');
+}
+
+/// What each cell of [`series`]'s row reads back as ([`crate::output::charts`]' number rule: empty
+/// cells and text read as NaN), in column order, without writing the row: for a reader handed the rows
+/// as they are written (the report's tee). The text columns (clock, scope, name) get NaN here; their
+/// reader parses their text. Each figure is the double its text reads back as: integers below 2^53 and
+/// `Display`'s shortest digits read back exactly, `-0` is written `0`, `NaN` reads back as the canonical
+/// NaN, and `time_s`'s three decimals read back as the double nearest ms / 1000, which is what the
+/// (correctly rounded) division gives.
+pub fn series_numbers(out: &mut Vec<f64>, r: &SeriesRow, burst: bool, queue: bool) {
+    fn f(v: Option<f64>) -> f64 {
+        match v {
+            None => f64::NAN,
+            Some(v) if v.is_nan() => f64::NAN,
+            // `-0` is written `0`.
+            Some(v) => v + 0.0,
+        }
+    }
+    let i = |v: Option<u64>| v.map_or(f64::NAN, |v| v as f64);
+    let n = |v: Option<u32>| i(v.map(u64::from));
+    out.clear();
+    out.extend([r.time_ms as f64 / 1000.0, f64::NAN, f64::NAN, f64::NAN]);
+    out.extend([r.desired, r.running, r.pending].map(n));
+    out.extend(
+        [
+            r.cpu_utilization,
+            r.memory_utilization,
+            r.request_rate,
+            r.served,
+            r.errors,
+            r.queued,
+            r.latency_p50_ms,
+            r.latency_p90_ms,
+            r.latency_p99_ms,
+        ]
+        .map(f),
+    );
+    out.push(n(r.instances));
+    out.extend(
+        [
+            r.cpu_registered,
+            r.cpu_reserved,
+            r.memory_registered,
+            r.memory_reserved,
+        ]
+        .map(i),
+    );
+    out.extend(
+        [
+            r.cpu_reservation,
+            r.memory_reservation,
+            r.capacity_provider_reservation,
+            r.cost_usd,
+            r.capacity_rps,
+            r.slo_p99_ms,
+            r.cost_ec2_usd,
+            r.cost_fargate_usd,
+            r.cost_fargate_spot_usd,
+        ]
+        .map(f),
+    );
+    out.push(i(r.slo_bad.map(u64::from)));
+    if burst {
+        out.extend(
+            [
+                r.cpu_credit_usage,
+                r.cpu_credit_balance,
+                r.cpu_surplus_credit_balance,
+                r.cost_burst_surplus_usd,
+            ]
+            .map(f),
+        );
+    }
+    if queue {
+        out.extend(
+            [
+                r.messages_arrived,
+                r.messages_consumed,
+                r.messages_visible,
+                r.messages_in_flight,
+                r.oldest_message_age_s,
+            ]
+            .map(f),
+        );
+    }
 }
 
 /// One `tasks.csv` row.
@@ -379,6 +528,62 @@ mod tests {
             let t = (x >> 8) as f64 / f64::from(1u32 << (k % 6)) * 10f64.powi((k % 5) as i32 - 2);
             assert_eq!(f(t), display(t), "{t:e}");
         }
+    }
+
+    /// The six-decimal fast path ([`micro_decimal`]): whole multiples of 10^-6 of every size up to its
+    /// limit and past it, with and without the path taken, against `Display`.
+    #[test]
+    fn six_decimal_figures_are_written_as_display_writes_them() {
+        let fixed = [
+            1e-6,
+            5e-7,
+            1.5e-6,
+            4.99999e-7,
+            0.000_001_5,
+            0.1 + 0.2,
+            999_999_999.999_999,
+            999_999_999.999_998,
+            1e9,
+            1e9 - 1e-6,
+            1e9 + 1e-6,
+            1_073_741_824.0,
+            1_073_741_823.999_999,
+            536_870_912.000_001,
+            123_456_789.123_456,
+            0.999_999_5,
+            9.999_999,
+            10.0,
+            100.000_001,
+        ];
+        let mut took = 0u64;
+        for v in fixed {
+            for v in [v, -v] {
+                assert_eq!(f(v), display(v), "{v:e}");
+                took += u64::from(micro_decimal(&mut Vec::new(), v));
+            }
+        }
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for n in 0..600_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            // k·10^-6 with k of 1 to 16 digits (past 10^15 the path must decline), as the simulation's
+            // round6 computes it, and one ulp either side (which the path must decline or write right).
+            let k = x % 10u64.pow(1 + (n % 16) as u32);
+            let v = k as f64 / 1e6;
+            let y = f64::from_bits(x >> 2) % 1e10;
+            let r = (y * 1e6).round() / 1e6;
+            let (up, down) = (
+                f64::from_bits(v.to_bits() + 1),
+                f64::from_bits(v.to_bits().max(1) - 1),
+            );
+            for w in [v, -v, r, up, down] {
+                assert_eq!(f(w), display(w), "{w:e}");
+                took += u64::from(micro_decimal(&mut Vec::new(), w));
+            }
+        }
+        // Most rounded figures take the path (those of 16 digits and the ulp neighbours do not).
+        assert!(took > 1_000_000, "fast path taken {took} times");
     }
 
     #[test]

@@ -73,12 +73,15 @@ pub struct CsvSink {
     on: [bool; 3],
 }
 
-/// Sees the bytes of `timeseries.csv` and `events.csv` as the writer's thread writes them (whole
-/// rows, the header first), so that what reads the run back (the report and its charts) can do it
-/// beside the simulation instead of parsing the files again after it.
+/// Sees `timeseries.csv` and `events.csv` as the writer's thread writes them (the bytes of whole rows,
+/// the header first; `timeseries.csv`'s rows as the rows themselves, not to parse them back), so that
+/// what reads the run back (the report and its charts) can do it beside the simulation instead of
+/// parsing the files again after it.
 pub trait Tee: Send + std::any::Any {
-    /// The next bytes of `timeseries.csv`.
+    /// The next bytes of `timeseries.csv` (its header).
     fn series(&mut self, bytes: &[u8]);
+    /// The next row of `timeseries.csv`, as [`csv_rows::series`] writes it.
+    fn series_row(&mut self, row: &SeriesRow, name: &str, burst: bool, queue: bool);
     /// The next bytes of `events.csv`.
     fn events(&mut self, bytes: &[u8]);
 }
@@ -105,7 +108,9 @@ fn write_loop(
     mut tee: Option<Box<dyn Tee>>,
 ) -> Written {
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
-    let mut names: Vec<String> = Vec::new();
+    // The scope names by index, each with its cell as written.
+    let mut names: Vec<(String, Vec<u8>)> = Vec::new();
+    let fleet_names = FLEET_ROWS.map(|n| (n.to_string(), cell(n)));
     let mut extra = (false, false);
     for msg in rx {
         buf.clear();
@@ -118,7 +123,8 @@ fn write_loop(
                 continue;
             }
             Msg::Name(n) => {
-                names.push(n);
+                let c = cell(&n);
+                names.push((n, c));
                 continue;
             }
             Msg::Series(mut rows, burst, queue) => {
@@ -126,21 +132,32 @@ fn write_loop(
                 match &mut fold {
                     None => {
                         for (n, r) in &rows {
-                            csv_rows::series(&mut buf, r, &names[*n as usize], burst, queue);
+                            let (name, c) = &names[*n as usize];
+                            csv_rows::series_cell(&mut buf, r, c, burst, queue);
+                            if let Some(t) = &mut tee {
+                                t.series_row(r, name, burst, queue);
+                            }
                         }
                     }
                     Some(fold) => {
                         let mut out = |n: RowName, r: &SeriesRow| {
-                            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+                            let (name, c) = row_name(&names, &fleet_names, n);
+                            csv_rows::series_cell(&mut buf, r, c, burst, queue);
+                            if let Some(t) = &mut tee {
+                                t.series_row(r, name, burst, queue);
+                            }
                         };
-                        for (n, r) in rows.drain(..) {
-                            fold.row(n, r, &mut out);
+                        for (n, r) in &rows {
+                            fold.row(*n, r, &mut out);
                         }
                     }
                 }
                 rows.clear();
                 let _ = back.send(rows); // the sink may have finished: then nobody reuses it
-                FileIx::Series
+                if let Some(f) = &mut files[FileIx::Series as usize] {
+                    f.write_all(&buf)?;
+                }
+                continue; // the tee has had the rows
             }
             Msg::Tasks(rows) => {
                 for r in &rows {
@@ -159,12 +176,15 @@ fn write_loop(
         buf.clear();
         let (burst, queue) = extra;
         fold.finish(&mut |n, r| {
-            csv_rows::series(&mut buf, r, row_name(&names, n), burst, queue);
+            let (name, c) = row_name(&names, &fleet_names, n);
+            csv_rows::series_cell(&mut buf, r, c, burst, queue);
+            if let Some(t) = &mut tee {
+                t.series_row(r, name, burst, queue);
+            }
         });
         if let Some(f) = &mut files[FileIx::Series as usize] {
             f.write_all(&buf)?;
         }
-        tee_bytes(&mut tee, FileIx::Series, &buf);
     }
     for f in files.iter_mut().flatten() {
         f.flush()?;
@@ -172,12 +192,24 @@ fn write_loop(
     Ok(tee)
 }
 
-/// The scope name of a row the fold emits.
-fn row_name(names: &[String], n: RowName) -> &str {
-    match n {
+/// The scope name of a row the fold emits, with its cell.
+fn row_name<'a>(
+    names: &'a [(String, Vec<u8>)],
+    fleet: &'a [(String, Vec<u8>)],
+    n: RowName,
+) -> (&'a str, &'a [u8]) {
+    let (name, c) = match n {
         RowName::Ix(i) => &names[i as usize],
-        RowName::Fleet(k) => FLEET_ROWS[k],
-    }
+        RowName::Fleet(k) => &fleet[k],
+    };
+    (name, c)
+}
+
+/// A name's cell as [`csv_rows::text`] writes it.
+fn cell(name: &str) -> Vec<u8> {
+    let mut c = Vec::new();
+    csv_rows::text(&mut c, name);
+    c
 }
 
 impl CsvSink {

@@ -389,7 +389,7 @@ impl<S: Sink> Sink for DetailSink<S> {
                     return self.inner.series(row);
                 };
                 let ix = self.name_ix(&row.name);
-                fold.row(ix, row.clone(), &mut |n, r| {
+                fold.row(ix, row, &mut |n, r| {
                     emit(&mut self.inner, &self.names, n, r)
                 });
                 self.fold = Some(fold);

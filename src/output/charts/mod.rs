@@ -42,6 +42,7 @@ mod run;
 mod style;
 mod sweep;
 mod write;
+mod written;
 
 use axis::*;
 use draw::*;
@@ -53,6 +54,7 @@ use read::*;
 use run::service_charts;
 use style::*;
 use write::*;
+pub(crate) use written::SeriesCells;
 
 pub use fleet::{Badness, FLEET_THRESHOLD, WORST_N, worst};
 pub use plan::render_plan_charts;

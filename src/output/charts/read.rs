@@ -102,10 +102,20 @@ impl Cells for csv::StringRecord {
     }
 }
 
-/// A record being read with its parsed numbers (see [`Csv::each_row`]).
+/// A record being read with its parsed numbers (see [`Csv::each_row`]), or a `timeseries.csv` row handed
+/// over as written ([`SeriesCells`]) with its numbers given.
 pub(crate) struct Row<'a> {
-    rec: &'a csv::StringRecord,
+    rec: Src<'a>,
     nums: &'a [std::cell::Cell<f64>],
+}
+
+/// Where a [`Row`]'s cells come from.
+#[derive(Clone, Copy)]
+enum Src<'a> {
+    /// A record read from a file.
+    Record(&'a csv::StringRecord),
+    /// A row as written.
+    Written(&'a SeriesCells<'a>),
 }
 
 impl<'a> Row<'a> {
@@ -115,16 +125,30 @@ impl<'a> Row<'a> {
     ) -> Row<'a> {
         nums.clear();
         nums.resize(rec.len(), std::cell::Cell::new(UNPARSED));
-        Row { rec, nums }
+        Row {
+            rec: Src::Record(rec),
+            nums,
+        }
+    }
+
+    /// The row of `cells` with `nums` its cells' numbers, [`UNPARSED`] where its text is to be parsed.
+    pub(super) fn written(cells: &'a SeriesCells<'a>, nums: &'a [std::cell::Cell<f64>]) -> Row<'a> {
+        Row {
+            rec: Src::Written(cells),
+            nums,
+        }
     }
 }
 
 /// A cell not parsed yet: a NaN no parse yields (parsing gives the canonical NaN).
-const UNPARSED: f64 = f64::from_bits(0x7ff8_dead_beef_0001);
+pub(super) const UNPARSED: f64 = f64::from_bits(0x7ff8_dead_beef_0001);
 
 impl Cells for Row<'_> {
     fn text(&self, i: usize) -> Option<&str> {
-        self.rec.get(i)
+        match self.rec {
+            Src::Record(rec) => rec.get(i),
+            Src::Written(cells) => cells.text(i),
+        }
     }
     fn number(&self, i: usize) -> f64 {
         let Some(c) = self.nums.get(i) else {
@@ -134,7 +158,7 @@ impl Cells for Row<'_> {
         if v.to_bits() != UNPARSED.to_bits() {
             return v;
         }
-        let v = self.rec.get(i).map_or(f64::NAN, parse_num);
+        let v = self.text(i).map_or(f64::NAN, parse_num);
         c.set(v);
         v
     }

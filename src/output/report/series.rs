@@ -422,11 +422,63 @@ fn json_num(out: &mut String, v: f64) {
         return;
     }
     if v.fract() == 0.0 && v.abs() < 1e15 {
-        let _ = write!(out, "{v:.0}");
+        // As `{v:.0}` writes it: the integer, `-0` for minus zero.
+        if v == 0.0 {
+            out.push_str(if v.is_sign_negative() { "-0" } else { "0" });
+        } else {
+            out.push_str(itoa::Buffer::new().format(v as i64));
+        }
         return;
     }
     let mag = v.abs().log10().floor() as i32;
     let decimals = (3 - mag).clamp(0, 9) as usize;
+    if !fixed_decimals(out, v, decimals) {
+        fixed_by_format(out, v, decimals);
+    }
+}
+
+/// `v` (finite, not a whole number) as [`fixed_by_format`] writes it, by integer arithmetic: the Explore
+/// section writes a fleet's hundreds of thousands of numbers, and `format!` with a precision takes the
+/// exact (bignum) path for many of them. `false`, writing nothing, when v·10^`d` is too near a half to
+/// be sure which way the exact rounding goes: v·10^d (10^d exact) is computed with one rounding, so it
+/// is within s·2^-53 of the exact product s; further than that from a half, both round the same way.
+fn fixed_decimals(out: &mut String, v: f64, d: usize) -> bool {
+    let scale = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+    let Some(&p) = scale.get(d) else { return false };
+    let s = v.abs() * p;
+    if s >= 4_503_599_627_370_496.0 || (s.fract() - 0.5).abs() <= s * 4.0 * f64::EPSILON {
+        return false;
+    }
+    let r = s.round() as u64;
+    if r == 0 {
+        out.push('0');
+        return true;
+    }
+    if v < 0.0 {
+        out.push('-');
+    }
+    let pw = 10u64.pow(d as u32);
+    let (whole, mut frac) = (r / pw, r % pw);
+    out.push_str(itoa::Buffer::new().format(whole));
+    if frac != 0 {
+        let mut digits = d;
+        while frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        out.push('.');
+        let mut text = [b'0'; 9];
+        for c in text[..digits].iter_mut().rev() {
+            *c = b'0' + (frac % 10) as u8;
+            frac /= 10;
+        }
+        out.extend(text[..digits].iter().map(|&c| char::from(c)));
+    }
+    true
+}
+
+/// `format!("{v:.d$}")`, trailing zeros and point dropped, `-0` written `0`.
+fn fixed_by_format(out: &mut String, v: f64, decimals: usize) {
     let s = format!("{v:.decimals$}");
     let s = if s.contains('.') {
         s.trim_end_matches('0').trim_end_matches('.')
@@ -729,6 +781,46 @@ mod tests {
         // 2.5e-7 keeps at most 9 decimals -> "0.00000025".
         assert_eq!(s, "3 0.1235 1235 51.29 -0.00001 null 0.00000025 ");
         assert_eq!(json_str("</script>&"), "\"\\u003c/script\\u003e\\u0026\"");
+    }
+
+    /// The integer path of `json_num` against `format!` on values of every magnitude it meets, rounded
+    /// figures, halves and near-halves.
+    #[test]
+    fn numbers_by_integers_are_numbers_by_format() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut taken = 0;
+        for n in 0..300_000u64 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mag = 10f64.powi((n % 17) as i32 - 9);
+            let v = [
+                (x % 1_000_000_007) as f64 / 1e9 * mag,
+                ((x % 100_000) as f64 + 0.5) / 10f64.powi((n % 8) as i32),
+                (x % 10_000_000) as f64 / 1e6,
+            ][(n % 3) as usize];
+            for v in [v, -v] {
+                if v.fract() == 0.0 {
+                    continue;
+                }
+                let mag = v.abs().log10().floor() as i32;
+                let d = (3 - mag).clamp(0, 9) as usize;
+                let (mut a, mut b) = (String::new(), String::new());
+                fixed_by_format(&mut b, v, d);
+                if fixed_decimals(&mut a, v, d) {
+                    taken += 1;
+                    assert_eq!(a, b, "{v:e} at {d} decimals");
+                }
+            }
+        }
+        assert!(taken > 300_000, "{taken}");
+        let mut s = String::new();
+        for v in [-0.0, 0.0, 12.0, -7.0, 999_999_999_999_999.0] {
+            json_num(&mut s, v);
+            s.push(' ');
+            let _ = write!(s, "{v:.0} ");
+        }
+        assert_eq!(s, "-0 -0 0 0 12 12 -7 -7 999999999999999 999999999999999 ");
     }
 
     #[test]

@@ -1,14 +1,16 @@
 //! The report's reading of a run done beside the simulation: `ecsim run` hands a [`RunTee`] to the CSV
-//! writer's thread ([`crate::output::Tee`]), which gives it every byte of `timeseries.csv` and
-//! `events.csv` as it writes them; the tee parses them there, on the core the simulation leaves idle,
-//! with the same readers as [`super::write_run_report`] uses on the files (so the same figures), and the
-//! report then reads neither file again (issue #20: `ecsim run` spent a third of its time re-reading
-//! what it had just written).
+//! writer's thread ([`crate::output::Tee`]), which gives it every byte of `events.csv` and every row of
+//! `timeseries.csv` as it writes them; the tee reads them there, on the core the simulation leaves idle,
+//! with the same readers as [`super::write_run_report`] uses on the files (so the same figures: the
+//! rows are handed over as the numbers their text reads back as, [`SeriesCells`], not re-parsed), and
+//! the report then reads neither file again (issue #20: `ecsim run` spent a third of its time
+//! re-reading what it had just written).
 
 use std::io;
 
-use super::super::charts::{self, AlsoReads, EventsPass, Header, SeriesPass};
+use super::super::charts::{self, AlsoReads, EventsPass, Header, SeriesCells, SeriesPass};
 use super::{EventReader, SeriesReads};
+use crate::metrics::SeriesRow;
 use crate::output::Tee;
 
 /// One file's readers and whether its header has come.
@@ -24,6 +26,8 @@ pub struct RunTee {
     events: Part<EventsPass, Option<EventReader>>,
     /// The first bytes that did not read as CSV (a bug: the writer writes whole rows).
     error: Option<io::Error>,
+    /// The numbers of the `timeseries.csv` row being read (reused).
+    nums: Vec<f64>,
 }
 
 /// The readers of one file, in the order [`charts::read_run_with`] calls them.
@@ -97,6 +101,7 @@ impl RunTee {
                 header: false,
             },
             error: None,
+            nums: Vec::new(),
         }
     }
 
@@ -124,6 +129,22 @@ impl Tee for RunTee {
         {
             self.error = Some(e);
         }
+    }
+
+    fn series_row(&mut self, row: &SeriesRow, name: &str, burst: bool, queue: bool) {
+        if self.error.is_some() {
+            return;
+        }
+        if !self.series.header {
+            self.error = Some(io::Error::other(
+                "a timeseries.csv row came before its header",
+            ));
+            return;
+        }
+        let cells = SeriesCells::new(row, name, burst, queue);
+        let row = cells.as_row(&mut self.nums);
+        self.series.also.row(&row);
+        self.series.pass.row(&row);
     }
 
     fn events(&mut self, bytes: &[u8]) {
