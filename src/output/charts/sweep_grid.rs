@@ -380,13 +380,36 @@ fn columns(n: usize) -> usize {
     }
 }
 
+/// Pixels taken in a panel by its y labels and margins.
+const PANEL_FRAME_W: u32 = 84;
+
+/// Width of an x label, pixels (14 px DejaVu Sans: about 8 px a character, labels cut at 14).
+fn label_px(label_chars: usize) -> f64 {
+    label_chars.min(14) as f64 * 8.0 + 10.0
+}
+
 impl GridFig {
+    fn label_chars(&self) -> usize {
+        self.x_labels
+            .iter()
+            .map(|l| l.chars().count())
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Columns of panels: [`columns`], or fewer when that lets every x label show without overlapping
+    /// (when none does, the usual number, and every k-th label).
+    fn cols(&self) -> usize {
+        let n = self.panels.len();
+        let need = self.x_labels.len() as f64 * label_px(self.label_chars());
+        (1..=columns(n))
+            .rev()
+            .find(|&c| ((WIDTH - LEGEND_W) / c as u32).saturating_sub(PANEL_FRAME_W) as f64 >= need)
+            .unwrap_or(columns(n))
+    }
+
     pub(super) fn size(&self) -> (u32, u32) {
-        let rows = self
-            .panels
-            .len()
-            .div_ceil(columns(self.panels.len()))
-            .max(1) as u32;
+        let rows = self.panels.len().div_ceil(self.cols()).max(1) as u32;
         let legend_rows = self.legend.len() as u32;
         (
             WIDTH,
@@ -416,21 +439,15 @@ pub(super) fn draw_grid<DB: DrawingBackend>(body: &DrawingArea<DB, Shift>, f: &G
     }
     let (lo, hi) = padded(lo, hi);
     let y_keys = value_ticks(lo, hi, 6, f.int);
-    let cols = columns(f.panels.len());
+    let cols = f.cols();
     let rows = f.panels.len().div_ceil(cols).max(1);
     let (pw, _) = plots.dim_in_pixel();
     let panel_w = pw / cols as u32;
     let cells = plots.margin(10, 0, 0, 0).split_evenly((rows, cols));
     // x labels: every k-th, so that they do not overlap
     let n_x = f.x_labels.len().max(1);
-    let label_chars = f
-        .x_labels
-        .iter()
-        .map(|l| l.chars().count().min(14))
-        .max()
-        .unwrap_or(1);
-    let plot_px = panel_w.saturating_sub(84).max(40) as f64;
-    let fits = ((plot_px / (label_chars as f64 * 7.5 + 10.0)).floor() as usize).max(1);
+    let plot_px = panel_w.saturating_sub(PANEL_FRAME_W).max(40) as f64;
+    let fits = ((plot_px / label_px(f.label_chars())).floor() as usize).max(1);
     let step = n_x.div_ceil(fits);
     let x_keys: Vec<f64> = (0..n_x).step_by(step).map(|i| i as f64).collect();
     for (i, (cell, panel)) in cells.iter().zip(&f.panels).enumerate() {
