@@ -322,3 +322,65 @@ fn the_binary_draws_small_multiples_of_an_example_sweep() {
 fn read(p: &Path) -> String {
     fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
 }
+
+/// The grid `sweep.json` records: the named variants (crossed with a grid) as the dimension `variant`,
+/// then each `[vary]` line and `[[zip]]` table, named as in the variant names, the first slowest; every
+/// variant's name is its coordinates' values. Named variants alone record none.
+#[test]
+fn the_grid_of_named_variants_vary_and_zip_is_recorded() {
+    let quickstart = repo().join("scenarios/quickstart.toml");
+    let text = format!(
+        r#"
+base = "{}"
+seeds = 2
+[vary]
+services.web.desired_count = [2, 4, 6]
+"capacity_providers.general.instance_type" = ["m5.large", "c5.large"]
+[[zip]]
+"services.worker.desired_count" = [2, 8]
+"capacity_providers.general.desired_size" = [1, 3]
+[[variants]]
+name = "spread"
+[[variants]]
+name = "packed"
+set = {{ services.web.placement_strategy = [{{ type = "binpack", field = "memory" }}] }}
+"#,
+        quickstart.display()
+    );
+    let s = ecsim::sweep::load_str(&text, "grid.toml", Path::new("."), "grid").unwrap();
+    let dims: Vec<(&str, Vec<&str>)> = s
+        .grid
+        .iter()
+        .map(|d| {
+            (
+                d.name.as_str(),
+                d.values.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        dims,
+        [
+            ("variant", vec!["spread", "packed"]),
+            ("web.desired_count", vec!["2", "4", "6"]),
+            ("instance_type", vec!["m5.large", "c5.large"]),
+            ("worker.desired_count/desired_size", vec!["2/1", "8/3"]),
+        ]
+    );
+    // variant 17 = 1·12 + 1·4 + 0·2 + 1: packed, web 4, m5.large, the zip's second point
+    assert_eq!(
+        s.variants[17].name,
+        "packed,web.desired_count=4,instance_type=m5.large,worker.desired_count=8,desired_size=3"
+    );
+    let m = ecsim::sweep::store::Manifest::of(&s);
+    assert_eq!(m.grid, s.grid);
+
+    let named_only = format!(
+        "base = \"{}\"\nseeds = 2\n[[variants]]\nname = \"a\"\n[[variants]]\nname = \"b\"\nset = {{ services.web.desired_count = 3 }}\n",
+        quickstart.display()
+    );
+    let s = ecsim::sweep::load_str(&named_only, "n.toml", Path::new("."), "n").unwrap();
+    assert!(s.grid.is_empty());
+    let json = serde_json::to_string(&ecsim::sweep::store::Manifest::of(&s)).unwrap();
+    assert!(!json.contains("\"grid\""), "no grid key: {json}");
+}
