@@ -398,14 +398,20 @@ impl GridFig {
     }
 
     /// Columns of panels: [`columns`], or fewer when that lets every x label show without overlapping
-    /// (when none does, the usual number, and every k-th label).
+    /// and keeps the chart within three rows or its usual number of rows (otherwise the usual number,
+    /// and every k-th label).
     fn cols(&self) -> usize {
         let n = self.panels.len();
+        let usual = columns(n);
+        let max_rows = n.div_ceil(usual).max(3);
         let need = self.x_labels.len() as f64 * label_px(self.label_chars());
-        (1..=columns(n))
+        (1..=usual)
             .rev()
-            .find(|&c| ((WIDTH - LEGEND_W) / c as u32).saturating_sub(PANEL_FRAME_W) as f64 >= need)
-            .unwrap_or(columns(n))
+            .find(|&c| {
+                let w = ((WIDTH - LEGEND_W) / c as u32).saturating_sub(PANEL_FRAME_W);
+                w as f64 >= need && n.div_ceil(c) <= max_rows
+            })
+            .unwrap_or(usual)
     }
 
     pub(super) fn size(&self) -> (u32, u32) {
@@ -638,5 +644,59 @@ mod tests {
         let (lo, hi) = ci.unwrap();
         assert!((hi - mean - 4.47834).abs() < 1e-4, "{hi}");
         assert!((mean - lo - 4.47834).abs() < 1e-4, "{lo}");
+    }
+
+    /// Past 24 values of the panels' dimension, the first 24 panels are drawn and the legend says so (the
+    /// panels' dimension is the smaller of two, so both have 25 values; x is the first of equals).
+    #[test]
+    fn panels_are_capped_and_the_legend_says_so() {
+        let vals = |k: usize| (0..k).map(|j| j.to_string()).collect::<Vec<_>>();
+        let grid = [
+            Dim {
+                name: "x".into(),
+                values: vals(25),
+            },
+            Dim {
+                name: "p".into(),
+                values: vals(25),
+            },
+        ];
+        let names: Vec<String> = (0..625).map(|i| format!("v{i}")).collect();
+        let agg = names
+            .iter()
+            .map(|v| {
+                let a = Agg {
+                    n: 2.0,
+                    mean: 1.0,
+                    lo: 0.5,
+                    hi: 1.5,
+                };
+                ((v.clone(), "cost_usd.total".to_string()), a)
+            })
+            .collect();
+        let data = SweepData {
+            name: "cap".into(),
+            variants: names.clone(),
+            baselines: BTreeMap::new(),
+            metrics: vec!["cost_usd.total".into()],
+            agg,
+            runs_header: Vec::new(),
+            runs: Vec::new(),
+        };
+        let lay = layout(&[25, 25]).unwrap();
+        assert_eq!((lay.x, lay.panel), (0, 1));
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let f = figure(&data, &grid, &refs, &lay, "cost_usd.total");
+        assert_eq!(f.panels.len(), MAX_PANELS);
+        assert_eq!(f.panels[23].title, "p = 23");
+        assert!(f.panels.iter().all(|p| p.lines[0].points.len() == 25));
+        let legend: Vec<&str> = f.legend.iter().map(|e| e.label.trim()).collect();
+        assert_eq!(
+            legend.join(" "),
+            "mean over the seeds 95% confidence interval same y scale in every panel \
+             first 24 of 25 panels (p): the others are left out"
+        );
+        // 24 panels in rows of 3: 8 rows
+        assert_eq!(f.size(), (WIDTH, TITLE_H + 10 + 8 * PANEL_H));
     }
 }
