@@ -269,11 +269,12 @@ fn figure(data: &SweepData, grid: &[Dim], names: &[&str], lay: &Layout, metric: 
             lines,
         });
     }
-    let int = seeds
+    let mut finite = seeds
         .values()
         .flatten()
-        .filter(|(_, x)| x.is_finite())
-        .all(|(_, x)| x.fract() == 0.0);
+        .map(|r| r.1)
+        .filter(|x| x.is_finite());
+    let int = finite.clone().next().is_some() && finite.all(|x| x.fract() == 0.0);
     let distinct: BTreeSet<&String> = data.baselines.values().collect();
     let baseline_mean = match distinct.into_iter().collect::<Vec<_>>()[..] {
         [b] => data.agg(b, metric).map(|a| a.mean),
@@ -688,6 +689,9 @@ mod tests {
         let refs: Vec<&str> = names.iter().map(String::as_str).collect();
         let f = figure(&data, &grid, &refs, &lay, "cost_usd.total");
         assert_eq!(f.panels.len(), MAX_PANELS);
+        // no runs.csv: no sign of whole numbers, so ordinary ticks (whole-number ticks of 0.5..1.5 would
+        // be the one tick 1)
+        assert!(!f.int);
         assert_eq!(f.panels[23].title, "p = 23");
         assert!(f.panels.iter().all(|p| p.lines[0].points.len() == 25));
         let legend: Vec<&str> = f.legend.iter().map(|e| e.label.trim()).collect();
