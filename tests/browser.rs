@@ -358,3 +358,59 @@ fn sweep_report_sorts_and_filters_in_a_browser() {
         format!("{with_needle}|{}", rows.len())
     );
 }
+
+/// Past 10 variants (a 4 × 3 grid): the side-by-side table has a row per variant and sorts by a figure,
+/// the filter finds variants by a value, and the small multiples are in the page, without script errors.
+#[test]
+fn a_twelve_variant_grid_sweep_report_sorts_filters_and_shows_small_multiples() {
+    let Some(b) = browser() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("grid.toml");
+    std::fs::write(
+        &file,
+        format!(
+            "base = \"{}/scenarios/quickstart.toml\"\nseeds = 2\n[vary]\n\"services.web.desired_count\" = [2, 4, 6, 8]\n\
+             \"capacity_providers.general.instance_type\" = [\"m5.large\", \"c5.large\", \"m5.xlarge\"]\n",
+            env!("CARGO_MANIFEST_DIR")
+        ),
+    )
+    .unwrap();
+    let dir = tmp.path().join("sweep");
+    ecsim(&[
+        "sweep",
+        file.to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "-q",
+    ]);
+    let page = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(page.contains("<h2>Small multiples</h2>"));
+    // column 2 of the table by variant is its first figure, cost_usd.total (USD)
+    assert!(page.contains(
+        "<table class=\"grid sortable\" id=\"compare-table\"><thead><tr><th>#</th><th>variant</th><th class=\"v\">cost_usd.total (USD)</th>"
+    ));
+    let (dom, log) = load(
+        &b,
+        &dir.join("report.html"),
+        "sort:compare-table:2;vfilter:xlarge",
+    );
+    assert_clean(&dom, &log, "12-variant sweep report");
+    let sorted = attr(&dom, "<output id=\"selftest\"", "data-sort").unwrap();
+    let (asc, desc) = sorted.split_once('|').unwrap();
+    // "0.7315 ± 0 (2)": the mean leads
+    let means = |s: &str| -> Vec<f64> {
+        s.split(',')
+            .map(|c| c.split_whitespace().next().unwrap().parse().unwrap())
+            .collect()
+    };
+    let (asc, desc) = (means(asc), means(desc));
+    assert_eq!(asc.len(), 12);
+    assert!(asc.windows(2).all(|w| w[0] <= w[1]), "{asc:?}");
+    assert!(desc.windows(2).all(|w| w[0] >= w[1]), "{desc:?}");
+    assert!(asc[0] < asc[11], "the instance types cost differently");
+    // the four desired counts of m5.xlarge
+    assert_eq!(
+        attr(&dom, "<output id=\"selftest\"", "data-vfilter").as_deref(),
+        Some("4")
+    );
+}

@@ -194,6 +194,9 @@ fn chart_sections(
         let id = format!("charts-{}", i + 1);
         nav.push((id.clone(), section.to_string()));
         let _ = writeln!(out, "<section id=\"{id}\">\n<h2>{}</h2>", escape(section));
+        if *section == charts::SWEEP_GRID_SECTION {
+            out.push_str(charts::SWEEP_GRID_NOTE);
+        }
         for &(e, inline) in entries {
             if !inline {
                 let stem = escape(&e.stem);

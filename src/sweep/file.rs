@@ -52,6 +52,19 @@ pub struct Sweep {
     pub headline: Vec<String>,
     /// Hash of the expanded grid: ecsim version, every variant's name and scenario text, and the seeds.
     pub grid_hash: String,
+    /// The grid's dimensions, slowest first (empty when there is no `[vary]` or `[[zip]]`): variant `i`
+    /// sits at the mixed-radix digits of `i` over their sizes. The charts draw small multiples from it.
+    pub grid: Vec<GridDim>,
+}
+
+/// One dimension of a sweep's grid: the named variants (when crossed with a grid), a `[vary]` path, or a
+/// `[[zip]]` table (its paths' short names and values joined by `/`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct GridDim {
+    /// `desired_count`, `desired_count/memory` (a zip), or `variant` (the named variants).
+    pub name: String,
+    /// Its values in grid order, as in the variant names.
+    pub values: Vec<String>,
 }
 
 /// One variant: a scenario with some values set.
@@ -298,6 +311,7 @@ pub fn load_str(
     };
     let parameters = expand::parameters(&axes, &named);
     let plans = expand::plans(&axes, &named, n_points);
+    let grid = expand::grid(&axes, &named);
     expand::check_plan_names(&mut cx, &plans);
     if !cx.diags.is_empty() {
         return Err(cx.finish());
@@ -332,6 +346,7 @@ pub fn load_str(
         variants,
         headline,
         grid_hash,
+        grid,
     })
 }
 

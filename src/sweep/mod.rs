@@ -22,7 +22,7 @@ pub mod store;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use file::{Sweep, Variant, load, load_str};
+pub use file::{GridDim, Sweep, Variant, load, load_str};
 pub use report::Outputs;
 pub use runner::{Options, Outcome, run};
 pub use shard::Shard;

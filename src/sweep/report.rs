@@ -385,6 +385,7 @@ mod tests {
                 },
             ],
             headline: vec!["a".into()],
+            grid: Vec::new(),
         };
         let mut recs = Vec::new();
         for (i, x) in ["1", "2", "3", "4", "5"].iter().enumerate() {

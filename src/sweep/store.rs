@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::file::Sweep;
+use super::file::{GridDim, Sweep};
 
 /// Version of the folder layout.
 pub const FORMAT: u32 = 1;
@@ -38,6 +38,10 @@ pub struct Manifest {
     pub variants: Vec<ManifestVariant>,
     /// Figures of the printed table.
     pub headline: Vec<String>,
+    /// The grid's dimensions, slowest first (see [`Sweep::grid`]); absent from the file when empty and in
+    /// the files of ecsim before it, so those still read.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grid: Vec<GridDim>,
 }
 
 /// One variant in the manifest.
@@ -71,6 +75,7 @@ impl Manifest {
                 })
                 .collect(),
             headline: s.headline.clone(),
+            grid: s.grid.clone(),
         }
     }
 

@@ -297,6 +297,8 @@ pub(super) enum Figure {
     PlanCost(super::plan::PlanCostFig),
     PlanHeat(super::plan::HeatFig),
     Heat(HeatFig),
+    /// A sweep's small multiples.
+    Grid(super::sweep_grid::GridFig),
 }
 
 impl Figure {
@@ -310,6 +312,7 @@ impl Figure {
             Figure::PlanCost(f) => &f.title,
             Figure::PlanHeat(f) => &f.title,
             Figure::Heat(f) => &f.title,
+            Figure::Grid(f) => &f.title,
         }
     }
 
@@ -331,6 +334,7 @@ impl Figure {
                 let row = (500 / f.rows.len().max(1) as u32).clamp(3, 18);
                 (WIDTH, (TITLE_H + 60 + row * f.rows.len() as u32).max(380))
             }
+            Figure::Grid(f) => f.size(),
         }
     }
 
@@ -347,6 +351,7 @@ impl Figure {
             Figure::PlanCost(f) => plan_draw::draw_plan_cost(&body, f),
             Figure::PlanHeat(f) => plan_draw::draw_heat(root, &body, f),
             Figure::Heat(f) => draw_heat(root, &body, f),
+            Figure::Grid(f) => super::sweep_grid::draw_grid(&body, f),
         }?;
         root.present().s()
     }

@@ -41,6 +41,7 @@ mod read;
 mod run;
 mod style;
 mod sweep;
+mod sweep_grid;
 mod write;
 mod written;
 
@@ -66,6 +67,7 @@ pub use run::render_run_charts;
 pub(crate) use run::render_run_data;
 pub(crate) use style::{fmt_tick, fmt_value, metric_unit};
 pub use sweep::render_sweep_charts;
+pub(crate) use sweep_grid::{NOTE as SWEEP_GRID_NOTE, SECTION as SWEEP_GRID_SECTION};
 pub(crate) use write::{INDEX, IndexEntry, read_index, write_atomic};
 
 /// A chart could not be drawn. plotters' errors are generic over the drawing backend (SVG, our PNG

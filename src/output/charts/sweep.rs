@@ -35,7 +35,9 @@ pub const TOP_N: usize = 5;
 /// unplaced task-seconds, reservations, …), `sweep-METRIC` shows every variant's mean with its 95 %
 /// confidence-interval whisker and each seed's value; when the sweep has both `cost_usd.total` and
 /// `latency_ms.p99`, `sweep-cost-vs-p99` plots one against the other with the Pareto front marked. Each
-/// chart is written as `.svg` and `.png`, with `charts/index.json`. Returns the paths written.
+/// chart is written as `.svg` and `.png`, with `charts/index.json`. When the variants form a grid of two
+/// or more dimensions (`sweep.json`'s `grid`), `sweep-grid-METRIC` draws the key figures as small
+/// multiples (`sweep_grid.rs`), after the others. Returns the paths written.
 pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::path::PathBuf>> {
     let data = read_sweep(dir)?;
     let mut w = Writer::new(dir)?;
@@ -144,5 +146,6 @@ pub fn render_sweep_charts(dir: &std::path::Path) -> std::io::Result<Vec<std::pa
             }),
         )?;
     }
+    super::sweep_grid::emit(dir, &data, &mut w)?;
     w.finish()
 }

@@ -78,6 +78,43 @@ pub(super) fn plans(axes: &[Axis], named: &[Named], n_points: usize) -> Vec<Plan
     plans
 }
 
+/// The grid's dimensions, slowest first, in the order [`plans`] expands them: the named variants (when
+/// there is also a grid), then each axis, named and valued as in the variant names.
+pub(super) fn grid(axes: &[Axis], named: &[Named]) -> Vec<GridDim> {
+    if axes.is_empty() {
+        return Vec::new();
+    }
+    let grid_paths: Vec<String> = axes
+        .iter()
+        .flat_map(|a| a.paths.iter().map(|(p, _)| p.clone()))
+        .collect();
+    let shorts = short_names(&grid_paths);
+    let mut dims: Vec<GridDim> = Vec::new();
+    if !named.is_empty() {
+        dims.push(GridDim {
+            name: "variant".into(),
+            values: named.iter().map(|n| n.name.clone()).collect(),
+        });
+    }
+    let mut pi = 0;
+    for a in axes {
+        let k = a.paths.len();
+        dims.push(GridDim {
+            name: shorts[pi..pi + k].join("/"),
+            values: a
+                .points
+                .iter()
+                .map(|pt| {
+                    let vals: Vec<String> = pt.iter().map(|(v, _)| paths::display(v)).collect();
+                    vals.join("/")
+                })
+                .collect(),
+        });
+        pi += k;
+    }
+    dims
+}
+
 /// Two grid points with the same name: a value listed twice.
 pub(super) fn check_plan_names(cx: &mut Cx, plans: &[Plan]) {
     for (i, p) in plans.iter().enumerate() {
