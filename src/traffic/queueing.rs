@@ -125,7 +125,13 @@ impl Mmc {
         }
         let (mu, d) = (self.mu, self.delta());
         let e = (-mu * t).exp();
-        let g = hypo_gap(d, mu, t);
+        // `hypo_gap` with its `e^{−min(δ,μ)t}` = `e` when μ is the smaller rate (most queues: c(1−ρ) ≥ 1),
+        // the same operations in the same order: one exponential fewer per Newton step.
+        let g = if d >= mu {
+            t * e * phi((d - mu) * t)
+        } else {
+            hypo_gap(d, mu, t)
+        };
         let ccdf = if t <= 0.0 {
             1.0
         } else {

@@ -426,7 +426,7 @@ impl ShapeCache {
         }
         let m = key_queue(key);
         let q = PERCENTILES.map(|p| m.response_quantile(p));
-        if self.quantiles.len() >= MAX_SHAPES {
+        if self.quantiles.len() >= MAX_QUANTILES {
             self.quantiles.clear();
         }
         self.quantiles.insert(key, q);
@@ -537,6 +537,11 @@ enum RateClassRt {
 }
 
 const MAX_SHAPES: usize = 4096;
+
+/// Percentile triples kept (40 bytes each: 2.6 MB at most). More than shapes: a fleet whose services
+/// each have their own rate visits (servers, utilisation) pairs per service, far more than 4,096, and
+/// revisits them every day; a full table is emptied and refilled.
+const MAX_QUANTILES: usize = 1 << 16;
 
 /// The percentiles reported per metric period.
 const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.99];
