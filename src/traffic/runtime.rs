@@ -426,7 +426,7 @@ impl ShapeCache {
         }
         let m = key_queue(key);
         let q = PERCENTILES.map(|p| m.response_quantile(p));
-        if self.quantiles.len() >= MAX_QUANTILES {
+        if self.quantiles.len() >= MAX_SHAPES {
             self.quantiles.clear();
         }
         self.quantiles.insert(key, q);
@@ -477,6 +477,10 @@ pub struct ServiceTraffic {
     pub targets: Vec<TaskId>,
     /// This period's sums.
     pub period: PeriodAcc,
+    /// The percentiles of the last single-shape period and its key: a service's next period is often
+    /// the same shape, and this saves the shared table's lookup (the same values: they depend on the
+    /// key alone).
+    last_quantiles: Option<(ShapeKey, [f64; 3])>,
     /// Run totals.
     pub arrived: f64,
     /// Run totals.
@@ -537,11 +541,6 @@ enum RateClassRt {
 }
 
 const MAX_SHAPES: usize = 4096;
-
-/// Percentile triples kept (40 bytes each: 2.6 MB at most). More than shapes: a fleet whose services
-/// each have their own rate visits (servers, utilisation) pairs per service, far more than 4,096, and
-/// revisits them every day; a full table is emptied and refilled.
-const MAX_QUANTILES: usize = 1 << 16;
 
 /// The percentiles reported per metric period.
 const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.99];
@@ -643,6 +642,7 @@ impl ServiceTraffic {
             last_s: (0, 0.0),
             targets: Vec::new(),
             period: PeriodAcc::default(),
+            last_quantiles: None,
             arrived: 0.0,
             served: 0.0,
             dropped: 0.0,
@@ -892,7 +892,14 @@ impl ServiceTraffic {
                         .or(shapes.iter().next())
                         .expect("not empty")
                         .0;
-                    cache.quantiles(k)
+                    match self.last_quantiles {
+                        Some((last, q)) if last == k => q,
+                        _ => {
+                            let q = cache.quantiles(k);
+                            self.last_quantiles = Some((k, q));
+                            q
+                        }
+                    }
                 };
                 stats.latency_s = q.map(Some);
             }
