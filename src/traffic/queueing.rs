@@ -127,7 +127,8 @@ impl Mmc {
     }
 
     /// [`Self::ccdf_pdf_with`] at `t >= 0` with `e` = `e^{−μt}` given (parts of a mixture that share μ
-    /// share it).
+    /// share it). Inlined: Newton's loop is its only heavy caller.
+    #[inline(always)]
     fn ccdf_pdf_with_e(&self, pw: f64, t: f64, e: f64) -> (f64, f64) {
         let (mu, d) = (self.mu, self.delta());
         // `hypo_gap` with its `e^{−min(δ,μ)t}` = `e` when μ is the smaller rate (most queues: c(1−ρ) ≥ 1),

@@ -477,10 +477,6 @@ pub struct ServiceTraffic {
     pub targets: Vec<TaskId>,
     /// This period's sums.
     pub period: PeriodAcc,
-    /// The percentiles of the last single-shape period and its key: a service's next period is often
-    /// the same shape, and this saves the shared table's lookup (the same values: they depend on the
-    /// key alone).
-    last_quantiles: Option<(ShapeKey, [f64; 3])>,
     /// Run totals.
     pub arrived: f64,
     /// Run totals.
@@ -642,7 +638,6 @@ impl ServiceTraffic {
             last_s: (0, 0.0),
             targets: Vec::new(),
             period: PeriodAcc::default(),
-            last_quantiles: None,
             arrived: 0.0,
             served: 0.0,
             dropped: 0.0,
@@ -892,14 +887,7 @@ impl ServiceTraffic {
                         .or(shapes.iter().next())
                         .expect("not empty")
                         .0;
-                    match self.last_quantiles {
-                        Some((last, q)) if last == k => q,
-                        _ => {
-                            let q = cache.quantiles(k);
-                            self.last_quantiles = Some((k, q));
-                            q
-                        }
-                    }
+                    cache.quantiles(k)
                 };
                 stats.latency_s = q.map(Some);
             }
