@@ -123,21 +123,9 @@ impl Mmc {
         if t < 0.0 {
             return (1.0, 0.0);
         }
-        self.ccdf_pdf_with_e(pw, t, (-self.mu * t).exp())
-    }
-
-    /// [`Self::ccdf_pdf_with`] at `t >= 0` with `e` = `e^{−μt}` given (parts of a mixture that share μ
-    /// share it). Inlined: Newton's loop is its only heavy caller.
-    #[inline(always)]
-    fn ccdf_pdf_with_e(&self, pw: f64, t: f64, e: f64) -> (f64, f64) {
         let (mu, d) = (self.mu, self.delta());
-        // `hypo_gap` with its `e^{−min(δ,μ)t}` = `e` when μ is the smaller rate (most queues: c(1−ρ) ≥ 1),
-        // the same operations in the same order: one exponential fewer per Newton step.
-        let g = if d >= mu {
-            t * e * phi((d - mu) * t)
-        } else {
-            hypo_gap(d, mu, t)
-        };
+        let e = (-mu * t).exp();
+        let g = hypo_gap(d, mu, t);
         let ccdf = if t <= 0.0 {
             1.0
         } else {
@@ -236,22 +224,8 @@ pub fn mixture_response_quantile_from(
     let pw = |i: usize, m: &Mmc| if i < 16 { pws[i] } else { m.p_wait() };
     let ccdf_pdf = |x: f64| {
         let (mut c, mut d) = (0.0, 0.0);
-        // The parts of a period usually share μ (one task size), so share `e^{−μx}`.
-        let mut shared: Option<(u64, f64)> = None;
         for (i, (m, w)) in parts.iter().enumerate() {
-            let (ci, di) = if x < 0.0 {
-                (1.0, 0.0)
-            } else {
-                let e = match shared {
-                    Some((mu, e)) if mu == m.mu.to_bits() => e,
-                    _ => {
-                        let e = (-m.mu * x).exp();
-                        shared = Some((m.mu.to_bits(), e));
-                        e
-                    }
-                };
-                m.ccdf_pdf_with_e(pw(i, m), x, e)
-            };
+            let (ci, di) = m.ccdf_pdf_with(pw(i, m), x);
             c += w * ci;
             d += w * di;
         }
