@@ -1,7 +1,8 @@
 //! The CSV sink: records leave the simulation thread in batches and a writer thread formats and writes
 //! them ([`super::csv_rows`]), so on two cores formatting a fleet's million rows overlaps the simulation
-//! instead of adding to it (issue #20: the full sink within 2× the simulation alone). Event records are
-//! rendered on the simulation thread, where the spec that names their ids is (they are few).
+//! instead of adding to it (issue #20: the full sink within 2× the simulation alone). Event records
+//! are rendered there too, with a copy of the spec that names their ids (sent once, before the first
+//! event): a fleet's event sentences cost the simulation thread nothing but a record's copy.
 //!
 //! Must not: reorder rows within a file (one writer thread, one channel, batches in order); leave a
 //! partly written file in place on error (the caller's temporary files are removed, see [`super::atomic`]).
@@ -9,6 +10,7 @@
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Write};
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::thread::JoinHandle;
 
@@ -21,8 +23,8 @@ use crate::spec::Spec;
 const BATCH_ROWS: usize = 2048;
 /// Batches in flight: bounds what waits in memory when the writer falls behind.
 const IN_FLIGHT: usize = 8;
-/// Bytes of event rows per batch.
-const EVENT_BYTES: usize = 1 << 16;
+/// Event records per batch.
+const EVENT_ROWS: usize = 512;
 
 /// The three files, in the writer thread's order.
 #[derive(Clone, Copy)]
@@ -44,6 +46,10 @@ enum Msg {
     /// Time-series rows, with the run's extra columns (burst, queue).
     Series(SeriesBatch, bool, bool),
     Tasks(Vec<TaskRecord>),
+    /// The spec that names the ids of the event records that follow.
+    Spec(Arc<Spec>),
+    /// Event records, rendered by the writer with the last spec sent.
+    Events(Vec<EventRecord>),
 }
 
 /// Writes `tasks.csv`, `events.csv` and `timeseries.csv` as records arrive.
@@ -62,8 +68,10 @@ pub struct CsvSink {
     at: Vec<usize>,
     cursor: usize,
     tasks: Vec<TaskRecord>,
-    events: Vec<u8>,
-    scratch: String,
+    events: Vec<EventRecord>,
+    /// The address of the spec last sent to the writer (one per run; checked so that another could
+    /// not be rendered with the wrong names).
+    spec_sent: Option<usize>,
     /// `timeseries.csv`'s header is written before its first row (or at the end), once the run has said
     /// whether it has burstable instances or queues.
     series_header_written: bool,
@@ -112,6 +120,8 @@ fn write_loop(
     let mut names: Vec<(String, Vec<u8>)> = Vec::new();
     let fleet_names = FLEET_ROWS.map(|n| (n.to_string(), cell(n)));
     let mut extra = (false, false);
+    let mut spec: Option<Arc<Spec>> = None;
+    let mut scratch = String::new();
     for msg in rx {
         buf.clear();
         let ix = match msg {
@@ -164,6 +174,20 @@ fn write_loop(
                     csv_rows::task(&mut buf, r);
                 }
                 FileIx::Tasks
+            }
+            Msg::Spec(s) => {
+                spec = Some(s);
+                continue;
+            }
+            Msg::Events(recs) => {
+                // The sink sends the spec before the first event record.
+                let Some(spec) = spec.as_deref() else {
+                    return Err(io::Error::other("event records came before their spec"));
+                };
+                for e in &recs {
+                    csv_rows::event(&mut buf, e, spec, &mut scratch);
+                }
+                FileIx::Events
             }
         };
         if let Some(f) = &mut files[ix as usize] {
@@ -242,7 +266,7 @@ impl CsvSink {
             cursor: 0,
             tasks: Vec::new(),
             events: Vec::new(),
-            scratch: String::new(),
+            spec_sent: None,
             series_header_written: false,
             burst: false,
             queue: false,
@@ -333,8 +357,8 @@ impl CsvSink {
             self.send(Msg::Tasks(rows));
         }
         if !self.events.is_empty() {
-            let bytes = std::mem::take(&mut self.events);
-            self.send(Msg::Bytes(FileIx::Events, bytes));
+            let recs = std::mem::take(&mut self.events);
+            self.send(Msg::Events(recs));
         }
     }
 
@@ -386,10 +410,20 @@ impl Sink for CsvSink {
         if !self.wants_events() {
             return;
         }
-        csv_rows::event(&mut self.events, e, spec, &mut self.scratch);
-        if self.events.len() >= EVENT_BYTES {
-            let bytes = std::mem::take(&mut self.events);
-            self.send(Msg::Bytes(FileIx::Events, bytes));
+        let at = spec as *const Spec as usize;
+        if self.spec_sent != Some(at) {
+            // Records already batched were made with the spec sent before.
+            if !self.events.is_empty() {
+                let recs = std::mem::take(&mut self.events);
+                self.send(Msg::Events(recs));
+            }
+            self.spec_sent = Some(at);
+            self.send(Msg::Spec(Arc::new(spec.clone())));
+        }
+        self.events.push(e.clone());
+        if self.events.len() >= EVENT_ROWS {
+            let recs = std::mem::replace(&mut self.events, Vec::with_capacity(EVENT_ROWS));
+            self.send(Msg::Events(recs));
         }
     }
 

@@ -264,6 +264,8 @@ pub struct Sim<'a> {
     pending_datapoints: VecDeque<Vec<[Option<f64>; 3]>>,
     /// Delivered batches, reused.
     spare_datapoints: Vec<Vec<[Option<f64>; 3]>>,
+    /// The service row being built, reused: rows cost no allocation (see `ticks::service_tick`).
+    row_buf: Option<Box<crate::metrics::SeriesRow>>,
     cas: Vec<CasState>,
     /// Per task definition, its image as a small id (definitions that name the same image share it), so
     /// an instance's image cache is checked without hashing the image name at every task start.
@@ -446,6 +448,7 @@ impl<'a> Sim<'a> {
                 .collect(),
             pending_datapoints: VecDeque::new(),
             spare_datapoints: Vec::new(),
+            row_buf: None,
             cas: spec
                 .providers
                 .iter()

@@ -94,17 +94,17 @@ impl<'a> Sim<'a> {
         // The scaling datapoints read request rate, CPU and memory; the full row is built only when
         // it is written (most periods with `timeseries_interval`, every period into a NullSink).
         let mut figures = [None; 3];
-        let mut row = write_rows.then(|| SeriesRow {
-            time_ms: now,
-            scope: "service",
-            name: s.name.clone(),
-            ..Default::default()
+        // The row is built in a buffer kept between rows (no name copy allocated, nothing moved).
+        let mut row = write_rows.then(|| {
+            let mut row = self.row_buf.take().unwrap_or_default();
+            row.reset(now, "service", &s.name);
+            row
         });
         if s.load.is_some() {
-            figures = self.traffic_tick(i, write_rows, measured, row.as_mut());
+            figures = self.traffic_tick(i, write_rows, measured, row.as_deref_mut());
         }
         if let Some(qs) = s.queue.as_deref() {
-            self.queue_tick(i, qs, row.as_mut());
+            self.queue_tick(i, qs, row.as_deref_mut());
         }
         let published = self.publish_datapoints(i, figures, slot);
         if let Some(mut row) = row {
@@ -118,6 +118,7 @@ impl<'a> Sim<'a> {
             row.pending = Some(st.pending);
             row.cost_usd = Some(round6(self.cost.by_owner[i].value(now)));
             self.sink.series(&row);
+            self.row_buf = Some(row);
         }
         published
     }

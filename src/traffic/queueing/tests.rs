@@ -441,3 +441,50 @@ fn merge_equals_recording_into_one() {
         assert!((x - y).abs() <= 1e-12 * y, "p={p}: {x} vs {y}");
     }
 }
+
+/// The mixture's quantile is Newton on the weighted sum of each part's own `ccdf_pdf_with`, to the bit
+/// (the reference closure below): a guard for any change to how the mixture evaluates its parts.
+#[test]
+fn mixture_quantile_is_newton_on_its_parts_bit_for_bit() {
+    let mixes: [&[(u32, f64, f64, f64)]; 3] = [
+        // (c, ρ, μ, weight): one μ (one task size, targets changed), two μs, and δ < μ parts.
+        &[(2, 0.4, 10.0, 30.0), (2, 0.7, 10.0, 70.0)],
+        &[
+            (4, 0.5, 10.0, 1.0),
+            (2, 0.5, 25.0, 2.0),
+            (4, 0.8, 10.0, 3.0),
+        ],
+        &[(1, 0.6, 5.0, 1.0), (1, 0.9, 5.0, 1.0)],
+    ];
+    for mix in mixes {
+        let parts: Vec<(Mmc, f64)> = mix
+            .iter()
+            .map(|&(c, rho, mu, w)| (Mmc::new(c, rho * f64::from(c) * mu, mu).expect("stable"), w))
+            .collect();
+        let total: f64 = parts.iter().map(|p| p.1).sum();
+        for q in [0.5, 0.9, 0.99] {
+            let own: Vec<f64> = parts.iter().map(|p| p.0.response_quantile(q)).collect();
+            let lo = own.iter().copied().fold(f64::INFINITY, f64::min);
+            let hi = own.iter().copied().fold(0.0, f64::max);
+            let x0 = own.iter().zip(&parts).map(|(o, p)| o * p.1).sum::<f64>() / total;
+            let reference = invert_ccdf(
+                |x| {
+                    let (mut c, mut d) = (0.0, 0.0);
+                    for (m, w) in &parts {
+                        let (ci, di) = m.ccdf_pdf_with(m.p_wait(), x);
+                        c += w * ci;
+                        d += w * di;
+                    }
+                    (c / total, d / total)
+                },
+                1.0 - q,
+                lo,
+                hi,
+                x0,
+                100,
+            );
+            let got = mixture_response_quantile_from(&parts, q, lo, hi, x0);
+            assert_eq!(got.to_bits(), reference.to_bits(), "{mix:?} q={q}");
+        }
+    }
+}
