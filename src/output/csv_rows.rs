@@ -223,12 +223,32 @@ pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bo
     text(buf, r.scope);
     buf.push(b',');
     buf.extend_from_slice(name_cell);
-    let ints = [r.desired, r.running, r.pending].map(|v| v.map(u64::from));
-    for v in ints {
+    figure_cells(r, burst, queue, |c| {
         buf.push(b',');
-        opt_int(buf, v);
+        match c {
+            Figure::Int(v) => opt_int(buf, v),
+            Figure::Float(v) => opt_float(buf, v),
+        }
+    });
+    buf.push(b'\n');
+}
+
+/// A figure cell of a `timeseries.csv` row: a whole number or a float, empty when `None`.
+#[derive(Clone, Copy)]
+enum Figure {
+    Int(Option<u64>),
+    Float(Option<f64>),
+}
+
+/// The figure cells of a `timeseries.csv` row, after its time, clock, scope and name, in column order:
+/// the one list that both the writer ([`series_cell`]) and the tee's reader ([`series_numbers`]) follow.
+#[inline(always)]
+fn figure_cells(r: &SeriesRow, burst: bool, queue: bool, mut each: impl FnMut(Figure)) {
+    use Figure::{Float, Int};
+    for v in [r.desired, r.running, r.pending] {
+        each(Int(v.map(u64::from)));
     }
-    let floats = [
+    for v in [
         r.cpu_utilization,
         r.memory_utilization,
         r.request_rate,
@@ -238,21 +258,17 @@ pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bo
         r.latency_p50_ms,
         r.latency_p90_ms,
         r.latency_p99_ms,
-    ];
-    for v in floats {
-        buf.push(b',');
-        opt_float(buf, v);
+    ] {
+        each(Float(v));
     }
-    buf.push(b',');
-    opt_int(buf, r.instances.map(u64::from));
+    each(Int(r.instances.map(u64::from)));
     for v in [
         r.cpu_registered,
         r.cpu_reserved,
         r.memory_registered,
         r.memory_reserved,
     ] {
-        buf.push(b',');
-        opt_int(buf, v);
+        each(Int(v));
     }
     for v in [
         r.cpu_reservation,
@@ -265,11 +281,9 @@ pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bo
         r.cost_fargate_usd,
         r.cost_fargate_spot_usd,
     ] {
-        buf.push(b',');
-        opt_float(buf, v);
+        each(Float(v));
     }
-    buf.push(b',');
-    opt_int(buf, r.slo_bad.map(u64::from));
+    each(Int(r.slo_bad.map(u64::from)));
     if burst {
         for v in [
             r.cpu_credit_usage,
@@ -277,8 +291,7 @@ pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bo
             r.cpu_surplus_credit_balance,
             r.cost_burst_surplus_usd,
         ] {
-            buf.push(b',');
-            opt_float(buf, v);
+            each(Float(v));
         }
     }
     if queue {
@@ -289,11 +302,9 @@ pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bo
             r.messages_in_flight,
             r.oldest_message_age_s,
         ] {
-            buf.push(b',');
-            opt_float(buf, v);
+            each(Float(v));
         }
     }
-    buf.push(b'\n');
 }
 
 /// What each cell of [`series`]'s row reads back as ([`crate::output::charts`]' number rule: empty
@@ -304,81 +315,17 @@ pub fn series_cell(buf: &mut Vec<u8>, r: &SeriesRow, name_cell: &[u8], burst: bo
 /// NaN, and `time_s`'s three decimals read back as the double nearest ms / 1000, which is what the
 /// (correctly rounded) division gives.
 pub fn series_numbers(out: &mut Vec<f64>, r: &SeriesRow, burst: bool, queue: bool) {
-    fn f(v: Option<f64>) -> f64 {
-        match v {
-            None => f64::NAN,
-            Some(v) if v.is_nan() => f64::NAN,
-            // `-0` is written `0`.
-            Some(v) => v + 0.0,
-        }
-    }
-    let i = |v: Option<u64>| v.map_or(f64::NAN, |v| v as f64);
-    let n = |v: Option<u32>| i(v.map(u64::from));
     out.clear();
     out.extend([r.time_ms as f64 / 1000.0, f64::NAN, f64::NAN, f64::NAN]);
-    out.extend([r.desired, r.running, r.pending].map(n));
-    out.extend(
-        [
-            r.cpu_utilization,
-            r.memory_utilization,
-            r.request_rate,
-            r.served,
-            r.errors,
-            r.queued,
-            r.latency_p50_ms,
-            r.latency_p90_ms,
-            r.latency_p99_ms,
-        ]
-        .map(f),
-    );
-    out.push(n(r.instances));
-    out.extend(
-        [
-            r.cpu_registered,
-            r.cpu_reserved,
-            r.memory_registered,
-            r.memory_reserved,
-        ]
-        .map(i),
-    );
-    out.extend(
-        [
-            r.cpu_reservation,
-            r.memory_reservation,
-            r.capacity_provider_reservation,
-            r.cost_usd,
-            r.capacity_rps,
-            r.slo_p99_ms,
-            r.cost_ec2_usd,
-            r.cost_fargate_usd,
-            r.cost_fargate_spot_usd,
-        ]
-        .map(f),
-    );
-    out.push(i(r.slo_bad.map(u64::from)));
-    if burst {
-        out.extend(
-            [
-                r.cpu_credit_usage,
-                r.cpu_credit_balance,
-                r.cpu_surplus_credit_balance,
-                r.cost_burst_surplus_usd,
-            ]
-            .map(f),
-        );
-    }
-    if queue {
-        out.extend(
-            [
-                r.messages_arrived,
-                r.messages_consumed,
-                r.messages_visible,
-                r.messages_in_flight,
-                r.oldest_message_age_s,
-            ]
-            .map(f),
-        );
-    }
+    figure_cells(r, burst, queue, |c| {
+        out.push(match c {
+            Figure::Int(v) => v.map_or(f64::NAN, |v| v as f64),
+            Figure::Float(None) => f64::NAN,
+            Figure::Float(Some(v)) if v.is_nan() => f64::NAN,
+            // `-0` is written `0`.
+            Figure::Float(Some(v)) => v + 0.0,
+        })
+    });
 }
 
 /// One `tasks.csv` row.
