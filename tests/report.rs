@@ -3,6 +3,9 @@
 //! escapes every text from the files; the quickstart and the NASA auto-scaling example produce their
 //! charts through the library.
 
+mod common;
+use common::svg_texts;
+
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,27 +29,6 @@ fn run_scenario(name: &str) -> tempfile::TempDir {
 
 fn stem(p: &Path) -> String {
     p.file_stem().unwrap().to_str().unwrap().to_string()
-}
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// The text of every `<text>` element of an SVG, unescaped and trimmed.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|part| {
-            let start = part.find('>')? + 1;
-            let end = part.find("</text>")?;
-            Some(unescape(part[start..end].trim()))
-        })
-        .collect()
 }
 
 /// Void HTML elements (no closing tag).

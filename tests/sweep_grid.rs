@@ -2,33 +2,15 @@
 //! per value of one dimension, the other along x, on one shared y scale, listed in `charts/index.json` and
 //! shown in the report; a sweep of named variants gets none; the binary draws them for an example sweep.
 
+mod common;
+use common::svg_texts;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use ecsim::output::charts::render_sweep_charts;
 use ecsim::output::report::write_sweep_report;
-
-fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
-}
-
-/// The text of every `<text>` element of an SVG, unescaped and trimmed.
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text")
-        .skip(1)
-        .filter_map(|part| {
-            let start = part.find('>')? + 1;
-            let end = part.find("</text>")?;
-            Some(unescape(part[start..end].trim()))
-        })
-        .collect()
-}
 
 fn count(texts: &[String], t: &str) -> usize {
     texts.iter().filter(|x| *x == t).count()
@@ -165,18 +147,22 @@ fn a_two_by_three_grid_gets_small_multiples_on_one_y_scale() {
 fn named_variants_without_a_grid_get_no_small_multiples() {
     let dir = grid_folder(false);
     let written = render_sweep_charts(dir.path()).unwrap();
+    no_small_multiples(&written);
+    let html = fs::read_to_string(write_sweep_report(dir.path()).unwrap()).unwrap();
+    assert!(!html.contains("Small multiples"));
+}
+
+/// The sweep's other charts are drawn, and no small multiples among them.
+fn no_small_multiples(written: &[PathBuf]) {
     assert!(!written.is_empty(), "the other charts are drawn");
-    assert!(
-        written.iter().all(|p| !p
-            .file_name()
+    let grid = |p: &PathBuf| {
+        p.file_name()
             .unwrap()
             .to_str()
             .unwrap()
-            .starts_with("sweep-grid")),
-        "{written:?}"
-    );
-    let html = fs::read_to_string(write_sweep_report(dir.path()).unwrap()).unwrap();
-    assert!(!html.contains("Small multiples"));
+            .starts_with("sweep-grid")
+    };
+    assert!(!written.iter().any(grid), "{written:?}");
 }
 
 #[test]
@@ -190,12 +176,7 @@ fn a_grid_of_one_dimension_or_of_the_wrong_size_gets_none() {
         text.replace(r#""1", "2", "4"]"#, r#""1", "2", "4", "8"]"#),
     )
     .unwrap();
-    let written = render_sweep_charts(dir.path()).unwrap();
-    assert!(
-        written
-            .iter()
-            .all(|p| !p.to_str().unwrap().contains("sweep-grid"))
-    );
+    no_small_multiples(&render_sweep_charts(dir.path()).unwrap());
     // one dimension of 6 values: the ordinary charts only
     fs::write(
         &p,
@@ -205,12 +186,7 @@ fn a_grid_of_one_dimension_or_of_the_wrong_size_gets_none() {
         ),
     )
     .unwrap();
-    let written = render_sweep_charts(dir.path()).unwrap();
-    assert!(
-        written
-            .iter()
-            .all(|p| !p.to_str().unwrap().contains("sweep-grid"))
-    );
+    no_small_multiples(&render_sweep_charts(dir.path()).unwrap());
 }
 
 /// Four dimensions (2 × 3 × 2 × 2): x the 3 values, panels the first 2, lines the next, and the last
