@@ -613,6 +613,9 @@ fn run(
         return ExitCode::from(2);
     }
     let dir = out.unwrap_or_else(|| Path::new("results").join(&spec.name));
+    if !force && !fits_disk(output::estimate::of(&spec).written(), &dir) {
+        return ExitCode::from(2);
+    }
     // The run is written into a fresh folder beside `dir` and put in its place whole at the end.
     let staged = match output::folder::Staged::begin(&dir, output::folder::Kind::Run) {
         Ok(s) => s,
@@ -827,7 +830,7 @@ fn sweep(a: SweepArgs) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     if a.keep_runs && !a.force {
-        // Every kept run writes its files: the sweep's total against the limit.
+        // Every kept run writes its files: the sweep's total against the limit and the disk.
         let runs = sw.seeds.len() as u64;
         for v in &sw.variants {
             if let Err(m) =
@@ -836,6 +839,12 @@ fn sweep(a: SweepArgs) -> ExitCode {
                 eprintln!("error: --keep-runs: {m}");
                 return ExitCode::from(2);
             }
+        }
+        let needed = sw.variants.iter().fold(0u64, |n, v| {
+            n.saturating_add(output::estimate::of(&v.spec).written().saturating_mul(runs))
+        });
+        if !fits_disk(needed, &out) {
+            return ExitCode::from(2);
         }
     }
     if !a.quiet {
@@ -946,6 +955,18 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
     }
 }
 
+/// Whether the estimated `needed_bytes` fit in the free space of `dir`'s disk; if not, says so with both
+/// sizes (stderr) for the caller to exit 2 (issue #20: refused up front, not a disk filled mid-run).
+fn fits_disk(needed_bytes: u64, dir: &Path) -> bool {
+    match output::space::check(needed_bytes, output::space::free_bytes(dir), dir) {
+        Ok(()) => true,
+        Err(e) => {
+            eprintln!("error: {e}");
+            false
+        }
+    }
+}
+
 fn compare(
     path: &Path,
     out: Option<PathBuf>,
@@ -954,13 +975,15 @@ fn compare(
 ) -> ExitCode {
     // Each variant's full output and report go to OUT/<variant>/, beside compare.csv; the whole OUT is
     // written into a fresh folder and put in place at the end.
-    let name = match scenario::load(path) {
+    let (name, needed_bytes) = match scenario::load(path) {
         Ok(s) => {
             if !force && let Err(m) = output::estimate::of(&s).check(&s, 4) {
                 eprintln!("error: {m}");
                 return ExitCode::from(2);
             }
-            s.name
+            // Four variants, each with its files.
+            let needed = output::estimate::of(&s).written().saturating_mul(4);
+            (s.name, needed)
         }
         Err(d) => {
             eprintln!("{d}");
@@ -968,6 +991,9 @@ fn compare(
         }
     };
     let dir = out.unwrap_or_else(|| Path::new("results").join(format!("compare-{name}")));
+    if !force && !fits_disk(needed_bytes, &dir) {
+        return ExitCode::from(2);
+    }
     let staged = match output::folder::Staged::begin(&dir, output::folder::Kind::Compare) {
         Ok(s) => s,
         Err(e) => {
@@ -1093,104 +1119,6 @@ fn explain(
     ExitCode::SUCCESS
 }
 
-struct PlanArgs {
-    file: Option<PathBuf>,
-    out: Option<PathBuf>,
-    jobs: Option<usize>,
-    exhaustive: bool,
-    shard: Option<String>,
-    shard_count: Option<usize>,
-    dry_run: bool,
-    quiet: bool,
-}
-
-/// `ecsim plan`: exit 2 on a bad plan, 3 when a shard did its share of a round and others are missing.
-fn plan(a: PlanArgs) -> ExitCode {
-    use ecsim::plan;
-    let Some(file) = a.file else {
-        eprintln!(
-            "error: give a plan file (ecsim plan PLAN.toml), or `ecsim plan merge DIRS --out DIR`"
-        );
-        return ExitCode::from(2);
-    };
-    let p = match plan::load(&file) {
-        Ok(p) => p,
-        Err(d) => {
-            eprintln!("{d}");
-            return ExitCode::from(2);
-        }
-    };
-    let (shard, jobs) = match shard_and_jobs(a.shard.as_deref(), a.shard_count, a.jobs) {
-        Ok(x) => x,
-        Err(code) => return code,
-    };
-    let cands = plan::space::candidates(&p);
-    let valid = cands.iter().filter(|c| c.skip.is_none()).count();
-    if a.dry_run || !a.quiet {
-        say!(
-            "{}: {} candidates ({} valid, {} skipped as invalid) × up to {} seeds; horizon {} s",
-            p.name,
-            cands.len(),
-            valid,
-            cands.len() - valid,
-            p.seeds.len(),
-            p.horizon_ms / 1000
-        );
-    }
-    if a.dry_run {
-        return ExitCode::SUCCESS;
-    }
-    let out = a.out.unwrap_or_else(|| plan::default_out(&p));
-    let opts = plan::Options {
-        out: out.clone(),
-        jobs,
-        shard,
-        mode: if a.exhaustive {
-            plan::SearchMode::Exhaustive
-        } else {
-            plan::SearchMode::Racing
-        },
-        progress: !a.quiet,
-    };
-    match plan::run(&p, &opts) {
-        Ok(o) => {
-            for w in &o.warnings {
-                eprintln!("warning: {w}");
-            }
-            if !a.quiet {
-                say!("{}", plan::outputs::summary(&o).trim_end());
-                say!(
-                    "wrote {}/{{plan.csv, pareto.csv, rules.csv, summary.txt{}}}",
-                    out.display(),
-                    if o.recommendation.is_some() {
-                        ", best.toml"
-                    } else {
-                        ""
-                    }
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
-}
-
-/// `ecsim plan merge`.
-fn plan_merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
-    match ecsim::plan::merge(dirs, out) {
-        Ok(n) => {
-            say!(
-                "copied {n} run records into {}; run the plan into it to continue",
-                out.display()
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            ExitCode::from(e.exit_code())
-        }
-    }
-}
+// After the macros above, which it uses.
+mod plan_cmd;
+use plan_cmd::{PlanArgs, plan, plan_merge};

@@ -221,7 +221,7 @@ pub(crate) fn thousands(n: u64) -> String {
 }
 
 /// Bytes written, in decimal units.
-fn bytes(n: u64) -> String {
+pub(crate) fn bytes(n: u64) -> String {
     match n {
         n if n >= 1_000_000_000 => format!("{:.1} GB", n as f64 / 1e9),
         n if n >= 1_000_000 => format!("{:.1} MB", n as f64 / 1e6),

@@ -17,6 +17,7 @@ pub mod parquet;
 pub mod plan_dims;
 pub mod report;
 pub mod scaling;
+pub mod space;
 
 use std::fs;
 use std::io;
