@@ -491,6 +491,49 @@ fn unmodelled_memory_is_empty_not_zero() {
     assert!(list[1].starts_with("network:"), "{list:?}");
 }
 
+/// A run estimated to write more than its disk has free is refused before it starts (exit 2, both sizes,
+/// no folder); `--force` runs it. `ECSIM_FREE_BYTES` stands in for the disk (statvfs of a real disk
+/// is checked in `output::space`'s unit tests).
+#[test]
+fn a_run_past_the_free_disk_space_is_refused_before_it_starts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let run = |force: bool| {
+        let mut args = vec![
+            "run".to_string(),
+            repo()
+                .join("scenarios/quickstart.toml")
+                .display()
+                .to_string(),
+            "--out".into(),
+            out.display().to_string(),
+            "-q".into(),
+        ];
+        if force {
+            args.push("--force".into());
+        }
+        std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+            .args(&args)
+            .env("ECSIM_FREE_BYTES", "1000")
+            .current_dir(tmp.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(false);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    // quickstart: 2 h of 1-minute rows = 121 ticks × (3 services + cluster + the EC2 provider; Fargate's
+    // have no rows) = 605 rows × 110 bytes = 66,550 bytes, and tasks.csv's floor of (6 web + 8 worker +
+    // 2 RunTask; the daemon counts none) × 140 = 2,240: 68,790 bytes ≈ "68.8 kB".
+    assert!(err.contains("would write about 68.8 kB"), "{err}");
+    assert!(err.contains("has 1.0 kB free"), "{err}");
+    assert!(err.contains("--force"), "{err}");
+    assert!(!out.exists(), "nothing written");
+    let o = run(true);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.join("timeseries.csv").exists());
+}
+
 /// A run estimated past 1 GB written is refused before it simulates anything (exit 2, the estimate and
 /// the `[output]` setting that reduces it); `--force` is the way past.
 #[test]
