@@ -4,7 +4,7 @@
 //! build turns the run into an error, so no file with NaN is written (`output::write_run` removes its
 //! temporary files on error).
 
-use super::{EventRecord, SeriesRow, Sink, Summary, TaskRecord};
+use super::{EventRecord, SeriesRow, ServiceRow, Sink, Summary, TaskRecord};
 
 /// The first figure of `row` that is not finite, by its column name.
 pub fn row_problem(row: &SeriesRow) -> Option<&'static str> {
@@ -219,6 +219,19 @@ impl Sink for FiniteSink<'_> {
         }
         if self.problem.is_none() {
             self.inner.series(row);
+        }
+    }
+    fn service_row(&mut self, row: &ServiceRow, name: &str) {
+        if self.problem.is_none() && !row.all_finite() {
+            // Named as a wide row's check names it (a figure is non-zero only where it is present).
+            let col = named_problem(&row.to_series()).unwrap_or("service figure");
+            self.problem = Some(format!(
+                "timeseries.csv {col} ({name} at {} ms)",
+                row.time_ms
+            ));
+        }
+        if self.problem.is_none() {
+            self.inner.service_row(row, name);
         }
     }
     fn wants_events(&self) -> bool {

@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use super::scaling::ScalingRows;
-use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord, What};
+use crate::metrics::{EventRecord, SeriesRow, ServiceRow, Sink, TaskRecord, What};
 use crate::spec::{Detail, Spec};
 use crate::warnings::Warning;
 
@@ -394,6 +394,15 @@ impl<S: Sink> Sink for DetailSink<S> {
                 });
                 self.fold = Some(fold);
             }
+        }
+    }
+
+    fn service_row(&mut self, row: &ServiceRow, name: &str) {
+        match self.plan.applied {
+            Applied::Summary => {}
+            Applied::Fleet if self.fold.is_some() => self.series(&row.to_named(name)),
+            // Passed on compact: the sink underneath writes (and folds) every row.
+            Applied::Full | Applied::Fleet => self.inner.service_row(row, name),
         }
     }
 
