@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+use crate::scaling::reason::Reason;
 use crate::spec::{ProviderId, ServiceId, Spec, TaskDefId, ZoneId};
 
 /// One line of the event log: the service events ECS would show, plus RunTask, batch, instance, scaling
@@ -48,14 +49,15 @@ pub enum What {
     /// `UpdateService` set the desired count.
     DesiredCountSet { to: u32 },
     /// Application Auto Scaling changed the desired count; `metric` and `target` of a target-tracking
-    /// policy (`metric` alone for step scaling), `reason` in the policy's terms.
+    /// policy (`metric` alone for step scaling), `reason` the policy's figures (worded when rendered;
+    /// `None` renders as nothing, see [`crate::scaling::service::Decision::reason`]).
     Scaling {
         out: bool,
         from: u32,
         to: u32,
         metric: &'static str,
         target: Option<f64>,
-        reason: String,
+        reason: Option<Reason>,
     },
     /// A scheduled action set the scalable target's range (and moved the desired count).
     ScheduledAction {
@@ -400,11 +402,18 @@ impl EventRecord {
                 to,
                 reason,
                 ..
-            } => write!(
-                out,
-                "Application Auto Scaling: {} service {svc} from {from} to {to} tasks ({reason}).",
-                if *up { "scaling out" } else { "scaling in" },
-            ),
+            } => {
+                write!(
+                    out,
+                    "Application Auto Scaling: {} service {svc} from {from} to {to} tasks (",
+                    if *up { "scaling out" } else { "scaling in" },
+                )?;
+                if let Some(r) = reason {
+                    write!(out, "{r}")?;
+                }
+                out.push_str(").");
+                Ok(())
+            }
             ScheduledAction { min, max, moved } => {
                 write!(
                     out,

@@ -152,7 +152,7 @@ fn a_fleets_events_are_decisions_and_failures() {
             to: 3,
             metric: "ECSServiceAverageCPUUtilization",
             target: Some(50.0),
-            reason: String::new(),
+            reason: None,
         }),
         ev(What::UnableToPlace { closest: None }),
         ev(What::HealthCheckFailed { task: 7 }),
