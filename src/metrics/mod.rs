@@ -195,10 +195,12 @@ impl SeriesRow {
 
 /// Receives a run's records as they are produced.
 pub trait Sink {
-    /// A task finished (or the run ended while it was alive).
-    fn task(&mut self, rec: &TaskRecord);
-    /// An event-log line; `spec` names what its ids stand for ([`EventRecord::render`]).
-    fn event(&mut self, rec: &EventRecord, spec: &Spec);
+    /// A task finished (or the run ended while it was alive). Given, not lent: a sink that keeps it
+    /// (the CSV writer's batch) takes it without a copy of its strings.
+    fn task(&mut self, rec: TaskRecord);
+    /// An event-log line; `spec` names what its ids stand for ([`EventRecord::render`]). Given, as
+    /// [`Self::task`]'s record is.
+    fn event(&mut self, rec: EventRecord, spec: &Spec);
     /// A time-series row.
     fn series(&mut self, row: &SeriesRow);
     /// A service's time-series row, compact ([`ServiceRow`]: what the simulation hands over for each
@@ -241,17 +243,17 @@ pub struct MemorySink {
 }
 
 impl Sink for MemorySink {
-    fn task(&mut self, rec: &TaskRecord) {
-        self.tasks.push(rec.clone());
+    fn task(&mut self, rec: TaskRecord) {
+        self.tasks.push(rec);
     }
-    fn event(&mut self, rec: &EventRecord, spec: &Spec) {
+    fn event(&mut self, rec: EventRecord, spec: &Spec) {
         self.events.push(LoggedEvent {
             time_ms: rec.time_ms,
             kind: rec.kind(),
             code: rec.code(),
             service: rec.service_name(spec).to_string(),
             message: rec.message(spec),
-            record: rec.clone(),
+            record: rec,
         });
     }
     fn series(&mut self, row: &SeriesRow) {
@@ -281,8 +283,8 @@ pub struct LoggedEvent {
 pub struct NullSink;
 
 impl Sink for NullSink {
-    fn task(&mut self, _: &TaskRecord) {}
-    fn event(&mut self, _: &EventRecord, _: &Spec) {}
+    fn task(&mut self, _: TaskRecord) {}
+    fn event(&mut self, _: EventRecord, _: &Spec) {}
     fn series(&mut self, _: &SeriesRow) {}
     fn service_row(&mut self, _: &ServiceRow, _: &str) {}
     fn wants_events(&self) -> bool {

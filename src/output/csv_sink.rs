@@ -413,18 +413,18 @@ impl Sink for CsvSink {
         self.on[FileIx::Series as usize]
     }
 
-    fn task(&mut self, r: &TaskRecord) {
+    fn task(&mut self, r: TaskRecord) {
         if !self.wants_tasks() {
             return;
         }
-        self.tasks.push(r.clone());
+        self.tasks.push(r);
         if self.tasks.len() >= BATCH_ROWS {
             let rows = std::mem::take(&mut self.tasks);
             self.send(Msg::Tasks(rows));
         }
     }
 
-    fn event(&mut self, e: &EventRecord, spec: &Spec) {
+    fn event(&mut self, e: EventRecord, spec: &Spec) {
         if !self.wants_events() {
             return;
         }
@@ -438,7 +438,7 @@ impl Sink for CsvSink {
             self.spec_sent = Some(at);
             self.send(Msg::Spec(Arc::new(spec.clone())));
         }
-        self.events.push(e.clone());
+        self.events.push(e);
         if self.events.len() >= EVENT_ROWS {
             let recs = std::mem::replace(&mut self.events, Vec::with_capacity(EVENT_ROWS));
             self.send(Msg::Events(recs));

@@ -356,23 +356,23 @@ fn emit<S: Sink>(inner: &mut S, names: &[String], n: RowName, row: &SeriesRow) {
 }
 
 impl<S: Sink> Sink for DetailSink<S> {
-    fn task(&mut self, rec: &TaskRecord) {
+    fn task(&mut self, rec: TaskRecord) {
         if self.plan.tasks_file() {
             self.inner.task(rec);
         }
     }
 
-    fn event(&mut self, rec: &EventRecord, spec: &Spec) {
+    fn event(&mut self, rec: EventRecord, spec: &Spec) {
         match self.plan.applied {
             Applied::Full => self.inner.event(rec, spec),
             Applied::Fleet => {
                 if let Some(sc) = &mut self.scaling
-                    && sc.fold(rec, spec)
+                    && sc.fold(&rec, spec)
                 {
-                    if sc.example(rec) {
+                    if sc.example(&rec) {
                         self.inner.event(rec, spec);
                     }
-                } else if keeps_event(rec) {
+                } else if keeps_event(&rec) {
                     self.inner.event(rec, spec);
                 }
             }

@@ -171,12 +171,14 @@ mod tests {
             "target tracking on ECSServiceAverageCPUUtilization: 3 of 3 datapoints above the target 60 (last 90.00); 10 running × 90.00 / 60 → 15"
         );
         let cooled = Reason::TrackingOut {
+            metric: ScalingMetric::Cpu,
+            target: 60.0,
+            high: 3,
+            last: 61.456,
             from_zero: true,
             base: 0,
             running: 2,
-            last: 61.456,
             to: 1,
-            ..out
         };
         assert_eq!(
             cooled.to_string(),

@@ -38,7 +38,7 @@ impl<'a> Sim<'a> {
             }
             self.dedup.insert(h, now);
         }
-        self.sink.event(&rec, self.spec);
+        self.sink.event(rec, self.spec);
     }
 
     /// The serial in an instance's `ec2InstanceId` (`i-{serial:08x}`, given in launch order from 1;
@@ -87,7 +87,7 @@ impl<'a> Sim<'a> {
             stop_code: task.stop_code.map_or("", |c| c.as_str()),
             stopped_reason: task.stop_reason.clone(),
         };
-        self.sink.task(&rec);
+        self.sink.task(rec);
     }
 
     pub(super) fn finish(mut self, wall_seconds: f64) -> Summary {
