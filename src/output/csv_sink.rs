@@ -308,8 +308,18 @@ impl CsvSink {
         }
     }
 
+    /// `timeseries.csv`'s header, the first time (asked at every row: the check is inlined, the
+    /// header's writing is not).
+    #[inline]
     fn write_series_header(&mut self) {
-        if self.series_header_written || !self.on[FileIx::Series as usize] {
+        if !self.series_header_written {
+            self.series_header(); // written once, so out of line
+        }
+    }
+
+    #[inline(never)]
+    fn series_header(&mut self) {
+        if !self.on[FileIx::Series as usize] {
             return;
         }
         self.series_header_written = true;
