@@ -8,6 +8,7 @@
 
 use std::fmt::Write;
 
+use crate::scaling::reason::Reason;
 use crate::spec::{ProviderId, ServiceId, Spec, TaskDefId, ZoneId};
 
 /// One line of the event log: the service events ECS would show, plus RunTask, batch, instance, scaling
@@ -48,14 +49,15 @@ pub enum What {
     /// `UpdateService` set the desired count.
     DesiredCountSet { to: u32 },
     /// Application Auto Scaling changed the desired count; `metric` and `target` of a target-tracking
-    /// policy (`metric` alone for step scaling), `reason` in the policy's terms.
+    /// policy (`metric` alone for step scaling), `reason` the policy's figures (worded when rendered;
+    /// `None` renders as nothing, see [`crate::scaling::service::Decision::reason`]).
     Scaling {
         out: bool,
         from: u32,
         to: u32,
         metric: &'static str,
         target: Option<f64>,
-        reason: String,
+        reason: Option<Reason>,
     },
     /// A scheduled action set the scalable target's range (and moved the desired count).
     ScheduledAction {
@@ -333,6 +335,37 @@ impl EventRecord {
         }
     }
 
+    /// The §2.6 dedup's key of the events a service repeats (steady state, unable to place, unable to
+    /// start, deployment stuck), from the record's fields, without its sentence: two such records render
+    /// the same sentence exactly when these fields are equal (service names are unique; an instance's
+    /// id is its serial in eight hex digits; each placement reason is its own text). `None` for the
+    /// others, whose sentence is what is compared (figures in a sentence may round alike).
+    pub fn dedup_key(&self) -> Option<u64> {
+        let mut b = [0u8; 64];
+        let (tag, closest) = match &self.what {
+            What::SteadyState => (1, None),
+            What::UnableToStart => (2, None),
+            What::DeploymentStuck => (3, None),
+            What::UnableToPlace { closest } => (4, *closest),
+            _ => return None,
+        };
+        b[0] = tag;
+        b[1] = u8::from(self.service.is_some());
+        b[2..6].copy_from_slice(&self.service.map_or(0, |s| s.0).to_le_bytes());
+        let mut n = 6;
+        if let Some((serial, why)) = closest {
+            let w = why.as_bytes();
+            if w.len() > b.len() - 11 {
+                return None; // a reason longer than the key: the sentence decides
+            }
+            b[6] = 1;
+            b[7..11].copy_from_slice(&serial.to_le_bytes());
+            b[11..11 + w.len()].copy_from_slice(w);
+            n = 11 + w.len();
+        }
+        Some(crate::engine::rng::fnv1a(&b[..n]))
+    }
+
     /// The `service` column: its name, or empty.
     pub fn service_name<'s>(&self, spec: &'s Spec) -> &'s str {
         self.service
@@ -400,11 +433,18 @@ impl EventRecord {
                 to,
                 reason,
                 ..
-            } => write!(
-                out,
-                "Application Auto Scaling: {} service {svc} from {from} to {to} tasks ({reason}).",
-                if *up { "scaling out" } else { "scaling in" },
-            ),
+            } => {
+                write!(
+                    out,
+                    "Application Auto Scaling: {} service {svc} from {from} to {to} tasks (",
+                    if *up { "scaling out" } else { "scaling in" },
+                )?;
+                if let Some(r) = reason {
+                    write!(out, "{r}")?;
+                }
+                out.push_str(").");
+                Ok(())
+            }
             ScheduledAction { min, max, moved } => {
                 write!(
                     out,
@@ -613,6 +653,63 @@ fn instance_type(spec: &Spec, p: ProviderId) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The dedup key stands for the sentence: over the repeated events of two services, with and
+    /// without a closest instance, two serials and two reasons, equal keys exactly when the sentences
+    /// are equal; the other events have no key.
+    #[test]
+    fn a_dedup_key_is_equal_exactly_when_the_sentence_is() {
+        let spec = crate::scenario::load_str(
+            include_str!("../../scenarios/quickstart.toml"),
+            "quickstart.toml",
+            std::path::Path::new("scenarios"),
+        )
+        .expect("quickstart loads");
+        let mut recs = Vec::new();
+        for service in [None, Some(ServiceId(0))] {
+            for what in [
+                What::SteadyState,
+                What::UnableToStart,
+                What::DeploymentStuck,
+            ] {
+                recs.push(EventRecord {
+                    time_ms: 0,
+                    service,
+                    what,
+                });
+            }
+            for closest in [
+                None,
+                Some((1, "has insufficient CPU units available")),
+                Some((2, "has insufficient CPU units available")),
+                Some((1, "has insufficient memory available")),
+            ] {
+                let what = What::UnableToPlace { closest };
+                recs.push(EventRecord {
+                    time_ms: 0,
+                    service,
+                    what,
+                });
+            }
+        }
+        for a in &recs {
+            for b in &recs {
+                let (ka, kb) = (a.dedup_key(), b.dedup_key());
+                assert!(ka.is_some() && kb.is_some());
+                assert_eq!(
+                    ka == kb,
+                    a.message(&spec) == b.message(&spec),
+                    "{a:?} {b:?}"
+                );
+            }
+        }
+        let other = EventRecord {
+            time_ms: 0,
+            service: Some(ServiceId(0)),
+            what: What::DesiredCountSet { to: 3 },
+        };
+        assert_eq!(other.dedup_key(), None);
+    }
 
     /// The sentences no example scenario writes, against the text the simulation wrote before records
     /// (the others are compared byte for byte on every example's `events.csv`).

@@ -4,7 +4,7 @@
 //! build turns the run into an error, so no file with NaN is written (`output::write_run` removes its
 //! temporary files on error).
 
-use super::{EventRecord, SeriesRow, Sink, Summary, TaskRecord};
+use super::{EventRecord, SeriesRow, ServiceRow, Sink, Summary, TaskRecord};
 
 /// The first figure of `row` that is not finite, by its column name.
 pub fn row_problem(row: &SeriesRow) -> Option<&'static str> {
@@ -202,10 +202,10 @@ impl<'a> FiniteSink<'a> {
 }
 
 impl Sink for FiniteSink<'_> {
-    fn task(&mut self, rec: &TaskRecord) {
+    fn task(&mut self, rec: TaskRecord) {
         self.inner.task(rec);
     }
-    fn event(&mut self, rec: &EventRecord, spec: &crate::spec::Spec) {
+    fn event(&mut self, rec: EventRecord, spec: &crate::spec::Spec) {
         self.inner.event(rec, spec);
     }
     fn series(&mut self, row: &SeriesRow) {
@@ -219,6 +219,19 @@ impl Sink for FiniteSink<'_> {
         }
         if self.problem.is_none() {
             self.inner.series(row);
+        }
+    }
+    fn service_row(&mut self, row: &ServiceRow, name: &str) {
+        if self.problem.is_none() && !row.all_finite() {
+            // Named as a wide row's check names it (a figure is non-zero only where it is present).
+            let col = named_problem(&row.to_series()).unwrap_or("service figure");
+            self.problem = Some(format!(
+                "timeseries.csv {col} ({name} at {} ms)",
+                row.time_ms
+            ));
+        }
+        if self.problem.is_none() {
+            self.inner.service_row(row, name);
         }
     }
     fn wants_events(&self) -> bool {
@@ -311,6 +324,29 @@ mod tests {
                 .to_string()
                 .contains("`timeseries.csv request_rate")
         );
+        assert!(kept.series.is_empty());
+    }
+
+    /// A compact service row with a non-finite figure is caught and named as the wide row with the same
+    /// figures is, and neither is passed on.
+    #[test]
+    fn a_service_rows_problem_is_named_as_a_wide_rows() {
+        use crate::metrics::service_row::Col;
+        let mut row = ServiceRow::new(60_000);
+        row.put(Col::CpuUtilization, 50.0);
+        row.put(Col::LatencyP99Ms, f64::INFINITY);
+        row.put(Col::OldestMessageAgeS, f64::NAN);
+        let mut kept = MemorySink::default();
+        let mut compact = FiniteSink::new(&mut kept);
+        compact.service_row(&row, "web");
+        let said = compact.problem.clone();
+        let mut wide = FiniteSink::new(&mut kept);
+        wide.series(&row.to_named("web"));
+        assert_eq!(
+            said.as_deref(),
+            Some("timeseries.csv latency_p99_ms (web at 60000 ms)")
+        );
+        assert_eq!(said, wide.problem);
         assert!(kept.series.is_empty());
     }
 

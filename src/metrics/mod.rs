@@ -8,9 +8,11 @@ pub mod finite;
 pub mod json;
 pub mod names;
 pub mod not_modelled;
+pub mod service_row;
 
 use crate::spec::Spec;
 pub use events::{EventRecord, What};
+pub use service_row::ServiceRow;
 
 /// One task, written when it stops (or at the end of the run if it is still alive).
 #[derive(Debug, Clone, PartialEq)]
@@ -144,100 +146,6 @@ pub struct SeriesRow {
 }
 
 impl SeriesRow {
-    /// Every figure emptied and the name set to `name`, keeping the name's buffer: a row rebuilt for
-    /// each service every period allocates nothing and copies no whole row (`*self = ..` would build
-    /// one aside and copy its ~620 bytes). Names every field, so a new one cannot be left set.
-    pub fn reset(&mut self, time_ms: u64, scope: &'static str, name: &str) {
-        let SeriesRow {
-            time_ms: t,
-            scope: s,
-            name: n,
-            desired,
-            running,
-            pending,
-            cpu_utilization,
-            memory_utilization,
-            request_rate,
-            capacity_rps,
-            slo_p99_ms,
-            slo_bad,
-            latency_p50_ms,
-            latency_p90_ms,
-            latency_p99_ms,
-            served,
-            errors,
-            queued,
-            instances,
-            cpu_registered,
-            cpu_reserved,
-            memory_registered,
-            memory_reserved,
-            cpu_reservation,
-            memory_reservation,
-            capacity_provider_reservation,
-            cost_ec2_usd,
-            cost_fargate_usd,
-            cost_fargate_spot_usd,
-            cost_usd,
-            cpu_credit_usage,
-            cpu_credit_balance,
-            cpu_surplus_credit_balance,
-            cost_burst_surplus_usd,
-            messages_arrived,
-            messages_consumed,
-            messages_visible,
-            messages_in_flight,
-            oldest_message_age_s,
-        } = self;
-        *t = time_ms;
-        *s = scope;
-        n.clear();
-        n.push_str(name);
-        *slo_bad = None;
-        for x in [desired, running, pending, instances] {
-            *x = None;
-        }
-        for x in [
-            cpu_registered,
-            cpu_reserved,
-            memory_registered,
-            memory_reserved,
-        ] {
-            *x = None;
-        }
-        for x in [
-            cpu_utilization,
-            memory_utilization,
-            request_rate,
-            capacity_rps,
-            slo_p99_ms,
-            latency_p50_ms,
-            latency_p90_ms,
-            latency_p99_ms,
-            served,
-            errors,
-            queued,
-            cpu_reservation,
-            memory_reservation,
-            capacity_provider_reservation,
-            cost_ec2_usd,
-            cost_fargate_usd,
-            cost_fargate_spot_usd,
-            cost_usd,
-            cpu_credit_usage,
-            cpu_credit_balance,
-            cpu_surplus_credit_balance,
-            cost_burst_surplus_usd,
-            messages_arrived,
-            messages_consumed,
-            messages_visible,
-            messages_in_flight,
-            oldest_message_age_s,
-        ] {
-            *x = None;
-        }
-    }
-
     /// The row's figures without its name (which the caller keeps once per scope): a copy that
     /// allocates nothing. Lists every field, so a new field cannot be forgotten.
     pub fn figures(&self) -> SeriesRow {
@@ -287,12 +195,19 @@ impl SeriesRow {
 
 /// Receives a run's records as they are produced.
 pub trait Sink {
-    /// A task finished (or the run ended while it was alive).
-    fn task(&mut self, rec: &TaskRecord);
-    /// An event-log line; `spec` names what its ids stand for ([`EventRecord::render`]).
-    fn event(&mut self, rec: &EventRecord, spec: &Spec);
+    /// A task finished (or the run ended while it was alive). Given, not lent: a sink that keeps it
+    /// (the CSV writer's batch) takes it without a copy of its strings.
+    fn task(&mut self, rec: TaskRecord);
+    /// An event-log line; `spec` names what its ids stand for ([`EventRecord::render`]). Given, as
+    /// [`Self::task`]'s record is.
+    fn event(&mut self, rec: EventRecord, spec: &Spec);
     /// A time-series row.
     fn series(&mut self, row: &SeriesRow);
+    /// A service's time-series row, compact ([`ServiceRow`]: what the simulation hands over for each
+    /// service every period), named `name`. By default widened to a [`SeriesRow`] for [`Self::series`].
+    fn service_row(&mut self, row: &ServiceRow, name: &str) {
+        self.series(&row.to_named(name));
+    }
     /// Does it keep event-log lines? When it does not, the simulation skips writing their text (a sweep
     /// of thousands of runs wants the summaries; formatting 40,000 scaling sentences per run cost 6 % of
     /// the medium fleet). The summary does not depend on it.
@@ -328,17 +243,17 @@ pub struct MemorySink {
 }
 
 impl Sink for MemorySink {
-    fn task(&mut self, rec: &TaskRecord) {
-        self.tasks.push(rec.clone());
+    fn task(&mut self, rec: TaskRecord) {
+        self.tasks.push(rec);
     }
-    fn event(&mut self, rec: &EventRecord, spec: &Spec) {
+    fn event(&mut self, rec: EventRecord, spec: &Spec) {
         self.events.push(LoggedEvent {
             time_ms: rec.time_ms,
             kind: rec.kind(),
             code: rec.code(),
             service: rec.service_name(spec).to_string(),
             message: rec.message(spec),
-            record: rec.clone(),
+            record: rec,
         });
     }
     fn series(&mut self, row: &SeriesRow) {
@@ -368,9 +283,10 @@ pub struct LoggedEvent {
 pub struct NullSink;
 
 impl Sink for NullSink {
-    fn task(&mut self, _: &TaskRecord) {}
-    fn event(&mut self, _: &EventRecord, _: &Spec) {}
+    fn task(&mut self, _: TaskRecord) {}
+    fn event(&mut self, _: EventRecord, _: &Spec) {}
     fn series(&mut self, _: &SeriesRow) {}
+    fn service_row(&mut self, _: &ServiceRow, _: &str) {}
     fn wants_events(&self) -> bool {
         false
     }
@@ -620,62 +536,5 @@ mod tests {
         assert_eq!(quantile_sorted(&v, 0.99), Some(10));
         assert_eq!(quantile_sorted(&v, 0.0), Some(1));
         assert_eq!(quantile_sorted(&[], 0.5), None);
-    }
-
-    /// A reset row is a fresh row with its time, scope and name (every figure emptied), and keeps the
-    /// name's buffer.
-    #[test]
-    fn a_reset_row_is_a_fresh_row() {
-        let mut row = SeriesRow {
-            time_ms: 7,
-            scope: "cluster",
-            name: "a-cluster-with-a-long-name".to_string(),
-            desired: Some(3),
-            running: Some(3),
-            pending: Some(3),
-            cpu_utilization: Some(1.5),
-            memory_utilization: Some(1.5),
-            request_rate: Some(1.5),
-            capacity_rps: Some(1.5),
-            slo_p99_ms: Some(1.5),
-            slo_bad: Some(true),
-            latency_p50_ms: Some(1.5),
-            latency_p90_ms: Some(1.5),
-            latency_p99_ms: Some(1.5),
-            served: Some(1.5),
-            errors: Some(1.5),
-            queued: Some(1.5),
-            instances: Some(3),
-            cpu_registered: Some(3),
-            cpu_reserved: Some(3),
-            memory_registered: Some(3),
-            memory_reserved: Some(3),
-            cpu_reservation: Some(1.5),
-            memory_reservation: Some(1.5),
-            capacity_provider_reservation: Some(1.5),
-            cost_ec2_usd: Some(1.5),
-            cost_fargate_usd: Some(1.5),
-            cost_fargate_spot_usd: Some(1.5),
-            cost_usd: Some(1.5),
-            cpu_credit_usage: Some(1.5),
-            cpu_credit_balance: Some(1.5),
-            cpu_surplus_credit_balance: Some(1.5),
-            cost_burst_surplus_usd: Some(1.5),
-            messages_arrived: Some(1.5),
-            messages_consumed: Some(1.5),
-            messages_visible: Some(1.5),
-            messages_in_flight: Some(1.5),
-            oldest_message_age_s: Some(1.5),
-        };
-        let cap = row.name.capacity();
-        row.reset(60_000, "service", "web");
-        let fresh = SeriesRow {
-            time_ms: 60_000,
-            scope: "service",
-            name: "web".to_string(),
-            ..SeriesRow::default()
-        };
-        assert_eq!(row, fresh);
-        assert_eq!(row.name.capacity(), cap);
     }
 }

@@ -7,6 +7,7 @@
 //! Must not: reorder rows within a file (one writer thread, one channel, batches in order); leave a
 //! partly written file in place on error (the caller's temporary files are removed, see [`super::atomic`]).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fs::File;
 use std::io::{self, Write};
@@ -16,7 +17,7 @@ use std::thread::JoinHandle;
 
 use super::csv_rows;
 use super::detail::{FLEET_ROWS, Fold, RowName};
-use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord};
+use crate::metrics::{EventRecord, SeriesRow, ServiceRow, Sink, TaskRecord};
 use crate::spec::Spec;
 
 /// Rows per batch: big enough that the channel costs nothing per row, small enough to overlap.
@@ -34,9 +35,17 @@ enum FileIx {
     Series = 2,
 }
 
-/// Time-series rows by the index of their name ([`CsvSink::name_ix`]), with their figures
-/// ([`SeriesRow::figures`]): a batch allocates nothing per row, and its buffer comes back to be reused.
-type SeriesBatch = Vec<(u32, SeriesRow)>;
+/// Time-series rows by the index of their name ([`CsvSink::name_ix`]): a batch allocates nothing per
+/// service row, and its buffer comes back to be reused.
+type SeriesBatch = Vec<(u32, Entry)>;
+
+/// A time-series row in a batch: a service's as the simulation gave it (compact: a fleet has a
+/// million, widened on the writer's thread), or another scope's with its figures
+/// ([`SeriesRow::figures`]; a few per period).
+enum Entry {
+    Service(ServiceRow),
+    Row(Box<SeriesRow>),
+}
 
 enum Msg {
     /// Bytes as they are (headers, event rows).
@@ -141,7 +150,8 @@ fn write_loop(
                 extra = (burst, queue);
                 match &mut fold {
                     None => {
-                        for (n, r) in &rows {
+                        for (n, e) in &rows {
+                            let r = &*wide(e);
                             let (name, c) = &names[*n as usize];
                             csv_rows::series_cell(&mut buf, r, c, burst, queue);
                             if let Some(t) = &mut tee {
@@ -157,8 +167,8 @@ fn write_loop(
                                 t.series_row(r, name, burst, queue);
                             }
                         };
-                        for (n, r) in &rows {
-                            fold.row(*n, r, &mut out);
+                        for (n, e) in &rows {
+                            fold.row(*n, &wide(e), &mut out);
                         }
                     }
                 }
@@ -229,6 +239,14 @@ fn row_name<'a>(
     (name, c)
 }
 
+/// A batch entry as the row it stands for.
+fn wide(e: &Entry) -> Cow<'_, SeriesRow> {
+    match e {
+        Entry::Service(s) => Cow::Owned(s.to_series()),
+        Entry::Row(r) => Cow::Borrowed(r),
+    }
+}
+
 /// A name's cell as [`csv_rows::text`] writes it.
 fn cell(name: &str) -> Vec<u8> {
     let mut c = Vec::new();
@@ -290,8 +308,18 @@ impl CsvSink {
         }
     }
 
+    /// `timeseries.csv`'s header, the first time (asked at every row: the check is inlined, the
+    /// header's writing is not).
+    #[inline]
     fn write_series_header(&mut self) {
-        if self.series_header_written || !self.on[FileIx::Series as usize] {
+        if !self.series_header_written {
+            self.series_header(); // written once, so out of line
+        }
+    }
+
+    #[inline(never)]
+    fn series_header(&mut self) {
+        if !self.on[FileIx::Series as usize] {
             return;
         }
         self.series_header_written = true;
@@ -395,18 +423,18 @@ impl Sink for CsvSink {
         self.on[FileIx::Series as usize]
     }
 
-    fn task(&mut self, r: &TaskRecord) {
+    fn task(&mut self, r: TaskRecord) {
         if !self.wants_tasks() {
             return;
         }
-        self.tasks.push(r.clone());
+        self.tasks.push(r);
         if self.tasks.len() >= BATCH_ROWS {
             let rows = std::mem::take(&mut self.tasks);
             self.send(Msg::Tasks(rows));
         }
     }
 
-    fn event(&mut self, e: &EventRecord, spec: &Spec) {
+    fn event(&mut self, e: EventRecord, spec: &Spec) {
         if !self.wants_events() {
             return;
         }
@@ -420,7 +448,7 @@ impl Sink for CsvSink {
             self.spec_sent = Some(at);
             self.send(Msg::Spec(Arc::new(spec.clone())));
         }
-        self.events.push(e.clone());
+        self.events.push(e);
         if self.events.len() >= EVENT_ROWS {
             let recs = std::mem::replace(&mut self.events, Vec::with_capacity(EVENT_ROWS));
             self.send(Msg::Events(recs));
@@ -445,7 +473,19 @@ impl Sink for CsvSink {
         }
         self.write_series_header();
         let ix = self.name_ix(&r.name);
-        self.series.push((ix, r.figures()));
+        self.series.push((ix, Entry::Row(Box::new(r.figures()))));
+        if self.series.len() >= BATCH_ROWS {
+            self.send_series();
+        }
+    }
+
+    fn service_row(&mut self, r: &ServiceRow, name: &str) {
+        if !self.wants_series() {
+            return;
+        }
+        self.write_series_header();
+        let ix = self.name_ix(name);
+        self.series.push((ix, Entry::Service(*r)));
         if self.series.len() >= BATCH_ROWS {
             self.send_series();
         }

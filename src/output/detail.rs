@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use super::scaling::ScalingRows;
-use crate::metrics::{EventRecord, SeriesRow, Sink, TaskRecord, What};
+use crate::metrics::{EventRecord, SeriesRow, ServiceRow, Sink, TaskRecord, What};
 use crate::spec::{Detail, Spec};
 use crate::warnings::Warning;
 
@@ -356,23 +356,23 @@ fn emit<S: Sink>(inner: &mut S, names: &[String], n: RowName, row: &SeriesRow) {
 }
 
 impl<S: Sink> Sink for DetailSink<S> {
-    fn task(&mut self, rec: &TaskRecord) {
+    fn task(&mut self, rec: TaskRecord) {
         if self.plan.tasks_file() {
             self.inner.task(rec);
         }
     }
 
-    fn event(&mut self, rec: &EventRecord, spec: &Spec) {
+    fn event(&mut self, rec: EventRecord, spec: &Spec) {
         match self.plan.applied {
             Applied::Full => self.inner.event(rec, spec),
             Applied::Fleet => {
                 if let Some(sc) = &mut self.scaling
-                    && sc.fold(rec, spec)
+                    && sc.fold(&rec, spec)
                 {
-                    if sc.example(rec) {
+                    if sc.example(&rec) {
                         self.inner.event(rec, spec);
                     }
-                } else if keeps_event(rec) {
+                } else if keeps_event(&rec) {
                     self.inner.event(rec, spec);
                 }
             }
@@ -394,6 +394,15 @@ impl<S: Sink> Sink for DetailSink<S> {
                 });
                 self.fold = Some(fold);
             }
+        }
+    }
+
+    fn service_row(&mut self, row: &ServiceRow, name: &str) {
+        match self.plan.applied {
+            Applied::Summary => {}
+            Applied::Fleet if self.fold.is_some() => self.series(&row.to_named(name)),
+            // Passed on compact: the sink underneath writes (and folds) every row.
+            Applied::Full | Applied::Fleet => self.inner.service_row(row, name),
         }
     }
 

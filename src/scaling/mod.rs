@@ -2,4 +2,5 @@
 //! ([`cluster`]). Pure decision logic; the simulation feeds datapoints and applies the decisions.
 
 pub mod cluster;
+pub mod reason;
 pub mod service;

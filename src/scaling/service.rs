@@ -27,6 +27,7 @@
 //! - desired count kept within [min, max]; a scheduled action moves min/max and the count into them (§4.4);
 //! - scale-in is off while a deployment runs (§2.3, §4.1).
 
+use super::reason::Reason;
 use crate::engine::SimTime;
 use std::collections::VecDeque;
 
@@ -191,8 +192,10 @@ pub struct Decision {
     pub desired: u32,
     /// Scale-out (true) or scale-in.
     pub out: bool,
-    /// A sentence in Application Auto Scaling's terms (empty when `on_datapoint` was asked for no text).
-    pub reason: String,
+    /// Why, with the policy's figures (its sentence in Application Auto Scaling's terms is its
+    /// `Display`); `None` when the policy, asked again once the decision's cooldowns are set, proposes
+    /// nothing (a step policy's scale-in: its own cooldown has just started).
+    pub reason: Option<Reason>,
     /// The policy that decided (its index among the service's policies).
     pub policy: usize,
 }
@@ -331,7 +334,7 @@ impl ServiceScaler {
         (d != desired).then_some(d)
     }
 
-    /// [`Self::on_datapoint_with`], with the decision's reason written.
+    /// [`Self::on_datapoint_with`] with whether a deployment is in progress known.
     pub fn on_datapoint(
         &mut self,
         now: SimTime,
@@ -340,20 +343,13 @@ impl ServiceScaler {
         desired: u32,
         deployment_in_progress: bool,
     ) -> Option<Decision> {
-        self.on_datapoint_with(
-            now,
-            value,
-            running,
-            desired,
-            || deployment_in_progress,
-            true,
-        )
+        self.on_datapoint_with(now, value, running, desired, || deployment_in_progress)
     }
 
     /// One period's datapoints have been published at `now` (`value(metric)` gives each; None when the
     /// metric has no data, e.g. no running task). Returns a new desired count when the policies change it,
-    /// with its reason when `text` (the simulation skips the sentence when nobody reads the event log).
-    /// `deployment_in_progress` is asked only when a scale-in would otherwise happen.
+    /// with its reason (figures: worded only where it is read). `deployment_in_progress` is asked only
+    /// when a scale-in would otherwise happen.
     pub fn on_datapoint_with(
         &mut self,
         now: SimTime,
@@ -361,7 +357,6 @@ impl ServiceScaler {
         running: u32,
         desired: u32,
         deployment_in_progress: impl FnOnce() -> bool,
-        text: bool,
     ) -> Option<Decision> {
         if self
             .out_activity
@@ -370,7 +365,7 @@ impl ServiceScaler {
             // Fulfilled, or superseded by another change of the count (a schedule, an UpdateService).
             self.complete_scale_out(now);
         }
-        // (capacity, policy) of the policies proposing each way; the winner's sentence is written only
+        // (capacity, policy) of the policies proposing each way; the winner's reason is asked for only
         // when a decision is made (most datapoints change nothing).
         let mut out: Option<(u32, usize)> = None;
         let mut inn: Option<(u32, usize)> = None;
@@ -414,7 +409,7 @@ impl ServiceScaler {
             let proposal = if quiet {
                 Proposal::None
             } else {
-                self.propose(i, now, running, false).0
+                self.propose(i, now, running).0
             };
             match proposal {
                 Proposal::Out(n) => {
@@ -449,7 +444,7 @@ impl ServiceScaler {
         if let Some((n, i)) = out {
             let target = n.max(self.min).min(self.max);
             if target > desired {
-                let reason = self.propose(i, now, running, text).1;
+                let reason = self.propose(i, now, running).1;
                 self.scale_in_cooldown_until = 0; // a scale-out cancels the scale-in cooldown (§4.2)
                 // Every policy enters (or stays in) its scale-out cooldown; one already in a cooldown keeps
                 // the capacity from before the scale-out that started it, so a chain of scale-outs within
@@ -484,7 +479,7 @@ impl ServiceScaler {
                 return Some(Decision {
                     desired: target,
                     out: false,
-                    reason: self.propose(i, now, running, text).1,
+                    reason: self.propose(i, now, running).1,
                     policy: i,
                 });
             }
@@ -537,13 +532,14 @@ impl ServiceScaler {
             .unwrap_or(0)
     }
 
-    /// What policy `i` proposes, and (with `text`) why, in a sentence.
-    fn propose(&self, i: usize, now: SimTime, running: u32, text: bool) -> (Proposal, String) {
+    /// What policy `i` proposes, and why (`None` when it proposes nothing). The reason is figures, not
+    /// a sentence: cheap enough to build whether or not anyone reads it.
+    fn propose(&self, i: usize, now: SimTime, running: u32) -> (Proposal, Option<Reason>) {
         let st = &self.state[i];
         let h = &st.history;
         let last = match st.last {
             Some(x) => x,
-            None => return (Proposal::None, String::new()),
+            None => return (Proposal::None, None),
         };
         match &self.policies[i] {
             Policy::TargetTracking {
@@ -568,44 +564,35 @@ impl ServiceScaler {
                     } else {
                         ((base as f64 * last / target) - 1e-9).ceil() as u32
                     };
-                    let why = if text {
-                        let alarm = if from_zero {
-                            format!(
-                                "1 datapoint above the target {target} from zero tasks (last {last:.2}); the smallest step"
-                            )
-                        } else {
-                            format!(
-                                "{hd} of {hd} datapoints above the target {target} (last {last:.2})"
-                            )
-                        };
-                        let cap = if base == running {
-                            format!("{running} running")
-                        } else {
-                            format!("{base} before the scale-out in cooldown")
-                        };
-                        format!(
-                            "target tracking on {metric}: {alarm}; {cap} × {last:.2} / {target} → {n}"
-                        )
-                    } else {
-                        String::new()
+                    let why = Reason::TrackingOut {
+                        metric: *metric,
+                        target: *target,
+                        high: *high_datapoints,
+                        last,
+                        from_zero,
+                        base,
+                        running,
+                        to: n,
                     };
-                    return (Proposal::Out(n), why);
+                    return (Proposal::Out(n), Some(why));
                 }
                 if !disable_scale_in && st.below as usize >= ld {
                     let ideal = ((running as f64 * last / target) - 1e-9).ceil().max(0.0) as u32;
                     let max_step =
                         ((running as f64 * self.scale_in_step_fraction).ceil() as u32).max(1);
                     let n = ideal.max(running.saturating_sub(max_step));
-                    let why = if text {
-                        format!(
-                            "target tracking on {metric}: {ld} of {ld} datapoints below 0.9 × {target} (last {last:.2}); scale in gradually from {running} toward {ideal} → {n}"
-                        )
-                    } else {
-                        String::new()
+                    let why = Reason::TrackingIn {
+                        metric: *metric,
+                        target: *target,
+                        low: *low_datapoints,
+                        last,
+                        running,
+                        ideal,
+                        to: n,
                     };
-                    return (Proposal::In(n), why);
+                    return (Proposal::In(n), Some(why));
                 }
-                (Proposal::None, String::new())
+                (Proposal::None, None)
             }
             Policy::StepScaling {
                 comparison,
@@ -626,11 +613,11 @@ impl ServiceScaler {
                 if breaching < *datapoints_to_alarm as usize
                     || !comparison.breaches(last, *threshold)
                 {
-                    return (Proposal::None, String::new());
+                    return (Proposal::None, None);
                 }
                 let diff = last - threshold;
                 let Some(step) = steps.iter().find(|s| s.lower <= diff && diff < s.upper) else {
-                    return (Proposal::None, String::new());
+                    return (Proposal::None, None);
                 };
                 // During its scale-out cooldown the adjustment applies to the capacity before the
                 // scale-out that started it, so only what goes beyond that one is added (§4.3).
@@ -641,26 +628,25 @@ impl ServiceScaler {
                     step.adjustment,
                     *min_adjustment_magnitude,
                 );
-                let why = if text {
-                    let cap = if base == running {
-                        format!("{running}")
-                    } else {
-                        format!("{base} (the capacity before the scale-out in cooldown)")
-                    };
-                    format!(
-                        "step scaling on {metric}: {breaching} of {evaluation_periods} datapoints breach {threshold} (last {last:.2}); {adjustment_type:?} {} from {cap} → {new}",
-                        step.adjustment
-                    )
-                } else {
-                    String::new()
+                let why = Reason::Step {
+                    metric: *metric,
+                    breaching: breaching as u32,
+                    evaluation_periods: *evaluation_periods,
+                    threshold: *threshold,
+                    last,
+                    adjustment_type: *adjustment_type,
+                    adjustment: step.adjustment,
+                    base,
+                    running,
+                    to: new,
                 };
                 let in_cooldown = now < st.cooldown_until;
                 if new > base {
-                    (Proposal::Out(new), why)
+                    (Proposal::Out(new), Some(why))
                 } else if new < running && !in_cooldown {
-                    (Proposal::In(new), why)
+                    (Proposal::In(new), Some(why))
                 } else {
-                    (Proposal::None, String::new())
+                    (Proposal::None, None)
                 }
             }
         }
@@ -742,7 +728,7 @@ mod tests {
                 if quiet_tracking(&s.policies[0], &s.state[0]) {
                     quiet_seen += 1;
                     assert!(
-                        matches!(s.propose(0, 60_000, running, false).0, Proposal::None),
+                        matches!(s.propose(0, 60_000, running).0, Proposal::None),
                         "hd {hd} ld {ld} off {off} above {above} below {below} running {running}"
                     );
                 }
@@ -805,7 +791,6 @@ mod tests {
                     asked += 1;
                     true
                 },
-                false,
             );
             assert_eq!(d, None, "datapoint {k}");
         }

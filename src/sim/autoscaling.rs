@@ -63,9 +63,7 @@ impl<'a> Sim<'a> {
         let st = &self.services[i];
         let deploying = || st.deployment_in_progress();
         let scaler = self.scalers[i].as_mut().expect("scaler");
-        if let Some(d) =
-            scaler.on_datapoint_with(now, value, running, desired, deploying, self.texts)
-        {
+        if let Some(d) = scaler.on_datapoint_with(now, value, running, desired, deploying) {
             if self.texts {
                 let (metric, target) = self.scalers[i]
                     .as_ref()

@@ -47,7 +47,7 @@ use crate::ecs::world::{
 };
 use crate::engine::rng::RngStream;
 use crate::engine::{EventQueue, MS_PER_MIN, SimTime};
-use crate::metrics::{SeriesRow, Sink, Summary, What};
+use crate::metrics::{Sink, Summary, What};
 use crate::pricing::billing::CostMeter;
 use crate::scaling::cluster;
 use crate::scaling::service::{ScalingMetric, ServiceScaler};
@@ -264,8 +264,6 @@ pub struct Sim<'a> {
     pending_datapoints: VecDeque<Vec<[Option<f64>; 3]>>,
     /// Delivered batches, reused.
     spare_datapoints: Vec<Vec<[Option<f64>; 3]>>,
-    /// The service row being built, reused: rows cost no allocation (see `ticks::service_tick`).
-    row_buf: Option<Box<crate::metrics::SeriesRow>>,
     cas: Vec<CasState>,
     /// Per task definition, its image as a small id (definitions that name the same image share it), so
     /// an instance's image cache is checked without hashing the image name at every task start.
@@ -448,7 +446,6 @@ impl<'a> Sim<'a> {
                 .collect(),
             pending_datapoints: VecDeque::new(),
             spare_datapoints: Vec::new(),
-            row_buf: None,
             cas: spec
                 .providers
                 .iter()

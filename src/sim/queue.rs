@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::metrics::QueueSummary;
+use crate::metrics::service_row::{Col, ServiceRow};
 use crate::spec::QueueSpec;
 use crate::traffic::sqs::MessageQueue;
 
@@ -65,7 +66,7 @@ impl<'a> Sim<'a> {
     /// both see the service must start a task. Messages arrive before the service exists (`start`), but
     /// its scalable target does not: no datapoint until then.
     #[inline(never)] // off the per-service passes of runs without a queue
-    pub(super) fn queue_tick(&mut self, i: usize, qs: &QueueSpec, row: Option<&mut SeriesRow>) {
+    pub(super) fn queue_tick(&mut self, i: usize, qs: &QueueSpec, row: Option<&mut ServiceRow>) {
         let now = self.queue.now();
         let running = self.services[i].running;
         let created = self.services[i].created;
@@ -80,11 +81,11 @@ impl<'a> Sim<'a> {
         );
         let p = q.close_period(qs, now);
         if let Some(row) = row {
-            row.messages_arrived = Some(round6(p.arrived));
-            row.messages_consumed = Some(round6(p.consumed));
-            row.messages_visible = Some(round6(p.visible));
-            row.messages_in_flight = Some(round6(p.in_flight));
-            row.oldest_message_age_s = Some(round6(p.oldest_age_s));
+            row.put(Col::MessagesArrived, round6(p.arrived));
+            row.put(Col::MessagesConsumed, round6(p.consumed));
+            row.put(Col::MessagesVisible, round6(p.visible));
+            row.put(Col::MessagesInFlight, round6(p.in_flight));
+            row.put(Col::OldestMessageAgeS, round6(p.oldest_age_s));
         }
         if scaled {
             rt.unpublished.push_back(if created {

@@ -5,6 +5,7 @@
 
 use crate::engine::SimTime;
 use crate::metrics::SeriesRow;
+use crate::metrics::service_row::{Col, ServiceRow};
 use crate::spec::{ProviderId, ProviderKind, SchedulingStrategy, ServiceId, ZoneId};
 
 use super::{Event, Sim, round6};
@@ -94,31 +95,26 @@ impl<'a> Sim<'a> {
         // The scaling datapoints read request rate, CPU and memory; the full row is built only when
         // it is written (most periods with `timeseries_interval`, every period into a NullSink).
         let mut figures = [None; 3];
-        // The row is built in a buffer kept between rows (no name copy allocated, nothing moved).
-        let mut row = write_rows.then(|| {
-            let mut row = self.row_buf.take().unwrap_or_default();
-            row.reset(now, "service", &s.name);
-            row
-        });
+        // The row in its compact form (figures only, no name: the sink is given the spec's).
+        let mut row = write_rows.then(|| ServiceRow::new(now));
         if s.load.is_some() {
-            figures = self.traffic_tick(i, write_rows, measured, row.as_deref_mut());
+            figures = self.traffic_tick(i, write_rows, measured, row.as_mut());
         }
         if let Some(qs) = s.queue.as_deref() {
-            self.queue_tick(i, qs, row.as_deref_mut());
+            self.queue_tick(i, qs, row.as_mut());
         }
         let published = self.publish_datapoints(i, figures, slot);
         if let Some(mut row) = row {
             let st = &self.services[i];
-            row.desired = Some(if s.scheduling == SchedulingStrategy::Daemon {
+            row.desired = if s.scheduling == SchedulingStrategy::Daemon {
                 st.tasks.len() as u32
             } else {
                 st.desired
-            });
-            row.running = Some(st.running);
-            row.pending = Some(st.pending);
-            row.cost_usd = Some(round6(self.cost.by_owner[i].value(now)));
-            self.sink.series(&row);
-            self.row_buf = Some(row);
+            };
+            row.running = st.running;
+            row.pending = st.pending;
+            row.put(Col::CostUsd, round6(self.cost.by_owner[i].value(now)));
+            self.sink.service_row(&row, &s.name);
         }
         published
     }
@@ -130,7 +126,7 @@ impl<'a> Sim<'a> {
         i: usize,
         write_rows: bool,
         measured: bool,
-        row: Option<&mut SeriesRow>,
+        row: Option<&mut ServiceRow>,
     ) -> [Option<f64>; 3] {
         let spec = self.spec;
         let load = spec.services[i].load.as_ref().expect("load");
@@ -175,19 +171,21 @@ impl<'a> Sim<'a> {
             (w[0], w[1], w[2]) = (w[0] + p.arrived, w[1] + p.served, w[2] + p.dropped);
         }
         if let Some(row) = row {
-            row.request_rate = request_rate;
-            row.cpu_utilization = cpu_utilization;
-            row.memory_utilization =
-                memory_utilization.filter(|_| crate::metrics::not_modelled::models_memory(load));
-            row.latency_p50_ms = ms(p.latency_s[0]);
-            row.latency_p90_ms = ms(p.latency_s[1]);
-            row.latency_p99_ms = p99;
-            row.served = Some(round6(p.served));
-            row.errors = Some(round6(p.dropped));
-            row.queued = Some(round6(tr.queued(&self.task_traffic)));
-            row.slo_p99_ms = load.slo.and_then(|o| o.p99_ms);
+            row.set(Col::RequestRate, request_rate);
+            row.set(Col::CpuUtilization, cpu_utilization);
+            row.set(
+                Col::MemoryUtilization,
+                memory_utilization.filter(|_| crate::metrics::not_modelled::models_memory(load)),
+            );
+            row.set(Col::LatencyP50Ms, ms(p.latency_s[0]));
+            row.set(Col::LatencyP90Ms, ms(p.latency_s[1]));
+            row.set(Col::LatencyP99Ms, p99);
+            row.put(Col::Served, round6(p.served));
+            row.put(Col::Errors, round6(p.dropped));
+            row.put(Col::Queued, round6(tr.queued(&self.task_traffic)));
+            row.set(Col::SloP99Ms, load.slo.and_then(|o| o.p99_ms));
             row.slo_bad = bad;
-            row.capacity_rps = Some(round6(tr.capacity_rps));
+            row.put(Col::CapacityRps, round6(tr.capacity_rps));
         }
         [request_rate, cpu_utilization, memory_utilization]
     }

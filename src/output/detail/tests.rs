@@ -152,7 +152,7 @@ fn a_fleets_events_are_decisions_and_failures() {
             to: 3,
             metric: "ECSServiceAverageCPUUtilization",
             target: Some(50.0),
-            reason: String::new(),
+            reason: None,
         }),
         ev(What::UnableToPlace { closest: None }),
         ev(What::HealthCheckFailed { task: 7 }),
@@ -371,7 +371,7 @@ fn a_fleets_scaling_decisions_go_to_scaling_csv_with_examples_in_events() {
             to,
             metric: "ECSServiceAverageCPUUtilization",
             target: Some(60.0),
-            reason: String::new(),
+            reason: None,
         },
     };
     // Three outs and an in within the first 15 minutes; a failure in between.
@@ -381,9 +381,9 @@ fn a_fleets_scaling_decisions_go_to_scaling_csv_with_examples_in_events() {
         dec(180, 3, 2),
         dec(240, 2, 4),
     ] {
-        d.event(&e, &s);
+        d.event(e, &s);
     }
-    d.event(&ev(What::UnableToPlace { closest: None }), &s);
+    d.event(ev(What::UnableToPlace { closest: None }), &s);
     d.finish();
     d.finish_scaling().unwrap();
     let kept: Vec<&str> = (d.inner_mut().events.iter()).map(|e| e.code).collect();

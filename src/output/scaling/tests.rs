@@ -26,7 +26,7 @@ fn decision(t_s: u64, svc: u32, from: u32, to: u32, metric: &'static str) -> Eve
             to,
             metric,
             target: Some(60.0),
-            reason: String::new(),
+            reason: None,
         },
     }
 }
