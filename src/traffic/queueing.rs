@@ -446,12 +446,18 @@ const TAIL: f64 = 1e-9;
 /// Lower edge of regular bucket `i` (0-based), `1e-6·1.01^i` seconds, from a table computed once (the
 /// shape loops read one edge per bucket; an `exp` each was a third of their cost).
 fn edge(i: usize) -> f64 {
+    edges()[i]
+}
+
+/// All `N_REGULAR + 1` bucket edges (see [`edge`]), for loops that read one per bucket: they take the
+/// table once, not its initialisation check per bucket.
+fn edges() -> &'static [f64] {
     static EDGES: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
         (0..=N_REGULAR)
             .map(|i| HIST_MIN_S * (i as f64 * LN_RATIO).exp())
             .collect()
     });
-    EDGES[i]
+    &EDGES
 }
 
 /// Request-weighted latency histogram with 1%-wide log buckets from 1 µs to
@@ -478,7 +484,7 @@ pub struct LatencyHistogram {
 /// A distribution over histogram buckets with total mass 1, computed once and added many times
 /// (see [`LatencyHistogram::mmc_shape`]): adding it costs one multiply-add per bucket it spans and no
 /// `exp` calls.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Shape {
     first: usize,
     mass: Vec<f64>,
@@ -581,17 +587,18 @@ impl LatencyHistogram {
     ) -> f64 {
         let mut k = Self::bucket_of(t_start);
         let mut prev = 1.0;
+        let edges = &edges()[..=N_REGULAR];
         loop {
             if k > N_REGULAR {
                 f(k, prev);
-                return edge(N_REGULAR);
+                return edges[N_REGULAR];
             }
-            let s = ccdf(k, edge(k));
+            let s = ccdf(k, edges[k]);
             let s = if s < TAIL { 0.0 } else { s.min(prev) };
             f(k, prev - s);
             prev = s;
             if s == 0.0 {
-                return edge(k);
+                return edges[k];
             }
             k += 1;
         }
@@ -617,6 +624,21 @@ impl LatencyHistogram {
             min: support_min.max(0.0),
             max,
         }
+    }
+
+    /// [`Self::ccdf_shape`] into `shape`, reusing its buffer.
+    fn ccdf_shape_into(
+        ccdf: impl Fn(usize, f64) -> f64,
+        t_start: f64,
+        support_min: f64,
+        mean: f64,
+        shape: &mut Shape,
+    ) {
+        shape.first = Self::bucket_of(t_start);
+        shape.mass.clear();
+        shape.max = Self::for_each_mass(ccdf, t_start, |_, m| shape.mass.push(m));
+        shape.mean = mean;
+        shape.min = support_min.max(0.0);
     }
 
     /// The response-time distribution of an M/M/c queue as a reusable [`Shape`].
@@ -756,6 +778,23 @@ impl LatencyHistogram {
     pub fn backlogged_shape(mu: f64, wait_lo_s: f64, wait_hi_s: f64) -> Option<Shape> {
         let (ccdf, t_start, lo, mean) = Self::backlogged(mu, wait_lo_s, wait_hi_s)?;
         Some(Self::ccdf_shape(ccdf, t_start, lo, mean))
+    }
+
+    /// [`Self::backlogged_shape`] into `shape` (its buffer reused); false, and `shape` untouched, if `mu`
+    /// is not a positive finite rate.
+    pub fn backlogged_shape_into(
+        mu: f64,
+        wait_lo_s: f64,
+        wait_hi_s: f64,
+        shape: &mut Shape,
+    ) -> bool {
+        match Self::backlogged(mu, wait_lo_s, wait_hi_s) {
+            Some((ccdf, t_start, lo, mean)) => {
+                Self::ccdf_shape_into(ccdf, t_start, lo, mean, shape);
+                true
+            }
+            None => false,
+        }
     }
 
     /// `backlogged_shape(mu, 0.0, hi_s)` (a backlog ramp that starts empty), with `e^{−μt} − 1` at the

@@ -338,6 +338,11 @@ pub struct ShapeCache {
     /// Arrivals that wait the whole time-out (a backlog at its cap), by (μ, time-out) bits: one shape
     /// per service and task size, added wherever a target is overloaded.
     capped: Vec<(u64, u64, Shape)>,
+    /// The latest backlog ramp that did not start empty, by (μ, first wait, last wait) bits, and its
+    /// shape: alike targets with the same backlog take the same step, so the next target of the
+    /// interval usually asks for the same ramp.
+    last_ramp: Option<(u64, u64, u64)>,
+    last_ramp_shape: Shape,
     mix_own: Vec<[f64; 3]>,
     /// Requests per stable shape over the whole run, all services together, added to the run's
     /// histogram at the end.
@@ -397,7 +402,16 @@ impl ShapeCache {
                     hist.add_shape(shape, step.ramp_weight);
                 }
             } else {
-                hist.record_backlogged(mu, ws, we, step.ramp_weight);
+                // The same additions as `record_backlogged(mu, ws, we, ..)` (see `add_shape`).
+                let key = (mu.to_bits(), ws.to_bits(), we.to_bits());
+                if self.last_ramp != Some(key) {
+                    let shape = &mut self.last_ramp_shape;
+                    let ok = LatencyHistogram::backlogged_shape_into(mu, ws, we, shape);
+                    self.last_ramp = ok.then_some(key);
+                }
+                if self.last_ramp.is_some() {
+                    hist.add_shape(&self.last_ramp_shape, step.ramp_weight);
+                }
             }
         }
         if step.capped_weight > 0.0 {
@@ -581,13 +595,16 @@ fn per_mu(tables: &mut Vec<(u64, Vec<f64>)>, mu_bits: u64) -> &mut Vec<f64> {
     &mut tables[i].1
 }
 
+/// p50, p90 and p99 (s).
+type Percentiles = [f64; 3];
+
 /// Exact p50, p90 and p99 per shape key, one slot per utilisation step of each queue (servers, μ): every
 /// service's period that is one stable shape reads its percentiles here, by index, not by a hash-map
 /// probe. Slots are NaN until computed.
 #[derive(Default)]
 struct QuantileTable {
     /// (servers, μ bits, the percentiles per utilisation step).
-    by_queue: Vec<(u32, u64, Box<[[f64; 3]]>)>,
+    by_queue: Vec<(u32, u64, Box<[Percentiles]>)>,
     /// The entry of the latest lookup (consecutive periods are mostly one queue).
     last: usize,
 }
@@ -615,10 +632,18 @@ impl QuantileTable {
         };
         let slot = &mut self.by_queue[i].2[key.1 as usize];
         if slot[0].is_nan() {
-            let m = key_queue(key);
-            *slot = PERCENTILES.map(|p| m.response_quantile(p));
+            *slot = Self::compute(key);
         }
         *slot
+    }
+
+    /// A key's percentiles, the first time it is asked (kept out of line: the lookup every period
+    /// then saves no registers for it).
+    #[cold]
+    #[inline(never)]
+    fn compute(key: ShapeKey) -> Percentiles {
+        let m = key_queue(key);
+        PERCENTILES.map(|p| m.response_quantile(p))
     }
 }
 

@@ -117,16 +117,23 @@ fn shape_cache_percentiles_are_the_queue_s_own() {
     }
 }
 
-/// The cached time-out shape adds what the uncached fluid step records: a target whose backlog grows
-/// from 2 requests to its cap (an exact ramp, then capped), then one at its cap all period (the shape
-/// reused), against `record_fluid_step`. (Neither has a ramp from empty nor idle arrivals, which the
+/// The cached time-out and ramp shapes add what the uncached fluid step records: a target whose
+/// backlog grows from 2 requests to its cap (an exact ramp, then capped), the same again (the ramp's
+/// shape reused), one at its cap all period (the time-out shape reused), one from 3 requests and one
+/// from 2 again, against `record_fluid_step`. (None has a ramp from empty or idle arrivals, which the
 /// cache rounds.)
 #[test]
 fn cached_fluid_step_records_like_the_exact_one() {
     let mut cache = ShapeCache::default();
     let (mut a, mut b) = (LatencyHistogram::new(), LatencyHistogram::new());
     // μ 25/s, one server: capacity 25/s, a 5 s time-out: the cap is 125 requests.
-    for (backlog, lambda) in [(2.0, 40.0), (125.0, 60.0)] {
+    for (backlog, lambda) in [
+        (2.0, 40.0),
+        (2.0, 40.0),
+        (125.0, 60.0),
+        (3.0, 40.0),
+        (2.0, 40.0),
+    ] {
         let step = fluid_step(backlog, lambda, 25.0, 60.0, 5.0);
         assert!(step.capped_weight > 0.0 && step.idle_weight == 0.0);
         cache.record_fluid_step(&mut a, 1, lambda, 25.0, &step);
