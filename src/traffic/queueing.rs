@@ -484,7 +484,7 @@ pub struct LatencyHistogram {
 /// A distribution over histogram buckets with total mass 1, computed once and added many times
 /// (see [`LatencyHistogram::mmc_shape`]): adding it costs one multiply-add per bucket it spans and no
 /// `exp` calls.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Shape {
     first: usize,
     mass: Vec<f64>,
@@ -626,21 +626,6 @@ impl LatencyHistogram {
         }
     }
 
-    /// [`Self::ccdf_shape`] into `shape`, reusing its buffer.
-    fn ccdf_shape_into(
-        ccdf: impl Fn(usize, f64) -> f64,
-        t_start: f64,
-        support_min: f64,
-        mean: f64,
-        shape: &mut Shape,
-    ) {
-        shape.first = Self::bucket_of(t_start);
-        shape.mass.clear();
-        shape.max = Self::for_each_mass(ccdf, t_start, |_, m| shape.mass.push(m));
-        shape.mean = mean;
-        shape.min = support_min.max(0.0);
-    }
-
     /// The response-time distribution of an M/M/c queue as a reusable [`Shape`].
     pub fn mmc_shape(q: &Mmc) -> Shape {
         Self::mmc_shape_with(q, &mut Vec::new())
@@ -778,23 +763,6 @@ impl LatencyHistogram {
     pub fn backlogged_shape(mu: f64, wait_lo_s: f64, wait_hi_s: f64) -> Option<Shape> {
         let (ccdf, t_start, lo, mean) = Self::backlogged(mu, wait_lo_s, wait_hi_s)?;
         Some(Self::ccdf_shape(ccdf, t_start, lo, mean))
-    }
-
-    /// [`Self::backlogged_shape`] into `shape` (its buffer reused); false, and `shape` untouched, if `mu`
-    /// is not a positive finite rate.
-    pub fn backlogged_shape_into(
-        mu: f64,
-        wait_lo_s: f64,
-        wait_hi_s: f64,
-        shape: &mut Shape,
-    ) -> bool {
-        match Self::backlogged(mu, wait_lo_s, wait_hi_s) {
-            Some((ccdf, t_start, lo, mean)) => {
-                Self::ccdf_shape_into(ccdf, t_start, lo, mean, shape);
-                true
-            }
-            None => false,
-        }
     }
 
     /// `backlogged_shape(mu, 0.0, hi_s)` (a backlog ramp that starts empty), with `e^{−μt} − 1` at the

@@ -117,10 +117,10 @@ fn shape_cache_percentiles_are_the_queue_s_own() {
     }
 }
 
-/// The cached time-out and ramp shapes add what the uncached fluid step records: a target whose
-/// backlog grows from 2 requests to its cap (an exact ramp, then capped), the same again (the ramp's
-/// shape reused), one at its cap all period (the time-out shape reused), one from 3 requests and one
-/// from 2 again, against `record_fluid_step`. (None has a ramp from empty or idle arrivals, which the
+/// The cached time-out shape adds what the uncached fluid step records: a target whose backlog grows
+/// from 2 requests to its cap (an exact ramp, then capped), the same again, one at its cap all period
+/// (the time-out shape reused each time), one from 3 requests and one from 2 again, against
+/// `record_fluid_step`. (None has a ramp from empty or idle arrivals, which the
 /// cache rounds.)
 #[test]
 fn cached_fluid_step_records_like_the_exact_one() {
