@@ -21,6 +21,12 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
     if a >= f64::from(c) {
         return 1.0;
     }
+    if c == 1 {
+        // The loop below for one server, the same operations (`a·1 = a`, `a/1 = a` exactly): one
+        // division and no loop for the fleet's one-server tasks, the same bits.
+        let b = a / (1.0 + a);
+        return (b / (1.0 - a * (1.0 - b))).clamp(0.0, 1.0);
+    }
     let mut b = 1.0;
     for k in 1..=c {
         let ab = a * b;
@@ -123,8 +129,14 @@ impl Mmc {
         if t < 0.0 {
             return (1.0, 0.0);
         }
+        self.ccdf_pdf_given(pw, t, (-self.mu * t).exp())
+    }
+
+    /// [`Self::ccdf_pdf_with`] for `t >= 0` with `e = e^{−μt}` given (computed as `(-μ·t).exp()`: the
+    /// same bits), so that parts of one μ, or the buckets of one μ's shapes, compute it once.
+    #[inline(always)]
+    fn ccdf_pdf_given(&self, pw: f64, t: f64, e: f64) -> (f64, f64) {
         let (mu, d) = (self.mu, self.delta());
-        let e = (-mu * t).exp();
         let g = hypo_gap(d, mu, t);
         let ccdf = if t <= 0.0 {
             1.0
@@ -215,19 +227,46 @@ pub fn mixture_response_quantile_from(
     hi: f64,
     x0: f64,
 ) -> f64 {
+    let pws: [f64; 16] = std::array::from_fn(|i| parts.get(i).map_or(0.0, |p| p.0.p_wait()));
+    let pws = &pws[..parts.len().min(16)];
+    mixture_response_quantile_pw(parts, pws, q, lo, hi, x0)
+}
+
+/// [`mixture_response_quantile_from`] with the parts' Erlang C values given (`pws[i]` is part `i`'s
+/// [`Mmc::p_wait`]; parts past its end compute theirs), so that a caller asking several quantiles of one
+/// mixture computes them once. When all parts have one μ (one task size: the targets changed), `e^{−μx}`
+/// is computed once per Newton step for all of them (the same bits as each part's own).
+pub fn mixture_response_quantile_pw(
+    parts: &[(Mmc, f64)],
+    pws: &[f64],
+    q: f64,
+    lo: f64,
+    hi: f64,
+    x0: f64,
+) -> f64 {
     let total: f64 = parts.iter().map(|p| p.1).sum();
     if total.is_nan() || total <= 0.0 || hi <= lo {
         return lo;
     }
     let target = 1.0 - q;
-    let pws: [f64; 16] = std::array::from_fn(|i| parts.get(i).map_or(0.0, |p| p.0.p_wait()));
-    let pw = |i: usize, m: &Mmc| if i < 16 { pws[i] } else { m.p_wait() };
+    let pw = |i: usize, m: &Mmc| pws.get(i).copied().unwrap_or_else(|| m.p_wait());
+    let mu0 = parts.first().map_or(0.0, |p| p.0.mu);
+    let one_mu = parts.iter().all(|p| p.0.mu.to_bits() == mu0.to_bits());
     let ccdf_pdf = |x: f64| {
         let (mut c, mut d) = (0.0, 0.0);
-        for (i, (m, w)) in parts.iter().enumerate() {
-            let (ci, di) = m.ccdf_pdf_with(pw(i, m), x);
-            c += w * ci;
-            d += w * di;
+        if one_mu && x >= 0.0 {
+            let e = (-mu0 * x).exp();
+            for (i, (m, w)) in parts.iter().enumerate() {
+                let (ci, di) = m.ccdf_pdf_given(pw(i, m), x, e);
+                c += w * ci;
+                d += w * di;
+            }
+        } else {
+            for (i, (m, w)) in parts.iter().enumerate() {
+                let (ci, di) = m.ccdf_pdf_with(pw(i, m), x);
+                c += w * ci;
+                d += w * di;
+            }
         }
         (c / total, d / total)
     };
@@ -306,6 +345,16 @@ fn expm1_table(mu: f64, table: &mut Vec<f64>, n: usize) {
         let t = edge(table.len());
         // `t − lo` with lo = 0, written as the ramp writes it (the same bits).
         table.push(expm1_or_minus_one(-mu * (t - 0.0)));
+    }
+}
+
+/// Extends `table` to `n` entries (at most one per bucket): entry `k` is `e^{−μ·edge(k)}` as
+/// [`Mmc::ccdf_pdf_with`] evaluates it at the bucket edge (see `LatencyHistogram::mmc_shape_with`).
+fn exp_table_to(mu: f64, table: &mut Vec<f64>, n: usize) {
+    let n = n.min(N_REGULAR + 1);
+    while table.len() < n {
+        let t = edge(table.len());
+        table.push((-mu * t).exp());
     }
 }
 
@@ -397,12 +446,18 @@ const TAIL: f64 = 1e-9;
 /// Lower edge of regular bucket `i` (0-based), `1e-6·1.01^i` seconds, from a table computed once (the
 /// shape loops read one edge per bucket; an `exp` each was a third of their cost).
 fn edge(i: usize) -> f64 {
+    edges()[i]
+}
+
+/// All `N_REGULAR + 1` bucket edges (see [`edge`]), for loops that read one per bucket: they take the
+/// table once, not its initialisation check per bucket.
+fn edges() -> &'static [f64] {
     static EDGES: std::sync::LazyLock<Vec<f64>> = std::sync::LazyLock::new(|| {
         (0..=N_REGULAR)
             .map(|i| HIST_MIN_S * (i as f64 * LN_RATIO).exp())
             .collect()
     });
-    EDGES[i]
+    &EDGES
 }
 
 /// Request-weighted latency histogram with 1%-wide log buckets from 1 µs to
@@ -532,17 +587,18 @@ impl LatencyHistogram {
     ) -> f64 {
         let mut k = Self::bucket_of(t_start);
         let mut prev = 1.0;
+        let edges = &edges()[..=N_REGULAR];
         loop {
             if k > N_REGULAR {
                 f(k, prev);
-                return edge(N_REGULAR);
+                return edges[N_REGULAR];
             }
-            let s = ccdf(k, edge(k));
+            let s = ccdf(k, edges[k]);
             let s = if s < TAIL { 0.0 } else { s.min(prev) };
             f(k, prev - s);
             prev = s;
             if s == 0.0 {
-                return edge(k);
+                return edges[k];
             }
             k += 1;
         }
@@ -556,8 +612,11 @@ impl LatencyHistogram {
         mean: f64,
     ) -> Shape {
         let first = Self::bucket_of(t_start);
-        let mut mass = Vec::with_capacity(64);
+        // Room for every bucket from `first` (no regrowth while filling), then cut to the length: a
+        // shrink in place, cheaper than the five reallocations of growing from a small buffer.
+        let mut mass = Vec::with_capacity(N_REGULAR + 2 - first.min(N_REGULAR + 1));
         let max = Self::for_each_mass(ccdf, t_start, |_, m| mass.push(m));
+        mass.shrink_to_fit();
         Shape {
             first,
             mass,
@@ -569,9 +628,29 @@ impl LatencyHistogram {
 
     /// The response-time distribution of an M/M/c queue as a reusable [`Shape`].
     pub fn mmc_shape(q: &Mmc) -> Shape {
+        Self::mmc_shape_with(q, &mut Vec::new())
+    }
+
+    /// [`Self::mmc_shape`] with `e^{−μt}` at the bucket edges from `exp_table` (`exp_table_to` for this
+    /// queue's μ), which every shape of the same μ shares: the same values, one `exp` per bucket and μ
+    /// instead of one per bucket and shape.
+    pub fn mmc_shape_with(q: &Mmc, exp_table: &mut Vec<f64>) -> Shape {
         let pw = q.p_wait();
         let mean = pw / q.delta() + 1.0 / q.mu;
-        Self::ccdf_shape(|_, t| q.ccdf_with(pw, t), TAIL / q.mu, 0.0, mean)
+        // The CCDF is at least `e^{−μt}` and falls like `e^{−min(δ, μ)·t}`: past 25/min(δ, μ) it is below
+        // the 1e-9 cut, so the walk reads no edge beyond (any it does is computed directly).
+        let slowest = q.delta().min(q.mu);
+        exp_table_to(q.mu, exp_table, Self::bucket_of(25.0 / slowest) + 1);
+        let table: &Vec<f64> = exp_table;
+        let mu = q.mu;
+        let ccdf = |k: usize, t: f64| {
+            if t < 0.0 {
+                return 1.0;
+            }
+            let e = table.get(k).copied().unwrap_or_else(|| (-mu * t).exp());
+            q.ccdf_pdf_given(pw, t, e).0
+        };
+        Self::ccdf_shape(ccdf, TAIL / q.mu, 0.0, mean)
     }
 
     /// Adds `weight` requests distributed as `shape`.

@@ -48,7 +48,7 @@ impl Hasher for FxHasher {
 type HashMap<K, V> = StdHashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 use super::queueing::{
-    FcfsQueue, FluidStep, LatencyHistogram, Mmc, Shape, fluid_step, mixture_response_quantile_from,
+    FcfsQueue, FluidStep, LatencyHistogram, Mmc, Shape, fluid_step, mixture_response_quantile_pw,
 };
 use crate::ecs::world::TaskId;
 use crate::engine::SimTime;
@@ -333,12 +333,19 @@ pub struct ShapeCache {
     ramps: HashMap<(u64, u64), Shape>,
     /// Per μ (bits): `e^{−μt} − 1` at the bucket edges, which every ramp from empty of that μ reads.
     ramp_em1: Vec<(u64, Vec<f64>)>,
+    /// Per μ (bits): `e^{−μt}` at the bucket edges, which every M/M/c shape of that μ reads.
+    mmc_exp: Vec<(u64, Vec<f64>)>,
+    /// Arrivals that wait the whole time-out (a backlog at its cap), by (μ, time-out) bits: one shape
+    /// per service and task size, added wherever a target is overloaded.
+    capped: Vec<(u64, u64, Shape)>,
     mix_own: Vec<[f64; 3]>,
     /// Requests per stable shape over the whole run, all services together, added to the run's
     /// histogram at the end.
     run_weights: RunWeights,
     mix_queues: Vec<(Mmc, f64)>,
-    quantiles: HashMap<ShapeKey, [f64; 3]>,
+    /// The mixture parts' Erlang C values, computed once for the three percentiles.
+    mix_pws: Vec<f64>,
+    quantiles: QuantileTable,
 }
 
 impl ShapeCache {
@@ -366,13 +373,7 @@ impl ShapeCache {
         match self.ramps.entry(key) {
             std::collections::hash_map::Entry::Occupied(e) => Some(e.into_mut()),
             std::collections::hash_map::Entry::Vacant(v) => {
-                let table = match self.ramp_em1.iter().position(|e| e.0 == mu.to_bits()) {
-                    Some(i) => &mut self.ramp_em1[i].1,
-                    None => {
-                        self.ramp_em1.push((mu.to_bits(), Vec::new()));
-                        &mut self.ramp_em1.last_mut().expect("pushed").1
-                    }
-                };
+                let table = per_mu(&mut self.ramp_em1, mu.to_bits());
                 Some(v.insert(LatencyHistogram::ramp_from_empty_shape(mu, hi, table)?))
             }
         }
@@ -396,11 +397,18 @@ impl ShapeCache {
                     hist.add_shape(shape, step.ramp_weight);
                 }
             } else {
+                // Computed in place: these ramps hardly repeat (a memo of the last one rebuilt its
+                // shape 45,221 times in the medium fleet and cost 6 M instructions more than it saved).
                 hist.record_backlogged(mu, ws, we, step.ramp_weight);
             }
         }
-        let tw = step.capped_wait_s;
-        hist.record_backlogged(mu, tw, tw, step.capped_weight);
+        if step.capped_weight > 0.0 {
+            // The same additions as `record_backlogged(mu, tw, tw, ..)` (see `add_shape`), from a shape
+            // that every overloaded target of this μ and time-out shares.
+            if let Some(shape) = self.capped(mu, step.capped_wait_s) {
+                hist.add_shape(shape, step.capped_weight);
+            }
+        }
         if step.idle_weight > 0.0 {
             if Mmc::new(c, lambda, mu).is_some() {
                 hist.add_shape(self.shape(shape_key(c, lambda, mu)), step.idle_weight);
@@ -414,23 +422,36 @@ impl ShapeCache {
         if self.shapes.len() >= MAX_SHAPES {
             self.shapes.clear();
         }
-        self.shapes
-            .entry(key)
-            .or_insert_with(|| LatencyHistogram::mmc_shape(&key_queue(key)))
+        match self.shapes.entry(key) {
+            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let table = per_mu(&mut self.mmc_exp, key.2);
+                v.insert(LatencyHistogram::mmc_shape_with(&key_queue(key), table))
+            }
+        }
+    }
+
+    /// The latencies of arrivals that wait `wait_s` (the time-out) plus an `Exp(mu)` service, as a
+    /// shape (None if `mu` is not a positive finite rate).
+    fn capped(&mut self, mu: f64, wait_s: f64) -> Option<&Shape> {
+        let key = (mu.to_bits(), wait_s.to_bits());
+        let i = match self.capped.iter().position(|c| (c.0, c.1) == key) {
+            Some(i) => i,
+            None => {
+                let shape = LatencyHistogram::backlogged_shape(mu, wait_s, wait_s)?;
+                if self.capped.len() >= MAX_TABLES {
+                    self.capped.clear();
+                }
+                self.capped.push((key.0, key.1, shape));
+                self.capped.len() - 1
+            }
+        };
+        Some(&self.capped[i].2)
     }
 
     /// Exact p50, p90 and p99 of one stable M/M/c response time.
     fn quantiles(&mut self, key: ShapeKey) -> [f64; 3] {
-        if let Some(q) = self.quantiles.get(&key) {
-            return *q;
-        }
-        let m = key_queue(key);
-        let q = PERCENTILES.map(|p| m.response_quantile(p));
-        if self.quantiles.len() >= MAX_SHAPES {
-            self.quantiles.clear();
-        }
-        self.quantiles.insert(key, q);
-        q
+        self.quantiles.get(key)
     }
 
     /// Exact p50, p90 and p99 of a mixture of stable M/M/c response times (key, requests).
@@ -441,11 +462,15 @@ impl ShapeCache {
         // Scratch vectors kept between calls: this runs for every period in which the targets changed.
         let mut own = std::mem::take(&mut self.mix_own);
         let mut queues = std::mem::take(&mut self.mix_queues);
+        let mut pws = std::mem::take(&mut self.mix_pws);
         own.clear();
         queues.clear();
+        pws.clear();
         for &(key, w) in parts.filter(|p| p.1 > 0.0) {
             own.push(self.quantiles(key));
-            queues.push((key_queue(key), w));
+            let m = key_queue(key);
+            pws.push(m.p_wait());
+            queues.push((m, w));
         }
         let total: f64 = queues.iter().map(|q| q.1).sum();
         let out = std::array::from_fn(|j| {
@@ -457,10 +482,11 @@ impl ShapeCache {
                 .map(|(o, q)| o[j] * q.1)
                 .sum::<f64>()
                 / total;
-            mixture_response_quantile_from(&queues, PERCENTILES[j], lo, hi, guess)
+            mixture_response_quantile_pw(&queues, &pws, PERCENTILES[j], lo, hi, guess)
         });
         self.mix_own = own;
         self.mix_queues = queues;
+        self.mix_pws = pws;
         out
     }
 }
@@ -537,6 +563,77 @@ enum RateClassRt {
 }
 
 const MAX_SHAPES: usize = 4096;
+
+/// Most per-μ (or per-queue) tables kept at once; past it they are dropped and rebuilt as asked (their
+/// entries are pure functions of their key, so this never changes a result).
+const MAX_TABLES: usize = 64;
+
+/// The table of `tables` for μ (bits), added empty if there is none.
+fn per_mu(tables: &mut Vec<(u64, Vec<f64>)>, mu_bits: u64) -> &mut Vec<f64> {
+    let i = match tables.iter().position(|e| e.0 == mu_bits) {
+        Some(i) => i,
+        None => {
+            if tables.len() >= MAX_TABLES {
+                tables.clear();
+            }
+            tables.push((mu_bits, Vec::new()));
+            tables.len() - 1
+        }
+    };
+    &mut tables[i].1
+}
+
+/// p50, p90 and p99 (s).
+type Percentiles = [f64; 3];
+
+/// Exact p50, p90 and p99 per shape key, one slot per utilisation step of each queue (servers, μ): every
+/// service's period that is one stable shape reads its percentiles here, by index, not by a hash-map
+/// probe. Slots are NaN until computed.
+#[derive(Default)]
+struct QuantileTable {
+    /// (servers, μ bits, the percentiles per utilisation step).
+    by_queue: Vec<(u32, u64, Box<[Percentiles]>)>,
+    /// The entry of the latest lookup (consecutive periods are mostly one queue).
+    last: usize,
+}
+
+impl QuantileTable {
+    fn get(&mut self, key: ShapeKey) -> [f64; 3] {
+        let i = match self.by_queue.get(self.last) {
+            Some(e) if e.0 == key.0 && e.1 == key.2 => self.last,
+            _ => {
+                let found = self
+                    .by_queue
+                    .iter()
+                    .position(|e| e.0 == key.0 && e.1 == key.2);
+                let i = found.unwrap_or_else(|| {
+                    if self.by_queue.len() >= MAX_TABLES {
+                        self.by_queue.clear();
+                    }
+                    let slots = vec![[f64::NAN; 3]; RHO_STEPS].into_boxed_slice();
+                    self.by_queue.push((key.0, key.2, slots));
+                    self.by_queue.len() - 1
+                });
+                self.last = i;
+                i
+            }
+        };
+        let slot = &mut self.by_queue[i].2[key.1 as usize];
+        if slot[0].is_nan() {
+            *slot = Self::compute(key);
+        }
+        *slot
+    }
+
+    /// A key's percentiles, the first time it is asked (kept out of line: the lookup every period
+    /// then saves no registers for it).
+    #[cold]
+    #[inline(never)]
+    fn compute(key: ShapeKey) -> Percentiles {
+        let m = key_queue(key);
+        PERCENTILES.map(|p| m.response_quantile(p))
+    }
+}
 
 /// The percentiles reported per metric period.
 const PERCENTILES: [f64; 3] = [0.5, 0.9, 0.99];

@@ -84,3 +84,66 @@ fn rate_memo_draws_like_realize() {
         }
     }
 }
+
+/// The percentile table answers each key's own response quantiles, bit for bit, across queues (its
+/// last-queue shortcut switching back and forth), and a mixture through the cache (its Erlang C values
+/// computed once) is `mixture_response_quantile_from` on the same parts.
+#[test]
+fn shape_cache_percentiles_are_the_queue_s_own() {
+    let mut cache = ShapeCache::default();
+    let keys = [
+        shape_key(1, 12.5, 25.0), // ρ 0.5
+        shape_key(2, 30.0, 25.0), // ρ 0.6, another queue
+        shape_key(1, 12.5, 25.0), // again: from the table
+        shape_key(1, 20.0, 25.0), // ρ 0.8
+    ];
+    for key in keys {
+        let m = key_queue(key);
+        let want = PERCENTILES.map(|p| m.response_quantile(p).to_bits());
+        assert_eq!(cache.quantiles(key).map(f64::to_bits), want, "{key:?}");
+    }
+    let parts = [(keys[0], 30.0), (keys[3], 70.0)];
+    let got = cache.mixture_quantiles(parts.iter());
+    let queues: Vec<(Mmc, f64)> = parts.iter().map(|&(k, w)| (key_queue(k), w)).collect();
+    let total: f64 = queues.iter().map(|q| q.1).sum();
+    for (j, p) in PERCENTILES.into_iter().enumerate() {
+        let own: Vec<f64> = queues.iter().map(|q| q.0.response_quantile(p)).collect();
+        let lo = own.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = own.iter().copied().fold(0.0, f64::max);
+        let guess = own.iter().zip(&queues).map(|(o, q)| o * q.1).sum::<f64>() / total;
+        let want =
+            crate::traffic::queueing::mixture_response_quantile_from(&queues, p, lo, hi, guess);
+        assert_eq!(got[j].to_bits(), want.to_bits(), "p={p}");
+    }
+}
+
+/// The cached time-out shape adds what the uncached fluid step records: a target whose backlog grows
+/// from 2 requests to its cap (an exact ramp, then capped), the same again, one at its cap all period
+/// (the time-out shape reused each time), one from 3 requests and one from 2 again, against
+/// `record_fluid_step`. (None has a ramp from empty or idle arrivals, which the
+/// cache rounds.)
+#[test]
+fn cached_fluid_step_records_like_the_exact_one() {
+    let mut cache = ShapeCache::default();
+    let (mut a, mut b) = (LatencyHistogram::new(), LatencyHistogram::new());
+    // μ 25/s, one server: capacity 25/s, a 5 s time-out: the cap is 125 requests.
+    for (backlog, lambda) in [
+        (2.0, 40.0),
+        (2.0, 40.0),
+        (125.0, 60.0),
+        (3.0, 40.0),
+        (2.0, 40.0),
+    ] {
+        let step = fluid_step(backlog, lambda, 25.0, 60.0, 5.0);
+        assert!(step.capped_weight > 0.0 && step.idle_weight == 0.0);
+        cache.record_fluid_step(&mut a, 1, lambda, 25.0, &step);
+        b.record_fluid_step(1, lambda, 25.0, &step);
+    }
+    assert_eq!(a.count().to_bits(), b.count().to_bits());
+    assert_eq!(a.mean().map(f64::to_bits), b.mean().map(f64::to_bits));
+    let qs = [0.1, 0.5, 0.9, 0.99, 0.999];
+    assert_eq!(
+        a.quantiles(qs).map(|x| x.map(f64::to_bits)),
+        b.quantiles(qs).map(|x| x.map(f64::to_bits))
+    );
+}
