@@ -102,6 +102,9 @@ struct ServiceState {
     /// Tasks that left `tasks` with their stop requested and are not yet STOPPED: they still hold their
     /// zone count and resources, which scale-in counts as released (`scale_in`).
     stopping: Vec<TaskId>,
+    /// `stopping`'s tasks per zone (those with a zone), kept as the list changes: scale-in counts them
+    /// as released without reading each stopping task.
+    stopping_zones: Vec<u32>,
     /// Active tasks per provider (base/weight accounting).
     provider_counts: Vec<u32>,
     running: u32,
@@ -146,6 +149,7 @@ impl ServiceState {
             tasks: Vec::new(),
             briefs: Vec::new(),
             stopping: Vec::new(),
+            stopping_zones: vec![0; spec.zones.len()],
             n_keep: 0,
             n_healthy: 0,
             provider_counts: vec![0; spec.providers.len()],

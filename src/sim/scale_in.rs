@@ -36,6 +36,19 @@ impl Released {
         }
     }
 
+    /// The group's zone counts less `stopping` per zone, without instance shares (`track` off).
+    fn less(zone_counts: &[u32], stopping: &[u32]) -> Released {
+        Released {
+            zone_left: zone_counts
+                .iter()
+                .zip(stopping)
+                .map(|(&n, &s)| n as i64 - s as i64)
+                .collect(),
+            inst: HashMap::new(),
+            track: false,
+        }
+    }
+
     /// Count task `t` as released: its zone count (EC2 or Fargate) and, on EC2, its instance's share.
     fn add(&mut self, t: &Task) {
         if let Some(z) = t.zone {
@@ -120,10 +133,18 @@ impl Sim<'_> {
         // run it behind the fast one); whether the fast one applies does not change during a batch.
         let track = cfg!(debug_assertions) || !self.briefs_suffice(sid, fargate);
         let group = self.services[sid.0 as usize].group;
-        let mut rel = Released::new(&self.world.group_zone_counts[group.0 as usize], track);
-        for &t in &self.services[sid.0 as usize].stopping {
-            rel.add(self.world.task(t));
-        }
+        let st = &self.services[sid.0 as usize];
+        let zone_counts = &self.world.group_zone_counts[group.0 as usize];
+        let mut rel = if track {
+            let mut rel = Released::new(zone_counts, true);
+            for &t in &st.stopping {
+                rel.add(self.world.task(t));
+            }
+            rel
+        } else {
+            // The zones alone: the service keeps its stopping tasks' per-zone counts.
+            Released::less(zone_counts, &st.stopping_zones)
+        };
         let mut victims = Vec::with_capacity(n);
         while victims.len() < n && !pool.tasks.is_empty() {
             let i = self.choose_victim(sid, fargate, &pool, &rel);
