@@ -647,6 +647,15 @@ impl World {
             let t = self.task(task_id);
             (t.cpu, t.mem, t.group)
         };
+        // The instance's task list and group counts lie in buffers of their own: request both lines
+        // now, so their misses overlap instead of following one another.
+        let inst = &self.instances[inst_id.0 as usize];
+        if let Some(last) = inst.tasks.last() {
+            crate::engine::prefetch(last);
+        }
+        if let Some(first) = inst.group_counts.first() {
+            crate::engine::prefetch(first);
+        }
         let track = self.track_group_names;
         let name = if track {
             Some(self.group_names[group.0 as usize].clone())
@@ -705,6 +714,13 @@ impl World {
         let inst_id = t.instance.expect("release of an unplaced task");
         let track = self.track_group_names;
         let inst = &mut self.instances[inst_id.0 as usize];
+        // As in `allocate`: the task list's and group counts' lines requested together.
+        if let Some(first) = inst.tasks.first() {
+            crate::engine::prefetch(first);
+        }
+        if let Some(first) = inst.group_counts.first() {
+            crate::engine::prefetch(first);
+        }
         let (old_mem, old_cpu) = (inst.mem_free, inst.cpu_free);
         inst.cpu_free += cpu;
         inst.mem_free += mem;

@@ -141,6 +141,15 @@ impl<'a> Sim<'a> {
                 }
             }
             assert_eq!(zones, st.stopping_zones, "stopping tasks per zone");
+            let held: Vec<_> = st
+                .stopping
+                .iter()
+                .map(|&t| {
+                    let x = self.world.task(t);
+                    (x.instance, x.cpu, x.mem)
+                })
+                .collect();
+            assert_eq!(held, st.stopping_held, "stopping tasks' holdings");
             for (i, &t) in st.tasks.iter().enumerate() {
                 assert_eq!(self.world.task(t).service_pos as usize, i, "service_pos");
             }
@@ -206,6 +215,12 @@ impl<'a> Sim<'a> {
     pub(super) fn enter(&mut self, t: TaskId, state: TaskState) -> u64 {
         let now = self.queue.now();
         let old = self.world.task(t).state;
+        // RUNNING and leaving it count on the instance (below): request its lines first.
+        if matches!(state, TaskState::Running | TaskState::Deactivating)
+            && let Some(i) = self.world.task(t).instance
+        {
+            crate::engine::prefetch(&self.world.instance(i).running_count);
+        }
         if old != state {
             self.count_state(t, Some(old), Some(state));
             if self.explain.is_some() {
@@ -420,8 +435,11 @@ impl<'a> Sim<'a> {
         self.leave_load_balancer(t, immediate);
         if let Owner::Service(sid) = owner {
             if self.leave_service(sid, t) {
+                let x = self.world.task(t);
+                let held = (x.instance, x.cpu, x.mem);
                 let st = &mut self.services[sid.0 as usize];
                 st.stopping.push(t);
+                st.stopping_held.push(held);
                 if let Some(z) = zone {
                     st.stopping_zones[z.0 as usize] += 1;
                 }
@@ -479,6 +497,11 @@ impl<'a> Sim<'a> {
     pub(super) fn finalize(&mut self, t: TaskId) {
         let now = self.queue.now();
         let spec = self.spec;
+        // The release below reads the task's instance: request its lines now, to arrive while the
+        // bookkeeping before it runs.
+        if let Some(i) = self.world.task(t).instance {
+            crate::engine::prefetch(self.world.instance(i));
+        }
         if matches!(self.world.task(t).owner, Owner::Batch(_)) {
             self.batch.last_job_end_ms = self.batch.last_job_end_ms.max(now);
         }
@@ -489,6 +512,7 @@ impl<'a> Sim<'a> {
             let st = &mut self.services[sid.0 as usize];
             if let Some(pos) = st.stopping.iter().position(|&x| x == t) {
                 st.stopping.swap_remove(pos);
+                st.stopping_held.swap_remove(pos);
                 if let Some(z) = zone {
                     st.stopping_zones[z.0 as usize] -= 1;
                 }

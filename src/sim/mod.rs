@@ -105,6 +105,9 @@ struct ServiceState {
     /// `stopping`'s tasks per zone (those with a zone), kept as the list changes: scale-in counts them
     /// as released without reading each stopping task.
     stopping_zones: Vec<u32>,
+    /// Per `stopping` task (same order): its instance, CPU units and MiB, which a general scale-in
+    /// pass counts as released on that instance, read here rather than from the scattered tasks.
+    stopping_held: Vec<(Option<InstanceId>, u32, u32)>,
     /// Active tasks per provider (base/weight accounting).
     provider_counts: Vec<u32>,
     running: u32,
@@ -150,6 +153,7 @@ impl ServiceState {
             briefs: Vec::new(),
             stopping: Vec::new(),
             stopping_zones: vec![0; spec.zones.len()],
+            stopping_held: Vec::new(),
             n_keep: 0,
             n_healthy: 0,
             provider_counts: vec![0; spec.providers.len()],
@@ -297,6 +301,8 @@ pub struct Sim<'a> {
     message_queues: Vec<Option<queue::QueueRt>>,
     /// Some service has a queue (tasks entering or leaving RUNNING advance it).
     has_queues: bool,
+    /// The scale-in candidate lists' buffers, kept between batches (see `scale_in`).
+    scale_in_spare: (Vec<TaskId>, Vec<TaskBrief>),
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -487,6 +493,7 @@ impl<'a> Sim<'a> {
             burst: burst::BurstRt::new(spec),
             has_queues: !message_queues.is_empty(),
             message_queues,
+            scale_in_spare: Default::default(),
         };
         if sim.burst.is_some() {
             sim.sink.burst_columns();
