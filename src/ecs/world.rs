@@ -4,6 +4,7 @@
 //! Invariants (checked with `assert!` on allocate and release): an instance's free CPU, memory and ENIs never
 //! go below zero or above its registered totals; a static host port is held by at most one task per instance.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 use crate::ecs::cql::InstanceView;
@@ -273,6 +274,9 @@ pub struct Task {
     pub awaiting_capacity: bool,
     /// It will fail before RUNNING (a fault or a broken revision).
     pub start_fails: bool,
+    /// Its index in its service's task list (`u32::MAX` when not in one), kept by the scheduler so that
+    /// finding a task there is O(1), not a scan of the service's tasks.
+    pub service_pos: u32,
     // ---- cold: outputs, timing and billing (past the first cache line) ----
     /// The id written to outputs (never reused, unlike the slot).
     pub serial: u64,
@@ -290,8 +294,8 @@ pub struct Task {
     pub stopped_at: Option<SimTime>,
     /// `stopCode`.
     pub stop_code: Option<StopCode>,
-    /// `stoppedReason`.
-    pub stop_reason: String,
+    /// `stoppedReason` (most are fixed phrases: borrowed, so a stop allocates nothing).
+    pub stop_reason: Cow<'static, str>,
     /// When billing (Fargate) or cost attribution (EC2) started for this task.
     pub billed_since: Option<SimTime>,
     /// USD per hour billed or attributed while `billed_since` is set.
@@ -360,7 +364,7 @@ impl Task {
             stopping_at: None,
             stopped_at: None,
             stop_code: None,
-            stop_reason: String::new(),
+            stop_reason: Cow::Borrowed(""),
             awaiting_capacity: false,
             billed_since: None,
             hourly_usd: 0.0,
@@ -372,6 +376,7 @@ impl Task {
             start_fails: false,
             hc_failures: 0,
             awaiting_launch: false,
+            service_pos: u32::MAX,
         }
     }
 }
@@ -642,6 +647,15 @@ impl World {
             let t = self.task(task_id);
             (t.cpu, t.mem, t.group)
         };
+        // The instance's task list and group counts lie in buffers of their own: request both lines
+        // now, so their misses overlap instead of following one another.
+        let inst = &self.instances[inst_id.0 as usize];
+        if let Some(last) = inst.tasks.last() {
+            crate::engine::prefetch(last);
+        }
+        if let Some(first) = inst.group_counts.first() {
+            crate::engine::prefetch(first);
+        }
         let track = self.track_group_names;
         let name = if track {
             Some(self.group_names[group.0 as usize].clone())
@@ -700,6 +714,13 @@ impl World {
         let inst_id = t.instance.expect("release of an unplaced task");
         let track = self.track_group_names;
         let inst = &mut self.instances[inst_id.0 as usize];
+        // As in `allocate`: the task list's and group counts' lines requested together.
+        if let Some(first) = inst.tasks.first() {
+            crate::engine::prefetch(first);
+        }
+        if let Some(first) = inst.group_counts.first() {
+            crate::engine::prefetch(first);
+        }
         let (old_mem, old_cpu) = (inst.mem_free, inst.cpu_free);
         inst.cpu_free += cpu;
         inst.mem_free += mem;

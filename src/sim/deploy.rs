@@ -142,9 +142,12 @@ impl<'a> Sim<'a> {
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
         //    victim chosen as if those before it were gone: `scale_in`).
         if keep_len > desired {
+            // The serials only feed the event text (no list is built when no one reads it).
             let mut stopped = Vec::new();
             for victim in self.choose_scale_in_victims(sid, (keep_len - desired) as usize) {
-                stopped.push(self.world.task(victim).serial);
+                if self.texts {
+                    stopped.push(self.world.task(victim).serial);
+                }
                 self.stop_task(
                     victim,
                     StopCode::ServiceSchedulerInitiated,
@@ -300,11 +303,18 @@ impl<'a> Sim<'a> {
         st.tokens = (st.tokens + (now - st.tokens_at) as f64 * rate / MS_PER_MIN as f64).min(rate);
         st.tokens_at = now;
         let allowed = ((st.tokens + 1e-6).floor() as u32).min(need);
+        // Serials of the started tasks for the event text (kept only when someone reads it).
         let mut started = Vec::new();
+        let mut n_started = 0u32;
         let mut failed = false;
         for _ in 0..allowed {
             match self.launch_service_task(sid) {
-                Ok(t) => started.push(self.world.task(t).serial),
+                Ok(t) => {
+                    n_started += 1;
+                    if self.texts {
+                        started.push(self.world.task(t).serial);
+                    }
+                }
                 Err(_) if std::mem::take(&mut self.launch.refused) => {
                     failed = true; // the Fargate launch line is full (§8.1): try again later
                     break;
@@ -318,8 +328,8 @@ impl<'a> Sim<'a> {
             }
         }
         let st = &mut self.services[sid.0 as usize];
-        st.tokens -= started.len() as f64;
-        if !started.is_empty() {
+        st.tokens -= n_started as f64;
+        if n_started > 0 {
             self.emit_task_list(sid, true, &started);
             self.report_launch_wait(Owner::Service(sid));
         }
@@ -333,7 +343,7 @@ impl<'a> Sim<'a> {
             let wait_ms = ((batch - have).max(1.0) * MS_PER_MIN as f64 / rate).ceil() as u64;
             self.request_reconcile(sid, wait_ms.max(1));
         }
-        !started.is_empty()
+        n_started > 0
     }
 
     /// At RUNNING: how the task will be found healthy (§2.3): by its container health check; else by its

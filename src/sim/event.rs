@@ -127,7 +127,7 @@ impl<'a> Sim<'a> {
                 let t = self.world.task(task);
                 if t.generation == generation && t.awaiting_capacity {
                     let reason = format!("TaskFailedToStart: {}", self.last_failure_reason(task));
-                    self.stop_task(task, StopCode::TaskFailedToStart, reason);
+                    self.stop_task(task, StopCode::TaskFailedToStart, reason.into());
                 }
             }
             Event::EssentialExit(TaskRef { task, generation }) => {

@@ -318,7 +318,7 @@ impl<'a> Sim<'a> {
             self.stop_task_now(
                 t,
                 StopCode::InfrastructureHealth,
-                format!("Host EC2 instance {name} {what}"),
+                format!("Host EC2 instance {name} {what}").into(),
             );
         }
         self.maybe_terminate(id);
@@ -366,7 +366,7 @@ impl<'a> Sim<'a> {
             self.stop_task_now(
                 t,
                 StopCode::SpotInterruption,
-                format!("Spot instance {name} was reclaimed"),
+                format!("Spot instance {name} was reclaimed").into(),
             );
         }
         let instance = self.ec2_serial(id);

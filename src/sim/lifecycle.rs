@@ -3,6 +3,8 @@
 //!
 //! Must not: choose where a task goes (scheduler) or decide which tasks to stop (scale-in, deploy).
 
+use std::borrow::Cow;
+
 use crate::ecs::placement::{self, Request, Scope};
 use crate::ecs::world::{LaunchKind, Owner, StopCode, Task, TaskId, TaskState};
 use crate::metrics::What;
@@ -65,19 +67,52 @@ impl<'a> Sim<'a> {
     pub(super) fn join_service(&mut self, sid: ServiceId, t: TaskId) {
         let brief = TaskBrief::of(self.world.task(t));
         let st = &mut self.services[sid.0 as usize];
+        let pos = st.tasks.len() as u32;
         st.tasks.push(t);
         st.briefs.push(brief);
+        self.world.task_mut(t).service_pos = pos;
         self.count_task(t, 1);
+    }
+
+    /// Task `t`'s index in service `sid`'s `tasks`, if it is there: read from the task's
+    /// `service_pos` (kept by `join_service` and `leave_service`), not found by a scan.
+    fn service_pos(&self, sid: ServiceId, t: TaskId) -> Option<usize> {
+        let pos = self.world.task(t).service_pos as usize;
+        let found = (self.services[sid.0 as usize].tasks.get(pos) == Some(&t)).then_some(pos);
+        debug_assert_eq!(
+            found,
+            self.services[sid.0 as usize]
+                .tasks
+                .iter()
+                .position(|&y| y == t),
+            "service_pos"
+        );
+        found
+    }
+
+    /// Task `t` leaves its service's `tasks` (and its brief), if it is there: swap-removed, as the
+    /// scale-in pool's order assumes. Returns whether it was there.
+    fn leave_service(&mut self, sid: ServiceId, t: TaskId) -> bool {
+        let Some(pos) = self.service_pos(sid, t) else {
+            return false;
+        };
+        let st = &mut self.services[sid.0 as usize];
+        st.tasks.swap_remove(pos);
+        st.briefs.swap_remove(pos);
+        if let Some(&moved) = st.tasks.get(pos) {
+            self.world.task_mut(moved).service_pos = pos as u32;
+        }
+        self.world.task_mut(t).service_pos = u32::MAX;
+        true
     }
 
     /// After a change to what [`TaskBrief`] holds: update the task's brief if it is in its service's list.
     pub(super) fn refresh_brief(&mut self, t: TaskId) {
         let x = self.world.task(t);
-        if let Owner::Service(sid) = x.owner {
-            let st = &mut self.services[sid.0 as usize];
-            if let Some(pos) = st.tasks.iter().position(|&y| y == t) {
-                st.briefs[pos] = TaskBrief::of(x);
-            }
+        if let Owner::Service(sid) = x.owner
+            && let Some(pos) = self.service_pos(sid, t)
+        {
+            self.services[sid.0 as usize].briefs[pos] = TaskBrief::of(self.world.task(t));
         }
     }
 
@@ -99,6 +134,25 @@ impl<'a> Sim<'a> {
                 )
             });
             assert_eq!((st.n_keep, st.n_healthy), recount, "service task counts");
+            let mut zones = vec![0u32; st.stopping_zones.len()];
+            for &t in &st.stopping {
+                if let Some(z) = self.world.task(t).zone {
+                    zones[z.0 as usize] += 1;
+                }
+            }
+            assert_eq!(zones, st.stopping_zones, "stopping tasks per zone");
+            let held: Vec<_> = st
+                .stopping
+                .iter()
+                .map(|&t| {
+                    let x = self.world.task(t);
+                    (x.instance, x.cpu, x.mem)
+                })
+                .collect();
+            assert_eq!(held, st.stopping_held, "stopping tasks' holdings");
+            for (i, &t) in st.tasks.iter().enumerate() {
+                assert_eq!(self.world.task(t).service_pos as usize, i, "service_pos");
+            }
             for &t in &st.stopping {
                 let x = self.world.task(t);
                 assert!(
@@ -161,6 +215,12 @@ impl<'a> Sim<'a> {
     pub(super) fn enter(&mut self, t: TaskId, state: TaskState) -> u64 {
         let now = self.queue.now();
         let old = self.world.task(t).state;
+        // RUNNING and leaving it count on the instance (below): request its lines first.
+        if matches!(state, TaskState::Running | TaskState::Deactivating)
+            && let Some(i) = self.world.task(t).instance
+        {
+            crate::engine::prefetch(&self.world.instance(i).running_count);
+        }
         if old != state {
             self.count_state(t, Some(old), Some(state));
             if self.explain.is_some() {
@@ -327,12 +387,12 @@ impl<'a> Sim<'a> {
     }
 
     /// Ask a task to stop (desired status STOPPED) with a stop code; the service, if any, replaces it.
-    pub fn stop_task(&mut self, t: TaskId, code: StopCode, reason: String) {
+    pub fn stop_task(&mut self, t: TaskId, code: StopCode, reason: Cow<'static, str>) {
         self.stop_task_with(t, code, reason, false);
     }
 
     /// Stop a task at once, skipping the orderly states (its host died, its zone went down).
-    pub fn stop_task_now(&mut self, t: TaskId, code: StopCode, reason: String) {
+    pub fn stop_task_now(&mut self, t: TaskId, code: StopCode, reason: Cow<'static, str>) {
         let task = self.world.task(t);
         if !task.stop_requested {
             self.stop_task_with(t, code, reason, true);
@@ -345,7 +405,7 @@ impl<'a> Sim<'a> {
         &mut self,
         t: TaskId,
         code: StopCode,
-        reason: String,
+        reason: Cow<'static, str>,
         immediate: bool,
     ) {
         let now = self.queue.now();
@@ -353,13 +413,14 @@ impl<'a> Sim<'a> {
         if task.stop_requested {
             return;
         }
-        let (state, owner, awaiting, provider, deployment, awaiting_launch) = (
+        let (state, owner, awaiting, provider, deployment, awaiting_launch, zone) = (
             task.state,
             task.owner,
             task.awaiting_capacity,
             task.provider,
             task.deployment,
             task.awaiting_launch,
+            task.zone,
         );
         {
             let task = self.world.task_mut(t);
@@ -373,11 +434,15 @@ impl<'a> Sim<'a> {
         }
         self.leave_load_balancer(t, immediate);
         if let Owner::Service(sid) = owner {
-            let st = &mut self.services[sid.0 as usize];
-            if let Some(pos) = st.tasks.iter().position(|&x| x == t) {
-                st.tasks.swap_remove(pos);
-                st.briefs.swap_remove(pos);
+            if self.leave_service(sid, t) {
+                let x = self.world.task(t);
+                let held = (x.instance, x.cpu, x.mem);
+                let st = &mut self.services[sid.0 as usize];
                 st.stopping.push(t);
+                st.stopping_held.push(held);
+                if let Some(z) = zone {
+                    st.stopping_zones[z.0 as usize] += 1;
+                }
                 self.count_task(t, -1);
             }
             let st = &mut self.services[sid.0 as usize];
@@ -432,15 +497,25 @@ impl<'a> Sim<'a> {
     pub(super) fn finalize(&mut self, t: TaskId) {
         let now = self.queue.now();
         let spec = self.spec;
+        // The release below reads the task's instance: request its lines now, to arrive while the
+        // bookkeeping before it runs.
+        if let Some(i) = self.world.task(t).instance {
+            crate::engine::prefetch(self.world.instance(i));
+        }
         if matches!(self.world.task(t).owner, Owner::Batch(_)) {
             self.batch.last_job_end_ms = self.batch.last_job_end_ms.max(now);
         }
         self.settle_task(t, now);
         self.count_state(t, Some(TaskState::Stopped), None);
         if let Owner::Service(sid) = self.world.task(t).owner {
-            let stopping = &mut self.services[sid.0 as usize].stopping;
-            if let Some(pos) = stopping.iter().position(|&x| x == t) {
-                stopping.swap_remove(pos);
+            let zone = self.world.task(t).zone;
+            let st = &mut self.services[sid.0 as usize];
+            if let Some(pos) = st.stopping.iter().position(|&x| x == t) {
+                st.stopping.swap_remove(pos);
+                st.stopping_held.swap_remove(pos);
+                if let Some(z) = zone {
+                    st.stopping_zones[z.0 as usize] -= 1;
+                }
             }
         }
         let task = self.world.task_mut(t);

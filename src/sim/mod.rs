@@ -102,6 +102,12 @@ struct ServiceState {
     /// Tasks that left `tasks` with their stop requested and are not yet STOPPED: they still hold their
     /// zone count and resources, which scale-in counts as released (`scale_in`).
     stopping: Vec<TaskId>,
+    /// `stopping`'s tasks per zone (those with a zone), kept as the list changes: scale-in counts them
+    /// as released without reading each stopping task.
+    stopping_zones: Vec<u32>,
+    /// Per `stopping` task (same order): its instance, CPU units and MiB, which a general scale-in
+    /// pass counts as released on that instance, read here rather than from the scattered tasks.
+    stopping_held: Vec<(Option<InstanceId>, u32, u32)>,
     /// Active tasks per provider (base/weight accounting).
     provider_counts: Vec<u32>,
     running: u32,
@@ -146,6 +152,8 @@ impl ServiceState {
             tasks: Vec::new(),
             briefs: Vec::new(),
             stopping: Vec::new(),
+            stopping_zones: vec![0; spec.zones.len()],
+            stopping_held: Vec::new(),
             n_keep: 0,
             n_healthy: 0,
             provider_counts: vec![0; spec.providers.len()],
@@ -291,6 +299,8 @@ pub struct Sim<'a> {
     message_queues: Vec<Option<queue::QueueRt>>,
     /// Some service has a queue (tasks entering or leaving RUNNING advance it).
     has_queues: bool,
+    /// The scale-in candidate lists' buffers, kept between batches (see `scale_in`).
+    scale_in_spare: (Vec<TaskId>, Vec<TaskBrief>),
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -480,6 +490,7 @@ impl<'a> Sim<'a> {
             burst: burst::BurstRt::new(spec),
             has_queues: !message_queues.is_empty(),
             message_queues,
+            scale_in_spare: Default::default(),
         };
         if sim.burst.is_some() {
             sim.sink.burst_columns();

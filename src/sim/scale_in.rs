@@ -27,10 +27,15 @@ struct Released {
 }
 
 impl Released {
-    /// Nothing released yet: the group's zone counts as the world has them.
-    fn new(zone_counts: &[u32], track: bool) -> Released {
+    /// The group's zone counts less `stopping` per zone; instance shares are added by
+    /// [`Self::add_held`].
+    fn less(zone_counts: &[u32], stopping: &[u32], track: bool) -> Released {
         Released {
-            zone_left: zone_counts.iter().map(|&n| n as i64).collect(),
+            zone_left: zone_counts
+                .iter()
+                .zip(stopping)
+                .map(|(&n, &s)| n as i64 - s as i64)
+                .collect(),
             inst: HashMap::new(),
             track,
         }
@@ -41,12 +46,17 @@ impl Released {
         if let Some(z) = t.zone {
             self.zone_left[z.0 as usize] -= 1;
         }
+        self.add_held(t.instance, t.cpu, t.mem);
+    }
+
+    /// Count a released task's share of instance `i` (if placed on one): CPU units, MiB, one task.
+    fn add_held(&mut self, i: Option<InstanceId>, cpu: u32, mem: u32) {
         if self.track
-            && let Some(i) = t.instance
+            && let Some(i) = i
         {
             let e = self.inst.entry(i).or_default();
-            e.0 += t.cpu;
-            e.1 += t.mem;
+            e.0 += cpu;
+            e.1 += mem;
             e.2 += 1;
         }
     }
@@ -120,9 +130,15 @@ impl Sim<'_> {
         // run it behind the fast one); whether the fast one applies does not change during a batch.
         let track = cfg!(debug_assertions) || !self.briefs_suffice(sid, fargate);
         let group = self.services[sid.0 as usize].group;
-        let mut rel = Released::new(&self.world.group_zone_counts[group.0 as usize], track);
-        for &t in &self.services[sid.0 as usize].stopping {
-            rel.add(self.world.task(t));
+        // The service keeps its stopping tasks' counts per zone and what each holds on its instance,
+        // so this reads none of those tasks.
+        let st = &self.services[sid.0 as usize];
+        let zone_counts = &self.world.group_zone_counts[group.0 as usize];
+        let mut rel = Released::less(zone_counts, &st.stopping_zones, track);
+        if track {
+            for &(i, cpu, mem) in &st.stopping_held {
+                rel.add_held(i, cpu, mem);
+            }
         }
         let mut victims = Vec::with_capacity(n);
         while victims.len() < n && !pool.tasks.is_empty() {
@@ -132,13 +148,20 @@ impl Sim<'_> {
             pool.remove(i);
             victims.push(t);
         }
+        self.scale_in_spare = (pool.tasks, pool.briefs);
         victims
     }
 
     /// The service's tasks as candidates, with the attribute values its `spread(attribute)` strategies
     /// read.
-    fn scale_in_pool(&self, sid: ServiceId) -> Pool {
+    fn scale_in_pool(&mut self, sid: ServiceId) -> Pool {
+        // The candidate lists reuse the last batch's buffers (a scale-in allocates nothing for them).
+        let (mut tasks, mut briefs) = std::mem::take(&mut self.scale_in_spare);
         let st = &self.services[sid.0 as usize];
+        tasks.clear();
+        tasks.extend_from_slice(&st.tasks);
+        briefs.clear();
+        briefs.extend_from_slice(&st.briefs);
         let mut attrs = Vec::new();
         for (k, s) in st.strategies.iter().enumerate() {
             let Strategy::Spread(SpreadField::Attribute(name)) = s else {
@@ -172,8 +195,8 @@ impl Sim<'_> {
             attrs.push(a);
         }
         Pool {
-            tasks: st.tasks.clone(),
-            briefs: st.briefs.clone(),
+            tasks,
+            briefs,
             attrs,
         }
     }

@@ -88,7 +88,7 @@ impl<'a> Sim<'a> {
             stopped_ms: task.stopped_at,
             last_status: task.state.as_str(),
             stop_code: task.stop_code.map_or("", |c| c.as_str()),
-            stopped_reason: task.stop_reason.clone(),
+            stopped_reason: task.stop_reason.to_string(),
         };
         self.sink.task(rec);
     }
