@@ -193,8 +193,8 @@ pub struct Decision {
     /// Scale-out (true) or scale-in.
     pub out: bool,
     /// Why, with the policy's figures (its sentence in Application Auto Scaling's terms is its
-    /// `Display`); `None` when the policy, asked again once the decision's cooldowns are set, proposes
-    /// nothing (a step policy's scale-in: its own cooldown has just started).
+    /// `Display`), asked of the deciding policy before the decision's cooldowns are set; `None` only if
+    /// it then proposed nothing (not expected: it just proposed this).
     pub reason: Option<Reason>,
     /// The policy that decided (its index among the service's policies).
     pub policy: usize,
@@ -470,6 +470,9 @@ impl ServiceScaler {
             let (n, i) = inn.expect("some policy proposed a scale-in");
             let target = n.max(self.min).min(self.max);
             if target < desired {
+                // The reason before the cooldowns start: asked after, a step policy in its own new
+                // cooldown proposes nothing and the event would say "()" instead of why.
+                let reason = self.propose(i, now, running).1;
                 self.scale_in_cooldown_until = now + self.cooldown_in();
                 for (p, st) in self.policies.iter().zip(&mut self.state) {
                     if let Policy::StepScaling { cooldown_ms, .. } = p {
@@ -479,7 +482,7 @@ impl ServiceScaler {
                 return Some(Decision {
                     desired: target,
                     out: false,
-                    reason: self.propose(i, now, running).1,
+                    reason,
                     policy: i,
                 });
             }
@@ -1055,6 +1058,14 @@ mod tests {
         let mut s = ServiceScaler::new(0, 10, vec![out, inn], 0.1);
         let d = s.on_datapoint(60_000, |_| Some(10.0), 4, 4, false).unwrap();
         assert_eq!((d.desired, d.out), (3, false));
+        // The scale-in says why, although the step policy's 300 s cooldown starts with it (the reason
+        // was once asked after that start, and the event read "()"): 10 ≤ 30 breaches, −1 from 4 → 3.
+        let why = d.reason.expect("a reason").to_string();
+        assert!(
+            why.contains("1 of 1 datapoints breach 30 (last 10.00)"),
+            "{why}"
+        );
+        assert!(why.ends_with("-1 from 4 → 3"), "{why}");
     }
 
     /// Scheduled actions move the count into the new range; max is respected.
