@@ -572,3 +572,82 @@ times = ["10m"]
         launches[0].message
     );
 }
+
+/// Every lifecycle state of zero length and half of all starts failing: a task can fail and stop
+/// within the call that launches it. It must have joined its service (the task list, the capacity
+/// provider's count for the strategy's base and weight) before that stop, or the stop finds a task
+/// the service never listed (the debug build's invariant panics; a release build once let the
+/// provider's count wrap below zero). Both kinds of capacity: EC2 through an ASG provider, Fargate
+/// through FARGATE and FARGATE_SPOT with a base.
+#[test]
+fn a_task_that_fails_the_instant_it_launches_has_joined_its_service() {
+    for seed in 1..=6 {
+        let toml = format!(
+            r#"name = "zero"
+duration = "30m"
+seed = {seed}
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "0s"
+stop = "0s"
+[timings.fargate]
+provisioning = "0s"
+pull = "0s"
+start = "0s"
+stop = "0s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 2
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[task_definitions]]
+family = "worker"
+requires_compatibilities = ["FARGATE"]
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
+[[services]]
+name = "worker"
+task_definition = "worker"
+desired_count = 8
+capacity_provider_strategy = [
+  {{ capacity_provider = "FARGATE", base = 2, weight = 1 }},
+  {{ capacity_provider = "FARGATE_SPOT", weight = 3 }},
+]
+[[faults]]
+type = "start_failure"
+service = "web"
+probability = 0.5
+[[faults]]
+type = "start_failure"
+service = "worker"
+probability = 0.5
+"#
+        );
+        let (_, sink) = run(&toml);
+        for service in ["web", "worker"] {
+            let failed = sink
+                .tasks
+                .iter()
+                .filter(|t| t.service == service && t.stop_code == "TaskFailedToStart")
+                .count();
+            // P(no failure among the first 6 launches) = 0.5^6 ≈ 1.6 %; the throttle still lets
+            // several launches through in 30 minutes, so every seed sees failures.
+            assert!(failed > 0, "seed {seed}: {service} had no start failure");
+            // Never more tasks alive than desired: the failed ones left the service's list.
+            let live = alive(&sink, service).len();
+            let desired = if service == "web" { 6 } else { 8 };
+            assert!(live <= desired, "seed {seed}: {service} {live} > {desired}");
+        }
+    }
+}

@@ -249,13 +249,22 @@ impl<'a> Sim<'a> {
             None,
         );
         self.services[sid.0 as usize].strategies = strategies;
-        let t = r?;
-        self.join_service(sid, t);
-        let st = &mut self.services[sid.0 as usize];
-        if let Some(p) = provider {
-            st.provider_counts[p.0 as usize] += 1;
+        r
+    }
+
+    /// A service's new task joins the service's list and its provider's count before its lifecycle
+    /// starts (`launch_task`): with zero-length states it can fail to start and stop before
+    /// `launch_task` returns, and a stop must find it there (it once joined after, a stopped task
+    /// was listed and the provider's count went below zero).
+    fn join_owner(&mut self, id: TaskId) {
+        let t = self.world.task(id);
+        if let Owner::Service(sid) = t.owner {
+            let provider = t.provider;
+            self.join_service(sid, id);
+            if let Some(p) = provider {
+                self.services[sid.0 as usize].provider_counts[p.0 as usize] += 1;
+            }
         }
-        Ok(t)
     }
 
     /// Create one task and place it (or queue it for capacity). Err: nothing was created.
@@ -331,6 +340,7 @@ impl<'a> Sim<'a> {
             let id = self.create_task(task);
             self.world.fargate_zone_count(group, zone, true);
             self.count_state(id, None, Some(TaskState::Provisioning));
+            self.join_owner(id);
             self.launch_fargate(id); // now, or when the account's bucket has a token (§8.1)
             return Ok(id);
         }
@@ -358,6 +368,7 @@ impl<'a> Sim<'a> {
                 let id = self.create_task(task);
                 self.allocate(id, inst);
                 self.count_state(id, None, Some(TaskState::Provisioning));
+                self.join_owner(id);
                 self.run_from(id, TaskState::Provisioning);
                 Ok(id)
             }
@@ -378,6 +389,7 @@ impl<'a> Sim<'a> {
                     self.waiting_total += 1;
                     self.stats.unplaced_now += 1;
                     self.count_state(id, None, Some(TaskState::Provisioning));
+                    self.join_owner(id);
                     let timeout = spec
                         .scheduler
                         .provisioning_timeout
