@@ -8,6 +8,11 @@ fn events<'a>(sink: &'a MemorySink, kind: &str) -> Vec<&'a ecsim::metrics::Logge
     sink.events.iter().filter(|e| e.kind == kind).collect()
 }
 
+/// The events of one code (`rebalancing`, `steady_state`, …).
+fn coded<'a>(sink: &'a MemorySink, code: &str) -> Vec<&'a ecsim::metrics::LoggedEvent> {
+    sink.events.iter().filter(|e| e.code == code).collect()
+}
+
 /// Tasks RUNNING (started, not yet stopping) at `t_ms`.
 fn running_at(tasks: &[TaskRecord], service: &str, t_ms: u64) -> usize {
     tasks
@@ -350,6 +355,121 @@ duration = "30m"
         sink.tasks
             .iter()
             .any(|t| t.availability_zone == "b" && t.created_ms >= 2_400_000)
+    );
+}
+
+/// AZ rebalancing (§2.1, DG `service-rebalancing`) moves exactly the imbalance, into a zone that can take
+/// it, and only from a steady state. The outage of `az_outage.toml`'s shape: 9 tasks of 512 CPU units on
+/// six m5.large (2 per zone), zone b lost from 1 h to 1 h 45 m, its 3 tasks replaced in a and c (4/0/5 or
+/// 5/0/4 after the outage: tasks per zone differ by 5). When b returns, the group launches instances there
+/// (replacing two in a and c, `launch_latency` later), and until one registers b can take nothing:
+/// rebalancing then would start replacements that land back in a or c, and stop the tasks they replaced
+/// (it once did: 11 tasks started by rebalancing for an imbalance of 3). Balanced is 3/3/3, so
+/// ⌊(5 − 0) / 2⌋ + ⌊(4 − 0) / 2⌋ … the pass moves one task at a time from the fullest zone to the
+/// emptiest until max − min ≤ 1: from 5/0/4 → 4/1/4 → 3/2/4 → 3/3/3, three tasks, all started in b.
+#[test]
+fn az_rebalancing_moves_the_imbalance_once_into_a_zone_that_can_take_it() {
+    let toml = r#"name = "az-rebalance"
+duration = "3h"
+seed = 42
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[capacity_providers]]
+name = "web"
+instance_type = "m5.large"
+max_size = 9
+desired_size = 6
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 9
+launch_type = "EC2"
+availability_zone_rebalancing = "ENABLED"
+[[faults]]
+type = "az_outage"
+zone = "b"
+at = "1h"
+duration = "45m"
+"#;
+    let (_, sink) = run(toml);
+    let back_ms = 6_300_000;
+    let rebalancing: Vec<_> = coded(&sink, "rebalancing");
+    assert!(!rebalancing.is_empty(), "b is refilled by rebalancing");
+    // The first instance registered in b after it returns.
+    let registered_in_b = sink
+        .events
+        .iter()
+        .filter(|e| e.code == "instance_registered" || e.message.contains("registered with"))
+        .filter(|e| e.time_ms >= back_ms && e.message.contains(", b)"))
+        .map(|e| e.time_ms)
+        .min()
+        .expect("an instance registers in b after the outage");
+    assert!(
+        rebalancing.iter().all(|e| e.time_ms >= registered_in_b),
+        "no rebalancing before b can take a task: {rebalancing:?}"
+    );
+    let started_after: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.service == "web" && t.created_ms >= back_ms)
+        .collect();
+    assert_eq!(started_after.len(), 3, "the imbalance of 3, moved once");
+    assert!(started_after.iter().all(|t| t.availability_zone == "b"));
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 3), ("b".into(), 3), ("c".into(), 3)]
+    );
+}
+
+/// A service still launching is not rebalanced (ECS watches a service from its steady state on, DG
+/// `service-rebalancing`): 12 tasks on a managed-scaling group that starts empty, its instances
+/// registering one zone at a time, so the placed tasks are uneven for minutes. Without the gate the
+/// tasks placed first were replaced while the rest still waited for instances.
+#[test]
+fn az_rebalancing_waits_for_a_steady_state() {
+    let toml = r#"name = "az-rebalance-launch"
+duration = "1h"
+seed = 5
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+min_size = 0
+max_size = 12
+desired_size = 0
+managed_scaling = { target_capacity = 100 }
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 12
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+availability_zone_rebalancing = "ENABLED"
+"#;
+    let (_, sink) = run(toml);
+    let steady = coded(&sink, "steady_state")
+        .first()
+        .map(|e| e.time_ms)
+        .expect("the service reaches a steady state");
+    let early: Vec<_> = coded(&sink, "rebalancing")
+        .into_iter()
+        .filter(|e| e.time_ms < steady)
+        .collect();
+    assert!(early.is_empty(), "rebalanced while launching: {early:?}");
+    // Every task started is one of the 12 or a rebalancing move after the steady state.
+    let before: usize = sink.tasks.iter().filter(|t| t.created_ms < steady).count();
+    assert_eq!(
+        before, 12,
+        "no task replaced while the service was launching"
     );
 }
 

@@ -497,18 +497,54 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// After a zone returns, services with AZ rebalancing (§2.1) replace tasks from their fullest zone
+    /// Can service `s` start a task in zone `z` now: an active instance of its capacity there (EC2:
+    /// its strategy's Auto Scaling groups, or any with `launch_type = "EC2"`), or `z` among its
+    /// subnets' zones for its Fargate capacity.
+    fn can_start_in(&self, s: &crate::spec::ServiceSpec, z: ZoneId) -> bool {
+        let spec = self.spec;
+        let asg_has = |p: ProviderId| !self.world.zone_index(p, z).members.is_empty();
+        match &s.launch {
+            Launch::Fargate => s.zones.contains(&z),
+            Launch::Ec2 => (0..spec.providers.len())
+                .map(|p| ProviderId(p as u16))
+                .any(|p| matches!(spec.provider(p).kind, ProviderKind::Asg(_)) && asg_has(p)),
+            Launch::Strategy(items) => {
+                items
+                    .iter()
+                    .any(|it| match spec.provider(it.provider).kind {
+                        ProviderKind::Asg(_) => asg_has(it.provider),
+                        ProviderKind::Fargate { .. } => s.zones.contains(&z),
+                    })
+            }
+        }
+    }
+
+    /// Services with AZ rebalancing (§2.1), once in a steady state, replace tasks from their fullest zone
     /// until no zone has more than one task above another; the replacement goes to the emptiest zone.
     pub(super) fn rebalance_zones(&mut self) {
         let spec = self.spec;
         for (i, s) in spec.services.iter().enumerate() {
-            if !s.az_rebalancing || s.scheduling != SchedulingStrategy::Replica {
+            // ECS watches a service for imbalance only once it has reached a steady state (DG
+            // `service-rebalancing`, §2.1): a service still launching (tasks waiting for instances
+            // that arrive a zone at a time) is not rebalanced, or it would replace tasks it is still
+            // placing.
+            if !s.az_rebalancing
+                || s.scheduling != SchedulingStrategy::Replica
+                || !self.services[i].steady
+            {
                 continue;
             }
             let sid = ServiceId(i as u32);
+            // Zones the service can start a task in now: up, and holding an active instance of its
+            // capacity (EC2) or among its subnets' zones (Fargate). A zone without either takes no
+            // replacement, so counting it would stop tasks to start their replacements where they
+            // were (a zone back from an outage before its Auto Scaling group's new instances register).
             let zones: Vec<usize> = (0..spec.zones.len())
-                .filter(|&z| !self.faults.zone_down[z])
+                .filter(|&z| !self.faults.zone_down[z] && self.can_start_in(s, ZoneId(z as u8)))
                 .collect();
+            if zones.len() < 2 {
+                continue;
+            }
             // Tasks already being replaced do not count where they are.
             let mut counts: Vec<u32> = vec![0; zones.len()];
             for &t in &self.services[i].tasks {
