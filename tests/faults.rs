@@ -473,6 +473,45 @@ availability_zone_rebalancing = "ENABLED"
     );
 }
 
+/// A zone the service cannot use is not a zone to balance into: a memberOf constraint keeps the tasks in
+/// zones a and b of three, so 2/2/0 is balanced for it. Counting c, rebalancing marked a task every
+/// minute and its replacement, placeable only in a or b, replaced it where it was (60 rebalancing events
+/// an hour in `member-of-distinct.toml` with rebalancing on).
+#[test]
+fn az_rebalancing_ignores_zones_the_service_cannot_use() {
+    let toml = r#"name = "az-rebalance-member-of"
+duration = "1h"
+seed = 1
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 6
+desired_size = 6
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+launch_type = "EC2"
+availability_zone_rebalancing = "ENABLED"
+placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.availability-zone in [a, b]" }]
+"#;
+    let (_, sink) = run(toml);
+    assert!(coded(&sink, "steady_state").len() == 1, "steady once");
+    assert!(coded(&sink, "rebalancing").is_empty());
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 2), ("b".into(), 2)]
+    );
+    assert_eq!(sink.tasks.len(), 4, "no task replaced");
+}
+
 /// Availability under crashes: 20 tasks, each crashing after an exponential time with mean 1 h (MTBF);
 /// a crashed task stops at once and its replacement runs 10 s later (start 10 s; no throttle after
 /// RUNNING, §2.2). Analytic availability = MTBF / (MTBF + 10 s) = 3600 / 3610 = 0.997230. Over 7 days

@@ -4,6 +4,7 @@
 //! sampled directly (no periodic checks).
 
 use super::*;
+use crate::ecs::placement;
 use crate::spec::FaultSpec;
 
 /// Fault injection's state: one random stream per fault (never shared between faults), the start-failure
@@ -497,28 +498,72 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Can service `s` start a task in zone `z` now: an active instance of its capacity there (EC2:
-    /// its strategy's Auto Scaling groups, or any with `launch_type = "EC2"`), or `z` among its
-    /// subnets' zones for its Fargate capacity.
-    fn can_start_in(&self, s: &crate::spec::ServiceSpec, z: ZoneId) -> bool {
+    /// Service `i`'s tasks per zone of `zones` (in that order), less those already being replaced.
+    fn zone_counts(&self, i: usize, zones: &[usize]) -> Vec<u32> {
+        let mut counts: Vec<u32> = vec![0; zones.len()];
+        for &t in &self.services[i].tasks {
+            let x = self.world.task(t);
+            if let Some(z) = x.zone
+                && !x.replace
+                && let Some(k) = zones.iter().position(|&q| q == z.0 as usize)
+            {
+                counts[k] += 1;
+            }
+        }
+        counts
+    }
+
+    /// Can service `sid` start a task in zone `z` now: among its subnets' zones for its Fargate
+    /// capacity, or an active instance there of its Auto Scaling groups (its strategy's, or any with
+    /// `launch_type = "EC2"`) that passes placement for a new task of its primary task definition
+    /// (resources, ports, ENIs, architecture, constraints; §1.1).
+    fn can_start_in(&self, sid: ServiceId, z: ZoneId) -> bool {
         let spec = self.spec;
-        let asg_has = |p: ProviderId| !self.world.zone_index(p, z).members.is_empty();
+        let s = &spec.services[sid.0 as usize];
+        let def = self.primary_task_def(sid);
+        let td = spec.task_def(def);
+        let fits = |p: ProviderId| {
+            let req = placement::Request {
+                cpu: td.cpu_units,
+                mem: td.memory_mib,
+                ports: &self.def_ports[def.0 as usize],
+                eni: td.uses_eni(),
+                arch: td.arch,
+                group: self.services[sid.0 as usize].group,
+                constraints: &s.placement_constraints,
+                strategies: &[],
+                scope: placement::Scope::Provider(p),
+            };
+            self.world
+                .zone_index(p, z)
+                .members
+                .iter()
+                .any(|&m| placement::check(&self.world, self.world.instance(m), &req).is_none())
+        };
+        let asg = |p: ProviderId| matches!(spec.provider(p).kind, ProviderKind::Asg(_));
         match &s.launch {
             Launch::Fargate => s.zones.contains(&z),
             Launch::Ec2 => (0..spec.providers.len())
                 .map(|p| ProviderId(p as u16))
-                .any(|p| matches!(spec.provider(p).kind, ProviderKind::Asg(_)) && asg_has(p)),
-            Launch::Strategy(items) => {
-                items
-                    .iter()
-                    .any(|it| match spec.provider(it.provider).kind {
-                        ProviderKind::Asg(_) => asg_has(it.provider),
-                        ProviderKind::Fargate { .. } => s.zones.contains(&z),
-                    })
-            }
+                .any(|p| asg(p) && fits(p)),
+            Launch::Strategy(items) => items.iter().any(|it| {
+                if asg(it.provider) {
+                    fits(it.provider)
+                } else {
+                    s.zones.contains(&z)
+                }
+            }),
         }
     }
+}
 
+/// No zone holds more than one task above another.
+fn balanced(counts: &[u32]) -> bool {
+    let (lo, hi) = (counts.iter().min(), counts.iter().max());
+    lo.zip(hi).is_none_or(|(lo, hi)| *hi <= lo + 1)
+}
+
+impl Sim<'_> {
     /// Services with AZ rebalancing (§2.1), once in a steady state, replace tasks from their fullest zone
     /// until no zone has more than one task above another; the replacement goes to the emptiest zone.
     pub(super) fn rebalance_zones(&mut self) {
@@ -535,27 +580,27 @@ impl<'a> Sim<'a> {
                 continue;
             }
             let sid = ServiceId(i as u32);
-            // Zones the service can start a task in now: up, and holding an active instance of its
-            // capacity (EC2) or among its subnets' zones (Fargate). A zone without either takes no
-            // replacement, so counting it would stop tasks to start their replacements where they
-            // were (a zone back from an outage before its Auto Scaling group's new instances register).
-            let zones: Vec<usize> = (0..spec.zones.len())
-                .filter(|&z| !self.faults.zone_down[z] && self.can_start_in(s, ZoneId(z as u8)))
+            let up: Vec<usize> = (0..spec.zones.len())
+                .filter(|&z| !self.faults.zone_down[z])
+                .collect();
+            // Balanced over the zones that are up is balanced over any of them (a subset's max is no
+            // higher, its min no lower): the usual case reads no instance.
+            if balanced(&self.zone_counts(i, &up)) {
+                continue;
+            }
+            // Zones the service can start a task in now: an instance of its capacity there that a new
+            // task of the service fits (EC2), or among its subnets' zones (Fargate). A zone that can
+            // take no replacement is not counted: a replacement placed in another zone, and the task
+            // it replaced stopped, moves nothing (a zone back from an outage before its Auto Scaling
+            // group's new instances register, a zone a memberOf constraint excludes, a full zone).
+            let zones: Vec<usize> = up
+                .into_iter()
+                .filter(|&z| self.can_start_in(sid, ZoneId(z as u8)))
                 .collect();
             if zones.len() < 2 {
                 continue;
             }
-            // Tasks already being replaced do not count where they are.
-            let mut counts: Vec<u32> = vec![0; zones.len()];
-            for &t in &self.services[i].tasks {
-                let x = self.world.task(t);
-                if let Some(z) = x.zone
-                    && !x.replace
-                    && let Some(k) = zones.iter().position(|&q| q == z.0 as usize)
-                {
-                    counts[k] += 1;
-                }
-            }
+            let mut counts = self.zone_counts(i, &zones);
             let mut marked = 0;
             loop {
                 let (imax, &cmax) = counts
