@@ -443,3 +443,60 @@ fn examples_do_not_warn_when_validated_unless_that_is_their_point() {
         "{warned:?}"
     );
 }
+
+/// A zone outage with a REPLICA service that leaves `availability_zone_rebalancing` unset: ecsim runs it
+/// DISABLED, ECS would create it ENABLED (since 30 June 2025; binpack services excepted, §2.1), so the
+/// run says so, at the service's line. Not for a binpack service, nor once the key is set either way,
+/// nor without an outage.
+#[test]
+fn an_outage_with_rebalancing_left_unset_warns() {
+    let services = r#"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+launch_type = "EC2"
+REBALANCING
+[[services]]
+name = "packed"
+task_definition = "web"
+desired_count = 2
+launch_type = "EC2"
+placement_strategy = [{ type = "binpack", field = "memory" }]
+"#;
+    let outage = "[[faults]]\ntype = \"az_outage\"\nzone = \"us-east-1b\"\nat = \"10m\"\nduration = \"20m\"\n";
+    let unset = format!("{HEAD}{}{outage}", services.replace("REBALANCING", ""));
+    let c = case(&unset, &[]);
+    assert_eq!(codes(&c), vec!["az-rebalancing-default"]);
+    assert_eq!(c.warnings[0]["service"], "web");
+    // HEAD is 5 lines (a blank first), the capacity provider and task definition 10: `[[services]]` of
+    // web is line 16.
+    assert_eq!(c.warnings[0]["line"], 16);
+    assert!(
+        c.validate
+            .contains("s.toml:16: service web: availability_zone_rebalancing is not set")
+    );
+    assert!(c.run.contains("[az-rebalancing-default]"));
+    for set in ["ENABLED", "DISABLED"] {
+        let chosen = services.replace(
+            "REBALANCING",
+            &format!("availability_zone_rebalancing = \"{set}\""),
+        );
+        let c = case(&format!("{HEAD}{chosen}{outage}"), &[]);
+        assert!(codes(&c).is_empty(), "{set}: {:?}", codes(&c));
+    }
+    let c = case(
+        &format!("{HEAD}{}", services.replace("REBALANCING", "")),
+        &[],
+    );
+    assert!(codes(&c).is_empty(), "no outage: {:?}", codes(&c));
+}
