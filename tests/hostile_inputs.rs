@@ -289,6 +289,31 @@ fn dev_zero_as_a_trace_is_refused_at_line_one() {
     );
 }
 
+/// The quota holds for task definitions written in the scenario too, not only for AWS JSON files: 11
+/// inline containers were accepted (§8: 10 per task definition, not adjustable).
+#[test]
+fn an_inline_task_definition_has_at_most_10_containers() {
+    let containers = |n: usize| {
+        (0..n)
+            .map(|i| format!("{{ name = \"c{i}\", cpu = 10, memory = 64 }}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = |n: usize| {
+        format!(
+            "name = \"j\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"us-east-1a\"]\n[[task_definitions]]\nfamily = \"f\"\ncontainers = [{}]\n",
+            containers(n)
+        )
+    };
+    scenario::load_str(&text(10), "s.toml", Path::new(".")).expect("10 containers are allowed");
+    let e = errors(&text(11));
+    assert!(
+        e.contains("s.toml:7:")
+            && e.contains("field `task_definitions[0].containers`: 11 containers: a task definition has at most 10"),
+        "{e}"
+    );
+}
+
 /// 100,000 containers ran for 60 s and 1.35 GiB; ECS allows 10 per task definition (§8).
 #[test]
 fn task_definition_json_is_bounded() {
