@@ -187,6 +187,62 @@ launch_type = "EC2"
     assert_eq!(s.batch.unwrap().placed, 1);
 }
 
+/// A batch job that names a task definition takes its placement constraints too, as a RunTask call with
+/// that task definition does (§1.1): they were dropped, so a job of a task definition bound to
+/// `stack == db` instances ran anywhere.
+#[test]
+fn a_batch_job_keeps_its_task_definition_s_constraints() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.csv"),
+        "t,cpu,mem,dur\n0,256,256,60\n10,256,256,60\n",
+    )
+    .unwrap();
+    let toml = r#"name = "c"
+duration = "10m"
+[cluster]
+availability_zones = ["a"]
+[[capacity_providers]]
+name = "app"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+[[capacity_providers]]
+name = "db"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+attributes = { stack = "db" }
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+placement_constraints = [{ type = "memberOf", expression = "attribute:stack == db" }]
+[[batch_jobs]]
+name = "j"
+file = "jobs.csv"
+format = "csv"
+arrival_column = "t"
+cpu_column = "cpu"
+memory_column = "mem"
+duration_column = "dur"
+task_definition = "t"
+launch_type = "EC2"
+"#;
+    let spec = ecsim::scenario::load_str(toml, "c.toml", dir.path()).unwrap();
+    let mut sink = ecsim::metrics::MemorySink::default();
+    let s = ecsim::sim::Sim::new(&spec, &mut sink)
+        .with_invariant_checks(true)
+        .run();
+    assert_eq!(s.batch.unwrap().placed, 2);
+    let instances: Vec<&str> = sink.tasks.iter().map(|t| t.instance.as_str()).collect();
+    assert_eq!(
+        instances,
+        ["i-00000003", "i-00000003"],
+        "only the db group's instance (the third registered) has stack = db"
+    );
+}
+
 /// A broken trace row is a load error naming the trace file, its line and column, with exit code 2.
 #[test]
 fn broken_traces_are_reported_with_file_and_line() {
