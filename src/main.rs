@@ -709,7 +709,16 @@ fn parquet(paths: &[PathBuf], quiet: bool) -> ExitCode {
     };
     for f in files {
         let dest = f.with_extension("parquet");
-        match convert(&f, &dest) {
+        // A run's folder lists the copy in its manifest: the next run into it replaces it (docs/outputs.md).
+        let converted = convert(&f, &dest).and_then(|c| {
+            ecsim::output::folder::add_to_manifest(&f, &dest)
+                .map(|()| c)
+                .map_err(|source| ecsim::output::parquet::ParquetError::Write {
+                    path: dest.clone(),
+                    source,
+                })
+        });
+        match converted {
             Ok(c) if !quiet => say!(
                 "wrote {} ({} rows, {} columns, {} bytes)",
                 dest.display(),

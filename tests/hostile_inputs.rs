@@ -289,6 +289,63 @@ fn dev_zero_as_a_trace_is_refused_at_line_one() {
     );
 }
 
+/// §1.1: at most 10 placement constraints per task, the task definition's counted, for a service and for a
+/// RunTask call (a `[[run_tasks]]` entry or a scheduled task) alike: a RunTask call with 11 was accepted.
+#[test]
+fn a_task_has_at_most_10_placement_constraints_in_a_service_or_a_run_task() {
+    let base = "name = \"c\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"us-east-1a\"]\n[[capacity_providers]]\nname = \"cp\"\ninstance_type = \"m5.large\"\nmax_size = 1\ndesired_size = 1\n[[task_definitions]]\nfamily = \"t\"\ncpu = 256\nmemory = 256\nplacement_constraints = [{ type = \"memberOf\", expression = \"attribute:ecs.os-type == linux\" }]\n";
+    let list = |n: usize| {
+        vec![r#"{ type = "memberOf", expression = "attribute:ecs.cpu-architecture != arm64" }"#; n]
+            .join(", ")
+    };
+    for (table, extra) in [
+        ("services", "name = \"s\"\ndesired_count = 1\n"),
+        ("run_tasks", "at = \"1m\"\n"),
+        ("scheduled_tasks", "schedule = \"rate(10 minutes)\"\n"),
+    ] {
+        let text = |n: usize| {
+            format!(
+                "{base}[[{table}]]\n{extra}task_definition = \"t\"\nplacement_constraints = [{}]\n",
+                list(n)
+            )
+        };
+        scenario::load_str(&text(9), "s.toml", Path::new("."))
+            .unwrap_or_else(|e| panic!("{table}: 9 + the task definition's 1 are allowed: {e}"));
+        let e = errors(&text(10));
+        assert!(
+            e.contains(&format!(
+                "field `{table}[0].placement_constraints`: at most 10 constraints per task"
+            )),
+            "{table}: {e}"
+        );
+    }
+}
+
+/// The quota holds for task definitions written in the scenario too, not only for AWS JSON files: 11
+/// inline containers were accepted (§8: 10 per task definition, not adjustable).
+#[test]
+fn an_inline_task_definition_has_at_most_10_containers() {
+    let containers = |n: usize| {
+        (0..n)
+            .map(|i| format!("{{ name = \"c{i}\", cpu = 10, memory = 64 }}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let text = |n: usize| {
+        format!(
+            "name = \"j\"\nduration = \"1h\"\n[cluster]\navailability_zones = [\"us-east-1a\"]\n[[task_definitions]]\nfamily = \"f\"\ncontainers = [{}]\n",
+            containers(n)
+        )
+    };
+    scenario::load_str(&text(10), "s.toml", Path::new(".")).expect("10 containers are allowed");
+    let e = errors(&text(11));
+    assert!(
+        e.contains("s.toml:7:")
+            && e.contains("field `task_definitions[0].containers`: 11 containers: a task definition has at most 10"),
+        "{e}"
+    );
+}
+
 /// 100,000 containers ran for 60 s and 1.35 GiB; ECS allows 10 per task definition (§8).
 #[test]
 fn task_definition_json_is_bounded() {

@@ -82,3 +82,53 @@ fn a_missing_path_or_a_broken_csv_exits_2_and_names_the_file() {
     assert!(stderr(&o).contains("bad.csv"), "{}", stderr(&o));
     assert!(!dir.path().join("bad.parquet").exists());
 }
+
+/// docs/outputs.md: `--out` may name a folder an earlier run wrote. After `ecsim parquet` has added its
+/// copies to a run's folder, the folder is still ecsim's: the next run into it replaces it (the copies of
+/// the old run's CSV files go with them) instead of refusing it as holding files ecsim did not write. A
+/// comparison's variant folders likewise.
+#[test]
+fn a_run_folder_with_parquet_copies_is_still_replaced_by_the_next_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let run = |args: &[&str]| {
+        let o = ecsim(args, &repo());
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+    };
+    let out_s = out.to_str().unwrap();
+    run(&["run", "scenarios/quickstart.toml", "--out", out_s, "-q"]);
+    run(&["parquet", out_s, "-q"]);
+    assert!(out.join("timeseries.parquet").is_file());
+    let manifest = std::fs::read_to_string(out.join(".ecsim-manifest")).unwrap();
+    assert!(
+        manifest.lines().any(|l| l == "events.parquet"),
+        "{manifest}"
+    );
+    run(&["run", "scenarios/quickstart.toml", "--out", out_s, "-q"]);
+    assert!(out.join("summary.json").is_file());
+    assert!(
+        !out.join("timeseries.parquet").exists(),
+        "the old run's copies are replaced with it"
+    );
+
+    let cmp = dir.path().join("cmp");
+    let cmp_s = cmp.to_str().unwrap();
+    run(&[
+        "compare",
+        "scenarios/nasa-ec2-autoscaling.toml",
+        "--out",
+        cmp_s,
+    ]);
+    run(&["parquet", cmp.join("fargate").to_str().unwrap(), "-q"]);
+    let manifest = std::fs::read_to_string(cmp.join(".ecsim-manifest")).unwrap();
+    assert!(
+        manifest.lines().any(|l| l == "fargate/tasks.parquet"),
+        "{manifest}"
+    );
+    run(&[
+        "compare",
+        "scenarios/nasa-ec2-autoscaling.toml",
+        "--out",
+        cmp_s,
+    ]);
+}

@@ -113,6 +113,136 @@ run_duration = "1m"
     assert_eq!(created, vec![8, 32, 56, 80, 104]);
 }
 
+/// `memberOf(task:group == service:web)` places a scheduled task (and a batch job) on the instance that holds
+/// the service's task (§1.4), as it does a `[[run_tasks]]` call: the world tracked task groups only when a
+/// service or a RunTask entry asked for them, so a scheduled task's or a batch job's constraint saw no
+/// group anywhere and never placed ("MemberOf placement constraint unsatisfied" at every firing).
+#[test]
+fn a_scheduled_task_or_a_batch_job_can_be_placed_by_task_group() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.csv"),
+        "t,cpu,mem,dur\n300,256,256,60\n",
+    )
+    .unwrap();
+    let constraint = r#"placement_constraints = [{ type = "memberOf", expression = "task:group == service:web" }]"#;
+    let toml = format!(
+        r#"name = "g"
+duration = "30m"
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 1
+[[scheduled_tasks]]
+schedule = "cron(5 * * * ? *)"
+task_definition = "t"
+run_duration = "1m"
+{constraint}
+[[batch_jobs]]
+name = "j"
+file = "jobs.csv"
+format = "csv"
+arrival_column = "t"
+cpu_column = "cpu"
+memory_column = "mem"
+duration_column = "dur"
+launch_type = "EC2"
+{constraint}
+"#
+    );
+    let spec = ecsim::scenario::load_str(&toml, "g.toml", dir.path()).unwrap();
+    let mut sink = ecsim::metrics::MemorySink::default();
+    let s = ecsim::sim::Sim::new(&spec, &mut sink)
+        .with_invariant_checks(true)
+        .run();
+    let web: Vec<&str> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.service == "web")
+        .map(|t| t.instance.as_str())
+        .collect();
+    assert_eq!(web.len(), 1);
+    let others: Vec<(&str, &str)> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.service.is_empty())
+        .map(|t| (t.group.as_str(), t.instance.as_str()))
+        .collect();
+    assert_eq!(
+        others,
+        vec![("family:t", web[0]), ("batch:j", web[0])],
+        "the scheduled task at 5 min and the job at 300 s, both beside web's task"
+    );
+    assert_eq!(s.batch.unwrap().placed, 1);
+}
+
+/// A batch job that names a task definition takes its placement constraints too, as a RunTask call with
+/// that task definition does (§1.1): they were dropped, so a job of a task definition bound to
+/// `stack == db` instances ran anywhere.
+#[test]
+fn a_batch_job_keeps_its_task_definition_s_constraints() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("jobs.csv"),
+        "t,cpu,mem,dur\n0,256,256,60\n10,256,256,60\n",
+    )
+    .unwrap();
+    let toml = r#"name = "c"
+duration = "10m"
+[cluster]
+availability_zones = ["a"]
+[[capacity_providers]]
+name = "app"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+[[capacity_providers]]
+name = "db"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+attributes = { stack = "db" }
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = 256
+placement_constraints = [{ type = "memberOf", expression = "attribute:stack == db" }]
+[[batch_jobs]]
+name = "j"
+file = "jobs.csv"
+format = "csv"
+arrival_column = "t"
+cpu_column = "cpu"
+memory_column = "mem"
+duration_column = "dur"
+task_definition = "t"
+launch_type = "EC2"
+"#;
+    let spec = ecsim::scenario::load_str(toml, "c.toml", dir.path()).unwrap();
+    let mut sink = ecsim::metrics::MemorySink::default();
+    let s = ecsim::sim::Sim::new(&spec, &mut sink)
+        .with_invariant_checks(true)
+        .run();
+    assert_eq!(s.batch.unwrap().placed, 2);
+    let instances: Vec<&str> = sink.tasks.iter().map(|t| t.instance.as_str()).collect();
+    assert_eq!(
+        instances,
+        ["i-00000003", "i-00000003"],
+        "only the db group's instance (the third registered) has stack = db"
+    );
+}
+
 /// A broken trace row is a load error naming the trace file, its line and column, with exit code 2.
 #[test]
 fn broken_traces_are_reported_with_file_and_line() {

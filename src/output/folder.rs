@@ -273,6 +273,44 @@ fn classify(dir: &Path, kind: Kind) -> io::Result<(Vec<String>, Vec<String>)> {
     Ok((owned, foreign))
 }
 
+/// Add `written`, a file ecsim wrote beside `beside` after the folder was finished (`ecsim parquet`'s
+/// `timeseries.parquet` beside `timeseries.csv`), to the manifest of the run or comparison folder that
+/// lists `beside`, so that a later run into that folder replaces it instead of refusing the folder as
+/// holding a file ecsim did not write. Nothing to do when no folder above `beside` lists it (a sweep's
+/// folder, or CSV files of the user's own).
+pub fn add_to_manifest(beside: &Path, written: &Path) -> io::Result<()> {
+    let (beside, written) = (beside.canonicalize()?, written.canonicalize()?);
+    let rel = |dir: &Path, p: &Path| -> Option<String> {
+        let r = p.strip_prefix(dir).ok()?;
+        let parts: Vec<String> = r
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        Some(parts.join("/"))
+    };
+    for dir in beside.ancestors().skip(1).take(MAX_DEPTH) {
+        let Some(mut listed) = read_manifest(dir) else {
+            continue;
+        };
+        let (Some(b), Some(w)) = (rel(dir, &beside), rel(dir, &written)) else {
+            return Ok(());
+        };
+        if !listed.contains(&b) {
+            return Ok(());
+        }
+        if listed.insert(w) {
+            let mut text = format!("{HEADER}\n");
+            for e in &listed {
+                text.push_str(e);
+                text.push('\n');
+            }
+            write_atomic(&dir.join(MANIFEST), text.as_bytes())?;
+        }
+        return Ok(());
+    }
+    Ok(())
+}
+
 /// The entries a manifest lists, if `dir` has one.
 fn read_manifest(dir: &Path) -> Option<std::collections::BTreeSet<String>> {
     let text = fs::read_to_string(dir.join(MANIFEST)).ok()?;

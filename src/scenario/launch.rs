@@ -127,6 +127,7 @@ impl<'s> Ctx<'s> {
             );
         }
         constraints.extend(td.constraints.iter().cloned());
+        self.check_constraint_count(constraints.len(), item, prefix);
         let group = r.group.unwrap_or_else(|| format!("family:{}", td.family));
         if group.starts_with("service:") {
             self.at(
@@ -146,6 +147,19 @@ impl<'s> Ctx<'s> {
             placement_constraints: constraints,
             run_duration: r.run_duration.map(|d| d.0),
         })
+    }
+
+    /// §1.1: at most 10 placement constraints per task, counting the task definition's (CreateService and
+    /// RunTask alike).
+    pub(super) fn check_constraint_count(&mut self, n: usize, item: &Item, prefix: &str) {
+        if n > 10 {
+            self.at(
+                item,
+                prefix,
+                "placement_constraints",
+                "at most 10 constraints per task, counting the task definition's (§1.1)",
+            );
+        }
     }
 
     pub(super) fn check_compat(

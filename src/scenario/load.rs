@@ -818,6 +818,10 @@ impl<'s> Ctx<'s> {
                 TaskDefId((defs.len() - 1) as u16)
             }
         };
+        // Each job is a RunTask call: the task definition's constraints apply with the job's (§1.1).
+        let mut constraints = constraints;
+        constraints.extend(defs[task_def.0 as usize].constraints.iter().cloned());
+        self.check_constraint_count(constraints.len(), item, prefix);
         let time_scale = r.time_scale.unwrap_or(1.0);
         if !(time_scale > 0.0 && time_scale.is_finite()) {
             self.at(

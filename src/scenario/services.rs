@@ -109,14 +109,7 @@ impl<'s> Ctx<'s> {
             self.at(item, prefix, "placement_strategy", "placement strategies and constraints are not supported on Fargate (§1.1); Fargate balances tasks over availability zones");
         }
         constraints.extend(td.constraints.iter().cloned());
-        if constraints.len() > 10 {
-            self.at(
-                item,
-                prefix,
-                "placement_constraints",
-                "at most 10 constraints per task, counting the task definition's (§1.1)",
-            );
-        }
+        self.check_constraint_count(constraints.len(), item, prefix);
         let zones_s = self.zone_ids(zones, &r.availability_zones, item, prefix);
         let load = match &r.load {
             Some(l) => self.load(l, item, prefix, run.duration_ms.unwrap_or(0)),

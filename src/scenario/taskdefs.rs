@@ -112,6 +112,18 @@ impl<'s> Ctx<'s> {
         let mut ports = Vec::new();
         let mut stop_timeout_ms = 30 * MS_PER_S;
         let mut any_stop = false;
+        if r.containers.len() > super::taskdef_json::MAX_CONTAINERS {
+            self.at(
+                item,
+                prefix,
+                "containers",
+                format!(
+                    "{} containers: a task definition has at most {} (the ECS quota \"Containers per task definition\", §8)",
+                    r.containers.len(),
+                    super::taskdef_json::MAX_CONTAINERS
+                ),
+            );
+        }
         for (i, c) in r.containers.iter().enumerate() {
             let cp = format!("containers.{i}");
             if let (Some(m), Some(res)) = (c.memory, c.memory_reservation)

@@ -360,6 +360,12 @@ impl<'a> Sim<'a> {
             .iter()
             .flat_map(|s| s.placement_constraints.iter())
             .chain(spec.run_tasks.iter().flat_map(|r| r.placement_constraints.iter()))
+            .chain(
+                spec.scheduled_tasks
+                    .iter()
+                    .flat_map(|s| s.run.placement_constraints.iter()),
+            )
+            .chain(spec.batch_jobs.iter().flat_map(|b| b.placement_constraints.iter()))
             .any(|c| matches!(c, Constraint::MemberOf { source, .. } if source.contains("task:group")));
         let services: Vec<ServiceState> = spec
             .services
