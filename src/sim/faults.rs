@@ -501,14 +501,19 @@ impl<'a> Sim<'a> {
     /// until no zone has more than one task above another; the replacement goes to the emptiest zone.
     pub(super) fn rebalance_zones(&mut self) {
         let spec = self.spec;
+        let zones: Vec<usize> = (0..spec.zones.len())
+            .filter(|&z| !self.faults.zone_down[z])
+            .collect();
+        if zones.is_empty() {
+            // Every zone is down (outages of all of them overlap): nowhere to move tasks to. Called at
+            // each metric tick and instance registration, not only when a zone returns.
+            return;
+        }
         for (i, s) in spec.services.iter().enumerate() {
             if !s.az_rebalancing || s.scheduling != SchedulingStrategy::Replica {
                 continue;
             }
             let sid = ServiceId(i as u32);
-            let zones: Vec<usize> = (0..spec.zones.len())
-                .filter(|&z| !self.faults.zone_down[z])
-                .collect();
             // Tasks already being replaced do not count where they are.
             let mut counts: Vec<u32> = vec![0; zones.len()];
             for &t in &self.services[i].tasks {
