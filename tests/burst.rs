@@ -321,3 +321,40 @@ fn binary_rejects_credit_specification_on_m5() {
         "{err}"
     );
 }
+
+/// A burstable instance lost with a RUNNING task (an instance failure; an AZ outage or a Spot reclaim
+/// stop tasks the same way): the task goes from RUNNING straight to STOPPED, skipping DEACTIVATING,
+/// and must still leave the instance's CPU-credit sums (and its RUNNING count). It once left only
+/// through DEACTIVATING: the dead instance kept the task's 2048 units and the debug build's invariant
+/// check panicked.
+#[test]
+fn a_lost_burstable_instance_s_running_task_leaves_its_credit_sums() {
+    let toml = one_task("t3.medium", "", "1h", r#"{ type = "constant", rate = 90 }"#)
+        .replace("max_size = 1", "max_size = 2")
+        + r#"[[faults]]
+type = "instance_failure"
+capacity_provider = "cp"
+times = ["30m"]
+"#;
+    let (s, sink) = run(&toml);
+    assert_eq!(s.instance_failures, 1);
+    let lost: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stop_code == "InfrastructureHealth")
+        .collect();
+    assert_eq!(lost.len(), 1, "{lost:?}");
+    assert_eq!(lost[0].stopped_ms, Some(30 * MIN));
+    // Its replacement runs on the replacement instance and spends credits there.
+    assert!(
+        sink.tasks
+            .iter()
+            .any(|t| t.started_ms.is_some_and(|m| m > 30 * MIN))
+    );
+    assert!(
+        row(&sink, "capacity_provider", HOUR)
+            .cpu_credit_usage
+            .unwrap()
+            > 0.0
+    );
+}

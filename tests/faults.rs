@@ -810,3 +810,55 @@ probability = 0.5
         }
     }
 }
+
+/// Outages of every zone at once (allowed: each `az_outage` names one zone): while all are down, a
+/// service with AZ rebalancing has no zone to move tasks to. Rebalancing is looked at every metric
+/// tick and when an instance registers, not only when a zone returns; with every zone down it once
+/// asked for the fullest of no zones and panicked. The outage covers the ticks of minutes 11–14.
+#[test]
+fn every_zone_down_at_once_leaves_nothing_to_rebalance() {
+    let toml = r#"name = "all-down"
+duration = "30m"
+seed = 1
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "0s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 2
+launch_latency = "60s"
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+launch_type = "EC2"
+availability_zone_rebalancing = "ENABLED"
+[[faults]]
+type = "az_outage"
+zone = "a"
+at = "10m"
+duration = "5m"
+[[faults]]
+type = "az_outage"
+zone = "b"
+at = "10m"
+duration = "5m"
+"#;
+    let (_, sink) = run(toml);
+    // The tasks of both zones stopped with them; the service is whole again at the end.
+    let lost = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stop_code == "InfrastructureHealth")
+        .count();
+    assert_eq!(lost, 4);
+    assert!(alive(&sink, "web").len() >= 4);
+}

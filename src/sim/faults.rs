@@ -568,6 +568,14 @@ impl Sim<'_> {
     /// until no zone has more than one task above another; the replacement goes to the emptiest zone.
     pub(super) fn rebalance_zones(&mut self) {
         let spec = self.spec;
+        let up: Vec<usize> = (0..spec.zones.len())
+            .filter(|&z| !self.faults.zone_down[z])
+            .collect();
+        if up.is_empty() {
+            // Every zone is down (outages of all of them overlap): nowhere to move tasks to. Called at
+            // each metric tick and instance registration, not only when a zone returns.
+            return;
+        }
         for (i, s) in spec.services.iter().enumerate() {
             // ECS watches a service for imbalance only once it has reached a steady state (DG
             // `service-rebalancing`, §2.1): a service still launching (tasks waiting for instances
@@ -580,9 +588,6 @@ impl Sim<'_> {
                 continue;
             }
             let sid = ServiceId(i as u32);
-            let up: Vec<usize> = (0..spec.zones.len())
-                .filter(|&z| !self.faults.zone_down[z])
-                .collect();
             // Balanced over the zones that are up is balanced over any of them (a subset's max is no
             // higher, its min no lower): the usual case reads no instance.
             if balanced(&self.zone_counts(i, &up)) {
@@ -594,7 +599,8 @@ impl Sim<'_> {
             // it replaced stopped, moves nothing (a zone back from an outage before its Auto Scaling
             // group's new instances register, a zone a memberOf constraint excludes, a full zone).
             let zones: Vec<usize> = up
-                .into_iter()
+                .iter()
+                .copied()
                 .filter(|&z| self.can_start_in(sid, ZoneId(z as u8)))
                 .collect();
             if zones.len() < 2 {

@@ -238,6 +238,17 @@ impl<'a> Sim<'a> {
                 self.queue_consumer_change(t, state == TaskState::Running);
             }
         }
+        // Leaving RUNNING on an instance, to DEACTIVATING or (its host or zone lost, `stop_task_now`)
+        // straight to STOPPED: the instance's RUNNING count and CPU-credit sums drop now.
+        if old == TaskState::Running
+            && state != TaskState::Running
+            && let Some(i) = self.world.task(t).instance
+        {
+            self.world.instances[i.0 as usize].running_count -= 1;
+            if self.burst.is_some() {
+                self.burst_running(t, i, false);
+            }
+        }
         let tm = self.timings(t);
         let spec = self.spec;
         match state {
@@ -322,20 +333,10 @@ impl<'a> Sim<'a> {
                 }
                 STAY
             }
-            TaskState::Deactivating => {
-                if let Some(i) = self.world.task(t).instance
-                    && old == TaskState::Running
-                {
-                    self.world.instances[i.0 as usize].running_count -= 1;
-                    if self.burst.is_some() {
-                        self.burst_running(t, i, false);
-                    }
-                }
-                match self.task_traffic[t.0 as usize].deactivate_ms.take() {
-                    Some(d) => d,
-                    None => tm.deactivating.sample(&mut self.rng_timing),
-                }
-            }
+            TaskState::Deactivating => match self.task_traffic[t.0 as usize].deactivate_ms.take() {
+                Some(d) => d,
+                None => tm.deactivating.sample(&mut self.rng_timing),
+            },
             TaskState::Stopping => {
                 let task = self.world.task(t);
                 let cap = spec.task_def(task.def).stop_timeout_ms;
