@@ -234,7 +234,12 @@ impl<'a> Sim<'a> {
     /// Launch one instance in the zone with the fewest (an Auto Scaling group balances its zones).
     /// Launch one instance of `p`'s group in its least-populated zone that is up; the launch is an event
     /// with its `cause` (managed scaling, a replacement), so no instance appears unexplained.
-    pub(super) fn launch_instance(&mut self, p: ProviderId, cause: impl FnOnce() -> String) {
+    /// Returns whether it launched (false: every zone of the group is down).
+    pub(super) fn launch_instance(
+        &mut self,
+        p: ProviderId,
+        cause: impl FnOnce() -> String,
+    ) -> bool {
         let spec = self.spec;
         let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
             unreachable!()
@@ -251,7 +256,7 @@ impl<'a> Sim<'a> {
                 )
             })
         else {
-            return; // every zone of the group is down
+            return false; // every zone of the group is down
         };
         let c = &mut self.cas[p.0 as usize];
         c.launching += 1;
@@ -274,6 +279,27 @@ impl<'a> Sim<'a> {
                 launched_at: now,
             },
         );
+        true
+    }
+
+    /// A replacement instance for group `p`: launched now, or owed until one of its zones returns.
+    pub(super) fn replace_instance(&mut self, p: ProviderId, cause: impl FnOnce() -> String) {
+        if !self.launch_instance(p, cause) {
+            self.cas[p.0 as usize].owed += 1;
+        }
+    }
+
+    /// A zone returned: each group launches the replacements it owes (those whose zones are still all
+    /// down stay owed).
+    pub(super) fn launch_owed(&mut self) {
+        for pi in 0..self.cas.len() {
+            let owed = std::mem::take(&mut self.cas[pi].owed);
+            for _ in 0..owed {
+                self.replace_instance(ProviderId(pi as u16), || {
+                    "replacing an instance lost while every zone of the group was down".to_string()
+                });
+            }
+        }
     }
 
     /// Scale in by `k` instances: with managed termination protection only instances without non-daemon

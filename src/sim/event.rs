@@ -228,7 +228,16 @@ impl<'a> Sim<'a> {
                 let c = &mut self.cas[provider.0 as usize];
                 c.launching -= 1;
                 c.launching_per_zone[zone.0 as usize] -= 1;
-                self.register_instance(provider, zone, launched_at);
+                if self.faults.zone_down[zone.0 as usize] {
+                    // Its zone went down while it launched: it is lost with the zone, as the
+                    // instances already there were, and the group launches another where it can.
+                    let name = &self.spec.zones[zone.0 as usize];
+                    self.replace_instance(provider, || {
+                        format!("replacing an instance lost while launching in {name}")
+                    });
+                } else {
+                    self.register_instance(provider, zone, launched_at);
+                }
             }
             Event::TargetHealthy(TaskRef { task, generation }) => {
                 let t = self.world.task(task);

@@ -270,6 +270,7 @@ impl<'a> Sim<'a> {
                         },
                         false,
                     );
+                    self.launch_owed();
                     self.rebalance_groups(*zone);
                     self.rebalance_zones();
                 }
@@ -323,7 +324,7 @@ impl<'a> Sim<'a> {
             );
         }
         self.maybe_terminate(id);
-        self.launch_instance(p, || format!("replacing {name}, which {what}"));
+        self.replace_instance(p, || format!("replacing {name}, which {what}"));
     }
 
     /// EC2 Spot: the 2-minute notice (§6.4). With Spot draining on, the instance drains at once (service
@@ -373,7 +374,7 @@ impl<'a> Sim<'a> {
         let instance = self.ec2_serial(id);
         self.emit(None, What::SpotReclaimed { instance }, false);
         self.maybe_terminate(id);
-        self.launch_instance(p, || format!("replacing Spot instance {name}, reclaimed"));
+        self.replace_instance(p, || format!("replacing Spot instance {name}, reclaimed"));
     }
 
     /// Draining (§6.5): PENDING service tasks stop at once; RUNNING service tasks are marked for

@@ -63,6 +63,9 @@ use crate::traffic::runtime::{RateMemo, ServiceTraffic, ShapeCache, TaskTraffic}
 struct CasState {
     launching: u32,
     launching_per_zone: Vec<u32>,
+    /// Replacements the group could not launch because every zone it launches into was down; they
+    /// are launched when one of its zones returns (an Auto Scaling group keeps its desired capacity).
+    owed: u32,
     warm_until: SimTime,
     low_streak: u32,
     last_cpr: Option<f64>,
