@@ -464,7 +464,20 @@ impl<'a> Sim<'a> {
             let fair = total / up.len() as u32;
             let have = count(self, zone);
             for _ in have..fair {
-                // Launch in the returned zone, then drain one from the fullest other zone.
+                // Launch in the returned zone and drain one from the fullest other zone; with no
+                // active instance there to move (its instances are still launching), nothing is
+                // moved: launching one here anyway left the group above its size for good.
+                let Some(&from) = up.iter().filter(|&&z| z != zone).max_by_key(|&&z| {
+                    (
+                        self.world.zone_index(p, z).members.len(),
+                        std::cmp::Reverse(z.0),
+                    )
+                }) else {
+                    break;
+                };
+                let Some(&victim) = self.world.zone_index(p, from).members.last() else {
+                    break;
+                };
                 let c = &mut self.cas[pi];
                 c.launching += 1;
                 c.launching_per_zone[zone.0 as usize] += 1;
@@ -478,17 +491,6 @@ impl<'a> Sim<'a> {
                         launched_at: now,
                     },
                 );
-                let Some(&from) = up.iter().filter(|&&z| z != zone).max_by_key(|&&z| {
-                    (
-                        self.world.zone_index(p, z).members.len(),
-                        std::cmp::Reverse(z.0),
-                    )
-                }) else {
-                    break;
-                };
-                let Some(&victim) = self.world.zone_index(p, from).members.last() else {
-                    break;
-                };
                 let what = What::AsgRebalancing {
                     provider: p,
                     instance: self.ec2_serial(victim),
