@@ -131,12 +131,7 @@ impl Staged {
     pub fn commit(mut self) -> Result<(), Error> {
         let temp = self.temp.take().expect("committed once");
         let listing = walk(temp.path()).map_err(io_err(&self.dest))?;
-        let mut text = format!("{HEADER}\n");
-        for e in &listing {
-            text.push_str(e);
-            text.push('\n');
-        }
-        write_atomic(&temp.path().join(MANIFEST), text.as_bytes()).map_err(io_err(&self.dest))?;
+        write_manifest(temp.path(), &listing).map_err(io_err(&self.dest))?;
         let exists = fs::symlink_metadata(&self.dest).is_ok();
         if !exists {
             let path = temp.keep();
@@ -299,16 +294,21 @@ pub fn add_to_manifest(beside: &Path, written: &Path) -> io::Result<()> {
             return Ok(());
         }
         if listed.insert(w) {
-            let mut text = format!("{HEADER}\n");
-            for e in &listed {
-                text.push_str(e);
-                text.push('\n');
-            }
-            write_atomic(&dir.join(MANIFEST), text.as_bytes())?;
+            write_manifest(dir, &listed)?;
         }
         return Ok(());
     }
     Ok(())
+}
+
+/// Write `dir`'s manifest: the header, then each entry on its own line.
+fn write_manifest<'e>(dir: &Path, entries: impl IntoIterator<Item = &'e String>) -> io::Result<()> {
+    let mut text = format!("{HEADER}\n");
+    for e in entries {
+        text.push_str(e);
+        text.push('\n');
+    }
+    write_atomic(&dir.join(MANIFEST), text.as_bytes())
 }
 
 /// The entries a manifest lists, if `dir` has one.

@@ -231,7 +231,6 @@ impl<'a> Sim<'a> {
         self.queue.push_after(MS_PER_MIN, Event::CasTick);
     }
 
-    /// Launch one instance in the zone with the fewest (an Auto Scaling group balances its zones).
     /// Launch one instance of `p`'s group in its least-populated zone that is up; the launch is an event
     /// with its `cause` (managed scaling, a replacement), so no instance appears unexplained.
     /// Returns whether it launched (false: every zone of the group is down).

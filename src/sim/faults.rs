@@ -517,8 +517,8 @@ impl<'a> Sim<'a> {
     }
 
     /// Can service `sid` start a task in zone `z` now: among its subnets' zones for its Fargate
-    /// capacity, or an active instance there of its Auto Scaling groups (its strategy's, or any with
-    /// `launch_type = "EC2"`) that passes placement for a new task of its primary task definition
+    /// capacity, or an active instance there of its Auto Scaling groups
+    /// ([`crate::warnings::providers_of`]) that passes placement for a new task of its primary task definition
     /// (resources, ports, ENIs, architecture, constraints; §1.1).
     fn can_start_in(&self, sid: ServiceId, z: ZoneId) -> bool {
         let spec = self.spec;
@@ -543,20 +543,13 @@ impl<'a> Sim<'a> {
                 .iter()
                 .any(|&m| placement::check(&self.world, self.world.instance(m), &req).is_none())
         };
-        let asg = |p: ProviderId| matches!(spec.provider(p).kind, ProviderKind::Asg(_));
-        match &s.launch {
-            Launch::Fargate => s.zones.contains(&z),
-            Launch::Ec2 => (0..spec.providers.len())
-                .map(|p| ProviderId(p as u16))
-                .any(|p| asg(p) && fits(p)),
-            Launch::Strategy(items) => items.iter().any(|it| {
-                if asg(it.provider) {
-                    fits(it.provider)
-                } else {
-                    s.zones.contains(&z)
-                }
-            }),
-        }
+        // The providers its tasks may be given (a strategy's with a base or a weight, §3.1).
+        crate::warnings::providers_of(spec, &s.launch)
+            .into_iter()
+            .any(|p| match spec.provider(p).kind {
+                ProviderKind::Asg(_) => fits(p),
+                ProviderKind::Fargate { .. } => s.zones.contains(&z),
+            })
     }
 }
 
@@ -593,7 +586,8 @@ impl Sim<'_> {
             let sid = ServiceId(i as u32);
             // Balanced over the zones that are up is balanced over any of them (a subset's max is no
             // higher, its min no lower): the usual case reads no instance.
-            if balanced(&self.zone_counts(i, &up)) {
+            let up_counts = self.zone_counts(i, &up);
+            if balanced(&up_counts) {
                 continue;
             }
             // Zones the service can start a task in now: an instance of its capacity there that a new
@@ -601,15 +595,14 @@ impl Sim<'_> {
             // take no replacement is not counted: a replacement placed in another zone, and the task
             // it replaced stopped, moves nothing (a zone back from an outage before its Auto Scaling
             // group's new instances register, a zone a memberOf constraint excludes, a full zone).
-            let zones: Vec<usize> = up
-                .iter()
-                .copied()
-                .filter(|&z| self.can_start_in(sid, ZoneId(z as u8)))
+            let keep: Vec<usize> = (0..up.len())
+                .filter(|&k| self.can_start_in(sid, ZoneId(up[k] as u8)))
                 .collect();
-            if zones.len() < 2 {
+            if keep.len() < 2 {
                 continue;
             }
-            let mut counts = self.zone_counts(i, &zones);
+            let zones: Vec<usize> = keep.iter().map(|&k| up[k]).collect();
+            let mut counts: Vec<u32> = keep.iter().map(|&k| up_counts[k]).collect();
             let mut marked = 0;
             loop {
                 let (imax, &cmax) = counts
