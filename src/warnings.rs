@@ -27,9 +27,6 @@ pub const UNPLACED_AT_END: &str = "unplaced-at-end";
 /// Rows of a job file were skipped at load (an SWF job with a run time or processor count ≤ 0, an Alibaba
 /// pod without its times or a GPU pod with `cpu_only`).
 pub const BATCH_ROWS_SKIPPED: &str = "batch-rows-skipped";
-/// A REPLICA service left `availability_zone_rebalancing` unset in a scenario with a zone outage: ecsim's
-/// default (DISABLED) is not ECS's for new services (ENABLED since June 2025, §2.1).
-pub const AZ_REBALANCING_DEFAULT: &str = "az-rebalancing-default";
 /// Batch jobs were dropped because no size they may use holds them, or the queue was full.
 pub const BATCH_JOBS_DROPPED: &str = "batch-jobs-dropped";
 

@@ -426,6 +426,142 @@ duration = "45m"
     );
 }
 
+/// AZ rebalancing is ENABLED by default for a new service compatible with it (§2.1: ECS's default for
+/// `CreateService` since 30 June 2025) and off for a binpack service (incompatible: AWS's notice of the
+/// change) or one that sets DISABLED. The outage of the test above: unset, the run is the explicit
+/// ENABLED run's, event for event; its events carry ECS's wording (DG
+/// `service-rebalancing-event-messages-list`): started with the counts before the move (5 and 4 in a
+/// and c in some order, 0 in b: 3 to move), completed with 3/3/3 once the service is steady again.
+#[test]
+fn az_rebalancing_is_enabled_by_default_except_for_binpack() {
+    let base = r#"name = "az-rebalance-default"
+duration = "3h"
+seed = 42
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[capacity_providers]]
+name = "web"
+instance_type = "m5.large"
+max_size = 9
+desired_size = 6
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 9
+launch_type = "EC2"
+KEY
+[[faults]]
+type = "az_outage"
+zone = "b"
+at = "1h"
+duration = "45m"
+"#;
+    let messages = |key: &str| -> Vec<(u64, String)> {
+        let (_, sink) = run(&base.replace("KEY", key));
+        sink.events
+            .iter()
+            .map(|e| (e.time_ms, e.message.clone()))
+            .collect()
+    };
+    let unset = messages("");
+    assert_eq!(
+        unset,
+        messages("availability_zone_rebalancing = \"ENABLED\"")
+    );
+    let started: Vec<_> = unset
+        .iter()
+        .filter(|e| e.1.contains("is not AZ balanced"))
+        .collect();
+    assert_eq!(started.len(), 1, "{started:?}");
+    let m = &started[0].1;
+    assert!(
+        m.starts_with("(service web) is not AZ balanced with ")
+            && m.contains(", 0 tasks in b, and ")
+            && m.ends_with(". AZ Rebalancing in progress (3 tasks to move)."),
+        "{m}"
+    );
+    let completed: Vec<_> = unset
+        .iter()
+        .filter(|e| e.1.contains("is AZ balanced"))
+        .collect();
+    assert_eq!(completed.len(), 1, "{completed:?}");
+    assert_eq!(
+        completed[0].1,
+        "(service web) is AZ balanced with 3 tasks in a, 3 tasks in b, and 3 tasks in c."
+    );
+    assert!(completed[0].0 > started[0].0);
+    for off in [
+        "availability_zone_rebalancing = \"DISABLED\"",
+        "placement_strategy = [{ type = \"binpack\", field = \"memory\" }]",
+    ] {
+        let (_, sink) = run(&base.replace("KEY", off));
+        assert!(coded(&sink, "rebalancing").is_empty(), "{off}");
+        let b = alive(&sink, "web")
+            .iter()
+            .filter(|t| t.availability_zone == "b")
+            .count();
+        assert_eq!(b, 0, "{off}: nothing moves back into b");
+    }
+}
+
+/// A strategy that does not spread over zones first (here a rack attribute, the zones following from
+/// where each rack's instances are) places rebalancing replacements where it likes, not in the emptiest
+/// zone. Left unset, rebalancing is off for such a service (ecsim's reading of "compatible", §2.1).
+/// Set ENABLED, it starts at most once from the same tasks per zone (the loop's cap): 12 tasks on two
+/// racks of two m5.large whose instances sit in zones a and b; before the cap it moved 4 tasks every
+/// minute for the whole run (60 starts in an hour), each replacement landing back in a.
+#[test]
+fn az_rebalancing_does_not_repeat_a_move_that_did_not_land() {
+    let base = r#"name = "rack"
+duration = "1h"
+seed = 2
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+[[capacity_providers]]
+name = "r1"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+attributes = { rack = "r1" }
+[[capacity_providers]]
+name = "r2"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+attributes = { rack = "r2" }
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 12
+launch_type = "EC2"
+placement_strategy = [{ type = "spread", field = "attribute:rack" }]
+KEY
+"#;
+    let (_, sink) = run(&base.replace("KEY", ""));
+    assert!(coded(&sink, "rebalancing").is_empty());
+    let (_, sink) = run(&base.replace("KEY", "availability_zone_rebalancing = \"ENABLED\""));
+    let starts: Vec<&str> = coded(&sink, "rebalancing")
+        .iter()
+        .map(|e| e.message.as_str())
+        .collect();
+    assert!(!starts.is_empty() && starts.len() <= 3, "{starts:?}");
+    let mut distinct = starts.clone();
+    distinct.dedup();
+    assert_eq!(
+        distinct, starts,
+        "never twice in a row from the same counts"
+    );
+    assert_eq!(alive(&sink, "web").len(), 12);
+}
+
 /// A service still launching is not rebalanced (ECS watches a service from its steady state on, DG
 /// `service-rebalancing`): 12 tasks on a managed-scaling group that starts empty, its instances
 /// registering one zone at a time, so the placed tasks are uneven for minutes. Without the gate the

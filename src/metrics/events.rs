@@ -44,8 +44,14 @@ pub enum What {
     UnableToStart,
     /// A task failed its container health checks.
     HealthCheckFailed { task: u64 },
-    /// Tasks marked to move after a zone came back.
-    Rebalancing { tasks: u32 },
+    /// AZ rebalancing started (ECS's `SERVICE_REBALANCING_STARTED`): the service's tasks per zone it
+    /// counts, and how many it moves.
+    Rebalancing {
+        tasks: u32,
+        zones: Vec<(ZoneId, u32)>,
+    },
+    /// AZ rebalancing completed (`SERVICE_REBALANCING_COMPLETED`): the tasks per zone, balanced.
+    Rebalanced { zones: Vec<(ZoneId, u32)> },
     /// `UpdateService` set the desired count.
     DesiredCountSet { to: u32 },
     /// Application Auto Scaling changed the desired count; `metric` and `target` of a target-tracking
@@ -178,7 +184,8 @@ impl EventRecord {
             | UnableToPlace { .. }
             | UnableToStart
             | HealthCheckFailed { .. }
-            | Rebalancing { .. } => "service",
+            | Rebalancing { .. }
+            | Rebalanced { .. } => "service",
             DesiredCountSet { .. } => "scenario",
             Scaling { .. } | ScheduledAction { .. } => "scaling",
             ClusterScaleOut { .. } | ClusterScaleIn { .. } => "cluster_scaling",
@@ -217,6 +224,7 @@ impl EventRecord {
             UnableToStart => "unable_to_start",
             HealthCheckFailed { .. } => "health_check_failed",
             Rebalancing { .. } => "rebalancing",
+            Rebalanced { .. } => "rebalancing_completed",
             DesiredCountSet { .. } => "desired_count_set",
             Scaling { out: true, .. } => "scale_out",
             Scaling { out: false, .. } => "scale_in",
@@ -419,10 +427,21 @@ impl EventRecord {
                 out,
                 "(service {svc}) (task {task}) failed container health checks."
             ),
-            Rebalancing { tasks } => write!(
-                out,
-                "(service {svc}) is rebalancing {tasks} tasks across Availability Zones."
-            ),
+            Rebalancing { tasks, zones } => {
+                write!(out, "(service {svc}) is not AZ balanced with ")?;
+                zone_counts(out, spec, zones)?;
+                let s = if *tasks == 1 { "" } else { "s" };
+                write!(
+                    out,
+                    ". AZ Rebalancing in progress ({tasks} task{s} to move)."
+                )
+            }
+            Rebalanced { zones } => {
+                write!(out, "(service {svc}) is AZ balanced with ")?;
+                zone_counts(out, spec, zones)?;
+                out.push('.');
+                Ok(())
+            }
             DesiredCountSet { to } => write!(
                 out,
                 "(service {svc}) desiredCount set to {to} (UpdateService)."
@@ -648,6 +667,22 @@ fn instance_type(spec: &Spec, p: ProviderId) -> &str {
         crate::spec::ProviderKind::Asg(a) => a.instance_type.name.as_str(),
         crate::spec::ProviderKind::Fargate { .. } => "",
     }
+}
+
+/// "4 tasks in us-east-1a, 2 tasks in us-east-1b, and 3 tasks in us-east-1c" (ECS's AZ rebalancing
+/// events list every zone so, DG `track-service-rebalancing`).
+fn zone_counts(out: &mut String, spec: &Spec, zones: &[(ZoneId, u32)]) -> std::fmt::Result {
+    for (k, (z, n)) in zones.iter().enumerate() {
+        let sep = match k {
+            0 => "",
+            _ if k + 1 == zones.len() && zones.len() == 2 => " and ",
+            _ if k + 1 == zones.len() => ", and ",
+            _ => ", ",
+        };
+        let s = if *n == 1 { "" } else { "s" };
+        write!(out, "{sep}{n} task{s} in {}", spec.zones[z.0 as usize])?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -133,9 +133,18 @@ impl<'s> Ctx<'s> {
         }
     }
 
-    pub(super) fn az_rebalancing(&mut self, v: &Option<String>, item: &Item, prefix: &str) -> bool {
+    /// `availability_zone_rebalancing`, or when unset ECS's default for a new service (§2.1): ENABLED when
+    /// the service is `compatible` (a REPLICA service without a binpack strategy), DISABLED otherwise.
+    pub(super) fn az_rebalancing(
+        &mut self,
+        v: &Option<String>,
+        compatible: bool,
+        item: &Item,
+        prefix: &str,
+    ) -> bool {
         match v.as_deref() {
-            None | Some("DISABLED") => false,
+            None => compatible,
+            Some("DISABLED") => false,
             Some("ENABLED") => true,
             Some(o) => {
                 self.at(

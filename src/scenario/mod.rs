@@ -374,7 +374,6 @@ impl<'s> Ctx<'s> {
             warnings: Vec::new(),
         };
         self.capacity_warnings(&spec, &service_items, &run_task_at, &scheduled_at);
-        self.rebalancing_default_warnings(&spec, &service_items);
         Some(spec)
     }
 }

@@ -142,6 +142,22 @@ impl<'s> Ctx<'s> {
                 "the service starts after the end of the run",
             );
         }
+        // ECS creates a service with AZ rebalancing ENABLED unless it is incompatible (§2.1): binpack
+        // (documented), DAEMON, and — ecsim's reading, unconfirmed — a strategy that does not spread over
+        // zones first, which its replacements follow (a rack spread moved tasks back and forth).
+        let rebalancing_compatible = scheduling == SchedulingStrategy::Replica
+            && !strategies
+                .iter()
+                .any(|s| matches!(s, crate::spec::Strategy::Binpack(_)))
+            && strategies.first().is_none_or(|s| {
+                *s == crate::spec::Strategy::Spread(crate::spec::SpreadField::AvailabilityZone)
+            });
+        let az_rebalancing = self.az_rebalancing(
+            &r.availability_zone_rebalancing,
+            rebalancing_compatible,
+            item,
+            prefix,
+        );
         Some(ServiceSpec {
             name: r.name,
             task_def: def_id,
@@ -162,7 +178,7 @@ impl<'s> Ctx<'s> {
                 scheduling,
             ),
             health_check_grace_period_ms: r.health_check_grace_period.map_or(0, |d| d.0),
-            az_rebalancing: self.az_rebalancing(&r.availability_zone_rebalancing, item, prefix),
+            az_rebalancing,
         })
     }
 

@@ -4,10 +4,9 @@
 
 use super::{Ctx, Item, span_of};
 use crate::engine::span_text;
-use crate::spec::{FaultSpec, SchedulingStrategy, Spec, Strategy};
+use crate::spec::Spec;
 use crate::warnings::{self as w, Subject, Warning};
 use crate::workload::rate::{GapFill, RateSeries};
-use toml::de::DeValue;
 
 impl<'s> Ctx<'s> {
     /// Capacity findings of `spec`, located in the file: `services[i]` is `service_items[i]` (a spec exists
@@ -28,47 +27,6 @@ impl<'s> Ctx<'s> {
             let mut warning = f.warning;
             warning.file = Some(self.file.clone());
             warning.line = offset.map(|o| self.lines.locate(o).0);
-            self.warnings.push(warning);
-        }
-    }
-
-    /// In a scenario with a zone outage, each REPLICA service that leaves `availability_zone_rebalancing`
-    /// unset runs with ecsim's default, DISABLED, while ECS creates new services ENABLED (since 30 June
-    /// 2025, binpack services excepted; §2.1): its tasks stay where the outage left them, which ECS
-    /// would move back. Said, with the service's line, so that the difference is chosen, not missed.
-    pub(super) fn rebalancing_default_warnings(
-        &mut self,
-        spec: &Spec,
-        service_items: &[&Item<'s>],
-    ) {
-        if !spec
-            .faults
-            .iter()
-            .any(|f| matches!(f, FaultSpec::AzOutage { .. }))
-        {
-            return;
-        }
-        for (s, item) in spec.services.iter().zip(service_items) {
-            let set = match item.get_ref() {
-                DeValue::Table(t) => t
-                    .iter()
-                    .any(|(k, _)| k.get_ref() == "availability_zone_rebalancing"),
-                _ => true,
-            };
-            let binpack = s
-                .placement_strategy
-                .iter()
-                .any(|x| matches!(x, Strategy::Binpack(_)));
-            if set || binpack || s.scheduling != SchedulingStrategy::Replica {
-                continue;
-            }
-            let message = format!(
-                "service {}: availability_zone_rebalancing is not set, so it runs DISABLED (ecsim's default), but ECS creates new services with it ENABLED since 30 June 2025 (services using binpack excepted, §2.1): after the zone outage this service's tasks stay where the outage left them, where ECS would move them back; set availability_zone_rebalancing = \"ENABLED\" (or \"DISABLED\") to choose, which silences this",
-                s.name
-            );
-            let mut warning = Warning::new(w::AZ_REBALANCING_DEFAULT, Some(&s.name), message);
-            warning.file = Some(self.file.clone());
-            warning.line = Some(self.lines.locate(span_of(item, "").start).0);
             self.warnings.push(warning);
         }
     }

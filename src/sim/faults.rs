@@ -553,12 +553,6 @@ impl<'a> Sim<'a> {
     }
 }
 
-/// No zone holds more than one task above another.
-fn balanced(counts: &[u32]) -> bool {
-    let (lo, hi) = (counts.iter().min(), counts.iter().max());
-    lo.zip(hi).is_none_or(|(lo, hi)| *hi <= lo + 1)
-}
-
 impl Sim<'_> {
     /// Services with AZ rebalancing (§2.1), once in a steady state, replace tasks from their fullest zone
     /// until no zone has more than one task above another; the replacement goes to the emptiest zone.
@@ -583,54 +577,103 @@ impl Sim<'_> {
             {
                 continue;
             }
-            let sid = ServiceId(i as u32);
-            // Balanced over the zones that are up is balanced over any of them (a subset's max is no
-            // higher, its min no lower): the usual case reads no instance.
-            let up_counts = self.zone_counts(i, &up);
-            if balanced(&up_counts) {
+            // The per-zone counts are kept as tasks come and go (`zone_n`): a fleet's check reads
+            // no task. Balanced over the zones that are up is balanced over any of them (a subset's
+            // max is no higher, its min no lower): the usual case reads no instance either.
+            let st = &self.services[i];
+            debug_assert_eq!(
+                up.iter().map(|&z| st.zone_n[z]).collect::<Vec<_>>(),
+                self.zone_counts(i, &up),
+                "zone_n"
+            );
+            let (lo, hi) = up.iter().fold((u32::MAX, 0), |(lo, hi), &z| {
+                (lo.min(st.zone_n[z]), hi.max(st.zone_n[z]))
+            });
+            if hi <= lo + 1 {
+                self.rebalancing_done(i, &up);
                 continue;
             }
-            // Zones the service can start a task in now: an instance of its capacity there that a new
-            // task of the service fits (EC2), or among its subnets' zones (Fargate). A zone that can
-            // take no replacement is not counted: a replacement placed in another zone, and the task
-            // it replaced stopped, moves nothing (a zone back from an outage before its Auto Scaling
-            // group's new instances register, a zone a memberOf constraint excludes, a full zone).
-            let keep: Vec<usize> = (0..up.len())
-                .filter(|&k| self.can_start_in(sid, ZoneId(up[k] as u8)))
-                .collect();
-            if keep.len() < 2 {
-                continue;
+            self.rebalance_service(ServiceId(i as u32), &up);
+        }
+    }
+
+    /// Service `i` is balanced over `zones`: a rebalancing in progress has completed (its event).
+    fn rebalancing_done(&mut self, i: usize, zones: &[usize]) {
+        self.services[i].rebalanced_from.clear();
+        if std::mem::take(&mut self.services[i].rebalancing) {
+            let zones = self.zone_list(i, zones);
+            self.emit(Some(ServiceId(i as u32)), What::Rebalanced { zones }, false);
+        }
+    }
+
+    /// Service `i`'s counted tasks in each of `zones`, for an event.
+    fn zone_list(&self, i: usize, zones: &[usize]) -> Vec<(ZoneId, u32)> {
+        zones
+            .iter()
+            .map(|&z| (ZoneId(z as u8), self.services[i].zone_n[z]))
+            .collect()
+    }
+
+    /// Service `sid`, steady and not balanced over the `up` zones: mark tasks of its fullest zone for
+    /// replacement until no zone it can start a task in has more than one task above another.
+    fn rebalance_service(&mut self, sid: ServiceId, up: &[usize]) {
+        let i = sid.0 as usize;
+        // Zones the service can start a task in now: an instance of its capacity there that a new
+        // task of the service fits (EC2), or among its subnets' zones (Fargate). A zone that can
+        // take no replacement is not counted: a replacement placed in another zone, and the task
+        // it replaced stopped, moves nothing (a zone back from an outage before its Auto Scaling
+        // group's new instances register, a zone a memberOf constraint excludes, a full zone).
+        let zones: Vec<usize> = up
+            .iter()
+            .copied()
+            .filter(|&z| self.can_start_in(sid, ZoneId(z as u8)))
+            .collect();
+        if zones.len() < 2 {
+            return;
+        }
+        let before = self.zone_list(i, &zones);
+        if before == self.services[i].rebalanced_from {
+            // The last rebalancing started from these very counts and moved nothing that stayed:
+            // once is enough (the loop's cap; a change of counts or a completion re-arms it).
+            return;
+        }
+        let mut counts: Vec<u32> = before.iter().map(|x| x.1).collect();
+        let mut marked = 0;
+        loop {
+            let (imax, &cmax) = counts
+                .iter()
+                .enumerate()
+                .max_by_key(|x| (*x.1, std::cmp::Reverse(x.0)))
+                .expect("zones");
+            let &cmin = counts.iter().min().expect("zones");
+            if cmax <= cmin + 1 {
+                break;
             }
-            let zones: Vec<usize> = keep.iter().map(|&k| up[k]).collect();
-            let mut counts: Vec<u32> = keep.iter().map(|&k| up_counts[k]).collect();
-            let mut marked = 0;
-            loop {
-                let (imax, &cmax) = counts
-                    .iter()
-                    .enumerate()
-                    .max_by_key(|x| (*x.1, std::cmp::Reverse(x.0)))
-                    .expect("zones");
-                let &cmin = counts.iter().min().expect("zones");
-                if cmax <= cmin + 1 {
-                    break;
-                }
-                let z = ZoneId(zones[imax] as u8);
-                let Some(&t) = self.services[i].tasks.iter().find(|&&t| {
-                    let x = self.world.task(t);
-                    x.zone == Some(z) && !x.replace
-                }) else {
-                    break;
-                };
-                self.set_task_flags(t, |x| x.replace = true);
-                counts[imax] -= 1;
-                let jmin = counts.iter().position(|&c| c == cmin).expect("min");
-                counts[jmin] += 1;
-                marked += 1;
-            }
-            if marked > 0 {
-                self.emit(Some(sid), What::Rebalancing { tasks: marked }, false);
-                self.request_reconcile(sid, 0);
-            }
+            let z = ZoneId(zones[imax] as u8);
+            let Some(&t) = self.services[i].tasks.iter().find(|&&t| {
+                let x = self.world.task(t);
+                x.zone == Some(z) && !x.replace
+            }) else {
+                break;
+            };
+            self.set_task_flags(t, |x| x.replace = true);
+            counts[imax] -= 1;
+            let jmin = counts.iter().position(|&c| c == cmin).expect("min");
+            counts[jmin] += 1;
+            marked += 1;
+        }
+        if marked > 0 {
+            self.services[i].rebalancing = true;
+            self.services[i].rebalanced_from.clone_from(&before);
+            let what = What::Rebalancing {
+                tasks: marked,
+                zones: before,
+            };
+            self.emit(Some(sid), what, false);
+            self.request_reconcile(sid, 0);
+        } else {
+            // Balanced over the zones it can use (another zone cannot take a task now).
+            self.rebalancing_done(i, &zones);
         }
     }
 }

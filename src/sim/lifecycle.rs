@@ -29,8 +29,9 @@ impl<'a> Sim<'a> {
         id
     }
 
-    /// Adds (`sign` 1) or removes (−1) task `t`'s part in its service's `n_keep` / `n_healthy`, when it
-    /// joins or leaves the service's `tasks`; flag changes go through [`Self::set_task_flags`].
+    /// Adds (`sign` 1) or removes (−1) task `t`'s part in its service's `n_keep` / `n_healthy` /
+    /// `zone_n`, when it joins or leaves the service's `tasks`; flag changes go through
+    /// [`Self::set_task_flags`], a placement after joining through `allocate`.
     pub(super) fn count_task(&mut self, t: TaskId, sign: i32) {
         let x = self.world.task(t);
         let Owner::Service(sid) = x.owner else {
@@ -48,6 +49,11 @@ impl<'a> Sim<'a> {
         };
         add(&mut st.n_keep, keep);
         add(&mut st.n_healthy, healthy);
+        if let Some(z) = x.zone
+            && !x.replace
+        {
+            add(&mut st.zone_n[z.0 as usize], true);
+        }
     }
 
     /// Changes task `t`'s health or replacement flags, keeping its service's counts (a task whose stop
@@ -76,7 +82,7 @@ impl<'a> Sim<'a> {
 
     /// Task `t`'s index in service `sid`'s `tasks`, if it is there: read from the task's
     /// `service_pos` (kept by `join_service` and `leave_service`), not found by a scan.
-    fn service_pos(&self, sid: ServiceId, t: TaskId) -> Option<usize> {
+    pub(super) fn service_pos(&self, sid: ServiceId, t: TaskId) -> Option<usize> {
         let pos = self.world.task(t).service_pos as usize;
         let found = (self.services[sid.0 as usize].tasks.get(pos) == Some(&t)).then_some(pos);
         debug_assert_eq!(

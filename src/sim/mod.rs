@@ -133,6 +133,15 @@ struct ServiceState {
     /// every one of its tasks (debug builds check them against a count).
     n_keep: u32,
     n_healthy: u32,
+    /// Of `tasks`: those with a zone and not marked for replacement, per zone (AZ rebalancing's view,
+    /// §2.1), kept with `n_keep` so that its check once a metric period reads no task.
+    zone_n: Vec<u32>,
+    /// An AZ rebalancing has started and not yet been seen balanced (its completion event is owed).
+    rebalancing: bool,
+    /// The tasks per zone the last rebalancing started from, until one completes: a service found
+    /// again at the same counts is not rebalanced again (its moves did not land where they should, so
+    /// they would repeat every period).
+    rebalanced_from: Vec<(ZoneId, u32)>,
 }
 
 impl ServiceState {
@@ -159,6 +168,9 @@ impl ServiceState {
             stopping_held: Vec::new(),
             n_keep: 0,
             n_healthy: 0,
+            zone_n: vec![0; spec.zones.len()],
+            rebalancing: false,
+            rebalanced_from: Vec::new(),
             provider_counts: vec![0; spec.providers.len()],
             running: 0,
             pending: 0,
