@@ -648,6 +648,72 @@ placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.availa
     assert_eq!(sink.tasks.len(), 4, "no task replaced");
 }
 
+/// A launch into a zone that goes down is lost at the outage, not when it would have completed: the
+/// group launches its replacement at once in a zone that is up. Two m5.large, one per zone,
+/// `launch_latency` 60 s. The instance in b fails at 5 m; its replacement launches into b (the emptier
+/// zone) and would register at 6 m; b goes down at 5 m 30 s. The replacement's replacement launches in a
+/// at 5 m 30 s and registers 60 s later, at 6 m 30 s (it used to wait for the lost launch's completion
+/// at 6 m and register at 7 m).
+#[test]
+fn a_launch_is_lost_at_its_zones_outage_and_replaced_at_once() {
+    let toml = r#"name = "launch-lost-at-outage"
+duration = "15m"
+seed = 3
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 2
+launch_latency = "60s"
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+launch_type = "EC2"
+[[faults]]
+type = "instance_failure"
+capacity_provider = "cp"
+times = ["5m"]
+[[faults]]
+type = "az_outage"
+zone = "b"
+at = "330s"
+duration = "5m"
+"#;
+    let (_, sink) = run(toml);
+    let launching: Vec<(u64, &str)> = coded(&sink, "instance_launching")
+        .iter()
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .collect();
+    assert_eq!(launching[0].0, 300_000);
+    assert!(
+        launching[0].1.contains("launching an instance in b"),
+        "{launching:?}"
+    );
+    assert_eq!(
+        launching[1].0, 330_000,
+        "replaced at the outage: {launching:?}"
+    );
+    assert!(
+        launching[1]
+            .1
+            .contains("in a (replacing an instance lost while launching in b)"),
+        "{launching:?}"
+    );
+    let registered: Vec<u64> = coded(&sink, "instance_registered")
+        .iter()
+        .map(|e| e.time_ms)
+        .filter(|&t| t > 0)
+        .collect();
+    assert_eq!(registered[0], 390_000, "{registered:?}");
+}
+
 /// A zone that goes down takes the instances launching into it (nothing registers in a lost zone), and a
 /// group whose zones are all down owes its replacements until one returns (an Auto Scaling group keeps
 /// its desired capacity). Two m5.large, one per zone, `launch_latency` 60 s; one fails at 5 m and its

@@ -276,9 +276,28 @@ impl<'a> Sim<'a> {
                 provider: p,
                 zone,
                 launched_at: now,
+                outages: self.faults.zone_outages[zone.0 as usize],
             },
         );
         true
+    }
+
+    /// Zone `zone` went down: the instances launching into it are lost with it now (their
+    /// `InstanceLaunched` events, started under an earlier outage count, are ignored when they come),
+    /// and each group launches their replacements where it can, or owes them.
+    pub(super) fn lose_launches(&mut self, zone: ZoneId) {
+        self.faults.zone_outages[zone.0 as usize] += 1;
+        let name = &self.spec.zones[zone.0 as usize];
+        for pi in 0..self.cas.len() {
+            let c = &mut self.cas[pi];
+            let n = std::mem::take(&mut c.launching_per_zone[zone.0 as usize]);
+            c.launching -= n;
+            for _ in 0..n {
+                self.replace_instance(ProviderId(pi as u16), || {
+                    format!("replacing an instance lost while launching in {name}")
+                });
+            }
+        }
     }
 
     /// A replacement instance for group `p`: launched now, or owed until one of its zones returns.

@@ -101,6 +101,9 @@ pub enum Event {
         zone: ZoneId,
         /// When it was launched (billing starts then).
         launched_at: SimTime,
+        /// Its zone's outage count at launch ([`super::faults::FaultState::zone_outages`]): an outage
+        /// since took it.
+        outages: u32,
     },
     /// The next launch token arrives for a waiting Fargate task or RunTask call (§8.1, §8.2).
     LaunchWake {
@@ -224,18 +227,17 @@ impl<'a> Sim<'a> {
                 provider,
                 zone,
                 launched_at,
+                outages,
             } => {
-                let c = &mut self.cas[provider.0 as usize];
-                c.launching -= 1;
-                c.launching_per_zone[zone.0 as usize] -= 1;
-                if self.faults.zone_down[zone.0 as usize] {
-                    // Its zone went down while it launched: it is lost with the zone, as the
-                    // instances already there were, and the group launches another where it can.
-                    let name = &self.spec.zones[zone.0 as usize];
-                    self.replace_instance(provider, || {
-                        format!("replacing an instance lost while launching in {name}")
-                    });
-                } else {
+                // A launch its zone's outage took was counted off, and replaced, at the outage.
+                if outages == self.faults.zone_outages[zone.0 as usize] {
+                    let c = &mut self.cas[provider.0 as usize];
+                    c.launching -= 1;
+                    c.launching_per_zone[zone.0 as usize] -= 1;
+                    debug_assert!(
+                        !self.faults.zone_down[zone.0 as usize],
+                        "launch into a down zone"
+                    );
                     self.register_instance(provider, zone, launched_at);
                 }
             }

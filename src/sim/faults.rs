@@ -14,6 +14,9 @@ pub(super) struct FaultState {
     pub(super) rng_start_failures: RngStream,
     pub(super) spot_shortage: bool,
     pub(super) zone_down: Vec<bool>,
+    /// Per zone, how many times it has gone down: a launch into it carries the count it started
+    /// under, and one that completes under another was lost with the zone at its outage.
+    pub(super) zone_outages: Vec<u32>,
 }
 
 impl FaultState {
@@ -25,6 +28,7 @@ impl FaultState {
             rng_start_failures: RngStream::new(spec.seed, "start-failures"),
             spot_shortage: false,
             zone_down: vec![false; spec.zones.len()],
+            zone_outages: vec![0; spec.zones.len()],
         }
     }
 }
@@ -243,6 +247,7 @@ impl<'a> Sim<'a> {
                     for x in lost {
                         self.fail_instance(x, "lost with its availability zone");
                     }
+                    self.lose_launches(*zone);
                     let fargate: Vec<TaskId> = (0..self.world.tasks.len() as u32)
                         .map(TaskId)
                         .filter(|&t| {
@@ -489,6 +494,7 @@ impl<'a> Sim<'a> {
                         provider: p,
                         zone,
                         launched_at: now,
+                        outages: self.faults.zone_outages[zone.0 as usize],
                     },
                 );
                 let what = What::AsgRebalancing {
