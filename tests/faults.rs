@@ -653,7 +653,8 @@ placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.availa
 /// `launch_latency` 60 s. The instance in b fails at 5 m; its replacement launches into b (the emptier
 /// zone) and would register at 6 m; b goes down at 5 m 30 s. The replacement's replacement launches in a
 /// at 5 m 30 s and registers 60 s later, at 6 m 30 s (it used to wait for the lost launch's completion
-/// at 6 m and register at 7 m).
+/// at 6 m and register at 7 m). When b returns, the group's zone rebalancing launches before it
+/// terminates.
 #[test]
 fn a_launch_is_lost_at_its_zones_outage_and_replaced_at_once() {
     let toml = r#"name = "launch-lost-at-outage"
@@ -712,6 +713,81 @@ duration = "5m"
         .filter(|&t| t > 0)
         .collect();
     assert_eq!(registered[0], 390_000, "{registered:?}");
+    // b returns at 10 m 30 s with a holding both instances: the group launches one in b and
+    // terminates the newer one in a only when it has registered, 60 s later ("Auto Scaling always
+    // launches new instances before attempting to terminate old ones", EC2 Auto Scaling's
+    // rebalancing activities); it used to terminate it at once.
+    let rebalanced: Vec<u64> = coded(&sink, "asg_rebalancing")
+        .iter()
+        .map(|e| e.time_ms)
+        .collect();
+    assert_eq!(rebalanced, vec![630_000]);
+    let terminated: Vec<(u64, &str)> = coded(&sink, "instance_terminated")
+        .iter()
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .filter(|e| e.0 > 600_000)
+        .collect();
+    assert_eq!(
+        terminated,
+        vec![(690_000, "Container instance i-00000003 terminated.")]
+    );
+    assert!(
+        coded(&sink, "instance_registered")
+            .iter()
+            .any(|e| e.time_ms == 690_000)
+    );
+}
+
+/// An Auto Scaling group at its maximum rebalances one instance at a time: launching before
+/// terminating may take it above the maximum by 10 % or one instance, whichever is greater (EC2 Auto
+/// Scaling's rebalancing activities). Four m5.large, max 4, two per zone; b is down from 1 m to 6 m and
+/// its two are replaced in a. At 6 m b returns with a holding 4: balanced is 2 and 2, so two moves; the
+/// ceiling is 4 + max(1, ⌈0.4⌉) = 5, so one launch at 6 m (registered and its victim terminated at
+/// 7 m), then the second at 7 m (8 m).
+#[test]
+fn a_group_at_its_maximum_rebalances_within_the_margin() {
+    let toml = r#"name = "rebalance-at-max"
+duration = "20m"
+seed = 3
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 4
+launch_latency = "60s"
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+launch_type = "EC2"
+[[faults]]
+type = "az_outage"
+zone = "b"
+at = "1m"
+duration = "5m"
+"#;
+    let (_, sink) = run(toml);
+    let times = |code: &str| -> Vec<u64> {
+        coded(&sink, code)
+            .iter()
+            .map(|e| e.time_ms)
+            .filter(|&t| t > 300_000)
+            .collect()
+    };
+    assert_eq!(times("asg_rebalancing"), vec![360_000, 420_000]);
+    assert_eq!(times("instance_terminated"), vec![420_000, 480_000]);
+    let end = sink
+        .series
+        .iter()
+        .rfind(|r| r.scope == "capacity_provider")
+        .expect("a provider row");
+    assert_eq!(end.instances, Some(4));
 }
 
 /// A zone that goes down takes the instances launching into it (nothing registers in a lost zone), and a

@@ -277,6 +277,7 @@ impl<'a> Sim<'a> {
                 zone,
                 launched_at: now,
                 outages: self.faults.zone_outages[zone.0 as usize],
+                replaces: None,
             },
         );
         true
@@ -292,7 +293,10 @@ impl<'a> Sim<'a> {
             let c = &mut self.cas[pi];
             let n = std::mem::take(&mut c.launching_per_zone[zone.0 as usize]);
             c.launching -= n;
-            for _ in 0..n {
+            // Zone-rebalancing launches were moves: their victims stay, and nothing replaces them.
+            let moves = c.rebalance_victims.iter().filter(|v| v.1 == zone).count() as u32;
+            c.rebalance_victims.retain(|v| v.1 != zone);
+            for _ in moves..n {
                 self.replace_instance(ProviderId(pi as u16), || {
                     format!("replacing an instance lost while launching in {name}")
                 });

@@ -104,6 +104,8 @@ pub enum Event {
         /// Its zone's outage count at launch ([`super::faults::FaultState::zone_outages`]): an outage
         /// since took it.
         outages: u32,
+        /// The instance the group's zone rebalancing terminates once this one registers.
+        replaces: Option<InstanceId>,
     },
     /// The next launch token arrives for a waiting Fargate task or RunTask call (§8.1, §8.2).
     LaunchWake {
@@ -228,9 +230,11 @@ impl<'a> Sim<'a> {
                 zone,
                 launched_at,
                 outages,
+                replaces,
             } => {
                 // A launch its zone's outage took was counted off, and replaced, at the outage.
-                if outages == self.faults.zone_outages[zone.0 as usize] {
+                let lost = outages != self.faults.zone_outages[zone.0 as usize];
+                if !lost {
                     let c = &mut self.cas[provider.0 as usize];
                     c.launching -= 1;
                     c.launching_per_zone[zone.0 as usize] -= 1;
@@ -239,6 +243,9 @@ impl<'a> Sim<'a> {
                         "launch into a down zone"
                     );
                     self.register_instance(provider, zone, launched_at);
+                }
+                if let Some(victim) = replaces {
+                    self.rebalanced(provider, victim, !lost);
                 }
             }
             Event::TargetHealthy(TaskRef { task, generation }) => {

@@ -455,9 +455,15 @@ impl<'a> Sim<'a> {
                 continue;
             }
             let p = ProviderId(pi as u16);
+            // Instances per zone, with those launching and without those a move already takes.
             let count = |s: &Self, z: ZoneId| {
-                s.world.zone_index(p, z).members.len() as u32
-                    + s.cas[pi].launching_per_zone[z.0 as usize]
+                let victims = &s.cas[pi].rebalance_victims;
+                let members = &s.world.zone_index(p, z).members;
+                let leaving = members
+                    .iter()
+                    .filter(|&&m| victims.iter().any(|v| v.0 == m))
+                    .count() as u32;
+                members.len() as u32 - leaving + s.cas[pi].launching_per_zone[z.0 as usize]
             };
             let up: Vec<ZoneId> = asg
                 .zones
@@ -468,24 +474,54 @@ impl<'a> Sim<'a> {
             let total: u32 = up.iter().map(|&z| count(self, z)).sum();
             let fair = total / up.len() as u32;
             let have = count(self, zone);
+            // Launching before terminating may take the group above its maximum by 10 % (at least one
+            // instance) while it rebalances (EC2 Auto Scaling's rebalancing activities), no further.
+            let ceiling = asg.max_size + asg.max_size.div_ceil(10).max(1);
             for _ in have..fair {
-                // Launch in the returned zone and drain one from the fullest other zone; with no
-                // active instance there to move (its instances are still launching), nothing is
-                // moved: launching one here anyway left the group above its size for good.
-                let Some(&from) = up.iter().filter(|&&z| z != zone).max_by_key(|&&z| {
-                    (
-                        self.world.zone_index(p, z).members.len(),
-                        std::cmp::Reverse(z.0),
-                    )
-                }) else {
+                let size: u32 = asg
+                    .zones
+                    .iter()
+                    .map(|&z| {
+                        self.world.zone_index(p, z).members.len() as u32
+                            + self.cas[pi].launching_per_zone[z.0 as usize]
+                    })
+                    .sum();
+                if size >= ceiling {
+                    break;
+                }
+                // Launch in the returned zone, and terminate one of the fullest other zone once the
+                // new one registers (launch before terminate); with no active instance there to move
+                // (its instances are still launching), nothing is moved: launching one here anyway
+                // left the group above its size for good.
+                let victims = &self.cas[pi].rebalance_victims;
+                let movable = |z: ZoneId| {
+                    let members = &self.world.zone_index(p, z).members;
+                    members
+                        .iter()
+                        .filter(|&&m| !victims.iter().any(|v| v.0 == m))
+                        .count()
+                };
+                let Some(&from) = up
+                    .iter()
+                    .filter(|&&z| z != zone)
+                    .max_by_key(|&&z| (movable(z), std::cmp::Reverse(z.0)))
+                else {
                     break;
                 };
-                let Some(&victim) = self.world.zone_index(p, from).members.last() else {
+                let Some(&victim) = self
+                    .world
+                    .zone_index(p, from)
+                    .members
+                    .iter()
+                    .rev()
+                    .find(|&&m| !victims.iter().any(|v| v.0 == m))
+                else {
                     break;
                 };
                 let c = &mut self.cas[pi];
                 c.launching += 1;
                 c.launching_per_zone[zone.0 as usize] += 1;
+                c.rebalance_victims.push((victim, zone));
                 let now = self.queue.now();
                 let latency = asg.launch_latency.sample(&mut self.rng_launch);
                 self.queue.push_after(
@@ -495,6 +531,7 @@ impl<'a> Sim<'a> {
                         zone,
                         launched_at: now,
                         outages: self.faults.zone_outages[zone.0 as usize],
+                        replaces: Some(victim),
                     },
                 );
                 let what = What::AsgRebalancing {
@@ -502,8 +539,24 @@ impl<'a> Sim<'a> {
                     instance: self.ec2_serial(victim),
                 };
                 self.emit(None, what, false);
-                self.drain_and_terminate(victim);
             }
+        }
+    }
+
+    /// A zone-rebalancing launch that was to replace `victim` registered (`registered`), or was lost
+    /// with its zone: the victim, if still active, drains and terminates only in the first case.
+    pub(super) fn rebalanced(&mut self, p: ProviderId, victim: InstanceId, registered: bool) {
+        let victims = &mut self.cas[p.0 as usize].rebalance_victims;
+        let Some(k) = victims.iter().position(|v| v.0 == victim) else {
+            return; // its launch was lost with its zone, and the move dropped (`lose_launches`)
+        };
+        let (_, zone) = victims.swap_remove(k);
+        if registered && self.world.instance(victim).status == InstanceStatus::Active {
+            self.drain_and_terminate(victim);
+        }
+        if registered && !self.faults.zone_down[zone.0 as usize] {
+            // Moves held back by the maximum's margin go on now that this one is done.
+            self.rebalance_groups(zone);
         }
     }
 

@@ -66,6 +66,9 @@ struct CasState {
     /// Replacements the group could not launch because every zone it launches into was down; they
     /// are launched when one of its zones returns (an Auto Scaling group keeps its desired capacity).
     owed: u32,
+    /// Instances the group's zone rebalancing will terminate once their replacements, launching into
+    /// the zone beside each, register (launch before terminate): not chosen twice.
+    rebalance_victims: Vec<(InstanceId, ZoneId)>,
     warm_until: SimTime,
     low_streak: u32,
     last_cpr: Option<f64>,
