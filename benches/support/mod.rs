@@ -182,6 +182,7 @@ pub fn build_world(instances: usize) -> (World, GroupId) {
         ];
         attributes.sort();
         world.add_instance(Instance {
+            static_pass: Vec::new(),
             ec2_id: format!("i-{:08x}", n + 1),
             provider: ProviderId(0),
             zone: ZoneId(z as u8),

@@ -278,6 +278,20 @@ impl Expr {
         }
     }
 
+    /// Does it read only what an instance keeps from its registration on (attributes, its id, agent
+    /// version, registration time), not its tasks or its agent's state? Then its answer for an
+    /// instance never changes, and placement may remember it.
+    pub fn is_static(&self) -> bool {
+        match self {
+            Expr::Cond(c) => !matches!(
+                c.subject,
+                Subject::TaskGroup | Subject::RunningTasksCount | Subject::AgentConnected
+            ),
+            Expr::Not(e) => e.is_static(),
+            Expr::And(es) | Expr::Or(es) => es.iter().all(|e| e.is_static()),
+        }
+    }
+
     /// Attribute names referenced (for validation / explaining), e.g. ["ecs.instance-type"],
     /// in order of first appearance and without duplicates.
     pub fn attributes(&self) -> Vec<String> {
@@ -733,6 +747,27 @@ impl<'a> Parser<'a> {
 
 #[cfg(test)]
 mod tests {
+
+    /// Static: only what an instance keeps from registration on; not: its tasks or agent state.
+    #[test]
+    fn static_expressions_read_only_registration_facts() {
+        for (src, stat) in [
+            (
+                "attribute:ecs.availability-zone in [us-east-1a, us-east-1b]",
+                true,
+            ),
+            (
+                "attribute:ecs.instance-type =~ t2.* and ec2InstanceId != i-1",
+                true,
+            ),
+            ("not(agentVersion == 1.0.0) or registeredAt > 5", true),
+            ("task:group == service:web", false),
+            ("attribute:rack == r1 and runningTasksCount == 0", false),
+            ("not(agentConnected == true)", false),
+        ] {
+            assert_eq!(parse(src).unwrap().is_static(), stat, "{src}");
+        }
+    }
     use super::*;
 
     /// Attributes as `k=v` words; `words`: id, count, connected, version, registeredAt.

@@ -146,7 +146,16 @@ pub fn check(world: &World, inst: &Instance, req: &Request) -> Option<Rejection>
                 }
             }
             Constraint::MemberOf { expr, .. } => {
-                if !expr.matches(&InstanceQuery(inst) as &dyn InstanceView) {
+                let eval = || expr.matches(&InstanceQuery(inst) as &dyn InstanceView);
+                let pass = match world.static_member_bit(expr) {
+                    Some(k) => {
+                        let remembered = inst.static_pass[k / 64] >> (k % 64) & 1 == 1;
+                        debug_assert_eq!(remembered, eval(), "static memberOf of {}", inst.ec2_id);
+                        remembered
+                    }
+                    None => eval(),
+                };
+                if !pass {
                     return Some(Rejection::MemberOf);
                 }
             }
@@ -518,6 +527,7 @@ mod tests {
     fn instance(zone: u8, cpu: u32, mem: u32, tiebreak: u64) -> Instance {
         Instance {
             ec2_id: format!("i-{tiebreak:x}"),
+            static_pass: Vec::new(),
             provider: ProviderId(0),
             zone: ZoneId(zone),
             status: InstanceStatus::Active,

@@ -39,6 +39,10 @@ pub enum InstanceStatus {
 pub struct Instance {
     /// `ec2InstanceId`, e.g. `i-00000001`.
     pub ec2_id: String,
+    /// Bit k: the run's k-th static `memberOf` expression ([`World::static_member_of`]) holds for
+    /// it, evaluated once at registration (a fleet's placements would otherwise evaluate each
+    /// expression on each instance they pass over).
+    pub static_pass: Vec<u64>,
     /// Its Auto Scaling group's capacity provider.
     pub provider: ProviderId,
     /// Availability zone.
@@ -401,6 +405,9 @@ pub struct ZoneIndex {
 pub struct World {
     /// Instances ever registered (ids are never reused).
     pub instances: Vec<Instance>,
+    /// The run's static `memberOf` expressions ([`crate::ecs::cql::Expr::is_static`]) by address in
+    /// the spec, sorted, with their bit in [`Instance::static_pass`] (equal texts share a bit).
+    pub static_member_of: Vec<(usize, u32)>,
     /// Task slots (reused after STOPPED).
     pub tasks: Vec<Task>,
     free_slots: Vec<u32>,
@@ -436,6 +443,7 @@ impl World {
     pub fn new(providers: usize, zones: usize, max_reserved_ports: u32) -> Self {
         World {
             instances: Vec::new(),
+            static_member_of: Vec::new(),
             tasks: Vec::new(),
             free_slots: Vec::new(),
             next_serial: 1,
@@ -533,6 +541,17 @@ impl World {
     #[inline]
     pub fn task_mut(&mut self, id: TaskId) -> &mut Task {
         &mut self.tasks[id.0 as usize]
+    }
+
+    /// The bit of `expr` in [`Instance::static_pass`], if it is one of the run's static `memberOf`
+    /// expressions (found by its address in the spec).
+    #[inline]
+    pub fn static_member_bit(&self, expr: &crate::ecs::cql::Expr) -> Option<usize> {
+        let addr = expr as *const crate::ecs::cql::Expr as usize;
+        self.static_member_of
+            .binary_search_by_key(&addr, |x| x.0)
+            .ok()
+            .map(|i| self.static_member_of[i].1 as usize)
     }
 
     /// Register an instance (ACTIVE) and index it.

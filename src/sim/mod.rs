@@ -246,6 +246,9 @@ impl Costs {
 
 /// A run in progress. Create with [`Sim::new`], then [`Sim::run`].
 pub struct Sim<'a> {
+    /// The run's static `memberOf` expressions, one per distinct text, by their bit in
+    /// [`crate::ecs::world::Instance::static_pass`] (evaluated once per instance, at registration).
+    static_member_exprs: Vec<&'a crate::ecs::cql::Expr>,
     spec: &'a Spec,
     /// The world (public for tests and invariant checks).
     pub world: World,
@@ -385,6 +388,7 @@ impl<'a> Sim<'a> {
             )
             .chain(spec.batch_jobs.iter().flat_map(|b| b.placement_constraints.iter()))
             .any(|c| matches!(c, Constraint::MemberOf { source, .. } if source.contains("task:group")));
+        let static_member_exprs = static_member_of(spec, &mut world);
         let services: Vec<ServiceState> = spec
             .services
             .iter()
@@ -506,6 +510,7 @@ impl<'a> Sim<'a> {
             tasks_out,
             series_out,
             az_rebalancing: spec.services.iter().any(|s| s.az_rebalancing),
+            static_member_exprs,
             launch: launch::Limiter::new(
                 &spec.scheduler,
                 spec.services.len(),
@@ -699,4 +704,58 @@ fn next_state(s: TaskState) -> TaskState {
 /// Run a spec into a sink: the library's main entry point for one run.
 pub fn simulate(spec: &Spec, sink: &mut dyn Sink) -> Summary {
     Sim::new(spec, sink).run()
+}
+
+/// Registers the spec's static `memberOf` expressions with `world` (their addresses, sorted, and a bit
+/// per distinct text) and returns them by bit: placement then reads an instance's answer, computed at
+/// its registration, instead of evaluating the expression on every instance it passes over.
+fn static_member_of<'a>(spec: &'a Spec, world: &mut World) -> Vec<&'a crate::ecs::cql::Expr> {
+    let all = spec
+        .services
+        .iter()
+        .flat_map(|s| s.placement_constraints.iter())
+        .chain(
+            spec.task_definitions
+                .iter()
+                .flat_map(|d| d.constraints.iter()),
+        )
+        .chain(
+            spec.run_tasks
+                .iter()
+                .flat_map(|r| r.placement_constraints.iter()),
+        )
+        .chain(
+            spec.scheduled_tasks
+                .iter()
+                .flat_map(|s| s.run.placement_constraints.iter()),
+        )
+        .chain(
+            spec.batch_jobs
+                .iter()
+                .flat_map(|b| b.placement_constraints.iter()),
+        );
+    let mut texts: Vec<&str> = Vec::new();
+    let mut exprs: Vec<&'a crate::ecs::cql::Expr> = Vec::new();
+    let mut by_addr: Vec<(usize, u32)> = Vec::new();
+    for c in all {
+        let Constraint::MemberOf { expr, source } = c else {
+            continue;
+        };
+        if !expr.is_static() {
+            continue;
+        }
+        let bit = match texts.iter().position(|t| *t == source.as_str()) {
+            Some(k) => k,
+            None => {
+                texts.push(source);
+                exprs.push(expr);
+                texts.len() - 1
+            }
+        };
+        by_addr.push((expr as *const crate::ecs::cql::Expr as usize, bit as u32));
+    }
+    by_addr.sort_unstable();
+    by_addr.dedup();
+    world.static_member_of = by_addr;
+    exprs
 }

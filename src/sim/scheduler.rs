@@ -110,7 +110,7 @@ impl<'a> Sim<'a> {
         let cpu = asg.registered_cpu_units();
         let mem = asg.registered_memory_mib();
         let eni = it.max_enis.saturating_sub(1);
-        let inst = Instance {
+        let mut inst = Instance {
             ec2_id,
             provider: p,
             zone,
@@ -133,7 +133,9 @@ impl<'a> Sim<'a> {
             launched_at,
             images: Vec::new(),
             terminate_when_empty: false,
+            static_pass: Vec::new(),
         };
+        inst.static_pass = self.static_member_of_bits(&inst);
         let id = self.world.add_instance(inst);
         self.burst_register(id);
         self.arm_instance_faults(id);
@@ -162,6 +164,19 @@ impl<'a> Sim<'a> {
             self.rebalance_zones();
         }
         id
+    }
+
+    /// Instance `inst`'s answers to the run's static `memberOf` expressions, as bits.
+    fn static_member_of_bits(&self, inst: &Instance) -> Vec<u64> {
+        let n = self.static_member_exprs.len();
+        let mut bits = vec![0u64; n.div_ceil(64)];
+        let view = crate::ecs::world::InstanceQuery(inst);
+        for (k, e) in self.static_member_exprs.iter().enumerate() {
+            if e.matches(&view as &dyn crate::ecs::cql::InstanceView) {
+                bits[k / 64] |= 1 << (k % 64);
+            }
+        }
+        bits
     }
 
     pub(super) fn request_reconcile(&mut self, sid: ServiceId, delay_ms: u64) {
