@@ -156,6 +156,51 @@ fn min_50_stops_two_first() {
             .iter()
             .all(|t| t.task_definition == "v3")
     );
+    // Waiting for the 2 new tasks to turn healthy is not the min = max deadlock (§2.3).
+    assert!(coded(&sink, "deployment_stuck").is_empty());
+}
+
+/// AWS's own examples (DG `deployment-type-ecs`, §2.3): desired 3, minimum 50 % → ⌈1.5⌉ = 2 must stay
+/// healthy, maximum 125 % → ⌊3.75⌋ = 3 in all, so no new task can start first and one old task at a
+/// time may stop. The rollout goes one by one: stop 1 v1 and start 1 v3 at 10 min, then each time a v3
+/// task is healthy (its health check passes) the next v1 stops, and it completes with 3 v3 tasks. It is
+/// never "unable to stop or start tasks … because of the service deployment configuration": that event
+/// is for min = max = 100 %, not for a rollout waiting for its new tasks to turn healthy.
+#[test]
+fn min_50_max_125_of_3_replaces_one_at_a_time_without_a_deadlock_event() {
+    let toml = deploy_scenario(
+        r#"{ minimum_healthy_percent = 50, maximum_percent = 125 }"#,
+        "[[deployments]]\nat = \"10m\"\nservice = \"web\"\ntask_definition = \"v3\"\n",
+    )
+    .replace("desired_count = 4", "desired_count = 3");
+    let (_, sink) = run(&toml);
+    assert!(
+        coded(&sink, "deployment_stuck").is_empty(),
+        "{:#?}",
+        coded(&sink, "deployment_stuck")
+    );
+    let mut v1_stops: Vec<u64> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.task_definition == "v1")
+        .filter_map(|t| t.stopping_ms)
+        .collect();
+    v1_stops.sort();
+    assert_eq!(v1_stops.len(), 3);
+    assert_eq!(v1_stops[0], 600_000, "one v1 task stops at the update");
+    assert!(
+        v1_stops[0] < v1_stops[1] && v1_stops[1] < v1_stops[2],
+        "{v1_stops:?}"
+    );
+    for m in 10..30 {
+        assert!(
+            running_at(&sink.tasks, "web", m * 60_000) >= 2,
+            "minute {m}"
+        );
+    }
+    let alive = alive(&sink, "web");
+    assert_eq!(alive.len(), 3);
+    assert!(alive.iter().all(|t| t.task_definition == "v3"));
 }
 
 /// EC2 Spot: the notice comes exactly 120 s before termination. Without draining (the agent's default)
