@@ -341,6 +341,80 @@ at = "10m"
     );
 }
 
+/// A daemon task is "the first task to launch on the instances and the last task to stop" (DG
+/// `ecs_services`, Daemon; §2.1, §6.5). Two m5.xlarge, a DAEMON agent and 4 web tasks (2 per instance,
+/// spread); the second instance drains at 5 min. With min 100 % / max 200 % its 2 web tasks are
+/// replaced start-first: replacements start at 300 s, RUNNING at 305 s (5 s start), healthy 40 s later
+/// at 345 s, when the old ones stop (STOPPED at 346 s, 1 s stop). Only then does the agent there stop
+/// (at 346 s); before the fix it stopped at 300 s, while the web tasks still ran on the instance. The
+/// agent on the other instance keeps running.
+#[test]
+fn a_daemon_task_stops_last_on_a_draining_instance() {
+    let toml = r#"name = "daemon-drain"
+duration = "20m"
+seed = 3
+[cluster]
+availability_zones = ["a"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "agent"
+cpu = 256
+memory = 256
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+launch_type = "EC2"
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+launch_type = "EC2"
+[[faults]]
+type = "drain_instance"
+capacity_provider = "cp"
+at = "5m"
+"#;
+    let (_, sink) = run(toml);
+    let drained = sink
+        .events
+        .iter()
+        .find(|e| e.message.contains("set to DRAINING"))
+        .and_then(|e| e.message.split_whitespace().nth(2))
+        .unwrap()
+        .to_string();
+    let web_there: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.service == "web" && t.instance == drained)
+        .collect();
+    assert_eq!(web_there.len(), 2);
+    assert!(web_there.iter().all(|t| t.stopped_ms == Some(346_000)));
+    let agents: Vec<_> = sink.tasks.iter().filter(|t| t.service == "agent").collect();
+    assert_eq!(agents.len(), 2);
+    let (gone, kept): (Vec<&TaskRecord>, Vec<&TaskRecord>) =
+        agents.iter().partition(|t| t.instance == drained);
+    assert_eq!(
+        gone[0].stopping_ms,
+        Some(346_000),
+        "after the last web task"
+    );
+    assert_eq!(gone[0].stop_code, "ServiceSchedulerInitiated");
+    assert!(kept[0].stopping_ms.is_none());
+}
+
 /// AZ outage: 6 tasks spread over 3 zones (2 instances each); zone b is lost for 30 minutes. The 2 tasks
 /// there stop at once and are replaced in a and c within seconds; no task starts in b during the outage;
 /// the Auto Scaling group replaces the lost instances in the zones that are up.
