@@ -156,6 +156,51 @@ fn min_50_stops_two_first() {
             .iter()
             .all(|t| t.task_definition == "v3")
     );
+    // Waiting for the 2 new tasks to turn healthy is not the min = max deadlock (§2.3).
+    assert!(coded(&sink, "deployment_stuck").is_empty());
+}
+
+/// AWS's own examples (DG `deployment-type-ecs`, §2.3): desired 3, minimum 50 % → ⌈1.5⌉ = 2 must stay
+/// healthy, maximum 125 % → ⌊3.75⌋ = 3 in all, so no new task can start first and one old task at a
+/// time may stop. The rollout goes one by one: stop 1 v1 and start 1 v3 at 10 min, then each time a v3
+/// task is healthy (its health check passes) the next v1 stops, and it completes with 3 v3 tasks. It is
+/// never "unable to stop or start tasks … because of the service deployment configuration": that event
+/// is for min = max = 100 %, not for a rollout waiting for its new tasks to turn healthy.
+#[test]
+fn min_50_max_125_of_3_replaces_one_at_a_time_without_a_deadlock_event() {
+    let toml = deploy_scenario(
+        r#"{ minimum_healthy_percent = 50, maximum_percent = 125 }"#,
+        "[[deployments]]\nat = \"10m\"\nservice = \"web\"\ntask_definition = \"v3\"\n",
+    )
+    .replace("desired_count = 4", "desired_count = 3");
+    let (_, sink) = run(&toml);
+    assert!(
+        coded(&sink, "deployment_stuck").is_empty(),
+        "{:#?}",
+        coded(&sink, "deployment_stuck")
+    );
+    let mut v1_stops: Vec<u64> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.task_definition == "v1")
+        .filter_map(|t| t.stopping_ms)
+        .collect();
+    v1_stops.sort();
+    assert_eq!(v1_stops.len(), 3);
+    assert_eq!(v1_stops[0], 600_000, "one v1 task stops at the update");
+    assert!(
+        v1_stops[0] < v1_stops[1] && v1_stops[1] < v1_stops[2],
+        "{v1_stops:?}"
+    );
+    for m in 10..30 {
+        assert!(
+            running_at(&sink.tasks, "web", m * 60_000) >= 2,
+            "minute {m}"
+        );
+    }
+    let alive = alive(&sink, "web");
+    assert_eq!(alive.len(), 3);
+    assert!(alive.iter().all(|t| t.task_definition == "v3"));
 }
 
 /// EC2 Spot: the notice comes exactly 120 s before termination. Without draining (the agent's default)
@@ -294,6 +339,80 @@ at = "10m"
         s.instances_terminated, 0,
         "an operator's drain does not terminate"
     );
+}
+
+/// A daemon task is "the first task to launch on the instances and the last task to stop" (DG
+/// `ecs_services`, Daemon; §2.1, §6.5). Two m5.xlarge, a DAEMON agent and 4 web tasks (2 per instance,
+/// spread); the second instance drains at 5 min. With min 100 % / max 200 % its 2 web tasks are
+/// replaced start-first: replacements start at 300 s, RUNNING at 305 s (5 s start), healthy 40 s later
+/// at 345 s, when the old ones stop (STOPPED at 346 s, 1 s stop). Only then does the agent there stop
+/// (at 346 s); before the fix it stopped at 300 s, while the web tasks still ran on the instance. The
+/// agent on the other instance keeps running.
+#[test]
+fn a_daemon_task_stops_last_on_a_draining_instance() {
+    let toml = r#"name = "daemon-drain"
+duration = "20m"
+seed = 3
+[cluster]
+availability_zones = ["a"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "agent"
+cpu = 256
+memory = 256
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+launch_type = "EC2"
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+launch_type = "EC2"
+[[faults]]
+type = "drain_instance"
+capacity_provider = "cp"
+at = "5m"
+"#;
+    let (_, sink) = run(toml);
+    let drained = sink
+        .events
+        .iter()
+        .find(|e| e.message.contains("set to DRAINING"))
+        .and_then(|e| e.message.split_whitespace().nth(2))
+        .unwrap()
+        .to_string();
+    let web_there: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.service == "web" && t.instance == drained)
+        .collect();
+    assert_eq!(web_there.len(), 2);
+    assert!(web_there.iter().all(|t| t.stopped_ms == Some(346_000)));
+    let agents: Vec<_> = sink.tasks.iter().filter(|t| t.service == "agent").collect();
+    assert_eq!(agents.len(), 2);
+    let (gone, kept): (Vec<&TaskRecord>, Vec<&TaskRecord>) =
+        agents.iter().partition(|t| t.instance == drained);
+    assert_eq!(
+        gone[0].stopping_ms,
+        Some(346_000),
+        "after the last web task"
+    );
+    assert_eq!(gone[0].stop_code, "ServiceSchedulerInitiated");
+    assert!(kept[0].stopping_ms.is_none());
 }
 
 /// AZ outage: 6 tasks spread over 3 zones (2 instances each); zone b is lost for 30 minutes. The 2 tasks

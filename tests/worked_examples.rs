@@ -40,6 +40,55 @@ capacity_provider_strategy = [{{ capacity_provider = "FARGATE", base = 2, weight
     assert_eq!(s.tasks_launched, 10);
 }
 
+/// §3.1 under scale-in: `base` is "how many tasks, at a minimum, to run on the specified capacity
+/// provider" (ECS API `CapacityProviderStrategyItem`), so a scale-in keeps it. [FARGATE base 2 weight 1,
+/// FARGATE_SPOT weight 3] at 10 tasks is 4/6 (above). Scaled in to 2 at 10 min: each victim comes from
+/// the provider furthest above its share after the base (beyond ÷ weight; ties to the later listed):
+/// 2/1 vs 6/3 tie → Spot (4/5); 2 > 1.67 → FARGATE (3/5); Spot (3/4); Spot (3/3, 1 vs 1 tie); Spot
+/// (3/2); 1 > 0.67 → FARGATE (2/2); FARGATE is at its base → Spot, Spot → 2/0. Before the fix the
+/// victims followed the zones only and left 1/1 (seeds 1–5), below the base. Scaled out to 6 at 20 min:
+/// 2 + 4 launches by share → 3/3, the split 6 fresh launches give (2 base, then Spot, Spot, FARGATE, Spot).
+#[test]
+fn scale_in_keeps_a_capacity_provider_base() {
+    let toml = format!(
+        r#"{CLUSTER}
+[[task_definitions]]
+family = "w"
+requires_compatibilities = ["FARGATE"]
+cpu = 256
+memory = 512
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 10
+capacity_provider_strategy = [{{ capacity_provider = "FARGATE", base = 2, weight = 1 }},
+                              {{ capacity_provider = "FARGATE_SPOT", weight = 3 }}]
+[[service_updates]]
+at = "10m"
+service = "w"
+desired_count = 2
+[[service_updates]]
+at = "20m"
+service = "w"
+desired_count = 6
+"#
+    )
+    .replace("duration = \"1h\"", "duration = \"30m\"");
+    let (_, sink) = run(&toml);
+    let at = |ms: u64| -> Vec<(String, usize)> {
+        let live: Vec<&ecsim::metrics::TaskRecord> = sink
+            .tasks
+            .iter()
+            .filter(|t| t.created_ms <= ms && t.stopping_ms.is_none_or(|s| s > ms))
+            .collect();
+        count_by(&live, |t| &t.capacity_provider)
+    };
+    assert_eq!(at(15 * 60_000), vec![("FARGATE".into(), 2)]);
+    let mut end = at(30 * 60_000 - 1);
+    end.sort();
+    assert_eq!(end, vec![("FARGATE".into(), 3), ("FARGATE_SPOT".into(), 3)]);
+}
+
 /// §1.2 binpack(memory) with three instance sizes (registered memory 2048, 4096 and 8192 MiB, custom
 /// types so the numbers are round). Tasks of 1500 MiB, launch type EC2:
 /// task 1: remaining 548 / 2596 / 6692 → the 2048 instance (548 left);

@@ -135,7 +135,7 @@ impl<'a> Sim<'a> {
             if self.spec.services[s.0 as usize].scheduling == SchedulingStrategy::Daemon)
     }
 
-    fn has_non_daemon_task(&self, inst: InstanceId) -> bool {
+    pub(super) fn has_non_daemon_task(&self, inst: InstanceId) -> bool {
         self.world
             .instance(inst)
             .tasks

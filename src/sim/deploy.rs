@@ -221,7 +221,9 @@ impl<'a> Sim<'a> {
             }
         }
 
-        // 4. Stuck: something to replace, no room to start, and no healthy task may stop (§2.3).
+        // 4. Stuck: something to replace, no room to start, no healthy task may stop (§2.3), and no new
+        //    task on its way to healthy (one that becomes healthy lets an old one stop: min 50 %, max
+        //    125 % of 3 waits, it is not stuck). Not-yet-healthy old tasks were stopped in step 3.
         let st = &self.services[sid.0 as usize];
         if stopped.is_empty()
             && !started_any
@@ -229,6 +231,10 @@ impl<'a> Sim<'a> {
             && st.tasks.len() as u32 >= max_total
             && healthy <= min_healthy
             && st.tasks.len() != st.n_keep as usize
+            && st.tasks.iter().all(|&t| {
+                let x = self.world.task(t);
+                !x.is_kept(primary) || x.counts_healthy()
+            })
         {
             self.emit(Some(sid), What::DeploymentStuck, true);
         }

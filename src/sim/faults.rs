@@ -17,6 +17,9 @@ pub(super) struct FaultState {
     /// Per zone, how many times it has gone down: a launch into it carries the count it started
     /// under, and one that completes under another was lost with the zone at its outage.
     pub(super) zone_outages: Vec<u32>,
+    /// A host is being lost (failure, zone outage, Spot reclaim): every task on it stops at once with
+    /// the host's stop code, so its daemon tasks are not stopped "last" as in a drain.
+    pub(super) host_lost: bool,
 }
 
 impl FaultState {
@@ -29,6 +32,7 @@ impl FaultState {
             spot_shortage: false,
             zone_down: vec![false; spec.zones.len()],
             zone_outages: vec![0; spec.zones.len()],
+            host_lost: false,
         }
     }
 }
@@ -321,6 +325,7 @@ impl<'a> Sim<'a> {
         }
         self.world.instances[id.0 as usize].terminate_when_empty = true;
         let tasks = self.world.instance(id).tasks.clone();
+        self.faults.host_lost = true;
         for t in tasks {
             self.stop_task_now(
                 t,
@@ -328,6 +333,7 @@ impl<'a> Sim<'a> {
                 format!("Host EC2 instance {name} {what}").into(),
             );
         }
+        self.faults.host_lost = false;
         self.maybe_terminate(id);
         self.replace_instance(p, || format!("replacing {name}, which {what}"));
     }
@@ -369,6 +375,7 @@ impl<'a> Sim<'a> {
         }
         self.world.instances[id.0 as usize].terminate_when_empty = true;
         let tasks = self.world.instance(id).tasks.clone();
+        self.faults.host_lost = true;
         for t in tasks {
             self.stop_task_now(
                 t,
@@ -376,6 +383,7 @@ impl<'a> Sim<'a> {
                 format!("Spot instance {name} was reclaimed").into(),
             );
         }
+        self.faults.host_lost = false;
         let instance = self.ec2_serial(id);
         self.emit(None, What::SpotReclaimed { instance }, false);
         self.maybe_terminate(id);
@@ -393,12 +401,7 @@ impl<'a> Sim<'a> {
                 continue;
             };
             if self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon {
-                self.stop_task(
-                    t,
-                    StopCode::ServiceSchedulerInitiated,
-                    "Container instance is being drained".into(),
-                );
-                continue;
+                continue; // stopped last, below
             }
             if x.state < TaskState::Running {
                 self.stop_task(
@@ -414,6 +417,28 @@ impl<'a> Sim<'a> {
         services.dedup();
         for s in services {
             self.request_reconcile(s, 0);
+        }
+        self.stop_daemons_if_last(id);
+    }
+
+    /// A daemon task is "the first task to launch on the instances and the last task to stop" (DG
+    /// `ecs_services`, §2.1): on a draining instance its daemon tasks stop once no other task is left
+    /// there (at once when there was none). Called when draining starts and when a task leaves a
+    /// draining instance.
+    pub(super) fn stop_daemons_if_last(&mut self, id: InstanceId) {
+        let inst = self.world.instance(id);
+        if inst.status != InstanceStatus::Draining
+            || self.faults.host_lost
+            || self.has_non_daemon_task(id)
+        {
+            return;
+        }
+        for t in inst.tasks.clone() {
+            self.stop_task(
+                t,
+                StopCode::ServiceSchedulerInitiated,
+                "Container instance is being drained".into(),
+            );
         }
     }
 

@@ -552,6 +552,7 @@ impl<'a> Sim<'a> {
             let p = self.world.instance(i).provider;
             self.write_task(t);
             self.world.free_task(t);
+            self.stop_daemons_if_last(i);
             self.maybe_terminate(i);
             self.capacity_changed(p);
         } else {

@@ -140,16 +140,63 @@ impl Sim<'_> {
                 rel.add_held(i, cpu, mem);
             }
         }
+        // A capacity provider strategy of several providers: each victim comes from the provider furthest
+        // above its share, never below its base (§3.1).
+        let items = match &self.spec.services[sid.0 as usize].launch {
+            Launch::Strategy(items) if items.len() > 1 => Some(items),
+            _ => None,
+        };
+        let mut counts = self.services[sid.0 as usize].provider_counts.clone();
         let mut victims = Vec::with_capacity(n);
         while victims.len() < n && !pool.tasks.is_empty() {
-            let i = self.choose_victim(sid, fargate, &pool, &rel);
+            let shrink = items.and_then(|it| Self::provider_to_shrink(it, &counts));
+            let i = self.choose_victim(sid, fargate, &pool, &rel, shrink);
             let t = pool.tasks[i];
+            if let Some(p) = self.world.task(t).provider {
+                counts[p.0 as usize] = counts[p.0 as usize].saturating_sub(1);
+            }
             rel.add(self.world.task(t));
             pool.remove(i);
             victims.push(t);
         }
         self.scale_in_spare = (pool.tasks, pool.briefs);
         victims
+    }
+
+    /// The provider a scale-in takes its next task from: the mirror of [`Self::choose_provider`] (§3.1).
+    /// `base` is "how many tasks, at a minimum, to run on the specified capacity provider" (ECS API
+    /// `CapacityProviderStrategyItem`), so a provider at or below its base gives up no task while
+    /// another has some; among the others, the one furthest above its weighted share after the base
+    /// (a weight-0 provider first; ties: the later in the strategy, as launches take the earlier).
+    /// Worked example: FARGATE base 2 weight 1, FARGATE_SPOT weight 3 at 4/6; scaled in to 2, it
+    /// removes Spot, FARGATE, then Spot until FARGATE's base of 2 is all that is left (2/0), and a
+    /// scale-in to 6 leaves 3/3, what 6 launches would give.
+    pub(super) fn provider_to_shrink(
+        items: &[crate::spec::StrategyItem],
+        counts: &[u32],
+    ) -> Option<ProviderId> {
+        let mut best: Option<(f64, ProviderId)> = None;
+        for it in items {
+            let n = counts[it.provider.0 as usize];
+            if n <= it.base {
+                continue;
+            }
+            let score = match it.weight {
+                0 => f64::INFINITY,
+                w => (n - it.base) as f64 / w as f64,
+            };
+            if best.is_none_or(|(b, _)| score >= b) {
+                best = Some((score, it.provider));
+            }
+        }
+        // Everything at or below its base: a provider without a base goes first.
+        best.map(|b| b.1).or_else(|| {
+            items
+                .iter()
+                .rev()
+                .find(|it| it.base == 0 && counts[it.provider.0 as usize] > 0)
+                .map(|it| it.provider)
+        })
     }
 
     /// The service's tasks as candidates, with the attribute values its `spread(attribute)` strategies
@@ -209,6 +256,7 @@ impl Sim<'_> {
         fargate: bool,
         pool: &Pool,
         rel: &Released,
+        shrink: Option<ProviderId>,
     ) -> usize {
         #[cfg(debug_assertions)]
         let rng_before = self.rng_placement.clone();
@@ -218,14 +266,14 @@ impl Sim<'_> {
                 let after = std::mem::replace(&mut self.rng_placement, rng_before);
                 assert_eq!(
                     victim,
-                    self.victim_by_keys(sid, fargate, pool, rel),
+                    self.victim_by_keys(sid, fargate, pool, rel, shrink),
                     "victim fast path"
                 );
                 self.rng_placement = after;
             }
             return victim;
         }
-        self.victim_by_keys(sid, fargate, pool, rel)
+        self.victim_by_keys(sid, fargate, pool, rel, shrink)
     }
 
     /// Is every task of the service on Fargate (its keys are then zone counts only)?
@@ -241,6 +289,7 @@ impl Sim<'_> {
     fn briefs_suffice(&self, sid: ServiceId, fargate: bool) -> bool {
         let st = &self.services[sid.0 as usize];
         !fargate
+            && !matches!(&self.spec.services[sid.0 as usize].launch, Launch::Strategy(items) if items.len() > 1)
             && self.world.group_crowded(st.group) == 0
             && st.strategies.iter().all(|s| {
                 matches!(
@@ -296,6 +345,7 @@ impl Sim<'_> {
         fargate: bool,
         pool: &Pool,
         rel: &Released,
+        shrink: Option<ProviderId>,
     ) -> usize {
         let st = &self.services[sid.0 as usize];
         let group = st.group;
@@ -311,9 +361,15 @@ impl Sim<'_> {
                 st.strategies.first(),
                 Some(Strategy::Spread(SpreadField::AvailabilityZone))
             );
+        // First key: a task on another provider than the one to shrink (§3.1) goes last, then RUNNING
+        // tasks after those not yet running.
+        let first_key = |task: &Task| -> i64 {
+            2 * shrink.is_some_and(|p| task.provider != Some(p)) as i64
+                + (task.state == TaskState::Running) as i64
+        };
         let lead = |task: &Task| -> (i64, i64) {
             (
-                (task.state == TaskState::Running) as i64,
+                first_key(task),
                 if zone_first { -zone_count(task) } else { 0 },
             )
         };
@@ -378,7 +434,7 @@ impl Sim<'_> {
             let task = world.task(t);
             let tie_break = (self.rng_placement.next_u64() >> 1) as i64;
             let mut key = [0i64; 7];
-            key[0] = (task.state == TaskState::Running) as i64;
+            key[0] = first_key(task);
             // Keys 1..=5 as far as they tie with the best; `j` is the first not computed.
             let mut j = 1;
             if let Some((b, _)) = &best {
