@@ -244,6 +244,48 @@ fn step_scaling_adds_the_step() {
     assert!(ev[0].message.contains("from 4 to 6 tasks"));
 }
 
+/// Steps AWS rejects are errors (AAS API `StepAdjustment`, §4.3): overlapping ranges ([0, 20) and
+/// [10, ∞)), a gap ([0, 10) then [20, ∞): 15 above the threshold would match no step), a positive upper
+/// bound with no step open above (a metric 10 or more above the threshold matched nothing and the policy
+/// silently did nothing), a step with neither bound. AWS's own example steps stay valid.
+#[test]
+fn step_ranges_aws_rejects_are_errors() {
+    let with = |steps: &str| {
+        let step = format!(
+            r#"{{ type = "step_scaling", metric = "ECSServiceAverageCPUUtilization", comparison = ">=", threshold = 80, adjustment_type = "ChangeInCapacity", steps = {steps} }}"#
+        );
+        tt_scenario("60s", r#"{ type = "constant", rate = 120 }"#, &step, "")
+    };
+    for (steps, why) in [
+        (
+            "[{ lower = 0, upper = 20, adjustment = 1 }, { lower = 10, adjustment = 3 }]",
+            "overlap",
+        ),
+        (
+            "[{ lower = 0, upper = 10, adjustment = 1 }, { lower = 20, adjustment = 3 }]",
+            "gap",
+        ),
+        (
+            "[{ lower = 0, upper = 10, adjustment = 1 }]",
+            "positive upper bound",
+        ),
+        (
+            "[{ lower = -10, upper = 0, adjustment = -1 }]",
+            "negative lower bound",
+        ),
+        ("[{ adjustment = 1 }]", "neither"),
+    ] {
+        let e = load_errors(&with(steps));
+        assert!(e.contains("steps") && e.contains(why), "{steps}: {e}");
+    }
+    let (_, _) = run(&with(
+        "[{ lower = 0, upper = 10, adjustment = 1 }, { lower = 10, adjustment = 3 }]",
+    ));
+    let (_, _) = run(&with(
+        "[{ upper = -10, adjustment = -2 }, { lower = -10, upper = 0, adjustment = -1 }]",
+    ));
+}
+
 /// A scheduled action raising MinCapacity to 10 at 08:00 (cron, day 1) moves the count from 4 to 10
 /// (scale-in disabled so the low load does not shrink the service first).
 #[test]
