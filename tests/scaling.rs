@@ -286,6 +286,35 @@ fn step_ranges_aws_rejects_are_errors() {
     ));
 }
 
+/// ECS quotas a scenario cannot exceed (§8, DG `service-quotas`; none adjustable where marked): 20
+/// capacity providers per cluster (not adjustable; the 21st declared is the error, 20 load), 5,000 tasks
+/// per service, 20 providers in a strategy (§3.1).
+#[test]
+fn cluster_and_service_quotas_are_errors() {
+    let groups = |n: usize| {
+        (0..n)
+            .map(|i| format!("[[capacity_providers]]\nname = \"g{i}\"\ninstance_type = \"m5.large\"\nmax_size = 1\ndesired_size = 0\n"))
+            .collect::<String>()
+    };
+    let e = load_errors(&format!("{}{}", cas_scenario(1, ""), groups(20)));
+    assert!(
+        e.contains("capacity_providers[20]") && e.contains("at most 20 capacity providers"),
+        "{e}"
+    );
+    run(&format!("{}{}", cas_scenario(1, ""), groups(19)));
+    let e = load_errors(&cas_scenario(5001, ""));
+    assert!(e.contains("at most 5000 tasks per service"), "{e}");
+    let strategy: Vec<String> = (0..21)
+        .map(|i| format!("{{ capacity_provider = \"g{i}\", weight = 1 }}"))
+        .collect();
+    let toml = format!("{}{}", cas_scenario(1, ""), groups(19)).replace(
+        "capacity_provider_strategy = [{ capacity_provider = \"cp\", weight = 1 }]",
+        &format!("capacity_provider_strategy = [{}]", strategy.join(", ")),
+    );
+    let e = load_errors(&toml);
+    assert!(e.contains("1 to 20 providers"), "{e}");
+}
+
 /// A scheduled action raising MinCapacity to 10 at 08:00 (cron, day 1) moves the count from 4 to 10
 /// (scale-in disabled so the low load does not shrink the service first).
 #[test]
