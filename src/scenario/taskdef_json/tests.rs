@@ -357,6 +357,14 @@ fn broken_inputs() {
             "must be X86_64 or ARM64",
             7,
         ),
+        // Fargate Windows: $0.09148 + $0.046 licence per vCPU-hour and $0.01005 per GB-hour, against
+        // Linux's $0.04048 and $0.004445 (§5.2): 1 vCPU / 2 GB is $0.15758 an hour, not $0.04937.
+        (
+            WORKER_FARGATE.replace("\"LINUX\"", "\"WINDOWS_SERVER_2022_CORE\""),
+            "runtimePlatform.operatingSystemFamily",
+            "is not modelled",
+            7,
+        ),
         (
             WORKER_FARGATE.replace(
                 "\"cpu\": \"1 vCPU\",",
