@@ -315,6 +315,19 @@ fn cluster_and_service_quotas_are_errors() {
     assert!(e.contains("1 to 20 providers"), "{e}");
 }
 
+/// An empty group with no task and `targetCapacity` 90: M = N = 0 gives CPR 100 (§3.2, the deep-dive
+/// blog's special case), above the target, but the group needs ⌈M × 100 / 90⌉ = 0 instances, so nothing
+/// launches. (ecsim launched two instances at the first minute, terminated them 15 minutes later, and
+/// repeated that every 17 minutes for as long as the service had no task.)
+#[test]
+fn an_empty_group_with_no_work_stays_empty_below_a_target_of_100() {
+    let toml = cas_scenario(0, "").replace("target_capacity = 100", "target_capacity = 90");
+    let (s, sink) = run(&toml);
+    assert!(events_with(&sink, "cluster_scaling").is_empty());
+    assert_eq!(s.instances_registered, 0);
+    assert_eq!(s.instances_peak, 0);
+}
+
 /// A scheduled action raising MinCapacity to 10 at 08:00 (cron, day 1) moves the count from 4 to 10
 /// (scale-in disabled so the low load does not shrink the service first).
 #[test]

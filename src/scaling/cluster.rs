@@ -67,10 +67,12 @@ pub fn reservation(m: u32, n: u32) -> f64 {
 
 /// The group size after a scale-out, or None if CPR is not above target. With no instances and work to
 /// do ECS scales to two instances (CPR 200, §3.2); otherwise to ⌈M × 100 / target⌉; the step is at least
-/// the minimum and at most the maximum step size, and the group never exceeds `max_size`.
+/// the minimum and at most the maximum step size, and the group never exceeds `max_size`. With no work
+/// (M = 0) there is nothing to scale out for: an empty group's CPR of 100 is above a target below 100,
+/// but the group needs ⌈0 × 100 / target⌉ = 0 instances.
 pub fn scale_out(m: u32, n: u32, ms: &ManagedScaling, max_size: u32) -> Option<u32> {
     let cpr = reservation(m, n);
-    if cpr <= ms.target_capacity as f64 {
+    if cpr <= ms.target_capacity as f64 || m == 0 {
         return None;
     }
     let wanted = if n == 0 {
