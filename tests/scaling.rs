@@ -328,6 +328,39 @@ fn an_empty_group_with_no_work_stays_empty_below_a_target_of_100() {
     assert_eq!(s.instances_peak, 0);
 }
 
+/// The scale-out binpack counts host ports (§3.2, DG "Managed scale-out behavior": vCPU, memory, ENIs,
+/// ports, GPUs). 10 tasks of 256 units on static host port 80: by CPU 8 would share an m5.large, but
+/// each needs its own instance. Minute 1: M = 10, N = 0 → 2 instances (CPR 200); they register at
+/// 150 s and take 2 tasks; after the 300 s warm-up (360 s) M = 2 + 8 = 10, N = 2 → CPR 500 → 10
+/// instances, and every task runs by 360 + 90 = 450 s. (Packed by CPU only, M was 3 at 360 s, and
+/// the group grew one instance per warm-up: the last task ran after 40 minutes.)
+#[test]
+fn scale_out_binpack_counts_host_ports() {
+    let toml = cas_scenario(10, "").replace(
+        "cpu = 1024\nmemory = 1024\n",
+        "cpu = 256\nmemory = 256\ncontainers = [{ name = \"web\", port_mappings = [{ container_port = 80, host_port = 80 }] }]\n",
+    );
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.code == "cluster_scale_out")
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .collect();
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    assert!(
+        ev[0].0 == 60_000 && ev[0].1.contains("(M 10, N 0)") && ev[0].1.contains("from 0 to 2")
+    );
+    assert!(
+        ev[1].0 == 360_000 && ev[1].1.contains("(M 10, N 2)") && ev[1].1.contains("from 2 to 10")
+    );
+    let last = sink
+        .series
+        .iter()
+        .find(|r| r.scope == "service" && r.running == Some(10))
+        .expect("all 10 run");
+    assert_eq!(last.time_ms, 480_000, "the first row at or after 450 s");
+}
+
 /// A scheduled action raising MinCapacity to 10 at 08:00 (cron, day 1) moves the count from 4 to 10
 /// (scale-in disabled so the low load does not shrink the service first).
 #[test]
