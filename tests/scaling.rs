@@ -361,6 +361,35 @@ fn scale_out_binpack_counts_host_ports() {
     assert_eq!(last.time_ms, 480_000, "the first row at or after 450 s");
 }
 
+/// Managed termination protection is off unless set (ECS API `AutoScalingGroupProvider`,
+/// `managedTerminationProtection`: "The default is off"; §3.2): without it the group's scale-in may
+/// pick instances that still run tasks. ecsim took an unset value as ENABLED.
+#[test]
+fn managed_termination_protection_is_off_unless_set() {
+    let protection = |extra: &str| {
+        let toml = cas_scenario(1, "").replace(
+            "launch_latency = \"90s\"\n",
+            &format!("launch_latency = \"90s\"\n{extra}"),
+        );
+        let spec = ecsim::scenario::load_str(&toml, "test.toml", std::path::Path::new("scenarios"))
+            .expect("loads");
+        match &spec.providers[0].kind {
+            ecsim::spec::ProviderKind::Asg(a) => {
+                a.managed_scaling
+                    .as_ref()
+                    .expect("managed scaling")
+                    .managed_termination_protection
+            }
+            _ => unreachable!(),
+        }
+    };
+    assert!(!protection(""));
+    assert!(protection("managed_termination_protection = \"ENABLED\"\n"));
+    assert!(!protection(
+        "managed_termination_protection = \"DISABLED\"\n"
+    ));
+}
+
 /// A scheduled action raising MinCapacity to 10 at 08:00 (cron, day 1) moves the count from 4 to 10
 /// (scale-in disabled so the low load does not shrink the service first).
 #[test]

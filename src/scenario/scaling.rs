@@ -61,9 +61,10 @@ impl<'s> Ctx<'s> {
                 "instance_warmup_period is 0 to 10000 s (§3.2)",
             );
         }
+        // Off unless set, as in the API (`AutoScalingGroupProvider`: "The default is off", §3.2).
         let protection = match r.managed_termination_protection.as_deref() {
-            None | Some("ENABLED") => true,
-            Some("DISABLED") => false,
+            Some("ENABLED") => true,
+            None | Some("DISABLED") => false,
             Some(o) => {
                 self.at(
                     item,
