@@ -180,6 +180,48 @@ policies = [
     assert_conserved(&rows(&sink, "worker"));
 }
 
+/// A scale-in alarm on ApproximateNumberOfMessagesVisible <= 0 with one step, upper bound 0, −1 task: an
+/// empty queue is exactly at the threshold (0 − 0 = 0), and below the threshold a step's upper bound is
+/// inclusive (AAS API `StepAdjustment`: threshold 50, bounds −10 and 0 hold "greater than 40 and less
+/// than or equal to 50"; §4.3), so the step applies. The first datapoint (the row of 0 s) reaches the
+/// alarm at 0 + 183 = 183 s: 3 → 2; the 300 s cooldown then lets one scale-in through every 300 s: 2 → 1
+/// at 483 s, 1 → 0 at 783 s. (With the upper bound taken as exclusive no step held 0 and the service kept 3 tasks.)
+#[test]
+fn a_less_or_equal_alarm_at_its_threshold_takes_the_step_ending_there() {
+    let toml = format!(
+        "{CLUSTER}{WORKER}desired_count = 3\n{}",
+        r#"
+[services.queue]
+pattern = { type = "constant", rate = 0 }
+per_task_rate_per_s = 50
+
+[services.auto_scaling]
+min_capacity = 0
+max_capacity = 10
+policies = [
+  { type = "step_scaling", metric = "ApproximateNumberOfMessagesVisible", comparison = "<=", threshold = 0, adjustment_type = "ChangeInCapacity", steps = [{ upper = 0, adjustment = -1 }] },
+]
+"#
+    );
+    let (summary, sink) = run(&toml);
+    let got: Vec<(u64, &str)> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "scaling")
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .collect();
+    let want = [
+        (183_000, "from 3 to 2"),
+        (483_000, "from 2 to 1"),
+        (783_000, "from 1 to 0"),
+    ];
+    assert_eq!(got.len(), want.len(), "{got:?}");
+    for ((t, m), (wt, wm)) in got.iter().zip(want) {
+        assert!(*t == wt && m.contains(wm), "{t} {m}, wanted {wt} {wm}");
+    }
+    assert_eq!(summary.tasks_running_at_end, 0);
+}
+
 /// A per-message log as the source (the Azure LLM request log: 8,819 rows in its hour), consumed by one
 /// task: every logged message arrives once.
 #[test]

@@ -244,6 +244,152 @@ fn step_scaling_adds_the_step() {
     assert!(ev[0].message.contains("from 4 to 6 tasks"));
 }
 
+/// Steps AWS rejects are errors (AAS API `StepAdjustment`, §4.3): overlapping ranges ([0, 20) and
+/// [10, ∞)), a gap ([0, 10) then [20, ∞): 15 above the threshold would match no step), a positive upper
+/// bound with no step open above (a metric 10 or more above the threshold matched nothing and the policy
+/// silently did nothing), a step with neither bound. AWS's own example steps stay valid.
+#[test]
+fn step_ranges_aws_rejects_are_errors() {
+    let with = |steps: &str| {
+        let step = format!(
+            r#"{{ type = "step_scaling", metric = "ECSServiceAverageCPUUtilization", comparison = ">=", threshold = 80, adjustment_type = "ChangeInCapacity", steps = {steps} }}"#
+        );
+        tt_scenario("60s", r#"{ type = "constant", rate = 120 }"#, &step, "")
+    };
+    for (steps, why) in [
+        (
+            "[{ lower = 0, upper = 20, adjustment = 1 }, { lower = 10, adjustment = 3 }]",
+            "overlap",
+        ),
+        (
+            "[{ lower = 0, upper = 10, adjustment = 1 }, { lower = 20, adjustment = 3 }]",
+            "gap",
+        ),
+        (
+            "[{ lower = 0, upper = 10, adjustment = 1 }]",
+            "positive upper bound",
+        ),
+        (
+            "[{ lower = -10, upper = 0, adjustment = -1 }]",
+            "negative lower bound",
+        ),
+        ("[{ adjustment = 1 }]", "neither"),
+    ] {
+        let e = load_errors(&with(steps));
+        assert!(e.contains("steps") && e.contains(why), "{steps}: {e}");
+    }
+    let (_, _) = run(&with(
+        "[{ lower = 0, upper = 10, adjustment = 1 }, { lower = 10, adjustment = 3 }]",
+    ));
+    let (_, _) = run(&with(
+        "[{ upper = -10, adjustment = -2 }, { lower = -10, upper = 0, adjustment = -1 }]",
+    ));
+}
+
+/// ECS quotas a scenario cannot exceed (§8, DG `service-quotas`; none adjustable where marked): 20
+/// capacity providers per cluster (not adjustable; the 21st declared is the error, 20 load), 5,000 tasks
+/// per service, 20 providers in a strategy (§3.1).
+#[test]
+fn cluster_and_service_quotas_are_errors() {
+    let groups = |n: usize| {
+        (0..n)
+            .map(|i| format!("[[capacity_providers]]\nname = \"g{i}\"\ninstance_type = \"m5.large\"\nmax_size = 1\ndesired_size = 0\n"))
+            .collect::<String>()
+    };
+    let e = load_errors(&format!("{}{}", cas_scenario(1, ""), groups(20)));
+    assert!(
+        e.contains("capacity_providers[20]") && e.contains("at most 20 capacity providers"),
+        "{e}"
+    );
+    run(&format!("{}{}", cas_scenario(1, ""), groups(19)));
+    let e = load_errors(&cas_scenario(5001, ""));
+    assert!(e.contains("at most 5000 tasks per service"), "{e}");
+    let strategy: Vec<String> = (0..21)
+        .map(|i| format!("{{ capacity_provider = \"g{i}\", weight = 1 }}"))
+        .collect();
+    let toml = format!("{}{}", cas_scenario(1, ""), groups(19)).replace(
+        "capacity_provider_strategy = [{ capacity_provider = \"cp\", weight = 1 }]",
+        &format!("capacity_provider_strategy = [{}]", strategy.join(", ")),
+    );
+    let e = load_errors(&toml);
+    assert!(e.contains("1 to 20 providers"), "{e}");
+}
+
+/// An empty group with no task and `targetCapacity` 90: M = N = 0 gives CPR 100 (§3.2, the deep-dive
+/// blog's special case), above the target, but the group needs ⌈M × 100 / 90⌉ = 0 instances, so nothing
+/// launches. (ecsim launched two instances at the first minute, terminated them 15 minutes later, and
+/// repeated that every 17 minutes for as long as the service had no task.)
+#[test]
+fn an_empty_group_with_no_work_stays_empty_below_a_target_of_100() {
+    let toml = cas_scenario(0, "").replace("target_capacity = 100", "target_capacity = 90");
+    let (s, sink) = run(&toml);
+    assert!(events_with(&sink, "cluster_scaling").is_empty());
+    assert_eq!(s.instances_registered, 0);
+    assert_eq!(s.instances_peak, 0);
+}
+
+/// The scale-out binpack counts host ports (§3.2, DG "Managed scale-out behavior": vCPU, memory, ENIs,
+/// ports, GPUs). 10 tasks of 256 units on static host port 80: by CPU 8 would share an m5.large, but
+/// each needs its own instance. Minute 1: M = 10, N = 0 → 2 instances (CPR 200); they register at
+/// 150 s and take 2 tasks; after the 300 s warm-up (360 s) M = 2 + 8 = 10, N = 2 → CPR 500 → 10
+/// instances, and every task runs by 360 + 90 = 450 s. (Packed by CPU only, M was 3 at 360 s, and
+/// the group grew one instance per warm-up: the last task ran after 40 minutes.)
+#[test]
+fn scale_out_binpack_counts_host_ports() {
+    let toml = cas_scenario(10, "").replace(
+        "cpu = 1024\nmemory = 1024\n",
+        "cpu = 256\nmemory = 256\ncontainers = [{ name = \"web\", port_mappings = [{ container_port = 80, host_port = 80 }] }]\n",
+    );
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.code == "cluster_scale_out")
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .collect();
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    assert!(
+        ev[0].0 == 60_000 && ev[0].1.contains("(M 10, N 0)") && ev[0].1.contains("from 0 to 2")
+    );
+    assert!(
+        ev[1].0 == 360_000 && ev[1].1.contains("(M 10, N 2)") && ev[1].1.contains("from 2 to 10")
+    );
+    let last = sink
+        .series
+        .iter()
+        .find(|r| r.scope == "service" && r.running == Some(10))
+        .expect("all 10 run");
+    assert_eq!(last.time_ms, 480_000, "the first row at or after 450 s");
+}
+
+/// Managed termination protection is off unless set (ECS API `AutoScalingGroupProvider`,
+/// `managedTerminationProtection`: "The default is off"; §3.2): without it the group's scale-in may
+/// pick instances that still run tasks. ecsim took an unset value as ENABLED.
+#[test]
+fn managed_termination_protection_is_off_unless_set() {
+    let protection = |extra: &str| {
+        let toml = cas_scenario(1, "").replace(
+            "launch_latency = \"90s\"\n",
+            &format!("launch_latency = \"90s\"\n{extra}"),
+        );
+        let spec = ecsim::scenario::load_str(&toml, "test.toml", std::path::Path::new("scenarios"))
+            .expect("loads");
+        match &spec.providers[0].kind {
+            ecsim::spec::ProviderKind::Asg(a) => {
+                a.managed_scaling
+                    .as_ref()
+                    .expect("managed scaling")
+                    .managed_termination_protection
+            }
+            _ => unreachable!(),
+        }
+    };
+    assert!(!protection(""));
+    assert!(protection("managed_termination_protection = \"ENABLED\"\n"));
+    assert!(!protection(
+        "managed_termination_protection = \"DISABLED\"\n"
+    ));
+}
+
 /// A scheduled action raising MinCapacity to 10 at 08:00 (cron, day 1) moves the count from 4 to 10
 /// (scale-in disabled so the low load does not shrink the service first).
 #[test]

@@ -23,35 +23,71 @@ pub struct ManagedScaling {
     pub provisioning_timeout: crate::engine::dist::DurationDist,
 }
 
+/// What a task waiting in PROVISIONING needs of an instance, for the binpack of M (§3.2: "vCPU, memory,
+/// ENIs, ports and GPUs"; ecsim has no GPUs).
+#[derive(Debug, Clone, Copy)]
+pub struct Need<'a> {
+    /// CPU units.
+    pub cpu: u32,
+    /// MiB.
+    pub mem: u32,
+    /// Takes one of the instance's ENIs (`awsvpc`).
+    pub eni: bool,
+    /// Static host ports.
+    pub ports: &'a [u16],
+}
+
+/// An empty instance of the group's type: registered CPU and memory, ENIs for tasks, and the host
+/// ports the agent reserves.
+#[derive(Debug, Clone, Copy)]
+pub struct Shape<'a> {
+    /// CPU units.
+    pub cpu: u32,
+    /// MiB.
+    pub mem: u32,
+    /// ENIs available to `awsvpc` tasks.
+    pub enis: u32,
+    /// Ports reserved on every instance.
+    pub reserved_ports: &'a [u16],
+}
+
 /// M: instances needed for the current tasks plus those waiting in PROVISIONING. Instances that hold a
 /// non-daemon task count once each; waiting tasks are packed first-fit decreasing into empty instances of
-/// the group's type. A task that does not fit an empty instance is excluded (it causes no scale-out).
-pub fn instances_needed(
-    non_empty: u32,
-    waiting: &[(u32, u32)],
-    inst_cpu: u32,
-    inst_mem: u32,
-) -> u32 {
-    let mut tasks: Vec<(u32, u32)> = waiting
-        .iter()
-        .copied()
-        .filter(|&(c, m)| c <= inst_cpu && m <= inst_mem)
-        .collect();
+/// the group's type, by CPU, memory, ENIs and static host ports (two tasks on host port 80 need two
+/// instances). A task that does not fit an empty instance is excluded (it causes no scale-out).
+pub fn instances_needed(non_empty: u32, waiting: &[Need], shape: &Shape) -> u32 {
+    let fits_empty = |t: &Need| {
+        t.cpu <= shape.cpu
+            && t.mem <= shape.mem
+            && (!t.eni || shape.enis > 0)
+            && !t.ports.iter().any(|p| shape.reserved_ports.contains(p))
+    };
+    let mut tasks: Vec<&Need> = waiting.iter().filter(|t| fits_empty(t)).collect();
     // Largest first (by the scarcer of the two resources).
-    tasks.sort_by(|a, b| {
-        let ka = (a.0 as f64 / inst_cpu.max(1) as f64).max(a.1 as f64 / inst_mem.max(1) as f64);
-        let kb = (b.0 as f64 / inst_cpu.max(1) as f64).max(b.1 as f64 / inst_mem.max(1) as f64);
-        kb.total_cmp(&ka)
-    });
-    let mut bins: Vec<(u32, u32)> = Vec::new();
-    for (c, m) in tasks {
-        match bins.iter_mut().find(|b| b.0 >= c && b.1 >= m) {
-            Some(b) => {
-                b.0 -= c;
-                b.1 -= m;
+    let key = |t: &Need| {
+        (t.cpu as f64 / shape.cpu.max(1) as f64).max(t.mem as f64 / shape.mem.max(1) as f64)
+    };
+    tasks.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    // Per instance: CPU, memory and ENIs left, and the host ports taken.
+    let mut bins: Vec<(u32, u32, u32, Vec<u16>)> = Vec::new();
+    for t in tasks {
+        let fits = |b: &&mut (u32, u32, u32, Vec<u16>)| {
+            b.0 >= t.cpu
+                && b.1 >= t.mem
+                && (!t.eni || b.2 > 0)
+                && !t.ports.iter().any(|p| b.3.contains(p))
+        };
+        let b = match bins.iter_mut().find(fits) {
+            Some(b) => b,
+            None => {
+                bins.push((shape.cpu, shape.mem, shape.enis, Vec::new()));
+                bins.last_mut().expect("just pushed")
             }
-            None => bins.push((inst_cpu - c, inst_mem - m)),
-        }
+        };
+        b.0 -= t.cpu;
+        b.1 -= t.mem;
+        b.2 -= u32::from(t.eni);
+        b.3.extend_from_slice(t.ports);
     }
     non_empty + bins.len() as u32
 }
@@ -67,10 +103,12 @@ pub fn reservation(m: u32, n: u32) -> f64 {
 
 /// The group size after a scale-out, or None if CPR is not above target. With no instances and work to
 /// do ECS scales to two instances (CPR 200, §3.2); otherwise to ⌈M × 100 / target⌉; the step is at least
-/// the minimum and at most the maximum step size, and the group never exceeds `max_size`.
+/// the minimum and at most the maximum step size, and the group never exceeds `max_size`. With no work
+/// (M = 0) there is nothing to scale out for: an empty group's CPR of 100 is above a target below 100,
+/// but the group needs ⌈0 × 100 / target⌉ = 0 instances.
 pub fn scale_out(m: u32, n: u32, ms: &ManagedScaling, max_size: u32) -> Option<u32> {
     let cpr = reservation(m, n);
-    if cpr <= ms.target_capacity as f64 {
+    if cpr <= ms.target_capacity as f64 || m == 0 {
         return None;
     }
     let wanted = if n == 0 {
@@ -104,6 +142,23 @@ mod tests {
     use super::*;
     use crate::engine::dist::DurationDist;
 
+    /// An m5.large: 2,048 units, 7,986 MiB registered, 3 ENIs (2 for tasks), the agent's ports.
+    const M5_LARGE: Shape<'static> = Shape {
+        cpu: 2048,
+        mem: 7986,
+        enis: 2,
+        reserved_ports: &[22, 2375, 2376, 51678, 51679, 51680],
+    };
+
+    fn need(cpu: u32, mem: u32, eni: bool, ports: &'static [u16]) -> Need<'static> {
+        Need {
+            cpu,
+            mem,
+            eni,
+            ports,
+        }
+    }
+
     fn ms(target: u32, min_step: u32, max_step: u32) -> ManagedScaling {
         ManagedScaling {
             target_capacity: target,
@@ -121,7 +176,7 @@ mod tests {
     /// only 1; with max_size 1, only 1.
     #[test]
     fn empty_cluster_scales_to_two() {
-        let m = instances_needed(0, &[(256, 512)], 2048, 7986);
+        let m = instances_needed(0, &[need(256, 512, false, &[])], &M5_LARGE);
         assert_eq!(m, 1);
         assert_eq!(reservation(m, 0), 200.0);
         assert_eq!(scale_out(m, 0, &ms(100, 1, 10_000), 10), Some(2));
@@ -134,15 +189,34 @@ mod tests {
     /// ⌈8 × 100 / 80⌉ = 10.
     #[test]
     fn binpack_and_step_sizes() {
-        let waiting = vec![(1024, 1000); 10];
-        let m = instances_needed(3, &waiting, 2048, 7986);
+        let waiting = vec![need(1024, 1000, false, &[]); 10];
+        let m = instances_needed(3, &waiting, &M5_LARGE);
         assert_eq!(m, 8);
         assert!((reservation(m, 3) - 266.666).abs() < 0.01);
         assert_eq!(scale_out(m, 3, &ms(100, 1, 10_000), 100), Some(8));
         assert_eq!(scale_out(m, 3, &ms(100, 10, 10_000), 100), Some(13));
         assert_eq!(scale_out(m, 3, &ms(80, 1, 10_000), 100), Some(10));
         // A task larger than the instance type is excluded from M.
-        assert_eq!(instances_needed(0, &[(4096, 100)], 2048, 7986), 0);
+        let big = need(4096, 100, false, &[]);
+        assert_eq!(instances_needed(0, &[big], &M5_LARGE), 0);
+    }
+
+    /// The binpack counts ENIs and host ports too (§3.2, DG "Managed scale-out behavior"): 10 tasks of
+    /// 256 units would share 2 instances by CPU (8 per 2,048), but on static host port 80 each needs its
+    /// own instance (M = 10); `awsvpc` tasks on an m5.large (3 ENIs, 2 for tasks) need ⌈10 / 2⌉ = 5; a
+    /// task on a port the agent reserves (22) fits no instance and is left out.
+    #[test]
+    fn binpack_counts_ports_and_enis() {
+        let web = vec![need(256, 256, false, &[80]); 10];
+        assert_eq!(instances_needed(0, &web, &M5_LARGE), 10);
+        let vpc = vec![need(256, 256, true, &[]); 10];
+        assert_eq!(instances_needed(0, &vpc, &M5_LARGE), 5);
+        let free = vec![need(256, 256, false, &[]); 10];
+        assert_eq!(instances_needed(0, &free, &M5_LARGE), 2);
+        assert_eq!(
+            instances_needed(0, &[need(256, 256, false, &[22])], &M5_LARGE),
+            0
+        );
     }
 
     /// Scale-in: 10 instances, 2 with tasks (M = 2) → wanted 2, but at most 50 % per step → remove 5;

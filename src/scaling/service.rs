@@ -51,12 +51,25 @@ pub enum ScalingMetric {
 /// A step of a step scaling policy: bounds relative to the alarm threshold (§4.3).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Step {
-    /// Lower bound of `metric − threshold` (inclusive), or −∞.
+    /// Lower bound of `metric − threshold`, or −∞.
     pub lower: f64,
-    /// Upper bound (exclusive), or +∞.
+    /// Upper bound, or +∞.
     pub upper: f64,
     /// The adjustment.
     pub adjustment: f64,
+}
+
+impl Step {
+    /// Does the step hold `diff` = metric − threshold? Above the threshold (an alarm on `>=` or `>`) the
+    /// lower bound is inclusive and the upper exclusive; below it (`<=` or `<`) the lower bound is
+    /// exclusive and the upper inclusive (AAS API `StepAdjustment`, §4.3): threshold 50, a `<=` alarm and
+    /// a step with upper bound 0 hold a metric of exactly 50.
+    pub fn holds(&self, diff: f64, comparison: Comparison) -> bool {
+        match comparison {
+            Comparison::Ge | Comparison::Gt => self.lower <= diff && diff < self.upper,
+            Comparison::Le | Comparison::Lt => self.lower < diff && diff <= self.upper,
+        }
+    }
 }
 
 /// How a step adjustment changes capacity (§4.3).
@@ -619,7 +632,7 @@ impl ServiceScaler {
                     return (Proposal::None, None);
                 }
                 let diff = last - threshold;
-                let Some(step) = steps.iter().find(|s| s.lower <= diff && diff < s.upper) else {
+                let Some(step) = steps.iter().find(|s| s.holds(diff, *comparison)) else {
                     return (Proposal::None, None);
                 };
                 // During its scale-out cooldown the adjustment applies to the capacity before the

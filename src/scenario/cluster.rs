@@ -274,6 +274,14 @@ impl<'s> Ctx<'s> {
             if r.name == "FARGATE" || r.name == "FARGATE_SPOT" || r.name.is_empty() {
                 self.at(item, &prefix, "name", "FARGATE and FARGATE_SPOT are built in; give the Auto Scaling group provider another name");
             }
+            if i == 20 {
+                self.at(
+                    item,
+                    &prefix,
+                    "name",
+                    "at most 20 capacity providers per cluster (ECS quota, not adjustable, §8)",
+                );
+            }
             if providers.iter().any(|p| p.name == r.name) {
                 self.at(
                     item,

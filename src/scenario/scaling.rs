@@ -61,9 +61,10 @@ impl<'s> Ctx<'s> {
                 "instance_warmup_period is 0 to 10000 s (§3.2)",
             );
         }
+        // Off unless set, as in the API (`AutoScalingGroupProvider`: "The default is off", §3.2).
         let protection = match r.managed_termination_protection.as_deref() {
-            None | Some("ENABLED") => true,
-            Some("DISABLED") => false,
+            Some("ENABLED") => true,
+            None | Some("DISABLED") => false,
             Some(o) => {
                 self.at(
                     item,
@@ -302,13 +303,8 @@ impl<'s> Ctx<'s> {
                             adjustment: s.adjustment,
                         })
                         .collect();
-                    if steps.iter().any(|s| s.lower >= s.upper) {
-                        self.at(
-                            item,
-                            prefix,
-                            &format!("{pp}.steps"),
-                            "each step needs lower < upper",
-                        );
+                    if let Some(why) = steps_problem(&steps) {
+                        self.at(item, prefix, &format!("{pp}.steps"), why);
                     }
                     policies.push(Policy::StepScaling {
                         metric: m,
@@ -385,4 +381,40 @@ impl<'s> Ctx<'s> {
             scale_in_step_fraction: frac.clamp(0.0001, 1.0),
         }
     }
+}
+
+/// What AWS would reject in a step policy's steps (AAS API `StepAdjustment`, §4.3): a step needs a bound
+/// and lower < upper; the ranges may not overlap or leave a gap; at most one step has no lower bound and
+/// at most one no upper bound; a negative lower bound needs a step with no lower bound, a positive upper
+/// bound one with no upper bound (so every breaching value falls in a step).
+fn steps_problem(steps: &[Step]) -> Option<&'static str> {
+    if steps
+        .iter()
+        .any(|s| s.lower.is_infinite() && s.upper.is_infinite())
+    {
+        return Some("a step needs a lower or an upper bound (AWS rejects a step with neither)");
+    }
+    if steps.iter().any(|s| s.lower >= s.upper) {
+        return Some("each step needs lower < upper");
+    }
+    let mut sorted: Vec<&Step> = steps.iter().collect();
+    sorted.sort_by(|a, b| a.lower.total_cmp(&b.lower));
+    if sorted.windows(2).any(|w| w[0].upper != w[1].lower) {
+        return Some(
+            "the steps' ranges may not overlap or leave a gap: each step's lower bound must be another's upper bound (AWS rejects them)",
+        );
+    }
+    let first = sorted[0];
+    let last = sorted[sorted.len() - 1];
+    if first.lower < 0.0 && first.lower.is_finite() {
+        return Some(
+            "a step has a negative lower bound, so one step needs no lower bound (AWS rejects them otherwise)",
+        );
+    }
+    if last.upper > 0.0 && last.upper.is_finite() {
+        return Some(
+            "a step has a positive upper bound, so one step needs no upper bound (AWS rejects them otherwise)",
+        );
+    }
+    None
 }

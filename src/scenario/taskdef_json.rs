@@ -588,6 +588,16 @@ impl Ctx<'_> {
                 self.error("runtimePlatform.cpuArchitecture", msg);
                 cpu_architecture = None;
             }
+            // Windows tasks cost about 3.4 times Linux on Fargate (§5.2): priced as Linux they would
+            // be silently wrong, so they are refused.
+            if let Some(os) = self.opt_string(rp, "operatingSystemFamily", "runtimePlatform")
+                && os != "LINUX"
+            {
+                let msg = format!(
+                    "\"{os}\" is not modelled: ecsim places and prices Linux tasks only (Windows is priced differently, §5.2); use \"LINUX\" or leave it out"
+                );
+                self.error("runtimePlatform.operatingSystemFamily", msg);
+            }
         }
 
         let mut ephemeral_storage_gib = None;

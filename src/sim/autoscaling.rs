@@ -169,20 +169,29 @@ impl<'a> Sim<'a> {
                 .iter()
                 .filter(|&&i| self.has_non_daemon_task(i))
                 .count() as u32;
-            let waiting: Vec<(u32, u32)> = self.waiting[pi]
+            let waiting: Vec<cluster::Need> = self.waiting[pi]
                 .iter()
                 .filter(|&&(t, serial)| {
                     let task = self.world.task(t);
                     task.serial == serial && task.awaiting_capacity
                 })
-                .map(|&(t, _)| (self.world.task(t).cpu, self.world.task(t).mem))
+                .map(|&(t, _)| {
+                    let task = self.world.task(t);
+                    cluster::Need {
+                        cpu: task.cpu,
+                        mem: task.mem,
+                        eni: spec.task_def(task.def).uses_eni(),
+                        ports: &self.def_ports[task.def.0 as usize],
+                    }
+                })
                 .collect();
-            let m = cluster::instances_needed(
-                non_empty,
-                &waiting,
-                asg.registered_cpu_units(),
-                asg.registered_memory_mib(),
-            );
+            let shape = cluster::Shape {
+                cpu: asg.registered_cpu_units(),
+                mem: asg.registered_memory_mib(),
+                enis: asg.instance_type.max_enis.saturating_sub(1),
+                reserved_ports: &spec.scheduler.reserved_ports,
+            };
+            let m = cluster::instances_needed(non_empty, &waiting, &shape);
             let n = members.len() as u32 + self.cas[pi].launching;
             let cpr = cluster::reservation(m, n);
             self.cas[pi].last_cpr = Some(cpr);

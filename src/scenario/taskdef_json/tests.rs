@@ -391,6 +391,22 @@ fn broken_inputs() {
     }
 }
 
+/// A Windows task definition is refused rather than priced as Linux: Fargate Windows costs $0.09148 +
+/// $0.046 licence per vCPU-hour and $0.01005 per GB-hour against Linux's $0.04048 and $0.004445 (§5.2),
+/// so 1 vCPU / 2 GB is $0.15758 an hour, not $0.04937.
+#[test]
+fn windows_is_refused() {
+    let text = WORKER_FARGATE.replace("\"LINUX\"", "\"WINDOWS_SERVER_2022_CORE\"");
+    let errs = errors_of(&text);
+    let e = errs
+        .iter()
+        .find(|e| e.field == "runtimePlatform.operatingSystemFamily")
+        .expect("an error for operatingSystemFamily");
+    assert!(e.message.contains("is not modelled"), "{e}");
+    assert_eq!(e.line, 7, "{e}");
+    assert!(parse_task_definition_json(WORKER_FARGATE).is_ok());
+}
+
 #[test]
 fn reports_every_problem() {
     let text = WEB_API
