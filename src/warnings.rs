@@ -27,6 +27,9 @@ pub const UNPLACED_AT_END: &str = "unplaced-at-end";
 /// Rows of a job file were skipped at load (an SWF job with a run time or processor count ≤ 0, an Alibaba
 /// pod without its times or a GPU pod with `cpu_only`).
 pub const BATCH_ROWS_SKIPPED: &str = "batch-rows-skipped";
+/// The cluster's Auto Scaling groups may hold more than the 5,000 container instances ECS registers in
+/// one cluster (§8).
+pub const INSTANCES_ABOVE_QUOTA: &str = "instances-above-quota";
 /// Batch jobs were dropped because no size they may use holds them, or the queue was full.
 pub const BATCH_JOBS_DROPPED: &str = "batch-jobs-dropped";
 

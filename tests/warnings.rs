@@ -443,3 +443,28 @@ fn examples_do_not_warn_when_validated_unless_that_is_their_point() {
         "{warned:?}"
     );
 }
+
+/// ECS registers at most 5,000 container instances in a cluster (§8, not adjustable): groups whose
+/// `max_size` add up to more are said, at the `max_size` that crosses the quota (3,000 + 3,000 = 6,000,
+/// the second group's line: HEAD is 5 lines with a blank first, each group 5, so its `max_size` is line
+/// 14). 2,500 +
+/// 2,500 = 5,000 is within it. The run goes on either way.
+#[test]
+fn groups_above_the_cluster_instance_quota_warn() {
+    let groups = |a: u32, b: u32| {
+        format!(
+            "{HEAD}[[capacity_providers]]\nname = \"a\"\ninstance_type = \"m5.large\"\nmax_size = {a}\ndesired_size = 1\n[[capacity_providers]]\nname = \"b\"\ninstance_type = \"m5.large\"\nmax_size = {b}\ndesired_size = 1\n"
+        )
+    };
+    let c = case(&groups(3_000, 3_000), &[]);
+    assert_eq!(codes(&c), vec!["instances-above-quota"]);
+    assert_eq!(c.warnings[0]["line"], 14);
+    assert!(
+        c.validate
+            .contains("s.toml:14: capacity provider b: its max_size takes the cluster's Auto Scaling groups to 6000 instances, past the 5,000"),
+        "{}",
+        c.validate
+    );
+    assert!(c.run.contains("[instances-above-quota]"));
+    assert!(codes(&case(&groups(2_500, 2_500), &[])).is_empty());
+}

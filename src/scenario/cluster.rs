@@ -291,6 +291,7 @@ impl<'s> Ctx<'s> {
                 );
             }
             if let Some(p) = self.asg_provider(r, item, &prefix, zones, custom_types, pricing) {
+                self.instance_quota_warning(&providers, &p, item);
                 providers.push(p);
             }
         }
@@ -415,5 +416,37 @@ impl<'s> Ctx<'s> {
                 ),
             })),
         })
+    }
+}
+
+impl<'s> Ctx<'s> {
+    /// ECS registers at most 5,000 container instances in a cluster (not adjustable, §8): said, at the
+    /// Auto Scaling group whose `max_size` takes the cluster's groups past it (the run goes on, as a
+    /// capacity plan may ask what such a fleet would do, but ECS would register no more).
+    fn instance_quota_warning(
+        &mut self,
+        before: &[ProviderSpec],
+        p: &ProviderSpec,
+        item: &Item<'s>,
+    ) {
+        const QUOTA: u32 = 5_000;
+        let max = |p: &ProviderSpec| match &p.kind {
+            ProviderKind::Asg(a) => a.max_size,
+            ProviderKind::Fargate { .. } => 0,
+        };
+        let so_far: u32 = before.iter().map(max).sum();
+        let total = so_far.saturating_add(max(p));
+        if so_far > QUOTA || total <= QUOTA {
+            return;
+        }
+        let message = format!(
+            "capacity provider {}: its max_size takes the cluster's Auto Scaling groups to {total} instances, past the 5,000 container instances ECS registers in one cluster (not adjustable, §8); ecsim registers them all, ECS would not: split the fleet into clusters of at most 5,000 instances for a plan ECS can run",
+            p.name
+        );
+        let mut warning =
+            crate::warnings::Warning::new(crate::warnings::INSTANCES_ABOVE_QUOTA, None, message);
+        warning.file = Some(self.file.clone());
+        warning.line = Some(self.lines.locate(span_of(item, "max_size").start).0);
+        self.warnings.push(warning);
     }
 }
