@@ -232,6 +232,7 @@ impl<'a> Sim<'a> {
             FaultSpec::AzOutage { zone, .. } => {
                 if k == 0 {
                     self.faults.zone_down[zone.0 as usize] = true;
+                    self.services.iter_mut().for_each(|st| st.zone_dirty = true);
                     self.emit(
                         None,
                         What::ZoneOutage {
@@ -271,6 +272,7 @@ impl<'a> Sim<'a> {
                     }
                 } else {
                     self.faults.zone_down[zone.0 as usize] = false;
+                    self.services.iter_mut().for_each(|st| st.zone_dirty = true);
                     self.emit(
                         None,
                         What::ZoneOutage {
@@ -658,6 +660,7 @@ impl Sim<'_> {
             if !s.az_rebalancing
                 || s.scheduling != SchedulingStrategy::Replica
                 || !self.services[i].steady
+                || !self.services[i].zone_dirty
             {
                 continue;
             }
@@ -675,6 +678,7 @@ impl Sim<'_> {
             });
             if hi <= lo + 1 {
                 self.rebalancing_done(i, &up);
+                self.services[i].zone_dirty = false;
                 continue;
             }
             self.rebalance_service(ServiceId(i as u32), &up);

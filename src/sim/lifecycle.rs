@@ -53,6 +53,7 @@ impl<'a> Sim<'a> {
             && !x.replace
         {
             add(&mut st.zone_n[z.0 as usize], true);
+            st.zone_dirty = true;
         }
     }
 

@@ -139,6 +139,9 @@ struct ServiceState {
     /// Of `tasks`: those with a zone and not marked for replacement, per zone (AZ rebalancing's view,
     /// §2.1), kept with `n_keep` so that its check once a metric period reads no task.
     zone_n: Vec<u32>,
+    /// `zone_n` (or which zones are up) changed since the service was last found balanced: only then
+    /// is its balance read again (a fleet's thousands of balanced services cost nothing per period).
+    zone_dirty: bool,
     /// An AZ rebalancing has started and not yet been seen balanced (its completion event is owed).
     rebalancing: bool,
     /// The tasks per zone the last rebalancing started from, until one completes: a service found
@@ -172,6 +175,7 @@ impl ServiceState {
             n_keep: 0,
             n_healthy: 0,
             zone_n: vec![0; spec.zones.len()],
+            zone_dirty: true,
             rebalancing: false,
             rebalanced_from: Vec::new(),
             provider_counts: vec![0; spec.providers.len()],

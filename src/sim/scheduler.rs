@@ -436,6 +436,7 @@ impl<'a> Sim<'a> {
         if after == before || replace || self.service_pos(sid, id).is_none() {
             return;
         }
+        self.services[sid.0 as usize].zone_dirty = true;
         let n = &mut self.services[sid.0 as usize].zone_n;
         if let Some(z) = before {
             n[z.0 as usize] -= 1;
