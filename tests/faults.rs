@@ -776,26 +776,12 @@ placement_constraints = [{ type = "memberOf", expression = "attribute:ecs.availa
 /// terminates.
 #[test]
 fn a_launch_is_lost_at_its_zones_outage_and_replaced_at_once() {
-    let toml = r#"name = "launch-lost-at-outage"
-duration = "15m"
-seed = 3
-[cluster]
-availability_zones = ["a", "b"]
-[[capacity_providers]]
-name = "cp"
-instance_type = "m5.large"
-max_size = 4
-desired_size = 2
-launch_latency = "60s"
-[[task_definitions]]
-family = "web"
-cpu = 256
-memory = 512
-[[services]]
-name = "web"
-task_definition = "web"
-desired_count = 2
-launch_type = "EC2"
+    let toml = two_zone_group(
+        "launch-lost-at-outage",
+        "15m",
+        4,
+        2,
+        r#"
 [[faults]]
 type = "instance_failure"
 capacity_provider = "cp"
@@ -805,8 +791,9 @@ type = "az_outage"
 zone = "b"
 at = "330s"
 duration = "5m"
-"#;
-    let (_, sink) = run(toml);
+"#,
+    );
+    let (_, sink) = run(&toml);
     let launching: Vec<(u64, &str)> = coded(&sink, "instance_launching")
         .iter()
         .map(|e| (e.time_ms, e.message.as_str()))
@@ -865,33 +852,20 @@ duration = "5m"
 /// 7 m), then the second at 7 m (8 m).
 #[test]
 fn a_group_at_its_maximum_rebalances_within_the_margin() {
-    let toml = r#"name = "rebalance-at-max"
-duration = "20m"
-seed = 3
-[cluster]
-availability_zones = ["a", "b"]
-[[capacity_providers]]
-name = "cp"
-instance_type = "m5.large"
-max_size = 4
-desired_size = 4
-launch_latency = "60s"
-[[task_definitions]]
-family = "web"
-cpu = 256
-memory = 512
-[[services]]
-name = "web"
-task_definition = "web"
-desired_count = 2
-launch_type = "EC2"
+    let toml = two_zone_group(
+        "rebalance-at-max",
+        "20m",
+        4,
+        4,
+        r#"
 [[faults]]
 type = "az_outage"
 zone = "b"
 at = "1m"
 duration = "5m"
-"#;
-    let (_, sink) = run(toml);
+"#,
+    );
+    let (_, sink) = run(&toml);
     let times = |code: &str| -> Vec<u64> {
         coded(&sink, code)
             .iter()
@@ -918,26 +892,12 @@ duration = "5m"
 /// at 6 m and 6 m 30 s and the service ran there.
 #[test]
 fn a_zone_outage_takes_launching_instances_and_the_group_replaces_them_on_return() {
-    let toml = r#"name = "launch-into-outage"
-duration = "20m"
-seed = 3
-[cluster]
-availability_zones = ["a", "b"]
-[[capacity_providers]]
-name = "cp"
-instance_type = "m5.large"
-max_size = 4
-desired_size = 2
-launch_latency = "60s"
-[[task_definitions]]
-family = "web"
-cpu = 256
-memory = 512
-[[services]]
-name = "web"
-task_definition = "web"
-desired_count = 2
-launch_type = "EC2"
+    let toml = two_zone_group(
+        "launch-into-outage",
+        "20m",
+        4,
+        2,
+        r#"
 [[faults]]
 type = "instance_failure"
 capacity_provider = "cp"
@@ -952,8 +912,9 @@ type = "az_outage"
 zone = "b"
 at = "330s"
 duration = "5m"
-"#;
-    let (_, sink) = run(toml);
+"#,
+    );
+    let (_, sink) = run(&toml);
     let registered: Vec<u64> = coded(&sink, "instance_registered")
         .iter()
         .map(|e| e.time_ms)
@@ -1329,4 +1290,32 @@ duration = "5m"
         .count();
     assert_eq!(lost, 4);
     assert!(alive(&sink, "web").len() >= 4);
+}
+
+/// A group of m5.large over zones a and b (launch latency 60 s) of `max` and `desired` instances, running
+/// a 2-task web service, with `faults` (TOML) for `duration`: the instance-and-outage tests' set-up.
+fn two_zone_group(name: &str, duration: &str, max: u32, desired: u32, faults: &str) -> String {
+    format!(
+        r#"name = "{name}"
+duration = "{duration}"
+seed = 3
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = {max}
+desired_size = {desired}
+launch_latency = "60s"
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+launch_type = "EC2"
+{faults}"#
+    )
 }

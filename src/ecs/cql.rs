@@ -747,6 +747,7 @@ impl<'a> Parser<'a> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     /// Static: only what an instance keeps from registration on; not: its tasks or agent state.
     #[test]
@@ -768,7 +769,6 @@ mod tests {
             assert_eq!(parse(src).unwrap().is_static(), stat, "{src}");
         }
     }
-    use super::*;
 
     /// Attributes as `k=v` words; `words`: id, count, connected, version, registeredAt.
     struct Fake {

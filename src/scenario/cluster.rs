@@ -417,9 +417,7 @@ impl<'s> Ctx<'s> {
             })),
         })
     }
-}
 
-impl<'s> Ctx<'s> {
     /// ECS registers at most 5,000 container instances in a cluster (not adjustable, §8): said, at the
     /// Auto Scaling group whose `max_size` takes the cluster's groups past it (the run goes on, as a
     /// capacity plan may ask what such a fleet would do, but ECS would register no more).

@@ -134,7 +134,8 @@ impl<'s> Ctx<'s> {
     }
 
     /// `availability_zone_rebalancing`, or when unset ECS's default for a new service (§2.1): ENABLED when
-    /// the service is `compatible` (a REPLICA service without a binpack strategy), DISABLED otherwise.
+    /// the service is `compatible` (see `services.rs`: REPLICA, no binpack, spread over zones first),
+    /// DISABLED otherwise.
     pub(super) fn az_rebalancing(
         &mut self,
         v: &Option<String>,

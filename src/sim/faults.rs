@@ -299,6 +299,23 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Host `id` is lost (it failed, its zone went down, Spot took it back): it leaves the registered
+    /// totals if it was active, and every task on it stops at once with `code` and `reason` (its daemon
+    /// tasks too: not "last", as in a drain).
+    fn lose_host(&mut self, id: InstanceId, was_active: bool, code: StopCode, reason: &str) {
+        if was_active {
+            self.world.set_draining(id);
+            self.retire(id);
+        }
+        self.world.instances[id.0 as usize].terminate_when_empty = true;
+        let tasks = self.world.instance(id).tasks.clone();
+        self.faults.host_lost = true;
+        for t in tasks {
+            self.stop_task_now(t, code, reason.to_string().into());
+        }
+        self.faults.host_lost = false;
+    }
+
     /// The host is gone: its tasks stop at once, it terminates, and its Auto Scaling group launches a
     /// replacement (in a zone that is up).
     pub(super) fn fail_instance(&mut self, id: InstanceId, what: &'static str) {
@@ -321,21 +338,8 @@ impl<'a> Sim<'a> {
             },
             false,
         );
-        if was_active {
-            self.world.set_draining(id);
-            self.retire(id);
-        }
-        self.world.instances[id.0 as usize].terminate_when_empty = true;
-        let tasks = self.world.instance(id).tasks.clone();
-        self.faults.host_lost = true;
-        for t in tasks {
-            self.stop_task_now(
-                t,
-                StopCode::InfrastructureHealth,
-                format!("Host EC2 instance {name} {what}").into(),
-            );
-        }
-        self.faults.host_lost = false;
+        let reason = format!("Host EC2 instance {name} {what}");
+        self.lose_host(id, was_active, StopCode::InfrastructureHealth, &reason);
         self.maybe_terminate(id);
         self.replace_instance(p, || format!("replacing {name}, which {what}"));
     }
@@ -371,21 +375,8 @@ impl<'a> Sim<'a> {
             inst.ec2_id.clone(),
             inst.status == InstanceStatus::Active,
         );
-        if was_active {
-            self.world.set_draining(id);
-            self.retire(id);
-        }
-        self.world.instances[id.0 as usize].terminate_when_empty = true;
-        let tasks = self.world.instance(id).tasks.clone();
-        self.faults.host_lost = true;
-        for t in tasks {
-            self.stop_task_now(
-                t,
-                StopCode::SpotInterruption,
-                format!("Spot instance {name} was reclaimed").into(),
-            );
-        }
-        self.faults.host_lost = false;
+        let reason = format!("Spot instance {name} was reclaimed");
+        self.lose_host(id, was_active, StopCode::SpotInterruption, &reason);
         let instance = self.ec2_serial(id);
         self.emit(None, What::SpotReclaimed { instance }, false);
         self.maybe_terminate(id);
@@ -482,67 +473,40 @@ impl<'a> Sim<'a> {
                 continue;
             }
             let p = ProviderId(pi as u16);
-            // Instances per zone, with those launching and without those a move already takes.
-            let count = |s: &Self, z: ZoneId| {
-                let victims = &s.cas[pi].rebalance_victims;
-                let members = &s.world.zone_index(p, z).members;
-                let leaving = members
-                    .iter()
-                    .filter(|&&m| victims.iter().any(|v| v.0 == m))
-                    .count() as u32;
-                members.len() as u32 - leaving + s.cas[pi].launching_per_zone[z.0 as usize]
-            };
+            let launching = |s: &Self, z: ZoneId| s.cas[pi].launching_per_zone[z.0 as usize];
             let up: Vec<ZoneId> = asg
                 .zones
                 .iter()
                 .copied()
                 .filter(|z| !self.faults.zone_down[z.0 as usize])
                 .collect();
+            // Instances per zone once the moves under way are done: those staying and those launching.
+            let count = |s: &Self, z: ZoneId| s.staying(p, z).count() as u32 + launching(s, z);
             let total: u32 = up.iter().map(|&z| count(self, z)).sum();
             let fair = total / up.len() as u32;
             let have = count(self, zone);
             // Launching before terminating may take the group above its maximum by 10 % (at least one
             // instance) while it rebalances (EC2 Auto Scaling's rebalancing activities), no further.
             let ceiling = asg.max_size + asg.max_size.div_ceil(10).max(1);
-            for _ in have..fair {
-                let size: u32 = asg
-                    .zones
-                    .iter()
-                    .map(|&z| {
-                        self.world.zone_index(p, z).members.len() as u32
-                            + self.cas[pi].launching_per_zone[z.0 as usize]
-                    })
-                    .sum();
-                if size >= ceiling {
-                    break;
-                }
+            let size: u32 = asg
+                .zones
+                .iter()
+                .map(|&z| self.world.zone_index(p, z).members.len() as u32 + launching(self, z))
+                .sum();
+            let moves = fair.saturating_sub(have).min(ceiling.saturating_sub(size));
+            for _ in 0..moves {
                 // Launch in the returned zone, and terminate one of the fullest other zone once the
                 // new one registers (launch before terminate); with no active instance there to move
                 // (its instances are still launching), nothing is moved: launching one here anyway
                 // left the group above its size for good.
-                let victims = &self.cas[pi].rebalance_victims;
-                let movable = |z: ZoneId| {
-                    let members = &self.world.zone_index(p, z).members;
-                    members
-                        .iter()
-                        .filter(|&&m| !victims.iter().any(|v| v.0 == m))
-                        .count()
-                };
                 let Some(&from) = up
                     .iter()
                     .filter(|&&z| z != zone)
-                    .max_by_key(|&&z| (movable(z), std::cmp::Reverse(z.0)))
+                    .max_by_key(|&&z| (self.staying(p, z).count(), std::cmp::Reverse(z.0)))
                 else {
                     break;
                 };
-                let Some(&victim) = self
-                    .world
-                    .zone_index(p, from)
-                    .members
-                    .iter()
-                    .rev()
-                    .find(|&&m| !victims.iter().any(|v| v.0 == m))
-                else {
+                let Some(victim) = self.staying(p, from).last() else {
                     break;
                 };
                 let c = &mut self.cas[pi];
@@ -568,6 +532,21 @@ impl<'a> Sim<'a> {
                 self.emit(None, what, false);
             }
         }
+    }
+
+    /// Group `p`'s active instances in zone `z` that no zone-rebalancing move is taking, in index order.
+    fn staying(
+        &self,
+        p: ProviderId,
+        z: ZoneId,
+    ) -> impl DoubleEndedIterator<Item = InstanceId> + '_ {
+        let victims = &self.cas[p.0 as usize].rebalance_victims;
+        self.world
+            .zone_index(p, z)
+            .members
+            .iter()
+            .copied()
+            .filter(move |m| !victims.iter().any(|v| v.0 == *m))
     }
 
     /// A zone-rebalancing launch that was to replace `victim` registered (`registered`), or was lost

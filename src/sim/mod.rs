@@ -380,18 +380,9 @@ impl<'a> Sim<'a> {
             (0, 0) // jobs come in every size
         };
         world.set_min_need(min_cpu, min_mem);
-        world.track_group_names = spec
-            .services
-            .iter()
-            .flat_map(|s| s.placement_constraints.iter())
-            .chain(spec.run_tasks.iter().flat_map(|r| r.placement_constraints.iter()))
-            .chain(
-                spec.scheduled_tasks
-                    .iter()
-                    .flat_map(|s| s.run.placement_constraints.iter()),
-            )
-            .chain(spec.batch_jobs.iter().flat_map(|b| b.placement_constraints.iter()))
-            .any(|c| matches!(c, Constraint::MemberOf { source, .. } if source.contains("task:group")));
+        world.track_group_names = placement_constraints(spec).any(
+            |c| matches!(c, Constraint::MemberOf { source, .. } if source.contains("task:group")),
+        );
         let static_member_exprs = static_member_of(spec, &mut world);
         let services: Vec<ServiceState> = spec
             .services
@@ -714,8 +705,36 @@ pub fn simulate(spec: &Spec, sink: &mut dyn Sink) -> Summary {
 /// per distinct text) and returns them by bit: placement then reads an instance's answer, computed at
 /// its registration, instead of evaluating the expression on every instance it passes over.
 fn static_member_of<'a>(spec: &'a Spec, world: &mut World) -> Vec<&'a crate::ecs::cql::Expr> {
-    let all = spec
-        .services
+    let mut texts: Vec<&str> = Vec::new();
+    let mut exprs: Vec<&'a crate::ecs::cql::Expr> = Vec::new();
+    let mut by_addr: Vec<(usize, u32)> = Vec::new();
+    for c in placement_constraints(spec) {
+        let Constraint::MemberOf { expr, source } = c else {
+            continue;
+        };
+        if !expr.is_static() {
+            continue;
+        }
+        let bit = match texts.iter().position(|t| *t == source.as_str()) {
+            Some(k) => k,
+            None => {
+                texts.push(source);
+                exprs.push(expr);
+                texts.len() - 1
+            }
+        };
+        by_addr.push((expr as *const crate::ecs::cql::Expr as usize, bit as u32));
+    }
+    by_addr.sort_unstable();
+    by_addr.dedup();
+    world.static_member_of = by_addr;
+    exprs
+}
+
+/// Every placement constraint of the spec: services', task definitions', run tasks', scheduled tasks'
+/// and batch jobs'.
+fn placement_constraints(spec: &Spec) -> impl Iterator<Item = &Constraint> {
+    spec.services
         .iter()
         .flat_map(|s| s.placement_constraints.iter())
         .chain(
@@ -737,29 +756,5 @@ fn static_member_of<'a>(spec: &'a Spec, world: &mut World) -> Vec<&'a crate::ecs
             spec.batch_jobs
                 .iter()
                 .flat_map(|b| b.placement_constraints.iter()),
-        );
-    let mut texts: Vec<&str> = Vec::new();
-    let mut exprs: Vec<&'a crate::ecs::cql::Expr> = Vec::new();
-    let mut by_addr: Vec<(usize, u32)> = Vec::new();
-    for c in all {
-        let Constraint::MemberOf { expr, source } = c else {
-            continue;
-        };
-        if !expr.is_static() {
-            continue;
-        }
-        let bit = match texts.iter().position(|t| *t == source.as_str()) {
-            Some(k) => k,
-            None => {
-                texts.push(source);
-                exprs.push(expr);
-                texts.len() - 1
-            }
-        };
-        by_addr.push((expr as *const crate::ecs::cql::Expr as usize, bit as u32));
-    }
-    by_addr.sort_unstable();
-    by_addr.dedup();
-    world.static_member_of = by_addr;
-    exprs
+        )
 }

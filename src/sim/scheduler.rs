@@ -425,35 +425,24 @@ impl<'a> Sim<'a> {
         }
     }
 
-    /// Task `id`'s zone changed from `before` (it was placed after joining its service's `tasks`, as a
-    /// task waiting for capacity is): its service's per-zone counts follow.
-    fn rezone(&mut self, id: TaskId, before: Option<ZoneId>) {
-        let x = self.world.task(id);
-        let (after, replace) = (x.zone, x.replace);
-        let Owner::Service(sid) = x.owner else {
-            return;
-        };
-        if after == before || replace || self.service_pos(sid, id).is_none() {
-            return;
-        }
-        self.services[sid.0 as usize].zone_dirty = true;
-        let n = &mut self.services[sid.0 as usize].zone_n;
-        if let Some(z) = before {
-            n[z.0 as usize] -= 1;
-        }
-        if let Some(z) = after {
-            n[z.0 as usize] += 1;
-        }
-    }
-
     pub(super) fn allocate(&mut self, id: TaskId, inst: InstanceId) {
         let def = self.world.task(id).def;
         let td = self.spec.task_def(def);
         let ports = std::mem::take(&mut self.def_ports[def.0 as usize]);
-        let zone_before = self.world.task(id).zone;
+        // A task placed after joining its service (one that waited for capacity) gains a zone: its
+        // part in the service's counts is taken out and put back around the placement.
+        let joined = match self.world.task(id).owner {
+            Owner::Service(sid) => self.service_pos(sid, id).is_some(),
+            _ => false,
+        };
+        if joined {
+            self.count_task(id, -1);
+        }
         self.world.allocate(id, inst, &ports, td.uses_eni());
+        if joined {
+            self.count_task(id, 1);
+        }
         self.def_ports[def.0 as usize] = ports;
-        self.rezone(id, zone_before);
         self.refresh_brief(id);
         let t = self.world.task(id);
         self.cpu_reserved += t.cpu as u64;
