@@ -543,6 +543,43 @@ duration = "45m"
         count_by(&running, |t| t.availability_zone.as_str()),
         vec![("a".into(), 3), ("b".into(), 3), ("c".into(), 3)]
     );
+    // ECS's per-zone events of a rebalancing (DG `service-rebalancing-event-messages-list`: "service-name
+    // has started number-tasks tasks in Availability Zone to AZ Rebalance: task-ids." and "… has stopped
+    // number-tasks running tasks in Availability Zone due to AZ rebalancing: task-id."): the 3 started
+    // in b, and the 3 stopped (2 from the zone of 5, 1 from the zone of 4) by zone; their tasks say why.
+    let started: Vec<_> = coded(&sink, "rebalancing_tasks_started");
+    assert_eq!(started.len(), 1, "{started:?}");
+    assert!(
+        started[0]
+            .message
+            .starts_with("(service web) has started 3 tasks in b to AZ Rebalance: (task "),
+        "{}",
+        started[0].message
+    );
+    assert!(
+        coded(&sink, "tasks_started")
+            .iter()
+            .all(|e| e.time_ms < back_ms)
+    );
+    let stopped: Vec<_> = coded(&sink, "rebalancing_tasks_stopped");
+    let counts: Vec<usize> = stopped
+        .iter()
+        .map(|e| e.message.matches("(task ").count())
+        .collect();
+    assert_eq!(counts.iter().sum::<usize>(), 3, "{stopped:?}");
+    assert!(stopped.iter().all(
+        |e| e.message.contains("running task") && e.message.contains("due to AZ rebalancing: ")
+    ));
+    let moved: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| {
+            t.stopped_reason
+                .contains("rebalance the service across Availability Zones")
+        })
+        .collect();
+    assert_eq!(moved.len(), 3);
+    assert!(moved.iter().all(|t| t.availability_zone != "b"));
 }
 
 /// AZ rebalancing is ENABLED by default for a new service compatible with it (§2.1: ECS's default for

@@ -270,6 +270,8 @@ pub struct Task {
     /// Marked for replacement (its instance drains, or it turned unhealthy): the scheduler starts a
     /// replacement and stops it within the deployment bounds (§2.1, §2.3, §6.5).
     pub replace: bool,
+    /// Marked (with `replace`) by AZ rebalancing (§2.1): its stop is a rebalancing's, in its zone.
+    pub rebalance: bool,
     /// Counts as healthy for the deployment bounds (§2.3).
     pub healthy: bool,
     /// Its container health check (or target health) failed.
@@ -375,6 +377,7 @@ impl Task {
             exit_after_ms: None,
             deployment: 0,
             replace: false,
+            rebalance: false,
             healthy: false,
             unhealthy: false,
             start_fails: false,

@@ -52,6 +52,10 @@ pub enum What {
     },
     /// AZ rebalancing completed (`SERVICE_REBALANCING_COMPLETED`): the tasks per zone, balanced.
     Rebalanced { zones: Vec<(ZoneId, u32)> },
+    /// AZ rebalancing started tasks in one zone (ECS's `TASKS_STARTED` of a rebalancing; serials).
+    RebalanceStarted { zone: ZoneId, tasks: Vec<u64> },
+    /// AZ rebalancing stopped running tasks in one zone (`TASKS_STOPPED` of a rebalancing; serials).
+    RebalanceStopped { zone: ZoneId, tasks: Vec<u64> },
     /// `UpdateService` set the desired count.
     DesiredCountSet { to: u32 },
     /// Application Auto Scaling changed the desired count; `metric` and `target` of a target-tracking
@@ -185,7 +189,9 @@ impl EventRecord {
             | UnableToStart
             | HealthCheckFailed { .. }
             | Rebalancing { .. }
-            | Rebalanced { .. } => "service",
+            | Rebalanced { .. }
+            | RebalanceStarted { .. }
+            | RebalanceStopped { .. } => "service",
             DesiredCountSet { .. } => "scenario",
             Scaling { .. } | ScheduledAction { .. } => "scaling",
             ClusterScaleOut { .. } | ClusterScaleIn { .. } => "cluster_scaling",
@@ -225,6 +231,8 @@ impl EventRecord {
             HealthCheckFailed { .. } => "health_check_failed",
             Rebalancing { .. } => "rebalancing",
             Rebalanced { .. } => "rebalancing_completed",
+            RebalanceStarted { .. } => "rebalancing_tasks_started",
+            RebalanceStopped { .. } => "rebalancing_tasks_stopped",
             DesiredCountSet { .. } => "desired_count_set",
             Scaling { out: true, .. } => "scale_out",
             Scaling { out: false, .. } => "scale_in",
@@ -267,6 +275,8 @@ impl EventRecord {
             self.what,
             TasksStarted { .. }
                 | TasksStopped { .. }
+                | RebalanceStarted { .. }
+                | RebalanceStopped { .. }
                 | SteadyState
                 | InstanceRegistered { .. }
                 | InstanceLaunching { .. }
@@ -441,6 +451,22 @@ impl EventRecord {
                 zone_counts(out, spec, zones)?;
                 out.push('.');
                 Ok(())
+            }
+            RebalanceStarted { zone, tasks } => {
+                let zone = &spec.zones[zone.0 as usize];
+                zone_task_list(out, svc, "started", "", zone, "to AZ Rebalance", tasks)
+            }
+            RebalanceStopped { zone, tasks } => {
+                let zone = &spec.zones[zone.0 as usize];
+                zone_task_list(
+                    out,
+                    svc,
+                    "stopped",
+                    " running",
+                    zone,
+                    "due to AZ rebalancing",
+                    tasks,
+                )
             }
             DesiredCountSet { to } => write!(
                 out,
@@ -654,6 +680,30 @@ fn task_list(
         out,
         "(service {svc}) has {verb} {}{which} tasks:",
         tasks.len()
+    )?;
+    for t in tasks {
+        write!(out, " (task {t})")?;
+    }
+    out.push('.');
+    Ok(())
+}
+
+/// ECS's rebalancing task events (DG `service-rebalancing-event-messages-list`): "service-name has
+/// started number-tasks tasks in Availability Zone to AZ Rebalance: task-ids."
+fn zone_task_list(
+    out: &mut String,
+    svc: &str,
+    verb: &str,
+    which: &str,
+    zone: &str,
+    why: &str,
+    tasks: &[u64],
+) -> std::fmt::Result {
+    let n = tasks.len();
+    let s = if n == 1 { "" } else { "s" };
+    write!(
+        out,
+        "(service {svc}) has {verb} {n}{which} task{s} in {zone} {why}:"
     )?;
     for t in tasks {
         write!(out, " (task {t})")?;

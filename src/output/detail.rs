@@ -238,6 +238,8 @@ pub fn keeps_event(e: &EventRecord) -> bool {
     match &e.what {
         What::TasksStarted { .. }
         | What::TasksStopped { .. }
+        | What::RebalanceStarted { .. }
+        | What::RebalanceStopped { .. }
         | What::SteadyState
         | What::InstanceRegistered { .. } => false,
         What::RunTask { sentence } => {

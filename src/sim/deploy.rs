@@ -190,6 +190,7 @@ impl<'a> Sim<'a> {
             (x.counts_healthy(), x.serial)
         });
         let mut stopped = Vec::new();
+        let mut moved = Vec::new();
         for t in others {
             let x = self.world.task(t);
             let counts = x.counts_healthy();
@@ -199,17 +200,24 @@ impl<'a> Sim<'a> {
                 }
                 healthy -= 1;
             }
-            stopped.push(self.world.task(t).serial);
-            let reason = if x.replace {
+            let reason = if x.rebalance {
+                moved.push((x.zone, x.serial));
+                "Task stopped to rebalance the service across Availability Zones"
+            } else if x.replace {
+                stopped.push(x.serial);
                 "Task is being replaced (instance draining or task unhealthy)"
             } else {
+                stopped.push(x.serial);
                 "Task stopped by the deployment"
             };
             self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
             total = total.saturating_sub(1);
         }
-        if !stopped.is_empty() {
-            self.emit_task_list(sid, false, &stopped);
+        if !stopped.is_empty() || !moved.is_empty() {
+            if !stopped.is_empty() {
+                self.emit_task_list(sid, false, &stopped);
+            }
+            self.emit_rebalance_list(sid, false, moved);
             // Room opened: start replacements now.
             if !primary_failed {
                 let keep_now = self.services[sid.0 as usize].n_keep;
@@ -293,6 +301,39 @@ impl<'a> Sim<'a> {
         self.emit(Some(sid), what, false);
     }
 
+    /// The tasks (zone, serial) an AZ rebalancing started or stopped: ECS's `TASKS_STARTED` /
+    /// `TASKS_STOPPED` events of a rebalancing, one per zone in zone order (§2.1). A task not yet
+    /// placed (waiting for capacity) has no zone: it is reported with the service's other starts.
+    pub(super) fn emit_rebalance_list(
+        &mut self,
+        sid: ServiceId,
+        started: bool,
+        mut moved: Vec<(Option<ZoneId>, u64)>,
+    ) {
+        if !self.texts || moved.is_empty() {
+            return;
+        }
+        moved.sort_by_key(|x| x.0.map(|z| z.0));
+        let unplaced: Vec<u64> = moved
+            .iter()
+            .filter(|x| x.0.is_none())
+            .map(|x| x.1)
+            .collect();
+        if !unplaced.is_empty() {
+            self.emit_task_list(sid, started, &unplaced);
+        }
+        for chunk in moved.chunk_by(|a, b| a.0 == b.0) {
+            let Some(zone) = chunk[0].0 else { continue };
+            let tasks = chunk.iter().map(|x| x.1).collect();
+            let what = if started {
+                What::RebalanceStarted { zone, tasks }
+            } else {
+                What::RebalanceStopped { zone, tasks }
+            };
+            self.emit(Some(sid), what, false);
+        }
+    }
+
     /// Launch up to `need` primary tasks now, within the throttle and the launch rate; retry later when
     /// held back. Returns whether any started.
     fn launch_batch(&mut self, sid: ServiceId, need: u32, now: SimTime) -> bool {
@@ -318,7 +359,8 @@ impl<'a> Sim<'a> {
                 Ok(t) => {
                     n_started += 1;
                     if self.texts {
-                        started.push(self.world.task(t).serial);
+                        let x = self.world.task(t);
+                        started.push((x.zone, x.serial));
                     }
                 }
                 Err(_) if std::mem::take(&mut self.launch.refused) => {
@@ -335,8 +377,18 @@ impl<'a> Sim<'a> {
         }
         let st = &mut self.services[sid.0 as usize];
         st.tokens -= n_started as f64;
+        // The first launches after a rebalancing marked tasks are its replacements (§2.1).
+        let moves = n_started.min(st.rebalance_starts);
+        st.rebalance_starts -= moves;
         if n_started > 0 {
-            self.emit_task_list(sid, true, &started);
+            let moved: Vec<(Option<ZoneId>, u64)> = started
+                .drain(..(moves as usize).min(started.len()))
+                .collect();
+            self.emit_rebalance_list(sid, true, moved);
+            let started: Vec<u64> = started.into_iter().map(|x| x.1).collect();
+            if !started.is_empty() {
+                self.emit_task_list(sid, true, &started);
+            }
             self.report_launch_wait(Owner::Service(sid));
         }
         if failed {

@@ -667,6 +667,7 @@ impl Sim<'_> {
     /// Service `i` is balanced over `zones`: a rebalancing in progress has completed (its event).
     fn rebalancing_done(&mut self, i: usize, zones: &[usize]) {
         self.services[i].rebalanced_from.clear();
+        self.services[i].rebalance_starts = 0;
         if std::mem::take(&mut self.services[i].rebalancing) {
             let zones = self.zone_list(i, zones);
             self.emit(Some(ServiceId(i as u32)), What::Rebalanced { zones }, false);
@@ -723,7 +724,10 @@ impl Sim<'_> {
             }) else {
                 break;
             };
-            self.set_task_flags(t, |x| x.replace = true);
+            self.set_task_flags(t, |x| {
+                x.replace = true;
+                x.rebalance = true;
+            });
             counts[imax] -= 1;
             let jmin = counts.iter().position(|&c| c == cmin).expect("min");
             counts[jmin] += 1;
@@ -732,6 +736,7 @@ impl Sim<'_> {
         if marked > 0 {
             self.services[i].rebalancing = true;
             self.services[i].rebalanced_from.clone_from(&before);
+            self.services[i].rebalance_starts += marked;
             let what = What::Rebalancing {
                 tasks: marked,
                 zones: before,

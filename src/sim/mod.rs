@@ -148,6 +148,9 @@ struct ServiceState {
     /// again at the same counts is not rebalanced again (its moves did not land where they should, so
     /// they would repeat every period).
     rebalanced_from: Vec<(ZoneId, u32)>,
+    /// Replacements a rebalancing marked and the scheduler has not started yet: the next launches are
+    /// reported as the rebalancing's, per zone (only the event log reads it).
+    rebalance_starts: u32,
 }
 
 impl ServiceState {
@@ -178,6 +181,7 @@ impl ServiceState {
             zone_dirty: true,
             rebalancing: false,
             rebalanced_from: Vec::new(),
+            rebalance_starts: 0,
             provider_counts: vec![0; spec.providers.len()],
             running: 0,
             pending: 0,
