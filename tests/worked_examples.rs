@@ -340,6 +340,44 @@ launch_type = "EC2"
     )));
 }
 
+/// §6.1 registered memory: an m4.large (8 GiB) registers 7985 MiB (DG `memory-management`), a c4.large
+/// 3768 MiB (DG `cloudwatch-metrics`). A task of exactly that memory fits the instance; one MiB more does
+/// not, and the closest instance is said to lack memory.
+#[test]
+fn documented_registered_memory_is_exact() {
+    for (ty, registered) in [("m4.large", 7985), ("c4.large", 3768)] {
+        let scenario = |mib: u32| {
+            format!(
+                r#"{CLUSTER}
+[[capacity_providers]]
+name = "cp"
+instance_type = "{ty}"
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "t"
+cpu = 256
+memory = {mib}
+[[services]]
+name = "t"
+task_definition = "t"
+desired_count = 1
+launch_type = "EC2"
+"#
+            )
+        };
+        let (s, _) = run(&scenario(registered));
+        assert_eq!(s.tasks_launched, 1, "{ty}: {registered} MiB fits");
+        let (s, sink) = run(&scenario(registered + 1));
+        assert_eq!(s.tasks_launched, 0, "{ty}: {} MiB does not", registered + 1);
+        assert!(
+            sink.events
+                .iter()
+                .any(|e| e.message.contains("has insufficient memory available"))
+        );
+    }
+}
+
 /// §1.1 awsvpc on EC2: one ENI per task; a c5.large has 3 ENIs, the primary is the instance's, so 2 tasks.
 #[test]
 fn eni_limit_caps_awsvpc_tasks() {
