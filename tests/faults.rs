@@ -1356,3 +1356,84 @@ launch_type = "EC2"
 {faults}"#
     )
 }
+
+/// An AZ rebalancing's replacement comes from the provider of the task it replaces, and a task moves
+/// only if that provider can start one in the emptiest zone (§2.1; ecsim's reading: AWS does not say
+/// how rebalancing treats a capacity provider strategy, and a move that keeps the strategy's split is
+/// the one that changes nothing else). Strategy od weight 1, spot weight 2: of 6 tasks 2 on od
+/// (instances in a, b and c) and 4 on spot, whose one instance is in a — 4/1/1 over a/b/c. Only a spot
+/// task could leave a, and spot has no instance in b or c: nothing can move, so nothing is started or
+/// stopped. It once chose the replacement's provider by the split (which still counted the task being
+/// replaced, so it chose spot) and started "to AZ Rebalance" in a the task it stopped in a, every minute.
+#[test]
+fn az_rebalancing_moves_a_task_only_where_its_provider_can_start_one() {
+    let toml = r#"name = "rb"
+duration = "2h"
+seed = 4
+[cluster]
+availability_zones = ["a", "b", "c"]
+[[capacity_providers]]
+name = "od"
+instance_type = "m5.xlarge"
+max_size = 3
+desired_size = 3
+[[capacity_providers]]
+name = "spot"
+instance_type = "m5.xlarge"
+spot = true
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+capacity_provider_strategy = [{ capacity_provider = "od", weight = 1 }, { capacity_provider = "spot", weight = 2 }]
+"#;
+    let (_, sink) = run(toml);
+    assert!(coded(&sink, "rebalancing_tasks_started").is_empty());
+    assert!(coded(&sink, "rebalancing_tasks_stopped").is_empty());
+    assert_eq!(sink.tasks.len(), 6, "no task replaced");
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.capacity_provider.as_str()),
+        vec![("od".into(), 2), ("spot".into(), 4)]
+    );
+    // With a second spot instance (in b) the tasks start 2/3/1 over a/b/c: one move, from b to c
+    // (od has room there), and 2/2/2 (it once started its first replacement in a, stopped a task in b,
+    // then moved again).
+    let (_, sink) = run(&toml.replace(
+        "max_size = 1\ndesired_size = 1",
+        "max_size = 2\ndesired_size = 2",
+    ));
+    assert_eq!(coded(&sink, "rebalancing_tasks_started").len(), 1);
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 2), ("b".into(), 2), ("c".into(), 2)]
+    );
+    for e in coded(&sink, "rebalancing_tasks_started") {
+        let started_in = e
+            .message
+            .split(" in ")
+            .nth(1)
+            .and_then(|z| z.split(' ').next());
+        let stopped_in: Vec<&str> = coded(&sink, "rebalancing_tasks_stopped")
+            .iter()
+            .filter_map(|s| {
+                s.message
+                    .split(" in ")
+                    .nth(1)
+                    .and_then(|z| z.split(' ').next())
+            })
+            .collect();
+        assert!(
+            !stopped_in.contains(&started_in.unwrap_or("")),
+            "{} / {stopped_in:?}",
+            e.message
+        );
+    }
+}

@@ -334,6 +334,27 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// Launch the service's next task: an AZ rebalancing's replacement first (§2.1), from the provider
+    /// of the task it replaces, so that it can go to the zone it was chosen for and the strategy's
+    /// split stays as it was (the split would count the task it replaces, still running); if that
+    /// provider cannot take it now, the strategy chooses. Returns the launch and whether it is a move.
+    fn launch_next(
+        &mut self,
+        sid: ServiceId,
+    ) -> (Result<TaskId, crate::ecs::placement::Failure>, bool) {
+        let Some(&pin) = self.services[sid.0 as usize].rebalance_moves.first() else {
+            return (self.launch_service_task(sid, None), false);
+        };
+        let mut r = self.launch_service_task(sid, pin);
+        if r.is_err() && pin.is_some() && !self.launch.refused {
+            r = self.launch_service_task(sid, None);
+        }
+        if r.is_ok() {
+            self.services[sid.0 as usize].rebalance_moves.remove(0);
+        }
+        (r, true)
+    }
+
     /// Launch up to `need` primary tasks now, within the throttle and the launch rate; retry later when
     /// held back. Returns whether any started.
     fn launch_batch(&mut self, sid: ServiceId, need: u32, now: SimTime) -> bool {
@@ -350,17 +371,24 @@ impl<'a> Sim<'a> {
         st.tokens = (st.tokens + (now - st.tokens_at) as f64 * rate / MS_PER_MIN as f64).min(rate);
         st.tokens_at = now;
         let allowed = ((st.tokens + 1e-6).floor() as u32).min(need);
-        // Serials of the started tasks for the event text (kept only when someone reads it).
+        // Serials of the started tasks for the event text (kept only when someone reads it), and of the
+        // AZ rebalancing's replacements with their zones.
         let mut started = Vec::new();
+        let mut moved = Vec::new();
         let mut n_started = 0u32;
         let mut failed = false;
         for _ in 0..allowed {
-            match self.launch_service_task(sid) {
+            let (r, is_move) = self.launch_next(sid);
+            match r {
                 Ok(t) => {
                     n_started += 1;
                     if self.texts {
                         let x = self.world.task(t);
-                        started.push((x.zone, x.serial));
+                        if is_move {
+                            moved.push((x.zone, x.serial));
+                        } else {
+                            started.push(x.serial);
+                        }
                     }
                 }
                 Err(_) if std::mem::take(&mut self.launch.refused) => {
@@ -377,15 +405,8 @@ impl<'a> Sim<'a> {
         }
         let st = &mut self.services[sid.0 as usize];
         st.tokens -= n_started as f64;
-        // The first launches after a rebalancing marked tasks are its replacements (§2.1).
-        let moves = n_started.min(st.rebalance_starts);
-        st.rebalance_starts -= moves;
         if n_started > 0 {
-            let moved: Vec<(Option<ZoneId>, u64)> = started
-                .drain(..(moves as usize).min(started.len()))
-                .collect();
             self.emit_rebalance_list(sid, true, moved);
-            let started: Vec<u64> = started.into_iter().map(|x| x.1).collect();
             if !started.is_empty() {
                 self.emit_task_list(sid, true, &started);
             }

@@ -586,35 +586,51 @@ impl<'a> Sim<'a> {
     /// ([`crate::warnings::providers_of`]) that passes placement for a new task of its primary task definition
     /// (resources, ports, ENIs, architecture, constraints; §1.1).
     fn can_start_in(&self, sid: ServiceId, z: ZoneId) -> bool {
+        let s = &self.spec.services[sid.0 as usize];
+        match &s.launch {
+            // The providers its tasks may be given (a strategy's with a base or a weight, §3.1).
+            Launch::Strategy(_) => crate::warnings::providers_of(self.spec, &s.launch)
+                .into_iter()
+                .any(|p| self.provider_can_start_in(sid, Some(p), z)),
+            _ => self.provider_can_start_in(sid, None, z),
+        }
+    }
+
+    /// Can a task of service `sid` start in zone `z` from capacity provider `p` (`None`: its launch
+    /// type's capacity, [`crate::warnings::providers_of`]): among its subnets' zones for Fargate, or
+    /// an active instance there that passes placement for a new task of its primary task definition
+    /// (resources, ports, ENIs, architecture, constraints; §1.1).
+    fn provider_can_start_in(&self, sid: ServiceId, p: Option<ProviderId>, z: ZoneId) -> bool {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];
         let def = self.primary_task_def(sid);
         let td = spec.task_def(def);
-        let fits = |p: ProviderId| {
-            let req = placement::Request {
-                cpu: td.cpu_units,
-                mem: td.memory_mib,
-                ports: &self.def_ports[def.0 as usize],
-                eni: td.uses_eni(),
-                arch: td.arch,
-                group: self.services[sid.0 as usize].group,
-                constraints: &s.placement_constraints,
-                strategies: &[],
-                scope: placement::Scope::Provider(p),
-            };
-            self.world
-                .zone_index(p, z)
-                .members
-                .iter()
-                .any(|&m| placement::check(&self.world, self.world.instance(m), &req).is_none())
-        };
-        // The providers its tasks may be given (a strategy's with a base or a weight, §3.1).
-        crate::warnings::providers_of(spec, &s.launch)
-            .into_iter()
-            .any(|p| match spec.provider(p).kind {
-                ProviderKind::Asg(_) => fits(p),
+        let fits =
+            |p: ProviderId| match spec.provider(p).kind {
                 ProviderKind::Fargate { .. } => s.zones.contains(&z),
-            })
+                ProviderKind::Asg(_) => {
+                    let req = placement::Request {
+                        cpu: td.cpu_units,
+                        mem: td.memory_mib,
+                        ports: &self.def_ports[def.0 as usize],
+                        eni: td.uses_eni(),
+                        arch: td.arch,
+                        group: self.services[sid.0 as usize].group,
+                        constraints: &s.placement_constraints,
+                        strategies: &[],
+                        scope: placement::Scope::Provider(p),
+                    };
+                    self.world.zone_index(p, z).members.iter().any(|&m| {
+                        placement::check(&self.world, self.world.instance(m), &req).is_none()
+                    })
+                }
+            };
+        match p {
+            Some(p) => fits(p),
+            None => crate::warnings::providers_of(spec, &s.launch)
+                .into_iter()
+                .any(fits),
+        }
     }
 }
 
@@ -667,7 +683,7 @@ impl Sim<'_> {
     /// Service `i` is balanced over `zones`: a rebalancing in progress has completed (its event).
     fn rebalancing_done(&mut self, i: usize, zones: &[usize]) {
         self.services[i].rebalanced_from.clear();
-        self.services[i].rebalance_starts = 0;
+        self.services[i].rebalance_moves.clear();
         if std::mem::take(&mut self.services[i].rebalancing) {
             let zones = self.zone_list(i, zones);
             self.emit(Some(ServiceId(i as u32)), What::Rebalanced { zones }, false);
@@ -707,36 +723,61 @@ impl Sim<'_> {
         }
         let mut counts: Vec<u32> = before.iter().map(|x| x.1).collect();
         let mut marked = 0;
+        // Whether a provider can start a task in a zone, asked once per pair in this pass.
+        let mut fits: Vec<(Option<ProviderId>, usize, bool)> = Vec::new();
         loop {
             let (imax, &cmax) = counts
                 .iter()
                 .enumerate()
                 .max_by_key(|x| (*x.1, std::cmp::Reverse(x.0)))
                 .expect("zones");
-            let &cmin = counts.iter().min().expect("zones");
+            let (jmin, &cmin) = counts
+                .iter()
+                .enumerate()
+                .min_by_key(|x| *x.1)
+                .expect("zones");
             if cmax <= cmin + 1 {
                 break;
             }
-            let z = ZoneId(zones[imax] as u8);
-            let Some(&t) = self.services[i].tasks.iter().find(|&&t| {
+            // A task of the fullest zone whose capacity provider can start its replacement in the
+            // emptiest one (its replacement comes from the same provider, `launch_next`).
+            let (from, to) = (ZoneId(zones[imax] as u8), ZoneId(zones[jmin] as u8));
+            let mut pick = None;
+            for k in 0..self.services[i].tasks.len() {
+                let t = self.services[i].tasks[k];
                 let x = self.world.task(t);
-                x.zone == Some(z) && !x.replace
-            }) else {
+                if x.zone != Some(from) || x.replace {
+                    continue;
+                }
+                let p = x.provider;
+                let ok = match fits.iter().find(|f| f.0 == p && f.1 == jmin) {
+                    Some(f) => f.2,
+                    None => {
+                        let ok = self.provider_can_start_in(sid, p, to);
+                        fits.push((p, jmin, ok));
+                        ok
+                    }
+                };
+                if ok {
+                    pick = Some((t, p));
+                    break;
+                }
+            }
+            let Some((t, p)) = pick else {
                 break;
             };
             self.set_task_flags(t, |x| {
                 x.replace = true;
                 x.rebalance = true;
             });
+            self.services[i].rebalance_moves.push(p);
             counts[imax] -= 1;
-            let jmin = counts.iter().position(|&c| c == cmin).expect("min");
             counts[jmin] += 1;
             marked += 1;
         }
         if marked > 0 {
             self.services[i].rebalancing = true;
             self.services[i].rebalanced_from.clone_from(&before);
-            self.services[i].rebalance_starts += marked;
             let what = What::Rebalancing {
                 tasks: marked,
                 zones: before,

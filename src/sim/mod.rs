@@ -148,9 +148,10 @@ struct ServiceState {
     /// again at the same counts is not rebalanced again (its moves did not land where they should, so
     /// they would repeat every period).
     rebalanced_from: Vec<(ZoneId, u32)>,
-    /// Replacements a rebalancing marked and the scheduler has not started yet: the next launches are
-    /// reported as the rebalancing's, per zone (only the event log reads it).
-    rebalance_starts: u32,
+    /// The capacity providers of the tasks a rebalancing marked whose replacements have not started yet,
+    /// in marking order: the next launches are those replacements, each from its task's provider (so
+    /// that it can land in the zone it was chosen for, and the strategy's split is unchanged).
+    rebalance_moves: Vec<Option<ProviderId>>,
 }
 
 impl ServiceState {
@@ -181,7 +182,7 @@ impl ServiceState {
             zone_dirty: true,
             rebalancing: false,
             rebalanced_from: Vec::new(),
-            rebalance_starts: 0,
+            rebalance_moves: Vec::new(),
             provider_counts: vec![0; spec.providers.len()],
             running: 0,
             pending: 0,

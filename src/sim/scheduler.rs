@@ -239,14 +239,19 @@ impl<'a> Sim<'a> {
         items[best.expect("validated: some weight > 0").1].provider
     }
 
-    pub(super) fn launch_service_task(&mut self, sid: ServiceId) -> Result<TaskId, Failure> {
+    /// Launch one task of service `sid`, from `pinned` provider when given (an AZ rebalancing's
+    /// replacement, §2.1), else from the one its strategy's split chooses (§3.1).
+    pub(super) fn launch_service_task(
+        &mut self,
+        sid: ServiceId,
+        pinned: Option<ProviderId>,
+    ) -> Result<TaskId, Failure> {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];
         let provider = match &s.launch {
-            Launch::Strategy(items) => Some(Self::choose_provider(
-                items,
-                &self.services[sid.0 as usize].provider_counts,
-            )),
+            Launch::Strategy(items) => Some(pinned.unwrap_or_else(|| {
+                Self::choose_provider(items, &self.services[sid.0 as usize].provider_counts)
+            })),
             _ => None,
         };
         let group = self.services[sid.0 as usize].group;
