@@ -89,6 +89,60 @@ desired_count = 6
     assert_eq!(end, vec![("FARGATE".into(), 3), ("FARGATE_SPOT".into(), 3)]);
 }
 
+/// A capacity provider's `base` holds through a drain and a deployment (API `CapacityProviderStrategyItem`,
+/// §3.1: "how many tasks, at a minimum, to run on the specified capacity provider"). Strategy [od base 2
+/// weight 0, spot weight 1], desired 6: 2 on od, 4 on spot. Draining one od instance replaces its task,
+/// and a rolling update replaces all six: each new task's provider is chosen over the tasks that stay
+/// (the service's current deployment, not marked for replacement), so the base's 2 go to od again. They
+/// went to spot (the tasks being replaced still counted toward od's base, which looked met): after the
+/// drain 1 od / 5 spot, after the update 0 / 6, for good.
+#[test]
+fn a_capacity_provider_base_holds_through_a_drain_and_a_deployment() {
+    let toml = |fault: &str| {
+        format!(
+            r#"{CLUSTER}
+[[capacity_providers]]
+name = "od"
+instance_type = "m5.xlarge"
+max_size = 2
+desired_size = 2
+[[capacity_providers]]
+name = "spot"
+instance_type = "m5.xlarge"
+spot = true
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[task_definitions]]
+family = "web2"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+availability_zone_rebalancing = "DISABLED"
+capacity_provider_strategy = [{{ capacity_provider = "od", base = 2, weight = 0 }}, {{ capacity_provider = "spot", weight = 1 }}]
+{fault}
+"#
+        )
+    };
+    let drain = "[[faults]]\ntype = \"drain_instance\"\ncapacity_provider = \"od\"\nat = \"10m\"";
+    let update = "[[deployments]]\nservice = \"web\"\nat = \"10m\"\ntask_definition = \"web2\"";
+    for (what, extra) in [("drain", drain), ("deployment", update)] {
+        let (_, sink) = run(&toml(extra));
+        let running = alive(&sink, "web");
+        assert_eq!(
+            count_by(&running, |t| &t.capacity_provider),
+            vec![("od".into(), 2), ("spot".into(), 4)],
+            "after the {what}"
+        );
+    }
+}
+
 /// §1.2 binpack(memory) with three instance sizes (registered memory 2048, 4096 and 8192 MiB, custom
 /// types so the numbers are round). Tasks of 1500 MiB, launch type EC2:
 /// task 1: remaining 548 / 2596 / 6692 → the 2048 instance (548 left);

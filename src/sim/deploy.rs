@@ -61,6 +61,7 @@ impl<'a> Sim<'a> {
         st.primary = st.deployments.len() - 1;
         // Every task was of an older deployment: none is kept now.
         st.n_keep = 0;
+        st.keep_by_provider.fill(0);
         st.failures_in_row = 0;
         st.throttled_until = 0;
         st.steady = false;

@@ -49,6 +49,9 @@ impl<'a> Sim<'a> {
         };
         add(&mut st.n_keep, keep);
         add(&mut st.n_healthy, healthy);
+        if let Some(p) = x.provider {
+            add(&mut st.keep_by_provider[p.0 as usize], keep);
+        }
         if let Some(z) = x.zone
             && !x.replace
         {
@@ -141,6 +144,16 @@ impl<'a> Sim<'a> {
                 )
             });
             assert_eq!((st.n_keep, st.n_healthy), recount, "service task counts");
+            let mut by_provider = vec![0u32; st.keep_by_provider.len()];
+            for &t in &st.tasks {
+                let x = self.world.task(t);
+                if let Some(p) = x.provider
+                    && x.is_kept(primary)
+                {
+                    by_provider[p.0 as usize] += 1;
+                }
+            }
+            assert_eq!(by_provider, st.keep_by_provider, "kept tasks per provider");
             let mut zones = vec![0u32; st.stopping_zones.len()];
             for &t in &st.stopping {
                 if let Some(z) = self.world.task(t).zone {

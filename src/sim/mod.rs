@@ -136,6 +136,11 @@ struct ServiceState {
     /// every one of its tasks (debug builds check them against a count).
     n_keep: u32,
     n_healthy: u32,
+    /// `n_keep` per capacity provider: the split a new task's provider is chosen by (§3.1). Tasks being
+    /// replaced (draining, unhealthy, rebalancing) and an older deployment's tasks are not in it, so a
+    /// replacement or a new deployment keeps the strategy's base and weights (counting the tasks it
+    /// replaces put a base's replacement on the other provider, for good).
+    keep_by_provider: Vec<u32>,
     /// Of `tasks`: those with a zone and not marked for replacement, per zone (AZ rebalancing's view,
     /// §2.1), kept with `n_keep` so that its check once a metric period reads no task.
     zone_n: Vec<u32>,
@@ -178,6 +183,7 @@ impl ServiceState {
             stopping_held: Vec::new(),
             n_keep: 0,
             n_healthy: 0,
+            keep_by_provider: vec![0; spec.providers.len()],
             zone_n: vec![0; spec.zones.len()],
             zone_dirty: true,
             rebalancing: false,

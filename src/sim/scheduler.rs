@@ -250,7 +250,7 @@ impl<'a> Sim<'a> {
         let s = &spec.services[sid.0 as usize];
         let provider = match &s.launch {
             Launch::Strategy(items) => Some(pinned.unwrap_or_else(|| {
-                Self::choose_provider(items, &self.services[sid.0 as usize].provider_counts)
+                Self::choose_provider(items, &self.services[sid.0 as usize].keep_by_provider)
             })),
             _ => None,
         };

@@ -31,7 +31,7 @@ impl Sim<'_> {
         let s = &spec.services[sid.0 as usize];
         let st = &self.services[sid.0 as usize];
         let provider = match &s.launch {
-            Launch::Strategy(items) => Some(Self::choose_provider(items, &st.provider_counts)),
+            Launch::Strategy(items) => Some(Self::choose_provider(items, &st.keep_by_provider)),
             _ => None,
         };
         let fargate = matches!(s.launch, Launch::Fargate)
