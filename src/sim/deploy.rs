@@ -62,6 +62,8 @@ impl<'a> Sim<'a> {
         // Every task was of an older deployment: none is kept now.
         st.n_keep = 0;
         st.keep_by_provider.fill(0);
+        // A rebalancing's pending moves are the rollout's now (it replaces every task).
+        st.rebalance_moves.clear();
         st.failures_in_row = 0;
         st.throttled_until = 0;
         st.steady = false;
