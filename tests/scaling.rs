@@ -415,6 +415,58 @@ fn scheduled_action_raises_min_at_eight() {
     );
 }
 
+/// A scheduled action that would leave MinCapacity above MaxCapacity fails and changes nothing (§4.4; AAS
+/// UG `scheduled-scaling-policy-overview`: set both sizes "to ensure that the new minimum capacity is not
+/// greater than the maximum capacity"). Range 1–50, 4 tasks, scale-in disabled: at 01:00 MaxCapacity 3
+/// alone would give 1–3 → 4 moves to 3; at 02:00 MinCapacity 10 alone would give 10–3: it fails, the
+/// range stays 1–3 and the count 3 (ecsim set min 10 and the count to 10, above the max of 3); at 03:00
+/// both sizes, 10–20 → 3 moves to 10. Both sizes with min above max are refused at load, as
+/// PutScheduledAction refuses them ("Maximum capacity cannot be less than minimum capacity").
+#[test]
+fn a_scheduled_min_above_the_max_fails() {
+    let tt = TT60.replace(" }", ", disable_scale_in = true }");
+    let actions = r#"scheduled_actions = [
+  { schedule = "at(2024-01-01T01:00:00)", max_capacity = 3 },
+  { schedule = "at(2024-01-01T02:00:00)", min_capacity = 10 },
+  { schedule = "at(2024-01-01T03:00:00)", min_capacity = 10, max_capacity = 20 },
+]"#;
+    let toml = tt_scenario("60s", r#"{ type = "constant", rate = 120 }"#, &tt, actions)
+        .replace("duration = \"3h\"", "duration = \"4h\"");
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "scaling")
+        .into_iter()
+        .filter(|e| e.message.starts_with("Scheduled action"))
+        .map(|e| (e.time_ms / 3_600_000, e.message.as_str()))
+        .collect();
+    assert_eq!(ev.len(), 3, "{ev:?}");
+    assert!(ev[0].1.contains("desired count 4 → 3"), "{ev:?}");
+    assert!(
+        ev[1]
+            .1
+            .contains("failed: MinCapacity 10 would exceed MaxCapacity 3")
+            && ev[1].1.contains("range stays 1–3"),
+        "{ev:?}"
+    );
+    assert!(ev[2].1.contains("desired count 3 → 10"), "{ev:?}");
+    let at = |h: f64| {
+        sink.series
+            .iter()
+            .find(|r| r.scope == "service" && r.time_ms as f64 >= h * 3_600_000.0)
+            .and_then(|r| r.desired)
+    };
+    assert_eq!(at(2.5), Some(3), "the failed action moved nothing");
+    let bad = toml.replace(
+        "min_capacity = 10, max_capacity = 20",
+        "min_capacity = 10, max_capacity = 5",
+    );
+    let err = load_errors(&bad);
+    assert!(
+        err.contains("scheduled_actions[2].min_capacity")
+            && err.contains("must not exceed max_capacity (5)"),
+        "{err}"
+    );
+}
+
 /// Calibration against AWS's measurement (§4.2: a load change triggers scale-out after 363 s with 60 s
 /// metrics and 86 s with 20 s metrics). Assumptions, as in AWS's benchmark: a step change of load that
 /// breaches the target at once; the default alarm (3 datapoints above target); the default publication

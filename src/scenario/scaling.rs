@@ -332,6 +332,19 @@ impl<'s> Ctx<'s> {
                 );
                 continue;
             }
+            if let (Some(lo), Some(hi)) = (a.min_capacity, a.max_capacity)
+                && lo > hi
+            {
+                // PutScheduledAction refuses it: "Maximum capacity cannot be less than minimum
+                // capacity" (ValidationException, §4.4).
+                self.at(
+                    item,
+                    prefix,
+                    &format!("{p}.scheduled_actions.{i}.min_capacity"),
+                    format!("min_capacity ({lo}) must not exceed max_capacity ({hi})"),
+                );
+                continue;
+            }
             if let Some((schedule, epoch_start_s)) =
                 self.schedule(&a.schedule, &a.start_date, item, &ap)
             {

@@ -92,15 +92,28 @@ impl<'a> Sim<'a> {
             .expect("auto scaling")
             .scheduled[action as usize];
         let desired = self.services[i].desired;
-        let moved = self.scalers[i]
+        let set = self.scalers[i]
             .as_mut()
             .expect("scaler")
             .set_range(a.min, a.max, desired);
         let sc = self.scalers[i].as_ref().expect("scaler");
-        let what = What::ScheduledAction {
-            min: sc.min,
-            max: sc.max,
-            moved: moved.map(|d| (desired, d)),
+        let (moved, what) = match set {
+            Ok(moved) => (
+                moved,
+                What::ScheduledAction {
+                    min: sc.min,
+                    max: sc.max,
+                    moved: moved.map(|d| (desired, d)),
+                },
+            ),
+            Err((min, max)) => (
+                None,
+                What::ScheduledActionFailed {
+                    min,
+                    max,
+                    kept: (sc.min, sc.max),
+                },
+            ),
         };
         self.emit(Some(sid), what, false);
         if let Some(d) = moved {
