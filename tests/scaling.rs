@@ -467,6 +467,33 @@ fn a_scheduled_min_above_the_max_fails() {
     );
 }
 
+/// `StartTime` and `EndTime` of a scheduled action (§4.4; AAS UG `scheduled-scaling-using-cron-expressions`:
+/// with a start time the action runs at it "and then ... based on the specified recurrence"; after the end
+/// time it "stops repeating"). `rate(30 minutes)` from 00:10 to 01:05 fires at 00:10 and 00:40 (01:10 is
+/// past the end); hourly `cron(0 * * * ? *)` from 01:20 to 02:30 fires at 01:20 (its start) and 02:00, not
+/// at 00:00 or 01:00 (before the start) nor 03:00 (after the end). ecsim refused both keys.
+#[test]
+fn scheduled_start_and_end_times_bound_the_firings() {
+    let actions = r#"scheduled_actions = [
+  { schedule = "rate(30 minutes)", min_capacity = 5, start_time = "2024-01-01T00:10:00Z", end_time = "2024-01-01T01:05:00Z" },
+  { schedule = "cron(0 * * * ? *)", min_capacity = 6, start_time = "2024-01-01T01:20:00", end_time = "2024-01-01T02:30:00" },
+]"#;
+    let toml = tt_scenario("60s", r#"{ type = "constant", rate = 120 }"#, TT60, actions)
+        .replace("duration = \"3h\"", "duration = \"4h\"");
+    let (_, sink) = run(&toml);
+    let at: Vec<u64> = events_with(&sink, "scaling")
+        .into_iter()
+        .filter(|e| e.message.starts_with("Scheduled action"))
+        .map(|e| e.time_ms / 60_000)
+        .collect();
+    assert_eq!(at, vec![10, 40, 80, 120], "minutes of the firings");
+    let bad = toml.replace(
+        "end_time = \"2024-01-01T02:30:00\"",
+        "end_time = \"2024-01-01T01:00:00\"",
+    );
+    assert!(load_errors(&bad).contains("end_time must not be before start_time"));
+}
+
 /// Calibration against AWS's measurement (§4.2: a load change triggers scale-out after 363 s with 60 s
 /// metrics and 86 s with 20 s metrics). Assumptions, as in AWS's benchmark: a step change of load that
 /// breaches the target at once; the default alarm (3 datapoints above target); the default publication

@@ -6,6 +6,7 @@ use crate::engine::{MS_PER_S, SimTime};
 use crate::scaling::cluster::ManagedScaling;
 use crate::scaling::service::{AdjustmentType, Comparison, Policy, ScalingMetric, Step};
 use crate::spec::*;
+use crate::workload::schedule::Schedule;
 
 const METRICS: &str = "\"ECSServiceAverageCPUUtilization\", \"ECSServiceAverageMemoryUtilization\", \"ALBRequestCountPerTarget\" (and the ...HighResolution forms), \"ApproximateNumberOfMessagesVisible\", \"BacklogPerTask\"";
 
@@ -348,11 +349,45 @@ impl<'s> Ctx<'s> {
             if let Some((schedule, epoch_start_s)) =
                 self.schedule(&a.schedule, &a.start_date, item, &ap)
             {
+                let mut time = |v: &Option<String>, key: &str| -> Option<f64> {
+                    let t = crate::time::parse_iso8601(v.as_deref()?);
+                    match t {
+                        Ok(t) => Some(t.as_f64() - epoch_start_s),
+                        Err(e) => {
+                            self.at(item, &ap, key, format!("{key}: {e}"));
+                            None
+                        }
+                    }
+                };
+                let (start_s, end_s) = (
+                    time(&a.start_time, "start_time"),
+                    time(&a.end_time, "end_time"),
+                );
+                if let (Some(s), Some(e)) = (start_s, end_s)
+                    && e < s
+                {
+                    self.at(
+                        item,
+                        &ap,
+                        "end_time",
+                        "end_time must not be before start_time",
+                    );
+                }
+                // A rate() with a start time counts its periods from it (§4.4).
+                let schedule = match (schedule, start_s) {
+                    (Schedule::Rate { period_s }, Some(s)) => Schedule::Every {
+                        period_s,
+                        offset_s: s,
+                    },
+                    (x, _) => x,
+                };
                 scheduled.push(ScheduledScaling {
                     schedule,
                     epoch_start_s,
                     min: a.min_capacity,
                     max: a.max_capacity,
+                    start_s,
+                    end_s,
                 });
             }
         }

@@ -120,7 +120,7 @@ impl<'a> Sim<'a> {
             self.set_desired(sid, d);
         }
         let now_s = self.queue.now() as f64 / 1000.0;
-        if let Some(t) = a.schedule.next_after(now_s, a.epoch_start_s) {
+        if let Some(t) = a.next_after(now_s) {
             let at = ((t * 1000.0).round() as u64).max(self.queue.now() + 1);
             self.queue.push(
                 at,
