@@ -125,12 +125,12 @@ const TARGET_USED: &[&str] = &[
     "ScalableDimension",
     "MinCapacity",
     "MaxCapacity",
+    "SuspendedState",
 ];
 const TARGET_KNOWN: &[&str] = &[
     "PredictedCapacity",
     "RoleARN",
     "CreationTime",
-    "SuspendedState",
     "ScalableTargetARN",
 ];
 const POLICY_USED: &[&str] = &[
@@ -686,6 +686,10 @@ pub struct ScalableTarget {
     pub min: u64,
     /// `MaxCapacity`.
     pub max: u64,
+    /// `SuspendedState`: `DynamicScalingInSuspended`, `DynamicScalingOutSuspended`.
+    pub suspended_in: bool,
+    /// See `suspended_in`.
+    pub suspended_out: bool,
     /// Where it came from.
     pub src: String,
 }
@@ -709,9 +713,17 @@ pub fn scalable_targets(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<ScalableT
             ));
             continue;
         }
+        let flag = |k: &str| {
+            o.get("SuspendedState")
+                .and_then(|x| x.get(k))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
         out.push(ScalableTarget {
             min: u(o, "MinCapacity").unwrap_or(0),
             max: u(o, "MaxCapacity").unwrap_or(0),
+            suspended_in: flag("DynamicScalingInSuspended"),
+            suspended_out: flag("DynamicScalingOutSuspended"),
             src: format!("{rel}: ScalableTargets[{i}]"),
             resource_id: rid,
         });
