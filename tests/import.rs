@@ -392,6 +392,27 @@ fn suspended_scaling_is_imported() {
     validate_and_run(&out.path().join("shop.toml"), &out.path().join("run"));
 }
 
+/// A target-tracking policy on a high-resolution metric (§4.2) is skipped with a note that says what it
+/// needs (`metric_period = "20s"` for the whole scenario), not that ecsim cannot simulate it (it can).
+#[test]
+fn a_high_resolution_policy_is_noted_with_what_it_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let p = tmp.path().join("scaling-policies.json");
+    let text = std::fs::read_to_string(&p).unwrap().replacen(
+        "\"ECSServiceAverageCPUUtilization\"",
+        "\"ECSServiceAverageCPUUtilizationHighResolution\"",
+        1,
+    );
+    std::fs::write(&p, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (_, report) = import_ok(tmp.path(), out.path());
+    assert!(
+        report.contains("is simulated only with `metric_period = \"20s\"`"),
+        "{report}"
+    );
+}
+
 /// The timing fit by hand, through the library: three FARGATE tasks with PROVISIONING 2 s, 4 s and 8 s
 /// (ln = 0.6931, 1.3863, 2.0794 → μ = ln 4, median 4 s; σ² = (ln²2 + 0 + ln²2)/3 → σ = ln 2 × √(2/3) =
 /// 0.5660), pull 10 s each (σ 0), start 1 s each; a fourth task with startedAt before pullStoppedAt is

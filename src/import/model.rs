@@ -831,6 +831,9 @@ pub fn scaling_policies(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<TargetTra
                     "{rel}: ScalingPolicies[{i}].TargetTrackingScalingPolicyConfiguration"
                 ),
             }),
+            (Some(m), Some(_)) if m.ends_with("HighResolution") => l.note(format!(
+                "{here}: target tracking on {m} (20-second metrics, §4.2) is simulated only with `metric_period = \"20s\"` for the whole scenario (one metric period for every service, so the 60-second policies would read 20-second datapoints too); skipped: add it by hand with that line if every scaled service uses 20-second metrics"
+            )),
             _ => l.note(format!(
                 "{here}: target tracking on {} is not simulated (ecsim simulates {}); skipped",
                 metric.unwrap_or("a customized metric"),
