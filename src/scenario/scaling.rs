@@ -321,6 +321,23 @@ impl<'s> Ctx<'s> {
                 }
             }
         }
+        let scheduled = self.scheduled_actions(r, item, prefix);
+        Some(AutoScalingSpec {
+            min: r.min_capacity,
+            max: r.max_capacity,
+            policies,
+            scheduled,
+        })
+    }
+
+    /// `scheduled_actions` of `[services.auto_scaling]` (§4.4).
+    fn scheduled_actions(
+        &mut self,
+        r: &RawAutoScaling,
+        item: &Item,
+        prefix: &str,
+    ) -> Vec<ScheduledScaling> {
+        let p = "auto_scaling";
         let mut scheduled = Vec::new();
         for (i, a) in r.scheduled_actions.iter().enumerate() {
             let ap = format!("{prefix}.{p}.scheduled_actions[{i}]");
@@ -391,12 +408,7 @@ impl<'s> Ctx<'s> {
                 });
             }
         }
-        Some(AutoScalingSpec {
-            min: r.min_capacity,
-            max: r.max_capacity,
-            policies,
-            scheduled,
-        })
+        scheduled
     }
 
     pub(super) fn scaling_params(
