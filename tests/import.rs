@@ -393,7 +393,8 @@ fn suspended_scaling_is_imported() {
 }
 
 /// A target-tracking policy on a high-resolution metric (§4.2) is skipped with a note that says what it
-/// needs (`metric_period = "20s"` for the whole scenario), not that ecsim cannot simulate it (it can).
+/// needs (`metric_period = "20s"` for the whole scenario), not that ecsim cannot simulate it (it can); a
+/// service whose `deploymentController` is not ECS is noted (it was listed as read but not modelled only).
 #[test]
 fn a_high_resolution_policy_is_noted_with_what_it_needs() {
     let tmp = tempfile::tempdir().unwrap();
@@ -405,10 +406,24 @@ fn a_high_resolution_policy_is_noted_with_what_it_needs() {
         1,
     );
     std::fs::write(&p, text).unwrap();
+    // And a blue/green (CODE_DEPLOY) service is noted: ecsim rolls every deployment (§2.3).
+    let p = tmp.path().join("services.json");
+    let text = std::fs::read_to_string(&p).unwrap().replacen(
+        "\"type\": \"ECS\"",
+        "\"type\": \"CODE_DEPLOY\"",
+        1,
+    );
+    std::fs::write(&p, text).unwrap();
     let out = tempfile::tempdir().unwrap();
     let (_, report) = import_ok(tmp.path(), out.path());
     assert!(
         report.contains("is simulated only with `metric_period = \"20s\"`"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "has deploymentController CODE_DEPLOY; ecsim simulates only the ECS rolling update"
+        ),
         "{report}"
     );
 }

@@ -533,6 +533,19 @@ pub fn services(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<Service> {
         let Some(o) = v.as_object() else { continue };
         let name = s(o, "serviceName").unwrap_or_default().to_string();
         l.account(rel, "services[]", o, &name, SERVICE_USED, SERVICE_KNOWN);
+        if let Some(t) = o
+            .get("deploymentController")
+            .and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            .filter(|t| *t != "ECS")
+        {
+            // ecsim deploys with ECS's rolling update only (§2.3): a `[[deployments]]` entry added to
+            // this service by hand would roll where AWS would run CodeDeploy's blue/green or leave
+            // the deployment to an external controller.
+            l.note(format!(
+                "{rel}: service {name} has deploymentController {t}; ecsim simulates only the ECS rolling update (§2.3), so a deployment added by hand rolls instead"
+            ));
+        }
         let pairs = |k: &str, second: &str| -> Vec<(String, Option<String>)> {
             arr(o, k)
                 .filter_map(|p| Some((s(p, "type")?.to_string(), s(p, second).map(str::to_string))))
