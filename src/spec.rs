@@ -201,6 +201,31 @@ pub struct ScheduledScaling {
     pub min: Option<u32>,
     /// New MaxCapacity.
     pub max: Option<u32>,
+    /// `StartTime`, simulation seconds (may be before 0): no firing before it, and a recurring
+    /// action also fires at it (§4.4).
+    pub start_s: Option<f64>,
+    /// `EndTime`, simulation seconds: no firing after it (§4.4).
+    pub end_s: Option<f64>,
+}
+
+impl ScheduledScaling {
+    /// The first firing strictly after simulation time `t_s` (negative infinity: the first of all),
+    /// within `StartTime`/`EndTime` (AAS UG `scheduled-scaling-using-cron-expressions`: "If you specify
+    /// a start time, Application Auto Scaling performs the action at this time, and then performs the
+    /// action based on the specified recurrence"; with an end time "the action stops repeating after
+    /// this time"). A `rate()` with a start time counts its periods from it (at load, §4.4).
+    pub fn next_after(&self, t_s: f64) -> Option<f64> {
+        use crate::workload::schedule::Schedule;
+        let recurring = !matches!(self.schedule, Schedule::At { .. });
+        let start = self.start_s.unwrap_or(f64::NEG_INFINITY);
+        // Firings at or after the start: strictly after (start − 1 ms) at the earliest.
+        let from = t_s.max(start - 0.001);
+        let mut next = self.schedule.next_after(from, self.epoch_start_s);
+        if recurring && start > t_s && start >= 0.0 {
+            next = Some(next.map_or(start, |n| n.min(start)));
+        }
+        next.filter(|&n| self.end_s.is_none_or(|e| n <= e))
+    }
 }
 
 /// A service's scalable target (§4.1).

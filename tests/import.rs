@@ -345,6 +345,89 @@ fn unknown_fields_are_listed_in_the_report_not_errors() {
     );
 }
 
+/// A scalable target's `SuspendedState` (AAS API `SuspendedState`, §9.3) changes what the policies do, so
+/// it is imported, not listed as "read but not modelled": `DynamicScalingInSuspended` → every imported
+/// policy gets `disable_scale_in = true` (they are all target tracking, so no policy scales in, as in
+/// AWS); both dynamic directions suspended → no policy at all (the count stays). Before, the run scaled
+/// the service in where AWS would not.
+#[test]
+fn suspended_scaling_is_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let p = tmp.path().join("scalable-targets.json");
+    let text = std::fs::read_to_string(&p).unwrap();
+    let in_only = text.replacen(
+        "\"DynamicScalingInSuspended\": false",
+        "\"DynamicScalingInSuspended\": true",
+        1,
+    );
+    std::fs::write(&p, &in_only).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (scenario, report) = import_ok(tmp.path(), out.path());
+    assert!(
+        scenario.contains("disable_scale_in = true },"),
+        "{scenario}"
+    );
+    assert!(!scenario.contains("disable_scale_in = false"), "{scenario}");
+    assert!(
+        !report.contains("`ScalableTargets[].SuspendedState`"),
+        "{report}"
+    );
+    let both = in_only.replacen(
+        "\"DynamicScalingOutSuspended\": false",
+        "\"DynamicScalingOutSuspended\": true",
+        1,
+    );
+    std::fs::write(&p, both).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (scenario, report) = import_ok(tmp.path(), out.path());
+    assert!(
+        !scenario.contains("type = \"target_tracking\""),
+        "{scenario}"
+    );
+    assert!(
+        report.contains("suspends dynamic scale-in and scale-out"),
+        "{report}"
+    );
+    validate_and_run(&out.path().join("shop.toml"), &out.path().join("run"));
+}
+
+/// A target-tracking policy on a high-resolution metric (§4.2) is skipped with a note that says what it
+/// needs (`metric_period = "20s"` for the whole scenario), not that ecsim cannot simulate it (it can); a
+/// service whose `deploymentController` is not ECS is noted (it was listed as read but not modelled only).
+#[test]
+fn a_high_resolution_policy_is_noted_with_what_it_needs() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let p = tmp.path().join("scaling-policies.json");
+    let text = std::fs::read_to_string(&p).unwrap().replacen(
+        "\"ECSServiceAverageCPUUtilization\"",
+        "\"ECSServiceAverageCPUUtilizationHighResolution\"",
+        1,
+    );
+    std::fs::write(&p, text).unwrap();
+    // And a blue/green (CODE_DEPLOY) service is noted: ecsim rolls every deployment (§2.3).
+    let p = tmp.path().join("services.json");
+    let text = std::fs::read_to_string(&p).unwrap().replacen(
+        "\"type\": \"ECS\"",
+        "\"type\": \"CODE_DEPLOY\"",
+        1,
+    );
+    std::fs::write(&p, text).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (_, report) = import_ok(tmp.path(), out.path());
+    assert!(
+        report.contains("is simulated only with `metric_period = \"20s\"`"),
+        "{report}"
+    );
+    assert!(
+        report.contains(
+            "has deploymentController CODE_DEPLOY; ecsim simulates only the ECS rolling update"
+        ),
+        "{report}"
+    );
+}
+
 /// The timing fit by hand, through the library: three FARGATE tasks with PROVISIONING 2 s, 4 s and 8 s
 /// (ln = 0.6931, 1.3863, 2.0794 → μ = ln 4, median 4 s; σ² = (ln²2 + 0 + ln²2)/3 → σ = ln 2 × √(2/3) =
 /// 0.5660), pull 10 s each (σ 0), start 1 s each; a fourth task with startedAt before pullStoppedAt is

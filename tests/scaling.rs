@@ -415,6 +415,85 @@ fn scheduled_action_raises_min_at_eight() {
     );
 }
 
+/// A scheduled action that would leave MinCapacity above MaxCapacity fails and changes nothing (§4.4; AAS
+/// UG `scheduled-scaling-policy-overview`: set both sizes "to ensure that the new minimum capacity is not
+/// greater than the maximum capacity"). Range 1–50, 4 tasks, scale-in disabled: at 01:00 MaxCapacity 3
+/// alone would give 1–3 → 4 moves to 3; at 02:00 MinCapacity 10 alone would give 10–3: it fails, the
+/// range stays 1–3 and the count 3 (ecsim set min 10 and the count to 10, above the max of 3); at 03:00
+/// both sizes, 10–20 → 3 moves to 10. Both sizes with min above max are refused at load, as
+/// PutScheduledAction refuses them ("Maximum capacity cannot be less than minimum capacity").
+#[test]
+fn a_scheduled_min_above_the_max_fails() {
+    let tt = TT60.replace(" }", ", disable_scale_in = true }");
+    let actions = r#"scheduled_actions = [
+  { schedule = "at(2024-01-01T01:00:00)", max_capacity = 3 },
+  { schedule = "at(2024-01-01T02:00:00)", min_capacity = 10 },
+  { schedule = "at(2024-01-01T03:00:00)", min_capacity = 10, max_capacity = 20 },
+]"#;
+    let toml = tt_scenario("60s", r#"{ type = "constant", rate = 120 }"#, &tt, actions)
+        .replace("duration = \"3h\"", "duration = \"4h\"");
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "scaling")
+        .into_iter()
+        .filter(|e| e.message.starts_with("Scheduled action"))
+        .map(|e| (e.time_ms / 3_600_000, e.message.as_str()))
+        .collect();
+    assert_eq!(ev.len(), 3, "{ev:?}");
+    assert!(ev[0].1.contains("desired count 4 → 3"), "{ev:?}");
+    assert!(
+        ev[1]
+            .1
+            .contains("failed: MinCapacity 10 would exceed MaxCapacity 3")
+            && ev[1].1.contains("range stays 1–3"),
+        "{ev:?}"
+    );
+    assert!(ev[2].1.contains("desired count 3 → 10"), "{ev:?}");
+    let at = |h: f64| {
+        sink.series
+            .iter()
+            .find(|r| r.scope == "service" && r.time_ms as f64 >= h * 3_600_000.0)
+            .and_then(|r| r.desired)
+    };
+    assert_eq!(at(2.5), Some(3), "the failed action moved nothing");
+    let bad = toml.replace(
+        "min_capacity = 10, max_capacity = 20",
+        "min_capacity = 10, max_capacity = 5",
+    );
+    let err = load_errors(&bad);
+    assert!(
+        err.contains("scheduled_actions[2].min_capacity")
+            && err.contains("must not exceed max_capacity (5)"),
+        "{err}"
+    );
+}
+
+/// `StartTime` and `EndTime` of a scheduled action (§4.4; AAS UG `scheduled-scaling-using-cron-expressions`:
+/// with a start time the action runs at it "and then ... based on the specified recurrence"; after the end
+/// time it "stops repeating"). `rate(30 minutes)` from 00:10 to 01:05 fires at 00:10 and 00:40 (01:10 is
+/// past the end); hourly `cron(0 * * * ? *)` from 01:20 to 02:30 fires at 01:20 (its start) and 02:00, not
+/// at 00:00 or 01:00 (before the start) nor 03:00 (after the end). ecsim refused both keys.
+#[test]
+fn scheduled_start_and_end_times_bound_the_firings() {
+    let actions = r#"scheduled_actions = [
+  { schedule = "rate(30 minutes)", min_capacity = 5, start_time = "2024-01-01T00:10:00Z", end_time = "2024-01-01T01:05:00Z" },
+  { schedule = "cron(0 * * * ? *)", min_capacity = 6, start_time = "2024-01-01T01:20:00", end_time = "2024-01-01T02:30:00" },
+]"#;
+    let toml = tt_scenario("60s", r#"{ type = "constant", rate = 120 }"#, TT60, actions)
+        .replace("duration = \"3h\"", "duration = \"4h\"");
+    let (_, sink) = run(&toml);
+    let at: Vec<u64> = events_with(&sink, "scaling")
+        .into_iter()
+        .filter(|e| e.message.starts_with("Scheduled action"))
+        .map(|e| e.time_ms / 60_000)
+        .collect();
+    assert_eq!(at, vec![10, 40, 80, 120], "minutes of the firings");
+    let bad = toml.replace(
+        "end_time = \"2024-01-01T02:30:00\"",
+        "end_time = \"2024-01-01T01:00:00\"",
+    );
+    assert!(load_errors(&bad).contains("end_time must not be before start_time"));
+}
+
 /// Calibration against AWS's measurement (§4.2: a load change triggers scale-out after 363 s with 60 s
 /// metrics and 86 s with 20 s metrics). Assumptions, as in AWS's benchmark: a step change of load that
 /// breaches the target at once; the default alarm (3 datapoints above target); the default publication

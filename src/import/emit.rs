@@ -473,6 +473,25 @@ pub(super) fn emit_auto_scaling(
     let _ = writeln!(t, "\n[services.auto_scaling]");
     let _ = writeln!(t, "min_capacity = {}  # {}.MinCapacity", tg.min, tg.src);
     let _ = writeln!(t, "max_capacity = {}  # {}.MaxCapacity", tg.max, tg.src);
+    // A suspended dynamic scale-in or scale-out (AAS `SuspendedState`, §9.3) changes what the policies
+    // do: both suspended, no policy acts; scale-in alone, every policy keeps from scaling in (all are
+    // target tracking, so `disable_scale_in` says exactly that); scale-out alone cannot be said.
+    let policies = if tg.suspended_in && tg.suspended_out {
+        l.note(format!(
+            "{}: SuspendedState suspends dynamic scale-in and scale-out; its {} polic(ies) are left out, so the service keeps its count (resume them by adding the policies)",
+            tg.src,
+            policies.len()
+        ));
+        Vec::new()
+    } else {
+        if tg.suspended_out && !policies.is_empty() {
+            l.note(format!(
+                "{}: SuspendedState.DynamicScalingOutSuspended is true, which ecsim cannot express: its policies scale out in the run where AWS would not",
+                tg.src
+            ));
+        }
+        policies
+    };
     let _ = writeln!(t, "policies = [");
     for p in &policies {
         let mut parts = vec![
@@ -494,7 +513,13 @@ pub(super) fn emit_auto_scaling(
                 p.name
             )),
         }
-        if let Some(d) = p.disable_scale_in {
+        if tg.suspended_in {
+            parts.push("disable_scale_in = true".to_string());
+            l.map(format!(
+                "{}: SuspendedState.DynamicScalingInSuspended → policy {}: disable_scale_in = true",
+                tg.src, p.name
+            ));
+        } else if let Some(d) = p.disable_scale_in {
             parts.push(format!("disable_scale_in = {d}"));
         }
         let _ = writeln!(t, "  {{ {} }},  # {} ({})", parts.join(", "), p.src, p.name);

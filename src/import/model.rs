@@ -125,12 +125,12 @@ const TARGET_USED: &[&str] = &[
     "ScalableDimension",
     "MinCapacity",
     "MaxCapacity",
+    "SuspendedState",
 ];
 const TARGET_KNOWN: &[&str] = &[
     "PredictedCapacity",
     "RoleARN",
     "CreationTime",
-    "SuspendedState",
     "ScalableTargetARN",
 ];
 const POLICY_USED: &[&str] = &[
@@ -533,6 +533,19 @@ pub fn services(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<Service> {
         let Some(o) = v.as_object() else { continue };
         let name = s(o, "serviceName").unwrap_or_default().to_string();
         l.account(rel, "services[]", o, &name, SERVICE_USED, SERVICE_KNOWN);
+        if let Some(t) = o
+            .get("deploymentController")
+            .and_then(|d| d.get("type"))
+            .and_then(Value::as_str)
+            .filter(|t| *t != "ECS")
+        {
+            // ecsim deploys with ECS's rolling update only (§2.3): a `[[deployments]]` entry added to
+            // this service by hand would roll where AWS would run CodeDeploy's blue/green or leave
+            // the deployment to an external controller.
+            l.note(format!(
+                "{rel}: service {name} has deploymentController {t}; ecsim simulates only the ECS rolling update (§2.3), so a deployment added by hand rolls instead"
+            ));
+        }
         let pairs = |k: &str, second: &str| -> Vec<(String, Option<String>)> {
             arr(o, k)
                 .filter_map(|p| Some((s(p, "type")?.to_string(), s(p, second).map(str::to_string))))
@@ -686,6 +699,10 @@ pub struct ScalableTarget {
     pub min: u64,
     /// `MaxCapacity`.
     pub max: u64,
+    /// `SuspendedState`: `DynamicScalingInSuspended`, `DynamicScalingOutSuspended`.
+    pub suspended_in: bool,
+    /// See `suspended_in`.
+    pub suspended_out: bool,
     /// Where it came from.
     pub src: String,
 }
@@ -709,9 +726,17 @@ pub fn scalable_targets(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<ScalableT
             ));
             continue;
         }
+        let flag = |k: &str| {
+            o.get("SuspendedState")
+                .and_then(|x| x.get(k))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+        };
         out.push(ScalableTarget {
             min: u(o, "MinCapacity").unwrap_or(0),
             max: u(o, "MaxCapacity").unwrap_or(0),
+            suspended_in: flag("DynamicScalingInSuspended"),
+            suspended_out: flag("DynamicScalingOutSuspended"),
             src: format!("{rel}: ScalableTargets[{i}]"),
             resource_id: rid,
         });
@@ -819,6 +844,9 @@ pub fn scaling_policies(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<TargetTra
                     "{rel}: ScalingPolicies[{i}].TargetTrackingScalingPolicyConfiguration"
                 ),
             }),
+            (Some(m), Some(_)) if m.ends_with("HighResolution") => l.note(format!(
+                "{here}: target tracking on {m} (20-second metrics, §4.2) is simulated only with `metric_period = \"20s\"` for the whole scenario (one metric period for every service, so the 60-second policies would read 20-second datapoints too); skipped: add it by hand with that line if every scaled service uses 20-second metrics"
+            )),
             _ => l.note(format!(
                 "{here}: target tracking on {} is not simulated (ecsim simulates {}); skipped",
                 metric.unwrap_or("a customized metric"),

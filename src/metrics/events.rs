@@ -75,6 +75,13 @@ pub enum What {
         max: u32,
         moved: Option<(u32, u32)>,
     },
+    /// A scheduled action that would have left MinCapacity (`min`) above MaxCapacity (`max`) failed;
+    /// the range stayed `kept` and the desired count did not move (§4.4).
+    ScheduledActionFailed {
+        min: u32,
+        max: u32,
+        kept: (u32, u32),
+    },
     /// Managed scaling grows the Auto Scaling group (`cpr` the CapacityProviderReservation, M and N).
     ClusterScaleOut {
         provider: ProviderId,
@@ -193,7 +200,7 @@ impl EventRecord {
             | RebalanceStarted { .. }
             | RebalanceStopped { .. } => "service",
             DesiredCountSet { .. } => "scenario",
-            Scaling { .. } | ScheduledAction { .. } => "scaling",
+            Scaling { .. } | ScheduledAction { .. } | ScheduledActionFailed { .. } => "scaling",
             ClusterScaleOut { .. } | ClusterScaleIn { .. } => "cluster_scaling",
             InstanceRegistered { .. }
             | InstanceLaunching { .. }
@@ -237,6 +244,7 @@ impl EventRecord {
             Scaling { out: true, .. } => "scale_out",
             Scaling { out: false, .. } => "scale_in",
             ScheduledAction { .. } => "scheduled_action",
+            ScheduledActionFailed { .. } => "scheduled_action_failed",
             ClusterScaleOut { .. } => "cluster_scale_out",
             ClusterScaleIn { .. } => "cluster_scale_in",
             InstanceRegistered { .. } => "instance_registered",
@@ -501,6 +509,14 @@ impl EventRecord {
                 out.push('.');
                 Ok(())
             }
+            ScheduledActionFailed {
+                min,
+                max,
+                kept: (lo, hi),
+            } => write!(
+                out,
+                "Scheduled action: service {svc} failed: MinCapacity {min} would exceed MaxCapacity {max} (an action that moves one past the other must set both); the range stays {lo}–{hi} and the desired count unchanged."
+            ),
             ClusterScaleOut {
                 provider,
                 cpr,

@@ -336,15 +336,22 @@ impl ServiceScaler {
     }
 
     /// A scheduled action sets min and/or max; the desired count moves into the new range (§4.4).
-    pub fn set_range(&mut self, min: Option<u32>, max: Option<u32>, desired: u32) -> Option<u32> {
-        if let Some(m) = min {
-            self.min = m;
+    /// `Ok(Some(d))` when the count moved to `d`. An action that would leave the minimum above the
+    /// maximum (a new min above the current max, or a new max below the current min: AWS says to set
+    /// both sizes then, §4.4) fails and changes nothing: `Err((min, max))`, the range it would have set.
+    pub fn set_range(
+        &mut self,
+        min: Option<u32>,
+        max: Option<u32>,
+        desired: u32,
+    ) -> Result<Option<u32>, (u32, u32)> {
+        let (lo, hi) = (min.unwrap_or(self.min), max.unwrap_or(self.max));
+        if lo > hi {
+            return Err((lo, hi));
         }
-        if let Some(m) = max {
-            self.max = m;
-        }
-        let d = desired.clamp(self.min, self.max.max(self.min));
-        (d != desired).then_some(d)
+        (self.min, self.max) = (lo, hi);
+        let d = desired.clamp(lo, hi);
+        Ok((d != desired).then_some(d))
     }
 
     /// [`Self::on_datapoint_with`] with whether a deployment is in progress known.
@@ -1081,13 +1088,20 @@ mod tests {
         assert!(why.ends_with("-1 from 4 → 3"), "{why}");
     }
 
-    /// Scheduled actions move the count into the new range; max is respected.
+    /// Scheduled actions move the count into the new range; max is respected. An action that would
+    /// leave min above max fails and changes nothing (§4.4, AAS UG `scheduled-scaling-policy-overview`:
+    /// "you must include both sizes to ensure that the new minimum capacity is not greater than the
+    /// maximum capacity"): range 2–10, MinCapacity 15 alone → fails, still 2–10, desired 4 unmoved;
+    /// MaxCapacity 1 alone → fails likewise.
     #[test]
     fn scheduled_range_and_bounds() {
         let mut s = ServiceScaler::new(2, 10, vec![tt(60.0)], 0.1);
-        assert_eq!(s.set_range(Some(8), None, 4), Some(8));
-        assert_eq!(s.set_range(Some(2), Some(5), 8), Some(5));
-        assert_eq!(s.set_range(Some(1), Some(20), 5), None);
+        assert_eq!(s.set_range(Some(15), None, 4), Err((15, 10)));
+        assert_eq!(s.set_range(None, Some(1), 4), Err((2, 1)));
+        assert_eq!((s.min, s.max), (2, 10));
+        assert_eq!(s.set_range(Some(8), None, 4), Ok(Some(8)));
+        assert_eq!(s.set_range(Some(2), Some(5), 8), Ok(Some(5)));
+        assert_eq!(s.set_range(Some(1), Some(20), 5), Ok(None));
         let mut t = 0;
         let mut last = None;
         for _ in 0..3 {

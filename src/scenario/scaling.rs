@@ -6,6 +6,7 @@ use crate::engine::{MS_PER_S, SimTime};
 use crate::scaling::cluster::ManagedScaling;
 use crate::scaling::service::{AdjustmentType, Comparison, Policy, ScalingMetric, Step};
 use crate::spec::*;
+use crate::workload::schedule::Schedule;
 
 const METRICS: &str = "\"ECSServiceAverageCPUUtilization\", \"ECSServiceAverageMemoryUtilization\", \"ALBRequestCountPerTarget\" (and the ...HighResolution forms), \"ApproximateNumberOfMessagesVisible\", \"BacklogPerTask\"";
 
@@ -320,6 +321,23 @@ impl<'s> Ctx<'s> {
                 }
             }
         }
+        let scheduled = self.scheduled_actions(r, item, prefix);
+        Some(AutoScalingSpec {
+            min: r.min_capacity,
+            max: r.max_capacity,
+            policies,
+            scheduled,
+        })
+    }
+
+    /// `scheduled_actions` of `[services.auto_scaling]` (§4.4).
+    fn scheduled_actions(
+        &mut self,
+        r: &RawAutoScaling,
+        item: &Item,
+        prefix: &str,
+    ) -> Vec<ScheduledScaling> {
+        let p = "auto_scaling";
         let mut scheduled = Vec::new();
         for (i, a) in r.scheduled_actions.iter().enumerate() {
             let ap = format!("{prefix}.{p}.scheduled_actions[{i}]");
@@ -332,23 +350,65 @@ impl<'s> Ctx<'s> {
                 );
                 continue;
             }
+            if let (Some(lo), Some(hi)) = (a.min_capacity, a.max_capacity)
+                && lo > hi
+            {
+                // PutScheduledAction refuses it: "Maximum capacity cannot be less than minimum
+                // capacity" (ValidationException, §4.4).
+                self.at(
+                    item,
+                    prefix,
+                    &format!("{p}.scheduled_actions.{i}.min_capacity"),
+                    format!("min_capacity ({lo}) must not exceed max_capacity ({hi})"),
+                );
+                continue;
+            }
             if let Some((schedule, epoch_start_s)) =
                 self.schedule(&a.schedule, &a.start_date, item, &ap)
             {
+                let mut time = |v: &Option<String>, key: &str| -> Option<f64> {
+                    let t = crate::time::parse_iso8601(v.as_deref()?);
+                    match t {
+                        Ok(t) => Some(t.as_f64() - epoch_start_s),
+                        Err(e) => {
+                            self.at(item, &ap, key, format!("{key}: {e}"));
+                            None
+                        }
+                    }
+                };
+                let (start_s, end_s) = (
+                    time(&a.start_time, "start_time"),
+                    time(&a.end_time, "end_time"),
+                );
+                if let (Some(s), Some(e)) = (start_s, end_s)
+                    && e < s
+                {
+                    self.at(
+                        item,
+                        &ap,
+                        "end_time",
+                        "end_time must not be before start_time",
+                    );
+                }
+                // A rate() with a start time counts its periods from it (§4.4).
+                let schedule = match (schedule, start_s) {
+                    (Schedule::Rate { period_s }, Some(s)) => Schedule::Every {
+                        period_s,
+                        offset_s: s,
+                    },
+                    (x, _) => x,
+                };
                 scheduled.push(ScheduledScaling {
                     schedule,
                     epoch_start_s,
                     min: a.min_capacity,
                     max: a.max_capacity,
+                    start_s,
+                    end_s,
                 });
             }
         }
-        Some(AutoScalingSpec {
-            min: r.min_capacity,
-            max: r.max_capacity,
-            policies,
-            scheduled,
-        })
+        scheduled
     }
 
     pub(super) fn scaling_params(

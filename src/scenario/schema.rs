@@ -1048,6 +1048,12 @@ pub struct RawScheduledAction {
     /// Calendar date of simulation time 0 (default 2024-01-01).
     #[serde(default)]
     pub start_date: Option<String>,
+    /// `StartTime` (ISO 8601, UTC unless an offset is given).
+    #[serde(default)]
+    pub start_time: Option<String>,
+    /// `EndTime` (likewise).
+    #[serde(default)]
+    pub end_time: Option<String>,
 }
 
 /// `[services.auto_scaling]`.

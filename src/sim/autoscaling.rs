@@ -92,22 +92,35 @@ impl<'a> Sim<'a> {
             .expect("auto scaling")
             .scheduled[action as usize];
         let desired = self.services[i].desired;
-        let moved = self.scalers[i]
+        let set = self.scalers[i]
             .as_mut()
             .expect("scaler")
             .set_range(a.min, a.max, desired);
         let sc = self.scalers[i].as_ref().expect("scaler");
-        let what = What::ScheduledAction {
-            min: sc.min,
-            max: sc.max,
-            moved: moved.map(|d| (desired, d)),
+        let (moved, what) = match set {
+            Ok(moved) => (
+                moved,
+                What::ScheduledAction {
+                    min: sc.min,
+                    max: sc.max,
+                    moved: moved.map(|d| (desired, d)),
+                },
+            ),
+            Err((min, max)) => (
+                None,
+                What::ScheduledActionFailed {
+                    min,
+                    max,
+                    kept: (sc.min, sc.max),
+                },
+            ),
         };
         self.emit(Some(sid), what, false);
         if let Some(d) = moved {
             self.set_desired(sid, d);
         }
         let now_s = self.queue.now() as f64 / 1000.0;
-        if let Some(t) = a.schedule.next_after(now_s, a.epoch_start_s) {
+        if let Some(t) = a.next_after(now_s) {
             let at = ((t * 1000.0).round() as u64).max(self.queue.now() + 1);
             self.queue.push(
                 at,

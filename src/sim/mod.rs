@@ -637,10 +637,7 @@ impl<'a> Sim<'a> {
         for (i, s) in spec.services.iter().enumerate() {
             if let Some(a) = &s.auto_scaling {
                 for (k, act) in a.scheduled.iter().enumerate() {
-                    if let Some(t) = act
-                        .schedule
-                        .next_after(f64::NEG_INFINITY, act.epoch_start_s)
-                    {
+                    if let Some(t) = act.next_after(f64::NEG_INFINITY) {
                         self.queue.push(
                             (t * 1000.0).round() as u64,
                             Event::ScheduledScaling {
