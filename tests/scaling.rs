@@ -492,6 +492,21 @@ fn scheduled_start_and_end_times_bound_the_firings() {
         "end_time = \"2024-01-01T01:00:00\"",
     );
     assert!(load_errors(&bad).contains("end_time must not be before start_time"));
+    // `Timezone` (§4.4): UTC, AWS's default, is the same action; another zone is refused with what to
+    // do, rather than firing at the UTC hour its cron names.
+    let utc = toml.replace("min_capacity = 6,", "min_capacity = 6, timezone = \"UTC\",");
+    assert_ne!(utc, toml);
+    let (_, sink_utc) = run(&utc);
+    assert_eq!(sink_utc.events.len(), sink.events.len());
+    let ny = toml.replace(
+        "min_capacity = 6,",
+        "min_capacity = 6, timezone = \"America/New_York\",",
+    );
+    let e = load_errors(&ny);
+    assert!(
+        e.contains("timezone \"America/New_York\" is not modelled") && e.contains("in UTC"),
+        "{e}"
+    );
 }
 
 /// Calibration against AWS's measurement (§4.2: a load change triggers scale-out after 363 s with 60 s

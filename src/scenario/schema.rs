@@ -1054,6 +1054,9 @@ pub struct RawScheduledAction {
     /// `EndTime` (likewise).
     #[serde(default)]
     pub end_time: Option<String>,
+    /// `Timezone`: only UTC (AWS's default) is modelled; another zone is an error that says so.
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// `[services.auto_scaling]`.
