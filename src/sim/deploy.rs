@@ -109,6 +109,13 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// The service's tasks that count toward its maximum (§2.3): those whose desired status is RUNNING
+    /// and those stopping that are not yet STOPPED.
+    fn counted_toward_max(&self, sid: ServiceId) -> u32 {
+        let st = &self.services[sid.0 as usize];
+        (st.tasks.len() + st.stopping.len()) as u32
+    }
+
     /// The REPLICA scheduler (§2.1, §2.3): keep `desired` tasks of the primary deployment that are not
     /// marked for replacement; start new ones while the total stays within ⌊desired × max% ⌋; stop old or
     /// marked ones while the healthy count stays at or above ⌈desired × min%⌉.
@@ -137,7 +144,10 @@ impl<'a> Sim<'a> {
                     .filter(|&t| !self.world.task(t).is_kept(primary)),
             );
         }
-        let mut total = st.tasks.len() as u32;
+        // Toward the maximum count the tasks RUNNING or on their way to it, and those on their way to
+        // STOPPED: the 2023 DG counts "RUNNING, STOPPING, or PENDING" tasks (§2.3), so an old task draining
+        // its load-balancer connections holds its place until it has stopped.
+        let mut total = (st.tasks.len() + st.stopping.len()) as u32;
 
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
         //    victim chosen as if those before it were gone: `scale_in`).
@@ -155,7 +165,7 @@ impl<'a> Sim<'a> {
                 );
             }
             self.emit_task_list(sid, false, &stopped);
-            total = self.services[sid.0 as usize].tasks.len() as u32;
+            total = self.counted_toward_max(sid);
         }
 
         // 2. Start primary tasks up to the desired count, within the maximum.
@@ -179,7 +189,6 @@ impl<'a> Sim<'a> {
             let need = (desired - keep_n).min(room);
             if need > 0 {
                 started_any = self.launch_batch(sid, need, now);
-                total = self.services[sid.0 as usize].tasks.len() as u32;
             }
         }
 
@@ -206,11 +215,12 @@ impl<'a> Sim<'a> {
                 "Task stopped by the deployment"
             };
             self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
-            total = total.saturating_sub(1);
         }
         if !stopped.is_empty() {
             self.emit_task_list(sid, false, &stopped);
-            // Room opened: start replacements now.
+            // A stopped task keeps its place until STOPPED (§2.3); one that had not started may be
+            // STOPPED already and leave room for a replacement now.
+            total = self.counted_toward_max(sid);
             if !primary_failed {
                 let keep_now = self.services[sid.0 as usize].n_keep;
                 let room = max_total.saturating_sub(total);
@@ -238,6 +248,12 @@ impl<'a> Sim<'a> {
         {
             self.emit(Some(sid), What::DeploymentStuck, true);
         }
+
+        // Starts held back only by tasks still stopping wait for the next of them to stop (`finalize`).
+        let total = self.counted_toward_max(sid);
+        let st = &mut self.services[sid.0 as usize];
+        st.await_stops =
+            !primary_failed && st.n_keep < desired && total >= max_total && !st.stopping.is_empty();
 
         // 5. Rollout complete: only primary tasks, all healthy, as many as desired.
         let st = &self.services[sid.0 as usize];

@@ -525,6 +525,10 @@ impl<'a> Sim<'a> {
                     st.stopping_zones[z.0 as usize] -= 1;
                 }
             }
+            // It held a place under the maximum (§2.3): a start it held back may go now.
+            if std::mem::take(&mut st.await_stops) {
+                self.request_reconcile(sid, 0);
+            }
         }
         let task = self.world.task_mut(t);
         task.stopped_at = Some(now);

@@ -148,6 +148,9 @@ struct ServiceState {
     /// again at the same counts is not rebalanced again (its moves did not land where they should, so
     /// they would repeat every period).
     rebalanced_from: Vec<(ZoneId, u32)>,
+    /// The last reconcile left tasks to start because the maximum was full with tasks still on their way
+    /// to STOPPED (§2.3): the next of them to stop reconciles the service again.
+    await_stops: bool,
 }
 
 impl ServiceState {
@@ -178,6 +181,7 @@ impl ServiceState {
             zone_dirty: true,
             rebalancing: false,
             rebalanced_from: Vec::new(),
+            await_stops: false,
             provider_counts: vec![0; spec.providers.len()],
             running: 0,
             pending: 0,

@@ -1,0 +1,113 @@
+//! The rolling-update bounds against stopping tasks, rollbacks and the launch throttle (reference §2.2–§2.4),
+//! worked by hand.
+
+mod common;
+use common::*;
+use ecsim::metrics::MemorySink;
+
+/// A service of 4 v1 tasks on four m5.xlarge in two zones, updated to v3 at 10 min. EC2 timings: no pull,
+/// 5 s start, 1 s stop, and a 120 s DEACTIVATING (a load balancer's deregistration delay, §2.5). No health
+/// check and no load balancer: a task is healthy 40 s after RUNNING (§2.3). No AZ rebalancing (§2.1).
+fn drain_scenario(config: &str) -> String {
+    format!(
+        r#"name = "drain"
+duration = "1h"
+seed = 7
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+deactivating = "120s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "v1"
+cpu = 256
+memory = 512
+[[task_definitions]]
+family = "v3"
+cpu = 256
+memory = 512
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = 4
+launch_type = "EC2"
+availability_zone_rebalancing = "DISABLED"
+deployment_configuration = {config}
+[[deployments]]
+at = "10m"
+service = "web"
+task_definition = "v3"
+"#
+    )
+}
+
+/// (created, stopping) seconds of the service's tasks of one task definition, in creation order.
+fn times(sink: &MemorySink, def: &str) -> Vec<(u64, Option<u64>)> {
+    let mut v: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.task_definition == def)
+        .map(|t| (t.created_ms / 1000, t.stopping_ms.map(|s| s / 1000)))
+        .collect();
+    v.sort();
+    v
+}
+
+/// `maximumPercent` bounds the tasks "in the RUNNING, STOPPING, or PENDING state" (2023 DG
+/// `service_definition_parameters` and `update-service`, §2.3): an old task draining its connections keeps
+/// its place until it is STOPPED. Desired 4, minimum 100 %, maximum 125 % → ⌊5⌋ = 5 in all, 4 healthy:
+/// - 600 s: v3 #1 starts (5 in all); RUNNING at 605, healthy at 645 → one v1 task stops (DEACTIVATING
+///   120 s + STOPPING 1 s → STOPPED at 766);
+/// - only then is there room: v3 #2 starts at 766, healthy at 811, the next v1 stops, STOPPED at 932;
+/// - v3 #3 at 932, v3 #4 at 1098; the last v1 stops at 1143 and the rollout COMPLETES then.
+///
+/// Counting only RUNNING and PENDING tasks, v3 #2 started at 645 and the rollout completed at 780.
+/// Maximum 200 % → 8 in all: all four v3 tasks start at 600 and the four v1 tasks stop together at 645.
+#[test]
+fn stopping_tasks_count_toward_the_maximum() {
+    let (_, sink) = run(&drain_scenario(
+        "{ minimum_healthy_percent = 100, maximum_percent = 125 }",
+    ));
+    let v3: Vec<u64> = times(&sink, "v3").iter().map(|t| t.0).collect();
+    assert_eq!(v3, [600, 766, 932, 1098]);
+    let mut v1: Vec<u64> = times(&sink, "v1").iter().filter_map(|t| t.1).collect();
+    v1.sort();
+    assert_eq!(v1, [645, 811, 977, 1143]);
+    let done: Vec<_> = sink
+        .events
+        .iter()
+        .filter(|e| e.code == "deployment_completed" && e.message.contains("v3"))
+        .map(|e| e.time_ms / 1000)
+        .collect();
+    assert_eq!(done, [1143]);
+
+    let (_, sink) = run(&drain_scenario(
+        "{ minimum_healthy_percent = 100, maximum_percent = 200 }",
+    ));
+    let v3: Vec<u64> = times(&sink, "v3").iter().map(|t| t.0).collect();
+    assert_eq!(v3, [600, 600, 600, 600]);
+    assert!(times(&sink, "v1").iter().all(|t| t.1 == Some(645)));
+}
+
+/// Minimum 50 %, maximum 100 % of 4 (DG `deployment-type-ecs`, §2.3): two old tasks may stop first
+/// (⌈2⌉ = 2 stay healthy), and their replacements start when they are STOPPED (4 in all, the two
+/// stopping included): stops at 600, STOPPED at 600 + 120 + 1 = 721, two v3 start at 721 (healthy at
+/// 766), the other two v1 stop at 766, STOPPED at 887, the last two v3 start at 887.
+#[test]
+fn min_50_max_100_starts_replacements_once_the_stopped_tasks_are_gone() {
+    let (_, sink) = run(&drain_scenario(
+        "{ minimum_healthy_percent = 50, maximum_percent = 100 }",
+    ));
+    let v3: Vec<u64> = times(&sink, "v3").iter().map(|t| t.0).collect();
+    assert_eq!(v3, [721, 721, 887, 887]);
+    let mut v1: Vec<u64> = times(&sink, "v1").iter().filter_map(|t| t.1).collect();
+    v1.sort();
+    assert_eq!(v1, [600, 600, 766, 766]);
+}
