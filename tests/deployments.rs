@@ -111,3 +111,28 @@ fn min_50_max_100_starts_replacements_once_the_stopped_tasks_are_gone() {
     v1.sort();
     assert_eq!(v1, [600, 600, 766, 766]);
 }
+
+/// AZ rebalancing waits while a deployment rolls out (§2.1): ECS "starts monitoring a service after it
+/// reaches the steady state" (DG `service-rebalancing`), and a deployment's `rolloutState` becomes
+/// COMPLETED when the service reaches it (API `Deployment`). The 125 % rollout above, rebalancing on (the
+/// default): while the old tasks drain, zone a holds 1 task and zone b 3 (at 811 s) — not a reason to
+/// replace a new task. The run is the one without rebalancing: no rebalancing event, v3 starts at 600,
+/// 766, 932, 1,098 s, and the 4 v3 tasks end 2 in a and 2 in b, balanced. Before, a rebalancing started at
+/// 840 s and replaced a v3 task after the rollout (a fifth v3 task at 1,264 s).
+#[test]
+fn az_rebalancing_waits_for_a_rollout_to_complete() {
+    let toml = drain_scenario("{ minimum_healthy_percent = 100, maximum_percent = 125 }")
+        .replace("availability_zone_rebalancing = \"DISABLED\"\n", "");
+    let (_, sink) = run(&toml);
+    let rebalancing: Vec<_> = sink
+        .events
+        .iter()
+        .filter(|e| e.code.starts_with("rebalancing"))
+        .map(|e| &e.message)
+        .collect();
+    assert!(rebalancing.is_empty(), "{rebalancing:#?}");
+    let v3: Vec<u64> = times(&sink, "v3").iter().map(|t| t.0).collect();
+    assert_eq!(v3, [600, 766, 932, 1098]);
+    let zones = count_by(&alive(&sink, "web"), |t| t.availability_zone.as_str());
+    assert_eq!(zones, [("a".to_string(), 2), ("b".to_string(), 2)]);
+}
