@@ -136,3 +136,146 @@ fn az_rebalancing_waits_for_a_rollout_to_complete() {
     let zones = count_by(&alive(&sink, "web"), |t| t.availability_zone.as_str());
     assert_eq!(zones, [("a".to_string(), 2), ("b".to_string(), 2)]);
 }
+
+/// Desired 10 updated at 10 min to a v2 whose tasks fail to start 40 % of the time (seed 4), breaker on
+/// with rollback; `extra` goes into `deployment_circuit_breaker`.
+fn flaky_release(extra: &str) -> String {
+    format!(
+        r#"name = "flaky"
+duration = "1h"
+seed = 4
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "v1"
+cpu = 256
+memory = 512
+[[task_definitions]]
+family = "v2"
+cpu = 256
+memory = 512
+start_failure_probability = 0.4
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = 10
+launch_type = "EC2"
+availability_zone_rebalancing = "DISABLED"
+deployment_configuration = {{ deployment_circuit_breaker = {{ enable = true, rollback = true{extra} }} }}
+[[deployments]]
+at = "10m"
+service = "web"
+task_definition = "v2"
+"#
+    )
+}
+
+/// The v2 rollout's breaker events, in order: (seconds, failures, threshold) of FAILED, or COMPLETED.
+fn v2_outcome(sink: &MemorySink) -> Vec<String> {
+    sink.events
+        .iter()
+        .filter(|e| e.kind == "deployment" && e.message.contains("deployment ecs-svc/1"))
+        .filter(|e| !e.message.contains("IN_PROGRESS"))
+        .map(|e| e.message.clone())
+        .collect()
+}
+
+/// The largest count the breaker reaches over the v2 rollout, from tasks.csv: +1 for each v2 task that
+/// stopped before RUNNING (at its stop), and, when `reset`, back to 0 at each v2 task turning healthy
+/// (40 s after RUNNING: no health check, no load balancer, §2.3).
+fn peak_count(sink: &MemorySink, reset: bool) -> u32 {
+    let mut marks: Vec<(u64, bool)> = Vec::new();
+    for t in sink.tasks.iter().filter(|t| t.task_definition == "v2") {
+        match t.started_ms {
+            None => marks.push((t.stopping_ms.expect("stopped"), true)),
+            Some(s) => marks.push((s + 40_000, false)),
+        }
+    }
+    marks.sort();
+    let (mut n, mut peak) = (0, 0);
+    for (_, failed) in marks {
+        if failed {
+            n += 1;
+            peak = u32::max(peak, n);
+        } else if reset {
+            n = 0;
+        }
+    }
+    peak
+}
+
+/// `resetOnHealthyTask` (ECS API `DeploymentCircuitBreaker`, default true; §2.4): a task that reaches a
+/// healthy state resets the failure count to 0, so only consecutive failures trip the breaker. Threshold
+/// clamp(⌈0.5 × 10⌉, 3, 200) = 5. In this run 7 of the v2 tasks fail to start, never more than 4 in a row
+/// between two tasks turning healthy: the rollout COMPLETES. With `reset_on_healthy_task = false` the
+/// count is cumulative and the fifth failure fails the rollout (and rolls back to v1). ecsim counted
+/// cumulatively before, whatever the setting.
+#[test]
+fn a_healthy_task_resets_the_breakers_count() {
+    let (_, sink) = run(&flaky_release(""));
+    let peak = peak_count(&sink, true);
+    assert!(peak < 5, "peak {peak}");
+    assert!(
+        peak_count(&sink, false) >= 5,
+        "a run where the two models differ"
+    );
+    let out = v2_outcome(&sink);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert!(out[0].contains("rolloutState COMPLETED"), "{out:#?}");
+
+    let (_, sink) = run(&flaky_release(", reset_on_healthy_task = false"));
+    let out = v2_outcome(&sink);
+    assert!(
+        out[0].contains("rolloutState FAILED") && out[0].contains("(threshold 5)"),
+        "{out:#?}"
+    );
+}
+
+/// `thresholdConfiguration` (ECS API `ThresholdConfiguration`, §2.4): COUNT uses the value as the
+/// threshold (2: the second consecutive failure fails the rollout); UNBOUNDED_PERCENT 100 of desired 10 is
+/// 10, which the 7 failures of this run never reach even counted cumulatively; BOUNDED_PERCENT 50 is the
+/// default's 5.
+#[test]
+fn threshold_configuration_types() {
+    let (_, sink) = run(&flaky_release(
+        r#", threshold_configuration = { type = "COUNT", value = 2 }"#,
+    ));
+    let out = v2_outcome(&sink);
+    assert!(out[0].contains("(threshold 2)"), "{out:#?}");
+    let (_, sink) = run(&flaky_release(
+        r#", reset_on_healthy_task = false, threshold_configuration = { type = "UNBOUNDED_PERCENT", value = 100 }"#,
+    ));
+    let out = v2_outcome(&sink);
+    assert_eq!(out.len(), 1, "{out:#?}");
+    assert!(out[0].contains("rolloutState COMPLETED"), "{out:#?}");
+    assert_eq!(
+        ecsim::sim::breaker_threshold_of(25, 3, ecsim::spec::BreakerThreshold::BoundedPercent(50)),
+        13
+    );
+    assert_eq!(
+        ecsim::sim::breaker_threshold_of(
+            800,
+            3,
+            ecsim::spec::BreakerThreshold::UnboundedPercent(50)
+        ),
+        400
+    );
+    assert_eq!(
+        ecsim::sim::breaker_threshold_of(4, 3, ecsim::spec::BreakerThreshold::BoundedPercent(10)),
+        3
+    );
+    let err = load_errors(&flaky_release(
+        r#", threshold_configuration = { type = "PERCENT", value = 2 }"#,
+    ));
+    assert!(err.contains("threshold_configuration.type"), "{err}");
+    assert!(err.contains("COUNT"), "{err}");
+}

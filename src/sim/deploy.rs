@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::engine::MS_PER_S;
+use crate::spec::BreakerThreshold;
 
 /// `rolloutState` (§2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +35,23 @@ pub fn max_tasks(desired: u32, percent: u32) -> u32 {
 
 /// Circuit-breaker threshold = clamp(⌈0.5 × desired⌉, minimum, 200) (§2.4).
 pub fn breaker_threshold(desired: u32, minimum: u32) -> u32 {
-    desired.div_ceil(2).clamp(minimum, 200.max(minimum))
+    breaker_threshold_of(desired, minimum, BreakerThreshold::BoundedPercent(50))
+}
+
+/// The threshold of a `thresholdConfiguration` (§2.4): a percentage of the latest desired count, rounded
+/// up (the DG's 0.5 × 25 → 13) and clamped to [minimum, 200] when BOUNDED; the count itself for COUNT. At
+/// least 1: a count that starts at 1 cannot equal 0.
+pub fn breaker_threshold_of(desired: u32, minimum: u32, t: BreakerThreshold) -> u32 {
+    let pct = |v: u32| {
+        (desired as u64 * v as u64)
+            .div_ceil(100)
+            .min(u32::MAX as u64) as u32
+    };
+    match t {
+        BreakerThreshold::BoundedPercent(v) => pct(v).clamp(minimum, 200.max(minimum)),
+        BreakerThreshold::UnboundedPercent(v) => pct(v).max(1),
+        BreakerThreshold::Count(v) => v.max(1),
+    }
 }
 
 impl<'a> Sim<'a> {
@@ -88,7 +105,12 @@ impl<'a> Sim<'a> {
             return;
         }
         st.deployments[d].failures += 1;
-        let threshold = breaker_threshold(st.desired, s.deployment.circuit_breaker_min_threshold);
+        let cfg = &s.deployment;
+        let threshold = breaker_threshold_of(
+            st.desired,
+            cfg.circuit_breaker_min_threshold,
+            cfg.circuit_breaker_threshold,
+        );
         if st.deployments[d].failures < threshold {
             return;
         }
@@ -402,6 +424,16 @@ impl<'a> Sim<'a> {
         }
         self.set_task_flags(t, |x| x.healthy = true);
         if let Owner::Service(sid) = self.world.task(t).owner {
+            // §2.4 `resetOnHealthyTask` (default true): a healthy task of the rollout resets the
+            // circuit breaker's failure count; only consecutive failures trip it.
+            let dep = self.world.task(t).deployment as usize;
+            let reset = self.spec.services[sid.0 as usize]
+                .deployment
+                .circuit_breaker_reset_on_healthy;
+            let st = &mut self.services[sid.0 as usize];
+            if reset && dep == st.primary && st.deployments[dep].rollout == Rollout::InProgress {
+                st.deployments[dep].failures = 0;
+            }
             // Only a rollout or a replacement waits on health: tasks of older deployments or marked for
             // replacement are those not counted as kept.
             self.debug_check_task_counts(sid);

@@ -32,7 +32,7 @@ mod ticks;
 mod warnings;
 
 use deploy::{Deployment, Rollout};
-pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
+pub use deploy::{breaker_threshold, breaker_threshold_of, max_tasks, min_healthy_tasks};
 pub use event::{Event, TaskRef};
 pub use explain::{ExplainFilter, render as render_explain};
 pub use progress::Progress;
