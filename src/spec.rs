@@ -123,6 +123,8 @@ pub struct HealthCheckSpec {
     pub start_period_ms: u64,
     /// Does the application answer the check? (false models a bad revision)
     pub passes: bool,
+    /// It answers for this long after RUNNING, then stops answering (None: for ever).
+    pub passes_for_ms: Option<u64>,
 }
 
 /// Which instances or tasks a fault hits.

@@ -279,3 +279,80 @@ fn threshold_configuration_types() {
     assert!(err.contains("threshold_configuration.type"), "{err}");
     assert!(err.contains("COUNT"), "{err}");
 }
+
+/// Desired 4 tasks whose container health check passes for 5 min after RUNNING, then fails (checks every
+/// 10 s, 2 retries); EC2: 5 s start, no DEACTIVATING, 1 s stop; minimum 100 %.
+fn degrading(max: u32) -> String {
+    format!(
+        r#"name = "degrading"
+duration = "10m"
+seed = 7
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+deactivating = "0s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "v1"
+cpu = 256
+memory = 512
+health_check = {{ interval = "10s", retries = 2, passes_for = "5m" }}
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = 4
+launch_type = "EC2"
+availability_zone_rebalancing = "DISABLED"
+deployment_configuration = {{ minimum_healthy_percent = 100, maximum_percent = {max} }}
+"#
+    )
+}
+
+/// (created, stopping) seconds of every task, by task id.
+fn all_times(sink: &MemorySink) -> Vec<(u64, Option<u64>)> {
+    let mut v: Vec<_> = sink.tasks.iter().collect();
+    v.sort_by_key(|t| t.task_id);
+    v.iter()
+        .map(|t| (t.created_ms / 1000, t.stopping_ms.map(|s| s / 1000)))
+        .collect()
+}
+
+/// Unhealthy tasks are replaced start-first and stopped once their replacements are healthy (§2.1): "Amazon
+/// ECS will attempt to start a replacement for each unhealthy task and wait until the replacement becomes
+/// healthy, before terminating an old task" (AWS what's new, 23 Oct 2023). RUNNING at 5 s, the checks at
+/// 15, 25, … pass until 305 s (5 min after RUNNING); those at 305 and 315 fail: UNHEALTHY at 315 s.
+/// Maximum 200 % → 8 in all: 4 replacements start at 315 s, RUNNING at 320, healthy at their first
+/// check (330 s); the 4 unhealthy tasks stop then, at 330 s (ecsim stopped them at 315 s before).
+/// Maximum 100 % → no room: "the scheduler stops the unhealthy tasks one-by-one" (API
+/// `DeploymentConfiguration.minimumHealthyPercent`): one stops at 315 s, is STOPPED at 316 s, its
+/// replacement starts then and the next unhealthy task stops, and so on.
+#[test]
+fn unhealthy_tasks_stay_until_their_replacements_are_healthy() {
+    let (_, sink) = run(&degrading(200));
+    let t = all_times(&sink);
+    assert_eq!(&t[..4], [(0, Some(330)); 4]);
+    assert_eq!(&t[4..], [(315, None); 4]);
+
+    let (_, sink) = run(&degrading(100));
+    let t = all_times(&sink);
+    assert_eq!(
+        t,
+        [
+            (0, Some(315)),
+            (0, Some(316)),
+            (0, Some(317)),
+            (0, Some(318)),
+            (316, None),
+            (317, None),
+            (318, None),
+            (319, None)
+        ]
+    );
+}

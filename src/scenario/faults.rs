@@ -80,6 +80,7 @@ impl<'s> Ctx<'s> {
             retries: retries.clamp(1, 10),
             start_period_ms: start,
             passes: h.passes.unwrap_or(true),
+            passes_for_ms: h.passes_for.map(|d| d.0),
         })
     }
 

@@ -289,6 +289,9 @@ pub struct RawHealthCheck {
     /// Does the application pass? (default true; false = a bad revision)
     #[serde(default)]
     pub passes: Option<bool>,
+    /// It passes for this long after RUNNING, then fails (an application that degrades; default: always).
+    #[serde(default)]
+    pub passes_for: Option<Dur>,
 }
 
 /// `deployment_configuration = { … }` of a service.

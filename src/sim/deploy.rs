@@ -221,6 +221,7 @@ impl<'a> Sim<'a> {
             (x.counts_healthy(), x.serial)
         });
         let mut stopped = Vec::new();
+        let (mut keep_unhealthy, mut may_stop_unhealthy) = self.unhealthy_budget(sid, &others);
         for t in others {
             let x = self.world.task(t);
             let counts = x.counts_healthy();
@@ -229,6 +230,15 @@ impl<'a> Sim<'a> {
                     continue;
                 }
                 healthy -= 1;
+            } else if x.unhealthy {
+                if keep_unhealthy > 0 {
+                    keep_unhealthy -= 1;
+                    continue;
+                }
+                if may_stop_unhealthy == 0 {
+                    continue;
+                }
+                may_stop_unhealthy -= 1;
             }
             stopped.push(self.world.task(t).serial);
             let reason = if x.replace {
@@ -314,6 +324,36 @@ impl<'a> Sim<'a> {
         }
         self.update_shortfall(sid);
         self.check_steady(sid);
+    }
+
+    /// Of the tasks to replace (`others`), how many unhealthy ones to keep running, and how many to stop now
+    /// (§2.1). ECS "will attempt to start a replacement for each unhealthy task and wait until the
+    /// replacement becomes healthy, before terminating an old task" (what's new, 23 Oct 2023): while every
+    /// replacement has started, an unhealthy task stays until as many kept tasks are healthy as desired
+    /// (one kept per replacement on its way). When the maximum (or the cluster) leaves a replacement
+    /// unstarted, "the scheduler stops the unhealthy tasks one-by-one" (API
+    /// `DeploymentConfiguration.minimumHealthyPercent`): one, when none of the service's tasks is still
+    /// stopping.
+    fn unhealthy_budget(&self, sid: ServiceId, others: &[TaskId]) -> (u32, u32) {
+        let st = &self.services[sid.0 as usize];
+        if !others.iter().any(|&t| self.world.task(t).unhealthy) {
+            return (0, 0);
+        }
+        let primary = st.primary as u32;
+        let kept_healthy = st
+            .tasks
+            .iter()
+            .filter(|&&t| {
+                let x = self.world.task(t);
+                x.is_kept(primary) && x.counts_healthy()
+            })
+            .count() as u32;
+        let on_the_way = st.n_keep.min(st.desired).saturating_sub(kept_healthy);
+        if st.n_keep >= st.desired {
+            (on_the_way, u32::MAX)
+        } else {
+            (0, u32::from(st.stopping.is_empty()))
+        }
     }
 
     /// The service event "(service s) has started|stopped N [running] tasks: (task a) (task b)." — built
@@ -461,7 +501,9 @@ impl<'a> Sim<'a> {
         let started = task.started_at.unwrap_or(now);
         let s = &spec.services[sid.0 as usize];
         let generation = task.generation;
-        if hc.passes {
+        if hc.passes && hc.passes_for_ms.is_none_or(|d| now < started + d) {
+            // Failures count only in a row (Docker's `retries`).
+            self.world.task_mut(t).hc_failures = 0;
             // With a load balancer the target must be healthy too; TargetHealthy covers that.
             if s.load.is_none()
                 || self
@@ -470,6 +512,16 @@ impl<'a> Sim<'a> {
                     .is_some_and(|x| x.target)
             {
                 self.mark_healthy(t);
+                if hc.passes_for_ms.is_some() {
+                    // An application that will stop answering: the checks go on while it runs.
+                    self.queue.push_after(
+                        hc.interval_ms,
+                        Event::HealthCheck(TaskRef {
+                            task: t,
+                            generation,
+                        }),
+                    );
+                }
             } else {
                 self.queue.push_after(
                     hc.interval_ms,
