@@ -336,6 +336,14 @@ fn all_times(sink: &MemorySink) -> Vec<(u64, Option<u64>)> {
 #[test]
 fn unhealthy_tasks_stay_until_their_replacements_are_healthy() {
     let (_, sink) = run(&degrading(200));
+    // §7.2: stopCode ServiceSchedulerInitiated, stoppedReason as ECS writes it for a failed container
+    // health check (was "Task is being replaced (instance draining or task unhealthy)").
+    let old: Vec<_> = sink.tasks.iter().filter(|t| t.task_id <= 4).collect();
+    assert!(
+        old.iter()
+            .all(|t| t.stop_code == "ServiceSchedulerInitiated"
+                && t.stopped_reason == "Task failed container health checks")
+    );
     let t = all_times(&sink);
     assert_eq!(&t[..4], [(0, Some(330)); 4]);
     assert_eq!(&t[4..], [(315, None); 4]);

@@ -241,8 +241,11 @@ impl<'a> Sim<'a> {
                 may_stop_unhealthy -= 1;
             }
             stopped.push(self.world.task(t).serial);
-            let reason = if x.replace {
-                "Task is being replaced (instance draining or task unhealthy)"
+            // ECS's stoppedReason for a task its container health check failed (§7.2).
+            let reason = if x.unhealthy {
+                "Task failed container health checks"
+            } else if x.replace {
+                "Task is being replaced (instance draining or AZ rebalancing)"
             } else {
                 "Task stopped by the deployment"
             };
