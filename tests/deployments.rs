@@ -364,3 +364,53 @@ fn unhealthy_tasks_stay_until_their_replacements_are_healthy() {
         ]
     );
 }
+
+/// The launch throttle (§2.2, DG `service-throttle-logic`) is fed by tasks that fail to start (PENDING →
+/// STOPPED, `TaskFailedToStart`), not by tasks the scheduler stops before they run. Fargate: 120 s
+/// PROVISIONING, 10 s pull, 5 s start; every task fails at the end of PENDING. Desired 4 at t = 0, 0 at
+/// 60 s (the 4 tasks, still PROVISIONING, are stopped by the scale-in), 1 at 300 s: created at 300 s,
+/// PENDING at 420 s, fails at 435 s. It is the first failure in a row, so the next launch waits the first
+/// delay, 30 s (`[scheduler] throttle_initial_delay`): the next task is created at 465 s. ecsim counted
+/// the 4 scaled-in tasks too and waited 30 s × 2⁴ = 480 s (next at 915 s).
+#[test]
+fn only_failures_to_start_feed_the_launch_throttle() {
+    let toml = r#"name = "throttle"
+duration = "10m"
+seed = 7
+[cluster]
+availability_zones = ["a", "b"]
+[timings.fargate]
+provisioning = "120s"
+pull = "10s"
+start = "5s"
+[[task_definitions]]
+family = "bad"
+cpu = 256
+memory = 512
+requires_compatibilities = ["FARGATE"]
+network_mode = "awsvpc"
+start_failure_probability = 1.0
+[[services]]
+name = "web"
+task_definition = "bad"
+desired_count = 4
+launch_type = "FARGATE"
+[[service_updates]]
+at = "60s"
+service = "web"
+desired_count = 0
+[[service_updates]]
+at = "300s"
+service = "web"
+desired_count = 1
+"#;
+    let (_, sink) = run(toml);
+    let mut failed: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stop_code == "TaskFailedToStart")
+        .map(|t| (t.created_ms / 1000, t.stopping_ms.map(|s| s / 1000)))
+        .collect();
+    failed.sort();
+    assert_eq!(&failed[..2], [(300, Some(435)), (465, Some(600))]);
+}
