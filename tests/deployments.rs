@@ -414,3 +414,82 @@ desired_count = 1
     failed.sort();
     assert_eq!(&failed[..2], [(300, Some(435)), (465, Some(600))]);
 }
+
+/// A rollback that fails too stalls (§2.4, DG `deployment-circuit-breaker`): "When the rollback starts,
+/// the deployment changes from a COMPLETED to IN_PROGRESS … not eligible for another rollback until it
+/// reaches a COMPLETED state. When the deployment circuit breaker does not find a deployment that is in a
+/// COMPLETED state, the circuit breaker does not launch new tasks and the deployment is stalled." Desired
+/// 1 (threshold 3); v1's tasks fail to start 70 % of the time, v2's health check never passes (seed 9):
+/// ecs-svc/0 (v1) COMPLETES, ecs-svc/1 (v2) FAILS and rolls back to v1 as ecs-svc/2, which FAILS in
+/// turn. Nothing is COMPLETED then: no third deployment, no task created after it failed. ecsim rolled
+/// back to ecs-svc/0 again (ecs-svc/3), which still counted as COMPLETED.
+#[test]
+fn a_failed_rollback_stalls() {
+    let toml = r#"name = "rollback"
+duration = "1h"
+seed = 9
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "v1"
+cpu = 256
+memory = 512
+start_failure_probability = 0.7
+[[task_definitions]]
+family = "v2"
+cpu = 256
+memory = 512
+health_check = { interval = "10s", retries = 1, passes = false }
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = 1
+launch_type = "EC2"
+availability_zone_rebalancing = "DISABLED"
+deployment_configuration = { deployment_circuit_breaker = { enable = true, rollback = true } }
+[[deployments]]
+at = "5m"
+service = "web"
+task_definition = "v2"
+"#;
+    let (_, sink) = run(toml);
+    let d: Vec<(u64, String)> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "deployment")
+        .map(|e| (e.time_ms, e.message.clone()))
+        .collect();
+    let states: Vec<String> = d
+        .iter()
+        .map(|(_, m)| {
+            let svc = m.find("ecs-svc/").map_or("?", |i| &m[i..i + 9]);
+            let state = ["COMPLETED", "FAILED", "IN_PROGRESS"]
+                .into_iter()
+                .find(|s| m.contains(&format!("rolloutState {s}")))
+                .unwrap_or("?");
+            format!("{svc} {state}")
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "ecs-svc/0 COMPLETED",
+            "ecs-svc/1 IN_PROGRESS",
+            "ecs-svc/1 FAILED",
+            "ecs-svc/2 IN_PROGRESS",
+            "ecs-svc/2 FAILED"
+        ],
+        "{d:#?}"
+    );
+    let failed_at = d.last().expect("events").0;
+    assert!(sink.tasks.iter().all(|t| t.created_ms <= failed_at));
+}

@@ -126,7 +126,12 @@ impl<'a> Sim<'a> {
         };
         self.emit(Some(sid), what, false);
         if rollback && let Some(g) = last_good {
-            let td = self.services[sid.0 as usize].deployments[g].task_def;
+            // "When the rollback starts, the deployment changes from a COMPLETED to IN_PROGRESS": it is
+            // not eligible for another rollback until it completes again, and a breaker that finds no
+            // COMPLETED deployment launches nothing more (DG `deployment-circuit-breaker`, §2.4).
+            let st = &mut self.services[sid.0 as usize];
+            st.deployments[g].rollout = Rollout::InProgress;
+            let td = st.deployments[g].task_def;
             self.start_deployment(sid, td, "rollback by the circuit breaker");
         }
     }
