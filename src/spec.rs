@@ -95,6 +95,21 @@ pub struct DeploymentConfig {
     pub circuit_breaker: Option<bool>,
     /// Smallest failure threshold of the breaker (current API: 3; 10 in the 2023 docs).
     pub circuit_breaker_min_threshold: u32,
+    /// How the breaker's threshold follows the desired count (`thresholdConfiguration`, §2.4).
+    pub circuit_breaker_threshold: BreakerThreshold,
+    /// A task of the deployment turning healthy resets the failure count (`resetOnHealthyTask`).
+    pub circuit_breaker_reset_on_healthy: bool,
+}
+
+/// `thresholdConfiguration` (§2.4): the failure threshold from the latest desired count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakerThreshold {
+    /// ⌈desired × value / 100⌉ clamped to [minimum, 200] (the default, value 50).
+    BoundedPercent(u32),
+    /// ⌈desired × value / 100⌉ without the bounds.
+    UnboundedPercent(u32),
+    /// The value itself.
+    Count(u32),
 }
 
 /// A container health check (§2.5) and whether the application passes it.
@@ -108,6 +123,8 @@ pub struct HealthCheckSpec {
     pub start_period_ms: u64,
     /// Does the application answer the check? (false models a bad revision)
     pub passes: bool,
+    /// It answers for this long after RUNNING, then stops answering (None: for ever).
+    pub passes_for_ms: Option<u64>,
 }
 
 /// Which instances or tasks a fault hits.

@@ -80,6 +80,7 @@ impl<'s> Ctx<'s> {
             retries: retries.clamp(1, 10),
             start_period_ms: start,
             passes: h.passes.unwrap_or(true),
+            passes_for_ms: h.passes_for.map(|d| d.0),
         })
     }
 
@@ -125,11 +126,57 @@ impl<'s> Ctx<'s> {
             Some(c) if c.enable => (Some(c.rollback), c.min_threshold.unwrap_or(3)),
             _ => (None, 3),
         };
+        let c = r.deployment_circuit_breaker.as_ref();
+        let threshold = self.breaker_threshold(
+            c.and_then(|c| c.threshold_configuration.as_ref()),
+            item,
+            prefix,
+        );
         DeploymentConfig {
             minimum_healthy_percent: min,
             maximum_percent: max,
             circuit_breaker: cb,
             circuit_breaker_min_threshold: min_threshold.max(1),
+            circuit_breaker_threshold: threshold,
+            circuit_breaker_reset_on_healthy: c
+                .and_then(|c| c.reset_on_healthy_task)
+                .unwrap_or(true),
+        }
+    }
+
+    /// The circuit breaker's `threshold_configuration` (ECS API `ThresholdConfiguration`, §2.4): type
+    /// `BOUNDED_PERCENT` (default), `UNBOUNDED_PERCENT` or `COUNT`, value default 50.
+    fn breaker_threshold(
+        &mut self,
+        t: Option<&RawThreshold>,
+        item: &Item,
+        prefix: &str,
+    ) -> BreakerThreshold {
+        let Some(t) = t else {
+            return BreakerThreshold::BoundedPercent(50);
+        };
+        let value = t.value.unwrap_or(50);
+        if value == 0 {
+            self.at(
+                item,
+                prefix,
+                "deployment_configuration.deployment_circuit_breaker.threshold_configuration.value",
+                "value is at least 1 (a percentage of the desired count, or the count itself)",
+            );
+        }
+        match t.kind.as_str() {
+            "BOUNDED_PERCENT" => BreakerThreshold::BoundedPercent(value),
+            "UNBOUNDED_PERCENT" => BreakerThreshold::UnboundedPercent(value),
+            "COUNT" => BreakerThreshold::Count(value),
+            _ => {
+                self.at(
+                    item,
+                    prefix,
+                    "deployment_configuration.deployment_circuit_breaker.threshold_configuration.type",
+                    "type is \"BOUNDED_PERCENT\", \"UNBOUNDED_PERCENT\" or \"COUNT\" (§2.4)",
+                );
+                BreakerThreshold::BoundedPercent(50)
+            }
         }
     }
 

@@ -289,6 +289,9 @@ pub struct RawHealthCheck {
     /// Does the application pass? (default true; false = a bad revision)
     #[serde(default)]
     pub passes: Option<bool>,
+    /// It passes for this long after RUNNING, then fails (an application that degrades; default: always).
+    #[serde(default)]
+    pub passes_for: Option<Dur>,
 }
 
 /// `deployment_configuration = { … }` of a service.
@@ -318,6 +321,24 @@ pub struct RawCircuitBreaker {
     /// Smallest threshold (default 3, the current API; the 2023 docs said 10).
     #[serde(default)]
     pub min_threshold: Option<u32>,
+    /// `thresholdConfiguration`: `{ type, value }` (default BOUNDED_PERCENT, 50).
+    #[serde(default)]
+    pub threshold_configuration: Option<RawThreshold>,
+    /// `resetOnHealthyTask` (default true): a task turning healthy resets the failure count.
+    #[serde(default)]
+    pub reset_on_healthy_task: Option<bool>,
+}
+
+/// The circuit breaker's `thresholdConfiguration`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawThreshold {
+    /// `BOUNDED_PERCENT`, `UNBOUNDED_PERCENT` or `COUNT`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A percentage of the desired count, or the count itself (default 50).
+    #[serde(default)]
+    pub value: Option<u32>,
 }
 
 /// `[[deployments]]`.

@@ -484,6 +484,7 @@ impl<'s> Ctx<'s> {
                         retries: h.retries,
                         start_period_ms: h.start_period_s as u64 * MS_PER_S,
                         passes: true,
+                        passes_for_ms: None,
                     }),
                 start_failure_probability: 0.0,
             },

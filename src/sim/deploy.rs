@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::engine::MS_PER_S;
+use crate::spec::BreakerThreshold;
 
 /// `rolloutState` (§2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,7 +35,23 @@ pub fn max_tasks(desired: u32, percent: u32) -> u32 {
 
 /// Circuit-breaker threshold = clamp(⌈0.5 × desired⌉, minimum, 200) (§2.4).
 pub fn breaker_threshold(desired: u32, minimum: u32) -> u32 {
-    desired.div_ceil(2).clamp(minimum, 200.max(minimum))
+    breaker_threshold_of(desired, minimum, BreakerThreshold::BoundedPercent(50))
+}
+
+/// The threshold of a `thresholdConfiguration` (§2.4): a percentage of the latest desired count, rounded
+/// up (the DG's 0.5 × 25 → 13) and clamped to [minimum, 200] when BOUNDED; the count itself for COUNT. At
+/// least 1: a count that starts at 1 cannot equal 0.
+pub fn breaker_threshold_of(desired: u32, minimum: u32, t: BreakerThreshold) -> u32 {
+    let pct = |v: u32| {
+        (desired as u64 * v as u64)
+            .div_ceil(100)
+            .min(u32::MAX as u64) as u32
+    };
+    match t {
+        BreakerThreshold::BoundedPercent(v) => pct(v).clamp(minimum, 200.max(minimum)),
+        BreakerThreshold::UnboundedPercent(v) => pct(v).max(1),
+        BreakerThreshold::Count(v) => v.max(1),
+    }
 }
 
 impl<'a> Sim<'a> {
@@ -91,7 +108,12 @@ impl<'a> Sim<'a> {
             return;
         }
         st.deployments[d].failures += 1;
-        let threshold = breaker_threshold(st.desired, s.deployment.circuit_breaker_min_threshold);
+        let cfg = &s.deployment;
+        let threshold = breaker_threshold_of(
+            st.desired,
+            cfg.circuit_breaker_min_threshold,
+            cfg.circuit_breaker_threshold,
+        );
         if st.deployments[d].failures < threshold {
             return;
         }
@@ -107,9 +129,21 @@ impl<'a> Sim<'a> {
         };
         self.emit(Some(sid), what, false);
         if rollback && let Some(g) = last_good {
-            let td = self.services[sid.0 as usize].deployments[g].task_def;
+            // "When the rollback starts, the deployment changes from a COMPLETED to IN_PROGRESS": it is
+            // not eligible for another rollback until it completes again, and a breaker that finds no
+            // COMPLETED deployment launches nothing more (DG `deployment-circuit-breaker`, §2.4).
+            let st = &mut self.services[sid.0 as usize];
+            st.deployments[g].rollout = Rollout::InProgress;
+            let td = st.deployments[g].task_def;
             self.start_deployment(sid, td, "rollback by the circuit breaker");
         }
+    }
+
+    /// The service's tasks that count toward its maximum (§2.3): those whose desired status is RUNNING
+    /// and those stopping that are not yet STOPPED.
+    fn counted_toward_max(&self, sid: ServiceId) -> u32 {
+        let st = &self.services[sid.0 as usize];
+        (st.tasks.len() + st.stopping.len()) as u32
     }
 
     /// The REPLICA scheduler (§2.1, §2.3): keep `desired` tasks of the primary deployment that are not
@@ -140,7 +174,10 @@ impl<'a> Sim<'a> {
                     .filter(|&t| !self.world.task(t).is_kept(primary)),
             );
         }
-        let mut total = st.tasks.len() as u32;
+        // Toward the maximum count the tasks RUNNING or on their way to it, and those on their way to
+        // STOPPED: the 2023 DG counts "RUNNING, STOPPING, or PENDING" tasks (§2.3), so an old task draining
+        // its load-balancer connections holds its place until it has stopped.
+        let mut total = (st.tasks.len() + st.stopping.len()) as u32;
 
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
         //    victim chosen as if those before it were gone: `scale_in`).
@@ -158,7 +195,7 @@ impl<'a> Sim<'a> {
                 );
             }
             self.emit_task_list(sid, false, &stopped);
-            total = self.services[sid.0 as usize].tasks.len() as u32;
+            total = self.counted_toward_max(sid);
         }
 
         // 2. Start primary tasks up to the desired count, within the maximum.
@@ -182,7 +219,6 @@ impl<'a> Sim<'a> {
             let need = (desired - keep_n).min(room);
             if need > 0 {
                 started_any = self.launch_batch(sid, need, now);
-                total = self.services[sid.0 as usize].tasks.len() as u32;
             }
         }
 
@@ -194,6 +230,7 @@ impl<'a> Sim<'a> {
         });
         let mut stopped = Vec::new();
         let mut moved = Vec::new();
+        let (mut keep_unhealthy, mut may_stop_unhealthy) = self.unhealthy_budget(sid, &others);
         for t in others {
             let x = self.world.task(t);
             let counts = x.counts_healthy();
@@ -202,26 +239,41 @@ impl<'a> Sim<'a> {
                     continue;
                 }
                 healthy -= 1;
+            } else if x.unhealthy {
+                if keep_unhealthy > 0 {
+                    keep_unhealthy -= 1;
+                    continue;
+                }
+                if may_stop_unhealthy == 0 {
+                    continue;
+                }
+                may_stop_unhealthy -= 1;
             }
-            let reason = if x.rebalance {
+            // ECS's stoppedReason for a task its container health check failed (§7.2).
+            let reason = if x.unhealthy {
+                stopped.push(x.serial);
+                "Task failed container health checks"
+            } else if x.rebalance {
                 moved.push((x.zone, x.serial));
                 "Task stopped to rebalance the service across Availability Zones"
             } else if x.replace {
                 stopped.push(x.serial);
-                "Task is being replaced (instance draining or task unhealthy)"
+                "Task is being replaced (instance draining)"
             } else {
                 stopped.push(x.serial);
                 "Task stopped by the deployment"
             };
             self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
-            total = total.saturating_sub(1);
         }
-        if !stopped.is_empty() || !moved.is_empty() {
+        let stopped_any = !stopped.is_empty() || !moved.is_empty();
+        if stopped_any {
             if !stopped.is_empty() {
                 self.emit_task_list(sid, false, &stopped);
             }
             self.emit_rebalance_list(sid, false, moved);
-            // Room opened: start replacements now.
+            // A stopped task keeps its place until STOPPED (§2.3); one that had not started may be
+            // STOPPED already and leave room for a replacement now.
+            total = self.counted_toward_max(sid);
             if !primary_failed {
                 let keep_now = self.services[sid.0 as usize].n_keep;
                 let room = max_total.saturating_sub(total);
@@ -236,7 +288,7 @@ impl<'a> Sim<'a> {
         //    task on its way to healthy (one that becomes healthy lets an old one stop: min 50 %, max
         //    125 % of 3 waits, it is not stuck). Not-yet-healthy old tasks were stopped in step 3.
         let st = &self.services[sid.0 as usize];
-        if stopped.is_empty()
+        if !stopped_any
             && !started_any
             && keep_n < desired
             && st.tasks.len() as u32 >= max_total
@@ -249,6 +301,12 @@ impl<'a> Sim<'a> {
         {
             self.emit(Some(sid), What::DeploymentStuck, true);
         }
+
+        // Starts held back only by tasks still stopping wait for the next of them to stop (`finalize`).
+        let total = self.counted_toward_max(sid);
+        let st = &mut self.services[sid.0 as usize];
+        st.await_stops =
+            !primary_failed && st.n_keep < desired && total >= max_total && !st.stopping.is_empty();
 
         // 5. Rollout complete: only primary tasks, all healthy, as many as desired.
         let st = &self.services[sid.0 as usize];
@@ -287,6 +345,36 @@ impl<'a> Sim<'a> {
         }
         self.update_shortfall(sid);
         self.check_steady(sid);
+    }
+
+    /// Of the tasks to replace (`others`), how many unhealthy ones to keep running, and how many to stop now
+    /// (§2.1). ECS "will attempt to start a replacement for each unhealthy task and wait until the
+    /// replacement becomes healthy, before terminating an old task" (what's new, 23 Oct 2023): while every
+    /// replacement has started, an unhealthy task stays until as many kept tasks are healthy as desired
+    /// (one kept per replacement on its way). When the maximum (or the cluster) leaves a replacement
+    /// unstarted, "the scheduler stops the unhealthy tasks one-by-one" (API
+    /// `DeploymentConfiguration.minimumHealthyPercent`): one, when none of the service's tasks is still
+    /// stopping.
+    fn unhealthy_budget(&self, sid: ServiceId, others: &[TaskId]) -> (u32, u32) {
+        let st = &self.services[sid.0 as usize];
+        if !others.iter().any(|&t| self.world.task(t).unhealthy) {
+            return (0, 0);
+        }
+        let primary = st.primary as u32;
+        let kept_healthy = st
+            .tasks
+            .iter()
+            .filter(|&&t| {
+                let x = self.world.task(t);
+                x.is_kept(primary) && x.counts_healthy()
+            })
+            .count() as u32;
+        let on_the_way = st.n_keep.min(st.desired).saturating_sub(kept_healthy);
+        if st.n_keep >= st.desired {
+            (on_the_way, u32::MAX)
+        } else {
+            (0, u32::from(st.stopping.is_empty()))
+        }
     }
 
     /// The service event "(service s) has started|stopped N [running] tasks: (task a) (task b)." — built
@@ -462,6 +550,16 @@ impl<'a> Sim<'a> {
         }
         self.set_task_flags(t, |x| x.healthy = true);
         if let Owner::Service(sid) = self.world.task(t).owner {
+            // §2.4 `resetOnHealthyTask` (default true): a healthy task of the rollout resets the
+            // circuit breaker's failure count; only consecutive failures trip it.
+            let dep = self.world.task(t).deployment as usize;
+            let reset = self.spec.services[sid.0 as usize]
+                .deployment
+                .circuit_breaker_reset_on_healthy;
+            let st = &mut self.services[sid.0 as usize];
+            if reset && dep == st.primary && st.deployments[dep].rollout == Rollout::InProgress {
+                st.deployments[dep].failures = 0;
+            }
             // Only a rollout or a replacement waits on health: tasks of older deployments or marked for
             // replacement are those not counted as kept.
             self.debug_check_task_counts(sid);
@@ -489,7 +587,9 @@ impl<'a> Sim<'a> {
         let started = task.started_at.unwrap_or(now);
         let s = &spec.services[sid.0 as usize];
         let generation = task.generation;
-        if hc.passes {
+        if hc.passes && hc.passes_for_ms.is_none_or(|d| now < started + d) {
+            // Failures count only in a row (Docker's `retries`).
+            self.world.task_mut(t).hc_failures = 0;
             // With a load balancer the target must be healthy too; TargetHealthy covers that.
             if s.load.is_none()
                 || self
@@ -498,6 +598,16 @@ impl<'a> Sim<'a> {
                     .is_some_and(|x| x.target)
             {
                 self.mark_healthy(t);
+                if hc.passes_for_ms.is_some() {
+                    // An application that will stop answering: the checks go on while it runs.
+                    self.queue.push_after(
+                        hc.interval_ms,
+                        Event::HealthCheck(TaskRef {
+                            task: t,
+                            generation,
+                        }),
+                    );
+                }
             } else {
                 self.queue.push_after(
                     hc.interval_ms,

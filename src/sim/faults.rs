@@ -651,10 +651,13 @@ impl Sim<'_> {
             // ECS watches a service for imbalance only once it has reached a steady state (DG
             // `service-rebalancing`, §2.1): a service still launching (tasks waiting for instances
             // that arrive a zone at a time) is not rebalanced, or it would replace tasks it is still
-            // placing.
+            // placing. Nor is one whose deployment is rolling out: it reaches its steady state when
+            // the rollout COMPLETES (API `Deployment.rolloutState`), and until then its old and new
+            // tasks come and go by the deployment's bounds (§2.3).
             if !s.az_rebalancing
                 || s.scheduling != SchedulingStrategy::Replica
                 || !self.services[i].steady
+                || self.services[i].deployment_in_progress()
                 || !self.services[i].zone_dirty
             {
                 continue;

@@ -471,8 +471,9 @@ impl<'a> Sim<'a> {
                 st.provider_counts[p.0 as usize] -= 1;
             }
             st.steady = false;
-            if state < TaskState::Running {
-                // §2.2: a task that never reached RUNNING feeds the launch throttle.
+            // §2.2: a task that failed to reach RUNNING feeds the launch throttle; one the scheduler
+            // (scale-in, a deployment) or a fault stopped before RUNNING did not fail to start.
+            if state < TaskState::Running && code == StopCode::TaskFailedToStart {
                 st.failures_in_row += 1;
                 let k = st.failures_in_row;
                 let p = &self.spec.scheduler;
@@ -482,12 +483,10 @@ impl<'a> Sim<'a> {
                     p.throttle_multiplier,
                     p.throttle_max_delay_ms,
                 );
-                if code == StopCode::TaskFailedToStart {
-                    st.throttled_until = now + delay;
-                    self.emit(Some(sid), What::UnableToStart, true);
-                    // §2.4 stage 1: a task of the new deployment that fails to reach RUNNING.
-                    self.count_deployment_failure(sid, deployment);
-                }
+                st.throttled_until = now + delay;
+                self.emit(Some(sid), What::UnableToStart, true);
+                // §2.4 stage 1: a task of the new deployment that fails to reach RUNNING.
+                self.count_deployment_failure(sid, deployment);
             }
             self.update_shortfall(sid);
             self.request_reconcile(sid, 0);
@@ -537,6 +536,10 @@ impl<'a> Sim<'a> {
                 if let Some(z) = zone {
                     st.stopping_zones[z.0 as usize] -= 1;
                 }
+            }
+            // It held a place under the maximum (§2.3): a start it held back may go now.
+            if std::mem::take(&mut st.await_stops) {
+                self.request_reconcile(sid, 0);
             }
         }
         let task = self.world.task_mut(t);

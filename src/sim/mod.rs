@@ -32,7 +32,7 @@ mod ticks;
 mod warnings;
 
 use deploy::{Deployment, Rollout};
-pub use deploy::{breaker_threshold, max_tasks, min_healthy_tasks};
+pub use deploy::{breaker_threshold, breaker_threshold_of, max_tasks, min_healthy_tasks};
 pub use event::{Event, TaskRef};
 pub use explain::{ExplainFilter, render as render_explain};
 pub use progress::Progress;
@@ -157,6 +157,9 @@ struct ServiceState {
     /// in marking order: the next launches are those replacements, each from its task's provider (so
     /// that it can land in the zone it was chosen for, and the strategy's split is unchanged).
     rebalance_moves: Vec<Option<ProviderId>>,
+    /// The last reconcile left tasks to start because the maximum was full with tasks still on their way
+    /// to STOPPED (§2.3): the next of them to stop reconciles the service again.
+    await_stops: bool,
 }
 
 impl ServiceState {
@@ -189,6 +192,7 @@ impl ServiceState {
             rebalancing: false,
             rebalanced_from: Vec::new(),
             rebalance_moves: Vec::new(),
+            await_stops: false,
             provider_counts: vec![0; spec.providers.len()],
             running: 0,
             pending: 0,

@@ -545,7 +545,10 @@ impl<'a> Sim<'a> {
 
     pub(super) fn update_shortfall(&mut self, sid: ServiceId) {
         let st = &mut self.services[sid.0 as usize];
-        let new = if self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Replica {
+        // Starts the maximum holds back while old tasks finish stopping (§2.3) are not unplaced tasks.
+        let new = if self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Replica
+            && !st.await_stops
+        {
             st.desired.saturating_sub(st.tasks.len() as u32)
         } else {
             0
