@@ -320,14 +320,7 @@ impl<'a> Sim<'a> {
                 .tasks
                 .iter()
                 .all(|&t| self.world.task(t).deployment == primary);
-            let healthy_primary = st
-                .tasks
-                .iter()
-                .filter(|&&t| {
-                    let x = self.world.task(t);
-                    x.is_kept(primary) && x.counts_healthy()
-                })
-                .count() as u32;
+            let healthy_primary = self.kept_healthy(sid);
             if all_primary && healthy_primary == desired {
                 let st = &mut self.services[sid.0 as usize];
                 st.deployments[p].rollout = Rollout::Completed;
@@ -347,6 +340,19 @@ impl<'a> Sim<'a> {
         self.check_steady(sid);
     }
 
+    /// The service's tasks that are both kept (current deployment, not being replaced) and healthy.
+    fn kept_healthy(&self, sid: ServiceId) -> u32 {
+        let st = &self.services[sid.0 as usize];
+        let primary = st.primary as u32;
+        st.tasks
+            .iter()
+            .filter(|&&t| {
+                let x = self.world.task(t);
+                x.is_kept(primary) && x.counts_healthy()
+            })
+            .count() as u32
+    }
+
     /// Of the tasks to replace (`others`), how many unhealthy ones to keep running, and how many to stop now
     /// (§2.1). ECS "will attempt to start a replacement for each unhealthy task and wait until the
     /// replacement becomes healthy, before terminating an old task" (what's new, 23 Oct 2023): while every
@@ -360,15 +366,7 @@ impl<'a> Sim<'a> {
         if !others.iter().any(|&t| self.world.task(t).unhealthy) {
             return (0, 0);
         }
-        let primary = st.primary as u32;
-        let kept_healthy = st
-            .tasks
-            .iter()
-            .filter(|&&t| {
-                let x = self.world.task(t);
-                x.is_kept(primary) && x.counts_healthy()
-            })
-            .count() as u32;
+        let kept_healthy = self.kept_healthy(sid);
         let on_the_way = st.n_keep.min(st.desired).saturating_sub(kept_healthy);
         if st.n_keep >= st.desired {
             (on_the_way, u32::MAX)
