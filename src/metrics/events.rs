@@ -416,8 +416,8 @@ impl EventRecord {
         let svc = self.service_name(spec);
         let prov = |p: &ProviderId| spec.provider(*p).name.as_str();
         match &self.what {
-            TasksStarted { tasks } => task_list(out, svc, "started", "", tasks),
-            TasksStopped { tasks } => task_list(out, svc, "stopped", " running", tasks),
+            TasksStarted { tasks } => task_list(out, svc, "started", "", None, tasks),
+            TasksStopped { tasks } => task_list(out, svc, "stopped", " running", None, tasks),
             SteadyState => write!(out, "(service {svc}) has reached a steady state."),
             UnableToPlace { closest } => {
                 write!(
@@ -461,20 +461,15 @@ impl EventRecord {
                 Ok(())
             }
             RebalanceStarted { zone, tasks } => {
-                let zone = &spec.zones[zone.0 as usize];
-                zone_task_list(out, svc, "started", "", zone, "to AZ Rebalance", tasks)
+                let why = (spec.zones[zone.0 as usize].as_str(), "to AZ Rebalance");
+                task_list(out, svc, "started", "", Some(why), tasks)
             }
             RebalanceStopped { zone, tasks } => {
-                let zone = &spec.zones[zone.0 as usize];
-                zone_task_list(
-                    out,
-                    svc,
-                    "stopped",
-                    " running",
-                    zone,
+                let why = (
+                    spec.zones[zone.0 as usize].as_str(),
                     "due to AZ rebalancing",
-                    tasks,
-                )
+                );
+                task_list(out, svc, "stopped", " running", Some(why), tasks)
             }
             DesiredCountSet { to } => write!(
                 out,
@@ -685,42 +680,27 @@ impl EventRecord {
 }
 
 /// "(service s) has started|stopped N [running] tasks: (task a) (task b)."
+/// "(service s) has started N tasks: (task a) …." in ECS's words; `zone_why` adds a rebalancing's zone
+/// and reason, as ECS's `TASKS_STARTED`/`TASKS_STOPPED` of an AZ rebalancing do ("… has started
+/// number-tasks tasks in Availability Zone to AZ Rebalance: task-ids.", DG
+/// `service-rebalancing-event-messages-list`).
 fn task_list(
     out: &mut String,
     svc: &str,
     verb: &str,
     which: &str,
+    zone_why: Option<(&str, &str)>,
     tasks: &[u64],
 ) -> std::fmt::Result {
     write!(
         out,
-        "(service {svc}) has {verb} {}{which} tasks:",
+        "(service {svc}) has {verb} {}{which} tasks",
         tasks.len()
     )?;
-    for t in tasks {
-        write!(out, " (task {t})")?;
+    if let Some((zone, why)) = zone_why {
+        write!(out, " in {zone} {why}")?;
     }
-    out.push('.');
-    Ok(())
-}
-
-/// ECS's rebalancing task events (DG `service-rebalancing-event-messages-list`): "service-name has
-/// started number-tasks tasks in Availability Zone to AZ Rebalance: task-ids."
-fn zone_task_list(
-    out: &mut String,
-    svc: &str,
-    verb: &str,
-    which: &str,
-    zone: &str,
-    why: &str,
-    tasks: &[u64],
-) -> std::fmt::Result {
-    let n = tasks.len();
-    let s = if n == 1 { "" } else { "s" };
-    write!(
-        out,
-        "(service {svc}) has {verb} {n}{which} task{s} in {zone} {why}:"
-    )?;
+    out.push(':');
     for t in tasks {
         write!(out, " (task {t})")?;
     }

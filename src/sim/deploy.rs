@@ -177,7 +177,7 @@ impl<'a> Sim<'a> {
         // Toward the maximum count the tasks RUNNING or on their way to it, and those on their way to
         // STOPPED: the 2023 DG counts "RUNNING, STOPPING, or PENDING" tasks (§2.3), so an old task draining
         // its load-balancer connections holds its place until it has stopped.
-        let mut total = (st.tasks.len() + st.stopping.len()) as u32;
+        let mut total = self.counted_toward_max(sid);
 
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
         //    victim chosen as if those before it were gone: `scale_in`).

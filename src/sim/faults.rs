@@ -586,18 +586,12 @@ impl<'a> Sim<'a> {
     /// ([`crate::warnings::providers_of`]) that passes placement for a new task of its primary task definition
     /// (resources, ports, ENIs, architecture, constraints; §1.1).
     fn can_start_in(&self, sid: ServiceId, z: ZoneId) -> bool {
-        let s = &self.spec.services[sid.0 as usize];
-        match &s.launch {
-            // The providers its tasks may be given (a strategy's with a base or a weight, §3.1).
-            Launch::Strategy(_) => crate::warnings::providers_of(self.spec, &s.launch)
-                .into_iter()
-                .any(|p| self.provider_can_start_in(sid, Some(p), z)),
-            _ => self.provider_can_start_in(sid, None, z),
-        }
+        self.provider_can_start_in(sid, None, z)
     }
 
-    /// Can a task of service `sid` start in zone `z` from capacity provider `p` (`None`: its launch
-    /// type's capacity, [`crate::warnings::providers_of`]): among its subnets' zones for Fargate, or
+    /// Can a task of service `sid` start in zone `z` from capacity provider `p` (`None`: any it may be
+    /// given, [`crate::warnings::providers_of`]: a strategy's with a base or a weight, §3.1, or its
+    /// launch type's capacity): among its subnets' zones for Fargate, or
     /// an active instance there that passes placement for a new task of its primary task definition
     /// (resources, ports, ENIs, architecture, constraints; §1.1).
     fn provider_can_start_in(&self, sid: ServiceId, p: Option<ProviderId>, z: ZoneId) -> bool {
