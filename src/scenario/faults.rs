@@ -227,14 +227,6 @@ impl<'s> Ctx<'s> {
             else {
                 continue;
             };
-            if services[sid].scheduling == SchedulingStrategy::Daemon {
-                self.at(
-                    item,
-                    &prefix,
-                    "service",
-                    "deployments of DAEMON services are not modelled",
-                );
-            }
             if r.at.0 > duration {
                 self.at(
                     item,

@@ -109,8 +109,15 @@ impl<'a> Sim<'a> {
         }
         st.deployments[d].failures += 1;
         let cfg = &s.deployment;
+        // A DAEMON service's desired count is its number of hosts (`daemon_size`).
+        let desired = if s.scheduling == SchedulingStrategy::Daemon {
+            self.daemon_size(sid)
+        } else {
+            st.desired
+        };
+        let st = &mut self.services[sid.0 as usize];
         let threshold = breaker_threshold_of(
-            st.desired,
+            desired,
             cfg.circuit_breaker_min_threshold,
             cfg.circuit_breaker_threshold,
         );
@@ -322,22 +329,28 @@ impl<'a> Sim<'a> {
                 .all(|&t| self.world.task(t).deployment == primary);
             let healthy_primary = self.kept_healthy(sid);
             if all_primary && healthy_primary == desired {
-                let st = &mut self.services[sid.0 as usize];
-                st.deployments[p].rollout = Rollout::Completed;
-                for (k, d) in st.deployments.iter_mut().enumerate() {
-                    if k != p && d.rollout == Rollout::InProgress {
-                        d.rollout = Rollout::Failed;
-                    }
-                }
-                let what = What::DeploymentCompleted {
-                    deployment: p as u32,
-                    task_def: st.deployments[p].task_def,
-                };
-                self.emit(Some(sid), what, false);
+                self.mark_rollout_completed(sid);
             }
         }
         self.update_shortfall(sid);
         self.check_steady(sid);
+    }
+
+    /// The primary deployment's rollout is COMPLETED (any other still in progress is FAILED).
+    pub(super) fn mark_rollout_completed(&mut self, sid: ServiceId) {
+        let st = &mut self.services[sid.0 as usize];
+        let p = st.primary;
+        st.deployments[p].rollout = Rollout::Completed;
+        for (k, d) in st.deployments.iter_mut().enumerate() {
+            if k != p && d.rollout == Rollout::InProgress {
+                d.rollout = Rollout::Failed;
+            }
+        }
+        let what = What::DeploymentCompleted {
+            deployment: p as u32,
+            task_def: st.deployments[p].task_def,
+        };
+        self.emit(Some(sid), what, false);
     }
 
     /// The service's tasks that are both kept (current deployment, not being replaced) and healthy.

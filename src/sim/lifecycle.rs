@@ -547,12 +547,13 @@ impl<'a> Sim<'a> {
         if task.stop_code.is_none() {
             task.stop_code = Some(StopCode::EssentialContainerExited);
         }
-        let (inst, zone, group, launch, ever_ran) = (
+        let (inst, zone, group, launch, ever_ran, owner) = (
             task.instance,
             task.zone,
             task.group,
             task.launch,
             task.started_at.is_some(),
+            task.owner,
         );
         if !ever_ran {
             self.stats.failed_to_start += 1;
@@ -569,6 +570,12 @@ impl<'a> Sim<'a> {
             let p = self.world.instance(i).provider;
             self.write_task(t);
             self.world.free_task(t);
+            if let Owner::Service(sid) = owner
+                && spec.services[sid.0 as usize].scheduling
+                    == crate::spec::SchedulingStrategy::Daemon
+            {
+                self.daemon_task_stopped(sid, i);
+            }
             self.stop_daemons_if_last(i);
             self.maybe_terminate(i);
             self.capacity_changed(p);

@@ -15,6 +15,7 @@
 mod autoscaling;
 mod billing;
 mod burst;
+mod daemon;
 mod deploy;
 mod event;
 mod explain;

@@ -204,14 +204,7 @@ impl<'a> Sim<'a> {
             return;
         }
         if s.scheduling == SchedulingStrategy::Daemon {
-            let ids: Vec<InstanceId> = (0..self.world.instances.len() as u32)
-                .map(InstanceId)
-                .filter(|&i| self.world.instance(i).status == InstanceStatus::Active)
-                .collect();
-            for i in ids {
-                self.place_daemon_on(sid, i);
-            }
-            self.check_steady(sid);
+            self.reconcile_daemon(sid);
             return;
         }
         self.reconcile_replica(sid);
@@ -468,58 +461,6 @@ impl<'a> Sim<'a> {
         let t = self.world.task_mut(id);
         t.billed_since = Some(now);
         t.hourly_usd = hourly;
-    }
-
-    pub(super) fn place_daemon_on(&mut self, sid: ServiceId, inst: InstanceId) {
-        let spec = self.spec;
-        let s = &spec.services[sid.0 as usize];
-        let group = self.services[sid.0 as usize].group;
-        let instance = self.world.instance(inst);
-        if instance.status != InstanceStatus::Active || instance.group_count(group) > 0 {
-            return;
-        }
-        let td = spec.task_def(s.task_def);
-        let req = Request {
-            cpu: td.cpu_units,
-            mem: td.memory_mib,
-            ports: &self.def_ports[s.task_def.0 as usize],
-            eni: td.uses_eni(),
-            arch: td.arch,
-            group,
-            constraints: &s.placement_constraints,
-            strategies: &[],
-            scope: Scope::Provider(instance.provider),
-        };
-        match placement::check(&self.world, instance, &req) {
-            None => {
-                let task = Task::new(
-                    s.task_def,
-                    group,
-                    Owner::Service(sid),
-                    None,
-                    LaunchKind::Ec2,
-                    td.cpu_units,
-                    td.memory_mib,
-                    self.queue.now(),
-                );
-                let id = self.create_task(task);
-                self.allocate(id, inst);
-                self.join_service(sid, id);
-                self.count_state(id, None, Some(TaskState::Provisioning));
-                self.run_from(id, TaskState::Provisioning);
-                let serial = self.world.task(id).serial;
-                self.emit_task_list(sid, true, &[serial]);
-            }
-            Some(r) if r >= placement::Rejection::Arch => {} // constraint excludes it: not a daemon host.
-            Some(r) => {
-                self.stats.placement_failures += 1;
-                let f = Failure {
-                    closest: Some(inst),
-                    reason: Some(r),
-                };
-                self.report_unplaceable(sid, f);
-            }
-        }
     }
 
     pub(super) fn report_unplaceable(&mut self, sid: ServiceId, f: Failure) {
