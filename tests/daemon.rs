@@ -232,3 +232,53 @@ fn a_daemon_maximum_other_than_100_is_refused() {
     ));
     assert!(e.contains("maximum_percent = 100"), "{e}");
 }
+
+/// A daemon deployment whose revision never starts, minimum 50 % and the circuit breaker with rollback
+/// (§2.1, §2.4). N = 4 hosts, ⌈2⌉ stay healthy: tasks 1 and 2 stop at 600 s; the v2 tasks on their hosts
+/// fail to start, and those hosts stay in N while they wait out the launch throttle (§2.2), so tasks 3
+/// and 4 never stop (ecsim counted only the tasks, N fell to 2 and task 3 was stopped too). The third
+/// failure (threshold clamp(⌈0.5 × 4⌉, 3, 200) = 3) FAILS the rollout; the rollback makes ecs-svc/0
+/// primary again, its tasks 3 and 4 stay, and v1 tasks start on the two empty hosts; it COMPLETES.
+#[test]
+fn a_failed_daemon_deployment_rolls_back_keeping_the_old_tasks() {
+    let toml = daemon(
+        "",
+        "deployment_configuration = { minimum_healthy_percent = 50, deployment_circuit_breaker = { enable = true, rollback = true } }",
+        "[[deployments]]\nat = \"10m\"\nservice = \"agent\"\ntask_definition = \"v2\"",
+    )
+    .replace(
+        "family = \"v2\"\n",
+        "family = \"v2\"\nstart_failure_probability = 1.0\n",
+    );
+    let (_, sink) = run(&toml);
+    let r = rows(&sink);
+    let v1_stops: Vec<_> = r.iter().filter(|t| t.0 <= 4).map(|t| t.4).collect();
+    assert_eq!(v1_stops, [Some(600), Some(600), None, None], "{r:?}");
+    assert!(r.iter().filter(|t| t.1 == "v2").all(|t| t.5.is_some()));
+    let mut new_v1: Vec<_> = r
+        .iter()
+        .filter(|t| t.0 > 4 && t.1 == "v1")
+        .map(|t| &t.2)
+        .collect();
+    let mut freed: Vec<_> = r.iter().filter(|t| t.0 <= 2).map(|t| &t.2).collect();
+    new_v1.sort();
+    freed.sort();
+    assert_eq!(new_v1, freed, "v1 returns to the two hosts it left");
+    let states: Vec<String> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "deployment")
+        .map(|e| e.message.split(" to task").next().unwrap_or("").to_string() + " " + e.code)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "(service agent) deployment ecs-svc/0 deployment_completed",
+            "(service agent) deployment ecs-svc/1 deployment_started",
+            "(service agent) deployment ecs-svc/1: rolloutState FAILED: the deployment circuit breaker tripped after 3 failed tasks (threshold 3). deployment_failed",
+            "(service agent) deployment ecs-svc/0 deployment_started",
+            "(service agent) deployment ecs-svc/0 deployment_completed"
+        ]
+    );
+    assert!(event_times(&sink, "deployment_stuck").is_empty());
+}

@@ -417,14 +417,63 @@ desired_count = 1
     assert_eq!(&failed[..2], [(300, Some(435)), (465, Some(600))]);
 }
 
+/// A rollback returns to the last completed deployment itself (§2.4, DG `deployment-circuit-breaker`:
+/// "the deployment changes from a COMPLETED to IN_PROGRESS"; API `DeploymentCircuitBreaker`: "the
+/// service is rolled back to the last deployment that completed successfully"), so that deployment's
+/// healthy tasks stay. Desired 4 v1 tasks (ecs-svc/0, COMPLETED at 45 s: RUNNING at 5 s + 40 s); v2 at
+/// 600 s never starts. Maximum 200 %: four v2 tasks start at 600 s and fail at the end of PENDING (605 s);
+/// the third failure (threshold clamp(⌈0.5 × 4⌉, 3, 200) = 3) FAILS ecs-svc/1 and ecs-svc/0 is primary
+/// again: its four tasks are all it needs, so it COMPLETES at once; no v1 task is created after 0 s and
+/// none of tasks 1–4 stops. ecsim rolled back as a new deployment (ecs-svc/2) that replaced the four
+/// healthy v1 tasks with four new ones.
+#[test]
+fn a_rollback_keeps_the_last_completed_deployments_tasks() {
+    let toml = drain_scenario(
+        "{ minimum_healthy_percent = 100, maximum_percent = 200, deployment_circuit_breaker = { enable = true, rollback = true } }",
+    )
+    .replace("deactivating = \"120s\"", "deactivating = \"0s\"")
+    .replace(
+        "family = \"v3\"\n",
+        "family = \"v3\"\nstart_failure_probability = 1.0\n",
+    );
+    let (_, sink) = run(&toml);
+    let v1 = times(&sink, "v1");
+    assert_eq!(v1, [(0, None); 4]);
+    let v3 = times(&sink, "v3");
+    assert_eq!(v3.len(), 4);
+    assert!(v3.iter().all(|t| t.0 == 600 && t.1 == Some(605)), "{v3:?}");
+    let d: Vec<(u64, String)> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "deployment")
+        .map(|e| {
+            let i = e.message.find("ecs-svc/").expect("a deployment id");
+            (
+                e.time_ms / 1000,
+                format!("{} {}", e.code, &e.message[i..i + 9]),
+            )
+        })
+        .collect();
+    assert_eq!(
+        d,
+        [
+            (45, "deployment_completed ecs-svc/0".to_string()),
+            (600, "deployment_started ecs-svc/1".to_string()),
+            (605, "deployment_failed ecs-svc/1".to_string()),
+            (605, "deployment_started ecs-svc/0".to_string()),
+            (605, "deployment_completed ecs-svc/0".to_string()),
+        ]
+    );
+}
+
 /// A rollback that fails too stalls (§2.4, DG `deployment-circuit-breaker`): "When the rollback starts,
 /// the deployment changes from a COMPLETED to IN_PROGRESS … not eligible for another rollback until it
 /// reaches a COMPLETED state. When the deployment circuit breaker does not find a deployment that is in a
 /// COMPLETED state, the circuit breaker does not launch new tasks and the deployment is stalled." Desired
-/// 1 (threshold 3); v1's tasks fail to start 70 % of the time, v2's health check never passes (seed 9):
-/// ecs-svc/0 (v1) COMPLETES, ecs-svc/1 (v2) FAILS and rolls back to v1 as ecs-svc/2, which FAILS in
-/// turn. Nothing is COMPLETED then: no third deployment, no task created after it failed. ecsim rolled
-/// back to ecs-svc/0 again (ecs-svc/3), which still counted as COMPLETED.
+/// 1 (threshold 3), minimum 0 % and maximum 100 % (the v1 task stops before v2's starts); v1's tasks fail
+/// to start 70 % of the time, v2's health check never passes (seed 9): ecs-svc/0 (v1) COMPLETES,
+/// ecs-svc/1 (v2) FAILS and ecs-svc/0 is rolled back to (IN_PROGRESS again), whose new v1 tasks FAIL in
+/// turn. Nothing is COMPLETED then: no other deployment, no task created after it failed.
 #[test]
 fn a_failed_rollback_stalls() {
     let toml = r#"name = "rollback"
@@ -457,7 +506,7 @@ task_definition = "v1"
 desired_count = 1
 launch_type = "EC2"
 availability_zone_rebalancing = "DISABLED"
-deployment_configuration = { deployment_circuit_breaker = { enable = true, rollback = true } }
+deployment_configuration = { minimum_healthy_percent = 0, maximum_percent = 100, deployment_circuit_breaker = { enable = true, rollback = true } }
 [[deployments]]
 at = "5m"
 service = "web"
@@ -487,8 +536,8 @@ task_definition = "v2"
             "ecs-svc/0 COMPLETED",
             "ecs-svc/1 IN_PROGRESS",
             "ecs-svc/1 FAILED",
-            "ecs-svc/2 IN_PROGRESS",
-            "ecs-svc/2 FAILED"
+            "ecs-svc/0 IN_PROGRESS",
+            "ecs-svc/0 FAILED"
         ],
         "{d:#?}"
     );

@@ -57,12 +57,42 @@ impl<'a> Sim<'a> {
         self.check_steady(sid);
     }
 
-    /// The service's size for its deployment bounds and circuit breaker: its tasks, counting those
-    /// stopping to be replaced (a DAEMON service's desired count is its number of hosts; ecsim counts
-    /// the tasks, so an instance whose task is being replaced stays in N).
-    pub(super) fn daemon_size(&self, sid: ServiceId) -> u32 {
-        let st = &self.services[sid.0 as usize];
-        (st.tasks.len() + st.stopping.len()) as u32
+    /// N, the service's size for its deployment bounds and circuit breaker: a DAEMON service's desired
+    /// count is the number of instances it should run on — the ACTIVE instances whose constraints admit
+    /// it, with or without its task now (one whose task is being replaced, or failed to start, stays in
+    /// N). A scan of the instances: asked only while tasks are to be replaced.
+    pub(super) fn daemon_hosts(&self, sid: ServiceId) -> u32 {
+        let spec = self.spec;
+        let s = &spec.services[sid.0 as usize];
+        let group = self.services[sid.0 as usize].group;
+        let def = self.primary_task_def(sid);
+        let td = spec.task_def(def);
+        let mut n = 0;
+        for inst in &self.world.instances {
+            if inst.status != InstanceStatus::Active {
+                continue;
+            }
+            if inst.group_count(group) > 0 {
+                n += 1;
+                continue;
+            }
+            let req = Request {
+                cpu: td.cpu_units,
+                mem: td.memory_mib,
+                ports: &self.def_ports[def.0 as usize],
+                eni: td.uses_eni(),
+                arch: td.arch,
+                group,
+                constraints: &s.placement_constraints,
+                strategies: &[],
+                scope: Scope::Provider(inst.provider),
+            };
+            match placement::check(&self.world, inst, &req) {
+                Some(r) if r >= placement::Rejection::Arch => {} // not one of its hosts
+                _ => n += 1,
+            }
+        }
+        n
     }
 
     /// Stop old-deployment and unhealthy tasks: those not counted healthy freely, healthy ones while
@@ -78,7 +108,7 @@ impl<'a> Sim<'a> {
         let percent = self.spec.services[sid.0 as usize]
             .deployment
             .minimum_healthy_percent;
-        let min_healthy = min_healthy_tasks(self.daemon_size(sid), percent);
+        let min_healthy = min_healthy_tasks(self.daemon_hosts(sid), percent);
         let mut healthy = st.n_healthy;
         let mut others: Vec<TaskId> = st
             .tasks
@@ -122,10 +152,15 @@ impl<'a> Sim<'a> {
             self.emit_task_list(sid, false, &stopped);
             return;
         }
-        // Nothing may stop and nothing is on its way to healthy or stopping: a minimum of 100 % with the
-        // maximum of 100 % cannot move (§2.3's deadlock, as ECS reports it).
+        // Nothing may stop and nothing is on its way to healthy, stopping or to a host without its task
+        // (a throttled start): a minimum of 100 % with the maximum of 100 % cannot move (§2.3's
+        // deadlock, as ECS reports it).
         let st = &self.services[sid.0 as usize];
-        if n_others > 0 && st.stopping.is_empty() && st.n_healthy as usize == st.tasks.len() {
+        if n_others > 0
+            && st.stopping.is_empty()
+            && st.n_healthy as usize == st.tasks.len()
+            && self.daemon_hosts(sid) as usize == st.tasks.len()
+        {
             self.emit(Some(sid), What::DeploymentStuck, true);
         }
     }
@@ -185,6 +220,8 @@ impl<'a> Sim<'a> {
                     self.queue.now(),
                 );
                 task.deployment = self.services[sid.0 as usize].primary as u32;
+                // A broken revision or a `start_failure` fault fails a daemon's task as any other.
+                task.start_fails = self.decide_start_failure(Owner::Service(sid), def);
                 let id = self.create_task(task);
                 self.allocate(id, inst);
                 self.join_service(sid, id);

@@ -94,8 +94,8 @@ impl<'a> Sim<'a> {
     }
 
     /// A failure of the rollout in progress: a task of it stopped before RUNNING, or failed its health
-    /// checks. At the threshold the deployment FAILS, and with rollback a new deployment returns to the
-    /// last completed task definition (§2.4).
+    /// checks. At the threshold the deployment FAILS, and with rollback the last completed deployment is
+    /// primary again (§2.4).
     pub(super) fn count_deployment_failure(&mut self, sid: ServiceId, deployment: u32) {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];
@@ -109,9 +109,9 @@ impl<'a> Sim<'a> {
         }
         st.deployments[d].failures += 1;
         let cfg = &s.deployment;
-        // A DAEMON service's desired count is its number of hosts (`daemon_size`).
+        // A DAEMON service's desired count is its number of hosts (`daemon_hosts`).
         let desired = if s.scheduling == SchedulingStrategy::Daemon {
-            self.daemon_size(sid)
+            self.daemon_hosts(sid)
         } else {
             st.desired
         };
@@ -126,9 +126,7 @@ impl<'a> Sim<'a> {
         }
         st.deployments[d].rollout = Rollout::Failed;
         let failures = st.deployments[d].failures;
-        let last_good = st.deployments[..d]
-            .iter()
-            .rposition(|x| x.rollout == Rollout::Completed);
+        let last_good = st.last_completed;
         let what = What::DeploymentFailed {
             deployment: d as u32,
             failures,
@@ -136,14 +134,46 @@ impl<'a> Sim<'a> {
         };
         self.emit(Some(sid), what, false);
         if rollback && let Some(g) = last_good {
-            // "When the rollback starts, the deployment changes from a COMPLETED to IN_PROGRESS": it is
-            // not eligible for another rollback until it completes again, and a breaker that finds no
-            // COMPLETED deployment launches nothing more (DG `deployment-circuit-breaker`, §2.4).
-            let st = &mut self.services[sid.0 as usize];
-            st.deployments[g].rollout = Rollout::InProgress;
-            let td = st.deployments[g].task_def;
-            self.start_deployment(sid, td, "rollback by the circuit breaker");
+            self.roll_back_to(sid, g);
         }
+    }
+
+    /// The circuit breaker's rollback (§2.4): "the service is rolled back to the last deployment that
+    /// completed successfully", and "when the rollback starts, the deployment changes from a COMPLETED to
+    /// IN_PROGRESS" — the same deployment, primary again, so its tasks are kept and only the failed
+    /// rollout's are replaced. Not eligible for another rollback until it completes again: a breaker that
+    /// finds no COMPLETED deployment launches nothing more (DG `deployment-circuit-breaker`).
+    fn roll_back_to(&mut self, sid: ServiceId, g: usize) {
+        let st = &mut self.services[sid.0 as usize];
+        st.last_completed = None;
+        st.deployments[g].rollout = Rollout::InProgress;
+        st.deployments[g].failures = 0;
+        st.primary = g;
+        st.rebalance_moves.clear();
+        st.failures_in_row = 0;
+        st.throttled_until = 0;
+        st.steady = false;
+        // The kept counts follow the primary: recounted over the service's tasks.
+        st.n_keep = 0;
+        st.keep_by_provider.fill(0);
+        for i in 0..st.tasks.len() {
+            let x = self.world.task(st.tasks[i]);
+            if x.is_kept(g as u32) {
+                st.n_keep += 1;
+                if let Some(p) = x.provider {
+                    st.keep_by_provider[p.0 as usize] += 1;
+                }
+            }
+        }
+        self.debug_check_task_counts(sid);
+        let st = &self.services[sid.0 as usize];
+        let what = What::DeploymentStarted {
+            deployment: g as u32,
+            task_def: st.deployments[g].task_def,
+            why: "rollback by the circuit breaker".to_string(),
+        };
+        self.emit(Some(sid), what, false);
+        self.request_reconcile(sid, 0);
     }
 
     /// The service's tasks that count toward its maximum (§2.3): those whose desired status is RUNNING
@@ -341,6 +371,7 @@ impl<'a> Sim<'a> {
         let st = &mut self.services[sid.0 as usize];
         let p = st.primary;
         st.deployments[p].rollout = Rollout::Completed;
+        st.last_completed = Some(p);
         for (k, d) in st.deployments.iter_mut().enumerate() {
             if k != p && d.rollout == Rollout::InProgress {
                 d.rollout = Rollout::Failed;

@@ -132,6 +132,9 @@ struct ServiceState {
     strategies: Vec<Strategy>,
     deployments: Vec<Deployment>,
     primary: usize,
+    /// The deployment a circuit breaker rolls back to: the last to reach COMPLETED, while it is COMPLETED
+    /// (a rollback takes it back to IN_PROGRESS, §2.4).
+    last_completed: Option<usize>,
     /// Of `tasks`: those of the primary deployment not marked for replacement, and the healthy ones
     /// (healthy and not unhealthy). Kept as the flags change, so that reconciling a service does not read
     /// every one of its tasks (debug builds check them against a count).
@@ -212,6 +215,7 @@ impl ServiceState {
                 failures: 0,
             }],
             primary: 0,
+            last_completed: None,
         }
     }
 
