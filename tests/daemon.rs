@@ -152,10 +152,12 @@ fn a_daemon_deployment_replaces_tasks_within_the_minimum() {
     assert_eq!(i1, i2);
     assert_eq!(event_times(&sink, "deployment_completed"), [45, 646]);
 
+    // Every event written (no 6-h suppression of repeats, §2.6), to see each steady state.
+    let no_dedup = format!("{deploy}\n[scheduler]\nevent_dedup_window = \"0s\"");
     let (_, sink) = run(&daemon(
         "",
         "deployment_configuration = { minimum_healthy_percent = 50 }",
-        deploy,
+        &no_dedup,
     ));
     let r = rows(&sink);
     let stops: Vec<_> = r
@@ -175,6 +177,9 @@ fn a_daemon_deployment_replaces_tasks_within_the_minimum() {
     let starts: Vec<_> = r.iter().filter(|t| t.1 == "v2").map(|t| t.3).collect();
     assert_eq!(starts, [601, 601, 647, 647]);
     assert_eq!(event_times(&sink, "deployment_completed"), [45, 692]);
+    // Steady only when a rollout is COMPLETED (§2.6). ecsim said so at 5, 600 (as the rollout began),
+    // 606, 646 and 652 s, and not at 692.
+    assert_eq!(event_times(&sink, "steady_state"), [45, 692]);
 
     let (_, sink) = run(&daemon(
         "",

@@ -102,9 +102,10 @@ fn stopping_tasks_count_toward_the_maximum() {
 /// 766), the other two v1 stop at 766, STOPPED at 887, the last two v3 start at 887.
 #[test]
 fn min_50_max_100_starts_replacements_once_the_stopped_tasks_are_gone() {
-    let (summary, sink) = run(&drain_scenario(
-        "{ minimum_healthy_percent = 50, maximum_percent = 100 }",
-    ));
+    // Every event written (no 6-h suppression of repeats, §2.6), to see each steady state.
+    let toml = drain_scenario("{ minimum_healthy_percent = 50, maximum_percent = 100 }")
+        + "[scheduler]\nevent_dedup_window = \"0s\"\n";
+    let (summary, sink) = run(&toml);
     // The two starts held back by the maximum are not unplaced tasks (nothing failed to place).
     assert_eq!(summary.unplaced_task_seconds, 0.0);
     let v3: Vec<u64> = times(&sink, "v3").iter().map(|t| t.0).collect();
@@ -112,6 +113,15 @@ fn min_50_max_100_starts_replacements_once_the_stopped_tasks_are_gone() {
     let mut v1: Vec<u64> = times(&sink, "v1").iter().filter_map(|t| t.1).collect();
     v1.sort();
     assert_eq!(v1, [600, 600, 766, 766]);
+    // "Has reached a steady state" (§2.6) only once a rollout is COMPLETED: at 45 s (RUNNING at 5 s +
+    // 40 s) and at 932 s (the last v3 RUNNING at 892, healthy at 932). At 726 s the service had 4 tasks
+    // RUNNING (2 v1, 2 v3) mid-rollout, and ecsim said it was steady then.
+    let at = |code: &str| -> Vec<u64> {
+        let e = sink.events.iter().filter(|e| e.code == code);
+        e.map(|e| e.time_ms / 1000).collect()
+    };
+    assert_eq!(at("steady_state"), [45, 932]);
+    assert_eq!(at("deployment_completed"), [45, 932]);
 }
 
 /// AZ rebalancing waits while a deployment rolls out (§2.1): ECS "starts monitoring a service after it

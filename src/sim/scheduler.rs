@@ -471,9 +471,12 @@ impl<'a> Sim<'a> {
         self.emit(Some(sid), What::UnableToPlace { closest }, true);
     }
 
+    /// "Has reached a steady state" (§2.6): its deployment COMPLETED (the rollout is what a service
+    /// settles into: a rollout's moments at the desired count are not steady) and every task RUNNING.
     pub(super) fn check_steady(&mut self, sid: ServiceId) {
         let st = &self.services[sid.0 as usize];
         let steady = st.created
+            && !st.deployment_in_progress()
             && st.pending == 0
             && st.tasks.len() as u32 == st.running
             && (self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon
