@@ -245,14 +245,18 @@ pub fn compare_with<E: std::fmt::Display>(
     .filter(|_| enis > 0)
     {
         Some(mut b) => {
+            // Why n: the ENI limit caps it below what CPU and memory allow, and a user who counts
+            // CPU and memory alone would otherwise read a wrong figure.
+            let mut why = "";
             if b.tasks_per_instance > enis {
                 // awsvpc: one ENI per task beside the primary (§1.1).
                 b = billing::break_even(1, 1, enis, enis, it.price_usd_per_hour, f_hour)
                     .expect("enis > 0");
+                why = ", awsvpc: one ENI each beside the primary";
             }
             let n = b.tasks_per_instance;
             format!(
-                "Break-even of {own} tasks on {it_name} (${:.4}/h, {n} task{} per instance) against Fargate's {fcpu} CPU / {fmem} MiB (${f_hour:.6}/h): {}",
+                "Break-even of {own} tasks on {it_name} (${:.4}/h, {n} task{} per instance{why}) against Fargate's {fcpu} CPU / {fmem} MiB (${f_hour:.6}/h): {}",
                 it.price_usd_per_hour,
                 if n == 1 { "" } else { "s" },
                 b.explain(&it_name, it.price_usd_per_hour)

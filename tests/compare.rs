@@ -171,3 +171,50 @@ fn a_variant_that_cannot_place_its_tasks_is_flagged() {
     );
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// The break-even names the ENI limit when it sets the tasks per instance (§1.1): a 512 CPU / 1024 MiB
+/// awsvpc task on m5.large fits 4 by CPU (2048 / 512) and 7 by memory (⌊7985 / 1024⌋), but m5.large has 3
+/// ENIs, one the instance's own: 2 tasks. Fargate 0.5 vCPU / 1 GB: 0.5 × $0.04048 + 1 × $0.004445 =
+/// $0.024685 per hour; break-even u = $0.0960 / (2 × $0.024685) = 1.945. The sentence said "2 tasks per
+/// instance" with no word of why, where CPU and memory give 4.
+#[test]
+fn the_break_even_says_when_the_eni_limit_sets_the_tasks_per_instance() {
+    let text = r#"name = "eni"
+duration = "1h"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "web"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 2
+[[task_definitions]]
+family = "api"
+cpu = 512
+memory = 1024
+network_mode = "awsvpc"
+requires_compatibilities = ["EC2", "FARGATE"]
+[[services]]
+name = "api"
+task_definition = "api"
+desired_count = 2
+capacity_provider_strategy = [{ capacity_provider = "web", weight = 1 }]
+[services.load]
+pattern = { type = "constant", rate = 20 }
+cpu_ms_per_request = 10.0
+"#;
+    let dir = std::env::temp_dir().join(format!("ecsim-compare-eni-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("eni.toml");
+    std::fs::write(&path, text).unwrap();
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    assert!(
+        r.break_even
+            .contains("2 tasks per instance, awsvpc: one ENI each beside the primary")
+            && r.break_even.contains("1.945"),
+        "{}",
+        r.break_even
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
