@@ -69,17 +69,20 @@ fn empty_cluster_scales_to_two_instances() {
     );
 }
 
+const SHRINK_TO_2_AT_30M: &str =
+    "[[service_updates]]\nat = \"30m\"\nservice = \"s\"\ndesired_count = 2\n";
+
 /// Ten tasks of 1024 units: 2 per m5.large. At 60 s: N = 0 → 2 instances. The warm-up (300 s) blocks a
 /// second scale-out until 360 s although CPR stays above 100. At 360 s: 2 instances hold 4 tasks, 6
 /// wait → M = 2 + 3 = 5, N = 2 → CPR 250 → 5 instances (3 more). After the service shrinks to 2 tasks at
 /// 30 min, the group has 5 instances and M = 1 (both tasks on one instance when binpacked… here spread
 /// leaves them on 2 instances: M = 2) → CPR 40 for 15 minutes → scale in by at most ⌊5 × 0.5⌋ = 2, only
-/// instances without tasks; one more step later reaches M.
+/// instances without tasks (managed termination protection on); one more step later reaches M.
 #[test]
 fn warmup_blocks_and_scale_in_is_gradual_and_safe() {
-    let (s, sink) = run(&cas_scenario(
-        10,
-        "[[service_updates]]\nat = \"30m\"\nservice = \"s\"\ndesired_count = 2\n",
+    let (s, sink) = run(&cas_scenario(10, SHRINK_TO_2_AT_30M).replace(
+        "launch_latency = \"90s\"\n",
+        "launch_latency = \"90s\"\nmanaged_termination_protection = \"ENABLED\"\n",
     ));
     let ev = events_with(&sink, "cluster_scaling");
     let outs: Vec<_> = ev
@@ -117,6 +120,37 @@ fn warmup_blocks_and_scale_in_is_gradual_and_safe() {
             .all(|t| t.stopped_reason != "Container instance is being drained")
     );
     assert_eq!(s.instances_terminated, 3, "5 → 3 → 2");
+}
+
+/// Without managed termination protection (the API's default) the group's own default termination
+/// policy picks the instances (EC2 Auto Scaling UG `ec2-auto-scaling-termination-policies`: the zone
+/// with the most instances, then the instance closest to the next billing hour, then at random; §3.2),
+/// tasks or not. The scenario above: i-1 (a) and i-2 (b) launched at 60 s, i-3 (a), i-4 (b), i-5 (a) at
+/// 360 s. At 45:00 (2,700 s) the first two are 2,700 − 60 = 2,640 s into their hour, the others
+/// 2,700 − 360 = 2,340 s. Step 1 removes ⌊5 × 0.5⌋ = 2: zone a has 3 → i-1 (2,640 > 2,340); then a 2,
+/// b 2 → both zones → i-2 (2,640). Both still hold a task (default spread left one on each), so those two
+/// tasks are drained and replaced. ecsim took the newest of the fullest zone (i-5, then i-4) before.
+#[test]
+fn without_protection_the_group_terminates_the_instance_closest_to_its_billing_hour() {
+    let (_, sink) = run(&cas_scenario(10, SHRINK_TO_2_AT_30M));
+    let ins: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.message.contains("terminating"))
+        .collect();
+    assert_eq!(ins[0].time_ms, 2_700_000);
+    assert!(
+        ins[0]
+            .message
+            .contains("terminating 2 (i-00000001, i-00000002)"),
+        "{}",
+        ins[0].message
+    );
+    let drained = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stopped_reason.contains("instance draining"))
+        .count();
+    assert_eq!(drained, 2, "the task on each of i-1 and i-2 is replaced");
 }
 
 /// One task of 1 vCPU serving 10 ms requests (capacity 100/s): the load function for target tracking.

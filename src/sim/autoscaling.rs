@@ -347,7 +347,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Scale in by `k` instances: with managed termination protection only instances without non-daemon
-    /// tasks (§3.2), taken from the fullest zone first; they drain and terminate.
+    /// tasks (§3.2), chosen by the group's default termination policy; they drain and terminate.
     #[allow(clippy::too_many_arguments)]
     fn scale_in_instances(
         &mut self,
@@ -364,7 +364,10 @@ impl<'a> Sim<'a> {
             .copied()
             .filter(|&i| !protection || !self.has_non_daemon_task(i))
             .collect();
-        // Fullest zone first, newest instance first.
+        // The group's default termination policy (§3.2): the zone with the most instances, then the
+        // instance closest to its next billing hour (the most time into its current hour since launch),
+        // then at random (the instance's registration draw). One launch template: no outdated ones.
+        let now = self.queue.now();
         let mut per_zone = vec![0u32; self.spec.zones.len()];
         for &i in members {
             per_zone[self.world.instance(i).zone.0 as usize] += 1;
@@ -373,7 +376,8 @@ impl<'a> Sim<'a> {
         for _ in 0..k {
             let Some(pos) = (0..candidates.len()).max_by_key(|&j| {
                 let inst = self.world.instance(candidates[j]);
-                (per_zone[inst.zone.0 as usize], candidates[j].0)
+                let into_hour = now.saturating_sub(inst.launched_at) % 3_600_000;
+                (per_zone[inst.zone.0 as usize], into_hour, inst.tiebreak)
             }) else {
                 break;
             };
