@@ -153,6 +153,32 @@ fn without_protection_the_group_terminates_the_instance_closest_to_its_billing_h
     assert_eq!(drained, 2, "the task on each of i-1 and i-2 is replaced");
 }
 
+/// The warm-up counts from every instance's launch, not only from managed scale-outs (DG
+/// `managed-scaling-behavior`, §3.2: scale-out is blocked while any instance is within
+/// `instanceWarmupPeriod`, "now minus the instance launch time"). A Spot group of 2 m5.large with 4
+/// tasks of 1,024 units (full); Spot reclaims i-2 at 12:00 (notice at 10:00, no draining) and the group
+/// launches its replacement at 12:00, when the service also goes to 8. At 13:00 M = 1 busy instance +
+/// ⌈6 waiting / 2⌉ = 4, N = 1 + 1 launching = 2 → CPR 200, but the replacement warms up until
+/// 12:00 + 300 s = 17:00: the scale-out to 4 comes at 17:00 (M 4: i-1 and the replacement hold 2 each,
+/// 4 wait), not at 13:00 as before.
+#[test]
+fn a_replacement_instance_warms_up_before_the_next_scale_out() {
+    let toml = cas_scenario(
+        4,
+        "[[service_updates]]\nat = \"12m\"\nservice = \"s\"\ndesired_count = 8\n\
+         [[faults]]\ntype = \"spot_interruption\"\ncapacity_provider = \"cp\"\ntimes = [\"10m\"]\n",
+    )
+    .replace("desired_size = 0\n", "desired_size = 2\nspot = true\n");
+    let (_, sink) = run(&toml);
+    let outs = events_with(&sink, "cluster_scaling");
+    assert_eq!(outs[0].time_ms, 17 * 60_000, "{}", outs[0].message);
+    assert!(
+        outs[0].message.contains("(M 4, N 2)") && outs[0].message.contains("from 2 to 4"),
+        "{}",
+        outs[0].message
+    );
+}
+
 /// One task of 1 vCPU serving 10 ms requests (capacity 100/s): the load function for target tracking.
 fn tt_scenario(period: &str, pattern: &str, policies: &str, extra: &str) -> String {
     format!(

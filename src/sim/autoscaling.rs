@@ -211,7 +211,7 @@ impl<'a> Sim<'a> {
             if cpr > ms.target_capacity as f64 {
                 self.cas[pi].low_streak = 0;
                 if now < self.cas[pi].warm_until {
-                    continue; // no second scale-out before the warm-up ends (§3.2)
+                    continue; // an instance is still warming up: no scale-out (§3.2)
                 }
                 if let Some(new) = cluster::scale_out(m, n, ms, asg.max_size) {
                     let what = What::ClusterScaleOut {
@@ -228,7 +228,6 @@ impl<'a> Sim<'a> {
                             format!("managed scaling, CapacityProviderReservation {cpr:.1}")
                         });
                     }
-                    self.cas[pi].warm_until = now + ms.instance_warmup_ms;
                 }
             } else if cpr < ms.target_capacity as f64 {
                 self.cas[pi].low_streak += 1;
@@ -283,6 +282,7 @@ impl<'a> Sim<'a> {
         c.launching += 1;
         c.launching_per_zone[zone.0 as usize] += 1;
         let now = self.queue.now();
+        self.warm_up_from(p, now);
         let latency = asg.launch_latency.sample(&mut self.rng_launch);
         if self.texts {
             let what = What::InstanceLaunching {
@@ -303,6 +303,19 @@ impl<'a> Sim<'a> {
             },
         );
         true
+    }
+
+    /// An instance of group `p` launched at `at`: with managed scaling, no scale-out until it is past
+    /// `instanceWarmupPeriod` (§3.2; DG `managed-scaling-behavior`: ECS checks that "all existing
+    /// instances have passed the instanceWarmupPeriod (now minus the instance launch time)"), whatever
+    /// launched it: a scale-out, a replacement for a lost or reclaimed instance, zone rebalancing.
+    pub(super) fn warm_up_from(&mut self, p: ProviderId, at: SimTime) {
+        if let ProviderKind::Asg(asg) = &self.spec.provider(p).kind
+            && let Some(ms) = &asg.managed_scaling
+        {
+            let c = &mut self.cas[p.0 as usize];
+            c.warm_until = c.warm_until.max(at + ms.instance_warmup_ms);
+        }
     }
 
     /// Zone `zone` went down: the instances launching into it are lost with it now (their

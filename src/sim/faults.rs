@@ -514,6 +514,7 @@ impl<'a> Sim<'a> {
                 c.launching_per_zone[zone.0 as usize] += 1;
                 c.rebalance_victims.push((victim, zone));
                 let now = self.queue.now();
+                self.warm_up_from(p, now);
                 let latency = asg.launch_latency.sample(&mut self.rng_launch);
                 self.queue.push_after(
                     latency,
