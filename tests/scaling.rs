@@ -179,6 +179,44 @@ fn a_replacement_instance_warms_up_before_the_next_scale_out() {
     );
 }
 
+/// Tasks no new instance of the group could take cause no scale-out (DG `managed-scaling-behavior`,
+/// §3.2: a task the sampled instance type cannot run is "not compatible" and excluded, and a placement
+/// constraint "not compatible with the sampled instances" stops the scale-out). An empty m5.large group,
+/// one task of 1,024 units: with `memberOf attribute:ecs.instance-type == c5.large` (no m5.large can
+/// match) or an ARM64 task definition (the group is x86_64), M = 0 and nothing launches in 2 h — before,
+/// M = 1, N = 0 → CPR 200 → 2 instances at 60 s that could never take it, and again after every
+/// scale-in. The task stops after its 10–30 min wait with the constraint's reason. With `== m5.large`
+/// the task is compatible: 0 → 2 at 60 s as in `empty_cluster_scales_to_two_instances`.
+#[test]
+fn tasks_no_new_instance_could_take_cause_no_scale_out() {
+    let member_of = |t: &str| {
+        format!(
+            "placement_constraints = [{{ type = \"memberOf\", expression = \"attribute:ecs.instance-type == {t}\" }}]\n"
+        )
+    };
+    let (_, sink) = run(&cas_scenario(1, &member_of("c5.large")));
+    assert!(events_with(&sink, "cluster_scaling").is_empty());
+    let failed = sink
+        .tasks
+        .iter()
+        .find(|t| t.stop_code == "TaskFailedToStart")
+        .expect("the task times out");
+    assert_eq!(
+        failed.stopped_reason,
+        "TaskFailedToStart: MemberOf placement constraint unsatisfied"
+    );
+    let arm = cas_scenario(1, "").replace(
+        "family = \"t\"\n",
+        "family = \"t\"\ncpu_architecture = \"ARM64\"\n",
+    );
+    let (_, sink) = run(&arm);
+    assert!(events_with(&sink, "cluster_scaling").is_empty());
+    let (_, sink) = run(&cas_scenario(1, &member_of("m5.large")));
+    let ev = events_with(&sink, "cluster_scaling");
+    assert_eq!(ev[0].time_ms, 60_000);
+    assert!(ev[0].message.contains("from 0 to 2"), "{}", ev[0].message);
+}
+
 /// One task of 1 vCPU serving 10 ms requests (capacity 100/s): the load function for target tracking.
 fn tt_scenario(period: &str, pattern: &str, policies: &str, extra: &str) -> String {
     format!(

@@ -156,6 +156,45 @@ impl<'a> Sim<'a> {
             .any(|&t| !self.is_daemon_task(t))
     }
 
+    /// Could a new instance of group `p` take task `t` at all (§3.2, DG `managed-scaling-behavior`: a
+    /// task the sampled instance type cannot run is "not compatible" and left out of the scale-out
+    /// calculation, and a placement constraint "not compatible with the sampled instances" stops the
+    /// scale-out)? Its CPU architecture, and its memberOf expressions against a fresh instance of the
+    /// group in one of its zones (no tasks yet, registered now). Resources are the binpack's part.
+    pub(super) fn fits_new_instance(&self, t: TaskId, p: ProviderId) -> bool {
+        let spec = self.spec;
+        let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
+            return true;
+        };
+        let task = self.world.task(t);
+        if spec
+            .task_def(task.def)
+            .arch
+            .is_some_and(|a| a != asg.instance_type.arch)
+        {
+            return false;
+        }
+        let exprs: Vec<&crate::ecs::cql::Expr> = self
+            .owner_constraints(task.owner)
+            .iter()
+            .filter_map(|c| match c {
+                Constraint::MemberOf { expr, .. } => Some(expr),
+                Constraint::DistinctInstance => None,
+            })
+            .collect();
+        if exprs.is_empty() {
+            return true;
+        }
+        let now = self.queue.now();
+        asg.zones.iter().any(|&z| {
+            let fresh = FreshInstance {
+                attributes: super::scheduler::instance_attributes(spec, p, z),
+                registered_at: now,
+            };
+            exprs.iter().all(|e| e.matches(&fresh))
+        })
+    }
+
     /// Every minute, for each capacity provider with managed scaling: CPR = M / N × 100 and the managed
     /// target-tracking policy's decision (§3.2).
     pub(super) fn cas_tick(&mut self) {
@@ -186,7 +225,7 @@ impl<'a> Sim<'a> {
                 .iter()
                 .filter(|&&(t, serial)| {
                     let task = self.world.task(t);
-                    task.serial == serial && task.awaiting_capacity
+                    task.serial == serial && task.awaiting_capacity && self.fits_new_instance(t, p)
                 })
                 .map(|&(t, _)| {
                     let task = self.world.task(t);
@@ -496,5 +535,39 @@ impl<'a> Sim<'a> {
             }
             None => dist.sample(&mut self.rng_timing),
         }
+    }
+}
+
+/// An instance of a group as it registers (no tasks), for asking whether a constraint could ever
+/// accept one (§3.2).
+struct FreshInstance {
+    attributes: Vec<(String, String)>,
+    registered_at: SimTime,
+}
+
+impl crate::ecs::cql::InstanceView for FreshInstance {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| self.attributes[i].1.as_str())
+    }
+    fn ec2_instance_id(&self) -> &str {
+        "" // a new instance's id is not known in advance: no `ec2InstanceId` list names it
+    }
+    fn running_tasks_count(&self) -> u32 {
+        0
+    }
+    fn task_groups(&self) -> &[String] {
+        &[]
+    }
+    fn agent_connected(&self) -> bool {
+        true
+    }
+    fn agent_version(&self) -> &str {
+        "1.90.0"
+    }
+    fn registered_at_ms(&self) -> u64 {
+        self.registered_at
     }
 }

@@ -599,11 +599,7 @@ impl<'a> Sim<'a> {
         let td = spec.task_def(task.def);
         // The task's own constraints (§1.4): an instance with room that a constraint rules out gives
         // the constraint's reason, not a resource one.
-        let constraints: &[Constraint] = match task.owner {
-            Owner::Service(sid) => &spec.services[sid.0 as usize].placement_constraints,
-            Owner::Standalone(c) => &self.run_spec(c as usize).placement_constraints,
-            Owner::Batch(b) => &spec.batch_jobs[b as usize].placement_constraints,
-        };
+        let constraints = self.owner_constraints(task.owner);
         let req = Request {
             cpu: task.cpu,
             mem: task.mem,
@@ -622,7 +618,29 @@ impl<'a> Sim<'a> {
         // the DG words it ("greater than the ... instance type ... of the Auto Scaling group", §7.3).
         match &spec.provider(p).kind {
             ProviderKind::Asg(asg) if task.mem > asg.registered_memory_mib() => "RESOURCE:MEMORY",
+            ProviderKind::Asg(asg) if task.cpu > asg.registered_cpu_units() => "RESOURCE:CPU",
+            ProviderKind::Asg(_) if !self.fits_new_instance(t, p) => {
+                if constraints
+                    .iter()
+                    .any(|c| matches!(c, Constraint::MemberOf { .. }))
+                {
+                    "MemberOf placement constraint unsatisfied"
+                } else {
+                    "ATTRIBUTE"
+                }
+            }
             _ => "RESOURCE:CPU",
+        }
+    }
+
+    /// The placement constraints of a task of `owner` (its service's, RunTask call's or batch
+    /// source's).
+    pub(super) fn owner_constraints(&self, owner: Owner) -> &'a [Constraint] {
+        let spec = self.spec;
+        match owner {
+            Owner::Service(sid) => &spec.services[sid.0 as usize].placement_constraints,
+            Owner::Standalone(c) => &self.run_spec(c as usize).placement_constraints,
+            Owner::Batch(b) => &spec.batch_jobs[b as usize].placement_constraints,
         }
     }
 }
