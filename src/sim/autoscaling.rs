@@ -494,7 +494,18 @@ impl<'a> Sim<'a> {
         };
         let since = inst.launched_at;
         let now = self.queue.now();
-        let amount = billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since));
+        // EC2 interrupting a Spot instance in its first hour charges nothing for it (EC2 UG
+        // `billing-for-interrupted-spot-instances`, Linux; §6.4): its tasks' shares are taken back too.
+        let free = inst.reclaimed && now - since < 3_600_000;
+        let amount = if free {
+            for (owner, a) in std::mem::take(&mut self.world.instances[id.0 as usize].attributed) {
+                self.cost.by_owner[owner as usize].add(-a);
+                self.cost.ec2_attributed -= a;
+            }
+            0.0
+        } else {
+            billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since))
+        };
         self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
         let instance = self.ec2_serial(id);
         self.burst_terminate(id);

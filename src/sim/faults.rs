@@ -383,6 +383,7 @@ impl<'a> Sim<'a> {
             inst.terminate_when_empty,
         );
         let reason = format!("Spot instance {name} was reclaimed");
+        self.world.instances[id.0 as usize].reclaimed = true;
         self.lose_host(id, was_active, StopCode::SpotInterruption, &reason);
         let instance = self.ec2_serial(id);
         self.emit(None, What::SpotReclaimed { instance }, false);

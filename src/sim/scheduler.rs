@@ -114,6 +114,8 @@ impl<'a> Sim<'a> {
             launched_at,
             images: Vec::new(),
             terminate_when_empty: false,
+            reclaimed: false,
+            attributed: Vec::new(),
             static_pass: Vec::new(),
         };
         inst.static_pass = self.static_member_of_bits(&inst);
