@@ -241,3 +241,59 @@ desired_size = 1
     // 0.2 × 0.7 + 0.05 × 0.7 = 0.175
     assert!(close(s.cost_ec2_usd, 0.175), "{}", s.cost_ec2_usd);
 }
+
+/// EC2 charges nothing for a Linux Spot instance it interrupts in its first hour, and the seconds used
+/// after that (EC2 UG `billing-for-interrupted-spot-instances`; §6.4). One Spot m5.large at
+/// 0.096 × (1 − 0.65) = $0.0336 an hour, 2 tasks, a 2-hour run. Reclaimed at 32 min (notice at 30): free;
+/// its replacement, launched then, runs 7,200 − 1,920 = 5,280 s → 0.0336 × 5,280 / 3,600 = $0.04928 (was
+/// $0.0672, the whole 2 hours). The tasks' attributed shares on the free instance are taken back, so the
+/// service's EC2 cost stays within the bill. Reclaimed at 92 min instead: 1 h 32 min billed plus the
+/// replacement's 28 min = $0.0672.
+#[test]
+fn a_spot_instance_interrupted_in_its_first_hour_is_free() {
+    let toml = |at: &str| {
+        format!(
+            r#"name = "spot-bill"
+duration = "2h"
+seed = 1
+[cluster]
+availability_zones = ["a"]
+[timings.ec2]
+pull = "0s"
+start = "0s"
+stop = "0s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+spot = true
+min_size = 1
+max_size = 1
+desired_size = 1
+launch_latency = "90s"
+[[task_definitions]]
+family = "t"
+cpu = 1024
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "t"
+desired_count = 2
+launch_type = "EC2"
+[[faults]]
+type = "spot_interruption"
+capacity_provider = "cp"
+times = ["{at}"]
+"#
+        )
+    };
+    let (s, _) = run(&toml("30m"));
+    assert!(close(s.cost_ec2_usd, 0.04928), "{}", s.cost_ec2_usd);
+    let web: f64 = s.cost_by_service_usd.iter().map(|x| x.1).sum();
+    assert!(
+        web <= s.cost_ec2_usd && s.cost_ec2_idle_usd > 0.0,
+        "{web} {}",
+        s.cost_ec2_idle_usd
+    );
+    let (s, _) = run(&toml("90m"));
+    assert!(close(s.cost_ec2_usd, 0.0672), "{}", s.cost_ec2_usd);
+}

@@ -341,6 +341,67 @@ at = "10m"
     );
 }
 
+/// EC2 reclaims a Spot instance whatever ECS is doing with it (DG `container-instance-spot`, §6.4: the
+/// 2-minute notice, then stop or terminate): one already DRAINING is reclaimed too. One Spot m5.large
+/// holds a 2-hour standalone task; an operator drains it at 1 min (the task keeps running, §6.5); the
+/// group's interruption (rate 1 an hour, seed 1) gives its notice at 227.8 s, so EC2 takes it at
+/// 347.8 s: the task dies then (`SpotInterruption`) and the group launches a replacement (an operator's
+/// drain leaves it in the group's count). ecsim ignored a notice for a draining instance: the task ran
+/// its 2 hours and the instance was never reclaimed.
+#[test]
+fn a_draining_spot_instance_is_reclaimed_too() {
+    let toml = r#"name = "spot-drain"
+duration = "3h"
+seed = 1
+[cluster]
+availability_zones = ["a"]
+[timings.ec2]
+pull = "0s"
+start = "0s"
+stop = "0s"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+spot = true
+min_size = 1
+max_size = 1
+desired_size = 1
+launch_latency = "90s"
+[[task_definitions]]
+family = "job"
+cpu = 512
+memory = 512
+[[run_tasks]]
+at = "0s"
+task_definition = "job"
+launch_type = "EC2"
+run_duration = "2h"
+[[faults]]
+type = "drain_instance"
+capacity_provider = "cp"
+at = "1m"
+[[faults]]
+type = "spot_interruption"
+capacity_provider = "cp"
+rate_per_hour = 1
+"#;
+    let (_, sink) = run(toml);
+    let notice = coded(&sink, "spot_interruption_notice");
+    assert!(
+        (notice[0].time_ms as i64 - 227_840).abs() < 100,
+        "{}",
+        notice[0].time_ms
+    );
+    let job = &sink.tasks[0];
+    assert_eq!(job.stop_code, "SpotInterruption");
+    assert_eq!(job.stopped_ms, Some(notice[0].time_ms + 120_000));
+    assert!(
+        sink.events
+            .iter()
+            .any(|e| e.message.contains("replacing Spot instance i-00000001"))
+    );
+}
+
 /// A daemon task is "the first task to launch on the instances and the last task to stop" (DG
 /// `ecs_services`, Daemon; §2.1, §6.5). Two m5.xlarge, a DAEMON agent and 4 web tasks (2 per instance,
 /// spread); the second instance drains at 5 min. With min 100 % / max 200 % its 2 web tasks are

@@ -69,17 +69,20 @@ fn empty_cluster_scales_to_two_instances() {
     );
 }
 
+const SHRINK_TO_2_AT_30M: &str =
+    "[[service_updates]]\nat = \"30m\"\nservice = \"s\"\ndesired_count = 2\n";
+
 /// Ten tasks of 1024 units: 2 per m5.large. At 60 s: N = 0 → 2 instances. The warm-up (300 s) blocks a
 /// second scale-out until 360 s although CPR stays above 100. At 360 s: 2 instances hold 4 tasks, 6
 /// wait → M = 2 + 3 = 5, N = 2 → CPR 250 → 5 instances (3 more). After the service shrinks to 2 tasks at
 /// 30 min, the group has 5 instances and M = 1 (both tasks on one instance when binpacked… here spread
 /// leaves them on 2 instances: M = 2) → CPR 40 for 15 minutes → scale in by at most ⌊5 × 0.5⌋ = 2, only
-/// instances without tasks; one more step later reaches M.
+/// instances without tasks (managed termination protection on); one more step later reaches M.
 #[test]
 fn warmup_blocks_and_scale_in_is_gradual_and_safe() {
-    let (s, sink) = run(&cas_scenario(
-        10,
-        "[[service_updates]]\nat = \"30m\"\nservice = \"s\"\ndesired_count = 2\n",
+    let (s, sink) = run(&cas_scenario(10, SHRINK_TO_2_AT_30M).replace(
+        "launch_latency = \"90s\"\n",
+        "launch_latency = \"90s\"\nmanaged_termination_protection = \"ENABLED\"\n",
     ));
     let ev = events_with(&sink, "cluster_scaling");
     let outs: Vec<_> = ev
@@ -117,6 +120,101 @@ fn warmup_blocks_and_scale_in_is_gradual_and_safe() {
             .all(|t| t.stopped_reason != "Container instance is being drained")
     );
     assert_eq!(s.instances_terminated, 3, "5 → 3 → 2");
+}
+
+/// Without managed termination protection (the API's default) the group's own default termination
+/// policy picks the instances (EC2 Auto Scaling UG `ec2-auto-scaling-termination-policies`: the zone
+/// with the most instances, then the instance closest to the next billing hour, then at random; §3.2),
+/// tasks or not. The scenario above: i-1 (a) and i-2 (b) launched at 60 s, i-3 (a), i-4 (b), i-5 (a) at
+/// 360 s. At 45:00 (2,700 s) the first two are 2,700 − 60 = 2,640 s into their hour, the others
+/// 2,700 − 360 = 2,340 s. Step 1 removes ⌊5 × 0.5⌋ = 2: zone a has 3 → i-1 (2,640 > 2,340); then a 2,
+/// b 2 → both zones → i-2 (2,640). Both still hold a task (default spread left one on each), so those two
+/// tasks are drained and replaced. ecsim took the newest of the fullest zone (i-5, then i-4) before.
+#[test]
+fn without_protection_the_group_terminates_the_instance_closest_to_its_billing_hour() {
+    let (_, sink) = run(&cas_scenario(10, SHRINK_TO_2_AT_30M));
+    let ins: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.message.contains("terminating"))
+        .collect();
+    assert_eq!(ins[0].time_ms, 2_700_000);
+    assert!(
+        ins[0]
+            .message
+            .contains("terminating 2 (i-00000001, i-00000002)"),
+        "{}",
+        ins[0].message
+    );
+    let drained = sink
+        .tasks
+        .iter()
+        .filter(|t| t.stopped_reason.contains("instance draining"))
+        .count();
+    assert_eq!(drained, 2, "the task on each of i-1 and i-2 is replaced");
+}
+
+/// The warm-up counts from every instance's launch, not only from managed scale-outs (DG
+/// `managed-scaling-behavior`, §3.2: scale-out is blocked while any instance is within
+/// `instanceWarmupPeriod`, "now minus the instance launch time"). A Spot group of 2 m5.large with 4
+/// tasks of 1,024 units (full); Spot reclaims i-2 at 12:00 (notice at 10:00, no draining) and the group
+/// launches its replacement at 12:00, when the service also goes to 8. At 13:00 M = 1 busy instance +
+/// ⌈6 waiting / 2⌉ = 4, N = 1 + 1 launching = 2 → CPR 200, but the replacement warms up until
+/// 12:00 + 300 s = 17:00: the scale-out to 4 comes at 17:00 (M 4: i-1 and the replacement hold 2 each,
+/// 4 wait), not at 13:00 as before.
+#[test]
+fn a_replacement_instance_warms_up_before_the_next_scale_out() {
+    let toml = cas_scenario(
+        4,
+        "[[service_updates]]\nat = \"12m\"\nservice = \"s\"\ndesired_count = 8\n\
+         [[faults]]\ntype = \"spot_interruption\"\ncapacity_provider = \"cp\"\ntimes = [\"10m\"]\n",
+    )
+    .replace("desired_size = 0\n", "desired_size = 2\nspot = true\n");
+    let (_, sink) = run(&toml);
+    let outs = events_with(&sink, "cluster_scaling");
+    assert_eq!(outs[0].time_ms, 17 * 60_000, "{}", outs[0].message);
+    assert!(
+        outs[0].message.contains("(M 4, N 2)") && outs[0].message.contains("from 2 to 4"),
+        "{}",
+        outs[0].message
+    );
+}
+
+/// Tasks no new instance of the group could take cause no scale-out (DG `managed-scaling-behavior`,
+/// §3.2: a task the sampled instance type cannot run is "not compatible" and excluded, and a placement
+/// constraint "not compatible with the sampled instances" stops the scale-out). An empty m5.large group,
+/// one task of 1,024 units: with `memberOf attribute:ecs.instance-type == c5.large` (no m5.large can
+/// match) or an ARM64 task definition (the group is x86_64), M = 0 and nothing launches in 2 h — before,
+/// M = 1, N = 0 → CPR 200 → 2 instances at 60 s that could never take it, and again after every
+/// scale-in. The task stops after its 10–30 min wait with the constraint's reason. With `== m5.large`
+/// the task is compatible: 0 → 2 at 60 s as in `empty_cluster_scales_to_two_instances`.
+#[test]
+fn tasks_no_new_instance_could_take_cause_no_scale_out() {
+    let member_of = |t: &str| {
+        format!(
+            "placement_constraints = [{{ type = \"memberOf\", expression = \"attribute:ecs.instance-type == {t}\" }}]\n"
+        )
+    };
+    let (_, sink) = run(&cas_scenario(1, &member_of("c5.large")));
+    assert!(events_with(&sink, "cluster_scaling").is_empty());
+    let failed = sink
+        .tasks
+        .iter()
+        .find(|t| t.stop_code == "TaskFailedToStart")
+        .expect("the task times out");
+    assert_eq!(
+        failed.stopped_reason,
+        "TaskFailedToStart: MemberOf placement constraint unsatisfied"
+    );
+    let arm = cas_scenario(1, "").replace(
+        "family = \"t\"\n",
+        "family = \"t\"\ncpu_architecture = \"ARM64\"\n",
+    );
+    let (_, sink) = run(&arm);
+    assert!(events_with(&sink, "cluster_scaling").is_empty());
+    let (_, sink) = run(&cas_scenario(1, &member_of("m5.large")));
+    let ev = events_with(&sink, "cluster_scaling");
+    assert_eq!(ev[0].time_ms, 60_000);
+    assert!(ev[0].message.contains("from 0 to 2"), "{}", ev[0].message);
 }
 
 /// One task of 1 vCPU serving 10 ms requests (capacity 100/s): the load function for target tracking.

@@ -502,6 +502,61 @@ scheduling_strategy = "DAEMON"
     assert_eq!(alive(&sink, "web").len(), 2);
 }
 
+/// §1.4/§7.3: a task that waits in PROVISIONING because its memberOf constraint rules out every
+/// instance of its group stops with `TaskFailedToStart: MemberOf placement constraint unsatisfied` (DG
+/// `api_failures_messages`). The group holds one m5.large (2,048 CPU units, 7,986 MiB); the task asks
+/// for 256 units and 256 MiB on `ecs.instance-type == c5.large`: it fits by resources, so the reason
+/// is the constraint (ecsim said RESOURCE:CPU, checking resources only). A distinctInstance task whose
+/// one instance is taken by its sibling likewise gives the DistinctInstance reason.
+#[test]
+fn a_constraint_that_keeps_a_task_waiting_is_its_stop_reason() {
+    let case = |constraint: &str, desired: u32| {
+        format!(
+            r#"{CLUSTER}
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+managed_scaling = {{ status = "ENABLED" }}
+[[task_definitions]]
+family = "web"
+cpu = 256
+memory = 256
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = {desired}
+capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
+placement_constraints = [{constraint}]
+"#
+        )
+    };
+    for (constraint, desired, reason) in [
+        (
+            r#"{ type = "memberOf", expression = "attribute:ecs.instance-type == c5.large" }"#,
+            1,
+            "TaskFailedToStart: MemberOf placement constraint unsatisfied",
+        ),
+        (
+            r#"{ type = "distinctInstance" }"#,
+            2,
+            "TaskFailedToStart: DistinctInstance placement constraint unsatisfied",
+        ),
+    ] {
+        let (_, sink) = run(&case(constraint, desired));
+        let failed: Vec<_> = sink
+            .tasks
+            .iter()
+            .filter(|t| t.stop_code == "TaskFailedToStart")
+            .collect();
+        assert!(!failed.is_empty(), "{constraint}");
+        for t in failed {
+            assert_eq!(t.stopped_reason, reason);
+        }
+    }
+}
+
 /// §3.2/§7.3: with managed scaling, tasks that no instance can take wait in PROVISIONING, then stop after
 /// the 10–30 min time-out with TaskFailedToStart; §2.2: those failures throttle the next launches. The
 /// task (9000 MiB) does not fit the group's m5.large (7986 MiB registered), so it causes no scale-out
@@ -541,8 +596,10 @@ capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
             "waited {waited} ms"
         );
         assert_eq!(t.started_ms, None);
-        assert!(
-            t.stopped_reason.starts_with("TaskFailedToStart: RESOURCE:"),
+        // DG `api_failures_messages`: RESOURCE:MEMORY when the task's memory is greater than the
+        // group's instance type offers (9,000 > 7,986 MiB; was: RESOURCE:CPU, the group being empty).
+        assert_eq!(
+            t.stopped_reason, "TaskFailedToStart: RESOURCE:MEMORY",
             "{}",
             t.stopped_reason
         );

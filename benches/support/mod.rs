@@ -205,6 +205,8 @@ pub fn build_world(instances: usize) -> (World, GroupId) {
             launched_at: 0,
             images: Vec::new(),
             terminate_when_empty: false,
+            reclaimed: false,
+            attributed: Vec::new(),
         });
     }
     (world, group)

@@ -549,6 +549,8 @@ mod tests {
             launched_at: 0,
             images: Vec::new(),
             terminate_when_empty: false,
+            reclaimed: false,
+            attributed: Vec::new(),
         }
     }
 

@@ -85,6 +85,11 @@ pub struct Instance {
     pub images: Vec<u32>,
     /// Terminate once DRAINING and empty (Auto Scaling scale-in, Spot); a drain by an operator keeps it.
     pub terminate_when_empty: bool,
+    /// EC2 took it back (a Spot interruption): not billed if that came in its first hour (§6.4).
+    pub reclaimed: bool,
+    /// EC2 cost attributed to the tasks that ran here, per owner bucket (taken back when the instance
+    /// turns out to be free).
+    pub attributed: Vec<(u32, f64)>,
 }
 
 impl Instance {

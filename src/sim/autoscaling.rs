@@ -156,6 +156,45 @@ impl<'a> Sim<'a> {
             .any(|&t| !self.is_daemon_task(t))
     }
 
+    /// Could a new instance of group `p` take task `t` at all (§3.2, DG `managed-scaling-behavior`: a
+    /// task the sampled instance type cannot run is "not compatible" and left out of the scale-out
+    /// calculation, and a placement constraint "not compatible with the sampled instances" stops the
+    /// scale-out)? Its CPU architecture, and its memberOf expressions against a fresh instance of the
+    /// group in one of its zones (no tasks yet, registered now). Resources are the binpack's part.
+    pub(super) fn fits_new_instance(&self, t: TaskId, p: ProviderId) -> bool {
+        let spec = self.spec;
+        let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
+            return true;
+        };
+        let task = self.world.task(t);
+        if spec
+            .task_def(task.def)
+            .arch
+            .is_some_and(|a| a != asg.instance_type.arch)
+        {
+            return false;
+        }
+        let exprs: Vec<&crate::ecs::cql::Expr> = self
+            .owner_constraints(task.owner)
+            .iter()
+            .filter_map(|c| match c {
+                Constraint::MemberOf { expr, .. } => Some(expr),
+                Constraint::DistinctInstance => None,
+            })
+            .collect();
+        if exprs.is_empty() {
+            return true;
+        }
+        let now = self.queue.now();
+        asg.zones.iter().any(|&z| {
+            let fresh = FreshInstance {
+                attributes: super::scheduler::instance_attributes(spec, p, z),
+                registered_at: now,
+            };
+            exprs.iter().all(|e| e.matches(&fresh))
+        })
+    }
+
     /// Every minute, for each capacity provider with managed scaling: CPR = M / N × 100 and the managed
     /// target-tracking policy's decision (§3.2).
     pub(super) fn cas_tick(&mut self) {
@@ -186,7 +225,7 @@ impl<'a> Sim<'a> {
                 .iter()
                 .filter(|&&(t, serial)| {
                     let task = self.world.task(t);
-                    task.serial == serial && task.awaiting_capacity
+                    task.serial == serial && task.awaiting_capacity && self.fits_new_instance(t, p)
                 })
                 .map(|&(t, _)| {
                     let task = self.world.task(t);
@@ -211,7 +250,7 @@ impl<'a> Sim<'a> {
             if cpr > ms.target_capacity as f64 {
                 self.cas[pi].low_streak = 0;
                 if now < self.cas[pi].warm_until {
-                    continue; // no second scale-out before the warm-up ends (§3.2)
+                    continue; // an instance is still warming up: no scale-out (§3.2)
                 }
                 if let Some(new) = cluster::scale_out(m, n, ms, asg.max_size) {
                     let what = What::ClusterScaleOut {
@@ -228,7 +267,6 @@ impl<'a> Sim<'a> {
                             format!("managed scaling, CapacityProviderReservation {cpr:.1}")
                         });
                     }
-                    self.cas[pi].warm_until = now + ms.instance_warmup_ms;
                 }
             } else if cpr < ms.target_capacity as f64 {
                 self.cas[pi].low_streak += 1;
@@ -283,6 +321,7 @@ impl<'a> Sim<'a> {
         c.launching += 1;
         c.launching_per_zone[zone.0 as usize] += 1;
         let now = self.queue.now();
+        self.warm_up_from(p, now);
         let latency = asg.launch_latency.sample(&mut self.rng_launch);
         if self.texts {
             let what = What::InstanceLaunching {
@@ -303,6 +342,19 @@ impl<'a> Sim<'a> {
             },
         );
         true
+    }
+
+    /// An instance of group `p` launched at `at`: with managed scaling, no scale-out until it is past
+    /// `instanceWarmupPeriod` (§3.2; DG `managed-scaling-behavior`: ECS checks that "all existing
+    /// instances have passed the instanceWarmupPeriod (now minus the instance launch time)"), whatever
+    /// launched it: a scale-out, a replacement for a lost or reclaimed instance, zone rebalancing.
+    pub(super) fn warm_up_from(&mut self, p: ProviderId, at: SimTime) {
+        if let ProviderKind::Asg(asg) = &self.spec.provider(p).kind
+            && let Some(ms) = &asg.managed_scaling
+        {
+            let c = &mut self.cas[p.0 as usize];
+            c.warm_until = c.warm_until.max(at + ms.instance_warmup_ms);
+        }
     }
 
     /// Zone `zone` went down: the instances launching into it are lost with it now (their
@@ -347,7 +399,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Scale in by `k` instances: with managed termination protection only instances without non-daemon
-    /// tasks (§3.2), taken from the fullest zone first; they drain and terminate.
+    /// tasks (§3.2), chosen by the group's default termination policy; they drain and terminate.
     #[allow(clippy::too_many_arguments)]
     fn scale_in_instances(
         &mut self,
@@ -364,7 +416,10 @@ impl<'a> Sim<'a> {
             .copied()
             .filter(|&i| !protection || !self.has_non_daemon_task(i))
             .collect();
-        // Fullest zone first, newest instance first.
+        // The group's default termination policy (§3.2): the zone with the most instances, then the
+        // instance closest to its next billing hour (the most time into its current hour since launch),
+        // then at random (the instance's registration draw). One launch template: no outdated ones.
+        let now = self.queue.now();
         let mut per_zone = vec![0u32; self.spec.zones.len()];
         for &i in members {
             per_zone[self.world.instance(i).zone.0 as usize] += 1;
@@ -373,7 +428,8 @@ impl<'a> Sim<'a> {
         for _ in 0..k {
             let Some(pos) = (0..candidates.len()).max_by_key(|&j| {
                 let inst = self.world.instance(candidates[j]);
-                (per_zone[inst.zone.0 as usize], candidates[j].0)
+                let into_hour = now.saturating_sub(inst.launched_at) % 3_600_000;
+                (per_zone[inst.zone.0 as usize], into_hour, inst.tiebreak)
             }) else {
                 break;
             };
@@ -438,7 +494,18 @@ impl<'a> Sim<'a> {
         };
         let since = inst.launched_at;
         let now = self.queue.now();
-        let amount = billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since));
+        // EC2 interrupting a Spot instance in its first hour charges nothing for it (EC2 UG
+        // `billing-for-interrupted-spot-instances`, Linux; §6.4): its tasks' shares are taken back too.
+        let free = inst.reclaimed && now - since < 3_600_000;
+        let amount = if free {
+            for (owner, a) in std::mem::take(&mut self.world.instances[id.0 as usize].attributed) {
+                self.cost.by_owner[owner as usize].add(-a);
+                self.cost.ec2_attributed -= a;
+            }
+            0.0
+        } else {
+            billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since))
+        };
         self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
         let instance = self.ec2_serial(id);
         self.burst_terminate(id);
@@ -479,5 +546,39 @@ impl<'a> Sim<'a> {
             }
             None => dist.sample(&mut self.rng_timing),
         }
+    }
+}
+
+/// An instance of a group as it registers (no tasks), for asking whether a constraint could ever
+/// accept one (§3.2).
+struct FreshInstance {
+    attributes: Vec<(String, String)>,
+    registered_at: SimTime,
+}
+
+impl crate::ecs::cql::InstanceView for FreshInstance {
+    fn attribute(&self, name: &str) -> Option<&str> {
+        self.attributes
+            .binary_search_by(|(k, _)| k.as_str().cmp(name))
+            .ok()
+            .map(|i| self.attributes[i].1.as_str())
+    }
+    fn ec2_instance_id(&self) -> &str {
+        "" // a new instance's id is not known in advance: no `ec2InstanceId` list names it
+    }
+    fn running_tasks_count(&self) -> u32 {
+        0
+    }
+    fn task_groups(&self) -> &[String] {
+        &[]
+    }
+    fn agent_connected(&self) -> bool {
+        true
+    }
+    fn agent_version(&self) -> &str {
+        "1.90.0"
+    }
+    fn registered_at_ms(&self) -> u64 {
+        self.registered_at
     }
 }

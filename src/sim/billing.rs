@@ -55,12 +55,19 @@ impl<'a> Sim<'a> {
         let Some(since) = task.billed_since else {
             return;
         };
-        let (hourly, launch) = (task.hourly_usd, task.launch);
+        let (hourly, launch, instance) = (task.hourly_usd, task.launch, task.instance);
         let owner = self.owner_bucket(t);
         let amount = match launch {
             LaunchKind::Ec2 => {
                 let a = hourly * (end - since) as f64 / 3_600_000.0;
                 self.cost.ec2_attributed += a;
+                if let Some(i) = instance {
+                    let att = &mut self.world.instances[i.0 as usize].attributed;
+                    match att.iter_mut().find(|x| x.0 == owner as u32) {
+                        Some(x) => x.1 += a,
+                        None => att.push((owner as u32, a)),
+                    }
+                }
                 a
             }
             LaunchKind::Fargate | LaunchKind::FargateSpot => {

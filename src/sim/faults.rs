@@ -323,10 +323,11 @@ impl<'a> Sim<'a> {
         if inst.status == InstanceStatus::Deregistered {
             return;
         }
-        let (p, name, was_active) = (
+        let (p, name, was_active, leaving) = (
             inst.provider,
             inst.ec2_id.clone(),
             inst.status == InstanceStatus::Active,
+            inst.terminate_when_empty,
         );
         self.stats.instance_failures += 1;
         let instance = self.ec2_serial(id);
@@ -341,21 +342,26 @@ impl<'a> Sim<'a> {
         let reason = format!("Host EC2 instance {name} {what}");
         self.lose_host(id, was_active, StopCode::InfrastructureHealth, &reason);
         self.maybe_terminate(id);
-        self.replace_instance(p, || format!("replacing {name}, which {what}"));
+        if !leaving {
+            self.replace_instance(p, || format!("replacing {name}, which {what}"));
+        }
     }
 
     /// EC2 Spot: the 2-minute notice (§6.4). With Spot draining on, the instance drains at once (service
     /// tasks are replaced within the deployment bounds, standalone tasks keep running); with it off
     /// (the agent's default) nothing happens until termination, when every task dies.
+    /// An instance already DRAINING (a scale-in waiting for its tasks, an operator's drain) is reclaimed
+    /// all the same: EC2 takes a Spot instance back whatever ECS is doing with it.
     pub(super) fn spot_notice(&mut self, id: InstanceId, draining: bool) {
         let inst = self.world.instance(id);
-        if inst.status != InstanceStatus::Active {
+        if inst.status == InstanceStatus::Deregistered {
             return;
         }
+        let active = inst.status == InstanceStatus::Active;
         self.stats.spot_interruptions += 1;
         let instance = self.ec2_serial(id);
         self.emit(None, What::SpotNotice { instance, draining }, false);
-        if draining {
+        if draining && active {
             // It stays until EC2 reclaims it; its tasks move within the deployment bounds.
             self.world.set_draining(id);
             self.retire(id);
@@ -370,17 +376,23 @@ impl<'a> Sim<'a> {
         if inst.status == InstanceStatus::Deregistered {
             return;
         }
-        let (p, name, was_active) = (
+        let (p, name, was_active, leaving) = (
             inst.provider,
             inst.ec2_id.clone(),
             inst.status == InstanceStatus::Active,
+            inst.terminate_when_empty,
         );
         let reason = format!("Spot instance {name} was reclaimed");
+        self.world.instances[id.0 as usize].reclaimed = true;
         self.lose_host(id, was_active, StopCode::SpotInterruption, &reason);
         let instance = self.ec2_serial(id);
         self.emit(None, What::SpotReclaimed { instance }, false);
         self.maybe_terminate(id);
-        self.replace_instance(p, || format!("replacing Spot instance {name}, reclaimed"));
+        // One the group was already terminating (a scale-in, a zone-rebalancing move) is not replaced:
+        // the group's desired capacity no longer counts it.
+        if !leaving {
+            self.replace_instance(p, || format!("replacing Spot instance {name}, reclaimed"));
+        }
     }
 
     /// Draining (§6.5): PENDING service tasks stop at once; RUNNING service tasks are marked for
@@ -514,6 +526,7 @@ impl<'a> Sim<'a> {
                 c.launching_per_zone[zone.0 as usize] += 1;
                 c.rebalance_victims.push((victim, zone));
                 let now = self.queue.now();
+                self.warm_up_from(p, now);
                 let latency = asg.launch_latency.sample(&mut self.rng_launch);
                 self.queue.push_after(
                     latency,

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use crate::ecs::placement::{self, Request, Scope};
 use crate::ecs::world::{LaunchKind, Owner, StopCode, Task, TaskId, TaskState};
 use crate::metrics::What;
-use crate::spec::{ServiceId, StateTimings};
+use crate::spec::{Constraint, ProviderKind, ServiceId, StateTimings};
 use crate::traffic::runtime::TaskTraffic;
 
 use super::{Event, STAY, Sim, TaskBrief, TaskRef, next_state, throttle_delay_ms};
@@ -595,20 +595,52 @@ impl<'a> Sim<'a> {
         let Some(p) = task.provider else {
             return "RESOURCE:MEMORY";
         };
-        let td = self.spec.task_def(task.def);
+        let spec = self.spec;
+        let td = spec.task_def(task.def);
+        // The task's own constraints (§1.4): an instance with room that a constraint rules out gives
+        // the constraint's reason, not a resource one.
+        let constraints = self.owner_constraints(task.owner);
         let req = Request {
-            cpu: td.cpu_units,
-            mem: td.memory_mib,
+            cpu: task.cpu,
+            mem: task.mem,
             ports: &self.def_ports[task.def.0 as usize],
             eni: td.uses_eni(),
             arch: td.arch,
             group: task.group,
-            constraints: &[],
+            constraints,
             strategies: &[],
             scope: Scope::Provider(p),
         };
-        placement::explain_failure(&self.world, &req)
-            .reason
-            .map_or("RESOURCE:CPU", |r| r.reason_code())
+        if let Some(r) = placement::explain_failure(&self.world, &req).reason {
+            return r.reason_code();
+        }
+        // No instance to blame (the group is empty): what an instance of the group's type lacks, as
+        // the DG words it ("greater than the ... instance type ... of the Auto Scaling group", §7.3).
+        match &spec.provider(p).kind {
+            ProviderKind::Asg(asg) if task.mem > asg.registered_memory_mib() => "RESOURCE:MEMORY",
+            ProviderKind::Asg(asg) if task.cpu > asg.registered_cpu_units() => "RESOURCE:CPU",
+            ProviderKind::Asg(_) if !self.fits_new_instance(t, p) => {
+                if constraints
+                    .iter()
+                    .any(|c| matches!(c, Constraint::MemberOf { .. }))
+                {
+                    "MemberOf placement constraint unsatisfied"
+                } else {
+                    "ATTRIBUTE"
+                }
+            }
+            _ => "RESOURCE:CPU",
+        }
+    }
+
+    /// The placement constraints of a task of `owner` (its service's, RunTask call's or batch
+    /// source's).
+    pub(super) fn owner_constraints(&self, owner: Owner) -> &'a [Constraint] {
+        let spec = self.spec;
+        match owner {
+            Owner::Service(sid) => &spec.services[sid.0 as usize].placement_constraints,
+            Owner::Standalone(c) => &self.run_spec(c as usize).placement_constraints,
+            Owner::Batch(b) => &spec.batch_jobs[b as usize].placement_constraints,
+        }
     }
 }

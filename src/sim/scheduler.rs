@@ -11,7 +11,7 @@ use crate::ecs::world::{
 use crate::engine::SimTime;
 use crate::metrics::What;
 use crate::spec::{
-    Constraint, Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId, Strategy,
+    Constraint, Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId, Spec, Strategy,
     StrategyItem, TaskDefId, ZoneId,
 };
 
@@ -87,26 +87,7 @@ impl<'a> Sim<'a> {
         let n = self.world.instances.len() + 1;
         let ec2_id = format!("i-{n:08x}");
         let it = &asg.instance_type;
-        let mut attributes: Vec<(String, String)> = vec![
-            (
-                "ecs.availability-zone".into(),
-                spec.zones[zone.0 as usize].clone(),
-            ),
-            ("ecs.instance-type".into(), it.name.clone()),
-            ("ecs.os-type".into(), "linux".into()),
-            ("ecs.os-family".into(), "LINUX".into()),
-            ("ecs.cpu-architecture".into(), it.arch.as_attribute().into()),
-            ("ecs.ami-id".into(), "ami-ecs-optimized".into()),
-            (
-                "ecs.capacity-provider".into(),
-                spec.provider(p).name.clone(),
-            ),
-        ];
-        for (k, v) in &asg.attributes {
-            attributes.retain(|(ek, _)| ek != k);
-            attributes.push((k.clone(), v.clone()));
-        }
-        attributes.sort();
+        let attributes = instance_attributes(spec, p, zone);
         let cpu = asg.registered_cpu_units();
         let mem = asg.registered_memory_mib();
         let eni = it.max_enis.saturating_sub(1);
@@ -133,6 +114,8 @@ impl<'a> Sim<'a> {
             launched_at,
             images: Vec::new(),
             terminate_when_empty: false,
+            reclaimed: false,
+            attributed: Vec::new(),
             static_pass: Vec::new(),
         };
         inst.static_pass = self.static_member_of_bits(&inst);
@@ -564,4 +547,38 @@ impl<'a> Sim<'a> {
             }
         }
     }
+}
+
+/// The attributes an instance of group `p` registers with in `zone` (§1.4: the built-in `ecs.*` ones and
+/// the group's custom ones), sorted by name.
+pub(super) fn instance_attributes(
+    spec: &Spec,
+    p: ProviderId,
+    zone: ZoneId,
+) -> Vec<(String, String)> {
+    let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
+        unreachable!("instances belong to ASG providers")
+    };
+    let it = &asg.instance_type;
+    let mut attributes: Vec<(String, String)> = vec![
+        (
+            "ecs.availability-zone".into(),
+            spec.zones[zone.0 as usize].clone(),
+        ),
+        ("ecs.instance-type".into(), it.name.clone()),
+        ("ecs.os-type".into(), "linux".into()),
+        ("ecs.os-family".into(), "LINUX".into()),
+        ("ecs.cpu-architecture".into(), it.arch.as_attribute().into()),
+        ("ecs.ami-id".into(), "ami-ecs-optimized".into()),
+        (
+            "ecs.capacity-provider".into(),
+            spec.provider(p).name.clone(),
+        ),
+    ];
+    for (k, v) in &asg.attributes {
+        attributes.retain(|(ek, _)| ek != k);
+        attributes.push((k.clone(), v.clone()));
+    }
+    attributes.sort();
+    attributes
 }
