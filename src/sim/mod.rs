@@ -161,6 +161,12 @@ struct ServiceState {
     /// The last reconcile left tasks to start because the maximum was full with tasks still on their way
     /// to STOPPED (§2.3): the next of them to stop reconciles the service again.
     await_stops: bool,
+    /// Within one launch batch: the strategy's providers that could not take a task (a bit per
+    /// provider), the provider of the last attempt, and the split of the desired count the others are
+    /// held to (§3.1: no fallback; `choose_open_provider`). Empty outside a batch with a failure.
+    blocked: u64,
+    tried: Option<ProviderId>,
+    split: Vec<u32>,
 }
 
 impl ServiceState {
@@ -194,6 +200,9 @@ impl ServiceState {
             rebalanced_from: Vec::new(),
             rebalance_moves: Vec::new(),
             await_stops: false,
+            blocked: 0,
+            tried: None,
+            split: Vec::new(),
             provider_counts: vec![0; spec.providers.len()],
             running: 0,
             pending: 0,
