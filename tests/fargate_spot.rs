@@ -60,3 +60,87 @@ desired_count = 20
     assert_eq!(s.tasks_unplaced_at_end, 8);
     assert_eq!(s.unplaced_task_seconds, 9_600.0);
 }
+
+/// A shortage "at 0s" holds when the service first launches: desired 10, no Spot capacity for the whole
+/// hour → FARGATE runs its share of 10, 4 (base 2 + 2 of the other 8 split 1:3), and the 6 Spot tasks
+/// stay unplaced: 6 × 3,600 = 21,600 unplaced task-seconds, and FARGATE_SPOT costs nothing. Before the
+/// fix the fault's start at 0 s came after the service's first launches at 0 s, so all 10 ran (6 on
+/// Spot) in a run meant to have no Spot capacity.
+#[test]
+fn a_spot_shortage_from_0s_holds_at_the_first_launch() {
+    let toml = split_service(
+        10,
+        r#"[[faults]]
+type = "spot_capacity_shortage"
+at = "0s"
+duration = "2h"
+"#,
+    );
+    let (s, sink) = run(&toml);
+    let tasks = alive(&sink, "w");
+    assert_eq!(
+        count_by(&tasks, |t| &t.capacity_provider),
+        vec![("FARGATE".into(), 4)]
+    );
+    assert_eq!(s.tasks_unplaced_at_end, 6);
+    assert_eq!(s.unplaced_task_seconds, 21_600.0);
+    assert_eq!(s.cost_fargate_spot_usd, 0.0);
+}
+
+/// The same for a zone down "at 0s": 2 zones, an m5.large group of desired 2 and a Fargate service of 4,
+/// zone a down for the first 30 minutes. The group registers both instances in b (its zones that are
+/// up) and Fargate puts all 4 tasks in b: nothing in a before 30 min. Before the fix the instance and
+/// the 2 tasks placed in a at 0 s were lost at once and replaced (4 tasks launched at 0 s that never
+/// ran, and an instance replacement in a run whose zone was down from the start).
+#[test]
+fn a_zone_down_from_0s_gets_nothing_until_it_returns() {
+    let toml = r#"name = "az0"
+duration = "1h"
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+min_size = 2
+max_size = 4
+desired_size = 2
+[[task_definitions]]
+family = "w"
+cpu = 512
+memory = 1024
+[[task_definitions]]
+family = "f"
+requires_compatibilities = ["FARGATE"]
+cpu = 512
+memory = 1024
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 4
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+[[services]]
+name = "f"
+task_definition = "f"
+desired_count = 4
+launch_type = "FARGATE"
+[[faults]]
+type = "az_outage"
+zone = "us-east-1a"
+at = "0s"
+duration = "30m"
+"#;
+    let (s, sink) = run(toml);
+    let before_return: Vec<_> = sink
+        .tasks
+        .iter()
+        .filter(|t| t.created_ms < 1_800_000)
+        .collect();
+    assert_eq!(before_return.len(), 8);
+    assert!(
+        before_return
+            .iter()
+            .all(|t| t.availability_zone == "us-east-1b" && t.started_ms.is_some()),
+        "every task before 30 min runs in b"
+    );
+    assert_eq!(s.tasks_failed_to_start, 0);
+}

@@ -615,6 +615,7 @@ impl<'a> Sim<'a> {
     pub fn run(mut self) -> Summary {
         let wall = std::time::Instant::now();
         let spec = self.spec;
+        self.schedule_faults(true);
         self.queue.push(0, Event::Start);
         for (i, s) in spec.services.iter().enumerate() {
             if s.start_ms > 0 {
@@ -640,7 +641,7 @@ impl<'a> Sim<'a> {
         for (i, d) in spec.deployments.iter().enumerate() {
             self.queue.push(d.at_ms, Event::Deploy(i as u32));
         }
-        self.schedule_faults();
+        self.schedule_faults(false);
         if spec
             .providers
             .iter()

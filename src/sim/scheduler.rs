@@ -36,14 +36,20 @@ impl<'a> Sim<'a> {
     pub(super) fn on_start(&mut self) {
         let spec = self.spec;
         // Initial instances: a warm cluster, registered at time 0, balanced over the group's zones as an
-        // Auto Scaling group does (the zone with the fewest instances next; ties in zone order).
+        // Auto Scaling group does (the zone with the fewest instances next; ties in zone order). Zones
+        // down from 0 s (an outage window, scheduled before this event) get none; a group with every
+        // zone down owes its instances until one returns.
         for (p, prov) in spec.providers.iter().enumerate() {
             if let ProviderKind::Asg(asg) = &prov.kind {
                 let mut per_zone = vec![0u32; asg.zones.len()];
                 for _ in 0..asg.desired_size {
                     let zi = (0..per_zone.len())
-                        .min_by_key(|&i| (per_zone[i], i))
-                        .expect("zones");
+                        .filter(|&i| !self.faults.zone_down[asg.zones[i].0 as usize])
+                        .min_by_key(|&i| (per_zone[i], i));
+                    let Some(zi) = zi else {
+                        self.cas[p].owed += 1;
+                        continue;
+                    };
                     per_zone[zi] += 1;
                     self.register_instance(ProviderId(p as u16), asg.zones[zi], 0);
                 }
@@ -262,7 +268,11 @@ impl<'a> Sim<'a> {
     }
 
     /// The providers' shares of `desired` tasks: the split `desired` launches from none would give.
-    pub(super) fn strategy_split(items: &[StrategyItem], n_providers: usize, desired: u32) -> Vec<u32> {
+    pub(super) fn strategy_split(
+        items: &[StrategyItem],
+        n_providers: usize,
+        desired: u32,
+    ) -> Vec<u32> {
         let mut split = vec![0; n_providers];
         for _ in 0..desired {
             let p = Self::choose_provider(items, &split);
@@ -285,8 +295,12 @@ impl<'a> Sim<'a> {
             Launch::Strategy(items) => match pinned {
                 Some(p) => Some(p),
                 None => {
-                    let open =
-                        Self::choose_open_provider(items, &st.keep_by_provider, st.blocked, &st.split);
+                    let open = Self::choose_open_provider(
+                        items,
+                        &st.keep_by_provider,
+                        st.blocked,
+                        &st.split,
+                    );
                     let Some(p) = open else {
                         // Every provider below its share is blocked (after a pinned move failed).
                         return Err(Failure {
