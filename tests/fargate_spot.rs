@@ -85,6 +85,23 @@ duration = "2h"
     assert_eq!(s.tasks_unplaced_at_end, 6);
     assert_eq!(s.unplaced_task_seconds, 21_600.0);
     assert_eq!(s.cost_fargate_spot_usd, 0.0);
+    // The service event is Fargate's "Capacity is unavailable" (§2.6), not the EC2 text about container
+    // instances ("Reason: No Container Instances were found in your cluster.") that it was.
+    let unplaced: Vec<_> = sink
+        .events
+        .iter()
+        .filter(|e| e.code == "unable_to_place")
+        .collect();
+    assert_eq!(
+        unplaced.len(),
+        1,
+        "once: identical events are suppressed for 6 h"
+    );
+    assert_eq!(
+        unplaced[0].message,
+        "(service w) was unable to place a task. Reason: Capacity is unavailable at this time. \
+         Please try again later or in a different availability zone."
+    );
 }
 
 /// The same for a zone down "at 0s": 2 zones, an m5.large group of desired 2 and a Fargate service of 4,
@@ -143,4 +160,49 @@ duration = "30m"
         "every task before 30 min runs in b"
     );
     assert_eq!(s.tasks_failed_to_start, 0);
+}
+
+/// A RunTask call of `count` tasks with the given strategy at 1 min, no Spot capacity all along.
+fn run_task_in_shortage(count: u32, strategy: &str) -> String {
+    format!(
+        r#"name = "rt"
+duration = "10m"
+[cluster]
+availability_zones = ["a"]
+[[task_definitions]]
+family = "f"
+requires_compatibilities = ["FARGATE"]
+cpu = 256
+memory = 512
+[[run_tasks]]
+at = "60s"
+task_definition = "f"
+count = {count}
+capacity_provider_strategy = {strategy}
+[[faults]]
+type = "spot_capacity_shortage"
+at = "0s"
+duration = "1h"
+"#
+    )
+}
+
+/// RunTask of 3 on FARGATE_SPOT with no Spot capacity: each task's failure says Fargate had no capacity,
+/// RunTask's own reason "Capacity is unavailable at this time. Please try again later or in a different
+/// availability zone" (re:Post knowledge center `ecs-fargate-runtask-capacity`, §2.6). It said
+/// `RESOURCE:MEMORY`, an EC2 container instance's reason.
+#[test]
+fn run_task_without_fargate_capacity_says_so() {
+    let toml = run_task_in_shortage(3, r#"[{ capacity_provider = "FARGATE_SPOT", weight = 1 }]"#);
+    let (s, sink) = run(&toml);
+    assert_eq!(s.tasks_launched, 0);
+    let call = sink.events.iter().find(|e| e.code == "run_task").unwrap();
+    let reason = "{reason: Capacity is unavailable at this time. Please try again later or in a \
+                  different availability zone}";
+    assert_eq!(
+        call.message,
+        format!(
+            "RunTask f (group family:f): 0 of 3 tasks started; failures: [{reason}, {reason}, {reason}]."
+        )
+    );
 }

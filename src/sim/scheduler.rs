@@ -535,7 +535,18 @@ impl<'a> Sim<'a> {
             (Some(i), Some(r)) => Some((self.ec2_serial(i), r.closest_phrase())),
             _ => None,
         };
-        self.emit(Some(sid), What::UnableToPlace { closest }, true);
+        // A Fargate task that found no capacity (a Spot shortage, its zones down) gets Fargate's own
+        // reason, as RunTask's "Capacity is unavailable" error has it (re:Post knowledge center
+        // `ecs-fargate-runtask-capacity`), not the text about container instances.
+        let spec = self.spec;
+        let fargate = match &spec.services[sid.0 as usize].launch {
+            Launch::Fargate => true,
+            Launch::Strategy(_) => self.services[sid.0 as usize]
+                .tried
+                .is_some_and(|p| matches!(spec.provider(p).kind, ProviderKind::Fargate { .. })),
+            Launch::Ec2 => false,
+        };
+        self.emit(Some(sid), What::UnableToPlace { closest, fargate }, true);
     }
 
     pub(super) fn check_steady(&mut self, sid: ServiceId) {

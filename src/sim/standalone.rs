@@ -12,6 +12,10 @@ use crate::workload::jobs::{Job, JobReader};
 
 use super::{Event, Sim};
 
+/// RunTask's failure reason when Fargate has no capacity for a task (re:Post knowledge center
+/// `ecs-fargate-runtask-capacity`, §2.6).
+const FARGATE_NO_CAPACITY: &str = "Capacity is unavailable at this time. Please try again later or in a different availability zone";
+
 /// A batch source at run time: the reader, the next job read ahead, and the jobs waiting for capacity.
 pub(super) struct BatchRt {
     pub(super) reader: JobReader,
@@ -231,7 +235,17 @@ impl<'a> Sim<'a> {
                     let arn = f
                         .closest
                         .map_or_else(String::new, |c| self.world.instance(c).ec2_id.clone());
-                    let reason = f.reason.map_or("RESOURCE:MEMORY", |r| r.reason_code());
+                    let fargate = matches!(r.launch, Launch::Fargate)
+                        || provider.is_some_and(|p| {
+                            matches!(spec.provider(p).kind, ProviderKind::Fargate { .. })
+                        });
+                    // Fargate without capacity (a Spot shortage, its zones down): RunTask's own
+                    // reason (re:Post knowledge center `ecs-fargate-runtask-capacity`, §2.6).
+                    let reason = match f.reason {
+                        Some(r) => r.reason_code(),
+                        None if fargate => FARGATE_NO_CAPACITY,
+                        None => "RESOURCE:MEMORY",
+                    };
                     failures.push(if arn.is_empty() {
                         format!("{{reason: {reason}}}")
                     } else {
