@@ -206,3 +206,27 @@ fn run_task_without_fargate_capacity_says_so() {
         )
     );
 }
+
+/// RunTask of 4 with [FARGATE base 1 weight 1, FARGATE_SPOT weight 1] and no Spot capacity. The split of
+/// 4 (§3.1; ties to the first listed): base → FARGATE; 0/1 vs 0/1 tie → FARGATE; 1/1 vs 0/1 → Spot;
+/// 1/1 vs 1/1 tie → FARGATE: 3 FARGATE, 1 Spot. So 3 start on FARGATE and the Spot one fails. Before the
+/// fix a failed task did not take its place in the split, so the next one chose Spot again: 2 started,
+/// 2 failed.
+#[test]
+fn run_task_without_spot_capacity_still_starts_the_fargate_share() {
+    let toml = run_task_in_shortage(
+        4,
+        r#"[{ capacity_provider = "FARGATE", base = 1, weight = 1 }, { capacity_provider = "FARGATE_SPOT", weight = 1 }]"#,
+    );
+    let (s, sink) = run(&toml);
+    assert_eq!(s.tasks_launched, 3);
+    assert!(sink.tasks.iter().all(|t| t.capacity_provider == "FARGATE"));
+    let call = sink.events.iter().find(|e| e.code == "run_task").unwrap();
+    assert!(
+        call.message
+            .starts_with("RunTask f (group family:f): 3 of 4 tasks started"),
+        "{}",
+        call.message
+    );
+    assert_eq!(call.message.matches("Capacity is unavailable").count(), 1);
+}

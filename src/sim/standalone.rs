@@ -218,11 +218,14 @@ impl<'a> Sim<'a> {
                 &(0..spec.zones.len() as u8).map(ZoneId).collect::<Vec<_>>(),
                 None,
             );
+            // Each task of the call takes its place in the strategy's split whether it starts or not:
+            // a provider without capacity fails its own share, and the others still start theirs
+            // (§3.1: no fallback, and no holding back).
+            if let Some(p) = provider {
+                counts[p.0 as usize] += 1;
+            }
             match res {
                 Ok(t) => {
-                    if let Some(p) = provider {
-                        counts[p.0 as usize] += 1;
-                    }
                     started.push(self.world.task(t).serial);
                     ids.push(t);
                 }
