@@ -279,7 +279,13 @@ impl<'s> Ctx<'s> {
             match (d.task_cpu, d.task_memory) {
                 (Some(c), Some(m)) => {
                     if let Err(e) = fargate::check_size(c, m) {
-                        self.at(item, prefix, "memory", e.to_string());
+                        // A CPU off the grid is the `cpu` line's error, a memory the CPU does not
+                        // allow the `memory` line's.
+                        let field = match e {
+                            fargate::FargateSizeError::Cpu { .. } => "cpu",
+                            fargate::FargateSizeError::Memory { .. } => "memory",
+                        };
+                        self.at(item, prefix, field, e.to_string());
                     }
                 }
                 _ => self.at(
