@@ -178,6 +178,40 @@ impl<'s> Ctx<'s> {
                 essential: c.essential.unwrap_or(true),
             });
         }
+        // API ContainerDefinition: the memory reserved by all containers (memoryReservation, else
+        // memory) and their cpu must be lower than the task-level values (§5.1, §6.1); equal is
+        // accepted, as for a JSON task definition (`taskdef_json`).
+        let reserved_mib: u64 = containers
+            .iter()
+            .map(|c| u64::from(c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0)))
+            .sum();
+        if let Some(m) = r.memory
+            && reserved_mib > u64::from(m)
+        {
+            self.at(
+                item,
+                prefix,
+                "memory",
+                format!(
+                    "containers reserve {reserved_mib} MiB in total (memory_reservation, else memory), \
+                     more than the task-level memory of {m} MiB"
+                ),
+            );
+        }
+        let container_cpu: u64 = containers.iter().map(|c| u64::from(c.cpu)).sum();
+        if let Some(c) = r.cpu
+            && container_cpu > u64::from(c)
+        {
+            self.at(
+                item,
+                prefix,
+                "cpu",
+                format!(
+                    "containers reserve {container_cpu} CPU units in total, more than the task-level \
+                     cpu of {c} units"
+                ),
+            );
+        }
         let health_check = self.health_check(&r.health_check, item, prefix);
         let start_failure_probability = self.probability(
             r.start_failure_probability,
