@@ -173,7 +173,17 @@ pub fn compare_with<E: std::fmt::Display>(
     // EC2 runs the task definition as written; Fargate the nearest valid size at or above it (§5.1:
     // only the grid's sizes exist, and you pay for the size you run).
     let (fcpu, fmem) = fargate::round_up(td.cpu_units.max(256), td.memory_mib.max(512))
-        .ok_or_else(|| err(&label, "the task is larger than any Fargate size".into()))?;
+        .ok_or_else(|| {
+            err(
+                &label,
+                format!(
+                    "service {svc}'s task ({} CPU / {} MiB) is larger than any Fargate size (§5.1: at most \
+                     16384 CPU units with 122880 MiB), so its Fargate variants cannot run; \
+                     use `ecsim run` for EC2 alone",
+                    td.cpu_units, td.memory_mib
+                ),
+            )
+        })?;
     let max_tasks = original.services[sidx]
         .auto_scaling
         .as_ref()

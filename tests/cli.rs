@@ -208,6 +208,23 @@ fn broken_scenarios_are_reported_with_file_line_and_field() {
             "valid memory for cpu 1024: 2048, 3072, 4096, 5120, 6144, 7168, 8192 MiB",
         ),
         (
+            // §5.1: a CPU off the grid is the `cpu` line's error (it named `memory`'s line and field).
+            "fargate cpu off the grid",
+            format!(
+                "{base}[[task_definitions]]\nfamily = \"f\"\nrequires_compatibilities = [\"FARGATE\"]\ncpu = 300\nmemory = 1024\n"
+            ),
+            "field `task_definitions[1].cpu`: Fargate cpu must be one of 256, 512, 1024, 2048, 4096, 8192, 16384 units (got 300)",
+        ),
+        (
+            // API ContainerDefinition (§5.1): the containers' memory must be lower than the task's; a
+            // JSON task definition was refused, the same in TOML ran.
+            "containers above the task size",
+            format!(
+                "{base}[[task_definitions]]\nfamily = \"f\"\nrequires_compatibilities = [\"FARGATE\"]\ncpu = 256\nmemory = 512\n[[task_definitions.containers]]\nname = \"a\"\nmemory = 1024\n"
+            ),
+            "field `task_definitions[1].memory`: containers reserve 1024 MiB in total (memory_reservation, else memory), more than the task-level memory of 512 MiB",
+        ),
+        (
             "negative count",
             format!(
                 "{base}[[services]]\nname = \"s\"\ntask_definition = \"web\"\ndesired_count = -1\n"

@@ -218,3 +218,22 @@ cpu_ms_per_request = 10.0
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A task larger than any Fargate size (§5.1: the largest is 16 vCPU with 120 GB, 16384 CPU units and
+/// 122880 MiB): compare cannot run its Fargate variants and says which task, its size, the largest
+/// Fargate size and what to do (it said only "the task is larger than any Fargate size").
+#[test]
+fn a_task_larger_than_any_fargate_size_is_refused_with_the_sizes() {
+    let path = c5_scenario("huge", 2048, 131_072);
+    let e = compare(&path, &CompareOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains(
+            "service web's task (2048 CPU / 131072 MiB) is larger than any Fargate size (§5.1: at most \
+             16384 CPU units with 122880 MiB)"
+        ),
+        "{e}"
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}

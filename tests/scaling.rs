@@ -402,6 +402,17 @@ fn cluster_and_service_quotas_are_errors() {
     run(&format!("{}{}", cas_scenario(1, ""), groups(19)));
     let e = load_errors(&cas_scenario(5001, ""));
     assert!(e.contains("at most 5000 tasks per service"), "{e}");
+    // The same quota for an UpdateService (`[[service_updates]]`): 6,000 was run, 5,001 tasks in 10
+    // minutes and more to come.
+    let e = load_errors(&format!(
+        "{}[[service_updates]]\nat = \"1m\"\nservice = \"s\"\ndesired_count = 6000\n",
+        cas_scenario(1, "")
+    ));
+    assert!(
+        e.contains("service_updates[0].desired_count")
+            && e.contains("at most 5000 tasks per service"),
+        "{e}"
+    );
     let strategy: Vec<String> = (0..21)
         .map(|i| format!("{{ capacity_provider = \"g{i}\", weight = 1 }}"))
         .collect();

@@ -36,9 +36,11 @@ pub enum What {
     TasksStopped { tasks: Vec<u64> },
     /// A service reached its steady state.
     SteadyState,
-    /// No instance took a task: the closest one (serial) and why, when there is one.
+    /// No instance took a task: the closest one (serial) and why, when there is one; `fargate`: the
+    /// task was for Fargate, which had no capacity for it (a Spot shortage, its zones down).
     UnableToPlace {
         closest: Option<(u32, &'static str)>,
+        fargate: bool,
     },
     /// Start failures in a row throttle the service's launches.
     UnableToStart,
@@ -314,7 +316,7 @@ impl EventRecord {
             | InstanceFailed { instance, .. }
             | SpotNotice { instance, .. }
             | SpotReclaimed { instance } => Some(*instance),
-            UnableToPlace { closest } => closest.map(|c| c.0),
+            UnableToPlace { closest, .. } => closest.map(|c| c.0),
             _ => None,
         }
     }
@@ -372,7 +374,7 @@ impl EventRecord {
             What::SteadyState => (1, None),
             What::UnableToStart => (2, None),
             What::DeploymentStuck => (3, None),
-            What::UnableToPlace { closest } => (4, *closest),
+            What::UnableToPlace { closest, fargate } => (if *fargate { 5 } else { 4 }, *closest),
             _ => return None,
         };
         b[0] = tag;
@@ -419,7 +421,11 @@ impl EventRecord {
             TasksStarted { tasks } => task_list(out, svc, "started", "", None, tasks),
             TasksStopped { tasks } => task_list(out, svc, "stopped", " running", None, tasks),
             SteadyState => write!(out, "(service {svc}) has reached a steady state."),
-            UnableToPlace { closest } => {
+            UnableToPlace { fargate: true, .. } => write!(
+                out,
+                "(service {svc}) was unable to place a task. Reason: Capacity is unavailable at this time. Please try again later or in a different availability zone."
+            ),
+            UnableToPlace { closest, .. } => {
                 write!(
                     out,
                     "(service {svc}) was unable to place a task because no container instance met all of its requirements."
@@ -765,13 +771,24 @@ mod tests {
                 Some((2, "has insufficient CPU units available")),
                 Some((1, "has insufficient memory available")),
             ] {
-                let what = What::UnableToPlace { closest };
+                let what = What::UnableToPlace {
+                    closest,
+                    fargate: false,
+                };
                 recs.push(EventRecord {
                     time_ms: 0,
                     service,
                     what,
                 });
             }
+            recs.push(EventRecord {
+                time_ms: 0,
+                service,
+                what: What::UnableToPlace {
+                    closest: None,
+                    fargate: true,
+                },
+            });
         }
         for a in &recs {
             for b in &recs {

@@ -152,6 +152,15 @@ impl<'s> Ctx<'s> {
                     "this update is after the end of the run",
                 );
             }
+            if r.desired_count > 5000 {
+                // The same quota as a service's own `desired_count` (§8: 5,000 tasks per service).
+                self.at(
+                    item,
+                    &prefix,
+                    "desired_count",
+                    "at most 5000 tasks per service (ECS quota, §8)",
+                );
+            }
             updates.push(ServiceUpdateSpec {
                 at_ms: r.at.0,
                 service: ServiceId(sid as u32),

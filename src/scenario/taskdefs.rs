@@ -178,6 +178,7 @@ impl<'s> Ctx<'s> {
                 essential: c.essential.unwrap_or(true),
             });
         }
+        self.check_container_totals(&containers, r.cpu, r.memory, item, prefix);
         let health_check = self.health_check(&r.health_check, item, prefix);
         let start_failure_probability = self.probability(
             r.start_failure_probability,
@@ -214,6 +215,42 @@ impl<'s> Ctx<'s> {
             item,
             prefix,
         )
+    }
+
+    /// API ContainerDefinition: the memory reserved by all containers (memoryReservation, else memory)
+    /// and their cpu must be lower than the task-level values (§5.1, §6.1); equal is accepted, as for
+    /// a JSON task definition (`taskdef_json`).
+    fn check_container_totals(
+        &mut self,
+        containers: &[ContainerSpec],
+        task_cpu: Option<u32>,
+        task_memory: Option<u32>,
+        item: &Item,
+        prefix: &str,
+    ) {
+        let reserved_mib: u64 = containers
+            .iter()
+            .map(|c| u64::from(c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0)))
+            .sum();
+        if let Some(m) = task_memory
+            && reserved_mib > u64::from(m)
+        {
+            let msg = format!(
+                "containers reserve {reserved_mib} MiB in total (memory_reservation, else memory), \
+                 more than the task-level memory of {m} MiB"
+            );
+            self.at(item, prefix, "memory", msg);
+        }
+        let container_cpu: u64 = containers.iter().map(|c| u64::from(c.cpu)).sum();
+        if let Some(c) = task_cpu
+            && container_cpu > u64::from(c)
+        {
+            let msg = format!(
+                "containers reserve {container_cpu} CPU units in total, more than the task-level \
+                 cpu of {c} units"
+            );
+            self.at(item, prefix, "cpu", msg);
+        }
     }
 
     pub(super) fn finish_task_def(
@@ -279,7 +316,13 @@ impl<'s> Ctx<'s> {
             match (d.task_cpu, d.task_memory) {
                 (Some(c), Some(m)) => {
                     if let Err(e) = fargate::check_size(c, m) {
-                        self.at(item, prefix, "memory", e.to_string());
+                        // A CPU off the grid is the `cpu` line's error, a memory the CPU does not
+                        // allow the `memory` line's.
+                        let field = match e {
+                            fargate::FargateSizeError::Cpu { .. } => "cpu",
+                            fargate::FargateSizeError::Memory { .. } => "memory",
+                        };
+                        self.at(item, prefix, field, e.to_string());
                     }
                 }
                 _ => self.at(

@@ -510,7 +510,11 @@ impl<'a> Sim<'a> {
         let mut moved = Vec::new();
         let mut n_started = 0u32;
         let mut failed = false;
-        for _ in 0..allowed {
+        // A failed attempt blocks its provider for the rest of the batch; the others go on to their
+        // shares (§3.1), so there is at most one more attempt than launches per provider.
+        let mut attempts = allowed + spec.providers.len() as u32;
+        while n_started < allowed && attempts > 0 {
+            attempts -= 1;
             let (r, is_move) = self.launch_next(sid);
             match r {
                 Ok(t) => {
@@ -532,11 +536,15 @@ impl<'a> Sim<'a> {
                     self.stats.placement_failures += 1;
                     self.report_unplaceable(sid, f);
                     failed = true;
-                    break;
+                    if !self.block_provider(sid) {
+                        break;
+                    }
                 }
             }
         }
         let st = &mut self.services[sid.0 as usize];
+        st.blocked = 0;
+        st.split.clear();
         st.tokens -= n_started as f64;
         if n_started > 0 {
             self.emit_rebalance_list(sid, true, moved);
@@ -556,6 +564,26 @@ impl<'a> Sim<'a> {
             self.request_reconcile(sid, wait_ms.max(1));
         }
         n_started > 0
+    }
+
+    /// After a failed launch of a service with a capacity provider strategy: block the provider it was
+    /// for, for the rest of the batch, and say whether another provider can still take a task within
+    /// its share of the desired count (§3.1: the failed provider's share stays unplaced, the others'
+    /// do not wait for it).
+    fn block_provider(&mut self, sid: ServiceId) -> bool {
+        let spec = self.spec;
+        let Launch::Strategy(items) = &spec.services[sid.0 as usize].launch else {
+            return false;
+        };
+        let st = &mut self.services[sid.0 as usize];
+        let Some(p) = st.tried else {
+            return false;
+        };
+        st.blocked |= 1 << p.0;
+        if st.split.is_empty() {
+            st.split = Self::strategy_split(items, spec.providers.len(), st.desired);
+        }
+        Self::choose_open_provider(items, &st.keep_by_provider, st.blocked, &st.split).is_some()
     }
 
     /// At RUNNING: how the task will be found healthy (§2.3): by its container health check; else by its

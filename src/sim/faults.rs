@@ -38,10 +38,20 @@ impl FaultState {
 }
 
 impl<'a> Sim<'a> {
-    /// Schedule what the faults know up front: trace times, outage and shortage windows.
-    pub(super) fn schedule_faults(&mut self) {
+    /// Schedule what the faults know up front: trace times and operator drains (`windows` false), or
+    /// the outage and shortage windows (`windows` true). The windows are scheduled before the run's
+    /// Start event, so a window from 0 s holds when the services first launch: a Spot shortage "at 0s"
+    /// leaves the Spot share unplaced from the start (§3.1, §3.3) and a zone down "at 0s" gets no task.
+    pub(super) fn schedule_faults(&mut self, windows: bool) {
         for (i, f) in self.spec.faults.iter().enumerate() {
             let i = i as u16;
+            let window = matches!(
+                f,
+                FaultSpec::SpotCapacityShortage { .. } | FaultSpec::AzOutage { .. }
+            );
+            if window != windows {
+                continue;
+            }
             match f {
                 FaultSpec::InstanceFailure { times_ms, .. }
                 | FaultSpec::Ec2Spot { times_ms, .. }

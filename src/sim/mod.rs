@@ -164,6 +164,12 @@ struct ServiceState {
     /// The last reconcile left tasks to start because the maximum was full with tasks still on their way
     /// to STOPPED (§2.3): the next of them to stop reconciles the service again.
     await_stops: bool,
+    /// Within one launch batch: the strategy's providers that could not take a task (a bit per
+    /// provider), the provider of the last attempt, and the split of the desired count the others are
+    /// held to (§3.1: no fallback; `choose_open_provider`). Empty outside a batch with a failure.
+    blocked: u64,
+    tried: Option<ProviderId>,
+    split: Vec<u32>,
 }
 
 impl ServiceState {
@@ -197,6 +203,9 @@ impl ServiceState {
             rebalanced_from: Vec::new(),
             rebalance_moves: Vec::new(),
             await_stops: false,
+            blocked: 0,
+            tried: None,
+            split: Vec::new(),
             provider_counts: vec![0; spec.providers.len()],
             running: 0,
             pending: 0,
@@ -610,6 +619,7 @@ impl<'a> Sim<'a> {
     pub fn run(mut self) -> Summary {
         let wall = std::time::Instant::now();
         let spec = self.spec;
+        self.schedule_faults(true);
         self.queue.push(0, Event::Start);
         for (i, s) in spec.services.iter().enumerate() {
             if s.start_ms > 0 {
@@ -635,7 +645,7 @@ impl<'a> Sim<'a> {
         for (i, d) in spec.deployments.iter().enumerate() {
             self.queue.push(d.at_ms, Event::Deploy(i as u32));
         }
-        self.schedule_faults();
+        self.schedule_faults(false);
         if spec
             .providers
             .iter()

@@ -36,14 +36,20 @@ impl<'a> Sim<'a> {
     pub(super) fn on_start(&mut self) {
         let spec = self.spec;
         // Initial instances: a warm cluster, registered at time 0, balanced over the group's zones as an
-        // Auto Scaling group does (the zone with the fewest instances next; ties in zone order).
+        // Auto Scaling group does (the zone with the fewest instances next; ties in zone order). Zones
+        // down from 0 s (an outage window, scheduled before this event) get none; a group with every
+        // zone down owes its instances until one returns.
         for (p, prov) in spec.providers.iter().enumerate() {
             if let ProviderKind::Asg(asg) = &prov.kind {
                 let mut per_zone = vec![0u32; asg.zones.len()];
                 for _ in 0..asg.desired_size {
                     let zi = (0..per_zone.len())
-                        .min_by_key(|&i| (per_zone[i], i))
-                        .expect("zones");
+                        .filter(|&i| !self.faults.zone_down[asg.zones[i].0 as usize])
+                        .min_by_key(|&i| (per_zone[i], i));
+                    let Some(zi) = zi else {
+                        self.cas[p].owed += 1;
+                        continue;
+                    };
                     per_zone[zi] += 1;
                     self.register_instance(ProviderId(p as u16), asg.zones[zi], 0);
                 }
@@ -215,6 +221,49 @@ impl<'a> Sim<'a> {
         items[best.expect("validated: some weight > 0").1].provider
     }
 
+    /// §3.1 when some of the strategy's providers cannot take a task now (`blocked`, a bit per provider:
+    /// no Fargate Spot capacity, an Auto Scaling group without room): the split's choice among the
+    /// others, each held to its share `split` of the service's desired count. No fallback: a blocked
+    /// provider's share stays unplaced and moves nowhere, but it does not hold back the others' shares.
+    /// Desired 20 on [FARGATE base 2 weight 1, FARGATE_SPOT weight 3] with no Spot capacity: FARGATE's
+    /// share is 2 + 4 = 6 (the split of 20 launches, 6/14), so 6 run on FARGATE and 14 stay unplaced.
+    /// None: no provider that can take a task is below its share.
+    pub(super) fn choose_open_provider(
+        items: &[StrategyItem],
+        counts: &[u32],
+        blocked: u64,
+        split: &[u32],
+    ) -> Option<ProviderId> {
+        if blocked == 0 {
+            return Some(Self::choose_provider(items, counts));
+        }
+        let open: Vec<StrategyItem> = items
+            .iter()
+            .copied()
+            .filter(|i| {
+                let p = i.provider.0 as usize;
+                blocked & (1 << p) == 0 && counts[p] < split[p]
+            })
+            .collect();
+        // An open item of weight 0 is below its share, which is its base: choose_provider takes it
+        // first; otherwise every open item has a weight.
+        (!open.is_empty()).then(|| Self::choose_provider(&open, counts))
+    }
+
+    /// The providers' shares of `desired` tasks: the split `desired` launches from none would give.
+    pub(super) fn strategy_split(
+        items: &[StrategyItem],
+        n_providers: usize,
+        desired: u32,
+    ) -> Vec<u32> {
+        let mut split = vec![0; n_providers];
+        for _ in 0..desired {
+            let p = Self::choose_provider(items, &split);
+            split[p.0 as usize] += 1;
+        }
+        split
+    }
+
     /// Launch one task of service `sid`, from `pinned` provider when given (an AZ rebalancing's
     /// replacement, §2.1), else from the one its strategy's split chooses (§3.1).
     pub(super) fn launch_service_task(
@@ -224,12 +273,30 @@ impl<'a> Sim<'a> {
     ) -> Result<TaskId, Failure> {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];
+        let st = &self.services[sid.0 as usize];
         let provider = match &s.launch {
-            Launch::Strategy(items) => Some(pinned.unwrap_or_else(|| {
-                Self::choose_provider(items, &self.services[sid.0 as usize].keep_by_provider)
-            })),
+            Launch::Strategy(items) => match pinned {
+                Some(p) => Some(p),
+                None => {
+                    let open = Self::choose_open_provider(
+                        items,
+                        &st.keep_by_provider,
+                        st.blocked,
+                        &st.split,
+                    );
+                    let Some(p) = open else {
+                        // Every provider below its share is blocked (after a pinned move failed).
+                        return Err(Failure {
+                            closest: None,
+                            reason: None,
+                        });
+                    };
+                    Some(p)
+                }
+            },
             _ => None,
         };
+        self.services[sid.0 as usize].tried = provider;
         let group = self.services[sid.0 as usize].group;
         let strategies = std::mem::take(&mut self.services[sid.0 as usize].strategies);
         let def = self.primary_task_def(sid);
@@ -451,7 +518,18 @@ impl<'a> Sim<'a> {
             (Some(i), Some(r)) => Some((self.ec2_serial(i), r.closest_phrase())),
             _ => None,
         };
-        self.emit(Some(sid), What::UnableToPlace { closest }, true);
+        // A Fargate task that found no capacity (a Spot shortage, its zones down) gets Fargate's own
+        // reason, as RunTask's "Capacity is unavailable" error has it (re:Post knowledge center
+        // `ecs-fargate-runtask-capacity`), not the text about container instances.
+        let spec = self.spec;
+        let fargate = match &spec.services[sid.0 as usize].launch {
+            Launch::Fargate => true,
+            Launch::Strategy(_) => self.services[sid.0 as usize]
+                .tried
+                .is_some_and(|p| matches!(spec.provider(p).kind, ProviderKind::Fargate { .. })),
+            Launch::Ec2 => false,
+        };
+        self.emit(Some(sid), What::UnableToPlace { closest, fargate }, true);
     }
 
     /// "Has reached a steady state" (§2.6): its deployment COMPLETED (the rollout is what a service

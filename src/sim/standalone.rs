@@ -12,6 +12,10 @@ use crate::workload::jobs::{Job, JobReader};
 
 use super::{Event, Sim};
 
+/// RunTask's failure reason when Fargate has no capacity for a task (re:Post knowledge center
+/// `ecs-fargate-runtask-capacity`, §2.6).
+const FARGATE_NO_CAPACITY: &str = "Capacity is unavailable at this time. Please try again later or in a different availability zone";
+
 /// A batch source at run time: the reader, the next job read ahead, and the jobs waiting for capacity.
 pub(super) struct BatchRt {
     pub(super) reader: JobReader,
@@ -214,11 +218,14 @@ impl<'a> Sim<'a> {
                 &(0..spec.zones.len() as u8).map(ZoneId).collect::<Vec<_>>(),
                 None,
             );
+            // Each task of the call takes its place in the strategy's split whether it starts or not:
+            // a provider without capacity fails its own share, and the others still start theirs
+            // (§3.1: no fallback, and no holding back).
+            if let Some(p) = provider {
+                counts[p.0 as usize] += 1;
+            }
             match res {
                 Ok(t) => {
-                    if let Some(p) = provider {
-                        counts[p.0 as usize] += 1;
-                    }
                     started.push(self.world.task(t).serial);
                     ids.push(t);
                 }
@@ -231,7 +238,17 @@ impl<'a> Sim<'a> {
                     let arn = f
                         .closest
                         .map_or_else(String::new, |c| self.world.instance(c).ec2_id.clone());
-                    let reason = f.reason.map_or("RESOURCE:MEMORY", |r| r.reason_code());
+                    let fargate = matches!(r.launch, Launch::Fargate)
+                        || provider.is_some_and(|p| {
+                            matches!(spec.provider(p).kind, ProviderKind::Fargate { .. })
+                        });
+                    // Fargate without capacity (a Spot shortage, its zones down): RunTask's own
+                    // reason (re:Post knowledge center `ecs-fargate-runtask-capacity`, §2.6).
+                    let reason = match f.reason {
+                        Some(r) => r.reason_code(),
+                        None if fargate => FARGATE_NO_CAPACITY,
+                        None => "RESOURCE:MEMORY",
+                    };
                     failures.push(if arn.is_empty() {
                         format!("{{reason: {reason}}}")
                     } else {

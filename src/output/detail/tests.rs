@@ -154,7 +154,10 @@ fn a_fleets_events_are_decisions_and_failures() {
             target: Some(50.0),
             reason: None,
         }),
-        ev(What::UnableToPlace { closest: None }),
+        ev(What::UnableToPlace {
+            closest: None,
+            fargate: false,
+        }),
         ev(What::HealthCheckFailed { task: 7 }),
         ev(What::InstanceFailed {
             instance: 1,
@@ -383,7 +386,13 @@ fn a_fleets_scaling_decisions_go_to_scaling_csv_with_examples_in_events() {
     ] {
         d.event(e, &s);
     }
-    d.event(ev(What::UnableToPlace { closest: None }), &s);
+    d.event(
+        ev(What::UnableToPlace {
+            closest: None,
+            fargate: false,
+        }),
+        &s,
+    );
     d.finish();
     d.finish_scaling().unwrap();
     let kept: Vec<&str> = (d.inner_mut().events.iter()).map(|e| e.code).collect();
