@@ -9,6 +9,7 @@
 use super::deploy::{Rollout, min_healthy_tasks};
 use super::*;
 use crate::ecs::placement::{self, Failure, Request, Scope};
+use crate::ecs::world::Instance;
 
 impl<'a> Sim<'a> {
     /// Place on every ACTIVE instance that lacks the service's task, then replace old-deployment and
@@ -62,11 +63,7 @@ impl<'a> Sim<'a> {
     /// it, with or without its task now (one whose task is being replaced, or failed to start, stays in
     /// N). A scan of the instances: asked only while tasks are to be replaced.
     pub(super) fn daemon_hosts(&self, sid: ServiceId) -> u32 {
-        let spec = self.spec;
-        let s = &spec.services[sid.0 as usize];
         let group = self.services[sid.0 as usize].group;
-        let def = self.primary_task_def(sid);
-        let td = spec.task_def(def);
         let mut n = 0;
         for inst in &self.world.instances {
             if inst.status != InstanceStatus::Active {
@@ -76,23 +73,31 @@ impl<'a> Sim<'a> {
                 n += 1;
                 continue;
             }
-            let req = Request {
-                cpu: td.cpu_units,
-                mem: td.memory_mib,
-                ports: &self.def_ports[def.0 as usize],
-                eni: td.uses_eni(),
-                arch: td.arch,
-                group,
-                constraints: &s.placement_constraints,
-                strategies: &[],
-                scope: Scope::Provider(inst.provider),
-            };
-            match placement::check(&self.world, inst, &req) {
+            match self.daemon_check(sid, inst) {
                 Some(r) if r >= placement::Rejection::Arch => {} // not one of its hosts
                 _ => n += 1,
             }
         }
         n
+    }
+
+    /// Does the primary deployment's task fit `inst` (None), or why not?
+    fn daemon_check(&self, sid: ServiceId, inst: &Instance) -> Option<placement::Rejection> {
+        let spec = self.spec;
+        let def = self.primary_task_def(sid);
+        let td = spec.task_def(def);
+        let req = Request {
+            cpu: td.cpu_units,
+            mem: td.memory_mib,
+            ports: &self.def_ports[def.0 as usize],
+            eni: td.uses_eni(),
+            arch: td.arch,
+            group: self.services[sid.0 as usize].group,
+            constraints: &spec.services[sid.0 as usize].placement_constraints,
+            strategies: &[],
+            scope: Scope::Provider(inst.provider),
+        };
+        placement::check(&self.world, inst, &req)
     }
 
     /// Stop old-deployment and unhealthy tasks: those not counted healthy freely, healthy ones while
@@ -188,7 +193,6 @@ impl<'a> Sim<'a> {
     /// constraint that excludes the instance means it is not one of the daemon's hosts.
     pub(super) fn place_daemon_on(&mut self, sid: ServiceId, inst: InstanceId) {
         let spec = self.spec;
-        let s = &spec.services[sid.0 as usize];
         let group = self.services[sid.0 as usize].group;
         let instance = self.world.instance(inst);
         if instance.status != InstanceStatus::Active || instance.group_count(group) > 0 {
@@ -196,18 +200,7 @@ impl<'a> Sim<'a> {
         }
         let def = self.primary_task_def(sid);
         let td = spec.task_def(def);
-        let req = Request {
-            cpu: td.cpu_units,
-            mem: td.memory_mib,
-            ports: &self.def_ports[def.0 as usize],
-            eni: td.uses_eni(),
-            arch: td.arch,
-            group,
-            constraints: &s.placement_constraints,
-            strategies: &[],
-            scope: Scope::Provider(instance.provider),
-        };
-        match placement::check(&self.world, instance, &req) {
+        match self.daemon_check(sid, instance) {
             None => {
                 let mut task = Task::new(
                     def,
