@@ -6,6 +6,7 @@
 use crate::ecs::world::{LaunchKind, Owner, TaskId};
 use crate::engine::SimTime;
 use crate::pricing::billing::{self};
+use crate::spec::ProviderKind;
 
 use super::Sim;
 
@@ -62,10 +63,23 @@ impl<'a> Sim<'a> {
                 let a = hourly * (end - since) as f64 / 3_600_000.0;
                 self.cost.ec2_attributed += a;
                 if let Some(i) = instance {
+                    // Only a Spot instance in its first hour can turn out free (§6.4): the shares
+                    // of the others are never taken back, so none is kept (a fleet's instances host
+                    // many services' tasks over a month: 47 MB on issue #20's large fleet).
+                    let inst = &self.world.instances[i.0 as usize];
+                    let refundable = end - inst.launched_at < 3_600_000
+                        && matches!(&self.spec.provider(inst.provider).kind,
+                            ProviderKind::Asg(g) if g.spot);
                     let att = &mut self.world.instances[i.0 as usize].attributed;
-                    match att.iter_mut().find(|x| x.0 == owner as u32) {
-                        Some(x) => x.1 += a,
-                        None => att.push((owner as u32, a)),
+                    if !refundable {
+                        if !att.is_empty() {
+                            *att = Vec::new();
+                        }
+                    } else {
+                        match att.iter_mut().find(|x| x.0 == owner as u32) {
+                            Some(x) => x.1 += a,
+                            None => att.push((owner as u32, a)),
+                        }
                     }
                 }
                 a
