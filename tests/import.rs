@@ -771,3 +771,45 @@ fn calibrate_on_the_fixture_writes_its_table_and_chart() {
     let series = std::fs::read_to_string(cal.join("calibrate-series.csv")).unwrap();
     assert_eq!(series.lines().count(), 1 + 60 + 61 + 61 + 60, "{series}");
 }
+
+/// A DAEMON service's `deploymentConfiguration` is imported (§2.1, §2.3): its minimumHealthyPercent sets
+/// how many of its tasks a deployment stops at once (0 %: all, 50 %: half). It was dropped for every
+/// DAEMON service, from when ecsim did not run their deployments, so a daemon imported with 50 % rolled
+/// out all at once. The example's worker made a DAEMON on EC2 with minimum 50 %, maximum 100 %.
+#[test]
+fn a_daemon_services_deployment_configuration_is_imported() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let p = tmp.path().join("services.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    let w = &mut doc["services"][1];
+    assert_eq!(w["serviceName"], "worker");
+    w["schedulingStrategy"] = "DAEMON".into();
+    w["launchType"] = "EC2".into();
+    w.as_object_mut()
+        .unwrap()
+        .remove("capacityProviderStrategy");
+    w["deploymentConfiguration"]["maximumPercent"] = 100.into();
+    w["deploymentConfiguration"]["minimumHealthyPercent"] = 50.into();
+    std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let td = tmp.path().join("taskdefs/worker-3.json");
+    let mut def: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&td).unwrap()).unwrap();
+    def["taskDefinition"]["requiresCompatibilities"] = serde_json::json!(["EC2", "FARGATE"]);
+    std::fs::write(&td, serde_json::to_string_pretty(&def).unwrap()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (scenario, _) = import_ok(tmp.path(), out.path());
+    let worker = &scenario[scenario.find("name = \"worker\"  #").expect("worker")..];
+    assert!(
+        worker.contains("scheduling_strategy = \"DAEMON\""),
+        "{worker}"
+    );
+    assert!(
+        worker.contains(
+            "deployment_configuration = { minimum_healthy_percent = 50, maximum_percent = 100,"
+        ),
+        "{worker}"
+    );
+    validate_and_run(&out.path().join("shop.toml"), &out.path().join("run"));
+}

@@ -361,7 +361,8 @@ pub(super) fn emit_services(
             if let Some(v) = min {
                 parts.push(format!("minimum_healthy_percent = {v}"));
             }
-            if let Some(v) = max {
+            // A DAEMON service's maximum must be 100 (the default, §2.1): any other is left out.
+            if let Some(v) = max.filter(|&v| !daemon || v == 100) {
                 parts.push(format!("maximum_percent = {v}"));
             }
             if let Some((e, r)) = cb {
@@ -369,7 +370,7 @@ pub(super) fn emit_services(
                     "deployment_circuit_breaker = {{ enable = {e}, rollback = {r} }}"
                 ));
             }
-            if !parts.is_empty() && !daemon {
+            if !parts.is_empty() {
                 let _ = writeln!(
                     t,
                     "deployment_configuration = {{ {} }}  # {src}.deploymentConfiguration",
