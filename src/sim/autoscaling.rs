@@ -159,9 +159,9 @@ impl<'a> Sim<'a> {
     /// Could a new instance of group `p` take task `t` at all (§3.2, DG `managed-scaling-behavior`: a
     /// task the sampled instance type cannot run is "not compatible" and left out of the scale-out
     /// calculation, and a placement constraint "not compatible with the sampled instances" stops the
-    /// scale-out)? Its CPU architecture, and its memberOf expressions against a fresh instance of the
-    /// group in one of its zones (no tasks yet, registered now). Resources are the binpack's part.
-    pub(super) fn fits_new_instance(&self, t: TaskId, p: ProviderId) -> bool {
+    /// scale-out)? Its CPU architecture, and its memberOf expressions against `fresh`, the group's
+    /// instances as they would register now (`fresh_instances`). Resources are the binpack's part.
+    fn fits_new_instance(&self, t: TaskId, p: ProviderId, fresh: &[FreshInstance]) -> bool {
         let spec = self.spec;
         let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
             return true;
@@ -174,25 +174,42 @@ impl<'a> Sim<'a> {
         {
             return false;
         }
-        let exprs: Vec<&crate::ecs::cql::Expr> = self
+        let mut exprs = self
             .owner_constraints(task.owner)
             .iter()
             .filter_map(|c| match c {
                 Constraint::MemberOf { expr, .. } => Some(expr),
                 Constraint::DistinctInstance => None,
             })
-            .collect();
-        if exprs.is_empty() {
+            .peekable();
+        if exprs.peek().is_none() {
             return true;
         }
+        let exprs: Vec<&crate::ecs::cql::Expr> = exprs.collect();
+        fresh.iter().any(|f| exprs.iter().all(|e| e.matches(f)))
+    }
+
+    /// A new instance of group `p` in each of its zones, as it would register now (its attributes, no
+    /// tasks): what `fits_new_instance` matches memberOf expressions against. Built once per group and
+    /// question, not per task.
+    fn fresh_instances(&self, p: ProviderId) -> Vec<FreshInstance> {
+        let spec = self.spec;
+        let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
+            return Vec::new();
+        };
         let now = self.queue.now();
-        asg.zones.iter().any(|&z| {
-            let fresh = FreshInstance {
+        asg.zones
+            .iter()
+            .map(|&z| FreshInstance {
                 attributes: super::scheduler::instance_attributes(spec, p, z),
                 registered_at: now,
-            };
-            exprs.iter().all(|e| e.matches(&fresh))
-        })
+            })
+            .collect()
+    }
+
+    /// Could a new instance of group `p` take task `t` at all? (`fits_new_instance` for one task.)
+    pub(super) fn fits_a_new_instance(&self, t: TaskId, p: ProviderId) -> bool {
+        self.fits_new_instance(t, p, &self.fresh_instances(p))
     }
 
     /// Every minute, for each capacity provider with managed scaling: CPR = M / N × 100 and the managed
@@ -221,11 +238,19 @@ impl<'a> Sim<'a> {
                 .iter()
                 .filter(|&&i| self.has_non_daemon_task(i))
                 .count() as u32;
+            // Only a group with tasks waiting asks (most minutes of most groups: none).
+            let fresh = if self.waiting[pi].is_empty() {
+                Vec::new()
+            } else {
+                self.fresh_instances(p)
+            };
             let waiting: Vec<cluster::Need> = self.waiting[pi]
                 .iter()
                 .filter(|&&(t, serial)| {
                     let task = self.world.task(t);
-                    task.serial == serial && task.awaiting_capacity && self.fits_new_instance(t, p)
+                    task.serial == serial
+                        && task.awaiting_capacity
+                        && self.fits_new_instance(t, p, &fresh)
                 })
                 .map(|&(t, _)| {
                     let task = self.world.task(t);

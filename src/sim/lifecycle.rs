@@ -619,7 +619,7 @@ impl<'a> Sim<'a> {
         match &spec.provider(p).kind {
             ProviderKind::Asg(asg) if task.mem > asg.registered_memory_mib() => "RESOURCE:MEMORY",
             ProviderKind::Asg(asg) if task.cpu > asg.registered_cpu_units() => "RESOURCE:CPU",
-            ProviderKind::Asg(_) if !self.fits_new_instance(t, p) => {
+            ProviderKind::Asg(_) if !self.fits_a_new_instance(t, p) => {
                 if constraints
                     .iter()
                     .any(|c| matches!(c, Constraint::MemberOf { .. }))
