@@ -214,6 +214,8 @@ pub struct ScheduledScaling {
     pub schedule: crate::workload::schedule::Schedule,
     /// Unix time of simulation time 0.
     pub epoch_start_s: f64,
+    /// `Timezone`: `cron()` and `at()` read in its local time (None: UTC, AWS's default).
+    pub zone: Option<crate::workload::schedule::Zone>,
     /// New MinCapacity.
     pub min: Option<u32>,
     /// New MaxCapacity.
@@ -237,7 +239,9 @@ impl ScheduledScaling {
         let start = self.start_s.unwrap_or(f64::NEG_INFINITY);
         // Firings at or after the start: strictly after (start − 1 ms) at the earliest.
         let from = t_s.max(start - 0.001);
-        let mut next = self.schedule.next_after(from, self.epoch_start_s);
+        let mut next = self
+            .schedule
+            .next_after_in(from, self.epoch_start_s, self.zone.as_ref());
         if recurring && start > t_s && start >= 0.0 {
             next = Some(next.map_or(start, |n| n.min(start)));
         }
@@ -465,6 +469,8 @@ pub struct ScheduledTaskSpec {
     pub schedule: crate::workload::schedule::Schedule,
     /// Unix time of simulation time 0 (for cron expressions).
     pub epoch_start_s: f64,
+    /// `ScheduleExpressionTimezone`: `cron()` and `at()` read in its local time (None: UTC).
+    pub zone: Option<crate::workload::schedule::Zone>,
     /// What each firing runs (its `at_ms` is unused).
     pub run: RunTaskSpec,
 }

@@ -601,20 +601,72 @@ fn scheduled_start_and_end_times_bound_the_firings() {
         "end_time = \"2024-01-01T01:00:00\"",
     );
     assert!(load_errors(&bad).contains("end_time must not be before start_time"));
-    // `Timezone` (§4.4): UTC, AWS's default, is the same action; another zone is refused with what to
-    // do, rather than firing at the UTC hour its cron names.
+    // `Timezone` (§4.4): UTC, AWS's default, is the same action; a name the time-zone database does
+    // not hold is refused with examples of names.
     let utc = toml.replace("min_capacity = 6,", "min_capacity = 6, timezone = \"UTC\",");
     assert_ne!(utc, toml);
     let (_, sink_utc) = run(&utc);
     assert_eq!(sink_utc.events.len(), sink.events.len());
-    let ny = toml.replace(
+    let mars = toml.replace(
         "min_capacity = 6,",
-        "min_capacity = 6, timezone = \"America/New_York\",",
+        "min_capacity = 6, timezone = \"Mars/Olympus_Mons\",",
     );
-    let e = load_errors(&ny);
+    let e = load_errors(&mars);
     assert!(
-        e.contains("timezone \"America/New_York\" is not modelled") && e.contains("in UTC"),
+        e.contains("scheduled_actions[1]")
+            && e.contains("\"Mars/Olympus_Mons\" is not an IANA time zone name")
+            && e.contains("America/New_York"),
         "{e}"
+    );
+}
+
+/// `Timezone` of a scheduled action (§4.4; AAS UG `scheduled-scaling-using-cron-expressions`: "specify a
+/// cron expression and a time zone", IANA names). Time 0 is 2024-03-09 00:00 UTC, a Saturday; US daylight
+/// saving starts on Sunday 2024-03-10 at 02:00 local. `cron(0 8 * * ? *)` in America/New_York fires at
+/// 08:00 EST = 13:00 UTC on the 9th (t = 13 h), then at 08:00 EDT = 12:00 UTC on the 10th and the 11th
+/// (t = 24 + 12 = 36 h, 48 + 12 = 60 h): an hour earlier in UTC from the change on. `cron(0 9 * * ? *)`
+/// in Asia/Kolkata (UTC+05:30, no daylight saving) fires at 03:30 UTC each day (t = 3.5, 27.5, 51.5 h).
+/// `cron(30 2 * * ? *)` in America/New_York: 02:30 does not exist on the 10th (02:00 → 03:00) and is
+/// skipped, as EventBridge Scheduler documents for its own cron schedules ("your schedule invocation
+/// gets skipped if the cron expression falls on a non-existent date and time"; applied to Application
+/// Auto Scaling by analogy, derived): 07:30 UTC on the 9th (t = 7.5 h), 06:30 UTC on the 11th (t = 54.5
+/// h). ecsim refused every zone but UTC.
+#[test]
+fn scheduled_actions_read_their_time_zone() {
+    let actions = r#"scheduled_actions = [
+  { schedule = "cron(0 8 * * ? *)", min_capacity = 6, timezone = "America/New_York", start_date = "2024-03-09" },
+  { schedule = "cron(0 9 * * ? *)", min_capacity = 7, timezone = "Asia/Kolkata", start_date = "2024-03-09" },
+  { schedule = "cron(30 2 * * ? *)", min_capacity = 8, timezone = "America/New_York", start_date = "2024-03-09" },
+]"#;
+    let toml = tt_scenario("60s", r#"{ type = "constant", rate = 120 }"#, TT60, actions)
+        .replace("duration = \"3h\"", "duration = \"3d\"");
+    let (_, sink) = run(&toml);
+    let mut at: Vec<(u64, &str)> = events_with(&sink, "scaling")
+        .into_iter()
+        .filter(|e| e.message.starts_with("Scheduled action"))
+        .map(|e| {
+            let min = ["6", "7", "8"]
+                .into_iter()
+                .find(|m| e.message.contains(&format!("MinCapacity {m}")))
+                .unwrap_or("?");
+            (e.time_ms / 60_000, min)
+        })
+        .collect();
+    at.sort();
+    let h = |x: f64| (x * 60.0) as u64;
+    assert_eq!(
+        at,
+        vec![
+            (h(3.5), "7"),
+            (h(7.5), "8"),
+            (h(13.0), "6"),
+            (h(27.5), "7"),
+            (h(36.0), "6"),
+            (h(51.5), "7"),
+            (h(54.5), "8"),
+            (h(60.0), "6"),
+        ],
+        "(minute, MinCapacity) of the firings"
     );
 }
 

@@ -111,6 +111,20 @@ run_duration = "1m"
         .collect();
     created.sort();
     assert_eq!(created, vec![8, 32, 56, 80, 104]);
+    // The same cron in Europe/Paris (EventBridge Scheduler's `ScheduleExpressionTimezone`, §4.4): 08:00
+    // CET (UTC+1) in January is 07:00 UTC, so the week's firings are an hour earlier.
+    let paris = make("cron(0 8 ? * MON-FRI *)", "7d").replace(
+        "run_duration = \"1m\"",
+        "run_duration = \"1m\"\ntimezone = \"Europe/Paris\"",
+    );
+    let (_, sink) = run(&paris);
+    let mut created: Vec<u64> = sink
+        .tasks
+        .iter()
+        .map(|t| t.created_ms / 3_600_000)
+        .collect();
+    created.sort();
+    assert_eq!(created, vec![7, 31, 55, 79, 103]);
 }
 
 /// `memberOf(task:group == service:web)` places a scheduled task (and a batch job) on the instance that holds

@@ -871,4 +871,24 @@ impl<'s> Ctx<'s> {
         };
         Some((sched, epoch))
     }
+
+    /// A schedule's `timezone` (an IANA name; None: UTC). `Err` after reporting a name the time-zone
+    /// database does not hold.
+    pub(super) fn time_zone(
+        &mut self,
+        name: &Option<String>,
+        item: &Item,
+        prefix: &str,
+    ) -> Result<Option<schedule::Zone>, ()> {
+        match name.as_deref() {
+            None => Ok(None),
+            Some(n) => match schedule::zone(n) {
+                Ok(z) => Ok(Some(z)),
+                Err(e) => {
+                    self.at(item, prefix, "timezone", format!("timezone {e}"));
+                    Err(())
+                }
+            },
+        }
+    }
 }

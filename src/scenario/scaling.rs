@@ -350,21 +350,10 @@ impl<'s> Ctx<'s> {
                 );
                 continue;
             }
-            if let Some(tz) = a.timezone.as_deref()
-                && !matches!(tz, "UTC" | "Etc/UTC")
-            {
-                // §4.4: AWS evaluates cron() and at() in the action's Timezone (UTC by default);
-                // ecsim has no time-zone database, so a local time would fire at the wrong hour.
-                self.at(
-                    item,
-                    &ap,
-                    "timezone",
-                    format!(
-                        "timezone \"{tz}\" is not modelled: only \"UTC\" (AWS's default); give the schedule in UTC (e.g. 08:00 America/New_York is 13:00 UTC in winter, 12:00 in summer)"
-                    ),
-                );
+            // §4.4: AWS reads cron() and at() in the action's Timezone (UTC by default).
+            let Ok(zone) = self.time_zone(&a.timezone, item, &ap) else {
                 continue;
-            }
+            };
             if let (Some(lo), Some(hi)) = (a.min_capacity, a.max_capacity)
                 && lo > hi
             {
@@ -416,6 +405,7 @@ impl<'s> Ctx<'s> {
                 scheduled.push(ScheduledScaling {
                     schedule,
                     epoch_start_s,
+                    zone,
                     min: a.min_capacity,
                     max: a.max_capacity,
                     start_s,

@@ -981,6 +981,10 @@ pub struct RawScheduledTask {
     /// Calendar date of simulation time 0, `YYYY-MM-DD` (default 2024-01-01, a Monday).
     #[serde(default)]
     pub start_date: Option<String>,
+    /// EventBridge Scheduler's `ScheduleExpressionTimezone`: an IANA name; `cron()` and `at()` are
+    /// read in its local time (default UTC).
+    #[serde(default)]
+    pub timezone: Option<String>,
 }
 
 /// A scaling policy.
@@ -1075,7 +1079,7 @@ pub struct RawScheduledAction {
     /// `EndTime` (likewise).
     #[serde(default)]
     pub end_time: Option<String>,
-    /// `Timezone`: only UTC (AWS's default) is modelled; another zone is an error that says so.
+    /// `Timezone`: an IANA name; `cron()` and `at()` are read in its local time (default UTC).
     #[serde(default)]
     pub timezone: Option<String>,
 }

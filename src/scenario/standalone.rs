@@ -55,6 +55,9 @@ impl<'s> Ctx<'s> {
             else {
                 continue;
             };
+            let Ok(zone) = self.time_zone(&r.timezone, item, &prefix) else {
+                continue;
+            };
             // A firing is a RunTask call at the firing's time: the same rules as [[run_tasks]].
             let call = RawRunTask {
                 at: crate::scenario::duration::Dur(0),
@@ -71,6 +74,7 @@ impl<'s> Ctx<'s> {
                 scheduled.push(ScheduledTaskSpec {
                     schedule,
                     epoch_start_s,
+                    zone,
                     run,
                 });
                 scheduled_at.push(item.span().start);

@@ -285,7 +285,10 @@ impl<'a> Sim<'a> {
                 let st = &spec.scheduled_tasks[i as usize];
                 self.request_run_task(spec.run_tasks.len() + i as usize);
                 let now_s = self.queue.now() as f64 / 1000.0;
-                if let Some(t) = st.schedule.next_after(now_s, st.epoch_start_s) {
+                if let Some(t) =
+                    st.schedule
+                        .next_after_in(now_s, st.epoch_start_s, st.zone.as_ref())
+                {
                     let at = ((t * 1000.0).round() as u64).max(self.queue.now() + 1);
                     self.queue.push(at, Event::ScheduledRun(i));
                 }

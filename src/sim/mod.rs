@@ -634,7 +634,10 @@ impl<'a> Sim<'a> {
             self.queue.push(u.at_ms, Event::UpdateService(i as u32));
         }
         for (i, st) in spec.scheduled_tasks.iter().enumerate() {
-            if let Some(t) = st.schedule.next_after(f64::NEG_INFINITY, st.epoch_start_s) {
+            if let Some(t) =
+                st.schedule
+                    .next_after_in(f64::NEG_INFINITY, st.epoch_start_s, st.zone.as_ref())
+            {
                 self.queue
                     .push((t * 1000.0).round() as u64, Event::ScheduledRun(i as u32));
             }

@@ -3,7 +3,9 @@
 //!
 //! Simulation time 0 is `epoch_start_s` in Unix seconds (UTC); by default
 //! Monday 2024-01-01 00:00 UTC ([`DEFAULT_EPOCH_START_S`]). Schedules fire
-//! only at simulation times >= 0. All calendar arithmetic is UTC.
+//! only at simulation times >= 0. Calendar arithmetic is UTC unless a
+//! schedule has a time zone ([`Zone`]): then `cron()` and `at()` are read in
+//! its local time, daylight saving included (§4.4).
 
 use crate::time::{civil_from_days, days_from_civil, days_in_month, parse_iso8601};
 
@@ -12,6 +14,20 @@ pub const DEFAULT_EPOCH_START_S: f64 = 1_704_067_200.0;
 
 const FIRST_YEAR: i64 = 1970;
 const LAST_YEAR: i64 = 2199;
+
+/// A schedule's IANA time zone (AAS `Timezone`, EventBridge Scheduler
+/// `ScheduleExpressionTimezone`), from the time-zone database built into
+/// ecsim (jiff's bundled copy, so a run does not depend on the machine's).
+pub type Zone = jiff::tz::TimeZone;
+
+/// The time zone named `name` (`America/New_York`, `Europe/Paris`, `UTC`, …).
+pub fn zone(name: &str) -> Result<Zone, String> {
+    jiff::tz::db().get(name).map_err(|_| {
+        format!(
+            "\"{name}\" is not an IANA time zone name: write e.g. \"America/New_York\", \"Europe/Paris\" or \"UTC\""
+        )
+    })
+}
 
 /// When a scheduled task fires.
 #[derive(Debug, Clone, PartialEq)]
@@ -341,6 +357,75 @@ impl CronExpr {
     }
 }
 
+/// The UTC offset of `zone` at Unix minute `m`, in minutes.
+fn offset_min(zone: &Zone, m: i64) -> i64 {
+    let ts = jiff::Timestamp::from_second(m.saturating_mul(60)).unwrap_or(jiff::Timestamp::MAX);
+    i64::from(zone.to_offset(ts).seconds()).div_euclid(60)
+}
+
+/// The civil date-time of `naive_s`, seconds since 1970-01-01T00:00 on a clock (not an instant).
+fn civil(naive_s: i64) -> Option<jiff::civil::DateTime> {
+    let (y, mo, d) = civil_from_days(naive_s.div_euclid(86_400));
+    let sec = naive_s.rem_euclid(86_400);
+    let date = jiff::civil::Date::new(i16::try_from(y).ok()?, mo as i8, d as i8).ok()?;
+    Some(date.at(
+        (sec / 3600) as i8,
+        (sec / 60 % 60) as i8,
+        (sec % 60) as i8,
+        0,
+    ))
+}
+
+/// The Unix second at which `zone`'s clocks read `naive_s`: `None` in the hour skipped in spring;
+/// the first of the two in the hour repeated in autumn.
+fn utc_of_local(zone: &Zone, naive_s: i64) -> Option<i64> {
+    use jiff::tz::AmbiguousOffset;
+    let off = match zone.to_ambiguous_timestamp(civil(naive_s)?).offset() {
+        AmbiguousOffset::Unambiguous { offset } => offset,
+        AmbiguousOffset::Gap { .. } => return None,
+        // Before the change the offset is the larger (summer time): the earlier instant.
+        AmbiguousOffset::Fold { before, .. } => before,
+    };
+    Some(naive_s - i64::from(off.seconds()))
+}
+
+/// `cron()` in `zone`: the first local minute the expression matches whose instant is after `t_s`.
+fn cron_in_zone(c: &CronExpr, t_s: f64, epoch_start_s: f64, zone: &Zone) -> Option<f64> {
+    let earliest = (epoch_start_s / 60.0).ceil();
+    let m = if t_s < 0.0 {
+        earliest
+    } else {
+        ((epoch_start_s + t_s) / 60.0).floor() + 1.0
+    };
+    // The first UTC minute a firing may have, and the local minute it reads.
+    let m = m.max(earliest).min(1e13) as i64;
+    let mut local = m + offset_min(zone, m);
+    // Each pass either returns or moves past a skipped or already-passed local minute: a year holds
+    // at most a few hundred of those (two clock changes), so the cap is never reached in a run.
+    for _ in 0..100_000 {
+        let found = c.first_minute_from(local)?;
+        if let Some(u) = utc_of_local(zone, found * 60)
+            && u >= m * 60
+        {
+            let f = u as f64 - epoch_start_s;
+            if f > t_s {
+                return Some(f);
+            }
+        }
+        local = found + 1;
+    }
+    None
+}
+
+/// `at()` in `zone`: the instant its clocks read it (the later reading of a skipped time: when the
+/// clock passes it, as jiff's "compatible" rule and RFC 5545 do).
+fn at_in_zone(naive_s: f64, zone: &Zone) -> Option<f64> {
+    let whole = naive_s.floor();
+    let dt = civil(whole as i64)?;
+    let ts = zone.to_ambiguous_timestamp(dt).compatible().ok()?;
+    Some(ts.as_second() as f64 + (naive_s - whole))
+}
+
 /// Parses `N unit` (minutes, hours, days; seconds too when `seconds_ok`).
 fn parse_duration(s: &str, what: &'static str, seconds_ok: bool) -> Result<f64, ScheduleError> {
     let err = |problem: String| ScheduleError::Duration { what, problem };
@@ -435,8 +520,24 @@ impl Schedule {
     /// when there is none. Pass a negative `t_s` (e.g. `f64::NEG_INFINITY`)
     /// to get a firing exactly at 0.
     pub fn next_after(&self, t_s: f64, epoch_start_s: f64) -> Option<f64> {
+        self.next_after_in(t_s, epoch_start_s, None)
+    }
+
+    /// [`Self::next_after`] with `cron()` and `at()` read in `zone`'s local time (§4.4). As
+    /// EventBridge Scheduler documents for daylight saving, a cron time that does not exist (the hour
+    /// skipped in spring) is skipped and one that happens twice (the hour repeated in autumn) fires
+    /// once, at the first; `at()` in the skipped hour fires when the clock passes it.
+    pub fn next_after_in(&self, t_s: f64, epoch_start_s: f64, zone: Option<&Zone>) -> Option<f64> {
         if t_s.is_nan() || !epoch_start_s.is_finite() {
             return None;
+        }
+        match (self, zone) {
+            (Schedule::Cron(c), Some(z)) => return cron_in_zone(c, t_s, epoch_start_s, z),
+            (Schedule::At { epoch_s }, Some(z)) => {
+                let f = at_in_zone(*epoch_s, z)? - epoch_start_s;
+                return (f >= 0.0 && f > t_s).then_some(f);
+            }
+            _ => {}
         }
         match self {
             Schedule::Every { period_s, offset_s } => periodic_after(t_s, *period_s, *offset_s),
@@ -485,6 +586,82 @@ mod tests {
             t = f;
         }
         out
+    }
+
+    /// Firings in `zone` from Unix time `epoch` (simulation time 0) until `until` seconds.
+    fn firings_in(s: &Schedule, epoch: f64, zone: &Zone, until: f64) -> Vec<f64> {
+        let mut out = Vec::new();
+        let mut t = f64::NEG_INFINITY;
+        while let Some(f) = s.next_after_in(t, epoch, Some(zone)) {
+            if f >= until {
+                break;
+            }
+            out.push(f);
+            t = f;
+        }
+        out
+    }
+
+    /// §4.4 `Timezone`, worked by hand from the 2024 US clock changes (Sunday 10 March 02:00 EST →
+    /// 03:00 EDT; Sunday 3 November 02:00 EDT → 01:00 EST) and EventBridge Scheduler's documented rule
+    /// (a cron time that does not exist is skipped; one that happens twice runs once).
+    #[test]
+    fn cron_and_at_in_a_time_zone() {
+        let ny = zone("America/New_York").unwrap();
+        // 2024-03-08 00:00 UTC, a Friday.
+        let e = crate::time::parse_date_utc("2024-03-08").unwrap();
+        // Weekdays at 08:00 local: Fri 13:00 UTC (EST, −5), Mon and Tue 12:00 UTC (EDT, −4).
+        let s = parse("cron(0 8 ? * MON-FRI *)").unwrap();
+        assert_eq!(
+            firings_in(&s, e, &ny, 5.0 * D),
+            vec![13.0 * H, 3.0 * D + 12.0 * H, 4.0 * D + 12.0 * H]
+        );
+        // 02:30 local: 07:30 UTC on Fri and Sat; none on Sun 10th (skipped hour); 06:30 UTC after.
+        let s = parse("cron(30 2 * * ? *)").unwrap();
+        assert_eq!(
+            firings_in(&s, e, &ny, 4.0 * D),
+            vec![7.5 * H, D + 7.5 * H, 3.0 * D + 6.5 * H]
+        );
+        // The repeated hour: 01:30 local on Sun 3 Nov is 05:30 UTC (EDT) and again 06:30 UTC (EST);
+        // it fires once, at the first. The day before 05:30 UTC, the day after 06:30 UTC.
+        let e = crate::time::parse_date_utc("2024-11-02").unwrap();
+        let s = parse("cron(30 1 * * ? *)").unwrap();
+        assert_eq!(
+            firings_in(&s, e, &ny, 3.0 * D),
+            vec![5.5 * H, D + 5.5 * H, 2.0 * D + 6.5 * H]
+        );
+        // Every 15 minutes through the repeated hour: 01:00–01:45 EDT (05:00–05:45 UTC), then the
+        // second 01:00–01:45 (06:00–06:45 UTC) are not repeated, then 02:00 EST = 07:00 UTC.
+        let s = parse("cron(0/15 * * * ? *)").unwrap();
+        let day = firings_in(&s, e, &ny, 2.0 * D);
+        let around: Vec<f64> = day
+            .into_iter()
+            .filter(|&f| (D + 5.0 * H..=D + 7.0 * H).contains(&f))
+            .map(|f| (f - D) / 60.0)
+            .collect();
+        assert_eq!(around, vec![300.0, 315.0, 330.0, 345.0, 420.0]);
+        // A zone without daylight saving: Asia/Kolkata, UTC+05:30: 09:00 local is 03:30 UTC.
+        let kolkata = zone("Asia/Kolkata").unwrap();
+        let s = parse("cron(0 9 * * ? *)").unwrap();
+        assert_eq!(
+            firings_in(&s, E, &kolkata, 2.0 * D),
+            vec![3.5 * H, D + 3.5 * H]
+        );
+        // at() is local too: 2024-07-01 08:00 EDT = 12:00 UTC; 02:30 on 10 March does not exist and
+        // fires when the clock passes it: 03:30 EDT = 07:30 UTC.
+        let e = crate::time::parse_date_utc("2024-07-01").unwrap();
+        let s = parse("at(2024-07-01T08:00:00)").unwrap();
+        assert_eq!(s.next_after_in(-1.0, e, Some(&ny)), Some(12.0 * H));
+        let e = crate::time::parse_date_utc("2024-03-10").unwrap();
+        let s = parse("at(2024-03-10T02:30:00)").unwrap();
+        assert_eq!(s.next_after_in(-1.0, e, Some(&ny)), Some(7.5 * H));
+        // UTC as a zone is no zone; rate() does not depend on one.
+        let utc = zone("UTC").unwrap();
+        let s = parse("cron(0 8 ? * MON-FRI *)").unwrap();
+        assert_eq!(firings_in(&s, E, &utc, 7.0 * D), firings(&s, 7.0 * D));
+        let r = parse("rate(7 minutes)").unwrap();
+        assert_eq!(firings_in(&r, E, &ny, D), firings(&r, D));
+        assert!(zone("Mars/Olympus_Mons").is_err());
     }
 
     #[test]
