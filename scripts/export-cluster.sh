@@ -11,6 +11,7 @@
 #   DIR/taskdefs/FAMILY-REV.json    aws ecs describe-task-definition         (one per service)
 #   DIR/scalable-targets.json       aws application-autoscaling describe-scalable-targets
 #   DIR/scaling-policies.json, -2…  aws application-autoscaling describe-scaling-policies (one per service)
+#   DIR/scheduled-actions.json, -2… aws application-autoscaling describe-scheduled-actions (one per service)
 #   DIR/tasks.json, -2, …           aws ecs describe-tasks                   (100 tasks a call)
 #   DIR/metric-queries.json         the get-metric-data request              (only with START and END)
 #   DIR/metrics.json                aws cloudwatch get-metric-data --cli-input-json file://DIR/metric-queries.json
@@ -95,6 +96,9 @@ for rid in "${resource_ids[@]}"; do
   out="$dir/scaling-policies.json"
   ((page > 1)) && out="$dir/scaling-policies-$page.json"
   awsj application-autoscaling describe-scaling-policies --service-namespace ecs --resource-id "$rid" >"$out"
+  out="$dir/scheduled-actions.json"
+  ((page > 1)) && out="$dir/scheduled-actions-$page.json"
+  awsj application-autoscaling describe-scheduled-actions --service-namespace ecs --resource-id "$rid" >"$out"
   page=$((page + 1))
 done
 

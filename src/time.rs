@@ -159,6 +159,18 @@ pub fn parse_iso8601(s: &str) -> Result<Stamp, IsoTimeError> {
     Ok(Stamp { secs, frac })
 }
 
+/// Unix seconds as ISO 8601 in UTC, `2024-03-09T13:27:00Z`.
+pub fn iso_utc(epoch_s: i64) -> String {
+    let (y, m, d) = civil_from_days(epoch_s.div_euclid(86_400));
+    let sec = epoch_s.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        sec / 3600,
+        sec / 60 % 60,
+        sec % 60
+    )
+}
+
 /// Unix seconds of midnight UTC of a `YYYY-MM-DD` date (or a full ISO 8601 time), for scenario start dates.
 pub fn parse_date_utc(s: &str) -> Option<f64> {
     parse_iso8601(s).ok().map(Stamp::as_f64)

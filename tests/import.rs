@@ -491,6 +491,7 @@ fn export_script_is_valid_bash_and_writes_the_files_import_reads() {
         "ecs describe-task-definition",
         "application-autoscaling describe-scalable-targets",
         "application-autoscaling describe-scaling-policies",
+        "application-autoscaling describe-scheduled-actions",
         "ecs describe-tasks",
     ] {
         assert!(text.contains(cmd), "{script} lacks {cmd}");
@@ -501,6 +502,7 @@ fn export_script_is_valid_bash_and_writes_the_files_import_reads() {
         "auto-scaling-groups.json",
         "scalable-targets.json",
         "scaling-policies.json",
+        "scheduled-actions.json",
         "taskdefs/",
     ] {
         assert!(text.contains(file), "{script} does not write {file}");
@@ -531,6 +533,8 @@ case "$args" in
   *" describe-task-definition "*"worker:3"*) cat "$fx/taskdefs/worker-3.json" ;;
   *" describe-scalable-targets "*) cat "$fx/scalable-targets.json" ;;
   *" describe-scaling-policies "*) cat "$fx/scaling-policies.json" ;;
+  *" describe-scheduled-actions "*"service/shop/web"*) cat "$fx/scheduled-actions.json" ;;
+  *" describe-scheduled-actions "*) echo '{ "ScheduledActions": [] }' ;;
   *" list-tasks "*) printf '' ;;
   *" get-metric-data "*"--cli-input-json file://"*)
     f=${args#* file://}; f=${f%% *}; test -s "$f"; cat "$fx/metrics.json" ;;
@@ -614,6 +618,77 @@ fn export_script_against_a_stand_in_cli_writes_what_import_reads() {
     }
     let (t, _) = import_ok(&out, &tmp.path().join("imported"));
     assert!(t.contains("cpu_ms_per_request = 12.007"), "{t}");
+    assert!(
+        t.contains("web-evening-scale-down") && t.contains("timezone = \"America/New_York\""),
+        "{t}"
+    );
+}
+
+/// `describe-scheduled-actions` (§4.4) → a service's `scheduled_actions`, with its `Timezone`, its
+/// `StartTime` (CLI v1 prints Unix seconds: written as ISO 8601 in UTC) and time 0 at the replayed
+/// window's start (2026-11-30 09:00 UTC, a Monday). By hand: `cron(30 4 ? * MON-FRI *)` in
+/// America/New_York is 04:30 EST = 09:30 UTC, 1,800 s into the run, and raises web's minimum to 8 (it
+/// runs 4–6 tasks in the replay). An action of another namespace is noted and skipped; with the target's
+/// `ScheduledScalingSuspended` the service's actions are left out with a note. Import refused the file.
+#[test]
+fn scheduled_actions_are_imported_with_their_time_zone() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let actions = serde_json::json!({ "ScheduledActions": [
+        { "ScheduledActionName": "morning", "ServiceNamespace": "ecs",
+          "Schedule": "cron(30 4 ? * MON-FRI *)", "Timezone": "America/New_York",
+          "ResourceId": "service/shop/web", "ScalableDimension": "ecs:service:DesiredCount",
+          "StartTime": 1_780_000_000.0,
+          "ScalableTargetAction": { "MinCapacity": 8 } },
+        { "ScheduledActionName": "table", "ServiceNamespace": "dynamodb",
+          "Schedule": "rate(1 hour)", "ResourceId": "table/orders",
+          "ScalableDimension": "dynamodb:table:ReadCapacityUnits",
+          "ScalableTargetAction": { "MinCapacity": 5 } }
+    ]});
+    std::fs::write(
+        tmp.path().join("scheduled-actions.json"),
+        serde_json::to_string_pretty(&actions).unwrap(),
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (scenario, report) = import_ok(tmp.path(), out.path());
+    // 1,780,000,000 s is 2026-05-28 20:26:40 UTC.
+    assert!(
+        scenario.contains("{ schedule = \"cron(30 4 ? * MON-FRI *)\", min_capacity = 8, timezone = \"America/New_York\", start_time = \"2026-05-28T20:26:40Z\", start_date = \"2026-11-30T09:00:00Z\" }"),
+        "{scenario}"
+    );
+    assert!(
+        report.contains("ScheduledActions[1] (table on table/orders): not an ECS service's DesiredCount; skipped"),
+        "{report}"
+    );
+    let run = out.path().join("run");
+    validate_and_run(&out.path().join("shop.toml"), &run);
+    let events = std::fs::read_to_string(run.join("events.csv")).unwrap();
+    let fired: Vec<&str> = events
+        .lines()
+        .filter(|l| l.contains("Scheduled action"))
+        .collect();
+    assert_eq!(fired.len(), 1, "{events}");
+    assert!(
+        fired[0].starts_with("1800.000,") && fired[0].contains("MinCapacity 8"),
+        "{}",
+        fired[0]
+    );
+    // Scheduled scaling suspended on the target: the action is left out, and the report says so.
+    let p = tmp.path().join("scalable-targets.json");
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap()).unwrap();
+    doc["ScalableTargets"][0]["SuspendedState"]["ScheduledScalingSuspended"] = true.into();
+    std::fs::write(&p, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let (scenario, report) = import_ok(tmp.path(), out.path());
+    assert!(!scenario.contains("scheduled_actions"), "{scenario}");
+    assert!(
+        report.contains(
+            "ScheduledScalingSuspended is true: the service's 1 scheduled action(s) are left out"
+        ),
+        "{report}"
+    );
 }
 
 /// `ecsim calibrate` against hand-made RunningTaskCount series, resolved by their Ids (no

@@ -264,9 +264,11 @@ pub(super) fn emit_services(
     services: &[Service],
     td_names: &BTreeMap<String, String>,
     cluster: &str,
-    loads: &BTreeMap<String, String>,
+    loads: &load::Loads,
     l: &mut Ledger,
 ) {
+    // Simulation time 0: the start of the replayed window (scheduled actions' `start_date`).
+    let epoch0_s = loads.window_ms.map(|w| w.0.div_euclid(1000));
     for s in services {
         if s.launch_type.as_deref() == Some("EXTERNAL") {
             l.note(format!("{}: service {} runs on EXTERNAL (ECS Anywhere) instances, which ecsim does not simulate; skipped", s.src, s.name));
@@ -402,8 +404,14 @@ pub(super) fn emit_services(
             s.name,
             what.join("; ")
         ));
-        let has_load = loads.get(&s.name).map(|lines| t.push_str(lines)).is_some();
-        emit_auto_scaling(t, ex, s, cluster, daemon, has_load, l);
+        let has_load = loads
+            .toml
+            .get(&s.name)
+            .map(|lines| t.push_str(lines))
+            .is_some();
+        if let Some(tg) = emit_auto_scaling(t, ex, s, cluster, daemon, has_load, l) {
+            emit_scheduled(t, ex, s, cluster, tg, epoch0_s, l);
+        }
     }
     // Targets and policies that matched no imported service.
     for tg in &ex.targets {
@@ -428,6 +436,86 @@ pub(super) fn emit_services(
             ));
         }
     }
+    for a in &ex.scheduled {
+        if !services
+            .iter()
+            .any(|s| resource_matches(&a.resource_id, cluster, &s.name))
+        {
+            l.note(format!(
+                "{}: scheduled action {} on {} matches no imported service; skipped",
+                a.src, a.name, a.resource_id
+            ));
+        }
+    }
+}
+
+/// A service's scheduled actions (§4.4) → `scheduled_actions` of its `[services.auto_scaling]`, which
+/// `emit_auto_scaling` has just written (`tg` its scalable target). Time 0 is the replayed window's start
+/// (`epoch0_s`), else 2024-01-01 00:00 UTC, ecsim's default (assumed).
+fn emit_scheduled(
+    t: &mut String,
+    ex: &Export,
+    s: &Service,
+    cluster: &str,
+    tg: &ScalableTarget,
+    epoch0_s: Option<i64>,
+    l: &mut Ledger,
+) {
+    let actions: Vec<&model::ScheduledAction> = ex
+        .scheduled
+        .iter()
+        .filter(|a| resource_matches(&a.resource_id, cluster, &s.name))
+        .collect();
+    if actions.is_empty() {
+        return;
+    }
+    if tg.suspended_scheduled {
+        l.note(format!(
+            "{}: SuspendedState.ScheduledScalingSuspended is true: the service's {} scheduled action(s) are left out",
+            tg.src,
+            actions.len()
+        ));
+        return;
+    }
+    let start_date = match epoch0_s {
+        Some(e) => crate::time::iso_utc(e),
+        None => {
+            l.assume(format!(
+                "service {}: time 0 of its scheduled actions is 2024-01-01 00:00 UTC (ecsim's default; the export holds no replayed window)",
+                s.name
+            ));
+            "2024-01-01T00:00:00Z".to_string()
+        }
+    };
+    let _ = writeln!(t, "scheduled_actions = [");
+    for a in actions {
+        if a.min.is_none() && a.max.is_none() {
+            l.note(format!(
+                "{}: scheduled action {} sets neither MinCapacity nor MaxCapacity; skipped",
+                a.src, a.name
+            ));
+            continue;
+        }
+        let mut parts = vec![format!("schedule = {}", q(&a.schedule))];
+        parts.extend(a.min.map(|m| format!("min_capacity = {m}")));
+        parts.extend(a.max.map(|m| format!("max_capacity = {m}")));
+        parts.extend(a.timezone.as_ref().map(|z| format!("timezone = {}", q(z))));
+        parts.extend(
+            a.start_time
+                .as_ref()
+                .map(|x| format!("start_time = {}", q(x))),
+        );
+        parts.extend(a.end_time.as_ref().map(|x| format!("end_time = {}", q(x))));
+        parts.push(format!("start_date = {}", q(&start_date)));
+        let _ = writeln!(t, "  {{ {} }},  # {} ({})", parts.join(", "), a.src, a.name);
+        l.map(format!(
+            "scheduled action `{}` ({}) → `auto_scaling.scheduled_actions`: {}",
+            a.name,
+            a.src,
+            parts.join(", ")
+        ));
+    }
+    let _ = writeln!(t, "]");
 }
 
 /// `service/<cluster>/<service>` (or the old `service/<service>` of the default cluster).
@@ -436,15 +524,17 @@ pub(super) fn resource_matches(rid: &str, cluster: &str, service: &str) -> bool 
         || (cluster == "default" && rid == format!("service/{service}"))
 }
 
-pub(super) fn emit_auto_scaling(
+/// The service's `[services.auto_scaling]` from its scalable target and policies; returns the target
+/// when the table was written.
+pub(super) fn emit_auto_scaling<'e>(
     t: &mut String,
-    ex: &Export,
+    ex: &'e Export,
     s: &Service,
     cluster: &str,
     daemon: bool,
     has_load: bool,
     l: &mut Ledger,
-) {
+) -> Option<&'e ScalableTarget> {
     let target = ex
         .targets
         .iter()
@@ -455,21 +545,25 @@ pub(super) fn emit_auto_scaling(
         .filter(|p| resource_matches(&p.resource_id, cluster, &s.name))
         .collect();
     let Some(tg) = target else {
-        if !policies.is_empty() {
+        let scheduled = ex
+            .scheduled
+            .iter()
+            .any(|a| resource_matches(&a.resource_id, cluster, &s.name));
+        if !policies.is_empty() || scheduled {
             l.note(format!(
-                "service {}: scaling policies but no scalable target (run `{} --service-namespace ecs`); policies skipped",
+                "service {}: scaling policies or scheduled actions but no scalable target (run `{} --service-namespace ecs`); skipped",
                 s.name,
                 Command::DescribeScalableTargets.cli()
             ));
         }
-        return;
+        return None;
     };
     if daemon {
         l.note(format!(
             "{}: DAEMON service {} has a scalable target; DAEMON services do not scale, skipped",
             tg.src, s.name
         ));
-        return;
+        return None;
     }
     let _ = writeln!(t, "\n[services.auto_scaling]");
     let _ = writeln!(t, "min_capacity = {}  # {}.MinCapacity", tg.min, tg.src);
@@ -536,13 +630,13 @@ pub(super) fn emit_auto_scaling(
         "scalable target {} ({}) → `[services.auto_scaling]` min {} max {}",
         tg.resource_id, tg.src, tg.min, tg.max
     ));
-    if has_load {
-        return;
+    if !has_load {
+        l.note(format!(
+            "service {}: no load is imported, so its metrics read 0 and target tracking scales it in towards {} after the scale-in alarm's 15 datapoints; add a `load` (README `load`) to replay its traffic",
+            s.name, tg.min
+        ));
     }
-    l.note(format!(
-        "service {}: no load is imported, so its metrics read 0 and target tracking scales it in towards {} after the scale-in alarm's 15 datapoints; add a `load` (README `load`) to replay its traffic",
-        s.name, tg.min
-    ));
+    Some(tg)
 }
 
 /// Fit `[timings.<launch type>]` provisioning, pull and start from the described tasks.

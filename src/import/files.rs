@@ -25,6 +25,8 @@ pub enum Command {
     DescribeScalableTargets,
     /// `aws application-autoscaling describe-scaling-policies` → `{"ScalingPolicies": […]}`.
     DescribeScalingPolicies,
+    /// `aws application-autoscaling describe-scheduled-actions` → `{"ScheduledActions": […]}`.
+    DescribeScheduledActions,
     /// `aws ecs describe-tasks` → `{"tasks": […]}`.
     DescribeTasks,
     /// `aws cloudwatch get-metric-data` → `{"MetricDataResults": […]}` (optional: series to replay).
@@ -35,7 +37,7 @@ pub enum Command {
 }
 
 /// Every command, in the order the report lists them.
-pub const COMMANDS: [Command; 10] = [
+pub const COMMANDS: [Command; 11] = [
     Command::DescribeClusters,
     Command::DescribeCapacityProviders,
     Command::DescribeAutoScalingGroups,
@@ -43,6 +45,7 @@ pub const COMMANDS: [Command; 10] = [
     Command::DescribeTaskDefinition,
     Command::DescribeScalableTargets,
     Command::DescribeScalingPolicies,
+    Command::DescribeScheduledActions,
     Command::DescribeTasks,
     Command::GetMetricData,
     Command::GetMetricDataRequest,
@@ -63,6 +66,9 @@ impl Command {
             Command::DescribeScalingPolicies => {
                 "aws application-autoscaling describe-scaling-policies"
             }
+            Command::DescribeScheduledActions => {
+                "aws application-autoscaling describe-scheduled-actions"
+            }
             Command::DescribeTasks => "aws ecs describe-tasks",
             Command::GetMetricData => "aws cloudwatch get-metric-data",
             Command::GetMetricDataRequest => "aws cloudwatch get-metric-data --cli-input-json",
@@ -79,6 +85,7 @@ impl Command {
             Command::DescribeTaskDefinition => "taskDefinition",
             Command::DescribeScalableTargets => "ScalableTargets",
             Command::DescribeScalingPolicies => "ScalingPolicies",
+            Command::DescribeScheduledActions => "ScheduledActions",
             Command::DescribeTasks => "tasks",
             Command::GetMetricData => "MetricDataResults",
             Command::GetMetricDataRequest => "MetricDataQueries",
@@ -95,6 +102,7 @@ impl Command {
             Command::DescribeTaskDefinition => "taskdefs/<family>-<revision>.json",
             Command::DescribeScalableTargets => "scalable-targets.json",
             Command::DescribeScalingPolicies => "scaling-policies.json",
+            Command::DescribeScheduledActions => "scheduled-actions.json",
             Command::DescribeTasks => "tasks.json",
             Command::GetMetricData => "metrics.json",
             Command::GetMetricDataRequest => "metric-queries.json",

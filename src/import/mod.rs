@@ -153,6 +153,7 @@ struct Export {
     taskdefs: Vec<TaskDef>,
     targets: Vec<ScalableTarget>,
     policies: Vec<TargetTracking>,
+    scheduled: Vec<model::ScheduledAction>,
     tasks: Vec<TaskTimes>,
     metrics: Vec<model::MetricSeries>,
     queries: Vec<observed::Query>,
@@ -204,6 +205,10 @@ pub fn import_texts(dir: &Path, texts: &[(String, String)]) -> Result<Imported, 
             Command::DescribeScalingPolicies => extend(
                 &mut ex.policies,
                 model::scaling_policies(&rel, &json, &mut l),
+            ),
+            Command::DescribeScheduledActions => extend(
+                &mut ex.scheduled,
+                model::scheduled_actions(&rel, &json, &mut l),
             ),
             Command::DescribeTasks => extend(&mut ex.tasks, model::tasks(&rel, &json, &mut l)),
             Command::GetMetricData => model::metric_series(&rel, &json, &mut l, &mut ex.metrics),
@@ -406,15 +411,7 @@ fn build(dir: &Path, ex: &Export, l: &mut Ledger) -> Result<Imported, ImportErro
     ));
     emit_groups(&mut t, &groups, l);
     let td_names = emit_taskdefs(&mut t, &taskdefs, l);
-    emit_services(
-        &mut t,
-        ex,
-        &services,
-        &td_names,
-        &cluster_name,
-        &loads.toml,
-        l,
-    );
+    emit_services(&mut t, ex, &services, &td_names, &cluster_name, &loads, l);
     emit_timings(&mut t, &ex.tasks, l);
 
     let extra_files = loads.csvs;

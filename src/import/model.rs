@@ -141,6 +141,18 @@ const POLICY_USED: &[&str] = &[
     "PolicyType",
     "TargetTrackingScalingPolicyConfiguration",
 ];
+const ACTION_USED: &[&str] = &[
+    "ScheduledActionName",
+    "ServiceNamespace",
+    "ResourceId",
+    "ScalableDimension",
+    "Schedule",
+    "Timezone",
+    "StartTime",
+    "EndTime",
+    "ScalableTargetAction",
+];
+const ACTION_KNOWN: &[&str] = &["ScheduledActionARN", "CreationTime"];
 const POLICY_KNOWN: &[&str] = &[
     "PolicyARN",
     "StepScalingPolicyConfiguration",
@@ -703,6 +715,8 @@ pub struct ScalableTarget {
     pub suspended_in: bool,
     /// See `suspended_in`.
     pub suspended_out: bool,
+    /// `SuspendedState.ScheduledScalingSuspended`.
+    pub suspended_scheduled: bool,
     /// Where it came from.
     pub src: String,
 }
@@ -737,6 +751,7 @@ pub fn scalable_targets(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<ScalableT
             max: u(o, "MaxCapacity").unwrap_or(0),
             suspended_in: flag("DynamicScalingInSuspended"),
             suspended_out: flag("DynamicScalingOutSuspended"),
+            suspended_scheduled: flag("ScheduledScalingSuspended"),
             src: format!("{rel}: ScalableTargets[{i}]"),
             resource_id: rid,
         });
@@ -853,6 +868,98 @@ pub fn scaling_policies(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<TargetTra
                 METRICS.join(", ")
             )),
         }
+    }
+    out
+}
+
+/// A scheduled action on an ECS service (§4.4).
+#[derive(Debug, Clone)]
+pub struct ScheduledAction {
+    /// `ResourceId`.
+    pub resource_id: String,
+    /// `ScheduledActionName`.
+    pub name: String,
+    /// `Schedule`: `at(…)`, `rate(…)` or `cron(…)`, as ecsim reads them.
+    pub schedule: String,
+    /// `Timezone` (IANA; None: UTC).
+    pub timezone: Option<String>,
+    /// `StartTime`, `EndTime`: ISO 8601 (CLI v2) or Unix seconds (CLI v1), as ISO 8601 in UTC.
+    pub start_time: Option<String>,
+    /// See `start_time`.
+    pub end_time: Option<String>,
+    /// `ScalableTargetAction.MinCapacity`.
+    pub min: Option<u64>,
+    /// `ScalableTargetAction.MaxCapacity`.
+    pub max: Option<u64>,
+    /// Where it came from.
+    pub src: String,
+}
+
+/// A timestamp of the CLI's output as ISO 8601: v2 prints ISO 8601 (kept as it is, once it parses),
+/// v1 Unix seconds (written in UTC). `None` when it is neither.
+fn cli_time(v: &Value) -> Option<String> {
+    match v {
+        Value::String(x) => crate::time::parse_iso8601(x).is_ok().then(|| x.clone()),
+        Value::Number(n) => n.as_f64().map(|t| crate::time::iso_utc(t.floor() as i64)),
+        _ => None,
+    }
+}
+
+/// Read `describe-scheduled-actions` output: the schedule, its time zone, start and end, and the new
+/// MinCapacity / MaxCapacity of each action on an ECS service's DesiredCount.
+pub fn scheduled_actions(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<ScheduledAction> {
+    let mut out = Vec::new();
+    for (i, v) in doc
+        .get("ScheduledActions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let Some(o) = v.as_object() else { continue };
+        let rid = s(o, "ResourceId").unwrap_or_default().to_string();
+        let name = s(o, "ScheduledActionName").unwrap_or_default().to_string();
+        l.account(
+            rel,
+            "ScheduledActions[]",
+            o,
+            &name,
+            ACTION_USED,
+            ACTION_KNOWN,
+        );
+        let here = format!("{rel}: ScheduledActions[{i}] ({name} on {rid})");
+        if s(o, "ScalableDimension") != Some("ecs:service:DesiredCount") {
+            l.note(format!(
+                "{here}: not an ECS service's DesiredCount; skipped"
+            ));
+            continue;
+        }
+        let Some(schedule) = s(o, "Schedule") else {
+            l.note(format!("{here}: no Schedule; skipped"));
+            continue;
+        };
+        let action = o.get("ScalableTargetAction").and_then(Value::as_object);
+        let cap = |k: &str| action.and_then(|a| u(a, k));
+        let time = |k: &str, l: &mut Ledger| {
+            let v = o.get(k)?;
+            let t = cli_time(v);
+            if t.is_none() {
+                l.note(format!("{here}: {k} {v} is not a timestamp; left out"));
+            }
+            t
+        };
+        let (start_time, end_time) = (time("StartTime", l), time("EndTime", l));
+        out.push(ScheduledAction {
+            resource_id: rid,
+            name,
+            schedule: schedule.to_string(),
+            timezone: s(o, "Timezone").map(str::to_string),
+            start_time,
+            end_time,
+            min: cap("MinCapacity"),
+            max: cap("MaxCapacity"),
+            src: format!("{rel}: ScheduledActions[{i}]"),
+        });
     }
     out
 }

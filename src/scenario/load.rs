@@ -864,7 +864,12 @@ impl<'s> Ctx<'s> {
             Some(d) => match crate::time::parse_date_utc(d) {
                 Some(e) => e,
                 None => {
-                    self.at(item, prefix, "start_date", "start_date is YYYY-MM-DD");
+                    self.at(
+                        item,
+                        prefix,
+                        "start_date",
+                        "start_date is YYYY-MM-DD or an ISO 8601 time (2024-03-09T13:00:00Z)",
+                    );
                     return None;
                 }
             },
