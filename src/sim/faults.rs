@@ -242,7 +242,7 @@ impl<'a> Sim<'a> {
             FaultSpec::AzOutage { zone, .. } => {
                 if k == 0 {
                     self.faults.zone_down[zone.0 as usize] = true;
-                    self.services.iter_mut().for_each(|st| st.zone_dirty = true);
+                    self.zone_dirty.fill(true);
                     self.emit(
                         None,
                         What::ZoneOutage {
@@ -282,7 +282,7 @@ impl<'a> Sim<'a> {
                     }
                 } else {
                     self.faults.zone_down[zone.0 as usize] = false;
-                    self.services.iter_mut().for_each(|st| st.zone_dirty = true);
+                    self.zone_dirty.fill(true);
                     self.emit(
                         None,
                         What::ZoneOutage {
@@ -671,11 +671,13 @@ impl Sim<'_> {
             // placing. Nor is one whose deployment is rolling out: it reaches its steady state when
             // the rollout COMPLETES (API `Deployment.rolloutState`), and until then its old and new
             // tasks come and go by the deployment's bounds (§2.3).
-            if !s.az_rebalancing
+            // The dirty flag first: most services of a fleet are clean, and it is one byte of a
+            // packed vector where the others are fields of large structs.
+            if !self.zone_dirty[i]
+                || !s.az_rebalancing
                 || s.scheduling != SchedulingStrategy::Replica
                 || !self.services[i].steady
                 || self.services[i].deployment_in_progress()
-                || !self.services[i].zone_dirty
             {
                 continue;
             }
@@ -693,7 +695,7 @@ impl Sim<'_> {
             });
             if hi <= lo + 1 {
                 self.rebalancing_done(i, &up);
-                self.services[i].zone_dirty = false;
+                self.zone_dirty[i] = false;
                 continue;
             }
             self.rebalance_service(ServiceId(i as u32), &up);

@@ -56,7 +56,7 @@ impl<'a> Sim<'a> {
             && !x.replace
         {
             add(&mut st.zone_n[z.0 as usize], true);
-            st.zone_dirty = true;
+            self.zone_dirty[sid.0 as usize] = true;
         }
     }
 

@@ -148,9 +148,6 @@ struct ServiceState {
     /// Of `tasks`: those with a zone and not marked for replacement, per zone (AZ rebalancing's view,
     /// §2.1), kept with `n_keep` so that its check once a metric period reads no task.
     zone_n: Vec<u32>,
-    /// `zone_n` (or which zones are up) changed since the service was last found balanced: only then
-    /// is its balance read again (a fleet's thousands of balanced services cost nothing per period).
-    zone_dirty: bool,
     /// An AZ rebalancing has started and not yet been seen balanced (its completion event is owed).
     rebalancing: bool,
     /// The tasks per zone the last rebalancing started from, until one completes: a service found
@@ -198,7 +195,6 @@ impl ServiceState {
             n_healthy: 0,
             keep_by_provider: vec![0; spec.providers.len()],
             zone_n: vec![0; spec.zones.len()],
-            zone_dirty: true,
             rebalancing: false,
             rebalanced_from: Vec::new(),
             rebalance_moves: Vec::new(),
@@ -345,6 +341,10 @@ pub struct Sim<'a> {
     series_out: bool,
     /// Some service rebalances across zones (read every metric period; the specs are large and many).
     az_rebalancing: bool,
+    /// Per service: its `zone_n` (or which zones are up) changed since it was last found balanced; only
+    /// then is its balance read again. Kept beside the services' states, not in them, so that a fleet's
+    /// check once a metric period reads one byte per service, not a state each.
+    zone_dirty: Vec<bool>,
     /// Launch rates: the Fargate task-launch buckets and the RunTask call rate (§8.1, §8.2).
     launch: launch::Limiter,
     /// CPU credits of burstable instances (§6.6); `None` when no provider's type is burstable.
@@ -534,6 +534,7 @@ impl<'a> Sim<'a> {
             tasks_out,
             series_out,
             az_rebalancing: spec.services.iter().any(|s| s.az_rebalancing),
+            zone_dirty: vec![true; spec.services.len()],
             static_member_exprs,
             launch: launch::Limiter::new(
                 &spec.scheduler,
