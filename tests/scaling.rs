@@ -279,6 +279,41 @@ fn target_tracking_scales_out_after_three_datapoints() {
     );
 }
 
+/// A target-tracking count that is a whole number by hand stays one (§4.2: ⌈C × metric / target⌉;
+/// AAS UG `target-tracking-scaling-policy-overview`). 6 tasks of 1 vCPU (minimum 6) serve 100
+/// requests/s × 10 ms = 1 vCPU-second a second: 100 / 6 % each, published as 16.666667, below
+/// 0.9 × 50. At 1 h a scheduled action lowers the minimum to 1 (§4.4), and the 15 low datapoints
+/// already in place make the scale-in due at the next one. Its ideal count is ⌈6 × (100 / 6) / 50⌉ =
+/// ⌈2⌉ = 2; ecsim computed ⌈6 × 16.666667 / 50⌉ = ⌈2.00000004⌉ = 3 from the rounded datapoint. The
+/// scale-in is gradual (one task of six, `scale_in_step_fraction` 0.1), so the ideal shows in the
+/// event's arithmetic; the same rounding made a scale-out one task too large (the `scaling::service`
+/// unit test `a_whole_number_by_hand_is_not_rounded_up`: 3 tasks at 200 / 3 % with target 50 went to
+/// 5, not ⌈4⌉ = 4).
+#[test]
+fn a_whole_number_of_tasks_by_hand_is_not_rounded_up() {
+    let toml = tt_scenario(
+        "60s",
+        r#"{ type = "constant", rate = 100 }"#,
+        r#"{ type = "target_tracking", metric = "ECSServiceAverageCPUUtilization", target = 50 }"#,
+        r#"scheduled_actions = [{ schedule = "at(2024-01-01T01:00:00)", min_capacity = 1 }]"#,
+    )
+    .replace("desired_count = 4", "desired_count = 6")
+    .replace("min_capacity = 1\nmax", "min_capacity = 6\nmax");
+    let (_, sink) = run(&toml);
+    let ev = events_with(&sink, "scaling");
+    let scale_in = ev
+        .iter()
+        .find(|e| e.message.contains("scaling in"))
+        .expect("a scale-in");
+    assert!(
+        scale_in
+            .message
+            .contains("(last 16.67); scale in gradually from 6 toward 2 → 5"),
+        "{}",
+        scale_in.message
+    );
+}
+
 /// Scaling uses RUNNING, so tasks that cannot be placed do not cause runaway scaling (§4.1). One
 /// t3.medium holds two 1024-unit tasks; CPU is pinned at 100 % with target 50: the first alarm asks for
 /// ⌈2 × 100 / 50⌉ = 4; the two new tasks cannot be placed, RUNNING stays 2, and every later alarm asks

@@ -585,7 +585,7 @@ impl ServiceScaler {
                     let n = if from_zero {
                         1
                     } else {
-                        ((base as f64 * last / target) - 1e-9).ceil() as u32
+                        tracked_capacity(base, last, *target)
                     };
                     let why = Reason::TrackingOut {
                         metric: *metric,
@@ -600,7 +600,7 @@ impl ServiceScaler {
                     return (Proposal::Out(n), Some(why));
                 }
                 if !disable_scale_in && st.below as usize >= ld {
-                    let ideal = ((running as f64 * last / target) - 1e-9).ceil().max(0.0) as u32;
+                    let ideal = tracked_capacity(running, last, *target);
                     let max_step =
                         ((running as f64 * self.scale_in_step_fraction).ceil() as u32).max(1);
                     let n = ideal.max(running.saturating_sub(max_step));
@@ -674,6 +674,16 @@ impl ServiceScaler {
             }
         }
     }
+}
+
+/// ⌈capacity × metric / target⌉ (§4.2), with the metric as ecsim publishes it: rounded to 6 decimals
+/// (`sim::round6`), so off by up to 5 × 10⁻⁷ and the product by capacity ÷ target times that. A product
+/// that is a whole number by hand stays one: 6 tasks at 100 / 6 % (published 16.666667) with target 50
+/// are ⌈2⌉ = 2 tasks, not ⌈2.00000004⌉ = 3.
+pub fn tracked_capacity(capacity: u32, metric: f64, target: f64) -> u32 {
+    let c = capacity as f64;
+    let slack = c * 1e-6 / target + 1e-9;
+    (c * metric / target - slack).ceil().max(0.0) as u32
 }
 
 /// Apply a step adjustment to `current` (§4.3). Percent changes round toward zero but move by at least 1
@@ -779,6 +789,26 @@ mod tests {
                 assert_eq!(d.unwrap().desired, 15);
             }
         }
+    }
+
+    /// §4.2's ⌈C × metric / target⌉ on a datapoint as ecsim publishes it (6 decimals): 3 tasks at
+    /// 200 / 3 % (66.666667) with target 50 need ⌈4⌉ = 4 by hand; ⌈3 × 66.666667 / 50⌉ = ⌈4.00000002⌉
+    /// gave 5. A real excess still counts: 66.7 % → ⌈4.002⌉ = 5.
+    #[test]
+    fn a_whole_number_by_hand_is_not_rounded_up() {
+        let mut s = ServiceScaler::new(1, 100, vec![tt(50.0)], 0.1);
+        let mut s2 = s.clone();
+        let mut d = None;
+        for k in 1..=3 {
+            d = s.on_datapoint(k * 60_000, |_| Some(66.666667), 3, 3, false);
+        }
+        assert_eq!(d.take().unwrap().desired, 4);
+        for k in 1..=3 {
+            d = s2.on_datapoint(k * 60_000, |_| Some(66.7), 3, 3, false);
+        }
+        assert_eq!(d.unwrap().desired, 5);
+        assert_eq!(tracked_capacity(6, 16.666667, 50.0), 2);
+        assert_eq!(tracked_capacity(3, 7994.0, 3000.0), 8);
     }
 
     /// A missing datapoint (INSUFFICIENT_DATA) breaks the run: two above, none, two above is no alarm;
