@@ -77,6 +77,14 @@ fn files_timeless(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 }
                 out.push_str(rest);
             }
+            // The report's run card lists the summary's fields, wall_seconds among them, as a table
+            // cell, `<th>wall_seconds</th><td>0.002</td>`, which the two rules above do not catch.
+            const CELL: &str = "<th>wall_seconds</th><td>";
+            if let Some(at) = out.find(CELL) {
+                let from = at + CELL.len();
+                let to = from + out[from..].find("</td>").unwrap();
+                out.replace_range(from..to, "_");
+            }
             (name, out.into_bytes())
         })
         .collect()

@@ -279,6 +279,100 @@ fn target_tracking_scales_out_after_three_datapoints() {
     );
 }
 
+/// A target-tracking count that is a whole number by hand stays one (§4.2: ⌈C × metric / target⌉;
+/// AAS UG `target-tracking-scaling-policy-overview`). 6 tasks of 1 vCPU (minimum 6) serve 100
+/// requests/s × 10 ms = 1 vCPU-second a second: 100 / 6 % each, published as 16.666667, below
+/// 0.9 × 50. At 1 h a scheduled action lowers the minimum to 1 (§4.4), and the 15 low datapoints
+/// already in place make the scale-in due at the next one. Its ideal count is ⌈6 × (100 / 6) / 50⌉ =
+/// ⌈2⌉ = 2; ecsim computed ⌈6 × 16.666667 / 50⌉ = ⌈2.00000004⌉ = 3 from the rounded datapoint. The
+/// scale-in is gradual (one task of six, `scale_in_step_fraction` 0.1), so the ideal shows in the
+/// event's arithmetic; the same rounding made a scale-out one task too large (the `scaling::service`
+/// unit test `a_whole_number_by_hand_is_not_rounded_up`: 3 tasks at 200 / 3 % with target 50 went to
+/// 5, not ⌈4⌉ = 4).
+#[test]
+fn a_whole_number_of_tasks_by_hand_is_not_rounded_up() {
+    let toml = tt_scenario(
+        "60s",
+        r#"{ type = "constant", rate = 100 }"#,
+        r#"{ type = "target_tracking", metric = "ECSServiceAverageCPUUtilization", target = 50 }"#,
+        r#"scheduled_actions = [{ schedule = "at(2024-01-01T01:00:00)", min_capacity = 1 }]"#,
+    )
+    .replace("desired_count = 4", "desired_count = 6")
+    .replace("min_capacity = 1\nmax", "min_capacity = 6\nmax");
+    let (_, sink) = run(&toml);
+    let ev = events_with(&sink, "scaling");
+    let scale_in = ev
+        .iter()
+        .find(|e| e.message.contains("scaling in"))
+        .expect("a scale-in");
+    assert!(
+        scale_in
+            .message
+            .contains("(last 16.67); scale in gradually from 6 toward 2 → 5"),
+        "{}",
+        scale_in.message
+    );
+}
+
+/// A step scale-out whose tasks cannot all be placed does not block a step scale-in policy (§4.3: a
+/// scale-in policy's cooldown follows a scale-in, and a scale-out stops it; AAS API
+/// `StepScalingPolicyConfiguration.Cooldown`). Two m5.xlarge hold 8 tasks of 1024 CPU; 4 tasks at 400
+/// requests/s × 10 ms are at 100 % from 5 min: the `>= 70` alarm (3 of 3) fires with the datapoint of
+/// minute 8 published at 8 min + 183 s = 663 s, +6 → 10, of which 8 run. From 30 min 40 requests/s on
+/// 8 tasks are 5 %: the `<= 20` alarm fires at 33 min + 183 s = 2,163 s, −1 from the 8 running (§4.1) → 7.
+/// ecsim had kept every step scale-in blocked until the scale-out activity completed (never: 2 tasks
+/// cannot be placed) plus its cooldown, so the service stayed at 10 with 5 % CPU.
+#[test]
+fn an_unfinished_scale_out_does_not_block_a_step_scale_in() {
+    let toml = r#"name = "stuck"
+duration = "1h"
+[cluster]
+availability_zones = ["a"]
+[traffic]
+health_check_interval = "1ms"
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.xlarge"
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 4
+launch_type = "EC2"
+[services.load]
+pattern = { type = "steps", steps = [["0s", 100], ["5m", 400], ["30m", 40]] }
+cpu_ms_per_request = 10.0
+[services.auto_scaling]
+min_capacity = 1
+max_capacity = 20
+policies = [
+  { type = "step_scaling", metric = "ECSServiceAverageCPUUtilization", comparison = ">=", threshold = 70,
+    evaluation_periods = 3, adjustment_type = "ChangeInCapacity", steps = [{ lower = 0, adjustment = 6 }] },
+  { type = "step_scaling", metric = "ECSServiceAverageCPUUtilization", comparison = "<=", threshold = 20,
+    evaluation_periods = 3, adjustment_type = "ChangeInCapacity", steps = [{ upper = 0, adjustment = -1 }] },
+]
+"#;
+    let (_, sink) = run(toml);
+    let ev = events_with(&sink, "scaling");
+    let got: Vec<(u64, &str)> = ev
+        .iter()
+        .take(2)
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .collect();
+    assert_eq!(got[0].0, 663_000, "{got:?}");
+    assert!(got[0].1.contains("from 4 to 10 tasks"), "{got:?}");
+    assert_eq!(got[1].0, 2_163_000, "{got:?}");
+    assert!(
+        got[1].1.contains("from 10 to 7 tasks") && got[1].1.contains("-1 from 8 → 7"),
+        "{got:?}"
+    );
+}
+
 /// Scaling uses RUNNING, so tasks that cannot be placed do not cause runaway scaling (§4.1). One
 /// t3.medium holds two 1024-unit tasks; CPU is pinned at 100 % with target 50: the first alarm asks for
 /// ⌈2 × 100 / 50⌉ = 4; the two new tasks cannot be placed, RUNNING stays 2, and every later alarm asks

@@ -473,7 +473,9 @@ impl ServiceScaler {
                     let base = st.base(now, running);
                     // The cooldown starts when the activity completes (`complete_scale_out`).
                     st.out_cooldown = Some((SimTime::MAX, base));
-                    st.cooldown_until = SimTime::MAX; // a step policy scales in only after its cooldown
+                    // A step policy's scale-in cooldown stops too (§4.3: "the cooldown period for the
+                    // scale-in activity stops and doesn't complete"); a scale-out starts none.
+                    st.cooldown_until = 0;
                 }
                 self.out_activity = Some(target);
                 return Some(Decision {
@@ -536,7 +538,6 @@ impl ServiceScaler {
             {
                 let until = now + p.scale_out_cooldown_ms();
                 st.out_cooldown = Some((until, base));
-                st.cooldown_until = until;
             }
         }
     }
@@ -585,7 +586,7 @@ impl ServiceScaler {
                     let n = if from_zero {
                         1
                     } else {
-                        ((base as f64 * last / target) - 1e-9).ceil() as u32
+                        tracked_capacity(base, last, *target)
                     };
                     let why = Reason::TrackingOut {
                         metric: *metric,
@@ -600,7 +601,7 @@ impl ServiceScaler {
                     return (Proposal::Out(n), Some(why));
                 }
                 if !disable_scale_in && st.below as usize >= ld {
-                    let ideal = ((running as f64 * last / target) - 1e-9).ceil().max(0.0) as u32;
+                    let ideal = tracked_capacity(running, last, *target);
                     let max_step =
                         ((running as f64 * self.scale_in_step_fraction).ceil() as u32).max(1);
                     let n = ideal.max(running.saturating_sub(max_step));
@@ -643,14 +644,28 @@ impl ServiceScaler {
                     return (Proposal::None, None);
                 };
                 // During its scale-out cooldown the adjustment applies to the capacity before the
-                // scale-out that started it, so only what goes beyond that one is added (§4.3).
-                let base = st.base(now, running);
-                let new = apply_adjustment(
-                    base,
-                    *adjustment_type,
-                    step.adjustment,
-                    *min_adjustment_magnitude,
-                );
+                // scale-out that started it, so only what goes beyond that one is added (§4.3). That
+                // rule is about the next scale-out: a scale-in applies to the running count.
+                let adjust = |c: u32| {
+                    apply_adjustment(
+                        c,
+                        *adjustment_type,
+                        step.adjustment,
+                        *min_adjustment_magnitude,
+                    )
+                };
+                let mut base = st.base(now, running);
+                let mut new = adjust(base);
+                let proposal = if new > base {
+                    Proposal::Out(new)
+                } else {
+                    (base, new) = (running, adjust(running));
+                    if new < running && now >= st.cooldown_until {
+                        Proposal::In(new)
+                    } else {
+                        return (Proposal::None, None);
+                    }
+                };
                 let why = Reason::Step {
                     metric: *metric,
                     breaching: breaching as u32,
@@ -663,17 +678,20 @@ impl ServiceScaler {
                     running,
                     to: new,
                 };
-                let in_cooldown = now < st.cooldown_until;
-                if new > base {
-                    (Proposal::Out(new), Some(why))
-                } else if new < running && !in_cooldown {
-                    (Proposal::In(new), Some(why))
-                } else {
-                    (Proposal::None, None)
-                }
+                (proposal, Some(why))
             }
         }
     }
+}
+
+/// ⌈capacity × metric / target⌉ (§4.2), with the metric as ecsim publishes it: rounded to 6 decimals
+/// (`sim::round6`), so off by up to 5 × 10⁻⁷ and the product by capacity ÷ target times that. A product
+/// that is a whole number by hand stays one: 6 tasks at 100 / 6 % (published 16.666667) with target 50
+/// are ⌈2⌉ = 2 tasks, not ⌈2.00000004⌉ = 3.
+pub fn tracked_capacity(capacity: u32, metric: f64, target: f64) -> u32 {
+    let c = capacity as f64;
+    let slack = c * 1e-6 / target + 1e-9;
+    (c * metric / target - slack).ceil().max(0.0) as u32
 }
 
 /// Apply a step adjustment to `current` (§4.3). Percent changes round toward zero but move by at least 1
@@ -779,6 +797,26 @@ mod tests {
                 assert_eq!(d.unwrap().desired, 15);
             }
         }
+    }
+
+    /// §4.2's ⌈C × metric / target⌉ on a datapoint as ecsim publishes it (6 decimals): 3 tasks at
+    /// 200 / 3 % (66.666667) with target 50 need ⌈4⌉ = 4 by hand; ⌈3 × 66.666667 / 50⌉ = ⌈4.00000002⌉
+    /// gave 5. A real excess still counts: 66.7 % → ⌈4.002⌉ = 5.
+    #[test]
+    fn a_whole_number_by_hand_is_not_rounded_up() {
+        let mut s = ServiceScaler::new(1, 100, vec![tt(50.0)], 0.1);
+        let mut s2 = s.clone();
+        let mut d = None;
+        for k in 1..=3 {
+            d = s.on_datapoint(k * 60_000, |_| Some(66.666667), 3, 3, false);
+        }
+        assert_eq!(d.take().unwrap().desired, 4);
+        for k in 1..=3 {
+            d = s2.on_datapoint(k * 60_000, |_| Some(66.7), 3, 3, false);
+        }
+        assert_eq!(d.unwrap().desired, 5);
+        assert_eq!(tracked_capacity(6, 16.666667, 50.0), 2);
+        assert_eq!(tracked_capacity(3, 7994.0, 3000.0), 8);
     }
 
     /// A missing datapoint (INSUFFICIENT_DATA) breaks the run: two above, none, two above is no alarm;
@@ -1001,6 +1039,62 @@ mod tests {
         assert_eq!(s.on_datapoint(480_000, |_| Some(80.0), 13, 13, false), None);
         let d = s.on_datapoint(540_000, |_| Some(80.0), 13, 13, false);
         assert_eq!(d.unwrap().desired, 15);
+    }
+
+    /// A scale-out starts no scale-in cooldown (§4.3: a step scale-in policy's cooldown follows a
+    /// scale-in, and a scale-out stops it; AAS API `StepScalingPolicyConfiguration.Cooldown`). A `>= 70`
+    /// policy adds 6 to 3 running → 9; only 8 can be placed, so the activity stays in progress. The load
+    /// drops: three datapoints at 5 % breach the `<= 30` policy, −1 from the 8 running (§4.1: the
+    /// running count is the starting point) → 7, at once (ecsim blocked every step scale-in after a
+    /// scale-out until the activity completed plus the cooldown: here for ever, desired 9 at 5 % CPU;
+    /// and the −1 must not apply to the scale-out cooldown's base of 3, which is for the next
+    /// scale-out). After that scale-in its own 300 s cooldown blocks the next one; a datapoint after it
+    /// scales in again (7 running → 6).
+    #[test]
+    fn a_scale_out_does_not_block_a_step_scale_in() {
+        let step = |cmp: Comparison, threshold: f64, lower: f64, upper: f64, adjustment: f64| {
+            Policy::StepScaling {
+                metric: ScalingMetric::Cpu,
+                comparison: cmp,
+                threshold,
+                datapoints_to_alarm: 3,
+                evaluation_periods: 3,
+                adjustment_type: AdjustmentType::ChangeInCapacity,
+                steps: vec![Step {
+                    lower,
+                    upper,
+                    adjustment,
+                }],
+                min_adjustment_magnitude: None,
+                cooldown_ms: 300_000,
+            }
+        };
+        let out = step(Comparison::Ge, 70.0, 0.0, f64::INFINITY, 6.0);
+        let inn = step(Comparison::Le, 30.0, f64::NEG_INFINITY, 0.0, -1.0);
+        let mut s = ServiceScaler::new(2, 20, vec![out, inn], 0.1);
+        let mut t = 0;
+        let mut d = None;
+        for _ in 0..3 {
+            t += 60_000;
+            d = s.on_datapoint(t, |_| Some(100.0), 3, 3, false).or(d);
+        }
+        assert_eq!(d.unwrap().desired, 9);
+        let mut got = Vec::new();
+        for _ in 0..3 {
+            t += 60_000;
+            got.push(s.on_datapoint(t, |_| Some(5.0), 8, 9, false));
+        }
+        assert_eq!(got[..2], [None, None], "two datapoints are not the alarm");
+        assert_eq!(got[2].as_ref().map(|d| d.desired), Some(7), "{got:?}");
+        t += 60_000;
+        assert_eq!(
+            s.on_datapoint(t, |_| Some(5.0), 7, 7, false),
+            None,
+            "cooldown"
+        );
+        t += 300_000;
+        let d = s.on_datapoint(t, |_| Some(5.0), 7, 7, false);
+        assert_eq!(d.unwrap().desired, 6);
     }
 
     /// Target tracking within its scale-out cooldown (§4.2): 20 → 34 at a metric of 100 % (⌈20 × 100 /

@@ -24,7 +24,8 @@ impl<'a> Sim<'a> {
         let per_target = request_rate.and_then(|rate| {
             let period_min = self.spec.metric_period_ms as f64 / 60_000.0;
             let n = self.traffic[i].as_ref()?.targets.len();
-            (n > 0).then(|| rate * 60.0 * period_min / n as f64 / period_min)
+            // Rounded as the other datapoints are (6 decimals): `tracked_capacity` allows for that.
+            (n > 0).then(|| round6(rate * 60.0 * period_min / n as f64 / period_min))
         });
         *slot = [cpu_utilization, memory_utilization, per_target];
         true
