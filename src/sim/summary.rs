@@ -279,6 +279,20 @@ impl<'a> Sim<'a> {
                         let w = &tr.warm_up_sums;
                         [tr.arrived - w[0], tr.served - w[1], tr.dropped - w[2]]
                     }),
+                    startup: tr.and_then(|tr| {
+                        let (at, sums) = tr.first_healthy?;
+                        let w = &tr.warm_up_sums;
+                        // Periods before the warm-up's end are left out: a start-up within it is too.
+                        let requests = if at > spec.warm_up_ms {
+                            [0, 1, 2].map(|k| (sums[k] - w[k]).max(0.0))
+                        } else {
+                            [0.0; 3]
+                        };
+                        Some(crate::metrics::Startup {
+                            first_healthy_s: at as f64 / 1000.0,
+                            requests,
+                        })
+                    }),
                     slo: tr.zip(s.load.as_ref().and_then(|l| l.slo)).map(|(tr, o)| {
                         crate::metrics::SloFigures::of(
                             tr.slo_violation_ms,
