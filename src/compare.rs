@@ -98,6 +98,9 @@ pub struct CompareReport {
     pub sizes: String,
     /// The break-even explanation.
     pub break_even: String,
+    /// What else the scenario runs in every variant (other services, standalone and batch tasks), whose
+    /// figures the run-wide columns include.
+    pub others: Vec<String>,
 }
 
 fn err(file: &str, msg: String) -> Diagnostics {
@@ -287,7 +290,20 @@ pub fn compare_with<E: std::fmt::Display>(
         }
         None => format!("A {own} task does not fit {it_name}: no break-even point."),
     };
+    let mut others: Vec<String> = original
+        .services
+        .iter()
+        .filter(|s| s.name != svc)
+        .map(|s| s.name.clone())
+        .collect();
+    if !original.run_tasks.is_empty() || !original.scheduled_tasks.is_empty() {
+        others.push("standalone tasks".into());
+    }
+    if !original.batch_jobs.is_empty() {
+        others.push("batch jobs".into());
+    }
     Ok(CompareReport {
+        others,
         scenario: original.name.clone(),
         service: svc,
         rows,
@@ -301,8 +317,8 @@ pub fn compare_with<E: std::fmt::Display>(
 /// rate, else the default of [`crate::spec::SloSpec`]), start-up apart: every variant starts its service
 /// with no task, and the requests before its first healthy task (Fargate's ~40 s cold start, an EC2 task
 /// on a warm instance's few seconds) are a new service's, which a running one does not have. On a short
-/// run they alone would pass the error rate (6 h: 51 s of failures is 0.24 %). A service that never has a
-/// healthy task has no start-up to set apart: all its requests count.
+/// run they alone would pass the error rate (6 h at 100 requests/s: ~50 s of failures is 0.23 %). A
+/// service that never has a healthy task has no start-up to set apart: all its requests count.
 fn status(s: &Summary, svc: &str, error_rate: f64) -> (String, Option<crate::metrics::SloFigures>) {
     let f = s.services.iter().find(|f| f.name == svc);
     let mut why = Vec::new();
@@ -542,6 +558,17 @@ pub fn to_table(r: &CompareReport) -> String {
         .map(|x| x.variant)
         .collect();
     out.push_str(&startup_note(r));
+    if !r.others.is_empty() {
+        let text = format!(
+            "Also in every variant, as written: {}. $/day, $/M req, p50, p99, start p50, start p99, spot and \
+             idle % are the whole run's, theirs included (the same for them in every row: compare rows by \
+             their differences); SLO min, SLO % and status are service {}'s.",
+            r.others.join(", "),
+            r.service
+        );
+        out.push('\n');
+        out.push_str(&wrap(&text, 104));
+    }
     if !flagged.is_empty() {
         out.push_str(&format!(
             "\nNot comparable: {} did not run the service as asked (see status); a low cost there is not a saving.\n",

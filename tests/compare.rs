@@ -338,3 +338,67 @@ fn the_start_up_before_the_first_healthy_task_is_counted_apart() {
     assert!(!to_table(&r).contains("Start-up:"));
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
+
+/// The table's cost, latency and start-latency columns are the whole run's (summary.json's), so a
+/// scenario's other services are in every row: here `api`, 20 tasks at 2,000 requests/s on four
+/// m5.4xlarge ($0.768/h each, 4 × 0.768 × 24 = $73.73 a day), beside `web`'s two tasks. Every row's
+/// $/day is ~$74 more than web's own and its p99 is api's (8 ms a request at 100 requests/s per vCPU,
+/// queueing: ~186 ms, where web alone is ~10 ms). The table said only "service web"; it now names what
+/// else runs and which columns are whose.
+#[test]
+fn a_scenario_with_other_services_says_which_columns_are_the_whole_runs() {
+    let text = r#"name = "two"
+duration = "2h"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "big"
+instance_type = "m5.4xlarge"
+min_size = 4
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[task_definitions]]
+family = "api"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+capacity_provider_strategy = [{ capacity_provider = "big", weight = 1 }]
+[services.load]
+pattern = { type = "constant", rate = 50 }
+cpu_ms_per_request = 4.0
+slo_p99 = "100ms"
+[[services]]
+name = "api"
+task_definition = "api"
+desired_count = 20
+capacity_provider_strategy = [{ capacity_provider = "big", weight = 1 }]
+[services.load]
+pattern = { type = "constant", rate = 2000 }
+cpu_ms_per_request = 8.0
+"#;
+    let dir = std::env::temp_dir().join(format!("ecsim-compare-two-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("two.toml");
+    std::fs::write(&path, text).unwrap();
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    let table = to_table(&r);
+    println!("{table}");
+    assert_eq!(r.others, vec!["api".to_string()]);
+    assert!(
+        table.contains("Also in every variant, as written: api."),
+        "{table}"
+    );
+    for row in &r.rows {
+        // The big group alone costs 4 × $0.768 × 24 = $73.73 a day.
+        assert!(row.cost_per_day() > 73.7, "{}", row.cost_per_day());
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
