@@ -1498,3 +1498,60 @@ capacity_provider_strategy = [{ capacity_provider = "od", weight = 1 }, { capaci
         );
     }
 }
+
+/// Both zones of a managed-scaling group down for the whole run: no instance ever registers, so a
+/// service of 2 tasks never runs one. Its tasks wait in PROVISIONING, stop with TaskFailedToStart after
+/// their wait (10–30 min, §7.3) and are replaced; at the end 2 replacements still wait.
+fn capacity_never_comes() -> String {
+    r#"name = "never"
+duration = "2h"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "web"
+instance_type = "m5.large"
+min_size = 0
+max_size = 4
+desired_size = 0
+managed_scaling = { target_capacity = 100 }
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+capacity_provider_strategy = [{ capacity_provider = "web", weight = 1 }]
+[[faults]]
+type = "az_outage"
+zone = "us-east-1a"
+at = "0s"
+duration = "3h"
+[[faults]]
+type = "az_outage"
+zone = "us-east-1b"
+at = "0s"
+duration = "3h"
+"#
+    .to_string()
+}
+
+/// `tasks.running_at_end` is ECS's runningCount, tasks whose lastStatus is RUNNING: here 0, with 2 in
+/// PROVISIONING. It counted every task not yet STOPPED, so the run's line said "2 running at the end"
+/// while `placement_problems` said "none of its tasks runs at the end".
+#[test]
+fn tasks_waiting_in_provisioning_are_not_running_at_the_end() {
+    let (summary, sink) = run(&capacity_never_comes());
+    let waiting = alive(&sink, "web");
+    assert_eq!(waiting.len(), 2);
+    assert!(waiting.iter().all(|t| t.started_ms.is_none()));
+    assert_eq!(summary.tasks_running_at_end, 0);
+    assert_eq!(summary.tasks_unplaced_at_end, 2);
+    assert!(
+        summary.placement_problems[0]
+            .1
+            .contains("none of its tasks runs at the end")
+    );
+}

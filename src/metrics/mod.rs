@@ -318,7 +318,8 @@ pub struct Summary {
     pub tasks_failed_to_start: u64,
     /// Tasks that reached STOPPED.
     pub tasks_stopped: u64,
-    /// Tasks alive at the end.
+    /// Tasks RUNNING at the end (lastStatus RUNNING; not those provisioning, pending, activating or
+    /// stopping).
     pub tasks_running_at_end: u64,
     /// Median time from `createdAt` to RUNNING, s.
     pub start_latency_s_p50: Option<f64>,

@@ -102,7 +102,12 @@ impl<'a> Sim<'a> {
             .filter(|&t| self.world.task(t).state != TaskState::Stopped)
             .collect();
         alive.sort_by_key(|&t| self.world.task(t).serial);
-        let at_end = alive.len() as u64;
+        // ECS's runningCount: tasks whose lastStatus is RUNNING (not those still provisioning, pending,
+        // activating or on their way out).
+        let at_end = alive
+            .iter()
+            .filter(|&&t| self.world.task(t).state == TaskState::Running)
+            .count() as u64;
         let end = spec.duration_ms;
         for &t in &alive {
             self.settle_task(t, end);
