@@ -1555,3 +1555,66 @@ fn tasks_waiting_in_provisioning_are_not_running_at_the_end() {
             .contains("none of its tasks runs at the end")
     );
 }
+
+/// The capacity that never came says why: managed scaling decides 0 → 2 instances every minute (M 1,
+/// N 0: CPR 200, §3.2), but every zone of the group is down, so no launch happens. One
+/// `instance_launch_failed` event at the first attempt (not one a minute), and the end-of-run warning
+/// names the group. Before, the events said "scaling the Auto Scaling group from 0 to 2 instances" every
+/// minute for two hours and nothing said that no instance was launched.
+#[test]
+fn a_group_with_every_zone_down_says_its_launches_fail() {
+    let (summary, sink) = run(&capacity_never_comes());
+    let failed = coded(&sink, "instance_launch_failed");
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].time_ms, 60_000);
+    assert!(
+        failed[0]
+            .message
+            .contains("every Availability Zone of the group is down")
+    );
+    assert!(coded(&sink, "instance_launching").is_empty());
+    let w = summary
+        .warnings
+        .iter()
+        .find(|w| w.code == "unplaced-at-end")
+        .expect("warning");
+    assert!(
+        w.message
+            .contains("Auto Scaling group web cannot launch an instance: every zone of it is down"),
+        "{}",
+        w.message
+    );
+}
+
+/// Both zones down for the first 30 min, then again from 60 min: the first failure is said at 60 s,
+/// the group launches when the zones return at 30 min, loses its instances at 60 min and owes their
+/// replacements, whose failed launch is said again (once per episode, not once per run).
+#[test]
+fn a_launch_failure_is_said_again_after_a_zone_returned() {
+    let toml = capacity_never_comes().replace("duration = \"3h\"", "duration = \"30m\"")
+        + r#"[[faults]]
+type = "az_outage"
+zone = "us-east-1a"
+at = "60m"
+duration = "2h"
+[[faults]]
+type = "az_outage"
+zone = "us-east-1b"
+at = "60m"
+duration = "2h"
+"#;
+    let (summary, sink) = run(&toml);
+    let failed: Vec<u64> = coded(&sink, "instance_launch_failed")
+        .iter()
+        .map(|e| e.time_ms)
+        .collect();
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    assert_eq!(failed[0], 60_000);
+    assert!(failed[1] >= 3_600_000, "{failed:?}");
+    assert!(
+        coded(&sink, "instance_launching")
+            .iter()
+            .any(|e| (1_800_000..3_600_000).contains(&e.time_ms))
+    );
+    assert_eq!(summary.tasks_running_at_end, 0);
+}

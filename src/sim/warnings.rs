@@ -121,8 +121,28 @@ impl Sim<'_> {
                 .map(|&t| self.world.task(t).created_at)
                 .min()
                 .expect("not empty");
+            // Their groups that cannot launch at all now (every zone down), by name, in provider order.
+            let mut stuck: Vec<ProviderId> = waiting
+                .iter()
+                .filter_map(|&t| self.world.task(t).provider)
+                .filter(|p| self.cas[p.0 as usize].launch_failure_said)
+                .collect();
+            stuck.sort_unstable();
+            stuck.dedup();
+            let why = if stuck.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = stuck
+                    .iter()
+                    .map(|&p| spec.provider(p).name.as_str())
+                    .collect();
+                format!(
+                    "; Auto Scaling group {} cannot launch an instance: every zone of it is down",
+                    names.join(", ")
+                )
+            };
             parts.push(format!(
-                "{} waiting in PROVISIONING for capacity (the oldest since {})",
+                "{} waiting in PROVISIONING for capacity (the oldest since {}){why}",
                 waiting.len(),
                 clock(oldest)
             ));
