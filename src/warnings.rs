@@ -3,8 +3,9 @@
 //! providers can ever hold, a hole in a rate trace, tasks still unplaced at the end (§7.3), batch jobs that
 //! could never run (§5.1), standard-mode burstable instances held to their baseline (§6.6). The first
 //! two are pure functions of the [`Spec`] found here (the scenario loader adds the file and line, so
-//! `ecsim validate` shows them); holes are found while the loader reads the trace; the rest come from the run's end state ([`crate::sim`]). They go to stderr, `summary.json`
-//! (`warnings`) and the top of `report.html`.
+//! `ecsim validate` shows them); holes are found while the loader reads the trace; the rest come from
+//! the run's end state ([`crate::sim`]). They go to stderr, `summary.json` (`warnings`) and the top of
+//! `report.html`.
 //!
 //! Must not: read files, or change what a run does.
 
