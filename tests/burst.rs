@@ -113,7 +113,8 @@ fn unlimited_t3_medium_pays_the_surplus() {
     assert!(close(c.cost_burst_surplus_usd.unwrap(), 2.88, 1e-6));
     assert!(close(c.cost_ec2_usd.unwrap(), 1.9968 + 2.88, 1e-6));
     assert!(close(c.cost_usd.unwrap(), 1.9968 + 2.88, 1e-6));
-    // Unlimited mode never holds the task down: full capacity throughout.
+    // Unlimited mode never holds the task down: full capacity throughout, and no warning of it.
+    assert!(s.warnings.iter().all(|w| w.code != "cpu-credits-spent"));
     assert!(
         sink.series
             .iter()
@@ -175,6 +176,21 @@ fn standard_t3_medium_is_held_to_its_baseline() {
     );
     // Requests the baseline cannot serve time out.
     assert!(s.requests_dropped.unwrap() > 0.0);
+    // The run says so beside the figures (stderr, summary.json, the report): held from 13:42 to the end
+    // at 14:00, 18 min = 0.3 instance-hours. Before, only the event and the credit columns showed it.
+    let w: Vec<_> = s
+        .warnings
+        .iter()
+        .filter(|w| w.code == "cpu-credits-spent")
+        .collect();
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].message.contains(
+            "(t3.medium, standard credits): its instances spent their CPU credits 1 time (the first at 13:42:00) and were held to their baseline of 20 % per vCPU for 0.3 instance-hours in all"
+        ),
+        "{}",
+        w[0].message
+    );
 }
 
 /// The same 90 % for 48 h on an m5.large ($0.096 per hour, not burstable): 48 × 0.096 = $4.608, no credit

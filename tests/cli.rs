@@ -420,7 +420,7 @@ fn compare_writes_four_variants() {
         csv.lines()
             .next()
             .unwrap()
-            .ends_with(",slo_attainment,status")
+            .ends_with(",slo_attainment,status,first_healthy_s,startup_failed_percent")
     );
     assert!(
         table.contains("status") && table.contains("SLO %"),

@@ -166,7 +166,7 @@ fn a_variant_that_cannot_place_its_tasks_is_flagged() {
         csv.lines()
             .nth(1)
             .unwrap()
-            .ends_with("serves 0 % of requests\""),
+            .ends_with("serves 0 % of requests\",,"),
         "{csv}"
     );
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
@@ -236,4 +236,169 @@ fn a_task_larger_than_any_fargate_size_is_refused_with_the_sizes() {
         "{e}"
     );
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// A one-service scenario (2 tasks of 1024 CPU / 2048 MiB on m5.large, a constant 100 requests/s, SLO
+/// p99 100 ms) for `duration`, with `extra` top-level keys, written for `compare`.
+fn constant_scenario(tag: &str, duration: &str, extra: &str) -> std::path::PathBuf {
+    let text = format!(
+        r#"name = "startup-{tag}"
+duration = "{duration}"
+seed = 1
+{extra}
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "web"
+instance_type = "m5.large"
+max_size = 4
+desired_size = 1
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+capacity_provider_strategy = [{{ capacity_provider = "web", weight = 1 }}]
+[services.load]
+pattern = {{ type = "constant", rate = 100 }}
+cpu_ms_per_request = 4.0
+slo_p99 = "100ms"
+"#
+    );
+    let dir = std::env::temp_dir().join(format!("ecsim-compare-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The start-up is counted apart from "serves N %" (docs/compare.md). Every variant starts the service
+/// with no task; requests fail until its first target is healthy: a Fargate task is RUNNING after ~43 s
+/// (provisioning, then the image pull: no image cache, §5.3) and the ALB needs one passed check, at most
+/// `health_check_interval` (30 s) later (§2.5). Over 6 h at 100 requests/s, 6 × 3600 × 100 = 2,160,000
+/// requests arrive; ~50 s × 100 = ~5,000 of them fail in the start-up, 0.23 % — above the default 0.1 %
+/// error rate, so the Fargate rows read "serves 99.7 % of requests" and "Not comparable" although, once
+/// running, they failed none (their SLO minutes equal EC2's). A service already running has no such gap.
+/// With `warm_up = "2m"` the start-up is in the warm-up and none of its requests is measured.
+#[test]
+fn the_start_up_before_the_first_healthy_task_is_counted_apart() {
+    let path = constant_scenario("6h", "6h", "");
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    let table = to_table(&r);
+    println!("{table}");
+    for row in &r.rows {
+        assert_eq!(row.status, "ok", "{}", row.variant);
+        let u = row.startup.expect("a healthy task");
+        let [total, served, dropped] = row.summary.services[0].requests.unwrap();
+        assert!((total - 2_160_000.0).abs() < 0.01 * 2_160_000.0, "{total}");
+        // Nothing is served before the first healthy target; what fails then is ~100/s until it.
+        assert_eq!(u.requests[1], 0.0, "{}", row.variant);
+        assert!(
+            (u.requests[2] - 100.0 * u.first_healthy_s).abs() < 0.1 * 100.0 * u.first_healthy_s,
+            "{}: {u:?}",
+            row.variant
+        );
+        // Once running, the service fails (almost) nothing: within the error rate.
+        assert!(dropped - u.requests[2] <= 0.001 * (total - u.requests[0]));
+        assert!(served > 0.99 * total);
+        if row.variant.starts_with("fargate") {
+            assert!(
+                (43.0..=43.0 + 30.0 + 1.0).contains(&u.first_healthy_s),
+                "{}: {}",
+                row.variant,
+                u.first_healthy_s
+            );
+            // The start-up alone is over the 0.1 % error rate: what flagged these rows.
+            assert!(dropped > 0.001 * total, "{}: {dropped}", row.variant);
+        }
+    }
+    assert!(!table.contains("Not comparable"), "{table}");
+    assert!(table.contains("Start-up: each variant starts the service with no task"));
+    assert!(table.contains("fargate 5"), "{table}");
+    let csv = to_csv(&r);
+    assert!(
+        csv.lines()
+            .next()
+            .unwrap()
+            .ends_with(",status,first_healthy_s,startup_failed_percent")
+    );
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+
+    // With a warm-up that covers the start-up none of its requests is measured, and the table says nothing.
+    let path = constant_scenario("6h-warm", "6h", "warm_up = \"2m\"");
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    for row in &r.rows {
+        assert_eq!(row.status, "ok", "{}", row.variant);
+        assert_eq!(row.startup.unwrap().requests, [0.0; 3], "{}", row.variant);
+        assert_eq!(row.startup_failed_percent, Some(0.0));
+    }
+    assert!(!to_table(&r).contains("Start-up:"));
+    let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// The table's cost, latency and start-latency columns are the whole run's (summary.json's), so a
+/// scenario's other services are in every row: here `api`, 20 tasks at 2,000 requests/s on four
+/// m5.4xlarge ($0.768/h each, 4 × 0.768 × 24 = $73.73 a day), beside `web`'s two tasks. Every row's
+/// $/day is ~$74 more than web's own and its p99 is api's (8 ms a request at 100 requests/s per vCPU,
+/// queueing: ~186 ms, where web alone is ~10 ms). The table said only "service web"; it now names what
+/// else runs and which columns are whose.
+#[test]
+fn a_scenario_with_other_services_says_which_columns_are_the_whole_runs() {
+    let text = r#"name = "two"
+duration = "2h"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[capacity_providers]]
+name = "big"
+instance_type = "m5.4xlarge"
+min_size = 4
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[task_definitions]]
+family = "api"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+capacity_provider_strategy = [{ capacity_provider = "big", weight = 1 }]
+[services.load]
+pattern = { type = "constant", rate = 50 }
+cpu_ms_per_request = 4.0
+slo_p99 = "100ms"
+[[services]]
+name = "api"
+task_definition = "api"
+desired_count = 20
+capacity_provider_strategy = [{ capacity_provider = "big", weight = 1 }]
+[services.load]
+pattern = { type = "constant", rate = 2000 }
+cpu_ms_per_request = 8.0
+"#;
+    let dir = std::env::temp_dir().join(format!("ecsim-compare-two-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("two.toml");
+    std::fs::write(&path, text).unwrap();
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    let table = to_table(&r);
+    println!("{table}");
+    assert_eq!(r.others, vec!["api".to_string()]);
+    assert!(
+        table.contains("Also in every variant, as written: api."),
+        "{table}"
+    );
+    for row in &r.rows {
+        // The big group alone costs 4 × $0.768 × 24 = $73.73 a day.
+        assert!(row.cost_per_day() > 73.7, "{}", row.cost_per_day());
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }

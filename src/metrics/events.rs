@@ -116,6 +116,8 @@ pub enum What {
         zone: ZoneId,
         cause: String,
     },
+    /// An Auto Scaling group could not launch an instance: every zone of the group is down.
+    InstanceLaunchFailed { provider: ProviderId },
     /// An instance terminated.
     InstanceTerminated { instance: u32 },
     /// An operator drain set an instance DRAINING.
@@ -206,6 +208,7 @@ impl EventRecord {
             ClusterScaleOut { .. } | ClusterScaleIn { .. } => "cluster_scaling",
             InstanceRegistered { .. }
             | InstanceLaunching { .. }
+            | InstanceLaunchFailed { .. }
             | InstanceTerminated { .. }
             | InstanceDraining { .. }
             | CreditsSpent { .. }
@@ -251,6 +254,7 @@ impl EventRecord {
             ClusterScaleIn { .. } => "cluster_scale_in",
             InstanceRegistered { .. } => "instance_registered",
             InstanceLaunching { .. } => "instance_launching",
+            InstanceLaunchFailed { .. } => "instance_launch_failed",
             InstanceTerminated { .. } => "instance_terminated",
             InstanceDraining { .. } => "instance_draining",
             CreditsSpent { .. } => "cpu_credits_spent",
@@ -329,6 +333,7 @@ impl EventRecord {
             | ClusterScaleIn { provider, .. }
             | InstanceRegistered { provider, .. }
             | InstanceLaunching { provider, .. }
+            | InstanceLaunchFailed { provider }
             | CreditsSpent { provider, .. }
             | AsgRebalancing { provider, .. } => Some(*provider),
             _ => None,
@@ -593,6 +598,12 @@ impl EventRecord {
                 "Auto Scaling group {}: launching an instance in {} ({cause}).",
                 prov(provider),
                 zone(z)
+            ),
+            InstanceLaunchFailed { provider } => write!(
+                out,
+                "Auto Scaling group {}: could not launch an instance, every Availability Zone of the group is down; \
+                 it launches when one returns.",
+                prov(provider)
             ),
             InstanceTerminated { instance } => {
                 write!(out, "Container instance {} terminated.", Ec2Id(*instance))

@@ -126,6 +126,9 @@ pub fn summary_problem(s: &Summary) -> Option<String> {
         for (i, v) in f.requests.iter().flatten().enumerate() {
             figures.push((format!("services.{}.requests[{i}]", f.name), *v));
         }
+        for (i, v) in f.startup.iter().flat_map(|u| u.requests).enumerate() {
+            figures.push((format!("services.{}.startup.requests[{i}]", f.name), v));
+        }
         if let Some(slo) = &f.slo {
             figures.push((format!("services.{}.slo.objective", f.name), slo.objective));
         }

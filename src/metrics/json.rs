@@ -33,6 +33,10 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "dropped": s.requests_dropped.map(f64::round),
             "by_service": s.services.iter().filter_map(|f| f.requests.map(|r| (f.name.clone(), json!({
                 "total": r[0].round(), "served": r[1].round(), "dropped": r[2].round(),
+                "first_healthy_s": f.startup.map(|u| u.first_healthy_s),
+                "before_first_healthy": f.startup.map(|u| json!({
+                    "total": u.requests[0].round(), "served": u.requests[1].round(), "dropped": u.requests[2].round(),
+                })),
             })))).collect::<serde_json::Map<String, serde_json::Value>>(),
         },
         "slo": slo_json(s.slo.as_ref(), Some(&s.services)),

@@ -318,7 +318,8 @@ pub struct Summary {
     pub tasks_failed_to_start: u64,
     /// Tasks that reached STOPPED.
     pub tasks_stopped: u64,
-    /// Tasks alive at the end.
+    /// Tasks RUNNING at the end (lastStatus RUNNING; not those provisioning, pending, activating or
+    /// stopping).
     pub tasks_running_at_end: u64,
     /// Median time from `createdAt` to RUNNING, s.
     pub start_latency_s_p50: Option<f64>,
@@ -427,8 +428,23 @@ pub struct ServiceFigures {
     pub unplaced_at_end: u32,
     /// Requests arrived, served and failed in the measured window (services with a load).
     pub requests: Option<[f64; 3]>,
+    /// Its start-up (services with a load whose first target became healthy): see [`Startup`].
+    pub startup: Option<Startup>,
     /// Its SLO (services with one).
     pub slo: Option<SloFigures>,
+}
+
+/// A service's start-up: a new service has no task at t = 0, so the requests that arrive before its first
+/// target is healthy fail. A service already running when the window opens has none of them; they tell
+/// how long the launch type takes to serve, not how it serves once running (`ecsim compare` counts them
+/// apart, docs/compare.md).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Startup {
+    /// When its first target became healthy, s.
+    pub first_healthy_s: f64,
+    /// Requests arrived, served and failed before then, in the measured window (none when the first
+    /// target was healthy within the warm-up).
+    pub requests: [f64; 3],
 }
 
 /// How an SLO fared over the measured window (after `warm_up`). A metric period is bad when its p99

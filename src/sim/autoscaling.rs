@@ -341,9 +341,14 @@ impl<'a> Sim<'a> {
                 )
             })
         else {
-            return false; // every zone of the group is down
+            // Every zone of the group is down: said once, until a launch or a zone's return.
+            if !std::mem::replace(&mut self.cas[p.0 as usize].launch_failure_said, true) {
+                self.emit(None, What::InstanceLaunchFailed { provider: p }, false);
+            }
+            return false;
         };
         let c = &mut self.cas[p.0 as usize];
+        c.launch_failure_said = false;
         c.launching += 1;
         c.launching_per_zone[zone.0 as usize] += 1;
         let now = self.queue.now();
@@ -415,6 +420,7 @@ impl<'a> Sim<'a> {
     /// down stay owed).
     pub(super) fn launch_owed(&mut self) {
         for pi in 0..self.cas.len() {
+            self.cas[pi].launch_failure_said = false;
             let owed = std::mem::take(&mut self.cas[pi].owed);
             for _ in 0..owed {
                 self.replace_instance(ProviderId(pi as u16), || {

@@ -36,6 +36,17 @@ pub(super) struct BurstRt {
     pub(super) total_usd: f64,
     /// The previous metric tick (hour ends are looked for between it and the current one).
     last_tick_ms: SimTime,
+    /// Per provider: standard-mode instances that spent their credits — how many times, the time held
+    /// at the baseline in closed episodes (ms) and the first time.
+    held: Vec<Held>,
+}
+
+/// A provider's instances held to their baseline after spending their credits (see [`BurstRt::held`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Held {
+    pub(super) episodes: u32,
+    pub(super) held_ms: u64,
+    pub(super) first_ms: Option<SimTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,6 +58,8 @@ struct InstanceCredits {
     allowance: f64,
     /// Its RUNNING tasks' reserved CPU per owner, integrated since `since_ms`.
     running: Vec<Running>,
+    /// Held to its baseline since (it spent its credits then; `None` otherwise, and at its start).
+    held_since: Option<SimTime>,
 }
 
 /// The RUNNING tasks of one owner on an instance: a load-modelled service (`Some(index)`) or everything
@@ -83,6 +96,7 @@ impl BurstRt {
                 rows: vec![[0.0; 3]; spec.providers.len()],
                 total_usd: 0.0,
                 last_tick_ms: 0,
+                held: vec![Held::default(); spec.providers.len()],
             })
         })
     }
@@ -136,6 +150,7 @@ impl<'a> Sim<'a> {
                 account,
                 since_ms: now,
                 running: Vec::new(),
+                held_since: None,
             }
         });
         if let Some(b) = &mut self.burst {
@@ -325,6 +340,21 @@ impl<'a> Sim<'a> {
     /// Instance `i` starts or stops being held below full CPU: its targets' capacities change, so their
     /// services' balancer views are rebuilt (traffic up to now was computed with the old ones).
     fn burst_throttle_changed(&mut self, i: InstanceId, throttled: bool, spec: &BurstSpec) {
+        let now = self.queue.now();
+        let p = self.world.instance(i).provider.0 as usize;
+        let b = self.burst.as_mut().expect("burst");
+        let since = &mut b.instances[i.0 as usize]
+            .as_mut()
+            .expect("burstable")
+            .held_since;
+        let h = &mut b.held[p];
+        if throttled {
+            *since = Some(now);
+            h.episodes += 1;
+            h.first_ms = h.first_ms.or(Some(now));
+        } else if let Some(from) = since.take() {
+            h.held_ms += now - from;
+        }
         let inst = self.world.instance(i);
         for &x in &inst.tasks {
             if let Owner::Service(s) = self.world.task(x).owner
@@ -379,6 +409,28 @@ impl<'a> Sim<'a> {
         c.account.step(spec, at - c.since_ms, used);
         c.since_ms = at;
         let charged = c.account.settle() * spec.usd_per_surplus_credit;
+        if let Some(from) = c.held_since.take() {
+            self.burst.as_mut().expect("burst").held[p].held_ms += at - from;
+        }
         self.book_surplus(p, charged);
+    }
+
+    /// Per provider whose instances spent their credits: the episodes and the time held to the
+    /// baseline up to `end` (episodes still open run to it), for the end-of-run warning.
+    pub(super) fn burst_held(&self, end: SimTime) -> Vec<(usize, Held)> {
+        let Some(b) = &self.burst else {
+            return Vec::new();
+        };
+        let mut held = b.held.clone();
+        for (k, c) in b.instances.iter().enumerate() {
+            if let Some(from) = c.as_ref().and_then(|c| c.held_since) {
+                let p = self.world.instances[k].provider.0 as usize;
+                held[p].held_ms += end.saturating_sub(from);
+            }
+        }
+        held.into_iter()
+            .enumerate()
+            .filter(|(_, h)| h.episodes > 0)
+            .collect()
     }
 }

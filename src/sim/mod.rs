@@ -67,6 +67,8 @@ struct CasState {
     /// Replacements the group could not launch because every zone it launches into was down; they
     /// are launched when one of its zones returns (an Auto Scaling group keeps its desired capacity).
     owed: u32,
+    /// A failed launch (every zone down) was said since the last launch or zone return: said once.
+    launch_failure_said: bool,
     /// Instances the group's zone rebalancing will terminate once their replacements, launching into
     /// the zone beside each, register (launch before terminate): not chosen twice.
     rebalance_victims: Vec<(InstanceId, ZoneId)>,

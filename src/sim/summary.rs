@@ -102,7 +102,12 @@ impl<'a> Sim<'a> {
             .filter(|&t| self.world.task(t).state != TaskState::Stopped)
             .collect();
         alive.sort_by_key(|&t| self.world.task(t).serial);
-        let at_end = alive.len() as u64;
+        // ECS's runningCount: tasks whose lastStatus is RUNNING (not those still provisioning, pending,
+        // activating or on their way out).
+        let at_end = alive
+            .iter()
+            .filter(|&&t| self.world.task(t).state == TaskState::Running)
+            .count() as u64;
         let end = spec.duration_ms;
         for &t in &alive {
             self.settle_task(t, end);
@@ -278,6 +283,20 @@ impl<'a> Sim<'a> {
                     requests: tr.map(|tr| {
                         let w = &tr.warm_up_sums;
                         [tr.arrived - w[0], tr.served - w[1], tr.dropped - w[2]]
+                    }),
+                    startup: tr.and_then(|tr| {
+                        let (at, sums) = tr.first_healthy?;
+                        let w = &tr.warm_up_sums;
+                        // Periods before the warm-up's end are left out: a start-up within it is too.
+                        let requests = if at > spec.warm_up_ms {
+                            [0, 1, 2].map(|k| (sums[k] - w[k]).max(0.0))
+                        } else {
+                            [0.0; 3]
+                        };
+                        Some(crate::metrics::Startup {
+                            first_healthy_s: at as f64 / 1000.0,
+                            requests,
+                        })
                     }),
                     slo: tr.zip(s.load.as_ref().and_then(|l| l.slo)).map(|(tr, o)| {
                         crate::metrics::SloFigures::of(

@@ -21,7 +21,39 @@ impl Sim<'_> {
         }
         out.extend(self.standalone_waiting());
         out.extend(self.batch_dropped());
+        out.extend(self.credits_spent());
         out
+    }
+
+    /// Standard-mode burstable groups whose instances spent their CPU credits: their tasks had less
+    /// CPU while held to the baseline (§6.6), which only events and time-series columns showed.
+    fn credits_spent(&self) -> Vec<Warning> {
+        let spec = self.spec;
+        self.burst_held(spec.duration_ms)
+            .into_iter()
+            .map(|(p, h)| {
+                let prov = &spec.providers[p];
+                let (ty, baseline) = match &prov.kind {
+                    ProviderKind::Asg(a) => (
+                        a.instance_type.name.as_str(),
+                        a.burst.as_ref().map_or(0.0, |b| b.baseline() * 100.0),
+                    ),
+                    ProviderKind::Fargate { .. } => ("", 0.0),
+                };
+                Warning::new(
+                    w::CPU_CREDITS_SPENT,
+                    None,
+                    format!(
+                        "Auto Scaling group {} ({ty}, standard credits): its instances spent their CPU credits {} time{} (the first at {}) and were held to their baseline of {baseline:.0} % per vCPU for {:.1} instance-hours in all; their tasks had that much less CPU meanwhile (events.csv: cpu_credits_spent; timeseries.csv: cpu_credit_balance, capacity_rps). Unlimited mode (credit_specification = \"unlimited\", the default) is not held but pays for surplus credits (§6.6)",
+                        prov.name,
+                        h.episodes,
+                        if h.episodes == 1 { "" } else { "s" },
+                        clock(h.first_ms.unwrap_or(0)),
+                        h.held_ms as f64 / 3_600_000.0
+                    ),
+                )
+            })
+            .collect()
     }
 
     /// Why a task of the service could not be placed now, or None when an instance would take it (its
@@ -121,8 +153,28 @@ impl Sim<'_> {
                 .map(|&t| self.world.task(t).created_at)
                 .min()
                 .expect("not empty");
+            // Their groups that cannot launch at all now (every zone down), by name, in provider order.
+            let mut stuck: Vec<ProviderId> = waiting
+                .iter()
+                .filter_map(|&t| self.world.task(t).provider)
+                .filter(|p| self.cas[p.0 as usize].launch_failure_said)
+                .collect();
+            stuck.sort_unstable();
+            stuck.dedup();
+            let why = if stuck.is_empty() {
+                String::new()
+            } else {
+                let names: Vec<&str> = stuck
+                    .iter()
+                    .map(|&p| spec.provider(p).name.as_str())
+                    .collect();
+                format!(
+                    "; Auto Scaling group {} cannot launch an instance: every zone of it is down",
+                    names.join(", ")
+                )
+            };
             parts.push(format!(
-                "{} waiting in PROVISIONING for capacity (the oldest since {})",
+                "{} waiting in PROVISIONING for capacity (the oldest since {}){why}",
                 waiting.len(),
                 clock(oldest)
             ));

@@ -549,6 +549,9 @@ pub struct ServiceTraffic {
     /// Arrived, served and dropped in the warm-up (the summary leaves them out). Cold (touched only in
     /// the warm-up): kept last, away from the fields every interval reads.
     pub warm_up_sums: [f64; 3],
+    /// When the first target became healthy, and the arrived, served and dropped totals then (the
+    /// service's start-up: a new service has no target at t = 0). Cold, set once.
+    pub first_healthy: Option<(SimTime, [f64; 3])>,
 }
 
 /// A service's use of the run's [`RateMemo`].
@@ -740,6 +743,7 @@ impl ServiceTraffic {
             dropped: 0.0,
             slo_violation_ms: 0,
             warm_up_sums: [0.0; 3],
+            first_healthy: None,
             capacity_rps: 0.0,
             last_lambda_rps: 0.0,
             rr: 0,
@@ -771,6 +775,10 @@ impl ServiceTraffic {
     /// instance's other tasks. A valid cache is extended in place (no rebuild over all targets).
     pub fn add_target(&mut self, task: TaskId, view: Target, volatile: bool) {
         debug_assert_eq!(view.task, task);
+        if self.first_healthy.is_none() {
+            // The traffic was advanced to now: the totals are those of the start-up.
+            self.first_healthy = Some((self.last_ms, [self.arrived, self.served, self.dropped]));
+        }
         self.targets.push(task);
         if self.cache_ok && !self.cache_volatile && !volatile {
             if let Some(f) = self.cache.first() {
