@@ -67,16 +67,7 @@ fn files_timeless(dir: &Path) -> Vec<(String, Vec<u8>)> {
                 if line.contains("\"wall_seconds\"") {
                     continue;
                 }
-                // The report's run card shows the summary's wall_seconds as a table cell.
-                let cell = "<th>wall_seconds</th><td>";
-                let owned;
                 let mut rest = line;
-                if let Some(at) = line.find(cell) {
-                    let end =
-                        line[at + cell.len()..].find("</td>").expect("a cell") + at + cell.len();
-                    owned = format!("{}{cell}_{}", &line[..at], &line[end..]);
-                    rest = &owned;
-                }
                 while let Some(at) = rest.find(" s wall clock") {
                     let head = rest[..at]
                         .trim_end_matches(|c: char| c.is_ascii_digit() || c == '.' || c == ',');
