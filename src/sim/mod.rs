@@ -255,6 +255,10 @@ struct RunStats {
     spot_interruptions: u64,
     instance_failures: u64,
     task_crashes: u64,
+    /// RunTask calls' tasks that were not launched (their `failures[]`), by reason, and the first time:
+    /// RunTask does not retry them (§7.3).
+    run_task_refused: std::collections::BTreeMap<&'static str, u64>,
+    run_task_first_refused: Option<SimTime>,
 }
 
 /// The cost meters (reference §5.2, §6.2): by launch type, and by owner.
