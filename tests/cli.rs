@@ -66,7 +66,7 @@ fn every_example_scenario_runs() {
             "alibaba-batch" => &["batch-jobs-dropped"], // pods larger than any Fargate size
             "burstable-credits" => &["cpu-credits-spent"], // its point: t3-standard held to its baseline
             "daemon-and-replica" => &["capacity-below-max"], // desired 14 where 12 fit
-            "member-of-distinct" => &["unplaced-at-end"], // 5 wanted, 3 m5 instances
+            "member-of-distinct" => &["unplaced-at-end"],  // 5 wanted, 3 m5 instances
             "swf-batch" => &["batch-rows-skipped"], // 173 jobs of the iPSC log with run time ≤ 0 (issue #18)
             _ => &[],
         };
