@@ -58,7 +58,7 @@ pub struct CompareRow {
     pub status: String,
     /// The compared service's SLO attainment (good ÷ measured minutes), when it has an SLO.
     pub slo_attainment: Option<f64>,
-    /// The compared service's bad SLO minutes (all services' when it has no SLO).
+    /// The compared service's bad SLO minutes (None when it has no SLO).
     pub slo_minutes: Option<f64>,
     /// The compared service's start-up (before its first healthy task), counted apart in `status`.
     pub startup: Option<crate::metrics::Startup>,
@@ -262,9 +262,8 @@ pub fn compare_with<E: std::fmt::Display>(
             startup,
             startup_failed_percent,
             slo_attainment: slo.and_then(|o| o.attainment()),
-            slo_minutes: slo
-                .map(|o| o.bad_minutes())
-                .or(summary.slo_violation_minutes),
+            // Its own SLO only: another service's minutes would read as its.
+            slo_minutes: slo.map(|o| o.bad_minutes()),
             status,
             summary,
         });

@@ -415,5 +415,17 @@ cpu_ms_per_request = 8.0
         // web's own tasks start in tens of seconds on Fargate (api's in 2 s on its warm instances).
         assert!(row.own.start_latency_s.unwrap()[0] > 20.0);
     }
+    assert!(r.rows.iter().all(|x| x.slo_minutes == Some(1.0)));
+    // Compared, api has no SLO: its SLO columns are empty, not web's minutes (they were).
+    let opts = CompareOptions {
+        service: Some("api".into()),
+        ..CompareOptions::default()
+    };
+    let r = compare(&path, &opts).unwrap();
+    assert!(
+        r.rows
+            .iter()
+            .all(|x| x.slo_minutes.is_none() && x.slo_attainment.is_none())
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
