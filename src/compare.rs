@@ -58,12 +58,30 @@ pub struct CompareRow {
     pub status: String,
     /// The compared service's SLO attainment (good ÷ measured minutes), when it has an SLO.
     pub slo_attainment: Option<f64>,
-    /// The compared service's bad SLO minutes (all services' when it has no SLO).
+    /// The compared service's bad SLO minutes (None when it has no SLO).
     pub slo_minutes: Option<f64>,
     /// The compared service's start-up (before its first healthy task), counted apart in `status`.
     pub startup: Option<crate::metrics::Startup>,
     /// The share of its measured requests that failed in the start-up, %.
     pub startup_failed_percent: Option<f64>,
+    /// The compared service's own figures (the run's other services left out).
+    pub own: Own,
+}
+
+/// The compared service's own cost and start latencies in a variant: on EC2 the comparison's Auto Scaling
+/// groups, which only it uses (every instance, idle or not); on Fargate its tasks' bill.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Own {
+    /// What it costs over the run, USD.
+    pub cost_usd: f64,
+    /// The part of it for EC2 instances, USD.
+    pub ec2_usd: f64,
+    /// The part of the EC2 cost none of its tasks reserved, USD.
+    pub ec2_idle_usd: f64,
+    /// Its cost per million requests it served over the run (the warm-up included, as summary.json's).
+    pub per_million_requests: Option<f64>,
+    /// Its tasks' start latencies, p50 and p99, s.
+    pub start_latency_s: Option<[f64; 2]>,
 }
 
 impl CompareRow {
@@ -71,14 +89,14 @@ impl CompareRow {
     pub fn ok(&self) -> bool {
         self.status == "ok"
     }
-    /// Cost per simulated day, USD.
+    /// The compared service's cost per simulated day, USD.
     pub fn cost_per_day(&self) -> f64 {
-        self.summary.cost_total_usd / (self.summary.simulated_seconds / 86_400.0)
+        self.own.cost_usd / (self.summary.simulated_seconds / 86_400.0)
     }
-    /// Unreserved share of the EC2 cost, %.
+    /// Unreserved share of the compared service's EC2 cost, %.
     pub fn idle_percent(&self) -> f64 {
-        if self.summary.cost_ec2_usd > 0.0 {
-            self.summary.cost_ec2_idle_usd / self.summary.cost_ec2_usd * 100.0
+        if self.own.ec2_usd > 0.0 {
+            self.own.ec2_idle_usd / self.own.ec2_usd * 100.0
         } else {
             0.0
         }
@@ -237,14 +255,15 @@ pub fn compare_with<E: std::fmt::Display>(
             .zip(startup)
             .filter(|(r, _)| r[0] > 0.0)
             .map(|(r, u)| u.requests[2] / r[0] * 100.0);
+        let own = own_figures(&summary, &svc, v);
         rows.push(CompareRow {
             variant: v,
+            own,
             startup,
             startup_failed_percent,
             slo_attainment: slo.and_then(|o| o.attainment()),
-            slo_minutes: slo
-                .map(|o| o.bad_minutes())
-                .or(summary.slo_violation_minutes),
+            // Its own SLO only: another service's minutes would read as its.
+            slo_minutes: slo.map(|o| o.bad_minutes()),
             status,
             summary,
         });
@@ -310,6 +329,38 @@ pub fn compare_with<E: std::fmt::Display>(
         sizes,
         break_even,
     })
+}
+
+/// Service `svc`'s own figures in variant `v` (see [`Own`]).
+fn own_figures(s: &Summary, svc: &str, v: &str) -> Own {
+    let f = s.services.iter().find(|f| f.name == svc);
+    let groups: f64 = s
+        .cost_by_provider_usd
+        .iter()
+        .filter(|(n, _)| n == "compare-on-demand" || n == "compare-spot")
+        .map(|(_, c)| c)
+        .sum();
+    // Its cost share: on Fargate its bill; on EC2 its tasks' reserved share of the groups.
+    let share = s
+        .cost_by_service_usd
+        .iter()
+        .find(|(n, _)| n == svc)
+        .map_or(0.0, |(_, c)| *c);
+    let (cost_usd, ec2_usd, ec2_idle_usd) = if v.starts_with("ec2") {
+        (groups, groups, (groups - share).max(0.0))
+    } else {
+        (share, 0.0, 0.0)
+    };
+    Own {
+        cost_usd,
+        ec2_usd,
+        ec2_idle_usd,
+        per_million_requests: f
+            .and_then(|f| f.served_whole_run)
+            .filter(|&n| n >= 1.0)
+            .map(|n| cost_usd / n * 1e6),
+        start_latency_s: f.and_then(|f| f.start_latency_s),
+    }
 }
 
 /// A variant's status for service `svc` (see [`CompareRow::status`]) and the service's SLO figures.
@@ -494,12 +545,12 @@ pub fn to_csv(r: &CompareReport) -> String {
             "{},{},{},{},{},{},{},{},{},{},{},\"{}\",{},{}\n",
             row.variant,
             unsigned_zero(format!("{:.6}", row.cost_per_day())),
-            o(s.cost_per_million_requests),
+            o(row.own.per_million_requests),
             o(s.latency_ms.map(|l| l[0])),
             o(s.latency_ms.map(|l| l[2])),
             o(row.slo_minutes),
-            o(s.start_latency_s_p50),
-            o(s.start_latency_s_p99),
+            o(row.own.start_latency_s.map(|l| l[0])),
+            o(row.own.start_latency_s.map(|l| l[1])),
             s.spot_interruptions,
             unsigned_zero(format!("{:.3}", row.idle_percent())),
             o(row.slo_attainment),
@@ -539,13 +590,13 @@ pub fn to_table(r: &CompareReport) -> String {
             "{:<18} {:>8.2} {:>8} {:>7} {:>7} {:>7} {:>6} {:>9} {:>9} {:>5} {:>6.1}  {}\n",
             row.variant,
             row.cost_per_day(),
-            f(s.cost_per_million_requests, 3),
+            f(row.own.per_million_requests, 3),
             f(s.latency_ms.map(|l| l[0]), 1),
             f(s.latency_ms.map(|l| l[2]), 1),
             f(row.slo_minutes, 0),
             f(row.slo_attainment.map(|a| a * 100.0), 1),
-            f(s.start_latency_s_p50, 1),
-            f(s.start_latency_s_p99, 1),
+            f(row.own.start_latency_s.map(|l| l[0]), 1),
+            f(row.own.start_latency_s.map(|l| l[1]), 1),
             s.spot_interruptions,
             row.idle_percent(),
             row.status
@@ -560,9 +611,9 @@ pub fn to_table(r: &CompareReport) -> String {
     out.push_str(&startup_note(r));
     if !r.others.is_empty() {
         let text = format!(
-            "Also in every variant, as written: {}. $/day, $/M req, p50, p99, start p50, start p99, spot and \
-             idle % are the whole run's, theirs included (the same for them in every row: compare rows by \
-             their differences); SLO min, SLO % and status are service {}'s.",
+            "Also in every variant, as written: {}. p50, p99 and spot are the whole run's, theirs included \
+             (the same for them in every row: compare rows by their differences); $/day, $/M req, start p50, \
+             start p99, idle %, SLO min, SLO % and status are service {}'s own.",
             r.others.join(", "),
             r.service
         );

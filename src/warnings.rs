@@ -1,11 +1,11 @@
 //! Warnings: what makes a run's answers easy to misread although every figure is right — a task that can
 //! never fit the instances it may use (§3.2, §6.1), a service that may ask for more tasks than its
 //! providers can ever hold, a hole in a rate trace, tasks still unplaced at the end (§7.3), batch jobs that
-//! could never run (§5.1), standard-mode burstable instances held to their baseline (§6.6). The first
-//! two are pure functions of the [`Spec`] found here (the scenario loader adds the file and line, so
-//! `ecsim validate` shows them); holes are found while the loader reads the trace; the rest come from
-//! the run's end state ([`crate::sim`]). They go to stderr, `summary.json` (`warnings`) and the top of
-//! `report.html`.
+//! could never run (§5.1), RunTask tasks refused (§7.3), standard-mode burstable instances held to their
+//! baseline (§6.6). The first two are pure functions of the [`Spec`] found here (the scenario loader
+//! adds the file and line, so `ecsim validate` shows them); holes are found while the loader reads the
+//! trace; the rest come from the run's end state ([`crate::sim`]). They go to stderr, `summary.json`
+//! (`warnings`) and the top of `report.html`.
 //!
 //! Must not: read files, or change what a run does.
 
@@ -33,6 +33,8 @@ pub const BATCH_ROWS_SKIPPED: &str = "batch-rows-skipped";
 pub const INSTANCES_ABOVE_QUOTA: &str = "instances-above-quota";
 /// Batch jobs were dropped because no size they may use holds them, or the queue was full.
 pub const BATCH_JOBS_DROPPED: &str = "batch-jobs-dropped";
+/// Tasks of RunTask calls (`[[run_tasks]]`, scheduled tasks) were not launched: their `failures[]`.
+pub const RUN_TASK_FAILURES: &str = "run-task-failures";
 /// Standard-mode burstable instances spent their CPU credits and were held to their baseline (§6.6).
 pub const CPU_CREDITS_SPENT: &str = "cpu-credits-spent";
 

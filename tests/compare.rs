@@ -339,14 +339,16 @@ fn the_start_up_before_the_first_healthy_task_is_counted_apart() {
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }
 
-/// The table's cost, latency and start-latency columns are the whole run's (summary.json's), so a
-/// scenario's other services are in every row: here `api`, 20 tasks at 2,000 requests/s on four
-/// m5.4xlarge ($0.768/h each, 4 × 0.768 × 24 = $73.73 a day), beside `web`'s two tasks. Every row's
-/// $/day is ~$74 more than web's own and its p99 is api's (8 ms a request at 100 requests/s per vCPU,
-/// queueing: ~186 ms, where web alone is ~10 ms). The table said only "service web"; it now names what
-/// else runs and which columns are whose.
+/// A scenario's other services run in every variant; the table's cost, idle and start-latency columns
+/// are the compared service's own, its latency and Spot columns the whole run's, and it says so. Here
+/// `api`, 20 tasks at 2,000 requests/s on four m5.4xlarge ($0.768/h each: $73.73 a day), beside `web`'s
+/// two tasks of 1 vCPU / 2 GB for 2 h. web's own cost: on Fargate 2 × (1 × $0.04048 + 2 × $0.004445) =
+/// $0.09874 an hour, $2.37 a day (billed from the image pull, so a little less); on EC2 the comparison's
+/// group of the scenario's first type, m5.4xlarge, one instance: $0.768 × 24 = $18.43 a day. The columns
+/// were the whole run's: every row cost ~$74 a day more than web and its start latencies were api's
+/// (2.0 s on Fargate).
 #[test]
-fn a_scenario_with_other_services_says_which_columns_are_the_whole_runs() {
+fn a_scenario_with_other_services_compares_the_services_own_cost() {
     let text = r#"name = "two"
 duration = "2h"
 seed = 1
@@ -396,9 +398,34 @@ cpu_ms_per_request = 8.0
         table.contains("Also in every variant, as written: api."),
         "{table}"
     );
-    for row in &r.rows {
-        // The big group alone costs 4 × $0.768 × 24 = $73.73 a day.
-        assert!(row.cost_per_day() > 73.7, "{}", row.cost_per_day());
+    let ec2 = &r.rows[0];
+    assert!(
+        (ec2.cost_per_day() - 18.432).abs() < 1e-6,
+        "{}",
+        ec2.cost_per_day()
+    );
+    let fargate = &r.rows[2];
+    assert!(
+        (2.30..=2.37).contains(&fargate.cost_per_day()),
+        "{}",
+        fargate.cost_per_day()
+    );
+    for row in &r.rows[2..] {
+        assert_eq!(row.idle_percent(), 0.0);
+        // web's own tasks start in tens of seconds on Fargate (api's in 2 s on its warm instances).
+        assert!(row.own.start_latency_s.unwrap()[0] > 20.0);
     }
+    assert!(r.rows.iter().all(|x| x.slo_minutes == Some(1.0)));
+    // Compared, api has no SLO: its SLO columns are empty, not web's minutes (they were).
+    let opts = CompareOptions {
+        service: Some("api".into()),
+        ..CompareOptions::default()
+    };
+    let r = compare(&path, &opts).unwrap();
+    assert!(
+        r.rows
+            .iter()
+            .all(|x| x.slo_minutes.is_none() && x.slo_attainment.is_none())
+    );
     std::fs::remove_dir_all(&dir).ok();
 }

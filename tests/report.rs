@@ -771,3 +771,60 @@ fn charts_of_an_older_folder() {
     assert!(has_text(cost, "cluster total") && has_text(cost, "service web"));
     assert_eq!(svg_height(cost), 34 + 290, "one pane");
 }
+
+/// The Services table counts failed requests after the warm-up, as summary.json does (it counted the
+/// warm-up's too, while its SLO bad periods left them out). One Fargate task serving 100 of 200
+/// requests/s for 30 min with `warm_up = "10m"`: summary.json's dropped are the measured 20 min's; the
+/// table's cell is the same number (rounded to a whole request by both).
+#[test]
+fn the_services_table_counts_failed_requests_after_the_warm_up() {
+    let text = r#"name = "half"
+duration = "30m"
+warm_up = "10m"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a", "us-east-1b"]
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+requires_compatibilities = ["FARGATE"]
+network_mode = "awsvpc"
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 1
+launch_type = "FARGATE"
+[services.load]
+pattern = { type = "constant", rate = 200 }
+cpu_ms_per_request = 10.0
+slo_p99 = "200ms"
+"#;
+    let spec = ecsim::scenario::load_str(text, "half.toml", Path::new(".")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    ecsim::output::write_run(dir.path(), |sink| ecsim::sim::simulate(&spec, sink)).unwrap();
+    write_run_report(dir.path()).unwrap();
+    let summary: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    let dropped = summary["requests"]["dropped"].as_f64().unwrap();
+    // 200/s arrive, 100/s are served: about 100/s × 1,200 s fail in the measured window.
+    assert!((dropped - 120_000.0).abs() < 0.05 * 120_000.0, "{dropped}");
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let row = &html[html.find("<tr><td>web</td>").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    let cells: Vec<f64> = row
+        .split("<td class=\"n\">")
+        .skip(1)
+        .map(|c| {
+            c[..c.find('<').unwrap()]
+                .replace(',', "")
+                .parse()
+                .unwrap_or(f64::NAN)
+        })
+        .collect();
+    // rank, running mean, max, CPU mean, max, p99 mean, max, failed requests, SLO bad periods, cost
+    assert!((cells[7] - dropped).abs() <= 1.0, "{row}\n{dropped}");
+    assert_eq!(cells[8], 20.0, "{row}");
+    assert!(html.contains("not a p99 of its requests"));
+}

@@ -163,9 +163,15 @@ launch_type = "EC2"
         "the RunTask: {}",
         never[1]
     );
+    // The RunTask's one task was refused too (RESOURCE:CPU): said with the count.
     assert_eq!(
         codes(&c),
-        ["task-never-fits", "task-never-fits", "unplaced-at-end"]
+        [
+            "task-never-fits",
+            "task-never-fits",
+            "unplaced-at-end",
+            "run-task-failures"
+        ]
     );
 }
 
@@ -467,4 +473,56 @@ fn groups_above_the_cluster_instance_quota_warn() {
     );
     assert!(c.run.contains("[instances-above-quota]"));
     assert!(codes(&case(&groups(2_500, 2_500), &[])).is_empty());
+}
+
+/// RunTask tasks that were not launched are said at the end (§7.3: RunTask answers `failures[]` and does
+/// not retry). One m5.large registers 2,048 CPU units (§6.1): two 1,024-CPU tasks fit. A call of 4 at
+/// 1 min starts 2 (2 × RESOURCE:CPU); a call of 3 at 2 min, while those run for 10 min, starts none
+/// (3 × RESOURCE:CPU): 5 of the 7 asked for. Before, only the two events said so, and summary.json's
+/// tasks (2 launched, 0 failed) read as if every call had run.
+#[test]
+fn run_task_failures_are_said_at_the_end() {
+    let c = case(
+        r#"name = "rte"
+duration = "1h"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a"]
+[[capacity_providers]]
+name = "b"
+instance_type = "m5.large"
+min_size = 1
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "job"
+cpu = 1024
+memory = 3000
+[[run_tasks]]
+at = "1m"
+task_definition = "job"
+count = 4
+launch_type = "EC2"
+run_duration = "10m"
+[[run_tasks]]
+at = "2m"
+task_definition = "job"
+count = 3
+capacity_provider_strategy = [{ capacity_provider = "b", weight = 1 }]
+run_duration = "10m"
+"#,
+        &[],
+    );
+    assert_eq!(codes(&c), vec!["run-task-failures"]);
+    let expect = "RunTask: 5 tasks of the 7 asked for were not launched (the first at 00:01:00; failures[] reasons: RESOURCE:CPU ×5)";
+    assert!(
+        c.run.starts_with(&format!("warning: {expect}")),
+        "{}",
+        c.run
+    );
+    assert!(c.validate.is_empty(), "{}", c.validate);
+    let html = std::fs::read_to_string(c.dir.path().join("out/report.html")).unwrap();
+    assert!(html.contains("run-task-failures"));
+    let w = c.warnings[0]["message"].as_str().unwrap();
+    assert!(w.starts_with(expect), "{w}");
 }

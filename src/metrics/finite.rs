@@ -122,6 +122,9 @@ pub fn summary_problem(s: &Summary) -> Option<String> {
     for (name, v) in &s.cost_by_service_usd {
         figures.push((format!("cost_by_service_usd.{name}"), *v));
     }
+    for (name, v) in &s.cost_by_provider_usd {
+        figures.push((format!("cost_by_provider_usd.{name}"), *v));
+    }
     for f in &s.services {
         for (i, v) in f.requests.iter().flatten().enumerate() {
             figures.push((format!("services.{}.requests[{i}]", f.name), *v));

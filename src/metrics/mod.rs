@@ -363,6 +363,9 @@ pub struct Summary {
     pub cost_fargate_spot_usd: f64,
     /// Cost per service (Fargate billed; EC2 attributed by reserved share), plus standalone tasks.
     pub cost_by_service_usd: Vec<(String, f64)>,
+    /// Cost per Auto Scaling group capacity provider: its instances, idle or not, and their surplus
+    /// credits.
+    pub cost_by_provider_usd: Vec<(String, f64)>,
     /// Requests that arrived (None when no service has a load).
     pub requests_total: Option<f64>,
     /// Requests served.
@@ -430,6 +433,10 @@ pub struct ServiceFigures {
     pub requests: Option<[f64; 3]>,
     /// Its start-up (services with a load whose first target became healthy): see [`Startup`].
     pub startup: Option<Startup>,
+    /// Requests it served over the whole run, the warm-up included (services with a load).
+    pub served_whole_run: Option<f64>,
+    /// Its tasks' start latencies (`createdAt` → RUNNING), p50 and p99, s (nearest rank).
+    pub start_latency_s: Option<[f64; 2]>,
     /// Its SLO (services with one).
     pub slo: Option<SloFigures>,
 }

@@ -539,6 +539,7 @@ impl<'a> Sim<'a> {
             billing::cost(asg.price_usd_per_hour, billing::billed_seconds(now - since))
         };
         self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
+        self.cost.by_provider[self.world.instance(id).provider.0 as usize] += amount;
         let instance = self.ec2_serial(id);
         self.burst_terminate(id);
         self.world.deregister(id);

@@ -333,6 +333,7 @@ impl<'a> Sim<'a> {
             let b = self.burst.as_mut().expect("burst");
             b.charged_usd[p] += usd;
             b.total_usd += usd;
+            self.cost.by_provider[p] += usd;
             self.cost.ec2.add(usd);
         }
     }

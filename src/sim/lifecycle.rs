@@ -300,6 +300,10 @@ impl<'a> Sim<'a> {
                 task.started_at = Some(now);
                 let (created, owner, inst) = (task.created_at, task.owner, task.instance);
                 self.stats.start_latencies_ms.push(now - created);
+                self.stats.start_latency_owner.push(match owner {
+                    Owner::Service(s) => s.0,
+                    _ => u32::MAX,
+                });
                 if let Some(i) = inst {
                     self.world.instances[i.0 as usize].running_count += 1;
                     if self.burst.is_some() {

@@ -239,6 +239,8 @@ struct RunStats {
     unplaced_acc_ms: u128,
     unplaced_at: SimTime,
     start_latencies_ms: Vec<u64>,
+    /// The service of each start latency (its index; `u32::MAX` for standalone tasks).
+    start_latency_owner: Vec<u32>,
     failed_to_start: u64,
     stopped: u64,
     placement_failures: u64,
@@ -251,6 +253,10 @@ struct RunStats {
     spot_interruptions: u64,
     instance_failures: u64,
     task_crashes: u64,
+    /// RunTask calls' tasks that were not launched (their `failures[]`), by reason, and the first time:
+    /// RunTask does not retry them (§7.3).
+    run_task_refused: std::collections::BTreeMap<&'static str, u64>,
+    run_task_first_refused: Option<SimTime>,
 }
 
 /// The cost meters (reference §5.2, §6.2): by launch type, and by owner.
@@ -261,16 +267,19 @@ struct Costs {
     ec2_attributed: f64,
     /// Per service, then one bucket for standalone tasks.
     by_owner: Vec<CostMeter>,
+    /// Per capacity provider: its EC2 instances' bills and surplus credits (0 for Fargate).
+    by_provider: Vec<f64>,
 }
 
 impl Costs {
-    fn new(services: usize) -> Self {
+    fn new(services: usize, providers: usize) -> Self {
         Costs {
             ec2: CostMeter::default(),
             fargate: CostMeter::default(),
             fargate_spot: CostMeter::default(),
             ec2_attributed: 0.0,
             by_owner: vec![CostMeter::default(); services + 1],
+            by_provider: vec![0.0; providers],
         }
     }
 }
@@ -473,7 +482,7 @@ impl<'a> Sim<'a> {
             mem_reserved: 0,
             check_invariants: cfg!(debug_assertions),
             last_time: 0,
-            cost: Costs::new(spec.services.len()),
+            cost: Costs::new(spec.services.len(), spec.providers.len()),
             traffic: spec
                 .services
                 .iter()

@@ -191,6 +191,13 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// A RunTask call's task was not launched, for `reason` (counted for the end-of-run warning).
+    fn run_task_refused(&mut self, reason: &'static str) {
+        *self.stats.run_task_refused.entry(reason).or_default() += 1;
+        let now = self.queue.now();
+        self.stats.run_task_first_refused.get_or_insert(now);
+    }
+
     /// Call number `i` (explicit, then scheduled) is made now, after `waited_ms` held back by the call
     /// rate (§8.2).
     pub(super) fn run_task_call(&mut self, i: usize, waited_ms: u64) {
@@ -230,6 +237,7 @@ impl<'a> Sim<'a> {
                     ids.push(t);
                 }
                 Err(_) if std::mem::take(&mut self.launch.refused) => {
+                    self.run_task_refused("ThrottlingException: Fargate launch queue full");
                     failures
                         .push("{reason: ThrottlingException: Fargate launch queue full}".into());
                 }
@@ -249,6 +257,7 @@ impl<'a> Sim<'a> {
                         None if fargate => FARGATE_NO_CAPACITY,
                         None => "RESOURCE:MEMORY",
                     };
+                    self.run_task_refused(reason);
                     failures.push(if arn.is_empty() {
                         format!("{{reason: {reason}}}")
                     } else {

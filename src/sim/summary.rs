@@ -128,6 +128,7 @@ impl<'a> Sim<'a> {
             let amount =
                 billing::cost(asg.price_usd_per_hour, billing::billed_seconds(end - since));
             self.cost.ec2.close(asg.price_usd_per_hour, since, amount);
+            self.cost.by_provider[inst.provider.0 as usize] += amount;
         }
         self.burst_finish(end);
         let burst_surplus = self.burst.as_ref().map(|b| b.total_usd);
@@ -228,6 +229,13 @@ impl<'a> Sim<'a> {
             cost_fargate_usd: fargate,
             cost_fargate_spot_usd: fargate_spot,
             cost_by_service_usd: cost_by_service,
+            cost_by_provider_usd: spec
+                .providers
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| matches!(p.kind, ProviderKind::Asg(_)))
+                .map(|(k, p)| (p.name.clone(), self.cost.by_provider[k]))
+                .collect(),
             requests_total: traffic_on.then_some(arrived),
             requests_served: traffic_on.then_some(served),
             requests_dropped: traffic_on.then_some(dropped),
@@ -263,6 +271,17 @@ impl<'a> Sim<'a> {
         let p = spec.metric_period_ms;
         let measured_ms = (spec.duration_ms / p).saturating_sub(spec.warm_up_ms / p) * p;
         let mut waiting = vec![0u32; spec.services.len()];
+        let mut starts: Vec<Vec<u64>> = vec![Vec::new(); spec.services.len()];
+        for (&ms, &o) in self
+            .stats
+            .start_latencies_ms
+            .iter()
+            .zip(&self.stats.start_latency_owner)
+        {
+            if let Some(v) = starts.get_mut(o as usize) {
+                v.push(ms);
+            }
+        }
         for t in self.world.tasks.iter() {
             if let Owner::Service(sid) = t.owner
                 && t.awaiting_capacity
@@ -276,7 +295,12 @@ impl<'a> Sim<'a> {
             .enumerate()
             .map(|(i, s)| {
                 let tr = self.traffic.get(i).and_then(Option::as_ref);
+                let lat = &mut starts[i];
+                lat.sort_unstable();
+                let q = |x: f64| quantile_sorted(lat, x).map(|ms| ms as f64 / 1000.0);
                 crate::metrics::ServiceFigures {
+                    start_latency_s: q(0.5).zip(q(0.99)).map(|(a, b)| [a, b]),
+                    served_whole_run: tr.map(|tr| tr.served),
                     name: s.name.clone(),
                     running_at_end: self.services[i].running,
                     unplaced_at_end: self.services[i].shortfall + waiting[i],

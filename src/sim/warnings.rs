@@ -22,7 +22,37 @@ impl Sim<'_> {
         out.extend(self.standalone_waiting());
         out.extend(self.batch_dropped());
         out.extend(self.credits_spent());
+        out.extend(self.run_task_failures());
         out
+    }
+
+    /// RunTask calls whose tasks were not launched: RunTask answers them in `failures[]` and does not
+    /// retry (§7.3), so the run did less work than its calls asked for.
+    fn run_task_failures(&self) -> Option<Warning> {
+        let refused = &self.stats.run_task_refused;
+        let n: u64 = refused.values().sum();
+        (n > 0).then(|| {
+            let asked: u64 = (0..self.spec.run_tasks.len())
+                .map(|i| u64::from(self.spec.run_tasks[i].count))
+                .sum();
+            let reasons: Vec<String> = refused.iter().map(|(r, k)| format!("{r} ×{k}")).collect();
+            let of = if self.spec.scheduled_tasks.is_empty() {
+                format!(" of the {asked} asked for")
+            } else {
+                String::new()
+            };
+            Warning::new(
+                w::RUN_TASK_FAILURES,
+                None,
+                format!(
+                    "RunTask: {n} task{}{of} {} not launched (the first at {}; failures[] reasons: {}). RunTask does not retry them and they are in no task count (events.csv, kind run_task, names each call)",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "was" } else { "were" },
+                    clock(self.stats.run_task_first_refused.unwrap_or(0)),
+                    reasons.join(", ")
+                ),
+            )
+        })
     }
 
     /// Standard-mode burstable groups whose instances spent their CPU credits: their tasks had less

@@ -101,11 +101,14 @@ impl Table {
         if p.is_finite() {
             add(&mut a.p99, p);
         }
+        // Failed requests and SLO bad periods over the measured window (after the warm-up), as in
+        // summary.json's requests and slo.
+        let measured = t > self.warm_up_s + 1e-9;
         let e = v(self.cols.errors);
-        if e.is_finite() {
+        if e.is_finite() && measured {
             a.errors += e;
         }
-        if v(self.cols.slo_bad) == 1.0 && t > self.warm_up_s + 1e-9 {
+        if v(self.cols.slo_bad) == 1.0 && measured {
             a.slo_bad += 1.0;
         }
         let k = v(self.cols.cost);
@@ -143,8 +146,10 @@ impl Table {
             "<section id=\"services\">\n<h2>Services ({n})</h2>\n<div class=\"vfilter\"><label>show services containing \
              <input id=\"svc-filter\" type=\"search\" data-filter-table=\"services-table\" placeholder=\"name\"/></label>\
              <span id=\"svc-count\" class=\"note\"></span></div>\n<p class=\"note\">From <code>timeseries.csv</code>. Click a \
-             column's header to sort by it. <i>rank</i>: 1 is the worst service — most SLO bad periods (after the warm-up), \
-             then most failed requests, then the highest mean p99{}.{}</p>\n\
+             column's header to sort by it. <i>p99 ms, mean</i> and <i>max</i>: the mean and the highest of its periods' \
+             p99s (not a p99 of its requests: summary.json's <code>latency_ms</code> is the run's). Failed requests and SLO \
+             bad periods are counted after the warm-up, as in summary.json. <i>rank</i>: 1 is the worst service — most SLO \
+             bad periods, then most failed requests, then the highest mean p99{}.{}</p>\n\
              <div class=\"wide svc\"><table class=\"grid sortable\" id=\"services-table\"><thead><tr><th>service</th><th>rank</th>\
              <th>running tasks, mean</th><th>max</th><th>CPU %, mean</th><th>max</th><th>p99 ms, mean</th><th>max</th>\
              <th>failed requests</th><th>SLO bad periods</th><th>cost so far, USD</th></tr></thead>\n<tbody>\n",
