@@ -67,7 +67,7 @@ fn every_example_scenario_runs() {
             // standard-mode t3.medium held to their baseline: the scenario's point (§6.6)
             "burstable-credits" => &["cpu-credits-spent"],
             "daemon-and-replica" => &["capacity-below-max"], // desired 14 where 12 fit
-            "member-of-distinct" => &["unplaced-at-end"], // 5 wanted, 3 m5 instances
+            "member-of-distinct" => &["unplaced-at-end"],    // 5 wanted, 3 m5 instances
             "swf-batch" => &["batch-rows-skipped"], // 173 jobs of the iPSC log with run time ≤ 0 (issue #18)
             _ => &[],
         };
