@@ -1618,3 +1618,65 @@ duration = "2h"
     );
     assert_eq!(summary.tasks_running_at_end, 0);
 }
+
+/// AZ rebalancing moves tasks out of a zone that has no room left (DG `service-rebalancing`: ECS
+/// "stops tasks in the fullest" zone; §2.1). Three m5.large Spot instances (2048 CPU units each), i-1
+/// and i-3 in a, i-2 in b; a daemon of 128 units on each and 6 web tasks of 512, 3 per zone. At 10 m
+/// i-2 gets its 2-minute notice with draining (§6.4): its 3 web tasks are replaced in a (the only zone
+/// with room), so a holds 6 and each of its instances 3 × 512 + 128 = 1664 units, 384 free: a has no
+/// room for another web task. i-2 is reclaimed at 12 m; the group's replacement registers in b. The
+/// service is steady with 6 in a, 0 in b: rebalancing moves ⌊6 / 2⌋ = 3 tasks to b and ends 3 and 3.
+/// Before the fix only zones with room for a new task were counted, so a full a was left out and the
+/// service stayed 6 / 0 to the end of the run.
+#[test]
+fn az_rebalancing_moves_tasks_out_of_a_full_zone() {
+    let toml = r#"name = "az-rebalance-full-zone"
+duration = "1h"
+seed = 3
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "spot"
+instance_type = "m5.large"
+spot = true
+min_size = 3
+max_size = 3
+desired_size = 3
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[task_definitions]]
+family = "agent"
+cpu = 128
+memory = 256
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+capacity_provider_strategy = [{ capacity_provider = "spot", weight = 1 }]
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+[[faults]]
+type = "spot_interruption"
+capacity_provider = "spot"
+times = ["10m"]
+draining = true
+"#;
+    let (_, sink) = run(toml);
+    let started = coded(&sink, "rebalancing");
+    assert_eq!(started.len(), 1, "one rebalancing");
+    assert!(
+        started[0].message.contains("6 tasks in a and 0 tasks in b"),
+        "{}",
+        started[0].message
+    );
+    assert_eq!(coded(&sink, "rebalancing_completed").len(), 1);
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 3), ("b".into(), 3)]
+    );
+}
