@@ -1680,3 +1680,49 @@ draining = true
         vec![("a".into(), 3), ("b".into(), 3)]
     );
 }
+
+/// A draining instance's replacements are not taken for an AZ imbalance (DG `service-rebalancing`:
+/// ECS monitors a service once it "reaches the steady state", and one replacing a draining
+/// instance's tasks has not; §2.1, §6.5). Four m5.large, i-1 and i-3 in a, i-2 and i-4 in b; 8 web
+/// tasks, 2 per instance; min 50 %, max 100 %: at most 8 in all, at least ⌈8 × 0.5⌉ = 4 healthy. i-3
+/// drains at 10 m, on a metric period's boundary: its 2 tasks stop at once (8 − 2 = 6 ≥ 4) and their
+/// 2 replacements go to a's other instance, i-1 (the default spread: a holds 2, b 4), 4 and 4 again.
+/// No rebalancing: 8 + 2 = 10 tasks in all. Before the fix the metric period's check read a's 2 (the
+/// marked tasks not counted) against b's 4 and moved a task out of b: 11 tasks and a rebalancing.
+#[test]
+fn a_draining_instance_is_not_an_az_imbalance() {
+    let toml = r#"name = "drain-no-rebalance"
+duration = "30m"
+seed = 1
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+min_size = 4
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 8
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+deployment_configuration = { minimum_healthy_percent = 50, maximum_percent = 100 }
+[[faults]]
+type = "drain_instance"
+capacity_provider = "cp"
+at = "10m"
+"#;
+    let (_, sink) = run(toml);
+    assert!(coded(&sink, "rebalancing").is_empty(), "no rebalancing");
+    assert_eq!(sink.tasks.len(), 10, "8 + the 2 replacements");
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 4), ("b".into(), 4)]
+    );
+}

@@ -427,6 +427,9 @@ impl<'a> Sim<'a> {
             } else {
                 self.set_task_flags(t, |x| x.replace = true);
             }
+            // Not steady while it replaces them (§2.1): AZ rebalancing, which waits for a steady
+            // state, does not read the zones before the replacements are placed.
+            self.services[sid.0 as usize].steady = false;
             services.push(sid);
         }
         services.dedup();
