@@ -1618,3 +1618,111 @@ duration = "2h"
     );
     assert_eq!(summary.tasks_running_at_end, 0);
 }
+
+/// AZ rebalancing moves tasks out of a zone that has no room left (DG `service-rebalancing`: ECS
+/// "stops tasks in the fullest" zone; §2.1). Three m5.large Spot instances (2048 CPU units each), i-1
+/// and i-3 in a, i-2 in b; a daemon of 128 units on each and 6 web tasks of 512, 3 per zone. At 10 m
+/// i-2 gets its 2-minute notice with draining (§6.4): its 3 web tasks are replaced in a (the only zone
+/// with room), so a holds 6 and each of its instances 3 × 512 + 128 = 1664 units, 384 free: a has no
+/// room for another web task. i-2 is reclaimed at 12 m; the group's replacement registers in b. The
+/// service is steady with 6 in a, 0 in b: rebalancing moves ⌊6 / 2⌋ = 3 tasks to b and ends 3 and 3.
+/// Before the fix only zones with room for a new task were counted, so a full a was left out and the
+/// service stayed 6 / 0 to the end of the run.
+#[test]
+fn az_rebalancing_moves_tasks_out_of_a_full_zone() {
+    let toml = r#"name = "az-rebalance-full-zone"
+duration = "1h"
+seed = 3
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "spot"
+instance_type = "m5.large"
+spot = true
+min_size = 3
+max_size = 3
+desired_size = 3
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[task_definitions]]
+family = "agent"
+cpu = 128
+memory = 256
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 6
+capacity_provider_strategy = [{ capacity_provider = "spot", weight = 1 }]
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+[[faults]]
+type = "spot_interruption"
+capacity_provider = "spot"
+times = ["10m"]
+draining = true
+"#;
+    let (_, sink) = run(toml);
+    let started = coded(&sink, "rebalancing");
+    assert_eq!(started.len(), 1, "one rebalancing");
+    assert!(
+        started[0].message.contains("6 tasks in a and 0 tasks in b"),
+        "{}",
+        started[0].message
+    );
+    assert_eq!(coded(&sink, "rebalancing_completed").len(), 1);
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 3), ("b".into(), 3)]
+    );
+}
+
+/// A draining instance's replacements are not taken for an AZ imbalance (DG `service-rebalancing`:
+/// ECS monitors a service once it "reaches the steady state", and one replacing a draining
+/// instance's tasks has not; §2.1, §6.5). Four m5.large, i-1 and i-3 in a, i-2 and i-4 in b; 8 web
+/// tasks, 2 per instance; min 50 %, max 100 %: at most 8 in all, at least ⌈8 × 0.5⌉ = 4 healthy. i-3
+/// drains at 10 m, on a metric period's boundary: its 2 tasks stop at once (8 − 2 = 6 ≥ 4) and their
+/// 2 replacements go to a's other instance, i-1 (the default spread: a holds 2, b 4), 4 and 4 again.
+/// No rebalancing: 8 + 2 = 10 tasks in all. Before the fix the metric period's check read a's 2 (the
+/// marked tasks not counted) against b's 4 and moved a task out of b: 11 tasks and a rebalancing.
+#[test]
+fn a_draining_instance_is_not_an_az_imbalance() {
+    let toml = r#"name = "drain-no-rebalance"
+duration = "30m"
+seed = 1
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+min_size = 4
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 8
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+deployment_configuration = { minimum_healthy_percent = 50, maximum_percent = 100 }
+[[faults]]
+type = "drain_instance"
+capacity_provider = "cp"
+at = "10m"
+"#;
+    let (_, sink) = run(toml);
+    assert!(coded(&sink, "rebalancing").is_empty(), "no rebalancing");
+    assert_eq!(sink.tasks.len(), 10, "8 + the 2 replacements");
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 4), ("b".into(), 4)]
+    );
+}

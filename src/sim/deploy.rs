@@ -733,6 +733,7 @@ impl<'a> Sim<'a> {
             x.unhealthy = true;
             x.replace = true;
         });
+        self.services[sid.0 as usize].steady = false;
         let task = self.world.task(t);
         let (serial, dep) = (task.serial, task.deployment);
         self.emit(Some(sid), What::HealthCheckFailed { task: serial }, false);

@@ -427,6 +427,9 @@ impl<'a> Sim<'a> {
             } else {
                 self.set_task_flags(t, |x| x.replace = true);
             }
+            // Not steady while it replaces them (§2.1): AZ rebalancing, which waits for a steady
+            // state, does not read the zones before the replacements are placed.
+            self.services[sid.0 as usize].steady = false;
             services.push(sid);
         }
         services.dedup();
@@ -724,17 +727,24 @@ impl Sim<'_> {
     /// replacement until no zone it can start a task in has more than one task above another.
     fn rebalance_service(&mut self, sid: ServiceId, up: &[usize]) {
         let i = sid.0 as usize;
-        // Zones the service can start a task in now: an instance of its capacity there that a new
-        // task of the service fits (EC2), or among its subnets' zones (Fargate). A zone that can
-        // take no replacement is not counted: a replacement placed in another zone, and the task
-        // it replaced stopped, moves nothing (a zone back from an outage before its Auto Scaling
-        // group's new instances register, a zone a memberOf constraint excludes, a full zone).
-        let zones: Vec<usize> = up
-            .iter()
-            .copied()
-            .filter(|&z| self.can_start_in(sid, ZoneId(z as u8)))
-            .collect();
-        if zones.len() < 2 {
+        // Zones a task may move to: the service can start one there now, an instance of its
+        // capacity there that a new task of the service fits (EC2), or among its subnets' zones
+        // (Fargate). A zone that can take no replacement receives none: a replacement placed in
+        // another zone, and the task it replaced stopped, moves nothing (a zone back from an
+        // outage before its Auto Scaling group's new instances register, a zone a memberOf
+        // constraint excludes, a full zone). Tasks move from the fullest of these and the zones
+        // the service has tasks in: a zone with no room left still gives its tasks up (ECS "stops
+        // tasks in the fullest", DG `service-rebalancing`, §2.1).
+        let mut zones: Vec<usize> = Vec::with_capacity(up.len());
+        let mut dest_ok: Vec<bool> = Vec::with_capacity(up.len());
+        for &z in up {
+            let dest = self.can_start_in(sid, ZoneId(z as u8));
+            if dest || self.services[i].zone_n[z] > 0 {
+                zones.push(z);
+                dest_ok.push(dest);
+            }
+        }
+        if zones.len() < 2 || !dest_ok.contains(&true) {
             return;
         }
         let before = self.zone_list(i, &zones);
@@ -756,8 +766,9 @@ impl Sim<'_> {
             let (jmin, &cmin) = counts
                 .iter()
                 .enumerate()
+                .filter(|x| dest_ok[x.0])
                 .min_by_key(|x| *x.1)
-                .expect("zones");
+                .expect("a zone to move to");
             if cmax <= cmin + 1 {
                 break;
             }

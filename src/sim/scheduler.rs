@@ -533,7 +533,8 @@ impl<'a> Sim<'a> {
     }
 
     /// "Has reached a steady state" (§2.6): its deployment COMPLETED (the rollout is what a service
-    /// settles into: a rollout's moments at the desired count are not steady) and every task RUNNING.
+    /// settles into: a rollout's moments at the desired count are not steady), every task RUNNING and
+    /// none marked for replacement (a draining instance's, an unhealthy one, a rebalancing move).
     pub(super) fn check_steady(&mut self, sid: ServiceId) {
         let st = &self.services[sid.0 as usize];
         let steady = st.created
@@ -541,7 +542,7 @@ impl<'a> Sim<'a> {
             && st.pending == 0
             && st.tasks.len() as u32 == st.running
             && (self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon
-                || st.running == st.desired);
+                || (st.running == st.desired && st.n_keep as usize == st.tasks.len()));
         if steady && !st.steady && self.texts {
             self.emit(Some(sid), What::SteadyState, true);
         }
