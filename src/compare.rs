@@ -249,7 +249,7 @@ pub fn compare_with<E: std::fmt::Display>(
         let summary = run(v, &spec).map_err(|m| err(&label, m.to_string()))?;
         let (status, slo) = status(&summary, &svc, error_rate);
         let f = summary.services.iter().find(|f| f.name == svc);
-        let startup = f.and_then(|f| f.startup);
+        let startup = f.and_then(|f| f.startup).filter(|u| u.from_start);
         let startup_failed_percent = f
             .and_then(|f| f.requests)
             .zip(startup)
@@ -376,7 +376,12 @@ fn status(s: &Summary, svc: &str, error_rate: f64) -> (String, Option<crate::met
     if let Some((_, r)) = s.placement_problems.iter().find(|(n, _)| n == svc) {
         why.push(format!("cannot place: {r}"));
     }
-    let before = f.and_then(|f| f.startup).map_or([0.0; 3], |u| u.requests);
+    // Only a start-up from t = 0: a service that scaled from zero late, or whose first tasks failed to
+    // start, failed those requests for a reason of its own.
+    let before = f
+        .and_then(|f| f.startup)
+        .filter(|u| u.from_start)
+        .map_or([0.0; 3], |u| u.requests);
     if let Some([total, served, dropped]) = f.and_then(|f| f.requests)
         && let [total, served, dropped] =
             [total - before[0], served - before[1], dropped - before[2]]
@@ -642,7 +647,7 @@ fn startup_note(r: &CompareReport) -> String {
         .iter()
         .map(|x| match (x.startup, x.startup_failed_percent) {
             (Some(u), Some(p)) => format!("{} {:.1} s ({p:.2}%)", x.variant, u.first_healthy_s),
-            _ => format!("{} never healthy", x.variant),
+            _ => format!("{} none set apart", x.variant),
         })
         .collect();
     let text = format!(

@@ -429,3 +429,35 @@ cpu_ms_per_request = 8.0
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Only a start-up from t = 0 is set apart. A service created with no task that is given 2 at 30 min (a
+/// `[[service_updates]]`, as a late scale-out from zero would) fails every request of its first 30 min
+/// and more: 1,800 s × 100 = 180,000 of 2,160,000 (8.3 %), its own doing, not a new service's start. Its
+/// first healthy task was created at 30 min, not at t = 0, so every row says "serves 9x %" (91.6 % at
+/// most).
+#[test]
+fn a_late_first_task_is_not_a_start_up() {
+    let text = std::fs::read_to_string(constant_scenario("late", "6h", "")).unwrap();
+    let text = text.replace("desired_count = 2", "desired_count = 0")
+        + "[[service_updates]]\nat = \"30m\"\nservice = \"web\"\ndesired_count = 2\n";
+    let dir = std::env::temp_dir().join(format!("ecsim-compare-late2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    for row in &r.rows {
+        // 91.6 % at most (more fail while the EC2 variants' emptied group launches an instance).
+        assert!(
+            row.status.starts_with("serves 9") && !row.status.starts_with("serves 99"),
+            "{}: {}",
+            row.variant,
+            row.status
+        );
+        assert!(row.startup.is_none());
+    }
+    assert!(!to_table(&r).contains("Start-up:"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(
+        std::env::temp_dir().join(format!("ecsim-compare-late-{}", std::process::id())),
+    );
+}
