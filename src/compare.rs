@@ -119,6 +119,8 @@ pub struct CompareReport {
     /// What else the scenario runs in every variant (other services, standalone and batch tasks), whose
     /// figures the run-wide columns include.
     pub others: Vec<String>,
+    /// Other services with Fargate Spot tasks: the Fargate Spot variant's interruptions hit them too.
+    pub fargate_spot_others: Vec<String>,
 }
 
 fn err(file: &str, msg: String) -> Diagnostics {
@@ -321,8 +323,23 @@ pub fn compare_with<E: std::fmt::Display>(
     if !original.batch_jobs.is_empty() {
         others.push("batch jobs".into());
     }
+    // The Spot variant's interruptions are a fault on FARGATE_SPOT, which every service's Spot tasks
+    // share (a fault has no service of its own).
+    let spot = original.fargate_spot();
+    let fargate_spot_others = if opts.fargate_spot_interruptions_per_hour > 0.0 {
+        original
+            .services
+            .iter()
+            .filter(|s| s.name != svc)
+            .filter(|s| matches!(&s.launch, crate::spec::Launch::Strategy(items) if items.iter().any(|i| i.provider == spot)))
+            .map(|s| s.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
     Ok(CompareReport {
         others,
+        fargate_spot_others,
         scenario: original.name.clone(),
         service: svc,
         rows,
@@ -623,6 +640,14 @@ pub fn to_table(r: &CompareReport) -> String {
             r.service
         );
         out.push('\n');
+        out.push_str(&wrap(&text, 104));
+    }
+    if !r.fargate_spot_others.is_empty() {
+        let text = format!(
+            "fargate-spot-mix's Fargate Spot interruptions hit every FARGATE_SPOT task of the run, so also \
+             those of {}, in that variant only: its other services' figures are not those of the other rows.",
+            r.fargate_spot_others.join(", ")
+        );
         out.push_str(&wrap(&text, 104));
     }
     if !flagged.is_empty() {

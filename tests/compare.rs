@@ -461,3 +461,30 @@ fn a_late_first_task_is_not_a_start_up() {
         std::env::temp_dir().join(format!("ecsim-compare-late-{}", std::process::id())),
     );
 }
+
+/// The Fargate Spot variant's interruptions are a fault on FARGATE_SPOT (0.05 per task-hour by
+/// default), which has no service of its own: in the quickstart, `worker` runs 6 of its 8 tasks on
+/// FARGATE_SPOT (base 2 on FARGATE, weight 1:3), so in fargate-spot-mix only its tasks are interrupted
+/// too, and the table says so (it said the other services were the same in every row).
+#[test]
+fn the_fargate_spot_variant_says_whose_spot_tasks_it_also_interrupts() {
+    let r = compare(
+        std::path::Path::new("scenarios/quickstart.toml"),
+        &CompareOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(r.fargate_spot_others, vec!["worker".to_string()]);
+    assert!(
+        to_table(&r).contains("so also those of\nworker, in that variant only")
+            || to_table(&r).contains("so also those of worker, in that variant only"),
+        "{}",
+        to_table(&r)
+    );
+    // Without Fargate Spot interruptions nothing is said.
+    let quiet = CompareOptions {
+        fargate_spot_interruptions_per_hour: 0.0,
+        ..CompareOptions::default()
+    };
+    let r = compare(std::path::Path::new("scenarios/quickstart.toml"), &quiet).unwrap();
+    assert!(r.fargate_spot_others.is_empty());
+}
