@@ -311,6 +311,25 @@ pub fn compare_with<E: std::fmt::Display>(
         }
         None => format!("A {own} task does not fit {it_name}: no break-even point."),
     };
+    let (others, fargate_spot_others) = others_of(&original, &svc, opts);
+    Ok(CompareReport {
+        others,
+        fargate_spot_others,
+        scenario: original.name.clone(),
+        service: svc,
+        rows,
+        sizes,
+        break_even,
+    })
+}
+
+/// What else the scenario runs beside service `svc` (see [`CompareReport::others`]), and the other
+/// services with Fargate Spot tasks (see [`CompareReport::fargate_spot_others`]).
+fn others_of(
+    original: &crate::spec::Spec,
+    svc: &str,
+    opts: &CompareOptions,
+) -> (Vec<String>, Vec<String>) {
     let mut others: Vec<String> = original
         .services
         .iter()
@@ -326,7 +345,7 @@ pub fn compare_with<E: std::fmt::Display>(
     // The Spot variant's interruptions are a fault on FARGATE_SPOT, which every service's Spot tasks
     // share (a fault has no service of its own).
     let spot = original.fargate_spot();
-    let fargate_spot_others = if opts.fargate_spot_interruptions_per_hour > 0.0 {
+    let spot_others = if opts.fargate_spot_interruptions_per_hour > 0.0 {
         original
             .services
             .iter()
@@ -337,15 +356,7 @@ pub fn compare_with<E: std::fmt::Display>(
     } else {
         Vec::new()
     };
-    Ok(CompareReport {
-        others,
-        fargate_spot_others,
-        scenario: original.name.clone(),
-        service: svc,
-        rows,
-        sizes,
-        break_even,
-    })
+    (others, spot_others)
 }
 
 /// Service `svc`'s own figures in variant `v` (see [`Own`]).
