@@ -119,6 +119,8 @@ pub struct CompareReport {
     /// What else the scenario runs in every variant (other services, standalone and batch tasks), whose
     /// figures the run-wide columns include.
     pub others: Vec<String>,
+    /// Other services with Fargate Spot tasks: the Fargate Spot variant's interruptions hit them too.
+    pub fargate_spot_others: Vec<String>,
 }
 
 fn err(file: &str, msg: String) -> Diagnostics {
@@ -249,7 +251,7 @@ pub fn compare_with<E: std::fmt::Display>(
         let summary = run(v, &spec).map_err(|m| err(&label, m.to_string()))?;
         let (status, slo) = status(&summary, &svc, error_rate);
         let f = summary.services.iter().find(|f| f.name == svc);
-        let startup = f.and_then(|f| f.startup);
+        let startup = f.and_then(|f| f.startup).filter(|u| u.from_start);
         let startup_failed_percent = f
             .and_then(|f| f.requests)
             .zip(startup)
@@ -309,6 +311,25 @@ pub fn compare_with<E: std::fmt::Display>(
         }
         None => format!("A {own} task does not fit {it_name}: no break-even point."),
     };
+    let (others, fargate_spot_others) = others_of(&original, &svc, opts);
+    Ok(CompareReport {
+        others,
+        fargate_spot_others,
+        scenario: original.name.clone(),
+        service: svc,
+        rows,
+        sizes,
+        break_even,
+    })
+}
+
+/// What else the scenario runs beside service `svc` (see [`CompareReport::others`]), and the other
+/// services with Fargate Spot tasks (see [`CompareReport::fargate_spot_others`]).
+fn others_of(
+    original: &crate::spec::Spec,
+    svc: &str,
+    opts: &CompareOptions,
+) -> (Vec<String>, Vec<String>) {
     let mut others: Vec<String> = original
         .services
         .iter()
@@ -321,14 +342,21 @@ pub fn compare_with<E: std::fmt::Display>(
     if !original.batch_jobs.is_empty() {
         others.push("batch jobs".into());
     }
-    Ok(CompareReport {
-        others,
-        scenario: original.name.clone(),
-        service: svc,
-        rows,
-        sizes,
-        break_even,
-    })
+    // The Spot variant's interruptions are a fault on FARGATE_SPOT, which every service's Spot tasks
+    // share (a fault has no service of its own).
+    let spot = original.fargate_spot();
+    let spot_others = if opts.fargate_spot_interruptions_per_hour > 0.0 {
+        original
+            .services
+            .iter()
+            .filter(|s| s.name != svc)
+            .filter(|s| matches!(&s.launch, crate::spec::Launch::Strategy(items) if items.iter().any(|i| i.provider == spot)))
+            .map(|s| s.name.clone())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    (others, spot_others)
 }
 
 /// Service `svc`'s own figures in variant `v` (see [`Own`]).
@@ -376,7 +404,12 @@ fn status(s: &Summary, svc: &str, error_rate: f64) -> (String, Option<crate::met
     if let Some((_, r)) = s.placement_problems.iter().find(|(n, _)| n == svc) {
         why.push(format!("cannot place: {r}"));
     }
-    let before = f.and_then(|f| f.startup).map_or([0.0; 3], |u| u.requests);
+    // Only a start-up from t = 0: a service that scaled from zero late, or whose first tasks failed to
+    // start, failed those requests for a reason of its own.
+    let before = f
+        .and_then(|f| f.startup)
+        .filter(|u| u.from_start)
+        .map_or([0.0; 3], |u| u.requests);
     if let Some([total, served, dropped]) = f.and_then(|f| f.requests)
         && let [total, served, dropped] =
             [total - before[0], served - before[1], dropped - before[2]]
@@ -620,6 +653,14 @@ pub fn to_table(r: &CompareReport) -> String {
         out.push('\n');
         out.push_str(&wrap(&text, 104));
     }
+    if !r.fargate_spot_others.is_empty() {
+        let text = format!(
+            "fargate-spot-mix's Fargate Spot interruptions hit every FARGATE_SPOT task of the run, so also \
+             those of {}, in that variant only: its other services' figures are not those of the other rows.",
+            r.fargate_spot_others.join(", ")
+        );
+        out.push_str(&wrap(&text, 104));
+    }
     if !flagged.is_empty() {
         out.push_str(&format!(
             "\nNot comparable: {} did not run the service as asked (see status); a low cost there is not a saving.\n",
@@ -642,7 +683,7 @@ fn startup_note(r: &CompareReport) -> String {
         .iter()
         .map(|x| match (x.startup, x.startup_failed_percent) {
             (Some(u), Some(p)) => format!("{} {:.1} s ({p:.2}%)", x.variant, u.first_healthy_s),
-            _ => format!("{} never healthy", x.variant),
+            _ => format!("{} none set apart", x.variant),
         })
         .collect();
     let text = format!(

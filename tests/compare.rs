@@ -429,3 +429,62 @@ cpu_ms_per_request = 8.0
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Only a start-up from t = 0 is set apart. A service created with no task that is given 2 at 30 min (a
+/// `[[service_updates]]`, as a late scale-out from zero would) fails every request of its first 30 min
+/// and more: 1,800 s × 100 = 180,000 of 2,160,000 (8.3 %), its own doing, not a new service's start. Its
+/// first healthy task was created at 30 min, not at t = 0, so every row says "serves 9x %" (91.6 % at
+/// most).
+#[test]
+fn a_late_first_task_is_not_a_start_up() {
+    let text = std::fs::read_to_string(constant_scenario("late", "6h", "")).unwrap();
+    let text = text.replace("desired_count = 2", "desired_count = 0")
+        + "[[service_updates]]\nat = \"30m\"\nservice = \"web\"\ndesired_count = 2\n";
+    let dir = std::env::temp_dir().join(format!("ecsim-compare-late2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("s.toml");
+    std::fs::write(&path, text).unwrap();
+    let r = compare(&path, &CompareOptions::default()).unwrap();
+    for row in &r.rows {
+        // 91.6 % at most (more fail while the EC2 variants' emptied group launches an instance).
+        assert!(
+            row.status.starts_with("serves 9") && !row.status.starts_with("serves 99"),
+            "{}: {}",
+            row.variant,
+            row.status
+        );
+        assert!(row.startup.is_none());
+    }
+    assert!(!to_table(&r).contains("Start-up:"));
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(
+        std::env::temp_dir().join(format!("ecsim-compare-late-{}", std::process::id())),
+    );
+}
+
+/// The Fargate Spot variant's interruptions are a fault on FARGATE_SPOT (0.05 per task-hour by
+/// default), which has no service of its own: in the quickstart, `worker` runs 6 of its 8 tasks on
+/// FARGATE_SPOT (base 2 on FARGATE, weight 1:3), so in fargate-spot-mix only its tasks are interrupted
+/// too, and the table says so (it said the other services were the same in every row).
+#[test]
+fn the_fargate_spot_variant_says_whose_spot_tasks_it_also_interrupts() {
+    let r = compare(
+        std::path::Path::new("scenarios/quickstart.toml"),
+        &CompareOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(r.fargate_spot_others, vec!["worker".to_string()]);
+    assert!(
+        to_table(&r).contains("so also those of\nworker, in that variant only")
+            || to_table(&r).contains("so also those of worker, in that variant only"),
+        "{}",
+        to_table(&r)
+    );
+    // Without Fargate Spot interruptions nothing is said.
+    let quiet = CompareOptions {
+        fargate_spot_interruptions_per_hour: 0.0,
+        ..CompareOptions::default()
+    };
+    let r = compare(std::path::Path::new("scenarios/quickstart.toml"), &quiet).unwrap();
+    assert!(r.fargate_spot_others.is_empty());
+}

@@ -452,6 +452,9 @@ pub struct Startup {
     /// Requests arrived, served and failed before then, in the measured window (none when the first
     /// target was healthy within the warm-up).
     pub requests: [f64; 3],
+    /// Was that first target one of the tasks the service started with at t = 0? Otherwise the wait
+    /// was not a new service's start (a scale-out from zero, tasks that failed to start first).
+    pub from_start: bool,
 }
 
 /// How an SLO fared over the measured window (after `warm_up`). A metric period is bad when its p99

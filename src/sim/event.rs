@@ -266,10 +266,12 @@ impl<'a> Sim<'a> {
                     self.task_traffic[task.0 as usize].target = true;
                     let view = self.target_of(task);
                     let volatile = self.takes_cpu_shares(task);
-                    self.traffic[sid.0 as usize]
-                        .as_mut()
-                        .expect("load")
-                        .add_target(task, view, volatile);
+                    let from_start = self.world.task(task).created_at == 0;
+                    let tr = self.traffic[sid.0 as usize].as_mut().expect("load");
+                    if tr.first_healthy.is_none() {
+                        tr.first_healthy_from_start = from_start;
+                    }
+                    tr.add_target(task, view, volatile);
                     if self
                         .spec
                         .task_def(self.world.task(task).def)

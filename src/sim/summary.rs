@@ -320,6 +320,7 @@ impl<'a> Sim<'a> {
                         Some(crate::metrics::Startup {
                             first_healthy_s: at as f64 / 1000.0,
                             requests,
+                            from_start: tr.first_healthy_from_start,
                         })
                     }),
                     slo: tr.zip(s.load.as_ref().and_then(|l| l.slo)).map(|(tr, o)| {

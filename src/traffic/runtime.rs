@@ -552,6 +552,8 @@ pub struct ServiceTraffic {
     /// When the first target became healthy, and the arrived, served and dropped totals then (the
     /// service's start-up: a new service has no target at t = 0). Cold, set once.
     pub first_healthy: Option<(SimTime, [f64; 3])>,
+    /// Was that first healthy target one of the tasks the service started with (created at t = 0)?
+    pub first_healthy_from_start: bool,
 }
 
 /// A service's use of the run's [`RateMemo`].
@@ -744,6 +746,7 @@ impl ServiceTraffic {
             slo_violation_ms: 0,
             warm_up_sums: [0.0; 3],
             first_healthy: None,
+            first_healthy_from_start: false,
             capacity_rps: 0.0,
             last_lambda_rps: 0.0,
             rr: 0,
