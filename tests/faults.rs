@@ -1726,3 +1726,67 @@ at = "10m"
         vec![("a".into(), 4), ("b".into(), 4)]
     );
 }
+
+/// A scale-in while an instance drains keeps the zones balanced over the tasks that stay (§1.3:
+/// scale-in stops tasks "in the AZ with the most tasks of this service"; §6.5). Four m5.large, i-1 and
+/// i-3 in a, i-2 and i-4 in b; 8 web tasks, 2 per instance; min 100 %, max 100 %, so i-3's 2 tasks,
+/// drained at 10 m, cannot be replaced (ECS's deployment-configuration event). At 10 m 10 s desired
+/// goes to 4: min ⌈4 × 1.0⌉ = 4 healthy. i-3's 2 tasks are stopping anyway, so a keeps 2 (on i-1) and
+/// b 4: both victims come from b, one from each instance (2 each), and i-3's 2 stop as the surplus:
+/// 2 in a, 2 in b, no rebalancing, 8 tasks in all. Before the fix the victims were chosen as if i-3's
+/// tasks stayed (a 4, b 4: one from each zone), then i-3's stopped too: 1 in a, 3 in b, and a
+/// rebalancing a minute later.
+#[test]
+fn a_scale_in_during_a_drain_keeps_the_zones_balanced() {
+    let toml = r#"name = "drain-scale-in"
+duration = "30m"
+seed = 1
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+min_size = 4
+max_size = 4
+desired_size = 4
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 8
+capacity_provider_strategy = [{ capacity_provider = "cp", weight = 1 }]
+deployment_configuration = { minimum_healthy_percent = 100, maximum_percent = 100 }
+[[faults]]
+type = "drain_instance"
+capacity_provider = "cp"
+at = "10m"
+[[service_updates]]
+at = "10m10s"
+service = "web"
+desired_count = 4
+"#;
+    let (_, sink) = run(toml);
+    assert_eq!(
+        coded(&sink, "deployment_stuck").len(),
+        1,
+        "min = max = 100 %"
+    );
+    assert!(coded(&sink, "rebalancing").is_empty(), "no rebalancing");
+    assert_eq!(sink.tasks.len(), 8, "nothing started");
+    let running = alive(&sink, "web");
+    assert_eq!(
+        count_by(&running, |t| t.availability_zone.as_str()),
+        vec![("a".into(), 2), ("b".into(), 2)]
+    );
+    assert_eq!(
+        count_by(&running, |t| t.instance.as_str()),
+        vec![
+            ("i-00000001".into(), 2),
+            ("i-00000002".into(), 1),
+            ("i-00000004".into(), 1)
+        ]
+    );
+}
