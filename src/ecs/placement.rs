@@ -164,6 +164,33 @@ pub fn check(world: &World, inst: &Instance, req: &Request) -> Option<Rejection>
     None
 }
 
+/// How many tasks like `req` instance `inst` can take now, one after another (0 when [`check`] fails):
+/// whole multiples of its free CPU, memory and ENIs; one with static host ports (a second would clash)
+/// or `distinctInstance`. A `memberOf` on the instance's attributes passes for every copy.
+pub fn copies(world: &World, inst: &Instance, req: &Request) -> u32 {
+    if check(world, inst, req).is_some() {
+        return 0;
+    }
+    let mut n = u32::MAX;
+    if req.cpu > 0 {
+        n = n.min(inst.cpu_free / req.cpu);
+    }
+    if req.mem > 0 {
+        n = n.min(inst.mem_free / req.mem);
+    }
+    if req.eni {
+        n = n.min(inst.eni_free);
+    }
+    let distinct = req
+        .constraints
+        .iter()
+        .any(|c| matches!(c, Constraint::DistinctInstance));
+    if !req.ports.is_empty() || distinct {
+        n = n.min(1);
+    }
+    n
+}
+
 /// Choose an instance for one task, or say why none fits.
 pub fn place(world: &World, req: &Request, rng: &mut RngStream) -> Result<InstanceId, Failure> {
     let found = match req.strategies {

@@ -621,40 +621,73 @@ impl<'a> Sim<'a> {
     /// an active instance there that passes placement for a new task of its primary task definition
     /// (resources, ports, ENIs, architecture, constraints; §1.1).
     fn provider_can_start_in(&self, sid: ServiceId, p: Option<ProviderId>, z: ZoneId) -> bool {
+        self.provider_room_in(sid, p, z, false) > 0
+    }
+
+    /// How many tasks of service `sid` capacity provider `p` (`None`: any it may be given) can start in
+    /// zone `z` now: unbounded on Fargate (`u32::MAX`), else the sum over its active instances there of
+    /// [`placement::copies`]; without `count`, 1 as soon as one instance takes a task (the cheap question).
+    fn provider_room_in(
+        &self,
+        sid: ServiceId,
+        p: Option<ProviderId>,
+        z: ZoneId,
+        count: bool,
+    ) -> u32 {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];
         let def = self.primary_task_def(sid);
         let td = spec.task_def(def);
-        let fits =
-            |p: ProviderId| match spec.provider(p).kind {
-                ProviderKind::Fargate { .. } => s.zones.contains(&z),
-                ProviderKind::Asg(_) => {
-                    let req = placement::Request {
-                        cpu: td.cpu_units,
-                        mem: td.memory_mib,
-                        ports: &self.def_ports[def.0 as usize],
-                        eni: td.uses_eni(),
-                        arch: td.arch,
-                        group: self.services[sid.0 as usize].group,
-                        constraints: &s.placement_constraints,
-                        strategies: &[],
-                        scope: placement::Scope::Provider(p),
-                    };
-                    self.world.zone_index(p, z).members.iter().any(|&m| {
-                        placement::check(&self.world, self.world.instance(m), &req).is_none()
-                    })
+        let fits = |p: ProviderId| match spec.provider(p).kind {
+            ProviderKind::Fargate { .. } => {
+                if s.zones.contains(&z) {
+                    u32::MAX
+                } else {
+                    0
                 }
-            };
+            }
+            ProviderKind::Asg(_) => {
+                let req = placement::Request {
+                    cpu: td.cpu_units,
+                    mem: td.memory_mib,
+                    ports: &self.def_ports[def.0 as usize],
+                    eni: td.uses_eni(),
+                    arch: td.arch,
+                    group: self.services[sid.0 as usize].group,
+                    constraints: &s.placement_constraints,
+                    strategies: &[],
+                    scope: placement::Scope::Provider(p),
+                };
+                let members = &self.world.zone_index(p, z).members;
+                if count {
+                    members.iter().fold(0u32, |n, &m| {
+                        let inst = self.world.instance(m);
+                        n.saturating_add(placement::copies(&self.world, inst, &req))
+                    })
+                } else {
+                    u32::from(members.iter().any(|&m| {
+                        placement::check(&self.world, self.world.instance(m), &req).is_none()
+                    }))
+                }
+            }
+        };
         match p {
             Some(p) => fits(p),
             None => crate::warnings::providers_of(spec, &s.launch)
                 .into_iter()
-                .any(fits),
+                .fold(0u32, |n, p| n.saturating_add(fits(p))),
         }
     }
 }
 
 impl Sim<'_> {
+    /// [`Self::rebalance_zones`] when a service may rebalance (when an instance registers).
+    pub(super) fn rebalance_zones_if_any(&mut self) {
+        if self.spec.services.iter().any(|s| s.az_rebalancing) {
+            self.rebalance_zones();
+        }
+    }
+
     /// Services with AZ rebalancing (§2.1), once in a steady state, replace tasks from their fullest zone
     /// until no zone has more than one task above another; the replacement goes to the emptiest zone.
     pub(super) fn rebalance_zones(&mut self) {
@@ -755,20 +788,24 @@ impl Sim<'_> {
         }
         let mut counts: Vec<u32> = before.iter().map(|x| x.1).collect();
         let mut marked = 0;
-        // Whether a provider can start a task in a zone, asked once per pair in this pass.
-        let mut fits: Vec<(Option<ProviderId>, usize, bool)> = Vec::new();
+        // How many more tasks a provider can start in a zone, asked once per pair in this pass and
+        // counted down as moves are marked: a zone gets no more moves than it has room for (a move
+        // it cannot take would start its replacement by the strategy, maybe in the zone it leaves).
+        let mut room: Vec<(Option<ProviderId>, usize, u32)> = Vec::new();
         loop {
             let (imax, &cmax) = counts
                 .iter()
                 .enumerate()
                 .max_by_key(|x| (*x.1, std::cmp::Reverse(x.0)))
                 .expect("zones");
-            let (jmin, &cmin) = counts
+            let Some((jmin, &cmin)) = counts
                 .iter()
                 .enumerate()
                 .filter(|x| dest_ok[x.0])
                 .min_by_key(|x| *x.1)
-                .expect("a zone to move to");
+            else {
+                break;
+            };
             if cmax <= cmin + 1 {
                 break;
             }
@@ -783,21 +820,24 @@ impl Sim<'_> {
                     continue;
                 }
                 let p = x.provider;
-                let ok = match fits.iter().find(|f| f.0 == p && f.1 == jmin) {
-                    Some(f) => f.2,
+                let r = match room.iter().position(|f| f.0 == p && f.1 == jmin) {
+                    Some(r) => r,
                     None => {
-                        let ok = self.provider_can_start_in(sid, p, to);
-                        fits.push((p, jmin, ok));
-                        ok
+                        let n = self.provider_room_in(sid, p, to, true);
+                        room.push((p, jmin, n));
+                        room.len() - 1
                     }
                 };
-                if ok {
+                if room[r].2 > 0 {
+                    room[r].2 -= 1;
                     pick = Some((t, p));
                     break;
                 }
             }
             let Some((t, p)) = pick else {
-                break;
+                // The emptiest zone can take nothing more from the fullest: try the next emptiest.
+                dest_ok[jmin] = false;
+                continue;
             };
             self.set_task_flags(t, |x| {
                 x.replace = true;
@@ -809,6 +849,9 @@ impl Sim<'_> {
             marked += 1;
         }
         if marked > 0 {
+            // Not steady until the moves are made (a second look before the replacements are placed
+            // would read the marked tasks as gone and move as many again).
+            self.services[i].steady = false;
             self.services[i].rebalancing = true;
             self.services[i].rebalanced_from.clone_from(&before);
             let what = What::Rebalancing {

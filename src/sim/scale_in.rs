@@ -140,6 +140,23 @@ impl Sim<'_> {
                 rel.add_held(i, cpu, mem);
             }
         }
+        // Tasks marked for replacement (a draining instance's, an unhealthy one) are stopped by the
+        // reconcile whatever the scale-in picks: they are not candidates, and they count as gone, so the
+        // victims leave the zones and instances balanced over the tasks that stay (§1.3). Counting them
+        // as staying, a scale-in 8 → 4 with 2 of a's 4 tasks on a draining instance stopped one in a
+        // and one in b, and the 2 marked ones after them: 1 in a, 3 in b.
+        if st.tasks.len() > st.n_keep as usize {
+            let mut k = 0;
+            while k < pool.tasks.len() {
+                let x = self.world.task(pool.tasks[k]);
+                if x.replace {
+                    rel.add(x);
+                    pool.remove(k);
+                } else {
+                    k += 1;
+                }
+            }
+        }
         // A capacity provider strategy of several providers: each victim comes from the provider furthest
         // above its share, never below its base (§3.1).
         let items = match &self.spec.services[sid.0 as usize].launch {

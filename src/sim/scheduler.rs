@@ -52,6 +52,7 @@ impl<'a> Sim<'a> {
                     };
                     per_zone[zi] += 1;
                     self.register_instance(ProviderId(p as u16), asg.zones[zi], 0);
+                    self.rebalance_zones_if_any();
                 }
             }
         }
@@ -149,9 +150,6 @@ impl<'a> Sim<'a> {
             }
         }
         self.capacity_changed(p);
-        if spec.services.iter().any(|s| s.az_rebalancing) {
-            self.rebalance_zones();
-        }
         id
     }
 
