@@ -172,11 +172,11 @@ pub fn copies(world: &World, inst: &Instance, req: &Request) -> u32 {
         return 0;
     }
     let mut n = u32::MAX;
-    if req.cpu > 0 {
-        n = n.min(inst.cpu_free / req.cpu);
+    if let Some(k) = inst.cpu_free.checked_div(req.cpu) {
+        n = n.min(k);
     }
-    if req.mem > 0 {
-        n = n.min(inst.mem_free / req.mem);
+    if let Some(k) = inst.mem_free.checked_div(req.mem) {
+        n = n.min(k);
     }
     if req.eni {
         n = n.min(inst.eni_free);

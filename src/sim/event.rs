@@ -247,9 +247,7 @@ impl<'a> Sim<'a> {
                 if let Some(victim) = replaces {
                     self.rebalanced(provider, victim, !lost);
                 }
-                // Services look for an AZ imbalance once the instance is in, and after the group's
-                // zone-rebalancing move drained the instance it replaces: that drain's replacements
-                // are placed first (the service is not steady meanwhile), not counted as an imbalance.
+                // AZ imbalance: after the drain of the instance a zone move replaces (§2.1).
                 if !lost {
                     self.rebalance_zones_if_any();
                 }
