@@ -231,27 +231,7 @@ impl<'a> Sim<'a> {
                 launched_at,
                 outages,
                 replaces,
-            } => {
-                // A launch its zone's outage took was counted off, and replaced, at the outage.
-                let lost = outages != self.faults.zone_outages[zone.0 as usize];
-                if !lost {
-                    let c = &mut self.cas[provider.0 as usize];
-                    c.launching -= 1;
-                    c.launching_per_zone[zone.0 as usize] -= 1;
-                    debug_assert!(
-                        !self.faults.zone_down[zone.0 as usize],
-                        "launch into a down zone"
-                    );
-                    self.register_instance(provider, zone, launched_at);
-                }
-                if let Some(victim) = replaces {
-                    self.rebalanced(provider, victim, !lost);
-                }
-                // AZ imbalance: after the drain of the instance a zone move replaces (§2.1).
-                if !lost {
-                    self.rebalance_zones_if_any();
-                }
-            }
+            } => self.instance_launched(provider, zone, launched_at, outages, replaces),
             Event::TargetHealthy(TaskRef { task, generation }) => {
                 let t = self.world.task(task);
                 if t.generation == generation
@@ -314,6 +294,41 @@ impl<'a> Sim<'a> {
                 self.read_next_job(i as usize);
             }
             Event::LaunchWake { generation } => self.on_launch_wake(generation),
+        }
+    }
+}
+
+impl Sim<'_> {
+    /// An instance a group launched is up (`Event::InstanceLaunched`): registered unless its zone's
+    /// outage took it; the instance it replaces in a zone move is terminated.
+    fn instance_launched(
+        &mut self,
+        provider: ProviderId,
+        zone: ZoneId,
+        launched_at: SimTime,
+        outages: u32,
+        replaces: Option<InstanceId>,
+    ) {
+        // A launch its zone's outage took was counted off, and replaced, at the outage.
+        let lost = outages != self.faults.zone_outages[zone.0 as usize];
+        if !lost {
+            let c = &mut self.cas[provider.0 as usize];
+            c.launching -= 1;
+            c.launching_per_zone[zone.0 as usize] -= 1;
+            debug_assert!(
+                !self.faults.zone_down[zone.0 as usize],
+                "launch into a down zone"
+            );
+            self.register_instance(provider, zone, launched_at);
+        }
+        if let Some(victim) = replaces {
+            self.rebalanced(provider, victim, !lost);
+        }
+        // Services look for an AZ imbalance once the instance is in, and after the group's
+        // zone-rebalancing move drained the instance it replaces: that drain's replacements are
+        // placed first (the service is not steady meanwhile), not counted as an imbalance (§2.1).
+        if !lost {
+            self.rebalance_zones_if_any();
         }
     }
 }
