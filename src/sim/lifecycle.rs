@@ -299,11 +299,13 @@ impl<'a> Sim<'a> {
                 let task = self.world.task_mut(t);
                 task.started_at = Some(now);
                 let (created, owner, inst) = (task.created_at, task.owner, task.instance);
-                self.stats.start_latencies_ms.push(now - created);
-                self.stats.start_latency_owner.push(match owner {
-                    Owner::Service(s) => s.0,
-                    _ => u32::MAX,
-                });
+                let service = match owner {
+                    Owner::Service(s) => Some(s.0),
+                    _ => None,
+                };
+                self.stats
+                    .start_latencies
+                    .push(super::summary::pack_start(now - created, service));
                 if let Some(i) = inst {
                     self.world.instances[i.0 as usize].running_count += 1;
                     if self.burst.is_some() {

@@ -155,7 +155,10 @@ impl<'a> Sim<'a> {
             dropped += tr.dropped - w[2];
             served_all += tr.served;
         }
-        let services = self.service_figures();
+        // Sorted packed, the starts come grouped by owner (standalone first), each group by latency.
+        let mut starts = std::mem::take(&mut self.stats.start_latencies);
+        starts.sort_unstable();
+        let services = self.service_figures(&starts);
         let slo = crate::metrics::SloFigures::total(services.iter().filter_map(|f| f.slo.as_ref()));
         let h = &self.run_hist;
         let latency_ms = match (h.quantile(0.5), h.quantile(0.9), h.quantile(0.99), h.max()) {
@@ -193,7 +196,9 @@ impl<'a> Sim<'a> {
                 },
             }
         });
-        let mut lat = std::mem::take(&mut self.stats.start_latencies_ms);
+        // The run's start latencies: the same buffer, unpacked and sorted by latency alone.
+        let mut lat = starts;
+        lat.iter_mut().for_each(|x| *x &= START_MS_MASK);
         lat.sort_unstable();
         let q = |x: f64| quantile_sorted(&lat, x).map(|ms| ms as f64 / 1000.0);
         Summary {
@@ -264,24 +269,14 @@ impl<'a> Sim<'a> {
     }
 
     /// Per service: tasks unplaced at the end, and its traffic and SLO over the measured window.
-    pub(super) fn service_figures(&self) -> Vec<crate::metrics::ServiceFigures> {
+    /// `starts`: the packed start latencies, sorted ([`pack_start`]).
+    pub(super) fn service_figures(&self, starts: &[u64]) -> Vec<crate::metrics::ServiceFigures> {
         let spec = self.spec;
         // Every service with a load closes a period at each tick k·P ≤ duration; those after the
         // warm-up are measured.
         let p = spec.metric_period_ms;
         let measured_ms = (spec.duration_ms / p).saturating_sub(spec.warm_up_ms / p) * p;
         let mut waiting = vec![0u32; spec.services.len()];
-        let mut starts: Vec<Vec<u64>> = vec![Vec::new(); spec.services.len()];
-        for (&ms, &o) in self
-            .stats
-            .start_latencies_ms
-            .iter()
-            .zip(&self.stats.start_latency_owner)
-        {
-            if let Some(v) = starts.get_mut(o as usize) {
-                v.push(ms);
-            }
-        }
         for t in self.world.tasks.iter() {
             if let Owner::Service(sid) = t.owner
                 && t.awaiting_capacity
@@ -295,9 +290,17 @@ impl<'a> Sim<'a> {
             .enumerate()
             .map(|(i, s)| {
                 let tr = self.traffic.get(i).and_then(Option::as_ref);
-                let lat = &mut starts[i];
-                lat.sort_unstable();
-                let q = |x: f64| quantile_sorted(lat, x).map(|ms| ms as f64 / 1000.0);
+                // Service i's starts: the packed range of its owner code, already in latency order.
+                let (lo, hi) = (
+                    pack_start(0, Some(i as u32)),
+                    pack_start(0, Some(i as u32 + 1)),
+                );
+                let range =
+                    starts.partition_point(|&x| x < lo)..starts.partition_point(|&x| x < hi);
+                let q = |x: f64| {
+                    quantile_sorted(&starts[range.clone()], x)
+                        .map(|ms| (ms & START_MS_MASK) as f64 / 1000.0)
+                };
                 crate::metrics::ServiceFigures {
                     start_latency_s: q(0.5).zip(q(0.99)).map(|(a, b)| [a, b]),
                     served_whole_run: tr.map(|tr| tr.served),
@@ -345,4 +348,19 @@ impl<'a> Sim<'a> {
             )
         })
     }
+}
+
+/// Bits of a packed start that hold its latency, ms (2^40 ms is 34 years, longer than any run).
+pub(super) const START_MS_MASK: u64 = (1 << 40) - 1;
+
+/// A start latency and its owner in one word: the owner code (0 for a standalone task, service
+/// index + 1) above the latency's 40 bits, so that sorted starts come grouped by owner, each group
+/// in latency order.
+pub(super) fn pack_start(ms: u64, service: Option<u32>) -> u64 {
+    let owner = service.map_or(0, |s| u64::from(s) + 1);
+    debug_assert!(
+        ms <= START_MS_MASK && owner < 1 << 24,
+        "start latency or owner out of range"
+    );
+    (owner << 40) | ms.min(START_MS_MASK)
 }
