@@ -799,24 +799,12 @@ pub fn scaling_policies(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<TargetTra
         .flatten()
         .enumerate()
     {
-        let Some(o) = v.as_object() else { continue };
-        let rid = s(o, "ResourceId").unwrap_or_default().to_string();
-        let name = s(o, "PolicyName").unwrap_or_default().to_string();
-        l.account(
-            rel,
-            "ScalingPolicies[]",
-            o,
-            &name,
-            POLICY_USED,
-            POLICY_KNOWN,
-        );
-        let here = format!("{rel}: ScalingPolicies[{i}] ({name} on {rid})");
-        if s(o, "ScalableDimension") != Some("ecs:service:DesiredCount") {
-            l.note(format!(
-                "{here}: not an ECS service's DesiredCount; skipped"
-            ));
+        let item = ("ScalingPolicies", "PolicyName", POLICY_USED, POLICY_KNOWN);
+        let Some(DesiredCountEntry { o, rid, name, here }) =
+            desired_count_entry(rel, i, v, item, l)
+        else {
             continue;
-        }
+        };
         let Some(tt) = o
             .get("TargetTrackingScalingPolicyConfiguration")
             .and_then(Value::as_object)
@@ -872,6 +860,40 @@ pub fn scaling_policies(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<TargetTra
     out
 }
 
+/// One entry of an Application Auto Scaling list on an ECS service's DesiredCount.
+struct DesiredCountEntry<'d> {
+    o: &'d Map<String, Value>,
+    /// `ResourceId`.
+    rid: String,
+    /// The entry's name (`PolicyName`, `ScheduledActionName`).
+    name: String,
+    /// `file: List[i] (name on resource)`, for notes.
+    here: String,
+}
+
+/// Entry `i` (`v`) of the Application Auto Scaling list `(list key, name key, fields used, fields
+/// known)`: its fields accounted; `None` (noted) when it is not on an ECS service's DesiredCount.
+fn desired_count_entry<'d>(
+    rel: &str,
+    i: usize,
+    v: &'d Value,
+    (list, name_key, used, known): (&str, &str, &[&str], &[&str]),
+    l: &mut Ledger,
+) -> Option<DesiredCountEntry<'d>> {
+    let o = v.as_object()?;
+    let rid = s(o, "ResourceId").unwrap_or_default().to_string();
+    let name = s(o, name_key).unwrap_or_default().to_string();
+    l.account(rel, &format!("{list}[]"), o, &name, used, known);
+    let here = format!("{rel}: {list}[{i}] ({name} on {rid})");
+    if s(o, "ScalableDimension") != Some("ecs:service:DesiredCount") {
+        l.note(format!(
+            "{here}: not an ECS service's DesiredCount; skipped"
+        ));
+        return None;
+    }
+    Some(DesiredCountEntry { o, rid, name, here })
+}
+
 /// A scheduled action on an ECS service (§4.4).
 #[derive(Debug, Clone)]
 pub struct ScheduledAction {
@@ -916,24 +938,17 @@ pub fn scheduled_actions(rel: &str, doc: &Value, l: &mut Ledger) -> Vec<Schedule
         .flatten()
         .enumerate()
     {
-        let Some(o) = v.as_object() else { continue };
-        let rid = s(o, "ResourceId").unwrap_or_default().to_string();
-        let name = s(o, "ScheduledActionName").unwrap_or_default().to_string();
-        l.account(
-            rel,
-            "ScheduledActions[]",
-            o,
-            &name,
+        let item = (
+            "ScheduledActions",
+            "ScheduledActionName",
             ACTION_USED,
             ACTION_KNOWN,
         );
-        let here = format!("{rel}: ScheduledActions[{i}] ({name} on {rid})");
-        if s(o, "ScalableDimension") != Some("ecs:service:DesiredCount") {
-            l.note(format!(
-                "{here}: not an ECS service's DesiredCount; skipped"
-            ));
+        let Some(DesiredCountEntry { o, rid, name, here }) =
+            desired_count_entry(rel, i, v, item, l)
+        else {
             continue;
-        }
+        };
         let Some(schedule) = s(o, "Schedule") else {
             l.note(format!("{here}: no Schedule; skipped"));
             continue;
