@@ -83,10 +83,18 @@ impl<'a> Sim<'a> {
 
     /// Does the primary deployment's task fit `inst` (None), or why not?
     fn daemon_check(&self, sid: ServiceId, inst: &Instance) -> Option<placement::Rejection> {
+        let req = self.primary_request(sid, Scope::Provider(inst.provider));
+        placement::check(&self.world, inst, &req)
+    }
+
+    /// A placement request for one new task of service `sid`'s primary task definition within
+    /// `scope`: its resources, ports, ENI, architecture and constraints, no strategy (a yes-or-no
+    /// question of one instance at a time, §1.1).
+    pub(super) fn primary_request(&self, sid: ServiceId, scope: Scope) -> Request<'_> {
         let spec = self.spec;
         let def = self.primary_task_def(sid);
         let td = spec.task_def(def);
-        let req = Request {
+        Request {
             cpu: td.cpu_units,
             mem: td.memory_mib,
             ports: &self.def_ports[def.0 as usize],
@@ -95,9 +103,8 @@ impl<'a> Sim<'a> {
             group: self.services[sid.0 as usize].group,
             constraints: &spec.services[sid.0 as usize].placement_constraints,
             strategies: &[],
-            scope: Scope::Provider(inst.provider),
-        };
-        placement::check(&self.world, inst, &req)
+            scope,
+        }
     }
 
     /// Stop old-deployment and unhealthy tasks: those not counted healthy freely, healthy ones while

@@ -636,8 +636,6 @@ impl<'a> Sim<'a> {
     ) -> u32 {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];
-        let def = self.primary_task_def(sid);
-        let td = spec.task_def(def);
         let fits = |p: ProviderId| match spec.provider(p).kind {
             ProviderKind::Fargate { .. } => {
                 if s.zones.contains(&z) {
@@ -647,17 +645,7 @@ impl<'a> Sim<'a> {
                 }
             }
             ProviderKind::Asg(_) => {
-                let req = placement::Request {
-                    cpu: td.cpu_units,
-                    mem: td.memory_mib,
-                    ports: &self.def_ports[def.0 as usize],
-                    eni: td.uses_eni(),
-                    arch: td.arch,
-                    group: self.services[sid.0 as usize].group,
-                    constraints: &s.placement_constraints,
-                    strategies: &[],
-                    scope: placement::Scope::Provider(p),
-                };
+                let req = self.primary_request(sid, placement::Scope::Provider(p));
                 let members = &self.world.zone_index(p, z).members;
                 if count {
                     members.iter().fold(0u32, |n, &m| {
