@@ -101,3 +101,8 @@ pub fn svg_texts(svg: &str) -> Vec<String> {
         })
         .collect()
 }
+
+/// The events of one code (`rebalancing`, `steady_state`, …).
+pub fn coded<'a>(sink: &'a MemorySink, code: &str) -> Vec<&'a ecsim::metrics::LoggedEvent> {
+    sink.events.iter().filter(|e| e.code == code).collect()
+}
