@@ -701,6 +701,11 @@ fn scheduled_start_and_end_times_bound_the_firings() {
     assert_ne!(utc, toml);
     let (_, sink_utc) = run(&utc);
     assert_eq!(sink_utc.events.len(), sink.events.len());
+    let paris = toml.replace(
+        "min_capacity = 6,",
+        "min_capacity = 6, timezone = \"Europe/Pariss\",",
+    );
+    assert!(load_errors(&paris).contains("(did you mean \"Europe/Paris\"?)"));
     let mars = toml.replace(
         "min_capacity = 6,",
         "min_capacity = 6, timezone = \"Mars/Olympus_Mons\",",

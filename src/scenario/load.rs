@@ -890,7 +890,14 @@ impl<'s> Ctx<'s> {
             Some(n) => match schedule::zone(n) {
                 Ok(z) => Ok(Some(z)),
                 Err(e) => {
-                    self.at(item, prefix, "timezone", format!("timezone {e}"));
+                    let names: Vec<String> = jiff::tz::db()
+                        .available()
+                        .map(|z| z.as_str().to_string())
+                        .collect();
+                    let hint = crate::scenario::diag::closest(n, names.iter().map(String::as_str))
+                        .map(|c| format!(" (did you mean \"{c}\"?)"))
+                        .unwrap_or_default();
+                    self.at(item, prefix, "timezone", format!("timezone {e}{hint}"));
                     Err(())
                 }
             },
