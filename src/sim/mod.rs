@@ -323,6 +323,9 @@ pub struct Sim<'a> {
     shape_cache: ShapeCache,
     /// The services' shared load patterns (see [`RateMemo`]).
     rate_memo: RateMemo,
+    /// Compute the services' arrival rates of each metric tick in parallel (see
+    /// [`Sim::prepare_rates`]): a fluid run with enough loaded services, on more than one thread.
+    parallel_rates: bool,
     run_hist: LatencyHistogram,
     rng_health: RngStream,
     /// Batch-job sources and their figures.
@@ -501,6 +504,7 @@ impl<'a> Sim<'a> {
             task_traffic: Vec::new(),
             shape_cache: ShapeCache::default(),
             rate_memo,
+            parallel_rates: parallel_rates(spec),
             run_hist: LatencyHistogram::new(),
             rng_health: RngStream::new(spec.seed, "health-checks"),
             batch: BatchState::new(spec),
@@ -737,6 +741,18 @@ fn next_state(s: TaskState) -> TaskState {
         TaskState::Stopping => TaskState::Deprovisioning,
         TaskState::Deprovisioning | TaskState::Stopped => TaskState::Stopped,
     }
+}
+
+/// Loaded services from which a tick's arrival rates are computed in parallel: below it, handing the
+/// work to a second thread costs more than it saves (a rate is about a microsecond of work).
+const PARALLEL_RATES_MIN_SERVICES: usize = 64;
+
+/// Are the tick's arrival rates worth computing in parallel (see [`Sim::prepare_rates`])? The answer
+/// never changes a figure, only how long the run takes.
+fn parallel_rates(spec: &Spec) -> bool {
+    spec.traffic.mode == crate::spec::TrafficMode::Fluid
+        && spec.services.iter().filter(|s| s.load.is_some()).count() >= PARALLEL_RATES_MIN_SERVICES
+        && rayon::current_num_threads() > 1
 }
 
 /// Run a spec into a sink: the library's main entry point for one run.

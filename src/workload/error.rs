@@ -95,7 +95,7 @@ pub(super) fn read_line_bounded(
 }
 
 /// Opens a file for buffered streaming, gunzipping names ending in `.gz`.
-pub(super) fn open_input(path: &Path) -> Result<Box<dyn BufRead>, TraceError> {
+pub(super) fn open_input(path: &Path) -> Result<Box<dyn BufRead + Send>, TraceError> {
     let name = path.display().to_string();
     let f = File::open(path)
         .map_err(|e| TraceError::new(&name, 0, None, format!("cannot open: {e}")))?;
@@ -217,7 +217,7 @@ pub(super) fn detect_time_format(s: &str) -> Result<TimeFormat, FieldError> {
 /// line number is the point of these errors.
 pub(super) struct CsvSource {
     file: String,
-    input: Box<dyn BufRead>,
+    input: Box<dyn BufRead + Send>,
     delimiter: u8,
     headers: Vec<String>,
     fields: Vec<String>,

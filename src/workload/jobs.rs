@@ -65,7 +65,7 @@ enum Kind {
         idx: [usize; 4],
     },
     Swf {
-        input: Box<dyn BufRead>,
+        input: Box<dyn BufRead + Send>,
         buf: String,
         line: usize,
         cpu_per_proc: u32,
