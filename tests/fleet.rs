@@ -177,44 +177,52 @@ fn distinct_fleet_gives_each_service_its_own_load() {
 
 /// A fleet's metric tick computes its services' arrival rates (and their fluid fast path) in parallel
 /// (`Sim::prepare_rates`): each from its own pattern, noise window and random stream, so the run is the
-/// same on one thread or several — every row, event and summary figure. Two fleets of 70 services (past
-/// the 64 from which the tick goes parallel): distinct rates (each service its own, all computed ahead)
-/// and the plain shape (8 shared patterns, left to the memo in turn).
+/// same on one thread or several — every row, event and summary figure. A fleet of 80 services, 70 with
+/// a load of their own (computed ahead: past the 64 from which the tick goes parallel) and 10 sharing one
+/// pattern (left to the rate memo, in turn).
 #[test]
 fn the_parallel_tick_gives_one_threads_figures() {
-    for distinct in [true, false] {
-        let src = support::fleet_toml(Fleet {
-            services: 70,
-            instances: 300,
-            days: 1,
-            distinct,
-        });
-        // 3 hours from 10 tasks each: the services scale out through backlogs (the fluid step per
-        // target, in turn) and then run on the fast path (ahead, in parallel).
-        let src = src
-            .replace("duration = \"1d\"", "duration = \"3h\"")
-            .replace("desired_count = 50", "desired_count = 10");
-        let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
-        let on = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .unwrap();
-            pool.install(|| {
-                let mut sink = MemorySink::default();
-                let mut s = simulate(&spec, &mut sink);
-                s.wall_seconds = 0.0;
-                (
-                    format!("{:?}", sink.series),
-                    format!("{:?}", sink.events),
-                    serde_json::to_string(&ecsim::metrics::json::summary_json(&s)).unwrap(),
-                )
-            })
-        };
-        let (one, two) = (on(1), on(2));
-        assert!(one.0.len() > 100_000, "the rows were written");
-        assert!(one.0 == two.0, "distinct {distinct}: rows differ");
-        assert!(one.1 == two.1, "distinct {distinct}: events differ");
-        assert_eq!(one.2, two.2, "distinct {distinct}: summary");
+    let src = support::fleet_toml(Fleet {
+        services: 80,
+        instances: 300,
+        days: 1,
+        distinct: true,
+    });
+    // 3 hours from 10 tasks each: the services scale out through backlogs (the fluid step per target,
+    // in turn) and then run on the fast path (ahead, in parallel).
+    let mut src = src
+        .replace("duration = \"1d\"", "duration = \"3h\"")
+        .replace("desired_count = 50", "desired_count = 10");
+    let shared = "pattern = { type = \"diurnal\", mean = 750, peak_to_trough = 3, peak_hour = 10 }";
+    for i in 70..80 {
+        let (mean, peak) = support::distinct_load(i);
+        let own = format!(
+            "pattern = {{ type = \"diurnal\", mean = {mean}, peak_to_trough = 3, peak_hour = {peak} }}"
+        );
+        assert!(src.contains(&own), "service {i}'s load");
+        src = src.replacen(&own, shared, 1);
     }
+    assert_eq!(src.matches(shared).count(), 10);
+    let spec = scenario::load_str(&src, "<fleet>", std::path::Path::new(".")).unwrap();
+    let on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| {
+            let mut sink = MemorySink::default();
+            let mut s = simulate(&spec, &mut sink);
+            s.wall_seconds = 0.0;
+            (
+                format!("{:?}", sink.series),
+                format!("{:?}", sink.events),
+                serde_json::to_string(&ecsim::metrics::json::summary_json(&s)).unwrap(),
+            )
+        })
+    };
+    let (one, two) = (on(1), on(2));
+    assert!(one.0.len() > 100_000, "the rows were written");
+    assert!(one.0 == two.0, "rows differ");
+    assert!(one.1 == two.1, "events differ");
+    assert_eq!(one.2, two.2, "summary");
 }

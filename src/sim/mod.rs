@@ -504,7 +504,7 @@ impl<'a> Sim<'a> {
             task_traffic: Vec::new(),
             shape_cache: ShapeCache::default(),
             rate_memo,
-            parallel_rates: parallel_rates(spec),
+            parallel_rates: false,
             run_hist: LatencyHistogram::new(),
             rng_health: RngStream::new(spec.seed, "health-checks"),
             batch: BatchState::new(spec),
@@ -562,6 +562,7 @@ impl<'a> Sim<'a> {
             message_queues,
             scale_in_spare: Default::default(),
         };
+        sim.parallel_rates = parallel_rates(spec, &sim.traffic, &sim.rate_memo);
         if sim.burst.is_some() {
             sim.sink.burst_columns();
         }
@@ -743,15 +744,22 @@ fn next_state(s: TaskState) -> TaskState {
     }
 }
 
-/// Loaded services from which a tick's arrival rates are computed in parallel: below it, handing the
-/// work to a second thread costs more than it saves (a rate is about a microsecond of work).
+/// Services with rates of their own from which a tick's arrival rates are computed in parallel: below
+/// it, handing the work to other threads costs more than it saves (a rate is about a microsecond).
 const PARALLEL_RATES_MIN_SERVICES: usize = 64;
 
-/// Are the tick's arrival rates worth computing in parallel (see [`Sim::prepare_rates`])? The answer
-/// never changes a figure, only how long the run takes.
-fn parallel_rates(spec: &Spec) -> bool {
+/// Are the tick's arrival rates worth computing in parallel (see [`Sim::prepare_rates`])? Only the
+/// services whose rates are their own compute ahead (a shared pattern's come from the memo in turn).
+/// The answer never changes a figure, only how long the run takes.
+fn parallel_rates(spec: &Spec, traffic: &[Option<ServiceTraffic>], rates: &RateMemo) -> bool {
+    // The thread count last: asking it starts rayon's threads, which a small run does without.
     spec.traffic.mode == crate::spec::TrafficMode::Fluid
-        && spec.services.iter().filter(|s| s.load.is_some()).count() >= PARALLEL_RATES_MIN_SERVICES
+        && traffic
+            .iter()
+            .flatten()
+            .filter(|t| t.rates_own(rates))
+            .count()
+            >= PARALLEL_RATES_MIN_SERVICES
         && rayon::current_num_threads() > 1
 }
 

@@ -126,6 +126,17 @@ impl ServiceTraffic {
         }
     }
 
+    /// Are its rates its own (so [`Self::prepare_lambda`] computes them ahead)? Not for a pattern other
+    /// services share through the memo, nor for a request log.
+    pub fn rates_own(&self, rates: &RateMemo) -> bool {
+        let own = match self.rate_class {
+            RateClassRt::Unresolved(c) => !rates.shared(c),
+            RateClassRt::Shared(_) => false,
+            RateClassRt::Own => true,
+        };
+        own && !matches!(self.source, SourceRt::Log(..))
+    }
+
     /// Compute ahead the arrival rate of the fluid interval that ends at `b_ms` (the metric tick's) for a
     /// service whose rates are its own (no memo; not a request log). It is a function of this service's
     /// state alone — its pattern or trace, its noise window and its own random stream — so the services
@@ -138,10 +149,7 @@ impl ServiceTraffic {
         );
         let a_ms = self.last_ms;
         self.resolve_rate_class(rates);
-        if b_ms <= a_ms
-            || !matches!(self.rate_class, RateClassRt::Own)
-            || matches!(self.source, SourceRt::Log(..))
-        {
+        if b_ms <= a_ms || !self.rates_own(rates) {
             return;
         }
         let s = self.interval_s(a_ms, b_ms);
