@@ -194,7 +194,7 @@ impl SeriesRow {
 }
 
 /// Receives a run's records as they are produced.
-pub trait Sink {
+pub trait Sink: Send {
     /// A task finished (or the run ended while it was alive). Given, not lent: a sink that keeps it
     /// (the CSV writer's batch) takes it without a copy of its strings.
     fn task(&mut self, rec: TaskRecord);

@@ -268,7 +268,7 @@ pub struct DetailSink<S: Sink> {
     index: HashMap<String, u32>,
     next: usize,
     /// Fleet: `scaling.csv`, where the scaling decisions go ([`super::scaling`]).
-    scaling: Option<ScalingRows<Box<dyn Write>>>,
+    scaling: Option<ScalingRows<Box<dyn Write + Send>>>,
 }
 
 impl<S: Sink> DetailSink<S> {
@@ -287,7 +287,7 @@ impl<S: Sink> DetailSink<S> {
 
     /// Fold a fleet's scaling decisions into `scaling.csv` written to `out` (without it they stay in
     /// `events.csv`).
-    pub fn with_scaling(mut self, out: Box<dyn Write>) -> Self {
+    pub fn with_scaling(mut self, out: Box<dyn Write + Send>) -> Self {
         if self.plan.scaling_file() {
             self.scaling = Some(ScalingRows::new(out, self.plan.service_interval_ms));
         }

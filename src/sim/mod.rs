@@ -634,7 +634,17 @@ impl<'a> Sim<'a> {
     }
 
     /// Run to the scenario's end and return the summary. Records have gone to the sink.
-    pub fn run(mut self) -> Summary {
+    pub fn run(self) -> Summary {
+        if self.parallel_rates && rayon::current_thread_index().is_none() {
+            // On one of rayon's threads, the tick's parallel step splits between this run's thread and
+            // the others; from outside the pool, all of it would be handed over while this one waited.
+            return rayon::scope(move |_| self.run_here());
+        }
+        self.run_here()
+    }
+
+    /// [`Self::run`] on this thread.
+    fn run_here(mut self) -> Summary {
         let wall = std::time::Instant::now();
         let spec = self.spec;
         self.schedule_faults(true);

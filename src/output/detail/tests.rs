@@ -352,11 +352,11 @@ fn sampled_rows_keep_the_sample_at_the_intervals_end() {
 fn a_fleets_scaling_decisions_go_to_scaling_csv_with_examples_in_events() {
     use crate::spec::ServiceId;
     let s = spec("[output]\nsmall_services = 2", 3).unwrap();
-    let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
-    struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
     impl Write for Shared {
         fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.borrow_mut().extend_from_slice(b);
+            self.0.lock().unwrap().extend_from_slice(b);
             Ok(b.len())
         }
         fn flush(&mut self) -> std::io::Result<()> {
@@ -398,7 +398,7 @@ fn a_fleets_scaling_decisions_go_to_scaling_csv_with_examples_in_events() {
     let kept: Vec<&str> = (d.inner_mut().events.iter()).map(|e| e.code).collect();
     // The first scale-out and the first scale-in as sentences, and the failure.
     assert_eq!(kept, ["scale_out", "scale_in", "unable_to_place"]);
-    let out = String::from_utf8(buf.borrow().clone()).unwrap();
+    let out = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
     assert_eq!(
         out,
         "time_s,clock,service,scale_outs,scale_ins,from,to,desired_min,desired_max\n\
