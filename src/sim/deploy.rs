@@ -6,6 +6,7 @@
 use super::*;
 use crate::engine::MS_PER_S;
 use crate::spec::BreakerThreshold;
+use protection::Guard;
 
 /// `rolloutState` (§2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,22 +217,26 @@ impl<'a> Sim<'a> {
         // its load-balancer connections holds its place until it has stopped.
         let mut total = self.counted_toward_max(sid);
 
+        // Task scale-in protection (§2.7): what this reconcile may stop of the surplus and the old
+        // deployment's tasks, and how many it holds back.
+        let guard = if self.protection.any && (keep_len > desired || n_others > 0) {
+            self.protection_guard(sid)
+        } else {
+            Guard::Off
+        };
+        let mut budget = match guard {
+            Guard::Budget(b) => b,
+            _ => u32::MAX,
+        };
+        let mut held = 0;
+
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
         //    victim chosen as if those before it were gone: `scale_in`).
         if keep_len > desired {
-            // The serials only feed the event text (no list is built when no one reads it).
-            let mut stopped = Vec::new();
-            for victim in self.choose_scale_in_victims(sid, (keep_len - desired) as usize) {
-                if self.texts {
-                    stopped.push(self.world.task(victim).serial);
-                }
-                self.stop_task(
-                    victim,
-                    StopCode::ServiceSchedulerInitiated,
-                    "Scaling activity initiated by (deployment ecs-svc)".into(),
-                );
-            }
-            self.emit_task_list(sid, false, &stopped);
+            let surplus = keep_len - desired;
+            let stopped = self.scale_in_surplus(sid, surplus.min(budget));
+            held += surplus - stopped;
+            budget = budget.saturating_sub(stopped);
             total = self.counted_toward_max(sid);
         }
 
@@ -269,6 +274,10 @@ impl<'a> Sim<'a> {
         let mut moved = Vec::new();
         let (mut keep_unhealthy, mut may_stop_unhealthy) = self.unhealthy_budget(sid, &others);
         for t in others {
+            if self.protection_skips(t, guard, budget) {
+                held += 1;
+                continue;
+            }
             let x = self.world.task(t);
             let counts = x.counts_healthy();
             if counts {
@@ -300,6 +309,7 @@ impl<'a> Sim<'a> {
                 stopped.push(x.serial);
                 "Task stopped by the deployment"
             };
+            budget = budget.saturating_sub(1);
             self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
         }
         let stopped_any = !stopped.is_empty() || !moved.is_empty();
@@ -362,8 +372,47 @@ impl<'a> Sim<'a> {
                 self.mark_rollout_completed(sid);
             }
         }
+        self.protection_held(sid, held);
         self.update_shortfall(sid);
         self.check_steady(sid);
+    }
+
+    /// Stop up to `n` of the primary deployment's surplus tasks, chosen as a scale-in chooses them
+    /// (`scale_in`; tasks with scale-in protection are not candidates, §2.7); how many it stopped.
+    fn scale_in_surplus(&mut self, sid: ServiceId, n: u32) -> u32 {
+        // The serials only feed the event text (no list is built when no one reads it).
+        let mut stopped = Vec::new();
+        let victims = self.choose_scale_in_victims(sid, n as usize);
+        let count = victims.len() as u32;
+        for victim in victims {
+            if self.texts {
+                stopped.push(self.world.task(victim).serial);
+            }
+            self.stop_task(
+                victim,
+                StopCode::ServiceSchedulerInitiated,
+                "Scaling activity initiated by (deployment ecs-svc)".into(),
+            );
+        }
+        self.emit_task_list(sid, false, &stopped);
+        count
+    }
+
+    /// Does task scale-in protection keep old-deployment task `x` running in this reconcile (§2.7)? A
+    /// task marked for replacement (draining instance, failed health check, AZ rebalancing) is not
+    /// protected: protection guards against scale-in and deployments only. A `while_busy` service stops
+    /// none while its `budget` of idle workers is spent.
+    fn protection_skips(&self, t: TaskId, guard: Guard, budget: u32) -> bool {
+        if guard == Guard::Off {
+            return false;
+        }
+        let x = self.world.task(t);
+        let marked = x.unhealthy || x.rebalance || x.replace;
+        match guard {
+            Guard::Off => false,
+            Guard::Named => !marked && self.is_protected(t),
+            Guard::Budget(_) => budget == 0 && !marked,
+        }
     }
 
     /// The primary deployment's rollout is COMPLETED (any other still in progress is FAILED).

@@ -229,6 +229,23 @@ impl MessageQueue {
         debug_assert!(self.consumers > 0, "a consumer left an idle queue");
         let held = self.q.min(self.slots(spec)) / self.consumers.max(1) as f64;
         self.consumers = self.consumers.saturating_sub(1);
+        self.abandon(spec, held, now_ms);
+    }
+
+    /// An idle worker left RUNNING at `now_ms` (the scheduler stopped it, skipping the busy ones that
+    /// task scale-in protection keeps, §2.7): only the messages in flight beyond the slots of the
+    /// workers left are abandoned (none while those slots hold them all).
+    pub fn remove_idle_consumer(&mut self, spec: &QueueSpec, now_ms: SimTime) {
+        self.advance(spec, now_ms);
+        debug_assert!(self.consumers > 0, "a consumer left an idle queue");
+        let busy = self.q.min(self.slots(spec));
+        self.consumers = self.consumers.saturating_sub(1);
+        let held = (busy - self.slots(spec)).max(0.0);
+        self.abandon(spec, held, now_ms);
+    }
+
+    /// `held` messages of a worker that left at `now_ms` wait out the visibility timeout.
+    fn abandon(&mut self, spec: &QueueSpec, held: f64, now_ms: SimTime) {
         if held <= 0.0 || spec.visibility_timeout_ms == 0 {
             return; // (a zero timeout makes them visible at once: they stay in `q`)
         }

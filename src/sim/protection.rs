@@ -1,0 +1,189 @@
+//! Task scale-in protection (reference §2.7): a service's tasks that set `protectionEnabled` are not
+//! stopped by a scale-in (a lower desired count) or by a deployment until the protection is cleared or
+//! expires; everything else (a draining instance, a failed health check, AZ rebalancing, Spot, crashes,
+//! instance and zone loss) still stops them. The service keeps more tasks than desired meanwhile, and
+//! converges when the protection lapses.
+//!
+//! Two ways a service's tasks set it (`[services.task_protection] mode`):
+//! - `after_start`: a task protects itself when it reaches RUNNING, for `expires_in`. One
+//!   [`Event::ProtectionExpires`] per task, at its expiry; the expiry time in the event tells a stale
+//!   one (the task stopped, its slot reused) from the live one.
+//! - `while_busy`: a queue worker holds protection while it processes messages (the documented
+//!   pattern: set it on taking a message, clear it when done). The queue is fluid (§4.5), so the busy
+//!   workers are a count, not named tasks: `round(in_flight × share ÷ concurrency)`, at most the RUNNING
+//!   tasks, where `share` = min(1, expires_in ÷ the time a message takes) (a worker renews protection per
+//!   message, so only a message longer than `expires_in` outlives it). The scheduler stops at most the
+//!   service's tasks less that count. It is read again at every metric period while it holds tasks back.
+
+use super::*;
+
+/// The run's protection state (empty when no service protects its tasks).
+#[derive(Debug, Default)]
+pub(super) struct ProtectionRt {
+    /// Some service protects its tasks.
+    pub any: bool,
+    /// `after_start`: each protected task's expiry (ms).
+    until: HashMap<TaskId, SimTime>,
+    /// Per service: how many tasks protection held back at the last reconcile (0: none), so that its
+    /// event is written when the number changes, not at every reconcile.
+    held: Vec<u32>,
+}
+
+impl ProtectionRt {
+    pub(super) fn new(spec: &Spec) -> Self {
+        let any = spec.services.iter().any(|s| s.task_protection.is_some());
+        ProtectionRt {
+            any,
+            until: HashMap::new(),
+            held: if any {
+                vec![0; spec.services.len()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+/// What protection allows one reconcile of a service to stop (§2.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Guard {
+    /// Nothing protected: the scheduler stops what it chooses.
+    Off,
+    /// `after_start`: the tasks protected now are skipped by name.
+    Named,
+    /// `while_busy`: at most this many more of the service's tasks may stop in this reconcile.
+    Budget(u32),
+}
+
+impl Sim<'_> {
+    /// The mode of service `sid`'s protection, if it has one.
+    fn protection_mode(&self, sid: ServiceId) -> Option<ProtectionMode> {
+        self.spec.services[sid.0 as usize]
+            .task_protection
+            .map(|p| p.mode)
+    }
+
+    /// Service task `t` reached RUNNING: with `after_start` it protects itself for `expires_in` (the
+    /// default 120 minutes when not given, ECS API `UpdateTaskProtection`).
+    pub(super) fn protect_on_running(&mut self, t: TaskId, sid: ServiceId) {
+        let Some(p) = self.spec.services[sid.0 as usize].task_protection else {
+            return;
+        };
+        if p.mode != ProtectionMode::AfterStart {
+            return;
+        }
+        let until = self.queue.now() + p.expires_in_ms;
+        self.protection.until.insert(t, until);
+        self.queue
+            .push(until, Event::ProtectionExpires { task: t, until });
+    }
+
+    /// Task `t`'s stop was requested: its protection, if any, goes with it.
+    pub(super) fn clear_protection(&mut self, t: TaskId) {
+        self.protection.until.remove(&t);
+    }
+
+    /// Is task `t` protected now (`after_start`)?
+    pub(super) fn is_protected(&self, t: TaskId) -> bool {
+        self.protection.any && self.protection.until.contains_key(&t)
+    }
+
+    /// `Event::ProtectionExpires`: the protection of task `t` that was to expire at `until` lapses
+    /// ("After this time period lapses, protectionEnabled will be reset to false", ECS API
+    /// `UpdateTaskProtection`); the service looks at its tasks again, so a scale-in or a rollout it held
+    /// back goes on now.
+    pub(super) fn on_protection_expired(&mut self, t: TaskId, until: SimTime) {
+        if self.protection.until.get(&t) != Some(&until) {
+            return; // cleared (the task stopped) or renewed since
+        }
+        self.protection.until.remove(&t);
+        let x = self.world.task(t);
+        let Owner::Service(sid) = x.owner else {
+            return;
+        };
+        let serial = x.serial;
+        self.emit(Some(sid), What::ProtectionExpired { task: serial }, false);
+        self.request_reconcile(sid, 0);
+    }
+
+    /// What protection lets this reconcile of service `sid` stop (§2.7).
+    pub(super) fn protection_guard(&mut self, sid: ServiceId) -> Guard {
+        if !self.protection.any {
+            return Guard::Off;
+        }
+        match self.protection_mode(sid) {
+            None => Guard::Off,
+            Some(ProtectionMode::AfterStart) => Guard::Named,
+            Some(ProtectionMode::WhileBusy) => {
+                let busy = self.busy_workers(sid);
+                let n = self.services[sid.0 as usize].tasks.len() as u32;
+                Guard::Budget(n.saturating_sub(busy))
+            }
+        }
+    }
+
+    /// `while_busy`: the service's workers busy with a message now, as a count (see the module
+    /// comment): the messages in flight ÷ `concurrency`, of which the share a renewal per message keeps
+    /// protected, rounded to the nearest task, at most the RUNNING tasks.
+    fn busy_workers(&mut self, sid: ServiceId) -> u32 {
+        let i = sid.0 as usize;
+        let spec = self.spec;
+        let (Some(qs), Some(p)) = (
+            spec.services[i].queue.as_deref(),
+            spec.services[i].task_protection,
+        ) else {
+            return 0;
+        };
+        let in_flight = self.queue_in_flight_now(i);
+        let share = (p.expires_in_ms as f64 / (qs.service_s() * 1000.0)).min(1.0);
+        let busy = (in_flight * share / qs.concurrency as f64 + 0.5).floor();
+        (busy.max(0.0) as u32).min(self.services[i].running)
+    }
+
+    /// The end of a reconcile of service `sid`: `held` tasks it would have stopped are protected. The
+    /// event is written when that number changes to a non-zero one (not at every reconcile); while a
+    /// `while_busy` service holds tasks back, every metric period looks again ([`Self::protection_tick`]).
+    pub(super) fn protection_held(&mut self, sid: ServiceId, held: u32) {
+        if !self.protection.any {
+            return;
+        }
+        let i = sid.0 as usize;
+        if self.protection.held[i] == held {
+            return;
+        }
+        self.protection.held[i] = held;
+        if held > 0 {
+            let st = &self.services[i];
+            let what = What::TasksProtected {
+                held,
+                tasks: st.tasks.len() as u32,
+                desired: st.desired,
+            };
+            self.emit(Some(sid), what, false);
+        }
+    }
+
+    /// Did the scheduler stop worker `t` as an idle one: a scale-in or a deployment of a `while_busy`
+    /// service, which stops no more than its idle workers (a task marked for replacement, a crash, a
+    /// Spot interruption or a lost instance takes its share of the messages in flight with it)?
+    pub(super) fn stopped_idle(&self, t: TaskId) -> bool {
+        let x = self.world.task(t);
+        let Owner::Service(sid) = x.owner else {
+            return false;
+        };
+        self.protection_mode(sid) == Some(ProtectionMode::WhileBusy)
+            && x.stop_code == Some(StopCode::ServiceSchedulerInitiated)
+            && !(x.replace || x.unhealthy || x.rebalance)
+    }
+
+    /// At a metric tick: a `while_busy` service holding tasks back looks again (its workers go idle as
+    /// the queue drains, and nothing else tells it).
+    pub(super) fn protection_tick(&mut self, i: usize) {
+        if self.protection.any
+            && self.protection.held[i] > 0
+            && self.protection_mode(ServiceId(i as u32)) == Some(ProtectionMode::WhileBusy)
+        {
+            self.request_reconcile(ServiceId(i as u32), 0);
+        }
+    }
+}
