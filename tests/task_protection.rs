@@ -91,7 +91,7 @@ at = "35m"
 service = "svc"
 desired_count = 1
 "#;
-    let (_, sink) = run(&scenario(
+    let (summary, sink) = run(&scenario(
         "1h",
         4,
         "mode = \"after_start\"\nexpires_in = \"10m\"",
@@ -117,6 +117,12 @@ desired_count = 1
         .find(|r| r.scope == "service" && r.time_ms == 2_160_000)
         .expect("row at 36 min");
     assert_eq!((row.desired, row.running), (Some(1), Some(2)));
+    // summary.json: 1 task held from 2,100 to 2,405 s = 305 task-seconds; 6 protections expired.
+    let p = &summary.task_protection[0];
+    assert_eq!(
+        (p.max_tasks_held, p.task_seconds_held, p.protections_expired),
+        (1, 305.0, 6)
+    );
 
     let (_, sink) = run(&scenario("1h", 4, "", updates));
     assert_eq!(stops(&sink, "v1"), [2100, 2100, 2100, 2100, 2100]);
@@ -132,7 +138,7 @@ desired_count = 1
 #[test]
 fn a_deployment_waits_for_the_default_120_minute_expiry() {
     let deploy = "[[deployments]]\nat = \"10m\"\nservice = \"svc\"\ntask_definition = \"v3\"\n";
-    let (_, sink) = run(&scenario("3h", 2, "mode = \"after_start\"", deploy));
+    let (summary, sink) = run(&scenario("3h", 2, "mode = \"after_start\"", deploy));
     assert_eq!(stops(&sink, "v1"), [7205, 7205]);
     assert!(stops(&sink, "v3").is_empty());
     let done: Vec<u64> = coded(&sink, "deployment_completed")
@@ -147,6 +153,8 @@ fn a_deployment_waits_for_the_default_120_minute_expiry() {
             .message
             .contains("could not stop 2 tasks")
     );
+    // 2 tasks held from 600 to 7,205 s: 2 × 6,605 = 13,210 task-seconds.
+    assert_eq!(summary.task_protection[0].task_seconds_held, 13_210.0);
 }
 
 /// The longest protection, `expires_in = "2880m"` (48 h, ECS API `UpdateTaskProtection`): the same
@@ -194,6 +202,8 @@ concurrency = 1
     let (_, sink) = run(&scenario("1h", 6, protection, &update(1)));
     assert_eq!(stops(&sink, "v1"), [600, 600, 600, 600, 3240]);
     assert_eq!(at(&sink, "tasks_protected"), [600]);
+    // The look at every metric period while a task is held writes nothing until something changes.
+    assert_eq!(at(&sink, "tasks_stopped"), [600, 3240]);
     assert_eq!(alive(&sink, "svc").len(), 1);
 }
 

@@ -394,7 +394,10 @@ impl<'a> Sim<'a> {
                 "Scaling activity initiated by (deployment ecs-svc)".into(),
             );
         }
-        self.emit_task_list(sid, false, &stopped);
+        // A scale-in protection held back whole writes nothing (it says so in `tasks_protected`).
+        if count > 0 || !self.protection.any {
+            self.emit_task_list(sid, false, &stopped);
+        }
         count
     }
 

@@ -27,19 +27,26 @@ pub(super) struct ProtectionRt {
     /// Per service: how many tasks protection held back at the last reconcile (0: none), so that its
     /// event is written when the number changes, not at every reconcile.
     held: Vec<u32>,
+    /// Per service: since when `held` holds, the task-milliseconds held before, the most held at once,
+    /// and the protections expired (for `summary.json`).
+    held_since: Vec<SimTime>,
+    held_ms: Vec<u128>,
+    max_held: Vec<u32>,
+    expired: Vec<u64>,
 }
 
 impl ProtectionRt {
     pub(super) fn new(spec: &Spec) -> Self {
         let any = spec.services.iter().any(|s| s.task_protection.is_some());
+        let n = if any { spec.services.len() } else { 0 };
         ProtectionRt {
             any,
             until: HashMap::new(),
-            held: if any {
-                vec![0; spec.services.len()]
-            } else {
-                Vec::new()
-            },
+            held: vec![0; n],
+            held_since: vec![0; n],
+            held_ms: vec![0; n],
+            max_held: vec![0; n],
+            expired: vec![0; n],
         }
     }
 }
@@ -102,6 +109,7 @@ impl Sim<'_> {
             return;
         };
         let serial = x.serial;
+        self.protection.expired[sid.0 as usize] += 1;
         self.emit(Some(sid), What::ProtectionExpired { task: serial }, false);
         self.request_reconcile(sid, 0);
     }
@@ -151,7 +159,12 @@ impl Sim<'_> {
         if self.protection.held[i] == held {
             return;
         }
-        self.protection.held[i] = held;
+        let now = self.queue.now();
+        let p = &mut self.protection;
+        p.held_ms[i] += p.held[i] as u128 * (now - p.held_since[i]) as u128;
+        p.held_since[i] = now;
+        p.max_held[i] = p.max_held[i].max(held);
+        p.held[i] = held;
         if held > 0 {
             let st = &self.services[i];
             let what = What::TasksProtected {
@@ -185,5 +198,28 @@ impl Sim<'_> {
         {
             self.request_reconcile(ServiceId(i as u32), 0);
         }
+    }
+
+    /// Per service that protects its tasks: its figures over the run (`summary.json`), the tasks still
+    /// held at the end counted up to it.
+    pub(super) fn protection_summaries(&self) -> Vec<crate::metrics::ProtectionSummary> {
+        let p = &self.protection;
+        let end = self.spec.duration_ms;
+        self.spec
+            .services
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.task_protection.is_some())
+            .map(|(i, s)| {
+                let ms =
+                    p.held_ms[i] + p.held[i] as u128 * end.saturating_sub(p.held_since[i]) as u128;
+                crate::metrics::ProtectionSummary {
+                    service: s.name.clone(),
+                    max_tasks_held: p.max_held[i],
+                    task_seconds_held: ms as f64 / 1000.0,
+                    protections_expired: p.expired[i],
+                }
+            })
+            .collect()
     }
 }
