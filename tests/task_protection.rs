@@ -207,6 +207,37 @@ concurrency = 1
     assert_eq!(alive(&sink, "svc").len(), 1);
 }
 
+/// A rolling deployment of busy queue workers waits for them (DG `task-scale-in-protection`: "tasks
+/// running older version will not be terminated until protectionEnabled is unset or expires"). 2 v1
+/// workers take the 2 messages of 3 h (in flight 1.99446 at 120 s, as above; q(t) = 1.99446·e^{−(t−120)/
+/// 10,800}); the deployment to v3 at 10 min (maximum 200 %) starts 2 v3 workers at 600 s. The messages
+/// are the v1 workers' (the longest-running): round(1.91) = 2 busy, both held. Below 1.5 in flight (from
+/// 3,197 s) one v1 worker is busy: the other stops at the next period, 3,240 s. Below 0.5, at
+/// 120 + 10,800 × ln(1.99446 / 0.5) = 15,062 s, none is: the last stops at 15,120 s and the rollout
+/// COMPLETES then.
+#[test]
+fn a_deployment_waits_for_busy_workers() {
+    let extra = r#"[services.queue]
+pattern = { type = "steps", steps = [["0s", 0], ["60s", 2], ["61s", 0]] }
+service_time = "3h"
+concurrency = 1
+[[deployments]]
+at = "10m"
+service = "svc"
+task_definition = "v3"
+"#;
+    let protection = "mode = \"while_busy\"\nexpires_in = \"240m\"";
+    let (_, sink) = run(&scenario("5h", 2, protection, extra));
+    assert_eq!(stops(&sink, "v1"), [3240, 15_120]);
+    let done: Vec<u64> = coded(&sink, "deployment_completed")
+        .iter()
+        .filter(|e| e.message.contains("v3"))
+        .map(|e| e.time_ms / 1000)
+        .collect();
+    assert_eq!(done, [15_120]);
+    assert_eq!(at(&sink, "tasks_protected"), [600, 3240]);
+}
+
 /// Protection guards against scale-in and deployments only (DG `task-scale-in-protection`): an operator
 /// draining an instance at 10 min still replaces the protected tasks on it (§6.5: start-first within
 /// the bounds, the old task stopping once its replacement is healthy: RUNNING 605 s, healthy 645 s),

@@ -6,7 +6,6 @@
 use super::*;
 use crate::engine::MS_PER_S;
 use crate::spec::BreakerThreshold;
-use protection::Guard;
 
 /// `rolloutState` (§2.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -217,26 +216,18 @@ impl<'a> Sim<'a> {
         // its load-balancer connections holds its place until it has stopped.
         let mut total = self.counted_toward_max(sid);
 
-        // Task scale-in protection (§2.7): what this reconcile may stop of the surplus and the old
-        // deployment's tasks, and how many it holds back.
-        let guard = if self.protection.any && (keep_len > desired || n_others > 0) {
-            self.protection_guard(sid)
-        } else {
-            Guard::Off
-        };
-        let mut budget = match guard {
-            Guard::Budget(b) => b,
-            _ => u32::MAX,
-        };
+        // Task scale-in protection (§2.7): which tasks this reconcile may not stop for a scale-in or a
+        // deployment, and how many it holds back.
+        let guarded = self.protection.any
+            && (keep_len > desired || n_others > 0)
+            && self.protection_guard(sid);
         let mut held = 0;
 
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
         //    victim chosen as if those before it were gone: `scale_in`).
         if keep_len > desired {
             let surplus = keep_len - desired;
-            let stopped = self.scale_in_surplus(sid, surplus.min(budget));
-            held += surplus - stopped;
-            budget = budget.saturating_sub(stopped);
+            held += surplus - self.scale_in_surplus(sid, surplus);
             total = self.counted_toward_max(sid);
         }
 
@@ -274,7 +265,7 @@ impl<'a> Sim<'a> {
         let mut moved = Vec::new();
         let (mut keep_unhealthy, mut may_stop_unhealthy) = self.unhealthy_budget(sid, &others);
         for t in others {
-            if self.protection_skips(t, guard, budget) {
+            if guarded && self.protection_skips(t) {
                 held += 1;
                 continue;
             }
@@ -309,7 +300,6 @@ impl<'a> Sim<'a> {
                 stopped.push(x.serial);
                 "Task stopped by the deployment"
             };
-            budget = budget.saturating_sub(1);
             self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
         }
         let stopped_any = !stopped.is_empty() || !moved.is_empty();
@@ -403,19 +393,10 @@ impl<'a> Sim<'a> {
 
     /// Does task scale-in protection keep old-deployment task `x` running in this reconcile (§2.7)? A
     /// task marked for replacement (draining instance, failed health check, AZ rebalancing) is not
-    /// protected: protection guards against scale-in and deployments only. A `while_busy` service stops
-    /// none while its `budget` of idle workers is spent.
-    fn protection_skips(&self, t: TaskId, guard: Guard, budget: u32) -> bool {
-        if guard == Guard::Off {
-            return false;
-        }
+    /// protected: protection guards against scale-in and deployments only.
+    fn protection_skips(&self, t: TaskId) -> bool {
         let x = self.world.task(t);
-        let marked = x.unhealthy || x.rebalance || x.replace;
-        match guard {
-            Guard::Off => false,
-            Guard::Named => !marked && self.is_protected(t),
-            Guard::Budget(_) => budget == 0 && !marked,
-        }
+        !(x.unhealthy || x.rebalance || x.replace) && self.is_protected(t)
     }
 
     /// The primary deployment's rollout is COMPLETED (any other still in progress is FAILED).

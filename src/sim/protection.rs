@@ -12,8 +12,10 @@
 //!   pattern: set it on taking a message, clear it when done). The queue is fluid (§4.5), so the busy
 //!   workers are a count, not named tasks: `round(in_flight × share ÷ concurrency)`, at most the RUNNING
 //!   tasks, where `share` = min(1, expires_in ÷ the time a message takes) (a worker renews protection per
-//!   message, so only a message longer than `expires_in` outlives it). The scheduler stops at most the
-//!   service's tasks less that count. It is read again at every metric period while it holds tasks back.
+//!   message, so only a message longer than `expires_in` outlives it). The busy ones are the RUNNING
+//!   tasks that have run longest: a message stays with the worker that took it, so a rollout waits for
+//!   the old workers while messages they took are in flight. It is read again at every metric period
+//!   while it holds tasks back.
 
 use super::*;
 
@@ -24,6 +26,9 @@ pub(super) struct ProtectionRt {
     pub any: bool,
     /// `after_start`: each protected task's expiry (ms).
     until: HashMap<TaskId, SimTime>,
+    /// `while_busy`: the busy workers of the service being reconciled, by slot (sorted), for the length
+    /// of that reconcile.
+    busy: Vec<TaskId>,
     /// Per service: how many tasks protection held back at the last reconcile (0: none), so that its
     /// event is written when the number changes, not at every reconcile.
     held: Vec<u32>,
@@ -42,6 +47,7 @@ impl ProtectionRt {
         ProtectionRt {
             any,
             until: HashMap::new(),
+            busy: Vec::new(),
             held: vec![0; n],
             held_since: vec![0; n],
             held_ms: vec![0; n],
@@ -49,17 +55,6 @@ impl ProtectionRt {
             expired: vec![0; n],
         }
     }
-}
-
-/// What protection allows one reconcile of a service to stop (§2.7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Guard {
-    /// Nothing protected: the scheduler stops what it chooses.
-    Off,
-    /// `after_start`: the tasks protected now are skipped by name.
-    Named,
-    /// `while_busy`: at most this many more of the service's tasks may stop in this reconcile.
-    Budget(u32),
 }
 
 impl Sim<'_> {
@@ -90,9 +85,12 @@ impl Sim<'_> {
         self.protection.until.remove(&t);
     }
 
-    /// Is task `t` protected now (`after_start`)?
+    /// Is task `t` protected now: `after_start` and not expired, or (in the reconcile of its
+    /// `while_busy` service) one of the busy workers?
     pub(super) fn is_protected(&self, t: TaskId) -> bool {
-        self.protection.any && self.protection.until.contains_key(&t)
+        self.protection.any
+            && (self.protection.until.contains_key(&t)
+                || self.protection.busy.binary_search(&t).is_ok())
     }
 
     /// `Event::ProtectionExpires`: the protection of task `t` that was to expire at `until` lapses
@@ -114,18 +112,33 @@ impl Sim<'_> {
         self.request_reconcile(sid, 0);
     }
 
-    /// What protection lets this reconcile of service `sid` stop (§2.7).
-    pub(super) fn protection_guard(&mut self, sid: ServiceId) -> Guard {
-        if !self.protection.any {
-            return Guard::Off;
-        }
+    /// Does service `sid` protect tasks in this reconcile (§2.7)? For `while_busy` it finds its busy
+    /// workers now: the RUNNING tasks that have run longest, as many as [`Self::busy_workers`] counts (a
+    /// message in flight stays with the worker that took it, and the longest-running took the oldest).
+    pub(super) fn protection_guard(&mut self, sid: ServiceId) -> bool {
         match self.protection_mode(sid) {
-            None => Guard::Off,
-            Some(ProtectionMode::AfterStart) => Guard::Named,
+            None => false,
+            Some(ProtectionMode::AfterStart) => true,
             Some(ProtectionMode::WhileBusy) => {
-                let busy = self.busy_workers(sid);
-                let n = self.services[sid.0 as usize].tasks.len() as u32;
-                Guard::Budget(n.saturating_sub(busy))
+                let k = self.busy_workers(sid) as usize;
+                let mut busy = std::mem::take(&mut self.protection.busy);
+                busy.clear();
+                if k > 0 {
+                    let mut running: Vec<(SimTime, u64, TaskId)> = self.services[sid.0 as usize]
+                        .tasks
+                        .iter()
+                        .filter_map(|&t| {
+                            let x = self.world.task(t);
+                            (x.state == TaskState::Running && !x.stop_requested)
+                                .then(|| (x.started_at.unwrap_or(0), x.serial, t))
+                        })
+                        .collect();
+                    running.sort_unstable();
+                    busy.extend(running.iter().take(k).map(|r| r.2));
+                    busy.sort_unstable();
+                }
+                self.protection.busy = busy;
+                true
             }
         }
     }
@@ -156,6 +169,7 @@ impl Sim<'_> {
             return;
         }
         let i = sid.0 as usize;
+        self.protection.busy.clear();
         if self.protection.held[i] == held {
             return;
         }
