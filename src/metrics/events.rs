@@ -298,6 +298,7 @@ impl EventRecord {
             self.what,
             TasksStarted { .. }
                 | TasksStopped { .. }
+                | ProtectionExpired { .. }
                 | RebalanceStarted { .. }
                 | RebalanceStopped { .. }
                 | SteadyState

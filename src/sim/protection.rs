@@ -179,6 +179,9 @@ impl Sim<'_> {
         p.held_since[i] = now;
         p.max_held[i] = p.max_held[i].max(held);
         p.held[i] = held;
+        if held > 0 && self.explain.is_some() {
+            self.explain_held(sid, held);
+        }
         if held > 0 {
             let st = &self.services[i];
             let what = What::TasksProtected {
@@ -235,5 +238,37 @@ impl Sim<'_> {
                 }
             })
             .collect()
+    }
+
+    /// The `ecsim explain` line when protection holds `held` tasks back: why, and until when it can tell.
+    fn explain_held(&self, sid: ServiceId, held: u32) {
+        let i = sid.0 as usize;
+        let s = &self.spec.services[i];
+        let st = &self.services[i];
+        let why = match self.protection_mode(sid) {
+            Some(ProtectionMode::AfterStart) => {
+                let next = st
+                    .tasks
+                    .iter()
+                    .filter_map(|t| self.protection.until.get(t))
+                    .min();
+                match next {
+                    Some(&t) => {
+                        format!("the first protection expires at {:.0} s", t as f64 / 1000.0)
+                    }
+                    None => String::new(),
+                }
+            }
+            _ => {
+                "they are busy with messages in flight (read again every metric period)".to_string()
+            }
+        };
+        let text = format!(
+            "service {}: desired {}, {} tasks → {held} kept by task scale-in protection (§2.7); {why}.",
+            s.name,
+            st.desired,
+            st.tasks.len()
+        );
+        self.explain_line(&s.name, text);
     }
 }
