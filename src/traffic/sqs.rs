@@ -536,6 +536,39 @@ mod tests {
         assert!(q.conservation_error().abs() < 1e-9);
     }
 
+    /// An idle worker the scheduler stops past task scale-in protection (§2.7) abandons nothing while
+    /// the workers left can hold the messages in flight: λ = 1/s, 1 s a message, 4 workers of 1 slot, so
+    /// λ·s = 1 in flight after a minute; the idle one leaves, 3 slots hold it. A worker leaving for any
+    /// other reason takes its average share, 1 ÷ 4 = 0.25, back to the queue after the visibility
+    /// timeout. With 2 in flight on 2 slots (saturated) an idle worker cannot be found: the one beyond
+    /// the slot left goes back.
+    #[test]
+    fn an_idle_worker_leaving_abandons_nothing_the_others_can_hold() {
+        let sp = spec(1.0, 1.0, 1);
+        let mut idle = MessageQueue::new(&sp, RngStream::new(1, "t"), 60_000);
+        let mut any = MessageQueue::new(&sp, RngStream::new(1, "t"), 60_000);
+        for q in [&mut idle, &mut any] {
+            for _ in 0..4 {
+                q.add_consumer(&sp, 0);
+            }
+            q.advance(&sp, 60_000);
+            assert!(close(q.in_flight(&sp), 1.0, 1e-12));
+        }
+        idle.remove_idle_consumer(&sp, 60_000);
+        any.remove_consumer(&sp, 60_000);
+        assert_eq!(idle.returning_n, 0.0);
+        assert!(close(any.returning_n, 0.25, 1e-12));
+        assert!(idle.conservation_error().abs() < 1e-9 && any.conservation_error().abs() < 1e-9);
+
+        let sp = spec(10.0, 1.0, 1);
+        let mut q = MessageQueue::new(&sp, RngStream::new(1, "t"), 60_000);
+        q.add_consumer(&sp, 0);
+        q.add_consumer(&sp, 0);
+        q.advance(&sp, 60_000);
+        q.remove_idle_consumer(&sp, 60_000);
+        assert!(close(q.returning_n, 1.0, 1e-12));
+    }
+
     /// A task that leaves RUNNING drops its share of the messages in flight (saturated: its one slot, the
     /// oldest message); it is not visible and counts as in flight until the 30 s visibility timeout, then
     /// it is visible again, at the front.
