@@ -762,6 +762,27 @@ pub struct ServiceSpec {
     pub health_check_grace_period_ms: u64,
     /// availabilityZoneRebalancing ENABLED (§2.1).
     pub az_rebalancing: bool,
+    /// Task scale-in protection of its tasks, if they set it (§2.7).
+    pub task_protection: Option<TaskProtection>,
+}
+
+/// When a service's tasks protect themselves from scale-in and deployments (§2.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProtectionMode {
+    /// Each task sets protection when it reaches RUNNING, for `expires_in` (a game server, a warm-up):
+    /// it lapses then and is not renewed.
+    AfterStart,
+    /// A queue worker sets protection while it processes messages and clears it when idle.
+    WhileBusy,
+}
+
+/// `[services.task_protection]` (§2.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskProtection {
+    /// How the tasks set it.
+    pub mode: ProtectionMode,
+    /// `expiresInMinutes` in ms: 1–2,880 minutes, default 120 (ECS API `UpdateTaskProtection`).
+    pub expires_in_ms: u64,
 }
 
 /// One RunTask call.

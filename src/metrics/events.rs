@@ -46,6 +46,11 @@ pub enum What {
     UnableToStart,
     /// A task failed its container health checks.
     HealthCheckFailed { task: u64 },
+    /// A task's scale-in protection expired (§2.7).
+    ProtectionExpired { task: u64 },
+    /// Task scale-in protection kept `held` tasks a scale-in or a deployment would have stopped: the
+    /// service has `tasks` tasks, `desired` desired (§2.7).
+    TasksProtected { held: u32, tasks: u32, desired: u32 },
     /// AZ rebalancing started (ECS's `SERVICE_REBALANCING_STARTED`): the service's tasks per zone it
     /// counts, and how many it moves.
     Rebalancing {
@@ -199,6 +204,8 @@ impl EventRecord {
             | UnableToPlace { .. }
             | UnableToStart
             | HealthCheckFailed { .. }
+            | ProtectionExpired { .. }
+            | TasksProtected { .. }
             | Rebalancing { .. }
             | Rebalanced { .. }
             | RebalanceStarted { .. }
@@ -241,6 +248,8 @@ impl EventRecord {
             UnableToPlace { .. } => "unable_to_place",
             UnableToStart => "unable_to_start",
             HealthCheckFailed { .. } => "health_check_failed",
+            ProtectionExpired { .. } => "protection_expired",
+            TasksProtected { .. } => "tasks_protected",
             Rebalancing { .. } => "rebalancing",
             Rebalanced { .. } => "rebalancing_completed",
             RebalanceStarted { .. } => "rebalancing_tasks_started",
@@ -289,6 +298,7 @@ impl EventRecord {
             self.what,
             TasksStarted { .. }
                 | TasksStopped { .. }
+                | ProtectionExpired { .. }
                 | RebalanceStarted { .. }
                 | RebalanceStopped { .. }
                 | SteadyState
@@ -302,6 +312,7 @@ impl EventRecord {
     pub fn task(&self) -> Option<u64> {
         match &self.what {
             What::HealthCheckFailed { task }
+            | What::ProtectionExpired { task }
             | What::TaskCrashed { task }
             | What::FargateSpotInterruption { task } => Some(*task),
             _ => None,
@@ -455,6 +466,19 @@ impl EventRecord {
             HealthCheckFailed { task } => write!(
                 out,
                 "(service {svc}) (task {task}) failed container health checks."
+            ),
+            ProtectionExpired { task } => write!(
+                out,
+                "(service {svc}) (task {task}) task scale-in protection expired."
+            ),
+            TasksProtected {
+                held,
+                tasks,
+                desired,
+            } => write!(
+                out,
+                "(service {svc}) could not stop {held} {} because of task scale-in protection: {tasks} tasks, desired count {desired}.",
+                if *held == 1 { "task" } else { "tasks" }
             ),
             Rebalancing { tasks, zones } => {
                 write!(out, "(service {svc}) is not AZ balanced with ")?;

@@ -99,6 +99,22 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             .collect();
         v["queues"] = serde_json::Value::Object(queues);
     }
+    // Likewise only runs with task scale-in protection (§2.7).
+    if !s.task_protection.is_empty() {
+        let prot: serde_json::Map<String, serde_json::Value> = s
+            .task_protection
+            .iter()
+            .map(|p| {
+                let fig = json!({
+                    "max_tasks_held": p.max_tasks_held,
+                    "task_seconds_held": (p.task_seconds_held * 1e3).round() / 1e3,
+                    "protections_expired": p.protections_expired,
+                });
+                (p.service.clone(), fig)
+            })
+            .collect();
+        v["task_protection"] = serde_json::Value::Object(prot);
+    }
     without_negative_zero(&mut v);
     v
 }

@@ -395,10 +395,26 @@ pub struct Summary {
     pub batch: Option<BatchSummary>,
     /// Per service with a queue, in scenario order (empty when none has one).
     pub queues: Vec<QueueSummary>,
+    /// Per service whose tasks set scale-in protection, in scenario order (empty when none does).
+    pub task_protection: Vec<ProtectionSummary>,
     /// What the scenario touches that the model lacks, one sentence each ([`not_modelled`]).
     pub not_modelled: Vec<String>,
     /// The scenario's warnings, then those of the run's end (see [`crate::warnings`]).
     pub warnings: Vec<crate::warnings::Warning>,
+}
+
+/// A service's task scale-in protection over the run (§2.7): the tasks it kept running that a
+/// scale-in or a deployment would have stopped.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProtectionSummary {
+    /// The service.
+    pub service: String,
+    /// Most tasks held back at once.
+    pub max_tasks_held: u32,
+    /// Task-seconds held back (the tasks held, integrated over time).
+    pub task_seconds_held: f64,
+    /// `after_start` protections that expired.
+    pub protections_expired: u64,
 }
 
 /// A service's queue over the run (§4.5). Arrived = consumed + visible + in flight at the end.

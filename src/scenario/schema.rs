@@ -482,6 +482,20 @@ pub struct RawService {
     /// `ENABLED` or `DISABLED` (default).
     #[serde(default)]
     pub availability_zone_rebalancing: Option<String>,
+    /// `[services.task_protection]` (§2.7).
+    #[serde(default)]
+    pub task_protection: Option<RawTaskProtection>,
+}
+
+/// `task_protection = { mode, expires_in }` of a service (§2.7).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTaskProtection {
+    /// `"while_busy"` or `"after_start"`.
+    pub mode: String,
+    /// `expiresInMinutes` (default 120 minutes).
+    #[serde(default)]
+    pub expires_in: Option<Dur>,
 }
 
 /// `[[run_tasks]]`: one RunTask call.

@@ -158,6 +158,10 @@ impl<'s> Ctx<'s> {
             item,
             prefix,
         );
+        let task_protection = r
+            .task_protection
+            .as_ref()
+            .and_then(|p| self.task_protection(p, item, prefix, scheduling, r.queue.is_some()));
         Some(ServiceSpec {
             name: r.name,
             task_def: def_id,
@@ -179,6 +183,55 @@ impl<'s> Ctx<'s> {
             ),
             health_check_grace_period_ms: r.health_check_grace_period.map_or(0, |d| d.0),
             az_rebalancing,
+            task_protection,
+        })
+    }
+
+    /// `[services.task_protection]` (§2.7): `mode` `"while_busy"` (a worker of the service's `queue`) or
+    /// `"after_start"`, and `expires_in`, `expiresInMinutes`: a whole number of minutes from 1 to 2,880
+    /// (48 h), default 120 (ECS API `UpdateTaskProtection`).
+    fn task_protection(
+        &mut self,
+        r: &RawTaskProtection,
+        item: &Item,
+        prefix: &str,
+        scheduling: SchedulingStrategy,
+        has_queue: bool,
+    ) -> Option<crate::spec::TaskProtection> {
+        use crate::spec::ProtectionMode;
+        const MINUTE: u64 = 60_000;
+        let mode = match r.mode.as_str() {
+            "while_busy" => ProtectionMode::WhileBusy,
+            "after_start" => ProtectionMode::AfterStart,
+            o => {
+                let msg = format!(
+                    "unknown mode \"{o}\"; allowed: \"while_busy\" (a queue worker, protected while it processes messages), \"after_start\" (protected for expires_in from RUNNING)"
+                );
+                self.at(item, prefix, "task_protection.mode", msg);
+                return None;
+            }
+        };
+        let expires_in_ms = r.expires_in.map_or(120 * MINUTE, |d| d.0);
+        if !expires_in_ms.is_multiple_of(MINUTE)
+            || !(MINUTE..=2_880 * MINUTE).contains(&expires_in_ms)
+        {
+            let msg = "expires_in is expiresInMinutes: a whole number of minutes from \"1m\" to \"2880m\" (48 h); default \"120m\" (§2.7)";
+            self.at(item, prefix, "task_protection.expires_in", msg);
+            return None;
+        }
+        if scheduling == SchedulingStrategy::Daemon {
+            let msg = "task scale-in protection guards a REPLICA service's tasks from scale-in and deployments; a DAEMON service has neither desired count nor scale-in (§2.7)";
+            self.at(item, prefix, "task_protection", msg);
+            return None;
+        }
+        if mode == ProtectionMode::WhileBusy && !has_queue {
+            let msg = "mode \"while_busy\" protects a worker while it processes its service's queue messages: the service needs a `queue` (or use mode \"after_start\", §2.7)";
+            self.at(item, prefix, "task_protection.mode", msg);
+            return None;
+        }
+        Some(crate::spec::TaskProtection {
+            mode,
+            expires_in_ms,
         })
     }
 

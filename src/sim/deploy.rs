@@ -216,22 +216,18 @@ impl<'a> Sim<'a> {
         // its load-balancer connections holds its place until it has stopped.
         let mut total = self.counted_toward_max(sid);
 
+        // Task scale-in protection (§2.7): which tasks this reconcile may not stop for a scale-in or a
+        // deployment, and how many it holds back.
+        let guarded = self.protection.any
+            && (keep_len > desired || n_others > 0)
+            && self.protection_guard(sid);
+        let mut held = 0;
+
         // 1. Fewer wanted: stop the surplus of the primary deployment (scale-in mirrors placement, each
         //    victim chosen as if those before it were gone: `scale_in`).
         if keep_len > desired {
-            // The serials only feed the event text (no list is built when no one reads it).
-            let mut stopped = Vec::new();
-            for victim in self.choose_scale_in_victims(sid, (keep_len - desired) as usize) {
-                if self.texts {
-                    stopped.push(self.world.task(victim).serial);
-                }
-                self.stop_task(
-                    victim,
-                    StopCode::ServiceSchedulerInitiated,
-                    "Scaling activity initiated by (deployment ecs-svc)".into(),
-                );
-            }
-            self.emit_task_list(sid, false, &stopped);
+            let surplus = keep_len - desired;
+            held += surplus - self.scale_in_surplus(sid, surplus);
             total = self.counted_toward_max(sid);
         }
 
@@ -269,6 +265,10 @@ impl<'a> Sim<'a> {
         let mut moved = Vec::new();
         let (mut keep_unhealthy, mut may_stop_unhealthy) = self.unhealthy_budget(sid, &others);
         for t in others {
+            if guarded && self.protection_skips(t) {
+                held += 1;
+                continue;
+            }
             let x = self.world.task(t);
             let counts = x.counts_healthy();
             if counts {
@@ -362,8 +362,41 @@ impl<'a> Sim<'a> {
                 self.mark_rollout_completed(sid);
             }
         }
+        self.protection_held(sid, held);
         self.update_shortfall(sid);
         self.check_steady(sid);
+    }
+
+    /// Stop up to `n` of the primary deployment's surplus tasks, chosen as a scale-in chooses them
+    /// (`scale_in`; tasks with scale-in protection are not candidates, §2.7); how many it stopped.
+    fn scale_in_surplus(&mut self, sid: ServiceId, n: u32) -> u32 {
+        // The serials only feed the event text (no list is built when no one reads it).
+        let mut stopped = Vec::new();
+        let victims = self.choose_scale_in_victims(sid, n as usize);
+        let count = victims.len() as u32;
+        for victim in victims {
+            if self.texts {
+                stopped.push(self.world.task(victim).serial);
+            }
+            self.stop_task(
+                victim,
+                StopCode::ServiceSchedulerInitiated,
+                "Scaling activity initiated by (deployment ecs-svc)".into(),
+            );
+        }
+        // A scale-in protection held back whole writes nothing (it says so in `tasks_protected`).
+        if count > 0 || !self.protection.any {
+            self.emit_task_list(sid, false, &stopped);
+        }
+        count
+    }
+
+    /// Does task scale-in protection keep old-deployment task `x` running in this reconcile (§2.7)? A
+    /// task marked for replacement (draining instance, failed health check, AZ rebalancing) is not
+    /// protected: protection guards against scale-in and deployments only.
+    fn protection_skips(&self, t: TaskId) -> bool {
+        let x = self.world.task(t);
+        !(x.unhealthy || x.rebalance || x.replace) && self.is_protected(t)
     }
 
     /// The primary deployment's rollout is COMPLETED (any other still in progress is FAILED).

@@ -107,6 +107,14 @@ pub enum Event {
         /// The instance the group's zone rebalancing terminates once this one registers.
         replaces: Option<InstanceId>,
     },
+    /// A task's scale-in protection lapses (§2.7). `until` is the expiry it was scheduled for: a
+    /// protection cleared since (the task stopped, its slot reused) ignores it.
+    ProtectionExpires {
+        /// The task.
+        task: TaskId,
+        /// Its protection's expiry when scheduled.
+        until: SimTime,
+    },
     /// The next launch token arrives for a waiting Fargate task or RunTask call (§8.1, §8.2).
     LaunchWake {
         /// The limiter's wake generation when scheduled.
@@ -294,6 +302,7 @@ impl<'a> Sim<'a> {
                 self.read_next_job(i as usize);
             }
             Event::LaunchWake { generation } => self.on_launch_wake(generation),
+            Event::ProtectionExpires { task, until } => self.on_protection_expired(task, until),
         }
     }
 }

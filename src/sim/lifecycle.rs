@@ -315,6 +315,9 @@ impl<'a> Sim<'a> {
                 match owner {
                     Owner::Service(sid) => {
                         self.services[sid.0 as usize].failures_in_row = 0;
+                        if self.protection.any {
+                            self.protect_on_running(t, sid);
+                        }
                         self.check_steady(sid);
                         self.schedule_health(t, sid);
                         self.arm_task_faults(t);
@@ -458,6 +461,9 @@ impl<'a> Sim<'a> {
         }
         if self.explain.is_some() {
             self.explain_stop(t);
+        }
+        if self.protection.any {
+            self.clear_protection(t);
         }
         self.leave_load_balancer(t, immediate);
         if let Owner::Service(sid) = owner {

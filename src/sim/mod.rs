@@ -24,6 +24,7 @@ mod launch;
 mod lifecycle;
 mod load_balancer;
 mod progress;
+mod protection;
 mod queue;
 mod scale_in;
 mod scheduler;
@@ -53,8 +54,8 @@ use crate::pricing::billing::CostMeter;
 use crate::scaling::cluster;
 use crate::scaling::service::{ScalingMetric, ServiceScaler};
 use crate::spec::{
-    Constraint, Launch, ProviderId, ProviderKind, SchedulingStrategy, ServiceId, Spec, SpreadField,
-    Strategy, TaskDefId, ZoneId,
+    Constraint, Launch, ProtectionMode, ProviderId, ProviderKind, SchedulingStrategy, ServiceId,
+    Spec, SpreadField, Strategy, TaskDefId, ZoneId,
 };
 use crate::traffic::queueing::LatencyHistogram;
 use crate::traffic::runtime::{RateMemo, ServiceTraffic, ShapeCache, TaskTraffic};
@@ -370,6 +371,8 @@ pub struct Sim<'a> {
     has_queues: bool,
     /// The scale-in candidate lists' buffers, kept between batches (see `scale_in`).
     scale_in_spare: (Vec<TaskId>, Vec<TaskBrief>),
+    /// Task scale-in protection (§2.7); empty when no service protects its tasks.
+    protection: protection::ProtectionRt,
 }
 
 /// Where `ecsim explain` collects the decision log (shared so the caller keeps it after the run).
@@ -561,6 +564,7 @@ impl<'a> Sim<'a> {
             has_queues: !message_queues.is_empty(),
             message_queues,
             scale_in_spare: Default::default(),
+            protection: protection::ProtectionRt::new(spec),
         };
         sim.parallel_rates = parallel_rates(spec, &sim.traffic, &sim.rate_memo);
         if sim.burst.is_some() {

@@ -50,9 +50,13 @@ impl<'a> Sim<'a> {
             return;
         };
         let now = self.queue.now();
+        // A worker the scheduler stopped past task scale-in protection `while_busy` was idle (§2.7).
+        let idle = !joins && self.stopped_idle(t);
         let q = &mut self.message_queues[i].as_mut().expect("queue").q;
         if joins {
             q.add_consumer(qs, now);
+        } else if idle {
+            q.remove_idle_consumer(qs, now);
         } else {
             q.remove_consumer(qs, now);
         }
@@ -97,6 +101,16 @@ impl<'a> Sim<'a> {
                 [None; 2]
             });
         }
+    }
+
+    /// Service `i`'s messages in flight now (its queue brought up to now): the work its busy workers hold
+    /// (task protection `while_busy`, §2.7).
+    pub(super) fn queue_in_flight_now(&mut self, i: usize) -> f64 {
+        let now = self.queue.now();
+        let qs = self.spec.services[i].queue.as_deref().expect("queue");
+        let q = &mut self.message_queues[i].as_mut().expect("queue").q;
+        q.advance(qs, now);
+        q.in_flight(qs)
     }
 
     /// The queue datapoints of the batch being delivered to service `i`'s alarms (none for a service

@@ -157,6 +157,17 @@ impl Sim<'_> {
                 }
             }
         }
+        // Tasks with scale-in protection are not candidates (§2.7), and they stay: not released.
+        if self.protection.any {
+            let mut k = 0;
+            while k < pool.tasks.len() {
+                if self.is_protected(pool.tasks[k]) {
+                    pool.remove(k);
+                } else {
+                    k += 1;
+                }
+            }
+        }
         // A capacity provider strategy of several providers: each victim comes from the provider furthest
         // above its share, never below its base (§3.1).
         let items = match &self.spec.services[sid.0 as usize].launch {

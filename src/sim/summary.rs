@@ -263,6 +263,7 @@ impl<'a> Sim<'a> {
                 .then(|| (ec2 + fargate + fargate_spot) / served_all * 1e6),
             batch,
             queues: self.queue_summaries(),
+            task_protection: self.protection_summaries(),
             not_modelled: crate::metrics::not_modelled::of_spec(spec),
             warnings,
         }

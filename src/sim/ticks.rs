@@ -105,6 +105,7 @@ impl<'a> Sim<'a> {
         }
         if let Some(qs) = s.queue.as_deref() {
             self.queue_tick(i, qs, row.as_mut());
+            self.protection_tick(i);
         }
         let published = self.publish_datapoints(i, figures, slot);
         if let Some(mut row) = row {

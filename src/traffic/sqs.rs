@@ -229,6 +229,23 @@ impl MessageQueue {
         debug_assert!(self.consumers > 0, "a consumer left an idle queue");
         let held = self.q.min(self.slots(spec)) / self.consumers.max(1) as f64;
         self.consumers = self.consumers.saturating_sub(1);
+        self.abandon(spec, held, now_ms);
+    }
+
+    /// An idle worker left RUNNING at `now_ms` (the scheduler stopped it, skipping the busy ones that
+    /// task scale-in protection keeps, §2.7): only the messages in flight beyond the slots of the
+    /// workers left are abandoned (none while those slots hold them all).
+    pub fn remove_idle_consumer(&mut self, spec: &QueueSpec, now_ms: SimTime) {
+        self.advance(spec, now_ms);
+        debug_assert!(self.consumers > 0, "a consumer left an idle queue");
+        let busy = self.q.min(self.slots(spec));
+        self.consumers = self.consumers.saturating_sub(1);
+        let held = (busy - self.slots(spec)).max(0.0);
+        self.abandon(spec, held, now_ms);
+    }
+
+    /// `held` messages of a worker that left at `now_ms` wait out the visibility timeout.
+    fn abandon(&mut self, spec: &QueueSpec, held: f64, now_ms: SimTime) {
         if held <= 0.0 || spec.visibility_timeout_ms == 0 {
             return; // (a zero timeout makes them visible at once: they stay in `q`)
         }
@@ -517,6 +534,39 @@ mod tests {
         // Still first in, first out: 60 s later the head has moved 36 s of arrivals, so it is 24 s older.
         assert!(close(p2.oldest_age_s, 24.077828 + 24.0, 1e-7), "{p2:?}");
         assert!(q.conservation_error().abs() < 1e-9);
+    }
+
+    /// An idle worker the scheduler stops past task scale-in protection (§2.7) abandons nothing while
+    /// the workers left can hold the messages in flight: λ = 1/s, 1 s a message, 4 workers of 1 slot, so
+    /// λ·s = 1 in flight after a minute; the idle one leaves, 3 slots hold it. A worker leaving for any
+    /// other reason takes its average share, 1 ÷ 4 = 0.25, back to the queue after the visibility
+    /// timeout. With 2 in flight on 2 slots (saturated) an idle worker cannot be found: the one beyond
+    /// the slot left goes back.
+    #[test]
+    fn an_idle_worker_leaving_abandons_nothing_the_others_can_hold() {
+        let sp = spec(1.0, 1.0, 1);
+        let mut idle = MessageQueue::new(&sp, RngStream::new(1, "t"), 60_000);
+        let mut any = MessageQueue::new(&sp, RngStream::new(1, "t"), 60_000);
+        for q in [&mut idle, &mut any] {
+            for _ in 0..4 {
+                q.add_consumer(&sp, 0);
+            }
+            q.advance(&sp, 60_000);
+            assert!(close(q.in_flight(&sp), 1.0, 1e-12));
+        }
+        idle.remove_idle_consumer(&sp, 60_000);
+        any.remove_consumer(&sp, 60_000);
+        assert_eq!(idle.returning_n, 0.0);
+        assert!(close(any.returning_n, 0.25, 1e-12));
+        assert!(idle.conservation_error().abs() < 1e-9 && any.conservation_error().abs() < 1e-9);
+
+        let sp = spec(10.0, 1.0, 1);
+        let mut q = MessageQueue::new(&sp, RngStream::new(1, "t"), 60_000);
+        q.add_consumer(&sp, 0);
+        q.add_consumer(&sp, 0);
+        q.advance(&sp, 60_000);
+        q.remove_idle_consumer(&sp, 60_000);
+        assert!(close(q.returning_n, 1.0, 1e-12));
     }
 
     /// A task that leaves RUNNING drops its share of the messages in flight (saturated: its one slot, the
