@@ -137,8 +137,11 @@ impl<'a> Sim<'a> {
     pub(super) fn set_desired(&mut self, sid: ServiceId, desired: u32) {
         self.stats.scaling_actions += 1;
         let st = &mut self.services[sid.0 as usize];
+        // The same count again leaves a steady service steady (it would say so again, §2.6).
+        if st.desired != desired {
+            st.steady = false;
+        }
         st.desired = desired;
-        st.steady = false;
         self.update_shortfall(sid);
         self.request_reconcile(sid, 0);
     }

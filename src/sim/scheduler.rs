@@ -541,10 +541,21 @@ impl<'a> Sim<'a> {
             && st.tasks.len() as u32 == st.running
             && (self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon
                 || (st.running == st.desired && st.n_keep as usize == st.tasks.len()));
-        if steady && !st.steady && self.texts {
-            self.emit(Some(sid), What::SteadyState, true);
+        if steady && !st.steady {
+            // A steady state reached again is a new one: said at once, and the repeats the service
+            // said before it (its causes resolved) are no longer suppressed (§2.6).
+            self.services[sid.0 as usize].steady_epoch += 1;
+            self.say_steady(sid);
         }
         self.services[sid.0 as usize].steady = steady;
+    }
+
+    /// "(service X) has reached a steady state." (§2.6), and when it was said.
+    pub(super) fn say_steady(&mut self, sid: ServiceId) {
+        if self.texts {
+            self.emit(Some(sid), What::SteadyState, true);
+            self.services[sid.0 as usize].steady_said_at = self.queue.now();
+        }
     }
 
     pub(super) fn update_shortfall(&mut self, sid: ServiceId) {
