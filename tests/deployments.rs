@@ -629,3 +629,26 @@ desired_count = 6
     assert_eq!(at("unable_to_place"), [600, 1800]);
     assert_eq!(at("steady_state").last(), Some(&1200));
 }
+
+/// The stoppedReason of a task the scheduler stops to scale a deployment down, in ECS's words:
+/// "Scaling activity initiated by (deployment ecs-svc/…)" (§7.2) — the text users' EventBridge rules and
+/// deploy scripts match old tasks of a rolling update and scaled-in tasks by (observed in their task
+/// lists and rules). ecsim wrote "Task stopped by the deployment" for the first and "(deployment
+/// ecs-svc)" without the deployment for the second. The drain scenario's 4 v1 tasks (ecs-svc/0) are
+/// replaced by v3 (ecs-svc/1); desired 2 at 20 min then scales 2 v3 tasks in.
+#[test]
+fn tasks_a_deployment_scales_down_say_scaling_activity() {
+    let toml = drain_scenario("{ minimum_healthy_percent = 100, maximum_percent = 200 }")
+        + "[[service_updates]]\nat = \"20m\"\nservice = \"web\"\ndesired_count = 2\n";
+    let (_, sink) = run(&toml);
+    let reasons = |def: &str| -> Vec<&str> {
+        let t = sink.tasks.iter().filter(|t| t.task_definition == def);
+        t.filter(|t| !t.stopped_reason.is_empty())
+            .map(|t| t.stopped_reason.as_str())
+            .collect()
+    };
+    let v1 = "Scaling activity initiated by (deployment ecs-svc/0)";
+    let v3 = "Scaling activity initiated by (deployment ecs-svc/1)";
+    assert_eq!(reasons("v1"), [v1; 4]);
+    assert_eq!(reasons("v3"), [v3; 2]);
+}
