@@ -273,17 +273,26 @@ fn a_failed_daemon_deployment_rolls_back_keeping_the_old_tasks() {
         .events
         .iter()
         .filter(|e| e.kind == "deployment")
-        .map(|e| e.message.split(" to task").next().unwrap_or("").to_string() + " " + e.code)
+        .map(|e| {
+            let m = &e.message;
+            let svc = m.find("ecs-svc/").map_or("?", |i| &m[i..i + 9]);
+            format!("{svc} {}", e.code)
+        })
         .collect();
     assert_eq!(
         states,
         [
-            "(service agent) deployment ecs-svc/0 deployment_completed",
-            "(service agent) deployment ecs-svc/1 deployment_started",
-            "(service agent) deployment ecs-svc/1: rolloutState FAILED: the deployment circuit breaker tripped after 3 failed tasks (threshold 3). deployment_failed",
-            "(service agent) deployment ecs-svc/0 deployment_started",
-            "(service agent) deployment ecs-svc/0 deployment_completed"
+            "ecs-svc/0 deployment_completed",
+            "ecs-svc/1 deployment_started",
+            "ecs-svc/1 deployment_failed",
+            "ecs-svc/0 deployment_started",
+            "ecs-svc/0 deployment_completed"
         ]
+    );
+    let failed = coded(&sink, "deployment_failed");
+    assert_eq!(
+        failed[0].message,
+        "(service agent) (deployment ecs-svc/1) deployment failed: tasks failed to start. rolloutState FAILED: the deployment circuit breaker tripped after 3 failed tasks (threshold 3)."
     );
     assert!(event_times(&sink, "deployment_stuck").is_empty());
 }

@@ -574,6 +574,12 @@ fn a_steady_state_reached_again_is_said_again_and_repeated_every_six_hours() {
     };
     let done = at("deployment_completed");
     assert_eq!(done.len(), 2);
+    // ECS's words first ("(service X) (deployment ecs-svc/N) deployment completed.", users' event
+    // lists, §2.6), then ecsim's rolloutState and task definition.
+    assert_eq!(
+        coded(&sink, "deployment_completed")[1].message,
+        "(service web) (deployment ecs-svc/1) deployment completed. rolloutState COMPLETED (task definition v3)."
+    );
     let second = done[1];
     let first_repeat = (second + 21_600).div_ceil(60) * 60;
     let second_repeat = (first_repeat + 21_600).div_ceil(60) * 60;

@@ -170,7 +170,7 @@ impl<'a> Sim<'a> {
         let what = What::DeploymentStarted {
             deployment: g as u32,
             task_def: st.deployments[g].task_def,
-            why: "rollback by the circuit breaker".to_string(),
+            why: crate::metrics::events::ROLLBACK.to_string(),
         };
         self.emit(Some(sid), what, false);
         self.request_reconcile(sid, 0);
