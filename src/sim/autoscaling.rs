@@ -453,7 +453,9 @@ impl<'a> Sim<'a> {
             .collect();
         // The group's default termination policy (§3.2): the zone with the most instances, then the
         // instance closest to its next billing hour (the most time into its current hour since launch),
-        // then at random (the instance's registration draw). One launch template: no outdated ones.
+        // then at random: a hash of the instance's registration draw, not the draw itself, which
+        // placement breaks its ties by (lowest first), so that the last resort is independent of where
+        // tasks were placed. One launch template: no outdated ones.
         let now = self.queue.now();
         let mut per_zone = vec![0u32; self.spec.zones.len()];
         for &i in members {
@@ -464,7 +466,8 @@ impl<'a> Sim<'a> {
             let Some(pos) = (0..candidates.len()).max_by_key(|&j| {
                 let inst = self.world.instance(candidates[j]);
                 let into_hour = now.saturating_sub(inst.launched_at) % 3_600_000;
-                (per_zone[inst.zone.0 as usize], into_hour, inst.tiebreak)
+                let draw = crate::engine::rng::fnv1a(&inst.tiebreak.to_le_bytes());
+                (per_zone[inst.zone.0 as usize], into_hour, draw)
             }) else {
                 break;
             };
