@@ -273,17 +273,93 @@ fn a_failed_daemon_deployment_rolls_back_keeping_the_old_tasks() {
         .events
         .iter()
         .filter(|e| e.kind == "deployment")
-        .map(|e| e.message.split(" to task").next().unwrap_or("").to_string() + " " + e.code)
+        .map(|e| {
+            let m = &e.message;
+            let svc = m.find("ecs-svc/").map_or("?", |i| &m[i..i + 9]);
+            format!("{svc} {}", e.code)
+        })
         .collect();
     assert_eq!(
         states,
         [
-            "(service agent) deployment ecs-svc/0 deployment_completed",
-            "(service agent) deployment ecs-svc/1 deployment_started",
-            "(service agent) deployment ecs-svc/1: rolloutState FAILED: the deployment circuit breaker tripped after 3 failed tasks (threshold 3). deployment_failed",
-            "(service agent) deployment ecs-svc/0 deployment_started",
-            "(service agent) deployment ecs-svc/0 deployment_completed"
+            "ecs-svc/0 deployment_completed",
+            "ecs-svc/1 deployment_started",
+            "ecs-svc/1 deployment_failed",
+            "ecs-svc/0 deployment_started",
+            "ecs-svc/0 deployment_completed"
         ]
     );
+    let failed = coded(&sink, "deployment_failed");
+    assert_eq!(
+        failed[0].message,
+        "(service agent) (deployment ecs-svc/1) deployment failed: tasks failed to start. rolloutState FAILED: the deployment circuit breaker tripped after 3 failed tasks (threshold 3)."
+    );
     assert!(event_times(&sink, "deployment_stuck").is_empty());
+}
+
+/// A DRAINING instance gets no daemon task, and draining stops its daemon task last (DG `ecs_services`,
+/// §2.1): the daemon is not "at the desired number of tasks" (§2.6) while one of its tasks is still on
+/// a draining instance. Two instances drain at 10 min: b's holds only the daemon, whose task stops at
+/// once; g's also holds a web task, replaced start-first (the replacement starts at 600 s, RUNNING at
+/// 605, healthy at 645; the old task stops at 645, DEACTIVATING 60 s + STOPPING 1 s → STOPPED at 706),
+/// and only then is g's daemon task stopped. The daemon is steady once, at 706 s; ecsim said so at
+/// 600 s too, as b's task left, with g's still on its draining host.
+#[test]
+fn a_daemon_is_not_steady_while_a_task_of_it_waits_on_a_draining_instance() {
+    let toml = r#"name = "drain-daemon"
+duration = "20m"
+seed = 1
+[cluster]
+availability_zones = ["a", "b"]
+[timings.ec2]
+pull = "0s"
+start = "5s"
+stop = "1s"
+deactivating = "60s"
+[[capacity_providers]]
+name = "g"
+instance_type = "m5.large"
+max_size = 3
+desired_size = 3
+[[capacity_providers]]
+name = "b"
+instance_type = "m5.large"
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "agent"
+cpu = 256
+memory = 256
+[[task_definitions]]
+family = "web"
+cpu = 512
+memory = 1024
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+launch_type = "EC2"
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 3
+capacity_provider_strategy = [{ capacity_provider = "g", weight = 1 }]
+availability_zone_rebalancing = "DISABLED"
+[[faults]]
+type = "drain_instance"
+capacity_provider = "g"
+at = "10m"
+[[faults]]
+type = "drain_instance"
+capacity_provider = "b"
+at = "10m"
+"#;
+    let (_, sink) = run(toml);
+    let agent: Vec<u64> = sink
+        .events
+        .iter()
+        .filter(|e| e.code == "steady_state" && e.message.contains("(service agent)"))
+        .map(|e| e.time_ms / 1000)
+        .collect();
+    assert_eq!(agent, [45, 706]);
 }

@@ -554,3 +554,107 @@ task_definition = "v2"
     let failed_at = d.last().expect("events").0;
     assert!(sink.tasks.iter().all(|t| t.created_ms <= failed_at));
 }
+
+/// A repeated service event is left out "until either the cause is resolved or six hours passes"
+/// (DG `service-event-messages`), and the scheduler "reports the status periodically" for a steady
+/// service (DG `ecs_service_events`, `SERVICE_STEADY_STATE`) (§2.6). Users' event lists show both: a
+/// steady state again a quarter of an hour after the last, once a task was replaced between them, and
+/// one every 6 h (21,600 s) while nothing happens (aws/amazon-ecs-agent#2031, boto/boto3#2845).
+/// The drain scenario run for 13 h with the default 6-h window: steady at 45 s (RUNNING at 5 s + 40 s),
+/// again when the v3 rollout COMPLETES (not left out as a repeat of the first, as it was), then at the
+/// first metric tick 6 h after the last: 21,600 s later, rounded up to a whole minute.
+#[test]
+fn a_steady_state_reached_again_is_said_again_and_repeated_every_six_hours() {
+    let toml = drain_scenario("{ minimum_healthy_percent = 100, maximum_percent = 200 }")
+        .replace("duration = \"1h\"", "duration = \"13h\"");
+    let (_, sink) = run(&toml);
+    let at = |code: &str| -> Vec<u64> {
+        let e = sink.events.iter().filter(|e| e.code == code);
+        e.map(|e| e.time_ms / 1000).collect()
+    };
+    let done = at("deployment_completed");
+    assert_eq!(done.len(), 2);
+    // ECS's words first ("(service X) (deployment ecs-svc/N) deployment completed.", users' event
+    // lists, §2.6), then ecsim's rolloutState and task definition.
+    assert_eq!(
+        coded(&sink, "deployment_completed")[1].message,
+        "(service web) (deployment ecs-svc/1) deployment completed. rolloutState COMPLETED (task definition v3)."
+    );
+    let second = done[1];
+    let first_repeat = (second + 21_600).div_ceil(60) * 60;
+    let second_repeat = (first_repeat + 21_600).div_ceil(60) * 60;
+    assert_eq!(
+        at("steady_state"),
+        [45, second, first_repeat, second_repeat]
+    );
+}
+
+/// "Unable to place a task" is left out while its cause lasts, not after it was resolved (§2.6, DG
+/// `service-event-messages`): two m5.large hold 4 tasks of 1,024 CPU units; desired 6 at 10 min cannot
+/// place (the event), 4 again at 20 min is a steady state (the cause resolved), and 6 at 30 min cannot
+/// place again: the event is written again at 1,800 s (ecsim left it out as a repeat within 6 h).
+#[test]
+fn unable_to_place_is_said_again_once_its_cause_was_resolved() {
+    let toml = r#"name = "again"
+duration = "40m"
+seed = 3
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "v1"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = 4
+launch_type = "EC2"
+[[service_updates]]
+at = "10m"
+service = "web"
+desired_count = 6
+[[service_updates]]
+at = "20m"
+service = "web"
+desired_count = 4
+[[service_updates]]
+at = "30m"
+service = "web"
+desired_count = 6
+"#;
+    let (_, sink) = run(toml);
+    let at = |code: &str| -> Vec<u64> {
+        let e = sink.events.iter().filter(|e| e.code == code);
+        e.map(|e| e.time_ms / 1000).collect()
+    };
+    assert_eq!(at("unable_to_place"), [600, 1800]);
+    assert_eq!(at("steady_state").last(), Some(&1200));
+}
+
+/// The stoppedReason of a task the scheduler stops to scale a deployment down, in ECS's words:
+/// "Scaling activity initiated by (deployment ecs-svc/…)" (§7.2) — the text users' EventBridge rules and
+/// deploy scripts match old tasks of a rolling update and scaled-in tasks by (observed in their task
+/// lists and rules). ecsim wrote "Task stopped by the deployment" for the first and "(deployment
+/// ecs-svc)" without the deployment for the second. The drain scenario's 4 v1 tasks (ecs-svc/0) are
+/// replaced by v3 (ecs-svc/1); desired 2 at 20 min then scales 2 v3 tasks in.
+#[test]
+fn tasks_a_deployment_scales_down_say_scaling_activity() {
+    let toml = drain_scenario("{ minimum_healthy_percent = 100, maximum_percent = 200 }")
+        + "[[service_updates]]\nat = \"20m\"\nservice = \"web\"\ndesired_count = 2\n";
+    let (_, sink) = run(&toml);
+    let reasons = |def: &str| -> Vec<&str> {
+        let t = sink.tasks.iter().filter(|t| t.task_definition == def);
+        t.filter(|t| !t.stopped_reason.is_empty())
+            .map(|t| t.stopped_reason.as_str())
+            .collect()
+    };
+    let v1 = "Scaling activity initiated by (deployment ecs-svc/0)";
+    let v3 = "Scaling activity initiated by (deployment ecs-svc/1)";
+    assert_eq!(reasons("v1"), [v1; 4]);
+    assert_eq!(reasons("v3"), [v3; 2]);
+}

@@ -115,10 +115,10 @@ fn task_shows_the_whole_life() {
         "00:00:00 (service web) has started 6 tasks: (task 4)",
         "task 4 of service web: PENDING → ACTIVATING",
         "task 4 of service web: ACTIVATING → RUNNING (",
-        "01:30:00 task 4 of service web: stop requested in RUNNING (stopCode ServiceSchedulerInitiated: Scaling activity initiated by (deployment ecs-svc))",
+        "01:30:00 task 4 of service web: stop requested in RUNNING (stopCode ServiceSchedulerInitiated: Scaling activity initiated by (deployment ecs-svc/0))",
         "01:30:00 task 4 of service web: RUNNING → DEACTIVATING",
         "(service web) has stopped 5 running tasks: (task 4)",
-        "task 4 of service web: DEPROVISIONING → STOPPED (stopCode ServiceSchedulerInitiated: Scaling activity initiated by (deployment ecs-svc))",
+        "task 4 of service web: DEPROVISIONING → STOPPED (stopCode ServiceSchedulerInitiated: Scaling activity initiated by (deployment ecs-svc/0))",
     ];
     let mut at = 0;
     for e in expect_in_order {

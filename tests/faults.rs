@@ -88,17 +88,17 @@ fn bad_revision_trips_the_breaker_and_rolls_back_then_a_good_one_completes() {
     );
     assert!(
         d.iter()
-            .any(|m| m.contains("to task definition v1: rolloutState IN_PROGRESS (rollback")),
+            .any(|m| m.contains("rolling back to deployment ecs-svc/0. rolloutState IN_PROGRESS (task definition v1, rollback")),
         "{d:#?}"
     );
     assert!(
         d.iter()
-            .any(|m| m.contains("to task definition v1: rolloutState COMPLETED")),
+            .any(|m| m.contains("rolloutState COMPLETED (task definition v1)")),
         "{d:#?}"
     );
     assert!(
         d.iter()
-            .any(|m| m.contains("to task definition v3: rolloutState COMPLETED")),
+            .any(|m| m.contains("rolloutState COMPLETED (task definition v3)")),
         "{d:#?}"
     );
     // At the end: 4 v3 tasks.

@@ -886,3 +886,69 @@ fn scale_out_cooldown_changes_the_trajectory() {
     let peak = tr.iter().map(|t| t.1).max().unwrap();
     assert!(peak > 37, "a 60 s cooldown over-scales: {tr:?}");
 }
+
+/// Without managed termination protection the group's own termination policy picks what to terminate
+/// on a scale-in — the fullest zone, then the instance closest to its next billing hour, then "at
+/// random" (EC2 Auto Scaling UG `ec2-auto-scaling-termination-policies`; §3.2) — "possibly ones still
+/// running tasks" (DG `cluster-auto-scaling`). 4 m5.large launched together over 2 zones (2 each), a
+/// DAEMON of 256 CPU units on each and a replica service of 2 tasks (one per zone, AZ spread), so CPR
+/// = 2 / 4 = 50 %, and after 15 minutes below target the group terminates ⌊4 / 2⌋ = 2, one per zone
+/// (the fullest zone first). Every instance is as far into its hour, so each zone's pick is the random
+/// one: it holds the zone's replica task with probability 1/2, and over 40 seeds about 20 runs lose one
+/// task, 10 lose both, 10 none. ecsim broke that last tie by placement's own draw in reverse, so the
+/// group always took the two instances placement fills last — the empty ones — in all 40 runs, as if
+/// protection were on. With protection on, none is ever touched.
+#[test]
+fn without_termination_protection_a_scale_in_may_take_instances_with_tasks() {
+    let scenario = |seed: u32, protection: &str| {
+        format!(
+            r#"name = "mtp"
+duration = "20m"
+seed = {seed}
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "asg"
+instance_type = "m5.large"
+max_size = 10
+desired_size = 4
+managed_scaling = {{ target_capacity = 100 }}
+managed_termination_protection = "{protection}"
+[[task_definitions]]
+family = "agent"
+cpu = 256
+memory = 256
+[[task_definitions]]
+family = "web"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "agent"
+task_definition = "agent"
+scheduling_strategy = "DAEMON"
+launch_type = "EC2"
+[[services]]
+name = "web"
+task_definition = "web"
+desired_count = 2
+capacity_provider_strategy = [{{ capacity_provider = "asg", weight = 1 }}]
+"#
+        )
+    };
+    let hits = |protection: &str| -> [u32; 3] {
+        let mut by_lost = [0; 3];
+        for seed in 1..=40 {
+            let (_, sink) = run(&scenario(seed, protection));
+            let lost = sink
+                .tasks
+                .iter()
+                .filter(|t| t.service == "web" && t.stopping_ms.is_some())
+                .count();
+            by_lost[lost] += 1;
+        }
+        by_lost
+    };
+    let [none, one, both] = hits("DISABLED");
+    assert!(none <= 20 && one >= 10 && both >= 3, "{none} {one} {both}");
+    assert_eq!(hits("ENABLED"), [40, 0, 0]);
+}

@@ -11,6 +11,10 @@ use std::fmt::Write;
 use crate::scaling::reason::Reason;
 use crate::spec::{ProviderId, ServiceId, Spec, TaskDefId, ZoneId};
 
+/// [`What::DeploymentStarted`]'s `why` for a circuit breaker's rollback: written as ECS's "(service X)
+/// rolling back to deployment ecs-svc/N." (§2.4, observed in users' event lists).
+pub const ROLLBACK: &str = "rollback by the circuit breaker";
+
 /// One line of the event log: the service events ECS would show, plus RunTask, batch, instance, scaling
 /// and fault events.
 #[derive(Debug, Clone, PartialEq)]
@@ -690,6 +694,15 @@ impl EventRecord {
                 deployment,
                 task_def,
                 why,
+            } if why == ROLLBACK => write!(
+                out,
+                "(service {svc}) rolling back to deployment ecs-svc/{deployment}. rolloutState IN_PROGRESS (task definition {}, {why}).",
+                spec.task_def(*task_def).family
+            ),
+            DeploymentStarted {
+                deployment,
+                task_def,
+                why,
             } => write!(
                 out,
                 "(service {svc}) deployment ecs-svc/{deployment} to task definition {}: rolloutState IN_PROGRESS ({why}).",
@@ -701,7 +714,7 @@ impl EventRecord {
                 threshold,
             } => write!(
                 out,
-                "(service {svc}) deployment ecs-svc/{deployment}: rolloutState FAILED: the deployment circuit breaker tripped after {failures} failed tasks (threshold {threshold})."
+                "(service {svc}) (deployment ecs-svc/{deployment}) deployment failed: tasks failed to start. rolloutState FAILED: the deployment circuit breaker tripped after {failures} failed tasks (threshold {threshold})."
             ),
             DeploymentStuck => write!(
                 out,
@@ -712,7 +725,7 @@ impl EventRecord {
                 task_def,
             } => write!(
                 out,
-                "(service {svc}) deployment ecs-svc/{deployment} to task definition {}: rolloutState COMPLETED.",
+                "(service {svc}) (deployment ecs-svc/{deployment}) deployment completed. rolloutState COMPLETED (task definition {}).",
                 spec.task_def(*task_def).family
             ),
             _ => unreachable!("rendered by render_fmt"),

@@ -137,8 +137,11 @@ impl<'a> Sim<'a> {
     pub(super) fn set_desired(&mut self, sid: ServiceId, desired: u32) {
         self.stats.scaling_actions += 1;
         let st = &mut self.services[sid.0 as usize];
+        // The same count again leaves a steady service steady (it would say so again, §2.6).
+        if st.desired != desired {
+            st.steady = false;
+        }
         st.desired = desired;
-        st.steady = false;
         self.update_shortfall(sid);
         self.request_reconcile(sid, 0);
     }
@@ -450,7 +453,9 @@ impl<'a> Sim<'a> {
             .collect();
         // The group's default termination policy (§3.2): the zone with the most instances, then the
         // instance closest to its next billing hour (the most time into its current hour since launch),
-        // then at random (the instance's registration draw). One launch template: no outdated ones.
+        // then at random: a hash of the instance's registration draw, not the draw itself, which
+        // placement breaks its ties by (lowest first), so that the last resort is independent of where
+        // tasks were placed. One launch template: no outdated ones.
         let now = self.queue.now();
         let mut per_zone = vec![0u32; self.spec.zones.len()];
         for &i in members {
@@ -461,7 +466,8 @@ impl<'a> Sim<'a> {
             let Some(pos) = (0..candidates.len()).max_by_key(|&j| {
                 let inst = self.world.instance(candidates[j]);
                 let into_hour = now.saturating_sub(inst.launched_at) % 3_600_000;
-                (per_zone[inst.zone.0 as usize], into_hour, inst.tiebreak)
+                let draw = crate::engine::rng::fnv1a(&inst.tiebreak.to_le_bytes());
+                (per_zone[inst.zone.0 as usize], into_hour, draw)
             }) else {
                 break;
             };

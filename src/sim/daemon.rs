@@ -153,12 +153,12 @@ impl<'a> Sim<'a> {
             }
             // ECS's stoppedReason for a task its container health check failed (§7.2).
             let reason = if x.unhealthy {
-                "Task failed container health checks"
+                "Task failed container health checks".into()
             } else {
-                "Task stopped by the deployment"
+                super::deploy::scaling_activity(x.deployment)
             };
             stopped.push(x.serial);
-            self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
+            self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason);
         }
         if !stopped.is_empty() {
             self.emit_task_list(sid, false, &stopped);

@@ -170,7 +170,7 @@ impl<'a> Sim<'a> {
         let what = What::DeploymentStarted {
             deployment: g as u32,
             task_def: st.deployments[g].task_def,
-            why: "rollback by the circuit breaker".to_string(),
+            why: crate::metrics::events::ROLLBACK.to_string(),
         };
         self.emit(Some(sid), what, false);
         self.request_reconcile(sid, 0);
@@ -289,18 +289,18 @@ impl<'a> Sim<'a> {
             // ECS's stoppedReason for a task its container health check failed (§7.2).
             let reason = if x.unhealthy {
                 stopped.push(x.serial);
-                "Task failed container health checks"
+                "Task failed container health checks".into()
             } else if x.rebalance {
                 moved.push((x.zone, x.serial));
-                "Task stopped to rebalance the service across Availability Zones"
+                "Task stopped to rebalance the service across Availability Zones".into()
             } else if x.replace {
                 stopped.push(x.serial);
-                "Task is being replaced (instance draining)"
+                "Task is being replaced (instance draining)".into()
             } else {
                 stopped.push(x.serial);
-                "Task stopped by the deployment"
+                scaling_activity(x.deployment)
             };
-            self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason.into());
+            self.stop_task(t, StopCode::ServiceSchedulerInitiated, reason);
         }
         let stopped_any = !stopped.is_empty() || !moved.is_empty();
         if stopped_any {
@@ -378,10 +378,11 @@ impl<'a> Sim<'a> {
             if self.texts {
                 stopped.push(self.world.task(victim).serial);
             }
+            let dep = self.world.task(victim).deployment;
             self.stop_task(
                 victim,
                 StopCode::ServiceSchedulerInitiated,
-                "Scaling activity initiated by (deployment ecs-svc)".into(),
+                scaling_activity(dep),
             );
         }
         // A scale-in protection held back whole writes nothing (it says so in `tasks_protected`).
@@ -773,6 +774,13 @@ impl<'a> Sim<'a> {
         self.count_deployment_failure(sid, dep);
         self.request_reconcile(sid, 0);
     }
+}
+
+/// ECS's `stoppedReason` for a task the service scheduler stops to scale a deployment down — a
+/// scale-in, or an old deployment's task a rolling update replaces: "Scaling activity initiated by
+/// (deployment ecs-svc/…)" (§7.2; the deployment is the task's own: ecsim's reading).
+pub(super) fn scaling_activity(deployment: u32) -> std::borrow::Cow<'static, str> {
+    format!("Scaling activity initiated by (deployment ecs-svc/{deployment})").into()
 }
 
 #[cfg(test)]

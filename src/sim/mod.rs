@@ -131,6 +131,13 @@ struct ServiceState {
     tokens: f64,
     tokens_at: SimTime,
     steady: bool,
+    /// Times the service has reached a steady state: part of its events' §2.6 dedup key, so that a
+    /// repeat is suppressed only while its cause lasts ("until either the cause is resolved or six
+    /// hours passes"), and a steady state reached again is said again.
+    steady_epoch: u32,
+    /// When "has reached a steady state" was last said: a service that stays steady says it again
+    /// every `event_dedup_window` (the scheduler reports it periodically, §2.6).
+    steady_said_at: SimTime,
     shortfall: u32,
     strategies: Vec<Strategy>,
     deployments: Vec<Deployment>,
@@ -215,6 +222,8 @@ impl ServiceState {
             tokens: spec.scheduler.service_launch_rate_per_minute as f64,
             tokens_at: 0,
             steady: false,
+            steady_epoch: 0,
+            steady_said_at: 0,
             shortfall: 0,
             strategies,
             deployments: vec![Deployment {

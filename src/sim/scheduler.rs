@@ -535,16 +535,37 @@ impl<'a> Sim<'a> {
     /// none marked for replacement (a draining instance's, an unhealthy one, a rebalancing move).
     pub(super) fn check_steady(&mut self, sid: ServiceId) {
         let st = &self.services[sid.0 as usize];
+        let daemon = self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon;
         let steady = st.created
             && !st.deployment_in_progress()
             && st.pending == 0
             && st.tasks.len() as u32 == st.running
-            && (self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon
-                || (st.running == st.desired && st.n_keep as usize == st.tasks.len()));
-        if steady && !st.steady && self.texts {
-            self.emit(Some(sid), What::SteadyState, true);
+            && if daemon {
+                // A DRAINING instance gets no daemon task (§2.1): one still there, stopped last,
+                // is not one the service wants.
+                st.tasks.iter().all(|&t| {
+                    self.world.task(t).instance.is_none_or(|i| {
+                        self.world.instance(i).status != crate::ecs::world::InstanceStatus::Draining
+                    })
+                })
+            } else {
+                st.running == st.desired && st.n_keep as usize == st.tasks.len()
+            };
+        if steady && !st.steady {
+            // A steady state reached again is a new one: said at once, and the repeats the service
+            // said before it (its causes resolved) are no longer suppressed (§2.6).
+            self.services[sid.0 as usize].steady_epoch += 1;
+            self.say_steady(sid);
         }
         self.services[sid.0 as usize].steady = steady;
+    }
+
+    /// "(service X) has reached a steady state." (§2.6), and when it was said.
+    pub(super) fn say_steady(&mut self, sid: ServiceId) {
+        if self.texts {
+            self.emit(Some(sid), What::SteadyState, true);
+            self.services[sid.0 as usize].steady_said_at = self.queue.now();
+        }
     }
 
     pub(super) fn update_shortfall(&mut self, sid: ServiceId) {

@@ -30,10 +30,16 @@ impl<'a> Sim<'a> {
             self.explain_line(rec.service_name(self.spec), rec.message(self.spec));
         }
         if dedup {
-            // §2.6: duplicate events are suppressed for 6 h.
-            let h = rec
+            // §2.6: duplicate events are suppressed for 6 h, or until the cause is resolved.
+            let mut h = rec
                 .dedup_key()
                 .unwrap_or_else(|| fnv1a(rec.message(self.spec).as_bytes()));
+            // A service's repeat is suppressed until its cause is resolved (§2.6): the key holds
+            // the number of steady states it has reached, so one reached since lifts them all.
+            if let Some(sid) = service {
+                let epoch = self.services[sid.0 as usize].steady_epoch;
+                h ^= u64::from(epoch).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            }
             if let Some(&last) = self.dedup.get(&h)
                 && now < last + self.spec.scheduler.event_dedup_window_ms
             {

@@ -60,6 +60,7 @@ impl<'a> Sim<'a> {
             self.spare_datapoints.push(batch);
         }
         self.burst_tick();
+        self.repeat_steady(now);
         let pct = |a: u64, b: u64| {
             if b == 0 {
                 0.0
@@ -80,6 +81,22 @@ impl<'a> Sim<'a> {
         let next = now + spec.metric_period_ms;
         if next <= spec.duration_ms {
             self.queue.push(next, Event::MetricTick);
+        }
+    }
+
+    /// A service that stays steady says so again every `event_dedup_window` (§2.6: "the service
+    /// scheduler reports the status periodically", and the console shows a repeat after six hours;
+    /// users' event lists show one every 6 h). None with the window at 0 (every event written).
+    fn repeat_steady(&mut self, now: SimTime) {
+        let window = self.spec.scheduler.event_dedup_window_ms;
+        if window == 0 || !self.texts {
+            return;
+        }
+        for i in 0..self.services.len() {
+            let st = &self.services[i];
+            if st.steady && now >= st.steady_said_at + window {
+                self.say_steady(ServiceId(i as u32));
+            }
         }
     }
 
