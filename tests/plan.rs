@@ -346,7 +346,9 @@ max_capacity = [8]
     )
     .unwrap();
     let o = run(&p, &dir.path().join("out"), SearchMode::Exhaustive, 2);
-    let r = o.recommendation.expect("web at 5 tasks is within the budget");
+    let r = o
+        .recommendation
+        .expect("web at 5 tasks is within the budget");
     assert_eq!(param(&o, r, "launch"), "fargate");
     assert_eq!(param(&o, r, "min_capacity"), "5");
     let cost = o.candidates[r].cost_month.unwrap().mean;
