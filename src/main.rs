@@ -511,8 +511,11 @@ fn calibrate(
                 "{} of {} ({})",
                 c.metric,
                 c.service,
-                c.mape_pct
-                    .map_or("no point".into(), |m| format!("{m:.1} %"))
+                match c.mape_pct {
+                    _ if c.too_few() => format!("{} of {} points", c.n, c.observed.len()),
+                    Some(m) => format!("{m:.1} %"),
+                    None => "no point".into(),
+                }
             ));
         }
         say!(
@@ -523,11 +526,17 @@ fn calibrate(
             c.skipped,
             c.mape_pct.map_or("-".into(), |m| format!("{m:.1}")),
             tolerance,
-            if ok { "within" } else { "OUTSIDE" }
+            match c.result(tolerance) {
+                "outside" => "OUTSIDE",
+                r => r,
+            }
         );
     }
     for why in &ignored {
         say!("(series {why}; not compared)");
+    }
+    for note in ecsim::import::calibrate::notes(&results) {
+        say!("note: {note}");
     }
     let within = !results.is_empty() && outside.is_empty();
     if results.is_empty() {
@@ -538,8 +547,14 @@ fn calibrate(
             results.len()
         );
     } else {
+        let few = results.iter().any(|c| c.too_few());
         say!(
-            "verdict: OUTSIDE {tolerance} % on {} of {}: {}",
+            "verdict: {} {tolerance} % on {} of {}: {}",
+            if few {
+                "OUTSIDE or too few points for"
+            } else {
+                "OUTSIDE"
+            },
             outside.len(),
             results.len(),
             outside.join(", ")
