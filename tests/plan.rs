@@ -528,6 +528,23 @@ fn bad_plan_files_name_file_line_and_field() {
             "field `space.instance_types`: unknown instance type \"m5.lage\". Did you mean \"m5.large\"?",
         ),
         ("p99 = \"100ms\"", "p99 = \"fast\"", ":8:7: field `slo.p99`"),
+        // A repeated value would run the same candidates again (and double their runs), as a repeated
+        // launch option or seed would: refused like them.
+        (
+            "targets = [100]",
+            "targets = [100, 100]",
+            ":14:17: field `space.targets`: 100 is listed twice",
+        ),
+        (
+            "min_capacity = [2, 3, 4, 5, 6]",
+            "min_capacity = [2, 3, 3]",
+            ":15:23: field `space.min_capacity`: 3 is listed twice",
+        ),
+        (
+            "{ cpu = 512, memory = 1024 }, { cpu = 1024, memory = 2048 }",
+            "{ cpu = 512, memory = 1024 }, { cpu = 512, memory = 1024 }",
+            "field `space.task_sizes`: { cpu = 512, memory = 1024 } is listed twice",
+        ),
     ];
     for (from, to, want) in cases {
         let text = plan_text("100ms", 2).replace(from, to);
@@ -541,5 +558,12 @@ fn bad_plan_files_name_file_line_and_field() {
         assert!(err.contains("plan.toml:"), "{err}");
         assert!(err.contains(want), "want {want:?} in {err}");
     }
-    let _ = dir;
+    // Not a dry run: bad input writes nothing (no output folder).
+    let out = dir.path().join("never");
+    let o = ecsim()
+        .args(["plan", p.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
 }
