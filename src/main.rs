@@ -560,6 +560,10 @@ fn calibrate(
             outside.join(", ")
         );
     }
+    say!(
+        "(one run, with the scenario's seed {}: another seed gives other figures; a sweep over seeds shows how far)",
+        spec.seed
+    );
     let dir = out.unwrap_or_else(|| Path::new("results/calibrate").join(&spec.name));
     match ecsim::import::calibrate::write_outputs(&dir, &spec.name, &results, tolerance) {
         Ok(files) => say!(
