@@ -117,11 +117,11 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
         .collect();
     let mut warnings = s.warnings.clone();
     warnings.extend(recommendation_warnings(
-        plan,
         cands,
         s,
         &candidates,
-        recommendation,
+        (recommendation, &closest),
+        plan.slo.objective,
     ));
     let runs_total = candidates.iter().map(|c| c.runs).sum();
     let runs_exhaustive = cands.iter().filter(|c| c.skip.is_none()).count() * n;
@@ -153,17 +153,18 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
 /// What the recommendation alone does not show, as warnings (printed, in `summary.txt` and the report):
 /// its seeds disagree (some missed the objective on their own, or the 95 % interval reaches below it:
 /// feasible on the mean only); it lies at the cheap edge of the search space (the smallest task, the
-/// highest target or the lowest minimum tried: one beyond it, not tried, may meet the SLO for less); a
-/// racing verdict that pruned candidates as costlier was reversed on all seeds (they were never run).
+/// highest target or the lowest minimum tried: one beyond it, not tried, may meet the SLO for less); with
+/// nothing feasible, the closest candidate at the strong edge (the largest task, minimum or maximum, or
+/// the lowest target tried: a stronger one may meet it); a racing verdict that pruned candidates as
+/// costlier was reversed on all seeds (they were never run).
 fn recommendation_warnings(
-    plan: &Plan,
     cands: &[Cand],
     s: &Searched,
     candidates: &[Candidate],
-    recommendation: Option<usize>,
+    (recommendation, closest): (Option<usize>, &[usize]),
+    obj: f64,
 ) -> Vec<String> {
     let mut w = Vec::new();
-    let obj = plan.slo.objective;
     if let Some(r) = recommendation {
         let (c, id) = (&cands[r], &candidates[r].id);
         let full = &s.states[r].full;
@@ -208,6 +209,40 @@ fn recommendation_warnings(
         if !edge.is_empty() {
             w.push(format!(
                 "the recommendation {id} is at the edge of the search space: {}; a configuration beyond it, not tried, may also meet the SLO for less (widen [space] to check)",
+                edge.join(", ")
+            ));
+        }
+    }
+    if recommendation.is_none()
+        && let Some(&i) = closest.first()
+    {
+        let c = &cands[i];
+        let name = |x: &Cand| x.instance.as_ref().map(|t| t.name.clone());
+        let family: Vec<&Cand> = cands
+            .iter()
+            .filter(|x| x.skip.is_none() && x.launch == c.launch && x.arch == c.arch)
+            .filter(|x| name(x) == name(c))
+            .collect();
+        let mut edge = Vec::new();
+        if family.iter().all(|x| x.size_rank <= c.size_rank) {
+            edge.push(format!(
+                "its task size ({} CPU, {} MiB) is the largest tried",
+                c.size.cpu, c.size.memory
+            ));
+        }
+        if family.iter().all(|x| x.min <= c.min) {
+            edge.push(format!("its min_capacity ({}) is the highest tried", c.min));
+        }
+        if family.iter().all(|x| x.max <= c.max) {
+            edge.push(format!("its max_capacity ({}) is the highest tried", c.max));
+        }
+        if family.iter().all(|x| x.target >= c.target) {
+            edge.push(format!("its target ({} %) is the lowest tried", c.target));
+        }
+        if !edge.is_empty() {
+            w.push(format!(
+                "nothing meets the SLO, and the closest candidate {} is at the strong edge of the search space: {}; a stronger configuration, not tried, may meet it (widen [space] to check)",
+                candidates[i].id,
                 edge.join(", ")
             ));
         }

@@ -153,3 +153,29 @@ fn one_seed_has_no_interval_and_attainment_stays_in_zero_one() {
     assert_eq!(a.high, 1.0);
     assert!((a.low - 0.86294).abs() < 1e-4, "{a:?}");
 }
+
+#[test]
+fn nothing_feasible_at_the_strong_edge_of_the_space_is_said() {
+    // Every candidate infeasible; the closest is c0009 (attainment 1 − 5,000 / 100,000 = 0.95), Fargate
+    // 1024 CPU at min 6, max 8, target 100: the largest task, the highest minimum and maximum and the
+    // lowest target of its family (Fargate x86_64) — a stronger configuration was not tried.
+    let (plan, cands) = plan();
+    let mut s = searched(cands.len(), &[]);
+    s.states[9].full = vec![rec(9, 1, 5_000)];
+    let o = outcome(&plan, &cands, &s, SearchMode::Exhaustive);
+    assert_eq!((o.recommendation, o.closest.first()), (None, Some(&9)));
+    let text = summary(&o);
+    assert!(
+        text.contains("warning: nothing meets the SLO, and the closest candidate c0009 is at the strong edge of the search space: its task size (1024 CPU, 2048 MiB) is the largest tried, its min_capacity (6) is the highest tried, its max_capacity (8) is the highest tried, its target (100 %) is the lowest tried;"),
+        "{text}"
+    );
+    // c0007 (min 4) closest: min 5 and 6 were tried, so the minimum is not named.
+    let mut s = searched(cands.len(), &[]);
+    s.states[7].full = vec![rec(7, 1, 5_000)];
+    let text = summary(&outcome(&plan, &cands, &s, SearchMode::Exhaustive));
+    assert!(
+        text.contains("closest candidate c0007 is at the strong edge"),
+        "{text}"
+    );
+    assert!(!text.contains("min_capacity (4)"), "{text}");
+}
