@@ -511,8 +511,11 @@ fn calibrate(
                 "{} of {} ({})",
                 c.metric,
                 c.service,
-                c.mape_pct
-                    .map_or("no point".into(), |m| format!("{m:.1} %"))
+                match c.mape_pct {
+                    _ if c.too_few() => format!("{} of {} points", c.n, c.observed.len()),
+                    Some(m) => format!("{m:.1} %"),
+                    None => "no point".into(),
+                }
             ));
         }
         say!(
@@ -523,11 +526,17 @@ fn calibrate(
             c.skipped,
             c.mape_pct.map_or("-".into(), |m| format!("{m:.1}")),
             tolerance,
-            if ok { "within" } else { "OUTSIDE" }
+            match c.result(tolerance) {
+                "outside" => "OUTSIDE",
+                r => r,
+            }
         );
     }
     for why in &ignored {
         say!("(series {why}; not compared)");
+    }
+    for note in ecsim::import::calibrate::notes(&results) {
+        say!("note: {note}");
     }
     let within = !results.is_empty() && outside.is_empty();
     if results.is_empty() {
@@ -538,13 +547,23 @@ fn calibrate(
             results.len()
         );
     } else {
+        let few = results.iter().any(|c| c.too_few());
         say!(
-            "verdict: OUTSIDE {tolerance} % on {} of {}: {}",
+            "verdict: {} {tolerance} % on {} of {}: {}",
+            if few {
+                "OUTSIDE or too few points for"
+            } else {
+                "OUTSIDE"
+            },
             outside.len(),
             results.len(),
             outside.join(", ")
         );
     }
+    say!(
+        "(one run, with the scenario's seed {}: another seed gives other figures; a sweep over seeds shows how far)",
+        spec.seed
+    );
     let dir = out.unwrap_or_else(|| Path::new("results/calibrate").join(&spec.name));
     match ecsim::import::calibrate::write_outputs(&dir, &spec.name, &results, tolerance) {
         Ok(files) => say!(

@@ -751,9 +751,11 @@ fn calibrate_reports_mape_per_metric_against_the_tolerance() {
         out.contains("verdict: within 10 % on all 1 comparisons"),
         "{out}"
     );
+    // One run of a stochastic model: its seed is said.
+    assert!(out.contains("(one run, with the scenario's seed "), "{out}");
     assert_eq!(
         std::fs::read_to_string(cal.join("calibrate.csv")).unwrap(),
-        "metric,service,points,skipped,mape_pct,tolerance_pct,result\nrunning,worker,10,0,2.000,10,within\n"
+        "metric,service,points,skipped,mape_pct,tolerance_pct,result,zero_vs_run,no_run_row\nrunning,worker,10,0,2.000,10,within,0,0\n"
     );
     let o = run(&["--tolerance", "1"]);
     assert_eq!(o.status.code(), Some(0));

@@ -309,6 +309,58 @@ fn nothing_feasible_says_so_with_the_closest_candidates() {
 }
 
 #[test]
+fn a_plan_costs_the_planned_service_not_the_base_s_other_services() {
+    // The base also runs `api`: 10 Fargate tasks of 1 vCPU / 2 GB, whatever the candidate. The plan is for
+    // `web`, with a budget of $400 a month. Web's own cost at 5 tasks of 1 vCPU / 2 GB on Fargate (§5.2:
+    // $0.04048 a vCPU-hour + 2 × $0.004445 a GB-hour = $0.04937 an hour a task): 5 × 0.04937 × 730 =
+    // $180.20 a month (a little less: billed from the image pull, $180.17). On EC2, c6g.xlarge ($0.136 an
+    // hour, §6.2) holds 3 awsvpc tasks (4 ENIs less the primary, §1.1): 2 instances × 0.136 × 730 =
+    // $198.56, +10.2 %. Api's $360 a month is not web's: with it (the run's whole cost, as before) every
+    // candidate was over the budget ($540.50 and $558.89) and the plan said nothing meets the SLO.
+    let dir = tempfile::tempdir().unwrap();
+    let base = format!(
+        "{BASE}\n[[task_definitions]]\nfamily = \"api\"\nrequires_compatibilities = [\"FARGATE\"]\nnetwork_mode = \"awsvpc\"\ncpu = 1024\nmemory = 2048\n\n[[services]]\nname = \"api\"\ntask_definition = \"api\"\ndesired_count = 10\nlaunch_type = \"FARGATE\"\n"
+    );
+    std::fs::write(dir.path().join("base.toml"), base).unwrap();
+    let p = dir.path().join("plan.toml");
+    std::fs::write(
+        &p,
+        r#"
+base = "base.toml"
+service = "web"
+seeds = 2
+
+[slo]
+p99 = "100ms"
+objective = 0.99
+max_usd_per_month = 400
+
+[space]
+launch = ["fargate", "ec2"]
+instance_types = ["c6g.xlarge"]
+task_sizes = [{ cpu = 1024, memory = 2048 }]
+targets = [100]
+min_capacity = [4, 5, 6]
+max_capacity = [8]
+"#,
+    )
+    .unwrap();
+    let o = run(&p, &dir.path().join("out"), SearchMode::Exhaustive, 2);
+    let r = o
+        .recommendation
+        .expect("web at 5 tasks is within the budget");
+    assert_eq!(param(&o, r, "launch"), "fargate");
+    assert_eq!(param(&o, r, "min_capacity"), "5");
+    let cost = o.candidates[r].cost_month.unwrap().mean;
+    assert!((cost - 180.17).abs() < 0.05, "{cost}");
+    let u = o.runner_up.expect("EC2 at 5 tasks");
+    let ec2 = o.candidates[u].cost_month.unwrap().mean;
+    assert!((ec2 - 198.56).abs() < 0.01, "{ec2}");
+    let (_, share) = o.runner_up_gap.unwrap();
+    assert!((share - 0.102).abs() < 0.001, "{share}");
+}
+
+#[test]
 fn outputs_do_not_depend_on_jobs() {
     let (dir, p) = setup("100ms", 2);
     run(&p, &dir.path().join("j1"), SearchMode::Racing, 1);
@@ -476,6 +528,23 @@ fn bad_plan_files_name_file_line_and_field() {
             "field `space.instance_types`: unknown instance type \"m5.lage\". Did you mean \"m5.large\"?",
         ),
         ("p99 = \"100ms\"", "p99 = \"fast\"", ":8:7: field `slo.p99`"),
+        // A repeated value would run the same candidates again (and double their runs), as a repeated
+        // launch option or seed would: refused like them.
+        (
+            "targets = [100]",
+            "targets = [100, 100]",
+            ":14:17: field `space.targets`: 100 is listed twice",
+        ),
+        (
+            "min_capacity = [2, 3, 4, 5, 6]",
+            "min_capacity = [2, 3, 3]",
+            ":15:23: field `space.min_capacity`: 3 is listed twice",
+        ),
+        (
+            "{ cpu = 512, memory = 1024 }, { cpu = 1024, memory = 2048 }",
+            "{ cpu = 512, memory = 1024 }, { cpu = 512, memory = 1024 }",
+            "field `space.task_sizes`: { cpu = 512, memory = 1024 } is listed twice",
+        ),
     ];
     for (from, to, want) in cases {
         let text = plan_text("100ms", 2).replace(from, to);
@@ -489,5 +558,12 @@ fn bad_plan_files_name_file_line_and_field() {
         assert!(err.contains("plan.toml:"), "{err}");
         assert!(err.contains(want), "want {want:?} in {err}");
     }
-    let _ = dir;
+    // Not a dry run: bad input writes nothing (no output folder).
+    let out = dir.path().join("never");
+    let o = ecsim()
+        .args(["plan", p.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!out.exists());
 }

@@ -40,6 +40,11 @@ pub struct Comparison {
     pub n: usize,
     /// Observed points left out: zero (MAPE divides by them) or past the run's end.
     pub skipped: usize,
+    /// Of the skipped: observed zeros where the run's value was not zero (a misfit MAPE cannot count).
+    pub zero_vs_run: usize,
+    /// Of the skipped: observed points with no run row at their time (past the run's end, or between
+    /// rows when the run writes fewer rows than CloudWatch's period).
+    pub no_row: usize,
     /// Mean absolute percentage error, %; `None` with no point compared.
     pub mape_pct: Option<f64>,
     /// The observed points on the run's clock: (period end, ms; value in the run's unit).
@@ -49,9 +54,29 @@ pub struct Comparison {
 }
 
 impl Comparison {
-    /// Within the tolerance (a comparison with no points is not).
+    /// Within the tolerance (a comparison with no points is not, nor one that covers too little of its
+    /// observed series: [`Comparison::too_few`]).
     pub fn passes(&self, tolerance_pct: f64) -> bool {
-        self.mape_pct.is_some_and(|m| m <= tolerance_pct)
+        !self.too_few() && self.mape_pct.is_some_and(|m| m <= tolerance_pct)
+    }
+
+    /// Fewer than half of the observed points are compared or agree (an observed zero where the run is
+    /// zero too): the rest have no run row or are zeros the run does not match, so the MAPE speaks for a
+    /// part of the window only and no verdict is given on it.
+    pub fn too_few(&self) -> bool {
+        let agree = self.skipped - self.zero_vs_run - self.no_row;
+        2 * (self.n + agree) < self.observed.len()
+    }
+
+    /// `within`, `outside`, or `too few points` (see [`Comparison::too_few`]).
+    pub fn result(&self, tolerance_pct: f64) -> &'static str {
+        if self.too_few() {
+            "too few points"
+        } else if self.passes(tolerance_pct) {
+            "within"
+        } else {
+            "outside"
+        }
     }
 
     /// The unit of the values, for the chart and the CSV.
@@ -124,6 +149,7 @@ pub fn compare(
             .collect();
         let sim: BTreeMap<u64, f64> = simulated.iter().copied().collect();
         let (mut n, mut skipped, mut sum) = (0usize, 0usize, 0.0);
+        let (mut zero_vs_run, mut no_row) = (0usize, 0usize);
         let mut observed = Vec::new();
         for &(t, v) in &m.points {
             let at = (t - t0).max(0) as u64 + metric_period_ms;
@@ -134,7 +160,14 @@ pub fn compare(
                     n += 1;
                     sum += ((s - obs_v) / obs_v).abs();
                 }
-                _ => skipped += 1,
+                Some(s) => {
+                    skipped += 1;
+                    zero_vs_run += usize::from(*s != 0.0);
+                }
+                None => {
+                    skipped += 1;
+                    no_row += 1;
+                }
             }
         }
         out.push(Comparison {
@@ -142,6 +175,8 @@ pub fn compare(
             service: r.service,
             n,
             skipped,
+            zero_vs_run,
+            no_row,
             mape_pct: (n > 0).then(|| 100.0 * sum / n as f64),
             observed,
             simulated,
@@ -152,24 +187,57 @@ pub fn compare(
 
 /// `calibrate.csv`: one row per comparison.
 pub fn table_csv(results: &[Comparison], tolerance_pct: f64) -> String {
-    let mut s = String::from("metric,service,points,skipped,mape_pct,tolerance_pct,result\n");
+    let mut s = String::from(
+        "metric,service,points,skipped,mape_pct,tolerance_pct,result,zero_vs_run,no_run_row\n",
+    );
     for c in results {
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{tolerance_pct},{}",
+            "{},{},{},{},{},{tolerance_pct},{},{},{}",
             c.metric,
             c.service,
             c.n,
             c.skipped,
             c.mape_pct.map_or(String::new(), |m| format!("{m:.3}")),
-            if c.passes(tolerance_pct) {
-                "within"
-            } else {
-                "outside"
-            }
+            c.result(tolerance_pct),
+            c.zero_vs_run,
+            c.no_row
         );
     }
     s
+}
+
+/// What the MAPE does not show, one line per comparison that has it: observed zeros the run does not
+/// match, observed points with no run row (the run is shorter than the observed window, or writes rows
+/// less often), and a comparison left without a verdict for covering too little of its series.
+pub fn notes(results: &[Comparison]) -> Vec<String> {
+    let mut out = Vec::new();
+    for c in results {
+        let what = format!("{} of {}", c.metric, c.service);
+        if c.zero_vs_run > 0 {
+            out.push(format!(
+                "{what}: {} observed zero(s) where the run's value was not zero, left out (a percentage error cannot divide by 0): a misfit the MAPE does not count",
+                c.zero_vs_run
+            ));
+        }
+        if c.no_row > 0 {
+            let last = c.simulated.last().map_or(0, |p| p.0);
+            out.push(format!(
+                "{what}: {} of {} observed points have no run row at their time (the run's last row is at {} s: a run shorter than the observed window, or rows less often than the metric period), left out",
+                c.no_row,
+                c.observed.len(),
+                crate::time::secs(last)
+            ));
+        }
+        if c.too_few() {
+            out.push(format!(
+                "{what}: {} of {} observed points compared — fewer than half: no verdict (\"too few points\"); run the scenario over the whole observed window",
+                c.n,
+                c.observed.len()
+            ));
+        }
+    }
+    out
 }
 
 /// A value with at most 6 decimals and no trailing zeros (0.0558 s × 1000 prints 55.8, not
@@ -301,15 +369,59 @@ mod tests {
         assert_eq!(c[2].metric, "p99");
         assert!((c[2].mape_pct.unwrap() - 25.0).abs() < 1e-9);
         assert_eq!(c[2].observed, vec![(60_000, 40.0)]);
+        // The skipped zero of running was a misfit (the run had 6 tasks); CPU's third point has no row.
+        assert_eq!((c[0].zero_vs_run, c[0].no_row), (1, 0));
+        assert_eq!((c[1].zero_vs_run, c[1].no_row), (0, 1));
         let csv = table_csv(&c, 10.0);
         assert!(
-            csv.contains("running,web,2,1,10.000,10,within\ncpu,web,2,1,17.500,10,outside\n"),
+            csv.contains(
+                "running,web,2,1,10.000,10,within,1,0\ncpu,web,2,1,17.500,10,outside,0,1\n"
+            ),
             "{csv}"
         );
+        let notes = notes(&c);
+        assert!(
+            notes[0].starts_with(
+                "running of web: 1 observed zero(s) where the run's value was not zero"
+            ),
+            "{notes:?}"
+        );
+        assert!(
+            notes[1].starts_with("cpu of web: 1 of 3 observed points have no run row at their time (the run's last row is at 180.000 s"),
+            "{notes:?}"
+        );
+        assert_eq!(notes.len(), 2, "{notes:?}");
         let s = series_csv(&c[..1]);
         assert_eq!(
             s,
             "time_s,metric,service,observed,simulated\n60.000,running,web,4,4\n120.000,running,web,5,4\n180.000,running,web,0,6\n"
         );
+    }
+
+    /// Too little of the window: observed running 4 at 0…300 s (6 points), a run of 120 s with 4 tasks
+    /// at 60 and 120 s. Two points compared (MAPE 0 %), four have no run row: 2 < 6 / 2, so no verdict —
+    /// a "within" here would speak for 2 minutes of 6.
+    #[test]
+    fn a_run_shorter_than_the_observed_window_gets_no_verdict() {
+        let rows = vec![row(60_000, 4, 50.0), row(120_000, 4, 50.0)];
+        let base = 1_796_029_200_000i64;
+        let pts: Vec<(i64, f64)> = (0..6).map(|k| (base + k * 60_000, 4.0)).collect();
+        let obs = Observed {
+            series: vec![series("running_web", pts)],
+            ..Default::default()
+        };
+        let (c, _) = compare(&rows, &obs, &["web".to_string()], 60_000);
+        assert_eq!((c[0].n, c[0].no_row, c[0].mape_pct), (2, 4, Some(0.0)));
+        assert!(c[0].too_few() && !c[0].passes(10.0));
+        assert_eq!(c[0].result(10.0), "too few points");
+        assert!(notes(&c)[1].contains("2 of 6 observed points compared — fewer than half"));
+        // Three points of six compared is half: judged (within).
+        let rows = vec![
+            row(60_000, 4, 50.0),
+            row(120_000, 4, 50.0),
+            row(180_000, 4, 50.0),
+        ];
+        let (c, _) = compare(&rows, &obs, &["web".to_string()], 60_000);
+        assert_eq!(c[0].result(10.0), "within");
     }
 }

@@ -119,6 +119,11 @@ fn pane<DB: DrawingBackend>(
     let y_top = if y_max > 0.0 { y_max * 1.12 } else { 1.0 };
     let within = c.passes(tolerance_pct);
     let verdict = match c.mape_pct {
+        Some(m) if c.too_few() => format!(
+            "MAPE {m:.1} % over {} of {} points: too few for a verdict",
+            c.n,
+            c.observed.len()
+        ),
         Some(m) => format!(
             "MAPE {m:.1} % over {} points: {} the {tolerance_pct} % tolerance",
             c.n,

@@ -670,10 +670,22 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
             );
             continue;
         }
-        task_sizes.push(TaskSize {
+        let size = TaskSize {
             cpu: x.cpu as u32,
             memory: x.memory as u32,
-        });
+        };
+        if task_sizes.contains(&size) {
+            cx.push(
+                t.span(),
+                "space.task_sizes",
+                format!(
+                    "{{ cpu = {}, memory = {} }} is listed twice (each value once: a repeat would run the same candidates again)",
+                    x.cpu, x.memory
+                ),
+            );
+            continue;
+        }
+        task_sizes.push(size);
     }
     nonempty(
         cx,
@@ -689,6 +701,15 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
                 "space.targets",
                 "a CPU utilisation target in (0, 100] %",
             );
+        } else if targets.contains(t.get_ref()) {
+            cx.push(
+                t.span(),
+                "space.targets",
+                format!(
+                    "{} is listed twice (each value once: a repeat would run the same candidates again)",
+                    t.get_ref()
+                ),
+            );
         } else {
             targets.push(*t.get_ref());
         }
@@ -697,7 +718,16 @@ fn check_space(cx: &mut Cx, s: &Spanned<RawSpace>) -> Option<SearchSpace> {
     let counts = |cx: &mut Cx, l: &Spanned<Vec<Spanned<i64>>>, field: &str, lo: i64, hi: i64| {
         let mut out = Vec::new();
         for v in l.get_ref() {
-            if (lo..=hi).contains(v.get_ref()) {
+            if out.contains(&(*v.get_ref() as u32)) && (lo..=hi).contains(v.get_ref()) {
+                cx.push(
+                    v.span(),
+                    field,
+                    format!(
+                        "{} is listed twice (each value once: a repeat would run the same candidates again)",
+                        v.get_ref()
+                    ),
+                );
+            } else if (lo..=hi).contains(v.get_ref()) {
                 out.push(*v.get_ref() as u32);
             } else {
                 cx.push(v.span(), field, format!("a whole number from {lo} to {hi}"));

@@ -39,8 +39,8 @@ pub struct PlanOutcome {
     /// What the same plan costs in runs with `--exhaustive`: evaluable candidates × seeds (the yardstick
     /// racing's saving is measured against).
     pub runs_exhaustive: usize,
-    /// The recommendation: the cheapest confidently feasible candidate (index into `candidates`), or
-    /// `None` when nothing is feasible (see `closest`).
+    /// The recommendation: the cheapest feasible candidate (judged on the mean of every seed; index
+    /// into `candidates`), or `None` when nothing is feasible (see `closest`).
     pub recommendation: Option<usize>,
     /// The cheapest feasible candidate of the other launch family (EC2 when the recommendation runs on
     /// Fargate and the other way round), index into `candidates`, when there is one.

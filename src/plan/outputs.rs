@@ -24,7 +24,17 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
         let recs: Vec<&Rec> = st.full.iter().collect();
         let cost_run = interval(&recs.iter().map(|r| r.cost_usd).collect::<Vec<_>>());
         let cost_month = interval(&recs.iter().map(|r| monthly(r)).collect::<Vec<_>>());
-        let attainment = interval(&recs.iter().map(|r| r.attainment()).collect::<Vec<_>>());
+        // Attainment is a share: its t interval is clipped to [0, 1] (the same figures in plan.csv, the
+        // summary, best.toml and the report; the search's verdicts compare with the objective, ≤ 1,
+        // so the clipping changes none).
+        let attainment =
+            interval(&recs.iter().map(|r| r.attainment()).collect::<Vec<_>>()).map(|a| {
+                super::outcome::Interval {
+                    low: a.low.max(0.0),
+                    high: a.high.min(1.0),
+                    ..a
+                }
+            });
         candidates.push(Candidate {
             id: cand_id(i),
             launch: c.launch,
@@ -105,6 +115,14 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
             })
         })
         .collect();
+    let mut warnings = s.warnings.clone();
+    warnings.extend(recommendation_warnings(
+        cands,
+        s,
+        &candidates,
+        (recommendation, &closest),
+        plan.slo.objective,
+    ));
     let runs_total = candidates.iter().map(|c| c.runs).sum();
     let runs_exhaustive = cands.iter().filter(|c| c.skip.is_none()).count() * n;
     PlanOutcome {
@@ -128,8 +146,128 @@ pub fn outcome(plan: &Plan, cands: &[Cand], s: &Searched, mode: SearchMode) -> P
         pareto,
         closest,
         rules,
-        warnings: s.warnings.clone(),
+        warnings,
     }
+}
+
+/// What the recommendation alone does not show, as warnings (printed, in `summary.txt` and the report):
+/// its seeds disagree (some missed the objective on their own, or the 95 % interval reaches below it:
+/// feasible on the mean only); it lies at the cheap edge of the search space (the smallest task, the
+/// highest target or the lowest minimum tried: one beyond it, not tried, may meet the SLO for less); with
+/// nothing feasible, the closest candidate at the strong edge (the largest task, minimum or maximum, or
+/// the lowest target tried: a stronger one may meet it); a racing verdict that pruned candidates as
+/// costlier was reversed on all seeds (they were never run).
+fn recommendation_warnings(
+    cands: &[Cand],
+    s: &Searched,
+    candidates: &[Candidate],
+    (recommendation, closest): (Option<usize>, &[usize]),
+    obj: f64,
+) -> Vec<String> {
+    let mut w = Vec::new();
+    if let Some(r) = recommendation {
+        let (c, id) = (&cands[r], &candidates[r].id);
+        let full = &s.states[r].full;
+        let missed: Vec<String> = full
+            .iter()
+            .filter(|x| x.attainment() < obj)
+            .map(|x| format!("seed {} {:.4}", x.seed, x.attainment()))
+            .collect();
+        let a = candidates[r].attainment.expect("a feasible candidate ran");
+        if !missed.is_empty() {
+            w.push(format!(
+                "the recommendation {id} meets the objective {obj} on the mean of its {} seeds, but {} of them did not on its own ({}): its runs disagree, so more seeds may change the answer",
+                full.len(),
+                missed.len(),
+                missed.join(", ")
+            ));
+        } else if a.n >= 2 && a.low < obj {
+            w.push(format!(
+                "the recommendation {id} meets the objective {obj} on the mean, not with 95 % confidence: its attainment's 95 % interval reaches {:.4}",
+                a.low
+            ));
+        }
+        let family: Vec<&Cand> = cands
+            .iter()
+            .filter(|x| x.skip.is_none() && x.family_key() == c.family_key())
+            .collect();
+        let mut edge = Vec::new();
+        if family.iter().all(|x| x.size_rank >= c.size_rank)
+            && c.size.cpu > if c.launch.is_fargate() { 256 } else { 128 }
+        {
+            edge.push(format!(
+                "its task size ({} CPU, {} MiB) is the smallest tried",
+                c.size.cpu, c.size.memory
+            ));
+        }
+        if family.iter().all(|x| x.target <= c.target) && c.target < 100.0 {
+            edge.push(format!("its target ({} %) is the highest tried", c.target));
+        }
+        if family.iter().all(|x| x.min >= c.min) && c.min > 1 {
+            edge.push(format!("its min_capacity ({}) is the lowest tried", c.min));
+        }
+        if !edge.is_empty() {
+            w.push(format!(
+                "the recommendation {id} is at the edge of the search space: {}; a configuration beyond it, not tried, may also meet the SLO for less (widen [space] to check)",
+                edge.join(", ")
+            ));
+        }
+    }
+    if recommendation.is_none()
+        && let Some(&i) = closest.first()
+    {
+        let c = &cands[i];
+        let name = |x: &Cand| x.instance.as_ref().map(|t| t.name.clone());
+        let family: Vec<&Cand> = cands
+            .iter()
+            .filter(|x| x.skip.is_none() && x.launch == c.launch && x.arch == c.arch)
+            .filter(|x| name(x) == name(c))
+            .collect();
+        let mut edge = Vec::new();
+        if family.iter().all(|x| x.size_rank <= c.size_rank) {
+            edge.push(format!(
+                "its task size ({} CPU, {} MiB) is the largest tried",
+                c.size.cpu, c.size.memory
+            ));
+        }
+        if family.iter().all(|x| x.min <= c.min) {
+            edge.push(format!("its min_capacity ({}) is the highest tried", c.min));
+        }
+        if family.iter().all(|x| x.max <= c.max) {
+            edge.push(format!("its max_capacity ({}) is the highest tried", c.max));
+        }
+        if family.iter().all(|x| x.target >= c.target) {
+            edge.push(format!("its target ({} %) is the lowest tried", c.target));
+        }
+        if !edge.is_empty() {
+            w.push(format!(
+                "nothing meets the SLO, and the closest candidate {} is at the strong edge of the search space: {}; a stronger configuration, not tried, may meet it (widen [space] to check)",
+                candidates[i].id,
+                edge.join(", ")
+            ));
+        }
+    }
+    // A cost rule prunes on a verdict (feasible, or feasible with 95 % confidence) taken before every
+    // seed ran; when the pruner turned out infeasible, what it pruned was never judged.
+    let root = |mut i: usize| {
+        while let Some(j) = s.states[i].pruned_by {
+            i = j;
+        }
+        i
+    };
+    let lost: Vec<&str> = (0..candidates.len())
+        .filter(|&i| s.states[i].pruned_by.is_some())
+        .filter(|&i| candidates[root(i)].status != Status::Feasible)
+        .map(|i| candidates[i].id.as_str())
+        .collect();
+    if !lost.is_empty() {
+        w.push(format!(
+            "{} candidate(s) were pruned as costlier than one later found infeasible on all seeds ({}): they were never judged, so the recommendation may not be the cheapest; `--exhaustive` into the same folder runs only what racing skipped",
+            lost.len(),
+            lost.join(", ")
+        ));
+    }
+    w
 }
 
 /// A CSV cell: quoted when it holds a comma, a quote or a line break; text made safe for spreadsheets.
@@ -146,10 +284,23 @@ fn param_cell(v: &str) -> String {
     if v == "-" { String::new() } else { cell(v) }
 }
 
+/// `mean,low,high`; the bounds are empty with fewer than two seeds (one value has no interval), as in a
+/// sweep's `aggregate.csv`.
 fn stats_cells(i: Option<super::outcome::Interval>) -> String {
-    i.map_or(",,".into(), |i| {
-        format!("{},{},{}", fmt_csv(i.mean), fmt_csv(i.low), fmt_csv(i.high))
-    })
+    match i {
+        None => ",,".into(),
+        Some(i) if i.n < 2 => format!("{},,", fmt_csv(i.mean)),
+        Some(i) => format!("{},{},{}", fmt_csv(i.mean), fmt_csv(i.low), fmt_csv(i.high)),
+    }
+}
+
+/// ` (95 % CI a–b)` of an interval, or ` (one seed: no interval)`; `f` formats a bound.
+fn ci_text(i: &super::outcome::Interval, what: &str, f: impl Fn(f64) -> String) -> String {
+    if i.n < 2 {
+        " (one seed: no interval)".into()
+    } else {
+        format!(" ({what} {}–{})", f(i.low), f(i.high))
+    }
 }
 
 /// `plan.csv`: every candidate.
@@ -238,16 +389,15 @@ pub fn best_toml(
     let _ = writeln!(h, "# {}", describe(c));
     let _ = writeln!(
         h,
-        "# Why: the cheapest candidate meeting the SLO of service `{}` ({}) over {} seeds: {} a 730-h month (95 % interval {}–{}), attainment {:.4} (95 % interval {:.4}–{:.4}).",
+        "# Why: the cheapest candidate meeting the SLO of service `{}` ({}) over {} seed{}: {} a 730-h month{}, attainment {:.4}{}.",
         o.service,
         slo_text(o),
         c.seeds_full,
+        if c.seeds_full == 1 { "" } else { "s" },
         money(cm.mean),
-        money(cm.low),
-        money(cm.high),
+        ci_text(&cm, "95 % interval", money),
         a.mean,
-        a.low,
-        a.high
+        ci_text(&a, "95 % interval", |x| format!("{x:.4}")),
     );
     let _ = writeln!(
         h,
@@ -362,17 +512,19 @@ pub fn summary(o: &PlanOutcome) -> String {
             let _ = writeln!(t, "\nrecommendation: {} — {}", c.id, describe(c));
             let _ = writeln!(
                 t,
-                "  cost: {} a 730-h month (95 % CI {}–{}); {} over the run's {}",
+                "  cost: {} a 730-h month{}; {} over the run's {}",
                 money(cm.mean),
-                money(cm.low),
-                money(cm.high),
+                ci_text(&cm, "95 % CI", money),
                 money(cr.mean),
                 hours(o.horizon_s)
             );
             let _ = writeln!(
                 t,
-                "  attainment: {:.4} (95 % CI {:.4}–{:.4}) over {} seeds",
-                a.mean, a.low, a.high, c.seeds_full
+                "  attainment: {:.4}{} over {} seed{}",
+                a.mean,
+                ci_text(&a, "95 % CI", |x| format!("{x:.4}")),
+                c.seeds_full,
+                if c.seeds_full == 1 { "" } else { "s" }
             );
             match (o.runner_up, o.runner_up_gap) {
                 (Some(u), Some((gap, share))) => {
@@ -483,3 +635,6 @@ pub fn write(plan: &Plan, cands: &[Cand], o: &PlanOutcome, out: &Path) -> Result
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -86,6 +86,9 @@ pub struct St {
     pub full: Vec<Rec>,
     /// Its short-horizon run (a probe's first step when the plan sets `short_horizon`).
     pub short: Option<Rec>,
+    /// The candidate whose verdict pruned it by a cost rule (`race-costlier`, `lower-target-costlier`,
+    /// `higher-min-costlier`): the outputs warn when that verdict was reversed on all seeds.
+    pub pruned_by: Option<usize>,
 }
 
 impl St {
@@ -523,6 +526,7 @@ impl Search<'_> {
                         d.high
                     );
                     self.decide(i, Status::Pruned, reason, "race-costlier");
+                    self.st[i].pruned_by = Some(best);
                 }
             }
         }

@@ -35,7 +35,9 @@ pub struct Rec {
     pub horizon_ms: u64,
     /// Seed.
     pub seed: u64,
-    /// Total cost of the run, USD.
+    /// The planned service's own cost over the run, USD: on Fargate its tasks' bill, on EC2 the
+    /// candidate's own Auto Scaling groups (`plan-on-demand`, `plan-spot`), idle capacity included —
+    /// not the base's other services (as `ecsim compare`).
     pub cost_usd: f64,
     /// Simulated seconds (the run's length).
     pub simulated_s: f64,
@@ -217,7 +219,10 @@ impl Runner {
         let results: Vec<Result<Done, JobError>> = pool.install(|| {
             todo.par_iter()
                 .with_max_len(1)
-                .map(|(j, seeds)| self.run_job(plan, &jobs[*j], &keyed[*j].1, seeds, &dir))
+                .map(|(j, seeds)| {
+                    let ec2 = !cands[jobs[*j].cand].launch.is_fargate();
+                    self.run_job(plan, &jobs[*j], ec2, &keyed[*j].1, seeds, &dir)
+                })
                 .collect()
         });
         let mut failures = Vec::new();
@@ -248,7 +253,8 @@ impl Runner {
 
     fn key(&self, text: &str, horizon_ms: u64, seed: u64) -> String {
         hash(&[
-            b"ecsim-plan",
+            // `/2`: records before it held the whole run's cost, other services included.
+            b"ecsim-plan/2",
             self.files_hash.as_bytes(),
             text.as_bytes(),
             horizon_ms.to_string().as_bytes(),
@@ -260,6 +266,7 @@ impl Runner {
         &self,
         plan: &Plan,
         job: &Job,
+        ec2: bool,
         text: &str,
         seeds: &[u64],
         dir: &Path,
@@ -283,6 +290,7 @@ impl Runner {
             })?;
             let rec = record(
                 &plan.service,
+                ec2,
                 &summary,
                 self.key(text, job.horizon_ms, seed),
                 &id,
@@ -339,15 +347,37 @@ pub enum JobError {
     },
 }
 
-fn record(svc: &str, s: &Summary, key: String, id: &str, horizon_ms: u64, seed: u64) -> Rec {
+fn record(
+    svc: &str,
+    ec2: bool,
+    s: &Summary,
+    key: String,
+    id: &str,
+    horizon_ms: u64,
+    seed: u64,
+) -> Rec {
     let f = s.services.iter().find(|f| f.name == svc);
     let slo = f.and_then(|f| f.slo);
+    // The service's own cost: on EC2 the candidate's groups hold only its tasks (and the base's
+    // daemons), so the whole of their bill; on Fargate its tasks' bill.
+    let cost_usd = if ec2 {
+        s.cost_by_provider_usd
+            .iter()
+            .filter(|(n, _)| n == "plan-on-demand" || n == "plan-spot")
+            .map(|(_, c)| c)
+            .sum()
+    } else {
+        s.cost_by_service_usd
+            .iter()
+            .find(|(n, _)| n == svc)
+            .map_or(0.0, |(_, c)| *c)
+    };
     Rec {
         key,
         candidate: id.to_string(),
         horizon_ms,
         seed,
-        cost_usd: s.cost_total_usd,
+        cost_usd,
         simulated_s: s.simulated_seconds,
         bad_ms: slo.map_or(0, |o| o.bad_ms),
         measured_ms: slo.map_or(0, |o| o.measured_ms),

@@ -281,6 +281,7 @@ fn table(m: &Manifest, estimates: &Estimates, pairs: &[Pair], values: &Values) -
             ));
         }
     }
+    table.push_str(&unlike(m, values));
     // The paired comparison of the first headline figure (paired.csv has every figure).
     let shown: Vec<&Pair> = pairs
         .iter()
@@ -315,6 +316,80 @@ fn table(m: &Manifest, estimates: &Estimates, pairs: &[Pair], values: &Values) -
     }
 
     table
+}
+
+/// The table's notes on variants that do not compare like with like: runs of different lengths, a
+/// different load asked after the warm-up (a changed load or warm-up: the same seed asks the same requests
+/// otherwise), and variants that placed their tasks but served less than 99.9 % of what they were asked
+/// after their first healthy task (their cost and latency are those of less work). Totals — cost, requests, SLO minutes — then differ for reasons other than the
+/// configuration.
+fn unlike(m: &Manifest, values: &Values) -> String {
+    let mut out = String::new();
+    let mean = |v: usize, c: &str| {
+        let xs = present(&values.of(v, c));
+        (!xs.is_empty()).then(|| xs.iter().sum::<f64>() / xs.len() as f64)
+    };
+    // A figure that is not the same in every variant, seed by seed (relative tolerance `tol`).
+    let differs = |c: &str, tol: f64| {
+        (1..m.variants.len()).any(|v| {
+            values
+                .of(0, c)
+                .iter()
+                .zip(values.of(v, c))
+                .any(|(a, b)| match (a, b) {
+                    (Some(a), Some(b)) => (a - b).abs() > tol * a.abs().max(b.abs()),
+                    (a, b) => a.is_some() != b.is_some(),
+                })
+        })
+    };
+    let each = |c: &str, f: &dyn Fn(f64) -> String| {
+        m.variants
+            .iter()
+            .enumerate()
+            .map(|(v, var)| format!("{} {}", var.name, mean(v, c).map_or("-".into(), f)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if differs("simulated_seconds", 0.0) {
+        out.push_str(&format!(
+            "! the variants do not run for the same length (simulated_seconds: {}): totals (cost, requests, SLO minutes) differ with the length; compare rates or equal durations\n",
+            each("simulated_seconds", &|x| format!("{} s", fmt_sig(x, 6)))
+        ));
+    } else if differs("requests.total", 1e-3) {
+        out.push_str(&format!(
+            "! the variants were not asked the same requests after the warm-up (requests.total, mean over seeds: {}): a different load or warm-up, so totals and SLO minutes do not compare like with like\n",
+            each("requests.total", &|x| fmt_sig(x, 6))
+        ));
+    }
+    // Requests that failed before a service's first healthy task (its start-up, counted apart as
+    // `ecsim compare` does) are left out: every variant has one.
+    let startup: Vec<String> = values
+        .records
+        .iter()
+        .flat_map(|r| r.metrics.keys())
+        .filter(|k| {
+            k.starts_with("requests.by_service.") && k.ends_with(".before_first_healthy.dropped")
+        })
+        .cloned()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    for (v, var) in m.variants.iter().enumerate() {
+        let unplaced = values.of(v, "placement_ok").contains(&Some(0.0));
+        let early: f64 = startup.iter().filter_map(|c| mean(v, c)).sum();
+        if let (Some(total), Some(served)) = (mean(v, "requests.total"), mean(v, "requests.served"))
+            && total - early > 0.0
+            && served < 0.999 * (total - early)
+            && !unplaced
+        {
+            out.push_str(&format!(
+                "! {}: served {} % of the requests it was asked after its first healthy task (requests.served ÷ (requests.total − …before_first_healthy.dropped), mean over seeds): its cost and latency are those of less work\n",
+                var.name,
+                fmt_sig(served / (total - early) * 100.0, 4)
+            ));
+        }
+    }
+    out
 }
 
 /// Left-aligned columns, two spaces apart.
@@ -415,5 +490,87 @@ mod tests {
             "variant,services.web.desired_count\nbase,4\n\"more, quoted\",8\n"
         );
         assert!(o.table.contains("3 ± 2"), "{}", o.table);
+        assert!(!o.table.contains("! "), "{}", o.table);
+    }
+
+    /// Two variants × 2 seeds with the figures `simulated_seconds`, `requests.total`, `requests.served`
+    /// and web's requests dropped before its first healthy task.
+    fn unlike_table(figures: [[&str; 4]; 2]) -> String {
+        let m = Manifest {
+            format: FORMAT,
+            ecsim_version: "0".into(),
+            name: "t".into(),
+            grid_hash: "h".into(),
+            seeds: vec![1, 2],
+            parameters: vec!["x".into()],
+            variants: ["short", "long"]
+                .iter()
+                .map(|n| ManifestVariant {
+                    name: n.to_string(),
+                    baseline: None,
+                    values: vec![n.to_string()],
+                })
+                .collect(),
+            headline: vec!["simulated_seconds".into()],
+            grid: Vec::new(),
+        };
+        let recs: Vec<RunRecord> = (0..2)
+            .flat_map(|v| {
+                (1..=2).map(move |seed| RunRecord {
+                    grid_hash: "h".into(),
+                    variant: v,
+                    variant_name: String::new(),
+                    seed,
+                    metrics: [
+                        "simulated_seconds",
+                        "requests.total",
+                        "requests.served",
+                        "requests.by_service.web.before_first_healthy.dropped",
+                    ]
+                    .iter()
+                    .zip(figures[v])
+                    .map(|(k, x)| (k.to_string(), x.to_string()))
+                    .collect(),
+                })
+            })
+            .collect();
+        build(&m, &recs).table
+    }
+
+    #[test]
+    fn variants_that_do_not_compare_like_with_like_are_said() {
+        // A sweep over `duration` (6 h, 12 h): the cost and the requests double with the length, not
+        // with a configuration — said.
+        let t = unlike_table([["21600", "100", "100", "0"], ["43200", "200", "200", "0"]]);
+        assert!(
+            t.contains("! the variants do not run for the same length (simulated_seconds: short 21600 s, long 43200 s)"),
+            "{t}"
+        );
+        // The same length, but a warm-up of 3 h against 10 min over 6 h at 250 requests/s: 2,700,000
+        // requests counted against 5,250,000 ((6 h − 10 min) × 3,600 × 250) — said.
+        let t = unlike_table([
+            ["21600", "5250000", "5250000", "0"],
+            ["21600", "2700000", "2700000", "0"],
+        ]);
+        assert!(
+            t.contains("! the variants were not asked the same requests after the warm-up (requests.total, mean over seeds: short 5250000, long 2700000)"),
+            "{t}"
+        );
+        // 2 tasks of μ = 100 requests/s for 250 requests/s serve 200/250 = 80 %: its cost is that of
+        // less work — said; the variant that served everything is not named.
+        let t = unlike_table([
+            ["21600", "5250000", "4200000", "0"],
+            ["21600", "5250000", "5250000", "0"],
+        ]);
+        assert!(
+            t.contains(
+                "! short: served 80 % of the requests it was asked after its first healthy task"
+            ),
+            "{t}"
+        );
+        assert!(
+            !t.contains("! long") && !t.contains("! the variants"),
+            "{t}"
+        );
     }
 }

@@ -44,7 +44,15 @@ impl Estimate {
         if n == 0 {
             return None;
         }
-        let mean = values.iter().sum::<f64>() / n as f64;
+        // Equal values: their mean is the value and their spread 0, exactly (the sum's rounding would
+        // otherwise leave a mean a last bit off and a spread of about 1e-16 of it: "60133 ±
+        // 0.000000000022").
+        let equal = values.iter().all(|v| *v == values[0]);
+        let mean = if equal {
+            values[0]
+        } else {
+            values.iter().sum::<f64>() / n as f64
+        };
         if n == 1 {
             return Some(Estimate {
                 n,
@@ -53,7 +61,11 @@ impl Estimate {
                 half_width: None,
             });
         }
-        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+        let var = if equal {
+            0.0
+        } else {
+            values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64
+        };
         let sd = var.sqrt();
         let hw = if sd == 0.0 {
             0.0
@@ -114,6 +126,15 @@ mod tests {
         assert!(Estimate::of(&[]).is_none());
         let flat = Estimate::of(&[2.0, 2.0, 2.0]).unwrap();
         assert_eq!(flat.ci(), Some((2.0, 2.0)));
+        // Three equal p99s of 60133.371 ms (a sweep over warm_up): 3 × 60133.371 rounds, so sum / 3 is
+        // a last bit off and the spread about 1e-11 — printed "60133 ± 0.000000000022". Equal values
+        // have none.
+        let x = 60_133.371;
+        let flat = Estimate::of(&[x, x, x]).unwrap();
+        assert_eq!(
+            (flat.mean, flat.sd, flat.ci()),
+            (x, Some(0.0), Some((x, x)))
+        );
     }
 
     #[test]

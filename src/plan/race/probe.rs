@@ -196,6 +196,7 @@ impl Search<'_> {
                     cx.short_label()
                 );
                 self.decide(y, Status::Pruned, reason, rule);
+                self.st[y].pruned_by = Some(x);
             }
         }
     }
