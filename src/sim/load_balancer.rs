@@ -4,7 +4,6 @@
 //! Must not: change task state; the lifecycle decides when a task joins or leaves.
 
 use crate::ecs::world::{LaunchKind, Owner, TaskId};
-use crate::engine::SimTime;
 use crate::spec::ServiceId;
 use crate::traffic::runtime::Target;
 
@@ -72,30 +71,6 @@ impl<'a> Sim<'a> {
     }
 
     /// Bring a service's traffic up to now with its current targets.
-    /// At a metric tick, before the services' turns, in parallel: each service whose rates are its own
-    /// computes its tick's arrival rate ahead (its mean rate and noise draw: a function of its own
-    /// pattern, noise window and random stream), and, when its cached targets take the fluid fast path,
-    /// its whole advance (see `ServiceTraffic::advance_ahead`). Each reads and writes its own state only,
-    /// so every figure is what the tick computes in turn, on any number of threads. The mean rate's
-    /// `sin`, the Poisson draw and the fast path are a fleet's largest per-service costs.
-    pub(super) fn prepare_rates(&mut self, now: SimTime) {
-        use rayon::prelude::*;
-        let spec = self.spec;
-        let rates = &self.rate_memo;
-        self.traffic
-            .par_iter_mut()
-            .zip(spec.services.par_iter())
-            .zip(self.services.par_iter())
-            .with_min_len(32)
-            .for_each(|((tr, s), st)| {
-                if let (Some(tr), Some(load)) = (tr.as_mut(), s.load.as_ref()) {
-                    let td = spec.task_def(s.task_def);
-                    let size = (td.cpu_units, td.memory_mib);
-                    tr.advance_ahead(load, now, rates, st.running, size);
-                }
-            });
-    }
-
     pub(super) fn advance_traffic(&mut self, sid: ServiceId) {
         let spec = self.spec;
         let s = &spec.services[sid.0 as usize];

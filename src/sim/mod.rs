@@ -312,7 +312,7 @@ pub struct Sim<'a> {
     /// Tasks waiting for capacity, per provider, in arrival order: (slot, serial).
     waiting: Vec<VecDeque<(TaskId, u64)>>,
     waiting_total: u32,
-    dedup: HashMap<u64, SimTime>,
+    dedup: HashMap<u64, (u32, SimTime)>,
     def_ports: Vec<Vec<u16>>,
     run_task_strategies: Vec<Vec<Strategy>>,
     /// Counters and sums for the summary.
@@ -333,9 +333,6 @@ pub struct Sim<'a> {
     shape_cache: ShapeCache,
     /// The services' shared load patterns (see [`RateMemo`]).
     rate_memo: RateMemo,
-    /// Compute the services' arrival rates of each metric tick in parallel (see
-    /// [`Sim::prepare_rates`]): a fluid run with enough loaded services, on more than one thread.
-    parallel_rates: bool,
     run_hist: LatencyHistogram,
     rng_health: RngStream,
     /// Batch-job sources and their figures.
@@ -516,7 +513,6 @@ impl<'a> Sim<'a> {
             task_traffic: Vec::new(),
             shape_cache: ShapeCache::default(),
             rate_memo,
-            parallel_rates: false,
             run_hist: LatencyHistogram::new(),
             rng_health: RngStream::new(spec.seed, "health-checks"),
             batch: BatchState::new(spec),
@@ -575,7 +571,6 @@ impl<'a> Sim<'a> {
             scale_in_spare: Default::default(),
             protection: protection::ProtectionRt::new(spec),
         };
-        sim.parallel_rates = parallel_rates(spec, &sim.traffic, &sim.rate_memo);
         if sim.burst.is_some() {
             sim.sink.burst_columns();
         }
@@ -647,17 +642,7 @@ impl<'a> Sim<'a> {
     }
 
     /// Run to the scenario's end and return the summary. Records have gone to the sink.
-    pub fn run(self) -> Summary {
-        if self.parallel_rates && rayon::current_thread_index().is_none() {
-            // On one of rayon's threads, the tick's parallel step splits between this run's thread and
-            // the others; from outside the pool, all of it would be handed over while this one waited.
-            return rayon::scope(move |_| self.run_here());
-        }
-        self.run_here()
-    }
-
-    /// [`Self::run`] on this thread.
-    fn run_here(mut self) -> Summary {
+    pub fn run(mut self) -> Summary {
         let wall = std::time::Instant::now();
         let spec = self.spec;
         self.schedule_faults(true);
@@ -767,24 +752,12 @@ fn next_state(s: TaskState) -> TaskState {
     }
 }
 
-/// Services with rates of their own from which a tick's arrival rates are computed in parallel: below
-/// it, handing the work to other threads costs more than it saves (a rate is about a microsecond).
-const PARALLEL_RATES_MIN_SERVICES: usize = 64;
-
-/// Are the tick's arrival rates worth computing in parallel (see [`Sim::prepare_rates`])? Only the
-/// services whose rates are their own compute ahead (a shared pattern's come from the memo in turn).
-/// The answer never changes a figure, only how long the run takes.
-fn parallel_rates(spec: &Spec, traffic: &[Option<ServiceTraffic>], rates: &RateMemo) -> bool {
-    // The thread count last: asking it starts rayon's threads, which a small run does without.
-    spec.traffic.mode == crate::spec::TrafficMode::Fluid
-        && traffic
-            .iter()
-            .flatten()
-            .filter(|t| t.rates_own(rates))
-            .count()
-            >= PARALLEL_RATES_MIN_SERVICES
-        && rayon::current_num_threads() > 1
-}
+/// House rule 1: a run is `Send` (its sink and its request sources included), so it can move to another
+/// thread. Checked here at compile time.
+const _: fn() = || {
+    fn is_send<T: Send>() {}
+    is_send::<Sim<'static>>();
+};
 
 /// Run a spec into a sink: the library's main entry point for one run.
 pub fn simulate(spec: &Spec, sink: &mut dyn Sink) -> Summary {

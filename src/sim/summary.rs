@@ -31,21 +31,21 @@ impl<'a> Sim<'a> {
         }
         if dedup {
             // §2.6: duplicate events are suppressed for 6 h, or until the cause is resolved.
-            let mut h = rec
+            let h = rec
                 .dedup_key()
                 .unwrap_or_else(|| fnv1a(rec.message(self.spec).as_bytes()));
-            // A service's repeat is suppressed until its cause is resolved (§2.6): the key holds
-            // the number of steady states it has reached, so one reached since lifts them all.
-            if let Some(sid) = service {
-                let epoch = self.services[sid.0 as usize].steady_epoch;
-                h ^= u64::from(epoch).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            }
-            if let Some(&last) = self.dedup.get(&h)
+            // A service's repeat is suppressed until its cause is resolved (§2.6): an entry holds the
+            // number of steady states the service had reached when it was said, so one reached since
+            // lifts them all. One entry per event text (not per text and steady state: a fleet reaches
+            // millions of steady states, and the map kept every one).
+            let epoch = service.map_or(0, |sid| self.services[sid.0 as usize].steady_epoch);
+            if let Some(&(e, last)) = self.dedup.get(&h)
+                && e == epoch
                 && now < last + self.spec.scheduler.event_dedup_window_ms
             {
                 return;
             }
-            self.dedup.insert(h, now);
+            self.dedup.insert(h, (epoch, now));
         }
         self.sink.event(rec, self.spec);
     }

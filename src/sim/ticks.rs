@@ -30,9 +30,6 @@ impl<'a> Sim<'a> {
         if self.az_rebalancing {
             self.rebalance_zones();
         }
-        if self.parallel_rates {
-            self.prepare_rates(now);
-        }
         let mut published = false;
         let mut batch = self.spare_datapoints.pop().unwrap_or_default();
         batch.clear();

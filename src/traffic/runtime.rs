@@ -542,9 +542,6 @@ pub struct ServiceTraffic {
     buf: Vec<f64>,
     /// Its pattern's class in the run's [`RateMemo`] (fluid mode, synthetic pattern).
     rate_class: RateClassRt,
-    /// The arrival rate of the interval `[.0, .1)` ms, computed ahead by [`Self::prepare_lambda`] (in
-    /// parallel with the other services') for the next advance, which must be that interval's.
-    pre_lambda: Option<(SimTime, SimTime, f64)>,
     /// Are memory sums kept? Only a written row or a memory policy reads the memory utilisation, and
     /// its in-flight term costs an Erlang C per interval; a run into a `NullSink` whose policies read
     /// CPU or requests keeps none (see [`Self::set_track_memory`]).
@@ -766,7 +763,6 @@ impl ServiceTraffic {
             groups: Vec::new(),
             buf: Vec::new(),
             rate_class,
-            pre_lambda: None,
             track_memory: true,
         }
     }

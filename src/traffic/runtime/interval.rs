@@ -24,37 +24,18 @@ impl ServiceTraffic {
         shapes: &mut ShapeCache,
         rates: &mut RateMemo,
     ) {
-        let Some((a_ms, (a, b))) =
-            self.begin_interval(load, b_ms, targets.len(), running, (task_cpu, task_mem))
-        else {
-            return;
-        };
-        match mode {
-            TrafficMode::Fluid => {
-                let lambda = self.fluid_lambda(load, (a_ms, b_ms), (a, b), rates);
-                self.fluid_interval(load, lambda, b - a, targets, first, same, tasks, shapes);
-            }
-            TrafficMode::Requests => self.requests_interval(load, (a, b), targets, tasks),
-        }
-    }
-
-    /// Start the interval `[last_ms, b_ms)` over `n_targets` targets: move the clock and add the
-    /// reservations of the `running` tasks of (CPU units, MiB) `task_size`. Returns its start, ms, and
-    /// its bounds in seconds; None when it is empty.
-    fn begin_interval(
-        &mut self,
-        load: &LoadSpec,
-        b_ms: SimTime,
-        n_targets: usize,
-        running: u32,
-        (task_cpu, task_mem): (u32, u32),
-    ) -> Option<(SimTime, (f64, f64))> {
         let a_ms = self.last_ms;
         if b_ms <= a_ms {
-            return None;
+            return;
         }
         self.last_ms = b_ms;
-        let (a, b) = self.interval_s(a_ms, b_ms);
+        // The start in seconds is the last interval's end, divided then (the same division).
+        let a = if self.last_s.0 == a_ms {
+            self.last_s.1
+        } else {
+            a_ms as f64 / 1000.0
+        };
+        let b = b_ms as f64 / 1000.0;
         self.last_s = (b_ms, b);
         let dt = b - a;
         let p = &mut self.period;
@@ -62,138 +43,38 @@ impl ServiceTraffic {
         if self.track_memory {
             p.mem_reserved += running as f64 * task_mem as f64 * dt;
             p.mem_used +=
-                running.saturating_sub(n_targets as u32) as f64 * load.memory_base_mib * dt;
+                running.saturating_sub(targets.len() as u32) as f64 * load.memory_base_mib * dt;
         }
-        Some((a_ms, (a, b)))
+        match mode {
+            TrafficMode::Fluid => {
+                let lambda = self.fluid_lambda(load, (a_ms, b_ms), (a, b), rates);
+                self.fluid_interval(load, lambda, dt, targets, first, same, tasks, shapes);
+            }
+            TrafficMode::Requests => self.requests_interval(load, (a, b), targets, tasks),
+        }
     }
 
-    /// A metric tick's work for this service done ahead, in parallel with the other services' (see
-    /// `Sim::prepare_rates`): its arrival rate ([`Self::prepare_lambda`]) and, when its targets are
-    /// cached, alike, without backlog and below capacity — the fluid fast path, which reads nothing but
-    /// this service's state — the whole advance to `b_ms`. Every figure is the one the tick's advance
-    /// computes in turn; that advance then finds the interval done (or takes the rate).
-    pub fn advance_ahead(
+    /// The arrival rate of the fluid interval `[a_ms, b_ms)` (`a_s`, `b_s` in seconds): the source's
+    /// mean rate times its window's noise.
+    fn fluid_lambda(
         &mut self,
         load: &LoadSpec,
-        b_ms: SimTime,
-        rates: &RateMemo,
-        running: u32,
-        task_size: (u32, u32),
-    ) {
-        self.prepare_lambda(load, b_ms, rates);
-        let Some((_, _, lambda)) = self.pre_lambda else {
-            return;
-        };
-        let n = self.cache.len();
-        let Some(first) = self.cache_first.filter(|&f| {
-            self.cache_ok
-                && !self.cache_volatile
-                && self.cache_alike
-                && self.backlogged == 0
-                && alike_below_capacity(lambda, n, f)
-        }) else {
-            return;
-        };
-        self.pre_lambda = None;
-        let (_, (a, b)) = self
-            .begin_interval(load, b_ms, n, running, task_size)
-            .expect("a rate computed ahead is for an interval that is not empty");
-        let dt = b - a;
-        self.fluid_arrive(lambda, dt);
-        let done = self.fluid_alike(load, lambda, dt, n, first);
-        debug_assert!(done, "the fast path was checked");
-    }
-
-    /// `[a_ms, b_ms)` in seconds. The start is the last interval's end, divided then (the same division).
-    fn interval_s(&self, a_ms: SimTime, b_ms: SimTime) -> (f64, f64) {
-        let a = if self.last_s.0 == a_ms {
-            self.last_s.1
-        } else {
-            a_ms as f64 / 1000.0
-        };
-        (a, b_ms as f64 / 1000.0)
-    }
-
-    /// Resolve the pattern's class: every service of the run is registered with the memo before the
-    /// first interval asks.
-    fn resolve_rate_class(&mut self, rates: &RateMemo) {
+        (a_ms, b_ms): (SimTime, SimTime),
+        (a_s, b_s): (f64, f64),
+        rates: &mut RateMemo,
+    ) -> f64 {
         if let RateClassRt::Unresolved(c) = self.rate_class {
+            // Every service of the run is registered with the memo before the first interval.
             self.rate_class = if rates.shared(c) {
                 RateClassRt::Shared(c)
             } else {
                 RateClassRt::Own
             };
         }
-    }
-
-    /// Are its rates its own (so [`Self::prepare_lambda`] computes them ahead)? Not for a pattern other
-    /// services share through the memo, nor for a request log.
-    pub fn rates_own(&self, rates: &RateMemo) -> bool {
-        let own = match self.rate_class {
-            RateClassRt::Unresolved(c) => !rates.shared(c),
-            RateClassRt::Shared(_) => false,
-            RateClassRt::Own => true,
-        };
-        own && !matches!(self.source, SourceRt::Log(..))
-    }
-
-    /// Compute ahead the arrival rate of the fluid interval that ends at `b_ms` (the metric tick's) for a
-    /// service whose rates are its own (no memo; not a request log). It is a function of this service's
-    /// state alone — its pattern or trace, its noise window and its own random stream — so the services
-    /// of a tick compute it in parallel, and the advance to `b_ms` then takes it: the same value, drawn
-    /// in the same order from the same stream, as it would have computed in turn.
-    pub fn prepare_lambda(&mut self, load: &LoadSpec, b_ms: SimTime, rates: &RateMemo) {
-        debug_assert!(
-            self.pre_lambda.is_none(),
-            "a rate computed ahead was not used"
-        );
-        let a_ms = self.last_ms;
-        self.resolve_rate_class(rates);
-        if b_ms <= a_ms || !self.rates_own(rates) {
-            return;
-        }
-        let s = self.interval_s(a_ms, b_ms);
-        let lambda = self.lambda_of(load, (a_ms, b_ms), s, None);
-        self.pre_lambda = Some((a_ms, b_ms, lambda));
-    }
-
-    /// The arrival rate of the fluid interval `[a_ms, b_ms)` (`a_s`, `b_s` in seconds): the one computed
-    /// ahead for it, or the source's mean rate times its window's noise.
-    fn fluid_lambda(
-        &mut self,
-        load: &LoadSpec,
-        ms: (SimTime, SimTime),
-        s: (f64, f64),
-        rates: &mut RateMemo,
-    ) -> f64 {
-        if let Some((a_ms, b_ms, lambda)) = self.pre_lambda.take() {
-            // Nothing may advance a service between its rate computed ahead and its tick's advance:
-            // its noise draw would have been taken out of order.
-            assert_eq!(
-                (a_ms, b_ms),
-                ms,
-                "the rate computed ahead is for another interval"
-            );
-            return lambda;
-        }
-        self.resolve_rate_class(rates);
-        self.lambda_of(load, ms, s, Some(rates))
-    }
-
-    /// The source's mean rate over `[a_ms, b_ms)` times its window's noise; `rates`, the memo, is
-    /// needed (and `Some`) only for a shared class.
-    fn lambda_of(
-        &mut self,
-        load: &LoadSpec,
-        (a_ms, b_ms): (SimTime, SimTime),
-        (a_s, b_s): (f64, f64),
-        mut rates: Option<&mut RateMemo>,
-    ) -> f64 {
-        let mean = match (self.rate_class, rates.as_deref_mut()) {
-            (RateClassRt::Shared(c), Some(rates)) => {
+        let mean = match self.rate_class {
+            RateClassRt::Shared(c) => {
                 rates.mean_rate(c, (a_ms, b_ms), (a_s, b_s), self.source.prepared())
             }
-            (RateClassRt::Shared(_), None) => unreachable!("a shared class reads the memo"),
             _ => self.source.mean_rate(a_s, b_s),
         };
         // One noise draw per window: a Poisson count (or log-normal multiplier) for the whole
@@ -205,8 +86,8 @@ impl ServiceTraffic {
             self.noise_window = window;
             let w_s = self.noise_window_s;
             self.noise_factor = if mean > 0.0 {
-                let realized = match (self.rate_class, rates) {
-                    (RateClassRt::Shared(c), Some(rates)) => {
+                let realized = match self.rate_class {
+                    RateClassRt::Shared(c) => {
                         rates.realize(c, mean, w_s, &load.noise, &mut self.rng)
                     }
                     _ => synthetic::realize(mean, w_s, &load.noise, &mut self.rng),
@@ -232,7 +113,10 @@ impl ServiceTraffic {
         tasks: &mut [TaskTraffic],
         shapes: &mut ShapeCache,
     ) {
-        let arrivals = self.fluid_arrive(lambda, dt);
+        self.last_lambda_rps = lambda;
+        let arrivals = lambda * dt;
+        self.period.arrived += arrivals;
+        self.arrived += arrivals;
         let Some(first) = first else {
             // No healthy target: the load balancer answers 503.
             self.period.dropped += arrivals;
@@ -259,15 +143,6 @@ impl ServiceTraffic {
         self.fluid_each(load, lambda, dt, targets, tasks, shapes);
     }
 
-    /// `lambda` requests/s arrive for `dt` seconds: the period's and the run's arrivals. Returns them.
-    fn fluid_arrive(&mut self, lambda: f64, dt: f64) -> f64 {
-        self.last_lambda_rps = lambda;
-        let arrivals = lambda * dt;
-        self.period.arrived += arrivals;
-        self.arrived += arrivals;
-        arrivals
-    }
-
     /// Alike targets with no backlog (the usual case) get the same share and behave the same: one step
     /// for all `count` of them, so the work does not grow with the number of tasks. Done only when the
     /// arrivals are below capacity (returns whether it was).
@@ -281,15 +156,15 @@ impl ServiceTraffic {
         first: Target,
     ) -> bool {
         let n = count as f64;
+        let cap = first.servers as f64 * first.mu;
         let li = lambda / n;
         // No backlog and arrivals below capacity: the fluid step serves all that arrives (`served = λ·dt`
         // exactly, nothing dropped, no backlog), so it is not called: its waits and means are divisions
         // this path never reads.
-        if alike_below_capacity(lambda, count, first) {
+        if li < cap {
             let served = li * dt;
             debug_assert!({
                 let timeout = load.timeout_ms as f64 / 1000.0;
-                let cap = first.servers as f64 * first.mu;
                 let step = fluid_step(0.0, li, cap, dt, timeout);
                 step.served == served && step.dropped == 0.0 && step.max_backlog == 0.0
             });
@@ -446,11 +321,4 @@ impl ServiceTraffic {
         }
         p.mem_used += targets.len() as f64 * load.memory_base_mib * dt;
     }
-}
-
-/// Do `lambda` requests/s shared by `count` alike targets like `first` stay below one target's capacity
-/// (the fluid fast path's condition)?
-#[inline]
-fn alike_below_capacity(lambda: f64, count: usize, first: Target) -> bool {
-    lambda / (count as f64) < first.servers as f64 * first.mu
 }
