@@ -243,6 +243,9 @@ impl Sink for FiniteSink<'_> {
     fn wants_events(&self) -> bool {
         self.inner.wants_events()
     }
+    fn wants_steady_states(&self) -> bool {
+        self.inner.wants_steady_states()
+    }
     fn wants_tasks(&self) -> bool {
         self.inner.wants_tasks()
     }

@@ -214,6 +214,12 @@ pub trait Sink: Send {
     fn wants_events(&self) -> bool {
         true
     }
+    /// Does it keep a service's steady-state events (§2.6)? When not, the repeat a steady service says
+    /// every `event_dedup_window` is not looked for at each metric period (a fleet's event log leaves
+    /// steady states out).
+    fn wants_steady_states(&self) -> bool {
+        self.wants_events()
+    }
     /// Does it keep task records? (When not, none are built.)
     fn wants_tasks(&self) -> bool {
         true

@@ -412,6 +412,11 @@ impl<S: Sink> Sink for DetailSink<S> {
         self.plan.row_files() && self.inner.wants_events()
     }
 
+    fn wants_steady_states(&self) -> bool {
+        // A fleet's log keeps decisions and failures, not steady states (`keeps_event`).
+        self.plan.applied == Applied::Full && self.inner.wants_steady_states()
+    }
+
     fn wants_tasks(&self) -> bool {
         self.plan.tasks_file() && self.inner.wants_tasks()
     }

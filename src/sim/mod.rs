@@ -357,6 +357,9 @@ pub struct Sim<'a> {
     progress: Option<std::sync::Arc<Progress>>,
     /// Does anyone read event-log text (the sink or `explain`)? When not, sentences are not formatted.
     texts: bool,
+    /// Does anyone read steady-state events (the sink, see [`Sink::wants_steady_states`], or `explain`)?
+    /// When not, a steady service's periodic repeat (§2.6) is not looked for.
+    steady_out: bool,
     /// Does the sink keep task records / time-series rows (see [`Sink::wants_tasks`])?
     tasks_out: bool,
     /// See [`Sink::wants_series`].
@@ -406,6 +409,7 @@ impl<'a> Sim<'a> {
     pub fn new(spec: &'a Spec, sink: &'a mut dyn Sink) -> Self {
         let (texts, tasks_out, series_out) =
             (sink.wants_events(), sink.wants_tasks(), sink.wants_series());
+        let steady_out = texts && sink.wants_steady_states();
         let message_queues = Self::new_message_queues(spec);
         if !message_queues.is_empty() {
             sink.queue_columns();
@@ -555,6 +559,7 @@ impl<'a> Sim<'a> {
             explain: None,
             progress: None,
             texts,
+            steady_out,
             tasks_out,
             series_out,
             az_rebalancing: spec.services.iter().any(|s| s.az_rebalancing),
@@ -593,6 +598,7 @@ impl<'a> Sim<'a> {
     pub fn with_explain(mut self, log: ExplainLog) -> Self {
         self.explain = Some(log);
         self.texts = true;
+        self.steady_out = true;
         self
     }
 

@@ -86,7 +86,7 @@ impl<'a> Sim<'a> {
     /// users' event lists show one every 6 h). None with the window at 0 (every event written).
     fn repeat_steady(&mut self, now: SimTime) {
         let window = self.spec.scheduler.event_dedup_window_ms;
-        if window == 0 || !self.texts {
+        if window == 0 || !self.steady_out {
             return;
         }
         for i in 0..self.services.len() {
