@@ -780,12 +780,35 @@ impl<'a> Sim<'a> {
 /// scale-in, or an old deployment's task a rolling update replaces: "Scaling activity initiated by
 /// (deployment ecs-svc/…)" (§7.2; the deployment is the task's own: ecsim's reading).
 pub(super) fn scaling_activity(deployment: u32) -> std::borrow::Cow<'static, str> {
-    format!("Scaling activity initiated by (deployment ecs-svc/{deployment})").into()
+    // A service's first deployments, without an allocation: a fleet's scale-ins stop millions of tasks.
+    const FIRST: [&str; 4] = [
+        "Scaling activity initiated by (deployment ecs-svc/0)",
+        "Scaling activity initiated by (deployment ecs-svc/1)",
+        "Scaling activity initiated by (deployment ecs-svc/2)",
+        "Scaling activity initiated by (deployment ecs-svc/3)",
+    ];
+    match FIRST.get(deployment as usize) {
+        Some(s) => std::borrow::Cow::Borrowed(s),
+        None => format!("Scaling activity initiated by (deployment ecs-svc/{deployment})").into(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The stop reason names the deployment, borrowed for the first ones and formatted past them.
+    #[test]
+    fn scaling_activity_names_the_deployment() {
+        for d in [0, 1, 3, 4, 17] {
+            let r = scaling_activity(d);
+            assert_eq!(
+                r,
+                format!("Scaling activity initiated by (deployment ecs-svc/{d})")
+            );
+            assert_eq!(matches!(r, std::borrow::Cow::Borrowed(_)), d < 4);
+        }
+    }
 
     /// §2.3's examples: desired 4 / min 50 → 2 may stop first; desired 2 / min 75 → ⌈1.5⌉ = 2, none;
     /// desired 4 / max 200 → 8 in all, 4 new may start; desired 3 / max 125 → ⌊3.75⌋ = 3, none.
