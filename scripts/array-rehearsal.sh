@@ -155,7 +155,7 @@ for engine in aws-batch kubernetes slurm; do
 
   "$ECSIM" merge "$out" --out "$out" -q || fail "$engine: merge failed"
 
-  for f in runs.csv aggregate.csv paired.csv variants.csv sweep.json report.html; do
+  for f in runs.csv aggregate.csv paired.csv variants.csv table.txt sweep.json report.html; do
     cmp "$one/$f" "$out/$f" || fail "$engine: $f differs from the one-machine sweep"
   done
   diff <(cd "$one/runs" && ls) <(cd "$out/runs" && ls | grep -v '^\.') >/dev/null \

@@ -66,8 +66,8 @@ enum Command {
     },
     /// Run a sweep: variants of a scenario × seeds, in parallel, with confidence intervals.
     ///
-    /// Writes runs.csv, aggregate.csv, paired.csv (with a baseline) and variants.csv into the output
-    /// folder. Rerunning into the same folder resumes: finished runs are skipped.
+    /// Writes runs.csv, aggregate.csv, paired.csv (with a baseline), variants.csv and table.txt into the
+    /// output folder. Rerunning into the same folder resumes: finished runs are skipped.
     Sweep {
         /// Sweep TOML file (see docs/sweeps.md).
         sweep: PathBuf,
@@ -903,7 +903,7 @@ fn sweep(a: SweepArgs) -> ExitCode {
                         say!("{}", outputs.table.trim_end());
                         say!("");
                         say!(
-                            "wrote {}/{{runs.csv, aggregate.csv, {}variants.csv}}",
+                            "wrote {}/{{runs.csv, aggregate.csv, {}variants.csv, table.txt}}",
                             out.display(),
                             if outputs.paired_csv.is_some() {
                                 "paired.csv, "
@@ -958,7 +958,7 @@ fn merge(dirs: &[PathBuf], out: &Path, quiet: bool) -> ExitCode {
                 say!("{}", m.outputs.table.trim_end());
                 say!("");
                 say!(
-                    "wrote {}/{{runs.csv, aggregate.csv, {}variants.csv}}",
+                    "wrote {}/{{runs.csv, aggregate.csv, {}variants.csv, table.txt}}",
                     out.display(),
                     if m.outputs.paired_csv.is_some() {
                         "paired.csv, "

@@ -838,4 +838,16 @@ slo_p99 = "500ms"
         stdout(&o)
     );
     assert!(!stdout(&o).contains("! cpu=1024"));
+    // The same note is kept with the files and shown at the top of the sweep's page: a sweep run as an
+    // array job has no terminal to read it on.
+    let table = read(out.join("table.txt"));
+    assert!(stdout(&o).contains(table.trim_end()), "{table}");
+    let page = read(out.join("report.html"));
+    let notes = page.find("<section id=\"notes\"").expect("a notes section");
+    assert!(
+        page[notes..].contains("<li>cpu=4096: a service could not place its tasks in 2 of 2 runs"),
+        "{page}"
+    );
+    assert!(notes < page.find("<section id=\"variants\"").expect("the variants"));
+    assert!(!page.contains("<li>cpu=1024"));
 }

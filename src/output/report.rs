@@ -946,6 +946,43 @@ fn compare_section(body: &mut String, data: &charts::SweepData) {
     body.push_str("</tbody></table></div>\n</section>\n");
 }
 
+/// The sweep table's `!` notes (`table.txt`: variants whose services could not place their tasks, runs
+/// of different lengths or loads, variants that served less than they were asked), shown above the
+/// figures they qualify, as the terminal shows them below its table. At most [`MAX_SWEEP_NOTES`] lines;
+/// the rest are counted. Returns whether there were any. A folder without `table.txt` (written before
+/// it existed) has none to show.
+fn sweep_notes(body: &mut String, dir: &Path) -> io::Result<bool> {
+    let text = match fs::read_to_string(dir.join("table.txt")) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let notes: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("! ")).collect();
+    if notes.is_empty() {
+        return Ok(false);
+    }
+    let _ = writeln!(
+        body,
+        "<section id=\"notes\" class=\"warnings\">\n<h2>Read before comparing ({})</h2>\n<ul>",
+        notes.len()
+    );
+    for n in notes.iter().take(MAX_SWEEP_NOTES) {
+        let _ = writeln!(body, "<li>{}</li>", escape(n));
+    }
+    if notes.len() > MAX_SWEEP_NOTES {
+        let _ = writeln!(
+            body,
+            "<li>and {} more: see table.txt</li>",
+            notes.len() - MAX_SWEEP_NOTES
+        );
+    }
+    body.push_str("</ul>\n</section>\n");
+    Ok(true)
+}
+
+/// The most `!` notes a sweep's page lists (a sweep may have 100,000 variants).
+const MAX_SWEEP_NOTES: usize = 50;
+
 /// Write DIR/report.html for a sweep folder.
 ///
 /// The page compares the variants side by side: the values each variant sets (`variants.csv`), every
@@ -967,6 +1004,9 @@ pub fn write_sweep_report(dir: &std::path::Path) -> std::io::Result<std::path::P
         ("compare".to_string(), "Side by side".to_string()),
     ];
 
+    if sweep_notes(&mut body, dir)? {
+        nav.insert(0, ("notes".into(), "Read first".into()));
+    }
     variants_section(&mut body, dir, &data)?;
 
     compare_section(&mut body, &data);

@@ -320,6 +320,9 @@ fn write_outputs(m: &Manifest, records: &[RunRecord], out: &Path) -> Result<Outp
     write("runs.csv", &o.runs_csv)?;
     write("aggregate.csv", &o.aggregate_csv)?;
     write("variants.csv", &o.variants_csv)?;
+    // The table the terminal shows, with its `!` notes on variants that do not compare like with like:
+    // kept with the files (an array job's stdout is easily lost) and read by the sweep's report.html.
+    write("table.txt", &o.table)?;
     match &o.paired_csv {
         Some(p) => write("paired.csv", p)?,
         None => {
