@@ -269,7 +269,14 @@ fn bad_protection_keys_name_the_field_and_what_is_allowed() {
         e.contains("\"while_busy\"") && e.contains("\"after_start\""),
         "{e}"
     );
-    for bad in ["0m", "90s", "2881m", "49h"] {
+    // The value given is echoed, as the user wrote it or in minutes (90 s is not whole minutes; 49 h is
+    // 2,940 minutes, over the 2,880).
+    for (bad, echoed) in [
+        ("0m", "0 min"),
+        ("90s", "90 s"),
+        ("2881m", "2881 min"),
+        ("49h", "2940 min"),
+    ] {
         let e = load_errors(&scenario(
             "1h",
             2,
@@ -278,6 +285,10 @@ fn bad_protection_keys_name_the_field_and_what_is_allowed() {
         ));
         assert!(e.contains("task_protection.expires_in"), "{bad}: {e}");
         assert!(e.contains("\"1m\" to \"2880m\""), "{bad}: {e}");
+        assert!(
+            e.contains(&format!("{echoed} is not a valid expires_in")),
+            "{bad}: {e}"
+        );
     }
     let e = load_errors(&scenario("1h", 2, "mode = \"while_busy\"", ""));
     assert!(e.contains("needs a `queue`"), "{e}");

@@ -215,7 +215,14 @@ impl<'s> Ctx<'s> {
         if !expires_in_ms.is_multiple_of(MINUTE)
             || !(MINUTE..=2_880 * MINUTE).contains(&expires_in_ms)
         {
-            let msg = "expires_in is expiresInMinutes: a whole number of minutes from \"1m\" to \"2880m\" (48 h); default \"120m\" (§2.7)";
+            let given = if expires_in_ms.is_multiple_of(MINUTE) {
+                format!("{} min", expires_in_ms / MINUTE)
+            } else {
+                format!("{} s", expires_in_ms as f64 / 1000.0)
+            };
+            let msg = format!(
+                "{given} is not a valid expires_in: it is expiresInMinutes, a whole number of minutes from \"1m\" to \"2880m\" (48 h); default \"120m\" (§2.7)"
+            );
             self.at(item, prefix, "task_protection.expires_in", msg);
             return None;
         }
