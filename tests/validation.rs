@@ -504,3 +504,52 @@ launch_type = "FARGATE"
         "{mean:.1} → {lazy_mean:.1}"
     );
 }
+
+/// Cluster auto scaling's scale-in, AWS's own benchmark (§3.2; `scenarios/validation/aws-2022-cas-scale-in.toml`
+/// gives the post and the set-up): 334 c5.xlarge holding 1,000 tasks, the service set to 100 (34
+/// instances' worth), scale-in steps of at most 50 % of the group. AWS measured 10 minutes for the
+/// scale-in (80 with the old 5 % limit).
+///
+/// ecsim, by the documented rules: the 100 tasks left are binpacked on 34 instances, so M = 34, N = 334,
+/// CPR = 34 / 334 × 100 = 10.2, below the target of 100. The scale-in alarm needs 15 one-minute
+/// datapoints (§3.2), the first for the minute after the change, so the first step comes at 1 h + 15 min
+/// (4,500 s). Each step removes min(N − ⌈M × 100 / 100⌉, ⌊N / 2⌋): 334 → 167 (⌊334 / 2⌋ = 167), 167 → 84
+/// (83), 84 → 42, 42 → 34 (8, the target), one a minute while CPR stays below the target: 4,500,
+/// 4,560, 4,620, 4,680 s. 34 instances 18 minutes after the service scaled in, 3 after the first step.
+/// With the old 5 % limit the same arithmetic takes 51 steps: 50 minutes after the first.
+///
+/// Against AWS's 10 minutes (and 80): the post does not say when its clock starts. Counted from the
+/// first step, ecsim takes 3 min (−70 %) and 50 min (−37 %); counted from the tasks' scale-in, 18 (+80 %)
+/// and 65 (−19 %). No start makes both fit, and both AWS figures imply steps 1.5–2.5 minutes apart (80
+/// minutes ÷ 51 steps; 10 ÷ 4), where ecsim steps every minute while the alarm stays in ALARM. How far
+/// apart ECS's scale-in steps are is not documented (unconfirmed: an Auto Scaling group's scaling
+/// activity must end — its instances terminated — before the next, which ecsim does not model), so the
+/// gap is reported here, not tuned away; the test pins ecsim's figures so that a change to them is seen.
+#[test]
+fn aws_2022_cas_scale_in_334_to_34() {
+    let (summary, sink) = run_file("scenarios/validation/aws-2022-cas-scale-in.toml", 1);
+    let steps: Vec<(u64, String)> = sink
+        .events
+        .iter()
+        .filter(|e| e.kind == "cluster_scaling" && e.message.contains("terminating"))
+        .map(|e| (e.time_ms / 1000, e.message.clone()))
+        .collect();
+    let expected = [
+        (4_500, "(M 34, N 334)", "terminating 167 "),
+        (4_560, "(M 34, N 167)", "terminating 83 "),
+        (4_620, "(M 34, N 84)", "terminating 42 "),
+        (4_680, "(M 34, N 42)", "terminating 8 "),
+    ];
+    assert_eq!(steps.len(), expected.len(), "{steps:#?}");
+    for ((t, msg), (want_t, mn, k)) in steps.iter().zip(expected) {
+        assert_eq!(*t, want_t, "{msg}");
+        assert!(msg.contains(mn) && msg.contains(k), "{msg}");
+    }
+    assert_eq!(summary.instances_terminated, 300, "334 → 34");
+    let minutes_after_change = (steps[3].0 - 3_600) as f64 / 60.0;
+    let minutes_after_first = (steps[3].0 - steps[0].0) as f64 / 60.0;
+    println!(
+        "334 → 34 c5.xlarge: {minutes_after_change} min after the service scaled in, \
+         {minutes_after_first} min after the first step (AWS: 10 min)"
+    );
+}
