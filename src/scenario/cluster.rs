@@ -393,11 +393,14 @@ impl<'s> Ctx<'s> {
             (false, None) => on_demand,
         } * pricing.keep;
         let burst = self.credit_specification(&r, &it, pricing.keep, item, prefix);
+        let spot_discount =
+            (r.spot && r.spot_price_usd_per_hour.is_none()).then_some(pricing.ec2_spot_discount);
         Some(ProviderSpec {
             name: r.name,
             kind: ProviderKind::Asg(Box::new(AsgSpec {
                 burst,
                 price_usd_per_hour: price,
+                spot_discount,
                 instance_type: it,
                 min_size: r.min_size,
                 max_size: r.max_size,
