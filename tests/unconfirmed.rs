@@ -243,14 +243,70 @@ spot = true
         )
     };
     let (s, _) = run(&toml(""));
-    assert_eq!(codes(&s), ["ec2_spot_discount"]);
+    assert_eq!(codes(&s), ["registered_memory", "ec2_spot_discount"]);
+    // m5.large: 8192 MiB less 3.1 % × 8192 − 47 = 206.952 → 206 MiB of overhead: 7986 MiB (§6.1).
+    let m = entry(&s, "registered_memory").unwrap();
+    assert_eq!(
+        (m.value.as_str(), m.times),
+        (
+            "m5.large 7986 MiB (nominal less an overhead of 3.1 % − 47 MiB)",
+            2
+        )
+    );
     let d = entry(&s, "ec2_spot_discount").unwrap();
     assert_eq!(
         (d.section, d.parameter, d.value.as_str(), d.times),
         ("§6.2", "[pricing] ec2_spot_discount", "0.65", 2)
     );
     let (s, _) = run(&toml("spot_price_usd_per_hour = 0.03"));
+    assert_eq!(codes(&s), ["registered_memory"]);
+    // m4.large's 7985 MiB is documented (DG `memory-management`): nothing of ecsim's is left.
+    let (s, _) = run(&toml("spot_price_usd_per_hour = 0.03").replace("m5.large", "m4.large"));
     assert!(s.unconfirmed.is_empty(), "{:?}", s.unconfirmed);
+}
+
+/// §1.1: an m5.large has 3 ENIs in ecsim's catalogue (AWS documents only c5.large's 3), so it runs 2
+/// `awsvpc` tasks. One instance, a service of 3 such tasks of 256 CPU: the second task takes the last
+/// ENI (`instance_max_enis` 1, value `m5.large 3`), the third cannot be placed and retries every 30 s.
+/// On a c5.large, whose 3 ENIs are documented, the same run does not list the choice.
+#[test]
+fn an_instance_out_of_enis_by_the_catalogue_is_listed() {
+    let toml = |ty: &str| {
+        format!(
+            r#"name = "eni"
+duration = "10m"
+seed = 1
+[cluster]
+availability_zones = ["us-east-1a"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "{ty}"
+min_size = 1
+max_size = 1
+desired_size = 1
+[[task_definitions]]
+family = "w"
+cpu = 256
+memory = 512
+network_mode = "awsvpc"
+[[services]]
+name = "w"
+task_definition = "w"
+desired_count = 3
+capacity_provider_strategy = [{{ capacity_provider = "cp", weight = 1 }}]
+"#
+        )
+    };
+    let (s, sink) = run(&toml("m5.large"));
+    assert_eq!(alive(&sink, "w").len(), 2);
+    let e = entry(&s, "instance_max_enis").expect("listed");
+    assert_eq!(
+        (e.section, e.parameter, e.value.as_str(), e.times),
+        ("§1.1", "[[instance_types]] max_enis", "m5.large 3", 1)
+    );
+    let (s, sink) = run(&toml("c5.large"));
+    assert_eq!(alive(&sink, "w").len(), 2);
+    assert!(entry(&s, "instance_max_enis").is_none(), "{:?}", codes(&s));
 }
 
 /// A run that applies none of the choices lists none: a service of 0 tasks creates no task, launches

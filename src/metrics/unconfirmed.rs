@@ -16,6 +16,8 @@ use crate::spec::{ProviderKind, Spec, StateTimings};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum Choice {
+    /// §1.1: an awsvpc task took the last ENI of an instance whose ENI count is ecsim's.
+    MaxEnis,
     /// §2.1: AZ rebalancing moved a task (ecsim's reading of which services, strategies and providers).
     AzRebalancing,
     /// §2.2: the launch throttle's growth schedule delayed a service's next launch.
@@ -34,6 +36,8 @@ pub enum Choice {
     CooldownStart,
     /// §5.2: a Fargate Spot task billed at the discount.
     FargateSpotDiscount,
+    /// §6.1: an instance registered with memory from ecsim's fit.
+    RegisteredMemory,
     /// §6.2: a Spot instance priced at On-Demand less the guessed discount.
     Ec2SpotDiscount,
     /// §6.3: an instance launched with the provider's launch latency.
@@ -49,7 +53,7 @@ pub enum Choice {
 }
 
 /// How many choices the inventory has.
-pub const N: usize = 15;
+pub const N: usize = 17;
 
 /// One row of the inventory.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,6 +72,13 @@ pub struct Info {
 
 /// Every undocumented choice that can change a run's figures, in the order of the reference's sections.
 pub const INVENTORY: [Info; N] = [
+    Info {
+        choice: Choice::MaxEnis,
+        code: "instance_max_enis",
+        section: "§1.1",
+        parameter: "[[instance_types]] max_enis",
+        counted: "an awsvpc task that took the last ENI of an instance",
+    },
     Info {
         choice: Choice::AzRebalancing,
         code: "az_rebalancing",
@@ -130,6 +141,13 @@ pub const INVENTORY: [Info; N] = [
         section: "§5.2",
         parameter: "[pricing] fargate_spot_discount",
         counted: "a Fargate Spot task billed",
+    },
+    Info {
+        choice: Choice::RegisteredMemory,
+        code: "registered_memory",
+        section: "§6.1",
+        parameter: "[[instance_types]] registered_memory_mib",
+        counted: "an instance registered",
     },
     Info {
         choice: Choice::Ec2SpotDiscount,
@@ -298,7 +316,30 @@ fn start_mean_s(s: &StateTimings) -> String {
 /// The value of choice `c` in this run.
 fn value(c: Choice, spec: &Spec) -> String {
     let sch = &spec.scheduler;
+    // The instance types whose figure is ecsim's, with it (`m5.large 3`), once each.
+    let types = |f: &dyn Fn(&crate::pricing::catalog::InstanceType) -> Option<u32>| {
+        let mut v: Vec<String> = Vec::new();
+        for p in &spec.providers {
+            if let ProviderKind::Asg(a) = &p.kind
+                && let Some(x) = f(&a.instance_type)
+            {
+                let t = format!("{} {x}", a.instance_type.name);
+                if !v.contains(&t) {
+                    v.push(t);
+                }
+            }
+        }
+        v.join(", ")
+    };
     match c {
+        Choice::MaxEnis => types(&|t| t.max_enis_unconfirmed.then_some(t.max_enis)),
+        Choice::RegisteredMemory => {
+            let v = types(&|t| {
+                t.registered_memory_fitted
+                    .then_some(t.registered_memory_mib)
+            });
+            format!("{v} MiB (nominal less an overhead of 3.1 % − 47 MiB)")
+        }
         Choice::AzRebalancing => {
             "a replacement placed by the service's own strategy, from the moved task's provider"
                 .into()

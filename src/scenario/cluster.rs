@@ -130,6 +130,8 @@ impl<'s> Ctx<'s> {
                 price_usd_per_hour: r.price_usd_per_hour,
                 arch,
                 max_enis: r.max_enis.unwrap_or(3).max(1),
+                registered_memory_fitted: r.registered_memory_mib.is_none(),
+                max_enis_unconfirmed: r.max_enis.is_none(),
                 // A custom type named as a size of §6.6's table (t3a.medium, t4g.nano, …) earns its credits.
                 burstable: credits.is_some(),
             });

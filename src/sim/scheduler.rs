@@ -101,6 +101,9 @@ impl<'a> Sim<'a> {
         if asg.spot_discount.is_some() {
             self.used(crate::metrics::unconfirmed::Choice::Ec2SpotDiscount);
         }
+        if it.registered_memory_fitted {
+            self.used(crate::metrics::unconfirmed::Choice::RegisteredMemory);
+        }
         let mut inst = Instance {
             ec2_id,
             provider: p,
@@ -526,6 +529,12 @@ impl<'a> Sim<'a> {
         let ProviderKind::Asg(asg) = &self.spec.provider(i.provider).kind else {
             unreachable!()
         };
+        // §1.1: an awsvpc task took the last ENI of an instance whose ENI count is ecsim's.
+        if td.uses_eni() && i.eni_free == 0 && asg.instance_type.max_enis_unconfirmed {
+            self.stats
+                .unconfirmed
+                .hit(crate::metrics::unconfirmed::Choice::MaxEnis);
+        }
         let w = self.spec.pricing.attribution_cpu_weight;
         let share = w * t.cpu as f64 / i.cpu_total.max(1) as f64
             + (1.0 - w) * t.mem as f64 / i.mem_total.max(1) as f64;
