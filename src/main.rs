@@ -685,6 +685,9 @@ fn run(
             s.start_latency_s_p99
                 .map_or("-".into(), |v| format!("{v:.1}")),
         );
+        if let Some(l) = ecsim::metrics::unconfirmed::note_line(&s.unconfirmed) {
+            eprintln!("{l}");
+        }
     }
     let report = match tee {
         Some(tee) => output::report::write_run_report_teed(staged.path(), tee),

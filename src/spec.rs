@@ -542,6 +542,9 @@ pub struct AsgSpec {
     /// What one instance costs per hour: the type's price (or an override), Spot discount and any
     /// negotiated discount applied.
     pub price_usd_per_hour: f64,
+    /// The `[pricing] ec2_spot_discount` the price was derived with (§6.2, **unconfirmed**): a Spot
+    /// group without `spot_price_usd_per_hour`; `None` otherwise.
+    pub spot_discount: Option<f64>,
     /// Zones the group launches into (the subnets' AZs), balanced as an ASG does.
     pub zones: Vec<ZoneId>,
     /// Custom attributes (`attribute:<name>` in the cluster query language).

@@ -77,6 +77,9 @@ pub fn summary_json(s: &Summary) -> serde_json::Value {
             "memory_reservation_mean": s.memory_reservation_mean,
         },
         "not_modelled": s.not_modelled,
+        "unconfirmed": s.unconfirmed.iter().map(|u| json!({
+            "code": u.code, "section": u.section, "parameter": u.parameter, "value": u.value, "times": u.times,
+        })).collect::<Vec<_>>(),
         "warnings": s.warnings.iter().map(warning_json).collect::<Vec<_>>(),
     });
     // Only runs with a queue have the key, so that the files of the others stay as they were.

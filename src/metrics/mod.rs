@@ -9,6 +9,7 @@ pub mod json;
 pub mod names;
 pub mod not_modelled;
 pub mod service_row;
+pub mod unconfirmed;
 
 use crate::spec::Spec;
 pub use events::{EventRecord, What};
@@ -405,6 +406,9 @@ pub struct Summary {
     pub task_protection: Vec<ProtectionSummary>,
     /// What the scenario touches that the model lacks, one sentence each ([`not_modelled`]).
     pub not_modelled: Vec<String>,
+    /// The choices AWS does not document that the run applied, in the inventory's order, with their
+    /// values and counts ([`unconfirmed`]; empty when none).
+    pub unconfirmed: Vec<unconfirmed::Use>,
     /// The scenario's warnings, then those of the run's end (see [`crate::warnings`]).
     pub warnings: Vec<crate::warnings::Warning>,
 }

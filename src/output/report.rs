@@ -16,6 +16,7 @@ mod plan;
 mod series;
 mod services;
 mod tee;
+mod unconfirmed;
 pub use tee::RunTee;
 
 pub use plan::write_plan_report;
@@ -286,8 +287,8 @@ fn summary_cards(out: &mut String, summary: &serde_json::Value) {
     let mut run: Vec<(String, String)> = Vec::new();
     let mut groups: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for (k, v) in obj {
-        if k == "warnings" {
-            continue; // first on the page, in their own section
+        if k == "warnings" || k == "unconfirmed" {
+            continue; // first on the page, or in their own card
         }
         match v {
             serde_json::Value::Object(_) => {
@@ -722,6 +723,7 @@ fn run_report(dir: &Path, teed: Option<RunTee>) -> io::Result<PathBuf> {
         body.push_str("<p class=\"note\">This folder has no summary.json.</p>\n");
     } else {
         headline(&mut body, &summary);
+        unconfirmed::card(&mut body, &summary);
         summary_cards(&mut body, &summary);
     }
     body.push_str("</section>\n");

@@ -47,6 +47,12 @@ pub struct InstanceType {
     /// Maximum network interfaces including the primary one; limits `awsvpc` tasks to
     /// `max_enis - 1` without trunking (reference §1.1). Unconfirmed per-type values.
     pub max_enis: u32,
+    /// `registered_memory_mib` is ecsim's fit (§6.1, **unconfirmed**): a built-in type other than the
+    /// two documented ones, or a custom type without `registered_memory_mib`.
+    pub registered_memory_fitted: bool,
+    /// `max_enis` is ecsim's (§1.1, **unconfirmed**): a built-in type other than the documented
+    /// c5.large, or a custom type without `max_enis`.
+    pub max_enis_unconfirmed: bool,
     /// True for burstable (T3, T3a, T4g) types, which run on CPU credits ([`cpu_credits`], §6.6).
     pub burstable: bool,
 }
@@ -259,9 +265,12 @@ pub fn lookup(name: &str) -> Option<InstanceType> {
             memory_mib,
             registered_memory_mib: documented_registered_mib(name)
                 .unwrap_or_else(|| registered_memory_mib(memory_mib)),
+            registered_memory_fitted: documented_registered_mib(name).is_none(),
             price_usd_per_hour: price,
             arch,
             max_enis,
+            // §1.1: DG `container-instance-eni`'s example gives c5.large's 3; the others are ecsim's.
+            max_enis_unconfirmed: name != "c5.large",
             burstable,
         },
     )

@@ -130,6 +130,8 @@ impl<'s> Ctx<'s> {
                 price_usd_per_hour: r.price_usd_per_hour,
                 arch,
                 max_enis: r.max_enis.unwrap_or(3).max(1),
+                registered_memory_fitted: r.registered_memory_mib.is_none(),
+                max_enis_unconfirmed: r.max_enis.is_none(),
                 // A custom type named as a size of §6.6's table (t3a.medium, t4g.nano, …) earns its credits.
                 burstable: credits.is_some(),
             });
@@ -393,11 +395,14 @@ impl<'s> Ctx<'s> {
             (false, None) => on_demand,
         } * pricing.keep;
         let burst = self.credit_specification(&r, &it, pricing.keep, item, prefix);
+        let spot_discount =
+            (r.spot && r.spot_price_usd_per_hour.is_none()).then_some(pricing.ec2_spot_discount);
         Some(ProviderSpec {
             name: r.name,
             kind: ProviderKind::Asg(Box::new(AsgSpec {
                 burst,
                 price_usd_per_hour: price,
+                spot_discount,
                 instance_type: it,
                 min_size: r.min_size,
                 max_size: r.max_size,

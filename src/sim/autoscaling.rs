@@ -65,6 +65,18 @@ impl<'a> Sim<'a> {
         let deploying = || st.deployment_in_progress();
         let scaler = self.scalers[i].as_mut().expect("scaler");
         if let Some(d) = scaler.on_datapoint_with(now, value, running, desired, deploying) {
+            // Undocumented choices behind the decision (§4.2): the datapoints' delay, the cooldown's
+            // start after a scale-out, and a target-tracking scale-in held to the step (its count
+            // above the ideal one).
+            self.used(crate::metrics::unconfirmed::Choice::MetricPublicationDelay);
+            if d.out {
+                self.used(crate::metrics::unconfirmed::Choice::CooldownStart);
+            }
+            if let Some(crate::scaling::reason::Reason::TrackingIn { ideal, to, .. }) = d.reason
+                && to > ideal
+            {
+                self.used(crate::metrics::unconfirmed::Choice::ScaleInStep);
+            }
             if self.texts {
                 let (metric, target) = self.scalers[i]
                     .as_ref()
@@ -357,6 +369,7 @@ impl<'a> Sim<'a> {
         let now = self.queue.now();
         self.warm_up_from(p, now);
         let latency = asg.launch_latency.sample(&mut self.rng_launch);
+        self.used(crate::metrics::unconfirmed::Choice::InstanceLaunchLatency);
         if self.texts {
             let what = What::InstanceLaunching {
                 provider: p,

@@ -44,6 +44,9 @@ impl<'a> Sim<'a> {
         } else {
             self.cost.fargate.open(hourly, now);
         }
+        if spot {
+            self.used(crate::metrics::unconfirmed::Choice::FargateSpotDiscount);
+        }
         let task = self.world.task_mut(t);
         task.billed_since = Some(now);
         task.hourly_usd = hourly;

@@ -330,6 +330,7 @@ impl<'a> Sim<'a> {
 
     fn book_surplus(&mut self, p: usize, usd: f64) {
         if usd > 0.0 {
+            self.used(crate::metrics::unconfirmed::Choice::BurstHourEnd);
             let b = self.burst.as_mut().expect("burst");
             b.charged_usd[p] += usd;
             b.total_usd += usd;

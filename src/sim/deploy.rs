@@ -581,6 +581,7 @@ impl<'a> Sim<'a> {
         st.split.clear();
         st.tokens -= n_started as f64;
         if n_started > 0 {
+            self.note_remainder(sid);
             self.emit_rebalance_list(sid, true, moved);
             if !started.is_empty() {
                 self.emit_task_list(sid, true, &started);
@@ -588,8 +589,10 @@ impl<'a> Sim<'a> {
             self.report_launch_wait(Owner::Service(sid));
         }
         if failed {
+            self.used(crate::metrics::unconfirmed::Choice::PlacementRetry);
             self.request_reconcile(sid, spec.scheduler.placement_retry_interval_ms);
         } else if allowed < need {
+            self.used(crate::metrics::unconfirmed::Choice::ServiceLaunchBucket);
             // Come back when the bucket holds the next batch (at most 50 tasks): fewer wake-ups than one
             // per token, the same 500-per-minute rate.
             let batch = (need - allowed).min(50) as f64;

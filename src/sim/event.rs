@@ -139,6 +139,7 @@ impl<'a> Sim<'a> {
             Event::ProvisioningTimeout(TaskRef { task, generation }) => {
                 let t = self.world.task(task);
                 if t.generation == generation && t.awaiting_capacity {
+                    self.used(crate::metrics::unconfirmed::Choice::ProvisioningTimeout);
                     let reason = format!("TaskFailedToStart: {}", self.last_failure_reason(task));
                     self.stop_task(task, StopCode::TaskFailedToStart, reason.into());
                 }

@@ -541,6 +541,7 @@ impl<'a> Sim<'a> {
                 let now = self.queue.now();
                 self.warm_up_from(p, now);
                 let latency = asg.launch_latency.sample(&mut self.rng_launch);
+                self.used(crate::metrics::unconfirmed::Choice::InstanceLaunchLatency);
                 self.queue.push_after(
                     latency,
                     Event::InstanceLaunched {
@@ -832,6 +833,7 @@ impl Sim<'_> {
                 x.rebalance = true;
             });
             self.services[i].rebalance_moves.push(p);
+            self.used(crate::metrics::unconfirmed::Choice::AzRebalancing);
             counts[imax] -= 1;
             counts[jmin] += 1;
             marked += 1;

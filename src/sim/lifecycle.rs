@@ -496,6 +496,9 @@ impl<'a> Sim<'a> {
                     p.throttle_max_delay_ms,
                 );
                 st.throttled_until = now + delay;
+                if delay > 0 {
+                    self.used(crate::metrics::unconfirmed::Choice::ThrottleBackoff);
+                }
                 self.emit(Some(sid), What::UnableToStart, true);
                 // §2.4 stage 1: a task of the new deployment that fails to reach RUNNING.
                 self.count_deployment_failure(sid, deployment);

@@ -268,6 +268,8 @@ struct RunStats {
     /// RunTask does not retry them (§7.3).
     run_task_refused: std::collections::BTreeMap<&'static str, u64>,
     run_task_first_refused: Option<SimTime>,
+    /// How often the run applied each choice AWS does not document (`summary.json`'s `unconfirmed`).
+    unconfirmed: crate::metrics::unconfirmed::Exercised,
 }
 
 /// The cost meters (reference §5.2, §6.2): by launch type, and by owner.

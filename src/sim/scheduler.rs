@@ -98,6 +98,12 @@ impl<'a> Sim<'a> {
         let cpu = asg.registered_cpu_units();
         let mem = asg.registered_memory_mib();
         let eni = it.max_enis.saturating_sub(1);
+        if asg.spot_discount.is_some() {
+            self.used(crate::metrics::unconfirmed::Choice::Ec2SpotDiscount);
+        }
+        if it.registered_memory_fitted {
+            self.used(crate::metrics::unconfirmed::Choice::RegisteredMemory);
+        }
         let mut inst = Instance {
             ec2_id,
             provider: p,
@@ -260,6 +266,27 @@ impl<'a> Sim<'a> {
             split[p.0 as usize] += 1;
         }
         split
+    }
+
+    /// After a batch of launches: did §3.1's remainder rule decide where the service's tasks are? With
+    /// two or more weighted providers, kept tasks beyond the bases that are not a multiple of the
+    /// weights' sum have no documented split (weights 1 and 3 with 5 such tasks: 1.25 and 3.75;
+    /// ecsim's rule runs 1 and 4). Counted for `summary.json`'s `unconfirmed`, once per batch; a few
+    /// additions over the strategy's items.
+    pub(super) fn note_remainder(&mut self, sid: ServiceId) {
+        let Launch::Strategy(items) = &self.spec.services[sid.0 as usize].launch else {
+            return;
+        };
+        let keep = &self.services[sid.0 as usize].keep_by_provider;
+        let (mut weighted, mut weights, mut beyond) = (0u32, 0u64, 0u64);
+        for it in items.iter().filter(|i| i.weight > 0) {
+            weighted += 1;
+            weights += u64::from(it.weight);
+            beyond += u64::from(keep[it.provider.0 as usize].saturating_sub(it.base));
+        }
+        if weighted >= 2 && !beyond.is_multiple_of(weights) {
+            self.used(crate::metrics::unconfirmed::Choice::ProviderRemainder);
+        }
     }
 
     /// Launch one task of service `sid`, from `pinned` provider when given (an AZ rebalancing's
@@ -465,6 +492,9 @@ impl<'a> Sim<'a> {
                     );
                     Ok(id)
                 } else {
+                    if managed {
+                        self.used(crate::metrics::unconfirmed::Choice::ProvisioningCap); // §3.2: the cap is full
+                    }
                     Err(f)
                 }
             }
@@ -499,6 +529,12 @@ impl<'a> Sim<'a> {
         let ProviderKind::Asg(asg) = &self.spec.provider(i.provider).kind else {
             unreachable!()
         };
+        // §1.1: an awsvpc task took the last ENI of an instance whose ENI count is ecsim's.
+        if td.uses_eni() && i.eni_free == 0 && asg.instance_type.max_enis_unconfirmed {
+            self.stats
+                .unconfirmed
+                .hit(crate::metrics::unconfirmed::Choice::MaxEnis);
+        }
         let w = self.spec.pricing.attribution_cpu_weight;
         let share = w * t.cpu as f64 / i.cpu_total.max(1) as f64
             + (1.0 - w) * t.mem as f64 / i.mem_total.max(1) as f64;

@@ -271,6 +271,7 @@ impl<'a> Sim<'a> {
             queues: self.queue_summaries(),
             task_protection: self.protection_summaries(),
             not_modelled: crate::metrics::not_modelled::of_spec(spec),
+            unconfirmed: self.unconfirmed_uses(),
             warnings,
         }
     }
@@ -354,6 +355,21 @@ impl<'a> Sim<'a> {
                 f.unplaced_at_end
             )
         })
+    }
+
+    /// The run applied choice `c` AWS does not document once more: one increment, no text.
+    #[inline]
+    pub(super) fn used(&mut self, c: crate::metrics::unconfirmed::Choice) {
+        self.stats.unconfirmed.hit(c);
+    }
+
+    /// `summary.json`'s `unconfirmed`: the counts kept where each choice is applied, and the state
+    /// durations of every task created (counted here, not per task).
+    fn unconfirmed_uses(&self) -> Vec<crate::metrics::unconfirmed::Use> {
+        use crate::metrics::unconfirmed::{Choice, uses};
+        let mut ex = self.stats.unconfirmed;
+        ex.add(Choice::TaskStateTimings, self.world.tasks_created());
+        uses(self.spec, &ex)
     }
 }
 
