@@ -427,6 +427,9 @@ pub struct QueueSpec {
     /// A message a task held when it left RUNNING becomes visible again this long after (SQS default
     /// 30 s).
     pub visibility_timeout_ms: u64,
+    /// Backlog per task has no datapoint while no task runs (AWS's plain `m1 / m2` metric math, §4.5)
+    /// instead of the whole visible backlog (visible ÷ max(1, RUNNING), ecsim's default).
+    pub backlog_no_data_at_zero: bool,
 }
 
 impl QueueSpec {

@@ -2,9 +2,10 @@
 //! never fit the instances it may use (§3.2, §6.1), a service that may ask for more tasks than its
 //! providers can ever hold, a hole in a rate trace, tasks still unplaced at the end (§7.3), batch jobs that
 //! could never run (§5.1), RunTask tasks refused (§7.3), standard-mode burstable instances held to their
-//! baseline (§6.6). The first two are pure functions of the [`Spec`] found here (the scenario loader
-//! adds the file and line, so `ecsim validate` shows them); holes are found while the loader reads the
-//! trace; the rest come from the run's end state ([`crate::sim`]). They go to stderr, `summary.json`
+//! baseline (§6.6), a queue worker that could not leave 0 tasks (§4.5). The first two and the last are
+//! pure functions of the [`Spec`] found here (the scenario loader adds the file and line, so `ecsim
+//! validate` shows them); holes are found while the loader reads the trace; the rest come from the
+//! run's end state ([`crate::sim`]). They go to stderr, `summary.json`
 //! (`warnings`) and the top of `report.html`.
 //!
 //! Must not: read files, or change what a run does.
@@ -37,6 +38,8 @@ pub const BATCH_JOBS_DROPPED: &str = "batch-jobs-dropped";
 pub const RUN_TASK_FAILURES: &str = "run-task-failures";
 /// Standard-mode burstable instances spent their CPU credits and were held to their baseline (§6.6).
 pub const CPU_CREDITS_SPENT: &str = "cpu-credits-spent";
+/// A queue worker that may reach 0 tasks and then has no policy able to start one (§4.5).
+pub const NO_SCALE_FROM_ZERO: &str = "no-scale-from-zero";
 
 /// One warning.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -497,8 +500,38 @@ fn capacity_below_peak(
     })
 }
 
+/// A queue worker whose backlog per task has no datapoint at 0 tasks (`backlog_at_zero_tasks =
+/// "no_data"`, AWS's plain m1 / m2), that may scale to 0 (a minimum of 0, now or by a scheduled action)
+/// and whose policies read no metric that has a value at 0 tasks — only the queue's
+/// `ApproximateNumberOfMessagesVisible` has one: CPU, memory and requests per target need a task. Once
+/// at 0 tasks it stays there whatever waits in the queue (§4.5: target tracking does not act on
+/// insufficient data).
+fn stuck_at_zero(sid: usize, s: &ServiceSpec) -> Option<Finding> {
+    use crate::scaling::service::ScalingMetric;
+    let q = s.queue.as_deref()?;
+    let a = s.auto_scaling.as_ref()?;
+    let metrics = || a.policies.iter().map(|p| p.metric());
+    let to_zero = a.min == 0 || a.scheduled.iter().any(|x| x.min == Some(0));
+    if !q.backlog_no_data_at_zero
+        || !to_zero
+        || !metrics().any(|m| m == ScalingMetric::BacklogPerTask)
+        || metrics().any(|m| m == ScalingMetric::MessagesVisible)
+    {
+        return None;
+    }
+    let message = format!(
+        "service {}: backlog_at_zero_tasks = \"no_data\" gives BacklogPerTask no datapoint while no task runs (AWS's m1 / m2), and no policy reads ApproximateNumberOfMessagesVisible: once at 0 tasks (its minimum capacity may be 0) no policy can start a task, whatever waits in the queue; add a step scaling policy on ApproximateNumberOfMessagesVisible, or keep the minimum at 1",
+        s.name
+    );
+    Some(Finding {
+        subject: Subject::Service(sid),
+        field: "queue",
+        warning: Warning::new(NO_SCALE_FROM_ZERO, Some(&s.name), message),
+    })
+}
+
 /// The capacity warnings of a spec: tasks that can never fit what they may use, services whose largest
-/// count their providers cannot hold.
+/// count their providers cannot hold, queue workers that cannot leave 0 tasks.
 pub fn capacity_findings(spec: &Spec) -> Vec<Finding> {
     let rooms: Vec<Option<Room>> = (0..spec.providers.len())
         .map(|p| room(spec, ProviderId(p as u16)))
@@ -521,6 +554,7 @@ pub fn capacity_findings(spec: &Spec) -> Vec<Finding> {
         if none && let Some(f) = capacity_below_peak(spec, &rooms, i, s) {
             out.push(f);
         }
+        out.extend(stuck_at_zero(i, s));
     }
     for (i, r) in spec.run_tasks.iter().enumerate() {
         let def = spec.task_def(r.task_def);

@@ -302,8 +302,10 @@ fn a_failed_daemon_deployment_rolls_back_keeping_the_old_tasks() {
 /// a draining instance. Two instances drain at 10 min: b's holds only the daemon, whose task stops at
 /// once; g's also holds a web task, replaced start-first (the replacement starts at 600 s, RUNNING at
 /// 605, healthy at 645; the old task stops at 645, DEACTIVATING 60 s + STOPPING 1 s → STOPPED at 706),
-/// and only then is g's daemon task stopped. The daemon is steady once, at 706 s; ecsim said so at
-/// 600 s too, as b's task left, with g's still on its draining host.
+/// and only then is g's daemon task stopped: DEACTIVATING 60 s + STOPPING 1 s → STOPPED at 767. The
+/// daemon is steady once, at 767 s, when no task of it is left on a draining host or on its way to
+/// STOPPED (§2.6); ecsim said so at 600 s too, as b's task left, with g's still on its draining host,
+/// and until 2026-12-05 at 706 s, when g's task's stop was requested.
 #[test]
 fn a_daemon_is_not_steady_while_a_task_of_it_waits_on_a_draining_instance() {
     let toml = r#"name = "drain-daemon"
@@ -361,5 +363,5 @@ at = "10m"
         .filter(|e| e.code == "steady_state" && e.message.contains("(service agent)"))
         .map(|e| e.time_ms / 1000)
         .collect();
-    assert_eq!(agent, [45, 706]);
+    assert_eq!(agent, [45, 767]);
 }

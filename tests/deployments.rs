@@ -66,7 +66,9 @@ fn times(sink: &MemorySink, def: &str) -> Vec<(u64, Option<u64>)> {
 /// - 600 s: v3 #1 starts (5 in all); RUNNING at 605, healthy at 645 → one v1 task stops (DEACTIVATING
 ///   120 s + STOPPING 1 s → STOPPED at 766);
 /// - only then is there room: v3 #2 starts at 766, healthy at 811, the next v1 stops, STOPPED at 932;
-/// - v3 #3 at 932, v3 #4 at 1098; the last v1 stops at 1143 and the rollout COMPLETES then.
+/// - v3 #3 at 932, v3 #4 at 1098; the last v1 stops at 1143, STOPPED at 1264 (120 + 1 s), and the
+///   rollout COMPLETES then: the old deployment stays while its tasks drain (§2.6; ecsim completed it at
+///   1143, with that task still draining, until 2026-12-05).
 ///
 /// Counting only RUNNING and PENDING tasks, v3 #2 started at 645 and the rollout completed at 780.
 /// Maximum 200 % → 8 in all: all four v3 tasks start at 600 and the four v1 tasks stop together at 645.
@@ -86,7 +88,7 @@ fn stopping_tasks_count_toward_the_maximum() {
         .filter(|e| e.code == "deployment_completed" && e.message.contains("v3"))
         .map(|e| e.time_ms / 1000)
         .collect();
-    assert_eq!(done, [1143]);
+    assert_eq!(done, [1264]);
 
     let (_, sink) = run(&drain_scenario(
         "{ minimum_healthy_percent = 100, maximum_percent = 200 }",
@@ -433,7 +435,8 @@ desired_count = 1
 /// healthy tasks stay. Desired 4 v1 tasks (ecs-svc/0, COMPLETED at 45 s: RUNNING at 5 s + 40 s); v2 at
 /// 600 s never starts. Maximum 200 %: four v2 tasks start at 600 s and fail at the end of PENDING (605 s);
 /// the third failure (threshold clamp(⌈0.5 × 4⌉, 3, 200) = 3) FAILS ecs-svc/1 and ecs-svc/0 is primary
-/// again: its four tasks are all it needs, so it COMPLETES at once; no v1 task is created after 0 s and
+/// again: its four tasks are all it needs, so it COMPLETES once the failed tasks are STOPPED (605 + 1 s
+/// to stop = 606 s: §2.6, a rollout completes when the tasks it stopped are gone); no v1 task is created after 0 s and
 /// none of tasks 1–4 stops. ecsim rolled back as a new deployment (ecs-svc/2) that replaced the four
 /// healthy v1 tasks with four new ones.
 #[test]
@@ -471,7 +474,7 @@ fn a_rollback_keeps_the_last_completed_deployments_tasks() {
             (600, "deployment_started ecs-svc/1".to_string()),
             (605, "deployment_failed ecs-svc/1".to_string()),
             (605, "deployment_started ecs-svc/0".to_string()),
-            (605, "deployment_completed ecs-svc/0".to_string()),
+            (606, "deployment_completed ecs-svc/0".to_string()),
         ]
     );
 }
@@ -634,6 +637,70 @@ desired_count = 6
     };
     assert_eq!(at("unable_to_place"), [600, 1800]);
     assert_eq!(at("steady_state").last(), Some(&1200));
+}
+
+/// "Has reached a steady state" (§2.6) is said when the service is at its desired count with every task
+/// healthy and none on its way to STOPPED — not when a scale-out's tasks reach RUNNING, nor when a
+/// scale-in's stops are requested. Sources: DG `ecs_service_events` (`SERVICE_STEADY_STATE`: "the
+/// service is healthy and at the desired number of tasks"); ECS API `TaskSet.stabilityStatus`
+/// (STEADY_STATE needs runningCount = computedDesiredCount, pendingCount 0, and all tasks healthy);
+/// users' event lists show "has stopped 1 running tasks" before "has reached a steady state".
+/// Two m5.large, desired 2 → 4 at 600 s → 2 at 1,200 s; no load balancer nor container health check,
+/// so a task counts healthy 40 s after RUNNING (§2.3), as the first steady state already waited:
+/// - tasks 3 and 4 start at 600 s, RUNNING at 602 s (image cached, 2 s start): steady at 602 + 40 = 642 s
+///   (ecsim said it at 602 s);
+/// - the scale-in stops 2 tasks at 1,200 s; they are STOPPED at 1,202 s (2 s to stop): steady at
+///   1,202 s (ecsim said it at 1,200 s, while both were still stopping).
+#[test]
+fn steady_state_waits_for_healthy_tasks_and_finished_stops() {
+    let toml = r#"name = "steady"
+duration = "30m"
+seed = 3
+[cluster]
+availability_zones = ["a", "b"]
+[[capacity_providers]]
+name = "cp"
+instance_type = "m5.large"
+max_size = 2
+desired_size = 2
+[[task_definitions]]
+family = "v1"
+cpu = 1024
+memory = 2048
+[[services]]
+name = "web"
+task_definition = "v1"
+desired_count = 2
+launch_type = "EC2"
+[[service_updates]]
+at = "10m"
+service = "web"
+desired_count = 4
+[[service_updates]]
+at = "20m"
+service = "web"
+desired_count = 2
+"#;
+    let (_, sink) = run(toml);
+    let steady: Vec<u64> = sink
+        .events
+        .iter()
+        .filter(|e| e.code == "steady_state")
+        .map(|e| e.time_ms)
+        .collect();
+    // The figures the comment works from, read from the run.
+    let started = |created: u64| -> Vec<u64> {
+        let t = sink.tasks.iter().filter(|t| t.created_ms == created);
+        t.filter_map(|t| t.started_ms).collect()
+    };
+    assert_eq!(started(600_000), [602_000, 602_000]);
+    let stopped: Vec<(u64, u64)> = sink
+        .tasks
+        .iter()
+        .filter_map(|t| Some((t.stopping_ms?, t.stopped_ms?)))
+        .collect();
+    assert_eq!(stopped, [(1_200_000, 1_202_000); 2]);
+    assert_eq!(steady[1..], [642_000, 1_202_000], "{steady:?}");
 }
 
 /// The stoppedReason of a task the scheduler stops to scale a deployment down, in ECS's words:

@@ -146,6 +146,83 @@ policies = [{ type = "target_tracking", metric = "BacklogPerTask", target = 100 
     assert_eq!(summary.tasks_running_at_end, 0);
 }
 
+/// Backlog per task at 0 tasks (§4.5). AWS's example expression is m1 / m2, visible ÷ RUNNING tasks: no
+/// value while no task runs, and target tracking does not act on insufficient data (§4.2) — ecsim's
+/// default takes the whole backlog then (visible ÷ max(1, RUNNING), as a guarded `IF(m2 > 0, m1 / m2,
+/// m1)` would). `backlog_at_zero_tasks = "no_data"` models the plain expression. The worker of
+/// `worker_scales_from_zero_to_n_and_back_to_zero` (0 tasks, min 0, target tracking on BacklogPerTask,
+/// 20 messages/s from 20 min to 1 h 20 min):
+/// - alone, it never starts: no scaling event in 4 h, 0 tasks, all 20 × 3,600 = 72,000 messages still
+///   visible at the end, and the run warns (`no-scale-from-zero`), where the default started it at
+///   1,443 s;
+/// - with the usual remedy beside it, a step policy on ApproximateNumberOfMessagesVisible ≥ 1
+///   (ExactCapacity 1, 1 of 1 datapoints): the datapoint of 21 min holds 60 s × 20 = 1,200 visible
+///   messages and reaches the alarm at 1,260 + 183 = 1,443 s: 0 → 1 by the step policy; from then on
+///   tasks run and backlog per task has data, so target tracking scales on to ≥ 4 tasks (20/s ÷ 5/s),
+///   every message is consumed, and there is no warning.
+#[test]
+fn plain_backlog_per_task_has_no_data_at_zero_tasks() {
+    let worker = |extra: &str| {
+        format!(
+            "{}{WORKER}desired_count = 0\n{}",
+            CLUSTER.replace("\"1h\"", "\"4h\""),
+            r#"
+[services.queue]
+pattern = { type = "steps", steps = [["0s", 0], ["20m", 20], ["1h20m", 0]] }
+per_task_rate_per_s = 5
+backlog_at_zero_tasks = "no_data"
+
+[services.auto_scaling]
+min_capacity = 0
+max_capacity = 20
+policies = [
+  { type = "target_tracking", metric = "BacklogPerTask", target = 100 },
+"#
+            .to_string()
+                + extra
+                + "]\n"
+        )
+    };
+    let warned =
+        |s: &ecsim::metrics::Summary| s.warnings.iter().any(|w| w.code == "no-scale-from-zero");
+
+    let (summary, sink) = run(&worker(""));
+    assert!(sink.events.iter().all(|e| e.kind != "scaling"));
+    assert!(rows(&sink, "worker").iter().all(|r| r.running == Some(0)));
+    let q = &summary.queues[0];
+    assert!((q.messages_visible_at_end - 72_000.0).abs() < 1e-6, "{q:?}");
+    assert!(warned(&summary), "{:?}", summary.warnings);
+
+    let (summary, sink) = run(&worker(
+        r#"  { type = "step_scaling", metric = "ApproximateNumberOfMessagesVisible", comparison = ">=", threshold = 1, adjustment_type = "ExactCapacity", steps = [{ lower = 0, adjustment = 1 }] },
+"#,
+    ));
+    let scaling: Vec<_> = sink.events.iter().filter(|e| e.kind == "scaling").collect();
+    assert_eq!(scaling[0].time_ms, 1_443_000, "{:?}", scaling[0]);
+    assert!(
+        scaling[0].message.contains("from 0 to 1 tasks")
+            && scaling[0]
+                .message
+                .contains("ApproximateNumberOfMessagesVisible"),
+        "{}",
+        scaling[0].message
+    );
+    assert!(
+        scaling[1].message.contains("BacklogPerTask"),
+        "{}",
+        scaling[1].message
+    );
+    let peak = rows(&sink, "worker")
+        .iter()
+        .filter_map(|r| r.running)
+        .max()
+        .unwrap();
+    assert!(peak >= 4, "peak {peak}");
+    let q = &summary.queues[0];
+    assert!((q.messages_consumed - 72_000.0).abs() < 1e-6, "{q:?}");
+    assert!(!warned(&summary), "{:?}", summary.warnings);
+}
+
 /// Step scaling on ApproximateNumberOfMessagesVisible ≥ 500, +2 tasks, 1 of 1 datapoints: messages arrive
 /// at 20/s from 10 min; the datapoint of 11 min (1,200 visible, no task) breaches, and reaches its alarm at
 /// 660 + 183 = 843 s: 0 running + 2 → 2 tasks (§4.3 computes from the RUNNING count).

@@ -133,8 +133,9 @@ desired_count = 1
 /// terminated until protectionEnabled is unset or expires" (DG `task-scale-in-protection`). Desired 2,
 /// `after_start` with the default 120 minutes: the v1 tasks RUNNING at 5 s are protected until
 /// 5 + 7,200 = 7,205 s. The deployment to v3 at 10 min (maximum 200 %) starts 2 v3 tasks at 600 s
-/// (healthy at 645 s), but neither v1 task stops until 7,205 s; the rollout COMPLETES then. The held
-/// tasks are said once, at 600 s.
+/// (healthy at 645 s), but neither v1 task stops until 7,205 s; they are STOPPED 2 s later and the
+/// rollout COMPLETES then, at 7,207 s (not while its old tasks are stopping, §2.6). The held tasks are
+/// said once, at 600 s.
 #[test]
 fn a_deployment_waits_for_the_default_120_minute_expiry() {
     let deploy = "[[deployments]]\nat = \"10m\"\nservice = \"svc\"\ntask_definition = \"v3\"\n";
@@ -146,7 +147,7 @@ fn a_deployment_waits_for_the_default_120_minute_expiry() {
         .filter(|e| e.message.contains("v3"))
         .map(|e| e.time_ms / 1000)
         .collect();
-    assert_eq!(done, [7205]);
+    assert_eq!(done, [7207]);
     assert_eq!(at(&sink, "tasks_protected"), [600]);
     assert!(
         coded(&sink, "tasks_protected")[0]
@@ -213,8 +214,8 @@ concurrency = 1
 /// 10,800}); the deployment to v3 at 10 min (maximum 200 %) starts 2 v3 workers at 600 s. The messages
 /// are the v1 workers' (the longest-running): round(1.91) = 2 busy, both held. Below 1.5 in flight (from
 /// 3,197 s) one v1 worker is busy: the other stops at the next period, 3,240 s. Below 0.5, at
-/// 120 + 10,800 × ln(1.99446 / 0.5) = 15,062 s, none is: the last stops at 15,120 s and the rollout
-/// COMPLETES then.
+/// 120 + 10,800 × ln(1.99446 / 0.5) = 15,062 s, none is: the last stops at 15,120 s, is STOPPED 2 s
+/// later, and the rollout COMPLETES then, at 15,122 s (§2.6).
 #[test]
 fn a_deployment_waits_for_busy_workers() {
     let extra = r#"[services.queue]
@@ -234,7 +235,7 @@ task_definition = "v3"
         .filter(|e| e.message.contains("v3"))
         .map(|e| e.time_ms / 1000)
         .collect();
-    assert_eq!(done, [15_120]);
+    assert_eq!(done, [15_122]);
     assert_eq!(at(&sink, "tasks_protected"), [600, 3240]);
 }
 

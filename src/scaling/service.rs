@@ -44,7 +44,8 @@ pub enum ScalingMetric {
     /// a task runs, so a service at 0 tasks can scale out on it.
     MessagesVisible,
     /// Backlog per task (§4.5, AWS's metric-math pattern): messages visible ÷ RUNNING tasks, taken as
-    /// messages visible ÷ max(1, RUNNING) so that it is defined (the whole backlog) at 0 tasks.
+    /// messages visible ÷ max(1, RUNNING) so that it is defined (the whole backlog) at 0 tasks, unless
+    /// the queue's `backlog_at_zero_tasks` is `"no_data"` (AWS's plain m1 / m2: no datapoint then).
     BacklogPerTask,
 }
 

@@ -616,6 +616,22 @@ impl<'s> Ctx<'s> {
                 "the visibility timeout is 0 s to 12 h (SQS)",
             );
         }
+        // Backlog per task at 0 RUNNING tasks (§4.5): the whole backlog, or AWS's m1 / m2 (no value).
+        let backlog_no_data_at_zero = match raw.backlog_at_zero_tasks.as_deref() {
+            None | Some("whole_backlog") => false,
+            Some("no_data") => true,
+            Some(o) => {
+                self.at(
+                    item,
+                    prefix,
+                    "queue.backlog_at_zero_tasks",
+                    format!(
+                        "unknown backlog_at_zero_tasks \"{o}\"; allowed: \"whole_backlog\", \"no_data\""
+                    ),
+                );
+                false
+            }
+        };
         let source = self.rate_source(
             &raw.pattern,
             &raw.trace,
@@ -637,6 +653,7 @@ impl<'s> Ctx<'s> {
             per_task_rate_per_s: rate,
             concurrency,
             visibility_timeout_ms,
+            backlog_no_data_at_zero,
         })
     }
 

@@ -855,6 +855,10 @@ pub struct RawQueue {
     /// SQS VisibilityTimeout (default 30 s).
     #[serde(default)]
     pub visibility_timeout: Option<Dur>,
+    /// Backlog per task while no task runs: `"whole_backlog"` (default, visible ÷ max(1, RUNNING)) or
+    /// `"no_data"` (AWS's plain `m1 / m2`: no datapoint).
+    #[serde(default)]
+    pub backlog_at_zero_tasks: Option<String>,
 }
 
 /// `slo = { p99, error_rate, objective }` of a service's load.

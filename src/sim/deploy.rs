@@ -345,12 +345,15 @@ impl<'a> Sim<'a> {
         st.await_stops =
             !primary_failed && st.n_keep < desired && total >= max_total && !st.stopping.is_empty();
 
-        // 5. Rollout complete: only primary tasks, all healthy, as many as desired.
+        // 5. Rollout complete: only primary tasks, all healthy, as many as desired, and the tasks it
+        //    stopped STOPPED (the old deployment stays in the list while its tasks drain: the service
+        //    is not yet steady, §2.6; `finalize` asks again when the last of them stops).
         let st = &self.services[sid.0 as usize];
         let p = st.primary;
         // At most min(kept, healthy) tasks are both: the counts rule out most reconciles of a rollout
         // (while its tasks start) without reading every task.
         if st.deployments[p].rollout == Rollout::InProgress
+            && st.stopping.is_empty()
             && st.n_keep.min(st.n_healthy) >= desired
         {
             let all_primary = st
@@ -672,9 +675,14 @@ impl<'a> Sim<'a> {
             self.debug_check_task_counts(sid);
             let st = &self.services[sid.0 as usize];
             let others = st.tasks.len() != st.n_keep as usize;
+            let all_healthy = st.n_healthy as usize == st.tasks.len();
             let waiting = self.deployment_in_progress(sid) || others;
             if waiting {
                 self.request_reconcile(sid, 0);
+            } else if all_healthy {
+                // A scale-out's last task healthy: the service may be steady now (§2.6). Asked only
+                // then: a DAEMON's check reads all its tasks, and its tasks turn healthy one by one.
+                self.check_steady(sid);
             }
         }
     }

@@ -540,6 +540,9 @@ impl<'a> Sim<'a> {
         if matches!(self.world.task(t).owner, Owner::Batch(_)) {
             self.batch.last_job_end_ms = self.batch.last_job_end_ms.max(now);
         }
+        // The last of a service's stopping tasks STOPPED: its rollout may be complete and it steady now
+        // (§2.6), asked once the task is released.
+        let mut last_stop = None;
         self.settle_task(t, now);
         self.count_state(t, Some(TaskState::Stopped), None);
         if let Owner::Service(sid) = self.world.task(t).owner {
@@ -550,6 +553,9 @@ impl<'a> Sim<'a> {
                 st.stopping_held.swap_remove(pos);
                 if let Some(z) = zone {
                     st.stopping_zones[z.0 as usize] -= 1;
+                }
+                if st.stopping.is_empty() {
+                    last_stop = Some(sid);
                 }
             }
             // It held a place under the maximum (§2.3): a start it held back may go now.
@@ -602,6 +608,13 @@ impl<'a> Sim<'a> {
             }
             self.write_task(t);
             self.world.free_task(t);
+        }
+        if let Some(sid) = last_stop {
+            if self.deployment_in_progress(sid) {
+                self.request_reconcile(sid, 0); // it may complete the rollout, then be steady
+            } else {
+                self.check_steady(sid);
+            }
         }
     }
 

@@ -67,8 +67,10 @@ impl<'a> Sim<'a> {
     /// caller publishes the batch whenever a service scales). Backlog per task is AWS's metric-math
     /// pattern, visible ÷ RUNNING tasks (§4.5), taken over max(1, RUNNING): at 0 tasks it is the whole
     /// backlog, finite and above any target once messages wait, so target tracking and step scaling
-    /// both see the service must start a task. Messages arrive before the service exists (`start`), but
-    /// its scalable target does not: no datapoint until then.
+    /// both see the service must start a task — unless the queue's `backlog_at_zero_tasks` is
+    /// `"no_data"`: AWS's plain m1 / m2 has no value at 0 tasks, and the policy sees INSUFFICIENT_DATA.
+    /// Messages arrive before the service exists (`start`), but its scalable target does not: no
+    /// datapoint until then.
     #[inline(never)] // off the per-service passes of runs without a queue
     pub(super) fn queue_tick(&mut self, i: usize, qs: &QueueSpec, row: Option<&mut ServiceRow>) {
         let now = self.queue.now();
@@ -95,7 +97,8 @@ impl<'a> Sim<'a> {
             rt.unpublished.push_back(if created {
                 [
                     Some(round6(p.visible)),
-                    Some(round6(p.visible / running.max(1) as f64)),
+                    (running > 0 || !qs.backlog_no_data_at_zero)
+                        .then(|| round6(p.visible / running.max(1) as f64)),
                 ]
             } else {
                 [None; 2]

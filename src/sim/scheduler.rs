@@ -568,7 +568,10 @@ impl<'a> Sim<'a> {
 
     /// "Has reached a steady state" (§2.6): its deployment COMPLETED (the rollout is what a service
     /// settles into: a rollout's moments at the desired count are not steady), every task RUNNING and
-    /// none marked for replacement (a draining instance's, an unhealthy one, a rebalancing move).
+    /// healthy, none marked for replacement (a draining instance's, an unhealthy one, a rebalancing
+    /// move) and none still on its way to STOPPED (a scale-in's victims: the service is at its desired
+    /// count once they have stopped, not when their stop is requested). Called again when a task
+    /// becomes healthy and when the last stopping task stops.
     pub(super) fn check_steady(&mut self, sid: ServiceId) {
         let st = &self.services[sid.0 as usize];
         let daemon = self.spec.services[sid.0 as usize].scheduling == SchedulingStrategy::Daemon;
@@ -576,6 +579,8 @@ impl<'a> Sim<'a> {
             && !st.deployment_in_progress()
             && st.pending == 0
             && st.tasks.len() as u32 == st.running
+            && st.n_healthy as usize == st.tasks.len()
+            && st.stopping.is_empty()
             && if daemon {
                 // A DRAINING instance gets no daemon task (§2.1): one still there, stopped last,
                 // is not one the service wants.

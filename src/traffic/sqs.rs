@@ -464,6 +464,7 @@ mod tests {
             per_task_rate_per_s: mu,
             concurrency,
             visibility_timeout_ms: 30_000,
+            backlog_no_data_at_zero: false,
         }
     }
 

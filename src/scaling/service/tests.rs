@@ -411,6 +411,46 @@ fn target_tracking_cooldown_counts_the_added_capacity() {
     );
 }
 
+/// A per-target metric inside the scale-out cooldown (§4.2; what AWS multiplies it by there is not
+/// documented, so this is ecsim's rule, **unconfirmed**). `ALBRequestCountPerTarget`, target 3,000:
+/// 2 targets at 4,000 → ⌈2 × 4,000 / 3,000⌉ = ⌈2.67⌉ = 3. The third target registers, the activity
+/// completes at once, and the datapoint now divides the requests by 3: 7,994 per target (23,982 in
+/// all). Inside the cooldown the base is the 2 tasks before the scale-out: ⌈2 × 7,994 / 3,000⌉ =
+/// ⌈5.33⌉ = 6 — a larger scale-out, so it acts, but below the ⌈3 × 7,994 / 3,000⌉ = ⌈7.99⌉ = 8 the 3
+/// targets need (the metric is divided by 3 and multiplied by 2: a lower bound, never a double count).
+/// With the cooldown over, the same datapoint on the 3 running tasks asks for 8.
+#[test]
+fn a_per_target_metric_in_the_cooldown_is_applied_to_the_base_before_it() {
+    let rc = Policy::TargetTracking {
+        metric: ScalingMetric::RequestCountPerTarget,
+        target: 3000.0,
+        scale_out_cooldown_ms: 300_000,
+        scale_in_cooldown_ms: 300_000,
+        disable_scale_in: false,
+        high_datapoints: 3,
+        low_datapoints: 15,
+    };
+    let mut s = ServiceScaler::new(1, 100, vec![rc], 0.1);
+    let mut d = None;
+    for k in 1..=3 {
+        d = s.on_datapoint(k * 60_000, |_| Some(4000.0), 2, 2, false);
+    }
+    assert_eq!(d.unwrap().desired, 3);
+    s.on_running(180_000, 3); // the cooldown runs until 480 s
+    let mut after = s.clone();
+    let d = s
+        .on_datapoint(240_000, |_| Some(7994.0), 3, 3, false)
+        .unwrap();
+    assert_eq!(
+        d.desired, 6,
+        "inside the cooldown: from the 2 tasks before it"
+    );
+    let d = after
+        .on_datapoint(480_000, |_| Some(7994.0), 3, 3, false)
+        .unwrap();
+    assert_eq!(d.desired, 8, "after it: from the 3 running");
+}
+
 /// From zero running tasks one datapoint above the target suffices and the step is one task (§4.1);
 /// with nothing running and no datapoint, nothing happens.
 #[test]
