@@ -564,6 +564,45 @@ fn scale_out_binpack_counts_host_ports() {
     assert_eq!(last.time_ms, 480_000, "the first row at or after 450 s");
 }
 
+/// The scale-out binpack packs the waiting tasks into what a new instance offers after the cluster's
+/// DAEMON services (§3.2: the binpack "accounts for the resource availability" of the instances; §2.1:
+/// a daemon's task starts first on every new instance). A daemon of 1,024 units on m5.large (2,048)
+/// leaves room for one task of 1,024, not two. Minute 1: M = 10 (not ⌈10 / 2⌉ = 5), N = 0 → 2
+/// instances (CPR 200); they register at 150 s and take one task each beside the agent; after the
+/// warm-up (360 s) M = 2 busy + 8 waiting, one per instance = 10, N = 2 → CPR 500 → 10 instances, and
+/// every task runs by 360 + 90 = 450 s. (Packed into the registered 2,048 units, M was 5 at 60 s and
+/// 2 + ⌈8 / 2⌉ = 6 at 360 s: the group grew 2 → 6 → 8 → 9 → 10 one warm-up apart, at 360, 660, 960 and
+/// 1,260 s, and the last task ran at 1,350 s instead of 450 s.)
+#[test]
+fn scale_out_binpack_leaves_room_for_daemons() {
+    let toml = cas_scenario(
+        10,
+        "[[task_definitions]]\nfamily = \"agent\"\ncpu = 1024\nmemory = 256\n\
+         [[services]]\nname = \"agent\"\ntask_definition = \"agent\"\nscheduling_strategy = \"DAEMON\"\n",
+    );
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.code == "cluster_scale_out")
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .collect();
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    assert!(
+        ev[0].0 == 60_000 && ev[0].1.contains("(M 10, N 0)") && ev[0].1.contains("from 0 to 2"),
+        "{ev:?}"
+    );
+    assert!(
+        ev[1].0 == 360_000 && ev[1].1.contains("(M 10, N 2)") && ev[1].1.contains("from 2 to 10"),
+        "{ev:?}"
+    );
+    let all = sink
+        .series
+        .iter()
+        .find(|r| r.scope == "service" && r.name == "s" && r.running == Some(10))
+        .expect("all 10 run");
+    assert_eq!(all.time_ms, 480_000, "the first row at or after 450 s");
+}
+
 /// Managed termination protection is off unless set (ECS API `AutoScalingGroupProvider`,
 /// `managedTerminationProtection`: "The default is off"; §3.2): without it the group's scale-in may
 /// pick instances that still run tasks. ecsim took an unset value as ENABLED.
