@@ -476,6 +476,75 @@ fn a_rollback_keeps_the_last_completed_deployments_tasks() {
     );
 }
 
+/// A rolling deployment on EC2 whose new tasks no instance can take trips the circuit breaker: each
+/// failed placement attempt (the "unable to place a task" event, no task object, §7.3) counts as a task
+/// that failed to start (§2.4, observed: aws/containers-roadmap#1273, #1206, #1583). The drain
+/// scenario's 4 v1 tasks of 256 units spread one per m5.xlarge (4,096 units), leaving 3,840 each; v3
+/// asks 4,096 (it fits an empty instance, so no load-time warning) and minimum 100 % keeps every v1
+/// task. ecs-svc/1 starts at 600 s; attempts at 600, 630 and 660 s (`placement_retry_interval` 30 s)
+/// reach the threshold clamp(⌈0.5 × 4⌉, 3, 200) = 3: FAILED at 660 s, and ecs-svc/0 — its four tasks
+/// all it needs — COMPLETES at once. With `rollback = false` it is FAILED at 660 s and nothing more is
+/// tried. (ecsim left ecs-svc/1 IN_PROGRESS to the end, one "unable to place" event at 600 s.)
+#[test]
+fn unplaceable_tasks_trip_the_circuit_breaker() {
+    let toml = |rollback: bool| {
+        drain_scenario(&format!(
+            "{{ minimum_healthy_percent = 100, maximum_percent = 200, deployment_circuit_breaker = {{ enable = true, rollback = {rollback} }} }}"
+        ))
+        .replace("family = \"v3\"\ncpu = 256\n", "family = \"v3\"\ncpu = 4096\n")
+    };
+    let deployments = |sink: &MemorySink| -> Vec<(u64, String)> {
+        sink.events
+            .iter()
+            .filter(|e| e.kind == "deployment")
+            .map(|e| {
+                let i = e.message.find("ecs-svc/").expect("a deployment id");
+                (
+                    e.time_ms / 1000,
+                    format!("{} {}", e.code, &e.message[i..i + 9]),
+                )
+            })
+            .collect()
+    };
+    let attempts = |sink: &MemorySink| -> Vec<u64> {
+        let e = sink.events.iter().filter(|e| e.code == "unable_to_place");
+        e.map(|e| e.time_ms / 1000).collect()
+    };
+    let (s, sink) = run(&toml(true));
+    assert_eq!(
+        deployments(&sink),
+        [
+            (45, "deployment_completed ecs-svc/0".to_string()),
+            (600, "deployment_started ecs-svc/1".to_string()),
+            (660, "deployment_failed ecs-svc/1".to_string()),
+            (660, "deployment_started ecs-svc/0".to_string()),
+            (660, "deployment_completed ecs-svc/0".to_string()),
+        ]
+    );
+    let failed = sink.events.iter().find(|e| e.code == "deployment_failed");
+    assert!(
+        failed.expect("failed").message.contains("(threshold 3)"),
+        "{failed:?}"
+    );
+    assert_eq!(times(&sink, "v1"), [(0, None); 4]);
+    assert!(times(&sink, "v3").is_empty(), "no v3 task was ever created");
+    assert_eq!(s.placement_failures, 3);
+    let (_, sink) = run(&toml(false));
+    assert_eq!(
+        deployments(&sink),
+        [
+            (45, "deployment_completed ecs-svc/0".to_string()),
+            (600, "deployment_started ecs-svc/1".to_string()),
+            (660, "deployment_failed ecs-svc/1".to_string()),
+        ]
+    );
+    assert_eq!(
+        attempts(&sink).len(),
+        1,
+        "said once (§2.6); tried three times"
+    );
+}
+
 /// A rollback that fails too stalls (§2.4, DG `deployment-circuit-breaker`): "When the rollback starts,
 /// the deployment changes from a COMPLETED to IN_PROGRESS … not eligible for another rollback until it
 /// reaches a COMPLETED state. When the deployment circuit breaker does not find a deployment that is in a
