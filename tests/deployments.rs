@@ -545,6 +545,40 @@ fn unplaceable_tasks_trip_the_circuit_breaker() {
     );
 }
 
+/// Without the circuit breaker the same rollout stays IN_PROGRESS for ever (§2.4): the v1 tasks hold the
+/// desired count (no shortfall, nothing in `unplaced_task_seconds`), so the run ended with only the one
+/// "unable to place" event at 600 s to show for it. It now ends with an `unplaced-at-end` warning that
+/// names the deployment (ecs-svc/1, v3), 0 of its 4 tasks, the closest instance's reason and that ECS
+/// retries for ever; a rollout that completes (v3 of 256) warns of nothing.
+#[test]
+fn a_rollout_stalled_on_placement_is_a_warning() {
+    let toml = drain_scenario("{ minimum_healthy_percent = 100, maximum_percent = 200 }");
+    let (s, _) = run(&toml.replace(
+        "family = \"v3\"\ncpu = 256\n",
+        "family = \"v3\"\ncpu = 4096\n",
+    ));
+    let w: Vec<_> = s
+        .warnings
+        .iter()
+        .filter(|w| w.code == "unplaced-at-end")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", s.warnings);
+    let m = &w[0].message;
+    assert!(
+        m.starts_with("service web ended the run with 4 tasks unplaced: its deployment ecs-svc/1 (task definition v3) is still IN_PROGRESS with 0 of its 4 tasks"),
+        "{m}"
+    );
+    assert!(m.contains("insufficient CPU units"), "{m}");
+    assert!(
+        m.contains("without a deployment circuit breaker ECS retries it for ever (§2.4)"),
+        "{m}"
+    );
+    assert!(!m.contains("unplaced_task_seconds"), "{m}");
+    assert_eq!(s.unplaced_task_seconds, 0.0);
+    let (s, _) = run(&toml);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+}
+
 /// A rollback that fails too stalls (§2.4, DG `deployment-circuit-breaker`): "When the rollback starts,
 /// the deployment changes from a COMPLETED to IN_PROGRESS … not eligible for another rollback until it
 /// reaches a COMPLETED state. When the deployment circuit breaker does not find a deployment that is in a
