@@ -122,6 +122,42 @@ fn warmup_blocks_and_scale_in_is_gradual_and_safe() {
     assert_eq!(s.instances_terminated, 3, "5 → 3 → 2");
 }
 
+/// A scale-out stops a scale-in under way, which then "starts from the beginning" (§3.2, DG
+/// `cluster-auto-scaling`, "Scale-in considerations": a scale-out request while a scale-in is in progress
+/// stops it; scale-in needs 15 datapoints below target). The scenario above (5 instances, 10 tasks →
+/// 2 at 30:00), then 12 tasks at 40:00 and 2 again at 41:00 (CAS evaluates at each minute before the
+/// update of that minute). 31:00–40:00: CPR 40 (M 2, N 5), 10 low datapoints. 41:00: the 12 tasks fill
+/// 5 instances two each, 2 wait → M = 5 + 1 = 6, N = 5 → CPR 120 → 5 → 6 instances, and the count
+/// restarts. From 42:00 CPR 33.3 (M 2, N 5 + 1 launching, then 6 registered): the 15th low datapoint is
+/// at 56:00 → terminate ⌊6 × 0.5⌋ = 3. Had the scale-out only paused the count, the 15th would have
+/// come at 46:00 (10 + 42–46:00); without the 12-task interlude, at 45:00.
+#[test]
+fn a_scale_out_restarts_the_scale_in_count() {
+    let toml = cas_scenario(10, SHRINK_TO_2_AT_30M)
+        + "[[service_updates]]\nat = \"40m\"\nservice = \"s\"\ndesired_count = 12\n\
+           [[service_updates]]\nat = \"41m\"\nservice = \"s\"\ndesired_count = 2\n";
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.time_ms > 30 * 60_000)
+        .map(|e| (e.time_ms / 1000, e.code, e.message.as_str()))
+        .collect();
+    assert_eq!(ev[0].0, 2_460, "{ev:?}");
+    assert!(
+        ev[0].1 == "cluster_scale_out"
+            && ev[0].2.contains("(M 6, N 5)")
+            && ev[0].2.contains("from 5 to 6"),
+        "{ev:?}"
+    );
+    assert_eq!(ev[1].0, 3_360, "{ev:?}");
+    assert!(
+        ev[1].1 == "cluster_scale_in"
+            && ev[1].2.contains("(M 2, N 6)")
+            && ev[1].2.contains("terminating 3 "),
+        "{ev:?}"
+    );
+}
+
 /// Without managed termination protection (the API's default) the group's own default termination
 /// policy picks the instances (EC2 Auto Scaling UG `ec2-auto-scaling-termination-policies`: the zone
 /// with the most instances, then the instance closest to the next billing hour, then at random; §3.2),
