@@ -479,6 +479,109 @@ fn a_rollback_keeps_the_last_completed_deployments_tasks() {
     );
 }
 
+/// A rolling deployment on EC2 whose new tasks no instance can take trips the circuit breaker: each
+/// failed placement attempt (the "unable to place a task" event, no task object, §7.3) counts as a task
+/// that failed to start (§2.4, observed: aws/containers-roadmap#1273, #1206, #1583). The drain
+/// scenario's 4 v1 tasks of 256 units spread one per m5.xlarge (4,096 units), leaving 3,840 each; v3
+/// asks 4,096 (it fits an empty instance, so no load-time warning) and minimum 100 % keeps every v1
+/// task. ecs-svc/1 starts at 600 s; attempts at 600, 630 and 660 s (`placement_retry_interval` 30 s)
+/// reach the threshold clamp(⌈0.5 × 4⌉, 3, 200) = 3: FAILED at 660 s, and ecs-svc/0 — its four tasks
+/// all it needs — COMPLETES at once. With `rollback = false` it is FAILED at 660 s and nothing more is
+/// tried. (ecsim left ecs-svc/1 IN_PROGRESS to the end, one "unable to place" event at 600 s.)
+#[test]
+fn unplaceable_tasks_trip_the_circuit_breaker() {
+    let toml = |rollback: bool| {
+        drain_scenario(&format!(
+            "{{ minimum_healthy_percent = 100, maximum_percent = 200, deployment_circuit_breaker = {{ enable = true, rollback = {rollback} }} }}"
+        ))
+        .replace("family = \"v3\"\ncpu = 256\n", "family = \"v3\"\ncpu = 4096\n")
+    };
+    let deployments = |sink: &MemorySink| -> Vec<(u64, String)> {
+        sink.events
+            .iter()
+            .filter(|e| e.kind == "deployment")
+            .map(|e| {
+                let i = e.message.find("ecs-svc/").expect("a deployment id");
+                (
+                    e.time_ms / 1000,
+                    format!("{} {}", e.code, &e.message[i..i + 9]),
+                )
+            })
+            .collect()
+    };
+    let attempts = |sink: &MemorySink| -> Vec<u64> {
+        let e = sink.events.iter().filter(|e| e.code == "unable_to_place");
+        e.map(|e| e.time_ms / 1000).collect()
+    };
+    let (s, sink) = run(&toml(true));
+    assert_eq!(
+        deployments(&sink),
+        [
+            (45, "deployment_completed ecs-svc/0".to_string()),
+            (600, "deployment_started ecs-svc/1".to_string()),
+            (660, "deployment_failed ecs-svc/1".to_string()),
+            (660, "deployment_started ecs-svc/0".to_string()),
+            (660, "deployment_completed ecs-svc/0".to_string()),
+        ]
+    );
+    let failed = sink.events.iter().find(|e| e.code == "deployment_failed");
+    assert!(
+        failed.expect("failed").message.contains("(threshold 3)"),
+        "{failed:?}"
+    );
+    assert_eq!(times(&sink, "v1"), [(0, None); 4]);
+    assert!(times(&sink, "v3").is_empty(), "no v3 task was ever created");
+    assert_eq!(s.placement_failures, 3);
+    let (_, sink) = run(&toml(false));
+    assert_eq!(
+        deployments(&sink),
+        [
+            (45, "deployment_completed ecs-svc/0".to_string()),
+            (600, "deployment_started ecs-svc/1".to_string()),
+            (660, "deployment_failed ecs-svc/1".to_string()),
+        ]
+    );
+    assert_eq!(
+        attempts(&sink).len(),
+        1,
+        "said once (§2.6); tried three times"
+    );
+}
+
+/// Without the circuit breaker the same rollout stays IN_PROGRESS for ever (§2.4): the v1 tasks hold the
+/// desired count (no shortfall, nothing in `unplaced_task_seconds`), so the run ended with only the one
+/// "unable to place" event at 600 s to show for it. It now ends with an `unplaced-at-end` warning that
+/// names the deployment (ecs-svc/1, v3), 0 of its 4 tasks, the closest instance's reason and that ECS
+/// retries for ever; a rollout that completes (v3 of 256) warns of nothing.
+#[test]
+fn a_rollout_stalled_on_placement_is_a_warning() {
+    let toml = drain_scenario("{ minimum_healthy_percent = 100, maximum_percent = 200 }");
+    let (s, _) = run(&toml.replace(
+        "family = \"v3\"\ncpu = 256\n",
+        "family = \"v3\"\ncpu = 4096\n",
+    ));
+    let w: Vec<_> = s
+        .warnings
+        .iter()
+        .filter(|w| w.code == "unplaced-at-end")
+        .collect();
+    assert_eq!(w.len(), 1, "{:?}", s.warnings);
+    let m = &w[0].message;
+    assert!(
+        m.starts_with("service web ended the run with 4 tasks unplaced: its deployment ecs-svc/1 (task definition v3) is still IN_PROGRESS with 0 of its 4 tasks"),
+        "{m}"
+    );
+    assert!(m.contains("insufficient CPU units"), "{m}");
+    assert!(
+        m.contains("without a deployment circuit breaker ECS retries it for ever (§2.4)"),
+        "{m}"
+    );
+    assert!(!m.contains("unplaced_task_seconds"), "{m}");
+    assert_eq!(s.unplaced_task_seconds, 0.0);
+    let (s, _) = run(&toml);
+    assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+}
+
 /// A rollback that fails too stalls (§2.4, DG `deployment-circuit-breaker`): "When the rollback starts,
 /// the deployment changes from a COMPLETED to IN_PROGRESS … not eligible for another rollback until it
 /// reaches a COMPLETED state. When the deployment circuit breaker does not find a deployment that is in a

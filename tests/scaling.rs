@@ -122,6 +122,42 @@ fn warmup_blocks_and_scale_in_is_gradual_and_safe() {
     assert_eq!(s.instances_terminated, 3, "5 → 3 → 2");
 }
 
+/// A scale-out stops a scale-in under way, which then "starts from the beginning" (§3.2, DG
+/// `cluster-auto-scaling`, "Scale-in considerations": a scale-out request while a scale-in is in progress
+/// stops it; scale-in needs 15 datapoints below target). The scenario above (5 instances, 10 tasks →
+/// 2 at 30:00), then 12 tasks at 40:00 and 2 again at 41:00 (CAS evaluates at each minute before the
+/// update of that minute). 31:00–40:00: CPR 40 (M 2, N 5), 10 low datapoints. 41:00: the 12 tasks fill
+/// 5 instances two each, 2 wait → M = 5 + 1 = 6, N = 5 → CPR 120 → 5 → 6 instances, and the count
+/// restarts. From 42:00 CPR 33.3 (M 2, N 5 + 1 launching, then 6 registered): the 15th low datapoint is
+/// at 56:00 → terminate ⌊6 × 0.5⌋ = 3. Had the scale-out only paused the count, the 15th would have
+/// come at 46:00 (10 + 42–46:00); without the 12-task interlude, at 45:00.
+#[test]
+fn a_scale_out_restarts_the_scale_in_count() {
+    let toml = cas_scenario(10, SHRINK_TO_2_AT_30M)
+        + "[[service_updates]]\nat = \"40m\"\nservice = \"s\"\ndesired_count = 12\n\
+           [[service_updates]]\nat = \"41m\"\nservice = \"s\"\ndesired_count = 2\n";
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.time_ms > 30 * 60_000)
+        .map(|e| (e.time_ms / 1000, e.code, e.message.as_str()))
+        .collect();
+    assert_eq!(ev[0].0, 2_460, "{ev:?}");
+    assert!(
+        ev[0].1 == "cluster_scale_out"
+            && ev[0].2.contains("(M 6, N 5)")
+            && ev[0].2.contains("from 5 to 6"),
+        "{ev:?}"
+    );
+    assert_eq!(ev[1].0, 3_360, "{ev:?}");
+    assert!(
+        ev[1].1 == "cluster_scale_in"
+            && ev[1].2.contains("(M 2, N 6)")
+            && ev[1].2.contains("terminating 3 "),
+        "{ev:?}"
+    );
+}
+
 /// Without managed termination protection (the API's default) the group's own default termination
 /// policy picks the instances (EC2 Auto Scaling UG `ec2-auto-scaling-termination-policies`: the zone
 /// with the most instances, then the instance closest to the next billing hour, then at random; §3.2),
@@ -562,6 +598,45 @@ fn scale_out_binpack_counts_host_ports() {
         .find(|r| r.scope == "service" && r.running == Some(10))
         .expect("all 10 run");
     assert_eq!(last.time_ms, 480_000, "the first row at or after 450 s");
+}
+
+/// The scale-out binpack packs the waiting tasks into what a new instance offers after the cluster's
+/// DAEMON services (§3.2: the binpack "accounts for the resource availability" of the instances; §2.1:
+/// a daemon's task starts first on every new instance). A daemon of 1,024 units on m5.large (2,048)
+/// leaves room for one task of 1,024, not two. Minute 1: M = 10 (not ⌈10 / 2⌉ = 5), N = 0 → 2
+/// instances (CPR 200); they register at 150 s and take one task each beside the agent; after the
+/// warm-up (360 s) M = 2 busy + 8 waiting, one per instance = 10, N = 2 → CPR 500 → 10 instances, and
+/// every task runs by 360 + 90 = 450 s. (Packed into the registered 2,048 units, M was 5 at 60 s and
+/// 2 + ⌈8 / 2⌉ = 6 at 360 s: the group grew 2 → 6 → 8 → 9 → 10 one warm-up apart, at 360, 660, 960 and
+/// 1,260 s, and the last task ran at 1,350 s instead of 450 s.)
+#[test]
+fn scale_out_binpack_leaves_room_for_daemons() {
+    let toml = cas_scenario(
+        10,
+        "[[task_definitions]]\nfamily = \"agent\"\ncpu = 1024\nmemory = 256\n\
+         [[services]]\nname = \"agent\"\ntask_definition = \"agent\"\nscheduling_strategy = \"DAEMON\"\n",
+    );
+    let (_, sink) = run(&toml);
+    let ev: Vec<_> = events_with(&sink, "cluster_scaling")
+        .into_iter()
+        .filter(|e| e.code == "cluster_scale_out")
+        .map(|e| (e.time_ms, e.message.as_str()))
+        .collect();
+    assert_eq!(ev.len(), 2, "{ev:?}");
+    assert!(
+        ev[0].0 == 60_000 && ev[0].1.contains("(M 10, N 0)") && ev[0].1.contains("from 0 to 2"),
+        "{ev:?}"
+    );
+    assert!(
+        ev[1].0 == 360_000 && ev[1].1.contains("(M 10, N 2)") && ev[1].1.contains("from 2 to 10"),
+        "{ev:?}"
+    );
+    let all = sink
+        .series
+        .iter()
+        .find(|r| r.scope == "service" && r.name == "s" && r.running == Some(10))
+        .expect("all 10 run");
+    assert_eq!(all.time_ms, 480_000, "the first row at or after 450 s");
 }
 
 /// Managed termination protection is off unless set (ECS API `AutoScalingGroupProvider`,

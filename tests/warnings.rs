@@ -475,6 +475,38 @@ fn groups_above_the_cluster_instance_quota_warn() {
     assert!(codes(&case(&groups(2_500, 2_500), &[])).is_empty());
 }
 
+/// A managed-scaling group whose warm-up is shorter than its mean launch latency warns (§3.2: the DG asks
+/// for a warm-up "large enough for the EC2 instance to launch and start the Amazon ECS agent (which
+/// prevents overprovisioning)", so ECS counts no launching instance in N; ecsim does, and does not
+/// over-provision). Launch latency 60–180 s (mean 120 s): warm-up 60 s warns at the `managed_scaling`
+/// line (HEAD is 5 lines with a blank first, the group's 7th line: 12), 120 s does not, nor does a group
+/// without managed scaling.
+#[test]
+fn a_warm_up_shorter_than_the_launch_warns() {
+    let group = |ms: &str| {
+        format!(
+            "{HEAD}[[capacity_providers]]\nname = \"cp\"\ninstance_type = \"m5.large\"\nmax_size = 4\ndesired_size = 1\nlaunch_latency = {{ dist = \"uniform\", min = \"60s\", max = \"180s\" }}\n{ms}\n"
+        )
+    };
+    let c = case(
+        &group("managed_scaling = { instance_warmup_period = \"60s\" }"),
+        &[],
+    );
+    assert_eq!(codes(&c), vec!["warmup-below-launch"]);
+    assert_eq!(c.warnings[0]["line"], 12);
+    assert!(
+        c.validate.contains(
+            "s.toml:12: capacity provider cp: instance_warmup_period 1 min is shorter than the group's mean launch latency 2 min"
+        ),
+        "{}",
+        c.validate
+    );
+    assert!(c.run.contains("[warmup-below-launch]"));
+    let quiet = group("managed_scaling = { instance_warmup_period = \"120s\" }");
+    assert!(codes(&case(&quiet, &[])).is_empty());
+    assert!(codes(&case(&group(""), &[])).is_empty());
+}
+
 /// RunTask tasks that were not launched are said at the end (§7.3: RunTask answers `failures[]` and does
 /// not retry). One m5.large registers 2,048 CPU units (§6.1): two 1,024-CPU tasks fit. A call of 4 at
 /// 1 min starts 2 (2 × RESOURCE:CPU); a call of 3 at 2 min, while those run for 10 min, starts none

@@ -37,8 +37,9 @@ pub struct Need<'a> {
     pub ports: &'a [u16],
 }
 
-/// An empty instance of the group's type: registered CPU and memory, ENIs for tasks, and the host
-/// ports the agent reserves.
+/// A new instance of the group's type as the waiting tasks find it: registered CPU and memory, ENIs for
+/// tasks and the host ports the agent reserves, less what the cluster's DAEMON services take on it
+/// first (§2.1, §3.2).
 #[derive(Debug, Clone, Copy)]
 pub struct Shape<'a> {
     /// CPU units.

@@ -294,6 +294,7 @@ impl<'s> Ctx<'s> {
             }
             if let Some(p) = self.asg_provider(r, item, &prefix, zones, custom_types, pricing) {
                 self.instance_quota_warning(&providers, &p, item);
+                self.warmup_warning(&p, item);
                 providers.push(p);
             }
         }
@@ -421,6 +422,35 @@ impl<'s> Ctx<'s> {
                 ),
             })),
         })
+    }
+
+    /// A managed-scaling group whose `instanceWarmupPeriod` is shorter than its mean launch latency (launch
+    /// to registration): the DG asks for a warm-up "large enough for the EC2 instance to launch and start
+    /// the Amazon ECS agent (which prevents overprovisioning)" (§3.2), so ECS does not count an instance
+    /// still launching in N; ecsim does (N = registered + launching), and does not over-provision. Said,
+    /// at the group's `managed_scaling`.
+    fn warmup_warning(&mut self, p: &ProviderSpec, item: &Item<'s>) {
+        let ProviderKind::Asg(a) = &p.kind else {
+            return;
+        };
+        let Some(ms) = &a.managed_scaling else {
+            return;
+        };
+        let latency_ms = a.launch_latency.mean_ms();
+        if ms.instance_warmup_ms as f64 >= latency_ms {
+            return;
+        }
+        let message = format!(
+            "capacity provider {}: instance_warmup_period {} is shorter than the group's mean launch latency {} (launch to registration); ECS then over-provisions, as the DG warns (a warm-up should be \"large enough for the EC2 instance to launch and start the Amazon ECS agent\", §3.2), while ecsim counts launching instances in N and launches no more than the binpack asks: this run's group may stay smaller than AWS's would",
+            p.name,
+            crate::engine::span_text(ms.instance_warmup_ms),
+            crate::engine::span_text(latency_ms.round() as u64),
+        );
+        let mut warning =
+            crate::warnings::Warning::new(crate::warnings::WARMUP_BELOW_LAUNCH, None, message);
+        warning.file = Some(self.file.clone());
+        warning.line = Some(self.lines.locate(span_of(item, "managed_scaling").start).0);
+        self.warnings.push(warning);
     }
 
     /// ECS registers at most 5,000 container instances in a cluster (not adjustable, §8): said, at the

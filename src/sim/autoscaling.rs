@@ -190,19 +190,51 @@ impl<'a> Sim<'a> {
         {
             return false;
         }
-        let mut exprs = self
-            .owner_constraints(task.owner)
-            .iter()
-            .filter_map(|c| match c {
-                Constraint::MemberOf { expr, .. } => Some(expr),
-                Constraint::DistinctInstance => None,
-            })
-            .peekable();
-        if exprs.peek().is_none() {
-            return true;
+        member_of_admits(self.owner_constraints(task.owner), fresh)
+    }
+
+    /// What the cluster's DAEMON services take of a new instance of group `p` before any other task
+    /// (§2.1: a daemon's task starts first on every instance whose constraints admit it), for the
+    /// binpack of M (§3.2): each daemon whose primary deployment has not FAILED, of the group's CPU
+    /// architecture, whose memberOf expressions admit the group's instance in one of its zones and that
+    /// fits what the daemons before it left. Asked only when tasks wait for capacity.
+    fn daemon_reservation(&self, p: ProviderId, fresh: &[FreshInstance]) -> DaemonShare {
+        let spec = self.spec;
+        let mut share = DaemonShare::default();
+        let ProviderKind::Asg(asg) = &spec.provider(p).kind else {
+            return share;
+        };
+        let (cpu, mem) = (asg.registered_cpu_units(), asg.registered_memory_mib());
+        let enis = asg.instance_type.max_enis.saturating_sub(1);
+        for (i, s) in spec.services.iter().enumerate() {
+            let st = &self.services[i];
+            if s.scheduling != SchedulingStrategy::Daemon
+                || !st.created
+                || st.deployments[st.primary].rollout == super::deploy::Rollout::Failed
+            {
+                continue;
+            }
+            let def = st.deployments[st.primary].task_def;
+            let td = spec.task_def(def);
+            let ports = &self.def_ports[def.0 as usize];
+            let fits = share.cpu + td.cpu_units <= cpu
+                && share.mem + td.memory_mib <= mem
+                && (!td.uses_eni() || share.enis < enis)
+                && !ports
+                    .iter()
+                    .any(|q| share.ports.contains(q) || spec.scheduler.reserved_ports.contains(q));
+            if !fits
+                || td.arch.is_some_and(|a| a != asg.instance_type.arch)
+                || !member_of_admits(&s.placement_constraints, fresh)
+            {
+                continue;
+            }
+            share.cpu += td.cpu_units;
+            share.mem += td.memory_mib;
+            share.enis += u32::from(td.uses_eni());
+            share.ports.extend_from_slice(ports);
         }
-        let exprs: Vec<&crate::ecs::cql::Expr> = exprs.collect();
-        fresh.iter().any(|f| exprs.iter().all(|e| e.matches(f)))
+        share
     }
 
     /// A new instance of group `p` in each of its zones, as it would register now (its attributes, no
@@ -278,11 +310,20 @@ impl<'a> Sim<'a> {
                     }
                 })
                 .collect();
+            // A new instance offers the waiting tasks what its daemons leave (§3.2: the binpack
+            // "accounts for the resource availability" of the instances; §2.1: daemons start first).
+            let daemons = if waiting.is_empty() {
+                DaemonShare::default()
+            } else {
+                self.daemon_reservation(p, &fresh)
+            };
+            let mut reserved_ports = daemons.ports;
+            reserved_ports.extend_from_slice(&spec.scheduler.reserved_ports);
             let shape = cluster::Shape {
-                cpu: asg.registered_cpu_units(),
-                mem: asg.registered_memory_mib(),
-                enis: asg.instance_type.max_enis.saturating_sub(1),
-                reserved_ports: &spec.scheduler.reserved_ports,
+                cpu: asg.registered_cpu_units() - daemons.cpu,
+                mem: asg.registered_memory_mib() - daemons.mem,
+                enis: asg.instance_type.max_enis.saturating_sub(1) - daemons.enis,
+                reserved_ports: &reserved_ports,
             };
             let m = cluster::instances_needed(non_empty, &waiting, &shape);
             let n = members.len() as u32 + self.cas[pi].launching;
@@ -599,6 +640,33 @@ impl<'a> Sim<'a> {
             None => dist.sample(&mut self.rng_timing),
         }
     }
+}
+
+/// Does every memberOf expression of `constraints` match one of `fresh`, the group's instances as they
+/// would register (§3.2)? distinctInstance says nothing of a new, empty instance.
+fn member_of_admits(constraints: &[Constraint], fresh: &[FreshInstance]) -> bool {
+    let mut exprs = constraints
+        .iter()
+        .filter_map(|c| match c {
+            Constraint::MemberOf { expr, .. } => Some(expr),
+            Constraint::DistinctInstance => None,
+        })
+        .peekable();
+    if exprs.peek().is_none() {
+        return true;
+    }
+    let exprs: Vec<&crate::ecs::cql::Expr> = exprs.collect();
+    fresh.iter().any(|f| exprs.iter().all(|e| e.matches(f)))
+}
+
+/// What the DAEMON services hold on every new instance of a group: CPU units, MiB, ENIs and static
+/// host ports (`Sim::daemon_reservation`).
+#[derive(Default)]
+struct DaemonShare {
+    cpu: u32,
+    mem: u32,
+    enis: u32,
+    ports: Vec<u16>,
 }
 
 /// An instance of a group as it registers (no tasks), for asking whether a constraint could ever

@@ -138,6 +138,18 @@ impl<'a> Sim<'a> {
         }
     }
 
+    /// A task of the rollout in progress that no container instance could take counts against the
+    /// circuit breaker as a task that failed to start (§2.4, **observed**: users see the breaker fail and
+    /// roll back deployments for lack of cluster resources, aws/containers-roadmap#1273, #1206, #1583);
+    /// one failure per failed placement attempt, the "unable to place a task" event (**unconfirmed**).
+    /// Returns whether the rollout is no longer IN_PROGRESS (FAILED, perhaps rolled back).
+    fn placement_failure_fails_rollout(&mut self, sid: ServiceId) -> bool {
+        let primary = self.services[sid.0 as usize].primary;
+        self.count_deployment_failure(sid, primary as u32);
+        let st = &self.services[sid.0 as usize];
+        st.primary != primary || st.deployments[primary].rollout != Rollout::InProgress
+    }
+
     /// The circuit breaker's rollback (§2.4): "the service is rolled back to the last deployment that
     /// completed successfully", and "when the rollback starts, the deployment changes from a COMPLETED to
     /// IN_PROGRESS" — the same deployment, primary again, so its tasks are kept and only the failed
@@ -252,8 +264,16 @@ impl<'a> Sim<'a> {
             let need = (desired - keep_n).min(room);
             if need > 0 {
                 started_any = self.launch_batch(sid, need, now);
+                if self.services[sid.0 as usize].primary as u32 != primary {
+                    // Unplaceable tasks rolled it back (§2.4): the rollback's reconcile is due.
+                    self.protection_held(sid, held);
+                    return;
+                }
             }
         }
+        // Unplaceable tasks may have FAILED the rollout just now (§2.4): it launches nothing more.
+        let primary_failed =
+            self.services[sid.0 as usize].deployments[primary as usize].rollout == Rollout::Failed;
 
         // 3. Stop old-deployment and marked tasks: not-yet-healthy ones freely, healthy ones only while the
         //    healthy count stays at the minimum (start-first replacement when the maximum allows, §2.1).
@@ -317,6 +337,10 @@ impl<'a> Sim<'a> {
                 let need = desired.saturating_sub(keep_now).min(room);
                 if need > 0 {
                     started_any |= self.launch_batch(sid, need, now);
+                    if self.services[sid.0 as usize].primary as u32 != primary {
+                        self.protection_held(sid, held); // rolled back (§2.4), as in step 2
+                        return;
+                    }
                 }
             }
         }
@@ -571,8 +595,11 @@ impl<'a> Sim<'a> {
                 }
                 Err(f) => {
                     self.stats.placement_failures += 1;
-                    self.report_unplaceable(sid, f);
+                    let fargate = self.report_unplaceable(sid, f);
                     failed = true;
+                    if !fargate && self.placement_failure_fails_rollout(sid) {
+                        break; // FAILED (§2.4): no more launches of it; a rollback reconciles anew
+                    }
                     if !self.block_provider(sid) {
                         break;
                     }

@@ -547,7 +547,9 @@ impl<'a> Sim<'a> {
         t.hourly_usd = hourly;
     }
 
-    pub(super) fn report_unplaceable(&mut self, sid: ServiceId, f: Failure) {
+    /// Say that a task of service `sid` could not be placed (§7.3); returns whether it was a Fargate
+    /// task (no capacity) rather than one no container instance would take.
+    pub(super) fn report_unplaceable(&mut self, sid: ServiceId, f: Failure) -> bool {
         let closest = match (f.closest, f.reason) {
             (Some(i), Some(r)) => Some((self.ec2_serial(i), r.closest_phrase())),
             _ => None,
@@ -564,6 +566,7 @@ impl<'a> Sim<'a> {
             Launch::Ec2 => false,
         };
         self.emit(Some(sid), What::UnableToPlace { closest, fargate }, true);
+        fargate
     }
 
     /// "Has reached a steady state" (§2.6): its deployment COMPLETED (the rollout is what a service

@@ -162,7 +162,13 @@ impl Sim<'_> {
             .copied()
             .filter(|&t| self.world.task(t).awaiting_capacity)
             .collect();
-        let blocked = if st.shortfall > 0 {
+        // A rollout whose new tasks no instance takes, the count held by an older deployment's tasks
+        // (§2.4: without the circuit breaker, or with its rollback stalled, it stays IN_PROGRESS).
+        let primary = &st.deployments[st.primary];
+        let stalled = st.shortfall == 0
+            && st.n_keep < st.desired
+            && primary.rollout == super::deploy::Rollout::InProgress;
+        let blocked = if st.shortfall > 0 || stalled {
             self.placement_blocked(sid)
         } else {
             None
@@ -171,11 +177,24 @@ impl Sim<'_> {
             return None;
         }
         let mut parts = Vec::new();
-        if let Some(why) = &blocked {
-            parts.push(format!(
+        match &blocked {
+            Some(why) if stalled => parts.push(format!(
+                "its deployment ecs-svc/{} (task definition {}) is still IN_PROGRESS with {} of its {} tasks, an older deployment's tasks holding the rest, and the next cannot be placed: {why}; {}",
+                st.primary,
+                spec.task_def(primary.task_def).family,
+                st.n_keep,
+                st.desired,
+                if s.deployment.circuit_breaker.is_some() {
+                    "its circuit breaker's rollback found no COMPLETED deployment to return to (§2.4)"
+                } else {
+                    "without a deployment circuit breaker ECS retries it for ever (§2.4)"
+                }
+            )),
+            Some(why) => parts.push(format!(
                 "{} below its desired count of {}: {why}",
                 st.shortfall, st.desired
-            ));
+            )),
+            None => {}
         }
         if !waiting.is_empty() {
             let oldest = waiting
@@ -209,9 +228,20 @@ impl Sim<'_> {
                 clock(oldest)
             ));
         }
-        let n = waiting.len() as u32 + if blocked.is_some() { st.shortfall } else { 0 };
+        let unplaced = if stalled {
+            st.desired - st.n_keep
+        } else {
+            st.shortfall
+        };
+        let n = waiting.len() as u32 + if blocked.is_some() { unplaced } else { 0 };
+        // A stalled rollout's tasks are not below the desired count: unplaced_task_seconds has none.
+        let counted = if stalled && waiting.is_empty() {
+            ""
+        } else {
+            "summary.json's unplaced_task_seconds counts them; "
+        };
         let message = format!(
-            "service {} ended the run with {n} task{} unplaced: {} (summary.json's unplaced_task_seconds counts them; `ecsim explain --service {}` shows each attempt)",
+            "service {} ended the run with {n} task{} unplaced: {} ({counted}`ecsim explain --service {}` shows each attempt)",
             s.name,
             if n == 1 { "" } else { "s" },
             parts.join("; "),
