@@ -532,6 +532,12 @@ fn unplaceable_tasks_trip_the_circuit_breaker() {
     assert_eq!(times(&sink, "v1"), [(0, None); 4]);
     assert!(times(&sink, "v3").is_empty(), "no v3 task was ever created");
     assert_eq!(s.placement_failures, 3);
+    // Counting each failed attempt is ecsim's choice (unconfirmed): the run says it relied on it, 3 times.
+    let used = s
+        .unconfirmed
+        .iter()
+        .find(|u| u.code == "breaker_placement_failure");
+    assert_eq!(used.map(|u| u.times), Some(3), "{:?}", s.unconfirmed);
     let (_, sink) = run(&toml(false));
     assert_eq!(
         deployments(&sink),

@@ -546,6 +546,12 @@ fn aws_2022_cas_scale_in_334_to_34() {
         assert!(msg.contains(mn) && msg.contains(k), "{msg}");
     }
     assert_eq!(summary.instances_terminated, 300, "334 → 34");
+    // The three steps after the first rest on the undocumented one-a-minute pace, and the run says so.
+    let paced = summary
+        .unconfirmed
+        .iter()
+        .find(|u| u.code == "cas_scale_in_interval");
+    assert_eq!(paced.map(|u| u.times), Some(3), "{:?}", summary.unconfirmed);
     let minutes_after_change = (steps[3].0 - 3_600) as f64 / 60.0;
     let minutes_after_first = (steps[3].0 - steps[0].0) as f64 / 60.0;
     println!(

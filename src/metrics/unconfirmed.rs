@@ -22,12 +22,16 @@ pub enum Choice {
     AzRebalancing,
     /// §2.2: the launch throttle's growth schedule delayed a service's next launch.
     ThrottleBackoff,
+    /// §2.4: a rollout's failed placement attempt counted against the circuit breaker.
+    BreakerPlacementFailure,
     /// §3.1: a launch batch left a strategy's weighted tasks at a count its weights do not divide.
     ProviderRemainder,
     /// §3.2: a launch found the PROVISIONING cap full (the task was not created).
     ProvisioningCap,
     /// §3.2: a task waiting in PROVISIONING stopped after its drawn wait.
     ProvisioningTimeout,
+    /// §3.2: a managed scale-in step after the first of its run of low datapoints (one a minute).
+    CasScaleInInterval,
     /// §4.2: a policy's decision came from datapoints published this late.
     MetricPublicationDelay,
     /// §4.2: a target-tracking scale-in was held to the step.
@@ -53,7 +57,7 @@ pub enum Choice {
 }
 
 /// How many choices the inventory has.
-pub const N: usize = 17;
+pub const N: usize = 19;
 
 /// One row of the inventory.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -94,6 +98,13 @@ pub const INVENTORY: [Info; N] = [
         counted: "a task that failed to start and delayed its service's next launch",
     },
     Info {
+        choice: Choice::BreakerPlacementFailure,
+        code: "breaker_placement_failure",
+        section: "§2.4",
+        parameter: "none (fixed rule)",
+        counted: "a failed placement attempt of a rollout's task counted as one circuit-breaker failure",
+    },
+    Info {
         choice: Choice::ProviderRemainder,
         code: "capacity_provider_remainder",
         section: "§3.1",
@@ -113,6 +124,13 @@ pub const INVENTORY: [Info; N] = [
         section: "§3.2",
         parameter: "[scheduler] provisioning_timeout",
         counted: "a task stopped after waiting in PROVISIONING",
+    },
+    Info {
+        choice: Choice::CasScaleInInterval,
+        code: "cas_scale_in_interval",
+        section: "§3.2",
+        parameter: "none (fixed rule)",
+        counted: "a managed scale-in step after the first of its run of low datapoints",
     },
     Info {
         choice: Choice::MetricPublicationDelay,
@@ -352,6 +370,12 @@ fn value(c: Choice, spec: &Spec) -> String {
         ),
         Choice::ProviderRemainder => {
             "to the provider furthest below its weighted share; ties to the first listed".into()
+        }
+        Choice::BreakerPlacementFailure => {
+            "one failure per failed placement attempt (the \"unable to place\" event)".into()
+        }
+        Choice::CasScaleInInterval => {
+            "one step a minute while CapacityProviderReservation stays below the target".into()
         }
         Choice::ProvisioningCap => sch.provisioning_cap.to_string(),
         Choice::ProvisioningTimeout => dist_text(&sch.provisioning_timeout),

@@ -354,6 +354,10 @@ impl<'a> Sim<'a> {
                 self.cas[pi].low_streak += 1;
                 if self.cas[pi].low_streak >= ms.scale_in_datapoints {
                     let k = cluster::scale_in(m, n, ms, asg.min_size);
+                    if k > 0 && self.cas[pi].low_streak > ms.scale_in_datapoints {
+                        // A step after a step: one a minute while CPR stays low (§3.2, unconfirmed).
+                        self.used(crate::metrics::unconfirmed::Choice::CasScaleInInterval);
+                    }
                     if k > 0 {
                         self.scale_in_instances(
                             p,

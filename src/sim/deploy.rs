@@ -145,7 +145,11 @@ impl<'a> Sim<'a> {
     /// Returns whether the rollout is no longer IN_PROGRESS (FAILED, perhaps rolled back).
     fn placement_failure_fails_rollout(&mut self, sid: ServiceId) -> bool {
         let primary = self.services[sid.0 as usize].primary;
+        let before = self.services[sid.0 as usize].deployments[primary].failures;
         self.count_deployment_failure(sid, primary as u32);
+        if self.services[sid.0 as usize].deployments[primary].failures > before {
+            self.used(crate::metrics::unconfirmed::Choice::BreakerPlacementFailure);
+        }
         let st = &self.services[sid.0 as usize];
         st.primary != primary || st.deployments[primary].rollout != Rollout::InProgress
     }
