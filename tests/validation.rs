@@ -401,27 +401,29 @@ fn vlad_2022_ecs_on_fargate() {
 }
 
 /// ECS on EC2, 0 → 3,500 tasks: the post measured the first containers after about 2.5 minutes and 3,500
-/// at about 10 minutes (600 s). ecsim with the documented rules takes about 25 minutes, and no documented
-/// rule closes the gap; here is why, with the set-up of `scenarios/validation/vlad-2022-ecs-ec2.toml`
-/// (c6g.4xlarge, 15 tasks an instance, managed scaling target 95 %, warm-up 1 s, steps 1–10,000,
-/// instances registering 60–180 s after launch, §6.3).
+/// at about 10 minutes (600 s). ecsim with the documented rules takes about 13–14 minutes; here is why,
+/// with the set-up of `scenarios/validation/vlad-2022-ecs-ec2.toml` (c6g.4xlarge, 15 tasks an instance,
+/// managed scaling target 95 %, warm-up 1 s, steps 1–10,000, instances registering 60–180 s after
+/// launch, §6.3).
 ///
-/// The first tasks: the group's one instance (min 1) runs 15 at once; CAS first evaluates at 60 s and
-/// asks for ⌈21 × 100 / 95⌉ = 23 instances (M = 1 + 300 / 15), which register at 120–240 s: the ramp
-/// starts at about 2 minutes, as measured (2.5 min).
+/// The first tasks: the group's one instance (min 1) runs 15 at once; CAS first evaluates at 60 s with
+/// M = 1 + 300 / 15 = 21, N = 1 and adds ⌈21 × 100 / 95⌉ − 1 = 22 instances (group 23), which register
+/// at 120–240 s: the ramp starts at about 2 minutes, as measured (2.5 min).
 ///
-/// The rest is bounded by the cap on tasks waiting in PROVISIONING for a capacity provider: 300 per
-/// cluster (§3.2, §8; service quotas 2023; 100 in 2020). Only tasks in PROVISIONING count toward
-/// CapacityProviderReservation's M, so each CAS scale-out adds room for at most 300 tasks (20
-/// instances), and each such batch waits for an evaluation (every 60 s) and an instance launch (60–180
-/// s, mean 120 s) before its tasks leave PROVISIONING and the service creates the next ones (retrying
-/// every 30 s). About (3,500 − 15) / 300 ≈ 12 batches of roughly 130 s each: ≈ 1,500 s. ecsim gives
-/// 1,527 s (seed 1). To reach 3,500 in the measured ≈ 7.5 minutes after the first tasks, about 3,500 /
-/// (450 s / 130 s) ≈ 1,000 tasks must wait in PROVISIONING at once: with `provisioning_cap = 1000`
-/// ecsim gives 622–650 s (seeds 1–3), within 10 % of 600 s. The 2022 value of that quota is not
-/// documented (the reference marks a value above 300 unconfirmed), so the documented run stays the
-/// model and this gap is reported, not tuned away; the what-if is checked below so that a change to
-/// the CAS or PROVISIONING model that moves either figure is noticed.
+/// N is the instances registered ("already up and running", deep-dive blog), and the 1 s warm-up is over
+/// long before an instance registers, so CAS adds a step every minute on top of the instances still
+/// launching: at 120 s nothing has registered yet, M = 21, N = 1 again, and the group goes 23 → 45 — the
+/// over-provisioning the DG warns of (§3.2). Each step is still bounded by the cap on tasks waiting in
+/// PROVISIONING: 300 per cluster (§3.2, §8; service quotas 2023), so M counts at most 300 / 15 = 20
+/// instances beyond the busy ones and a step adds about 11–30 instances (seed 1: 22, 22, 21, 14, 12, 25,
+/// 20, 11, 18, 29, 30, 16, 9). The group reaches max_size 250 at 780 s (13 steps of a minute from 60 s),
+/// and the last of 3,500 tasks runs one launch (60–180 s) later: 846 s for seed 1 (795–846 s, seeds
+/// 1–3), +41 % against 600 s. (Counting launching instances in N, as ecsim did until 2026-12-05, gave
+/// 1,527 s: each batch of 300 tasks then waited a whole launch before the next step.) With
+/// `provisioning_cap = 1000` (the 2022 value of that quota is not documented; a value above 300 is
+/// unconfirmed) ecsim gives about 400 s, below the measurement: the measured 600 s lies between the two
+/// caps. The gap is reported, not tuned; the what-if is checked below so that a change to the CAS or
+/// PROVISIONING model that moves either figure is noticed.
 #[test]
 fn vlad_2022_ecs_on_ec2() {
     let (_, sink) = run_file("scenarios/validation/vlad-2022-ecs-ec2.toml", 1);
@@ -431,12 +433,10 @@ fn vlad_2022_ecs_on_ec2() {
         (100.0..=240.0).contains(&first),
         "16th RUNNING at {first} s"
     );
-    // Documented rules: the 300-task PROVISIONING cap bounds the ramp (arithmetic above: ≈ 1,500 s).
-    assert!(
-        (1_300.0..=1_700.0).contains(&all),
-        "3,500 RUNNING at {all} s"
-    );
-    // What-if: with 1,000 tasks allowed in PROVISIONING the measured 600 s is reproduced within 20 %.
+    // Documented rules: a step a minute, each bounded by the 300-task PROVISIONING cap (arithmetic
+    // above: max_size at 780 s, the last tasks one launch later, 846 s).
+    assert!((750.0..=950.0).contains(&all), "3,500 RUNNING at {all} s");
+    // What-if: with 1,000 tasks allowed in PROVISIONING the ramp is faster than measured (≈ 400 s).
     let mut spec = load("scenarios/validation/vlad-2022-ecs-ec2.toml");
     spec.scheduler.provisioning_cap = 1_000;
     let mut sink = MemorySink::default();
@@ -445,8 +445,8 @@ fn vlad_2022_ecs_on_ec2() {
         .run();
     let (_, all) = time_to_3500(&sink, 0);
     assert!(
-        (0.8 * 600.0..=1.2 * 600.0).contains(&all),
-        "with provisioning_cap 1000: 3,500 RUNNING at {all} s, published ≈ 600 s"
+        (340.0..=460.0).contains(&all),
+        "with provisioning_cap 1000: 3,500 RUNNING at {all} s (published ≈ 600 s)"
     );
 }
 

@@ -93,13 +93,15 @@ pub enum What {
         max: u32,
         kept: (u32, u32),
     },
-    /// Managed scaling grows the Auto Scaling group (`cpr` the CapacityProviderReservation, M and N).
+    /// Managed scaling grows the Auto Scaling group (`cpr` the CapacityProviderReservation, M and N —
+    /// N the registered instances; `from` the group's size, launching instances included, §3.2).
     ClusterScaleOut {
         provider: ProviderId,
         cpr: f64,
         m: u32,
         n: u32,
         target: u32,
+        from: u32,
         to: u32,
     },
     /// Managed scaling terminates instances (serials).
@@ -362,7 +364,7 @@ impl EventRecord {
         match &self.what {
             Scaling { from, to, .. } => Some((*from, *to)),
             ScheduledAction { moved, .. } => *moved,
-            ClusterScaleOut { n, to, .. } => Some((*n, *to)),
+            ClusterScaleOut { from, to, .. } => Some((*from, *to)),
             ClusterScaleIn { n, instances, .. } => {
                 Some((*n, n.saturating_sub(instances.len() as u32)))
             }
@@ -557,10 +559,11 @@ impl EventRecord {
                 m,
                 n,
                 target,
+                from,
                 to,
             } => write!(
                 out,
-                "Capacity provider {}: CapacityProviderReservation {cpr:.1} (M {m}, N {n}) above target {target} → scaling the Auto Scaling group from {n} to {to} instances.",
+                "Capacity provider {}: CapacityProviderReservation {cpr:.1} (M {m}, N {n}) above target {target} → scaling the Auto Scaling group from {from} to {to} instances.",
                 prov(provider)
             ),
             ClusterScaleIn {

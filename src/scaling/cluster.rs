@@ -102,12 +102,17 @@ pub fn reservation(m: u32, n: u32) -> f64 {
     }
 }
 
-/// The group size after a scale-out, or None if CPR is not above target. With no instances and work to
-/// do ECS scales to two instances (CPR 200, §3.2); otherwise to ⌈M × 100 / target⌉; the step is at least
-/// the minimum and at most the maximum step size, and the group never exceeds `max_size`. With no work
-/// (M = 0) there is nothing to scale out for: an empty group's CPR of 100 is above a target below 100,
-/// but the group needs ⌈0 × 100 / target⌉ = 0 instances.
-pub fn scale_out(m: u32, n: u32, ms: &ManagedScaling, max_size: u32) -> Option<u32> {
+/// The group size after a scale-out, or None if CPR is not above target. `n` is N, the instances
+/// registered ("already up and running", deep-dive blog); `group` the group's size with the instances
+/// still launching (≥ `n`). ECS estimates "the number of instances to add" (DG `managed-scaling-behavior`)
+/// from M and N: with no instances registered and work to do, two (CPR 200, §3.2); otherwise
+/// ⌈M × 100 / target⌉ − N; at least the minimum and at most the maximum step size. The step is added to
+/// the group as it is, launching instances included, and the group never exceeds `max_size`: an instance
+/// still launching once its warm-up is over is not in N, so the next step asks for it again — the
+/// over-provisioning the DG warns of when `instanceWarmupPeriod` is shorter than an instance's launch.
+/// With no work (M = 0) there is nothing to scale out for: an empty group's CPR of 100 is above a target
+/// below 100, but the group needs ⌈0 × 100 / target⌉ = 0 instances.
+pub fn scale_out(m: u32, n: u32, group: u32, ms: &ManagedScaling, max_size: u32) -> Option<u32> {
     let cpr = reservation(m, n);
     if cpr <= ms.target_capacity as f64 || m == 0 {
         return None;
@@ -121,8 +126,8 @@ pub fn scale_out(m: u32, n: u32, ms: &ManagedScaling, max_size: u32) -> Option<u
         .saturating_sub(n)
         .max(ms.minimum_scaling_step_size)
         .min(ms.maximum_scaling_step_size);
-    let new = (n + step).min(max_size);
-    (new > n).then_some(new)
+    let new = (group.max(n) + step).min(max_size);
+    (new > group).then_some(new)
 }
 
 /// How many instances one scale-in step removes: toward ⌈M × 100 / target⌉, at most `scale_in_max_fraction`
@@ -180,9 +185,9 @@ mod tests {
         let m = instances_needed(0, &[need(256, 512, false, &[])], &M5_LARGE);
         assert_eq!(m, 1);
         assert_eq!(reservation(m, 0), 200.0);
-        assert_eq!(scale_out(m, 0, &ms(100, 1, 10_000), 10), Some(2));
-        assert_eq!(scale_out(m, 0, &ms(100, 1, 1), 10), Some(1));
-        assert_eq!(scale_out(m, 0, &ms(100, 1, 10_000), 1), Some(1));
+        assert_eq!(scale_out(m, 0, 0, &ms(100, 1, 10_000), 10), Some(2));
+        assert_eq!(scale_out(m, 0, 0, &ms(100, 1, 1), 10), Some(1));
+        assert_eq!(scale_out(m, 0, 0, &ms(100, 1, 10_000), 1), Some(1));
     }
 
     /// 10 waiting tasks of 1024 units on 2048-unit instances pack 2 per instance: 5 more, plus 3 busy
@@ -194,12 +199,26 @@ mod tests {
         let m = instances_needed(3, &waiting, &M5_LARGE);
         assert_eq!(m, 8);
         assert!((reservation(m, 3) - 266.666).abs() < 0.01);
-        assert_eq!(scale_out(m, 3, &ms(100, 1, 10_000), 100), Some(8));
-        assert_eq!(scale_out(m, 3, &ms(100, 10, 10_000), 100), Some(13));
-        assert_eq!(scale_out(m, 3, &ms(80, 1, 10_000), 100), Some(10));
+        assert_eq!(scale_out(m, 3, 3, &ms(100, 1, 10_000), 100), Some(8));
+        assert_eq!(scale_out(m, 3, 3, &ms(100, 10, 10_000), 100), Some(13));
+        assert_eq!(scale_out(m, 3, 3, &ms(80, 1, 10_000), 100), Some(10));
         // A task larger than the instance type is excluded from M.
         let big = need(4096, 100, false, &[]);
         assert_eq!(instances_needed(0, &[big], &M5_LARGE), 0);
+    }
+
+    /// N counts registered instances only; the step is added to the group with its launching instances
+    /// (§3.2). 3 registered, 5 launching (group 8), M = 8: CPR 266.7 > 100, step ⌈8⌉ − 3 = 5 → the group
+    /// goes to 8 + 5 = 13, the 5 launching instances asked for again (the over-provisioning the DG warns
+    /// of with a warm-up shorter than a launch); max_size 10 caps it at 10; a group already at max_size
+    /// does not scale out. With none registered and 2 launching, CPR is 200 and the group adds 2 more: 4.
+    #[test]
+    fn launching_instances_are_not_in_n() {
+        assert!((reservation(8, 3) - 266.666).abs() < 0.01);
+        assert_eq!(scale_out(8, 3, 8, &ms(100, 1, 10_000), 100), Some(13));
+        assert_eq!(scale_out(8, 3, 8, &ms(100, 1, 10_000), 10), Some(10));
+        assert_eq!(scale_out(8, 3, 10, &ms(100, 1, 10_000), 10), None);
+        assert_eq!(scale_out(1, 0, 2, &ms(100, 1, 10_000), 10), Some(4));
     }
 
     /// The binpack counts ENIs and host ports too (§3.2, DG "Managed scale-out behavior"): 10 tasks of

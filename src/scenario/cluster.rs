@@ -426,9 +426,10 @@ impl<'s> Ctx<'s> {
 
     /// A managed-scaling group whose `instanceWarmupPeriod` is shorter than its mean launch latency (launch
     /// to registration): the DG asks for a warm-up "large enough for the EC2 instance to launch and start
-    /// the Amazon ECS agent (which prevents overprovisioning)" (§3.2), so ECS does not count an instance
-    /// still launching in N; ecsim does (N = registered + launching), and does not over-provision. Said,
-    /// at the group's `managed_scaling`.
+    /// the Amazon ECS agent (which prevents overprovisioning)" (§3.2): N counts registered instances only,
+    /// so once an instance's warm-up is over while it still launches, the next step asks for it again.
+    /// ecsim models that over-provisioning; a run with it is rarely what the user means. Said, at the
+    /// group's `managed_scaling`.
     fn warmup_warning(&mut self, p: &ProviderSpec, item: &Item<'s>) {
         let ProviderKind::Asg(a) = &p.kind else {
             return;
@@ -441,7 +442,7 @@ impl<'s> Ctx<'s> {
             return;
         }
         let message = format!(
-            "capacity provider {}: instance_warmup_period {} is shorter than the group's mean launch latency {} (launch to registration); ECS then over-provisions, as the DG warns (a warm-up should be \"large enough for the EC2 instance to launch and start the Amazon ECS agent\", §3.2), while ecsim counts launching instances in N and launches no more than the binpack asks: this run's group may stay smaller than AWS's would",
+            "capacity provider {}: instance_warmup_period {} is shorter than the group's mean launch latency {} (launch to registration); ECS then over-provisions, as the DG warns (a warm-up should be \"large enough for the EC2 instance to launch and start the Amazon ECS agent\", §3.2): CapacityProviderReservation's N counts registered instances only, so each minute's scale-out adds its step on top of the instances still launching. ecsim models this (how much AWS adds then is derived, not documented); the group may grow past what the tasks need and scale in later",
             p.name,
             crate::engine::span_text(ms.instance_warmup_ms),
             crate::engine::span_text(latency_ms.round() as u64),

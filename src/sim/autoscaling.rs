@@ -326,7 +326,9 @@ impl<'a> Sim<'a> {
                 reserved_ports: &reserved_ports,
             };
             let m = cluster::instances_needed(non_empty, &waiting, &shape);
-            let n = members.len() as u32 + self.cas[pi].launching;
+            // N: the instances registered; those still launching are not "up and running" (§3.2).
+            let n = members.len() as u32;
+            let group = n + self.cas[pi].launching;
             let cpr = cluster::reservation(m, n);
             self.cas[pi].last_cpr = Some(cpr);
             if cpr > ms.target_capacity as f64 {
@@ -334,17 +336,18 @@ impl<'a> Sim<'a> {
                 if now < self.cas[pi].warm_until {
                     continue; // an instance is still warming up: no scale-out (§3.2)
                 }
-                if let Some(new) = cluster::scale_out(m, n, ms, asg.max_size) {
+                if let Some(new) = cluster::scale_out(m, n, group, ms, asg.max_size) {
                     let what = What::ClusterScaleOut {
                         provider: p,
                         cpr,
                         m,
                         n,
                         target: ms.target_capacity,
+                        from: group,
                         to: new,
                     };
                     self.emit(None, what, false);
-                    for _ in n..new {
+                    for _ in group..new {
                         self.launch_instance(p, || {
                             format!("managed scaling, CapacityProviderReservation {cpr:.1}")
                         });

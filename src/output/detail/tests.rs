@@ -173,6 +173,7 @@ fn a_fleets_events_are_decisions_and_failures() {
             m: 3,
             n: 2,
             target: 100,
+            from: 2,
             to: 3,
         }),
     ];
