@@ -30,6 +30,8 @@ pub enum Choice {
     ProvisioningCap,
     /// §3.2: a task waiting in PROVISIONING stopped after its drawn wait.
     ProvisioningTimeout,
+    /// §3.2: a managed scale-out's step added on top of instances still launching.
+    CasOverProvision,
     /// §3.2: a managed scale-in step after the first of its run of low datapoints (one a minute).
     CasScaleInInterval,
     /// §4.2: a policy's decision came from datapoints published this late.
@@ -57,7 +59,7 @@ pub enum Choice {
 }
 
 /// How many choices the inventory has.
-pub const N: usize = 19;
+pub const N: usize = 20;
 
 /// One row of the inventory.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -124,6 +126,13 @@ pub const INVENTORY: [Info; N] = [
         section: "§3.2",
         parameter: "[scheduler] provisioning_timeout",
         counted: "a task stopped after waiting in PROVISIONING",
+    },
+    Info {
+        choice: Choice::CasOverProvision,
+        code: "cas_over_provision",
+        section: "§3.2",
+        parameter: "[[capacity_providers]] managed_scaling.instance_warmup_period",
+        counted: "a managed scale-out whose step was added on top of instances still launching",
     },
     Info {
         choice: Choice::CasScaleInInterval,
@@ -373,6 +382,10 @@ fn value(c: Choice, spec: &Spec) -> String {
         }
         Choice::BreakerPlacementFailure => {
             "one failure per failed placement attempt (the \"unable to place\" event)".into()
+        }
+        Choice::CasOverProvision => {
+            "the step ⌈M × 100 / target⌉ − N, N without the launching instances, added to the group with them"
+                .into()
         }
         Choice::CasScaleInInterval => {
             "one step a minute while CapacityProviderReservation stays below the target".into()

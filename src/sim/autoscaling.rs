@@ -337,6 +337,10 @@ impl<'a> Sim<'a> {
                     continue; // an instance is still warming up: no scale-out (§3.2)
                 }
                 if let Some(new) = cluster::scale_out(m, n, group, ms, asg.max_size) {
+                    if group > n {
+                        // The step lands on top of instances still launching (§3.2, unconfirmed).
+                        self.used(crate::metrics::unconfirmed::Choice::CasOverProvision);
+                    }
                     let what = What::ClusterScaleOut {
                         provider: p,
                         cpr,
