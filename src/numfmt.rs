@@ -1,7 +1,8 @@
 //! Numbers as text, in one place. Each form is a contract of some output, so each keeps its own name:
 //! [`fmt_csv`] for a sweep's CSV cells (10 significant digits, never an exponent), [`fmt_sig`] for the
 //! sweep table, [`fmt_value`] for chart legends and report figures (four significant digits),
-//! [`fmt_grouped`] for report tables (thousands separators) and [`fmt_tick`] for axis labels (`12k`).
+//! [`fmt_grouped`] for report tables (thousands separators), [`fmt_tick`] for axis labels (`12k`) and
+//! [`fmt_duration`] for a duration as a scenario writes it (`30s`, `15m`, `1d`).
 //! Changing one changes files users compare byte for byte.
 
 fn trim_zeros(s: String) -> String {
@@ -11,6 +12,29 @@ fn trim_zeros(s: String) -> String {
     } else {
         s
     }
+}
+
+/// The largest unit a whole number of which is `ms`: (ms per unit, suffix), from days to milliseconds.
+pub fn duration_unit(ms: u64) -> (u64, &'static str) {
+    [
+        (86_400_000, "d"),
+        (3_600_000, "h"),
+        (60_000, "m"),
+        (1000, "s"),
+    ]
+    .into_iter()
+    .find(|&(u, _)| ms.is_multiple_of(u))
+    .unwrap_or((1, "ms"))
+}
+
+/// A duration as a scenario writes it, in its largest whole unit: `30s`, `27m`, `1h`, `2d`, `1500ms`
+/// (`0s` for none). The one form of `[output]`'s suggestions and `summary.json`'s `unconfirmed` values.
+pub fn fmt_duration(ms: u64) -> String {
+    if ms == 0 {
+        return "0s".into();
+    }
+    let (u, s) = duration_unit(ms);
+    format!("{}{s}", ms / u)
 }
 
 /// An axis label: compact (`12k`, `1.5M`), no float noise.

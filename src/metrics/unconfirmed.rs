@@ -10,6 +10,7 @@
 //! allocation. [`uses`] turns the counts into the list, once, at the end of the run.
 
 use crate::engine::dist::DurationDist;
+use crate::numfmt::{duration_unit, fmt_duration};
 use crate::spec::{ProviderKind, Spec, StateTimings};
 
 /// An undocumented choice a run can rely on, in [`INVENTORY`]'s order (its index there).
@@ -288,34 +289,17 @@ pub fn note_line(list: &[Use]) -> Option<String> {
     ))
 }
 
-/// The largest unit a duration is a whole number of: (ms per unit, suffix).
-fn unit(ms: u64) -> (u64, &'static str) {
-    [(3_600_000, "h"), (60_000, "m"), (1000, "s")]
-        .into_iter()
-        .find(|&(u, _)| ms.is_multiple_of(u))
-        .unwrap_or((1, "ms"))
-}
-
-/// A duration as a scenario writes it: `30s`, `27m`, `1h`, `1500ms`.
-pub fn duration_text(ms: u64) -> String {
-    if ms == 0 {
-        return "0s".into();
-    }
-    let (u, s) = unit(ms);
-    format!("{}{s}", ms / u)
-}
-
 /// A range in one unit, the finer of its ends': `10m–30m`, `60s–150s`.
 fn range_text(a: u64, b: u64) -> String {
-    let (ua, sa) = unit(a);
-    let (ub, sb) = unit(b);
+    let (ua, sa) = duration_unit(a);
+    let (ub, sb) = duration_unit(b);
     let (u, s) = if ua <= ub { (ua, sa) } else { (ub, sb) };
     format!("{}{s}–{}{s}", a / u, b / u)
 }
 
 /// A distribution in words: `uniform 10m–30m`, `30s`, `lognormal median 5s σ 0.5`.
 pub fn dist_text(d: &DurationDist) -> String {
-    let t = duration_text;
+    let t = fmt_duration;
     match *d {
         DurationDist::Constant { ms } => t(ms),
         DurationDist::Uniform { min_ms, max_ms } => {
@@ -373,9 +357,9 @@ fn value(c: Choice, spec: &Spec) -> String {
         }
         Choice::ThrottleBackoff => format!(
             "{} × {}, at most {}",
-            duration_text(sch.throttle_initial_delay_ms),
+            fmt_duration(sch.throttle_initial_delay_ms),
             sch.throttle_multiplier,
-            duration_text(sch.throttle_max_delay_ms)
+            fmt_duration(sch.throttle_max_delay_ms)
         ),
         Choice::ProviderRemainder => {
             "to the provider furthest below its weighted share; ties to the first listed".into()
@@ -392,7 +376,7 @@ fn value(c: Choice, spec: &Spec) -> String {
         }
         Choice::ProvisioningCap => sch.provisioning_cap.to_string(),
         Choice::ProvisioningTimeout => dist_text(&sch.provisioning_timeout),
-        Choice::MetricPublicationDelay => duration_text(spec.scaling.publication_delay_ms),
+        Choice::MetricPublicationDelay => fmt_duration(spec.scaling.publication_delay_ms),
         Choice::ScaleInStep => spec.scaling.scale_in_step_fraction.to_string(),
         Choice::CooldownStart => "when the service runs the count the scale-out set".into(),
         Choice::FargateSpotDiscount => spec.pricing.fargate_spot_discount.to_string(),
@@ -424,7 +408,7 @@ fn value(c: Choice, spec: &Spec) -> String {
             start_mean_s(&spec.timings.ec2),
             start_mean_s(&spec.timings.fargate)
         ),
-        Choice::PlacementRetry => duration_text(sch.placement_retry_interval_ms),
+        Choice::PlacementRetry => fmt_duration(sch.placement_retry_interval_ms),
         Choice::ServiceLaunchBucket => format!(
             "{0} tasks at once, refilled {0} per minute",
             sch.service_launch_rate_per_minute
@@ -454,10 +438,12 @@ mod tests {
 
     #[test]
     fn texts() {
-        assert_eq!(duration_text(30_000), "30s");
-        assert_eq!(duration_text(27 * 60_000), "27m");
-        assert_eq!(duration_text(3_600_000), "1h");
-        assert_eq!(duration_text(1_500), "1500ms");
+        assert_eq!(fmt_duration(30_000), "30s");
+        assert_eq!(fmt_duration(27 * 60_000), "27m");
+        assert_eq!(fmt_duration(3_600_000), "1h");
+        assert_eq!(fmt_duration(2 * 86_400_000), "2d");
+        assert_eq!(fmt_duration(0), "0s");
+        assert_eq!(fmt_duration(1_500), "1500ms");
         assert_eq!(
             dist_text(&DurationDist::Uniform {
                 min_ms: 600_000,

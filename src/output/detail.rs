@@ -204,7 +204,7 @@ impl Plan {
                  scale-out and scale-in as examples); {how}",
                 self.services,
                 self.small_services,
-                super::estimate::dur(self.service_interval_ms),
+                crate::numfmt::fmt_duration(self.service_interval_ms),
                 if self.sampled {
                     ", the sample at each interval's end (timeseries_interval samples the periods)"
                 } else if self.service_rows_every > 1 {
@@ -222,7 +222,7 @@ impl Plan {
                 } else {
                     String::new()
                 },
-                super::estimate::dur(self.service_interval_ms),
+                crate::numfmt::fmt_duration(self.service_interval_ms),
             ),
         };
         Some(Warning::new(OUTPUT_DETAIL, None, msg))

@@ -177,8 +177,8 @@ impl std::fmt::Display for TooLarge {
             gib(e.held_bytes),
             bytes(WRITE_LIMIT_BYTES),
             gib(HOLD_LIMIT_BYTES),
-            dur(self.suggested_interval_ms),
-            dur(self.interval_ms),
+            crate::numfmt::fmt_duration(self.suggested_interval_ms),
+            crate::numfmt::fmt_duration(self.interval_ms),
             if self.tasks_csv {
                 " and tasks_csv = false, or detail = \"summary\" for summary.json only"
             } else {
@@ -195,17 +195,6 @@ fn nice_interval(ms: u64, p: u64) -> u64 {
         .find(|&u| ms >= u && u % p == 0)
         .unwrap_or(p);
     ms.div_ceil(unit) * unit
-}
-
-/// `ms` in the largest whole unit: `15m`, `1h`, `90s`.
-pub(crate) fn dur(ms: u64) -> String {
-    match ms {
-        m if m % 86_400_000 == 0 => format!("{}d", m / 86_400_000),
-        m if m % 3_600_000 == 0 => format!("{}h", m / 3_600_000),
-        m if m % 60_000 == 0 => format!("{}m", m / 60_000),
-        m if m % 1_000 == 0 => format!("{}s", m / 1_000),
-        m => format!("{m}ms"),
-    }
 }
 
 pub(crate) fn thousands(n: u64) -> String {
