@@ -32,8 +32,8 @@ pub const BATCH_ROWS_SKIPPED: &str = "batch-rows-skipped";
 /// The cluster's Auto Scaling groups may hold more than the 5,000 container instances ECS registers in
 /// one cluster (§8).
 pub const INSTANCES_ABOVE_QUOTA: &str = "instances-above-quota";
-/// A managed-scaling group's `instanceWarmupPeriod` is shorter than its mean launch latency: AWS
-/// over-provisions then, ecsim does not (§3.2).
+/// A managed-scaling group's `instanceWarmupPeriod` is shorter than its mean launch latency: ECS
+/// over-provisions then (its N leaves launching instances out), and ecsim models it (§3.2).
 pub const WARMUP_BELOW_LAUNCH: &str = "warmup-below-launch";
 /// Batch jobs were dropped because no size they may use holds them, or the queue was full.
 pub const BATCH_JOBS_DROPPED: &str = "batch-jobs-dropped";
